@@ -1,0 +1,18 @@
+# All dependencies come from Debian 12 packages (scripts/setup.sh installs them).
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(NGTCP2 REQUIRED IMPORTED_TARGET libngtcp2 libngtcp2_crypto_gnutls gnutls)
+pkg_check_modules(OPUS REQUIRED IMPORTED_TARGET opus)
+pkg_check_modules(CODEC2 REQUIRED IMPORTED_TARGET codec2)
+pkg_check_modules(GLIB REQUIRED IMPORTED_TARGET glib-2.0 gobject-2.0 gio-2.0)
+pkg_check_modules(SQLITE REQUIRED IMPORTED_TARGET sqlite3)
+pkg_check_modules(SOUP REQUIRED IMPORTED_TARGET libsoup-3.0)
+find_package(nlohmann_json 3.11 REQUIRED)
+
+if(NOT WZP_FUZZ)
+  pkg_check_modules(GST REQUIRED IMPORTED_TARGET
+    gstreamer-1.0 gstreamer-base-1.0 gstreamer-audio-1.0 gstreamer-net-1.0)
+  pkg_check_modules(GST_CHECK REQUIRED IMPORTED_TARGET gstreamer-check-1.0)
+endif()

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what wzp needs, builds it and runs every test: unit, element,
+# integration (ctest in build/), then a short libFuzzer run of every parser
+# (clang build in build-fuzz/). Exits non-zero if anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+scripts/build.sh
+ctest --test-dir build --output-on-failure -j"$(nproc)"
+
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DWZP_FUZZ=ON >/dev/null
+cmake --build build-fuzz -j"$(nproc)"
+ctest --test-dir build-fuzz --output-on-failure -L fuzz

@@ -1,0 +1,45 @@
+// Feeds arbitrary datagrams to every wire parser: full, mini (through a
+// decompressor that has seen earlier inputs) and trunk frames with their
+// entries. A parsed packet must re-serialise to the same header bytes.
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <span>
+
+#include "libwzp/wire/compression.hpp"
+#include "libwzp/wire/trunk.hpp"
+
+using namespace wzp::wire;
+
+namespace {
+
+void check_full_round_trip(const PacketView &view) {
+  if (view.kind != PacketKind::kFull) return;
+  uint8_t out[kFullHeaderSize + kQualityReportSize];
+  size_t n = write_full(view.header, view.report ? &*view.report : nullptr, out);
+  if (n != view.header_bytes.size() || std::memcmp(out, view.header_bytes.data(), n) != 0) {
+    std::abort();
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  static HeaderDecompressor decompressor;
+  std::span<const uint8_t> input(data, size);
+  PacketView view;
+  if (decompressor.parse(input, view) == WireError::kOk) {
+    check_full_round_trip(view);
+    if (view.header_bytes.size() + view.payload.size() != size) std::abort();
+  }
+  TrunkReader trunk;
+  if (trunk.open(input) == WireError::kOk) {
+    size_t seen = 0;
+    for (auto packet = trunk.next(); !packet.empty(); packet = trunk.next()) {
+      if (decompressor.parse(packet, view) == WireError::kOk) check_full_round_trip(view);
+      ++seen;
+    }
+    if (seen != trunk.count()) std::abort();
+  }
+  return 0;
+}

@@ -1,0 +1,20 @@
+// Where tests find the source tree, the build tree and ../shared.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace wzp::test {
+
+std::filesystem::path source_dir();
+std::filesystem::path build_dir();
+std::filesystem::path shared_dir();
+// A program built by this tree, e.g. build_binary("signald/wzp-signald").
+std::filesystem::path build_binary(const std::string &relative);
+// A UDP port on 127.0.0.1 that was free a moment ago.
+uint16_t free_udp_port();
+// A fresh empty directory under the build tree, removed by the caller.
+std::filesystem::path make_temp_dir(const std::string &prefix);
+
+}  // namespace wzp::test

@@ -1,0 +1,53 @@
+// A real child process for integration tests: started with arguments and
+// extra environment, its stdout and stderr read line by line, and always
+// stopped (SIGTERM, then SIGKILL) when the object goes away.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace wzp::test {
+
+class ChildProcess {
+ public:
+  ChildProcess(const std::filesystem::path &program, std::vector<std::string> args,
+               std::map<std::string, std::string> extra_env = {});
+  ~ChildProcess();
+  ChildProcess(const ChildProcess &) = delete;
+  ChildProcess &operator=(const ChildProcess &) = delete;
+
+  // Waits until a line of output matches; returns it, or nullopt on timeout
+  // or when the process ends first.
+  std::optional<std::string> wait_for_line(const std::regex &pattern,
+                                           std::chrono::milliseconds timeout);
+  // Sends a signal; stop() sends SIGTERM and waits, escalating to SIGKILL.
+  void signal(int sig);
+  // Returns the exit status as from waitpid (use WIFEXITED etc.).
+  int stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+  std::vector<std::string> lines() const;
+  pid_t pid() const { return pid_; }
+
+ private:
+  void read_output(int fd);
+
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+  std::thread reader_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::string> lines_;
+  bool output_closed_ = false;
+};
+
+}  // namespace wzp::test
