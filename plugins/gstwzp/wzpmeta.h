@@ -1,10 +1,19 @@
 // WzpHeaderMeta: the parsed wire header riding along a buffer, so elements
 // after the transport never parse a header twice.
 //
-// Whoever parses or builds a wzp packet attaches it (wzpquicsrc, wzpfecenc);
-// wzpfecdec puts one on every frame it outputs (the frame's own sequence
-// number and timestamp); wzpjitterbuffer reads it. `header_size` is the
-// number of bytes at the start of the buffer that are header (0 on frames).
+// On packets (caps application/x-wzp): whoever parses or builds the packet
+// attaches the meta (wzpquicsrc, wzpfecenc, ...); `header` is the packet's
+// wire header and `header_size` the bytes of header and report at the start
+// of the buffer.
+//
+// On frames (wzpfecdec's output, wzpjitterbuffer's input): `header.sequence`
+// is the *frame number* — consecutive frames of a stream have consecutive
+// numbers, whatever repair packets went between them, so a gap in it is a
+// missing frame; `header.timestamp` is the frame's own media timestamp;
+// `header.stream_id` and `header.codec` are the stream's; `header_size` is 0.
+// A frame the FEC decoder knows it cannot recover may be sent on as an empty
+// buffer flagged GST_BUFFER_FLAG_GAP carrying this meta, so the jitter buffer
+// can declare it lost at once instead of waiting for it.
 #pragma once
 
 #include <gst/gst.h>
