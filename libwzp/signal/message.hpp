@@ -1,0 +1,205 @@
+// Signal messages between clients and wzp-signald (docs/signal.md). Each
+// message is one JSON object tagged by "type" and carrying "version"; the
+// parser never throws, reports a clear error for bad input, and skips (but
+// lists) fields it does not know so that newer peers keep working with older
+// ones.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace wzp::signal {
+
+inline constexpr uint32_t kProtocolVersion = 1;
+// Bounds on everything a peer can send, so a parse does bounded work.
+inline constexpr size_t kMaxMessageBytes = 64 * 1024;
+inline constexpr size_t kMaxNestingDepth = 8;
+inline constexpr size_t kMaxStringBytes = 256;
+inline constexpr size_t kMaxTokenBytes = 4096;
+inline constexpr size_t kMaxKeyAgreementBytes = 2048;
+inline constexpr size_t kMaxListItems = 16;
+inline constexpr size_t kMaxAllowList = 50;
+inline constexpr size_t kMaxPresenceUsers = 400;
+inline constexpr size_t kMaxMissedCalls = 100;
+inline constexpr size_t kFingerprintHexChars = 64;
+inline constexpr size_t kRoomIdHexChars = 32;
+
+using PublicKey = std::array<uint8_t, 32>;
+using Signature = std::array<uint8_t, 64>;
+using Nonce = std::array<uint8_t, 32>;
+using Bytes = std::vector<uint8_t>;
+
+// --- connection and identity ---
+struct Hello {
+  PublicKey public_key{};
+  std::optional<std::string> token;  // bearer token for --auth-url; never logged
+  std::string device;                // free-form device label, may be empty
+};
+struct Challenge {
+  Nonce nonce{};
+  std::string server_fingerprint;
+};
+struct Auth {
+  Signature signature{};  // Ed25519 over auth_transcript(nonce, server_fingerprint)
+};
+struct Welcome {
+  std::string fingerprint;
+  std::optional<std::string> alias;
+};
+
+// --- aliases ---
+struct AliasClaim {
+  std::string alias;
+};
+struct AliasRelease {
+  std::string alias;
+};
+struct AliasResolve {
+  std::string query;  // "@name", a fingerprint, or a unique fingerprint prefix
+};
+struct AliasResolved {
+  std::string query;
+  std::string fingerprint;
+  std::optional<std::string> alias;
+};
+struct Ok {};  // a request (identified by request_id) succeeded
+
+// --- presence ---
+struct PresenceUser {
+  std::string fingerprint;
+  std::optional<std::string> alias;
+  uint32_t devices = 1;
+  bool operator==(const PresenceUser &) const = default;
+};
+struct PresenceList {
+  std::vector<PresenceUser> users;
+};
+struct PresenceUpdate {
+  PresenceUser user;
+  bool online = true;
+};
+
+// --- direct calls ---
+struct CallOffer {
+  std::string call_id;
+  std::string caller;  // filled in by the daemon; ignored when a client sends it
+  std::string callee;  // "@alias", fingerprint or unique prefix
+  Bytes key_agreement;
+  std::vector<std::string> codecs;
+  std::vector<std::string> profiles;
+  std::vector<std::string> candidates;  // "ip:port" / "[ipv6]:port"
+};
+struct CallRinging {
+  std::string call_id;
+};
+enum class AnswerMode : uint8_t { kAccept, kAcceptWithoutAddresses, kReject };
+struct CallAnswer {
+  std::string call_id;
+  AnswerMode mode = AnswerMode::kAccept;
+  Bytes key_agreement;
+  std::vector<std::string> candidates;
+};
+struct CallSetup {
+  std::string call_id;
+  std::vector<std::string> peer_candidates;
+  std::string relay_room;
+};
+struct CallHangup {
+  std::string call_id;
+  std::string reason;  // docs/signal.md lists the reasons the daemon sends
+};
+struct MissedCall {
+  std::string call_id;
+  std::string caller;
+  uint64_t at_unix = 0;
+  bool operator==(const MissedCall &) const = default;
+};
+struct MissedCalls {
+  std::vector<MissedCall> calls;
+};
+
+// --- rooms ---
+struct RoomJoin {
+  std::string room;                // 32 lowercase hex chars: a hash of the room name
+  std::vector<std::string> allow;  // fingerprints; empty means anyone
+};
+struct RoomLeave {
+  std::string room;
+};
+struct RoomEvent {
+  std::string room;
+  std::string fingerprint;
+  bool joined = true;
+  uint32_t participants = 0;
+};
+enum class QualityTier : uint8_t { kGood, kDegraded, kCatastrophic };
+struct QualityDirective {
+  std::string room;
+  QualityTier tier = QualityTier::kGood;
+  std::string reason;
+};
+
+// --- reflection and errors ---
+struct ReflectRequest {};
+struct ReflectResponse {
+  std::string address;  // "ip:port" as the daemon sees the client
+};
+struct Error {
+  std::string code;
+  std::string message;
+  std::optional<std::string> call_id;
+};
+
+using Message =
+    std::variant<Hello, Challenge, Auth, Welcome, AliasClaim, AliasRelease, AliasResolve,
+                 AliasResolved, Ok, PresenceList, PresenceUpdate, CallOffer, CallRinging,
+                 CallAnswer, CallSetup, CallHangup, MissedCalls, RoomJoin, RoomLeave, RoomEvent,
+                 QualityDirective, ReflectRequest, ReflectResponse, Error>;
+
+// The "type" tag of a message.
+const char *kind_name(const Message &message);
+
+enum class ParseError : uint8_t {
+  kOk = 0,
+  kTooLarge,     // over kMaxMessageBytes
+  kTooDeep,      // nesting beyond kMaxNestingDepth
+  kMalformed,    // not JSON
+  kNotObject,    // JSON, but not an object
+  kMissingType,  // no string "type"
+  kBadVersion,   // "version" missing, not an integer, or 0
+  kUnknownKind,  // a type this build does not know: log and skip
+  kBadField,     // a known field is missing, of the wrong type, or out of bounds
+};
+const char *to_string(ParseError error);
+
+struct Parsed {
+  ParseError error = ParseError::kOk;
+  std::string detail;  // which type or field, for the log and the error reply
+  std::string kind;    // the "type" tag, when one was read
+  uint32_t version = 0;
+  std::optional<uint64_t> request_id;
+  std::optional<Message> message;           // set exactly when error == kOk
+  std::vector<std::string> ignored_fields;  // unknown fields that were skipped
+};
+
+// Parses one message. Never throws.
+Parsed parse(std::string_view text);
+
+// Serializes a message with the current version and, if given, the
+// request_id it answers. Never throws.
+std::string serialize(const Message &message, std::optional<uint64_t> request_id = std::nullopt);
+
+// The bytes a client signs to answer a Challenge: a domain label, the nonce
+// and the daemon's fingerprint, so a signature is useless anywhere else.
+Bytes auth_transcript(const Nonce &nonce, std::string_view server_fingerprint);
+
+const char *to_string(AnswerMode mode);
+const char *to_string(QualityTier tier);
+
+}  // namespace wzp::signal

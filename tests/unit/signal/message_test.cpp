@@ -1,0 +1,199 @@
+#include "libwzp/signal/message.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace wzp::signal {
+namespace {
+
+const std::string kFp(64, 'a');
+const std::string kFp2(64, 'b');
+const std::string kRoom(32, 'c');
+
+template <typename T>
+T round_trip(const Message &in, std::optional<uint64_t> request_id = std::nullopt) {
+  std::string text = serialize(in, request_id);
+  Parsed parsed = parse(text);
+  EXPECT_EQ(parsed.error, ParseError::kOk) << parsed.detail << " in " << text;
+  EXPECT_TRUE(parsed.ignored_fields.empty());
+  EXPECT_EQ(parsed.request_id, request_id);
+  EXPECT_EQ(parsed.kind, kind_name(in));
+  EXPECT_EQ(parsed.version, kProtocolVersion);
+  EXPECT_TRUE(parsed.message && std::holds_alternative<T>(*parsed.message)) << text;
+  if (!parsed.message || !std::holds_alternative<T>(*parsed.message)) return T{};
+  return std::get<T>(*parsed.message);
+}
+
+TEST(SignalMessage, HelloChallengeAuthRoundTrip) {
+  Hello hello;
+  hello.public_key.fill(7);
+  hello.token = "secret-token";
+  hello.device = "laptop";
+  Hello h = round_trip<Hello>(hello, 1);
+  EXPECT_EQ(h.public_key, hello.public_key);
+  EXPECT_EQ(h.token, hello.token);
+  EXPECT_EQ(h.device, "laptop");
+
+  Challenge challenge;
+  challenge.nonce.fill(0x5a);
+  challenge.server_fingerprint = kFp;
+  Challenge c = round_trip<Challenge>(challenge);
+  EXPECT_EQ(c.nonce, challenge.nonce);
+  EXPECT_EQ(c.server_fingerprint, kFp);
+
+  Auth auth;
+  auth.signature.fill(0xfe);
+  EXPECT_EQ(round_trip<Auth>(auth).signature, auth.signature);
+}
+
+TEST(SignalMessage, CallMessagesRoundTrip) {
+  CallOffer offer;
+  offer.call_id = "c1";
+  offer.caller = kFp;
+  offer.callee = "@bob";
+  offer.key_agreement = {1, 2, 3, 4, 5};
+  offer.codecs = {"opus", "codec2-1200"};
+  offer.profiles = {"good", "degraded"};
+  offer.candidates = {"192.0.2.1:4433", "[2001:db8::1]:4433"};
+  CallOffer o = round_trip<CallOffer>(offer, 42);
+  EXPECT_EQ(o.call_id, "c1");
+  EXPECT_EQ(o.caller, kFp);
+  EXPECT_EQ(o.callee, "@bob");
+  EXPECT_EQ(o.key_agreement, offer.key_agreement);
+  EXPECT_EQ(o.codecs, offer.codecs);
+  EXPECT_EQ(o.profiles, offer.profiles);
+  EXPECT_EQ(o.candidates, offer.candidates);
+
+  for (AnswerMode mode :
+       {AnswerMode::kAccept, AnswerMode::kAcceptWithoutAddresses, AnswerMode::kReject}) {
+    CallAnswer answer;
+    answer.call_id = "c1";
+    answer.mode = mode;
+    answer.key_agreement = {9, 9};
+    answer.candidates = {"198.51.100.7:5000"};
+    CallAnswer a = round_trip<CallAnswer>(answer);
+    EXPECT_EQ(a.mode, mode);
+    EXPECT_EQ(a.key_agreement, answer.key_agreement);
+    EXPECT_EQ(a.candidates, answer.candidates);
+  }
+
+  CallSetup setup{"c1", {"198.51.100.7:5000"}, kRoom};
+  CallSetup s = round_trip<CallSetup>(setup);
+  EXPECT_EQ(s.peer_candidates, setup.peer_candidates);
+  EXPECT_EQ(s.relay_room, kRoom);
+
+  CallHangup h = round_trip<CallHangup>(CallHangup{"c1", "busy"});
+  EXPECT_EQ(h.call_id, "c1");
+  EXPECT_EQ(h.reason, "busy");
+  EXPECT_EQ(round_trip<CallRinging>(CallRinging{"c9"}).call_id, "c9");
+
+  MissedCalls missed{{{"c1", kFp, 1700000000}, {"c2", kFp2, 1700000100}}};
+  EXPECT_EQ(round_trip<MissedCalls>(missed).calls, missed.calls);
+}
+
+TEST(SignalMessage, PresenceRoomsAndMiscRoundTrip) {
+  PresenceList list{{{kFp, "alice", 2}, {kFp2, std::nullopt, 1}}};
+  EXPECT_EQ(round_trip<PresenceList>(list).users, list.users);
+  PresenceUpdate update{{kFp, "alice", 1}, false};
+  PresenceUpdate u = round_trip<PresenceUpdate>(update);
+  EXPECT_EQ(u.user, update.user);
+  EXPECT_FALSE(u.online);
+
+  RoomJoin join{kRoom, {kFp, kFp2}};
+  EXPECT_EQ(round_trip<RoomJoin>(join).allow, join.allow);
+  EXPECT_EQ(round_trip<RoomLeave>(RoomLeave{kRoom}).room, kRoom);
+  RoomEvent event = round_trip<RoomEvent>(RoomEvent{kRoom, kFp, false, 3});
+  EXPECT_FALSE(event.joined);
+  EXPECT_EQ(event.participants, 3u);
+  QualityDirective directive{kRoom, QualityTier::kCatastrophic, "weakest link"};
+  QualityDirective d = round_trip<QualityDirective>(directive);
+  EXPECT_EQ(d.tier, QualityTier::kCatastrophic);
+  EXPECT_EQ(d.reason, "weakest link");
+
+  round_trip<ReflectRequest>(ReflectRequest{});
+  EXPECT_EQ(round_trip<ReflectResponse>(ReflectResponse{"203.0.113.5:61000"}).address,
+            "203.0.113.5:61000");
+  EXPECT_EQ(round_trip<AliasResolved>(AliasResolved{"@al", kFp, "al"}).fingerprint, kFp);
+  EXPECT_EQ(round_trip<AliasClaim>(AliasClaim{"alice"}).alias, "alice");
+  EXPECT_EQ(round_trip<AliasRelease>(AliasRelease{"alice"}).alias, "alice");
+  EXPECT_EQ(round_trip<AliasResolve>(AliasResolve{"ab12"}).query, "ab12");
+  EXPECT_EQ(round_trip<Welcome>(Welcome{kFp, "alice"}).alias, "alice");
+  round_trip<Ok>(Ok{}, 5);
+  Error e = round_trip<Error>(Error{"busy", "callee is busy", "c1"});
+  EXPECT_EQ(e.code, "busy");
+  EXPECT_EQ(e.call_id, "c1");
+}
+
+TEST(SignalMessage, UnknownFieldsAreSkippedAndListed) {
+  Parsed p = parse(R"({"type":"call_ringing","version":3,"call_id":"x","shiny":1,"more":[]})");
+  ASSERT_EQ(p.error, ParseError::kOk) << p.detail;
+  EXPECT_EQ(p.version, 3u);
+  EXPECT_EQ(std::get<CallRinging>(*p.message).call_id, "x");
+  EXPECT_EQ(p.ignored_fields, (std::vector<std::string>{"more", "shiny"}));
+}
+
+TEST(SignalMessage, UnknownKindIsReportedNotFatal) {
+  Parsed p = parse(R"({"type":"teleport","version":1,"where":"mars"})");
+  EXPECT_EQ(p.error, ParseError::kUnknownKind);
+  EXPECT_EQ(p.kind, "teleport");
+  EXPECT_FALSE(p.message);
+  EXPECT_NE(p.detail.find("teleport"), std::string::npos);
+}
+
+TEST(SignalMessage, EnvelopeErrors) {
+  EXPECT_EQ(parse("").error, ParseError::kMalformed);
+  EXPECT_EQ(parse("{\"type\":").error, ParseError::kMalformed);
+  EXPECT_EQ(parse("[1,2]").error, ParseError::kNotObject);
+  EXPECT_EQ(parse("\"hello\"").error, ParseError::kNotObject);
+  EXPECT_EQ(parse(R"({"version":1})").error, ParseError::kMissingType);
+  EXPECT_EQ(parse(R"({"type":5,"version":1})").error, ParseError::kMissingType);
+  EXPECT_EQ(parse(R"({"type":"ok"})").error, ParseError::kBadVersion);
+  EXPECT_EQ(parse(R"({"type":"ok","version":0})").error, ParseError::kBadVersion);
+  EXPECT_EQ(parse(R"({"type":"ok","version":-1})").error, ParseError::kBadVersion);
+  EXPECT_EQ(parse(R"({"type":"ok","version":"1"})").error, ParseError::kBadVersion);
+  EXPECT_EQ(parse(R"({"type":"ok","version":1,"request_id":-4})").error, ParseError::kBadField);
+  EXPECT_EQ(parse(std::string(kMaxMessageBytes + 1, ' ')).error, ParseError::kTooLarge);
+  std::string deep =
+      R"({"type":"ok","version":1,"x":)" + std::string(20, '[') + std::string(20, ']') + "}";
+  EXPECT_EQ(parse(deep).error, ParseError::kTooDeep);
+  // Brackets inside strings do not count as nesting.
+  std::string brackets = R"({"type":"ok","version":1,"x":")" + std::string(50, '[') + "\"}";
+  EXPECT_EQ(parse(brackets).error, ParseError::kOk);
+}
+
+TEST(SignalMessage, FieldErrorsNameTheField) {
+  auto bad = [](const std::string &text, const std::string &field) {
+    Parsed p = parse(text);
+    EXPECT_EQ(p.error, ParseError::kBadField) << text;
+    EXPECT_NE(p.detail.find(field), std::string::npos) << p.detail;
+    EXPECT_FALSE(p.message);
+  };
+  bad(R"({"type":"hello","version":1})", "public_key");
+  bad(R"({"type":"hello","version":1,"public_key":"AAAA"})", "public_key");
+  bad(R"({"type":"hello","version":1,"public_key":"not base64!"})", "public_key");
+  bad(R"({"type":"auth","version":1,"signature":7})", "signature");
+  bad(R"({"type":"call_answer","version":1,"call_id":"c","mode":"maybe"})", "mode");
+  bad(R"({"type":"call_offer","version":1,"call_id":"c"})", "callee");
+  bad(R"({"type":"call_offer","version":1,"call_id":"c","callee":"@b","codecs":[1]})", "codecs");
+  bad(R"({"type":"room_join","version":1,"room":"nothex"})", "room");
+  bad(R"({"type":"room_join","version":1,"room":")" + kRoom + R"(","allow":["zz"]})", "allow");
+  bad(R"({"type":"quality_directive","version":1,"room":")" + kRoom + R"(","tier":"meh"})", "tier");
+  bad(R"({"type":"call_hangup","version":1,"call_id":")" + std::string(100, 'x') +
+          R"(","reason":"x"})",
+      "call_id");
+  nlohmann::json many = {
+      {"type", "call_offer"}, {"version", 1}, {"call_id", "c"}, {"callee", "@b"}};
+  many["candidates"] = std::vector<std::string>(kMaxListItems + 1, "1.2.3.4:5");
+  bad(many.dump(), "candidates");
+}
+
+TEST(SignalMessage, TranscriptBindsNonceAndServer) {
+  Nonce a{}, b{};
+  b[0] = 1;
+  EXPECT_NE(auth_transcript(a, kFp), auth_transcript(b, kFp));
+  EXPECT_NE(auth_transcript(a, kFp), auth_transcript(a, kFp2));
+}
+
+}  // namespace
+}  // namespace wzp::signal
