@@ -46,8 +46,8 @@ bool FieldReader::check_text(const char *name, const std::string &value, Text te
     case Text::kAny:
       return true;
     case Text::kFingerprint:
-      if (value.size() == kFingerprintHexChars && is_lower_hex(value)) return true;
-      fail(name, "must be a fingerprint (64 lowercase hex chars)");
+      if (is_fingerprint(value)) return true;
+      fail(name, "must be a fingerprint (xxxx:xxxx:xxxx:xxxx:xxxx:xxxx:xxxx:xxxx, lowercase hex)");
       return false;
     case Text::kRoomId:
       if (value.size() == kRoomIdHexChars && is_lower_hex(value)) return true;

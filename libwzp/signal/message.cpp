@@ -31,11 +31,11 @@ void read(FieldReader &r, Hello &m) {
 }
 void read(FieldReader &r, Challenge &m) {
   r.fixed_bytes("nonce", m.nonce);
-  r.string("server_fingerprint", m.server_fingerprint, kFingerprintHexChars, Text::kFingerprint);
+  r.string("server_fingerprint", m.server_fingerprint, kFingerprintChars, Text::kFingerprint);
 }
 void read(FieldReader &r, Auth &m) { r.fixed_bytes("signature", m.signature); }
 void read(FieldReader &r, Welcome &m) {
-  r.string("fingerprint", m.fingerprint, kFingerprintHexChars, Text::kFingerprint);
+  r.string("fingerprint", m.fingerprint, kFingerprintChars, Text::kFingerprint);
   r.optional_string("alias", m.alias, kMaxStringBytes);
 }
 void read(FieldReader &r, AliasClaim &m) { r.string("alias", m.alias, kMaxStringBytes); }
@@ -43,12 +43,12 @@ void read(FieldReader &r, AliasRelease &m) { r.string("alias", m.alias, kMaxStri
 void read(FieldReader &r, AliasResolve &m) { r.string("query", m.query, kMaxStringBytes); }
 void read(FieldReader &r, AliasResolved &m) {
   r.string("query", m.query, kMaxStringBytes);
-  r.string("fingerprint", m.fingerprint, kFingerprintHexChars, Text::kFingerprint);
+  r.string("fingerprint", m.fingerprint, kFingerprintChars, Text::kFingerprint);
   r.optional_string("alias", m.alias, kMaxStringBytes);
 }
 void read(FieldReader &, Ok &) {}
 void read_user(FieldReader &r, PresenceUser &user) {
-  r.string("fingerprint", user.fingerprint, kFingerprintHexChars, Text::kFingerprint);
+  r.string("fingerprint", user.fingerprint, kFingerprintChars, Text::kFingerprint);
   r.optional_string("alias", user.alias, kMaxStringBytes);
   uint64_t devices = 1;
   r.unsigned_int("devices", devices, 1000);
@@ -68,7 +68,7 @@ void read(FieldReader &r, PresenceUpdate &m) {
 void read(FieldReader &r, CallOffer &m) {
   r.string("call_id", m.call_id, kMaxCallIdBytes);
   std::optional<std::string> caller;
-  r.optional_string("caller", caller, kFingerprintHexChars);
+  r.optional_string("caller", caller, kFingerprintChars);
   m.caller = caller.value_or("");
   r.string("callee", m.callee, kMaxStringBytes);
   r.optional_bytes("key_agreement", m.key_agreement, kMaxKeyAgreementBytes);
@@ -106,21 +106,21 @@ void read(FieldReader &r, MissedCalls &m) {
   r.object_list("calls", kMaxMissedCalls, [&m](FieldReader &item) {
     MissedCall call;
     item.string("call_id", call.call_id, kMaxCallIdBytes);
-    item.string("caller", call.caller, kFingerprintHexChars, Text::kFingerprint);
+    item.string("caller", call.caller, kFingerprintChars, Text::kFingerprint);
     item.unsigned_int("at", call.at_unix, kMaxRequestId);
     m.calls.push_back(std::move(call));
   });
 }
 void read(FieldReader &r, RoomJoin &m) {
   r.string("room", m.room, kRoomIdHexChars, Text::kRoomId);
-  r.string_list("allow", m.allow, kMaxAllowList, kFingerprintHexChars, Text::kFingerprint);
+  r.string_list("allow", m.allow, kMaxAllowList, kFingerprintChars, Text::kFingerprint);
 }
 void read(FieldReader &r, RoomLeave &m) {
   r.string("room", m.room, kRoomIdHexChars, Text::kRoomId);
 }
 void read(FieldReader &r, RoomEvent &m) {
   r.string("room", m.room, kRoomIdHexChars, Text::kRoomId);
-  r.string("fingerprint", m.fingerprint, kFingerprintHexChars, Text::kFingerprint);
+  r.string("fingerprint", m.fingerprint, kFingerprintChars, Text::kFingerprint);
   r.boolean("joined", m.joined);
   uint64_t participants = 0;
   r.unsigned_int("participants", participants, 1000);
@@ -372,6 +372,16 @@ Parsed parse_checked(std::string_view text) {
 }
 
 }  // namespace
+
+bool is_fingerprint(std::string_view text) {
+  if (text.size() != kFingerprintChars) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    if (i % 5 == 4 ? c != ':' : !hex) return false;
+  }
+  return true;
+}
 
 const char *kind_name(const Message &message) {
   return std::visit([](const auto &m) { return Kind<std::decay_t<decltype(m)>>::name; }, message);

@@ -27,7 +27,9 @@ inline constexpr size_t kMaxListItems = 16;
 inline constexpr size_t kMaxAllowList = 50;
 inline constexpr size_t kMaxPresenceUsers = 400;
 inline constexpr size_t kMaxMissedCalls = 100;
-inline constexpr size_t kFingerprintHexChars = 64;
+// A fingerprint as libwzp/crypto formats it: 8 colon-separated groups of 4
+// lowercase hex digits (SHA-256 of the Ed25519 key, first 16 bytes).
+inline constexpr size_t kFingerprintChars = 39;
 inline constexpr size_t kRoomIdHexChars = 32;
 
 using PublicKey = std::array<uint8_t, 32>;
@@ -198,6 +200,9 @@ std::string serialize(const Message &message, std::optional<uint64_t> request_id
 // The bytes a client signs to answer a Challenge: a domain label, the nonce
 // and the daemon's fingerprint, so a signature is useless anywhere else.
 Bytes auth_transcript(const Nonce &nonce, std::string_view server_fingerprint);
+
+// True for a fingerprint in the canonical form above.
+bool is_fingerprint(std::string_view text);
 
 const char *to_string(AnswerMode mode);
 const char *to_string(QualityTier tier);

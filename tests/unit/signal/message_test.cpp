@@ -7,8 +7,8 @@
 namespace wzp::signal {
 namespace {
 
-const std::string kFp(64, 'a');
-const std::string kFp2(64, 'b');
+const std::string kFp = "aaaa:aaaa:aaaa:aaaa:aaaa:aaaa:aaaa:aaaa";
+const std::string kFp2 = "0123:4567:89ab:cdef:0123:4567:89ab:cdef";
 const std::string kRoom(32, 'c');
 
 template <typename T>
@@ -186,6 +186,14 @@ TEST(SignalMessage, FieldErrorsNameTheField) {
       {"type", "call_offer"}, {"version", 1}, {"call_id", "c"}, {"callee", "@b"}};
   many["candidates"] = std::vector<std::string>(kMaxListItems + 1, "1.2.3.4:5");
   bad(many.dump(), "candidates");
+}
+
+TEST(SignalMessage, FingerprintForm) {
+  EXPECT_TRUE(is_fingerprint(kFp2));
+  EXPECT_FALSE(is_fingerprint("0123:4567:89AB:cdef:0123:4567:89ab:cdef"));  // upper case
+  EXPECT_FALSE(is_fingerprint("0123456789abcdef0123456789abcdef"));         // no colons
+  EXPECT_FALSE(is_fingerprint("0123:4567:89ab:cdef:0123:4567:89ab:cde"));   // short
+  EXPECT_FALSE(is_fingerprint("0123:4567:89ab:cdef:0123:4567:89ab:cdeg"));
 }
 
 TEST(SignalMessage, TranscriptBindsNonceAndServer) {
