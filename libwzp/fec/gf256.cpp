@@ -1,0 +1,206 @@
+#include "libwzp/fec/gf256.hpp"
+
+#include <immintrin.h>
+
+#include <cstring>
+
+namespace wzp::fec::gf256 {
+namespace {
+
+Tables make_tables() {
+  Tables t{};
+  unsigned x = 1;
+  for (unsigned i = 0; i < 255; ++i) {
+    t.exp[i] = static_cast<uint8_t>(x);
+    t.exp[i + 255] = static_cast<uint8_t>(x);
+    t.log[x] = static_cast<uint8_t>(i);
+    x <<= 1;
+    if (x & 0x100) x ^= 0x11d;
+  }
+  return t;
+}
+
+// Products of c with every low nibble and every high nibble: c*x is
+// low[x & 15] ^ high[x >> 4], which the shuffle kernels look up 16 or 32 at a time.
+struct NibbleTables {
+  alignas(16) uint8_t low[16];
+  alignas(16) uint8_t high[16];
+};
+NibbleTables nibble_tables(uint8_t c) {
+  NibbleTables n;
+  for (uint8_t i = 0; i < 16; ++i) {
+    n.low[i] = mul(c, i);
+    n.high[i] = mul(c, static_cast<uint8_t>(i << 4));
+  }
+  return n;
+}
+
+void add_scalar(uint8_t *dst, const uint8_t *src, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t a, b;
+    std::memcpy(&a, dst + i, 8);
+    std::memcpy(&b, src + i, 8);
+    a ^= b;
+    std::memcpy(dst + i, &a, 8);
+  }
+  for (; i < n; ++i) dst[i] ^= src[i];
+}
+void mul_add_scalar(uint8_t *dst, const uint8_t *src, uint8_t c, size_t n) {
+  const Tables &t = tables();
+  const unsigned log_c = t.log[c];
+  for (size_t i = 0; i < n; ++i) {
+    if (src[i] != 0) dst[i] ^= t.exp[t.log[src[i]] + log_c];
+  }
+}
+void scale_scalar(uint8_t *dst, uint8_t c, size_t n) {
+  const Tables &t = tables();
+  const unsigned log_c = t.log[c];
+  for (size_t i = 0; i < n; ++i) {
+    if (dst[i] != 0) dst[i] = t.exp[t.log[dst[i]] + log_c];
+  }
+}
+
+__attribute__((target("ssse3"))) void mul_add_ssse3(uint8_t *dst, const uint8_t *src, uint8_t c,
+                                                    size_t n) {
+  const NibbleTables nt = nibble_tables(c);
+  const __m128i low = _mm_load_si128(reinterpret_cast<const __m128i *>(nt.low));
+  const __m128i high = _mm_load_si128(reinterpret_cast<const __m128i *>(nt.high));
+  const __m128i mask = _mm_set1_epi8(0x0f);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + i));
+    __m128i p = _mm_xor_si128(_mm_shuffle_epi8(low, _mm_and_si128(s, mask)),
+                              _mm_shuffle_epi8(high, _mm_and_si128(_mm_srli_epi64(s, 4), mask)));
+    __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i *>(dst + i));
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(dst + i), _mm_xor_si128(d, p));
+  }
+  if (i < n) mul_add_scalar(dst + i, src + i, c, n - i);
+}
+__attribute__((target("ssse3"))) void scale_ssse3(uint8_t *dst, uint8_t c, size_t n) {
+  const NibbleTables nt = nibble_tables(c);
+  const __m128i low = _mm_load_si128(reinterpret_cast<const __m128i *>(nt.low));
+  const __m128i high = _mm_load_si128(reinterpret_cast<const __m128i *>(nt.high));
+  const __m128i mask = _mm_set1_epi8(0x0f);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i *>(dst + i));
+    __m128i p = _mm_xor_si128(_mm_shuffle_epi8(low, _mm_and_si128(s, mask)),
+                              _mm_shuffle_epi8(high, _mm_and_si128(_mm_srli_epi64(s, 4), mask)));
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(dst + i), p);
+  }
+  if (i < n) scale_scalar(dst + i, c, n - i);
+}
+
+__attribute__((target("avx2"))) void add_avx2(uint8_t *dst, const uint8_t *src, size_t n) {
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(src + i));
+    __m256i d = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(dst + i));
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(dst + i), _mm256_xor_si256(d, s));
+  }
+  if (i < n) add_scalar(dst + i, src + i, n - i);
+}
+__attribute__((target("avx2"))) void mul_add_avx2(uint8_t *dst, const uint8_t *src, uint8_t c,
+                                                  size_t n) {
+  const NibbleTables nt = nibble_tables(c);
+  const __m256i low =
+      _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i *>(nt.low)));
+  const __m256i high =
+      _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i *>(nt.high)));
+  const __m256i mask = _mm256_set1_epi8(0x0f);
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(src + i));
+    __m256i p = _mm256_xor_si256(
+        _mm256_shuffle_epi8(low, _mm256_and_si256(s, mask)),
+        _mm256_shuffle_epi8(high, _mm256_and_si256(_mm256_srli_epi64(s, 4), mask)));
+    __m256i d = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(dst + i));
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(dst + i), _mm256_xor_si256(d, p));
+  }
+  if (i < n) mul_add_scalar(dst + i, src + i, c, n - i);
+}
+__attribute__((target("avx2"))) void scale_avx2(uint8_t *dst, uint8_t c, size_t n) {
+  const NibbleTables nt = nibble_tables(c);
+  const __m256i low =
+      _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i *>(nt.low)));
+  const __m256i high =
+      _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i *>(nt.high)));
+  const __m256i mask = _mm256_set1_epi8(0x0f);
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(dst + i));
+    __m256i p = _mm256_xor_si256(
+        _mm256_shuffle_epi8(low, _mm256_and_si256(s, mask)),
+        _mm256_shuffle_epi8(high, _mm256_and_si256(_mm256_srli_epi64(s, 4), mask)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(dst + i), p);
+  }
+  if (i < n) scale_scalar(dst + i, c, n - i);
+}
+
+struct Kernels {
+  const char *name;
+  void (*add)(uint8_t *, const uint8_t *, size_t);
+  void (*mul_add)(uint8_t *, const uint8_t *, uint8_t, size_t);
+  void (*scale)(uint8_t *, uint8_t, size_t);
+};
+constexpr Kernels kScalar{"scalar", add_scalar, mul_add_scalar, scale_scalar};
+constexpr Kernels kSsse3{"ssse3", add_scalar, mul_add_ssse3, scale_ssse3};
+constexpr Kernels kAvx2{"avx2", add_avx2, mul_add_avx2, scale_avx2};
+
+bool cpu_runs(const Kernels &k) {
+  if (&k == &kAvx2) return __builtin_cpu_supports("avx2");
+  if (&k == &kSsse3) return __builtin_cpu_supports("ssse3");
+  return true;
+}
+
+const Kernels *best_kernels() {
+  __builtin_cpu_init();
+  for (const Kernels *k : {&kAvx2, &kSsse3}) {
+    if (cpu_runs(*k)) return k;
+  }
+  return &kScalar;
+}
+
+const Kernels *&active() {
+  static const Kernels *kernels = best_kernels();
+  return kernels;
+}
+
+}  // namespace
+
+const Tables &tables() {
+  static const Tables t = make_tables();
+  return t;
+}
+
+void add(uint8_t *dst, const uint8_t *src, size_t n) { active()->add(dst, src, n); }
+
+void mul_add(uint8_t *dst, const uint8_t *src, uint8_t c, size_t n) {
+  if (c == 0) return;
+  if (c == 1) return active()->add(dst, src, n);
+  active()->mul_add(dst, src, c, n);
+}
+
+void scale(uint8_t *dst, uint8_t c, size_t n) {
+  if (c == 1) return;
+  if (c == 0) {
+    std::memset(dst, 0, n);
+    return;
+  }
+  active()->scale(dst, c, n);
+}
+
+const char *kernel_name() { return active()->name; }
+
+bool force_kernel(const char *name) {
+  for (const Kernels *k : {&kAvx2, &kSsse3, &kScalar}) {
+    if (std::strcmp(k->name, name) == 0 && cpu_runs(*k)) {
+      active() = k;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace wzp::fec::gf256

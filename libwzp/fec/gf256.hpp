@@ -1,0 +1,46 @@
+// GF(256) arithmetic as RFC 6330 Section 5.7 defines it (polynomial
+// x^8 + x^4 + x^3 + x^2 + 1, generator alpha = 2), plus the bulk kernels the
+// RaptorQ solver spends its time in. The bulk kernels pick AVX2, SSSE3 or
+// plain C++ once, at first use, from what the CPU supports.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace wzp::fec::gf256 {
+
+struct Tables {
+  std::array<uint8_t, 510> exp;  // exp[i] = alpha^i, doubled so log sums need no modulo
+  std::array<uint8_t, 256> log;  // log[0] is unused
+};
+const Tables &tables();
+
+inline uint8_t mul(uint8_t a, uint8_t b) {
+  if (a == 0 || b == 0) return 0;
+  const Tables &t = tables();
+  return t.exp[t.log[a] + t.log[b]];
+}
+// b must be nonzero.
+inline uint8_t div(uint8_t a, uint8_t b) {
+  if (a == 0) return 0;
+  const Tables &t = tables();
+  return t.exp[t.log[a] + 255 - t.log[b]];
+}
+// alpha^e for any e >= 0.
+inline uint8_t alpha_pow(uint32_t e) { return tables().exp[e % 255]; }
+
+// dst[i] ^= src[i]
+void add(uint8_t *dst, const uint8_t *src, size_t n);
+// dst[i] ^= c * src[i]
+void mul_add(uint8_t *dst, const uint8_t *src, uint8_t c, size_t n);
+// dst[i] = c * dst[i]
+void scale(uint8_t *dst, uint8_t c, size_t n);
+
+// Which kernel set is in use: "avx2", "ssse3" or "scalar".
+const char *kernel_name();
+// Forces a kernel set (for tests and benchmarks); returns false if this CPU
+// cannot run it. Not thread-safe: call before any coding starts.
+bool force_kernel(const char *name);
+
+}  // namespace wzp::fec::gf256
