@@ -21,6 +21,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev liblcrq-dev
   # demo and loss sweep: speech sample, audio analysis, plots
   espeak-ng sox python3 python3-matplotlib
+  # BIP39 English wordlist, embedded at build time by libwzp/crypto
+  python3-mnemonic
 )
 
 missing=()
