@@ -1,0 +1,201 @@
+#include "libwzp/fec/frame_encoder.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "libwzp/wire/bytes.hpp"
+
+namespace wzp::fec {
+
+bool is_valid(const EncoderConfig &c) {
+  return c.block_frames >= 1 && c.block_frames <= kMaxBlockFrames && c.interleave_depth >= 1 &&
+         c.interleave_depth <= kMaxInterleaveDepth && c.repair_ratio >= 0.0 &&
+         c.repair_ratio <= kMaxRepairRatio && c.keyframe_repair_ratio >= 0.0 &&
+         c.keyframe_repair_ratio <= kMaxRepairRatio && c.symbol_alignment >= 1 &&
+         c.symbol_alignment <= 64 &&
+         static_cast<uint8_t>(c.media_type) <= static_cast<uint8_t>(wire::MediaType::kData);
+}
+
+uint16_t repair_count(double ratio, uint16_t frames) {
+  // The epsilon keeps 0.2 * 5 from becoming 2 through rounding error.
+  return static_cast<uint16_t>(std::ceil(ratio * frames - 1e-9));
+}
+
+FrameEncoder::FrameEncoder(const EncoderConfig &config)
+    : pending_(is_valid(config) ? config : EncoderConfig{}), active_(pending_) {
+  symbol_.resize(kMaxSymbolSize);
+  packet_.resize(wire::kMaxPacketSize);
+  reserve_storage();
+}
+
+bool FrameEncoder::set_config(const EncoderConfig &config) {
+  if (!is_valid(config)) return false;
+  pending_ = config;
+  return true;
+}
+
+// Grows (never shrinks) the buffers to what the pending configuration needs,
+// so frames never allocate.
+void FrameEncoder::reserve_storage() {
+  size_t slots = size_t{pending_.block_frames} * pending_.interleave_depth;
+  if (frame_lengths_.size() < slots) {
+    frame_bytes_.resize(slots * kMaxFrameSize);
+    frame_lengths_.resize(slots);
+    frame_timestamps_.resize(slots);
+  }
+  lane_source_.resize(std::max(lane_source_.size(), pending_.block_frames * kMaxSymbolSize));
+  while (encoders_.size() < pending_.interleave_depth) {
+    encoders_.push_back(std::make_unique<BlockEncoder>());
+  }
+}
+
+void FrameEncoder::open_group(bool keyframe) {
+  reserve_storage();
+  active_ = pending_;
+  group_keyframe_ = keyframe;
+  group_ratio_ = keyframe ? active_.keyframe_repair_ratio : active_.repair_ratio;
+  lanes_.assign(active_.interleave_depth, Lane{});
+  for (auto &lane : lanes_) lane.block_id = next_block_id_++;
+}
+
+wire::MediaHeader FrameEncoder::block_header(const Lane &lane) const {
+  wire::MediaHeader h;
+  h.media_type = active_.media_type;
+  h.codec = active_.codec;
+  h.keyframe = group_keyframe_;
+  h.key_epoch = active_.key_epoch;
+  h.stream_id = active_.stream_id;
+  h.block_id = lane.block_id;
+  h.source_symbols = active_.block_frames;
+  h.repair_symbols = repair_count(group_ratio_, active_.block_frames);
+  return h;
+}
+
+FrameEncoder::Result FrameEncoder::push(const Frame &frame, PacketSink &sink) {
+  if (frame.data.empty()) {
+    ++stats_.rejected_empty;
+    return Result::kEmpty;
+  }
+  if (frame.data.size() > kMaxFrameSize) {
+    ++stats_.rejected_oversize;
+    return Result::kOversize;
+  }
+  if (group_open() && frame.keyframe) close_group(sink);
+  if (group_open() && active_.max_block_time != 0 &&
+      static_cast<int32_t>(frame.timestamp - group_first_timestamp_) >=
+          static_cast<int64_t>(active_.max_block_time)) {
+    close_group(sink);
+  }
+  if (!group_open()) {
+    open_group(frame.keyframe);
+    group_first_timestamp_ = frame.timestamp;
+  }
+
+  size_t slot = group_frames_++;
+  Lane &lane = lanes_[slot % lanes_.size()];
+  uint16_t esi = lane.frames++;
+  if (esi == 0) lane.base_frame = next_frame_;
+  lane.longest_frame = std::max(lane.longest_frame, frame.data.size());
+  lane.last_timestamp = frame.timestamp;
+  std::copy(frame.data.begin(), frame.data.end(), frame_bytes_.begin() + slot * kMaxFrameSize);
+  frame_lengths_[slot] = static_cast<uint16_t>(frame.data.size());
+  frame_timestamps_[slot] = frame.timestamp;
+
+  wire::MediaHeader h = block_header(lane);
+  h.sequence = next_sequence_++;
+  h.timestamp = frame.timestamp;
+  h.symbol_index = esi;
+  std::array<uint8_t, kSourcePrefixSize> prefix{};
+  wire::put_u16(prefix.data(), static_cast<uint16_t>(next_frame_++));
+  emit(h, prefix, frame.data, sink);
+  ++stats_.source_packets;
+  ++stats_.frames;
+
+  if (group_frames_ == lanes_.size() * active_.block_frames) close_group(sink);
+  return Result::kSent;
+}
+
+void FrameEncoder::poll(uint32_t now, PacketSink &sink) {
+  if (group_open() && active_.max_block_time != 0 &&
+      static_cast<int32_t>(now - group_first_timestamp_) >=
+          static_cast<int64_t>(active_.max_block_time)) {
+    close_group(sink);
+  }
+}
+
+void FrameEncoder::flush(PacketSink &sink) {
+  if (group_open()) close_group(sink);
+}
+
+void FrameEncoder::prepare_lane(size_t index) {
+  Lane &lane = lanes_[index];
+  size_t K = active_.block_frames;
+  size_t align = active_.symbol_alignment;
+  size_t T = (kSymbolPrefixSize + lane.longest_frame + align - 1) / align * align;
+  T = std::min(T, kMaxSymbolSize);
+  lane.symbol_size = static_cast<uint16_t>(T);
+  lane.repair = repair_count(group_ratio_, lane.frames);
+  std::span<uint8_t> source(lane_source_.data(), K * T);
+  size_t D = lanes_.size();
+  for (size_t esi = 0; esi < K; ++esi) {
+    std::span<uint8_t> symbol = source.subspan(esi * T, T);
+    if (esi < lane.frames) {
+      size_t slot = esi * D + index;
+      std::span<const uint8_t> frame(frame_bytes_.data() + slot * kMaxFrameSize,
+                                     frame_lengths_[slot]);
+      write_source_symbol(frame, frame_timestamps_[slot], symbol);
+    } else {
+      std::fill(symbol.begin(), symbol.end(), 0);  // padding of a block closed early
+    }
+  }
+  if (lane.repair > 0)
+    encoders_[index]->prepare(source, static_cast<uint16_t>(K), lane.symbol_size);
+}
+
+void FrameEncoder::close_group(PacketSink &sink) {
+  uint16_t most_repair = 0;
+  for (size_t i = 0; i < lanes_.size(); ++i) {
+    if (lanes_[i].frames == 0) continue;
+    prepare_lane(i);
+    most_repair = std::max(most_repair, lanes_[i].repair);
+    ++stats_.blocks;
+    if (group_keyframe_) ++stats_.keyframe_blocks;
+  }
+  // Repair j of every lane before repair j + 1 of any, so a burst hits each
+  // block's repair symbols evenly too.
+  for (uint16_t j = 0; j < most_repair; ++j) {
+    for (size_t i = 0; i < lanes_.size(); ++i) {
+      const Lane &lane = lanes_[i];
+      if (lane.frames == 0 || j >= lane.repair) continue;
+      wire::MediaHeader h = block_header(lane);
+      h.repair = true;
+      h.repair_symbols = lane.repair;
+      h.sequence = next_sequence_++;
+      h.timestamp = lane.last_timestamp;
+      h.symbol_index = static_cast<uint16_t>(active_.block_frames + j);
+      std::span<uint8_t> symbol(symbol_.data(), lane.symbol_size);
+      encoders_[i]->symbol(h.symbol_index, symbol);
+      std::array<uint8_t, kRepairPrefixSize> prefix{};
+      write_repair_prefix({static_cast<uint16_t>(lane.base_frame), lane.frames,
+                           static_cast<uint8_t>(lanes_.size())},
+                          prefix);
+      emit(h, prefix, symbol, sink);
+      ++stats_.repair_packets;
+    }
+  }
+  group_frames_ = 0;
+}
+
+void FrameEncoder::emit(const wire::MediaHeader &header, std::span<const uint8_t> prefix,
+                        std::span<const uint8_t> body, PacketSink &sink) {
+  size_t at = wire::write_full(header, nullptr, packet_);
+  std::copy(prefix.begin(), prefix.end(), packet_.begin() + static_cast<ptrdiff_t>(at));
+  at += prefix.size();
+  std::copy(body.begin(), body.end(), packet_.begin() + static_cast<ptrdiff_t>(at));
+  at += body.size();
+  stats_.bytes_sent += at;
+  sink.on_packet(std::span<const uint8_t>(packet_.data(), at), header);
+}
+
+}  // namespace wzp::fec
