@@ -1,0 +1,79 @@
+#include "libwzp/netsim/address.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace wzp::netsim {
+
+uint16_t SocketAddress::port() const {
+  if (family() == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in *>(&storage)->sin_port);
+  if (family() == AF_INET6) {
+    return ntohs(reinterpret_cast<const sockaddr_in6 *>(&storage)->sin6_port);
+  }
+  return 0;
+}
+
+bool SocketAddress::operator==(const SocketAddress &other) const {
+  return length == other.length && std::memcmp(&storage, &other.storage, length) == 0;
+}
+
+std::string parse_address(std::string_view text, SocketAddress &out) {
+  std::string_view host;
+  std::string_view port;
+  if (text.starts_with('[')) {
+    const size_t close = text.find("]:");
+    if (close == std::string_view::npos)
+      return "expected [host]:port, got '" + std::string(text) + "'";
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos)
+      return "expected host:port, got '" + std::string(text) + "'";
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  if (host.empty() || port.empty()) return "expected host:port, got '" + std::string(text) + "'";
+
+  unsigned port_number = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), port_number);
+  if (ec != std::errc() || end != port.data() + port.size() || port_number > 65535) {
+    return "bad port '" + std::string(port) + "' in '" + std::string(text) + "'";
+  }
+
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo *found = nullptr;
+  const std::string host_text(host);
+  const std::string port_text(port);
+  if (int rc = getaddrinfo(host_text.c_str(), port_text.c_str(), &hints, &found); rc != 0) {
+    return "cannot resolve '" + std::string(text) + "': " + gai_strerror(rc);
+  }
+  std::memcpy(&out.storage, found->ai_addr, found->ai_addrlen);
+  out.length = found->ai_addrlen;
+  freeaddrinfo(found);
+  return "";
+}
+
+std::string to_string(const SocketAddress &address) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  if (address.family() == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in *>(&address.storage)->sin_addr, host,
+              sizeof host);
+    return std::string(host) + ":" + std::to_string(address.port());
+  }
+  if (address.family() == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6 *>(&address.storage)->sin6_addr, host,
+              sizeof host);
+    return "[" + std::string(host) + "]:" + std::to_string(address.port());
+  }
+  return "?";
+}
+
+}  // namespace wzp::netsim
