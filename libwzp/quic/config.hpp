@@ -1,0 +1,98 @@
+// Settings, callbacks and counters of the QUIC transport.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace wzp::quic {
+
+enum class CongestionControl { kCubic, kBbr2 };
+
+struct TlsConfig {
+  std::vector<std::string> alpn{"wzp/1"};
+  // Server identity as PEM files; when both are empty an accepting endpoint
+  // generates a self-signed certificate at start (see Endpoint::fingerprint).
+  std::string certificate_file;
+  std::string private_key_file;
+  // How a client verifies the server: a pinned SHA-256 certificate
+  // fingerprint (hex, colons optional) wins; otherwise the CA file, otherwise
+  // the system trust store.
+  std::string server_fingerprint;
+  std::string ca_file;
+  std::string server_name;  // SNI, and the name a CA-signed certificate must carry
+};
+
+struct EndpointConfig {
+  std::string bind_address = "0.0.0.0";
+  uint16_t bind_port = 0;
+  bool accept_connections = false;
+  TlsConfig tls;
+  CongestionControl congestion_control = CongestionControl::kCubic;
+  std::chrono::milliseconds idle_timeout{10000};
+  std::chrono::milliseconds handshake_timeout{5000};
+  std::chrono::milliseconds keep_alive{0};  // 0: no keep-alive PINGs
+  // Datagrams older than this are dropped unsent: late media is useless.
+  std::chrono::milliseconds max_queue_time{200};
+  size_t datagram_queue_capacity = 256;
+  // Several small datagrams share one UDP packet when true.
+  bool pack_datagrams = true;
+  size_t max_connections = 64;
+  // Connections still in their handshake; Initial packets beyond this are
+  // refused, which bounds what a handshake flood can cost.
+  size_t max_handshakes = 16;
+};
+
+// Called on the endpoint's I/O thread. They may call any Connection method.
+struct ConnectionHandlers {
+  std::function<void()> on_established;
+  std::function<void(std::span<const uint8_t>)> on_datagram;
+  std::function<void(std::span<const uint8_t>)> on_message;
+  // `error` is empty after a clean close by either side.
+  std::function<void(const std::string &error)> on_closed;
+};
+
+struct PathStats {
+  double smoothed_rtt_ms = 0;
+  double rtt_variance_ms = 0;
+  double min_rtt_ms = 0;
+  uint64_t congestion_window = 0;
+  uint64_t bytes_in_flight = 0;
+  double pacing_rate_bytes_per_s = 0;
+  size_t max_udp_payload = 0;
+  size_t max_datagram_payload = 0;  // the largest datagram send_datagram accepts now
+};
+
+struct ConnectionStats {
+  PathStats path;
+  uint64_t datagrams_queued = 0;
+  uint64_t datagrams_sent = 0;
+  uint64_t datagrams_received = 0;
+  uint64_t datagrams_acked = 0;
+  uint64_t datagrams_lost = 0;
+  uint64_t datagrams_dropped_stale = 0;
+  uint64_t datagrams_dropped_full = 0;
+  uint64_t datagrams_dropped_oversized = 0;
+  uint64_t udp_packets_sent = 0;
+  uint64_t messages_sent = 0;
+  uint64_t messages_received = 0;
+  // Fraction of acknowledged-or-lost datagrams that were lost.
+  double datagram_loss() const {
+    uint64_t settled = datagrams_acked + datagrams_lost;
+    return settled == 0 ? 0.0 : static_cast<double>(datagrams_lost) / settled;
+  }
+};
+
+struct EndpointStats {
+  uint64_t packets_received = 0;
+  uint64_t dropped_garbage = 0;      // not parseable as QUIC
+  uint64_t dropped_unknown_cid = 0;  // no connection with that id, not an Initial
+  uint64_t refused_handshakes = 0;   // Initial packets beyond the limits
+  uint64_t connections_accepted = 0;
+};
+
+}  // namespace wzp::quic

@@ -1,0 +1,623 @@
+#include "libwzp/quic/connection.hpp"
+
+#include <gnutls/crypto.h>
+#include <ngtcp2/ngtcp2_crypto_gnutls.h>
+
+#include <algorithm>
+
+#include "libwzp/quic/clock.hpp"
+#include "libwzp/quic/tls.hpp"
+#include "libwzp/wire/header.hpp"
+
+namespace wzp::quic {
+namespace {
+
+constexpr size_t kCidLength = 18;
+// A DATAGRAM frame's type byte plus its length varint (2 bytes below 16 KiB).
+constexpr size_t kDatagramFrameOverhead = 3;
+// Short header: first byte, packet number (up to 4 bytes); then the AEAD tag.
+constexpr size_t kShortHeaderOverhead = 1 + 4 + 16;
+// Signaling bytes queued but not yet taken by the I/O thread.
+constexpr size_t kMaxPendingMessageBytes = 1 << 20;
+constexpr uint64_t kStreamWindow = 256 * 1024;
+
+Connection *self(void *user_data) { return static_cast<Connection *>(user_data); }
+
+}  // namespace
+
+// The ngtcp2 callbacks, with access to the connection's I/O-thread state.
+struct NgCallbacks {
+  static ngtcp2_conn *get_conn(ngtcp2_crypto_conn_ref *ref) {
+    return static_cast<Connection *>(ref->user_data)->conn_;
+  }
+  static void rand(uint8_t *dest, size_t size, const ngtcp2_rand_ctx *) {
+    gnutls_rnd(GNUTLS_RND_RANDOM, dest, size);
+  }
+  static int new_connection_id(ngtcp2_conn *, ngtcp2_cid *cid, uint8_t *token, size_t cidlen,
+                               void *user_data) {
+    Connection *c = self(user_data);
+    if (gnutls_rnd(GNUTLS_RND_RANDOM, cid->data, cidlen) != 0) return NGTCP2_ERR_CALLBACK_FAILURE;
+    cid->datalen = cidlen;
+    auto secret = c->host_.reset_secret();
+    if (ngtcp2_crypto_generate_stateless_reset_token(token, secret.data(), secret.size(), cid) !=
+            0 ||
+        !c->host_.register_cid(*cid, c)) {
+      return NGTCP2_ERR_CALLBACK_FAILURE;
+    }
+    c->cids_.push_back(*cid);
+    return 0;
+  }
+  static int remove_connection_id(ngtcp2_conn *, const ngtcp2_cid *cid, void *user_data) {
+    Connection *c = self(user_data);
+    c->host_.unregister_cid(*cid);
+    std::erase_if(c->cids_, [cid](const ngtcp2_cid &known) { return ngtcp2_cid_eq(&known, cid); });
+    return 0;
+  }
+  static int handshake_completed(ngtcp2_conn *, void *user_data) {
+    self(user_data)->on_handshake_completed();
+    return self(user_data)->local_error_.empty() ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
+  }
+  static int handshake_confirmed(ngtcp2_conn *, void *user_data) {
+    self(user_data)->on_handshake_confirmed();
+    return 0;
+  }
+  static int recv_datagram(ngtcp2_conn *, uint32_t, const uint8_t *data, size_t size,
+                           void *user_data) {
+    Connection *c = self(user_data);
+    ++c->io_stats_.datagrams_received;
+    if (c->handlers_.on_datagram) c->handlers_.on_datagram({data, size});
+    return 0;
+  }
+  static int ack_datagram(ngtcp2_conn *, uint64_t, void *user_data) {
+    ++self(user_data)->io_stats_.datagrams_acked;
+    return 0;
+  }
+  static int lost_datagram(ngtcp2_conn *, uint64_t, void *user_data) {
+    ++self(user_data)->io_stats_.datagrams_lost;
+    return 0;
+  }
+  static int recv_stream_data(ngtcp2_conn *conn, uint32_t, int64_t stream_id, uint64_t,
+                              const uint8_t *data, size_t size, void *user_data, void *) {
+    Connection *c = self(user_data);
+    c->on_stream_data(stream_id, {data, size});
+    if (!c->local_error_.empty()) return NGTCP2_ERR_CALLBACK_FAILURE;
+    // The bytes are consumed: give the peer its flow-control credit back.
+    ngtcp2_conn_extend_max_stream_offset(conn, stream_id, size);
+    ngtcp2_conn_extend_max_offset(conn, size);
+    return 0;
+  }
+  static int acked_stream_data_offset(ngtcp2_conn *, int64_t stream_id, uint64_t offset,
+                                      uint64_t size, void *user_data, void *) {
+    Connection *c = self(user_data);
+    if (stream_id == c->send_stream_) c->on_stream_acked(offset, size);
+    return 0;
+  }
+  static int stream_close(ngtcp2_conn *, uint32_t, int64_t stream_id, uint64_t, void *user_data,
+                          void *) {
+    Connection *c = self(user_data);
+    c->readers_.erase(stream_id);
+    if (stream_id == c->send_stream_) {
+      c->send_stream_ = -1;
+      c->stream_buffer_.clear();
+      c->stream_acked_ = c->stream_written_ = 0;
+    }
+    return 0;
+  }
+  static int verify_pinned(gnutls_session_t session) {
+    auto *ref = static_cast<ngtcp2_crypto_conn_ref *>(gnutls_session_get_ptr(session));
+    Connection *c = self(ref->user_data);
+    return TlsContext::check_pinned(session, c->host_.tls().config().server_fingerprint,
+                                    c->local_error_)
+               ? 0
+               : -1;
+  }
+
+  static ngtcp2_callbacks table(bool server) {
+    ngtcp2_callbacks cb{};
+    if (server) {
+      cb.recv_client_initial = ngtcp2_crypto_recv_client_initial_cb;
+    } else {
+      cb.client_initial = ngtcp2_crypto_client_initial_cb;
+      cb.recv_retry = ngtcp2_crypto_recv_retry_cb;
+    }
+    cb.recv_crypto_data = ngtcp2_crypto_recv_crypto_data_cb;
+    cb.encrypt = ngtcp2_crypto_encrypt_cb;
+    cb.decrypt = ngtcp2_crypto_decrypt_cb;
+    cb.hp_mask = ngtcp2_crypto_hp_mask_cb;
+    cb.update_key = ngtcp2_crypto_update_key_cb;
+    cb.delete_crypto_aead_ctx = ngtcp2_crypto_delete_crypto_aead_ctx_cb;
+    cb.delete_crypto_cipher_ctx = ngtcp2_crypto_delete_crypto_cipher_ctx_cb;
+    cb.get_path_challenge_data = ngtcp2_crypto_get_path_challenge_data_cb;
+    cb.version_negotiation = ngtcp2_crypto_version_negotiation_cb;
+    cb.rand = rand;
+    cb.get_new_connection_id = new_connection_id;
+    cb.remove_connection_id = remove_connection_id;
+    cb.handshake_completed = handshake_completed;
+    cb.handshake_confirmed = handshake_confirmed;
+    cb.recv_datagram = recv_datagram;
+    cb.ack_datagram = ack_datagram;
+    cb.lost_datagram = lost_datagram;
+    cb.recv_stream_data = recv_stream_data;
+    cb.acked_stream_data_offset = acked_stream_data_offset;
+    cb.stream_close = stream_close;
+    return cb;
+  }
+};
+
+Connection::Connection(ConnectionHost &host, bool server, ConnectionHandlers handlers)
+    : host_(host),
+      server_(server),
+      handlers_(std::move(handlers)),
+      queue_(
+          host.config().datagram_queue_capacity, wire::kMaxPacketSize,
+          static_cast<uint64_t>(std::chrono::nanoseconds(host.config().max_queue_time).count())) {
+  conn_ref_.get_conn = NgCallbacks::get_conn;
+  conn_ref_.user_data = this;
+}
+
+Connection::~Connection() {
+  if (conn_ != nullptr) ngtcp2_conn_del(conn_);
+  if (session_ != nullptr) gnutls_deinit(session_);
+}
+
+void Connection::fill_settings(ngtcp2_settings &settings, ngtcp2_transport_params &params) const {
+  const EndpointConfig &config = host_.config();
+  ngtcp2_settings_default(&settings);
+  settings.initial_ts = now_ns();
+  settings.cc_algo = config.congestion_control == CongestionControl::kBbr2 ? NGTCP2_CC_ALGO_BBR2
+                                                                           : NGTCP2_CC_ALGO_CUBIC;
+  settings.handshake_timeout =
+      static_cast<ngtcp2_duration>(std::chrono::nanoseconds(config.handshake_timeout).count());
+  settings.no_pmtud = 0;
+  ngtcp2_transport_params_default(&params);
+  params.initial_max_streams_bidi = 4;
+  params.initial_max_streams_uni = 0;
+  params.initial_max_stream_data_bidi_local = kStreamWindow;
+  params.initial_max_stream_data_bidi_remote = kStreamWindow;
+  params.initial_max_data = 4 * kStreamWindow;
+  params.max_idle_timeout =
+      static_cast<ngtcp2_duration>(std::chrono::nanoseconds(config.idle_timeout).count());
+  params.max_datagram_frame_size = wire::kMaxPacketSize + kDatagramFrameOverhead;
+}
+
+bool Connection::init_common(std::string &error) {
+  session_ = host_.tls().new_session(server_, &conn_ref_, error);
+  if (session_ == nullptr) return false;
+  if (!server_ && !host_.tls().config().server_fingerprint.empty()) {
+    gnutls_session_set_verify_function(session_, NgCallbacks::verify_pinned);
+  }
+  ngtcp2_conn_set_tls_native_handle(conn_, session_);
+  if (host_.config().keep_alive.count() > 0) {
+    ngtcp2_conn_set_keep_alive_timeout(
+        conn_,
+        static_cast<ngtcp2_duration>(std::chrono::nanoseconds(host_.config().keep_alive).count()));
+  }
+  packet_buffer_.resize(std::max<size_t>(ngtcp2_conn_get_max_tx_udp_payload_size(conn_), 1500));
+  return true;
+}
+
+bool Connection::init_client(const ngtcp2_path &path, std::string &error) {
+  ngtcp2_cid dcid, scid;
+  dcid.datalen = scid.datalen = kCidLength;
+  gnutls_rnd(GNUTLS_RND_RANDOM, dcid.data, kCidLength);
+  gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, kCidLength);
+  ngtcp2_settings settings;
+  ngtcp2_transport_params params;
+  fill_settings(settings, params);
+  auto callbacks = NgCallbacks::table(false);
+  int rv = ngtcp2_conn_client_new(&conn_, &dcid, &scid, &path, NGTCP2_PROTO_VER_V1, &callbacks,
+                                  &settings, &params, nullptr, this);
+  if (rv != 0) {
+    error = std::string("cannot create QUIC connection: ") + ngtcp2_strerror(rv);
+    return false;
+  }
+  if (!host_.register_cid(scid, this)) {
+    error = "connection id collision";
+    return false;
+  }
+  cids_.push_back(scid);
+  if (init_common(error)) return true;
+  unregister_all();
+  return false;
+}
+
+bool Connection::init_server(const ngtcp2_path &path, const ngtcp2_pkt_hd &initial,
+                             std::string &error) {
+  ngtcp2_cid scid;
+  scid.datalen = kCidLength;
+  gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, kCidLength);
+  ngtcp2_settings settings;
+  ngtcp2_transport_params params;
+  fill_settings(settings, params);
+  params.original_dcid = initial.dcid;
+  auto callbacks = NgCallbacks::table(true);
+  int rv = ngtcp2_conn_server_new(&conn_, &initial.scid, &scid, &path, initial.version, &callbacks,
+                                  &settings, &params, nullptr, this);
+  if (rv != 0) {
+    error = std::string("cannot create QUIC connection: ") + ngtcp2_strerror(rv);
+    return false;
+  }
+  // The client keeps addressing its first packets to the id it picked.
+  for (const ngtcp2_cid &cid : {scid, initial.dcid}) {
+    if (!host_.register_cid(cid, this)) {
+      error = "connection id collision";
+      unregister_all();
+      return false;
+    }
+    cids_.push_back(cid);
+  }
+  if (init_common(error)) return true;
+  unregister_all();
+  return false;
+}
+
+bool Connection::send_datagram(std::span<const uint8_t> datagram) {
+  std::lock_guard lock(mutex_);
+  bool too_big = datagram.empty() || (state_ == State::kEstablished &&
+                                      datagram.size() > stats_.path.max_datagram_payload);
+  if (state_ == State::kClosed || too_big) {
+    ++rejected_datagrams_;
+    return false;
+  }
+  bool was_empty = queue_.empty();
+  if (!queue_.push(datagram, now_ns())) return false;
+  ++stats_.datagrams_queued;
+  // The I/O thread drains the whole queue once woken, so only the first
+  // datagram after it emptied the queue needs to wake it.
+  if (was_empty) host_.wake();
+  return true;
+}
+
+bool Connection::send_message(std::span<const uint8_t> message) {
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ == State::kClosed ||
+        pending_messages_.size() + message.size() > kMaxPendingMessageBytes ||
+        !append_framed_message(message, pending_messages_)) {
+      return false;
+    }
+    ++stats_.messages_sent;
+    host_.wake();  // under the lock: a closed connection's endpoint may be gone
+  }
+  return true;
+}
+
+void Connection::close(uint64_t error_code, const std::string &reason) {
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ == State::kClosed || close_requested_) return;
+    close_requested_ = true;
+    close_code_ = error_code;
+    close_reason_ = reason;
+    host_.wake();
+  }
+}
+
+Connection::State Connection::state() const {
+  std::lock_guard lock(mutex_);
+  return state_;
+}
+
+std::string Connection::error() const {
+  std::lock_guard lock(mutex_);
+  return error_;
+}
+
+bool Connection::wait_established(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, timeout, [this] { return state_ != State::kConnecting; });
+  return state_ == State::kEstablished;
+}
+
+bool Connection::wait_closed(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [this] { return state_ == State::kClosed; });
+}
+
+ConnectionStats Connection::stats() const {
+  std::lock_guard lock(mutex_);
+  ConnectionStats out = stats_;
+  const auto &dropped = queue_.counters();
+  out.datagrams_dropped_stale = dropped.dropped_stale;
+  out.datagrams_dropped_full = dropped.dropped_full;
+  out.datagrams_dropped_oversized = dropped.dropped_oversized + rejected_datagrams_;
+  return out;
+}
+
+size_t Connection::max_datagram_payload() const {
+  const ngtcp2_transport_params *remote = ngtcp2_conn_get_remote_transport_params(conn_);
+  if (remote == nullptr || remote->max_datagram_frame_size <= kDatagramFrameOverhead) return 0;
+  size_t frame_limit = remote->max_datagram_frame_size - kDatagramFrameOverhead;
+  size_t overhead =
+      kShortHeaderOverhead + ngtcp2_conn_get_dcid(conn_)->datalen + kDatagramFrameOverhead;
+  size_t udp = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_);
+  size_t path_limit = udp > overhead ? udp - overhead : 0;
+  return std::min({frame_limit, path_limit, wire::kMaxPacketSize});
+}
+
+void Connection::publish_stats() {
+  ngtcp2_conn_stat cstat;
+  ngtcp2_conn_get_conn_stat(conn_, &cstat);
+  PathStats path;
+  path.smoothed_rtt_ms = static_cast<double>(cstat.smoothed_rtt) / NGTCP2_MILLISECONDS;
+  path.rtt_variance_ms = static_cast<double>(cstat.rttvar) / NGTCP2_MILLISECONDS;
+  path.min_rtt_ms = static_cast<double>(cstat.min_rtt) / NGTCP2_MILLISECONDS;
+  path.congestion_window = cstat.cwnd;
+  path.bytes_in_flight = cstat.bytes_in_flight;
+  // ngtcp2 keeps the pacing rate in bytes per nanosecond.
+  path.pacing_rate_bytes_per_s = cstat.pacing_rate * 1e9;
+  path.max_udp_payload = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_);
+  path.max_datagram_payload = handshake_done_ ? max_datagram_payload() : 0;
+  std::lock_guard lock(mutex_);
+  uint64_t queued = stats_.datagrams_queued, messages_sent = stats_.messages_sent;
+  stats_ = io_stats_;
+  stats_.datagrams_queued = queued;
+  stats_.messages_sent = messages_sent;
+  stats_.path = path;
+}
+
+void Connection::on_handshake_completed() {
+  const auto &alpn = host_.tls().config().alpn;
+  gnutls_datum_t selected{};
+  if (gnutls_alpn_get_selected_protocol(session_, &selected) != 0 ||
+      std::find(alpn.begin(), alpn.end(),
+                std::string(reinterpret_cast<char *>(selected.data), selected.size)) ==
+          alpn.end()) {
+    local_error_ = "no common ALPN protocol with the peer";
+    return;
+  }
+  handshake_done_ = true;
+  // A server's handshake is confirmed as it completes (RFC 9001, 4.1.2).
+  if (server_) on_handshake_confirmed();
+}
+
+// Established only once confirmed: before that a close would travel in
+// Handshake packets, which cannot carry an application reason.
+void Connection::on_handshake_confirmed() {
+  if (!handshake_done_ || state() != State::kConnecting) return;
+  publish_stats();
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ == State::kConnecting) state_ = State::kEstablished;
+  }
+  changed_.notify_all();
+  if (handlers_.on_established) handlers_.on_established();
+}
+
+void Connection::on_stream_data(int64_t stream_id, std::span<const uint8_t> data) {
+  auto [reader, added] = readers_.try_emplace(stream_id);
+  bool ok = reader->second.feed(data, [this](std::span<const uint8_t> message) {
+    ++io_stats_.messages_received;
+    if (handlers_.on_message) handlers_.on_message(message);
+  });
+  if (!ok) local_error_ = "peer sent a signaling message larger than the limit";
+}
+
+void Connection::on_stream_acked(uint64_t offset, uint64_t length) {
+  uint64_t acked = offset + length;
+  if (acked <= stream_acked_) return;
+  size_t drop = std::min<uint64_t>(acked - stream_acked_, stream_buffer_.size());
+  stream_buffer_.erase(stream_buffer_.begin(),
+                       stream_buffer_.begin() + static_cast<ptrdiff_t>(drop));
+  stream_acked_ += drop;
+}
+
+void Connection::read_packet(const ngtcp2_path &path, std::span<const uint8_t> packet,
+                             uint64_t ts) {
+  if (finished_) return;
+  ngtcp2_pkt_info pi{};
+  int rv = ngtcp2_conn_read_pkt(conn_, &path, &pi, packet.data(), packet.size(), ts);
+  if (rv == 0) return;
+  if (rv == NGTCP2_ERR_DRAINING) {
+    finish(describe_peer_close());
+  } else if (rv == NGTCP2_ERR_DROP_CONN) {
+    finish("connection dropped");
+  } else {
+    fail(rv, ts);
+  }
+}
+
+std::string Connection::describe_peer_close() {
+  ngtcp2_connection_close_error ccerr;
+  ngtcp2_conn_get_connection_close_error(conn_, &ccerr);
+  std::string reason(reinterpret_cast<const char *>(ccerr.reason), ccerr.reasonlen);
+  if (ccerr.error_code == 0) return "";
+  std::string out = "peer closed the connection";
+  if (ccerr.type == NGTCP2_CONNECTION_CLOSE_ERROR_CODE_TYPE_APPLICATION) {
+    out += " with application error " + std::to_string(ccerr.error_code);
+  } else if ((ccerr.error_code & ~uint64_t{0xff}) == NGTCP2_CRYPTO_ERROR) {
+    auto alert = static_cast<gnutls_alert_description_t>(ccerr.error_code & 0xff);
+    const char *name = gnutls_alert_get_strname(alert);
+    out += ": TLS alert " + std::to_string(ccerr.error_code & 0xff) + " (" +
+           (name != nullptr ? name : "unknown") + ")";
+  } else {
+    out += " with transport error " + std::to_string(ccerr.error_code);
+  }
+  if (!reason.empty()) out += ": " + reason;
+  return out;
+}
+
+void Connection::fail(int liberr, uint64_t ts) {
+  ngtcp2_connection_close_error ccerr;
+  ngtcp2_connection_close_error_default(&ccerr);
+  std::string error = local_error_;
+  if (liberr == NGTCP2_ERR_CRYPTO) {
+    uint8_t alert = ngtcp2_conn_get_tls_alert(conn_);
+    ngtcp2_connection_close_error_set_transport_error_tls_alert(&ccerr, alert, nullptr, 0);
+    if (error.empty()) {
+      const char *name = gnutls_alert_get_strname(static_cast<gnutls_alert_description_t>(alert));
+      error = std::string("TLS handshake failed: ") + (name != nullptr ? name : "unknown alert");
+    }
+  } else if (!local_error_.empty()) {
+    ngtcp2_connection_close_error_set_application_error(
+        &ccerr, 1, reinterpret_cast<const uint8_t *>(local_error_.data()), local_error_.size());
+  } else {
+    ngtcp2_connection_close_error_set_transport_error_liberr(&ccerr, liberr, nullptr, 0);
+    error = std::string("QUIC error: ") + ngtcp2_strerror(liberr);
+  }
+  send_close(ccerr, ts);
+  finish(error);
+}
+
+void Connection::send_close(const ngtcp2_connection_close_error &ccerr, uint64_t ts) {
+  if (ngtcp2_conn_is_in_closing_period(conn_) || ngtcp2_conn_is_in_draining_period(conn_)) return;
+  ngtcp2_path_storage ps;
+  ngtcp2_path_storage_zero(&ps);
+  ngtcp2_pkt_info pi{};
+  ngtcp2_ssize n = ngtcp2_conn_write_connection_close(conn_, &ps.path, &pi, packet_buffer_.data(),
+                                                      packet_buffer_.size(), &ccerr, ts);
+  if (n > 0) host_.send_packet(ps.path, {packet_buffer_.data(), static_cast<size_t>(n)});
+}
+
+void Connection::unregister_all() {
+  for (const auto &cid : cids_) host_.unregister_cid(cid);
+  cids_.clear();
+}
+
+void Connection::finish(const std::string &error) {
+  if (finished_) return;
+  finished_ = true;
+  unregister_all();
+  publish_stats();
+  {
+    std::lock_guard lock(mutex_);
+    state_ = State::kClosed;
+    error_ = error;
+  }
+  changed_.notify_all();
+  if (handlers_.on_closed) handlers_.on_closed(error);
+}
+
+void Connection::shutdown(const std::string &reason, uint64_t ts) {
+  if (finished_) return;
+  ngtcp2_connection_close_error ccerr;
+  ngtcp2_connection_close_error_default(&ccerr);
+  ngtcp2_connection_close_error_set_application_error(
+      &ccerr, 0, reinterpret_cast<const uint8_t *>(reason.data()), reason.size());
+  send_close(ccerr, ts);
+  finish("");
+}
+
+void Connection::handle_expiry(uint64_t ts) {
+  if (finished_) return;
+  int rv = ngtcp2_conn_handle_expiry(conn_, ts);
+  if (rv == 0) return;
+  if (rv == NGTCP2_ERR_IDLE_CLOSE) {
+    finish("idle timeout: nothing heard from the peer for " +
+           std::to_string(host_.config().idle_timeout.count()) + " ms");
+  } else if (rv == NGTCP2_ERR_HANDSHAKE_TIMEOUT) {
+    finish("handshake timed out after " + std::to_string(host_.config().handshake_timeout.count()) +
+           " ms: is the server running and reachable?");
+  } else {
+    fail(rv, ts);
+  }
+}
+
+uint64_t Connection::expiry() const {
+  return finished_ ? UINT64_MAX : ngtcp2_conn_get_expiry(conn_);
+}
+
+bool Connection::write_pending_stream(uint8_t *buffer, size_t size, uint64_t ts,
+                                      ngtcp2_path_storage &ps, ngtcp2_pkt_info &pi,
+                                      ngtcp2_ssize &written, bool &blocked) {
+  size_t unsent_from = static_cast<size_t>(stream_written_ - stream_acked_);
+  if (unsent_from >= stream_buffer_.size()) return false;
+  if (send_stream_ < 0 && ngtcp2_conn_open_bidi_stream(conn_, &send_stream_, nullptr) != 0) {
+    send_stream_ = -1;  // no stream credit yet; try after the peer grants some
+    return false;
+  }
+  ngtcp2_vec vec{stream_buffer_.data() + unsent_from, stream_buffer_.size() - unsent_from};
+  ngtcp2_ssize accepted = -1;
+  written = ngtcp2_conn_writev_stream(conn_, &ps.path, &pi, buffer, size, &accepted,
+                                      NGTCP2_WRITE_STREAM_FLAG_MORE, send_stream_, &vec, 1, ts);
+  if (accepted > 0) stream_written_ += static_cast<uint64_t>(accepted);
+  if (written == NGTCP2_ERR_STREAM_DATA_BLOCKED || written == NGTCP2_ERR_STREAM_SHUT_WR) {
+    blocked = true;
+    written = NGTCP2_ERR_WRITE_MORE;  // nothing written: carry on with other frames
+  }
+  return true;
+}
+
+void Connection::write(uint64_t ts) {
+  if (finished_) return;
+  bool close_now = false;
+  uint64_t code = 0;
+  std::string reason;
+  {
+    std::lock_guard lock(mutex_);
+    if (handshake_done_ && !pending_messages_.empty()) {
+      stream_buffer_.insert(stream_buffer_.end(), pending_messages_.begin(),
+                            pending_messages_.end());
+      pending_messages_.clear();
+    }
+    close_now = close_requested_;
+    code = close_code_;
+    reason = close_reason_;
+  }
+  if (close_now) {
+    ngtcp2_connection_close_error ccerr;
+    ngtcp2_connection_close_error_default(&ccerr);
+    ngtcp2_connection_close_error_set_application_error(
+        &ccerr, code, reinterpret_cast<const uint8_t *>(reason.data()), reason.size());
+    send_close(ccerr, ts);
+    finish(code == 0 ? "" : "closed locally with error " + std::to_string(code) + ": " + reason);
+    return;
+  }
+
+  ngtcp2_path_storage ps;
+  ngtcp2_path_storage_zero(&ps);
+  ngtcp2_pkt_info pi{};
+  uint8_t *buffer = packet_buffer_.data();
+  size_t size = ngtcp2_conn_get_max_tx_udp_payload_size(conn_);
+  size_t quantum = ngtcp2_conn_get_send_quantum(conn_);
+  size_t sent = 0;
+  bool stream_blocked = false;
+  const bool pack = host_.config().pack_datagrams;
+  size_t datagram_limit = handshake_done_ ? max_datagram_payload() : 0;
+  for (;;) {
+    ngtcp2_ssize n = 0;
+    bool wrote_stream = handshake_done_ && !stream_blocked &&
+                        write_pending_stream(buffer, size, ts, ps, pi, n, stream_blocked);
+    if (!wrote_stream) {
+      std::unique_lock lock(mutex_);
+      auto datagram = handshake_done_ ? queue_.front(ts) : std::span<const uint8_t>{};
+      if (!datagram.empty() && datagram.size() > datagram_limit) {
+        queue_.drop_front_oversized();
+        continue;
+      }
+      if (!datagram.empty()) {
+        int accepted = 0;
+        ngtcp2_vec vec{const_cast<uint8_t *>(datagram.data()), datagram.size()};
+        n = ngtcp2_conn_writev_datagram(conn_, &ps.path, &pi, buffer, size, &accepted,
+                                        pack ? NGTCP2_WRITE_DATAGRAM_FLAG_MORE : 0,
+                                        next_datagram_id_, &vec, 1, ts);
+        if (accepted != 0) {
+          queue_.pop();
+          ++next_datagram_id_;
+          ++io_stats_.datagrams_sent;
+        }
+        if (n == NGTCP2_ERR_INVALID_ARGUMENT) {  // above the peer's limit after all
+          queue_.drop_front_oversized();
+          continue;
+        }
+      } else {
+        lock.unlock();
+        n = ngtcp2_conn_write_pkt(conn_, &ps.path, &pi, buffer, size, ts);
+      }
+    }
+    if (n == NGTCP2_ERR_WRITE_MORE) continue;
+    if (n < 0) {
+      fail(static_cast<int>(n), ts);
+      return;
+    }
+    if (n == 0) break;
+    host_.send_packet(ps.path, {buffer, static_cast<size_t>(n)});
+    ++io_stats_.udp_packets_sent;
+    sent += static_cast<size_t>(n);
+    if (sent >= quantum) break;
+  }
+  ngtcp2_conn_update_pkt_tx_time(conn_, ts);
+  publish_stats();
+}
+
+}  // namespace wzp::quic

@@ -1,0 +1,133 @@
+// One QUIC connection: datagrams for media, length-prefixed messages on a
+// stream for signaling. The public methods are thread-safe; everything that
+// touches ngtcp2 runs on the owning Endpoint's I/O thread.
+#pragma once
+
+#include <gnutls/gnutls.h>
+#include <ngtcp2/ngtcp2.h>
+#include <ngtcp2/ngtcp2_crypto.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "libwzp/quic/config.hpp"
+#include "libwzp/quic/datagram_queue.hpp"
+#include "libwzp/quic/message_framing.hpp"
+
+namespace wzp::quic {
+
+class TlsContext;
+
+// What a connection needs from its endpoint; called on the I/O thread only,
+// except wake().
+class ConnectionHost {
+ public:
+  virtual void send_packet(const ngtcp2_path &path, std::span<const uint8_t> packet) = 0;
+  virtual bool register_cid(const ngtcp2_cid &cid, class Connection *connection) = 0;
+  virtual void unregister_cid(const ngtcp2_cid &cid) = 0;
+  virtual void wake() = 0;  // any thread: a connection has work to send
+  virtual const EndpointConfig &config() const = 0;
+  virtual TlsContext &tls() = 0;
+  virtual std::span<const uint8_t> reset_secret() const = 0;
+
+ protected:
+  virtual ~ConnectionHost() = default;
+};
+
+class Connection {
+ public:
+  enum class State { kConnecting, kEstablished, kClosed };
+
+  ~Connection();
+  Connection(const Connection &) = delete;
+  Connection &operator=(const Connection &) = delete;
+
+  // Queues one datagram. False (and counted) if the connection is closed or
+  // the datagram is larger than max_datagram_payload() allows.
+  bool send_datagram(std::span<const uint8_t> datagram);
+  // Queues one signaling message (at most kMaxMessageSize bytes).
+  bool send_message(std::span<const uint8_t> message);
+  // Closes with an application error code (0 = normal) and a reason phrase.
+  void close(uint64_t error_code = 0, const std::string &reason = "");
+
+  State state() const;
+  // Why the connection closed; empty while open or after a clean close.
+  std::string error() const;
+  bool wait_established(std::chrono::milliseconds timeout) const;
+  bool wait_closed(std::chrono::milliseconds timeout) const;
+  ConnectionStats stats() const;
+  bool is_server() const { return server_; }
+
+ private:
+  friend class Endpoint;
+  friend struct NgCallbacks;
+
+  Connection(ConnectionHost &host, bool server, ConnectionHandlers handlers);
+  bool init_client(const ngtcp2_path &path, std::string &error);
+  bool init_server(const ngtcp2_path &path, const ngtcp2_pkt_hd &initial, std::string &error);
+  bool init_common(std::string &error);
+  void fill_settings(ngtcp2_settings &settings, ngtcp2_transport_params &params) const;
+
+  // I/O thread.
+  void read_packet(const ngtcp2_path &path, std::span<const uint8_t> packet, uint64_t ts);
+  void write(uint64_t ts);
+  void handle_expiry(uint64_t ts);
+  uint64_t expiry() const;
+  bool finished() const { return finished_; }
+  void shutdown(const std::string &reason, uint64_t ts);
+  void fail(int liberr, uint64_t ts);
+  void finish(const std::string &error);
+  void unregister_all();
+  void send_close(const ngtcp2_connection_close_error &ccerr, uint64_t ts);
+  void publish_stats();
+  size_t max_datagram_payload() const;
+  bool write_pending_stream(uint8_t *buffer, size_t size, uint64_t ts, ngtcp2_path_storage &ps,
+                            ngtcp2_pkt_info &pi, ngtcp2_ssize &written, bool &blocked);
+  void on_handshake_completed();
+  void on_handshake_confirmed();
+  void on_stream_data(int64_t stream_id, std::span<const uint8_t> data);
+  void on_stream_acked(uint64_t offset, uint64_t length);
+  std::string describe_peer_close();
+
+  ConnectionHost &host_;
+  const bool server_;
+  ConnectionHandlers handlers_;
+  ngtcp2_conn *conn_ = nullptr;
+  gnutls_session_t session_ = nullptr;
+  ngtcp2_crypto_conn_ref conn_ref_{};
+  std::vector<ngtcp2_cid> cids_;
+  bool finished_ = false;
+  bool handshake_done_ = false;
+  std::string local_error_;  // set by a callback that fails the connection
+  uint64_t next_datagram_id_ = 0;
+  ConnectionStats io_stats_;
+  std::vector<uint8_t> packet_buffer_;
+
+  // Our signaling stream: bytes from `stream_acked_` on, kept until acked.
+  int64_t send_stream_ = -1;
+  std::vector<uint8_t> stream_buffer_;
+  uint64_t stream_acked_ = 0;
+  uint64_t stream_written_ = 0;
+  std::map<int64_t, MessageReader> readers_;
+
+  // Shared with other threads.
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  State state_ = State::kConnecting;
+  std::string error_;
+  DatagramQueue queue_;
+  std::vector<uint8_t> pending_messages_;
+  bool close_requested_ = false;
+  uint64_t close_code_ = 0;
+  std::string close_reason_;
+  ConnectionStats stats_;
+  uint64_t rejected_datagrams_ = 0;
+};
+
+}  // namespace wzp::quic

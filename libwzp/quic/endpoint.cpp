@@ -1,0 +1,280 @@
+#include "libwzp/quic/endpoint.hpp"
+
+#include <gnutls/crypto.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "libwzp/quic/clock.hpp"
+
+namespace wzp::quic {
+namespace {
+
+constexpr size_t kCidLength = 18;
+constexpr size_t kMaxReceiveBatch = 256;
+constexpr int kSocketBufferBytes = 4 << 20;
+
+std::string cid_key(const uint8_t *data, size_t size) {
+  return std::string(reinterpret_cast<const char *>(data), size);
+}
+
+bool resolve(const std::string &host, uint16_t port, sockaddr_storage &out, socklen_t &out_len,
+             std::string &error) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo *result = nullptr;
+  int rv = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &result);
+  if (rv != 0 || result == nullptr) {
+    error = "cannot resolve " + host + ": " + gai_strerror(rv);
+    return false;
+  }
+  std::memcpy(&out, result->ai_addr, result->ai_addrlen);
+  out_len = result->ai_addrlen;
+  freeaddrinfo(result);
+  return true;
+}
+
+// IPv4 addresses as IPv4-mapped IPv6, so one dual-stack socket reaches both.
+void to_ipv6(sockaddr_storage &addr, socklen_t &len) {
+  if (addr.ss_family != AF_INET) return;
+  sockaddr_in v4;
+  std::memcpy(&v4, &addr, sizeof v4);
+  sockaddr_in6 v6{};
+  v6.sin6_family = AF_INET6;
+  v6.sin6_port = v4.sin_port;
+  v6.sin6_addr.s6_addr[10] = v6.sin6_addr.s6_addr[11] = 0xff;
+  std::memcpy(&v6.sin6_addr.s6_addr[12], &v4.sin_addr, 4);
+  std::memcpy(&addr, &v6, sizeof v6);
+  len = sizeof v6;
+}
+
+}  // namespace
+
+Endpoint::Endpoint(const EndpointConfig &config, AcceptHandler on_accept)
+    : config_(config),
+      on_accept_(std::move(on_accept)),
+      reset_secret_(32),
+      receive_buffer_(65536) {}
+
+std::unique_ptr<Endpoint> Endpoint::create(const EndpointConfig &config, AcceptHandler on_accept,
+                                           std::string &error) {
+  std::unique_ptr<Endpoint> endpoint(new Endpoint(config, std::move(on_accept)));
+  endpoint->tls_ = TlsContext::create(config.tls, config.accept_connections, error);
+  if (!endpoint->tls_ || !endpoint->open_socket(error)) return nullptr;
+  gnutls_rnd(GNUTLS_RND_KEY, endpoint->reset_secret_.data(), endpoint->reset_secret_.size());
+  endpoint->thread_ = std::thread([raw = endpoint.get()] { raw->run(); });
+  return endpoint;
+}
+
+bool Endpoint::open_socket(std::string &error) {
+  sockaddr_storage bind_addr{};
+  socklen_t bind_len = 0;
+  if (!resolve(config_.bind_address, config_.bind_port, bind_addr, bind_len, error)) return false;
+  socket_ = socket(bind_addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (socket_ < 0 || wake_fd_ < 0) {
+    error = std::string("cannot create socket: ") + std::strerror(errno);
+    return false;
+  }
+  int size = kSocketBufferBytes;
+  setsockopt(socket_, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  setsockopt(socket_, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  // Don't fragment: ngtcp2's path MTU discovery needs oversized probes to fail.
+  if (bind_addr.ss_family == AF_INET6) {
+    int off = 0, pmtud = IPV6_PMTUDISC_DO;
+    setsockopt(socket_, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+    setsockopt(socket_, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtud, sizeof pmtud);
+  } else {
+    int pmtud = IP_PMTUDISC_DO;
+    setsockopt(socket_, IPPROTO_IP, IP_MTU_DISCOVER, &pmtud, sizeof pmtud);
+  }
+  if (bind(socket_, reinterpret_cast<sockaddr *>(&bind_addr), bind_len) != 0) {
+    error = "cannot bind " + config_.bind_address + ":" + std::to_string(config_.bind_port) + ": " +
+            std::strerror(errno);
+    return false;
+  }
+  local_addr_len_ = sizeof local_addr_;
+  getsockname(socket_, reinterpret_cast<sockaddr *>(&local_addr_), &local_addr_len_);
+  local_port_ = ntohs(local_addr_.ss_family == AF_INET6
+                          ? reinterpret_cast<sockaddr_in6 *>(&local_addr_)->sin6_port
+                          : reinterpret_cast<sockaddr_in *>(&local_addr_)->sin_port);
+  return true;
+}
+
+Endpoint::~Endpoint() {
+  if (thread_.joinable()) {
+    stopping_ = true;
+    wake();
+    thread_.join();
+  }
+  {
+    std::lock_guard lock(loop_mutex_);
+    uint64_t ts = now_ns();
+    for (auto &connection : connections_) connection->shutdown("endpoint closed", ts);
+    connections_.clear();
+  }
+  if (socket_ >= 0) close(socket_);
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
+
+std::shared_ptr<Connection> Endpoint::dial(const std::string &host, uint16_t port,
+                                           ConnectionHandlers handlers, std::string &error) {
+  sockaddr_storage remote{};
+  socklen_t remote_len = 0;
+  if (!resolve(host, port, remote, remote_len, error)) return nullptr;
+  if (local_addr_.ss_family == AF_INET6) to_ipv6(remote, remote_len);
+  if (remote.ss_family != local_addr_.ss_family) {
+    error = "cannot reach " + host + " from a socket bound to " + config_.bind_address;
+    return nullptr;
+  }
+  std::lock_guard lock(loop_mutex_);
+  if (connections_.size() >= config_.max_connections) {
+    error = "too many connections";
+    return nullptr;
+  }
+  std::shared_ptr<Connection> connection(new Connection(*this, false, std::move(handlers)));
+  ngtcp2_path path{{reinterpret_cast<sockaddr *>(&local_addr_), local_addr_len_},
+                   {reinterpret_cast<sockaddr *>(&remote), remote_len},
+                   nullptr};
+  if (!connection->init_client(path, error)) return nullptr;
+  connections_.push_back(connection);
+  connection->write(now_ns());
+  return connection;
+}
+
+EndpointStats Endpoint::stats() const {
+  std::lock_guard lock(loop_mutex_);
+  return stats_;
+}
+
+void Endpoint::wake() {
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+}
+
+void Endpoint::send_packet(const ngtcp2_path &path, std::span<const uint8_t> packet) {
+  // A full socket buffer loses the packet; QUIC recovers as from any loss.
+  sendto(socket_, packet.data(), packet.size(), 0, path.remote.addr, path.remote.addrlen);
+}
+
+bool Endpoint::register_cid(const ngtcp2_cid &cid, Connection *connection) {
+  return by_cid_.emplace(cid_key(cid.data, cid.datalen), connection).second;
+}
+
+void Endpoint::unregister_cid(const ngtcp2_cid &cid) {
+  by_cid_.erase(cid_key(cid.data, cid.datalen));
+}
+
+size_t Endpoint::handshakes_in_progress() const {
+  return static_cast<size_t>(std::count_if(connections_.begin(), connections_.end(), [](auto &c) {
+    return !c->handshake_done_ && !c->finished();
+  }));
+}
+
+void Endpoint::run() {
+  while (!stopping_) {
+    uint64_t next = UINT64_MAX;
+    {
+      std::lock_guard lock(loop_mutex_);
+      for (auto &connection : connections_) next = std::min(next, connection->expiry());
+    }
+    uint64_t now = now_ns();
+    timespec timeout{1, 0};  // an upper bound, so a lost wake-up costs at most a second
+    if (next <= now) {
+      timeout = {0, 0};
+    } else if (next - now < 1'000'000'000) {
+      timeout = {0, static_cast<long>(next - now)};
+    }
+    pollfd fds[2] = {{socket_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    ppoll(fds, 2, &timeout, nullptr);
+    if (fds[1].revents & POLLIN) {
+      uint64_t count;
+      [[maybe_unused]] ssize_t n = read(wake_fd_, &count, sizeof count);
+    }
+    std::lock_guard lock(loop_mutex_);
+    uint64_t ts = now_ns();
+    if (fds[0].revents & POLLIN) receive_all(ts);
+    service_connections(now_ns());
+  }
+}
+
+void Endpoint::receive_all(uint64_t ts) {
+  for (size_t i = 0; i < kMaxReceiveBatch; ++i) {
+    sockaddr_storage from{};
+    socklen_t from_len = sizeof from;
+    ssize_t n = recvfrom(socket_, receive_buffer_.data(), receive_buffer_.size(), 0,
+                         reinterpret_cast<sockaddr *>(&from), &from_len);
+    if (n < 0) break;
+    ++stats_.packets_received;
+    dispatch({receive_buffer_.data(), static_cast<size_t>(n)}, from, from_len, ts);
+  }
+}
+
+void Endpoint::dispatch(std::span<const uint8_t> packet, const sockaddr_storage &from,
+                        socklen_t from_len, uint64_t ts) {
+  ngtcp2_version_cid vc;
+  int rv = ngtcp2_pkt_decode_version_cid(&vc, packet.data(), packet.size(), kCidLength);
+  if (rv != 0) {
+    ++stats_.dropped_garbage;  // includes versions we do not speak
+    return;
+  }
+  ngtcp2_path path{{reinterpret_cast<sockaddr *>(&local_addr_), local_addr_len_},
+                   {const_cast<sockaddr *>(reinterpret_cast<const sockaddr *>(&from)), from_len},
+                   nullptr};
+  auto found = by_cid_.find(cid_key(vc.dcid, vc.dcidlen));
+  if (found != by_cid_.end()) {
+    Connection *connection = found->second;  // reading may unregister its ids
+    connection->read_packet(path, packet, ts);
+    connection->write(ts);
+    return;
+  }
+  if (!config_.accept_connections) {
+    ++stats_.dropped_unknown_cid;
+    return;
+  }
+  accept(packet, path, ts);
+}
+
+void Endpoint::accept(std::span<const uint8_t> packet, const ngtcp2_path &path, uint64_t ts) {
+  ngtcp2_pkt_hd hd;
+  if (ngtcp2_accept(&hd, packet.data(), packet.size()) != 0) {
+    ++stats_.dropped_unknown_cid;
+    return;
+  }
+  if (connections_.size() >= config_.max_connections ||
+      handshakes_in_progress() >= config_.max_handshakes) {
+    ++stats_.refused_handshakes;
+    return;
+  }
+  std::shared_ptr<Connection> connection(new Connection(*this, true, {}));
+  if (on_accept_) connection->handlers_ = on_accept_(connection);
+  std::string error;
+  if (!connection->init_server(path, hd, error)) {
+    ++stats_.refused_handshakes;
+    return;
+  }
+  ++stats_.connections_accepted;
+  connections_.push_back(connection);
+  connection->read_packet(path, packet, ts);
+  connection->write(ts);
+}
+
+void Endpoint::service_connections(uint64_t ts) {
+  for (auto &connection : connections_) {
+    if (connection->expiry() <= ts) connection->handle_expiry(ts);
+    connection->write(ts);
+  }
+  // Dropping our reference unregisters the connection's ids; handles that
+  // users still hold keep reporting kClosed.
+  std::erase_if(connections_, [](const auto &connection) { return connection->finished(); });
+}
+
+}  // namespace wzp::quic

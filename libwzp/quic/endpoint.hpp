@@ -1,0 +1,85 @@
+// One UDP socket, any number of QUIC connections on it, dialed or accepted,
+// and the one I/O thread that owns them all. Callbacks (ConnectionHandlers,
+// the accept handler) run on that thread; they must not call dial().
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "libwzp/quic/config.hpp"
+#include "libwzp/quic/connection.hpp"
+#include "libwzp/quic/tls.hpp"
+
+namespace wzp::quic {
+
+class Endpoint : private ConnectionHost {
+ public:
+  // Chooses the handlers for a connection a peer opened; called before any
+  // of its data is delivered. Keep the pointer to talk back.
+  using AcceptHandler = std::function<ConnectionHandlers(const std::shared_ptr<Connection> &)>;
+
+  // Binds the socket and starts the I/O thread; nullptr + `error` on failure.
+  static std::unique_ptr<Endpoint> create(const EndpointConfig &config, AcceptHandler on_accept,
+                                          std::string &error);
+  // Closes every connection (peers are told) and stops the I/O thread.
+  ~Endpoint() override;
+  Endpoint(const Endpoint &) = delete;
+  Endpoint &operator=(const Endpoint &) = delete;
+
+  // Starts a handshake with host:port (a numeric address or a name). The
+  // connection reports progress through its state and handlers.
+  std::shared_ptr<Connection> dial(const std::string &host, uint16_t port,
+                                   ConnectionHandlers handlers, std::string &error);
+
+  uint16_t local_port() const { return local_port_; }
+  // SHA-256 fingerprint of this endpoint's certificate, for the peer to pin.
+  const std::string &fingerprint() const { return tls_->fingerprint(); }
+  EndpointStats stats() const;
+
+ private:
+  Endpoint(const EndpointConfig &config, AcceptHandler on_accept);
+  bool open_socket(std::string &error);
+  void run();
+  void receive_all(uint64_t ts);
+  void dispatch(std::span<const uint8_t> packet, const sockaddr_storage &from, socklen_t from_len,
+                uint64_t ts);
+  void accept(std::span<const uint8_t> packet, const ngtcp2_path &path, uint64_t ts);
+  void service_connections(uint64_t ts);
+  size_t handshakes_in_progress() const;
+
+  // ConnectionHost
+  void send_packet(const ngtcp2_path &path, std::span<const uint8_t> packet) override;
+  bool register_cid(const ngtcp2_cid &cid, Connection *connection) override;
+  void unregister_cid(const ngtcp2_cid &cid) override;
+  void wake() override;
+  const EndpointConfig &config() const override { return config_; }
+  TlsContext &tls() override { return *tls_; }
+  std::span<const uint8_t> reset_secret() const override { return reset_secret_; }
+
+  EndpointConfig config_;
+  AcceptHandler on_accept_;
+  std::unique_ptr<TlsContext> tls_;
+  int socket_ = -1;
+  int wake_fd_ = -1;
+  uint16_t local_port_ = 0;
+  sockaddr_storage local_addr_{};
+  socklen_t local_addr_len_ = 0;
+  std::vector<uint8_t> reset_secret_;
+  std::vector<uint8_t> receive_buffer_;
+
+  // The I/O state, held by the I/O thread while it works and by dial().
+  mutable std::mutex loop_mutex_;
+  std::vector<std::shared_ptr<Connection>> connections_;
+  std::unordered_map<std::string, Connection *> by_cid_;
+  EndpointStats stats_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+}  // namespace wzp::quic

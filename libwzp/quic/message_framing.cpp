@@ -1,0 +1,45 @@
+#include "libwzp/quic/message_framing.hpp"
+
+#include <algorithm>
+
+namespace wzp::quic {
+
+bool append_framed_message(std::span<const uint8_t> message, std::vector<uint8_t> &out) {
+  if (message.size() > kMaxMessageSize) return false;
+  auto size = static_cast<uint32_t>(message.size());
+  const uint8_t prefix[kMessageLengthSize] = {
+      static_cast<uint8_t>(size >> 24), static_cast<uint8_t>(size >> 16),
+      static_cast<uint8_t>(size >> 8), static_cast<uint8_t>(size)};
+  out.insert(out.end(), prefix, prefix + kMessageLengthSize);
+  out.insert(out.end(), message.begin(), message.end());
+  return true;
+}
+
+bool MessageReader::feed(std::span<const uint8_t> bytes, const Callback &on_message) {
+  while (!failed_ && !bytes.empty()) {
+    if (length_have_ < kMessageLengthSize) {
+      size_t take = std::min(kMessageLengthSize - length_have_, bytes.size());
+      std::copy_n(bytes.begin(), take, length_bytes_ + length_have_);
+      length_have_ += take;
+      bytes = bytes.subspan(take);
+      if (length_have_ < kMessageLengthSize) break;
+      expected_ = (size_t{length_bytes_[0]} << 24) | (size_t{length_bytes_[1]} << 16) |
+                  (size_t{length_bytes_[2]} << 8) | size_t{length_bytes_[3]};
+      if (expected_ > max_message_size_) {
+        failed_ = true;
+        break;
+      }
+      message_.clear();
+    }
+    size_t take = std::min(expected_ - message_.size(), bytes.size());
+    message_.insert(message_.end(), bytes.begin(), bytes.begin() + static_cast<ptrdiff_t>(take));
+    bytes = bytes.subspan(take);
+    if (message_.size() == expected_) {
+      length_have_ = 0;
+      on_message(message_);
+    }
+  }
+  return !failed_;
+}
+
+}  // namespace wzp::quic

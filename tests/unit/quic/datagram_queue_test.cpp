@@ -1,0 +1,48 @@
+#include "libwzp/quic/datagram_queue.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace wzp::quic {
+namespace {
+
+constexpr uint64_t kMs = 1'000'000;
+
+TEST(DatagramQueue, KeepsOrderAndDropsOldestWhenFull) {
+  DatagramQueue queue(3, 100, 1000 * kMs);
+  for (uint8_t i = 0; i < 5; ++i) {
+    std::vector<uint8_t> datagram(10, i);
+    ASSERT_TRUE(queue.push(datagram, 0));
+  }
+  EXPECT_EQ(queue.counters().dropped_full, 2u);
+  for (uint8_t expected = 2; expected < 5; ++expected) {
+    auto front = queue.front(0);
+    ASSERT_EQ(front.size(), 10u);
+    EXPECT_EQ(front[0], expected);
+    queue.pop();
+  }
+  EXPECT_TRUE(queue.front(0).empty());
+}
+
+TEST(DatagramQueue, DropsStaleEntriesByDeadline) {
+  DatagramQueue queue(8, 100, 50 * kMs);
+  std::vector<uint8_t> datagram(20, 7);
+  queue.push(datagram, 0);
+  queue.push(datagram, 40 * kMs);
+  auto front = queue.front(60 * kMs);  // the first is 60 ms old, the second 20 ms
+  EXPECT_EQ(front.size(), 20u);
+  EXPECT_EQ(queue.counters().dropped_stale, 1u);
+  EXPECT_EQ(queue.size(), 1u);
+}
+
+TEST(DatagramQueue, RefusesDatagramsLargerThanASlot) {
+  DatagramQueue queue(4, 100, 1000 * kMs);
+  std::vector<uint8_t> big(101, 1);
+  EXPECT_FALSE(queue.push(big, 0));
+  EXPECT_EQ(queue.counters().dropped_oversized, 1u);
+  EXPECT_TRUE(queue.empty());
+}
+
+}  // namespace
+}  // namespace wzp::quic

@@ -1,0 +1,258 @@
+// The endpoint over real loopback UDP: handshake, datagrams and messages both
+// ways, and the ways a connection must fail cleanly.
+#include "libwzp/quic/endpoint.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <memory>
+#include <random>
+
+#include "tests/unit/quic/quic_test_util.hpp"
+
+namespace wzp::quic::test {
+namespace {
+
+struct Server {
+  explicit Server(EndpointConfig config = server_config()) {
+    std::string error;
+    endpoint = Endpoint::create(
+        config,
+        [this](const std::shared_ptr<Connection> &c) {
+          std::lock_guard lock(mutex);
+          accepted.push_back(c);
+          return recorder.handlers();
+        },
+        error);
+    EXPECT_TRUE(endpoint) << error;
+  }
+  std::shared_ptr<Connection> first() {
+    std::lock_guard lock(mutex);
+    return accepted.empty() ? nullptr : accepted.front();
+  }
+  Recorder recorder;
+  std::mutex mutex;
+  std::vector<std::shared_ptr<Connection>> accepted;
+  std::unique_ptr<Endpoint> endpoint;
+};
+
+std::unique_ptr<Endpoint> make_client(EndpointConfig config) {
+  std::string error;
+  auto endpoint = Endpoint::create(config, nullptr, error);
+  EXPECT_TRUE(endpoint) << error;
+  return endpoint;
+}
+
+TEST(QuicEndpoint, HandshakeThenDatagramsBothWaysCountedExactly) {
+  Server server;
+  auto client = make_client(client_config(server.endpoint->fingerprint()));
+  Recorder client_side;
+  std::string error;
+  auto connection =
+      client->dial("127.0.0.1", server.endpoint->local_port(), client_side.handlers(), error);
+  ASSERT_TRUE(connection) << error;
+  ASSERT_TRUE(connection->wait_established(5s)) << connection->error();
+  EXPECT_GT(connection->stats().path.max_datagram_payload, 1000u);
+
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(connection->send_datagram(bytes("to server " + std::to_string(i))));
+  }
+  ASSERT_TRUE(server.recorder.wait_datagrams(100));
+  auto received = server.recorder.datagrams();
+  ASSERT_EQ(received.size(), 100u);
+  EXPECT_EQ(received[0], "to server 0");
+  EXPECT_EQ(received[99], "to server 99");
+
+  auto accepted = server.first();
+  ASSERT_TRUE(accepted);
+  ASSERT_TRUE(accepted->wait_established(5s));
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(accepted->send_datagram(bytes("to client")));
+  ASSERT_TRUE(client_side.wait_datagrams(50));
+  EXPECT_EQ(client_side.datagrams().size(), 50u);
+
+  // Acks arrive a little later than the data.
+  for (int i = 0; i < 100 && connection->stats().datagrams_acked < 100; ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  auto stats = connection->stats();
+  EXPECT_EQ(stats.datagrams_sent, 100u);
+  EXPECT_EQ(stats.datagrams_acked, 100u);
+  EXPECT_EQ(stats.datagrams_lost, 0u);
+  EXPECT_GT(stats.path.smoothed_rtt_ms, 0.0);
+  EXPECT_GT(stats.path.congestion_window, 0u);
+  // Packing: many small datagrams share UDP packets.
+  EXPECT_LT(stats.udp_packets_sent, 100u);
+}
+
+TEST(QuicEndpoint, MessagesArriveInOrderBothWays) {
+  Server server;
+  auto client = make_client(client_config(server.endpoint->fingerprint()));
+  Recorder client_side;
+  std::string error;
+  auto connection =
+      client->dial("127.0.0.1", server.endpoint->local_port(), client_side.handlers(), error);
+  ASSERT_TRUE(connection) << error;
+  std::string big(40000, 'b');
+  // Queued before the handshake finishes: sent once it does.
+  ASSERT_TRUE(connection->send_message(bytes("offer")));
+  ASSERT_TRUE(connection->send_message(bytes(big)));
+  ASSERT_TRUE(connection->send_message(bytes("")));
+  ASSERT_TRUE(server.recorder.wait_messages(3));
+  EXPECT_EQ(server.recorder.messages(), (std::vector<std::string>{"offer", big, ""}));
+
+  // More than the initial stream window: credit must be returned to finish.
+  auto accepted = server.first();
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(accepted->send_message(bytes(big)));
+  ASSERT_TRUE(client_side.wait_messages(20, 10s));
+  EXPECT_EQ(client_side.messages().size(), 20u);
+  EXPECT_EQ(client_side.messages().back(), big);
+}
+
+TEST(QuicEndpoint, WrongPinnedFingerprintFailsClearly) {
+  Server server;
+  std::string wrong(64, 'a');
+  auto client = make_client(client_config(wrong));
+  Recorder client_side;
+  std::string error;
+  auto connection =
+      client->dial("127.0.0.1", server.endpoint->local_port(), client_side.handlers(), error);
+  ASSERT_TRUE(connection) << error;
+  EXPECT_FALSE(connection->wait_established(5s));
+  EXPECT_EQ(connection->state(), Connection::State::kClosed);
+  EXPECT_NE(connection->error().find("does not match the pinned fingerprint"), std::string::npos)
+      << connection->error();
+  ASSERT_TRUE(client_side.wait_closed());
+  EXPECT_EQ(client_side.close_error(), connection->error());
+}
+
+TEST(QuicEndpoint, UnknownCertificateWithoutPinFailsAgainstSystemTrust) {
+  Server server;
+  auto client = make_client(client_config(""));
+  std::string error;
+  auto connection = client->dial("127.0.0.1", server.endpoint->local_port(), {}, error);
+  ASSERT_TRUE(connection) << error;
+  EXPECT_FALSE(connection->wait_established(5s));
+  EXPECT_NE(connection->error().find("TLS"), std::string::npos) << connection->error();
+}
+
+TEST(QuicEndpoint, WrongAlpnIsRefused) {
+  Server server;
+  auto config = client_config(server.endpoint->fingerprint());
+  config.tls.alpn = {"not-wzp"};
+  auto client = make_client(config);
+  std::string error;
+  auto connection = client->dial("127.0.0.1", server.endpoint->local_port(), {}, error);
+  ASSERT_TRUE(connection) << error;
+  EXPECT_FALSE(connection->wait_established(5s));
+  EXPECT_FALSE(connection->error().empty());
+  EXPECT_TRUE(server.recorder.wait_closed() || !server.first());
+}
+
+TEST(QuicEndpoint, GarbageAndTruncatedPacketsAreCountedAndHarmless) {
+  Server server;
+  int raw = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(server.endpoint->local_port());
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::mt19937 random(7);
+  std::vector<uint8_t> packet(1300);
+  for (int i = 0; i < 200; ++i) {
+    size_t size = 1 + random() % packet.size();
+    for (auto &b : packet) b = static_cast<uint8_t>(random());
+    if (i % 2 == 0) {  // long header, version 1, then truncated
+      packet[0] = 0xc0;
+      packet[1] = packet[2] = packet[3] = 0;
+      packet[4] = 1;
+      size = std::min<size_t>(size, 12);
+    }
+    sendto(raw, packet.data(), size, 0, reinterpret_cast<sockaddr *>(&to), sizeof to);
+  }
+  close(raw);
+  auto client = make_client(client_config(server.endpoint->fingerprint()));
+  std::string error;
+  auto connection = client->dial("127.0.0.1", server.endpoint->local_port(), {}, error);
+  ASSERT_TRUE(connection) << error;
+  ASSERT_TRUE(connection->wait_established(5s)) << connection->error();
+  auto stats = server.endpoint->stats();
+  EXPECT_GE(stats.packets_received, 200u);
+  EXPECT_GE(stats.dropped_garbage + stats.dropped_unknown_cid, 100u);
+  EXPECT_EQ(stats.connections_accepted, 1u);
+}
+
+TEST(QuicEndpoint, OversizedDatagramIsRefusedAndCounted) {
+  Server server;
+  auto client = make_client(client_config(server.endpoint->fingerprint()));
+  std::string error;
+  auto connection = client->dial("127.0.0.1", server.endpoint->local_port(), {}, error);
+  ASSERT_TRUE(connection) << error;
+  ASSERT_TRUE(connection->wait_established(5s));
+  size_t limit = connection->stats().path.max_datagram_payload;
+  std::vector<uint8_t> too_big(limit + 1, 1);
+  EXPECT_FALSE(connection->send_datagram(too_big));
+  std::vector<uint8_t> way_too_big(64 * 1024, 1);
+  EXPECT_FALSE(connection->send_datagram(way_too_big));
+  EXPECT_EQ(connection->stats().datagrams_dropped_oversized, 2u);
+  std::vector<uint8_t> fits(limit, 2);
+  EXPECT_TRUE(connection->send_datagram(fits));
+  ASSERT_TRUE(server.recorder.wait_datagrams(1));
+  EXPECT_EQ(server.recorder.datagrams()[0].size(), limit);
+  EXPECT_EQ(connection->state(), Connection::State::kEstablished);
+}
+
+TEST(QuicEndpoint, CleanCloseCarriesTheReason) {
+  Server server;
+  auto client = make_client(client_config(server.endpoint->fingerprint()));
+  std::string error;
+  auto connection = client->dial("127.0.0.1", server.endpoint->local_port(), {}, error);
+  ASSERT_TRUE(connection) << error;
+  ASSERT_TRUE(connection->wait_established(5s));
+  connection->close(42, "call ended");
+  ASSERT_TRUE(connection->wait_closed(5s));
+  ASSERT_TRUE(server.recorder.wait_closed());
+  EXPECT_NE(server.recorder.close_error().find("application error 42: call ended"),
+            std::string::npos)
+      << server.recorder.close_error();
+  EXPECT_FALSE(connection->send_datagram(bytes("late")));
+}
+
+TEST(QuicEndpoint, HandshakeTimesOutWhenNobodyListens) {
+  auto config = client_config(std::string(64, 'a'));
+  config.handshake_timeout = 500ms;
+  auto client = make_client(config);
+  int silent = socket(AF_INET, SOCK_DGRAM, 0);  // bound, never answers
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(silent, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(silent, reinterpret_cast<sockaddr *>(&addr), &len);
+  std::string error;
+  auto connection = client->dial("127.0.0.1", ntohs(addr.sin_port), {}, error);
+  ASSERT_TRUE(connection) << error;
+  EXPECT_FALSE(connection->wait_established(5s));
+  EXPECT_NE(connection->error().find("handshake timed out"), std::string::npos)
+      << connection->error();
+  close(silent);
+}
+
+TEST(QuicEndpoint, DialErrorsAreReported) {
+  auto client = make_client(client_config(std::string(64, 'a')));
+  std::string error;
+  EXPECT_FALSE(client->dial("no-such-host.invalid", 4433, {}, error));
+  EXPECT_NE(error.find("cannot resolve"), std::string::npos) << error;
+  EndpointConfig bad = client_config("not hex");
+  EXPECT_FALSE(Endpoint::create(bad, nullptr, error));
+  EXPECT_NE(error.find("fingerprint"), std::string::npos) << error;
+  EndpointConfig missing = server_config();
+  missing.tls.certificate_file = "/nonexistent.pem";
+  missing.tls.private_key_file = "/nonexistent.key";
+  EXPECT_FALSE(Endpoint::create(missing, nullptr, error));
+  EXPECT_NE(error.find("cannot load certificate"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace wzp::quic::test

@@ -1,0 +1,68 @@
+// The connection over an impaired path: a lossy, slow relay keeps the
+// connection up, and a relay that goes silent ends it by idle timeout.
+#include <gtest/gtest.h>
+
+#include "tests/unit/quic/quic_test_util.hpp"
+#include "tests/unit/quic/udp_forwarder.hpp"
+
+namespace wzp::quic::test {
+namespace {
+
+TEST(QuicImpaired, ThirtyPercentLossAt300msRttKeepsDatagramsFlowing) {
+  Recorder server_side;
+  std::string error;
+  auto server = Endpoint::create(
+      server_config(), [&](const std::shared_ptr<Connection> &) { return server_side.handlers(); },
+      error);
+  ASSERT_TRUE(server) << error;
+  UdpForwarder relay(server->local_port(), 0.30, 150, 1234);
+  auto config = client_config(server->fingerprint());
+  config.handshake_timeout = 20s;
+  config.max_queue_time = 1000ms;
+  auto client = Endpoint::create(config, nullptr, error);
+  ASSERT_TRUE(client) << error;
+  auto connection = client->dial("127.0.0.1", relay.port(), {}, error);
+  ASSERT_TRUE(connection) << error;
+  ASSERT_TRUE(connection->wait_established(20s)) << connection->error();
+
+  // Three seconds of 20 ms audio frames.
+  constexpr int kFrames = 150;
+  std::string frame(120, 'a');
+  for (int i = 0; i < kFrames; ++i) {
+    connection->send_datagram(bytes(frame));
+    std::this_thread::sleep_for(20ms);
+  }
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(connection->state(), Connection::State::kEstablished);
+  size_t received = server_side.datagrams().size();
+  // About 70 % should arrive; a generous floor still proves flow.
+  EXPECT_GT(received, kFrames * 4 / 10) << received;
+  EXPECT_LT(received, static_cast<size_t>(kFrames));
+  auto stats = connection->stats();
+  EXPECT_GT(stats.datagrams_lost, 0u);
+  EXPECT_GT(stats.datagram_loss(), 0.1);
+  EXPECT_GT(stats.path.smoothed_rtt_ms, 200.0);
+  EXPECT_GT(relay.dropped(), 0u);
+}
+
+TEST(QuicImpaired, VanishedPeerEndsByIdleTimeout) {
+  std::string error;
+  auto server = Endpoint::create(server_config(), nullptr, error);
+  ASSERT_TRUE(server) << error;
+  UdpForwarder relay(server->local_port(), 0.0, 1, 1);
+  auto config = client_config(server->fingerprint());
+  config.idle_timeout = 600ms;
+  auto client = Endpoint::create(config, nullptr, error);
+  ASSERT_TRUE(client) << error;
+  Recorder client_side;
+  auto connection = client->dial("127.0.0.1", relay.port(), client_side.handlers(), error);
+  ASSERT_TRUE(connection) << error;
+  ASSERT_TRUE(connection->wait_established(5s)) << connection->error();
+  relay.blackhole();
+  ASSERT_TRUE(connection->wait_closed(5s));
+  EXPECT_NE(connection->error().find("idle timeout"), std::string::npos) << connection->error();
+  ASSERT_TRUE(client_side.wait_closed());
+}
+
+}  // namespace
+}  // namespace wzp::quic::test
