@@ -1,12 +1,25 @@
-// The connection over an impaired path: a lossy, slow relay keeps the
-// connection up, and a relay that goes silent ends it by idle timeout.
+// The connection through libwzp/netsim's impairment proxy: a lossy, slow
+// path keeps the connection up, and a path that goes dead ends it by idle
+// timeout.
 #include <gtest/gtest.h>
 
+#include "libwzp/netsim/udp_proxy.hpp"
 #include "tests/unit/quic/quic_test_util.hpp"
-#include "tests/unit/quic/udp_forwarder.hpp"
 
 namespace wzp::quic::test {
 namespace {
+
+netsim::ProxyConfig proxy_to(uint16_t port, double loss, std::chrono::milliseconds delay) {
+  netsim::ProxyConfig config;
+  config.upstream = "127.0.0.1:" + std::to_string(port);
+  for (auto *direction : {&config.up, &config.down}) {
+    direction->loss = loss;
+    direction->delay = delay;
+  }
+  config.up.seed = 1234;
+  config.down.seed = 5678;
+  return config;
+}
 
 TEST(QuicImpaired, ThirtyPercentLossAt300msRttKeepsDatagramsFlowing) {
   Recorder server_side;
@@ -15,13 +28,13 @@ TEST(QuicImpaired, ThirtyPercentLossAt300msRttKeepsDatagramsFlowing) {
       server_config(), [&](const std::shared_ptr<Connection> &) { return server_side.handlers(); },
       error);
   ASSERT_TRUE(server) << error;
-  UdpForwarder relay(server->local_port(), 0.30, 150, 1234);
+  netsim::UdpProxy relay(proxy_to(server->local_port(), 0.30, 150ms));
   auto config = client_config(server->fingerprint());
   config.handshake_timeout = 20s;
   config.max_queue_time = 1000ms;
   auto client = Endpoint::create(config, nullptr, error);
   ASSERT_TRUE(client) << error;
-  auto connection = client->dial("127.0.0.1", relay.port(), {}, error);
+  auto connection = client->dial("127.0.0.1", relay.listen_address().port(), {}, error);
   ASSERT_TRUE(connection) << error;
   ASSERT_TRUE(connection->wait_established(20s)) << connection->error();
 
@@ -42,23 +55,25 @@ TEST(QuicImpaired, ThirtyPercentLossAt300msRttKeepsDatagramsFlowing) {
   EXPECT_GT(stats.datagrams_lost, 0u);
   EXPECT_GT(stats.datagram_loss(), 0.1);
   EXPECT_GT(stats.path.smoothed_rtt_ms, 200.0);
-  EXPECT_GT(relay.dropped(), 0u);
+  auto counters = relay.counters();
+  EXPECT_GT(counters.up.lost + counters.down.lost, 0u);
 }
 
 TEST(QuicImpaired, VanishedPeerEndsByIdleTimeout) {
   std::string error;
   auto server = Endpoint::create(server_config(), nullptr, error);
   ASSERT_TRUE(server) << error;
-  UdpForwarder relay(server->local_port(), 0.0, 1, 1);
+  netsim::UdpProxy relay(proxy_to(server->local_port(), 0.0, 0ms));
   auto config = client_config(server->fingerprint());
   config.idle_timeout = 600ms;
   auto client = Endpoint::create(config, nullptr, error);
   ASSERT_TRUE(client) << error;
   Recorder client_side;
-  auto connection = client->dial("127.0.0.1", relay.port(), client_side.handlers(), error);
+  auto connection =
+      client->dial("127.0.0.1", relay.listen_address().port(), client_side.handlers(), error);
   ASSERT_TRUE(connection) << error;
   ASSERT_TRUE(connection->wait_established(5s)) << connection->error();
-  relay.blackhole();
+  relay.stop();  // the path dies: nothing gets through either way
   ASSERT_TRUE(connection->wait_closed(5s));
   EXPECT_NE(connection->error().find("idle timeout"), std::string::npos) << connection->error();
   ASSERT_TRUE(client_side.wait_closed());
