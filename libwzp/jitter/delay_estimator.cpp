@@ -1,0 +1,87 @@
+#include "libwzp/jitter/delay_estimator.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace wzp::jitter {
+
+namespace {
+constexpr int64_t kNoTransit = std::numeric_limits<int64_t>::max();
+}
+
+DelayEstimator::DelayEstimator(const EstimatorConfig &config) : config_(config) {
+  config_.bucket_ns = std::max<int64_t>(config_.bucket_ns, 1'000'000);
+  config_.max_delay_ns = std::clamp<int64_t>(config_.max_delay_ns, 0, 10'000'000'000);
+  config_.min_delay_ns = std::clamp<int64_t>(config_.min_delay_ns, 0, config_.max_delay_ns);
+  config_.quantile = std::clamp(config_.quantile, 0.5, 0.999);
+  config_.forget_factor = std::clamp(config_.forget_factor, 0.9, 0.99999);
+  histogram_.assign(static_cast<size_t>(config_.max_delay_ns / config_.bucket_ns) + 2, 0.0);
+  reset();
+}
+
+void DelayEstimator::reset() {
+  std::fill(histogram_.begin(), histogram_.end(), 0.0);
+  // Until real frames arrive the start delay holds all the weight.
+  auto start_bucket =
+      static_cast<size_t>(std::max<int64_t>(config_.start_delay_ns - 1, 0) / config_.bucket_ns);
+  histogram_[std::min(start_bucket, histogram_.size() - 1)] = 1.0;
+  observed_ = 0;
+  slot_minimum_.fill(kNoTransit);
+  current_slot_ = 0;
+  has_base_ = false;
+  base_transit_ = 0;
+  update_target();
+}
+
+void DelayEstimator::observe(int64_t arrival_ns, int64_t transit_ns) {
+  update_base(arrival_ns, transit_ns);
+  add_to_histogram(relative_delay(transit_ns));
+  update_target();
+}
+
+void DelayEstimator::update_base(int64_t arrival_ns, int64_t transit_ns) {
+  int64_t slot = arrival_ns / kBaseSlotNs;
+  if (!has_base_) {
+    current_slot_ = slot;
+  } else if (slot > current_slot_) {
+    // Clear the slots that the window slid past.
+    int64_t steps = std::min<int64_t>(slot - current_slot_, kBaseSlots);
+    for (int64_t i = 1; i <= steps; ++i) {
+      slot_minimum_[static_cast<size_t>(current_slot_ + i) % kBaseSlots] = kNoTransit;
+    }
+    current_slot_ = slot;
+  }
+  // Arrivals never go back in time; if a caller's clock does, they count
+  // towards the current slot.
+  auto &minimum = slot_minimum_[static_cast<size_t>(current_slot_) % kBaseSlots];
+  minimum = std::min(minimum, transit_ns);
+  base_transit_ = *std::min_element(slot_minimum_.begin(), slot_minimum_.end());
+  has_base_ = true;
+}
+
+void DelayEstimator::add_to_histogram(int64_t relative_ns) {
+  // Learn fast at first (a plain average of what was seen), then settle to
+  // the configured memory.
+  double forget = std::min(config_.forget_factor, 1.0 - 1.0 / static_cast<double>(observed_ + 2));
+  ++observed_;
+  for (auto &weight : histogram_) weight *= forget;
+  auto bucket = static_cast<size_t>(std::max<int64_t>(relative_ns, 0) / config_.bucket_ns);
+  histogram_[std::min(bucket, histogram_.size() - 1)] += 1.0 - forget;
+}
+
+void DelayEstimator::update_target() {
+  double total = 0;
+  for (double weight : histogram_) total += weight;
+  double wanted = config_.quantile * total;
+  double sum = 0;
+  size_t bucket = 0;
+  for (; bucket + 1 < histogram_.size(); ++bucket) {
+    sum += histogram_[bucket];
+    if (sum >= wanted) break;
+  }
+  // The upper edge of the bucket: every delay in it is covered.
+  int64_t delay = static_cast<int64_t>(bucket + 1) * config_.bucket_ns;
+  target_delay_ = std::clamp(delay, config_.min_delay_ns, config_.max_delay_ns);
+}
+
+}  // namespace wzp::jitter

@@ -1,0 +1,330 @@
+#include "libwzp/jitter/jitter_buffer.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
+
+namespace wzp::jitter {
+
+namespace {
+// A frame whose transit differs from the base by more than this (beyond
+// the largest delay we would ever wait) has a timestamp from another timeline.
+constexpr int64_t kTimelineSlackNs = 1'000'000'000;
+// Consecutive contradicting frames that prove a restart rather than junk.
+constexpr int kRestartRun = 3;
+// Concealing a dry buffer for this long means the sender went quiet: stop
+// and re-anchor on the next frame.
+constexpr int64_t kDryLimitNs = 1'000'000'000;
+// An excess delay must last this long before a frame is dropped for it,
+// and drops are this far apart.
+constexpr int64_t kShrinkHoldNs = 1'000'000'000;
+constexpr int64_t kShrinkSpacingNs = 250'000'000;
+
+EstimatorConfig estimator_config(const JitterConfig &config) {
+  EstimatorConfig out;
+  out.quantile = config.quantile;
+  out.forget_factor = config.forget_factor;
+  out.bucket_ns = config.bucket_ns;
+  out.start_delay_ns = config.latency_ns;
+  out.min_delay_ns = config.min_latency_ns;
+  out.max_delay_ns = config.max_latency_ns;
+  return out;
+}
+}  // namespace
+
+JitterBuffer::JitterBuffer(const JitterConfig &config, std::function<void(uint64_t)> release)
+    : config_(config), release_(std::move(release)), estimator_(estimator_config(config)) {
+  config_.clock_rate = std::clamp<uint32_t>(config_.clock_rate, 1000, 1'000'000);
+  config_.capacity = std::bit_ceil(std::clamp<uint32_t>(config_.capacity, 16, 1u << 16));
+  config_.max_latency_ns = estimator_.config().max_delay_ns;
+  config_.min_latency_ns = estimator_.config().min_delay_ns;
+  config_.latency_ns =
+      std::clamp(config_.latency_ns, config_.min_latency_ns, config_.max_latency_ns);
+  if (config_.default_frame_duration == 0) config_.default_frame_duration = config_.clock_rate / 50;
+  slots_.resize(config_.capacity);
+  mask_ = config_.capacity - 1;
+  last_duration_ = config_.default_frame_duration;
+}
+
+JitterBuffer::~JitterBuffer() { clear(); }
+
+int64_t JitterBuffer::ticks_to_ns(int64_t ticks) const {
+  return static_cast<int64_t>(static_cast<__int128>(ticks) * 1'000'000'000 / config_.clock_rate);
+}
+
+int64_t JitterBuffer::media_ns(int64_t timestamp) const { return ticks_to_ns(timestamp); }
+
+void JitterBuffer::clear() {
+  for (auto &s : slots_) {
+    if (s.state == SlotState::kStored && release_) release_(s.cookie);
+    s = Slot{};
+  }
+  size_ = 0;
+  sequences_.reset();
+  timestamps_.reset();
+  estimator_.reset();
+  started_ = anchored_ = false;
+  discont_ = true;
+  next_sequence_ = next_timestamp_ = highest_sequence_ = 0;
+  playout_offset_ = latency_ns_ = 0;
+  last_duration_ = config_.default_frame_duration;
+  dry_since_ns_ = excess_since_ns_ = kNever;
+  pending_expanded_ = 0;
+  candidate_valid_ = false;
+  candidate_run_ = 0;
+}
+
+void JitterBuffer::restart() {
+  uint64_t flushed = size_;
+  clear();
+  stats_.dropped += flushed;
+  ++stats_.restarts;
+}
+
+bool JitterBuffer::is_anomalous(int64_t sequence, int64_t transit_ns) const {
+  int64_t capacity = config_.capacity;
+  if (sequence >= next_sequence_ + capacity || sequence < next_sequence_ - capacity) return true;
+  int64_t slack = config_.max_latency_ns + kTimelineSlackNs;
+  return estimator_.has_base() && std::llabs(estimator_.relative_delay(transit_ns)) > slack;
+}
+
+bool JitterBuffer::confirms_restart(uint32_t sequence, int64_t transit_ns) {
+  auto step = static_cast<uint32_t>(sequence - candidate_sequence_);
+  bool follows = candidate_valid_ && step >= 1 && step <= 16 &&
+                 std::llabs(transit_ns - candidate_transit_) <= config_.max_latency_ns;
+  candidate_run_ = follows ? candidate_run_ + 1 : 1;
+  candidate_valid_ = true;
+  candidate_sequence_ = sequence;
+  candidate_transit_ = transit_ns;
+  return candidate_run_ >= kRestartRun;
+}
+
+InsertResult JitterBuffer::insert(const Frame &frame, int64_t arrival_ns) {
+  ++stats_.received;
+  if (!started_) {
+    sequences_.commit(frame.sequence, 0);
+    timestamps_.commit(frame.timestamp, 0);
+    sequence_origin_ = frame.sequence;
+    timestamp_origin_ = frame.timestamp;
+    next_sequence_ = highest_sequence_ = 0;
+    next_timestamp_ = 0;
+    started_ = true;
+    return store(frame, 0, 0, arrival_ns);
+  }
+  int64_t sequence = sequences_.peek(frame.sequence);
+  int64_t timestamp = timestamps_.peek(frame.timestamp);
+  int64_t transit = arrival_ns - media_ns(timestamp);
+  if (is_anomalous(sequence, transit)) {
+    if (!confirms_restart(frame.sequence, transit)) {
+      ++stats_.dropped;
+      return InsertResult::kRejected;
+    }
+    restart();
+    --stats_.received;  // counted again below
+    insert(frame, arrival_ns);
+    return InsertResult::kRestarted;
+  }
+  candidate_valid_ = false;
+  candidate_run_ = 0;
+
+  Slot &s = slot(sequence);
+  if (sequence < next_sequence_) {
+    bool seen = s.sequence == sequence && s.state != SlotState::kEmpty;
+    if (seen && s.state == SlotState::kPlayed) {
+      ++stats_.duplicates;
+      return InsertResult::kDuplicate;
+    }
+    if (anchored_ || seen) {
+      ++stats_.late;
+      estimator_.observe(arrival_ns, transit);
+      return InsertResult::kLate;
+    }
+    // Not playing yet: an earlier frame becomes the head.
+    next_sequence_ = sequence;
+  }
+  if (s.state == SlotState::kStored && s.sequence == sequence) {
+    ++stats_.duplicates;
+    return InsertResult::kDuplicate;
+  }
+  if (sequence < highest_sequence_) ++stats_.reordered;
+  return store(frame, sequence, timestamp, arrival_ns);
+}
+
+InsertResult JitterBuffer::store(const Frame &frame, int64_t sequence, int64_t timestamp,
+                                 int64_t arrival_ns) {
+  Slot &s = slot(sequence);
+  s = Slot{sequence, timestamp, frame.duration, frame.cookie, SlotState::kStored};
+  ++size_;
+  highest_sequence_ = std::max(highest_sequence_, sequence);
+  sequences_.commit(frame.sequence, sequence);
+  timestamps_.commit(frame.timestamp, timestamp);
+  estimator_.observe(arrival_ns, arrival_ns - media_ns(timestamp));
+  return InsertResult::kStored;
+}
+
+int64_t JitterBuffer::wanted_delay() const {
+  return config_.mode == Mode::kFixed ? config_.latency_ns : estimator_.target_delay();
+}
+
+void JitterBuffer::anchor(int64_t head_timestamp, int64_t earliest_ns) {
+  int64_t base = estimator_.base_transit();
+  // Never start before what was already output (the end of the last frame).
+  playout_offset_ = std::max(base + wanted_delay(), earliest_ns - media_ns(head_timestamp));
+  latency_ns_ = std::max<int64_t>(playout_offset_ - base, 0);
+  next_timestamp_ = head_timestamp;
+  anchored_ = true;
+  discont_ = true;
+  pending_expanded_ = 0;  // they filled silence, not speech
+  excess_since_ns_ = kNever;
+}
+
+bool JitterBuffer::should_shrink(int64_t now_ns) {
+  if (config_.mode != Mode::kAdaptive) return false;
+  int64_t excess = playout_offset_ - estimator_.base_transit() - wanted_delay();
+  int64_t threshold = std::max(2 * config_.bucket_ns, 2 * ticks_to_ns(last_duration_));
+  if (excess <= threshold) {
+    excess_since_ns_ = kNever;
+    return false;
+  }
+  if (excess_since_ns_ == kNever) {
+    excess_since_ns_ = now_ns;
+    return false;
+  }
+  if (now_ns - excess_since_ns_ < kShrinkHoldNs) return false;
+  excess_since_ns_ = now_ns - kShrinkHoldNs + kShrinkSpacingNs;
+  return true;
+}
+
+Action JitterBuffer::next(int64_t now_ns) {
+  if (!started_) return Action{Action::Kind::kWait, kNever};
+  // Each pass either returns or consumes a frame, so the loop is bounded.
+  for (;;) {
+    // The head: the first stored frame at or after next_sequence_.
+    int64_t head_sequence = next_sequence_;
+    while (head_sequence <= highest_sequence_ && !is_stored(head_sequence)) ++head_sequence;
+    if (head_sequence > highest_sequence_) return next_when_dry(now_ns);
+
+    Slot &head = slot(head_sequence);
+    if (!anchored_) {
+      anchor(head.timestamp, now_ns);
+      if (stats_.played > 0)
+        stats_.concealed += static_cast<uint64_t>(head_sequence - next_sequence_);
+      next_sequence_ = head_sequence;
+    }
+    int64_t due = media_ns(next_timestamp_) + playout_offset_;
+    if (head_sequence > next_sequence_) {
+      // Frames before the head are missing. Where they belong, if they
+      // ran up to the head: after a silence gap they start a talkspurt.
+      int64_t missing_start = head.timestamp - (head_sequence - next_sequence_) * last_duration_;
+      if (missing_start - next_timestamp_ > static_cast<int64_t>(last_duration_ / 2)) {
+        anchor(missing_start, due);
+        due = media_ns(next_timestamp_) + playout_offset_;
+      }
+      // Later frames are here: once its time comes, the first one is lost.
+      if (due > now_ns) return Action{Action::Kind::kWait, due};
+      int64_t gap = head.timestamp - next_timestamp_;
+      if (gap <= 0) {
+        // Concealment already covered their time (the buffer ran dry).
+        stats_.concealed += static_cast<uint64_t>(head_sequence - next_sequence_);
+        next_sequence_ = head_sequence;
+        continue;
+      }
+      auto duration = static_cast<uint32_t>(std::min<int64_t>(last_duration_, gap));
+      Action action = conceal(Action::Conceal::kLost, due, duration);
+      slot(next_sequence_) =
+          Slot{next_sequence_, next_timestamp_, duration, 0, SlotState::kConcealed};
+      ++next_sequence_;
+      next_timestamp_ += duration;
+      ++stats_.concealed;
+      return action;
+    }
+
+    uint32_t duration = head.duration ? head.duration : last_duration_;
+    if (head.timestamp + duration <= next_timestamp_) {
+      // Its time went by while the buffer was dry at its delay limit.
+      if (release_) release_(head.cookie);
+      head.state = SlotState::kConcealed;
+      --size_;
+      ++next_sequence_;
+      ++stats_.late;
+      continue;
+    }
+    if (head.timestamp - next_timestamp_ > static_cast<int64_t>(last_duration_ / 2)) {
+      // A silence gap before this frame: the one place to change the delay.
+      anchor(head.timestamp, due);
+      due = media_ns(next_timestamp_) + playout_offset_;
+    }
+    if (due > now_ns) return Action{Action::Kind::kWait, due};
+    stats_.expanded += pending_expanded_;
+    pending_expanded_ = 0;
+    dry_since_ns_ = kNever;
+
+    if (is_stored(head_sequence + 1) && should_shrink(now_ns)) {
+      // Drop this frame and play the next one in its place.
+      if (release_) release_(head.cookie);
+      head.state = SlotState::kPlayed;
+      --size_;
+      ++next_sequence_;
+      next_timestamp_ = std::max(head.timestamp, next_timestamp_) + duration;
+      playout_offset_ -= ticks_to_ns(duration);
+      ++stats_.dropped;
+      ++stats_.shrunk;
+      continue;
+    }
+
+    Action play{Action::Kind::kPlay, due, ticks_to_ns(duration), head.cookie};
+    play.sequence = wire_sequence(head.sequence);
+    play.timestamp = wire_timestamp(head.timestamp);
+    play.discont = discont_;
+    discont_ = false;
+    head.state = SlotState::kPlayed;
+    --size_;
+    ++stats_.played;
+    ++next_sequence_;
+    next_timestamp_ = std::max(head.timestamp, next_timestamp_) + duration;
+    last_duration_ = duration;
+    return play;
+  }
+}
+
+Action JitterBuffer::next_when_dry(int64_t now_ns) {
+  if (!anchored_) return Action{Action::Kind::kWait, kNever};
+  int64_t due = media_ns(next_timestamp_) + playout_offset_;
+  if (due > now_ns) return Action{Action::Kind::kWait, due};
+  if (dry_since_ns_ == kNever) dry_since_ns_ = due;
+  if (due - dry_since_ns_ >= kDryLimitNs) {
+    // The sender went quiet: wait for it and re-anchor then.
+    anchored_ = false;
+    dry_since_ns_ = kNever;
+    return Action{Action::Kind::kWait, kNever};
+  }
+  uint32_t duration = last_duration_;
+  int64_t delay = playout_offset_ - estimator_.base_transit();
+  if (config_.mode == Mode::kAdaptive && delay + ticks_to_ns(duration) <= config_.max_latency_ns) {
+    // Wait for the late frame while the decoder conceals: the delay grows.
+    playout_offset_ += ticks_to_ns(duration);
+    ++pending_expanded_;
+    return conceal(Action::Conceal::kExpand, due, duration);
+  }
+  // At the delay limit: time moves on; frames that come later are late.
+  next_timestamp_ += duration;
+  return conceal(Action::Conceal::kLost, due, duration);
+}
+
+Action JitterBuffer::conceal(Action::Conceal why, int64_t due_ns, uint32_t duration) {
+  Action action{Action::Kind::kConceal, due_ns, ticks_to_ns(duration)};
+  action.conceal = why;
+  action.sequence = wire_sequence(next_sequence_);
+  action.timestamp = wire_timestamp(next_timestamp_);
+  return action;
+}
+
+JitterStats JitterBuffer::stats() const {
+  JitterStats out = stats_;
+  out.target_delay_ns = wanted_delay();
+  out.current_delay_ns =
+      anchored_ ? std::max<int64_t>(playout_offset_ - estimator_.base_transit(), 0) : latency_ns_;
+  return out;
+}
+
+}  // namespace wzp::jitter

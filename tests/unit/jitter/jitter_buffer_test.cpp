@@ -1,0 +1,248 @@
+#include "libwzp/jitter/jitter_buffer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <set>
+#include <vector>
+
+namespace wzp::jitter {
+namespace {
+
+constexpr int64_t kMs = 1'000'000;
+constexpr uint32_t kTicks = 960;  // 20 ms at 48 kHz
+
+using Kind = Action::Kind;
+
+// Drives a buffer in simulated time, as the element does, and remembers
+// which cookies came back.
+struct Harness {
+  explicit Harness(JitterConfig config = {})
+      : buffer(config, [this](uint64_t cookie) { released.push_back(cookie); }) {}
+
+  // Runs the buffer up to the arrival, then inserts.
+  InsertResult push(uint32_t sequence, uint32_t timestamp, int64_t arrival_ns) {
+    drain(arrival_ns);
+    return buffer.insert(Frame{sequence, timestamp, kTicks, sequence}, arrival_ns);
+  }
+  // Everything due up to `until`, each at its own time.
+  std::vector<Action> drain(int64_t until) {
+    std::vector<Action> out;
+    for (;;) {
+      Action a = buffer.next(now);
+      if (a.kind != Kind::kWait) {
+        out.push_back(a);
+      } else if (a.time_ns <= until) {
+        now = std::max(now, a.time_ns);
+      } else {
+        break;
+      }
+    }
+    now = std::max(now, until);
+    return out;
+  }
+
+  int64_t now = 0;
+  JitterBuffer buffer;
+  std::vector<uint64_t> released;
+};
+
+TEST(JitterBuffer, PlaysTheFirstFrameAfterTheStartDelay) {
+  Harness h;
+  EXPECT_EQ(h.push(7, 1000, 5 * kMs), InsertResult::kStored);
+  Action wait = h.buffer.next(5 * kMs);
+  ASSERT_EQ(wait.kind, Kind::kWait);
+  EXPECT_EQ(wait.time_ns, 85 * kMs);
+  EXPECT_EQ(h.buffer.latency_ns(), 80 * kMs);
+  Action play = h.buffer.next(85 * kMs);
+  ASSERT_EQ(play.kind, Kind::kPlay);
+  EXPECT_EQ(play.cookie, 7u);
+  EXPECT_EQ(play.duration_ns, 20 * kMs);
+  EXPECT_TRUE(play.discont);
+}
+
+TEST(JitterBuffer, ReordersWithinTheDelay) {
+  Harness h;
+  h.push(1, 0, 0);
+  h.push(3, 2 * kTicks, 40 * kMs);
+  h.push(2, kTicks, 45 * kMs);
+  auto actions = h.drain(120 * kMs);
+  ASSERT_EQ(actions.size(), 3u);
+  for (uint32_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(actions[i].kind, Kind::kPlay);
+    EXPECT_EQ(actions[i].cookie, i + 1);
+    EXPECT_EQ(actions[i].time_ns, 80 * kMs + i * 20 * kMs);
+  }
+  EXPECT_EQ(h.buffer.stats().reordered, 1u);
+}
+
+TEST(JitterBuffer, ConcealsAMissingFrameAtItsTimeAndCountsItsLateArrival) {
+  Harness h;
+  h.push(1, 0, 0);
+  h.push(3, 2 * kTicks, 40 * kMs);
+  auto actions = h.drain(120 * kMs);
+  ASSERT_EQ(actions.size(), 3u);
+  EXPECT_EQ(actions[1].kind, Kind::kConceal);
+  EXPECT_EQ(actions[1].conceal, Action::Conceal::kLost);
+  EXPECT_EQ(actions[1].time_ns, 100 * kMs);
+  EXPECT_EQ(actions[1].duration_ns, 20 * kMs);
+  EXPECT_EQ(actions[1].sequence, 2u);
+  EXPECT_EQ(actions[2].cookie, 3u);
+  EXPECT_EQ(h.push(2, kTicks, 115 * kMs), InsertResult::kLate);
+  auto stats = h.buffer.stats();
+  EXPECT_EQ(stats.concealed, 1u);
+  EXPECT_EQ(stats.late, 1u);
+  EXPECT_EQ(stats.played, 2u);
+}
+
+TEST(JitterBuffer, CountsDuplicatesHeldAndPlayed) {
+  Harness h;
+  h.push(1, 0, 0);
+  EXPECT_EQ(h.push(1, 0, 1 * kMs), InsertResult::kDuplicate);
+  h.drain(80 * kMs);
+  EXPECT_EQ(h.push(1, 0, 90 * kMs), InsertResult::kDuplicate);
+  EXPECT_EQ(h.buffer.stats().duplicates, 2u);
+  EXPECT_EQ(h.buffer.stats().played, 1u);
+}
+
+TEST(JitterBuffer, SequenceAndTimestampWrap) {
+  Harness h;
+  uint32_t sequence = 0xfffffff0u;
+  uint32_t timestamp = 0xffffffffu - 5 * kTicks;
+  std::vector<uint64_t> played;
+  for (int i = 0; i < 40; ++i) {
+    for (auto &a : h.drain(i * 20 * kMs)) {
+      if (a.kind == Kind::kPlay) played.push_back(a.cookie);
+    }
+    h.push(sequence + i, timestamp + i * kTicks, i * 20 * kMs);
+  }
+  for (auto &a : h.drain(2000 * kMs)) {
+    if (a.kind == Kind::kPlay) played.push_back(a.cookie);
+  }
+  ASSERT_EQ(played.size(), 40u);
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(played[i], static_cast<uint32_t>(sequence + i));
+  EXPECT_EQ(h.buffer.stats().concealed, 0u);
+}
+
+TEST(JitterBuffer, ExpandsWhenDryAndPlaysTheLateFrame) {
+  Harness h;
+  for (int i = 0; i < 10; ++i) {
+    h.push(i, i * kTicks, i * 20 * kMs);
+    h.drain(i * 20 * kMs);
+  }
+  // Frame 10 (due at 280 ms) comes 70 ms late: the buffer runs dry and
+  // waits, concealing, 20 ms at a time.
+  std::vector<Action> actions = h.drain(340 * kMs);
+  int expanded = 0;
+  for (auto &a : actions) {
+    if (a.kind == Kind::kConceal) {
+      EXPECT_EQ(a.conceal, Action::Conceal::kExpand);
+      ++expanded;
+    }
+  }
+  EXPECT_EQ(expanded, 4);
+  h.push(10, 10 * kTicks, 350 * kMs);
+  auto after = h.drain(370 * kMs);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].kind, Kind::kPlay);
+  EXPECT_EQ(after[0].cookie, 10u);
+  EXPECT_EQ(after[0].time_ns, 360 * kMs);
+  auto stats = h.buffer.stats();
+  EXPECT_EQ(stats.late, 0u);
+  EXPECT_EQ(stats.expanded, 4u);
+  EXPECT_EQ(stats.current_delay_ns, 160 * kMs);
+}
+
+TEST(JitterBuffer, FixedModeDropsLateFramesInsteadOfWaiting) {
+  JitterConfig config;
+  config.mode = Mode::kFixed;
+  config.latency_ns = 60 * kMs;
+  Harness h(config);
+  for (int i = 0; i < 10; ++i) h.push(i, i * kTicks, i * 20 * kMs);
+  h.push(11, 11 * kTicks, 220 * kMs);
+  h.drain(300 * kMs);
+  EXPECT_EQ(h.push(10, 10 * kTicks, 300 * kMs), InsertResult::kLate);
+  auto stats = h.buffer.stats();
+  EXPECT_EQ(stats.expanded, 0u);
+  EXPECT_EQ(stats.target_delay_ns, 60 * kMs);
+  EXPECT_EQ(stats.current_delay_ns, 60 * kMs);
+}
+
+TEST(JitterBuffer, FarFutureFramesAreRejectedWithoutRestart) {
+  Harness h;
+  h.push(1, 0, 0);
+  EXPECT_EQ(h.push(1'000'000, 5 * kTicks, 1 * kMs), InsertResult::kRejected);
+  EXPECT_EQ(h.push(2, kTicks, 20 * kMs), InsertResult::kStored);
+  EXPECT_EQ(h.push(3'000'000, 5 * kTicks, 21 * kMs), InsertResult::kRejected);
+  auto stats = h.buffer.stats();
+  EXPECT_EQ(stats.dropped, 2u);
+  EXPECT_EQ(stats.restarts, 0u);
+  EXPECT_EQ(h.buffer.size(), 2u);
+}
+
+TEST(JitterBuffer, ATimestampJumpIsRejected) {
+  Harness h;
+  h.push(1, 0, 0);
+  // Sequence fits, but the timestamp says it was sent an hour from now.
+  EXPECT_EQ(h.push(2, 48000u * 3600, 20 * kMs), InsertResult::kRejected);
+  EXPECT_EQ(h.buffer.size(), 1u);
+}
+
+TEST(JitterBuffer, ConfirmedRestartFlushesAndStartsOver) {
+  Harness h;
+  for (int i = 0; i < 5; ++i) h.push(100 + i, i * kTicks, i * kMs);
+  // The sender restarts: new random sequence and timestamp base.
+  EXPECT_EQ(h.push(90'000'000, 123'456'789, 20 * kMs), InsertResult::kRejected);
+  EXPECT_EQ(h.push(90'000'001, 123'456'789 + kTicks, 40 * kMs), InsertResult::kRejected);
+  EXPECT_EQ(h.push(90'000'002, 123'456'789 + 2 * kTicks, 60 * kMs), InsertResult::kRestarted);
+  EXPECT_EQ(h.push(90'000'003, 123'456'789 + 3 * kTicks, 80 * kMs), InsertResult::kStored);
+  auto actions = h.drain(400 * kMs);
+  ASSERT_GE(actions.size(), 2u);
+  EXPECT_EQ(actions[0].kind, Kind::kPlay);
+  EXPECT_EQ(actions[0].cookie, 90'000'002u);
+  EXPECT_TRUE(actions[0].discont);
+  auto stats = h.buffer.stats();
+  EXPECT_EQ(stats.restarts, 1u);
+  // The old stream's frames, never played, were handed back.
+  EXPECT_EQ(h.released.size(), 5u);
+}
+
+TEST(JitterBuffer, FloodOfJunkStaysBoundedAndPlaysOn) {
+  JitterConfig config;
+  config.capacity = 64;
+  Harness h(config);
+  std::mt19937 rng(3);
+  uint64_t stored = 0;
+  for (int i = 0; i < 100'000; ++i) {
+    auto result = h.buffer.insert(
+        Frame{static_cast<uint32_t>(rng()), static_cast<uint32_t>(rng()), 0, 0}, i * kMs);
+    if (result == InsertResult::kStored || result == InsertResult::kRestarted) ++stored;
+    ASSERT_LE(h.buffer.size(), 64u);
+    h.drain(i * kMs);
+  }
+  // Then a real stream: it gets through after at most a restart.
+  for (int i = 0; i < 50; ++i) h.push(5000 + i, i * kTicks, 100'000 * kMs + i * 20 * kMs);
+  h.drain(200'000 * kMs);
+  EXPECT_GE(h.buffer.stats().played, 45u);
+  EXPECT_GT(h.buffer.stats().dropped, 0u);
+}
+
+TEST(JitterBuffer, DuplicateFloodIsCountedNotStored) {
+  Harness h;
+  h.push(1, 0, 0);
+  for (int i = 0; i < 10'000; ++i) EXPECT_EQ(h.push(1, 0, 1 * kMs), InsertResult::kDuplicate);
+  EXPECT_EQ(h.buffer.size(), 1u);
+  EXPECT_EQ(h.buffer.stats().duplicates, 10'000u);
+}
+
+TEST(JitterBuffer, ClearReleasesEveryHeldFrame) {
+  Harness h;
+  for (int i = 0; i < 5; ++i) h.push(i, i * kTicks, 0);
+  h.buffer.clear();
+  EXPECT_EQ(h.released.size(), 5u);
+  EXPECT_EQ(h.buffer.size(), 0u);
+  EXPECT_EQ(h.buffer.next(0).kind, Kind::kWait);
+}
+
+}  // namespace
+}  // namespace wzp::jitter

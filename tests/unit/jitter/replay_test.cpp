@@ -1,0 +1,100 @@
+// Whole traces through the buffer: the adaptive behaviour over time.
+#include "libwzp/jitter/replay.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <random>
+#include <vector>
+
+namespace wzp::jitter {
+namespace {
+
+constexpr int64_t kMs = 1'000'000;
+constexpr uint32_t kTicks = 960;
+
+// Talkspurts of `talk` frames separated by `silence` skipped frames (DTX:
+// the sequence continues, the timestamp jumps). `delay(i, send_ns)` is the
+// network delay of frame i. `clock_skew` stretches the sender's media clock.
+std::vector<Arrival> make_trace(int frames, int talk, int silence,
+                                const std::function<int64_t(int, int64_t)> &delay,
+                                double clock_skew = 1.0) {
+  std::vector<Arrival> out;
+  uint32_t sequence = 1000;
+  for (int slot = 0; slot < frames; ++slot) {
+    if (silence > 0 && slot % (talk + silence) >= talk) continue;
+    int64_t send_ns = slot * 20 * kMs;
+    auto timestamp = static_cast<uint32_t>(slot * kTicks * clock_skew);
+    out.push_back(Arrival{sequence++, timestamp, kTicks, send_ns + delay(slot, send_ns)});
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Arrival &a, const Arrival &b) { return a.arrival_ns < b.arrival_ns; });
+  return out;
+}
+
+double late_fraction(const ReplayResult &r) {
+  int missed = 0;
+  for (int64_t t : r.playout_ns) missed += t < 0;
+  return static_cast<double>(missed) / static_cast<double>(r.playout_ns.size());
+}
+
+TEST(Replay, UniformJitterSettlesNearItsQuantile) {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int64_t> jitter(0, 80 * kMs);
+  auto trace = make_trace(6000, 60, 40, [&](int, int64_t) { return 100 * kMs + jitter(rng); });
+  auto result = replay(JitterConfig{}, trace, 200'000 * kMs);
+  EXPECT_LT(late_fraction(result), 0.03);
+  EXPECT_GE(result.stats.target_delay_ns, 60 * kMs);
+  EXPECT_LE(result.stats.target_delay_ns, 100 * kMs);
+  EXPECT_EQ(result.stats.restarts, 0u);
+}
+
+TEST(Replay, DelayComesDownAfterJitterCalms) {
+  std::mt19937 rng(6);
+  std::uniform_int_distribution<int64_t> jitter(0, 300 * kMs);
+  auto trace = make_trace(9000, 60, 40,
+                          [&](int i, int64_t) { return 50 * kMs + (i < 3000 ? jitter(rng) : 0); });
+  auto result = replay(JitterConfig{}, trace, 400'000 * kMs);
+  EXPECT_LE(result.stats.target_delay_ns, 20 * kMs);
+  EXPECT_LE(result.stats.current_delay_ns, 40 * kMs);
+  // Late in the trace frames play soon after they arrive.
+  size_t last = trace.size() - 1;
+  EXPECT_LE(result.playout_ns[last] - trace[last].arrival_ns, 40 * kMs);
+}
+
+TEST(Replay, SenderClockDriftCausesNoLoss) {
+  // The sender's clock runs 0.2 % fast, for ten minutes.
+  auto trace = make_trace(
+      30000, 100, 50, [](int, int64_t) { return 80 * kMs; }, 1.002);
+  auto result = replay(JitterConfig{}, trace, 700'000 * kMs);
+  // Nothing late or lost; the only frames not played were dropped on
+  // purpose to shrink the start delay.
+  EXPECT_EQ(result.stats.late, 0u);
+  EXPECT_EQ(result.stats.concealed, 0u);
+  EXPECT_EQ(result.stats.played + result.stats.shrunk, trace.size());
+  EXPECT_LE(result.stats.current_delay_ns, 60 * kMs);
+}
+
+TEST(Replay, ContinuousSpeechShrinksAfterASpike) {
+  // No silence at all; one 400 ms stall at 10 s.
+  auto trace = make_trace(3000, 3000, 0, [](int i, int64_t) {
+    return 40 * kMs + (i >= 500 && i < 520 ? (520 - i) * 20 * kMs : 0);
+  });
+  auto result = replay(JitterConfig{}, trace, 100'000 * kMs);
+  EXPECT_GT(result.stats.expanded, 0u);
+  EXPECT_GT(result.stats.shrunk, 0u);
+  EXPECT_LE(result.stats.current_delay_ns, 80 * kMs);
+  EXPECT_LT(late_fraction(result), 0.02);
+}
+
+TEST(Replay, ReorderingIsAbsorbed) {
+  // Every tenth frame is overtaken by the next one.
+  auto trace = make_trace(3000, 50, 25,
+                          [](int i, int64_t) { return 60 * kMs + (i % 10 == 0 ? 30 * kMs : 0); });
+  auto result = replay(JitterConfig{}, trace, 100'000 * kMs);
+  EXPECT_GT(result.stats.reordered, 100u);
+  EXPECT_LT(late_fraction(result), 0.01);
+}
+
+}  // namespace
+}  // namespace wzp::jitter
