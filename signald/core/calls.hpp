@@ -1,0 +1,86 @@
+// Direct calls: offer -> ringing -> answer -> setup -> hangup. The offer rings
+// every device of the callee; the first to answer takes the call and the
+// others stop ringing. Unanswered calls time out, and calls a callee could
+// not take become missed-call records delivered when they come back. Every
+// hangup names its call, so one call's end never touches another.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "signald/core/outbox.hpp"
+#include "signald/core/presence.hpp"
+#include "signald/core/rooms.hpp"
+#include "signald/core/store.hpp"
+
+namespace wzp::signald {
+
+struct CallSettings {
+  std::chrono::milliseconds ring_timeout{30000};
+  size_t max_calls_per_connection = 4;
+};
+
+class Calls {
+ public:
+  // `new_room_id` returns a fresh random room id for a call's relay room.
+  Calls(Outbox &outbox, Store &store, Presence &presence, Rooms &rooms, CallSettings settings,
+        std::function<std::string()> new_room_id)
+      : outbox_(outbox),
+        store_(store),
+        presence_(presence),
+        rooms_(rooms),
+        settings_(settings),
+        new_room_id_(std::move(new_room_id)) {}
+
+  // Each returns the error to send back to `from`, or nullopt on success.
+  // `callee` is already resolved to a fingerprint.
+  std::optional<signal::Error> offer(ConnectionId from, const std::string &caller,
+                                     signal::CallOffer offer, const std::string &callee,
+                                     const Now &now);
+  std::optional<signal::Error> ringing(ConnectionId from, const signal::CallRinging &ringing);
+  std::optional<signal::Error> answer(ConnectionId from, const signal::CallAnswer &answer);
+  std::optional<signal::Error> hangup(ConnectionId from, const signal::CallHangup &hangup,
+                                      const Now &now);
+  void on_disconnect(ConnectionId conn, const Now &now);
+  void tick(const Now &now);
+
+  struct StateCounts {
+    uint64_t offered = 0, ringing = 0, active = 0;
+  };
+  StateCounts counts() const;
+
+ private:
+  enum class State { kOffered, kRinging, kActive };
+  struct Call {
+    std::string id;
+    State state = State::kOffered;
+    std::string caller;
+    ConnectionId caller_conn = 0;
+    std::string callee;
+    std::vector<ConnectionId> ringing_conns;  // callee devices still ringing
+    ConnectionId callee_conn = 0;             // the device that answered
+    std::vector<std::string> caller_candidates;
+    std::string relay_room;
+    SteadyTime deadline;
+  };
+
+  bool busy(const std::string &fingerprint) const;
+  void record_missed(const Call &call, const Now &now);
+  // Sends hangup to every party except `except` and forgets the call.
+  void end(std::map<std::string, Call>::iterator it, const std::string &reason,
+           ConnectionId except);
+
+  Outbox &outbox_;
+  Store &store_;
+  Presence &presence_;
+  Rooms &rooms_;
+  CallSettings settings_;
+  std::function<std::string()> new_room_id_;
+  std::map<std::string, Call> calls_;
+};
+
+}  // namespace wzp::signald

@@ -1,0 +1,64 @@
+#include "signald/core/metrics.hpp"
+
+#include <sstream>
+
+namespace wzp::signald {
+
+const char *to_string(DropReason reason) {
+  switch (reason) {
+    case DropReason::kNotInRoom:
+      return "not_in_room";
+    case DropReason::kOversized:
+      return "oversized";
+    case DropReason::kBadHeader:
+      return "bad_header";
+    case DropReason::kNotFullHeader:
+      return "not_full_header";
+    case DropReason::kCount:
+      break;
+  }
+  return "unknown";
+}
+
+std::string render_prometheus(const Counters &c, const Gauges &g) {
+  std::ostringstream out;
+  auto metric = [&out](const char *name, const char *type, const char *help, uint64_t value) {
+    out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n'
+        << name << ' ' << value << '\n';
+  };
+  metric("wzp_signald_connections", "gauge", "Open client connections.", g.connections);
+  metric("wzp_signald_authenticated_connections", "gauge",
+         "Connections that proved their identity.", g.authenticated);
+  metric("wzp_signald_connections_total", "counter", "Connections accepted since start.",
+         c.connections_total);
+  metric("wzp_signald_auth_failures_total", "counter",
+         "Clients refused: bad signature, bad or refused token, protocol violation.",
+         c.auth_failures);
+  out << "# HELP wzp_signald_calls Direct calls by state.\n# TYPE wzp_signald_calls gauge\n"
+      << "wzp_signald_calls{state=\"offered\"} " << g.calls_offered << '\n'
+      << "wzp_signald_calls{state=\"ringing\"} " << g.calls_ringing << '\n'
+      << "wzp_signald_calls{state=\"active\"} " << g.calls_active << '\n';
+  metric("wzp_signald_rooms", "gauge", "Rooms with at least one participant or a call.", g.rooms);
+  metric("wzp_signald_participants", "gauge", "Participants across all rooms.", g.participants);
+  metric("wzp_signald_messages_received_total", "counter", "Signal messages received.",
+         c.messages_received);
+  metric("wzp_signald_messages_refused_total", "counter",
+         "Signal messages refused as malformed, unknown or invalid.", c.messages_refused);
+  metric("wzp_signald_messages_rate_limited_total", "counter",
+         "Signal messages dropped by the per-connection rate limit.", c.messages_rate_limited);
+  metric("wzp_signald_datagrams_received_total", "counter", "Media datagrams received.",
+         c.datagrams_received);
+  metric("wzp_signald_datagrams_forwarded_total", "counter",
+         "Media datagrams forwarded (one per receiving participant).", c.datagrams_forwarded);
+  metric("wzp_signald_bytes_forwarded_total", "counter", "Media bytes forwarded.",
+         c.bytes_forwarded);
+  out << "# HELP wzp_signald_datagrams_dropped_total Media datagrams dropped, by reason.\n"
+      << "# TYPE wzp_signald_datagrams_dropped_total counter\n";
+  for (size_t i = 0; i < c.drops.size(); ++i) {
+    out << "wzp_signald_datagrams_dropped_total{reason=\"" << to_string(static_cast<DropReason>(i))
+        << "\"} " << c.drops[i] << '\n';
+  }
+  return out.str();
+}
+
+}  // namespace wzp::signald

@@ -1,0 +1,46 @@
+// Counters the daemon exports at GET /metrics (Prometheus text format).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+namespace wzp::signald {
+
+enum class DropReason : uint8_t {
+  kNotInRoom,      // the sender has joined no room
+  kOversized,      // larger than wire::kMaxPacketSize
+  kBadHeader,      // the cleartext header does not parse
+  kNotFullHeader,  // mini headers and trunks are not routable in rooms
+  kCount
+};
+const char *to_string(DropReason reason);
+
+struct Counters {
+  uint64_t connections_total = 0;
+  uint64_t auth_failures = 0;
+  uint64_t messages_received = 0;
+  uint64_t messages_refused = 0;  // unparseable, unknown kind or bad field
+  uint64_t messages_rate_limited = 0;
+  uint64_t datagrams_received = 0;
+  uint64_t datagrams_forwarded = 0;
+  uint64_t bytes_forwarded = 0;
+  std::array<uint64_t, static_cast<size_t>(DropReason::kCount)> drops{};
+
+  void drop(DropReason reason) { ++drops[static_cast<size_t>(reason)]; }
+};
+
+// Point-in-time gauges that accompany the counters.
+struct Gauges {
+  uint64_t connections = 0;
+  uint64_t authenticated = 0;
+  uint64_t calls_offered = 0;
+  uint64_t calls_ringing = 0;
+  uint64_t calls_active = 0;
+  uint64_t rooms = 0;
+  uint64_t participants = 0;
+};
+
+std::string render_prometheus(const Counters &counters, const Gauges &gauges);
+
+}  // namespace wzp::signald

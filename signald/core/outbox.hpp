@@ -1,0 +1,40 @@
+// What the daemon core needs from the network, and the types it shares. The
+// core is transport-agnostic and clock-free: the QUIC glue in signald/ calls
+// it with explicit times and implements Outbox.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "libwzp/signal/message.hpp"
+
+namespace wzp::signald {
+
+using ConnectionId = uint64_t;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+struct Now {
+  SteadyTime steady;
+  uint64_t unix_seconds = 0;  // wall clock, only for records users read
+};
+
+class Outbox {
+ public:
+  virtual ~Outbox() = default;
+  virtual void send(ConnectionId to, const signal::Message &message,
+                    std::optional<uint64_t> request_id = std::nullopt) = 0;
+  // Closes the connection with a reason the client can show.
+  virtual void close(ConnectionId to, const std::string &reason) = 0;
+  // Forwards one media datagram unchanged. Called per packet: no allocation.
+  virtual void forward(ConnectionId to, std::span<const uint8_t> datagram) = 0;
+};
+
+inline signal::Error make_error(std::string code, std::string message,
+                                std::optional<std::string> call_id = std::nullopt) {
+  return signal::Error{std::move(code), std::move(message), std::move(call_id)};
+}
+
+}  // namespace wzp::signald

@@ -1,0 +1,381 @@
+#include "signald/core/server.hpp"
+
+#include <glib.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "libwzp/crypto/identity.hpp"
+
+namespace wzp::signald {
+
+namespace {
+
+std::string random_room_id() {
+  uint8_t bytes[16];
+  randombytes_buf(bytes, sizeof bytes);
+  return crypto::to_hex(bytes);
+}
+
+bool is_hex(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+}
+
+// Reported back to rate-limited clients only now and then, so a flood does
+// not earn a flood of replies.
+constexpr uint32_t kRateLimitReplyEvery = 16;
+constexpr size_t kMinFingerprintPrefix = 4;
+
+}  // namespace
+
+std::optional<std::string> normalize_alias(std::string_view text) {
+  if (!text.empty() && text.front() == '@') text.remove_prefix(1);
+  if (text.size() < 2 || text.size() > 32) return std::nullopt;
+  std::string alias;
+  for (char c : text) {
+    char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    bool ok = (lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9') ||
+              (!alias.empty() && (lower == '_' || lower == '.' || lower == '-'));
+    if (!ok) return std::nullopt;
+    alias.push_back(lower);
+  }
+  return alias;
+}
+
+Server::Server(Outbox &outbox, Store &store, std::string server_fingerprint,
+               TokenValidator *validator, ServerSettings settings)
+    : outbox_(outbox),
+      store_(store),
+      server_fingerprint_(std::move(server_fingerprint)),
+      validator_(validator),
+      settings_(settings),
+      rooms_(outbox, counters_),
+      calls_(outbox, store, presence_, rooms_, settings.calls, random_room_id) {}
+
+void Server::on_connect(ConnectionId conn, std::string observed_address, const Now &now) {
+  ++counters_.connections_total;
+  sessions_.insert_or_assign(
+      conn,
+      Session{Stage::kAwaitHello, std::move(observed_address), now.steady,
+              TokenBucket(settings_.messages_per_second, settings_.message_burst, now.steady)});
+}
+
+void Server::refuse(ConnectionId conn, const std::string &code, const std::string &message) {
+  if (auto it = sessions_.find(conn); it != sessions_.end()) it->second.closing = true;
+  ++counters_.auth_failures;
+  g_message("connection %" G_GUINT64_FORMAT " refused: %s (%s)", conn, code.c_str(),
+            message.c_str());
+  outbox_.send(conn, make_error(code, message));
+  outbox_.close(conn, message);
+}
+
+void Server::reply(ConnectionId conn, const signal::Parsed &parsed,
+                   const std::optional<signal::Error> &error) {
+  if (error) {
+    outbox_.send(conn, *error, parsed.request_id);
+  } else if (parsed.request_id) {
+    outbox_.send(conn, signal::Ok{}, parsed.request_id);
+  }
+}
+
+void Server::on_message(ConnectionId conn, std::string_view text, const Now &now) {
+  auto it = sessions_.find(conn);
+  if (it == sessions_.end()) return;
+  Session &session = it->second;
+  if (session.closing) return;
+  ++counters_.messages_received;
+  if (!session.bucket.take(now.steady)) {
+    ++counters_.messages_rate_limited;
+    if (++session.rate_violations >= settings_.max_rate_violations) {
+      g_message("connection %" G_GUINT64_FORMAT " closed: message flood", conn);
+      session.closing = true;
+      outbox_.close(conn, "too many messages");
+    } else if (session.rate_violations % kRateLimitReplyEvery == 1) {
+      outbox_.send(conn, make_error("rate_limited", "slow down: message dropped"));
+    }
+    return;
+  }
+  signal::Parsed parsed = signal::parse(text);
+  for (const auto &field : parsed.ignored_fields) {
+    g_debug("connection %" G_GUINT64_FORMAT ": %s: ignored unknown field '%s'", conn,
+            parsed.kind.c_str(), field.c_str());
+  }
+  if (parsed.error != signal::ParseError::kOk) {
+    ++counters_.messages_refused;
+    g_message("connection %" G_GUINT64_FORMAT ": message refused: %s", conn, parsed.detail.c_str());
+    if (session.stage != Stage::kReady) {
+      return refuse(conn, signal::to_string(parsed.error), parsed.detail);
+    }
+    // An authenticated peer may simply be newer than us: answer and go on.
+    outbox_.send(conn, make_error(signal::to_string(parsed.error), parsed.detail),
+                 parsed.request_id);
+    return;
+  }
+  if (session.stage == Stage::kReady) {
+    handle_ready(conn, session, parsed, now);
+  } else {
+    handle_unauthenticated(conn, session, parsed, now);
+  }
+}
+
+void Server::send_challenge(ConnectionId conn, Session &session) {
+  // A fresh nonce per connection: a signature captured elsewhere, or from an
+  // earlier connection, never verifies here.
+  randombytes_buf(session.nonce.data(), session.nonce.size());
+  session.stage = Stage::kAwaitAuth;
+  outbox_.send(conn, signal::Challenge{session.nonce, server_fingerprint_});
+}
+
+void Server::handle_unauthenticated(ConnectionId conn, Session &session,
+                                    const signal::Parsed &parsed, const Now &now) {
+  const signal::Message &message = *parsed.message;
+  if (session.stage == Stage::kAwaitHello && std::holds_alternative<signal::Hello>(message)) {
+    const auto &hello = std::get<signal::Hello>(message);
+    session.public_key = hello.public_key;
+    if (validator_ == nullptr) return send_challenge(conn, session);
+    if (!hello.token || hello.token->empty()) {
+      return refuse(conn, "token_required", "this server requires a bearer token in hello");
+    }
+    session.stage = Stage::kValidatingToken;
+    validator_->validate(*hello.token, [this, conn](bool accepted, const std::string &reason) {
+      auto found = sessions_.find(conn);
+      if (found == sessions_.end() || found->second.stage != Stage::kValidatingToken ||
+          found->second.closing) {
+        return;
+      }
+      if (!accepted) return refuse(conn, "token_refused", reason);
+      send_challenge(conn, found->second);
+    });
+    return;
+  }
+  if (session.stage == Stage::kAwaitAuth && std::holds_alternative<signal::Auth>(message)) {
+    return complete_auth(conn, session, std::get<signal::Auth>(message), now);
+  }
+  refuse(conn, "not_authenticated",
+         std::string("expected ") + (session.stage == Stage::kAwaitAuth ? "auth" : "hello") +
+             ", got " + parsed.kind);
+}
+
+void Server::complete_auth(ConnectionId conn, Session &session, const signal::Auth &auth,
+                           const Now &now) {
+  signal::Bytes transcript = signal::auth_transcript(session.nonce, server_fingerprint_);
+  // The nonce is spent whatever the outcome.
+  sodium_memzero(session.nonce.data(), session.nonce.size());
+  if (!crypto::verify_signature(session.public_key, transcript, auth.signature)) {
+    return refuse(conn, "bad_signature", "the challenge signature does not verify");
+  }
+  session.fingerprint = crypto::format_fingerprint(crypto::fingerprint_of(session.public_key));
+  session.stage = Stage::kReady;
+  store_.note_seen(session.fingerprint, now.unix_seconds);
+  size_t devices = presence_.add(session.fingerprint, conn);
+  g_message("connection %" G_GUINT64_FORMAT " authenticated as %s (device %zu)", conn,
+            session.fingerprint.c_str(), devices);
+
+  outbox_.send(conn, signal::Welcome{session.fingerprint, store_.alias_of(session.fingerprint)});
+  outbox_.send(conn, signal::PresenceList{presence_list()});
+  auto missed = store_.take_missed_calls(session.fingerprint);
+  if (!missed.empty()) outbox_.send(conn, signal::MissedCalls{std::move(missed)});
+  broadcast_presence(session.fingerprint, true, conn);
+}
+
+signal::PresenceUser Server::user_of(const std::string &fingerprint) {
+  return signal::PresenceUser{fingerprint, store_.alias_of(fingerprint),
+                              static_cast<uint32_t>(presence_.devices(fingerprint).size())};
+}
+
+void Server::broadcast_presence(const std::string &fingerprint, bool online, ConnectionId except) {
+  signal::PresenceUpdate update{user_of(fingerprint), online};
+  for (const auto &[conn, session] : sessions_) {
+    if (conn != except && session.stage == Stage::kReady) outbox_.send(conn, update);
+  }
+}
+
+std::vector<signal::PresenceUser> Server::presence_list() {
+  std::vector<signal::PresenceUser> users;
+  for (const auto &[fingerprint, devices] : presence_.all()) {
+    if (users.size() == signal::kMaxPresenceUsers) break;
+    users.push_back(user_of(fingerprint));
+  }
+  return users;
+}
+
+std::optional<signal::PresenceUser> Server::presence_of(const std::string &fingerprint) {
+  if (!presence_.online(fingerprint)) return std::nullopt;
+  return user_of(fingerprint);
+}
+
+Server::Resolution Server::resolve(const std::string &query) {
+  if (signal::is_fingerprint(query)) return {query, ""};
+  if (!query.empty() && query.front() == '@') {
+    auto alias = normalize_alias(query);
+    auto owner = alias ? store_.alias_owner(*alias) : std::nullopt;
+    return owner ? Resolution{owner, ""} : Resolution{std::nullopt, "not_found"};
+  }
+  std::string hex;
+  for (char c : query) {
+    if (c != ':') hex.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  if (is_hex(hex) && hex.size() >= kMinFingerprintPrefix) {
+    auto matches = store_.fingerprints_with_prefix(hex, 2);
+    if (matches.size() == 1) return {matches.front(), ""};
+    if (matches.size() > 1) return {std::nullopt, "ambiguous"};
+  }
+  // A bare word may still be an alias.
+  if (auto alias = normalize_alias(query)) {
+    if (auto owner = store_.alias_owner(*alias)) return {owner, ""};
+  }
+  return {std::nullopt, is_hex(hex) || normalize_alias(query) ? "not_found" : "bad_query"};
+}
+
+void Server::handle_ready(ConnectionId conn, Session &session, const signal::Parsed &parsed,
+                          const Now &now) {
+  const std::string &me = session.fingerprint;
+  std::optional<signal::Error> error;
+  bool answered = false;  // the handler sent its own reply
+  std::visit(
+      [&](const auto &m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, signal::AliasClaim>) {
+          auto alias = normalize_alias(m.alias);
+          if (!alias) {
+            error =
+                make_error("bad_alias", "2-32 of a-z 0-9 _ . -, starting with a letter or digit");
+            return;
+          }
+          switch (store_.claim_alias(*alias, me, now.unix_seconds)) {
+            case Store::ClaimResult::kClaimed:
+              g_message("%s claimed alias @%s", me.c_str(), alias->c_str());
+              broadcast_presence(me, true, 0);
+              break;
+            case Store::ClaimResult::kAlreadyYours:
+              break;
+            case Store::ClaimResult::kTaken:
+              error = make_error("alias_taken", "@" + *alias + " belongs to someone else");
+              break;
+            case Store::ClaimResult::kOwnerHasAnother:
+              error = make_error("alias_held", "release your current alias first");
+              break;
+            case Store::ClaimResult::kFailed:
+              error = make_error("internal", "could not store the alias");
+              break;
+          }
+        } else if constexpr (std::is_same_v<T, signal::AliasRelease>) {
+          auto alias = normalize_alias(m.alias);
+          auto result = alias ? store_.release_alias(*alias, me) : Store::ReleaseResult::kUnknown;
+          if (result == Store::ReleaseResult::kUnknown) {
+            error = make_error("unknown_alias", "no such alias");
+          } else if (result == Store::ReleaseResult::kNotOwner) {
+            error = make_error("not_owner", "only the owner can release an alias");
+          } else if (result == Store::ReleaseResult::kFailed) {
+            error = make_error("internal", "could not release the alias");
+          } else {
+            broadcast_presence(me, true, 0);
+          }
+        } else if constexpr (std::is_same_v<T, signal::AliasResolve>) {
+          Resolution found = resolve(m.query);
+          if (!found.fingerprint) {
+            error = make_error(found.error, "cannot resolve " + m.query);
+            return;
+          }
+          outbox_.send(conn,
+                       signal::AliasResolved{m.query, *found.fingerprint,
+                                             store_.alias_of(*found.fingerprint)},
+                       parsed.request_id);
+          answered = true;
+        } else if constexpr (std::is_same_v<T, signal::CallOffer>) {
+          Resolution callee = resolve(m.callee);
+          if (!callee.fingerprint) {
+            error = make_error("unknown_callee", "cannot resolve " + m.callee, m.call_id);
+            return;
+          }
+          error = calls_.offer(conn, me, m, *callee.fingerprint, now);
+        } else if constexpr (std::is_same_v<T, signal::CallRinging>) {
+          error = calls_.ringing(conn, m);
+        } else if constexpr (std::is_same_v<T, signal::CallAnswer>) {
+          error = calls_.answer(conn, m);
+        } else if constexpr (std::is_same_v<T, signal::CallHangup>) {
+          error = calls_.hangup(conn, m, now);
+        } else if constexpr (std::is_same_v<T, signal::RoomJoin>) {
+          switch (rooms_.join(m.room, conn, me, m.allow)) {
+            case Rooms::JoinResult::kJoined:
+              break;
+            case Rooms::JoinResult::kAlreadyInRoom:
+              error = make_error("already_in_room", "leave your room first");
+              break;
+            case Rooms::JoinResult::kNotAllowed:
+              error = make_error("not_allowed", "not on this room's allow-list");
+              break;
+            case Rooms::JoinResult::kFull:
+              error = make_error("room_full", "the room has its maximum of participants");
+              break;
+          }
+        } else if constexpr (std::is_same_v<T, signal::RoomLeave>) {
+          if (!rooms_.leave(conn, m.room)) error = make_error("not_in_room", "not in that room");
+        } else if constexpr (std::is_same_v<T, signal::ReflectRequest>) {
+          outbox_.send(conn, signal::ReflectResponse{session.observed_address}, parsed.request_id);
+          answered = true;
+        } else {
+          error = make_error(
+              "unexpected", std::string(signal::kind_name(m)) + " is not something a client sends");
+        }
+      },
+      *parsed.message);
+  if (!answered) reply(conn, parsed, error);
+}
+
+void Server::on_datagram(ConnectionId conn, std::span<const uint8_t> datagram) {
+  rooms_.on_datagram(conn, datagram);
+}
+
+void Server::on_disconnect(ConnectionId conn, const Now &now) {
+  auto it = sessions_.find(conn);
+  if (it == sessions_.end()) return;
+  Session session = std::move(it->second);
+  sessions_.erase(it);
+  if (session.stage != Stage::kReady) return;
+  rooms_.leave_any(conn);
+  calls_.on_disconnect(conn, now);
+  size_t left = presence_.remove(session.fingerprint, conn);
+  broadcast_presence(session.fingerprint, left > 0, 0);
+}
+
+void Server::tick(const Now &now) {
+  calls_.tick(now);
+  std::vector<ConnectionId> late;
+  for (const auto &[conn, session] : sessions_) {
+    if (session.stage != Stage::kReady && !session.closing &&
+        now.steady - session.connected_at > settings_.auth_timeout) {
+      late.push_back(conn);
+    }
+  }
+  for (ConnectionId conn : late) refuse(conn, "auth_timeout", "did not authenticate in time");
+}
+
+void Server::shutdown(const std::string &reason) {
+  std::vector<ConnectionId> open;
+  for (auto &[conn, session] : sessions_) {
+    session.closing = true;
+    open.push_back(conn);
+  }
+  for (ConnectionId conn : open) outbox_.close(conn, reason);
+}
+
+Gauges Server::gauges() const {
+  Gauges g;
+  g.connections = sessions_.size();
+  g.authenticated = static_cast<uint64_t>(
+      std::count_if(sessions_.begin(), sessions_.end(),
+                    [](const auto &entry) { return entry.second.stage == Stage::kReady; }));
+  auto counts = calls_.counts();
+  g.calls_offered = counts.offered;
+  g.calls_ringing = counts.ringing;
+  g.calls_active = counts.active;
+  g.rooms = rooms_.room_count();
+  g.participants = rooms_.participant_count();
+  return g;
+}
+
+}  // namespace wzp::signald

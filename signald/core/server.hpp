@@ -1,0 +1,111 @@
+// The daemon's signaling logic for every connection: authentication by a
+// signed challenge (and an optional bearer token checked by a validator),
+// aliases, presence, and dispatch to calls and rooms. Single-threaded: the
+// caller serializes all calls. Transport-agnostic and clock-free.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "signald/core/calls.hpp"
+#include "signald/core/metrics.hpp"
+#include "signald/core/outbox.hpp"
+#include "signald/core/presence.hpp"
+#include "signald/core/rate_limit.hpp"
+#include "signald/core/rooms.hpp"
+#include "signald/core/store.hpp"
+
+namespace wzp::signald {
+
+// Checks a client's bearer token, possibly asynchronously; `done` may run
+// later, on the thread that drives the Server.
+class TokenValidator {
+ public:
+  virtual ~TokenValidator() = default;
+  using Done = std::function<void(bool accepted, const std::string &reason)>;
+  virtual void validate(const std::string &token, Done done) = 0;
+};
+
+struct ServerSettings {
+  double messages_per_second = 20;
+  double message_burst = 40;
+  // Messages dropped by the rate limit before the connection is closed.
+  uint32_t max_rate_violations = 100;
+  std::chrono::milliseconds auth_timeout{10000};
+  CallSettings calls;
+};
+
+// "@name" or "name" -> "name" if it is a valid alias: 2 to 32 of a-z 0-9 _ . -,
+// starting with a letter or digit; upper case is folded.
+std::optional<std::string> normalize_alias(std::string_view text);
+
+class Server {
+ public:
+  Server(Outbox &outbox, Store &store, std::string server_fingerprint, TokenValidator *validator,
+         ServerSettings settings = {});
+
+  void on_connect(ConnectionId conn, std::string observed_address, const Now &now);
+  void on_message(ConnectionId conn, std::string_view text, const Now &now);
+  void on_datagram(ConnectionId conn, std::span<const uint8_t> datagram);
+  void on_disconnect(ConnectionId conn, const Now &now);
+  // Times out unanswered calls and connections that never authenticated.
+  void tick(const Now &now);
+  // Closes every connection with `reason`.
+  void shutdown(const std::string &reason);
+
+  const Counters &counters() const { return counters_; }
+  Gauges gauges() const;
+  std::vector<signal::PresenceUser> presence_list();
+  std::optional<signal::PresenceUser> presence_of(const std::string &fingerprint);
+
+  struct Resolution {
+    std::optional<std::string> fingerprint;
+    std::string error;  // not_found, ambiguous or bad_query when unresolved
+  };
+  Resolution resolve(const std::string &query);
+
+ private:
+  enum class Stage { kAwaitHello, kValidatingToken, kAwaitAuth, kReady };
+  struct Session {
+    Stage stage = Stage::kAwaitHello;
+    std::string observed_address;
+    SteadyTime connected_at;
+    TokenBucket bucket;
+    uint32_t rate_violations = 0;
+    bool closing = false;  // close requested; waiting for on_disconnect
+    signal::PublicKey public_key{};
+    signal::Nonce nonce{};
+    std::string fingerprint;
+  };
+
+  void handle_unauthenticated(ConnectionId conn, Session &session, const signal::Parsed &parsed,
+                              const Now &now);
+  void handle_ready(ConnectionId conn, Session &session, const signal::Parsed &parsed,
+                    const Now &now);
+  void send_challenge(ConnectionId conn, Session &session);
+  void complete_auth(ConnectionId conn, Session &session, const signal::Auth &auth, const Now &now);
+  void refuse(ConnectionId conn, const std::string &code, const std::string &message);
+  void reply(ConnectionId conn, const signal::Parsed &parsed,
+             const std::optional<signal::Error> &error);
+  void broadcast_presence(const std::string &fingerprint, bool online, ConnectionId except);
+  signal::PresenceUser user_of(const std::string &fingerprint);
+
+  Outbox &outbox_;
+  Store &store_;
+  std::string server_fingerprint_;
+  TokenValidator *validator_;
+  ServerSettings settings_;
+  Counters counters_;
+  Presence presence_;
+  Rooms rooms_;
+  Calls calls_;
+  std::unordered_map<ConnectionId, Session> sessions_;
+};
+
+}  // namespace wzp::signald

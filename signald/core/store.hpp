@@ -1,0 +1,62 @@
+// The daemon's durable state in one SQLite file (WAL, synchronous=FULL, so
+// every completed call survives a crash or kill -9): aliases, the
+// fingerprints it has seen, missed calls, and its own identity seed.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "libwzp/signal/message.hpp"
+
+namespace wzp::signald {
+
+class Store {
+ public:
+  // Opens or creates the database; nullptr with `error` set on failure.
+  static std::unique_ptr<Store> open(const std::filesystem::path &path, std::string &error);
+  ~Store();
+  Store(const Store &) = delete;
+  Store &operator=(const Store &) = delete;
+
+  enum class ClaimResult { kClaimed, kAlreadyYours, kTaken, kOwnerHasAnother, kFailed };
+  // First come, first kept: an alias belongs to whoever claimed it until that
+  // fingerprint releases it. One alias per fingerprint.
+  ClaimResult claim_alias(const std::string &alias, const std::string &fingerprint,
+                          uint64_t now_unix);
+  enum class ReleaseResult { kReleased, kUnknown, kNotOwner, kFailed };
+  ReleaseResult release_alias(const std::string &alias, const std::string &fingerprint);
+  std::optional<std::string> alias_owner(const std::string &alias);
+  std::optional<std::string> alias_of(const std::string &fingerprint);
+
+  void note_seen(const std::string &fingerprint, uint64_t now_unix);
+  // Known fingerprints whose hex digits (colons removed) start with
+  // `hex_prefix`; at most `limit` of them.
+  std::vector<std::string> fingerprints_with_prefix(const std::string &hex_prefix, size_t limit);
+
+  // Keeps at most signal::kMaxMissedCalls per callee, dropping the oldest.
+  void add_missed_call(const std::string &callee, const signal::MissedCall &call);
+  // Returns and deletes the callee's missed calls, oldest first.
+  std::vector<signal::MissedCall> take_missed_calls(const std::string &callee);
+
+  std::optional<std::vector<uint8_t>> identity_seed();
+  bool set_identity_seed(const std::vector<uint8_t> &seed);
+
+  // The last SQLite error, for the log.
+  const std::string &last_error() const { return last_error_; }
+
+ private:
+  explicit Store(sqlite3 *db) : db_(db) {}
+  class Statement;
+  bool exec(const char *sql);
+
+  sqlite3 *db_;
+  std::string last_error_;
+};
+
+}  // namespace wzp::signald

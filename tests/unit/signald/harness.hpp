@@ -1,0 +1,121 @@
+// A Server driven by hand: real SQLite in a temp dir, real Ed25519 clients,
+// and an Outbox that records what the daemon would have sent (each message
+// passed through serialize + parse, so everything sent is valid on the wire).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "libwzp/crypto/identity.hpp"
+#include "libwzp/signal/message.hpp"
+#include "signald/core/server.hpp"
+#include "tests/support/paths.hpp"
+
+namespace wzp::signald::testing {
+
+struct Recorder : Outbox {
+  struct Sent {
+    ConnectionId to;
+    signal::Message message;
+    std::optional<uint64_t> request_id;
+  };
+  void send(ConnectionId to, const signal::Message &message,
+            std::optional<uint64_t> request_id) override {
+    signal::Parsed parsed = signal::parse(signal::serialize(message, request_id));
+    EXPECT_EQ(parsed.error, signal::ParseError::kOk) << parsed.detail;
+    if (parsed.message) sent.push_back({to, *parsed.message, parsed.request_id});
+  }
+  void close(ConnectionId to, const std::string &reason) override { closed[to] = reason; }
+  void forward(ConnectionId to, std::span<const uint8_t> datagram) override {
+    forwarded.emplace_back(to, std::vector<uint8_t>(datagram.begin(), datagram.end()));
+  }
+
+  template <typename T>
+  std::vector<T> to(ConnectionId conn) const {
+    std::vector<T> out;
+    for (const auto &s : sent) {
+      if (s.to == conn && std::holds_alternative<T>(s.message))
+        out.push_back(std::get<T>(s.message));
+    }
+    return out;
+  }
+  template <typename T>
+  T last(ConnectionId conn) const {
+    auto all = to<T>(conn);
+    EXPECT_FALSE(all.empty()) << "nothing of that kind sent to " << conn;
+    return all.empty() ? T{} : all.back();
+  }
+  void clear() {
+    sent.clear();
+    forwarded.clear();
+  }
+
+  std::vector<Sent> sent;
+  std::map<ConnectionId, std::string> closed;
+  std::vector<std::pair<ConnectionId, std::vector<uint8_t>>> forwarded;
+};
+
+inline const std::string kServerFingerprint = "5e5e:5e5e:5e5e:5e5e:5e5e:5e5e:5e5e:5e5e";
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = wzp::test::make_temp_dir("signald-core");
+    open_server();
+  }
+  void TearDown() override {
+    server_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  // (Re)starts the daemon core on the same database, as a restart would.
+  void open_server(TokenValidator *validator = nullptr, ServerSettings settings = {}) {
+    server_.reset();
+    store_.reset();
+    std::string error;
+    store_ = Store::open(dir_ / "signald.db", error);
+    ASSERT_TRUE(store_) << error;
+    server_ = std::make_unique<Server>(out_, *store_, kServerFingerprint, validator, settings);
+  }
+
+  ConnectionId connect() {
+    ConnectionId conn = next_conn_++;
+    server_->on_connect(conn, "198.51.100.9:" + std::to_string(40000 + conn), now_);
+    return conn;
+  }
+  void send(ConnectionId conn, const signal::Message &message,
+            std::optional<uint64_t> request_id = std::nullopt) {
+    server_->on_message(conn, signal::serialize(message, request_id), now_);
+  }
+  // Connects and completes hello / challenge / auth.
+  ConnectionId login(const crypto::Identity &identity, std::optional<std::string> token = {}) {
+    ConnectionId conn = connect();
+    send(conn, signal::Hello{identity.signing_public_key(), token, "test"});
+    auto challenges = out_.to<signal::Challenge>(conn);
+    if (challenges.empty()) return conn;
+    auto &challenge = challenges.back();
+    send(conn, signal::Auth{identity.sign(
+                   signal::auth_transcript(challenge.nonce, challenge.server_fingerprint))});
+    return conn;
+  }
+  static std::string fingerprint(const crypto::Identity &identity) {
+    return crypto::format_fingerprint(identity.fingerprint());
+  }
+  void advance(std::chrono::milliseconds by) {
+    now_.steady += by;
+    now_.unix_seconds += static_cast<uint64_t>(by.count() / 1000);
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+  Recorder out_;
+  std::unique_ptr<Server> server_;
+  Now now_{std::chrono::steady_clock::time_point{} + std::chrono::hours(1), 1700000000};
+  ConnectionId next_conn_ = 1;
+};
+
+}  // namespace wzp::signald::testing

@@ -1,0 +1,218 @@
+#include "signald/core/server.hpp"
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/signald/harness.hpp"
+
+namespace wzp::signald::testing {
+namespace {
+
+using namespace wzp::signal;
+
+TEST_F(ServerTest, ChallengeSignatureAuthenticates) {
+  auto alice = crypto::Identity::generate();
+  ConnectionId conn = login(alice);
+  Challenge challenge = out_.last<Challenge>(conn);
+  EXPECT_EQ(challenge.server_fingerprint, kServerFingerprint);
+  Welcome welcome = out_.last<Welcome>(conn);
+  EXPECT_EQ(welcome.fingerprint, fingerprint(alice));
+  EXPECT_FALSE(welcome.alias);
+  EXPECT_EQ(out_.last<PresenceList>(conn).users.size(), 1u);
+  EXPECT_FALSE(out_.closed.contains(conn));
+  EXPECT_EQ(server_->gauges().authenticated, 1u);
+}
+
+TEST_F(ServerTest, BadSignatureIsRefused) {
+  auto alice = crypto::Identity::generate();
+  auto mallory = crypto::Identity::generate();
+  ConnectionId conn = connect();
+  send(conn, Hello{alice.signing_public_key(), std::nullopt, ""});
+  Challenge challenge = out_.last<Challenge>(conn);
+  // Mallory claims Alice's key but cannot sign for it.
+  send(conn, Auth{mallory.sign(auth_transcript(challenge.nonce, challenge.server_fingerprint))});
+  EXPECT_EQ(out_.last<Error>(conn).code, "bad_signature");
+  EXPECT_TRUE(out_.closed.contains(conn));
+  EXPECT_EQ(server_->counters().auth_failures, 1u);
+  EXPECT_EQ(server_->gauges().authenticated, 0u);
+}
+
+TEST_F(ServerTest, ReplayedSignatureIsRefused) {
+  auto alice = crypto::Identity::generate();
+  ConnectionId first = login(alice);
+  Challenge old = out_.last<Challenge>(first);
+  Signature captured = alice.sign(auth_transcript(old.nonce, old.server_fingerprint));
+  // An eavesdropper replays Alice's answer on a new connection.
+  ConnectionId replay = connect();
+  send(replay, Hello{alice.signing_public_key(), std::nullopt, ""});
+  EXPECT_NE(out_.last<Challenge>(replay).nonce, old.nonce);
+  send(replay, Auth{captured});
+  EXPECT_EQ(out_.last<Error>(replay).code, "bad_signature");
+  EXPECT_TRUE(out_.closed.contains(replay));
+  // ... or a second auth on the authenticated connection: not accepted either.
+  send(first, Auth{captured});
+  EXPECT_EQ(out_.last<Error>(first).code, "unexpected");
+}
+
+TEST_F(ServerTest, EverythingBeforeAuthIsRefused) {
+  ConnectionId conn = connect();
+  send(conn, AliasResolve{"@bob"});
+  EXPECT_EQ(out_.last<Error>(conn).code, "not_authenticated");
+  EXPECT_TRUE(out_.closed.contains(conn));
+
+  ConnectionId garbage = connect();
+  server_->on_message(garbage, "{not json", now_);
+  EXPECT_EQ(out_.last<Error>(garbage).code, "malformed");
+  EXPECT_TRUE(out_.closed.contains(garbage));
+}
+
+TEST_F(ServerTest, UnauthenticatedConnectionsTimeOut) {
+  ConnectionId conn = connect();
+  advance(std::chrono::seconds(5));
+  server_->tick(now_);
+  EXPECT_FALSE(out_.closed.contains(conn));
+  advance(std::chrono::seconds(6));
+  server_->tick(now_);
+  EXPECT_EQ(out_.last<Error>(conn).code, "auth_timeout");
+  EXPECT_TRUE(out_.closed.contains(conn));
+}
+
+TEST_F(ServerTest, BadInputAfterAuthGetsAnErrorButKeepsTheConnection) {
+  auto alice = crypto::Identity::generate();
+  ConnectionId conn = login(alice);
+  server_->on_message(conn, R"({"type":"warp_drive","version":7,"request_id":4})", now_);
+  server_->on_message(conn, "[]", now_);
+  server_->on_message(conn, std::string(kMaxMessageBytes + 10, '{'), now_);
+  server_->on_message(conn, R"({"type":"room_join","version":1,"room":"NOPE"})", now_);
+  auto errors = out_.to<Error>(conn);
+  ASSERT_EQ(errors.size(), 4u);
+  EXPECT_EQ(errors[0].code, "unknown_kind");
+  EXPECT_EQ(errors[1].code, "not_object");
+  EXPECT_EQ(errors[2].code, "too_large");
+  EXPECT_EQ(errors[3].code, "bad_field");
+  EXPECT_FALSE(out_.closed.contains(conn));
+  EXPECT_EQ(server_->counters().messages_refused, 4u);
+  // Still fully working.
+  send(conn, ReflectRequest{}, 9);
+  EXPECT_EQ(out_.last<ReflectResponse>(conn).address, "198.51.100.9:40001");
+}
+
+TEST_F(ServerTest, FloodIsRateLimitedThenClosed) {
+  auto alice = crypto::Identity::generate();
+  ConnectionId conn = login(alice);
+  for (int i = 0; i < 200; ++i) send(conn, ReflectRequest{});
+  EXPECT_GT(server_->counters().messages_rate_limited, 0u);
+  EXPECT_EQ(out_.to<Error>(conn).front().code, "rate_limited");
+  EXPECT_EQ(out_.closed[conn], "too many messages");
+  // Replies stopped at the limit, not after 200.
+  EXPECT_LT(out_.to<ReflectResponse>(conn).size(), 50u);
+}
+
+class FixedValidator : public TokenValidator {
+ public:
+  void validate(const std::string &token, Done done) override {
+    seen.push_back(token);
+    pending = std::move(done);
+  }
+  std::vector<std::string> seen;
+  Done pending;
+};
+
+TEST_F(ServerTest, BearerTokenIsValidatedBeforeTheChallenge) {
+  FixedValidator validator;
+  open_server(&validator);
+  auto alice = crypto::Identity::generate();
+
+  ConnectionId without = login(alice);
+  EXPECT_EQ(out_.last<Error>(without).code, "token_required");
+
+  ConnectionId refused = connect();
+  send(refused, Hello{alice.signing_public_key(), "bad-token", ""});
+  EXPECT_TRUE(out_.to<Challenge>(refused).empty());  // waits for the validator
+  validator.pending(false, "token expired");
+  EXPECT_EQ(out_.last<Error>(refused).code, "token_refused");
+  EXPECT_EQ(out_.last<Error>(refused).message, "token expired");
+
+  ConnectionId accepted = connect();
+  send(accepted, Hello{alice.signing_public_key(), "good-token", ""});
+  validator.pending(true, "");
+  Challenge challenge = out_.last<Challenge>(accepted);
+  send(accepted, Auth{alice.sign(auth_transcript(challenge.nonce, challenge.server_fingerprint))});
+  EXPECT_EQ(out_.last<Welcome>(accepted).fingerprint, fingerprint(alice));
+  EXPECT_EQ(validator.seen, (std::vector<std::string>{"bad-token", "good-token"}));
+  EXPECT_EQ(server_->counters().auth_failures, 2u);
+}
+
+TEST_F(ServerTest, ValidatorAnsweringAfterDisconnectIsHarmless) {
+  FixedValidator validator;
+  open_server(&validator);
+  auto alice = crypto::Identity::generate();
+  ConnectionId conn = connect();
+  send(conn, Hello{alice.signing_public_key(), "t", ""});
+  server_->on_disconnect(conn, now_);
+  validator.pending(true, "");
+  EXPECT_TRUE(out_.to<Challenge>(conn).empty());
+}
+
+TEST_F(ServerTest, AliasesClaimResolveRelease) {
+  auto alice = crypto::Identity::generate();
+  auto bob = crypto::Identity::generate();
+  ConnectionId a = login(alice);
+  ConnectionId b = login(bob);
+  send(a, AliasClaim{"@Alice"}, 1);
+  EXPECT_EQ(out_.to<Ok>(a).size(), 1u);
+  send(b, AliasClaim{"alice"}, 2);
+  EXPECT_EQ(out_.last<Error>(b).code, "alias_taken");
+  send(b, AliasClaim{"x"}, 3);
+  EXPECT_EQ(out_.last<Error>(b).code, "bad_alias");
+
+  send(b, AliasResolve{"@alice"}, 4);
+  AliasResolved resolved = out_.last<AliasResolved>(b);
+  EXPECT_EQ(resolved.fingerprint, fingerprint(alice));
+  EXPECT_EQ(resolved.alias, "alice");
+  // A unique prefix of the hex digits, with or without colons.
+  std::string prefix = fingerprint(alice).substr(0, 9);
+  send(b, AliasResolve{prefix});
+  EXPECT_EQ(out_.last<AliasResolved>(b).fingerprint, fingerprint(alice));
+  send(b, AliasResolve{"@nobody"});
+  EXPECT_EQ(out_.last<Error>(b).code, "not_found");
+
+  send(b, AliasRelease{"alice"}, 5);
+  EXPECT_EQ(out_.last<Error>(b).code, "not_owner");
+  send(a, AliasRelease{"alice"}, 6);
+  send(b, AliasClaim{"alice"}, 7);
+  EXPECT_EQ(out_.to<Ok>(b).size(), 1u);
+  EXPECT_EQ(store_->alias_owner("alice"), fingerprint(bob));
+}
+
+TEST_F(ServerTest, PresenceListAndUpdatesCountDevices) {
+  auto alice = crypto::Identity::generate();
+  auto bob = crypto::Identity::generate();
+  ConnectionId a = login(alice);
+  ConnectionId b1 = login(bob);
+  ConnectionId b2 = login(bob);
+  auto updates = out_.to<PresenceUpdate>(a);
+  ASSERT_EQ(updates.size(), 2u);
+  EXPECT_EQ(updates[1].user.fingerprint, fingerprint(bob));
+  EXPECT_EQ(updates[1].user.devices, 2u);
+  EXPECT_EQ(out_.last<PresenceList>(b2).users.size(), 2u);
+  EXPECT_EQ(server_->presence_of(fingerprint(bob))->devices, 2u);
+
+  server_->on_disconnect(b1, now_);
+  EXPECT_TRUE(out_.last<PresenceUpdate>(a).online);
+  server_->on_disconnect(b2, now_);
+  EXPECT_FALSE(out_.last<PresenceUpdate>(a).online);
+  EXPECT_FALSE(server_->presence_of(fingerprint(bob)));
+  EXPECT_EQ(server_->presence_list().size(), 1u);
+}
+
+TEST_F(ServerTest, ShutdownClosesEveryConnection) {
+  auto alice = crypto::Identity::generate();
+  ConnectionId a = login(alice);
+  ConnectionId pending = connect();
+  server_->shutdown("server shutting down");
+  EXPECT_EQ(out_.closed[a], "server shutting down");
+  EXPECT_EQ(out_.closed[pending], "server shutting down");
+}
+
+}  // namespace
+}  // namespace wzp::signald::testing
