@@ -1,0 +1,121 @@
+// The adaptive quality controller for one sending direction. Clock-free: the
+// caller passes the time with every call. Fed by the peer's quality reports
+// (what arrives at the far end) and, merged into them, our own transport's
+// path statistics.
+//
+//  - Down: after `bad_to_step_down` consecutive reports the current tier
+//    cannot sustain, to the best tier those reports could sustain (so a
+//    collapse drops several tiers at once, a wobble only one).
+//  - Up: one tier after `good_to_step_up` consecutive reports that sustain
+//    the tier above with margin (`good_to_step_up_studio` into studio tiers).
+//  - Probe: after `stable_before_probe` without a bad report or a change,
+//    send at the tier above for `probe_duration`; commit if at most
+//    `probe_bad_allowed` reports broke its limits and at least
+//    `probe_min_reports` arrived, else fall back and wait a cooldown that
+//    doubles after each failed probe (reset by a success).
+//  - Silence: with no report for `silence_grace`, every further
+//    `silence_step` counts as a bad report, so a dead path steps down.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
+#include "libwzp/quality/tier.hpp"
+
+namespace wzp::quality {
+
+using Micros = std::chrono::microseconds;
+
+struct ControllerConfig {
+  Tier initial = Tier::kGood;
+  Tier ceiling = kHighestTier;  // e.g. kGood where studio bitrates never make sense
+  int bad_to_step_down = 3;
+  int good_to_step_up = 5;
+  int good_to_step_up_studio = 10;
+  double up_margin = 0.8;  // reports must beat the higher tier's limits by this factor
+  Micros stable_before_probe{std::chrono::seconds(30)};
+  Micros probe_duration{std::chrono::seconds(5)};
+  int probe_bad_allowed = 1;
+  int probe_min_reports = 3;
+  Micros probe_cooldown{std::chrono::seconds(60)};
+  Micros probe_cooldown_max{std::chrono::minutes(8)};
+  Micros path_stats_max_age{std::chrono::seconds(5)};
+  Micros silence_grace{std::chrono::seconds(5)};
+  Micros silence_step{std::chrono::seconds(1)};
+};
+
+enum class Change : uint8_t {
+  kNone,
+  kStepDown,
+  kStepUp,
+  kProbeStart,
+  kProbeCommit,
+  kProbeAbort,
+};
+const char *to_string(Change change);
+
+struct Decision {
+  Tier tier;  // send at this tier now
+  Change change = Change::kNone;
+};
+
+struct ControllerStats {
+  uint32_t step_downs = 0;
+  uint32_t step_ups = 0;
+  uint32_t probes_started = 0;
+  uint32_t probes_committed = 0;
+  uint32_t probes_aborted = 0;
+  uint32_t reports = 0;
+  uint32_t silent_steps = 0;  // report intervals counted as bad for silence
+};
+
+class QualityController {
+ public:
+  explicit QualityController(const ControllerConfig &config = {}, Micros now = Micros{0});
+
+  Decision on_report(Micros now, const PathObservation &report);
+  Decision on_report(Micros now, const wire::QualityReport &report) {
+    return on_report(now, PathObservation::from(report));
+  }
+  // Our transport's view of the same path; the worse of it and each report
+  // decides, while it is fresher than path_stats_max_age.
+  void on_path_stats(Micros now, const PathObservation &stats);
+  // Lets time act without a report: probes end, silence counts.
+  Decision tick(Micros now);
+
+  Tier tier() const { return probe_ ? probe_->tier : committed_; }
+  Tier committed_tier() const { return committed_; }
+  bool probing() const { return probe_.has_value(); }
+  const ControllerStats &stats() const { return stats_; }
+
+ private:
+  struct Probe {
+    Tier tier;
+    Micros started;
+    int bad = 0;
+    int good = 0;
+  };
+
+  Decision count_bad(Micros now, Tier best_sustainable);
+  Decision maybe_start_probe(Micros now);
+  Decision finish_probe(Micros now, bool success);
+  Decision unchanged() const { return Decision{tier(), Change::kNone}; }
+
+  ControllerConfig config_;
+  Tier committed_;
+  std::optional<Probe> probe_;
+  int bad_streak_ = 0;
+  int good_streak_ = 0;
+  Tier best_in_bad_streak_ = kLowestTier;
+  Micros stable_since_;
+  Micros last_report_;
+  int64_t silent_steps_counted_ = 0;
+  Micros cooldown_until_{0};
+  Micros cooldown_;
+  std::optional<PathObservation> path_stats_;
+  Micros path_stats_at_{0};
+  ControllerStats stats_;
+};
+
+}  // namespace wzp::quality

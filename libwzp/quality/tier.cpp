@@ -1,0 +1,90 @@
+#include "libwzp/quality/tier.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace wzp::quality {
+namespace {
+
+// More loss buys more repair and deeper interleaving; longer frames at low
+// rates keep per-packet overhead from swamping the audio. The limits leave
+// FEC headroom: each tier's repair ratio recovers well above its max_loss.
+constexpr std::array<TierProfile, 6> kLadder{{
+    {Tier::kCatastrophic, "catastrophic", Codec::kCodec2, wire::codec::kCodec2_1200, 1200, 80, 5,
+     2.0, 4, 1.0, UINT32_MAX, UINT32_MAX},
+    {Tier::kDegraded, "degraded", Codec::kOpus, wire::codec::kOpus, 6000, 40, 6, 1.2, 3, 0.40, 1200,
+     300},
+    {Tier::kGood, "good", Codec::kOpus, wire::codec::kOpus, 24000, 20, 8, 0.4, 2, 0.15, 700, 120},
+    {Tier::kStudio32k, "studio32k", Codec::kOpus, wire::codec::kOpus, 32000, 20, 8, 0.3, 1, 0.06,
+     400, 60},
+    {Tier::kStudio48k, "studio48k", Codec::kOpus, wire::codec::kOpus, 48000, 20, 10, 0.25, 1, 0.03,
+     300, 40},
+    {Tier::kStudio64k, "studio64k", Codec::kOpus, wire::codec::kOpus, 64000, 20, 10, 0.2, 1, 0.015,
+     200, 30},
+}};
+
+// IPv4 20 + UDP 8 + QUIC short header and DATAGRAM frame ~14 + wzp full
+// header 24 + AEAD tag 16.
+constexpr uint32_t kPacketOverheadBytes = 82;
+
+}  // namespace
+
+uint32_t TierProfile::wire_bitrate_bps() const {
+  const double packets_per_second = 1000.0 / frame_ms * (1.0 + repair_ratio);
+  const double payload_bytes = bitrate_bps / 8.0 * frame_ms / 1000.0;
+  return static_cast<uint32_t>(
+      std::ceil(packets_per_second * (payload_bytes + kPacketOverheadBytes) * 8));
+}
+
+const TierProfile &profile(Tier tier) { return kLadder[static_cast<size_t>(tier)]; }
+
+std::span<const TierProfile> ladder() { return kLadder; }
+
+std::string_view to_string(Tier tier) { return profile(tier).name; }
+
+std::optional<Tier> tier_from_string(std::string_view name) {
+  for (const auto &p : kLadder) {
+    if (p.name == name) return p.tier;
+  }
+  return std::nullopt;
+}
+
+std::optional<Tier> tier_above(Tier tier) {
+  if (tier == kHighestTier) return std::nullopt;
+  return static_cast<Tier>(static_cast<uint8_t>(tier) + 1);
+}
+
+std::optional<Tier> tier_below(Tier tier) {
+  if (tier == kLowestTier) return std::nullopt;
+  return static_cast<Tier>(static_cast<uint8_t>(tier) - 1);
+}
+
+PathObservation PathObservation::from(const wire::QualityReport &report) {
+  return PathObservation{report.loss_fraction(), report.rtt_ms, report.jitter_ms,
+                         report.bandwidth_kbps};
+}
+
+PathObservation PathObservation::worst(const PathObservation &a, const PathObservation &b) {
+  uint32_t bandwidth = std::min(a.bandwidth_kbps, b.bandwidth_kbps);
+  if (bandwidth == 0) bandwidth = std::max(a.bandwidth_kbps, b.bandwidth_kbps);
+  return PathObservation{std::max(a.loss, b.loss), std::max(a.rtt_ms, b.rtt_ms),
+                         std::max(a.jitter_ms, b.jitter_ms), bandwidth};
+}
+
+bool sustains(const TierProfile &p, const PathObservation &o, double margin) {
+  if (p.tier == kLowestTier) return true;  // the floor: nothing is more robust
+  const bool bandwidth_ok =
+      o.bandwidth_kbps == 0 || uint64_t{o.bandwidth_kbps} * 1000 * margin >= p.wire_bitrate_bps();
+  return o.loss <= p.max_loss * margin && o.rtt_ms <= p.max_rtt_ms * margin &&
+         o.jitter_ms <= p.max_jitter_ms * margin && bandwidth_ok;
+}
+
+Tier classify(const PathObservation &observation, double margin) {
+  for (size_t i = kLadder.size(); i-- > 0;) {
+    if (sustains(kLadder[i], observation, margin)) return kLadder[i].tier;
+  }
+  return kLowestTier;
+}
+
+}  // namespace wzp::quality
