@@ -63,3 +63,16 @@ bool open(const EpochKeys &keys, uint32_t stream_id, uint32_t sequence,
 }
 
 }  // namespace wzp::crypto
+
+#include "libwzp/crypto/identity.hpp"
+
+namespace wzp::crypto {
+
+bool parse_secret_hex(std::string_view text, TrafficSecret &out) {
+  auto is_space = [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; };
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  return from_hex(text, out);
+}
+
+}  // namespace wzp::crypto

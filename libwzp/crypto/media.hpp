@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 namespace wzp::crypto {
 
@@ -50,4 +51,10 @@ void seal(const EpochKeys &keys, uint32_t stream_id, uint32_t sequence,
 bool open(const EpochKeys &keys, uint32_t stream_id, uint32_t sequence,
           std::span<const uint8_t> aad, std::span<uint8_t> payload, const uint8_t tag[kTagSize]);
 
+}  // namespace wzp::crypto
+
+namespace wzp::crypto {
+// A traffic secret typed or stored as 64 hex digits; surrounding whitespace
+// (a key file's trailing newline) is ignored.
+bool parse_secret_hex(std::string_view text, TrafficSecret &out);
 }  // namespace wzp::crypto

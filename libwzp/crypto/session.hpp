@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <vector>
@@ -143,6 +144,19 @@ class MediaReceiver {
   ReceiveConfig config_;
   std::vector<Peer> peers_;
   std::vector<std::pair<uint32_t, uint32_t>> routes_;  // stream id -> sender id
+};
+
+}  // namespace wzp::crypto
+
+namespace wzp::crypto {
+
+// What the wzpencrypt / wzpdecrypt elements share through a GstContext: one
+// sender (absent on a receive-only session) and one receiver that knows
+// every peer sender of the call or room.
+struct MediaSession {
+  explicit MediaSession(ReceiveConfig receive_config = {}) : receiver(receive_config) {}
+  std::unique_ptr<MediaSender> sender;
+  MediaReceiver receiver;
 };
 
 }  // namespace wzp::crypto

@@ -1,0 +1,423 @@
+/**
+ * SECTION:element-wzpdecrypt
+ * @title: wzpdecrypt
+ * @see_also: wzpencrypt
+ *
+ * Authenticates and decrypts wzp packets sealed by wzpencrypt and strips
+ * the 16-byte tag. Nothing unauthenticated ever leaves this element: a
+ * packet that fails authentication, repeats a sequence number already seen
+ * (a sliding window of `replay-window` packets per stream, which tolerates
+ * reordering), is older than that window, or names an unknown epoch or
+ * sender is dropped and counted in `stats`. When a sender moves to a new
+ * epoch, the previous epoch's key is kept for `overlap-packets` packets or
+ * `overlap-time`, whichever ends first, for packets still in flight, then
+ * wiped; each change posts a `wzp-crypto-epoch` element message.
+ *
+ * The key comes from `key` or `key-file` (one peer sender), or from a
+ * wzp::crypto::MediaSession in a GstContext of type "wzp.crypto.session"
+ * (several senders, several epochs).
+ *
+ * ## Example pipelines
+ * |[
+ * gst-launch-1.0 audiotestsrc ! opusenc ! wzpfecenc ! wzpencrypt key-file=call.key !
+ *     wzpdecrypt key-file=call.key ! wzpfecdec ! opusdec ! autoaudiosink
+ * ]| Audio encrypted and decrypted again in one pipeline (pipelines/crypt-loopback.sh).
+ * |[
+ * gst-launch-1.0 wzpquicsrc ! wzpdecrypt key-file=peer.key replay-window=4096 !
+ *     wzpfecdec ! opusdec ! autoaudiosink
+ * ]| The receiving half of a call over a path that reorders heavily.
+ */
+#include "gstwzpdecrypt.h"
+
+#include <sodium.h>
+
+#include <mutex>
+#include <string>
+
+#include "cryptcommon.h"
+#include "plugins/gstwzp/wzpmeta.h"
+#include "wzpcryptcontext.h"
+
+GST_DEBUG_CATEGORY_STATIC(wzp_decrypt_debug);
+#define GST_CAT_DEFAULT wzp_decrypt_debug
+
+namespace {
+
+enum {
+  PROP_0,
+  PROP_KEY,
+  PROP_KEY_FILE,
+  PROP_EPOCH,
+  PROP_REPLAY_WINDOW,
+  PROP_OVERLAP_PACKETS,
+  PROP_OVERLAP_TIME,
+  PROP_STATS,
+};
+
+constexpr guint kMinReplayWindow = 64;
+constexpr guint kMaxReplayWindow = 1 << 16;
+
+GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+                                                             GST_STATIC_CAPS(WZP_PACKET_CAPS_NAME));
+GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS,
+                                                            GST_STATIC_CAPS(WZP_PACKET_CAPS_NAME));
+
+struct Settings {
+  std::string key_hex;
+  std::string key_file;
+  guint epoch = 0;
+  wzp::crypto::ReceiveConfig config;
+};
+
+struct Stats {
+  guint64 opened = 0;
+  guint64 unparseable = 0;
+  guint64 auth_failed = 0;
+  guint64 replayed = 0;
+  guint64 too_old = 0;
+  guint64 unknown_epoch = 0;
+  guint64 unknown_sender = 0;
+  guint64 stream_table_full = 0;
+  guint64 epoch_changes = 0;
+};
+
+}  // namespace
+
+struct GstWzpDecryptPrivate {
+  std::mutex settings_lock;
+  Settings settings;
+
+  std::mutex state_lock;
+  WzpCryptoSessionRef session;
+  bool session_from_context = false;
+  GstSegment segment;
+  Stats stats;
+};
+
+struct _GstWzpDecrypt {
+  GstElement parent;
+  GstPad *sinkpad;
+  GstPad *srcpad;
+  GstWzpDecryptPrivate *priv;
+};
+
+G_DEFINE_TYPE(GstWzpDecrypt, gst_wzp_decrypt, GST_TYPE_ELEMENT);
+GST_ELEMENT_REGISTER_DEFINE(wzpdecrypt, "wzpdecrypt", GST_RANK_NONE, GST_TYPE_WZP_DECRYPT);
+
+namespace {
+
+GstStructure *make_stats(GstWzpDecrypt *self) {
+  std::lock_guard guard(self->priv->state_lock);
+  const Stats &s = self->priv->stats;
+  return gst_structure_new("application/x-wzp-decrypt-stats", "opened", G_TYPE_UINT64, s.opened,
+                           "unparseable", G_TYPE_UINT64, s.unparseable, "auth-failed",
+                           G_TYPE_UINT64, s.auth_failed, "replayed", G_TYPE_UINT64, s.replayed,
+                           "too-old", G_TYPE_UINT64, s.too_old, "unknown-epoch", G_TYPE_UINT64,
+                           s.unknown_epoch, "unknown-sender", G_TYPE_UINT64, s.unknown_sender,
+                           "stream-table-full", G_TYPE_UINT64, s.stream_table_full, "epoch-changes",
+                           G_TYPE_UINT64, s.epoch_changes, nullptr);
+}
+
+void count(Stats &stats, wzp::crypto::OpenStatus status) {
+  using wzp::crypto::OpenStatus;
+  switch (status) {
+    case OpenStatus::kOk:
+      ++stats.opened;
+      break;
+    case OpenStatus::kAuthFailed:
+      ++stats.auth_failed;
+      break;
+    case OpenStatus::kReplay:
+      ++stats.replayed;
+      break;
+    case OpenStatus::kTooOld:
+      ++stats.too_old;
+      break;
+    case OpenStatus::kUnknownSender:
+      ++stats.unknown_sender;
+      break;
+    case OpenStatus::kUnknownEpoch:
+      ++stats.unknown_epoch;
+      break;
+    case OpenStatus::kStreamTableFull:
+      ++stats.stream_table_full;
+      break;
+  }
+}
+
+bool prepare_session(GstWzpDecrypt *self) {
+  auto *priv = self->priv;
+  Settings settings;
+  {
+    std::lock_guard guard(priv->settings_lock);
+    settings = priv->settings;
+  }
+  if (settings.key_hex.empty() && settings.key_file.empty()) {
+    {
+      std::lock_guard guard(priv->state_lock);
+      if (priv->session) return true;
+    }
+    wzp::gst::request_session_context(GST_ELEMENT(self), self->sinkpad, self->srcpad);
+    std::lock_guard guard(priv->state_lock);
+    if (priv->session) return true;
+  }
+  std::string error;
+  auto secret = wzp::gst::load_secret(settings.key_hex, settings.key_file, error);
+  sodium_memzero(settings.key_hex.data(), settings.key_hex.size());
+  if (!secret) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("No usable key"), ("%s", error.c_str()));
+    return false;
+  }
+  auto session = std::make_shared<wzp::crypto::MediaSession>(settings.config);
+  session->receiver.add_sender(0, settings.epoch, *secret);
+  sodium_memzero(secret->data(), secret->size());
+  std::lock_guard guard(priv->state_lock);
+  priv->session = std::move(session);
+  priv->session_from_context = false;
+  return true;
+}
+
+void post_epoch_message(GstWzpDecrypt *self, const wzp::crypto::OpenResult &result) {
+  GstStructure *s =
+      gst_structure_new("wzp-crypto-epoch", "direction", G_TYPE_STRING, "receive", "sender-id",
+                        G_TYPE_UINT, result.sender_id, "epoch", G_TYPE_UINT, result.epoch, nullptr);
+  gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
+}
+
+GstFlowReturn gst_wzp_decrypt_chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
+  auto *self = GST_WZP_DECRYPT(parent);
+  auto *priv = self->priv;
+  buffer = gst_buffer_make_writable(buffer);
+  GstMapInfo map;
+  if (!gst_buffer_map(buffer, &map, GST_MAP_READWRITE)) {
+    gst_buffer_unref(buffer);
+    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Could not map the input buffer"), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  std::span<uint8_t> bytes(map.data, map.size);
+  wzp::gst::PacketHeader packet;
+  wzp::crypto::OpenResult result{wzp::crypto::OpenStatus::kUnknownSender};
+  bool parsed = false;
+  {
+    std::lock_guard guard(priv->state_lock);
+    parsed = wzp::gst::locate_header(buffer, bytes, packet) &&
+             bytes.size() >= packet.header_size + wzp::crypto::kTagSize;
+    if (!parsed) {
+      ++priv->stats.unparseable;
+    } else if (priv->session) {
+      size_t payload_end = bytes.size() - wzp::crypto::kTagSize;
+      result = priv->session->receiver.open(
+          packet.header.stream_id, packet.header.sequence, packet.header.key_epoch,
+          wzp::gst::packet_time_ns(priv->segment, buffer), bytes.first(packet.header_size),
+          bytes.subspan(packet.header_size, payload_end - packet.header_size),
+          bytes.data() + payload_end);
+      count(priv->stats, result.status);
+      priv->stats.epoch_changes += result.epoch_changed;
+    } else {
+      count(priv->stats, result.status);
+    }
+  }
+  gst_buffer_unmap(buffer, &map);
+  if (!parsed || result.status != wzp::crypto::OpenStatus::kOk) {
+    GST_LOG_OBJECT(self, "dropped stream %u sequence %u: %s", packet.header.stream_id,
+                   packet.header.sequence,
+                   parsed ? wzp::crypto::to_string(result.status) : "unreadable header");
+    gst_buffer_unref(buffer);
+    return GST_FLOW_OK;
+  }
+  gst_buffer_set_size(buffer, static_cast<gssize>(map.size - wzp::crypto::kTagSize));
+  if (result.epoch_changed) {
+    GST_INFO_OBJECT(self, "sender %u moved to epoch %u", result.sender_id, result.epoch);
+    post_epoch_message(self, result);
+  }
+  return gst_pad_push(self->srcpad, buffer);
+}
+
+gboolean gst_wzp_decrypt_sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
+  auto *self = GST_WZP_DECRYPT(parent);
+  if (GST_EVENT_TYPE(event) == GST_EVENT_SEGMENT) {
+    const GstSegment *segment;
+    gst_event_parse_segment(event, &segment);
+    std::lock_guard guard(self->priv->state_lock);
+    gst_segment_copy_into(segment, &self->priv->segment);
+  }
+  return gst_pad_event_default(pad, parent, event);
+}
+
+void gst_wzp_decrypt_set_context(GstElement *element, GstContext *context) {
+  auto *self = GST_WZP_DECRYPT(element);
+  if (WzpCryptoSessionRef session = wzp_crypto_context_get_session(context)) {
+    std::lock_guard guard(self->priv->state_lock);
+    self->priv->session = std::move(session);
+    self->priv->session_from_context = true;
+    GST_INFO_OBJECT(self, "using the session from the application's context");
+  }
+  GST_ELEMENT_CLASS(gst_wzp_decrypt_parent_class)->set_context(element, context);
+}
+
+GstStateChangeReturn gst_wzp_decrypt_change_state(GstElement *element, GstStateChange transition) {
+  auto *self = GST_WZP_DECRYPT(element);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    {
+      std::lock_guard guard(self->priv->state_lock);
+      gst_segment_init(&self->priv->segment, GST_FORMAT_TIME);
+      self->priv->stats = Stats{};
+    }
+    if (!prepare_session(self)) return GST_STATE_CHANGE_FAILURE;
+  }
+  GstStateChangeReturn ret =
+      GST_ELEMENT_CLASS(gst_wzp_decrypt_parent_class)->change_state(element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    std::lock_guard guard(self->priv->state_lock);
+    if (!self->priv->session_from_context) self->priv->session.reset();
+  }
+  return ret;
+}
+
+void gst_wzp_decrypt_set_property(GObject *object, guint id, const GValue *value,
+                                  GParamSpec *pspec) {
+  auto *self = GST_WZP_DECRYPT(object);
+  std::lock_guard guard(self->priv->settings_lock);
+  Settings &s = self->priv->settings;
+  switch (id) {
+    case PROP_KEY: {
+      const gchar *text = g_value_get_string(value);
+      sodium_memzero(s.key_hex.data(), s.key_hex.size());
+      s.key_hex = text ? text : "";
+      break;
+    }
+    case PROP_KEY_FILE: {
+      const gchar *text = g_value_get_string(value);
+      s.key_file = text ? text : "";
+      break;
+    }
+    case PROP_EPOCH:
+      s.epoch = g_value_get_uint(value);
+      break;
+    case PROP_REPLAY_WINDOW:
+      s.config.replay_window = g_value_get_uint(value);
+      break;
+    case PROP_OVERLAP_PACKETS:
+      s.config.overlap_packets = g_value_get_uint64(value);
+      break;
+    case PROP_OVERLAP_TIME:
+      s.config.overlap_ns = g_value_get_uint64(value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+void gst_wzp_decrypt_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
+  auto *self = GST_WZP_DECRYPT(object);
+  if (id == PROP_STATS) {
+    g_value_take_boxed(value, make_stats(self));
+    return;
+  }
+  std::lock_guard guard(self->priv->settings_lock);
+  const Settings &s = self->priv->settings;
+  switch (id) {
+    case PROP_KEY_FILE:
+      g_value_set_string(value, s.key_file.c_str());
+      break;
+    case PROP_EPOCH:
+      g_value_set_uint(value, s.epoch);
+      break;
+    case PROP_REPLAY_WINDOW:
+      g_value_set_uint(value, s.config.replay_window);
+      break;
+    case PROP_OVERLAP_PACKETS:
+      g_value_set_uint64(value, s.config.overlap_packets);
+      break;
+    case PROP_OVERLAP_TIME:
+      g_value_set_uint64(value, s.config.overlap_ns);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+void gst_wzp_decrypt_finalize(GObject *object) {
+  auto *self = GST_WZP_DECRYPT(object);
+  sodium_memzero(self->priv->settings.key_hex.data(), self->priv->settings.key_hex.size());
+  delete self->priv;
+  G_OBJECT_CLASS(gst_wzp_decrypt_parent_class)->finalize(object);
+}
+
+}  // namespace
+
+static void gst_wzp_decrypt_class_init(GstWzpDecryptClass *klass) {
+  auto *gobject_class = G_OBJECT_CLASS(klass);
+  auto *element_class = GST_ELEMENT_CLASS(klass);
+  gobject_class->set_property = gst_wzp_decrypt_set_property;
+  gobject_class->get_property = gst_wzp_decrypt_get_property;
+  gobject_class->finalize = gst_wzp_decrypt_finalize;
+  element_class->change_state = gst_wzp_decrypt_change_state;
+  element_class->set_context = gst_wzp_decrypt_set_context;
+
+  constexpr auto kRw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                GST_PARAM_MUTABLE_READY);
+  const wzp::crypto::ReceiveConfig defaults;
+  g_object_class_install_property(
+      gobject_class, PROP_KEY,
+      g_param_spec_string("key", "Key",
+                          "The peer's sending traffic secret as 64 hex digits (write-only; for "
+                          "experiments, applications use a wzp.crypto.session context)",
+                          nullptr,
+                          static_cast<GParamFlags>(G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
+                                                   GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_KEY_FILE,
+      g_param_spec_string("key-file", "Key file",
+                          "File holding the peer's sending traffic secret as 64 hex digits",
+                          nullptr, kRw));
+  g_object_class_install_property(
+      gobject_class, PROP_EPOCH,
+      g_param_spec_uint("epoch", "Epoch", "Epoch of the key given in key or key-file", 0,
+                        G_MAXUINT32, 0, kRw));
+  g_object_class_install_property(
+      gobject_class, PROP_REPLAY_WINDOW,
+      g_param_spec_uint("replay-window", "Replay window",
+                        "Packets per stream remembered against replay; later-arriving packets "
+                        "further behind the newest are dropped (rounded up to a multiple of 64)",
+                        kMinReplayWindow, kMaxReplayWindow, defaults.replay_window, kRw));
+  g_object_class_install_property(
+      gobject_class, PROP_OVERLAP_PACKETS,
+      g_param_spec_uint64("overlap-packets", "Overlap packets",
+                          "After an epoch change, accept this many more packets under the "
+                          "previous epoch before wiping its key",
+                          0, G_MAXUINT64, defaults.overlap_packets, kRw));
+  g_object_class_install_property(
+      gobject_class, PROP_OVERLAP_TIME,
+      g_param_spec_uint64("overlap-time", "Overlap time",
+                          "After an epoch change, accept the previous epoch for this long "
+                          "(nanoseconds of running time) before wiping its key",
+                          0, G_MAXUINT64, defaults.overlap_ns, kRw));
+  g_object_class_install_property(
+      gobject_class, PROP_STATS,
+      g_param_spec_boxed("stats", "Statistics",
+                         "Packets opened and dropped by reason (auth-failed, replayed, too-old, "
+                         "unknown-epoch, unknown-sender, ...) and epoch changes",
+                         GST_TYPE_STRUCTURE,
+                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "wzp decrypt", "Filter/Network/Decryption",
+      "Authenticates and decrypts wzp packets, dropping forgeries and replays", "wzp developers");
+  GST_DEBUG_CATEGORY_INIT(wzp_decrypt_debug, "wzpdecrypt", 0, "wzp media decryption");
+}
+
+static void gst_wzp_decrypt_init(GstWzpDecrypt *self) {
+  self->priv = new GstWzpDecryptPrivate();
+  self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
+  gst_pad_set_chain_function(self->sinkpad, gst_wzp_decrypt_chain);
+  gst_pad_set_event_function(self->sinkpad, gst_wzp_decrypt_sink_event);
+  GST_PAD_SET_PROXY_CAPS(self->sinkpad);
+  gst_element_add_pad(GST_ELEMENT(self), self->sinkpad);
+  self->srcpad = gst_pad_new_from_static_template(&src_template, "src");
+  GST_PAD_SET_PROXY_CAPS(self->srcpad);
+  gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
+  gst_segment_init(&self->priv->segment, GST_FORMAT_TIME);
+}
