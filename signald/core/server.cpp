@@ -315,6 +315,10 @@ void Server::handle_ready(ConnectionId conn, Session &session, const signal::Par
         } else if constexpr (std::is_same_v<T, signal::RoomLeave>) {
           if (!rooms_.leave(conn, m.room)) error = make_error("not_in_room", "not in that room");
         } else if constexpr (std::is_same_v<T, signal::ReflectRequest>) {
+          if (session.observed_address.empty()) {
+            error = make_error("reflect_unavailable", "this transport cannot see your address");
+            return;
+          }
           outbox_.send(conn, signal::ReflectResponse{session.observed_address}, parsed.request_id);
           answered = true;
         } else {

@@ -1,0 +1,158 @@
+#include "signald/config.hpp"
+
+#include <glib.h>
+
+#include <charconv>
+#include <memory>
+
+namespace wzp::signald {
+
+std::optional<HostPort> parse_host_port(const std::string &text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  std::string host = text.substr(0, colon);
+  std::string port_text = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) host = "0.0.0.0";
+  unsigned port = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
+    return std::nullopt;
+  }
+  return HostPort{host, static_cast<uint16_t>(port)};
+}
+
+namespace {
+
+struct Flags {
+  gchar *config = nullptr;
+  gchar *listen = nullptr;
+  gchar *http = nullptr;
+  gchar *certificate = nullptr;
+  gchar *key = nullptr;
+  gchar *database = nullptr;
+  gchar *auth_url = nullptr;
+  gint max_connections = 0;
+  ~Flags() {
+    for (gchar *s : {config, listen, http, certificate, key, database, auth_url}) g_free(s);
+  }
+};
+
+// Applies one setting named as in the key file; false with `error` if invalid.
+bool apply(Config &config, const std::string &name, const std::string &value, std::string &error) {
+  if (name == "listen" || name == "http") {
+    auto parsed = parse_host_port(value);
+    if (!parsed) {
+      error = name + ": expected host:port, got '" + value + "'";
+      return false;
+    }
+    (name == "listen" ? config.listen : config.http) = *parsed;
+  } else if (name == "cert") {
+    config.certificate_file = value;
+  } else if (name == "key") {
+    config.private_key_file = value;
+  } else if (name == "database") {
+    config.database = value;
+  } else if (name == "auth-url") {
+    config.auth_url = value;
+  } else if (name == "max-connections") {
+    int n = std::atoi(value.c_str());
+    if (n <= 0) {
+      error = "max-connections: expected a positive number";
+      return false;
+    }
+    config.max_connections = static_cast<size_t>(n);
+  } else {
+    error = "unknown setting '" + name + "'";
+    return false;
+  }
+  return true;
+}
+
+bool load_key_file(Config &config, const char *path, std::string &error) {
+  std::unique_ptr<GKeyFile, decltype(&g_key_file_free)> file(g_key_file_new(), g_key_file_free);
+  GError *gerror = nullptr;
+  if (!g_key_file_load_from_file(file.get(), path, G_KEY_FILE_NONE, &gerror)) {
+    error = std::string(path) + ": " + gerror->message;
+    g_error_free(gerror);
+    return false;
+  }
+  gsize count = 0;
+  gchar **keys = g_key_file_get_keys(file.get(), "signald", &count, nullptr);
+  bool ok = true;
+  for (gsize i = 0; ok && i < count; ++i) {
+    gchar *value = g_key_file_get_string(file.get(), "signald", keys[i], nullptr);
+    ok = apply(config, keys[i], value ? value : "", error);
+    if (!ok) error = std::string(path) + ": " + error;
+    g_free(value);
+  }
+  g_strfreev(keys);
+  return ok;
+}
+
+}  // namespace
+
+std::optional<Config> parse_config(int argc, char **argv, std::string &error, std::string &help) {
+  Flags flags;
+  GOptionEntry entries[] = {
+      {"config", 'c', 0, G_OPTION_ARG_FILENAME, &flags.config, "Key file with a [signald] group",
+       "FILE"},
+      {"listen", 'l', 0, G_OPTION_ARG_STRING, &flags.listen,
+       "QUIC address for clients (default 0.0.0.0:4433)", "HOST:PORT"},
+      {"http", 0, 0, G_OPTION_ARG_STRING, &flags.http,
+       "HTTP API and metrics address (default 127.0.0.1:8480)", "HOST:PORT"},
+      {"cert", 0, 0, G_OPTION_ARG_FILENAME, &flags.certificate,
+       "TLS certificate (PEM); without it a self-signed one is made at start", "FILE"},
+      {"key", 0, 0, G_OPTION_ARG_FILENAME, &flags.key, "TLS private key (PEM)", "FILE"},
+      {"database", 'd', 0, G_OPTION_ARG_FILENAME, &flags.database,
+       "SQLite database (default wzp-signald.db)", "FILE"},
+      {"auth-url", 0, 0, G_OPTION_ARG_STRING, &flags.auth_url,
+       "Validate each client's bearer token by POSTing it here", "URL"},
+      {"max-connections", 0, 0, G_OPTION_ARG_INT, &flags.max_connections,
+       "Most simultaneous client connections (default 1024)", "N"},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  std::unique_ptr<GOptionContext, decltype(&g_option_context_free)> context(
+      g_option_context_new("- wzp signaling daemon"), g_option_context_free);
+  g_option_context_add_main_entries(context.get(), entries, nullptr);
+  g_option_context_set_help_enabled(context.get(), FALSE);
+  for (int i = 1; i < argc; ++i) {
+    if (g_strcmp0(argv[i], "--help") == 0 || g_strcmp0(argv[i], "-h") == 0) {
+      gchar *text = g_option_context_get_help(context.get(), TRUE, nullptr);
+      help = text;
+      g_free(text);
+      return std::nullopt;
+    }
+  }
+  GError *gerror = nullptr;
+  if (!g_option_context_parse(context.get(), &argc, &argv, &gerror)) {
+    error = gerror->message;
+    g_error_free(gerror);
+    return std::nullopt;
+  }
+  if (argc > 1) {
+    error = std::string("unexpected argument '") + argv[1] + "'";
+    return std::nullopt;
+  }
+
+  Config config;
+  if (flags.config && !load_key_file(config, flags.config, error)) return std::nullopt;
+  const std::pair<const char *, gchar *> overrides[] = {
+      {"listen", flags.listen}, {"http", flags.http},         {"cert", flags.certificate},
+      {"key", flags.key},       {"database", flags.database}, {"auth-url", flags.auth_url}};
+  for (const auto &[name, value] : overrides) {
+    if (value && !apply(config, name, value, error)) return std::nullopt;
+  }
+  if (flags.max_connections != 0 &&
+      !apply(config, "max-connections", std::to_string(flags.max_connections), error)) {
+    return std::nullopt;
+  }
+  if (config.certificate_file.empty() != config.private_key_file.empty()) {
+    error = "--cert and --key go together";
+    return std::nullopt;
+  }
+  return config;
+}
+
+}  // namespace wzp::signald

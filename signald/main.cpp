@@ -1,0 +1,163 @@
+// wzp-signald: the signaling daemon. Clients connect over QUIC (ALPN
+// wzp-signal/1); the HTTP API listens on its own port. Logs go to stderr;
+// one readiness line goes to stdout once everything listens.
+#include <glib-unix.h>
+#include <glib.h>
+#include <sodium.h>
+
+#include <cstdio>
+#include <mutex>
+
+#include "libwzp/crypto/identity.hpp"
+#include "signald/config.hpp"
+#include "signald/core/server.hpp"
+#include "signald/core/store.hpp"
+#include "signald/http_api.hpp"
+#include "signald/quic_transport.hpp"
+#include "signald/token_validator.hpp"
+
+namespace {
+
+using namespace wzp;
+using namespace wzp::signald;
+
+// The daemon's own identity, kept in the database so its fingerprint (which
+// clients' signatures cover) is stable across restarts.
+std::optional<crypto::Identity> load_identity(Store &store) {
+  if (auto seed = store.identity_seed(); seed && seed->size() == crypto::kSeedSize) {
+    crypto::Seed bytes;
+    std::copy(seed->begin(), seed->end(), bytes.begin());
+    sodium_memzero(seed->data(), seed->size());
+    auto identity = crypto::Identity::from_seed(bytes);
+    sodium_memzero(bytes.data(), bytes.size());
+    return identity;
+  }
+  auto identity = crypto::Identity::generate();
+  std::vector<uint8_t> seed(identity.seed().begin(), identity.seed().end());
+  bool stored = store.set_identity_seed(seed);
+  sodium_memzero(seed.data(), seed.size());
+  if (!stored) return std::nullopt;
+  return identity;
+}
+
+struct Shutdown {
+  GMainLoop *loop;
+  std::mutex *mutex;
+  Server *server;
+  QuicTransport *transport;
+  int waited_ms = 0;
+};
+
+// After SIGTERM: close every connection with a reason, give the close
+// frames a moment to leave, then stop.
+gboolean drain(gpointer data) {
+  auto *shutdown = static_cast<Shutdown *>(data);
+  size_t open = 0;
+  {
+    std::lock_guard lock(*shutdown->mutex);
+    open = shutdown->transport->open_connections();
+  }
+  shutdown->waited_ms += 50;
+  if (open == 0 || shutdown->waited_ms >= 2000) {
+    g_main_loop_quit(shutdown->loop);
+    return G_SOURCE_REMOVE;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean on_terminate(gpointer data) {
+  auto *shutdown = static_cast<Shutdown *>(data);
+  g_message("shutting down");
+  {
+    std::lock_guard lock(*shutdown->mutex);
+    shutdown->server->shutdown("server shutting down");
+  }
+  g_timeout_add(50, drain, shutdown);
+  return G_SOURCE_REMOVE;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  std::string error, help;
+  auto config = parse_config(argc, argv, error, help);
+  if (!config) {
+    if (!help.empty()) {
+      g_print("%s", help.c_str());
+      return 0;
+    }
+    g_printerr("wzp-signald: %s\n", error.c_str());
+    return 2;
+  }
+  if (sodium_init() < 0) {
+    g_printerr("wzp-signald: libsodium failed to initialise\n");
+    return 1;
+  }
+  auto store = Store::open(config->database, error);
+  if (!store) {
+    g_printerr("wzp-signald: database %s: %s\n", config->database.c_str(), error.c_str());
+    return 1;
+  }
+  auto identity = load_identity(*store);
+  if (!identity) {
+    g_printerr("wzp-signald: cannot store the daemon identity: %s\n", store->last_error().c_str());
+    return 1;
+  }
+  std::string fingerprint = crypto::format_fingerprint(identity->fingerprint());
+
+  std::mutex core_mutex;
+  QuicTransport transport(core_mutex);
+  std::unique_ptr<HttpTokenValidator> validator;
+  if (!config->auth_url.empty()) {
+    validator = std::make_unique<HttpTokenValidator>(g_main_context_default(), core_mutex,
+                                                     config->auth_url);
+  }
+  Server server(transport, *store, fingerprint, validator.get());
+
+  HttpApi http(core_mutex, server);
+  if (!http.listen(config->http.host, config->http.port, error)) {
+    g_printerr("wzp-signald: HTTP %s:%u: %s\n", config->http.host.c_str(), config->http.port,
+               error.c_str());
+    return 1;
+  }
+  quic::EndpointConfig quic_config;
+  quic_config.bind_address = config->listen.host;
+  quic_config.bind_port = config->listen.port;
+  quic_config.accept_connections = true;
+  quic_config.max_connections = config->max_connections;
+  quic_config.tls.alpn = {kSignalAlpn};
+  quic_config.tls.certificate_file = config->certificate_file;
+  quic_config.tls.private_key_file = config->private_key_file;
+  quic_config.keep_alive = std::chrono::seconds(5);
+  quic_config.idle_timeout = std::chrono::seconds(30);
+  if (!transport.start(quic_config, server, error)) {
+    g_printerr("wzp-signald: QUIC %s:%u: %s\n", config->listen.host.c_str(), config->listen.port,
+               error.c_str());
+    return 1;
+  }
+
+  GMainLoop *loop = g_main_loop_new(nullptr, FALSE);
+  Shutdown shutdown{loop, &core_mutex, &server, &transport};
+  g_unix_signal_add(SIGTERM, on_terminate, &shutdown);
+  g_unix_signal_add(SIGINT, on_terminate, &shutdown);
+  auto tick = [](gpointer data) -> gboolean {
+    auto *s = static_cast<Shutdown *>(data);
+    std::lock_guard lock(*s->mutex);
+    s->server->tick(wall_and_steady_now());
+    return G_SOURCE_CONTINUE;
+  };
+  g_timeout_add(250, tick, &shutdown);
+
+  g_message("identity %s, database %s%s", fingerprint.c_str(), config->database.c_str(),
+            validator ? ", bearer tokens checked" : "");
+  g_print("wzp-signald ready quic=%s:%u http=%s:%u cert_sha256=%s identity=%s\n",
+          config->listen.host.c_str(), transport.port(), config->http.host.c_str(), http.port(),
+          transport.certificate_fingerprint().c_str(), fingerprint.c_str());
+  fflush(stdout);
+
+  g_main_loop_run(loop);
+  transport.stop();
+  g_main_loop_unref(loop);
+  g_message("stopped");
+  return 0;
+}

@@ -1,0 +1,81 @@
+#include "signald/quic_transport.hpp"
+
+#include <glib.h>
+
+namespace wzp::signald {
+
+namespace {
+// Application close codes (QUIC CONNECTION_CLOSE): 0 normal, 1 refused.
+constexpr uint64_t kRefused = 1;
+}  // namespace
+
+Now wall_and_steady_now() {
+  return Now{std::chrono::steady_clock::now(),
+             static_cast<uint64_t>(g_get_real_time() / G_USEC_PER_SEC)};
+}
+
+bool QuicTransport::start(const quic::EndpointConfig &config, Server &server, std::string &error) {
+  server_ = &server;
+  endpoint_ = quic::Endpoint::create(
+      config,
+      [this](const std::shared_ptr<quic::Connection> &connection) {
+        std::lock_guard lock(mutex_);
+        ConnectionId id = next_id_++;
+        connections_.emplace(id, connection);
+        return handlers_for(id);
+      },
+      error);
+  return endpoint_ != nullptr;
+}
+
+void QuicTransport::stop() { endpoint_.reset(); }
+
+quic::ConnectionHandlers QuicTransport::handlers_for(ConnectionId id) {
+  quic::ConnectionHandlers handlers;
+  handlers.on_established = [this, id] {
+    std::lock_guard lock(mutex_);
+    // libwzp/quic does not expose the peer's address yet; reflect_request
+    // answers "reflect_unavailable" until it does.
+    server_->on_connect(id, "", wall_and_steady_now());
+  };
+  handlers.on_message = [this, id](std::span<const uint8_t> message) {
+    std::lock_guard lock(mutex_);
+    server_->on_message(
+        id, std::string_view(reinterpret_cast<const char *>(message.data()), message.size()),
+        wall_and_steady_now());
+  };
+  handlers.on_datagram = [this, id](std::span<const uint8_t> datagram) {
+    std::lock_guard lock(mutex_);
+    server_->on_datagram(id, datagram);
+  };
+  handlers.on_closed = [this, id](const std::string &error) {
+    std::lock_guard lock(mutex_);
+    if (!error.empty()) g_debug("connection %" G_GUINT64_FORMAT " ended: %s", id, error.c_str());
+    server_->on_disconnect(id, wall_and_steady_now());
+    connections_.erase(id);
+  };
+  return handlers;
+}
+
+void QuicTransport::send(ConnectionId to, const signal::Message &message,
+                         std::optional<uint64_t> request_id) {
+  auto it = connections_.find(to);
+  if (it == connections_.end()) return;
+  std::string text = signal::serialize(message, request_id);
+  if (!it->second->send_message({reinterpret_cast<const uint8_t *>(text.data()), text.size()})) {
+    // Its send buffer is full: a client that does not read is dropped.
+    it->second->close(kRefused, "signaling backlog");
+  }
+}
+
+void QuicTransport::close(ConnectionId to, const std::string &reason) {
+  auto it = connections_.find(to);
+  if (it != connections_.end()) it->second->close(kRefused, reason);
+}
+
+void QuicTransport::forward(ConnectionId to, std::span<const uint8_t> datagram) {
+  auto it = connections_.find(to);
+  if (it != connections_.end()) it->second->send_datagram(datagram);
+}
+
+}  // namespace wzp::signald
