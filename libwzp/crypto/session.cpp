@@ -68,6 +68,17 @@ void MediaSender::install(uint32_t epoch, const TrafficSecret &secret) {
   epoch_clock_started_ = false;
 }
 
+uint32_t MediaSender::rekey_now(uint64_t now_ns) {
+  std::lock_guard lock(mutex_);
+  advance_epoch(now_ns);
+  return keys_.epoch;
+}
+
+std::pair<uint32_t, TrafficSecret> MediaSender::current_secret() const {
+  std::lock_guard lock(mutex_);
+  return {keys_.epoch, keys_.secret};
+}
+
 void MediaSender::advance_epoch(uint64_t now_ns) {
   EpochKeys next = keys_.next();
   keys_.wipe();
@@ -169,6 +180,7 @@ bool MediaReceiver::add_sender(uint32_t sender_id, uint32_t epoch, const Traffic
   peer->previous.wipe();
   peer->current = EpochKeys::derive(epoch, secret);
   peer->next = peer->current.next();
+  peer->next_installed = false;
   for (auto &slot : peer->streams) {
     slot.used = false;
     slot.window.reset();
@@ -180,8 +192,10 @@ bool MediaReceiver::install_epoch(uint32_t sender_id, uint32_t epoch, const Traf
   std::lock_guard lock(mutex_);
   Peer *peer = find_peer(sender_id);
   if (!peer || epoch <= peer->current.epoch) return false;
+  if (peer->next_installed && epoch <= peer->next.epoch) return false;  // a replayed key
   peer->next.wipe();
   peer->next = EpochKeys::derive(epoch, secret);
+  peer->next_installed = true;
   return true;
 }
 
@@ -194,6 +208,11 @@ void MediaReceiver::remove_sender(uint32_t sender_id) {
   peer->next.wipe();
   peer->used = false;
   std::erase_if(routes_, [&](const auto &route) { return route.second == sender_id; });
+}
+
+bool MediaReceiver::has_sender(uint32_t sender_id) {
+  std::lock_guard lock(mutex_);
+  return find_peer(sender_id) != nullptr;
 }
 
 void MediaReceiver::route_stream(uint32_t stream_id, uint32_t sender_id) {
@@ -211,6 +230,7 @@ MediaReceiver::Peer *MediaReceiver::peer_for_stream(uint32_t stream_id) {
   for (const auto &route : routes_) {
     if (route.first == stream_id) return find_peer(route.second);
   }
+  if (!routes_.empty()) return nullptr;
   Peer *only = nullptr;
   for (auto &peer : peers_) {
     if (!peer.used) continue;
@@ -236,6 +256,7 @@ void MediaReceiver::advance(Peer &peer, uint64_t now_ns) {
   peer.previous = peer.current;
   peer.current = peer.next;
   peer.next = peer.current.next();
+  peer.next_installed = false;
   peer.previous_packets_left = config_.overlap_packets;
   peer.previous_deadline_ns = now_ns + config_.overlap_ns;
   peer.previous_clock_pending = false;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "libwzp/crypto/media.hpp"
@@ -51,7 +52,11 @@ class MediaSender {
                   uint8_t tag[kTagSize]);
   // Replaces the key with a fresh secret at `epoch` (a room's leave rotation).
   void install(uint32_t epoch, const TrafficSecret &secret);
+  // Ratchets to the next epoch now (a room's join); returns the new epoch.
+  uint32_t rekey_now(uint64_t now_ns);
   uint32_t epoch() const;
+  // The current epoch and its secret, to hand to a new room member.
+  std::pair<uint32_t, TrafficSecret> current_secret() const;
   ~MediaSender();
 
  private:
@@ -110,8 +115,9 @@ class MediaReceiver {
   // room's leave rotation, or a jump after a long silence.
   bool install_epoch(uint32_t sender_id, uint32_t epoch, const TrafficSecret &secret);
   void remove_sender(uint32_t sender_id);
-  // Packets of `stream_id` belong to `sender_id`. Streams without a route
-  // belong to the only sender, when there is exactly one.
+  bool has_sender(uint32_t sender_id);
+  // Packets of `stream_id` belong to `sender_id`. Until any route is set,
+  // every stream belongs to the only sender (a call's single peer).
   void route_stream(uint32_t stream_id, uint32_t sender_id);
 
   // Authenticates and decrypts one packet in place. Nothing changes unless
@@ -130,6 +136,7 @@ class MediaReceiver {
     uint32_t sender_id = 0;
     bool used = false;
     EpochKeys previous, current, next;
+    bool next_installed = false;  // `next` came from install_epoch, not the ratchet
     uint64_t previous_deadline_ns = 0;
     uint64_t previous_packets_left = 0;
     bool previous_clock_pending = false;
