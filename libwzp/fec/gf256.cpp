@@ -7,33 +7,23 @@
 namespace wzp::fec::gf256 {
 namespace {
 
-Tables make_tables() {
-  Tables t{};
-  unsigned x = 1;
-  for (unsigned i = 0; i < 255; ++i) {
-    t.exp[i] = static_cast<uint8_t>(x);
-    t.exp[i + 255] = static_cast<uint8_t>(x);
-    t.log[x] = static_cast<uint8_t>(i);
-    x <<= 1;
-    if (x & 0x100) x ^= 0x11d;
-  }
-  return t;
-}
-
 // Products of c with every low nibble and every high nibble: c*x is
 // low[x & 15] ^ high[x >> 4], which the shuffle kernels look up 16 or 32 at a time.
 struct NibbleTables {
   alignas(16) uint8_t low[16];
   alignas(16) uint8_t high[16];
 };
-NibbleTables nibble_tables(uint8_t c) {
-  NibbleTables n;
-  for (uint8_t i = 0; i < 16; ++i) {
-    n.low[i] = mul(c, i);
-    n.high[i] = mul(c, static_cast<uint8_t>(i << 4));
+constexpr std::array<NibbleTables, 256> make_nibble_tables() {
+  std::array<NibbleTables, 256> all{};
+  for (unsigned c = 0; c < 256; ++c) {
+    for (unsigned i = 0; i < 16; ++i) {
+      all[c].low[i] = mul(static_cast<uint8_t>(c), static_cast<uint8_t>(i));
+      all[c].high[i] = mul(static_cast<uint8_t>(c), static_cast<uint8_t>(i << 4));
+    }
   }
-  return n;
+  return all;
 }
+constexpr std::array<NibbleTables, 256> kNibbleTables = make_nibble_tables();
 
 void add_scalar(uint8_t *dst, const uint8_t *src, size_t n) {
   size_t i = 0;
@@ -47,14 +37,14 @@ void add_scalar(uint8_t *dst, const uint8_t *src, size_t n) {
   for (; i < n; ++i) dst[i] ^= src[i];
 }
 void mul_add_scalar(uint8_t *dst, const uint8_t *src, uint8_t c, size_t n) {
-  const Tables &t = tables();
+  const Tables &t = kTables;
   const unsigned log_c = t.log[c];
   for (size_t i = 0; i < n; ++i) {
     if (src[i] != 0) dst[i] ^= t.exp[t.log[src[i]] + log_c];
   }
 }
 void scale_scalar(uint8_t *dst, uint8_t c, size_t n) {
-  const Tables &t = tables();
+  const Tables &t = kTables;
   const unsigned log_c = t.log[c];
   for (size_t i = 0; i < n; ++i) {
     if (dst[i] != 0) dst[i] = t.exp[t.log[dst[i]] + log_c];
@@ -63,7 +53,7 @@ void scale_scalar(uint8_t *dst, uint8_t c, size_t n) {
 
 __attribute__((target("ssse3"))) void mul_add_ssse3(uint8_t *dst, const uint8_t *src, uint8_t c,
                                                     size_t n) {
-  const NibbleTables nt = nibble_tables(c);
+  const NibbleTables &nt = kNibbleTables[c];
   const __m128i low = _mm_load_si128(reinterpret_cast<const __m128i *>(nt.low));
   const __m128i high = _mm_load_si128(reinterpret_cast<const __m128i *>(nt.high));
   const __m128i mask = _mm_set1_epi8(0x0f);
@@ -78,7 +68,7 @@ __attribute__((target("ssse3"))) void mul_add_ssse3(uint8_t *dst, const uint8_t 
   if (i < n) mul_add_scalar(dst + i, src + i, c, n - i);
 }
 __attribute__((target("ssse3"))) void scale_ssse3(uint8_t *dst, uint8_t c, size_t n) {
-  const NibbleTables nt = nibble_tables(c);
+  const NibbleTables &nt = kNibbleTables[c];
   const __m128i low = _mm_load_si128(reinterpret_cast<const __m128i *>(nt.low));
   const __m128i high = _mm_load_si128(reinterpret_cast<const __m128i *>(nt.high));
   const __m128i mask = _mm_set1_epi8(0x0f);
@@ -103,7 +93,7 @@ __attribute__((target("avx2"))) void add_avx2(uint8_t *dst, const uint8_t *src, 
 }
 __attribute__((target("avx2"))) void mul_add_avx2(uint8_t *dst, const uint8_t *src, uint8_t c,
                                                   size_t n) {
-  const NibbleTables nt = nibble_tables(c);
+  const NibbleTables &nt = kNibbleTables[c];
   const __m256i low =
       _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i *>(nt.low)));
   const __m256i high =
@@ -121,7 +111,7 @@ __attribute__((target("avx2"))) void mul_add_avx2(uint8_t *dst, const uint8_t *s
   if (i < n) mul_add_scalar(dst + i, src + i, c, n - i);
 }
 __attribute__((target("avx2"))) void scale_avx2(uint8_t *dst, uint8_t c, size_t n) {
-  const NibbleTables nt = nibble_tables(c);
+  const NibbleTables &nt = kNibbleTables[c];
   const __m256i low =
       _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i *>(nt.low)));
   const __m256i high =
@@ -168,11 +158,6 @@ const Kernels *&active() {
 }
 
 }  // namespace
-
-const Tables &tables() {
-  static const Tables t = make_tables();
-  return t;
-}
 
 void add(uint8_t *dst, const uint8_t *src, size_t n) { active()->add(dst, src, n); }
 

@@ -11,24 +11,34 @@
 namespace wzp::fec::gf256 {
 
 struct Tables {
-  std::array<uint8_t, 510> exp;  // exp[i] = alpha^i, doubled so log sums need no modulo
-  std::array<uint8_t, 256> log;  // log[0] is unused
+  std::array<uint8_t, 510> exp{};  // exp[i] = alpha^i, doubled so log sums need no modulo
+  std::array<uint8_t, 256> log{};  // log[0] is unused
 };
-const Tables &tables();
+constexpr Tables make_tables() {
+  Tables t;
+  unsigned x = 1;
+  for (unsigned i = 0; i < 255; ++i) {
+    t.exp[i] = static_cast<uint8_t>(x);
+    t.exp[i + 255] = static_cast<uint8_t>(x);
+    t.log[x] = static_cast<uint8_t>(i);
+    x <<= 1;
+    if (x & 0x100) x ^= 0x11d;
+  }
+  return t;
+}
+inline constexpr Tables kTables = make_tables();
 
-inline uint8_t mul(uint8_t a, uint8_t b) {
+constexpr uint8_t mul(uint8_t a, uint8_t b) {
   if (a == 0 || b == 0) return 0;
-  const Tables &t = tables();
-  return t.exp[t.log[a] + t.log[b]];
+  return kTables.exp[kTables.log[a] + kTables.log[b]];
 }
 // b must be nonzero.
-inline uint8_t div(uint8_t a, uint8_t b) {
+constexpr uint8_t div(uint8_t a, uint8_t b) {
   if (a == 0) return 0;
-  const Tables &t = tables();
-  return t.exp[t.log[a] + 255 - t.log[b]];
+  return kTables.exp[kTables.log[a] + 255 - kTables.log[b]];
 }
 // alpha^e for any e >= 0.
-inline uint8_t alpha_pow(uint32_t e) { return tables().exp[e % 255]; }
+constexpr uint8_t alpha_pow(uint32_t e) { return kTables.exp[e % 255]; }
 
 // dst[i] ^= src[i]
 void add(uint8_t *dst, const uint8_t *src, size_t n);
