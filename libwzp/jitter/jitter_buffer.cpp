@@ -63,7 +63,7 @@ void JitterBuffer::clear() {
   sequences_.reset();
   timestamps_.reset();
   estimator_.reset();
-  started_ = anchored_ = false;
+  started_ = anchored_ = emitted_ = false;
   discont_ = true;
   next_sequence_ = next_timestamp_ = highest_sequence_ = 0;
   playout_offset_ = latency_ns_ = 0;
@@ -134,13 +134,14 @@ InsertResult JitterBuffer::insert(const Frame &frame, int64_t arrival_ns) {
       ++stats_.duplicates;
       return InsertResult::kDuplicate;
     }
-    if (anchored_ || seen) {
+    if (emitted_ || seen) {
       ++stats_.late;
       estimator_.observe(arrival_ns, transit);
       return InsertResult::kLate;
     }
-    // Not playing yet: an earlier frame becomes the head.
+    // Nothing output yet: an earlier frame becomes the head.
     next_sequence_ = sequence;
+    next_timestamp_ = timestamp;
   }
   if (s.state == SlotState::kStored && s.sequence == sequence) {
     ++stats_.duplicates;
@@ -159,6 +160,16 @@ InsertResult JitterBuffer::store(const Frame &frame, int64_t sequence, int64_t t
   sequences_.commit(frame.sequence, sequence);
   timestamps_.commit(frame.timestamp, timestamp);
   estimator_.observe(arrival_ns, arrival_ns - media_ns(timestamp));
+  if (!anchored_) {
+    // The first frame, or the first after the sender went quiet: the
+    // timeline starts here, whenever the caller next polls.
+    if (stats_.played > 0 && sequence > next_sequence_) {
+      stats_.concealed += static_cast<uint64_t>(sequence - next_sequence_);
+    }
+    next_sequence_ = sequence;
+    anchor(timestamp, arrival_ns);
+    emitted_ = false;
+  }
   return InsertResult::kStored;
 }
 
@@ -196,6 +207,12 @@ bool JitterBuffer::should_shrink(int64_t now_ns) {
 }
 
 Action JitterBuffer::next(int64_t now_ns) {
+  Action action = step(now_ns);
+  if (action.kind != Action::Kind::kWait) emitted_ = true;
+  return action;
+}
+
+Action JitterBuffer::step(int64_t now_ns) {
   if (!started_) return Action{Action::Kind::kWait, kNever};
   // Each pass either returns or consumes a frame, so the loop is bounded.
   for (;;) {
@@ -205,12 +222,6 @@ Action JitterBuffer::next(int64_t now_ns) {
     if (head_sequence > highest_sequence_) return next_when_dry(now_ns);
 
     Slot &head = slot(head_sequence);
-    if (!anchored_) {
-      anchor(head.timestamp, now_ns);
-      if (stats_.played > 0)
-        stats_.concealed += static_cast<uint64_t>(head_sequence - next_sequence_);
-      next_sequence_ = head_sequence;
-    }
     int64_t due = media_ns(next_timestamp_) + playout_offset_;
     if (head_sequence > next_sequence_) {
       // Frames before the head are missing. Where they belong, if they

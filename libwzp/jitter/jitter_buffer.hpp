@@ -138,6 +138,7 @@ class JitterBuffer {
   InsertResult store(const Frame &frame, int64_t sequence, int64_t timestamp, int64_t arrival_ns);
   int64_t wanted_delay() const;
   void anchor(int64_t head_timestamp, int64_t earliest_ns);
+  Action step(int64_t now_ns);
   Action next_when_dry(int64_t now_ns);
   Action conceal(Action::Conceal why, int64_t due_ns, uint32_t duration);
   bool should_shrink(int64_t now_ns);
@@ -156,6 +157,7 @@ class JitterBuffer {
 
   bool started_ = false;   // a frame has been stored since the last restart
   bool anchored_ = false;  // playout_offset_ is valid
+  bool emitted_ = false;   // an action came out since the timeline was anchored
   bool discont_ = true;
   int64_t next_sequence_ = 0;
   int64_t next_timestamp_ = 0;  // where the head frame should start

@@ -1,0 +1,650 @@
+/**
+ * SECTION:element-wzpjitterbuffer
+ *
+ * Takes encoded frames (one frame per buffer, as wzpfecdec outputs them,
+ * with a #WzpHeaderMeta carrying the frame's sequence number and media
+ * timestamp), puts them back in order and pushes each at its playout time.
+ * The playout delay adapts to the path: it follows the 95th percentile of
+ * recent frame delays (libwzp/jitter), changes at silence gaps, grows while
+ * the buffer runs dry and shrinks slowly. Every frame that is missing at its
+ * time goes downstream as a GAP event, so `opusdec plc=true` conceals it.
+ *
+ * Frames without the meta (a plain encoder upstream) are numbered in arrival
+ * order and timed by their PTS.
+ *
+ * ## Example pipelines
+ * |[
+ * gst-launch-1.0 audiotestsrc is-live=true ! opusenc frame-size=20 ! \
+ *     wzpjitterbuffer ! opusdec plc=true ! autoaudiosink
+ * ]| Plays a tone through the jitter buffer at its start delay.
+ * |[
+ * ... ! wzpfecdec ! wzpjitterbuffer max-latency=600 ! opusdec plc=true ! autoaudiosink
+ * ]| The receive end of a call: lost and late frames are concealed by opusdec.
+ */
+#include "plugins/wzpjitter/gstwzpjitterbuffer.h"
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "libwzp/jitter/jitter_buffer.hpp"
+#include "plugins/gstwzp/wzpmeta.h"
+
+GST_DEBUG_CATEGORY_STATIC(wzp_jitter_buffer_debug);
+#define GST_CAT_DEFAULT wzp_jitter_buffer_debug
+
+namespace {
+
+using wzp::jitter::Action;
+using wzp::jitter::InsertResult;
+using wzp::jitter::JitterBuffer;
+using wzp::jitter::JitterConfig;
+using wzp::jitter::Mode;
+
+constexpr guint kDefaultLatencyMs = 80;
+constexpr guint kDefaultMinLatencyMs = 0;
+constexpr guint kDefaultMaxLatencyMs = 1000;
+constexpr gdouble kDefaultQuantile = 0.95;
+// A target move this large is announced on the bus.
+constexpr int64_t kNoticeableNs = 20 * GST_MSECOND;
+
+enum {
+  PROP_0,
+  PROP_MODE,
+  PROP_LATENCY,
+  PROP_MIN_LATENCY,
+  PROP_MAX_LATENCY,
+  PROP_TARGET_QUANTILE,
+  PROP_STATS,
+};
+
+struct Settings {
+  Mode mode = Mode::kAdaptive;
+  guint latency_ms = kDefaultLatencyMs;
+  guint min_latency_ms = kDefaultMinLatencyMs;
+  guint max_latency_ms = kDefaultMaxLatencyMs;
+  gdouble quantile = kDefaultQuantile;
+};
+
+JitterConfig make_config(const Settings &s, uint32_t clock_rate) {
+  JitterConfig config;
+  config.mode = s.mode;
+  config.clock_rate = clock_rate;
+  config.latency_ns = static_cast<int64_t>(s.latency_ms) * GST_MSECOND;
+  config.min_latency_ns = static_cast<int64_t>(s.min_latency_ms) * GST_MSECOND;
+  config.max_latency_ns = static_cast<int64_t>(s.max_latency_ms) * GST_MSECOND;
+  config.quantile = s.quantile;
+  config.default_frame_duration = clock_rate / 50;
+  return config;
+}
+
+void release_buffer(uint64_t cookie) {
+  gst_buffer_unref(reinterpret_cast<GstBuffer *>(static_cast<uintptr_t>(cookie)));
+}
+
+// Streaming state, behind State::mutex.
+struct State {
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::unique_ptr<JitterBuffer> core;
+  uint32_t clock_rate = 48000;
+  bool have_stream = false;
+  uint32_t stream_id = 0;
+  uint32_t next_plain_sequence = 0;  // for frames without the meta
+  GstClockID clock_id = nullptr;
+  bool flushing = true;
+  bool eos = false;
+  bool segment_pending = true;
+  int64_t announced_target = -1;
+  int64_t announced_latency = -1;
+  uint64_t stream_changes = 0;
+  uint64_t untimed = 0;  // frames with neither meta nor PTS
+};
+
+struct Private {
+  std::mutex settings_mutex;
+  Settings settings;
+  State state;
+};
+
+}  // namespace
+
+struct _GstWzpJitterBuffer {
+  GstElement parent;
+  GstPad *sinkpad;
+  GstPad *srcpad;
+  Private *priv;
+};
+
+G_DEFINE_TYPE(GstWzpJitterBuffer, gst_wzp_jitter_buffer, GST_TYPE_ELEMENT)
+
+GType gst_wzp_jitter_mode_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {static_cast<gint>(Mode::kAdaptive), "Follow the path's delay", "adaptive"},
+      {static_cast<gint>(Mode::kFixed), "Hold the delay at the latency property", "fixed"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type)) {
+    GType registered = g_enum_register_static("GstWzpJitterMode", values);
+    g_once_init_leave(&type, registered);
+  }
+  return type;
+}
+
+static GstStaticPadTemplate sink_template =
+    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+static GstStaticPadTemplate src_template =
+    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+namespace {
+
+Private &priv(GstWzpJitterBuffer *self) { return *self->priv; }
+
+// The running time now, or -1 without a clock.
+int64_t running_time(GstWzpJitterBuffer *self) {
+  GstClock *clock = gst_element_get_clock(GST_ELEMENT(self));
+  if (clock == nullptr) return -1;
+  GstClockTime now = gst_clock_get_time(clock);
+  gst_object_unref(clock);
+  GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
+  return now > base ? static_cast<int64_t>(now - base) : 0;
+}
+
+// Makes a new core; the caller holds the state lock.
+void reset_core(GstWzpJitterBuffer *self, State &state, uint32_t clock_rate) {
+  Settings settings;
+  {
+    std::lock_guard<std::mutex> lock(priv(self).settings_mutex);
+    settings = priv(self).settings;
+  }
+  state.core = std::make_unique<JitterBuffer>(make_config(settings, clock_rate), release_buffer);
+  state.clock_rate = clock_rate;
+  state.have_stream = false;
+  state.next_plain_sequence = 0;
+  state.announced_target = -1;
+}
+
+void wake_task(State &state) {
+  if (state.clock_id != nullptr) gst_clock_id_unschedule(state.clock_id);
+  state.wake.notify_all();
+}
+
+// The latency we add, as reported: what the core last settled on, or the
+// configured start latency before any frame.
+int64_t reported_latency(GstWzpJitterBuffer *self, State &state) {
+  if (state.core && state.core->latency_ns() > 0) return state.core->latency_ns();
+  std::lock_guard<std::mutex> lock(priv(self).settings_mutex);
+  return static_cast<int64_t>(priv(self).settings.latency_ms) * GST_MSECOND;
+}
+
+GstStructure *make_stats(GstWzpJitterBuffer *self) {
+  State &state = priv(self).state;
+  std::lock_guard<std::mutex> lock(state.mutex);
+  wzp::jitter::JitterStats s;
+  if (state.core) s = state.core->stats();
+  return gst_structure_new(
+      "application/x-wzp-jitter-stats", "target-delay", G_TYPE_UINT64,
+      static_cast<guint64>(s.target_delay_ns), "current-delay", G_TYPE_UINT64,
+      static_cast<guint64>(s.current_delay_ns), "received", G_TYPE_UINT64, s.received, "played",
+      G_TYPE_UINT64, s.played, "concealed", G_TYPE_UINT64, s.concealed, "expanded", G_TYPE_UINT64,
+      s.expanded, "late", G_TYPE_UINT64, s.late, "dropped", G_TYPE_UINT64, s.dropped, "shrunk",
+      G_TYPE_UINT64, s.shrunk, "reordered", G_TYPE_UINT64, s.reordered, "duplicates", G_TYPE_UINT64,
+      s.duplicates, "restarts", G_TYPE_UINT64, s.restarts + state.stream_changes, "untimed",
+      G_TYPE_UINT64, state.untimed, nullptr);
+}
+
+// Fills `frame` from the header meta, or from arrival order and PTS.
+bool describe_frame(State &state, GstBuffer *buffer, wzp::jitter::Frame &frame,
+                    uint32_t &clock_rate, uint32_t &stream_id) {
+  WzpHeaderMeta *meta = wzp_buffer_get_header_meta(buffer);
+  if (meta != nullptr) {
+    frame.sequence = meta->header.sequence;
+    frame.timestamp = meta->header.timestamp;
+    clock_rate = meta->header.media_type == wzp::wire::MediaType::kAudio ? 48000 : 90000;
+    stream_id = meta->header.stream_id;
+  } else {
+    if (!GST_BUFFER_PTS_IS_VALID(buffer)) return false;
+    frame.sequence = state.next_plain_sequence++;
+    clock_rate = 48000;
+    frame.timestamp = static_cast<uint32_t>(
+        gst_util_uint64_scale_round(GST_BUFFER_PTS(buffer), clock_rate, GST_SECOND));
+    stream_id = 0;
+  }
+  if (GST_BUFFER_DURATION_IS_VALID(buffer)) {
+    frame.duration = static_cast<uint32_t>(
+        gst_util_uint64_scale_round(GST_BUFFER_DURATION(buffer), clock_rate, GST_SECOND));
+  }
+  return true;
+}
+
+GstFlowReturn chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
+  auto *self = GST_WZP_JITTER_BUFFER(parent);
+  State &state = priv(self).state;
+  int64_t now = running_time(self);
+  std::lock_guard<std::mutex> lock(state.mutex);
+  if (state.flushing) {
+    gst_buffer_unref(buffer);
+    return GST_FLOW_FLUSHING;
+  }
+  if (now < 0)
+    now = GST_BUFFER_DTS_OR_PTS(buffer) != GST_CLOCK_TIME_NONE
+              ? static_cast<int64_t>(GST_BUFFER_DTS_OR_PTS(buffer))
+              : 0;
+  wzp::jitter::Frame frame;
+  uint32_t clock_rate = 48000;
+  uint32_t stream_id = 0;
+  if (!describe_frame(state, buffer, frame, clock_rate, stream_id)) {
+    ++state.untimed;
+    GST_DEBUG_OBJECT(self, "dropping a frame with neither header meta nor PTS");
+    gst_buffer_unref(buffer);
+    return GST_FLOW_OK;
+  }
+  if (state.have_stream && (stream_id != state.stream_id || clock_rate != state.clock_rate)) {
+    GST_INFO_OBJECT(self, "stream changed (id %u -> %u): starting over", state.stream_id,
+                    stream_id);
+    ++state.stream_changes;
+    state.core->clear();
+  }
+  if (!state.core || clock_rate != state.clock_rate) reset_core(self, state, clock_rate);
+  state.have_stream = true;
+  state.stream_id = stream_id;
+  frame.cookie = reinterpret_cast<uintptr_t>(buffer);
+  InsertResult result = state.core->insert(frame, now);
+  if (result != InsertResult::kStored && result != InsertResult::kRestarted) {
+    GST_LOG_OBJECT(self, "frame %u not stored (%d)", frame.sequence, static_cast<int>(result));
+    gst_buffer_unref(buffer);
+  }
+  wake_task(state);
+  return GST_FLOW_OK;
+}
+
+// Messages to post once the lock is released.
+struct Notices {
+  bool latency = false;
+  GstStructure *target = nullptr;
+};
+
+void check_notices(GstWzpJitterBuffer *self, State &state, Notices &notices) {
+  int64_t latency = state.core->latency_ns();
+  if (latency > 0 && latency != state.announced_latency) {
+    state.announced_latency = latency;
+    notices.latency = true;
+  }
+  int64_t target = state.core->stats().target_delay_ns;
+  if (state.announced_target < 0 || std::llabs(target - state.announced_target) >= kNoticeableNs) {
+    if (state.announced_target >= 0) {
+      notices.target =
+          gst_structure_new("wzp-jitter-target", "target-delay", G_TYPE_UINT64,
+                            static_cast<guint64>(target), "previous-target-delay", G_TYPE_UINT64,
+                            static_cast<guint64>(state.announced_target), nullptr);
+    }
+    state.announced_target = target;
+  }
+  (void)self;
+}
+
+void post_notices(GstWzpJitterBuffer *self, Notices &notices) {
+  if (notices.latency) {
+    gst_element_post_message(GST_ELEMENT(self), gst_message_new_latency(GST_OBJECT(self)));
+  }
+  if (notices.target != nullptr) {
+    gst_element_post_message(GST_ELEMENT(self),
+                             gst_message_new_element(GST_OBJECT(self), notices.target));
+  }
+}
+
+void pause_task(GstWzpJitterBuffer *self, GstFlowReturn ret) {
+  GST_DEBUG_OBJECT(self, "pausing: %s", gst_flow_get_name(ret));
+  gst_pad_pause_task(self->srcpad);
+  if (ret == GST_FLOW_NOT_LINKED || ret < GST_FLOW_EOS) {
+    GST_ELEMENT_FLOW_ERROR(self, ret);
+    gst_pad_push_event(self->srcpad, gst_event_new_eos());
+  }
+}
+
+// One step of the output thread: waits for the next action and performs it.
+void loop(gpointer data) {
+  auto *self = GST_WZP_JITTER_BUFFER(data);
+  State &state = priv(self).state;
+  std::unique_lock<std::mutex> lock(state.mutex);
+  for (;;) {
+    if (state.flushing) {
+      lock.unlock();
+      gst_pad_pause_task(self->srcpad);
+      return;
+    }
+    if (state.eos && (!state.core || state.core->size() == 0)) {
+      lock.unlock();
+      gst_pad_push_event(self->srcpad, gst_event_new_eos());
+      gst_pad_pause_task(self->srcpad);
+      return;
+    }
+    int64_t now = running_time(self);
+    if (!state.core || now < 0) {
+      state.wake.wait(lock);
+      continue;
+    }
+    Action action = state.core->next(now);
+    if (action.kind == Action::Kind::kWait) {
+      if (action.time_ns == JitterBuffer::kNever) {
+        if (state.eos) {
+          // Nothing more will come: let the held frames go now.
+          action = state.core->next(JitterBuffer::kNever - 1);
+          if (action.kind == Action::Kind::kWait) continue;
+        } else {
+          state.wake.wait(lock);
+          continue;
+        }
+      } else {
+        GstClock *clock = gst_element_get_clock(GST_ELEMENT(self));
+        if (clock == nullptr) continue;
+        GstClockTime at = gst_element_get_base_time(GST_ELEMENT(self)) + action.time_ns;
+        GstClockID id = gst_clock_new_single_shot_id(clock, at);
+        gst_object_unref(clock);
+        state.clock_id = id;
+        lock.unlock();
+        gst_clock_id_wait(id, nullptr);
+        lock.lock();
+        state.clock_id = nullptr;
+        gst_clock_id_unref(id);
+        continue;
+      }
+    }
+    // An action to perform, outside the lock.
+    int64_t pts = std::max<int64_t>(action.time_ns - reported_latency(self, state), 0);
+    Notices notices;
+    check_notices(self, state, notices);
+    bool send_segment = state.segment_pending;
+    state.segment_pending = false;
+    lock.unlock();
+
+    if (send_segment) {
+      GstSegment segment;
+      gst_segment_init(&segment, GST_FORMAT_TIME);
+      gst_pad_push_event(self->srcpad, gst_event_new_segment(&segment));
+    }
+    post_notices(self, notices);
+    GstFlowReturn ret = GST_FLOW_OK;
+    if (action.kind == Action::Kind::kPlay) {
+      auto *buffer = reinterpret_cast<GstBuffer *>(static_cast<uintptr_t>(action.cookie));
+      buffer = gst_buffer_make_writable(buffer);
+      GST_BUFFER_PTS(buffer) = static_cast<GstClockTime>(pts);
+      GST_BUFFER_DTS(buffer) = GST_CLOCK_TIME_NONE;
+      GST_BUFFER_DURATION(buffer) = static_cast<GstClockTime>(action.duration_ns);
+      if (action.discont) GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DISCONT);
+      ret = gst_pad_push(self->srcpad, buffer);
+    } else {
+      GST_LOG_OBJECT(self, "concealing %u (%s) at %" GST_TIME_FORMAT, action.sequence,
+                     action.conceal == Action::Conceal::kLost ? "lost" : "expand",
+                     GST_TIME_ARGS(pts));
+      gst_pad_push_event(self->srcpad,
+                         gst_event_new_gap(static_cast<GstClockTime>(pts),
+                                           static_cast<GstClockTime>(action.duration_ns)));
+    }
+    if (ret != GST_FLOW_OK) pause_task(self, ret);
+    return;
+  }
+}
+
+void start_task(GstWzpJitterBuffer *self) {
+  State &state = priv(self).state;
+  {
+    std::lock_guard<std::mutex> lock(state.mutex);
+    state.flushing = false;
+    state.eos = false;
+  }
+  gst_pad_start_task(self->srcpad, loop, self, nullptr);
+}
+
+void stop_task(GstWzpJitterBuffer *self, bool clear) {
+  State &state = priv(self).state;
+  {
+    std::lock_guard<std::mutex> lock(state.mutex);
+    state.flushing = true;
+    wake_task(state);
+  }
+  gst_pad_stop_task(self->srcpad);
+  if (clear) {
+    std::lock_guard<std::mutex> lock(state.mutex);
+    if (state.core) state.core->clear();
+    state.have_stream = false;
+    state.segment_pending = true;
+  }
+}
+
+gboolean sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
+  auto *self = GST_WZP_JITTER_BUFFER(parent);
+  State &state = priv(self).state;
+  switch (GST_EVENT_TYPE(event)) {
+    case GST_EVENT_FLUSH_START:
+      gst_pad_push_event(self->srcpad, event);
+      stop_task(self, false);
+      return TRUE;
+    case GST_EVENT_FLUSH_STOP: {
+      gboolean ok = gst_pad_push_event(self->srcpad, event);
+      stop_task(self, true);
+      start_task(self);
+      return ok;
+    }
+    case GST_EVENT_SEGMENT:
+      // Output is timed in running time: our own segment replaces upstream's.
+      gst_event_unref(event);
+      return TRUE;
+    case GST_EVENT_EOS: {
+      std::lock_guard<std::mutex> lock(state.mutex);
+      state.eos = true;
+      wake_task(state);
+      gst_event_unref(event);
+      return TRUE;
+    }
+    default:
+      return gst_pad_event_default(pad, parent, event);
+  }
+}
+
+gboolean src_query(GstPad *pad, GstObject *parent, GstQuery *query) {
+  auto *self = GST_WZP_JITTER_BUFFER(parent);
+  if (GST_QUERY_TYPE(query) != GST_QUERY_LATENCY) return gst_pad_query_default(pad, parent, query);
+  if (!gst_pad_peer_query(self->sinkpad, query)) return FALSE;
+  gboolean live;
+  GstClockTime min, max;
+  gst_query_parse_latency(query, &live, &min, &max);
+  int64_t ours;
+  {
+    std::lock_guard<std::mutex> lock(priv(self).state.mutex);
+    ours = reported_latency(self, priv(self).state);
+  }
+  guint max_ms;
+  {
+    std::lock_guard<std::mutex> lock(priv(self).settings_mutex);
+    max_ms = priv(self).settings.max_latency_ms;
+  }
+  min += static_cast<GstClockTime>(ours);
+  if (max != GST_CLOCK_TIME_NONE) max += static_cast<GstClockTime>(max_ms) * GST_MSECOND;
+  GST_DEBUG_OBJECT(self, "latency: ours %" GST_TIME_FORMAT ", total min %" GST_TIME_FORMAT,
+                   GST_TIME_ARGS(ours), GST_TIME_ARGS(min));
+  gst_query_set_latency(query, live, min, max);
+  return TRUE;
+}
+
+gboolean src_activate_mode(GstPad *, GstObject *parent, GstPadMode mode, gboolean active) {
+  if (mode != GST_PAD_MODE_PUSH) return FALSE;
+  auto *self = GST_WZP_JITTER_BUFFER(parent);
+  if (active) {
+    start_task(self);
+  } else {
+    stop_task(self, true);
+  }
+  return TRUE;
+}
+
+}  // namespace
+
+static void gst_wzp_jitter_buffer_set_property(GObject *object, guint id, const GValue *value,
+                                               GParamSpec *pspec) {
+  auto *self = GST_WZP_JITTER_BUFFER(object);
+  std::lock_guard<std::mutex> lock(priv(self).settings_mutex);
+  Settings &s = priv(self).settings;
+  switch (id) {
+    case PROP_MODE:
+      s.mode = static_cast<Mode>(g_value_get_enum(value));
+      break;
+    case PROP_LATENCY:
+      s.latency_ms = g_value_get_uint(value);
+      break;
+    case PROP_MIN_LATENCY:
+      s.min_latency_ms = g_value_get_uint(value);
+      break;
+    case PROP_MAX_LATENCY:
+      s.max_latency_ms = g_value_get_uint(value);
+      break;
+    case PROP_TARGET_QUANTILE:
+      s.quantile = g_value_get_double(value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+static void gst_wzp_jitter_buffer_get_property(GObject *object, guint id, GValue *value,
+                                               GParamSpec *pspec) {
+  auto *self = GST_WZP_JITTER_BUFFER(object);
+  if (id == PROP_STATS) {
+    g_value_take_boxed(value, make_stats(self));
+    return;
+  }
+  std::lock_guard<std::mutex> lock(priv(self).settings_mutex);
+  const Settings &s = priv(self).settings;
+  switch (id) {
+    case PROP_MODE:
+      g_value_set_enum(value, static_cast<gint>(s.mode));
+      break;
+    case PROP_LATENCY:
+      g_value_set_uint(value, s.latency_ms);
+      break;
+    case PROP_MIN_LATENCY:
+      g_value_set_uint(value, s.min_latency_ms);
+      break;
+    case PROP_MAX_LATENCY:
+      g_value_set_uint(value, s.max_latency_ms);
+      break;
+    case PROP_TARGET_QUANTILE:
+      g_value_set_double(value, s.quantile);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+static GstStateChangeReturn gst_wzp_jitter_buffer_change_state(GstElement *element,
+                                                               GstStateChange transition) {
+  auto *self = GST_WZP_JITTER_BUFFER(element);
+  State &state = priv(self).state;
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    std::lock_guard<std::mutex> lock(state.mutex);
+    reset_core(self, state, 48000);
+    state.segment_pending = true;
+    state.announced_latency = -1;
+  }
+  GstStateChangeReturn ret =
+      GST_ELEMENT_CLASS(gst_wzp_jitter_buffer_parent_class)->change_state(element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE) return ret;
+  switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      // Like any live element that waits on the clock: no preroll.
+      return GST_STATE_CHANGE_NO_PREROLL;
+    case GST_STATE_CHANGE_PAUSED_TO_PLAYING: {
+      std::lock_guard<std::mutex> lock(state.mutex);
+      wake_task(state);
+      break;
+    }
+    default:
+      break;
+  }
+  return ret;
+}
+
+static void gst_wzp_jitter_buffer_finalize(GObject *object) {
+  auto *self = GST_WZP_JITTER_BUFFER(object);
+  delete self->priv;
+  G_OBJECT_CLASS(gst_wzp_jitter_buffer_parent_class)->finalize(object);
+}
+
+static void gst_wzp_jitter_buffer_init(GstWzpJitterBuffer *self) {
+  self->priv = new Private();
+  self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
+  gst_pad_set_chain_function(self->sinkpad, chain);
+  gst_pad_set_event_function(self->sinkpad, sink_event);
+  GST_PAD_SET_PROXY_CAPS(self->sinkpad);
+  GST_PAD_SET_PROXY_ALLOCATION(self->sinkpad);
+  gst_element_add_pad(GST_ELEMENT(self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template(&src_template, "src");
+  gst_pad_set_query_function(self->srcpad, src_query);
+  gst_pad_set_activatemode_function(self->srcpad, src_activate_mode);
+  gst_pad_use_fixed_caps(self->srcpad);
+  GST_PAD_SET_PROXY_CAPS(self->srcpad);
+  gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
+}
+
+static void gst_wzp_jitter_buffer_class_init(GstWzpJitterBufferClass *klass) {
+  auto *gobject_class = G_OBJECT_CLASS(klass);
+  auto *element_class = GST_ELEMENT_CLASS(klass);
+  gobject_class->set_property = gst_wzp_jitter_buffer_set_property;
+  gobject_class->get_property = gst_wzp_jitter_buffer_get_property;
+  gobject_class->finalize = gst_wzp_jitter_buffer_finalize;
+  element_class->change_state = gst_wzp_jitter_buffer_change_state;
+
+  auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                        GST_PARAM_MUTABLE_READY);
+  g_object_class_install_property(
+      gobject_class, PROP_MODE,
+      g_param_spec_enum("mode", "Mode",
+                        "adaptive: the delay follows the path (a quantile of recent frame "
+                        "delays); fixed: the delay stays at the latency property",
+                        GST_TYPE_WZP_JITTER_MODE, static_cast<gint>(Mode::kAdaptive), flags));
+  g_object_class_install_property(
+      gobject_class, PROP_LATENCY,
+      g_param_spec_uint("latency", "Latency",
+                        "Playout delay in ms above the fastest recent frame: the fixed mode's "
+                        "delay, and the adaptive mode's delay before it has learned the path",
+                        0, 10000, kDefaultLatencyMs, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_MIN_LATENCY,
+      g_param_spec_uint("min-latency", "Minimum latency",
+                        "The adaptive delay never goes below this many ms", 0, 10000,
+                        kDefaultMinLatencyMs, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_LATENCY,
+      g_param_spec_uint("max-latency", "Maximum latency",
+                        "The delay never grows beyond this many ms; frames later than that "
+                        "are dropped as late",
+                        0, 10000, kDefaultMaxLatencyMs, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_TARGET_QUANTILE,
+      g_param_spec_double("target-quantile", "Target quantile",
+                          "Fraction of recent frames the adaptive delay is chosen to wait for", 0.5,
+                          0.999, kDefaultQuantile, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_STATS,
+      g_param_spec_boxed("stats", "Statistics",
+                         "target-delay and current-delay (ns), and frame counts: received, "
+                         "played, concealed, expanded, late, dropped, shrunk, reordered, "
+                         "duplicates, restarts, untimed",
+                         GST_TYPE_STRUCTURE,
+                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "wzp adaptive jitter buffer", "Filter/Network",
+      "Reorders frames and plays them out at a delay that follows the path; signals missing "
+      "frames with GAP events for the decoder to conceal",
+      "wzp developers");
+  GST_DEBUG_CATEGORY_INIT(wzp_jitter_buffer_debug, "wzpjitterbuffer", 0,
+                          "wzp adaptive jitter buffer");
+  gst_type_mark_as_plugin_api(GST_TYPE_WZP_JITTER_MODE, static_cast<GstPluginAPIFlags>(0));
+}
