@@ -278,3 +278,34 @@ TEST(WzpCrypt, SharedSessionFromContextServesSeveralSenders) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(WzpCrypt, RekeysByRunningTimeAndWipesTheOldEpochAfterTheOverlap) {
+  GstHarness *enc = harness(std::string("wzpencrypt rekey-time=1000000000 key=") + kKeyA);
+  GstHarness *dec =
+      harness(std::string("wzpdecrypt overlap-time=500000000 overlap-packets=100 key=") + kKeyA);
+  std::vector<std::vector<uint8_t>> sealed;
+  const GstClockTime times[] = {0, 500 * GST_MSECOND, 900 * GST_MSECOND, 1000 * GST_MSECOND,
+                                1500 * GST_MSECOND};
+  uint32_t seq = 0;
+  for (GstClockTime t : times) {
+    gst_harness_push(enc, to_buffer(make_packet(3, ++seq, 20), t));
+    sealed.push_back(to_bytes(gst_harness_pull(enc)));
+  }
+  std::vector<uint8_t> epochs;
+  for (const auto &p : sealed) epochs.push_back(p[3]);
+  EXPECT_EQ(epochs, (std::vector<uint8_t>{0, 0, 0, 1, 1}));
+  // Receiver: epoch 1 arrives at 1.0 s; a late epoch-0 packet at 1.2 s is
+  // inside the overlap, another at 1.6 s is not.
+  gst_harness_push(dec, to_buffer(sealed[0], 0));
+  gst_harness_push(dec, to_buffer(sealed[3], 1000 * GST_MSECOND));
+  gst_harness_push(dec, to_buffer(sealed[1], 1200 * GST_MSECOND));
+  gst_harness_push(dec, to_buffer(sealed[2], 1600 * GST_MSECOND));
+  EXPECT_EQ(gst_harness_buffers_in_queue(dec), 3u);
+  EXPECT_EQ(stat(dec, "unknown-epoch"), 1u);
+  gst_harness_teardown(enc);
+  gst_harness_teardown(dec);
+}
+
+}  // namespace
