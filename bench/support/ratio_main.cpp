@@ -23,7 +23,8 @@ bool split_name(const std::string &name, Split &out) {
   if (first == std::string::npos) return false;
   auto second = name.find('/', first + 1);
   out.case_name = name.substr(0, first);
-  out.who = name.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
+  out.who =
+      name.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
   out.args = second == std::string::npos ? "" : name.substr(second + 1);
   return true;
 }

@@ -76,7 +76,8 @@ WireError HeaderDecompressor::parse_mini(std::span<const uint8_t> packet, Packet
   if (packet.size() < kMiniHeaderSize) return WireError::kTruncated;
   const uint8_t *p = packet.data();
   PacketView view;
-  if (auto e = detail::read_first_byte(p[0], view.kind, view.header.media_type); e != WireError::kOk) {
+  if (auto e = detail::read_first_byte(p[0], view.kind, view.header.media_type);
+      e != WireError::kOk) {
     return e;
   }
   MediaHeader flags_only;

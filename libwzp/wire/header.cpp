@@ -14,20 +14,30 @@ constexpr uint8_t kFlagReport = 0x20;
 constexpr uint8_t kFlagsReserved = 0x1f;
 constexpr uint8_t kFirstByteReserved = 0x03;
 
-uint16_t saturate16(uint32_t value) { return static_cast<uint16_t>(std::min<uint32_t>(value, 0xffff)); }
+uint16_t saturate16(uint32_t value) {
+  return static_cast<uint16_t>(std::min<uint32_t>(value, 0xffff));
+}
 
 }  // namespace
 
 const char *to_string(WireError error) {
   switch (error) {
-    case WireError::kOk: return "ok";
-    case WireError::kTruncated: return "truncated packet";
-    case WireError::kOversized: return "packet larger than 1500 bytes";
-    case WireError::kUnsupportedVersion: return "unsupported protocol version";
-    case WireError::kUnknownKind: return "unknown packet kind";
-    case WireError::kReservedBitsSet: return "reserved bits set";
-    case WireError::kInconsistent: return "inconsistent header fields";
-    case WireError::kNoContext: return "mini header without a known full header";
+    case WireError::kOk:
+      return "ok";
+    case WireError::kTruncated:
+      return "truncated packet";
+    case WireError::kOversized:
+      return "packet larger than 1500 bytes";
+    case WireError::kUnsupportedVersion:
+      return "unsupported protocol version";
+    case WireError::kUnknownKind:
+      return "unknown packet kind";
+    case WireError::kReservedBitsSet:
+      return "reserved bits set";
+    case WireError::kInconsistent:
+      return "inconsistent header fields";
+    case WireError::kNoContext:
+      return "mini header without a known full header";
   }
   return "unknown error";
 }
@@ -141,7 +151,8 @@ WireError parse_full(std::span<const uint8_t> packet, PacketView &out) {
   if (packet.size() < kFullHeaderSize) return WireError::kTruncated;
   const uint8_t *p = packet.data();
   PacketView view;
-  if (auto e = detail::read_first_byte(p[0], view.kind, view.header.media_type); e != WireError::kOk) {
+  if (auto e = detail::read_first_byte(p[0], view.kind, view.header.media_type);
+      e != WireError::kOk) {
     return e;
   }
   if (view.kind != PacketKind::kFull) return WireError::kInconsistent;

@@ -102,8 +102,7 @@ WireError parse_full(std::span<const uint8_t> packet, PacketView &out);
 
 // Writes a full header (and the report, if given) to `out`. Returns the
 // bytes written, or 0 if `out` is too small or the header is invalid.
-size_t write_full(const MediaHeader &header, const QualityReport *report,
-                  std::span<uint8_t> out);
+size_t write_full(const MediaHeader &header, const QualityReport *report, std::span<uint8_t> out);
 size_t full_header_size(bool with_report);
 
 // Low-level pieces shared by the full and mini codecs.

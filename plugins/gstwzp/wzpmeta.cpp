@@ -39,9 +39,9 @@ GType wzp_header_meta_api_get_type(void) {
 const GstMetaInfo *wzp_header_meta_get_info(void) {
   static const GstMetaInfo *info = nullptr;
   if (g_once_init_enter(&info)) {
-    const GstMetaInfo *registered = gst_meta_register(
-        WZP_HEADER_META_API_TYPE, "WzpHeaderMeta", sizeof(WzpHeaderMeta), header_meta_init,
-        nullptr, header_meta_transform);
+    const GstMetaInfo *registered =
+        gst_meta_register(WZP_HEADER_META_API_TYPE, "WzpHeaderMeta", sizeof(WzpHeaderMeta),
+                          header_meta_init, nullptr, header_meta_transform);
     g_once_init_leave(&info, registered);
   }
   return info;
@@ -63,6 +63,5 @@ WzpHeaderMeta *wzp_buffer_set_header_meta(GstBuffer *buffer, const wzp::wire::Me
 }
 
 WzpHeaderMeta *wzp_buffer_get_header_meta(GstBuffer *buffer) {
-  return reinterpret_cast<WzpHeaderMeta *>(
-      gst_buffer_get_meta(buffer, WZP_HEADER_META_API_TYPE));
+  return reinterpret_cast<WzpHeaderMeta *>(gst_buffer_get_meta(buffer, WZP_HEADER_META_API_TYPE));
 }

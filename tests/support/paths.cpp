@@ -25,9 +25,7 @@ std::filesystem::path source_dir() { return from_env("WZP_SOURCE_DIR"); }
 std::filesystem::path build_dir() { return from_env("WZP_BUILD_DIR"); }
 std::filesystem::path shared_dir() { return from_env("WZP_SHARED_DIR"); }
 
-std::filesystem::path build_binary(const std::string &relative) {
-  return build_dir() / relative;
-}
+std::filesystem::path build_binary(const std::string &relative) { return build_dir() / relative; }
 
 uint16_t free_udp_port() {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);

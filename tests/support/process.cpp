@@ -120,6 +120,11 @@ int ChildProcess::stop(std::chrono::milliseconds grace) {
   return status_.value_or(-1);
 }
 
+bool ChildProcess::wait_output_closed(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [this] { return output_closed_; });
+}
+
 std::vector<std::string> ChildProcess::lines() const {
   std::lock_guard lock(mutex_);
   return lines_;

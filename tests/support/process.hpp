@@ -35,6 +35,9 @@ class ChildProcess {
   // Returns the exit status as from waitpid (use WIFEXITED etc.).
   int stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
   std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+  // Waits until the process's output is closed (it exited, or closed
+  // stdout and stderr); true if it was within the timeout.
+  bool wait_output_closed(std::chrono::milliseconds timeout);
   std::vector<std::string> lines() const;
   pid_t pid() const { return pid_; }
 

@@ -136,8 +136,9 @@ TEST(WireHeader, InconsistentFecFieldsAreRejected) {
             WireError::kInconsistent);
   EXPECT_EQ(check([](MediaHeader &h) { h.source_symbols = 0, h.repair_symbols = 0; }),
             WireError::kOk);
-  EXPECT_EQ(check([](MediaHeader &h) { h.source_symbols = 0, h.block_id = 1, h.repair_symbols = 0; }),
-            WireError::kInconsistent);
+  EXPECT_EQ(
+      check([](MediaHeader &h) { h.source_symbols = 0, h.block_id = 1, h.repair_symbols = 0; }),
+      WireError::kInconsistent);
   EXPECT_EQ(check([](MediaHeader &h) { h.source_symbols = 60000, h.repair_symbols = 6000; }),
             WireError::kInconsistent);
 }

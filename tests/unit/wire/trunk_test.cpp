@@ -11,7 +11,8 @@ namespace {
 TEST(WireTrunk, PacksAndUnpacksPacketsInOrder) {
   std::array<uint8_t, kMaxPacketSize> buf{};
   TrunkWriter writer(buf);
-  std::vector<std::vector<uint8_t>> packets = {{0x40, 1}, {0x50, 2, 3}, std::vector<uint8_t>(300, 7)};
+  std::vector<std::vector<uint8_t>> packets = {
+      {0x40, 1}, {0x50, 2, 3}, std::vector<uint8_t>(300, 7)};
   for (const auto &p : packets) ASSERT_TRUE(writer.add(p));
   auto frame = writer.frame();
   EXPECT_EQ(frame.size(), kTrunkHeaderSize + 3 * kTrunkEntryOverhead + 2 + 3 + 300);

@@ -1,0 +1,29 @@
+// wzp: places and answers calls, joins rooms, and manages the identity.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "client/identity_command.hpp"
+
+namespace {
+
+constexpr const char *kUsage =
+    "Usage: wzp <command> [options]\n"
+    "\n"
+    "Commands:\n"
+    "  id new|show|mnemonic|import   manage your identity (wzp id --help)\n"
+    "\n"
+    "Run 'wzp <command> --help' for a command's options.\n";
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  std::string command = argv[1];
+  if (command == "id") return wzp::client::run_identity_command(argc - 1, argv + 1);
+  std::fprintf(stderr, "wzp: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return 2;
+}
