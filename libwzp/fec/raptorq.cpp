@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "libwzp/fec/gf256.hpp"
+#include "libwzp/fec/raptorq_plan_cache.hpp"
 
 namespace wzp::fec {
 namespace {
@@ -26,18 +27,19 @@ bool BlockEncoder::prepare(std::span<const uint8_t> source, uint16_t K, uint16_t
   params_ = *params;
   k_ = K;
   t_ = T;
+  if (!plan_ || plan_->params.k_prime != params_.k_prime) plan_ = encoding_plan(params_);
+  // Table 2's K' values are exactly those whose systematic matrix is
+  // invertible, so a missing plan means a solver bug.
+  if (!plan_) return false;
   source_.assign(source.begin(), source.end());
   intermediate_.resize(size_t{params_.l} * T);
-  isis_.resize(params_.k_prime);
   symbols_.resize(params_.k_prime);
   for (uint32_t i = 0; i < params_.k_prime; ++i) {
-    isis_[i] = i;
     symbols_[i] = i < K ? source_.data() + size_t{i} * T : nullptr;
   }
-  // Table 2's K' values are exactly those whose systematic matrix is
-  // invertible, so this only fails on a solver bug.
-  prepared_ = solver_.solve(params_, isis_, symbols_, T, intermediate_.data());
-  return prepared_;
+  solver_.execute(*plan_, symbols_, T, intermediate_.data());
+  prepared_ = true;
+  return true;
 }
 
 void BlockEncoder::symbol(uint32_t esi, std::span<uint8_t> out) const {
@@ -127,9 +129,8 @@ BlockDecoder::Status BlockDecoder::try_decode() {
     isis_.push_back(repair_esis_[r] + params_.k_prime - k_);
     symbols_.push_back(repair_.data() + size_t{r} * t_);
   }
-  if (!solver_.solve(params_, isis_, symbols_, t_, intermediate_.data())) {
-    return Status::kNeedMore;
-  }
+  if (!solver_.plan(params_, isis_, plan_)) return Status::kNeedMore;
+  solver_.execute(plan_, symbols_, t_, intermediate_.data());
   for (uint32_t i = 0; i < k_; ++i) {
     if (have_source_[i]) continue;
     lt_symbol(params_, intermediate_.data(), t_, i, source_.data() + size_t{i} * t_);

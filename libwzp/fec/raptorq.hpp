@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -39,8 +40,8 @@ class BlockEncoder {
   bool prepared_ = false;
   std::vector<uint8_t> source_;
   std::vector<uint8_t> intermediate_;
-  std::vector<uint32_t> isis_;
   std::vector<const uint8_t *> symbols_;
+  std::shared_ptr<const SolvePlan> plan_;  // from the process-wide cache
   Solver solver_;
 };
 
@@ -87,6 +88,7 @@ class BlockDecoder {
   std::vector<uint8_t> intermediate_;
   std::vector<uint32_t> isis_;
   std::vector<const uint8_t *> symbols_;
+  SolvePlan plan_;
   Solver solver_;
 };
 

@@ -11,6 +11,7 @@ namespace {
 
 constexpr uint8_t kAlpha = 2;
 constexpr uint32_t kMaxH = 16;  // the largest H in Table 2
+constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
 
 // The two HDPC rows that MT (Section 5.3.3.3) puts a 1 in for column i < K'+S-1.
 struct MtRows {
@@ -21,10 +22,10 @@ MtRows mt_rows(const BlockParams &p, uint32_t i) {
   return {first, (first + rand(i + 1, 7, p.h - 1) + 1) % p.h};
 }
 
-// Computes the H HDPC row values sum_j G_HDPC[h][j] * v_j over the first K'+S
-// columns, where add_column(j, acc) adds v_j (n bytes) into acc. G_HDPC =
-// MT * GAMMA, so with acc_i = alpha * acc_{i-1} + v_i the value of row h is
-// the sum of acc_i over the i where MT[h][i] = 1, plus alpha^h * acc_last.
+// Adds sum_j G_HDPC[h][j] * v_j over the first K'+S columns into out[h], where
+// add_column(j, acc) adds v_j (n bytes) into acc. G_HDPC = MT * GAMMA, so with
+// acc_i = alpha * acc_{i-1} + v_i, row h gets acc_i for each i where
+// MT[h][i] = 1, plus alpha^h * acc_last.
 template <typename AddColumn>
 void apply_hdpc(const BlockParams &p, size_t n, uint8_t *acc, uint8_t *const *out,
                 AddColumn &&add_column) {
@@ -43,82 +44,83 @@ void apply_hdpc(const BlockParams &p, size_t n, uint8_t *acc, uint8_t *const *ou
   }
 }
 
+// dst = the row's own symbol, or zero for LDPC and padding rows.
+void start_with(uint8_t *dst, const uint8_t *symbol, size_t t) {
+  if (symbol) {
+    std::memcpy(dst, symbol, t);
+  } else {
+    std::memset(dst, 0, t);
+  }
+}
+
 }  // namespace
 
-bool Solver::solve(const BlockParams &params, std::span<const uint32_t> isis,
-                   std::span<const uint8_t *const> symbols, size_t symbol_size,
-                   uint8_t *intermediate) {
-  p_ = params;
-  t_ = symbol_size;
-  symbols_ = symbols;
-  build_rows(isis);
-  build_columns();
-  peel();
-  number_inactive();
-  forward_substitute(intermediate);
-  build_dense_system(intermediate);
-  if (!solve_dense()) return false;
-  back_substitute(intermediate);
-  return true;
+bool Solver::plan(const BlockParams &params, std::span<const uint32_t> isis, SolvePlan &plan) {
+  plan.params = params;
+  build_rows(isis, plan);
+  build_columns(plan);
+  peel(plan);
+  substitute_coefficients(plan);
+  return eliminate_dense(plan);
 }
 
-// LDPC rows (Section 5.3.3.3) then one LT row per received symbol.
-void Solver::build_rows(std::span<const uint32_t> isis) {
-  const uint32_t s = p_.s;
-  row_count_ = s + static_cast<uint32_t>(isis.size());
-  row_start_.assign(row_count_ + 1, 0);
+// LDPC rows (Section 5.3.3.3) then one LT row per ISI.
+void Solver::build_rows(std::span<const uint32_t> isis, SolvePlan &plan) {
+  const BlockParams &p = plan.params;
+  const uint32_t s = p.s;
+  plan.row_count = s + static_cast<uint32_t>(isis.size());
+  auto &start = plan.row_start;
+  auto &cols = plan.row_cols;
+  start.assign(plan.row_count + 1, 0);
   // Each LDPC row holds its identity column and two PI columns, plus the B
   // columns whose circulant pattern reaches it: count those first.
-  for (uint32_t i = 0; i < s; ++i) row_start_[i + 1] = 3;
-  for (uint32_t c = 0; c < p_.b; ++c) {
+  for (uint32_t i = 0; i < s; ++i) start[i + 1] = 3;
+  for (uint32_t c = 0; c < p.b; ++c) {
     const uint32_t a = 1 + c / s;
     uint32_t b = c % s;
-    for (int k = 0; k < 3; ++k, b = (b + a) % s) ++row_start_[b + 1];
+    for (int k = 0; k < 3; ++k, b = (b + a) % s) ++start[b + 1];
   }
-  for (uint32_t i = 0; i < s; ++i) row_start_[i + 1] += row_start_[i];
-  row_cols_.resize(row_start_[s]);
-  col_fill_.assign(row_start_.begin(), row_start_.begin() + s);
-  for (uint32_t c = 0; c < p_.b; ++c) {
+  for (uint32_t i = 0; i < s; ++i) start[i + 1] += start[i];
+  cols.resize(start[s]);
+  fill_.assign(start.begin(), start.begin() + s);
+  for (uint32_t c = 0; c < p.b; ++c) {
     const uint32_t a = 1 + c / s;
     uint32_t b = c % s;
-    for (int k = 0; k < 3; ++k, b = (b + a) % s) row_cols_[col_fill_[b]++] = c;
+    for (int k = 0; k < 3; ++k, b = (b + a) % s) cols[fill_[b]++] = c;
   }
   for (uint32_t i = 0; i < s; ++i) {
-    row_cols_[col_fill_[i]++] = p_.b + i;
-    row_cols_[col_fill_[i]++] = p_.w + i % p_.p;
-    row_cols_[col_fill_[i]++] = p_.w + (i + 1) % p_.p;
+    cols[fill_[i]++] = p.b + i;
+    cols[fill_[i]++] = p.w + i % p.p;
+    cols[fill_[i]++] = p.w + (i + 1) % p.p;
   }
   for (size_t r = 0; r < isis.size(); ++r) {
-    for_each_lt_column(p_, isis[r], [this](uint32_t col) { row_cols_.push_back(col); });
-    row_start_[s + r + 1] = static_cast<uint32_t>(row_cols_.size());
+    for_each_lt_column(p, isis[r], [&cols](uint32_t col) { cols.push_back(col); });
+    start[s + r + 1] = static_cast<uint32_t>(cols.size());
   }
 }
 
-// The transpose of the rows, for the W columns that can be peeled.
-void Solver::build_columns() {
-  col_start_.assign(p_.w + 1, 0);
-  for (uint32_t col : row_cols_) {
-    if (col < p_.w) ++col_start_[col + 1];
+void Solver::build_columns(const SolvePlan &plan) {
+  const uint32_t w = plan.params.w;
+  col_start_.assign(w + 1, 0);
+  for (uint32_t col : plan.row_cols) {
+    if (col < w) ++col_start_[col + 1];
   }
-  for (uint32_t c = 0; c < p_.w; ++c) col_start_[c + 1] += col_start_[c];
-  col_rows_.resize(col_start_[p_.w]);
-  col_fill_.assign(col_start_.begin(), col_start_.end() - 1);
-  for (uint32_t r = 0; r < row_count_; ++r) {
-    for (uint32_t col : row_columns(r)) {
-      if (col < p_.w) col_rows_[col_fill_[col]++] = r;
+  for (uint32_t c = 0; c < w; ++c) col_start_[c + 1] += col_start_[c];
+  col_rows_.resize(col_start_[w]);
+  fill_.assign(col_start_.begin(), col_start_.end() - 1);
+  for (uint32_t r = 0; r < plan.row_count; ++r) {
+    for (uint32_t col : plan.row_columns(r)) {
+      if (col < w) col_rows_[fill_[col]++] = r;
     }
   }
 }
 
-void Solver::order(uint32_t row, uint32_t col) {
+void Solver::order(const SolvePlan &plan, uint32_t row, uint32_t col) {
   row_used_[row] = 1;
-  for (uint32_t c : row_columns(row)) {
-    if (c < p_.w) --col_count_[c];
+  for (uint32_t c : plan.row_columns(row)) {
+    if (c < plan.params.w) --col_count_[c];
   }
   col_state_[col] = kOrdered;
-  col_index_[col] = static_cast<uint32_t>(order_rows_.size());
-  order_rows_.push_back(row);
-  order_cols_.push_back(col);
   --active_left_;
   for (uint32_t i = col_start_[col]; i < col_start_[col + 1]; ++i) {
     const uint32_t r = col_rows_[i];
@@ -126,9 +128,9 @@ void Solver::order(uint32_t row, uint32_t col) {
   }
 }
 
-void Solver::inactivate(uint32_t col) {
+void Solver::inactivate(uint32_t col, SolvePlan &plan) {
   col_state_[col] = kInactive;
-  inactive_cols_.push_back(col);
+  plan.inactive_cols.push_back(col);
   --active_left_;
   for (uint32_t i = col_start_[col]; i < col_start_[col + 1]; ++i) {
     const uint32_t r = col_rows_[i];
@@ -136,38 +138,40 @@ void Solver::inactivate(uint32_t col) {
   }
 }
 
-void Solver::peel() {
-  row_degree_.assign(row_count_, 0);
-  row_used_.assign(row_count_, 0);
-  col_count_.assign(p_.w, 0);
-  col_state_.assign(p_.l, kActive);
-  col_index_.assign(p_.l, 0);
-  order_rows_.clear();
-  order_cols_.clear();
-  inactive_cols_.clear();
+void Solver::peel(SolvePlan &plan) {
+  const BlockParams &p = plan.params;
+  row_degree_.assign(plan.row_count, 0);
+  row_used_.assign(plan.row_count, 0);
+  col_count_.assign(p.w, 0);
+  col_state_.assign(p.l, kActive);
+  plan.order_rows.clear();
+  plan.order_cols.clear();
+  plan.inactive_cols.clear();
   ready_.clear();
-  for (uint32_t c = p_.w; c < p_.l; ++c) {
+  for (uint32_t c = p.w; c < p.l; ++c) {
     col_state_[c] = kInactive;
-    inactive_cols_.push_back(c);
+    plan.inactive_cols.push_back(c);
   }
-  for (uint32_t r = 0; r < row_count_; ++r) {
-    for (uint32_t c : row_columns(r)) {
-      if (c < p_.w) {
+  for (uint32_t r = 0; r < plan.row_count; ++r) {
+    for (uint32_t c : plan.row_columns(r)) {
+      if (c < p.w) {
         ++row_degree_[r];
         ++col_count_[c];
       }
     }
     if (row_degree_[r] == 1) ready_.push_back(r);
   }
-  active_left_ = p_.w;
+  active_left_ = p.w;
   while (active_left_ > 0) {
     while (!ready_.empty()) {
       const uint32_t r = ready_.back();
       ready_.pop_back();
       if (row_used_[r] || row_degree_[r] != 1) continue;
-      for (uint32_t c : row_columns(r)) {
-        if (c < p_.w && col_state_[c] == kActive) {
-          order(r, c);
+      for (uint32_t c : plan.row_columns(r)) {
+        if (c < p.w && col_state_[c] == kActive) {
+          plan.order_rows.push_back(r);
+          plan.order_cols.push_back(c);
+          order(plan, r, c);
           break;
         }
       }
@@ -175,125 +179,92 @@ void Solver::peel() {
     if (active_left_ == 0) break;
     // Stuck: take a row of least degree and inactivate all its columns but
     // the one in fewest other rows, so the inactivations release the most rows.
-    uint32_t best = std::numeric_limits<uint32_t>::max();
-    uint32_t best_degree = std::numeric_limits<uint32_t>::max();
-    for (uint32_t r = 0; r < row_count_; ++r) {
+    uint32_t best = kNone;
+    uint32_t best_degree = kNone;
+    for (uint32_t r = 0; r < plan.row_count && best_degree > 2; ++r) {
       if (!row_used_[r] && row_degree_[r] >= 2 && row_degree_[r] < best_degree) {
         best = r;
         best_degree = row_degree_[r];
-        if (best_degree == 2) break;
       }
     }
-    if (best == std::numeric_limits<uint32_t>::max()) {
+    if (best == kNone) {
       // No sparse row reaches the remaining columns: leave them to the HDPC rows.
-      for (uint32_t c = 0; c < p_.w; ++c) {
-        if (col_state_[c] == kActive) inactivate(c);
+      for (uint32_t c = 0; c < p.w; ++c) {
+        if (col_state_[c] == kActive) inactivate(c, plan);
       }
       break;
     }
-    uint32_t keep = std::numeric_limits<uint32_t>::max();
-    for (uint32_t c : row_columns(best)) {
-      if (c < p_.w && col_state_[c] == kActive &&
-          (keep == std::numeric_limits<uint32_t>::max() || col_count_[c] < col_count_[keep])) {
+    uint32_t keep = kNone;
+    for (uint32_t c : plan.row_columns(best)) {
+      if (c < p.w && col_state_[c] == kActive &&
+          (keep == kNone || col_count_[c] < col_count_[keep])) {
         keep = c;
       }
     }
-    for (uint32_t c : row_columns(best)) {
-      if (c < p_.w && c != keep && col_state_[c] == kActive) inactivate(c);
+    for (uint32_t c : plan.row_columns(best)) {
+      if (c < p.w && c != keep && col_state_[c] == kActive) inactivate(c, plan);
     }
   }
-  leftover_rows_.clear();
-  for (uint32_t r = 0; r < row_count_; ++r) {
-    if (!row_used_[r]) leftover_rows_.push_back(r);
+  plan.leftover_rows.clear();
+  for (uint32_t r = 0; r < plan.row_count; ++r) {
+    if (!row_used_[r]) plan.leftover_rows.push_back(r);
   }
+  plan.col_inactive.assign(p.l, 0);
+  for (uint32_t c : plan.inactive_cols) plan.col_inactive[c] = 1;
 }
 
-void Solver::number_inactive() {
-  inactive_count_ = static_cast<uint32_t>(inactive_cols_.size());
-  for (uint32_t i = 0; i < inactive_count_; ++i) col_index_[inactive_cols_[i]] = i;
-}
-
-// Every ordered column as its symbol with the inactive columns taken as zero
-// (written to c) plus a combination of the inactive columns (vecs_).
-void Solver::forward_substitute(uint8_t *c) {
-  const size_t n = inactive_count_;
-  vecs_.assign(order_rows_.size() * n, 0);
-  for (uint32_t c2 : inactive_cols_) std::memset(c + c2 * t_, 0, t_);
-  for (uint32_t j = 0; j < order_rows_.size(); ++j) {
-    const uint32_t row = order_rows_[j];
-    const uint32_t col = order_cols_[j];
-    uint8_t *dst = c + col * t_;
-    const uint8_t *sym = row_symbol(row);
-    if (sym) {
-      std::memcpy(dst, sym, t_);
-    } else {
-      std::memset(dst, 0, t_);
-    }
+// Writes each ordered column's coefficients over the inactive columns
+// (vecs_), then the dense rows: leftover sparse rows and HDPC rows with every
+// ordered column substituted away.
+void Solver::substitute_coefficients(const SolvePlan &plan) {
+  const BlockParams &p = plan.params;
+  const uint32_t n = inactive_count_ = static_cast<uint32_t>(plan.inactive_cols.size());
+  col_index_.resize(p.l);
+  for (uint32_t q = 0; q < n; ++q) col_index_[plan.inactive_cols[q]] = q;
+  for (uint32_t j = 0; j < plan.order_cols.size(); ++j) col_index_[plan.order_cols[j]] = j;
+  vecs_.assign(plan.order_rows.size() * n, 0);
+  for (uint32_t j = 0; j < plan.order_rows.size(); ++j) {
     uint8_t *v = vec(j);
-    for (uint32_t other : row_columns(row)) {
-      if (other == col) continue;
+    for (uint32_t other : plan.row_columns(plan.order_rows[j])) {
+      if (other == plan.order_cols[j]) continue;
       if (col_state_[other] == kInactive) {
         v[col_index_[other]] ^= 1;
       } else {
-        gf256::add(dst, c + other * t_, t_);
         gf256::add(v, vec(col_index_[other]), n);
       }
     }
   }
-}
-
-void Solver::build_dense_system(const uint8_t *c) {
-  const size_t n = inactive_count_;
-  const uint32_t leftover = static_cast<uint32_t>(leftover_rows_.size());
-  const uint32_t rows = leftover + p_.h;
-  dense_.assign(size_t{rows} * n, 0);
-  rhs_.resize(size_t{rows} * t_);
-  acc_.resize(std::max(n, t_));
+  const uint32_t leftover = static_cast<uint32_t>(plan.leftover_rows.size());
+  dense_.assign(size_t{plan.dense_row_count()} * n, 0);
   for (uint32_t d = 0; d < leftover; ++d) {
-    const uint32_t row = leftover_rows_[d];
     uint8_t *coef = dense_row(d);
-    uint8_t *rhs = rhs_row(d);
-    const uint8_t *sym = row_symbol(row);
-    if (sym) {
-      std::memcpy(rhs, sym, t_);
-    } else {
-      std::memset(rhs, 0, t_);
-    }
-    for (uint32_t col : row_columns(row)) {
+    for (uint32_t col : plan.row_columns(plan.leftover_rows[d])) {
       if (col_state_[col] == kInactive) {
         coef[col_index_[col]] ^= 1;
       } else {
         gf256::add(coef, vec(col_index_[col]), n);
-        gf256::add(rhs, c + col * t_, t_);
       }
     }
   }
   // HDPC rows: 0 = G_HDPC * C[0..K'+S) + C[K'+S+h].
-  uint8_t *coef_rows[kMaxH];
-  uint8_t *rhs_rows[kMaxH];
-  for (uint32_t h = 0; h < p_.h; ++h) {
-    coef_rows[h] = dense_row(leftover + h);
-    rhs_rows[h] = rhs_row(leftover + h);
-    std::memset(rhs_rows[h], 0, t_);
-  }
-  apply_hdpc(p_, n, acc_.data(), coef_rows, [this, n](uint32_t col, uint8_t *acc) {
+  uint8_t *hdpc_rows[kMaxH];
+  for (uint32_t h = 0; h < p.h; ++h) hdpc_rows[h] = dense_row(leftover + h);
+  acc_.resize(n);
+  apply_hdpc(p, n, acc_.data(), hdpc_rows, [this, n](uint32_t col, uint8_t *acc) {
     if (col_state_[col] == kInactive) {
       acc[col_index_[col]] ^= 1;
     } else {
       gf256::add(acc, vec(col_index_[col]), n);
     }
   });
-  apply_hdpc(p_, t_, acc_.data(), rhs_rows, [this, c](uint32_t col, uint8_t *acc) {
-    if (col_state_[col] != kInactive) gf256::add(acc, c + col * t_, t_);
-  });
-  for (uint32_t h = 0; h < p_.h; ++h) {
-    coef_rows[h][col_index_[p_.k_prime + p_.s + h]] ^= 1;
-  }
+  for (uint32_t h = 0; h < p.h; ++h) hdpc_rows[h][col_index_[p.k_prime + p.s + h]] ^= 1;
 }
 
-bool Solver::solve_dense() {
+// Gaussian elimination of the dense rows, recording each row operation.
+bool Solver::eliminate_dense(SolvePlan &plan) {
   const uint32_t n = inactive_count_;
-  const uint32_t rows = static_cast<uint32_t>(leftover_rows_.size()) + p_.h;
+  const uint32_t rows = plan.dense_row_count();
+  plan.dense_ops.clear();
   if (rows < n) return false;
   dense_perm_.resize(rows);
   for (uint32_t d = 0; d < rows; ++d) dense_perm_[d] = d;
@@ -307,7 +278,7 @@ bool Solver::solve_dense() {
     if (pivot_coef[q] != 1) {
       const uint8_t inv = gf256::div(1, pivot_coef[q]);
       gf256::scale(pivot_coef + q, inv, n - q);
-      gf256::scale(rhs_row(pr), inv, t_);
+      plan.dense_ops.push_back({pr, pr, inv});
     }
     for (uint32_t k = q + 1; k < rows; ++k) {
       const uint32_t row = dense_perm_[k];
@@ -315,37 +286,78 @@ bool Solver::solve_dense() {
       const uint8_t f = coef[q];
       if (f == 0) continue;
       gf256::mul_add(coef + q, pivot_coef + q, f, n - q);
-      gf256::mul_add(rhs_row(row), rhs_row(pr), f, t_);
+      plan.dense_ops.push_back({row, pr, f});
     }
   }
+  // Back substitution: row k < q has no coefficient left after column q.
   for (uint32_t q = n; q-- > 0;) {
     const uint32_t pr = dense_perm_[q];
     for (uint32_t k = 0; k < q; ++k) {
       const uint32_t row = dense_perm_[k];
       const uint8_t f = dense_row(row)[q];
-      if (f != 0) gf256::mul_add(rhs_row(row), rhs_row(pr), f, t_);
+      if (f != 0) plan.dense_ops.push_back({row, pr, f});
     }
   }
+  plan.solved_rows.assign(dense_perm_.begin(), dense_perm_.begin() + n);
   return true;
 }
 
-// With the inactive symbols known, each ordered column follows from its row.
-void Solver::back_substitute(uint8_t *c) {
-  for (uint32_t q = 0; q < inactive_count_; ++q) {
-    std::memcpy(c + inactive_cols_[q] * t_, rhs_row(dense_perm_[q]), t_);
-  }
-  for (uint32_t j = 0; j < order_rows_.size(); ++j) {
-    const uint32_t row = order_rows_[j];
-    const uint32_t col = order_cols_[j];
-    uint8_t *dst = c + col * t_;
-    const uint8_t *sym = row_symbol(row);
-    if (sym) {
-      std::memcpy(dst, sym, t_);
-    } else {
-      std::memset(dst, 0, t_);
+void Solver::execute(const SolvePlan &plan, std::span<const uint8_t *const> symbols, size_t t,
+                     uint8_t *c) {
+  const BlockParams &p = plan.params;
+  const auto symbol = [&](uint32_t row) { return row < p.s ? nullptr : symbols[row - p.s]; };
+  const auto sym_col = [c, t](uint32_t col) { return c + size_t{col} * t; };
+  const auto &inactive = plan.col_inactive;
+  // Ordered columns with the inactive columns taken as zero.
+  for (uint32_t col : plan.inactive_cols) std::memset(sym_col(col), 0, t);
+  for (uint32_t j = 0; j < plan.order_rows.size(); ++j) {
+    const uint32_t row = plan.order_rows[j];
+    const uint32_t col = plan.order_cols[j];
+    uint8_t *dst = sym_col(col);
+    start_with(dst, symbol(row), t);
+    for (uint32_t other : plan.row_columns(row)) {
+      if (other != col && !inactive[other]) gf256::add(dst, sym_col(other), t);
     }
-    for (uint32_t other : row_columns(row)) {
-      if (other != col) gf256::add(dst, c + other * t_, t_);
+  }
+  // Right-hand sides of the dense rows, then the recorded elimination.
+  const uint32_t leftover = static_cast<uint32_t>(plan.leftover_rows.size());
+  rhs_.resize(size_t{plan.dense_row_count()} * t);
+  const auto rhs_row = [this, t](uint32_t d) { return rhs_.data() + size_t{d} * t; };
+  for (uint32_t d = 0; d < leftover; ++d) {
+    const uint32_t row = plan.leftover_rows[d];
+    uint8_t *rhs = rhs_row(d);
+    start_with(rhs, symbol(row), t);
+    for (uint32_t col : plan.row_columns(row)) {
+      if (!inactive[col]) gf256::add(rhs, sym_col(col), t);
+    }
+  }
+  uint8_t *hdpc_rows[kMaxH];
+  for (uint32_t h = 0; h < p.h; ++h) {
+    hdpc_rows[h] = rhs_row(leftover + h);
+    std::memset(hdpc_rows[h], 0, t);
+  }
+  acc_.resize(t);
+  apply_hdpc(p, t, acc_.data(), hdpc_rows, [&](uint32_t col, uint8_t *acc) {
+    if (!inactive[col]) gf256::add(acc, sym_col(col), t);
+  });
+  for (const SolvePlan::DenseOp &op : plan.dense_ops) {
+    if (op.source == op.target) {
+      gf256::scale(rhs_row(op.target), op.coef, t);
+    } else {
+      gf256::mul_add(rhs_row(op.target), rhs_row(op.source), op.coef, t);
+    }
+  }
+  for (uint32_t q = 0; q < plan.inactive_cols.size(); ++q) {
+    std::memcpy(sym_col(plan.inactive_cols[q]), rhs_row(plan.solved_rows[q]), t);
+  }
+  // With the inactive symbols known, each ordered column follows from its row.
+  for (uint32_t j = 0; j < plan.order_rows.size(); ++j) {
+    const uint32_t row = plan.order_rows[j];
+    const uint32_t col = plan.order_cols[j];
+    uint8_t *dst = sym_col(col);
+    start_with(dst, symbol(row), t);
+    for (uint32_t other : plan.row_columns(row)) {
+      if (other != col) gf256::add(dst, sym_col(other), t);
     }
   }
 }
