@@ -55,6 +55,7 @@ gboolean drain(gpointer data) {
   size_t open = 0;
   {
     std::lock_guard lock(*shutdown->mutex);
+    shutdown->transport->flush_closes(std::chrono::steady_clock::now());
     open = shutdown->transport->open_connections();
   }
   shutdown->waited_ms += 50;
@@ -143,10 +144,12 @@ int main(int argc, char **argv) {
   auto tick = [](gpointer data) -> gboolean {
     auto *s = static_cast<Shutdown *>(data);
     std::lock_guard lock(*s->mutex);
-    s->server->tick(wall_and_steady_now());
+    Now now = wall_and_steady_now();
+    s->server->tick(now);
+    s->transport->flush_closes(now.steady);
     return G_SOURCE_CONTINUE;
   };
-  g_timeout_add(250, tick, &shutdown);
+  g_timeout_add(100, tick, &shutdown);
 
   g_message("identity %s, database %s%s", fingerprint.c_str(), config->database.c_str(),
             validator ? ", bearer tokens checked" : "");

@@ -7,6 +7,7 @@ namespace wzp::signald {
 namespace {
 // Application close codes (QUIC CONNECTION_CLOSE): 0 normal, 1 refused.
 constexpr uint64_t kRefused = 1;
+constexpr auto kCloseGrace = std::chrono::milliseconds(300);
 }  // namespace
 
 Now wall_and_steady_now() {
@@ -53,6 +54,7 @@ quic::ConnectionHandlers QuicTransport::handlers_for(ConnectionId id) {
     if (!error.empty()) g_debug("connection %" G_GUINT64_FORMAT " ended: %s", id, error.c_str());
     server_->on_disconnect(id, wall_and_steady_now());
     connections_.erase(id);
+    closing_.erase(id);
   };
   return handlers;
 }
@@ -69,8 +71,22 @@ void QuicTransport::send(ConnectionId to, const signal::Message &message,
 }
 
 void QuicTransport::close(ConnectionId to, const std::string &reason) {
-  auto it = connections_.find(to);
-  if (it != connections_.end()) it->second->close(kRefused, reason);
+  if (connections_.contains(to)) {
+    closing_.try_emplace(to, PendingClose{reason, std::chrono::steady_clock::now() + kCloseGrace});
+  }
+}
+
+void QuicTransport::flush_closes(SteadyTime now) {
+  for (auto it = closing_.begin(); it != closing_.end();) {
+    if (it->second.due > now) {
+      ++it;
+      continue;
+    }
+    if (auto found = connections_.find(it->first); found != connections_.end()) {
+      found->second->close(kRefused, it->second.reason);
+    }
+    it = closing_.erase(it);
+  }
 }
 
 void QuicTransport::forward(ConnectionId to, std::span<const uint8_t> datagram) {

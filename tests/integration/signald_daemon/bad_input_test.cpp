@@ -1,0 +1,235 @@
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "tests/integration/signald_daemon/daemon.hpp"
+#include "tests/support/paths.hpp"
+
+namespace wzp::signald::test {
+namespace {
+
+using namespace wzp::signal;
+
+class SignaldBadInput : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = wzp::test::make_temp_dir("signald-bad");
+    daemon_ = std::make_unique<Daemon>(dir_);
+    ASSERT_TRUE(daemon_->ready());
+  }
+  void TearDown() override {
+    // After every abuse the daemon still serves a well-behaved client.
+    if (daemon_ && daemon_->ready()) {
+      Client good(*daemon_);
+      EXPECT_TRUE(good.login(crypto::Identity::generate()));
+      EXPECT_EQ(daemon_->get("/healthz").status, 200u);
+    }
+    daemon_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<Daemon> daemon_;
+};
+
+TEST_F(SignaldBadInput, MalformedJsonBeforeAuthIsRefused) {
+  Client client(*daemon_);
+  client.send_raw("{\"type\": \"hello\", ");
+  auto error = client.wait_for<Error>();
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code, "malformed");
+  EXPECT_TRUE(client.wait_closed());
+}
+
+TEST_F(SignaldBadInput, UnknownKindsAndBadFieldsAfterAuthAreAnsweredNotFatal) {
+  Client client(*daemon_);
+  ASSERT_TRUE(client.login(crypto::Identity::generate()));
+  client.send_raw(R"({"type":"hologram","version":2,"request_id":1})");
+  auto unknown = client.wait_for<Error>();
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->code, "unknown_kind");
+  client.send_raw(std::string(40, '[') + std::string(40, ']'));
+  auto deep = client.wait_for<Error>();
+  ASSERT_TRUE(deep);
+  EXPECT_EQ(deep->code, "too_deep");
+  client.send_raw(R"({"type":"call_answer","version":1,"call_id":"x","mode":"perhaps"})");
+  auto bad = client.wait_for<Error>();
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->code, "bad_field");
+  // Unknown fields are skipped: the message still works.
+  client.send_raw(R"({"type":"alias_resolve","version":1,"request_id":5,"query":"@nobody","x":1})");
+  auto not_found = client.wait_for<Error>();
+  ASSERT_TRUE(not_found);
+  EXPECT_EQ(not_found->code, "not_found");
+}
+
+TEST_F(SignaldBadInput, OversizedMessageClosesOnlyThatConnection) {
+  Client bystander(*daemon_);
+  ASSERT_TRUE(bystander.login(crypto::Identity::generate()));
+  Client client(*daemon_);
+  ASSERT_TRUE(client.login(crypto::Identity::generate()));
+  client.send_raw(R"({"type":"alias_claim","version":1,"alias":")" + std::string(70000, 'a') +
+                  "\"}");
+  // Either the stream framing (over its limit) or the parser (too_large)
+  // refuses it; the connection may be closed, the daemon is not.
+  auto error = client.wait_for<Error>(2s);
+  if (error) {
+    EXPECT_EQ(error->code, "too_large");
+  }
+  bystander.send(ReflectRequest{}, 1);
+  EXPECT_TRUE(bystander.wait_for<Error>());  // reflect_unavailable: alive and answering
+}
+
+TEST_F(SignaldBadInput, BadSignatureAndReplayedChallengeAreRefused) {
+  auto alice = crypto::Identity::generate();
+  auto mallory = crypto::Identity::generate();
+  Client first(*daemon_);
+  first.send(Hello{alice.signing_public_key(), std::nullopt, ""});
+  auto challenge = first.wait_for<Challenge>();
+  ASSERT_TRUE(challenge);
+  EXPECT_EQ(challenge->server_fingerprint, daemon_->identity());
+  Signature genuine = alice.sign(auth_transcript(challenge->nonce, challenge->server_fingerprint));
+  first.send(Auth{genuine});
+  ASSERT_TRUE(first.wait_for<Welcome>());
+
+  Client replay(*daemon_);
+  replay.send(Hello{alice.signing_public_key(), std::nullopt, ""});
+  ASSERT_TRUE(replay.wait_for<Challenge>());
+  replay.send(Auth{genuine});
+  auto refused = replay.wait_for<Error>();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code, "bad_signature");
+  EXPECT_TRUE(replay.wait_closed());
+
+  Client forger(*daemon_);
+  forger.send(Hello{alice.signing_public_key(), std::nullopt, ""});
+  auto forged_challenge = forger.wait_for<Challenge>();
+  ASSERT_TRUE(forged_challenge);
+  forger.send(Auth{mallory.sign(
+      auth_transcript(forged_challenge->nonce, forged_challenge->server_fingerprint))});
+  auto forged = forger.wait_for<Error>();
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->code, "bad_signature");
+  EXPECT_NE(daemon_->get("/metrics").body.find("wzp_signald_auth_failures_total 2\n"),
+            std::string::npos);
+}
+
+TEST_F(SignaldBadInput, MessageFloodIsCutOff) {
+  Client client(*daemon_);
+  ASSERT_TRUE(client.login(crypto::Identity::generate()));
+  for (int i = 0; i < 400; ++i) client.send(ReflectRequest{});
+  auto limited = client.wait_for<Error>();
+  ASSERT_TRUE(limited);
+  // The first reply may be reflect_unavailable; the flood earns rate_limited.
+  while (limited && limited->code != "rate_limited") limited = client.wait_for<Error>();
+  ASSERT_TRUE(limited);
+  EXPECT_TRUE(client.wait_closed());
+  EXPECT_NE(client.close_error().find("too many messages"), std::string::npos)
+      << client.close_error();
+}
+
+TEST_F(SignaldBadInput, ConnectionFloodLeavesTheDaemonServing) {
+  std::vector<std::unique_ptr<Client>> idle;
+  for (int i = 0; i < 40; ++i) idle.push_back(std::make_unique<Client>(*daemon_));
+  for (int i = 0; i < 40; i += 2) idle[i]->send_raw("garbage");
+  auto metrics = daemon_->get("/metrics").body;
+  EXPECT_NE(metrics.find("wzp_signald_connections_total"), std::string::npos);
+}
+
+// A real HTTP token validator in this process: "good-token" passes.
+class Validator {
+ public:
+  Validator() {
+    context_ = g_main_context_new();
+    server_ = soup_server_new(nullptr, nullptr);
+    soup_server_add_handler(
+        server_, "/validate",
+        [](SoupServer *, SoupServerMessage *msg, const char *, GHashTable *, gpointer) {
+          SoupMessageBody *body = soup_server_message_get_request_body(msg);
+          GBytes *bytes = soup_message_body_flatten(body);
+          gsize size = 0;
+          std::string text(static_cast<const char *>(g_bytes_get_data(bytes, &size)));
+          text.resize(size);
+          g_bytes_unref(bytes);
+          bool good = text.find("\"good-token\"") != std::string::npos;
+          const char *reply = good ? "{\"valid\":true}" : "{\"valid\":false}";
+          soup_server_message_set_status(msg, good ? 200 : 401, nullptr);
+          soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_STATIC, reply,
+                                           strlen(reply));
+        },
+        nullptr, nullptr);
+    g_main_context_push_thread_default(context_);
+    soup_server_listen_local(server_, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, nullptr);
+    g_main_context_pop_thread_default(context_);
+    GSList *uris = soup_server_get_uris(server_);
+    port_ = g_uri_get_port(static_cast<GUri *>(uris->data));
+    g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+    loop_ = g_main_loop_new(context_, FALSE);
+    thread_ = std::thread([this] {
+      g_main_context_push_thread_default(context_);
+      g_main_loop_run(loop_);
+      g_main_context_pop_thread_default(context_);
+    });
+  }
+  ~Validator() {
+    while (!g_main_loop_is_running(loop_)) std::this_thread::yield();
+    g_main_loop_quit(loop_);
+    thread_.join();
+    g_object_unref(server_);
+    g_main_loop_unref(loop_);
+    g_main_context_unref(context_);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/validate"; }
+
+ private:
+  GMainContext *context_;
+  SoupServer *server_;
+  GMainLoop *loop_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+TEST(SignaldAuthUrl, TokensAreValidatedByHttpPost) {
+  auto dir = wzp::test::make_temp_dir("signald-auth");
+  Validator validator;
+  Daemon daemon(dir, {"--auth-url", validator.url()});
+  ASSERT_TRUE(daemon.ready());
+  auto alice = crypto::Identity::generate();
+
+  Client good(daemon);
+  EXPECT_TRUE(good.login(alice, "good-token"));
+
+  Client bad(daemon);
+  bad.send(Hello{alice.signing_public_key(), "stolen-token", ""});
+  auto refused = bad.wait_for<Error>();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code, "token_refused");
+  EXPECT_NE(refused->message.find("401"), std::string::npos) << refused->message;
+
+  Client none(daemon);
+  none.send(Hello{alice.signing_public_key(), std::nullopt, ""});
+  auto required = none.wait_for<Error>();
+  ASSERT_TRUE(required);
+  EXPECT_EQ(required->code, "token_required");
+  // The token never reaches the daemon's log.
+  for (const auto &line : daemon.process().lines()) {
+    EXPECT_EQ(line.find("stolen-token"), std::string::npos) << line;
+    EXPECT_EQ(line.find("good-token"), std::string::npos) << line;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SignaldAuthUrl, UnreachableValidatorRefusesWithAReason) {
+  auto dir = wzp::test::make_temp_dir("signald-auth-down");
+  Daemon daemon(dir, {"--auth-url", "http://127.0.0.1:9/validate"});
+  ASSERT_TRUE(daemon.ready());
+  Client client(daemon);
+  client.send(Hello{crypto::Identity::generate().signing_public_key(), "any", ""});
+  auto refused = client.wait_for<Error>(10s);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code, "token_refused");
+  EXPECT_NE(refused->message.find("unreachable"), std::string::npos) << refused->message;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace wzp::signald::test

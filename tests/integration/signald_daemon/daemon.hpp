@@ -1,0 +1,100 @@
+// The real wzp-signald as a child process, and a real QUIC signaling client
+// for it (libwzp/quic + libwzp/crypto), for the integration tests.
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "libwzp/crypto/identity.hpp"
+#include "libwzp/quic/endpoint.hpp"
+#include "libwzp/signal/message.hpp"
+#include "tests/support/process.hpp"
+
+namespace wzp::signald::test {
+
+using namespace std::chrono_literals;
+
+class Daemon {
+ public:
+  // Starts wzp-signald on loopback with a database in `dir`.
+  explicit Daemon(const std::filesystem::path &dir, std::vector<std::string> extra_args = {});
+  bool ready() const { return ready_; }
+  uint16_t quic_port() const { return quic_port_; }
+  uint16_t http_port() const { return http_port_; }
+  const std::string &certificate() const { return certificate_; }
+  const std::string &identity() const { return identity_; }
+  wzp::test::ChildProcess &process() { return *process_; }
+
+  struct HttpReply {
+    unsigned status = 0;
+    std::string body;
+    std::string content_type;
+  };
+  HttpReply get(const std::string &path) const;
+
+ private:
+  std::unique_ptr<wzp::test::ChildProcess> process_;
+  bool ready_ = false;
+  uint16_t quic_port_ = 0, http_port_ = 0;
+  std::string certificate_, identity_;
+};
+
+class Client {
+ public:
+  Client(const Daemon &daemon);
+  ~Client();
+  bool connected() const { return connection_ != nullptr; }
+
+  void send(const signal::Message &message, std::optional<uint64_t> request_id = std::nullopt);
+  void send_raw(const std::string &text);
+  bool send_datagram(const std::vector<uint8_t> &datagram);
+
+  // Waits for the next not-yet-taken message of type T.
+  template <typename T>
+  std::optional<T> wait_for(std::chrono::milliseconds timeout = 5s) {
+    std::unique_lock lock(mutex_);
+    std::optional<T> found;
+    changed_.wait_for(lock, timeout, [&] {
+      for (auto it = inbox_.begin(); it != inbox_.end(); ++it) {
+        if (std::holds_alternative<T>(*it)) {
+          found = std::get<T>(*it);
+          inbox_.erase(it);
+          return true;
+        }
+      }
+      return false;
+    });
+    return found;
+  }
+  bool wait_datagrams(size_t count, std::chrono::milliseconds timeout = 5s);
+  std::vector<std::vector<uint8_t>> datagrams();
+  bool wait_closed(std::chrono::milliseconds timeout = 5s);
+  std::string close_error();
+
+  // hello -> challenge -> auth -> welcome; returns the welcome.
+  std::optional<signal::Welcome> login(const crypto::Identity &identity,
+                                       std::optional<std::string> token = std::nullopt);
+
+ private:
+  std::unique_ptr<quic::Endpoint> endpoint_;
+  std::shared_ptr<quic::Connection> connection_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<signal::Message> inbox_;
+  std::vector<std::vector<uint8_t>> datagrams_;
+  bool closed_ = false;
+  std::string close_error_;
+};
+
+std::string fingerprint(const crypto::Identity &identity);
+
+}  // namespace wzp::signald::test
