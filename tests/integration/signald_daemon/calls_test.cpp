@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "libwzp/wire/header.hpp"
 #include "tests/integration/signald_daemon/daemon.hpp"
 #include "tests/support/paths.hpp"
 
@@ -50,6 +51,20 @@ TEST(SignaldCalls, FindByAliasRingAnswerSetupHangup) {
   EXPECT_EQ(setup_a->relay_room, setup_b->relay_room);
   EXPECT_NE(daemon.get("/metrics").body.find("wzp_signald_calls{state=\"active\"} 1"),
             std::string::npos);
+
+  // Media that cannot go peer to peer goes through the call's relay room.
+  a.send(RoomJoin{setup_a->relay_room, {}}, 3);
+  b.send(RoomJoin{setup_b->relay_room, {}}, 4);
+  ASSERT_TRUE(a.wait_for<Ok>() && b.wait_for<Ok>());
+  wire::MediaHeader header;
+  header.codec = wire::codec::kOpus;
+  header.stream_id = 9;
+  std::vector<uint8_t> packet(wire::kMaxPacketSize);
+  packet.resize(wire::write_full(header, nullptr, packet));
+  packet.insert(packet.end(), {1, 2, 3, 4});  // stands in for a sealed payload
+  ASSERT_TRUE(a.send_datagram(packet));
+  ASSERT_TRUE(b.wait_datagrams(1));
+  EXPECT_EQ(b.datagrams()[0], packet);
 
   a.send(CallHangup{"call-1", "normal"});
   auto hangup = b.wait_for<CallHangup>();
