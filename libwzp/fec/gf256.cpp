@@ -36,6 +36,19 @@ void add_scalar(uint8_t *dst, const uint8_t *src, size_t n) {
   }
   for (; i < n; ++i) dst[i] ^= src[i];
 }
+void xor_sum_scalar(uint8_t *dst, const uint8_t *const *srcs, size_t count, size_t n,
+                    bool accumulate) {
+  size_t first = 0;
+  if (!accumulate) {
+    if (count == 0) {
+      std::memset(dst, 0, n);
+      return;
+    }
+    std::memcpy(dst, srcs[0], n);
+    first = 1;
+  }
+  for (size_t s = first; s < count; ++s) add_scalar(dst, srcs[s], n);
+}
 void mul_add_scalar(uint8_t *dst, const uint8_t *src, uint8_t c, size_t n) {
   const Tables &t = kTables;
   const unsigned log_c = t.log[c];
@@ -91,6 +104,45 @@ __attribute__((target("avx2"))) void add_avx2(uint8_t *dst, const uint8_t *src, 
   }
   if (i < n) add_scalar(dst + i, src + i, n - i);
 }
+__attribute__((target("avx2"))) inline __m256i load(const uint8_t *p) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
+}
+// Sums 128-byte stripes in registers, so dst is written once per stripe.
+__attribute__((target("avx2"))) void xor_sum_avx2(uint8_t *dst, const uint8_t *const *srcs,
+                                                  size_t count, size_t n, bool accumulate) {
+  if (!accumulate && count == 0) {
+    std::memset(dst, 0, n);
+    return;
+  }
+  const uint8_t *start = accumulate ? dst : srcs[0];
+  const size_t first = accumulate ? 0 : 1;
+  size_t i = 0;
+  for (; i + 128 <= n; i += 128) {
+    __m256i a0 = load(start + i), a1 = load(start + i + 32), a2 = load(start + i + 64),
+            a3 = load(start + i + 96);
+    for (size_t s = first; s < count; ++s) {
+      const uint8_t *src = srcs[s] + i;
+      a0 = _mm256_xor_si256(a0, load(src));
+      a1 = _mm256_xor_si256(a1, load(src + 32));
+      a2 = _mm256_xor_si256(a2, load(src + 64));
+      a3 = _mm256_xor_si256(a3, load(src + 96));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(dst + i), a0);
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(dst + i + 32), a1);
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(dst + i + 64), a2);
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(dst + i + 96), a3);
+  }
+  for (; i + 32 <= n; i += 32) {
+    __m256i a = load(start + i);
+    for (size_t s = first; s < count; ++s) a = _mm256_xor_si256(a, load(srcs[s] + i));
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(dst + i), a);
+  }
+  for (; i < n; ++i) {
+    uint8_t a = start[i];
+    for (size_t s = first; s < count; ++s) a ^= srcs[s][i];
+    dst[i] = a;
+  }
+}
 __attribute__((target("avx2"))) void mul_add_avx2(uint8_t *dst, const uint8_t *src, uint8_t c,
                                                   size_t n) {
   const NibbleTables &nt = kNibbleTables[c];
@@ -131,12 +183,13 @@ __attribute__((target("avx2"))) void scale_avx2(uint8_t *dst, uint8_t c, size_t 
 struct Kernels {
   const char *name;
   void (*add)(uint8_t *, const uint8_t *, size_t);
+  void (*xor_sum)(uint8_t *, const uint8_t *const *, size_t, size_t, bool);
   void (*mul_add)(uint8_t *, const uint8_t *, uint8_t, size_t);
   void (*scale)(uint8_t *, uint8_t, size_t);
 };
-constexpr Kernels kScalar{"scalar", add_scalar, mul_add_scalar, scale_scalar};
-constexpr Kernels kSsse3{"ssse3", add_scalar, mul_add_ssse3, scale_ssse3};
-constexpr Kernels kAvx2{"avx2", add_avx2, mul_add_avx2, scale_avx2};
+constexpr Kernels kScalar{"scalar", add_scalar, xor_sum_scalar, mul_add_scalar, scale_scalar};
+constexpr Kernels kSsse3{"ssse3", add_scalar, xor_sum_scalar, mul_add_ssse3, scale_ssse3};
+constexpr Kernels kAvx2{"avx2", add_avx2, xor_sum_avx2, mul_add_avx2, scale_avx2};
 
 bool cpu_runs(const Kernels &k) {
   if (&k == &kAvx2) return __builtin_cpu_supports("avx2");
@@ -160,6 +213,10 @@ const Kernels *&active() {
 }  // namespace
 
 void add(uint8_t *dst, const uint8_t *src, size_t n) { active()->add(dst, src, n); }
+
+void xor_sum(uint8_t *dst, const uint8_t *const *srcs, size_t count, size_t n, bool accumulate) {
+  active()->xor_sum(dst, srcs, count, n, accumulate);
+}
 
 void mul_add(uint8_t *dst, const uint8_t *src, uint8_t c, size_t n) {
   if (c == 0) return;

@@ -42,6 +42,9 @@ constexpr uint8_t alpha_pow(uint32_t e) { return kTables.exp[e % 255]; }
 
 // dst[i] ^= src[i]
 void add(uint8_t *dst, const uint8_t *src, size_t n);
+// dst = srcs[0] ^ ... ^ srcs[count-1], or dst ^= that sum when `accumulate`;
+// one pass over dst however many sources (zero sources: dst = 0 or unchanged).
+void xor_sum(uint8_t *dst, const uint8_t *const *srcs, size_t count, size_t n, bool accumulate);
 // dst[i] ^= c * src[i]
 void mul_add(uint8_t *dst, const uint8_t *src, uint8_t c, size_t n);
 // dst[i] = c * dst[i]

@@ -13,9 +13,11 @@ constexpr uint32_t kNoEsi = 0xffffffff;
 // Encoding symbol `isi`: the sum of its LT and PI intermediate symbols.
 void lt_symbol(const BlockParams &p, const uint8_t *intermediate, size_t t, uint32_t isi,
                uint8_t *out) {
-  std::memset(out, 0, t);
+  const uint8_t *sources[kMaxLtColumns];
+  size_t count = 0;
   for_each_lt_column(p, isi,
-                     [&](uint32_t col) { gf256::add(out, intermediate + size_t{col} * t, t); });
+                     [&](uint32_t col) { sources[count++] = intermediate + size_t{col} * t; });
+  gf256::xor_sum(out, sources, count, t, false);
 }
 
 }  // namespace

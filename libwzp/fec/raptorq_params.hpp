@@ -2,6 +2,7 @@
 // everything about a source block that follows from K' alone.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
@@ -34,6 +35,9 @@ struct Tuple {
   uint32_t d1, a1, b1;  // PI part: d1 symbols among the P PI symbols
 };
 Tuple tuple(const BlockParams &p, uint32_t isi);
+
+// The most columns an encoding symbol sums: degree 30 plus 3 PI symbols.
+inline constexpr size_t kMaxLtColumns = 33;
 
 // Calls f(column) for each intermediate symbol that encoding symbol `isi`
 // sums (Section 5.3.5.3): the LT columns, then the PI columns.

@@ -44,13 +44,27 @@ void apply_hdpc(const BlockParams &p, size_t n, uint8_t *acc, uint8_t *const *ou
   }
 }
 
-// dst = the row's own symbol, or zero for LDPC and padding rows.
-void start_with(uint8_t *dst, const uint8_t *symbol, size_t t) {
-  if (symbol) {
-    std::memcpy(dst, symbol, t);
-  } else {
-    std::memset(dst, 0, t);
+// dst = own (the row's symbol; nullptr for LDPC and padding rows) plus the
+// symbols of the row's columns that `keep` accepts, summed a batch at a time
+// so dst is written once per batch rather than once per column.
+template <typename Keep, typename Address>
+void sum_row(uint8_t *dst, size_t t, const uint8_t *own, std::span<const uint32_t> cols,
+             Keep &&keep, Address &&address) {
+  constexpr size_t kBatch = 32;
+  const uint8_t *batch[kBatch];
+  size_t count = 0;
+  bool accumulate = false;
+  if (own) batch[count++] = own;
+  for (uint32_t col : cols) {
+    if (!keep(col)) continue;
+    batch[count++] = address(col);
+    if (count == kBatch) {
+      gf256::xor_sum(dst, batch, count, t, accumulate);
+      accumulate = true;
+      count = 0;
+    }
   }
+  if (count > 0 || !accumulate) gf256::xor_sum(dst, batch, count, t, accumulate);
 }
 
 }  // namespace
@@ -311,13 +325,11 @@ void Solver::execute(const SolvePlan &plan, std::span<const uint8_t *const> symb
   // Ordered columns with the inactive columns taken as zero.
   for (uint32_t col : plan.inactive_cols) std::memset(sym_col(col), 0, t);
   for (uint32_t j = 0; j < plan.order_rows.size(); ++j) {
-    const uint32_t row = plan.order_rows[j];
     const uint32_t col = plan.order_cols[j];
-    uint8_t *dst = sym_col(col);
-    start_with(dst, symbol(row), t);
-    for (uint32_t other : plan.row_columns(row)) {
-      if (other != col && !inactive[other]) gf256::add(dst, sym_col(other), t);
-    }
+    const uint32_t row = plan.order_rows[j];
+    sum_row(
+        sym_col(col), t, symbol(row), plan.row_columns(row),
+        [&](uint32_t other) { return other != col && !inactive[other]; }, sym_col);
   }
   // Right-hand sides of the dense rows, then the recorded elimination.
   const uint32_t leftover = static_cast<uint32_t>(plan.leftover_rows.size());
@@ -325,11 +337,9 @@ void Solver::execute(const SolvePlan &plan, std::span<const uint8_t *const> symb
   const auto rhs_row = [this, t](uint32_t d) { return rhs_.data() + size_t{d} * t; };
   for (uint32_t d = 0; d < leftover; ++d) {
     const uint32_t row = plan.leftover_rows[d];
-    uint8_t *rhs = rhs_row(d);
-    start_with(rhs, symbol(row), t);
-    for (uint32_t col : plan.row_columns(row)) {
-      if (!inactive[col]) gf256::add(rhs, sym_col(col), t);
-    }
+    sum_row(
+        rhs_row(d), t, symbol(row), plan.row_columns(row),
+        [&](uint32_t col) { return !inactive[col]; }, sym_col);
   }
   uint8_t *hdpc_rows[kMaxH];
   for (uint32_t h = 0; h < p.h; ++h) {
@@ -352,13 +362,11 @@ void Solver::execute(const SolvePlan &plan, std::span<const uint8_t *const> symb
   }
   // With the inactive symbols known, each ordered column follows from its row.
   for (uint32_t j = 0; j < plan.order_rows.size(); ++j) {
-    const uint32_t row = plan.order_rows[j];
     const uint32_t col = plan.order_cols[j];
-    uint8_t *dst = sym_col(col);
-    start_with(dst, symbol(row), t);
-    for (uint32_t other : plan.row_columns(row)) {
-      if (other != col) gf256::add(dst, sym_col(other), t);
-    }
+    const uint32_t row = plan.order_rows[j];
+    sum_row(
+        sym_col(col), t, symbol(row), plan.row_columns(row),
+        [col](uint32_t other) { return other != col; }, sym_col);
   }
 }
 

@@ -59,6 +59,21 @@ TEST(Gf256, EveryKernelSetMatchesBytewiseArithmetic) {
       for (size_t i = 0; i < n; ++i) want[i] ^= src[i];
       add(got.data(), src.data(), n);
       EXPECT_EQ(got, want) << name << " add n=" << n;
+      // xor_sum over 0..3 sources, overwriting and accumulating.
+      std::vector<uint8_t> other(n);
+      for (auto &b : other) b = static_cast<uint8_t>(rng());
+      const uint8_t *sources[3] = {src.data(), other.data(), src.data()};
+      for (size_t count = 0; count <= 3; ++count) {
+        for (bool accumulate : {false, true}) {
+          want = accumulate ? dst : std::vector<uint8_t>(n, 0);
+          for (size_t s = 0; s < count; ++s) {
+            for (size_t i = 0; i < n; ++i) want[i] ^= sources[s][i];
+          }
+          got = dst;
+          xor_sum(got.data(), sources, count, n, accumulate);
+          EXPECT_EQ(got, want) << name << " xor_sum n=" << n << " count=" << count;
+        }
+      }
     }
   }
   EXPECT_GE(sets_run, 1);
