@@ -76,6 +76,9 @@ class FrameDecoder {
   // Forgets all state and the stream lock, keeping the stats (a seek or flush).
   void reset();
 
+  // Media clock ticks; applies to blocks already open too.
+  void set_deadline(uint32_t deadline) { config_.deadline = deadline; }
+
   const DecoderStats &stats() const { return stats_; }
   const DecoderConfig &config() const { return config_; }
 

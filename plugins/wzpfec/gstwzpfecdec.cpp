@@ -1,0 +1,343 @@
+/**
+ * SECTION:element-wzpfecdec
+ * @title: wzpfecdec
+ * @see_also: wzpfecenc, wzpjitterbuffer
+ *
+ * Receives wzp packets (one per buffer, application/x-wzp) protected by
+ * wzpfecenc and outputs the media frames. A source frame goes out the moment
+ * it arrives; a lost one goes out as soon as its block has enough repair
+ * symbols to rebuild it, so frames may leave out of order. Each output buffer
+ * carries a WzpHeaderMeta whose `sequence` is the frame number and whose
+ * `timestamp` is the frame's media timestamp; the buffer's PTS is that
+ * timestamp as a GstClockTime. A frame of a block given up at its deadline
+ * goes out as an empty buffer flagged GST_BUFFER_FLAG_GAP with the same meta
+ * (its timestamp estimated), so the jitter buffer can conceal it at once.
+ *
+ * ## Example pipelines
+ * |[
+ * gst-launch-1.0 audiotestsrc ! opusenc frame-size=20 ! wzpfecenc !
+ *     identity drop-probability=0.3 ! wzpfecdec ! opusdec ! autoaudiosink
+ * ]| FEC round trip over a 30 %-loss path.
+ * |[
+ * gst-launch-1.0 wzpquicsrc ! wzpdecrypt ! wzpfecdec deadline=400000000 !
+ *     wzpjitterbuffer ! opusdec ! autoaudiosink
+ * ]| The receiving half of a call.
+ */
+#include "gstwzpfecdec.h"
+
+#include <mutex>
+#include <utility>
+
+#include "libwzp/fec/frame_decoder.hpp"
+#include "media_clock.hpp"
+#include "plugins/gstwzp/wzpmeta.h"
+
+GST_DEBUG_CATEGORY_STATIC(wzp_fec_dec_debug);
+#define GST_CAT_DEFAULT wzp_fec_dec_debug
+
+namespace {
+
+enum { PROP_0, PROP_CAPS, PROP_DEADLINE, PROP_STATS };
+
+constexpr guint64 kDefaultDeadline = 500 * GST_MSECOND;
+
+GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+                                                             GST_STATIC_CAPS(WZP_PACKET_CAPS_NAME));
+GstStaticPadTemplate src_template =
+    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+struct Settings {
+  GstCaps *caps = nullptr;
+  guint64 deadline = kDefaultDeadline;
+};
+
+struct DecodeTime {
+  guint64 total_us = 0;
+  guint64 max_us = 0;
+};
+
+}  // namespace
+
+struct GstWzpFecDecPrivate {
+  std::mutex settings_lock;
+  Settings settings;
+
+  std::mutex state_lock;
+  wzp::fec::FrameDecoder decoder;
+  wzp::gst::TimestampUnwrapper timestamps;
+  DecodeTime decode_time;
+  bool caps_sent = false;
+  GstEvent *held_segment = nullptr;  // sticky order: caps before segment
+  uint8_t codec = wzp::wire::codec::kNone;
+  wzp::wire::MediaType media_type = wzp::wire::MediaType::kAudio;
+};
+
+struct _GstWzpFecDec {
+  GstElement parent;
+  GstPad *sinkpad;
+  GstPad *srcpad;
+  GstWzpFecDecPrivate *priv;
+};
+
+G_DEFINE_TYPE(GstWzpFecDec, gst_wzp_fec_dec, GST_TYPE_ELEMENT);
+GST_ELEMENT_REGISTER_DEFINE(wzpfecdec, "wzpfecdec", GST_RANK_NONE, GST_TYPE_WZP_FEC_DEC);
+
+namespace {
+
+// Turns the decoder's outcomes into buffers, to push after the state lock is released.
+struct BufferListSink : wzp::fec::FrameSink {
+  GstBufferList *list = gst_buffer_list_new();
+  GstWzpFecDecPrivate *priv;
+  explicit BufferListSink(GstWzpFecDecPrivate *p) : priv(p) {}
+
+  GstBuffer *finish(GstBuffer *buffer, const wzp::wire::MediaHeader &h) {
+    priv->codec = h.codec;
+    priv->media_type = h.media_type;
+    GST_BUFFER_PTS(buffer) =
+        priv->timestamps.to_time(h.timestamp, wzp::gst::clock_rate(h.media_type));
+    wzp_buffer_set_header_meta(buffer, h, nullptr, 0);
+    gst_buffer_list_add(list, buffer);
+    return buffer;
+  }
+  void on_frame(const wzp::wire::MediaHeader &h, std::span<const uint8_t> frame,
+                bool recovered) override {
+    GstBuffer *buffer = finish(gst_buffer_new_memdup(frame.data(), frame.size()), h);
+    if (h.media_type == wzp::wire::MediaType::kVideo && !h.keyframe) {
+      GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+    }
+    GST_LOG("frame %u%s", h.sequence, recovered ? " (recovered)" : "");
+  }
+  void on_lost(const wzp::wire::MediaHeader &h, bool) override {
+    GstBuffer *buffer = finish(gst_buffer_new(), h);
+    GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_GAP);
+    GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DROPPABLE);
+    GST_DEBUG("frame %u lost", h.sequence);
+  }
+};
+
+bool ensure_caps(GstWzpFecDec *self) {
+  auto *priv = self->priv;
+  GstCaps *caps = nullptr;
+  uint8_t codec;
+  {
+    std::lock_guard guard(priv->state_lock);
+    if (priv->caps_sent) return true;
+    codec = priv->codec;
+  }
+  {
+    std::lock_guard guard(priv->settings_lock);
+    if (priv->settings.caps) caps = gst_caps_ref(priv->settings.caps);
+  }
+  if (caps == nullptr) caps = wzp::gst::caps_for_codec(codec);
+  if (caps == nullptr) {
+    GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("Unknown codec id %u", codec),
+                      ("set the caps property to name the frames' format"));
+    return false;
+  }
+  gboolean ok = gst_pad_push_event(self->srcpad, gst_event_new_caps(caps));
+  gst_caps_unref(caps);
+  GstEvent *segment;
+  {
+    std::lock_guard guard(priv->state_lock);
+    priv->caps_sent = ok;
+    segment = std::exchange(priv->held_segment, nullptr);
+  }
+  if (segment) gst_pad_push_event(self->srcpad, segment);
+  return ok;
+}
+
+GstFlowReturn push_frames(GstWzpFecDec *self, BufferListSink &sink) {
+  if (gst_buffer_list_length(sink.list) == 0) {
+    gst_buffer_list_unref(sink.list);
+    return GST_FLOW_OK;
+  }
+  if (!ensure_caps(self)) {
+    gst_buffer_list_unref(sink.list);
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  return gst_pad_push_list(self->srcpad, sink.list);
+}
+
+GstFlowReturn gst_wzp_fec_dec_chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
+  auto *self = GST_WZP_FEC_DEC(parent);
+  auto *priv = self->priv;
+  guint64 deadline;
+  {
+    std::lock_guard guard(priv->settings_lock);
+    deadline = priv->settings.deadline;
+  }
+  BufferListSink sink(priv);
+  GstMapInfo map;
+  if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+    gst_buffer_unref(buffer);
+    gst_buffer_list_unref(sink.list);
+    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Could not map the input buffer"), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  {
+    std::lock_guard guard(priv->state_lock);
+    // The deadline is in media ticks of the stream's clock, known once a frame has come out.
+    uint32_t rate = wzp::gst::clock_rate(priv->media_type);
+    priv->decoder.set_deadline(wzp::gst::to_media_ticks(deadline, rate));
+    gint64 start = g_get_monotonic_time();
+    priv->decoder.push(std::span<const uint8_t>(map.data, map.size), sink);
+    guint64 spent = static_cast<guint64>(g_get_monotonic_time() - start);
+    priv->decode_time.total_us += spent;
+    priv->decode_time.max_us = std::max(priv->decode_time.max_us, spent);
+  }
+  gst_buffer_unmap(buffer, &map);
+  gst_buffer_unref(buffer);
+  return push_frames(self, sink);
+}
+
+gboolean gst_wzp_fec_dec_sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
+  auto *self = GST_WZP_FEC_DEC(parent);
+  auto *priv = self->priv;
+  switch (GST_EVENT_TYPE(event)) {
+    case GST_EVENT_CAPS:
+      gst_event_unref(event);  // frame caps go out with the first frame
+      return TRUE;
+    case GST_EVENT_SEGMENT: {
+      std::lock_guard guard(priv->state_lock);
+      if (!priv->caps_sent) {
+        gst_event_replace(&priv->held_segment, event);
+        gst_event_unref(event);
+        return TRUE;
+      }
+      break;
+    }
+    case GST_EVENT_EOS: {
+      BufferListSink sink(priv);
+      {
+        std::lock_guard guard(priv->state_lock);
+        priv->decoder.flush(sink);
+      }
+      push_frames(self, sink);
+      return gst_pad_event_default(pad, parent, event);
+    }
+    case GST_EVENT_FLUSH_STOP: {
+      std::lock_guard guard(priv->state_lock);
+      priv->decoder.reset();
+      priv->timestamps.reset();
+      break;
+    }
+    default:
+      break;
+  }
+  return gst_pad_event_default(pad, parent, event);
+}
+
+GstStructure *make_stats(GstWzpFecDec *self) {
+  std::lock_guard guard(self->priv->state_lock);
+  const auto &s = self->priv->decoder.stats();
+  const auto &t = self->priv->decode_time;
+  return gst_structure_new(
+      "application/x-wzp-fec-dec-stats", "packets", G_TYPE_UINT64, s.packets, "received",
+      G_TYPE_UINT64, s.received, "recovered", G_TYPE_UINT64, s.recovered, "unrecoverable",
+      G_TYPE_UINT64, s.unrecoverable, "unprotected", G_TYPE_UINT64, s.unprotected, "duplicates",
+      G_TYPE_UINT64, s.duplicates, "late", G_TYPE_UINT64, s.late, "malformed", G_TYPE_UINT64,
+      s.malformed, "out-of-range", G_TYPE_UINT64, s.out_of_range, "inconsistent", G_TYPE_UINT64,
+      s.inconsistent, "foreign-stream", G_TYPE_UINT64, s.foreign_stream, "unneeded-repair",
+      G_TYPE_UINT64, s.unneeded_repair, "blocks-complete", G_TYPE_UINT64, s.blocks_complete,
+      "blocks-recovered", G_TYPE_UINT64, s.blocks_recovered, "blocks-given-up", G_TYPE_UINT64,
+      s.blocks_given_up, "decode-time-total-us", G_TYPE_UINT64, t.total_us, "decode-time-max-us",
+      G_TYPE_UINT64, t.max_us, nullptr);
+}
+
+void gst_wzp_fec_dec_set_property(GObject *object, guint id, const GValue *value,
+                                  GParamSpec *pspec) {
+  auto *self = GST_WZP_FEC_DEC(object);
+  std::lock_guard guard(self->priv->settings_lock);
+  Settings &s = self->priv->settings;
+  switch (id) {
+    case PROP_CAPS:
+      gst_caps_replace(&s.caps, static_cast<GstCaps *>(g_value_get_boxed(value)));
+      break;
+    case PROP_DEADLINE:
+      s.deadline = g_value_get_uint64(value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+void gst_wzp_fec_dec_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
+  auto *self = GST_WZP_FEC_DEC(object);
+  if (id == PROP_STATS) {
+    g_value_take_boxed(value, make_stats(self));
+    return;
+  }
+  std::lock_guard guard(self->priv->settings_lock);
+  switch (id) {
+    case PROP_CAPS:
+      g_value_set_boxed(value, self->priv->settings.caps);
+      break;
+    case PROP_DEADLINE:
+      g_value_set_uint64(value, self->priv->settings.deadline);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+void gst_wzp_fec_dec_finalize(GObject *object) {
+  auto *self = GST_WZP_FEC_DEC(object);
+  gst_caps_replace(&self->priv->settings.caps, nullptr);
+  gst_event_replace(&self->priv->held_segment, nullptr);
+  delete self->priv;
+  G_OBJECT_CLASS(gst_wzp_fec_dec_parent_class)->finalize(object);
+}
+
+}  // namespace
+
+static void gst_wzp_fec_dec_init(GstWzpFecDec *self) {
+  self->priv = new GstWzpFecDecPrivate;
+  self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
+  gst_pad_set_chain_function(self->sinkpad, gst_wzp_fec_dec_chain);
+  gst_pad_set_event_function(self->sinkpad, gst_wzp_fec_dec_sink_event);
+  gst_element_add_pad(GST_ELEMENT(self), self->sinkpad);
+  self->srcpad = gst_pad_new_from_static_template(&src_template, "src");
+  gst_pad_use_fixed_caps(self->srcpad);
+  gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
+}
+
+static void gst_wzp_fec_dec_class_init(GstWzpFecDecClass *klass) {
+  auto *gobject_class = G_OBJECT_CLASS(klass);
+  auto *element_class = GST_ELEMENT_CLASS(klass);
+  gobject_class->set_property = gst_wzp_fec_dec_set_property;
+  gobject_class->get_property = gst_wzp_fec_dec_get_property;
+  gobject_class->finalize = gst_wzp_fec_dec_finalize;
+
+  g_object_class_install_property(
+      gobject_class, PROP_CAPS,
+      g_param_spec_boxed("caps", "Caps",
+                         "Caps of the output frames; unset derives them from the packets' codec "
+                         "id (Opus, Codec2 modes, AV1)",
+                         GST_TYPE_CAPS,
+                         static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                  GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_DEADLINE,
+      g_param_spec_uint64("deadline", "Deadline",
+                          "Media time (ns) a block may wait for more symbols after its newest "
+                          "packet before its missing frames are declared lost",
+                          1, 60 * GST_SECOND, kDefaultDeadline,
+                          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                   GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
+      gobject_class, PROP_STATS,
+      g_param_spec_boxed("stats", "Statistics",
+                         "Counters: packets, received, recovered, unrecoverable, unprotected, "
+                         "duplicates, late, malformed, out-of-range, inconsistent, "
+                         "foreign-stream, unneeded-repair, blocks-complete, blocks-recovered, "
+                         "blocks-given-up, decode-time-total-us, decode-time-max-us",
+                         GST_TYPE_STRUCTURE,
+                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "wzp FEC decoder", "Codec/Decoder/Network",
+      "Recovers lost frames of a wzp stream from its RaptorQ repair packets", "wzp developers");
+  GST_DEBUG_CATEGORY_INIT(wzp_fec_dec_debug, "wzpfecdec", 0, "wzp RaptorQ FEC decoder");
+}

@@ -1,0 +1,381 @@
+/**
+ * SECTION:element-wzpfecenc
+ * @title: wzpfecenc
+ * @see_also: wzpfecdec
+ *
+ * Protects a stream of encoded frames with RaptorQ (RFC 6330) forward error
+ * correction and turns each frame into a wzp packet. Every frame is sent at
+ * once as a source packet; when a block of frames closes, its repair packets
+ * follow. Frames are dealt round-robin over `interleave-depth` blocks so that
+ * a burst of losses costs each block only a few symbols. Block layout, rules
+ * and measured recovery: docs/fec-blocks.md.
+ *
+ * ## Example pipelines
+ * |[
+ * gst-launch-1.0 audiotestsrc ! opusenc frame-size=20 ! wzpfecenc repair-ratio=0.5 !
+ *     identity drop-probability=0.3 ! wzpfecdec ! opusdec ! autoaudiosink
+ * ]| Opus over a path losing 30 % of packets, repaired by FEC.
+ * |[
+ * gst-launch-1.0 audiotestsrc ! opusenc ! wzpfecenc block-size=10 interleave-depth=4 !
+ *     wzpencrypt ! wzpquicsink
+ * ]| The sending half of a call: blocks of 10 frames, four interleaved.
+ */
+#include "gstwzpfecenc.h"
+
+#include <memory>
+#include <mutex>
+
+#include "libwzp/fec/frame_encoder.hpp"
+#include "media_clock.hpp"
+#include "plugins/gstwzp/wzpmeta.h"
+
+GST_DEBUG_CATEGORY_STATIC(wzp_fec_enc_debug);
+#define GST_CAT_DEFAULT wzp_fec_enc_debug
+
+namespace {
+
+enum {
+  PROP_0,
+  PROP_BLOCK_SIZE,
+  PROP_MAX_BLOCK_TIME,
+  PROP_REPAIR_RATIO,
+  PROP_KEYFRAME_REPAIR_RATIO,
+  PROP_INTERLEAVE_DEPTH,
+  PROP_SYMBOL_ALIGNMENT,
+  PROP_STREAM_ID,
+  PROP_CODEC_ID,
+  PROP_STATS,
+};
+
+constexpr guint64 kDefaultMaxBlockTime = 100 * GST_MSECOND;
+
+GstStaticPadTemplate sink_template =
+    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS,
+                                                            GST_STATIC_CAPS(WZP_PACKET_CAPS_NAME));
+
+struct Settings {
+  wzp::fec::EncoderConfig config;
+  guint64 max_block_time = kDefaultMaxBlockTime;
+  guint codec_id = 0;  // 0: derive from caps
+};
+
+// Collects the packets one call produces, to push after the state lock is released.
+struct BufferListSink : wzp::fec::PacketSink {
+  GstBufferList *list = gst_buffer_list_new();
+  GstClockTime pts = GST_CLOCK_TIME_NONE;
+  void on_packet(std::span<const uint8_t> packet, const wzp::wire::MediaHeader &header) override {
+    GstBuffer *buffer = gst_buffer_new_memdup(packet.data(), packet.size());
+    GST_BUFFER_PTS(buffer) = pts;
+    wzp_buffer_set_header_meta(buffer, header, nullptr, wzp::wire::kFullHeaderSize);
+    gst_buffer_list_add(list, buffer);
+  }
+};
+
+}  // namespace
+
+struct GstWzpFecEncPrivate {
+  std::mutex settings_lock;
+  Settings settings;
+  bool settings_changed = true;
+
+  std::mutex state_lock;
+  wzp::fec::FrameEncoder encoder;
+  wzp::gst::StreamKind kind;
+};
+
+struct _GstWzpFecEnc {
+  GstElement parent;
+  GstPad *sinkpad;
+  GstPad *srcpad;
+  GstWzpFecEncPrivate *priv;
+};
+
+G_DEFINE_TYPE(GstWzpFecEnc, gst_wzp_fec_enc, GST_TYPE_ELEMENT);
+GST_ELEMENT_REGISTER_DEFINE(wzpfecenc, "wzpfecenc", GST_RANK_NONE, GST_TYPE_WZP_FEC_ENC);
+
+namespace {
+
+// Applies changed settings to the encoder (from its next block). Called with
+// the state lock held.
+void sync_settings(GstWzpFecEnc *self) {
+  auto *priv = self->priv;
+  std::lock_guard settings_guard(priv->settings_lock);
+  if (!priv->settings_changed) return;
+  priv->settings_changed = false;
+  wzp::fec::EncoderConfig config = priv->settings.config;
+  config.media_type = priv->kind.media_type;
+  config.codec = priv->settings.codec_id != 0 ? static_cast<uint8_t>(priv->settings.codec_id)
+                                              : priv->kind.codec;
+  config.max_block_time = wzp::gst::to_media_ticks(priv->settings.max_block_time,
+                                                   wzp::gst::clock_rate(config.media_type));
+  if (!priv->encoder.set_config(config)) {
+    GST_WARNING_OBJECT(self, "invalid FEC settings ignored");
+  }
+}
+
+GstFlowReturn push_packets(GstWzpFecEnc *self, BufferListSink &sink) {
+  if (gst_buffer_list_length(sink.list) == 0) {
+    gst_buffer_list_unref(sink.list);
+    return GST_FLOW_OK;
+  }
+  return gst_pad_push_list(self->srcpad, sink.list);
+}
+
+GstFlowReturn gst_wzp_fec_enc_chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
+  auto *self = GST_WZP_FEC_ENC(parent);
+  auto *priv = self->priv;
+  BufferListSink sink;
+  sink.pts = GST_BUFFER_PTS(buffer);
+  {
+    std::lock_guard guard(priv->state_lock);
+    sync_settings(self);
+    uint32_t rate = wzp::gst::clock_rate(priv->kind.media_type);
+    GstClockTime pts = GST_BUFFER_PTS_IS_VALID(buffer) ? GST_BUFFER_PTS(buffer) : 0;
+    uint32_t ticks = wzp::gst::to_media_ticks(pts, rate);
+    bool keyframe = priv->kind.media_type == wzp::wire::MediaType::kVideo &&
+                    !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+    GstMapInfo map;
+    if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+      gst_buffer_unref(buffer);
+      gst_buffer_list_unref(sink.list);
+      GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Could not map the input buffer"), (nullptr));
+      return GST_FLOW_ERROR;
+    }
+    auto result =
+        priv->encoder.push({std::span<const uint8_t>(map.data, map.size), ticks, keyframe}, sink);
+    gst_buffer_unmap(buffer, &map);
+    if (result == wzp::fec::FrameEncoder::Result::kOversize) {
+      GST_WARNING_OBJECT(self, "dropped a %" G_GSIZE_FORMAT "-byte frame: larger than %zu bytes",
+                         gst_buffer_get_size(buffer), wzp::fec::kMaxFrameSize);
+    }
+  }
+  gst_buffer_unref(buffer);
+  return push_packets(self, sink);
+}
+
+gboolean gst_wzp_fec_enc_sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
+  auto *self = GST_WZP_FEC_ENC(parent);
+  auto *priv = self->priv;
+  switch (GST_EVENT_TYPE(event)) {
+    case GST_EVENT_CAPS: {
+      GstCaps *caps;
+      gst_event_parse_caps(event, &caps);
+      {
+        std::lock_guard guard(priv->state_lock);
+        priv->kind = wzp::gst::stream_kind_from_caps(caps);
+        std::lock_guard settings_guard(priv->settings_lock);
+        priv->settings_changed = true;
+      }
+      GST_INFO_OBJECT(self, "input caps %" GST_PTR_FORMAT, caps);
+      gst_event_unref(event);
+      GstCaps *packet_caps = gst_caps_new_empty_simple(WZP_PACKET_CAPS_NAME);
+      gboolean ok = gst_pad_push_event(self->srcpad, gst_event_new_caps(packet_caps));
+      gst_caps_unref(packet_caps);
+      return ok;
+    }
+    case GST_EVENT_GAP: {
+      // Silence (e.g. DTX): a block waiting for frames may be due.
+      GstClockTime timestamp;
+      gst_event_parse_gap(event, &timestamp, nullptr);
+      BufferListSink sink;
+      sink.pts = timestamp;
+      {
+        std::lock_guard guard(priv->state_lock);
+        uint32_t rate = wzp::gst::clock_rate(priv->kind.media_type);
+        priv->encoder.poll(wzp::gst::to_media_ticks(timestamp, rate), sink);
+      }
+      push_packets(self, sink);
+      return gst_pad_event_default(pad, parent, event);
+    }
+    case GST_EVENT_EOS: {
+      BufferListSink sink;
+      {
+        std::lock_guard guard(priv->state_lock);
+        priv->encoder.flush(sink);
+      }
+      push_packets(self, sink);
+      return gst_pad_event_default(pad, parent, event);
+    }
+    default:
+      return gst_pad_event_default(pad, parent, event);
+  }
+}
+
+GstStructure *make_stats(GstWzpFecEnc *self) {
+  std::lock_guard guard(self->priv->state_lock);
+  const auto &s = self->priv->encoder.stats();
+  return gst_structure_new("application/x-wzp-fec-enc-stats", "frames", G_TYPE_UINT64, s.frames,
+                           "rejected-empty", G_TYPE_UINT64, s.rejected_empty, "rejected-oversize",
+                           G_TYPE_UINT64, s.rejected_oversize, "blocks", G_TYPE_UINT64, s.blocks,
+                           "keyframe-blocks", G_TYPE_UINT64, s.keyframe_blocks, "source-packets",
+                           G_TYPE_UINT64, s.source_packets, "repair-packets", G_TYPE_UINT64,
+                           s.repair_packets, "bytes-sent", G_TYPE_UINT64, s.bytes_sent, nullptr);
+}
+
+void gst_wzp_fec_enc_set_property(GObject *object, guint id, const GValue *value,
+                                  GParamSpec *pspec) {
+  auto *self = GST_WZP_FEC_ENC(object);
+  std::lock_guard guard(self->priv->settings_lock);
+  Settings &s = self->priv->settings;
+  switch (id) {
+    case PROP_BLOCK_SIZE:
+      s.config.block_frames = static_cast<uint16_t>(g_value_get_uint(value));
+      break;
+    case PROP_MAX_BLOCK_TIME:
+      s.max_block_time = g_value_get_uint64(value);
+      break;
+    case PROP_REPAIR_RATIO:
+      s.config.repair_ratio = g_value_get_double(value);
+      break;
+    case PROP_KEYFRAME_REPAIR_RATIO:
+      s.config.keyframe_repair_ratio = g_value_get_double(value);
+      break;
+    case PROP_INTERLEAVE_DEPTH:
+      s.config.interleave_depth = static_cast<uint8_t>(g_value_get_uint(value));
+      break;
+    case PROP_SYMBOL_ALIGNMENT:
+      s.config.symbol_alignment = static_cast<uint16_t>(g_value_get_uint(value));
+      break;
+    case PROP_STREAM_ID:
+      s.config.stream_id = g_value_get_uint(value);
+      break;
+    case PROP_CODEC_ID:
+      s.codec_id = g_value_get_uint(value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      return;
+  }
+  self->priv->settings_changed = true;
+}
+
+void gst_wzp_fec_enc_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
+  auto *self = GST_WZP_FEC_ENC(object);
+  if (id == PROP_STATS) {
+    g_value_take_boxed(value, make_stats(self));
+    return;
+  }
+  std::lock_guard guard(self->priv->settings_lock);
+  const Settings &s = self->priv->settings;
+  switch (id) {
+    case PROP_BLOCK_SIZE:
+      g_value_set_uint(value, s.config.block_frames);
+      break;
+    case PROP_MAX_BLOCK_TIME:
+      g_value_set_uint64(value, s.max_block_time);
+      break;
+    case PROP_REPAIR_RATIO:
+      g_value_set_double(value, s.config.repair_ratio);
+      break;
+    case PROP_KEYFRAME_REPAIR_RATIO:
+      g_value_set_double(value, s.config.keyframe_repair_ratio);
+      break;
+    case PROP_INTERLEAVE_DEPTH:
+      g_value_set_uint(value, s.config.interleave_depth);
+      break;
+    case PROP_SYMBOL_ALIGNMENT:
+      g_value_set_uint(value, s.config.symbol_alignment);
+      break;
+    case PROP_STREAM_ID:
+      g_value_set_uint(value, s.config.stream_id);
+      break;
+    case PROP_CODEC_ID:
+      g_value_set_uint(value, s.codec_id);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+void gst_wzp_fec_enc_finalize(GObject *object) {
+  delete GST_WZP_FEC_ENC(object)->priv;
+  G_OBJECT_CLASS(gst_wzp_fec_enc_parent_class)->finalize(object);
+}
+
+}  // namespace
+
+static void gst_wzp_fec_enc_init(GstWzpFecEnc *self) {
+  self->priv = new GstWzpFecEncPrivate;
+  self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
+  gst_pad_set_chain_function(self->sinkpad, gst_wzp_fec_enc_chain);
+  gst_pad_set_event_function(self->sinkpad, gst_wzp_fec_enc_sink_event);
+  GST_PAD_SET_PROXY_ALLOCATION(self->sinkpad);
+  gst_element_add_pad(GST_ELEMENT(self), self->sinkpad);
+  self->srcpad = gst_pad_new_from_static_template(&src_template, "src");
+  gst_pad_use_fixed_caps(self->srcpad);
+  gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
+}
+
+static void gst_wzp_fec_enc_class_init(GstWzpFecEncClass *klass) {
+  auto *gobject_class = G_OBJECT_CLASS(klass);
+  auto *element_class = GST_ELEMENT_CLASS(klass);
+  gobject_class->set_property = gst_wzp_fec_enc_set_property;
+  gobject_class->get_property = gst_wzp_fec_enc_get_property;
+  gobject_class->finalize = gst_wzp_fec_enc_finalize;
+
+  auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                        GST_PARAM_MUTABLE_PLAYING);
+  wzp::fec::EncoderConfig defaults;
+  g_object_class_install_property(
+      gobject_class, PROP_BLOCK_SIZE,
+      g_param_spec_uint("block-size", "Block size",
+                        "Frames per FEC block (K). Larger blocks protect better against the same "
+                        "loss but add that many frames of recovery latency",
+                        1, wzp::fec::kMaxBlockFrames, defaults.block_frames, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_BLOCK_TIME,
+      g_param_spec_uint64("max-block-time", "Maximum block time",
+                          "Longest stretch of media time (ns) one group of blocks may span; a "
+                          "frame arriving later closes the group. 0 = close by count only",
+                          0, 10 * GST_SECOND, kDefaultMaxBlockTime, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_REPAIR_RATIO,
+      g_param_spec_double("repair-ratio", "Repair ratio",
+                          "Repair packets per frame in a block (R = ceil(ratio x frames)); "
+                          "a block survives losing about this fraction of its K + R packets",
+                          0.0, wzp::fec::kMaxRepairRatio, defaults.repair_ratio, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_KEYFRAME_REPAIR_RATIO,
+      g_param_spec_double("keyframe-repair-ratio", "Keyframe repair ratio",
+                          "Repair ratio for blocks that start with a video keyframe (a keyframe "
+                          "always opens a new block)",
+                          0.0, wzp::fec::kMaxRepairRatio, defaults.keyframe_repair_ratio, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_INTERLEAVE_DEPTH,
+      g_param_spec_uint("interleave-depth", "Interleave depth",
+                        "Blocks filled round-robin at once (D); a burst of B lost packets costs "
+                        "each about B/D symbols, at D times the recovery latency",
+                        1, wzp::fec::kMaxInterleaveDepth, defaults.interleave_depth, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_SYMBOL_ALIGNMENT,
+      g_param_spec_uint("symbol-alignment", "Symbol alignment",
+                        "Symbol size policy: a block's symbol size is its largest frame plus a "
+                        "6-byte prefix, rounded up to a multiple of this many bytes; larger "
+                        "values make repair packet sizes reveal less about the frames",
+                        1, 64, defaults.symbol_alignment, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_STREAM_ID,
+      g_param_spec_uint("stream-id", "Stream id", "Stream id written into every packet header", 0,
+                        G_MAXUINT32, 0, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_CODEC_ID,
+      g_param_spec_uint("codec-id", "Codec id",
+                        "Wire codec id written into every packet header (libwzp/wire/header.hpp); "
+                        "0 derives it from the input caps (Opus, Codec2 modes, AV1)",
+                        0, 255, 0, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_STATS,
+      g_param_spec_boxed("stats", "Statistics",
+                         "Counters: frames, rejected-empty, rejected-oversize, blocks, "
+                         "keyframe-blocks, source-packets, repair-packets, bytes-sent",
+                         GST_TYPE_STRUCTURE,
+                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "wzp FEC encoder", "Codec/Encoder/Network",
+      "Protects encoded frames with interleaved RaptorQ blocks as wzp packets", "wzp developers");
+  GST_DEBUG_CATEGORY_INIT(wzp_fec_enc_debug, "wzpfecenc", 0, "wzp RaptorQ FEC encoder");
+}
