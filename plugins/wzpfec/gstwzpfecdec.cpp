@@ -190,6 +190,23 @@ GstFlowReturn gst_wzp_fec_dec_chain(GstPad *, GstObject *parent, GstBuffer *buff
   return push_frames(self, sink);
 }
 
+GstStructure *make_stats(GstWzpFecDec *self) {
+  std::lock_guard guard(self->priv->state_lock);
+  const auto &s = self->priv->decoder.stats();
+  const auto &t = self->priv->decode_time;
+  return gst_structure_new(
+      "application/x-wzp-fec-dec-stats", "packets", G_TYPE_UINT64, s.packets, "received",
+      G_TYPE_UINT64, s.received, "recovered", G_TYPE_UINT64, s.recovered, "unrecoverable",
+      G_TYPE_UINT64, s.unrecoverable, "unprotected", G_TYPE_UINT64, s.unprotected, "duplicates",
+      G_TYPE_UINT64, s.duplicates, "late", G_TYPE_UINT64, s.late, "malformed", G_TYPE_UINT64,
+      s.malformed, "out-of-range", G_TYPE_UINT64, s.out_of_range, "inconsistent", G_TYPE_UINT64,
+      s.inconsistent, "foreign-stream", G_TYPE_UINT64, s.foreign_stream, "unneeded-repair",
+      G_TYPE_UINT64, s.unneeded_repair, "blocks-complete", G_TYPE_UINT64, s.blocks_complete,
+      "blocks-recovered", G_TYPE_UINT64, s.blocks_recovered, "blocks-given-up", G_TYPE_UINT64,
+      s.blocks_given_up, "decode-time-total-us", G_TYPE_UINT64, t.total_us, "decode-time-max-us",
+      G_TYPE_UINT64, t.max_us, nullptr);
+}
+
 gboolean gst_wzp_fec_dec_sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
   auto *self = GST_WZP_FEC_DEC(parent);
   auto *priv = self->priv;
@@ -213,6 +230,9 @@ gboolean gst_wzp_fec_dec_sink_event(GstPad *pad, GstObject *parent, GstEvent *ev
         priv->decoder.flush(sink);
       }
       push_frames(self, sink);
+      GstStructure *stats = make_stats(self);
+      GST_INFO_OBJECT(self, "end of stream: %" GST_PTR_FORMAT, stats);
+      gst_structure_free(stats);
       return gst_pad_event_default(pad, parent, event);
     }
     case GST_EVENT_FLUSH_STOP: {
@@ -225,23 +245,6 @@ gboolean gst_wzp_fec_dec_sink_event(GstPad *pad, GstObject *parent, GstEvent *ev
       break;
   }
   return gst_pad_event_default(pad, parent, event);
-}
-
-GstStructure *make_stats(GstWzpFecDec *self) {
-  std::lock_guard guard(self->priv->state_lock);
-  const auto &s = self->priv->decoder.stats();
-  const auto &t = self->priv->decode_time;
-  return gst_structure_new(
-      "application/x-wzp-fec-dec-stats", "packets", G_TYPE_UINT64, s.packets, "received",
-      G_TYPE_UINT64, s.received, "recovered", G_TYPE_UINT64, s.recovered, "unrecoverable",
-      G_TYPE_UINT64, s.unrecoverable, "unprotected", G_TYPE_UINT64, s.unprotected, "duplicates",
-      G_TYPE_UINT64, s.duplicates, "late", G_TYPE_UINT64, s.late, "malformed", G_TYPE_UINT64,
-      s.malformed, "out-of-range", G_TYPE_UINT64, s.out_of_range, "inconsistent", G_TYPE_UINT64,
-      s.inconsistent, "foreign-stream", G_TYPE_UINT64, s.foreign_stream, "unneeded-repair",
-      G_TYPE_UINT64, s.unneeded_repair, "blocks-complete", G_TYPE_UINT64, s.blocks_complete,
-      "blocks-recovered", G_TYPE_UINT64, s.blocks_recovered, "blocks-given-up", G_TYPE_UINT64,
-      s.blocks_given_up, "decode-time-total-us", G_TYPE_UINT64, t.total_us, "decode-time-max-us",
-      G_TYPE_UINT64, t.max_us, nullptr);
 }
 
 void gst_wzp_fec_dec_set_property(GObject *object, guint id, const GValue *value,
