@@ -1,0 +1,193 @@
+#include "libwzp/quic/link.hpp"
+
+#include <thread>
+#include <utility>
+
+#include "libwzp/wire/header.hpp"
+
+namespace wzp::quic {
+namespace {
+
+constexpr size_t kReceiveRing = 512;
+
+}  // namespace
+
+bool LinkConfig::operator==(const LinkConfig &other) const {
+  return server == other.server && address == other.address && port == other.port &&
+         bind_address == other.bind_address && bind_port == other.bind_port &&
+         tls.alpn == other.tls.alpn && tls.certificate_file == other.tls.certificate_file &&
+         tls.private_key_file == other.tls.private_key_file &&
+         tls.server_fingerprint == other.tls.server_fingerprint &&
+         tls.ca_file == other.tls.ca_file && tls.server_name == other.tls.server_name &&
+         max_queue_time == other.max_queue_time && idle_timeout == other.idle_timeout &&
+         keep_alive == other.keep_alive && congestion_control == other.congestion_control;
+}
+
+Link::Link(const LinkConfig &config) : config_(config), ring_(kReceiveRing) {
+  for (auto &slot : ring_) slot.reserve(wire::kMaxPacketSize);
+}
+
+std::shared_ptr<Link> Link::create(const LinkConfig &config, std::string &error) {
+  std::shared_ptr<Link> link(new Link(config));
+  EndpointConfig endpoint;
+  endpoint.bind_address = config.bind_address;
+  endpoint.bind_port = config.bind_port;
+  endpoint.accept_connections = config.server;
+  endpoint.tls = config.tls;
+  endpoint.max_queue_time = config.max_queue_time;
+  endpoint.idle_timeout = config.idle_timeout;
+  endpoint.handshake_timeout = std::min(config.idle_timeout, std::chrono::milliseconds(10000));
+  endpoint.keep_alive = config.keep_alive;
+  endpoint.congestion_control = config.congestion_control;
+  Link *raw = link.get();
+  link->endpoint_ = Endpoint::create(
+      endpoint,
+      [raw](const std::shared_ptr<Connection> &connection) {
+        return raw->handlers(raw->next_generation(), connection);
+      },
+      error);
+  if (!link->endpoint_) return nullptr;
+  if (!config.server) {
+    // Generation 1: the handlers exist before the connection they serve.
+    auto connection = link->endpoint_->dial(
+        config.address, config.port, link->handlers(link->next_generation(), nullptr), error);
+    if (!connection) return nullptr;
+    link->adopt(connection, 1);
+  }
+  return link;
+}
+
+Link::~Link() {
+  // Stop the I/O thread before the handlers' target goes away.
+  endpoint_.reset();
+}
+
+uint64_t Link::next_generation() {
+  std::lock_guard lock(mutex_);
+  return ++generations_;
+}
+
+// A server call follows its newest established peer: a client that
+// reconnects (say after a network change) replaces the connection it had,
+// while a handshake that fails never touches the call.
+void Link::adopt(const std::shared_ptr<Connection> &connection, uint64_t generation) {
+  std::shared_ptr<Connection> previous;
+  {
+    std::lock_guard lock(mutex_);
+    previous = std::exchange(connection_, connection);
+    current_generation_ = generation;
+    ended_ = false;
+    error_.clear();
+  }
+  if (previous && previous != connection) previous->close(0, "replaced by a new connection");
+}
+
+ConnectionHandlers Link::handlers(uint64_t generation,
+                                  const std::shared_ptr<Connection> &accepted) {
+  ConnectionHandlers handlers;
+  if (accepted) {
+    std::weak_ptr<Connection> weak = accepted;
+    handlers.on_established = [this, weak, generation] {
+      if (auto connection = weak.lock()) adopt(connection, generation);
+    };
+  }
+  handlers.on_datagram = [this](std::span<const uint8_t> datagram) {
+    std::lock_guard lock(mutex_);
+    if (ring_count_ == ring_.size()) {  // the source is not keeping up: drop the oldest
+      ring_head_ = (ring_head_ + 1) % ring_.size();
+      --ring_count_;
+      ++dropped_received_;
+    }
+    auto &slot = ring_[(ring_head_ + ring_count_) % ring_.size()];
+    slot.assign(datagram.begin(), datagram.end());
+    ++ring_count_;
+    received_.notify_one();
+  };
+  handlers.on_closed = [this, generation](const std::string &error) {
+    std::lock_guard lock(mutex_);
+    if (generation != current_generation_) return;  // replaced, or never adopted
+    ended_ = true;
+    error_ = error;
+    received_.notify_all();
+  };
+  return handlers;
+}
+
+bool Link::send(std::span<const uint8_t> datagram) {
+  std::shared_ptr<Connection> connection;
+  {
+    std::lock_guard lock(mutex_);
+    connection = connection_;
+  }
+  if (connection && connection->send_datagram(datagram)) return true;
+  std::lock_guard lock(mutex_);
+  ++dropped_unsent_;
+  return false;
+}
+
+void Link::drain(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::shared_ptr<Connection> connection;
+    {
+      std::lock_guard lock(mutex_);
+      connection = connection_;
+    }
+    if (!connection || connection->state() == Connection::State::kClosed) return;
+    auto stats = connection->stats();
+    uint64_t settled = stats.datagrams_sent + stats.datagrams_dropped_stale +
+                       stats.datagrams_dropped_full + stats.datagrams_dropped_oversized;
+    if (connection->state() == Connection::State::kEstablished &&
+        settled >= stats.datagrams_queued && stats.path.bytes_in_flight == 0) {
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+Link::Receive Link::receive(std::vector<uint8_t> &out, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  received_.wait_for(lock, timeout, [this] { return flushing_ || ring_count_ > 0 || ended_; });
+  if (flushing_) return Receive::kFlushing;
+  if (ring_count_ > 0) {
+    out.swap(ring_[ring_head_]);
+    ring_[ring_head_].reserve(wire::kMaxPacketSize);
+    ring_head_ = (ring_head_ + 1) % ring_.size();
+    --ring_count_;
+    return Receive::kData;
+  }
+  if (ended_) return error_.empty() ? Receive::kEnded : Receive::kFailed;
+  return Receive::kTimeout;
+}
+
+void Link::set_flushing(bool flushing) {
+  std::lock_guard lock(mutex_);
+  flushing_ = flushing;
+  received_.notify_all();
+}
+
+std::string Link::error() const {
+  std::lock_guard lock(mutex_);
+  return error_;
+}
+
+ConnectionStats Link::connection_stats() const {
+  std::shared_ptr<Connection> connection;
+  {
+    std::lock_guard lock(mutex_);
+    connection = connection_;
+  }
+  return connection ? connection->stats() : ConnectionStats{};
+}
+
+uint64_t Link::dropped_unsent() const {
+  std::lock_guard lock(mutex_);
+  return dropped_unsent_;
+}
+
+uint64_t Link::dropped_received() const {
+  std::lock_guard lock(mutex_);
+  return dropped_received_;
+}
+
+}  // namespace wzp::quic

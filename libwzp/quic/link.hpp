@@ -1,0 +1,91 @@
+// The transport of one call as the GStreamer elements see it: an Endpoint
+// and the single connection of the call, plus a bounded queue of received
+// datagrams for the source element. A sink and a source share one Link
+// (the elements hand a shared_ptr to it around in a GstContext), so a call
+// is one QUIC connection both ways.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "libwzp/quic/endpoint.hpp"
+
+namespace wzp::quic {
+
+struct LinkConfig {
+  bool server = false;
+  std::string address = "127.0.0.1";  // the peer, for the client role
+  uint16_t port = 4433;
+  std::string bind_address = "0.0.0.0";
+  uint16_t bind_port = 0;
+  TlsConfig tls;
+  std::chrono::milliseconds max_queue_time{200};
+  std::chrono::milliseconds idle_timeout{10000};
+  std::chrono::milliseconds keep_alive{1000};
+  CongestionControl congestion_control = CongestionControl::kCubic;
+
+  bool operator==(const LinkConfig &other) const;
+};
+
+class Link {
+ public:
+  enum class Receive { kData, kTimeout, kFlushing, kEnded, kFailed };
+
+  // Binds, and for the client role starts the handshake; nullptr + error.
+  static std::shared_ptr<Link> create(const LinkConfig &config, std::string &error);
+  ~Link();
+
+  const LinkConfig &config() const { return config_; }
+  uint16_t local_port() const { return endpoint_->local_port(); }
+  const std::string &fingerprint() const { return endpoint_->fingerprint(); }
+
+  // Queues one datagram on the call's connection. False when there is no
+  // connection yet (server waiting for its peer), it has ended, or the
+  // datagram is too large; every false is counted in dropped_unsent().
+  bool send(std::span<const uint8_t> datagram);
+  // Waits (up to `timeout`) until the handshake has ended one way or the
+  // other and every queued datagram has left or been dropped; for EOS.
+  void drain(std::chrono::milliseconds timeout);
+  // Waits up to `timeout` for a received datagram and moves it into `out`.
+  Receive receive(std::vector<uint8_t> &out, std::chrono::milliseconds timeout);
+  void set_flushing(bool flushing);
+
+  // Why the call's connection failed ("" while healthy or after a clean end).
+  std::string error() const;
+  ConnectionStats connection_stats() const;
+  EndpointStats endpoint_stats() const { return endpoint_->stats(); }
+  uint64_t dropped_unsent() const;
+  uint64_t dropped_received() const;
+
+ private:
+  explicit Link(const LinkConfig &config);
+  // `accepted`: a server-side connection, adopted once established.
+  ConnectionHandlers handlers(uint64_t generation, const std::shared_ptr<Connection> &accepted);
+  uint64_t next_generation();
+  void adopt(const std::shared_ptr<Connection> &connection, uint64_t generation);
+
+  const LinkConfig config_;
+  std::unique_ptr<Endpoint> endpoint_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable received_;
+  std::shared_ptr<Connection> connection_;
+  uint64_t generations_ = 0;                // handed out, one per connection
+  uint64_t current_generation_ = 0;         // connection_'s: the only one that reports
+  std::vector<std::vector<uint8_t>> ring_;  // received datagrams, preallocated
+  size_t ring_head_ = 0;
+  size_t ring_count_ = 0;
+  bool flushing_ = false;
+  bool ended_ = false;
+  std::string error_;
+  uint64_t dropped_unsent_ = 0;
+  uint64_t dropped_received_ = 0;
+};
+
+}  // namespace wzp::quic

@@ -1,0 +1,274 @@
+// wzpquicsink and wzpquicsrc over real loopback QUIC: packets from one
+// pipeline arrive in another counted exactly, a sink and a source share one
+// connection, and failures end up on the bus instead of hanging.
+#include <gst/check/gstharness.h>
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "libwzp/netsim/udp_proxy.hpp"
+#include "libwzp/quic/endpoint.hpp"
+#include "libwzp/wire/header.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Pipeline {
+  explicit Pipeline(const std::string &description) {
+    GError *error = nullptr;
+    element = gst_parse_launch(description.c_str(), &error);
+    EXPECT_EQ(error, nullptr) << (error ? error->message : "");
+    if (error) g_error_free(error);
+  }
+  ~Pipeline() {
+    if (element == nullptr) return;
+    gst_element_set_state(element, GST_STATE_NULL);
+    gst_object_unref(element);
+  }
+  GstElement *get(const char *name) {
+    GstElement *child = gst_bin_get_by_name(GST_BIN(element), name);
+    if (child) gst_object_unref(child);  // the bin keeps it alive
+    return child;
+  }
+  bool play() {
+    return gst_element_set_state(element, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
+  }
+  // The first error or EOS on the bus within `timeout`; the error text is
+  // the message plus its debug detail.
+  GstMessageType wait_end(std::string &text, GstClockTime timeout = 10 * GST_SECOND) {
+    GstBus *bus = gst_element_get_bus(element);
+    GstMessage *message = gst_bus_timed_pop_filtered(
+        bus, timeout, static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
+    gst_object_unref(bus);
+    if (message == nullptr) return GST_MESSAGE_UNKNOWN;
+    GstMessageType type = GST_MESSAGE_TYPE(message);
+    if (type == GST_MESSAGE_ERROR) {
+      GError *error = nullptr;
+      gchar *debug = nullptr;
+      gst_message_parse_error(message, &error, &debug);
+      text = std::string(error->message) + ": " + (debug ? debug : "");
+      g_error_free(error);
+      g_free(debug);
+    }
+    gst_message_unref(message);
+    return type;
+  }
+  GstElement *element = nullptr;
+};
+
+guint uint_property(GstElement *element, const char *name) {
+  guint value = 0;
+  g_object_get(element, name, &value, nullptr);
+  return value;
+}
+
+std::string string_property(GstElement *element, const char *name) {
+  gchar *value = nullptr;
+  g_object_get(element, name, &value, nullptr);
+  std::string out = value ? value : "";
+  g_free(value);
+  return out;
+}
+
+guint64 stat(GstElement *element, const char *field) {
+  GstStructure *stats = nullptr;
+  g_object_get(element, "stats", &stats, nullptr);
+  guint64 value = 0;
+  gst_structure_get_uint64(stats, field, &value);
+  gst_structure_free(stats);
+  return value;
+}
+
+GstBuffer *audio_packet(uint32_t sequence) {
+  wzp::wire::MediaHeader header;
+  header.codec = wzp::wire::codec::kOpus;
+  header.sequence = sequence;
+  header.timestamp = sequence * 960;
+  std::vector<uint8_t> bytes(wzp::wire::kFullHeaderSize + 40, static_cast<uint8_t>(sequence));
+  size_t written = wzp::wire::write_full(header, nullptr, bytes);
+  EXPECT_EQ(written, wzp::wire::kFullHeaderSize);
+  return gst_buffer_new_memdup(bytes.data(), bytes.size());
+}
+
+void push(GstElement *appsrc, GstBuffer *buffer) {
+  GstFlowReturn ret;
+  g_signal_emit_by_name(appsrc, "push-buffer", buffer, &ret);
+  gst_buffer_unref(buffer);
+  EXPECT_EQ(ret, GST_FLOW_OK);
+}
+
+// Pulls up to `count` packets and returns their sequence numbers.
+std::vector<uint32_t> pull_sequences(GstElement *appsink, size_t count) {
+  std::vector<uint32_t> sequences;
+  while (sequences.size() < count) {
+    GstSample *sample = nullptr;
+    g_signal_emit_by_name(appsink, "try-pull-sample", 5 * GST_SECOND, &sample);
+    if (sample == nullptr) break;
+    GstMapInfo map;
+    GstBuffer *buffer = gst_sample_get_buffer(sample);
+    gst_buffer_map(buffer, &map, GST_MAP_READ);
+    wzp::wire::PacketView view;
+    EXPECT_EQ(wzp::wire::parse_full({map.data, map.size}, view), wzp::wire::WireError::kOk);
+    sequences.push_back(view.header.sequence);
+    gst_buffer_unmap(buffer, &map);
+    gst_sample_unref(sample);
+  }
+  return sequences;
+}
+
+constexpr const char *kServerSource =
+    "wzpquicsrc name=src role=server bind-address=127.0.0.1 ! "
+    "appsink name=out sync=false max-buffers=10000";
+
+std::string client_sink(guint port, const std::string &fingerprint) {
+  return "appsrc name=in caps=application/x-wzp format=time ! wzpquicsink name=sink role=client "
+         "address=127.0.0.1 max-queue-time=5000 port=" +
+         std::to_string(port) + " server-fingerprint=" + fingerprint;
+}
+
+TEST(WzpQuic, AudioPacketsFromOnePipelineArriveInAnotherCountedExactly) {
+  Pipeline receiver(kServerSource);
+  ASSERT_TRUE(receiver.play());
+  GstElement *src = receiver.get("src");
+  guint port = uint_property(src, "bound-port");
+  ASSERT_NE(port, 0u);
+  Pipeline sender(client_sink(port, string_property(src, "fingerprint")));
+  ASSERT_TRUE(sender.play());
+  constexpr uint32_t kPackets = 300;
+  for (uint32_t i = 0; i < kPackets; ++i) {
+    push(sender.get("in"), audio_packet(i));
+    g_usleep(1000);  // a little faster than real audio
+  }
+  GstFlowReturn ret;
+  g_signal_emit_by_name(sender.get("in"), "end-of-stream", &ret);
+  std::string text;
+  ASSERT_EQ(sender.wait_end(text), GST_MESSAGE_EOS) << text;
+
+  std::vector<uint32_t> sequences = pull_sequences(receiver.get("out"), kPackets);
+  ASSERT_EQ(sequences.size(), kPackets);
+  std::set<uint32_t> distinct(sequences.begin(), sequences.end());
+  EXPECT_EQ(distinct.size(), kPackets);
+  EXPECT_EQ(*distinct.rbegin(), kPackets - 1);
+  EXPECT_EQ(stat(sender.get("sink"), "datagrams-sent"), kPackets);
+  EXPECT_EQ(stat(sender.get("sink"), "datagrams-dropped-full"), 0u);
+  // The sender closes cleanly, so the receiver's stream ends with EOS.
+  gst_element_set_state(sender.element, GST_STATE_NULL);
+  ASSERT_EQ(receiver.wait_end(text), GST_MESSAGE_EOS) << text;
+  EXPECT_TRUE(pull_sequences(receiver.get("out"), 1).empty());  // nothing extra arrived
+}
+
+TEST(WzpQuic, SinkAndSourceInOnePipelineShareOneConnection) {
+  Pipeline server(
+      "wzpquicsrc name=src role=server bind-address=127.0.0.1 ! appsink name=out sync=false "
+      "appsrc name=in caps=application/x-wzp format=time ! "
+      "wzpquicsink name=sink role=server bind-address=127.0.0.1");
+  ASSERT_TRUE(server.play());
+  guint port = uint_property(server.get("src"), "bound-port");
+  ASSERT_NE(port, 0u);
+  EXPECT_EQ(uint_property(server.get("sink"), "bound-port"), port);  // one socket, one link
+  std::string fingerprint = string_property(server.get("src"), "fingerprint");
+  std::string client_settings = " role=client address=127.0.0.1 port=" + std::to_string(port) +
+                                " server-fingerprint=" + fingerprint;
+  Pipeline client("wzpquicsrc name=src" + client_settings +
+                  " ! appsink name=out sync=false appsrc name=in caps=application/x-wzp "
+                  "format=time ! wzpquicsink name=sink" +
+                  client_settings);
+  ASSERT_TRUE(client.play());
+  EXPECT_EQ(uint_property(client.get("src"), "bound-port"),
+            uint_property(client.get("sink"), "bound-port"));
+
+  for (uint32_t i = 0; i < 50; ++i) push(client.get("in"), audio_packet(i));
+  ASSERT_EQ(pull_sequences(server.get("out"), 50).size(), 50u);
+  for (uint32_t i = 0; i < 40; ++i) push(server.get("in"), audio_packet(1000 + i));
+  std::vector<uint32_t> back = pull_sequences(client.get("out"), 40);
+  ASSERT_EQ(back.size(), 40u);
+  EXPECT_EQ(back.front(), 1000u);
+  EXPECT_EQ(stat(server.get("src"), "connections-accepted"), 1u);
+}
+
+TEST(WzpQuic, WrongFingerprintIsAClearErrorOnTheBus) {
+  Pipeline receiver(kServerSource);
+  ASSERT_TRUE(receiver.play());
+  guint port = uint_property(receiver.get("src"), "bound-port");
+  Pipeline client("wzpquicsrc role=client address=127.0.0.1 port=" + std::to_string(port) +
+                  " server-fingerprint=" + std::string(64, 'a') + " ! fakesink");
+  ASSERT_TRUE(client.play());
+  std::string text;
+  ASSERT_EQ(client.wait_end(text), GST_MESSAGE_ERROR);
+  EXPECT_NE(text.find("does not match the pinned fingerprint"), std::string::npos) << text;
+}
+
+TEST(WzpQuic, NoServerIsAnErrorOnTheBusNotAHang) {
+  Pipeline client(
+      "wzpquicsrc role=client address=127.0.0.1 port=9 idle-timeout=800 server-fingerprint=" +
+      std::string(64, 'a') + " ! fakesink");
+  ASSERT_TRUE(client.play());
+  std::string text;
+  ASSERT_EQ(client.wait_end(text), GST_MESSAGE_ERROR);
+  EXPECT_NE(text.find("handshake timed out"), std::string::npos) << text;
+}
+
+TEST(WzpQuic, VanishedServerIsAnErrorOnTheBusNotAHang) {
+  Pipeline receiver(kServerSource);
+  ASSERT_TRUE(receiver.play());
+  GstElement *src = receiver.get("src");
+  wzp::netsim::ProxyConfig path;
+  path.upstream = "127.0.0.1:" + std::to_string(uint_property(src, "bound-port"));
+  wzp::netsim::UdpProxy proxy(path);
+  Pipeline client("wzpquicsrc name=src role=client address=127.0.0.1 idle-timeout=600 port=" +
+                  std::to_string(proxy.listen_address().port()) +
+                  " server-fingerprint=" + string_property(src, "fingerprint") + " ! fakesink");
+  ASSERT_TRUE(client.play());
+  for (int i = 0; i < 200 && stat(receiver.get("src"), "connections-accepted") == 0; ++i) {
+    g_usleep(10000);
+  }
+  ASSERT_EQ(stat(receiver.get("src"), "connections-accepted"), 1u);
+  proxy.stop();  // the server's host drops off the network
+  std::string text;
+  ASSERT_EQ(client.wait_end(text), GST_MESSAGE_ERROR);
+  EXPECT_NE(text.find("idle timeout"), std::string::npos) << text;
+}
+
+TEST(WzpQuic, HarnessSinkDeliversEveryBufferToAnEndpoint) {
+  std::mutex mutex;
+  size_t received = 0;
+  wzp::quic::EndpointConfig config;
+  config.bind_address = "127.0.0.1";
+  config.accept_connections = true;
+  std::string error;
+  auto server = wzp::quic::Endpoint::create(
+      config,
+      [&](const std::shared_ptr<wzp::quic::Connection> &) {
+        wzp::quic::ConnectionHandlers handlers;
+        handlers.on_datagram = [&](std::span<const uint8_t>) {
+          std::lock_guard lock(mutex);
+          ++received;
+        };
+        return handlers;
+      },
+      error);
+  ASSERT_TRUE(server) << error;
+  std::string launch =
+      "wzpquicsink role=client address=127.0.0.1 port=" + std::to_string(server->local_port()) +
+      " server-fingerprint=" + server->fingerprint();
+  GstHarness *h = gst_harness_new_parse(launch.c_str());
+  gst_harness_set_src_caps_str(h, "application/x-wzp");
+  for (uint32_t i = 0; i < 20; ++i) ASSERT_EQ(gst_harness_push(h, audio_packet(i)), GST_FLOW_OK);
+  ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));  // drains the queue
+  for (int i = 0; i < 200; ++i) {
+    {
+      std::lock_guard lock(mutex);
+      if (received == 20) break;
+    }
+    g_usleep(10000);
+  }
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(received, 20u);
+  gst_harness_teardown(h);
+}
+
+}  // namespace
