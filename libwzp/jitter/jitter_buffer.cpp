@@ -192,7 +192,9 @@ void JitterBuffer::anchor(int64_t head_timestamp, int64_t earliest_ns) {
 bool JitterBuffer::should_shrink(int64_t now_ns) {
   if (config_.mode != Mode::kAdaptive) return false;
   int64_t excess = playout_offset_ - estimator_.base_transit() - wanted_delay();
-  int64_t threshold = std::max(2 * config_.bucket_ns, 2 * ticks_to_ns(last_duration_));
+  // Dropping a frame removes its duration: only worth it when the excess
+  // is larger, so the delay does not fall below the target.
+  int64_t threshold = ticks_to_ns(last_duration_);
   if (excess <= threshold) {
     excess_since_ns_ = kNever;
     return false;
@@ -228,7 +230,7 @@ Action JitterBuffer::step(int64_t now_ns) {
       // ran up to the head: after a silence gap they start a talkspurt.
       int64_t missing_start = head.timestamp - (head_sequence - next_sequence_) * last_duration_;
       if (missing_start - next_timestamp_ > static_cast<int64_t>(last_duration_ / 2)) {
-        anchor(missing_start, due);
+        anchor(missing_start, std::max(due, now_ns));
         due = media_ns(next_timestamp_) + playout_offset_;
       }
       // Later frames are here: once its time comes, the first one is lost.
@@ -262,7 +264,7 @@ Action JitterBuffer::step(int64_t now_ns) {
     }
     if (head.timestamp - next_timestamp_ > static_cast<int64_t>(last_duration_ / 2)) {
       // A silence gap before this frame: the one place to change the delay.
-      anchor(head.timestamp, due);
+      anchor(head.timestamp, std::max(due, now_ns));
       due = media_ns(next_timestamp_) + playout_offset_;
     }
     if (due > now_ns) return Action{Action::Kind::kWait, due};
@@ -311,7 +313,11 @@ Action JitterBuffer::next_when_dry(int64_t now_ns) {
   }
   uint32_t duration = last_duration_;
   int64_t delay = playout_offset_ - estimator_.base_transit();
-  if (config_.mode == Mode::kAdaptive && delay + ticks_to_ns(duration) <= config_.max_latency_ns) {
+  // Wait only as long as the path is known to need (plus a bucket): a stall
+  // far beyond the target costs less as a few lost frames than as a delay
+  // that then has to be shrunk again.
+  int64_t limit = std::min(config_.max_latency_ns, wanted_delay() + config_.bucket_ns);
+  if (config_.mode == Mode::kAdaptive && delay + ticks_to_ns(duration) <= limit) {
     // Wait for the late frame while the decoder conceals: the delay grows.
     playout_offset_ += ticks_to_ns(duration);
     ++pending_expanded_;
@@ -334,7 +340,7 @@ JitterStats JitterBuffer::stats() const {
   JitterStats out = stats_;
   out.target_delay_ns = wanted_delay();
   out.current_delay_ns =
-      anchored_ ? std::max<int64_t>(playout_offset_ - estimator_.base_transit(), 0) : latency_ns_;
+      started_ ? std::max<int64_t>(playout_offset_ - estimator_.base_transit(), 0) : latency_ns_;
   return out;
 }
 

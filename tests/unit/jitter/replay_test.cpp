@@ -75,16 +75,27 @@ TEST(Replay, SenderClockDriftCausesNoLoss) {
   EXPECT_LE(result.stats.current_delay_ns, 60 * kMs);
 }
 
-TEST(Replay, ContinuousSpeechShrinksAfterASpike) {
-  // No silence at all; one 400 ms stall at 10 s.
+TEST(Replay, ContinuousSpeechShrinksAnExcessDelay) {
+  // No silence to adapt in, and a start delay far above what the path needs.
+  JitterConfig config;
+  config.latency_ns = 300 * kMs;
+  auto trace = make_trace(3000, 3000, 0, [](int, int64_t) { return 40 * kMs; });
+  auto result = replay(config, trace, 100'000 * kMs);
+  EXPECT_GE(result.stats.shrunk, 10u);
+  EXPECT_LE(result.stats.current_delay_ns, 40 * kMs);
+  EXPECT_EQ(result.stats.late, 0u);
+}
+
+TEST(Replay, AStallBeyondTheTargetCostsItsFramesNotLastingDelay) {
+  // Continuous speech; one 400 ms stall at 10 s, frames then arrive in a burst.
   auto trace = make_trace(3000, 3000, 0, [](int i, int64_t) {
     return 40 * kMs + (i >= 500 && i < 520 ? (520 - i) * 20 * kMs : 0);
   });
   auto result = replay(JitterConfig{}, trace, 100'000 * kMs);
-  EXPECT_GT(result.stats.expanded, 0u);
-  EXPECT_GT(result.stats.shrunk, 0u);
-  EXPECT_LE(result.stats.current_delay_ns, 80 * kMs);
-  EXPECT_LT(late_fraction(result), 0.02);
+  EXPECT_GT(result.stats.late, 0u);
+  EXPECT_LE(result.stats.late, 20u);
+  EXPECT_LE(result.stats.current_delay_ns, 60 * kMs);
+  EXPECT_LT(late_fraction(result), 0.01);
 }
 
 TEST(Replay, ReorderingIsAbsorbed) {
