@@ -215,6 +215,7 @@ const Kernels *&active() {
 void add(uint8_t *dst, const uint8_t *src, size_t n) { active()->add(dst, src, n); }
 
 void xor_sum(uint8_t *dst, const uint8_t *const *srcs, size_t count, size_t n, bool accumulate) {
+  if (n == 0) return;
   active()->xor_sum(dst, srcs, count, n, accumulate);
 }
 
@@ -225,7 +226,7 @@ void mul_add(uint8_t *dst, const uint8_t *src, uint8_t c, size_t n) {
 }
 
 void scale(uint8_t *dst, uint8_t c, size_t n) {
-  if (c == 1) return;
+  if (c == 1 || n == 0) return;
   if (c == 0) {
     std::memset(dst, 0, n);
     return;
