@@ -317,6 +317,11 @@ void loop(gpointer data) {
     }
     if (state.eos && (!state.core || state.core->size() == 0)) {
       lock.unlock();
+      GstStructure *stats = make_stats(self);
+      gchar *text = gst_structure_to_string(stats);
+      GST_INFO_OBJECT(self, "end of stream: %s", text);
+      g_free(text);
+      gst_structure_free(stats);
       gst_pad_push_event(self->srcpad, gst_event_new_eos());
       gst_pad_pause_task(self->srcpad);
       return;
