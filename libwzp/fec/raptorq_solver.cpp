@@ -191,33 +191,33 @@ void Solver::peel(SolvePlan &plan) {
       }
     }
     if (active_left_ == 0) break;
-    // Stuck: take a row of least degree and inactivate all its columns but
-    // the one in fewest other rows, so the inactivations release the most rows.
-    uint32_t best = kNone;
-    uint32_t best_degree = kNone;
-    for (uint32_t r = 0; r < plan.row_count && best_degree > 2; ++r) {
-      if (!row_used_[r] && row_degree_[r] >= 2 && row_degree_[r] < best_degree) {
-        best = r;
-        best_degree = row_degree_[r];
-      }
+    // Stuck: among the rows of least degree, inactivate the one column that
+    // most unused rows hold, which releases the most rows for peeling.
+    uint32_t min_degree = kNone;
+    for (uint32_t r = 0; r < plan.row_count; ++r) {
+      if (!row_used_[r] && row_degree_[r] >= 2) min_degree = std::min(min_degree, row_degree_[r]);
     }
-    if (best == kNone) {
+    if (min_degree == kNone) {
       // No sparse row reaches the remaining columns: leave them to the HDPC rows.
       for (uint32_t c = 0; c < p.w; ++c) {
         if (col_state_[c] == kActive) inactivate(c, plan);
       }
       break;
     }
-    uint32_t keep = kNone;
-    for (uint32_t c : plan.row_columns(best)) {
-      if (c < p.w && col_state_[c] == kActive &&
-          (keep == kNone || col_count_[c] < col_count_[keep])) {
-        keep = c;
+    uint32_t victim = kNone;
+    fill_.assign(p.w, 0);
+    for (uint32_t r = 0; r < plan.row_count; ++r) {
+      if (row_used_[r] || row_degree_[r] != min_degree) continue;
+      for (uint32_t c : plan.row_columns(r)) {
+        if (c >= p.w || col_state_[c] != kActive) continue;
+        ++fill_[c];
+        if (victim == kNone || fill_[c] > fill_[victim] ||
+            (fill_[c] == fill_[victim] && col_count_[c] > col_count_[victim])) {
+          victim = c;
+        }
       }
     }
-    for (uint32_t c : plan.row_columns(best)) {
-      if (c < p.w && c != keep && col_state_[c] == kActive) inactivate(c, plan);
-    }
+    inactivate(victim, plan);
   }
   plan.leftover_rows.clear();
   for (uint32_t r = 0; r < plan.row_count; ++r) {
