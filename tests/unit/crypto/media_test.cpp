@@ -110,11 +110,12 @@ TEST(MediaSeal, NoncesDifferPerStreamSequenceAndEpoch) {
   uint8_t a[kNonceSize], b[kNonceSize], c[kNonceSize];
   make_nonce(keys, 1, 2, a);
   make_nonce(keys, 2, 1, b);
-  make_nonce(keys.next(), 1, 2, c);
+  EpochKeys next = keys.next();
+  make_nonce(next, 1, 2, c);
   EXPECT_NE(std::vector<uint8_t>(a, a + 12), std::vector<uint8_t>(b, b + 12));
   EXPECT_NE(std::vector<uint8_t>(a, a + 12), std::vector<uint8_t>(c, c + 12));
   EXPECT_NE(std::vector<uint8_t>(keys.key, keys.key + 32),
-            std::vector<uint8_t>(keys.next().key, keys.next().key + 32));
+            std::vector<uint8_t>(next.key, next.key + 32));
 }
 
 TEST(MediaSeal, SenderRefusesToReuseASequence) {
