@@ -293,6 +293,11 @@ void Connection::close(uint64_t error_code, const std::string &reason) {
   }
 }
 
+size_t Connection::queued_datagrams() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
 Connection::State Connection::state() const {
   std::lock_guard lock(mutex_);
   return state_;

@@ -56,6 +56,8 @@ class Connection {
   // Closes with an application error code (0 = normal) and a reason phrase.
   void close(uint64_t error_code = 0, const std::string &reason = "");
 
+  // Datagrams waiting in the send queue: lets a producer apply backpressure.
+  size_t queued_datagrams() const;
   State state() const;
   // Why the connection closed; empty while open or after a clean close.
   std::string error() const;
