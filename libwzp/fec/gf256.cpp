@@ -180,6 +180,39 @@ __attribute__((target("avx2"))) void scale_avx2(uint8_t *dst, uint8_t c, size_t 
   if (i < n) scale_scalar(dst + i, c, n - i);
 }
 
+__attribute__((target("avx2"))) void running_sum_step_avx2(uint8_t *acc, const uint8_t *v,
+                                                           uint8_t c, uint8_t *out1, uint8_t *out2,
+                                                           size_t n) {
+  const NibbleTables &nt = kNibbleTables[c];
+  const __m256i low =
+      _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i *>(nt.low)));
+  const __m256i high =
+      _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i *>(nt.high)));
+  const __m256i mask = _mm256_set1_epi8(0x0f);
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m256i a = load(acc + i);
+    __m256i r = _mm256_xor_si256(
+        _mm256_shuffle_epi8(low, _mm256_and_si256(a, mask)),
+        _mm256_shuffle_epi8(high, _mm256_and_si256(_mm256_srli_epi64(a, 4), mask)));
+    if (v) r = _mm256_xor_si256(r, load(v + i));
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(acc + i), r);
+    if (out1)
+      _mm256_storeu_si256(reinterpret_cast<__m256i *>(out1 + i),
+                          _mm256_xor_si256(load(out1 + i), r));
+    if (out2)
+      _mm256_storeu_si256(reinterpret_cast<__m256i *>(out2 + i),
+                          _mm256_xor_si256(load(out2 + i), r));
+  }
+  for (; i < n; ++i) {
+    uint8_t r = mul(c, acc[i]);
+    if (v) r ^= v[i];
+    acc[i] = r;
+    if (out1) out1[i] ^= r;
+    if (out2) out2[i] ^= r;
+  }
+}
+
 struct Kernels {
   const char *name;
   void (*add)(uint8_t *, const uint8_t *, size_t);
@@ -232,6 +265,16 @@ void scale(uint8_t *dst, uint8_t c, size_t n) {
     return;
   }
   active()->scale(dst, c, n);
+}
+
+void running_sum_step(uint8_t *acc, const uint8_t *v, uint8_t c, uint8_t *out1, uint8_t *out2,
+                      size_t n) {
+  if (n == 0) return;
+  if (active() == &kAvx2) return running_sum_step_avx2(acc, v, c, out1, out2, n);
+  scale(acc, c, n);
+  if (v) add(acc, v, n);
+  if (out1) add(out1, acc, n);
+  if (out2) add(out2, acc, n);
 }
 
 const char *kernel_name() { return active()->name; }

@@ -50,6 +50,12 @@ void mul_add(uint8_t *dst, const uint8_t *src, uint8_t c, size_t n);
 // dst[i] = c * dst[i]
 void scale(uint8_t *dst, uint8_t c, size_t n);
 
+// One step of a running sum feeding two rows, in a single pass:
+// acc = c * acc ^ v, then out1 ^= acc and out2 ^= acc. v, out1 and out2 may
+// each be nullptr (skipped).
+void running_sum_step(uint8_t *acc, const uint8_t *v, uint8_t c, uint8_t *out1, uint8_t *out2,
+                      size_t n);
+
 // Which kernel set is in use: "avx2", "ssse3" or "scalar".
 const char *kernel_name();
 // Forces a kernel set (for tests and benchmarks); returns false if this CPU

@@ -23,25 +23,20 @@ MtRows mt_rows(const BlockParams &p, uint32_t i) {
 }
 
 // Adds sum_j G_HDPC[h][j] * v_j over the first K'+S columns into out[h], where
-// add_column(j, acc) adds v_j (n bytes) into acc. G_HDPC = MT * GAMMA, so with
-// acc_i = alpha * acc_{i-1} + v_i, row h gets acc_i for each i where
+// column(j) gives v_j (n bytes; nullptr for zero). G_HDPC = MT * GAMMA, so
+// with acc_i = alpha * acc_{i-1} + v_i, row h gets acc_i for each i where
 // MT[h][i] = 1, plus alpha^h * acc_last.
-template <typename AddColumn>
+template <typename Column>
 void apply_hdpc(const BlockParams &p, size_t n, uint8_t *acc, uint8_t *const *out,
-                AddColumn &&add_column) {
+                Column &&column) {
   std::memset(acc, 0, n);
   const uint32_t last = p.k_prime + p.s - 1;
-  for (uint32_t i = 0; i <= last; ++i) {
-    gf256::scale(acc, kAlpha, n);
-    add_column(i, acc);
-    if (i < last) {
-      const MtRows rows = mt_rows(p, i);
-      gf256::add(out[rows.first], acc, n);
-      gf256::add(out[rows.second], acc, n);
-    } else {
-      for (uint32_t h = 0; h < p.h; ++h) gf256::mul_add(out[h], acc, gf256::alpha_pow(h), n);
-    }
+  for (uint32_t i = 0; i < last; ++i) {
+    const MtRows rows = mt_rows(p, i);
+    gf256::running_sum_step(acc, column(i), kAlpha, out[rows.first], out[rows.second], n);
   }
+  gf256::running_sum_step(acc, column(last), kAlpha, nullptr, nullptr, n);
+  for (uint32_t h = 0; h < p.h; ++h) gf256::mul_add(out[h], acc, gf256::alpha_pow(h), n);
 }
 
 // dst = own (the row's symbol; nullptr for LDPC and padding rows) plus the
@@ -264,12 +259,13 @@ void Solver::substitute_coefficients(const SolvePlan &plan) {
   uint8_t *hdpc_rows[kMaxH];
   for (uint32_t h = 0; h < p.h; ++h) hdpc_rows[h] = dense_row(leftover + h);
   acc_.resize(n);
-  apply_hdpc(p, n, acc_.data(), hdpc_rows, [this, n](uint32_t col, uint8_t *acc) {
-    if (col_state_[col] == kInactive) {
-      acc[col_index_[col]] ^= 1;
-    } else {
-      gf256::add(acc, vec(col_index_[col]), n);
-    }
+  // An inactive column contributes a unit vector.
+  unit_.assign(n, 0);
+  apply_hdpc(p, n, acc_.data(), hdpc_rows, [this](uint32_t col) -> const uint8_t * {
+    if (col_state_[col] != kInactive) return vec(col_index_[col]);
+    std::fill(unit_.begin(), unit_.end(), 0);
+    unit_[col_index_[col]] = 1;
+    return unit_.data();
   });
   for (uint32_t h = 0; h < p.h; ++h) hdpc_rows[h][col_index_[p.k_prime + p.s + h]] ^= 1;
 }
@@ -347,8 +343,8 @@ void Solver::execute(const SolvePlan &plan, std::span<const uint8_t *const> symb
     std::memset(hdpc_rows[h], 0, t);
   }
   acc_.resize(t);
-  apply_hdpc(p, t, acc_.data(), hdpc_rows, [&](uint32_t col, uint8_t *acc) {
-    if (!inactive[col]) gf256::add(acc, sym_col(col), t);
+  apply_hdpc(p, t, acc_.data(), hdpc_rows, [&](uint32_t col) -> const uint8_t * {
+    return inactive[col] ? nullptr : sym_col(col);
   });
   for (const SolvePlan::DenseOp &op : plan.dense_ops) {
     if (op.source == op.target) {

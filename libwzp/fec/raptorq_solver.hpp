@@ -93,6 +93,7 @@ class Solver {
   uint32_t inactive_count_ = 0;
   std::vector<uint8_t> vecs_;  // per ordered column: coefficients over inactive columns
   std::vector<uint8_t> dense_;
+  std::vector<uint8_t> unit_;
   std::vector<uint32_t> dense_perm_;
 
   // Execution scratch.

@@ -31,6 +31,12 @@ TEST(Gf256, FieldLaws) {
   }
 }
 
+std::vector<uint8_t> other_bytes(size_t n, std::mt19937 &rng) {
+  std::vector<uint8_t> out(n);
+  for (auto &b : out) b = static_cast<uint8_t>(rng());
+  return out;
+}
+
 // Runs the bulk kernels under each kernel set and compares with byte-wise mul.
 TEST(Gf256, EveryKernelSetMatchesBytewiseArithmetic) {
   const std::string original = kernel_name();
@@ -59,6 +65,21 @@ TEST(Gf256, EveryKernelSetMatchesBytewiseArithmetic) {
       for (size_t i = 0; i < n; ++i) want[i] ^= src[i];
       add(got.data(), src.data(), n);
       EXPECT_EQ(got, want) << name << " add n=" << n;
+      // running_sum_step with and without each optional operand.
+      for (int mask = 0; mask < 8; ++mask) {
+        std::vector<uint8_t> acc = dst, o1 = src, o2 = other_bytes(n, rng);
+        std::vector<uint8_t> want_acc = acc, want_o1 = o1, want_o2 = o2;
+        for (size_t i = 0; i < n; ++i) {
+          want_acc[i] = static_cast<uint8_t>(mul(0x02, acc[i]) ^ ((mask & 1) ? src[i] : 0));
+          if (mask & 2) want_o1[i] ^= want_acc[i];
+          if (mask & 4) want_o2[i] ^= want_acc[i];
+        }
+        running_sum_step(acc.data(), (mask & 1) ? src.data() : nullptr, 0x02,
+                         (mask & 2) ? o1.data() : nullptr, (mask & 4) ? o2.data() : nullptr, n);
+        EXPECT_EQ(acc, want_acc) << name << " running_sum_step n=" << n << " mask=" << mask;
+        EXPECT_EQ(o1, want_o1) << name << " running_sum_step n=" << n << " mask=" << mask;
+        EXPECT_EQ(o2, want_o2) << name << " running_sum_step n=" << n << " mask=" << mask;
+      }
       // xor_sum over 0..3 sources, overwriting and accumulating.
       std::vector<uint8_t> other(n);
       for (auto &b : other) b = static_cast<uint8_t>(rng());
