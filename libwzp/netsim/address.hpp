@@ -20,8 +20,9 @@ struct SocketAddress {
   bool operator==(const SocketAddress &other) const;
 };
 
-// Resolves "127.0.0.1:5000", "[::1]:5000" or "localhost:5000". Returns "" on
-// success or a message saying what is wrong.
+// Parses "127.0.0.1:5000", "[::1]:5000" or "localhost:5000" (numeric hosts
+// and localhost only, so it never waits on DNS). Returns "" on success or a
+// message saying what is wrong.
 std::string parse_address(std::string_view text, SocketAddress &out);
 
 std::string to_string(const SocketAddress &address);

@@ -195,6 +195,27 @@ TEST(UdpProxy, ClientsBeyondTheLimitAreCountedAndDropped) {
   EXPECT_EQ(proxy.counters().client_limit_dropped, 1u);
 }
 
+TEST(UdpProxy, IdleClientsExpireAndComeBackAsNew) {
+  EchoServer echo;
+  ProxyConfig config = config_for(echo);
+  config.max_clients = 1;
+  config.client_idle_timeout = 100ms;
+  UdpProxy proxy(config);
+  Client a, b;
+  a.send_to(proxy.listen_address(), 1);
+  EXPECT_EQ(a.receive_until_quiet(200ms).size(), 1u);
+  // The proxy checks for idle clients at least once a second.
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (proxy.counters().clients_active != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(proxy.counters().clients_active, 0u);
+  b.send_to(proxy.listen_address(), 2);  // a's entry is free again
+  EXPECT_EQ(b.receive_until_quiet(200ms).size(), 1u);
+  EXPECT_EQ(proxy.counters().clients_seen, 2u);
+  EXPECT_EQ(proxy.counters().client_limit_dropped, 0u);
+}
+
 TEST(UdpProxy, OversizeDatagramsAreCountedAndDropped) {
   EchoServer echo;
   UdpProxy proxy(config_for(echo));
