@@ -51,6 +51,7 @@ struct Private {
   std::unique_ptr<CODEC2, Codec2Deleter> codec;
   int samples_per_frame = 0;
   int bytes_per_frame = 0;
+  int active_mode = -1;    // the mode `codec` encodes
   std::vector<short> pcm;  // one frame, reused
   guint64 frames_encoded = 0;
   guint64 frames_padded = 0;
@@ -73,23 +74,22 @@ static GstStaticPadTemplate sink_template =
 static GstStaticPadTemplate src_template =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(WZP_CODEC2_CAPS));
 
-static gboolean gst_wzp_codec2_enc_set_format(GstAudioEncoder *encoder, GstAudioInfo *) {
-  auto *self = GST_WZP_CODEC2_ENC(encoder);
-  int mode;
-  {
-    std::lock_guard lock(self->priv->settings_mutex);
-    mode = self->priv->mode;
-  }
+// Switches the encoder to `mode`: a new Codec2 state, frame length and
+// output caps. Runs at negotiation and, when the property changes mid-stream,
+// between two frames, so the switch is seamless.
+static gboolean apply_mode(GstWzpCodec2Enc *self, int mode) {
+  auto *encoder = GST_AUDIO_ENCODER(self);
   auto known = wzp::codec2::mode_from_library(mode);
   std::unique_ptr<CODEC2, Codec2Deleter> codec(codec2_create(mode));
   if (!known || !codec) {
     GST_ELEMENT_ERROR(self, LIBRARY, INIT, ("Codec2 mode %d is not available", mode), (nullptr));
     return FALSE;
   }
-  int samples_per_frame = codec2_samples_per_frame(codec.get());
+  const int samples_per_frame = codec2_samples_per_frame(codec.get());
   {
     std::lock_guard lock(self->priv->state_mutex);
     self->priv->codec = std::move(codec);
+    self->priv->active_mode = mode;
     self->priv->samples_per_frame = samples_per_frame;
     self->priv->bytes_per_frame = codec2_bytes_per_frame(self->priv->codec.get());
     self->priv->pcm.assign(static_cast<size_t>(samples_per_frame), 0);
@@ -98,13 +98,23 @@ static gboolean gst_wzp_codec2_enc_set_format(GstAudioEncoder *encoder, GstAudio
   gst_audio_encoder_set_frame_samples_max(encoder, samples_per_frame);
   gst_audio_encoder_set_frame_max(encoder, 1);
 
-  GstCaps *caps = gst_caps_new_simple("audio/x-codec2", "mode", G_TYPE_STRING,
-                                      std::string(known->name).c_str(), nullptr);
-  GST_DEBUG_OBJECT(self, "mode %s: %d samples per frame", std::string(known->name).c_str(),
-                   samples_per_frame);
+  const std::string name(known->name);
+  GstCaps *caps =
+      gst_caps_new_simple("audio/x-codec2", "mode", G_TYPE_STRING, name.c_str(), nullptr);
+  GST_DEBUG_OBJECT(self, "mode %s: %d samples per frame", name.c_str(), samples_per_frame);
   const gboolean ok = gst_audio_encoder_set_output_format(encoder, caps);
   gst_caps_unref(caps);
   return ok;
+}
+
+static int requested_mode(GstWzpCodec2Enc *self) {
+  std::lock_guard lock(self->priv->settings_mutex);
+  return self->priv->mode;
+}
+
+static gboolean gst_wzp_codec2_enc_set_format(GstAudioEncoder *encoder, GstAudioInfo *) {
+  auto *self = GST_WZP_CODEC2_ENC(encoder);
+  return apply_mode(self, requested_mode(self));
 }
 
 static GstFlowReturn gst_wzp_codec2_enc_handle_frame(GstAudioEncoder *encoder, GstBuffer *input) {
@@ -133,8 +143,14 @@ static GstFlowReturn gst_wzp_codec2_enc_handle_frame(GstAudioEncoder *encoder, G
   codec2_encode(p.codec.get(), out.data, p.pcm.data());
   gst_buffer_unmap(output, &out);
   ++p.frames_encoded;
+  const int active_mode = p.active_mode;
   lock.unlock();
-  return gst_audio_encoder_finish_frame(encoder, output, static_cast<gint>(samples));
+  GstFlowReturn ret = gst_audio_encoder_finish_frame(encoder, output, static_cast<gint>(samples));
+  const int mode = requested_mode(self);
+  if (ret == GST_FLOW_OK && mode != active_mode && !apply_mode(self, mode)) {
+    ret = GST_FLOW_NOT_NEGOTIATED;
+  }
+  return ret;
 }
 
 static gboolean gst_wzp_codec2_enc_stop(GstAudioEncoder *encoder) {
@@ -203,10 +219,11 @@ static void gst_wzp_codec2_enc_class_init(GstWzpCodec2EncClass *klass) {
       gobject_class, PROP_MODE,
       g_param_spec_enum("mode", "Mode",
                         "Codec2 bit rate; sets the frame length (20 ms at 3200 and 2400, "
-                        "40 ms below). Takes effect when the stream (re)starts",
+                        "40 ms below). May change while playing: the switch happens between two "
+                        "frames, and the output caps follow",
                         GST_TYPE_WZP_CODEC2_MODE, kDefaultMode,
                         static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                 GST_PARAM_MUTABLE_READY)));
+                                                 GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",

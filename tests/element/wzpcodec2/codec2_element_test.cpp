@@ -187,6 +187,52 @@ TEST(WzpCodec2Enc, ALastPartialFrameIsPaddedNotDropped) {
   gst_harness_teardown(h);
 }
 
+TEST(WzpCodec2Enc, ChangesModeMidStreamBetweenFrames) {
+  GstHarness *h = gst_harness_new_parse("wzpcodec2enc mode=3200");
+  gst_harness_set_src_caps_str(h, kRawCaps);
+  push_pcm(h, voice(kRate));  // 50 frames of 20 ms, 8 bytes each
+  GstElement *encoder = gst_harness_find_element(h, "wzpcodec2enc");
+  gst_util_set_object_arg(G_OBJECT(encoder), "mode", "1200");
+  gst_object_unref(encoder);
+  push_pcm(h, voice(kRate));  // 25 frames of 40 ms, 6 bytes each
+  ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
+  std::vector<size_t> sizes;
+  for (GstBuffer *b : pull_all(h)) {
+    sizes.push_back(gst_buffer_get_size(b));
+    gst_buffer_unref(b);
+  }
+  // Takes effect after the frame being encoded when the property changed.
+  ASSERT_GE(sizes.size(), 74u);
+  ASSERT_LE(sizes.size(), 76u);
+  EXPECT_EQ(sizes.front(), 8u);
+  EXPECT_EQ(sizes.back(), 6u);
+  size_t switches = 0;
+  for (size_t i = 1; i < sizes.size(); ++i) switches += sizes[i] != sizes[i - 1];
+  EXPECT_EQ(switches, 1u);
+  GstCaps *caps = gst_pad_get_current_caps(h->sinkpad);
+  EXPECT_STREQ(gst_structure_get_string(gst_caps_get_structure(caps, 0), "mode"), "1200");
+  gst_caps_unref(caps);
+  gst_harness_teardown(h);
+}
+
+TEST(WzpCodec2RoundTrip, AModeChangeMidStreamLosesNoAudio) {
+  GstHarness *h = gst_harness_new_parse("wzpcodec2enc mode=1200 ! wzpcodec2dec");
+  gst_harness_set_src_caps_str(h, kRawCaps);
+  push_pcm(h, voice(kRate));
+  GstElement *encoder = gst_harness_find_element(h, "wzpcodec2enc");
+  gst_util_set_object_arg(G_OBJECT(encoder), "mode", "3200");
+  gst_object_unref(encoder);
+  push_pcm(h, voice(kRate));
+  ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
+  const auto output = pull_pcm(h);
+  EXPECT_EQ(output.size(), 2u * kRate);
+  // No stretch of silence at the switch (a gap would show as a dead frame).
+  for (size_t at = 1600; at + 160 <= output.size(); at += 160) {
+    EXPECT_GT(rms(output.data() + at, 160), 100.0) << "silent 20 ms at sample " << at;
+  }
+  gst_harness_teardown(h);
+}
+
 TEST(WzpCodec2RoundTrip, KeepsTheLengthAndTheEnergy) {
   for (const char *mode : {"3200", "2400", "1200", "700C"}) {
     for (bool use_voice : {true, false}) {
