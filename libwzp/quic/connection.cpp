@@ -20,6 +20,7 @@ constexpr size_t kShortHeaderOverhead = 1 + 4 + 16;
 // Signaling bytes queued but not yet taken by the I/O thread.
 constexpr size_t kMaxPendingMessageBytes = 1 << 20;
 constexpr uint64_t kStreamWindow = 256 * 1024;
+constexpr int kCloseCopies = 3;
 
 Connection *self(void *user_data) { return static_cast<Connection *>(user_data); }
 
@@ -471,7 +472,11 @@ void Connection::send_close(const ngtcp2_connection_close_error &ccerr, uint64_t
   ngtcp2_pkt_info pi{};
   ngtcp2_ssize n = ngtcp2_conn_write_connection_close(conn_, &ps.path, &pi, packet_buffer_.data(),
                                                       packet_buffer_.size(), &ccerr, ts);
-  if (n > 0) host_.send_packet(ps.path, {packet_buffer_.data(), static_cast<size_t>(n)});
+  // We do not linger in the closing period to answer the peer, so a lost
+  // close would leave it waiting for its idle timeout: send a few copies.
+  for (int copy = 0; n > 0 && copy < kCloseCopies; ++copy) {
+    host_.send_packet(ps.path, {packet_buffer_.data(), static_cast<size_t>(n)});
+  }
 }
 
 void Connection::unregister_all() {

@@ -325,6 +325,13 @@ static gboolean gst_wzp_quic_sink_stop(GstBaseSink *base) {
     std::lock_guard lock(impl_of(base)->state_mutex);
     link = std::move(impl_of(base)->link);
   }
+  if (link) {
+    GstStructure *stats = make_stats(link);
+    gchar *text = gst_structure_to_string(stats);
+    GST_INFO_OBJECT(base, "final statistics: %s", text);
+    g_free(text);
+    gst_structure_free(stats);
+  }
   return TRUE;  // the connection closes when its last user lets go
 }
 
