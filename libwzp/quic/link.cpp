@@ -48,11 +48,18 @@ std::shared_ptr<Link> Link::create(const LinkConfig &config, std::string &error)
       error);
   if (!link->endpoint_) return nullptr;
   if (!config.server) {
-    // Generation 1: the handlers exist before the connection they serve.
-    auto connection = link->endpoint_->dial(
-        config.address, config.port, link->handlers(link->next_generation(), nullptr), error);
+    // The handshake may fail before dial() returns, so the generation is
+    // current before the connection exists.
+    uint64_t generation = link->next_generation();
+    {
+      std::lock_guard lock(link->mutex_);
+      link->current_generation_ = generation;
+    }
+    auto connection = link->endpoint_->dial(config.address, config.port,
+                                            link->handlers(generation, nullptr), error);
     if (!connection) return nullptr;
-    link->adopt(connection, 1);
+    std::lock_guard lock(link->mutex_);
+    link->connection_ = connection;
   }
   return link;
 }
