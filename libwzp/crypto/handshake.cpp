@@ -206,6 +206,14 @@ void CallKeys::wipe() {
   sodium_memzero(receive.data(), receive.size());
 }
 
+std::shared_ptr<MediaSession> make_call_session(const CallKeys &keys, SendConfig send_config,
+                                                ReceiveConfig receive_config) {
+  auto session = std::make_shared<MediaSession>(receive_config);
+  session->sender = std::make_unique<MediaSender>(keys.send, 0, send_config);
+  session->receiver.add_sender(0, 0, keys.receive);
+  return session;
+}
+
 ReplayGuard::ReplayGuard(uint64_t max_skew_ms, size_t capacity)
     : max_skew_ms_(max_skew_ms), capacity_(capacity) {}
 

@@ -9,12 +9,14 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <span>
 #include <vector>
 
 #include "libwzp/crypto/hkdf.hpp"
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/crypto/media.hpp"
+#include "libwzp/crypto/session.hpp"
 
 namespace wzp::crypto {
 
@@ -82,6 +84,12 @@ struct CallKeys {
   Fingerprint peer{};
   void wipe();
 };
+
+// The media session of a call from its handshake: our sending key, and the
+// peer as the receiver's only sender (id 0). Hand it to wzpencrypt and
+// wzpdecrypt (plugins/wzpcrypt/wzpcryptcontext.h).
+std::shared_ptr<MediaSession> make_call_session(const CallKeys &keys, SendConfig send_config = {},
+                                                ReceiveConfig receive_config = {});
 
 // Remembers recent offers so a replayed one is refused: offers older than
 // `max_skew_ms` are refused as stale, so only that span needs remembering.

@@ -124,13 +124,24 @@ bool prepare_session(GstWzpEncrypt *self) {
     settings = priv->settings;
   }
   if (settings.key_hex.empty() && settings.key_file.empty()) {
+    bool have_session;
     {
       std::lock_guard guard(priv->state_lock);
-      if (priv->session) return true;
+      have_session = priv->session != nullptr;
     }
-    wzp::gst::request_session_context(GST_ELEMENT(self), self->sinkpad, self->srcpad);
+    if (!have_session) {
+      wzp::gst::request_session_context(GST_ELEMENT(self), self->sinkpad, self->srcpad);
+    }
     std::lock_guard guard(priv->state_lock);
-    if (priv->session && priv->session->sender) return true;
+    if (priv->session && priv->session->sender) {
+      priv->stats.epoch = priv->session->sender->epoch();
+      return true;
+    }
+    if (priv->session) {
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("No usable key"),
+                        ("the wzp.crypto.session context has no sender (a receive-only session)"));
+      return false;
+    }
   }
   std::string error;
   auto secret = wzp::gst::load_secret(settings.key_hex, settings.key_file, error);

@@ -309,3 +309,31 @@ TEST(WzpCrypt, RekeysByRunningTimeAndWipesTheOldEpochAfterTheOverlap) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(WzpCrypt, EncryptRefusesAReceiveOnlySession) {
+  auto receive_only = std::make_shared<wzp::crypto::MediaSession>();
+  GstElement *enc = gst_element_factory_make("wzpencrypt", nullptr);
+  GstContext *context = wzp_crypto_context_new(receive_only);
+  gst_element_set_context(enc, context);
+  gst_context_unref(context);
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(enc, bus);
+  EXPECT_EQ(gst_element_set_state(enc, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  GstMessage *error = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+  ASSERT_TRUE(error);
+  GError *gerror = nullptr;
+  gchar *debug = nullptr;
+  gst_message_parse_error(error, &gerror, &debug);
+  EXPECT_NE(std::string(debug).find("receive-only"), std::string::npos) << debug;
+  g_error_free(gerror);
+  g_free(debug);
+  gst_message_unref(error);
+  gst_element_set_state(enc, GST_STATE_NULL);
+  gst_element_set_bus(enc, nullptr);
+  gst_object_unref(bus);
+  gst_object_unref(enc);
+}
+
+}  // namespace

@@ -51,6 +51,19 @@ TEST(Handshake, BothSidesDeriveMatchingKeysAndNegotiate) {
   EXPECT_EQ(caller_keys.negotiated.codecs, (std::vector<uint8_t>{0x01, 0x16}));
   EXPECT_EQ(callee_keys.negotiated.version, 2);
   EXPECT_EQ(callee_keys.negotiated.profile, 1);
+
+  // Media sealed by one side's session opens in the other's, both ways.
+  auto caller_session = make_call_session(caller_keys);
+  auto callee_session = make_call_session(callee_keys);
+  for (auto [from, to] :
+       {std::pair{caller_session, callee_session}, {callee_session, caller_session}}) {
+    std::vector<uint8_t> header = {1, 2, 3, 0}, payload = {9, 8, 7}, original = payload;
+    uint8_t tag[kTagSize];
+    ASSERT_EQ(from->sender->seal(5, 1, 0, &header[3], 0, header, payload, tag).status,
+              SealStatus::kOk);
+    EXPECT_EQ(to->receiver.open(5, 1, header[3], 0, header, payload, tag).status, OpenStatus::kOk);
+    EXPECT_EQ(payload, original);
+  }
 }
 
 TEST(Handshake, FreshKeysEveryCall) {
