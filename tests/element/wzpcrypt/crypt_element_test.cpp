@@ -337,3 +337,59 @@ TEST(WzpCrypt, EncryptRefusesAReceiveOnlySession) {
 }
 
 }  // namespace
+
+namespace {
+
+// What an application does: answer need-context from a sync bus handler.
+GstBusSyncReply answer_need_context(GstBus *, GstMessage *message, gpointer user_data) {
+  const gchar *type = nullptr;
+  if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_NEED_CONTEXT &&
+      gst_message_parse_context_type(message, &type) &&
+      g_strcmp0(type, WZP_CRYPTO_CONTEXT_TYPE) == 0) {
+    auto *session = static_cast<WzpCryptoSessionRef *>(user_data);
+    GstContext *context = wzp_crypto_context_new(*session);
+    gst_element_set_context(GST_ELEMENT(GST_MESSAGE_SRC(message)), context);
+    gst_context_unref(context);
+  }
+  return GST_BUS_PASS;
+}
+
+TEST(WzpCrypt, PipelineGetsItsSessionThroughNeedContext) {
+  TrafficSecret secret;
+  secret.fill(0x77);
+  WzpCryptoSessionRef session = std::make_shared<wzp::crypto::MediaSession>();
+  session->sender = std::make_unique<wzp::crypto::MediaSender>(secret);
+  session->receiver.add_sender(0, 0, secret);
+
+  GstElement *pipeline = gst_parse_launch(
+      "appsrc name=src format=time caps=application/x-wzp ! wzpencrypt ! wzpdecrypt ! "
+      "appsink name=sink sync=false",
+      nullptr);
+  ASSERT_TRUE(pipeline);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  gst_bus_set_sync_handler(bus, answer_need_context, &session, nullptr);
+  ASSERT_NE(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  GstElement *src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  GstFlowReturn flow;
+  for (uint32_t seq = 1; seq <= 3; ++seq) {
+    g_signal_emit_by_name(src, "push-buffer", to_buffer(make_packet(1, seq, 30), seq * GST_MSECOND),
+                          &flow);
+  }
+  g_signal_emit_by_name(src, "end-of-stream", &flow);
+  for (uint32_t seq = 1; seq <= 3; ++seq) {
+    GstSample *sample = nullptr;
+    g_signal_emit_by_name(sink, "pull-sample", &sample);
+    ASSERT_TRUE(sample) << "packet " << seq;
+    EXPECT_EQ(to_bytes(gst_buffer_ref(gst_sample_get_buffer(sample))), make_packet(1, seq, 30));
+    gst_sample_unref(sample);
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(src);
+  gst_object_unref(sink);
+  gst_bus_set_sync_handler(bus, nullptr, nullptr, nullptr);
+  gst_object_unref(bus);
+  gst_object_unref(pipeline);
+}
+
+}  // namespace
