@@ -10,6 +10,7 @@
 
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/wire/header.hpp"
+#include "plugins/gstwzp/wzpmeta.h"
 #include "plugins/wzpcrypt/wzpcryptcontext.h"
 #include "tests/support/paths.hpp"
 
@@ -390,6 +391,36 @@ TEST(WzpCrypt, PipelineGetsItsSessionThroughNeedContext) {
   gst_bus_set_sync_handler(bus, nullptr, nullptr, nullptr);
   gst_object_unref(bus);
   gst_object_unref(pipeline);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(WzpCrypt, HeaderMetaFollowsThePacketAndItsEpoch) {
+  GstHarness *enc = harness(std::string("wzpencrypt epoch=5 key=") + kKeyA);
+  GstHarness *dec = harness(std::string("wzpdecrypt epoch=5 key=") + kKeyA);
+  auto plain = make_packet(4, 1, 30);
+  GstBuffer *in = to_buffer(plain);
+  wzp::wire::PacketView view;
+  ASSERT_EQ(wzp::wire::parse_full(plain, view), wzp::wire::WireError::kOk);
+  wzp_buffer_set_header_meta(in, view.header, nullptr, wzp::wire::kFullHeaderSize);
+  gst_harness_push(enc, in);
+  GstBuffer *sealed = gst_harness_pull(enc);
+  WzpHeaderMeta *meta = wzp_buffer_get_header_meta(sealed);
+  ASSERT_TRUE(meta);
+  EXPECT_EQ(meta->header.key_epoch, 5);
+  gst_harness_push(dec, sealed);
+  GstBuffer *opened = gst_harness_pull(dec);
+  meta = wzp_buffer_get_header_meta(opened);
+  ASSERT_TRUE(meta);
+  EXPECT_EQ(meta->header.stream_id, 4u);
+  auto bytes = to_bytes(opened);
+  EXPECT_EQ(bytes[3], 5);
+  bytes[3] = 0;
+  EXPECT_EQ(bytes, plain);
+  gst_harness_teardown(enc);
+  gst_harness_teardown(dec);
 }
 
 }  // namespace
