@@ -261,9 +261,13 @@ void Endpoint::accept(std::span<const uint8_t> packet, const ngtcp2_path &path, 
     ++stats_.refused_handshakes;
     return;
   }
+  connection->read_packet(path, packet, ts);
+  if (connection->finished()) {  // an Initial that does not decrypt
+    ++stats_.dropped_garbage;
+    return;
+  }
   ++stats_.connections_accepted;
   connections_.push_back(connection);
-  connection->read_packet(path, packet, ts);
   connection->write(ts);
 }
 

@@ -183,6 +183,107 @@ TEST(QuicEndpoint, GarbageAndTruncatedPacketsAreCountedAndHarmless) {
   EXPECT_EQ(stats.connections_accepted, 1u);
 }
 
+// Well-formed Initial headers around random bytes: each passes
+// ngtcp2_accept, so each costs the server a connection attempt.
+std::vector<uint8_t> fake_initial(std::mt19937 &random) {
+  std::vector<uint8_t> packet(1200);
+  for (auto &b : packet) b = static_cast<uint8_t>(random());
+  const uint8_t header[] = {0xc3, 0, 0, 0, 1, 8};  // Initial, v1, 8-byte DCID follows
+  std::copy(std::begin(header), std::end(header), packet.begin());
+  size_t at = 6 + 8;
+  packet[at++] = 8;  // SCID length, SCID follows
+  at += 8;
+  packet[at++] = 0;  // no token
+  size_t rest = packet.size() - at - 2;
+  packet[at++] = static_cast<uint8_t>(0x40 | (rest >> 8));
+  packet[at++] = static_cast<uint8_t>(rest);
+  return packet;
+}
+
+int bound_udp_socket(sockaddr_in &addr) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len);
+  timeval timeout{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  return fd;
+}
+
+TEST(QuicEndpoint, UndecryptableInitialsCostNothing) {
+  Server server;
+  sockaddr_in from{};
+  int raw = bound_udp_socket(from);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(server.endpoint->local_port());
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::mt19937 random(11);
+  constexpr int kFlood = 100;
+  for (int i = 0; i < kFlood; ++i) {
+    auto packet = fake_initial(random);
+    sendto(raw, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr *>(&to), sizeof to);
+  }
+  close(raw);
+  for (int i = 0; i < 200 && server.endpoint->stats().packets_received < kFlood; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  auto stats = server.endpoint->stats();
+  EXPECT_EQ(stats.dropped_garbage, static_cast<uint64_t>(kFlood));
+  EXPECT_EQ(stats.connections_accepted, 0u);
+}
+
+TEST(QuicEndpoint, HandshakeFloodIsBoundedAndRealClientsStillGetIn) {
+  // Real ClientHellos from clients that never answer: capture the Initials
+  // of ten dials to a silent socket, then replay them all at the server.
+  sockaddr_in silent_addr{};
+  int silent = bound_udp_socket(silent_addr);
+  auto flooder = make_client(client_config(std::string(64, 'a')));
+  std::string error;
+  std::vector<std::shared_ptr<Connection>> dials;
+  constexpr size_t kFlood = 10;
+  for (size_t i = 0; i < kFlood; ++i) {
+    dials.push_back(flooder->dial("127.0.0.1", ntohs(silent_addr.sin_port), {}, error));
+  }
+  std::vector<std::vector<uint8_t>> initials;
+  std::vector<uint8_t> buffer(2048);
+  while (initials.size() < kFlood) {
+    ssize_t n = recv(silent, buffer.data(), buffer.size(), 0);
+    ASSERT_GT(n, 0) << "no Initial from the flooding client";
+    initials.emplace_back(buffer.begin(), buffer.begin() + n);
+  }
+
+  auto config = server_config();
+  config.max_handshakes = 4;
+  config.handshake_timeout = 300ms;
+  Server server(config);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(server.endpoint->local_port());
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (const auto &packet : initials) {
+    sendto(silent, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr *>(&to), sizeof to);
+  }
+  for (int i = 0; i < 200 && server.endpoint->stats().packets_received < kFlood; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  auto stats = server.endpoint->stats();
+  EXPECT_EQ(stats.connections_accepted, 4u);
+  EXPECT_EQ(stats.refused_handshakes, kFlood - 4);
+
+  // The stuck handshakes time out; a real client's retransmitted Initial
+  // then gets in.
+  auto config_ = client_config(server.endpoint->fingerprint());
+  auto client = make_client(config_);
+  auto connection = client->dial("127.0.0.1", server.endpoint->local_port(), {}, error);
+  ASSERT_TRUE(connection) << error;
+  EXPECT_TRUE(connection->wait_established(5s)) << connection->error();
+  close(silent);
+}
+
 TEST(QuicEndpoint, OversizedDatagramIsRefusedAndCounted) {
   Server server;
   auto client = make_client(client_config(server.endpoint->fingerprint()));
