@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <numeric>
 
 #include "libwzp/fec/gf256.hpp"
 
@@ -171,6 +172,9 @@ void Solver::peel(SolvePlan &plan) {
     if (row_degree_[r] == 1) ready_.push_back(r);
   }
   active_left_ = p.w;
+  candidates_.resize(plan.row_count);
+  std::iota(candidates_.begin(), candidates_.end(), 0u);
+  tally_.assign(p.w, 0);
   while (active_left_ > 0) {
     while (!ready_.empty()) {
       const uint32_t r = ready_.back();
@@ -187,11 +191,12 @@ void Solver::peel(SolvePlan &plan) {
     }
     if (active_left_ == 0) break;
     // Stuck: among the rows of least degree, inactivate the one column that
-    // most unused rows hold, which releases the most rows for peeling.
+    // most of them hold, which releases the most rows for peeling. Rows used
+    // or emptied since the last time are dropped from the candidates first
+    // (an unused row now has degree 0 or at least 2).
+    std::erase_if(candidates_, [this](uint32_t r) { return row_used_[r] || row_degree_[r] == 0; });
     uint32_t min_degree = kNone;
-    for (uint32_t r = 0; r < plan.row_count; ++r) {
-      if (!row_used_[r] && row_degree_[r] >= 2) min_degree = std::min(min_degree, row_degree_[r]);
-    }
+    for (uint32_t r : candidates_) min_degree = std::min(min_degree, row_degree_[r]);
     if (min_degree == kNone) {
       // No sparse row reaches the remaining columns: leave them to the HDPC rows.
       for (uint32_t c = 0; c < p.w; ++c) {
@@ -200,16 +205,21 @@ void Solver::peel(SolvePlan &plan) {
       break;
     }
     uint32_t victim = kNone;
-    fill_.assign(p.w, 0);
-    for (uint32_t r = 0; r < plan.row_count; ++r) {
-      if (row_used_[r] || row_degree_[r] != min_degree) continue;
+    for (uint32_t r : candidates_) {
+      if (row_degree_[r] != min_degree) continue;
       for (uint32_t c : plan.row_columns(r)) {
         if (c >= p.w || col_state_[c] != kActive) continue;
-        ++fill_[c];
-        if (victim == kNone || fill_[c] > fill_[victim] ||
-            (fill_[c] == fill_[victim] && col_count_[c] > col_count_[victim])) {
+        ++tally_[c];
+        if (victim == kNone || tally_[c] > tally_[victim] ||
+            (tally_[c] == tally_[victim] && col_count_[c] > col_count_[victim])) {
           victim = c;
         }
+      }
+    }
+    for (uint32_t r : candidates_) {
+      if (row_degree_[r] != min_degree) continue;
+      for (uint32_t c : plan.row_columns(r)) {
+        if (c < p.w) tally_[c] = 0;
       }
     }
     inactivate(victim, plan);

@@ -87,8 +87,10 @@ class Solver {
   std::vector<uint8_t> row_used_;
   std::vector<uint32_t> col_count_;  // unused rows holding the column
   std::vector<ColumnState> col_state_;
-  std::vector<uint32_t> col_index_;  // position in the order, or inactive index
-  std::vector<uint32_t> ready_;      // rows that may have degree 1
+  std::vector<uint32_t> col_index_;   // position in the order, or inactive index
+  std::vector<uint32_t> ready_;       // rows that may have degree 1
+  std::vector<uint32_t> candidates_;  // unused rows that may still pivot
+  std::vector<uint32_t> tally_;       // per column, while choosing what to inactivate
   uint32_t active_left_ = 0;
   uint32_t inactive_count_ = 0;
   std::vector<uint8_t> vecs_;  // per ordered column: coefficients over inactive columns
