@@ -324,7 +324,9 @@ OpenResult MediaReceiver::open(uint32_t stream_id, uint32_t sequence, uint8_t ep
   if (is_next) {
     advance(*peer, now_ns);
     result.epoch_changed = true;
-  } else if (keys == &peer->previous && peer->previous_packets_left > 0) {
+  } else if (keys == &peer->current && peer->previous.valid && peer->previous_packets_left > 0) {
+    // The overlap is measured in progress under the new epoch: once that
+    // many new packets arrived, anything older is no longer in flight.
     --peer->previous_packets_left;
   }
   return result;

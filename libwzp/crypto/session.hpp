@@ -80,8 +80,9 @@ struct ReceiveConfig {
   uint32_t replay_window = ReplayWindow::kDefaultSize;
   uint32_t max_streams = 64;  // per sender
   uint32_t max_senders = 16;
-  // After an epoch change the previous epoch stays valid for this many
-  // packets or this long, whichever ends first, then its key is wiped.
+  // After an epoch change the previous epoch stays valid until this many
+  // packets arrived under the new epoch or this much time passed, whichever
+  // comes first; then its key is wiped.
   uint64_t overlap_packets = 1024;
   uint64_t overlap_ns = 2'000'000'000;
 };

@@ -9,9 +9,10 @@
  * (a sliding window of `replay-window` packets per stream, which tolerates
  * reordering), is older than that window, or names an unknown epoch or
  * sender is dropped and counted in `stats`. When a sender moves to a new
- * epoch, the previous epoch's key is kept for `overlap-packets` packets or
- * `overlap-time`, whichever ends first, for packets still in flight, then
- * wiped; each change posts a `wzp-crypto-epoch` element message.
+ * epoch, the previous epoch's key is kept for packets still in flight until
+ * `overlap-packets` packets of the new epoch arrived or `overlap-time`
+ * passed, whichever comes first, then wiped; each change posts a `wzp-crypto-epoch` element
+ * message.
  *
  * The key comes from `key` or `key-file` (one peer sender), or from a
  * wzp::crypto::MediaSession in a GstContext of type "wzp.crypto.session"
@@ -384,8 +385,8 @@ static void gst_wzp_decrypt_class_init(GstWzpDecryptClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_OVERLAP_PACKETS,
       g_param_spec_uint64("overlap-packets", "Overlap packets",
-                          "After an epoch change, accept this many more packets under the "
-                          "previous epoch before wiping its key",
+                          "After an epoch change, keep accepting the previous epoch until this "
+                          "many packets arrived under the new one, then wipe its key",
                           0, G_MAXUINT64, defaults.overlap_packets, kRw));
   g_object_class_install_property(
       gobject_class, PROP_OVERLAP_TIME,

@@ -241,6 +241,23 @@ TEST(Rekey, SenderRatchetsAfterNPacketsAndReceiverFollows) {
   EXPECT_EQ(open_packet(receiver, stale).status, OpenStatus::kUnknownEpoch);
 }
 
+TEST(Rekey, OldEpochIsWipedAfterOverlapPacketsOfTheNewEpoch) {
+  MediaSender sender(secret_of(12), 0, SendConfig{.rekey_packets = 3});
+  MediaReceiver receiver(ReceiveConfig{.overlap_packets = 2});
+  ASSERT_TRUE(receiver.add_sender(0, 0, secret_of(12)));
+  std::vector<Packet> p;  // sequences 1-3 in epoch 0, 4-6 in epoch 1
+  for (uint32_t s = 1; s <= 6; ++s) {
+    p.push_back(make_packet(1, s, 10));
+    ASSERT_EQ(seal_packet(sender, p.back()).epoch, (s - 1) / 3);
+  }
+  EXPECT_EQ(open_packet(receiver, p[0]).status, OpenStatus::kOk);
+  EXPECT_TRUE(open_packet(receiver, p[3]).epoch_changed);
+  EXPECT_EQ(open_packet(receiver, p[1]).status, OpenStatus::kOk);  // late, in the overlap
+  EXPECT_EQ(open_packet(receiver, p[4]).status, OpenStatus::kOk);
+  EXPECT_EQ(open_packet(receiver, p[5]).status, OpenStatus::kOk);  // 2 new packets: overlap over
+  EXPECT_EQ(open_packet(receiver, p[2]).status, OpenStatus::kUnknownEpoch);
+}
+
 TEST(Rekey, OldEpochIsWipedAfterTheOverlapTime) {
   MediaSender sender(secret_of(10), 0, SendConfig{.rekey_ns = 1'000'000'000});
   MediaReceiver receiver(ReceiveConfig{.replay_window = 64, .overlap_ns = 500'000'000});
