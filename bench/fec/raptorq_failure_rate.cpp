@@ -2,8 +2,8 @@
 // loss patterns over source and repair symbols, many blocks per K. Prints one
 // line per K; docs/fec-raptorq.md records the results beside RFC 6330's figures.
 // Usage: bench_fec_raptorq_failure_rate [trials per K, default 20000]
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <numeric>
 #include <random>
