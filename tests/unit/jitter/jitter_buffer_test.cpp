@@ -43,8 +43,9 @@ struct Harness {
   }
 
   int64_t now = 0;
-  JitterBuffer buffer;
+  // Declared first: the buffer releases into it when destroyed.
   std::vector<uint64_t> released;
+  JitterBuffer buffer;
 };
 
 TEST(JitterBuffer, PlaysTheFirstFrameAfterTheStartDelay) {
