@@ -131,21 +131,68 @@ void Solver::order(const SolvePlan &plan, uint32_t row, uint32_t col) {
     if (c < plan.params.w) --col_count_[c];
   }
   col_state_[col] = kOrdered;
+  retire_column(plan, col);
+}
+
+void Solver::inactivate(SolvePlan &plan, uint32_t col) {
+  col_state_[col] = kInactive;
+  plan.inactive_cols.push_back(col);
+  retire_column(plan, col);
+}
+
+// `col` has just stopped being active: every unused row holding it loses a
+// degree. Keeps pair_count_ (degree-2 rows per column) in step.
+void Solver::retire_column(const SolvePlan &plan, uint32_t col) {
   --active_left_;
   for (uint32_t i = col_start_[col]; i < col_start_[col + 1]; ++i) {
     const uint32_t r = col_rows_[i];
-    if (!row_used_[r] && --row_degree_[r] == 1) ready_.push_back(r);
+    if (row_used_[r]) continue;
+    const uint32_t degree = --row_degree_[r];
+    if (degree == 2) {
+      count_pair_row(plan, r, +1);
+    } else if (degree == 1) {
+      --pair_count_[col];
+      count_pair_row(plan, r, -1);
+      ready_.push_back(r);
+    }
   }
 }
 
-void Solver::inactivate(uint32_t col, SolvePlan &plan) {
-  col_state_[col] = kInactive;
-  plan.inactive_cols.push_back(col);
-  --active_left_;
-  for (uint32_t i = col_start_[col]; i < col_start_[col + 1]; ++i) {
-    const uint32_t r = col_rows_[i];
-    if (!row_used_[r] && --row_degree_[r] == 1) ready_.push_back(r);
+void Solver::count_pair_row(const SolvePlan &plan, uint32_t row, int delta) {
+  pair_rows_ += delta;
+  for (uint32_t c : plan.row_columns(row)) {
+    if (c < plan.params.w && col_state_[c] == kActive) pair_count_[c] += delta;
   }
+}
+
+// The column to inactivate when no row has degree 1: the one in most
+// degree-2 rows (ties: in most rows), whose inactivation releases the most
+// rows at once; without degree-2 rows, the busiest column of a least-degree row.
+uint32_t Solver::choose_inactivation(const SolvePlan &plan) const {
+  const uint32_t w = plan.params.w;
+  uint32_t best = kNone;
+  const auto better = [this, &best](uint32_t c) {
+    return best == kNone || pair_count_[c] > pair_count_[best] ||
+           (pair_count_[c] == pair_count_[best] && col_count_[c] > col_count_[best]);
+  };
+  if (pair_rows_ > 0) {
+    for (uint32_t c = 0; c < w; ++c) {
+      if (col_state_[c] == kActive && pair_count_[c] > 0 && better(c)) best = c;
+    }
+    return best;
+  }
+  uint32_t row = kNone;
+  for (uint32_t r = 0; r < plan.row_count; ++r) {
+    if (!row_used_[r] && row_degree_[r] >= 2 &&
+        (row == kNone || row_degree_[r] < row_degree_[row])) {
+      row = r;
+    }
+  }
+  if (row == kNone) return kNone;
+  for (uint32_t c : plan.row_columns(row)) {
+    if (c < w && col_state_[c] == kActive && better(c)) best = c;
+  }
+  return best;
 }
 
 void Solver::peel(SolvePlan &plan) {
@@ -171,10 +218,12 @@ void Solver::peel(SolvePlan &plan) {
     }
     if (row_degree_[r] == 1) ready_.push_back(r);
   }
+  pair_count_.assign(p.w, 0);
+  pair_rows_ = 0;
+  for (uint32_t r = 0; r < plan.row_count; ++r) {
+    if (row_degree_[r] == 2) count_pair_row(plan, r, +1);
+  }
   active_left_ = p.w;
-  candidates_.resize(plan.row_count);
-  std::iota(candidates_.begin(), candidates_.end(), 0u);
-  tally_.assign(p.w, 0);
   while (active_left_ > 0) {
     while (!ready_.empty()) {
       const uint32_t r = ready_.back();
@@ -190,39 +239,15 @@ void Solver::peel(SolvePlan &plan) {
       }
     }
     if (active_left_ == 0) break;
-    // Stuck: among the rows of least degree, inactivate the one column that
-    // most of them hold, which releases the most rows for peeling. Rows used
-    // or emptied since the last time are dropped from the candidates first
-    // (an unused row now has degree 0 or at least 2).
-    std::erase_if(candidates_, [this](uint32_t r) { return row_used_[r] || row_degree_[r] == 0; });
-    uint32_t min_degree = kNone;
-    for (uint32_t r : candidates_) min_degree = std::min(min_degree, row_degree_[r]);
-    if (min_degree == kNone) {
+    const uint32_t victim = choose_inactivation(plan);
+    if (victim == kNone) {
       // No sparse row reaches the remaining columns: leave them to the HDPC rows.
       for (uint32_t c = 0; c < p.w; ++c) {
-        if (col_state_[c] == kActive) inactivate(c, plan);
+        if (col_state_[c] == kActive) inactivate(plan, c);
       }
       break;
     }
-    uint32_t victim = kNone;
-    for (uint32_t r : candidates_) {
-      if (row_degree_[r] != min_degree) continue;
-      for (uint32_t c : plan.row_columns(r)) {
-        if (c >= p.w || col_state_[c] != kActive) continue;
-        ++tally_[c];
-        if (victim == kNone || tally_[c] > tally_[victim] ||
-            (tally_[c] == tally_[victim] && col_count_[c] > col_count_[victim])) {
-          victim = c;
-        }
-      }
-    }
-    for (uint32_t r : candidates_) {
-      if (row_degree_[r] != min_degree) continue;
-      for (uint32_t c : plan.row_columns(r)) {
-        if (c < p.w) tally_[c] = 0;
-      }
-    }
-    inactivate(victim, plan);
+    inactivate(plan, victim);
   }
   plan.leftover_rows.clear();
   for (uint32_t r = 0; r < plan.row_count; ++r) {

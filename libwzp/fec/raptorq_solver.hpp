@@ -75,7 +75,10 @@ class Solver {
   void build_columns(const SolvePlan &plan);
   void peel(SolvePlan &plan);
   void order(const SolvePlan &plan, uint32_t row, uint32_t col);
-  void inactivate(uint32_t col, SolvePlan &plan);
+  void inactivate(SolvePlan &plan, uint32_t col);
+  void retire_column(const SolvePlan &plan, uint32_t col);
+  void count_pair_row(const SolvePlan &plan, uint32_t row, int delta);
+  uint32_t choose_inactivation(const SolvePlan &plan) const;
   void substitute_coefficients(const SolvePlan &plan);
   bool eliminate_dense(SolvePlan &plan);
   uint8_t *vec(uint32_t pos) { return vecs_.data() + size_t{pos} * inactive_count_; }
@@ -87,10 +90,10 @@ class Solver {
   std::vector<uint8_t> row_used_;
   std::vector<uint32_t> col_count_;  // unused rows holding the column
   std::vector<ColumnState> col_state_;
-  std::vector<uint32_t> col_index_;   // position in the order, or inactive index
-  std::vector<uint32_t> ready_;       // rows that may have degree 1
-  std::vector<uint32_t> candidates_;  // unused rows that may still pivot
-  std::vector<uint32_t> tally_;       // per column, while choosing what to inactivate
+  std::vector<uint32_t> col_index_;  // position in the order, or inactive index
+  std::vector<uint32_t> ready_;      // rows that may have degree 1
+  std::vector<int32_t> pair_count_;  // per column: unused degree-2 rows holding it
+  int32_t pair_rows_ = 0;            // unused degree-2 rows
   uint32_t active_left_ = 0;
   uint32_t inactive_count_ = 0;
   std::vector<uint8_t> vecs_;  // per ordered column: coefficients over inactive columns
