@@ -139,7 +139,12 @@ InsertResult JitterBuffer::insert(const Frame &frame, int64_t arrival_ns) {
       estimator_.observe(arrival_ns, transit);
       return InsertResult::kLate;
     }
-    // Nothing output yet: an earlier frame becomes the head.
+    // Nothing output yet: an earlier frame becomes the head, if the ring
+    // can hold everything from it to the highest frame.
+    if (highest_sequence_ - sequence >= static_cast<int64_t>(config_.capacity)) {
+      ++stats_.dropped;
+      return InsertResult::kRejected;
+    }
     next_sequence_ = sequence;
     next_timestamp_ = timestamp;
   }
@@ -244,8 +249,10 @@ Action JitterBuffer::step(int64_t now_ns) {
       }
       auto duration = static_cast<uint32_t>(std::min<int64_t>(last_duration_, gap));
       Action action = conceal(Action::Conceal::kLost, due, duration);
-      slot(next_sequence_) =
-          Slot{next_sequence_, next_timestamp_, duration, 0, SlotState::kConcealed};
+      Slot &missing = slot(next_sequence_);
+      if (missing.state != SlotState::kStored) {
+        missing = Slot{next_sequence_, next_timestamp_, duration, 0, SlotState::kConcealed};
+      }
       ++next_sequence_;
       next_timestamp_ += duration;
       ++stats_.concealed;
