@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <random>
 #include <vector>
 
+#include "libwzp/netsim/impairment.hpp"
 #include "plugins/gstwzp/wzpmeta.h"
 
 namespace {
@@ -20,30 +20,18 @@ std::vector<uint8_t> make_frame(uint32_t n) {
   return frame;
 }
 
-// Loses packets independently (mean_burst <= 1) or in Gilbert-Elliott bursts
-// of the given mean length, at a long-run rate of `loss`.
+// netsim's loss process: independent (mean_burst <= 1) or Gilbert-Elliott
+// bursts of the given mean length, at a long-run rate of `loss`.
 class LossModel {
  public:
-  LossModel(double loss, double mean_burst, uint32_t seed) : rng_(seed) {
-    if (mean_burst > 1.0) {
-      leave_bad_ = 1.0 / mean_burst;
-      enter_bad_ = loss * leave_bad_ / (1.0 - loss);
-    } else {
-      enter_bad_ = loss;
-      leave_bad_ = 1.0;
-    }
-  }
-  bool lose() {
-    double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
-    bad_ = bad_ ? u >= leave_bad_ : u < enter_bad_;
-    return bad_;
+  LossModel(double loss, double mean_burst, uint64_t seed)
+      : model_({.loss = loss, .mean_burst = mean_burst, .seed = seed}) {}
+  bool lose(size_t bytes) {
+    return model_.submit(wzp::netsim::Micros{0}, bytes).drop != wzp::netsim::Verdict::Drop::kNone;
   }
 
  private:
-  std::mt19937 rng_;
-  double enter_bad_;
-  double leave_bad_;
-  bool bad_ = false;
+  wzp::netsim::ImpairmentModel model_;
 };
 
 struct Harnesses {
@@ -83,7 +71,7 @@ struct Output {
 // the decoder, then collects the decoder's frames by frame number.
 void pump(Harnesses &h, LossModel *loss, std::map<uint32_t, Output> &out, size_t &duplicates) {
   while (GstBuffer *packet = gst_harness_try_pull(h.enc)) {
-    if (loss && loss->lose()) {
+    if (loss && loss->lose(gst_buffer_get_size(packet))) {
       gst_buffer_unref(packet);
       continue;
     }
