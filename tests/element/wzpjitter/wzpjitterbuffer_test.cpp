@@ -206,6 +206,25 @@ TEST(WzpJitterBuffer, ANewStreamIdStartsOver) {
   gst_harness_teardown(h);
 }
 
+TEST(WzpJitterBuffer, AFlushForgetsHeldFramesAndStartsOver) {
+  GstHarness *h = make_harness();
+  arrive(h, 0, make_frame(0));
+  arrive(h, 20 * kMs, make_frame(1));
+  EXPECT_TRUE(gst_harness_push_event(h, gst_event_new_flush_start()));
+  EXPECT_EQ(gst_harness_push(h, make_frame(2)), GST_FLOW_FLUSHING);
+  EXPECT_TRUE(gst_harness_push_event(h, gst_event_new_flush_stop(TRUE)));
+  GstSegment segment;
+  gst_segment_init(&segment, GST_FORMAT_TIME);
+  gst_harness_push_event(h, gst_event_new_segment(&segment));
+  arrive(h, 40 * kMs, make_frame(500));
+  EXPECT_EQ(crank(h), 120 * kMs);
+  GstBuffer *out = gst_harness_pull(h);
+  EXPECT_EQ(wzp_buffer_get_header_meta(out)->header.sequence, 500u);
+  gst_buffer_unref(out);
+  EXPECT_EQ(gst_harness_buffers_received(h), 1u);
+  gst_harness_teardown(h);
+}
+
 TEST(WzpJitterBuffer, EosPlaysOutWhatIsHeld) {
   GstHarness *h = make_harness();
   arrive(h, 0, make_frame(0));
