@@ -260,3 +260,47 @@ TEST(WzpFec, CapsPropertyOverridesDerivedCaps) {
 }
 
 }  // namespace
+
+namespace {
+
+GstPadProbeReturn count_buffer(GstPad *, GstPadProbeInfo *, gpointer counter) {
+  ++*static_cast<guint *>(counter);
+  return GST_PAD_PROBE_OK;
+}
+
+// A real pipeline: Opus frames through FEC and a path losing 20 % of the
+// packets, decoded by opusdec (which conceals any gap buffers).
+TEST(WzpFec, OpusPipelineThroughALossyPath) {
+  GError *error = nullptr;
+  GstElement *pipeline = gst_parse_launch(
+      "audiotestsrc num-buffers=300 samplesperbuffer=960 ! audio/x-raw,rate=48000,channels=1 ! "
+      "opusenc frame-size=20 ! wzpfecenc block-size=10 repair-ratio=1.0 ! "
+      "identity drop-probability=0.2 ! wzpfecdec name=dec ! opusdec ! fakesink name=sink",
+      &error);
+  ASSERT_EQ(error, nullptr) << error->message;
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  GstPad *pad = gst_element_get_static_pad(sink, "sink");
+  guint decoded = 0;
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, &decoded, nullptr);
+  ASSERT_NE(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  GstMessage *message = gst_bus_timed_pop_filtered(
+      bus, 60 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  ASSERT_NE(message, nullptr);
+  EXPECT_EQ(GST_MESSAGE_TYPE(message), GST_MESSAGE_EOS);
+  gst_message_unref(message);
+
+  GstElement *dec = gst_bin_get_by_name(GST_BIN(pipeline), "dec");
+  guint64 delivered = stat(dec, "received") + stat(dec, "recovered");
+  EXPECT_GT(stat(dec, "recovered"), 0u);
+  EXPECT_GE(delivered, 270u) << "20 % loss, ratio 1: nearly every frame";
+  EXPECT_GE(decoded, delivered) << "opusdec decoded every frame (and concealed gaps)";
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(dec);
+  gst_object_unref(bus);
+  gst_object_unref(pad);
+  gst_object_unref(sink);
+  gst_object_unref(pipeline);
+}
+
+}  // namespace
