@@ -424,3 +424,20 @@ TEST(WzpCrypt, HeaderMetaFollowsThePacketAndItsEpoch) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(WzpCrypt, EncryptDropsPacketsWithNoRoomForTheTagOrNoHeader) {
+  GstHarness *enc = harness(std::string("wzpencrypt key=") + kKeyA);
+  size_t largest = wzp::wire::kMaxPacketSize - 16 - wzp::wire::kFullHeaderSize;
+  gst_harness_push(enc, to_buffer(make_packet(1, 1, largest)));
+  gst_harness_push(enc, to_buffer(make_packet(1, 2, largest + 1)));
+  gst_harness_push(enc, to_buffer({0xff, 0xff, 0xff}));
+  EXPECT_EQ(gst_harness_buffers_in_queue(enc), 1u);
+  EXPECT_EQ(to_bytes(gst_harness_pull(enc)).size(), wzp::wire::kMaxPacketSize);
+  EXPECT_EQ(stat(enc, "oversized"), 1u);
+  EXPECT_EQ(stat(enc, "unparseable"), 1u);
+  gst_harness_teardown(enc);
+}
+
+}  // namespace
