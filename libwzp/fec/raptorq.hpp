@@ -49,8 +49,8 @@ class BlockDecoder {
  public:
   enum class Status { kNeedMore, kDecoded };
   // Received symbols beyond K kept for a block; more are refused, which bounds
-  // memory. Each symbol beyond K cuts the failure rate about 100-fold
-  // (RFC 6330 Section 1), so 64 spare symbols are never the limit in practice.
+  // memory. Each symbol beyond K cuts the failure rate about 256-fold
+  // (docs/fec-raptorq.md), so 64 spare symbols are never the limit in practice.
   static constexpr uint32_t kMaxExtraSymbols = 64;
 
   // Starts a new block (reusable; keeps buffers). Returns false on invalid K/T.

@@ -184,9 +184,9 @@ TEST(EncoderApi, RefusesInvalidBlocks) {
   EXPECT_EQ(decoder.try_decode(), Status::kNeedMore);
 }
 
-// RFC 6330 Section 1: failure below 1 % at K symbols, 0.01 % at K + 1 and
-// 0.0001 % at K + 2. 300 trials at each overhead can only show gross errors,
-// so the bounds are loose; bench/fec runs the real measurement.
+// Expected failure rates are about 4e-3 at K symbols, 1.5e-5 at K + 1 and
+// 6e-8 at K + 2 (docs/fec-raptorq.md). 300 trials at each overhead can only
+// show gross errors, so the bounds are loose; bench/fec measures the rates.
 TEST(FailureRate, StaysNearRfcFiguresAtKAndAbove) {
   std::mt19937 rng(99);
   const uint16_t k = 40, t = 4;
