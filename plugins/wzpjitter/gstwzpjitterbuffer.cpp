@@ -91,8 +91,9 @@ struct State {
   uint32_t clock_rate = 48000;
   bool have_stream = false;
   uint32_t stream_id = 0;
-  uint32_t next_plain_sequence = 0;  // for frames without the meta
-  GstClockID clock_id = nullptr;
+  uint32_t next_plain_sequence = 0;        // for frames without the meta
+  GstClockID clock_id = nullptr;           // the wait in progress, to unschedule
+  GstClockID reusable_clock_id = nullptr;  // owned; re-armed for each wait
   bool flushing = true;
   bool eos = false;
   bool segment_pending = true;
@@ -346,8 +347,15 @@ void loop(gpointer data) {
         GstClock *clock = gst_element_get_clock(GST_ELEMENT(self));
         if (clock == nullptr) continue;
         GstClockTime at = gst_element_get_base_time(GST_ELEMENT(self)) + action.time_ns;
-        GstClockID id = gst_clock_new_single_shot_id(clock, at);
+        // One clock id, re-armed for every wait: nothing is allocated per frame.
+        GstClockID &reused = state.reusable_clock_id;
+        if (reused == nullptr || !gst_clock_id_uses_clock(reused, clock) ||
+            !gst_clock_single_shot_id_reinit(clock, reused, at)) {
+          if (reused != nullptr) gst_clock_id_unref(reused);
+          reused = gst_clock_new_single_shot_id(clock, at);
+        }
         gst_object_unref(clock);
+        GstClockID id = gst_clock_id_ref(reused);
         state.clock_id = id;
         lock.unlock();
         gst_clock_id_wait(id, nullptr);
@@ -574,6 +582,9 @@ static GstStateChangeReturn gst_wzp_jitter_buffer_change_state(GstElement *eleme
 
 static void gst_wzp_jitter_buffer_finalize(GObject *object) {
   auto *self = GST_WZP_JITTER_BUFFER(object);
+  if (self->priv->state.reusable_clock_id != nullptr) {
+    gst_clock_id_unref(self->priv->state.reusable_clock_id);
+  }
   delete self->priv;
   G_OBJECT_CLASS(gst_wzp_jitter_buffer_parent_class)->finalize(object);
 }
