@@ -4,6 +4,7 @@
 #include <string>
 
 #include "client/identity_command.hpp"
+#include "client/loopback_command.hpp"
 
 namespace {
 
@@ -12,6 +13,7 @@ constexpr const char *kUsage =
     "\n"
     "Commands:\n"
     "  id new|show|mnemonic|import   manage your identity (wzp id --help)\n"
+    "  loopback                      a call to yourself through a simulated hostile network\n"
     "\n"
     "Run 'wzp <command> --help' for a command's options.\n";
 
@@ -24,6 +26,7 @@ int main(int argc, char **argv) {
   }
   std::string command = argv[1];
   if (command == "id") return wzp::client::run_identity_command(argc - 1, argv + 1);
+  if (command == "loopback") return wzp::client::run_loopback_command(argc - 1, argv + 1);
   std::fprintf(stderr, "wzp: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }

@@ -1,0 +1,112 @@
+#include "client/call_media.hpp"
+
+#include "plugins/wzpcrypt/wzpcryptcontext.h"
+
+namespace wzp::client {
+namespace {
+
+GstElement *parse(const std::string &description, std::string &error) {
+  GError *gerror = nullptr;
+  GstElement *pipeline =
+      gst_parse_launch_full(description.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &gerror);
+  if (pipeline == nullptr) {
+    error = gerror != nullptr ? gerror->message : "could not build the pipeline";
+    g_clear_error(&gerror);
+  }
+  return pipeline;
+}
+
+void set_session(GstElement *pipeline, const std::shared_ptr<crypto::MediaSession> &session) {
+  GstContext *context = wzp_crypto_context_new(session);
+  gst_element_set_context(pipeline, context);
+  gst_context_unref(context);
+}
+
+// Encoder and decoder for a tier: Opus at 48 kHz, or Codec2 at 8 kHz.
+std::string encoder_for(const quality::TierProfile &tier) {
+  if (tier.codec == quality::Codec::kCodec2) {
+    return "audioresample ! audio/x-raw,format=S16LE,rate=8000,channels=1 ! wzpcodec2enc mode=1200";
+  }
+  return "audioresample ! audio/x-raw,rate=48000,channels=1 ! opusenc audio-type=voice bitrate=" +
+         std::to_string(tier.bitrate_bps) + " frame-size=" + std::to_string(tier.frame_ms);
+}
+
+}  // namespace
+
+GstElement *build_sender(const SenderConfig &config,
+                         const std::shared_ptr<crypto::MediaSession> &session, std::string &error) {
+  const auto &tier = *config.tier;
+  std::string source = config.input_wav.empty()
+                           ? "autoaudiosrc"
+                           // A file plays at the pace a microphone would.
+                           : "filesrc name=input ! decodebin ! identity sync=true";
+  std::string description =
+      source + " ! audioconvert ! " + encoder_for(tier) +
+      " ! wzpfecenc name=fec block-size=" + std::to_string(tier.block_frames) +
+      " repair-ratio=" + std::to_string(tier.repair_ratio) +
+      " interleave-depth=" + std::to_string(tier.interleave_depth) +
+      " stream-id=" + std::to_string(config.stream_id) +
+      " ! wzpencrypt name=crypt ! wzpquicsink name=net role=client";
+  GstElement *pipeline = parse(description, error);
+  if (pipeline == nullptr) return nullptr;
+  if (!config.input_wav.empty()) {
+    GstElement *input = gst_bin_get_by_name(GST_BIN(pipeline), "input");
+    g_object_set(input, "location", config.input_wav.c_str(), nullptr);
+    gst_object_unref(input);
+  }
+  GstElement *net = gst_bin_get_by_name(GST_BIN(pipeline), "net");
+  g_object_set(net, "address", config.address.c_str(), "port", guint{config.port},
+               "server-fingerprint", config.server_fingerprint.c_str(), nullptr);
+  gst_object_unref(net);
+  set_session(pipeline, session);
+  return pipeline;
+}
+
+GstElement *build_receiver(const ReceiverConfig &config,
+                           const std::shared_ptr<crypto::MediaSession> &session,
+                           std::string &error) {
+  // decodebin picks opusdec or wzpcodec2dec from the caps wzpfecdec derives
+  // from the packets' codec id, so the receiver follows the sender's tier.
+  std::string sink = config.output_wav.empty() ? "autoaudiosink" : "wavenc ! filesink name=output";
+  std::string description =
+      "wzpquicsrc name=net role=server ! wzpdecrypt name=crypt ! wzpfecdec name=fec"
+      " ! wzpjitterbuffer name=jitter ! decodebin ! audioconvert ! audioresample"
+      " ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! " +
+      sink;
+  GstElement *pipeline = parse(description, error);
+  if (pipeline == nullptr) return nullptr;
+  if (!config.output_wav.empty()) {
+    GstElement *output = gst_bin_get_by_name(GST_BIN(pipeline), "output");
+    g_object_set(output, "location", config.output_wav.c_str(), nullptr);
+    gst_object_unref(output);
+  }
+  GstElement *net = gst_bin_get_by_name(GST_BIN(pipeline), "net");
+  g_object_set(net, "bind-address", config.bind_address.c_str(), "bind-port", guint{config.port},
+               nullptr);
+  gst_object_unref(net);
+  set_session(pipeline, session);
+  return pipeline;
+}
+
+GstStructure *element_stats(GstElement *pipeline, const char *name) {
+  GstElement *element = gst_bin_get_by_name(GST_BIN(pipeline), name);
+  if (element == nullptr) return nullptr;
+  GstStructure *stats = nullptr;
+  g_object_get(element, "stats", &stats, nullptr);
+  gst_object_unref(element);
+  return stats;
+}
+
+uint64_t stats_u64(const GstStructure *stats, const char *field) {
+  guint64 value = 0;
+  if (stats != nullptr) gst_structure_get_uint64(stats, field, &value);
+  return value;
+}
+
+double stats_double(const GstStructure *stats, const char *field) {
+  gdouble value = 0;
+  if (stats != nullptr) gst_structure_get_double(stats, field, &value);
+  return value;
+}
+
+}  // namespace wzp::client

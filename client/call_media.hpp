@@ -1,0 +1,48 @@
+// The media pipelines of a call, built from our elements and stock ones:
+//
+//   sender:   <audio in> ! <encoder> ! wzpfecenc ! wzpencrypt ! wzpquicsink
+//   receiver: wzpquicsrc ! wzpdecrypt ! wzpfecdec ! wzpjitterbuffer ! <decoder> ! <audio out>
+//
+// Audio comes from a WAV file or the microphone and goes to a WAV file or
+// the speakers. Keys come from the call's handshake through a GstContext.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <memory>
+#include <string>
+
+#include "libwzp/crypto/session.hpp"
+#include "libwzp/quality/tier.hpp"
+
+namespace wzp::client {
+
+struct SenderConfig {
+  std::string input_wav;  // empty: autoaudiosrc
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;
+  std::string server_fingerprint;
+  const quality::TierProfile *tier = nullptr;
+  uint32_t stream_id = 1;
+};
+
+struct ReceiverConfig {
+  std::string output_wav;  // empty: autoaudiosink
+  std::string bind_address = "127.0.0.1";
+  uint16_t port = 0;  // 0: any free port (read it with bound_port())
+};
+
+// Both return a pipeline in NULL state, or null with `error` set. Named
+// elements: "net", "crypt", "fec", and on the receiver "jitter".
+GstElement *build_sender(const SenderConfig &config,
+                         const std::shared_ptr<crypto::MediaSession> &session, std::string &error);
+GstElement *build_receiver(const ReceiverConfig &config,
+                           const std::shared_ptr<crypto::MediaSession> &session,
+                           std::string &error);
+
+// A named element's `stats` structure (owned by the caller), or null.
+GstStructure *element_stats(GstElement *pipeline, const char *name);
+uint64_t stats_u64(const GstStructure *stats, const char *field);
+double stats_double(const GstStructure *stats, const char *field);
+
+}  // namespace wzp::client

@@ -1,0 +1,266 @@
+#include "client/loopback_command.hpp"
+
+#include <glib-unix.h>
+#include <glib.h>
+#include <sodium.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "client/call_media.hpp"
+#include "client/call_report.hpp"
+#include "libwzp/crypto/handshake.hpp"
+#include "libwzp/netsim/spec.hpp"
+#include "libwzp/netsim/udp_proxy.hpp"
+
+namespace wzp::client {
+namespace {
+
+constexpr const char *kDescription =
+    "Runs a whole call on this machine: two fresh identities run the call\n"
+    "handshake, the caller's pipeline sends INPUT (a WAV file, or the microphone)\n"
+    "over QUIC through a user-space impaired network to the callee's pipeline,\n"
+    "which writes what it plays to OUTPUT (a WAV file, or the speakers).\n"
+    "A status line updates every second; a summary follows at the end.\n"
+    "\n"
+    "NETWORK is a profile (clean, lossy, warzone, satellite, congested) or a\n"
+    "spec such as 'loss=0.3,burst=3,delay=150ms,jitter=20ms,rate=200kbps',\n"
+    "or a profile followed by overrides: 'warzone,seed=7'. It applies to each\n"
+    "direction.";
+
+struct Options {
+  gchar *input = nullptr;
+  gchar *output = nullptr;
+  gchar *network = nullptr;
+  gchar *tier = nullptr;
+  ~Options() {
+    g_free(input);
+    g_free(output);
+    g_free(network);
+    g_free(tier);
+  }
+};
+
+int fail(const std::string &message) {
+  std::fprintf(stderr, "wzp loopback: %s\n", message.c_str());
+  return 1;
+}
+
+uint64_t now_ms() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+// Both ends of the call handshake, as signaling would carry it.
+bool agree_keys(crypto::CallKeys &caller_keys, crypto::CallKeys &callee_keys, std::string &error) {
+  auto caller = crypto::Identity::generate();
+  auto callee = crypto::Identity::generate();
+  crypto::CallId call_id{};
+  randombytes_buf(call_id.data(), call_id.size());
+  crypto::Offerings offers{{1}, {wire::codec::kOpus, wire::codec::kCodec2_1200}, {0}};
+  crypto::HandshakeInitiator initiator(caller, call_id, callee.fingerprint(), offers, now_ms());
+  crypto::ReplayGuard guard;
+  crypto::HandshakeResponder responder(callee, offers, guard);
+  std::vector<uint8_t> answer, confirm;
+  auto e = responder.on_offer(initiator.offer(), now_ms(), &caller.fingerprint(), answer);
+  if (e == crypto::HandshakeError::kOk) e = initiator.on_answer(answer, confirm, caller_keys);
+  if (e == crypto::HandshakeError::kOk) e = responder.on_confirm(confirm, callee_keys);
+  if (e != crypto::HandshakeError::kOk) error = std::string("handshake: ") + crypto::to_string(e);
+  return e == crypto::HandshakeError::kOk;
+}
+
+struct Call {
+  GstElement *sender = nullptr;
+  GstElement *receiver = nullptr;
+  GMainLoop *loop = nullptr;
+  std::string tier;
+  std::string error;
+  bool live_status = false;
+  guint drain_ms = 0;
+};
+
+gboolean on_bus(GstBus *, GstMessage *message, gpointer data) {
+  auto *call = static_cast<Call *>(data);
+  bool from_sender = GST_MESSAGE_SRC(message) == GST_OBJECT(call->sender);
+  switch (GST_MESSAGE_TYPE(message)) {
+    case GST_MESSAGE_ERROR: {
+      GError *gerror = nullptr;
+      gst_message_parse_error(message, &gerror, nullptr);
+      call->error = std::string(from_sender ? "sender: " : "receiver: ") + gerror->message;
+      g_error_free(gerror);
+      g_main_loop_quit(call->loop);
+      break;
+    }
+    case GST_MESSAGE_EOS:
+      if (from_sender) {
+        // The input ended: give the last frames time to cross the network
+        // and leave the jitter buffer, then end the receiver's file cleanly.
+        g_timeout_add(
+            call->drain_ms,
+            [](gpointer d) -> gboolean {
+              gst_element_send_event(static_cast<Call *>(d)->receiver, gst_event_new_eos());
+              return G_SOURCE_REMOVE;
+            },
+            call);
+      } else {
+        g_main_loop_quit(call->loop);
+      }
+      break;
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean on_tick(gpointer data) {
+  auto *call = static_cast<Call *>(data);
+  std::string line = status_line(call->sender, call->receiver, call->tier);
+  if (call->live_status) {
+    std::fprintf(stderr, "\r\033[K%s", line.c_str());
+  } else {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean on_interrupt(gpointer data) {
+  auto *call = static_cast<Call *>(data);
+  std::fprintf(stderr, "\nhanging up\n");
+  gst_element_send_event(call->sender, gst_event_new_eos());
+  return G_SOURCE_CONTINUE;
+}
+
+std::string read_string_property(GstElement *pipeline, const char *element, const char *property) {
+  GstElement *e = gst_bin_get_by_name(GST_BIN(pipeline), element);
+  gchar *value = nullptr;
+  g_object_get(e, property, &value, nullptr);
+  gst_object_unref(e);
+  std::string result = value != nullptr ? value : "";
+  g_free(value);
+  return result;
+}
+
+uint16_t bound_port(GstElement *pipeline) {
+  GstElement *e = gst_bin_get_by_name(GST_BIN(pipeline), "net");
+  guint port = 0;
+  g_object_get(e, "bound-port", &port, nullptr);
+  gst_object_unref(e);
+  return static_cast<uint16_t>(port);
+}
+
+int run_call(Options &options) {
+  auto tier = quality::tier_from_string(options.tier != nullptr ? options.tier : "good");
+  if (!tier) return fail(std::string("unknown tier '") + options.tier + "'");
+  netsim::DirectionConfig direction;
+  std::string spec_error =
+      netsim::parse_spec(options.network != nullptr ? options.network : "warzone",
+                         netsim::DirectionConfig{}, direction);
+  if (!spec_error.empty()) return fail("--network: " + spec_error);
+
+  crypto::CallKeys caller_keys, callee_keys;
+  std::string error;
+  if (!agree_keys(caller_keys, callee_keys, error)) return fail(error);
+
+  ReceiverConfig rx;
+  if (options.output != nullptr) rx.output_wav = options.output;
+  GstElement *receiver = build_receiver(rx, crypto::make_call_session(callee_keys), error);
+  if (receiver == nullptr) return fail("receiver: " + error);
+  if (gst_element_set_state(receiver, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    gst_object_unref(receiver);
+    return fail("the receiver did not start (see GST_DEBUG=wzp*:4)");
+  }
+
+  netsim::ProxyConfig proxy_config;
+  proxy_config.upstream = "127.0.0.1:" + std::to_string(bound_port(receiver));
+  proxy_config.up = direction;
+  proxy_config.down = direction;
+  proxy_config.down.seed = direction.seed + 1;
+  auto proxy = std::make_unique<netsim::UdpProxy>(proxy_config);
+
+  SenderConfig tx;
+  if (options.input != nullptr) tx.input_wav = options.input;
+  tx.port = proxy->listen_address().port();
+  tx.server_fingerprint = read_string_property(receiver, "net", "fingerprint");
+  tx.tier = &quality::profile(*tier);
+  GstElement *sender = build_sender(tx, crypto::make_call_session(caller_keys), error);
+  caller_keys.wipe();
+  callee_keys.wipe();
+  if (sender == nullptr) {
+    gst_element_set_state(receiver, GST_STATE_NULL);
+    gst_object_unref(receiver);
+    return fail("sender: " + error);
+  }
+
+  Call call{sender, receiver, g_main_loop_new(nullptr, FALSE), std::string(tx.tier->name)};
+  call.live_status = isatty(STDERR_FILENO);
+  call.drain_ms = 3000;
+  MouthToEar delay;
+  delay.attach(sender, receiver);
+  for (GstElement *p : {sender, receiver}) {
+    GstBus *bus = gst_element_get_bus(p);
+    gst_bus_add_watch(bus, on_bus, &call);
+    gst_object_unref(bus);
+  }
+  guint tick = g_timeout_add_seconds(1, on_tick, &call);
+  guint interrupt = g_unix_signal_add(SIGINT, on_interrupt, &call);
+  std::fprintf(stderr, "network %s\n", netsim::to_spec(direction).c_str());
+  gst_element_set_state(sender, GST_STATE_PLAYING);
+  g_main_loop_run(call.loop);
+  g_source_remove(tick);
+  g_source_remove(interrupt);
+  if (call.live_status) std::fprintf(stderr, "\n");
+
+  std::printf("%s\n", final_report(sender, receiver, delay, call.tier).c_str());
+  std::printf("  network               %s\n", netsim::format_counters(proxy->counters()).c_str());
+  if (options.output != nullptr) std::printf("  received audio        %s\n", options.output);
+  for (GstElement *p : {sender, receiver}) {
+    gst_element_set_state(p, GST_STATE_NULL);
+    GstBus *bus = gst_element_get_bus(p);
+    gst_bus_remove_watch(bus);
+    gst_object_unref(bus);
+    gst_object_unref(p);
+  }
+  proxy->stop();
+  g_main_loop_unref(call.loop);
+  if (!call.error.empty()) return fail(call.error);
+  return 0;
+}
+
+}  // namespace
+
+int run_loopback_command(int argc, char **argv) {
+  Options options;
+  GOptionEntry entries[] = {
+      {"in", 0, 0, G_OPTION_ARG_FILENAME, &options.input,
+       "Audio to send: a WAV (or any file GStreamer decodes); default the microphone", "INPUT"},
+      {"out", 0, 0, G_OPTION_ARG_FILENAME, &options.output,
+       "Write the received audio to this WAV file; default the speakers", "OUTPUT"},
+      {"network", 'n', 0, G_OPTION_ARG_STRING, &options.network,
+       "Impairment of each direction (default: warzone)", "NETWORK"},
+      {"tier", 't', 0, G_OPTION_ARG_STRING, &options.tier,
+       "Quality tier: catastrophic, degraded, good, studio32k, studio48k, studio64k (default: "
+       "good)",
+       "TIER"},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  GOptionContext *context = g_option_context_new("");
+  g_option_context_set_summary(context, "A call to yourself through a simulated hostile network.");
+  g_option_context_set_description(context, kDescription);
+  g_option_context_add_main_entries(context, entries, nullptr);
+  g_option_context_add_group(context, gst_init_get_option_group());
+  GError *error = nullptr;
+  bool parsed = g_option_context_parse(context, &argc, &argv, &error);
+  g_option_context_free(context);
+  if (!parsed) {
+    std::string message = error->message;
+    g_error_free(error);
+    return fail(message);
+  }
+  if (argc > 1) return fail(std::string("unexpected argument '") + argv[1] + "'");
+  if (sodium_init() < 0) return fail("libsodium could not initialise");
+  return run_call(options);
+}
+
+}  // namespace wzp::client
