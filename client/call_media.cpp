@@ -1,6 +1,6 @@
 #include "client/call_media.hpp"
 
-#include "plugins/wzpcrypt/wzpcryptcontext.h"
+#include "plugins/gstwzp/wzpcryptcontext.h"
 
 namespace wzp::client {
 namespace {

@@ -87,7 +87,7 @@ struct CallKeys {
 
 // The media session of a call from its handshake: our sending key, and the
 // peer as the receiver's only sender (id 0). Hand it to wzpencrypt and
-// wzpdecrypt (plugins/wzpcrypt/wzpcryptcontext.h).
+// wzpdecrypt (plugins/gstwzp/wzpcryptcontext.h).
 std::shared_ptr<MediaSession> make_call_session(const CallKeys &keys, SendConfig send_config = {},
                                                 ReceiveConfig receive_config = {});
 

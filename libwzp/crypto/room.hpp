@@ -53,7 +53,7 @@ class RoomKeys {
   // A key message from another member.
   RoomError accept(std::span<const uint8_t> message);
 
-  // Hand this to wzpencrypt / wzpdecrypt (plugins/wzpcrypt/wzpcryptcontext.h).
+  // Hand this to wzpencrypt / wzpdecrypt (plugins/gstwzp/wzpcryptcontext.h).
   const std::shared_ptr<MediaSession> &session() const { return session_; }
 
  private:

@@ -3,7 +3,7 @@
 #include <sodium.h>
 
 #include "plugins/gstwzp/wzpmeta.h"
-#include "wzpcryptcontext.h"
+#include "plugins/gstwzp/wzpcryptcontext.h"
 
 namespace wzp::gst {
 

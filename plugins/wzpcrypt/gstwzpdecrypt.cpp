@@ -37,7 +37,7 @@
 
 #include "cryptcommon.h"
 #include "plugins/gstwzp/wzpmeta.h"
-#include "wzpcryptcontext.h"
+#include "plugins/gstwzp/wzpcryptcontext.h"
 
 GST_DEBUG_CATEGORY_STATIC(wzp_decrypt_debug);
 #define GST_CAT_DEFAULT wzp_decrypt_debug

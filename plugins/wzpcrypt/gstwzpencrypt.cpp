@@ -14,7 +14,7 @@
  *
  * The key comes from `key` (64 hex digits) or `key-file` for experiments,
  * or, for applications, from a wzp::crypto::MediaSession handed over in a
- * GstContext of type "wzp.crypto.session" (plugins/wzpcrypt/wzpcryptcontext.h).
+ * GstContext of type "wzp.crypto.session" (plugins/gstwzp/wzpcryptcontext.h).
  *
  * ## Example pipelines
  * |[

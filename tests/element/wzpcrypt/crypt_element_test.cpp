@@ -11,7 +11,7 @@
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/wire/header.hpp"
 #include "plugins/gstwzp/wzpmeta.h"
-#include "plugins/wzpcrypt/wzpcryptcontext.h"
+#include "plugins/gstwzp/wzpcryptcontext.h"
 #include "tests/support/paths.hpp"
 
 namespace {

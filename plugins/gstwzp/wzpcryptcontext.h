@@ -1,5 +1,6 @@
 // Handing a wzp::crypto::MediaSession to wzpencrypt / wzpdecrypt through a
-// GstContext of type WZP_CRYPTO_CONTEXT_TYPE. Header-only so an application
+// GstContext of type WZP_CRYPTO_CONTEXT_TYPE, for elements and applications
+// alike (link wzp_crypto). Header-only so an application
 // can use it without linking the plugin: the boxed type is registered by
 // name on first use, by whichever side comes first.
 //
