@@ -2,8 +2,8 @@
 
 #include <sodium.h>
 
-#include "plugins/gstwzp/wzpmeta.h"
 #include "plugins/gstwzp/wzpcryptcontext.h"
+#include "plugins/gstwzp/wzpmeta.h"
 
 namespace wzp::gst {
 

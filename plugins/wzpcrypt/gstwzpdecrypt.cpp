@@ -36,8 +36,8 @@
 #include <string>
 
 #include "cryptcommon.h"
-#include "plugins/gstwzp/wzpmeta.h"
 #include "plugins/gstwzp/wzpcryptcontext.h"
+#include "plugins/gstwzp/wzpmeta.h"
 
 GST_DEBUG_CATEGORY_STATIC(wzp_decrypt_debug);
 #define GST_CAT_DEFAULT wzp_decrypt_debug
