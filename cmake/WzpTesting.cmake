@@ -26,6 +26,9 @@ function(wzp_add_test name)
     GST_REGISTRY_FORK=no
     GST_DEBUG_DUMP_DOT_DIR=
     G_DEBUG=fatal-criticals)
+  if(WZP_SANITIZE)
+    list(APPEND env LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/lsan.supp:print_suppressions=0)
+  endif()
   set_tests_properties(${name} PROPERTIES
     LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT} ENVIRONMENT "${env}")
 endfunction()
