@@ -49,12 +49,16 @@ std::optional<std::string> open_packet(const crypto::EpochKeys &keys, std::vecto
   return std::string(payload.begin(), payload.end());
 }
 
-// Searches every readable private mapping of a process for `needle`.
+// Searches every readable, writable mapping of a process for `needle`, in
+// bounded chunks. Mappings over 1 GiB are sanitizer shadow reservations, not
+// data the daemon wrote.
 bool process_memory_contains(pid_t pid, const std::string &needle) {
+  constexpr uint64_t kChunk = 1 << 20;
+  constexpr uint64_t kMaxMapping = uint64_t{1} << 30;
   std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
   std::ifstream mem("/proc/" + std::to_string(pid) + "/mem", std::ios::binary);
   std::string line;
-  std::vector<char> chunk;
+  std::vector<char> chunk(kChunk + needle.size());
   while (std::getline(maps, line)) {
     std::istringstream fields(line);
     std::string range, perms;
@@ -63,12 +67,16 @@ bool process_memory_contains(pid_t pid, const std::string &needle) {
     size_t dash = range.find('-');
     uint64_t begin = std::stoull(range.substr(0, dash), nullptr, 16);
     uint64_t end = std::stoull(range.substr(dash + 1), nullptr, 16);
-    chunk.resize(end - begin);
-    mem.clear();
-    mem.seekg(static_cast<std::streamoff>(begin));
-    mem.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    std::string_view view(chunk.data(), static_cast<size_t>(mem.gcount()));
-    if (view.find(needle) != std::string_view::npos) return true;
+    if (end - begin > kMaxMapping) continue;
+    for (uint64_t at = begin; at < end; at += kChunk) {
+      // Overlap chunks by the needle's length so no match straddles a gap.
+      uint64_t want = std::min<uint64_t>(end - at, kChunk + needle.size());
+      mem.clear();
+      mem.seekg(static_cast<std::streamoff>(at));
+      mem.read(chunk.data(), static_cast<std::streamsize>(want));
+      std::string_view view(chunk.data(), static_cast<size_t>(mem.gcount()));
+      if (view.find(needle) != std::string_view::npos) return true;
+    }
   }
   return false;
 }
