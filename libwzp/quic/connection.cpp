@@ -426,7 +426,10 @@ void Connection::read_packet(const ngtcp2_path &path, std::span<const uint8_t> p
 std::string Connection::describe_peer_close() {
   ngtcp2_connection_close_error ccerr;
   ngtcp2_conn_get_connection_close_error(conn_, &ccerr);
-  std::string reason(reinterpret_cast<const char *>(ccerr.reason), ccerr.reasonlen);
+  std::string reason =
+      ccerr.reason == nullptr
+          ? std::string()
+          : std::string(reinterpret_cast<const char *>(ccerr.reason), ccerr.reasonlen);
   if (ccerr.error_code == 0) return "";
   std::string out = "peer closed the connection";
   if (ccerr.type == NGTCP2_CONNECTION_CLOSE_ERROR_CODE_TYPE_APPLICATION) {

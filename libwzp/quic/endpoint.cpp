@@ -21,8 +21,11 @@ constexpr size_t kCidLength = 18;
 constexpr size_t kMaxReceiveBatch = 256;
 constexpr int kSocketBufferBytes = 4 << 20;
 
-std::string cid_key(const uint8_t *data, size_t size) {
-  return std::string(reinterpret_cast<const char *>(data), size);
+CidKey cid_key(const uint8_t *data, size_t size) {
+  CidKey key;
+  key.size = static_cast<uint8_t>(std::min(size, key.bytes.size()));
+  std::copy_n(data, key.size, key.bytes.begin());
+  return key;
 }
 
 bool resolve(const std::string &host, uint16_t port, sockaddr_storage &out, socklen_t &out_len,
@@ -57,6 +60,12 @@ void to_ipv6(sockaddr_storage &addr, socklen_t &len) {
 }
 
 }  // namespace
+
+size_t CidKeyHash::operator()(const CidKey &key) const {
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a
+  for (size_t i = 0; i < key.size; ++i) hash = (hash ^ key.bytes[i]) * 1099511628211ull;
+  return static_cast<size_t>(hash);
+}
 
 Endpoint::Endpoint(const EndpointConfig &config, AcceptHandler on_accept)
     : config_(config),

@@ -3,6 +3,7 @@
 // the accept handler) run on that thread; they must not call dial().
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -17,6 +18,16 @@
 #include "libwzp/quic/tls.hpp"
 
 namespace wzp::quic {
+
+// A connection id as a map key, without a heap allocation per lookup.
+struct CidKey {
+  std::array<uint8_t, NGTCP2_MAX_CIDLEN> bytes{};
+  uint8_t size = 0;
+  bool operator==(const CidKey &) const = default;
+};
+struct CidKeyHash {
+  size_t operator()(const CidKey &key) const;
+};
 
 class Endpoint : private ConnectionHost {
  public:
@@ -76,7 +87,7 @@ class Endpoint : private ConnectionHost {
   // The I/O state, held by the I/O thread while it works and by dial().
   mutable std::mutex loop_mutex_;
   std::vector<std::shared_ptr<Connection>> connections_;
-  std::unordered_map<std::string, Connection *> by_cid_;
+  std::unordered_map<CidKey, Connection *, CidKeyHash> by_cid_;
   EndpointStats stats_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

@@ -1,5 +1,6 @@
 #include "libwzp/quic/link.hpp"
 
+#include <algorithm>
 #include <thread>
 #include <utility>
 
@@ -152,13 +153,15 @@ void Link::drain(std::chrono::milliseconds timeout) {
   }
 }
 
-Link::Receive Link::receive(std::vector<uint8_t> &out, std::chrono::milliseconds timeout) {
+Link::Receive Link::receive(std::span<uint8_t> out, size_t &size,
+                            std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   received_.wait_for(lock, timeout, [this] { return flushing_ || ring_count_ > 0 || ended_; });
   if (flushing_) return Receive::kFlushing;
   if (ring_count_ > 0) {
-    out.swap(ring_[ring_head_]);
-    ring_[ring_head_].reserve(wire::kMaxPacketSize);
+    const auto &slot = ring_[ring_head_];
+    size = std::min(slot.size(), out.size());
+    std::copy_n(slot.begin(), size, out.begin());
     ring_head_ = (ring_head_ + 1) % ring_.size();
     --ring_count_;
     return Receive::kData;

@@ -52,8 +52,9 @@ class Link {
   // Waits (up to `timeout`) until the handshake has ended one way or the
   // other and every queued datagram has left or been dropped; for EOS.
   void drain(std::chrono::milliseconds timeout);
-  // Waits up to `timeout` for a received datagram and moves it into `out`.
-  Receive receive(std::vector<uint8_t> &out, std::chrono::milliseconds timeout);
+  // Waits up to `timeout` for a received datagram and copies it into `out`
+  // (at least wire::kMaxPacketSize bytes), setting `size`.
+  Receive receive(std::span<uint8_t> out, size_t &size, std::chrono::milliseconds timeout);
   void set_flushing(bool flushing);
 
   // Why the call's connection failed ("" while healthy or after a clean end).

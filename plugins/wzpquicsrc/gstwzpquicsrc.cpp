@@ -23,9 +23,9 @@
 
 #include <memory>
 #include <mutex>
-#include <vector>
 
 #include "libwzp/quic/link.hpp"
+#include "libwzp/wire/header.hpp"
 #include "plugins/gstwzp/wzpmeta.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_wzp_quic_src_debug);
@@ -345,25 +345,33 @@ static std::shared_ptr<wzp::quic::Link> current_link(gpointer object) {
 static GstFlowReturn gst_wzp_quic_src_create(GstPushSrc *push, GstBuffer **out) {
   std::shared_ptr<wzp::quic::Link> link = current_link(push);
   if (!link) return GST_FLOW_FLUSHING;
-  std::vector<uint8_t> datagram;
-  for (;;) {
-    // A bounded wait, so a stuck peer never pins the streaming thread.
-    switch (link->receive(datagram, std::chrono::milliseconds(100))) {
-      case wzp::quic::Link::Receive::kData:
-        *out = gst_buffer_new_memdup(datagram.data(), datagram.size());
-        return GST_FLOW_OK;
-      case wzp::quic::Link::Receive::kTimeout:
-        continue;
-      case wzp::quic::Link::Receive::kFlushing:
-        return GST_FLOW_FLUSHING;
-      case wzp::quic::Link::Receive::kEnded:
-        GST_INFO_OBJECT(push, "the peer closed the connection");
-        return GST_FLOW_EOS;
-      case wzp::quic::Link::Receive::kFailed:
-        GST_ELEMENT_ERROR(push, RESOURCE, READ, ("QUIC connection failed"),
-                          ("%s", link->error().c_str()));
-        return GST_FLOW_ERROR;
-    }
+  GstBuffer *buffer = gst_buffer_new_allocate(nullptr, wzp::wire::kMaxPacketSize, nullptr);
+  GstMapInfo map;
+  gst_buffer_map(buffer, &map, GST_MAP_WRITE);
+  size_t size = 0;
+  wzp::quic::Link::Receive result;
+  // Bounded waits, so a stuck peer never pins the streaming thread.
+  while ((result = link->receive({map.data, map.size}, size, std::chrono::milliseconds(100))) ==
+         wzp::quic::Link::Receive::kTimeout) {
+  }
+  gst_buffer_unmap(buffer, &map);
+  switch (result) {
+    case wzp::quic::Link::Receive::kData:
+      gst_buffer_set_size(buffer, static_cast<gssize>(size));
+      *out = buffer;
+      return GST_FLOW_OK;
+    case wzp::quic::Link::Receive::kEnded:
+      GST_INFO_OBJECT(push, "the peer closed the connection");
+      gst_buffer_unref(buffer);
+      return GST_FLOW_EOS;
+    case wzp::quic::Link::Receive::kFailed:
+      GST_ELEMENT_ERROR(push, RESOURCE, READ, ("QUIC connection failed"),
+                        ("%s", link->error().c_str()));
+      gst_buffer_unref(buffer);
+      return GST_FLOW_ERROR;
+    default:
+      gst_buffer_unref(buffer);
+      return GST_FLOW_FLUSHING;
   }
 }
 

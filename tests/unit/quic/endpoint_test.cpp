@@ -54,12 +54,13 @@ TEST(QuicEndpoint, HandshakeThenDatagramsBothWaysCountedExactly) {
   auto connection =
       client->dial("127.0.0.1", server.endpoint->local_port(), client_side.handlers(), error);
   ASSERT_TRUE(connection) << error;
-  ASSERT_TRUE(connection->wait_established(5s)) << connection->error();
-  EXPECT_GT(connection->stats().path.max_datagram_payload, 1000u);
-
+  // Queued during the handshake, so they leave together, packed.
   for (int i = 0; i < 100; ++i) {
     ASSERT_TRUE(connection->send_datagram(bytes("to server " + std::to_string(i))));
   }
+  ASSERT_TRUE(connection->wait_established(5s)) << connection->error();
+  EXPECT_GT(connection->stats().path.max_datagram_payload, 1000u);
+
   ASSERT_TRUE(server.recorder.wait_datagrams(100));
   auto received = server.recorder.datagrams();
   ASSERT_EQ(received.size(), 100u);
@@ -83,8 +84,8 @@ TEST(QuicEndpoint, HandshakeThenDatagramsBothWaysCountedExactly) {
   EXPECT_EQ(stats.datagrams_lost, 0u);
   EXPECT_GT(stats.path.smoothed_rtt_ms, 0.0);
   EXPECT_GT(stats.path.congestion_window, 0u);
-  // Packing: many small datagrams share UDP packets.
-  EXPECT_LT(stats.udp_packets_sent, 100u);
+  // Packing: the 100 small datagrams shared a handful of UDP packets.
+  EXPECT_LT(stats.udp_packets_sent, 50u);
 }
 
 TEST(QuicEndpoint, MessagesArriveInOrderBothWays) {
