@@ -35,8 +35,8 @@
 #include <utility>
 
 #include "cryptcommon.h"
+#include "plugins/gstwzp/wzpcryptcontext.h"
 #include "plugins/gstwzp/wzpmeta.h"
-#include "wzpcryptcontext.h"
 
 GST_DEBUG_CATEGORY_STATIC(wzp_encrypt_debug);
 #define GST_CAT_DEFAULT wzp_encrypt_debug
