@@ -190,6 +190,35 @@ TEST(WzpQuic, SinkAndSourceInOnePipelineShareOneConnection) {
   EXPECT_EQ(stat(server.get("src"), "connections-accepted"), 1u);
 }
 
+TEST(WzpQuic, TwoPipelinesOfOneApplicationShareOneConnection) {
+  Pipeline server(kServerSource);
+  ASSERT_TRUE(server.play());
+  guint port = uint_property(server.get("src"), "bound-port");
+  std::string settings = " role=client address=127.0.0.1 port=" + std::to_string(port) +
+                         " server-fingerprint=" + string_property(server.get("src"), "fingerprint");
+  Pipeline sending("appsrc name=in caps=application/x-wzp format=time ! wzpquicsink name=sink" +
+                   settings);
+  ASSERT_TRUE(sending.play());
+  // The application hands the sink's connection to the other pipeline.
+  GstBus *bus = gst_element_get_bus(sending.element);
+  GstMessage *message = gst_bus_timed_pop_filtered(bus, GST_SECOND, GST_MESSAGE_HAVE_CONTEXT);
+  gst_object_unref(bus);
+  ASSERT_NE(message, nullptr);
+  GstContext *context = nullptr;
+  gst_message_parse_have_context(message, &context);
+  EXPECT_STREQ(gst_context_get_context_type(context), "wzp.quic.link");
+  Pipeline receiving("wzpquicsrc name=src" + settings + " ! fakesink");
+  gst_element_set_context(receiving.element, context);
+  gst_context_unref(context);
+  gst_message_unref(message);
+  ASSERT_TRUE(receiving.play());
+  EXPECT_EQ(uint_property(receiving.get("src"), "bound-port"),
+            uint_property(sending.get("sink"), "bound-port"));
+  push(sending.get("in"), audio_packet(7));
+  ASSERT_EQ(pull_sequences(server.get("out"), 1), std::vector<uint32_t>{7});
+  EXPECT_EQ(stat(server.get("src"), "connections-accepted"), 1u);
+}
+
 TEST(WzpQuic, WrongFingerprintIsAClearErrorOnTheBus) {
   Pipeline receiver(kServerSource);
   ASSERT_TRUE(receiver.play());
