@@ -13,7 +13,7 @@
  * |[
  * gst-launch-1.0 wzpquicsrc role=server bind-port=4433 certificate-file=cert.pem \
  *     private-key-file=key.pem ! fakesink
- * gst-launch-1.0 audiotestsrc is-live=true ! opusenc ! wzppay ! \
+ * gst-launch-1.0 audiotestsrc is-live=true ! opusenc frame-size=20 ! wzpfecenc ! \
  *     wzpquicsink role=client address=127.0.0.1 port=4433 server-fingerprint=ab:cd:...
  * ]| The first receives on UDP port 4433, the second dials it and pins the
  * server certificate by its SHA-256 fingerprint (see pipelines/quic-*.sh).

@@ -14,8 +14,8 @@
  * ## Example pipelines
  * |[
  * gst-launch-1.0 wzpquicsrc role=server bind-port=4433 certificate-file=cert.pem \
- *     private-key-file=key.pem ! wzpdepay ! opusdec ! autoaudiosink
- * gst-launch-1.0 audiotestsrc is-live=true ! opusenc ! wzppay ! \
+ *     private-key-file=key.pem ! wzpfecdec ! opusdec ! autoaudiosink
+ * gst-launch-1.0 audiotestsrc is-live=true ! opusenc frame-size=20 ! wzpfecenc ! \
  *     wzpquicsrc role=client address=127.0.0.1 port=4433 server-fingerprint=ab:cd:...
  * ]| The first plays what the second sends (see pipelines/quic-*.sh).
  */
