@@ -23,49 +23,24 @@
  */
 #include "plugins/wzpjitter/gstwzpjitterbuffer.h"
 
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 
 #include "libwzp/jitter/jitter_buffer.hpp"
 #include "plugins/gstwzp/wzpmeta.h"
+#include "plugins/wzpjitter/gstwzpjitterbuffer_private.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(wzp_jitter_buffer_debug);
 #define GST_CAT_DEFAULT wzp_jitter_buffer_debug
+
+using namespace wzp::jitter_element;
 
 namespace {
 
 using wzp::jitter::Action;
 using wzp::jitter::InsertResult;
-using wzp::jitter::JitterBuffer;
 using wzp::jitter::JitterConfig;
-using wzp::jitter::Mode;
-
-constexpr guint kDefaultLatencyMs = 80;
-constexpr guint kDefaultMinLatencyMs = 0;
-constexpr guint kDefaultMaxLatencyMs = 1000;
-constexpr gdouble kDefaultQuantile = 0.95;
-// A target move this large is announced on the bus.
-constexpr int64_t kNoticeableNs = 20 * GST_MSECOND;
-
-enum {
-  PROP_0,
-  PROP_MODE,
-  PROP_LATENCY,
-  PROP_MIN_LATENCY,
-  PROP_MAX_LATENCY,
-  PROP_TARGET_QUANTILE,
-  PROP_STATS,
-};
-
-struct Settings {
-  Mode mode = Mode::kAdaptive;
-  guint latency_ms = kDefaultLatencyMs;
-  guint min_latency_ms = kDefaultMinLatencyMs;
-  guint max_latency_ms = kDefaultMaxLatencyMs;
-  gdouble quantile = kDefaultQuantile;
-};
 
 JitterConfig make_config(const Settings &s, uint32_t clock_rate) {
   JitterConfig config;
@@ -83,56 +58,9 @@ void release_buffer(uint64_t cookie) {
   gst_buffer_unref(reinterpret_cast<GstBuffer *>(static_cast<uintptr_t>(cookie)));
 }
 
-// Streaming state, behind State::mutex.
-struct State {
-  std::mutex mutex;
-  std::condition_variable wake;
-  std::unique_ptr<JitterBuffer> core;
-  uint32_t clock_rate = 48000;
-  bool have_stream = false;
-  uint32_t stream_id = 0;
-  uint32_t next_plain_sequence = 0;        // for frames without the meta
-  GstClockID clock_id = nullptr;           // the wait in progress, to unschedule
-  GstClockID reusable_clock_id = nullptr;  // owned; re-armed for each wait
-  bool flushing = true;
-  bool eos = false;
-  bool segment_pending = true;
-  int64_t announced_target = -1;
-  int64_t announced_latency = -1;
-  uint64_t stream_changes = 0;
-  uint64_t untimed = 0;  // frames with neither meta nor PTS
-};
-
-struct Private {
-  std::mutex settings_mutex;
-  Settings settings;
-  State state;
-};
-
 }  // namespace
 
-struct _GstWzpJitterBuffer {
-  GstElement parent;
-  GstPad *sinkpad;
-  GstPad *srcpad;
-  Private *priv;
-};
-
 G_DEFINE_TYPE(GstWzpJitterBuffer, gst_wzp_jitter_buffer, GST_TYPE_ELEMENT)
-
-GType gst_wzp_jitter_mode_get_type(void) {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {static_cast<gint>(Mode::kAdaptive), "Follow the path's delay", "adaptive"},
-      {static_cast<gint>(Mode::kFixed), "Hold the delay at the latency property", "fixed"},
-      {0, nullptr, nullptr},
-  };
-  if (g_once_init_enter(&type)) {
-    GType registered = g_enum_register_static("GstWzpJitterMode", values);
-    g_once_init_leave(&type, registered);
-  }
-  return type;
-}
 
 static GstStaticPadTemplate sink_template =
     GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
@@ -140,8 +68,6 @@ static GstStaticPadTemplate src_template =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
 namespace {
-
-Private &priv(GstWzpJitterBuffer *self) { return *self->priv; }
 
 // The running time now, or -1 without a clock.
 int64_t running_time(GstWzpJitterBuffer *self) {
@@ -178,22 +104,6 @@ int64_t reported_latency(GstWzpJitterBuffer *self, State &state) {
   if (state.core && state.core->latency_ns() > 0) return state.core->latency_ns();
   std::lock_guard<std::mutex> lock(priv(self).settings_mutex);
   return static_cast<int64_t>(priv(self).settings.latency_ms) * GST_MSECOND;
-}
-
-GstStructure *make_stats(GstWzpJitterBuffer *self) {
-  State &state = priv(self).state;
-  std::lock_guard<std::mutex> lock(state.mutex);
-  wzp::jitter::JitterStats s;
-  if (state.core) s = state.core->stats();
-  return gst_structure_new(
-      "application/x-wzp-jitter-stats", "target-delay", G_TYPE_UINT64,
-      static_cast<guint64>(s.target_delay_ns), "current-delay", G_TYPE_UINT64,
-      static_cast<guint64>(s.current_delay_ns), "received", G_TYPE_UINT64, s.received, "played",
-      G_TYPE_UINT64, s.played, "concealed", G_TYPE_UINT64, s.concealed, "expanded", G_TYPE_UINT64,
-      s.expanded, "late", G_TYPE_UINT64, s.late, "dropped", G_TYPE_UINT64, s.dropped, "shrunk",
-      G_TYPE_UINT64, s.shrunk, "reordered", G_TYPE_UINT64, s.reordered, "duplicates", G_TYPE_UINT64,
-      s.duplicates, "restarts", G_TYPE_UINT64, s.restarts + state.stream_changes, "untimed",
-      G_TYPE_UINT64, state.untimed, nullptr);
 }
 
 // Fills `frame` from the header meta, or from arrival order and PTS.
@@ -495,62 +405,6 @@ gboolean src_activate_mode(GstPad *, GstObject *parent, GstPadMode mode, gboolea
 
 }  // namespace
 
-static void gst_wzp_jitter_buffer_set_property(GObject *object, guint id, const GValue *value,
-                                               GParamSpec *pspec) {
-  auto *self = GST_WZP_JITTER_BUFFER(object);
-  std::lock_guard<std::mutex> lock(priv(self).settings_mutex);
-  Settings &s = priv(self).settings;
-  switch (id) {
-    case PROP_MODE:
-      s.mode = static_cast<Mode>(g_value_get_enum(value));
-      break;
-    case PROP_LATENCY:
-      s.latency_ms = g_value_get_uint(value);
-      break;
-    case PROP_MIN_LATENCY:
-      s.min_latency_ms = g_value_get_uint(value);
-      break;
-    case PROP_MAX_LATENCY:
-      s.max_latency_ms = g_value_get_uint(value);
-      break;
-    case PROP_TARGET_QUANTILE:
-      s.quantile = g_value_get_double(value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-  }
-}
-
-static void gst_wzp_jitter_buffer_get_property(GObject *object, guint id, GValue *value,
-                                               GParamSpec *pspec) {
-  auto *self = GST_WZP_JITTER_BUFFER(object);
-  if (id == PROP_STATS) {
-    g_value_take_boxed(value, make_stats(self));
-    return;
-  }
-  std::lock_guard<std::mutex> lock(priv(self).settings_mutex);
-  const Settings &s = priv(self).settings;
-  switch (id) {
-    case PROP_MODE:
-      g_value_set_enum(value, static_cast<gint>(s.mode));
-      break;
-    case PROP_LATENCY:
-      g_value_set_uint(value, s.latency_ms);
-      break;
-    case PROP_MIN_LATENCY:
-      g_value_set_uint(value, s.min_latency_ms);
-      break;
-    case PROP_MAX_LATENCY:
-      g_value_set_uint(value, s.max_latency_ms);
-      break;
-    case PROP_TARGET_QUANTILE:
-      g_value_set_double(value, s.quantile);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-  }
-}
-
 static GstStateChangeReturn gst_wzp_jitter_buffer_change_state(GstElement *element,
                                                                GstStateChange transition) {
   auto *self = GST_WZP_JITTER_BUFFER(element);
@@ -609,49 +463,12 @@ static void gst_wzp_jitter_buffer_init(GstWzpJitterBuffer *self) {
 static void gst_wzp_jitter_buffer_class_init(GstWzpJitterBufferClass *klass) {
   auto *gobject_class = G_OBJECT_CLASS(klass);
   auto *element_class = GST_ELEMENT_CLASS(klass);
-  gobject_class->set_property = gst_wzp_jitter_buffer_set_property;
-  gobject_class->get_property = gst_wzp_jitter_buffer_get_property;
+  gobject_class->set_property = set_property;
+  gobject_class->get_property = get_property;
   gobject_class->finalize = gst_wzp_jitter_buffer_finalize;
   element_class->change_state = gst_wzp_jitter_buffer_change_state;
 
-  auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                        GST_PARAM_MUTABLE_READY);
-  g_object_class_install_property(
-      gobject_class, PROP_MODE,
-      g_param_spec_enum("mode", "Mode",
-                        "adaptive: the delay follows the path (a quantile of recent frame "
-                        "delays); fixed: the delay stays at the latency property",
-                        GST_TYPE_WZP_JITTER_MODE, static_cast<gint>(Mode::kAdaptive), flags));
-  g_object_class_install_property(
-      gobject_class, PROP_LATENCY,
-      g_param_spec_uint("latency", "Latency",
-                        "Playout delay in ms above the fastest recent frame: the fixed mode's "
-                        "delay, and the adaptive mode's delay before it has learned the path",
-                        0, 10000, kDefaultLatencyMs, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_MIN_LATENCY,
-      g_param_spec_uint("min-latency", "Minimum latency",
-                        "The adaptive delay never goes below this many ms", 0, 10000,
-                        kDefaultMinLatencyMs, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_MAX_LATENCY,
-      g_param_spec_uint("max-latency", "Maximum latency",
-                        "The delay never grows beyond this many ms; frames later than that "
-                        "are dropped as late",
-                        0, 10000, kDefaultMaxLatencyMs, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_TARGET_QUANTILE,
-      g_param_spec_double("target-quantile", "Target quantile",
-                          "Fraction of recent frames the adaptive delay is chosen to wait for", 0.5,
-                          0.999, kDefaultQuantile, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_STATS,
-      g_param_spec_boxed("stats", "Statistics",
-                         "target-delay and current-delay (ns), and frame counts: received, "
-                         "played, concealed, expanded, late, dropped, shrunk, reordered, "
-                         "duplicates, restarts, untimed",
-                         GST_TYPE_STRUCTURE,
-                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  install_properties(gobject_class);
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);

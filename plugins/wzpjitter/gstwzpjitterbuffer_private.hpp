@@ -1,0 +1,91 @@
+// Internals of wzpjitterbuffer shared by its two source files: the
+// instance struct, settings and streaming state, and the property code
+// (gstwzpjitterbuffer_props.cpp).
+#pragma once
+
+#include <gst/gst.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "libwzp/jitter/jitter_buffer.hpp"
+#include "plugins/wzpjitter/gstwzpjitterbuffer.h"
+
+namespace wzp::jitter_element {
+
+using wzp::jitter::JitterBuffer;
+using wzp::jitter::Mode;
+
+constexpr guint kDefaultLatencyMs = 80;
+constexpr guint kDefaultMinLatencyMs = 0;
+constexpr guint kDefaultMaxLatencyMs = 1000;
+constexpr gdouble kDefaultQuantile = 0.95;
+// A target move this large is announced on the bus.
+constexpr int64_t kNoticeableNs = 20 * GST_MSECOND;
+
+enum {
+  PROP_0,
+  PROP_MODE,
+  PROP_LATENCY,
+  PROP_MIN_LATENCY,
+  PROP_MAX_LATENCY,
+  PROP_TARGET_QUANTILE,
+  PROP_STATS,
+};
+
+struct Settings {
+  Mode mode = Mode::kAdaptive;
+  guint latency_ms = kDefaultLatencyMs;
+  guint min_latency_ms = kDefaultMinLatencyMs;
+  guint max_latency_ms = kDefaultMaxLatencyMs;
+  gdouble quantile = kDefaultQuantile;
+};
+
+// Streaming state, behind State::mutex.
+struct State {
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::unique_ptr<JitterBuffer> core;
+  uint32_t clock_rate = 48000;
+  bool have_stream = false;
+  uint32_t stream_id = 0;
+  uint32_t next_plain_sequence = 0;        // for frames without the meta
+  GstClockID clock_id = nullptr;           // the wait in progress, to unschedule
+  GstClockID reusable_clock_id = nullptr;  // owned; re-armed for each wait
+  bool flushing = true;
+  bool eos = false;
+  bool segment_pending = true;
+  int64_t announced_target = -1;
+  int64_t announced_latency = -1;
+  uint64_t stream_changes = 0;
+  uint64_t untimed = 0;  // frames with neither meta nor PTS
+};
+
+struct Private {
+  std::mutex settings_mutex;
+  Settings settings;
+  State state;
+};
+
+}  // namespace wzp::jitter_element
+
+struct _GstWzpJitterBuffer {
+  GstElement parent;
+  GstPad *sinkpad;
+  GstPad *srcpad;
+  wzp::jitter_element::Private *priv;
+};
+
+namespace wzp::jitter_element {
+
+inline Private &priv(GstWzpJitterBuffer *self) { return *self->priv; }
+
+// The `stats` property's structure.
+GstStructure *make_stats(GstWzpJitterBuffer *self);
+void install_properties(GObjectClass *klass);
+void set_property(GObject *object, guint id, const GValue *value, GParamSpec *pspec);
+void get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec);
+
+}  // namespace wzp::jitter_element
