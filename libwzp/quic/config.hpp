@@ -11,7 +11,9 @@
 
 namespace wzp::quic {
 
-enum class CongestionControl { kCubic, kBbr2 };
+// BBR (v1) reads the delivery rate, not loss, so random loss on a hostile
+// path does not shrink the window; CUBIC and BBRv2 back off on loss.
+enum class CongestionControl { kCubic, kBbr2, kBbr };
 
 struct TlsConfig {
   std::vector<std::string> alpn{"wzp/1"};
@@ -39,8 +41,10 @@ struct EndpointConfig {
   // Datagrams older than this are dropped unsent: late media is useless.
   std::chrono::milliseconds max_queue_time{200};
   size_t datagram_queue_capacity = 256;
-  // Several small datagrams share one UDP packet when true.
-  bool pack_datagrams = true;
+  // Several small datagrams share one UDP packet when true. Off by default:
+  // packed datagrams are lost together, which defeats FEC that counts on
+  // losing symbols independently (relay trunks pack above QUIC instead).
+  bool pack_datagrams = false;
   size_t max_connections = 64;
   // Connections still in their handshake; Initial packets beyond this are
   // refused, which bounds what a handshake flood can cost.

@@ -45,8 +45,17 @@ void Connection::fill_settings(ngtcp2_settings &settings, ngtcp2_transport_param
   const EndpointConfig &config = host_.config();
   ngtcp2_settings_default(&settings);
   settings.initial_ts = now_ns();
-  settings.cc_algo = config.congestion_control == CongestionControl::kBbr2 ? NGTCP2_CC_ALGO_BBR2
-                                                                           : NGTCP2_CC_ALGO_CUBIC;
+  switch (config.congestion_control) {
+    case CongestionControl::kCubic:
+      settings.cc_algo = NGTCP2_CC_ALGO_CUBIC;
+      break;
+    case CongestionControl::kBbr2:
+      settings.cc_algo = NGTCP2_CC_ALGO_BBR2;
+      break;
+    case CongestionControl::kBbr:
+      settings.cc_algo = NGTCP2_CC_ALGO_BBR;
+      break;
+  }
   settings.handshake_timeout =
       static_cast<ngtcp2_duration>(std::chrono::nanoseconds(config.handshake_timeout).count());
   settings.no_pmtud = 0;

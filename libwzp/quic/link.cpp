@@ -121,6 +121,11 @@ ConnectionHandlers Link::handlers(uint64_t generation,
   return handlers;
 }
 
+bool Link::established() const {
+  std::lock_guard lock(mutex_);
+  return connection_ && connection_->state() == Connection::State::kEstablished;
+}
+
 bool Link::send(std::span<const uint8_t> datagram) {
   std::shared_ptr<Connection> connection;
   {

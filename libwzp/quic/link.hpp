@@ -57,6 +57,8 @@ class Link {
   Receive receive(std::span<uint8_t> out, size_t &size, std::chrono::milliseconds timeout);
   void set_flushing(bool flushing);
 
+  // True once the call's connection has finished its handshake.
+  bool established() const;
   // Why the call's connection failed ("" while healthy or after a clean end).
   std::string error() const;
   ConnectionStats connection_stats() const;

@@ -52,6 +52,7 @@ enum {
   PROP_CONGESTION_CONTROL,
   PROP_BOUND_PORT,
   PROP_FINGERPRINT,
+  PROP_CONNECTED,
   PROP_STATS,
 };
 
@@ -97,6 +98,7 @@ GType congestion_control_get_type() {
     static const GEnumValue values[] = {
         {static_cast<gint>(wzp::quic::CongestionControl::kCubic), "CUBIC", "cubic"},
         {static_cast<gint>(wzp::quic::CongestionControl::kBbr2), "BBRv2", "bbr2"},
+        {static_cast<gint>(wzp::quic::CongestionControl::kBbr), "BBR: ignores random loss", "bbr"},
         {0, nullptr, nullptr}};
     return g_enum_register_static("GstWzpQuicSinkCongestionControl", values);
   }();
@@ -201,7 +203,7 @@ static void gst_wzp_quic_sink_set_property(GObject *object, guint id, const GVal
 static void gst_wzp_quic_sink_get_property(GObject *object, guint id, GValue *value,
                                            GParamSpec *pspec) {
   Impl *impl = impl_of(object);
-  if (id == PROP_BOUND_PORT || id == PROP_FINGERPRINT || id == PROP_STATS) {
+  if (id == PROP_BOUND_PORT || id == PROP_FINGERPRINT || id == PROP_CONNECTED || id == PROP_STATS) {
     std::shared_ptr<wzp::quic::Link> link;
     {
       std::lock_guard lock(impl->state_mutex);
@@ -209,6 +211,7 @@ static void gst_wzp_quic_sink_get_property(GObject *object, guint id, GValue *va
     }
     if (id == PROP_BOUND_PORT) g_value_set_uint(value, link ? link->local_port() : 0);
     if (id == PROP_FINGERPRINT) g_value_set_string(value, link ? link->fingerprint().c_str() : "");
+    if (id == PROP_CONNECTED) g_value_set_boolean(value, link && link->established());
     if (id == PROP_STATS) g_value_take_boxed(value, make_stats(link));
     return;
   }
@@ -478,6 +481,12 @@ static void gst_wzp_quic_sink_class_init(GstWzpQuicSinkClass *klass) {
       g_param_spec_uint("bound-port", "Bound port",
                         "Local UDP port actually bound (0 until the element starts)", 0, 65535, 0,
                         ro));
+  g_object_class_install_property(
+      gobject_class, PROP_CONNECTED,
+      g_param_spec_boolean("connected", "Connected",
+                           "Whether the QUIC handshake has finished, so datagrams can flow (an "
+                           "application may wait for it before starting media)",
+                           FALSE, ro));
   g_object_class_install_property(
       gobject_class, PROP_FINGERPRINT,
       g_param_spec_string("fingerprint", "Fingerprint",

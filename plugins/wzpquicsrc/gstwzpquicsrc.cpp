@@ -99,6 +99,7 @@ GType congestion_control_get_type() {
     static const GEnumValue values[] = {
         {static_cast<gint>(wzp::quic::CongestionControl::kCubic), "CUBIC", "cubic"},
         {static_cast<gint>(wzp::quic::CongestionControl::kBbr2), "BBRv2", "bbr2"},
+        {static_cast<gint>(wzp::quic::CongestionControl::kBbr), "BBR: ignores random loss", "bbr"},
         {0, nullptr, nullptr}};
     return g_enum_register_static("GstWzpQuicSrcCongestionControl", values);
   }();

@@ -48,7 +48,9 @@ std::unique_ptr<Endpoint> make_client(EndpointConfig config) {
 
 TEST(QuicEndpoint, HandshakeThenDatagramsBothWaysCountedExactly) {
   Server server;
-  auto client = make_client(client_config(server.endpoint->fingerprint()));
+  auto config = client_config(server.endpoint->fingerprint());
+  config.pack_datagrams = true;
+  auto client = make_client(config);
   Recorder client_side;
   std::string error;
   auto connection =
