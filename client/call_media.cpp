@@ -46,7 +46,8 @@ GstElement *build_sender(const SenderConfig &config,
       " repair-ratio=" + std::to_string(tier.repair_ratio) +
       " interleave-depth=" + std::to_string(tier.interleave_depth) +
       " stream-id=" + std::to_string(config.stream_id) +
-      " ! wzpencrypt name=crypt ! wzpquicsink name=net role=client";
+      // BBR reads delivery rate, not loss: random loss must not starve media.
+      " ! wzpencrypt name=crypt ! wzpquicsink name=net role=client congestion-control=bbr";
   GstElement *pipeline = parse(description, error);
   if (pipeline == nullptr) return nullptr;
   if (!config.input_wav.empty()) {

@@ -151,6 +151,18 @@ uint16_t bound_port(GstElement *pipeline) {
   return static_cast<uint16_t>(port);
 }
 
+bool wait_connected(GstElement *sender, std::chrono::seconds timeout) {
+  GstElement *net = gst_bin_get_by_name(GST_BIN(sender), "net");
+  gboolean connected = FALSE;
+  for (auto deadline = std::chrono::steady_clock::now() + timeout;
+       !connected && std::chrono::steady_clock::now() < deadline;) {
+    g_usleep(20 * 1000);
+    g_object_get(net, "connected", &connected, nullptr);
+  }
+  gst_object_unref(net);
+  return connected;
+}
+
 int run_call(Options &options) {
   auto tier = quality::tier_from_string(options.tier != nullptr ? options.tier : "good");
   if (!tier) return fail(std::string("unknown tier '") + options.tier + "'");
@@ -207,8 +219,18 @@ int run_call(Options &options) {
   guint tick = g_timeout_add_seconds(1, on_tick, &call);
   guint interrupt = g_unix_signal_add(SIGINT, on_interrupt, &call);
   std::fprintf(stderr, "network %s\n", netsim::to_spec(direction).c_str());
-  gst_element_set_state(sender, GST_STATE_PLAYING);
-  g_main_loop_run(call.loop);
+  // As in a real call, media starts once the connection is up: through
+  // heavy loss the QUIC handshake alone can take seconds.
+  gst_element_set_state(sender, GST_STATE_PAUSED);
+  auto dialed = std::chrono::steady_clock::now();
+  if (wait_connected(sender, std::chrono::seconds(30))) {
+    std::fprintf(stderr, "connected in %.1f s\n",
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - dialed).count());
+    gst_element_set_state(sender, GST_STATE_PLAYING);
+    g_main_loop_run(call.loop);
+  } else {
+    call.error = "no QUIC connection within 30 s";
+  }
   g_source_remove(tick);
   g_source_remove(interrupt);
   if (call.live_status) std::fprintf(stderr, "\n");
