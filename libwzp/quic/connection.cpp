@@ -1,6 +1,7 @@
 #include "libwzp/quic/connection.hpp"
 
 #include <gnutls/crypto.h>
+#include <netdb.h>
 #include <ngtcp2/ngtcp2_crypto_gnutls.h>
 
 #include <algorithm>
@@ -12,6 +13,16 @@
 
 namespace wzp::quic {
 namespace {
+
+std::string format_address(const ngtcp2_addr &addr) {
+  char host[NI_MAXHOST] = "", port[NI_MAXSERV] = "";
+  if (getnameinfo(addr.addr, addr.addrlen, host, sizeof host, port, sizeof port,
+                  NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+    return "";
+  }
+  bool v6 = addr.addr->sa_family == AF_INET6;
+  return (v6 ? "[" : "") + std::string(host) + (v6 ? "]:" : ":") + port;
+}
 
 constexpr size_t kCidLength = 18;
 // A DATAGRAM frame's type byte plus its length varint (2 bytes below 16 KiB).
@@ -87,6 +98,7 @@ bool Connection::init_common(std::string &error) {
 }
 
 bool Connection::init_client(const ngtcp2_path &path, std::string &error) {
+  remote_address_ = format_address(path.remote);
   ngtcp2_cid dcid, scid;
   dcid.datalen = scid.datalen = kCidLength;
   gnutls_rnd(GNUTLS_RND_RANDOM, dcid.data, kCidLength);
@@ -113,6 +125,7 @@ bool Connection::init_client(const ngtcp2_path &path, std::string &error) {
 
 bool Connection::init_server(const ngtcp2_path &path, const ngtcp2_pkt_hd &initial,
                              std::string &error) {
+  remote_address_ = format_address(path.remote);
   ngtcp2_cid scid;
   scid.datalen = kCidLength;
   gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, kCidLength);

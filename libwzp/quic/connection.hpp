@@ -65,6 +65,9 @@ class Connection {
   bool wait_closed(std::chrono::milliseconds timeout) const;
   ConnectionStats stats() const;
   bool is_server() const { return server_; }
+  // The peer's address as this side sees it, "ip:port" or "[ip6]:port":
+  // what a server reflects back for NAT traversal.
+  const std::string &remote_address() const { return remote_address_; }
 
  private:
   friend class Endpoint;
@@ -99,6 +102,7 @@ class Connection {
 
   ConnectionHost &host_;
   const bool server_;
+  std::string remote_address_;  // set before the connection is shared
   ConnectionHandlers handlers_;
   ngtcp2_conn *conn_ = nullptr;
   gnutls_session_t session_ = nullptr;

@@ -72,6 +72,10 @@ TEST(QuicEndpoint, HandshakeThenDatagramsBothWaysCountedExactly) {
   auto accepted = server.first();
   ASSERT_TRUE(accepted);
   ASSERT_TRUE(accepted->wait_established(5s));
+  // Each side sees the other's address: what a server reflects for NAT traversal.
+  EXPECT_EQ(accepted->remote_address(), "127.0.0.1:" + std::to_string(client->local_port()));
+  EXPECT_EQ(connection->remote_address(),
+            "127.0.0.1:" + std::to_string(server.endpoint->local_port()));
   for (int i = 0; i < 50; ++i) ASSERT_TRUE(accepted->send_datagram(bytes("to client")));
   ASSERT_TRUE(client_side.wait_datagrams(50));
   EXPECT_EQ(client_side.datagrams().size(), 50u);
