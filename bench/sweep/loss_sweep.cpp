@@ -327,7 +327,8 @@ int main(int argc, char **argv) {
       static_cast<long long>(options.path.queue_ms),
       static_cast<unsigned long long>(options.path.seed), scored);
   std::printf(
-      "| model  | loss | wzp FEC (opus kbps, K, ratio, D) | wzp kbps | stock kbps | wzp real %% "
+      "| model  | loss | wzp (opus kbps, K, ratio, D; playout ms) | wzp kbps | stock kbps | wzp "
+      "real %% "
       "| stock real %% (via LBRR) | ratio | stock@codec-rate real %% | wzp delay mean/p95 ms "
       "| stock delay mean/p95 ms | wire loss wzp/stock %% |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
@@ -346,9 +347,10 @@ int main(int argc, char **argv) {
       return 100.0 * static_cast<double>(c.lost + c.queue_dropped) /
              static_cast<double>(std::max<uint64_t>(c.packets_in, 1));
     };
-    char fec[64];
-    std::snprintf(fec, sizeof fec, "%u, %u, %.2f, %u", p.wzp.opus_bps / 1000, p.wzp.block_frames,
-                  p.wzp.repair_ratio, p.wzp.interleave);
+    char fec[80];
+    std::snprintf(fec, sizeof fec, "%u, %u, %.2f, %u; %lld", p.wzp.opus_bps / 1000,
+                  p.wzp.block_frames, p.wzp.repair_ratio, p.wzp.interleave,
+                  static_cast<long long>(p.wzp_latency_ms));
     std::printf(
         "| %s | %d %% | %s | %.0f | %.0f | %.2f | %.2f (%.2f) | %.2f | %.2f | %.0f / %.0f | %.0f / "
         "%.0f | %.1f / %.1f |\n",

@@ -59,7 +59,7 @@ SentStream capture(const std::string &launch, size_t frames, std::string &error)
         GST_BUFFER_PTS_IS_VALID(buffer) ? static_cast<int64_t>(GST_BUFFER_PTS(buffer)) : 0;
     if (pts >= static_cast<int64_t>(frames) * kFrameNs) {
       gst_sample_unref(sample);
-      continue;
+      break;  // enough: the rest of the input is not needed
     }
     last_send = std::max(last_send, pts + kFrameNs);
     packet.send_ns = last_send;
