@@ -22,6 +22,12 @@
  * gst-launch-1.0 wzpquicsrc ! wzpdecrypt ! wzpfecdec deadline=400000000 !
  *     wzpjitterbuffer ! opusdec ! autoaudiosink
  * ]| The receiving half of a call.
+ *
+ * A packet carrying the peer's quality report (see wzpfecenc's
+ * `quality-report`) makes wzpfecdec post an element message
+ * "wzp-quality-report" with fields loss, rtt-ms, jitter-ms, bandwidth-kbps and
+ * stream-id, at most once per 750 ms of each stream's media; the latest
+ * report is also in `stats`.
  */
 #include "gstwzpfecdec.h"
 
@@ -31,6 +37,7 @@
 #include "libwzp/fec/frame_decoder.hpp"
 #include "media_clock.hpp"
 #include "plugins/gstwzp/wzpmeta.h"
+#include "quality_report.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(wzp_fec_dec_debug);
 #define GST_CAT_DEFAULT wzp_fec_dec_debug
@@ -70,6 +77,10 @@ struct GstWzpFecDecPrivate {
   GstEvent *held_segment = nullptr;  // sticky order: caps before segment
   uint8_t codec = wzp::wire::codec::kNone;
   wzp::wire::MediaType media_type = wzp::wire::MediaType::kAudio;
+  wzp::gst::ReportLimiter report_limiter;
+  uint64_t reports_received = 0;  // packets that carried a report
+  uint32_t report_stream_id = 0;
+  wzp::wire::QualityReport latest_report;
 };
 
 struct _GstWzpFecDec {
@@ -158,6 +169,27 @@ GstFlowReturn push_frames(GstWzpFecDec *self, BufferListSink &sink) {
   return gst_pad_push_list(self->srcpad, sink.list);
 }
 
+// Notes the packet's quality report, if any; returns the message to post
+// (after the state lock is released), or null. Called with the state lock held.
+GstMessage *read_report(GstWzpFecDec *self, std::span<const uint8_t> packet) {
+  auto *priv = self->priv;
+  wzp::wire::PacketView view;
+  if (wzp::wire::parse_full(packet, view) != wzp::wire::WireError::kOk || !view.report) {
+    return nullptr;
+  }
+  const auto &h = view.header;
+  ++priv->reports_received;
+  priv->report_stream_id = h.stream_id;
+  priv->latest_report = *view.report;
+  if (!priv->report_limiter.should_post(h.stream_id, h.timestamp,
+                                        wzp::gst::clock_rate(h.media_type))) {
+    return nullptr;
+  }
+  GstStructure *s = wzp::gst::report_to_structure(wzp::gst::kReportMessageName, *view.report);
+  gst_structure_set(s, "stream-id", G_TYPE_UINT, guint{h.stream_id}, nullptr);
+  return gst_message_new_element(GST_OBJECT(self), s);
+}
+
 GstFlowReturn gst_wzp_fec_dec_chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
   auto *self = GST_WZP_FEC_DEC(parent);
   auto *priv = self->priv;
@@ -174,8 +206,10 @@ GstFlowReturn gst_wzp_fec_dec_chain(GstPad *, GstObject *parent, GstBuffer *buff
     GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Could not map the input buffer"), (nullptr));
     return GST_FLOW_ERROR;
   }
+  GstMessage *report = nullptr;
   {
     std::lock_guard guard(priv->state_lock);
+    report = read_report(self, {map.data, map.size});
     // The deadline is in media ticks of the stream's clock, known once a frame has come out.
     uint32_t rate = wzp::gst::clock_rate(priv->media_type);
     priv->decoder.set_deadline(wzp::gst::to_media_ticks(deadline, rate));
@@ -187,6 +221,7 @@ GstFlowReturn gst_wzp_fec_dec_chain(GstPad *, GstObject *parent, GstBuffer *buff
   }
   gst_buffer_unmap(buffer, &map);
   gst_buffer_unref(buffer);
+  if (report) gst_element_post_message(GST_ELEMENT(self), report);
   return push_frames(self, sink);
 }
 
@@ -204,7 +239,12 @@ GstStructure *make_stats(GstWzpFecDec *self) {
       G_TYPE_UINT64, s.unneeded_repair, "blocks-complete", G_TYPE_UINT64, s.blocks_complete,
       "blocks-recovered", G_TYPE_UINT64, s.blocks_recovered, "blocks-given-up", G_TYPE_UINT64,
       s.blocks_given_up, "decode-time-total-us", G_TYPE_UINT64, t.total_us, "decode-time-max-us",
-      G_TYPE_UINT64, t.max_us, nullptr);
+      G_TYPE_UINT64, t.max_us, "reports-received", G_TYPE_UINT64, self->priv->reports_received,
+      "report-stream-id", G_TYPE_UINT, guint{self->priv->report_stream_id}, "report-loss",
+      G_TYPE_DOUBLE, self->priv->latest_report.loss_fraction(), "report-rtt-ms", G_TYPE_UINT,
+      guint{self->priv->latest_report.rtt_ms}, "report-jitter-ms", G_TYPE_UINT,
+      guint{self->priv->latest_report.jitter_ms}, "report-bandwidth-kbps", G_TYPE_UINT,
+      guint{self->priv->latest_report.bandwidth_kbps}, nullptr);
 }
 
 gboolean gst_wzp_fec_dec_sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
@@ -333,7 +373,10 @@ static void gst_wzp_fec_dec_class_init(GstWzpFecDecClass *klass) {
                          "Counters: packets, received, recovered, unrecoverable, unprotected, "
                          "duplicates, late, malformed, out-of-range, inconsistent, "
                          "foreign-stream, unneeded-repair, blocks-complete, blocks-recovered, "
-                         "blocks-given-up, decode-time-total-us, decode-time-max-us",
+                         "blocks-given-up, decode-time-total-us, decode-time-max-us; the peer's "
+                         "latest quality report: reports-received (packets carrying one), "
+                         "report-stream-id, report-loss, report-rtt-ms, report-jitter-ms, "
+                         "report-bandwidth-kbps",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 

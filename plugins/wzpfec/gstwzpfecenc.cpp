@@ -19,15 +19,23 @@
  * gst-launch-1.0 audiotestsrc ! opusenc ! wzpfecenc block-size=10 interleave-depth=4 !
  *     wzpencrypt ! wzpquicsink
  * ]| The sending half of a call: blocks of 10 frames, four interleaved.
+ *
+ * The application tells the peer how the opposite direction is doing by
+ * setting `quality-report` (what its own receiving side observes); the
+ * report rides in the headers of a burst of packets after each update and
+ * once a second of media after that (docs/quality.md).
  */
 #include "gstwzpfecenc.h"
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "libwzp/fec/frame_encoder.hpp"
 #include "media_clock.hpp"
 #include "plugins/gstwzp/wzpmeta.h"
+#include "quality_report.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(wzp_fec_enc_debug);
 #define GST_CAT_DEFAULT wzp_fec_enc_debug
@@ -44,6 +52,7 @@ enum {
   PROP_SYMBOL_ALIGNMENT,
   PROP_STREAM_ID,
   PROP_CODEC_ID,
+  PROP_QUALITY_REPORT,
   PROP_STATS,
 };
 
@@ -58,17 +67,42 @@ struct Settings {
   wzp::fec::EncoderConfig config;
   guint64 max_block_time = kDefaultMaxBlockTime;
   guint codec_id = 0;  // 0: derive from caps
+  std::optional<wzp::wire::QualityReport> report;
+  bool report_changed = false;
 };
 
-// Collects the packets one call produces, to push after the state lock is released.
+// Collects the packets one call produces, to push after the state lock is
+// released, adding the quality report to those the schedule picks.
 struct BufferListSink : wzp::fec::PacketSink {
   GstBufferList *list = gst_buffer_list_new();
   GstClockTime pts = GST_CLOCK_TIME_NONE;
+  wzp::gst::ReportSchedule *reports = nullptr;
+  uint32_t clock_rate = 0;
+  uint64_t *reports_sent = nullptr;
+
   void on_packet(std::span<const uint8_t> packet, const wzp::wire::MediaHeader &header) override {
-    GstBuffer *buffer = gst_buffer_new_memdup(packet.data(), packet.size());
+    const wzp::wire::QualityReport *report =
+        reports ? reports->for_packet(header.timestamp, clock_rate) : nullptr;
+    GstBuffer *buffer = report ? with_report(packet, header, *report)
+                               : gst_buffer_new_memdup(packet.data(), packet.size());
     GST_BUFFER_PTS(buffer) = pts;
-    wzp_buffer_set_header_meta(buffer, header, nullptr, wzp::wire::kFullHeaderSize);
+    wzp_buffer_set_header_meta(buffer, header, report, wzp::wire::full_header_size(report));
     gst_buffer_list_add(list, buffer);
+  }
+
+  // The packet with its header rewritten to carry `report` before the payload.
+  GstBuffer *with_report(std::span<const uint8_t> packet, const wzp::wire::MediaHeader &header,
+                         const wzp::wire::QualityReport &report) {
+    auto payload = packet.subspan(wzp::wire::kFullHeaderSize);
+    size_t header_size = wzp::wire::full_header_size(true);
+    GstBuffer *buffer = gst_buffer_new_allocate(nullptr, header_size + payload.size(), nullptr);
+    GstMapInfo map;
+    gst_buffer_map(buffer, &map, GST_MAP_WRITE);
+    wzp::wire::write_full(header, &report, {map.data, header_size});
+    std::copy(payload.begin(), payload.end(), map.data + header_size);
+    gst_buffer_unmap(buffer, &map);
+    ++*reports_sent;
+    return buffer;
   }
 };
 
@@ -82,6 +116,8 @@ struct GstWzpFecEncPrivate {
   std::mutex state_lock;
   wzp::fec::FrameEncoder encoder;
   wzp::gst::StreamKind kind;
+  wzp::gst::ReportSchedule reports;
+  uint64_t reports_sent = 0;  // packets that carried a report
 };
 
 struct _GstWzpFecEnc {
@@ -101,6 +137,10 @@ namespace {
 void sync_settings(GstWzpFecEnc *self) {
   auto *priv = self->priv;
   std::lock_guard settings_guard(priv->settings_lock);
+  if (priv->settings.report_changed) {
+    priv->settings.report_changed = false;
+    priv->reports.set(priv->settings.report);
+  }
   if (!priv->settings_changed) return;
   priv->settings_changed = false;
   wzp::fec::EncoderConfig config = priv->settings.config;
@@ -112,6 +152,13 @@ void sync_settings(GstWzpFecEnc *self) {
   if (!priv->encoder.set_config(config)) {
     GST_WARNING_OBJECT(self, "invalid FEC settings ignored");
   }
+}
+
+// Points the sink at the report schedule. Called with the state lock held.
+void attach_reports(GstWzpFecEncPrivate *priv, BufferListSink &sink) {
+  sink.reports = &priv->reports;
+  sink.clock_rate = wzp::gst::clock_rate(priv->kind.media_type);
+  sink.reports_sent = &priv->reports_sent;
 }
 
 GstFlowReturn push_packets(GstWzpFecEnc *self, BufferListSink &sink) {
@@ -130,6 +177,7 @@ GstFlowReturn gst_wzp_fec_enc_chain(GstPad *, GstObject *parent, GstBuffer *buff
   {
     std::lock_guard guard(priv->state_lock);
     sync_settings(self);
+    attach_reports(priv, sink);
     uint32_t rate = wzp::gst::clock_rate(priv->kind.media_type);
     GstClockTime pts = GST_BUFFER_PTS_IS_VALID(buffer) ? GST_BUFFER_PTS(buffer) : 0;
     uint32_t ticks = wzp::gst::to_media_ticks(pts, rate);
@@ -182,6 +230,7 @@ gboolean gst_wzp_fec_enc_sink_event(GstPad *pad, GstObject *parent, GstEvent *ev
       sink.pts = timestamp;
       {
         std::lock_guard guard(priv->state_lock);
+        attach_reports(priv, sink);
         uint32_t rate = wzp::gst::clock_rate(priv->kind.media_type);
         priv->encoder.poll(wzp::gst::to_media_ticks(timestamp, rate), sink);
       }
@@ -192,6 +241,7 @@ gboolean gst_wzp_fec_enc_sink_event(GstPad *pad, GstObject *parent, GstEvent *ev
       BufferListSink sink;
       {
         std::lock_guard guard(priv->state_lock);
+        attach_reports(priv, sink);
         priv->encoder.flush(sink);
       }
       push_packets(self, sink);
@@ -210,7 +260,8 @@ GstStructure *make_stats(GstWzpFecEnc *self) {
                            G_TYPE_UINT64, s.rejected_oversize, "blocks", G_TYPE_UINT64, s.blocks,
                            "keyframe-blocks", G_TYPE_UINT64, s.keyframe_blocks, "source-packets",
                            G_TYPE_UINT64, s.source_packets, "repair-packets", G_TYPE_UINT64,
-                           s.repair_packets, "bytes-sent", G_TYPE_UINT64, s.bytes_sent, nullptr);
+                           s.repair_packets, "bytes-sent", G_TYPE_UINT64, s.bytes_sent,
+                           "reports-sent", G_TYPE_UINT64, self->priv->reports_sent, nullptr);
 }
 
 void gst_wzp_fec_enc_set_property(GObject *object, guint id, const GValue *value,
@@ -243,6 +294,17 @@ void gst_wzp_fec_enc_set_property(GObject *object, guint id, const GValue *value
     case PROP_CODEC_ID:
       s.codec_id = g_value_get_uint(value);
       break;
+    case PROP_QUALITY_REPORT: {
+      auto *structure = static_cast<const GstStructure *>(g_value_get_boxed(value));
+      auto report = structure ? wzp::gst::report_from_structure(structure) : std::nullopt;
+      if (structure && !report) {
+        GST_WARNING_OBJECT(self, "invalid quality report ignored: %" GST_PTR_FORMAT, structure);
+        return;
+      }
+      s.report = report;
+      s.report_changed = true;
+      return;  // the FEC settings are unchanged
+    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       return;
@@ -282,6 +344,11 @@ void gst_wzp_fec_enc_get_property(GObject *object, guint id, GValue *value, GPar
       break;
     case PROP_CODEC_ID:
       g_value_set_uint(value, s.codec_id);
+      break;
+    case PROP_QUALITY_REPORT:
+      g_value_take_boxed(value, s.report
+                                    ? wzp::gst::report_to_structure("wzp-quality-report", *s.report)
+                                    : nullptr);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -365,10 +432,19 @@ static void gst_wzp_fec_enc_class_init(GstWzpFecEncClass *klass) {
                         "0 derives it from the input caps (Opus, Codec2 modes, AV1)",
                         0, 255, 0, flags));
   g_object_class_install_property(
+      gobject_class, PROP_QUALITY_REPORT,
+      g_param_spec_boxed("quality-report", "Quality report",
+                         "What this side receives from the peer, sent to the peer in packet "
+                         "headers: loss (double, fraction 0..1), rtt-ms, jitter-ms, "
+                         "bandwidth-kbps (uint, 0 = unknown). Sent in a burst of packets after "
+                         "each update and once per second of media; NULL stops reports",
+                         GST_TYPE_STRUCTURE, flags));
+  g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
                          "Counters: frames, rejected-empty, rejected-oversize, blocks, "
-                         "keyframe-blocks, source-packets, repair-packets, bytes-sent",
+                         "keyframe-blocks, source-packets, repair-packets, bytes-sent, "
+                         "reports-sent (packets that carried a quality report)",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
