@@ -11,7 +11,7 @@
 //
 //   wzp_loss_sweep [--seconds S] [--seed N] [--delay-ms D] [--jitter-ms J]
 //                  [--rate-kbps R] [--queue-ms Q] [--losses 0,5,...] [--csv FILE]
-//                  [--speech FILE.wav]
+//                  [--speech FILE.wav] [--max-group-ms G]
 #include <gst/gst.h>
 
 #include <algorithm>
@@ -41,6 +41,7 @@ struct Options {
   std::vector<int> losses{0, 5, 10, 20, 30, 40, 50, 60, 70};
   std::string csv;
   std::string speech;  // WAV file, at least --seconds + 3 s long
+  uint32_t max_group_frames = 0;
 };
 
 struct Point {
@@ -56,6 +57,19 @@ struct Point {
   std::vector<Score> scores;
 };
 
+// Comma-separated loss percentages.
+std::vector<int> parse_losses(const std::string &text) {
+  std::vector<int> losses;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    losses.push_back(std::atoi(text.substr(start, end - start).c_str()));
+    start = end + 1;
+  }
+  return losses;
+}
+
 bool parse_options(int argc, char **argv, Options &o) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -64,26 +78,26 @@ bool parse_options(int argc, char **argv, Options &o) {
       return false;
     }
     const char *v = argv[++i];
-    if (arg == "--seconds")
+    if (arg == "--seconds") {
       o.seconds = std::atoi(v);
-    else if (arg == "--seed")
+    } else if (arg == "--seed") {
       o.path.seed = std::strtoull(v, nullptr, 10);
-    else if (arg == "--delay-ms")
+    } else if (arg == "--delay-ms") {
       o.path.delay_ms = std::atoll(v);
-    else if (arg == "--jitter-ms")
+    } else if (arg == "--jitter-ms") {
       o.path.jitter_ms = std::atoll(v);
-    else if (arg == "--rate-kbps")
+    } else if (arg == "--rate-kbps") {
       o.path.rate_bps = std::strtoull(v, nullptr, 10) * 1000;
-    else if (arg == "--queue-ms")
+    } else if (arg == "--queue-ms") {
       o.path.queue_ms = std::atoll(v);
-    else if (arg == "--csv")
+    } else if (arg == "--csv") {
       o.csv = v;
-    else if (arg == "--speech")
+    } else if (arg == "--speech") {
       o.speech = v;
-    else if (arg == "--losses") {
-      o.losses.clear();
-      for (char *s = std::strtok(const_cast<char *>(v), ","); s; s = std::strtok(nullptr, ","))
-        o.losses.push_back(std::atoi(s));
+    } else if (arg == "--max-group-ms") {
+      o.max_group_frames = static_cast<uint32_t>(std::max(0, std::atoi(v)) / 20);
+    } else if (arg == "--losses") {
+      o.losses = parse_losses(v);
     } else {
       std::fprintf(stderr, "unknown option %s\n", arg.c_str());
       return false;
@@ -91,8 +105,12 @@ bool parse_options(int argc, char **argv, Options &o) {
   }
   bool losses_ok =
       std::all_of(o.losses.begin(), o.losses.end(), [](int p) { return p >= 0 && p <= 70; });
-  if (o.seconds < 5 || o.seconds > 3600 || !losses_ok || o.losses.empty()) {
-    std::fprintf(stderr, "need --seconds 5..3600 and losses within 0..70\n");
+  bool path_ok = o.path.delay_ms >= 0 && o.path.jitter_ms >= 0 && o.path.queue_ms > 0 &&
+                 o.path.delay_ms <= 5000 && o.path.jitter_ms <= o.path.delay_ms + 1000;
+  if (o.seconds < 5 || o.seconds > 3600 || !losses_ok || o.losses.empty() || !path_ok) {
+    std::fprintf(stderr,
+                 "need --seconds 5..3600, losses within 0..70, delay 0..5000 ms, jitter >= 0, "
+                 "queue > 0\n");
     return false;
   }
   return true;
@@ -198,7 +216,7 @@ int main(int argc, char **argv) {
       p.model = burst ? "bursty" : "random";
       p.mean_burst = burst;
       p.loss_pct = loss;
-      p.wzp = wzp_settings_for(loss / 100.0);
+      p.wzp = wzp_settings_for(loss / 100.0, options.max_group_frames);
       points.push_back(std::move(p));
     }
   }

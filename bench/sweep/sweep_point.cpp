@@ -5,7 +5,7 @@
 
 namespace wzp::sweep {
 
-WzpSettings wzp_settings_for(double loss) {
+WzpSettings wzp_settings_for(double loss, uint32_t max_group_frames) {
   WzpSettings s;
   if (loss <= 0.0) return s;  // the good tier as libwzp/quality defines it
   // Codec rate from the ladder: good (24k) up to 15 % loss, degraded (6k)
@@ -21,6 +21,10 @@ WzpSettings wzp_settings_for(double loss) {
   // the same 400 ms group, with a smaller spread of arrivals per block.
   s.block_frames = loss >= 0.55 ? 20 : 10;
   s.interleave = loss >= 0.55 ? 1 : 2;
+  if (max_group_frames > 0 && s.block_frames * s.interleave > max_group_frames) {
+    s.interleave = 1;
+    s.block_frames = std::min(s.block_frames, max_group_frames);
+  }
   return s;
 }
 

@@ -19,14 +19,17 @@ struct PathSettings {
   uint64_t seed = 1;
 };
 
-// wzp's sender settings for a loss rate (see docs/loss-sweep.md for why).
+// What wzp's sender uses at one point.
 struct WzpSettings {
   uint32_t opus_bps = 24'000;
   uint32_t block_frames = 8;
   double repair_ratio = 0.4;
   uint32_t interleave = 2;
 };
-WzpSettings wzp_settings_for(double loss);
+// wzp's sender settings for a loss rate (see docs/loss-sweep.md for why).
+// `max_group_frames` (0: no limit) caps K x D, the frames a lost frame may
+// wait for its repair: over it, interleaving goes first, then K shrinks.
+WzpSettings wzp_settings_for(double loss, uint32_t max_group_frames = 0);
 
 struct Score {
   size_t frames = 0;
