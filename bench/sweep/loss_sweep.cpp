@@ -25,6 +25,7 @@
 
 #include "bench/sweep/stacks.hpp"
 #include "bench/sweep/sweep_point.hpp"
+#include "libwzp/netsim/spec.hpp"
 
 namespace {
 
@@ -262,6 +263,10 @@ int main(int argc, char **argv) {
     config.rate_bps = options.path.rate_bps;
     config.queue_limit = wzp::netsim::Micros(options.path.queue_ms * 1000);
     config.seed = options.path.seed;
+    if (std::string why = wzp::netsim::validate(config); !why.empty()) {
+      std::fprintf(stderr, "impairment %s %d%%: %s\n", p.model, p.loss_pct, why.c_str());
+      return 2;
+    }
     for (size_t s = 0; s < p.sent.size(); ++s) {
       StackKind kind = s == 0 ? StackKind::kWzp : StackKind::kStock;
       std::string launch = s == 0 ? wzp_receiver(p.wzp_latency_ms) : stock_receiver();
@@ -278,6 +283,10 @@ int main(int argc, char **argv) {
             {kStartOffsetNs + arrivals[i], p.receivers[s].get(), &p.sent[s].packets[i]});
       }
     }
+  }
+  if (deliveries.empty()) {
+    std::fprintf(stderr, "no packet survives the impairment\n");
+    return 1;
   }
   std::stable_sort(deliveries.begin(), deliveries.end(),
                    [](const Delivery &a, const Delivery &b) { return a.at_ns < b.at_ns; });
