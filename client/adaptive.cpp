@@ -1,0 +1,171 @@
+#include "client/adaptive.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace wzp::client {
+namespace {
+
+// Opus cannot go below 4 kbit/s nor above 60 ms frames: the Codec2 tier,
+// while the sender is still Opus (no codec switch mid-call yet), sends the
+// sparsest Opus there is.
+constexpr uint32_t kOpusMinBitrate = 4000;
+constexpr int kOpusMaxFrameMs = 60;
+
+// The first element made by `factory` in `element` (a bin searched
+// recursively, or the element itself); a new reference, or null.
+GstElement *find_by_factory(GstElement *element, const char *factory) {
+  if (element == nullptr) return nullptr;
+  auto matches = [factory](GstElement *e) {
+    GstElementFactory *f = gst_element_get_factory(e);
+    return f != nullptr && std::strcmp(GST_OBJECT_NAME(f), factory) == 0;
+  };
+  if (matches(element)) return GST_ELEMENT(gst_object_ref(element));
+  if (!GST_IS_BIN(element)) return nullptr;
+  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(element));
+  GValue item = G_VALUE_INIT;
+  GstElement *found = nullptr;
+  while (found == nullptr && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto *e = GST_ELEMENT(g_value_get_object(&item));
+    if (matches(e)) found = GST_ELEMENT(gst_object_ref(e));
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  return found;
+}
+
+GstStructure *stats_of(GstElement *element) {
+  GstStructure *stats = nullptr;
+  if (element != nullptr) g_object_get(element, "stats", &stats, nullptr);
+  return stats;
+}
+
+uint64_t field_u64(const GstStructure *s, const char *field) {
+  guint64 value = 0;
+  gst_structure_get_uint64(s, field, &value);
+  return value;
+}
+
+double field_double(const GstStructure *s, const char *field) {
+  gdouble value = 0;
+  gst_structure_get_double(s, field, &value);
+  return value;
+}
+
+uint32_t field_uint(const GstStructure *s, const char *field) {
+  guint value = 0;
+  gst_structure_get_uint(s, field, &value);
+  return value;
+}
+
+uint32_t to_ms(double ms) { return static_cast<uint32_t>(std::clamp(ms, 0.0, 65535.0)); }
+
+// RTT and its variation (our jitter figure) as a QUIC endpoint measures them.
+struct QuicPath {
+  double loss = 0;
+  uint32_t rtt_ms = 0;
+  uint32_t jitter_ms = 0;
+};
+std::optional<QuicPath> quic_path(GstElement *quic) {
+  GstStructure *s = stats_of(quic);
+  if (s == nullptr) return std::nullopt;
+  QuicPath path{field_double(s, "datagram-loss"), to_ms(field_double(s, "rtt-ms")),
+                to_ms(field_double(s, "rtt-variance-ms"))};
+  gst_structure_free(s);
+  if (path.rtt_ms == 0) return std::nullopt;  // no RTT sample yet
+  return path;
+}
+
+}  // namespace
+
+quality::Micros AdaptiveQuality::clock_now() { return quality::Micros{g_get_monotonic_time()}; }
+
+AdaptiveQuality::AdaptiveQuality(GstElement *sender, GstElement *receiver,
+                                 const quality::ControllerConfig &config, quality::Micros now)
+    : opus_encoder_(find_by_factory(sender, "opusenc")),
+      fec_encoder_(find_by_factory(sender, "wzpfecenc")),
+      quic_sink_(find_by_factory(sender, "wzpquicsink")),
+      fec_decoder_(find_by_factory(receiver, "wzpfecdec")),
+      quic_src_(find_by_factory(receiver, "wzpquicsrc")),
+      controller_(config, now) {
+  apply(now, quality::Decision{controller_.tier(), quality::Change::kNone});
+}
+
+AdaptiveQuality::~AdaptiveQuality() {
+  for (GstElement *e : {opus_encoder_, fec_encoder_, quic_sink_, fec_decoder_, quic_src_}) {
+    if (e != nullptr) gst_object_unref(e);
+  }
+}
+
+bool AdaptiveQuality::on_bus_message(GstMessage *message, quality::Micros now) {
+  if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ELEMENT || fec_decoder_ == nullptr ||
+      GST_MESSAGE_SRC(message) != GST_OBJECT(fec_decoder_)) {
+    return false;
+  }
+  const GstStructure *s = gst_message_get_structure(message);
+  if (!gst_structure_has_name(s, "wzp-quality-report")) return false;
+  quality::PathObservation report{field_double(s, "loss"), field_uint(s, "rtt-ms"),
+                                  field_uint(s, "jitter-ms"), field_uint(s, "bandwidth-kbps")};
+  apply(now, controller_.on_report(now, report));
+  return true;
+}
+
+void AdaptiveQuality::tick(quality::Micros now) {
+  auto sending_path = quic_path(quic_sink_);
+  if (sending_path) {
+    controller_.on_path_stats(
+        now, {sending_path->loss, sending_path->rtt_ms, sending_path->jitter_ms, 0});
+  }
+  // Our report: loss as our FEC decoder saw it, RTT and jitter from the
+  // QUIC endpoint that receives (else the one that sends: same peer).
+  auto loss = receive_loss();
+  auto receiving_path = quic_path(quic_src_);
+  if (!receiving_path) receiving_path = sending_path;
+  if (loss && fec_encoder_ != nullptr) {
+    quality::PathObservation report{*loss, receiving_path ? receiving_path->rtt_ms : 0,
+                                    receiving_path ? receiving_path->jitter_ms : 0, 0};
+    GstStructure *s = gst_structure_new("wzp-quality-report", "loss", G_TYPE_DOUBLE, report.loss,
+                                        "rtt-ms", G_TYPE_UINT, guint{report.rtt_ms}, "jitter-ms",
+                                        G_TYPE_UINT, guint{report.jitter_ms}, "bandwidth-kbps",
+                                        G_TYPE_UINT, guint{report.bandwidth_kbps}, nullptr);
+    g_object_set(fec_encoder_, "quality-report", s, nullptr);
+    gst_structure_free(s);
+    last_report_ = report;
+  }
+  apply(now, controller_.tick(now));
+}
+
+// The fraction of frames since the last call whose source packet did not
+// arrive (FEC recovered them or they were lost): the path's loss as the
+// media sees it. Empty when no frame came, e.g. in the peer's silence.
+std::optional<double> AdaptiveQuality::receive_loss() {
+  GstStructure *s = stats_of(fec_decoder_);
+  if (s == nullptr) return std::nullopt;
+  ReceiveCounters now{field_u64(s, "received") + field_u64(s, "unprotected"),
+                      field_u64(s, "recovered") + field_u64(s, "unrecoverable")};
+  gst_structure_free(s);
+  uint64_t arrived = now.arrived - counted_.arrived;
+  uint64_t missing = now.missing - counted_.missing;
+  counted_ = now;
+  if (arrived + missing == 0) return std::nullopt;
+  return static_cast<double>(missing) / static_cast<double>(arrived + missing);
+}
+
+void AdaptiveQuality::apply(quality::Micros now, const quality::Decision &decision) {
+  if (!history_.empty() && history_.back().tier == decision.tier) return;
+  history_.push_back({now, decision.tier, decision.change});
+  const quality::TierProfile &p = quality::profile(decision.tier);
+  if (opus_encoder_ != nullptr) {
+    bool opus = p.codec == quality::Codec::kOpus;
+    gint bitrate = static_cast<gint>(std::max(p.bitrate_bps, kOpusMinBitrate));
+    gint frame_ms = opus ? p.frame_ms : kOpusMaxFrameMs;
+    g_object_set(opus_encoder_, "bitrate", bitrate, "frame-size", frame_ms, nullptr);
+  }
+  if (fec_encoder_ != nullptr) {
+    g_object_set(fec_encoder_, "block-size", guint{p.block_frames}, "repair-ratio", p.repair_ratio,
+                 "interleave-depth", guint{p.interleave_depth}, nullptr);
+  }
+}
+
+}  // namespace wzp::client

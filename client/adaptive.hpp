@@ -1,0 +1,80 @@
+// Adaptive quality during a call: the loop of docs/quality.md ("On the wire
+// and in the client") around one quality::QualityController.
+//
+//   our receiver's stats ──(tick)──> our wzpfecenc "quality-report" ──> peer
+//   peer's reports ──(wzpfecdec "wzp-quality-report" on the bus)──┐
+//   our wzpquicsink "stats" ──(tick)──> controller <──────────────┘
+//   controller's tier ──> our opusenc bitrate/frame-size and wzpfecenc
+//                         block-size/repair-ratio/interleave-depth
+//
+// Elements are found by factory inside `sender` and `receiver` (bins, or the
+// elements themselves): sender opusenc (optional), wzpfecenc, wzpquicsink
+// (optional); receiver wzpfecdec, wzpquicsrc (optional). Clock-free like the
+// controller: every call takes the time. Not thread-safe: call it from one
+// thread (the main loop's bus watch and a 1 s timer).
+#pragma once
+
+#include <gst/gst.h>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "libwzp/quality/controller.hpp"
+#include "libwzp/quality/tier.hpp"
+
+namespace wzp::client {
+
+struct TierChange {
+  quality::Micros at;
+  quality::Tier tier;
+  quality::Change change;
+};
+
+class AdaptiveQuality {
+ public:
+  // Applies `config.initial` to the sender at once. Null elements are
+  // tolerated (the loop then does what it can; see has_*()).
+  AdaptiveQuality(GstElement *sender, GstElement *receiver,
+                  const quality::ControllerConfig &config = {}, quality::Micros now = clock_now());
+  ~AdaptiveQuality();
+  AdaptiveQuality(const AdaptiveQuality &) = delete;
+  AdaptiveQuality &operator=(const AdaptiveQuality &) = delete;
+
+  // Feeds a peer report posted by our wzpfecdec. Returns whether the
+  // message was one (other messages are left alone).
+  bool on_bus_message(GstMessage *message, quality::Micros now = clock_now());
+  // About once a second: writes our report from the receiver's stats, feeds
+  // the QUIC path stats to the controller and lets time act.
+  void tick(quality::Micros now = clock_now());
+
+  quality::Tier tier() const { return controller_.tier(); }
+  const quality::QualityController &controller() const { return controller_; }
+  // Every tier the sender was set to, the initial one first.
+  const std::vector<TierChange> &history() const { return history_; }
+  // The report we last handed to our wzpfecenc, if any.
+  const std::optional<quality::PathObservation> &last_report() const { return last_report_; }
+
+  static quality::Micros clock_now();
+
+ private:
+  struct ReceiveCounters {
+    uint64_t arrived = 0;  // frames whose source packet arrived
+    uint64_t missing = 0;  // frames recovered by FEC or lost
+  };
+
+  void apply(quality::Micros now, const quality::Decision &decision);
+  std::optional<double> receive_loss();
+
+  GstElement *opus_encoder_ = nullptr;
+  GstElement *fec_encoder_ = nullptr;
+  GstElement *quic_sink_ = nullptr;
+  GstElement *fec_decoder_ = nullptr;
+  GstElement *quic_src_ = nullptr;
+  quality::QualityController controller_;
+  ReceiveCounters counted_;
+  std::optional<quality::PathObservation> last_report_;
+  std::vector<TierChange> history_;
+};
+
+}  // namespace wzp::client

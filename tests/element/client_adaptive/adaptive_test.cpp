@@ -1,0 +1,245 @@
+// client::AdaptiveQuality against real elements: a PLAYING sender pipeline
+// (opusenc ! wzpfecenc) whose settings the loop changes, and the peer's
+// wzpfecenc feeding our wzpfecdec through GstHarness, whose bus messages
+// drive the controller. Time is driven explicitly, one second per round.
+#include "client/adaptive.hpp"
+
+#include <gst/check/gstharness.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+namespace {
+
+using wzp::quality::Micros;
+using wzp::quality::Tier;
+using namespace std::chrono_literals;
+
+constexpr GstClockTime kFrameDuration = 20 * GST_MSECOND;
+constexpr uint32_t kFramesPerSecond = 50;
+
+struct Call {
+  GstElement *sender = gst_parse_launch(
+      "audiotestsrc is-live=true ! audioconvert ! audioresample ! "
+      "audio/x-raw,rate=48000,channels=1 ! opusenc name=opus bitrate=24000 frame-size=20 ! "
+      "wzpfecenc name=fec ! fakesink",
+      nullptr);
+  // The peer's sender and our receiver: its packets reach our wzpfecdec.
+  GstHarness *peer = gst_harness_new_parse("wzpfecenc block-size=4 repair-ratio=0.5 stream-id=3");
+  GstHarness *receiver = gst_harness_new("wzpfecdec");
+  GstBus *bus = gst_bus_new();
+  uint32_t frames = 0;
+
+  Call() {
+    gst_harness_set_src_caps_str(peer, "audio/x-opus, channel-mapping-family=(int)0");
+    gst_harness_set_src_caps_str(receiver, "application/x-wzp");
+    gst_element_set_bus(receiver->element, bus);
+    gst_element_set_state(sender, GST_STATE_PLAYING);
+  }
+  ~Call() {
+    gst_element_set_state(sender, GST_STATE_NULL);
+    gst_object_unref(sender);
+    gst_harness_teardown(peer);
+    gst_harness_teardown(receiver);
+    gst_object_unref(bus);
+  }
+
+  void peer_reports(double loss, guint rtt_ms, guint jitter_ms) {
+    GstElement *fec = gst_harness_find_element(peer, "wzpfecenc");
+    GstStructure *s =
+        gst_structure_new("report", "loss", G_TYPE_DOUBLE, loss, "rtt-ms", G_TYPE_UINT, rtt_ms,
+                          "jitter-ms", G_TYPE_UINT, jitter_ms, nullptr);
+    g_object_set(fec, "quality-report", s, nullptr);
+    gst_structure_free(s);
+    gst_object_unref(fec);
+  }
+
+  // One second of the peer's media into our receiver; every `drop_every`-th
+  // source packet is lost on the way (0: none).
+  void one_second(uint32_t drop_every = 0) {
+    for (uint32_t i = 0; i < kFramesPerSecond; ++i, ++frames) {
+      GstBuffer *frame = gst_buffer_new_allocate(nullptr, 40, nullptr);
+      gst_buffer_memset(frame, 0, static_cast<guint8>(frames), 40);
+      GST_BUFFER_PTS(frame) = frames * kFrameDuration;
+      ASSERT_EQ(gst_harness_push(peer, frame), GST_FLOW_OK);
+    }
+    uint32_t source = 0;
+    while (GstBuffer *packet = gst_harness_try_pull(peer)) {
+      bool repair = gst_buffer_get_size(packet) > 0 && is_repair(packet);
+      if (!repair && drop_every != 0 && source++ % drop_every == 0) {
+        gst_buffer_unref(packet);
+        continue;
+      }
+      ASSERT_EQ(gst_harness_push(receiver, packet), GST_FLOW_OK);
+    }
+    while (GstBuffer *frame = gst_harness_try_pull(receiver)) gst_buffer_unref(frame);
+  }
+
+  static bool is_repair(GstBuffer *packet) {
+    GstMapInfo map;
+    gst_buffer_map(packet, &map, GST_MAP_READ);
+    wzp::wire::PacketView view;
+    bool repair = wzp::wire::parse_full({map.data, map.size}, view) == wzp::wire::WireError::kOk &&
+                  view.header.repair;
+    gst_buffer_unmap(packet, &map);
+    return repair;
+  }
+
+  // Hands every bus message to the loop; returns how many were reports.
+  int deliver(wzp::client::AdaptiveQuality &adaptive, Micros now) {
+    int reports = 0;
+    while (GstMessage *m = gst_bus_pop(bus)) {
+      reports += adaptive.on_bus_message(m, now) ? 1 : 0;
+      gst_message_unref(m);
+    }
+    return reports;
+  }
+
+  // The live sender encodes on with its new settings: no error, frames flow.
+  void expect_sender_keeps_running() {
+    GstElement *fec = sender_element("fec");
+    GstStructure *stats = nullptr;
+    g_object_get(fec, "stats", &stats, nullptr);
+    guint64 before = 0, after = 0;
+    gst_structure_get_uint64(stats, "frames", &before);
+    gst_structure_free(stats);
+    GstBus *sender_bus = gst_element_get_bus(sender);
+    GstMessage *error =
+        gst_bus_timed_pop_filtered(sender_bus, 300 * GST_MSECOND, GST_MESSAGE_ERROR);
+    EXPECT_EQ(error, nullptr);
+    if (error) gst_message_unref(error);
+    gst_object_unref(sender_bus);
+    g_object_get(fec, "stats", &stats, nullptr);
+    gst_structure_get_uint64(stats, "frames", &after);
+    gst_structure_free(stats);
+    gst_object_unref(fec);
+    EXPECT_GT(after, before);
+  }
+
+  GstElement *sender_element(const char *name) {
+    return gst_bin_get_by_name(GST_BIN(sender), name);
+  }
+};
+
+struct SenderSettings {
+  gint bitrate;
+  gint frame_size;
+  guint block_size;
+  gdouble repair_ratio;
+  guint interleave_depth;
+};
+
+SenderSettings sender_settings(Call &call) {
+  SenderSettings s{};
+  GstElement *opus = call.sender_element("opus");
+  GstElement *fec = call.sender_element("fec");
+  g_object_get(opus, "bitrate", &s.bitrate, "frame-size", &s.frame_size, nullptr);
+  g_object_get(fec, "block-size", &s.block_size, "repair-ratio", &s.repair_ratio,
+               "interleave-depth", &s.interleave_depth, nullptr);
+  gst_object_unref(opus);
+  gst_object_unref(fec);
+  return s;
+}
+
+void expect_tier_applied(Call &call, Tier tier) {
+  const auto &p = wzp::quality::profile(tier);
+  SenderSettings s = sender_settings(call);
+  EXPECT_EQ(s.bitrate, static_cast<gint>(p.bitrate_bps)) << p.name;
+  EXPECT_EQ(s.frame_size, p.frame_ms) << p.name;
+  EXPECT_EQ(s.block_size, p.block_frames) << p.name;
+  EXPECT_DOUBLE_EQ(s.repair_ratio, p.repair_ratio) << p.name;
+  EXPECT_EQ(s.interleave_depth, p.interleave_depth) << p.name;
+}
+
+TEST(AdaptiveQuality, BadReportsStepDownAndGoodOnesStepBackUp) {
+  Call call;
+  wzp::client::AdaptiveQuality adaptive(call.sender, call.receiver->element, {}, Micros{0});
+  ASSERT_EQ(adaptive.tier(), Tier::kGood);
+  expect_tier_applied(call, Tier::kGood);
+
+  // 30 % loss: more than good allows (15 %), within degraded (40 %).
+  call.peer_reports(0.30, 400, 40);
+  Micros now{0};
+  int reports = 0;
+  for (int second = 1; second <= 3; ++second) {
+    call.one_second();
+    now += 1s;
+    reports += call.deliver(adaptive, now);
+    if (second < 3) {
+      EXPECT_EQ(adaptive.tier(), Tier::kGood) << "down only after 3 bad reports";
+    }
+  }
+  EXPECT_EQ(reports, 3);
+  ASSERT_EQ(adaptive.tier(), Tier::kDegraded);
+  expect_tier_applied(call, Tier::kDegraded);
+  call.expect_sender_keeps_running();
+
+  // A clean path: five good reports move it back up one tier.
+  call.peer_reports(0.0, 120, 10);
+  for (int second = 1; second <= 5; ++second) {
+    call.one_second();
+    now += 1s;
+    call.deliver(adaptive, now);
+    if (second < 5) {
+      EXPECT_EQ(adaptive.tier(), Tier::kDegraded);
+    }
+  }
+  ASSERT_EQ(adaptive.tier(), Tier::kGood);
+  expect_tier_applied(call, Tier::kGood);
+  call.expect_sender_keeps_running();
+
+  const auto &history = adaptive.history();
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[1].tier, Tier::kDegraded);
+  EXPECT_EQ(history[1].change, wzp::quality::Change::kStepDown);
+  EXPECT_EQ(history[2].change, wzp::quality::Change::kStepUp);
+  EXPECT_EQ(history[2].at, now);
+}
+
+TEST(AdaptiveQuality, TickReportsTheLossOurDecoderSees) {
+  Call call;
+  wzp::client::AdaptiveQuality adaptive(call.sender, call.receiver->element, {}, Micros{0});
+  call.one_second(4);  // every 4th source packet lost: a quarter of the frames
+  adaptive.tick(Micros{1'000'000});
+  ASSERT_TRUE(adaptive.last_report().has_value());
+  EXPECT_NEAR(adaptive.last_report()->loss, 0.25, 0.03);
+
+  GstElement *fec = call.sender_element("fec");
+  GstStructure *report = nullptr;
+  g_object_get(fec, "quality-report", &report, nullptr);
+  gst_object_unref(fec);
+  ASSERT_NE(report, nullptr) << "the report goes into our wzpfecenc";
+  gdouble loss = 0;
+  EXPECT_TRUE(gst_structure_get_double(report, "loss", &loss));
+  EXPECT_NEAR(loss, 0.25, 0.03);
+  gst_structure_free(report);
+
+  // A clean second reports no loss: the window is the last tick's.
+  call.one_second();
+  adaptive.tick(Micros{2'000'000});
+  ASSERT_TRUE(adaptive.last_report().has_value());
+  EXPECT_LT(adaptive.last_report()->loss, 0.03);
+}
+
+TEST(AdaptiveQuality, SilenceStepsDownThroughTick) {
+  Call call;
+  wzp::client::AdaptiveQuality adaptive(call.sender, call.receiver->element, {}, Micros{0});
+  // No report for 5 s, then each further second counts as bad: 3 of them.
+  for (int second = 1; second <= 8; ++second) adaptive.tick(Micros{second * 1'000'000});
+  EXPECT_EQ(adaptive.tier(), Tier::kDegraded);
+  expect_tier_applied(call, Tier::kDegraded);
+}
+
+TEST(AdaptiveQuality, IgnoresMessagesFromOtherElements) {
+  Call call;
+  wzp::client::AdaptiveQuality adaptive(call.sender, call.receiver->element, {}, Micros{0});
+  GstStructure *s = gst_structure_new("wzp-quality-report", "loss", G_TYPE_DOUBLE, 0.9, nullptr);
+  GstElement *fec = call.sender_element("fec");
+  GstMessage *m = gst_message_new_element(GST_OBJECT(fec), s);
+  EXPECT_FALSE(adaptive.on_bus_message(m, Micros{0}));
+  gst_message_unref(m);
+  gst_object_unref(fec);
+  EXPECT_EQ(adaptive.controller().stats().reports, 0u);
+}
+
+}  // namespace
