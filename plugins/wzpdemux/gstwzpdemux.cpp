@@ -277,6 +277,17 @@ GstPad *stream_pad(GstWzpDemux *self, uint32_t stream_id, GstClockTime now) {
   return pad;
 }
 
+GstStructure *make_stats(GstWzpDemux *self) {
+  std::lock_guard guard(self->priv->state_lock);
+  const Stats &s = self->priv->stats;
+  return gst_structure_new(
+      "application/x-wzp-demux-stats", "packets", G_TYPE_UINT64, s.packets, "streams-active",
+      G_TYPE_UINT, static_cast<guint>(self->priv->streams.size()), "streams-created", G_TYPE_UINT64,
+      s.streams_created, "streams-removed", G_TYPE_UINT64, s.streams_removed, "streams-timed-out",
+      G_TYPE_UINT64, s.streams_timed_out, "dropped-malformed", G_TYPE_UINT64, s.dropped_malformed,
+      "dropped-over-limit", G_TYPE_UINT64, s.dropped_over_limit, nullptr);
+}
+
 GstFlowReturn gst_wzp_demux_chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
   auto *self = GST_WZP_DEMUX(parent);
   uint32_t stream_id = 0;
@@ -313,6 +324,12 @@ gboolean gst_wzp_demux_sink_event(GstPad *pad, GstObject *parent, GstEvent *even
       gst_event_copy_segment(event, &self->priv->segment);
       break;
     }
+    case GST_EVENT_EOS: {
+      GstStructure *stats = make_stats(self);
+      GST_INFO_OBJECT(self, "end of stream: %" GST_PTR_FORMAT, stats);
+      gst_structure_free(stats);
+      break;
+    }
     case GST_EVENT_FLUSH_STOP:
       gst_flow_combiner_reset(self->priv->flow_combiner);
       break;
@@ -339,17 +356,6 @@ gboolean gst_wzp_demux_remove_stream(GstWzpDemux *self, guint stream_id) {
 }
 
 void gst_wzp_demux_clear(GstWzpDemux *self) { remove_stream(self, 0, true); }
-
-GstStructure *make_stats(GstWzpDemux *self) {
-  std::lock_guard guard(self->priv->state_lock);
-  const Stats &s = self->priv->stats;
-  return gst_structure_new(
-      "application/x-wzp-demux-stats", "packets", G_TYPE_UINT64, s.packets, "streams-active",
-      G_TYPE_UINT, static_cast<guint>(self->priv->streams.size()), "streams-created", G_TYPE_UINT64,
-      s.streams_created, "streams-removed", G_TYPE_UINT64, s.streams_removed, "streams-timed-out",
-      G_TYPE_UINT64, s.streams_timed_out, "dropped-malformed", G_TYPE_UINT64, s.dropped_malformed,
-      "dropped-over-limit", G_TYPE_UINT64, s.dropped_over_limit, nullptr);
-}
 
 GstStateChangeReturn gst_wzp_demux_change_state(GstElement *element, GstStateChange transition) {
   auto *self = GST_WZP_DEMUX(element);
