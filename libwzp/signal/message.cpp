@@ -130,14 +130,10 @@ void read(FieldReader &r, QualityDirective &m) {
   r.string("room", m.room, kRoomIdHexChars, Text::kRoomId);
   std::string tier;
   r.string("tier", tier, kMaxStringBytes);
-  if (tier == "good") {
-    m.tier = QualityTier::kGood;
-  } else if (tier == "degraded") {
-    m.tier = QualityTier::kDegraded;
-  } else if (tier == "catastrophic") {
-    m.tier = QualityTier::kCatastrophic;
+  if (auto known = quality::tier_from_string(tier)) {
+    m.tier = *known;
   } else if (r.ok()) {
-    r.fail("tier", "must be good, degraded or catastrophic");
+    r.fail("tier", "must name a tier of the quality ladder (docs/quality.md)");
   }
   std::optional<std::string> reason;
   r.optional_string("reason", reason, kMaxStringBytes);
@@ -241,7 +237,7 @@ void write(json &j, const RoomEvent &m) {
 }
 void write(json &j, const QualityDirective &m) {
   j["room"] = m.room;
-  j["tier"] = to_string(m.tier);
+  j["tier"] = std::string(quality::to_string(m.tier));
   if (!m.reason.empty()) j["reason"] = m.reason;
 }
 void write(json &, const ReflectRequest &) {}
@@ -421,18 +417,6 @@ const char *to_string(AnswerMode mode) {
       return "reject";
   }
   return "reject";
-}
-
-const char *to_string(QualityTier tier) {
-  switch (tier) {
-    case QualityTier::kGood:
-      return "good";
-    case QualityTier::kDegraded:
-      return "degraded";
-    case QualityTier::kCatastrophic:
-      return "catastrophic";
-  }
-  return "good";
 }
 
 Parsed parse(std::string_view text) {

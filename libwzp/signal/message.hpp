@@ -14,6 +14,8 @@
 #include <variant>
 #include <vector>
 
+#include "libwzp/quality/tier.hpp"
+
 namespace wzp::signal {
 
 inline constexpr uint32_t kProtocolVersion = 1;
@@ -140,10 +142,11 @@ struct RoomEvent {
   bool joined = true;
   uint32_t participants = 0;
 };
-enum class QualityTier : uint8_t { kGood, kDegraded, kCatastrophic };
+// The tier everyone in the room should send at: a rung of libwzp/quality's
+// ladder, named on the wire by quality::to_string.
 struct QualityDirective {
   std::string room;
-  QualityTier tier = QualityTier::kGood;
+  quality::Tier tier = quality::Tier::kGood;
   std::string reason;
 };
 
@@ -205,6 +208,5 @@ Bytes auth_transcript(const Nonce &nonce, std::string_view server_fingerprint);
 bool is_fingerprint(std::string_view text);
 
 const char *to_string(AnswerMode mode);
-const char *to_string(QualityTier tier);
 
 }  // namespace wzp::signal

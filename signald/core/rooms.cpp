@@ -6,19 +6,21 @@
 
 namespace wzp::signald {
 
-using signal::QualityTier;
+namespace {
 
-signal::QualityTier classify(double loss_fraction, uint32_t rtt_ms) {
-  // The lowest tier carries speech through 30 % loss and more only with its
-  // heavy FEC; the middle one is for paths that are lossy but usable.
-  if (loss_fraction >= 0.30 || rtt_ms >= 800) return QualityTier::kCatastrophic;
-  if (loss_fraction >= 0.08 || rtt_ms >= 400) return QualityTier::kDegraded;
-  return QualityTier::kGood;
+quality::Micros micros(SteadyTime now) {
+  return std::chrono::duration_cast<quality::Micros>(now.time_since_epoch());
 }
 
+// Clients start at the controller's initial tier and hear of the room's only
+// when it differs.
+const quality::Tier kStartingTier = quality::ControllerConfig{}.initial;
+
+}  // namespace
+
 Rooms::JoinResult Rooms::join(const std::string &room_id, ConnectionId conn,
-                              const std::string &fingerprint,
-                              const std::vector<std::string> &allow) {
+                              const std::string &fingerprint, const std::vector<std::string> &allow,
+                              SteadyTime now) {
   if (by_conn_.contains(conn)) return JoinResult::kAlreadyInRoom;
   auto [it, created] = rooms_.try_emplace(room_id);
   Room &room = it->second;
@@ -38,13 +40,18 @@ Rooms::JoinResult Rooms::join(const std::string &room_id, ConnectionId conn,
   for (const auto &other : room.participants) {
     outbox_.send(conn, signal::RoomEvent{room.id, other.fingerprint, true, count});
   }
-  room.participants.push_back({conn, fingerprint});
+  const uint32_t quality_id = room.next_quality_id++;
+  room.participants.push_back({conn, fingerprint, quality_id});
   by_conn_[conn] = &room;
   for (const auto &p : room.participants) {
     outbox_.send(p.conn, signal::RoomEvent{room.id, fingerprint, true, count});
   }
-  if (room.directive != QualityTier::kGood) {
-    outbox_.send(conn, signal::QualityDirective{room.id, room.directive, "weakest link"});
+  // A joiner has reported nothing yet, so it counts at the starting tier
+  // until its reports say otherwise.
+  if (auto changed = room.quality.join(quality_id, micros(now))) {
+    broadcast_directive(room, *changed, "participant joined");
+  } else if (room.quality.room_tier() != kStartingTier) {
+    outbox_.send(conn, signal::QualityDirective{room.id, room.quality.room_tier(), "weakest link"});
   }
   return JoinResult::kJoined;
 }
@@ -54,6 +61,7 @@ void Rooms::remove(Room &room, ConnectionId conn) {
                          [conn](const Participant &p) { return p.conn == conn; });
   if (it == room.participants.end()) return;
   std::string fingerprint = it->fingerprint;
+  const auto changed = room.quality.leave(it->quality_id);
   room.participants.erase(it);
   by_conn_.erase(conn);
   const auto count = static_cast<uint32_t>(room.participants.size());
@@ -65,15 +73,7 @@ void Rooms::remove(Room &room, ConnectionId conn) {
     rooms_.erase(id);
     return;
   }
-  // The weakest link may have left.
-  QualityTier worst = QualityTier::kGood;
-  for (const auto &p : room.participants) worst = std::max(worst, p.tier);
-  if (worst != room.directive) {
-    room.directive = worst;
-    for (const auto &p : room.participants) {
-      outbox_.send(p.conn, signal::QualityDirective{room.id, worst, "weakest link left"});
-    }
-  }
+  if (changed) broadcast_directive(room, *changed, "weakest link left");
 }
 
 bool Rooms::leave(ConnectionId conn, const std::string &room_id) {
@@ -102,24 +102,13 @@ void Rooms::release(const std::string &room_id) {
   rooms_.erase(it);
 }
 
-void Rooms::update_quality(Room &room, Participant &participant, QualityTier reported) {
-  if (reported >= participant.tier) {
-    participant.tier = reported;
-    participant.better_reports = 0;
-  } else if (++participant.better_reports >= kRecoveryReports) {
-    participant.tier = reported;
-    participant.better_reports = 0;
-  }
-  QualityTier worst = QualityTier::kGood;
-  for (const auto &p : room.participants) worst = std::max(worst, p.tier);
-  if (worst == room.directive) return;
-  room.directive = worst;
+void Rooms::broadcast_directive(const Room &room, quality::Tier tier, const std::string &reason) {
   for (const auto &p : room.participants) {
-    outbox_.send(p.conn, signal::QualityDirective{room.id, worst, "weakest link"});
+    outbox_.send(p.conn, signal::QualityDirective{room.id, tier, reason});
   }
 }
 
-void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram) {
+void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, SteadyTime now) {
   ++counters_.datagrams_received;
   auto it = by_conn_.find(from);
   if (it == by_conn_.end()) return counters_.drop(DropReason::kNotInRoom);
@@ -134,13 +123,19 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram) {
     return counters_.drop(DropReason::kBadHeader);
   }
   Room &room = *it->second;
-  for (auto &p : room.participants) {
-    if (p.conn == from) {
-      if (view.report) {
-        update_quality(room, p, classify(view.report->loss_fraction(), view.report->rtt_ms));
-      }
-      continue;
+  if (view.report) {
+    auto sender = std::find_if(room.participants.begin(), room.participants.end(),
+                               [from](const Participant &p) { return p.conn == from; });
+    // The report describes what reaches the sender from the room, so the
+    // worst receiver sets the tier everyone sends at.
+    if (sender != room.participants.end()) {
+      auto changed = room.quality.on_report(sender->quality_id, micros(now),
+                                            quality::PathObservation::from(*view.report));
+      if (changed) broadcast_directive(room, *changed, "weakest link");
     }
+  }
+  for (const auto &p : room.participants) {
+    if (p.conn == from) continue;
     outbox_.forward(p.conn, datagram);
     ++counters_.datagrams_forwarded;
     counters_.bytes_forwarded += datagram.size();

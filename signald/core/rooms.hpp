@@ -2,8 +2,8 @@
 // an allow-list), and every media datagram one participant sends is
 // forwarded unchanged to all the others. Only the cleartext header is read:
 // to check that the packet is routable and to take the sender's piggybacked
-// quality report, from which the room's weakest link sets a quality
-// directive for everyone.
+// quality report, which feeds the room's libwzp/quality RoomQuality: its
+// weakest link sets a quality directive for everyone.
 #pragma once
 
 #include <cstdint>
@@ -12,18 +12,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "libwzp/quality/room.hpp"
 #include "signald/core/metrics.hpp"
 #include "signald/core/outbox.hpp"
 
 namespace wzp::signald {
 
 inline constexpr size_t kMaxRoomParticipants = 50;
-
-// Which tier a participant's own report asks for. A link degrades at once
-// and recovers only after kRecoveryReports better reports in a row, so a
-// room does not flap between tiers.
-signal::QualityTier classify(double loss_fraction, uint32_t rtt_ms);
-inline constexpr uint32_t kRecoveryReports = 10;
 
 class Rooms {
  public:
@@ -33,7 +28,7 @@ class Rooms {
   // The first participant's allow-list (plus itself) governs the room;
   // later joiners' lists are ignored.
   JoinResult join(const std::string &room, ConnectionId conn, const std::string &fingerprint,
-                  const std::vector<std::string> &allow);
+                  const std::vector<std::string> &allow, SteadyTime now);
   // Leaves the connection's room, if any; false if it was in none or not in `room`.
   bool leave(ConnectionId conn, const std::string &room);
   void leave_any(ConnectionId conn);
@@ -44,7 +39,8 @@ class Rooms {
   // Ends a reserved room; its participants are removed.
   void release(const std::string &room);
 
-  void on_datagram(ConnectionId from, std::span<const uint8_t> datagram);
+  // `now` times the reports a datagram carries (libwzp/quality reads no clock).
+  void on_datagram(ConnectionId from, std::span<const uint8_t> datagram, SteadyTime now);
 
   size_t room_count() const { return rooms_.size(); }
   size_t participant_count() const { return by_conn_.size(); }
@@ -54,19 +50,19 @@ class Rooms {
   struct Participant {
     ConnectionId conn;
     std::string fingerprint;
-    signal::QualityTier tier = signal::QualityTier::kGood;
-    uint32_t better_reports = 0;
+    uint32_t quality_id;  // the participant's key in Room::quality
   };
   struct Room {
     std::string id;
     std::vector<std::string> allow;  // empty: anyone
     std::vector<Participant> participants;
-    signal::QualityTier directive = signal::QualityTier::kGood;
+    quality::RoomQuality quality;
+    uint32_t next_quality_id = 0;
     bool reserved = false;
   };
 
   void remove(Room &room, ConnectionId conn);
-  void update_quality(Room &room, Participant &participant, signal::QualityTier reported);
+  void broadcast_directive(const Room &room, quality::Tier tier, const std::string &reason);
 
   Outbox &outbox_;
   Counters &counters_;

@@ -56,6 +56,7 @@ Server::Server(Outbox &outbox, Store &store, std::string server_fingerprint,
       calls_(outbox, store, presence_, rooms_, settings.calls, random_room_id) {}
 
 void Server::on_connect(ConnectionId conn, std::string observed_address, const Now &now) {
+  note_time(now);
   ++counters_.connections_total;
   sessions_.insert_or_assign(
       conn,
@@ -82,6 +83,7 @@ void Server::reply(ConnectionId conn, const signal::Parsed &parsed,
 }
 
 void Server::on_message(ConnectionId conn, std::string_view text, const Now &now) {
+  note_time(now);
   auto it = sessions_.find(conn);
   if (it == sessions_.end()) return;
   Session &session = it->second;
@@ -299,7 +301,7 @@ void Server::handle_ready(ConnectionId conn, Session &session, const signal::Par
         } else if constexpr (std::is_same_v<T, signal::CallHangup>) {
           error = calls_.hangup(conn, m, now);
         } else if constexpr (std::is_same_v<T, signal::RoomJoin>) {
-          switch (rooms_.join(m.room, conn, me, m.allow)) {
+          switch (rooms_.join(m.room, conn, me, m.allow, now.steady)) {
             case Rooms::JoinResult::kJoined:
               break;
             case Rooms::JoinResult::kAlreadyInRoom:
@@ -331,10 +333,11 @@ void Server::handle_ready(ConnectionId conn, Session &session, const signal::Par
 }
 
 void Server::on_datagram(ConnectionId conn, std::span<const uint8_t> datagram) {
-  rooms_.on_datagram(conn, datagram);
+  rooms_.on_datagram(conn, datagram, latest_);
 }
 
 void Server::on_disconnect(ConnectionId conn, const Now &now) {
+  note_time(now);
   auto it = sessions_.find(conn);
   if (it == sessions_.end()) return;
   Session session = std::move(it->second);
@@ -347,6 +350,7 @@ void Server::on_disconnect(ConnectionId conn, const Now &now) {
 }
 
 void Server::tick(const Now &now) {
+  note_time(now);
   calls_.tick(now);
   std::vector<ConnectionId> late;
   for (const auto &[conn, session] : sessions_) {

@@ -3,8 +3,10 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "libwzp/crypto/media.hpp"
+#include "libwzp/quality/controller.hpp"
 #include "libwzp/wire/header.hpp"
 #include "tests/integration/signald_daemon/daemon.hpp"
 #include "tests/support/paths.hpp"
@@ -17,15 +19,17 @@ using namespace wzp::signal;
 const std::string kCanary = "PLAINTEXT-CANARY-never-on-the-server-";
 
 // A media packet as a real sender makes it: full header, payload sealed
-// with the room's sender key, the header as associated data.
+// with the room's sender key, the header (and any quality report in it) as
+// associated data.
 std::vector<uint8_t> sealed_packet(const crypto::EpochKeys &keys, uint32_t stream,
-                                   const std::string &plaintext) {
+                                   const std::string &plaintext,
+                                   const wire::QualityReport *report = nullptr) {
   wire::MediaHeader header;
   header.codec = wire::codec::kOpus;
   header.stream_id = stream;
   header.sequence = 1;
   std::vector<uint8_t> packet(wire::kMaxPacketSize);
-  size_t header_size = wire::write_full(header, nullptr, packet);
+  size_t header_size = wire::write_full(header, report, packet);
   packet.resize(header_size);
   packet.insert(packet.end(), plaintext.begin(), plaintext.end());
   packet.resize(packet.size() + crypto::kTagSize);
@@ -147,6 +151,55 @@ TEST(SignaldRooms, ThreePartiesReceiveEachOthersMediaAndTheServerNeverSeesPlaint
   ASSERT_TRUE(left);
   EXPECT_FALSE(left->joined);
   EXPECT_EQ(left->fingerprint, fingerprint(identities[1]));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SignaldRooms, LossyParticipantPullsTheDirectiveDownAndRecoveryLiftsIt) {
+  ASSERT_GE(sodium_init(), 0);
+  auto dir = wzp::test::make_temp_dir("signald-room-quality");
+  Daemon daemon(dir);
+  ASSERT_TRUE(daemon.ready());
+  const std::string room = crypto::hash_room_name("quality-room");
+  crypto::TrafficSecret secret;
+  randombytes_buf(secret.data(), secret.size());
+  const auto keys = crypto::EpochKeys::derive(0, secret);
+  Client steady(daemon), lossy(daemon);
+  ASSERT_TRUE(steady.login(crypto::Identity::generate()));
+  ASSERT_TRUE(lossy.login(crypto::Identity::generate()));
+  for (Client *client : {&steady, &lossy}) {
+    client->send(RoomJoin{room, {}}, 1);
+    ASSERT_TRUE(client->wait_for<Ok>());
+  }
+  const quality::ControllerConfig config;
+  auto send_reports = [&](const wire::QualityReport &report, int count) {
+    for (int i = 0; i < count; ++i) {
+      ASSERT_TRUE(lossy.send_datagram(sealed_packet(keys, 9, "speech", &report)));
+      std::this_thread::sleep_for(20ms);
+    }
+  };
+
+  // 60 % loss: the tier libwzp/quality gives that path, once it persists.
+  const auto collapse = wire::QualityReport::from(0.60, 300, 40, 100);
+  const quality::Tier floor = quality::classify(quality::PathObservation::from(collapse));
+  ASSERT_EQ(floor, quality::Tier::kCatastrophic);
+  send_reports(collapse, config.bad_to_step_down + 2);  // spare reports in case one is lost
+  for (Client *client : {&steady, &lossy}) {
+    auto directive = client->wait_for<QualityDirective>();
+    ASSERT_TRUE(directive);
+    EXPECT_EQ(directive->room, room);
+    EXPECT_EQ(directive->tier, floor);
+  }
+
+  // A clean path climbs back one tier at a time, and no higher than the
+  // steady participant has shown (it reports nothing, so the starting tier).
+  const auto clean = wire::QualityReport::from(0.01, 80, 10, 500);
+  send_reports(clean, 2 * config.good_to_step_up + 2);
+  for (quality::Tier expected : {quality::Tier::kDegraded, config.initial}) {
+    auto directive = steady.wait_for<QualityDirective>();
+    ASSERT_TRUE(directive);
+    EXPECT_EQ(directive->tier, expected);
+  }
+  EXPECT_FALSE(steady.wait_for<QualityDirective>(500ms));
   std::filesystem::remove_all(dir);
 }
 

@@ -106,10 +106,15 @@ TEST(SignalMessage, PresenceRoomsAndMiscRoundTrip) {
   RoomEvent event = round_trip<RoomEvent>(RoomEvent{kRoom, kFp, false, 3});
   EXPECT_FALSE(event.joined);
   EXPECT_EQ(event.participants, 3u);
-  QualityDirective directive{kRoom, QualityTier::kCatastrophic, "weakest link"};
-  QualityDirective d = round_trip<QualityDirective>(directive);
-  EXPECT_EQ(d.tier, QualityTier::kCatastrophic);
-  EXPECT_EQ(d.reason, "weakest link");
+  // Directives name every rung of libwzp/quality's ladder by its own name.
+  for (const auto &rung : quality::ladder()) {
+    QualityDirective directive{kRoom, rung.tier, "weakest link"};
+    EXPECT_NE(serialize(directive).find("\"tier\":\"" + std::string(rung.name) + "\""),
+              std::string::npos);
+    QualityDirective d = round_trip<QualityDirective>(directive);
+    EXPECT_EQ(d.tier, rung.tier);
+    EXPECT_EQ(d.reason, "weakest link");
+  }
 
   round_trip<ReflectRequest>(ReflectRequest{});
   EXPECT_EQ(round_trip<ReflectResponse>(ReflectResponse{"203.0.113.5:61000"}).address,

@@ -113,33 +113,95 @@ TEST_F(RoomsTest, AllowListAndCapacity) {
   EXPECT_EQ(server_->gauges().participants, 2 + kMaxRoomParticipants);
 }
 
-TEST_F(RoomsTest, WeakestLinkSetsTheDirective) {
-  auto a = crypto::Identity::generate(), b = crypto::Identity::generate();
-  ConnectionId ca = join(a), cb = join(b);
-  auto good = wire::QualityReport::from(0.01, 80, 10, 500);
-  auto bad = wire::QualityReport::from(0.40, 300, 40, 100);
-  server_->on_datagram(ca, media_packet(1, {1}, &good));
-  EXPECT_TRUE(out_.to<QualityDirective>(ca).empty());
-  server_->on_datagram(cb, media_packet(2, {1}, &bad));
-  EXPECT_EQ(out_.last<QualityDirective>(ca).tier, QualityTier::kCatastrophic);
-  EXPECT_EQ(out_.last<QualityDirective>(cb).tier, QualityTier::kCatastrophic);
-
-  // Recovery needs a run of good reports, not one.
-  out_.clear();
-  for (uint32_t i = 0; i + 1 < kRecoveryReports; ++i) {
-    server_->on_datagram(cb, media_packet(3 + i, {1}, &good));
+// A participant's reports, one a second, as media would carry them.
+class RoomQualityTest : public RoomsTest {
+ protected:
+  void SetUp() override {
+    RoomsTest::SetUp();
+    ca_ = join(a_);
+    cb_ = join(b_);
+    out_.clear();
   }
-  EXPECT_TRUE(out_.to<QualityDirective>(ca).empty());
-  server_->on_datagram(cb, media_packet(99, {1}, &good));
-  EXPECT_EQ(out_.last<QualityDirective>(ca).tier, QualityTier::kGood);
+  void report(ConnectionId from, const wire::QualityReport &quality, int times) {
+    for (int i = 0; i < times; ++i) {
+      advance(std::chrono::seconds(1));
+      server_->tick(now_);  // as the daemon's timer would, between reports
+      server_->on_datagram(from, media_packet(sequence_++, {1}, &quality));
+    }
+  }
+  std::vector<quality::Tier> directives(ConnectionId conn) const {
+    std::vector<quality::Tier> tiers;
+    for (const auto &d : out_.to<QualityDirective>(conn)) tiers.push_back(d.tier);
+    return tiers;
+  }
+
+  const quality::ControllerConfig config_;
+  const wire::QualityReport clean_ = wire::QualityReport::from(0.01, 80, 10, 500);
+  const wire::QualityReport lossy_ = wire::QualityReport::from(0.60, 300, 40, 100);
+  crypto::Identity a_ = crypto::Identity::generate(), b_ = crypto::Identity::generate();
+  ConnectionId ca_ = 0, cb_ = 0;
+  uint32_t sequence_ = 1;
+};
+
+TEST_F(RoomQualityTest, LossyParticipantPullsTheRoomDownToTheTierItsPathSustains) {
+  const quality::Tier expected = quality::classify(quality::PathObservation::from(lossy_));
+  ASSERT_EQ(expected, quality::Tier::kCatastrophic);  // a collapse skips the tiers between
+  report(ca_, clean_, 1);
+  report(cb_, lossy_, config_.bad_to_step_down - 1);
+  EXPECT_TRUE(out_.to<QualityDirective>(ca_).empty()) << "one bad report is not a trend";
+  report(cb_, lossy_, 1);
+  for (ConnectionId conn : {ca_, cb_}) {
+    EXPECT_EQ(directives(conn), std::vector{expected});
+    EXPECT_EQ(out_.last<QualityDirective>(conn).reason, "weakest link");
+  }
+
+  // A latecomer hears the room's tier at once.
+  ConnectionId cc = join(crypto::Identity::generate());
+  EXPECT_EQ(directives(cc), std::vector{expected});
 }
 
-TEST(QualityClassify, Thresholds) {
-  EXPECT_EQ(classify(0.0, 100), QualityTier::kGood);
-  EXPECT_EQ(classify(0.10, 100), QualityTier::kDegraded);
-  EXPECT_EQ(classify(0.0, 500), QualityTier::kDegraded);
-  EXPECT_EQ(classify(0.35, 100), QualityTier::kCatastrophic);
-  EXPECT_EQ(classify(0.0, 900), QualityTier::kCatastrophic);
+TEST_F(RoomQualityTest, RecoveryClimbsBackOneTierAtATime) {
+  report(cb_, lossy_, config_.bad_to_step_down);
+  out_.clear();
+  report(cb_, clean_, config_.good_to_step_up - 1);
+  EXPECT_TRUE(out_.to<QualityDirective>(ca_).empty());
+  report(cb_, clean_, 1);
+  EXPECT_EQ(directives(ca_), std::vector{quality::Tier::kDegraded});
+  report(cb_, clean_, config_.good_to_step_up);
+  EXPECT_EQ(directives(ca_), (std::vector{quality::Tier::kDegraded, quality::Tier::kGood}));
+
+  // B's path now sustains a studio tier, but A has not shown one: the room
+  // stays at the weakest link until A's reports do.
+  out_.clear();
+  report(cb_, clean_, config_.good_to_step_up_studio);
+  EXPECT_TRUE(out_.to<QualityDirective>(ca_).empty());
+  // (A may get there by a step up or by a probe, whichever comes first.)
+  for (int i = 0; i < 2 * config_.good_to_step_up_studio && directives(ca_).empty(); ++i) {
+    report(ca_, clean_, 1);
+  }
+  EXPECT_EQ(directives(ca_), std::vector{quality::Tier::kStudio32k});
+}
+
+TEST_F(RoomQualityTest, NewcomerBringsAStudioRoomBackToTheStartingTier) {
+  for (int i = 0; i < 2 * config_.good_to_step_up_studio && directives(ca_).empty(); ++i) {
+    report(ca_, clean_, 1);
+    report(cb_, clean_, 1);
+  }
+  ASSERT_EQ(directives(ca_), std::vector{quality::Tier::kStudio32k});
+  out_.clear();
+  ConnectionId cc = join(crypto::Identity::generate());
+  for (ConnectionId conn : {ca_, cb_, cc}) {
+    EXPECT_EQ(directives(conn), std::vector{config_.initial});
+    EXPECT_EQ(out_.last<QualityDirective>(conn).reason, "participant joined");
+  }
+}
+
+TEST_F(RoomQualityTest, RoomRecoversAtOnceWhenTheWeakestLinkLeaves) {
+  report(cb_, lossy_, config_.bad_to_step_down);
+  out_.clear();
+  send(cb_, RoomLeave{kRoom});
+  EXPECT_EQ(directives(ca_), std::vector{config_.initial});
+  EXPECT_EQ(out_.last<QualityDirective>(ca_).reason, "weakest link left");
 }
 
 }  // namespace
