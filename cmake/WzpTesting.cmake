@@ -46,8 +46,16 @@ function(wzp_add_fuzzer name)
   if(WZP_FUZZ)
     add_executable(${target} ${ARG_SOURCES})
     target_link_options(${target} PRIVATE -fsanitize=fuzzer)
+    # New inputs go to a working corpus in the build tree, never into the
+    # checked-in seeds, which are read when the folder exists.
+    set(work ${CMAKE_CURRENT_BINARY_DIR}/corpus-${name})
+    file(MAKE_DIRECTORY ${work})
+    set(seeds)
+    if(EXISTS ${corpus})
+      set(seeds ${corpus})
+    endif()
     add_test(NAME ${target} COMMAND ${target} -max_total_time=${WZP_FUZZ_SECONDS}
-      -rss_limit_mb=1024 -timeout=5 ${corpus})
+      -rss_limit_mb=1024 -timeout=5 ${work} ${seeds})
     set_tests_properties(${target} PROPERTIES LABELS fuzz TIMEOUT 600)
   else()
     add_executable(${target} ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/tests/fuzz/replay_driver.cpp)
