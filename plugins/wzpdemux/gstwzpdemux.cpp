@@ -15,7 +15,9 @@
  * participant who left can be torn down; the application, which learns
  * from signaling who left, can do the same at once with the `remove-stream`
  * action signal, or drop every stream with `clear`. Streams are checked for
- * timeout whenever a packet arrives.
+ * timeout as packets arrive and, on a clock, at the earliest possible expiry
+ * (from the element's thread pool), so they time out even when nothing at
+ * all arrives any more.
  *
  * Packets whose header does not parse are dropped and counted; so are the
  * packets of new streams beyond `max-streams`, which bounds the memory a
@@ -37,6 +39,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "plugins/gstwzp/wzpmeta.h"
 
@@ -93,6 +96,9 @@ struct GstWzpDemuxPrivate {
   GstSegment segment;
   guint group_id = 0;
   GstFlowCombiner *flow_combiner = gst_flow_combiner_new();
+  // A single-shot wake-up at the earliest possible expiry, so streams time
+  // out even when no packet arrives at all.
+  GstClockID expiry_wakeup = nullptr;
 };
 
 struct _GstWzpDemux {
@@ -127,7 +133,7 @@ bool read_stream_id(GstBuffer *buffer, uint32_t &stream_id) {
 }
 
 // "Now" in running time: the clock's when the element runs on one (a live
-// room), else the packet's own running time.
+// room), else the packet's own running time (none without a packet).
 GstClockTime running_time_now(GstWzpDemux *self, GstBuffer *buffer) {
   GstClock *clock = gst_element_get_clock(GST_ELEMENT(self));
   if (clock != nullptr) {
@@ -138,6 +144,7 @@ GstClockTime running_time_now(GstWzpDemux *self, GstBuffer *buffer) {
       return now - base;
     }
   }
+  if (buffer == nullptr) return GST_CLOCK_TIME_NONE;
   GstClockTime ts =
       GST_BUFFER_PTS_IS_VALID(buffer) ? GST_BUFFER_PTS(buffer) : GST_BUFFER_DTS(buffer);
   std::lock_guard guard(self->priv->state_lock);
@@ -219,7 +226,7 @@ GstPad *take_stream(GstWzpDemuxPrivate *priv, uint32_t stream_id, bool all) {
 
 // Takes out one stream (other than `current`) silent for longer than the timeout.
 GstPad *take_expired_stream(GstWzpDemuxPrivate *priv, GstClockTime now, guint64 timeout,
-                            uint32_t current) {
+                            std::optional<uint32_t> current) {
   std::lock_guard guard(priv->state_lock);
   for (auto it = priv->streams.begin(); it != priv->streams.end(); ++it) {
     const Stream &stream = it->second;
@@ -235,7 +242,7 @@ GstPad *take_expired_stream(GstWzpDemuxPrivate *priv, GstClockTime now, guint64 
   return nullptr;
 }
 
-void expire_streams(GstWzpDemux *self, GstClockTime now, uint32_t current) {
+void expire_streams(GstWzpDemux *self, GstClockTime now, std::optional<uint32_t> current) {
   guint64 timeout;
   {
     std::lock_guard guard(self->priv->settings_lock);
@@ -246,6 +253,65 @@ void expire_streams(GstWzpDemux *self, GstClockTime now, uint32_t current) {
     GST_INFO_OBJECT(self, "%s:%s timed out", GST_DEBUG_PAD_NAME(pad));
     remove_stream_pad(self, pad);
   }
+}
+
+bool has_expiry_wakeup(GstWzpDemuxPrivate *priv) {
+  std::lock_guard guard(priv->state_lock);
+  return priv->expiry_wakeup != nullptr;
+}
+
+void cancel_expiry_wakeup(GstWzpDemuxPrivate *priv) {
+  std::lock_guard guard(priv->state_lock);
+  if (priv->expiry_wakeup == nullptr) return;
+  gst_clock_id_unschedule(priv->expiry_wakeup);
+  gst_clock_id_unref(priv->expiry_wakeup);
+  priv->expiry_wakeup = nullptr;
+}
+
+void arm_expiry_wakeup(GstWzpDemux *self);
+
+// Runs from the element's thread pool, not the clock's thread, since it
+// takes the streaming lock and may wait for a busy branch.
+void expire_on_wakeup(GstElement *element, gpointer) {
+  auto *self = GST_WZP_DEMUX(element);
+  GST_PAD_STREAM_LOCK(self->sinkpad);
+  cancel_expiry_wakeup(self->priv);
+  expire_streams(self, running_time_now(self, nullptr), std::nullopt);
+  arm_expiry_wakeup(self);
+  GST_PAD_STREAM_UNLOCK(self->sinkpad);
+}
+
+gboolean on_expiry_wakeup(GstClock *, GstClockTime, GstClockID, gpointer data) {
+  gst_element_call_async(GST_ELEMENT(data), expire_on_wakeup, nullptr, nullptr);
+  return TRUE;
+}
+
+// Arms the wake-up for the stalest stream unless one is pending: streams
+// only get fresher, so a pending wake-up is never too late, and packets
+// re-arm it at most once per timeout.
+void arm_expiry_wakeup(GstWzpDemux *self) {
+  auto *priv = self->priv;
+  guint64 timeout;
+  {
+    std::lock_guard guard(priv->settings_lock);
+    timeout = priv->settings.stream_timeout;
+  }
+  GstClock *clock = gst_element_get_clock(GST_ELEMENT(self));
+  if (clock == nullptr) return;
+  GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
+  std::lock_guard guard(priv->state_lock);
+  GstClockTime stalest = GST_CLOCK_TIME_NONE;
+  for (const auto &[stream_id, stream] : priv->streams) {
+    if (GST_CLOCK_TIME_IS_VALID(stream.last_seen)) stalest = MIN(stalest, stream.last_seen);
+  }
+  if (priv->expiry_wakeup == nullptr && timeout != 0 && GST_CLOCK_TIME_IS_VALID(stalest) &&
+      GST_CLOCK_TIME_IS_VALID(base)) {
+    // Just past the timeout: expiry needs the silence to exceed it.
+    priv->expiry_wakeup = gst_clock_new_single_shot_id(clock, base + stalest + timeout + 1);
+    gst_clock_id_wait_async(priv->expiry_wakeup, on_expiry_wakeup, gst_object_ref(self),
+                            gst_object_unref);
+  }
+  gst_object_unref(clock);
 }
 
 // The pad of a stream, created on its first packet; nullptr (counted) when
@@ -306,6 +372,7 @@ GstFlowReturn gst_wzp_demux_chain(GstPad *, GstObject *parent, GstBuffer *buffer
     gst_buffer_unref(buffer);
     return GST_FLOW_OK;
   }
+  if (!has_expiry_wakeup(self->priv)) arm_expiry_wakeup(self);
   GstFlowReturn ret = gst_pad_push(pad, buffer);
   ret = gst_flow_combiner_update_pad_flow(self->priv->flow_combiner, pad, ret);
   gst_object_unref(pad);
@@ -362,6 +429,7 @@ GstStateChangeReturn gst_wzp_demux_change_state(GstElement *element, GstStateCha
   GstStateChangeReturn ret =
       GST_ELEMENT_CLASS(gst_wzp_demux_parent_class)->change_state(element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    cancel_expiry_wakeup(self->priv);
     gst_wzp_demux_clear(self);
     std::lock_guard guard(self->priv->state_lock);
     gst_segment_init(&self->priv->segment, GST_FORMAT_TIME);
@@ -438,7 +506,7 @@ static void gst_wzp_demux_class_init(GstWzpDemuxClass *klass) {
       gobject_class, PROP_STREAM_TIMEOUT,
       g_param_spec_uint64("stream-timeout", "Stream timeout",
                           "Running time (ns) a stream may send nothing before its pad gets EOS "
-                          "and is removed; checked as packets arrive. 0 keeps streams forever",
+                          "and is removed. 0 keeps streams forever",
                           0, G_MAXUINT64, kDefaultStreamTimeout, flags));
   g_object_class_install_property(
       gobject_class, PROP_MAX_STREAMS,

@@ -5,6 +5,7 @@
 #include <gst/check/gstharness.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <set>
 #include <string>
@@ -35,6 +36,7 @@ struct Collector {
   std::map<std::string, GstPad *> sinks;  // our pad linked to each source pad
   std::vector<std::string> added;
   std::vector<std::string> removed;
+  std::atomic<int> removed_count{0};  // for removals from another thread
 
   ~Collector() {
     for (auto &[name, pad] : sinks) gst_object_unref(pad);
@@ -79,6 +81,7 @@ void on_pad_added(GstElement *, GstPad *pad, Collector *collector) {
 
 void on_pad_removed(GstElement *, GstPad *pad, Collector *collector) {
   collector->removed.push_back(GST_PAD_NAME(pad));
+  collector->removed_count.fetch_add(1, std::memory_order_release);
 }
 
 struct Demux {
@@ -196,6 +199,28 @@ TEST(WzpDemux, SilentStreamTimesOutAndComesBackAsANewPad) {
   EXPECT_EQ(collector.added.back(), "src_1");
   EXPECT_EQ(collector.packets["src_1"], expected(1, 50, 51));
   EXPECT_EQ(demux.stat("streams-created"), 3u);
+}
+
+TEST(WzpDemux, StreamsTimeOutWhenNothingArrivesAtAll) {
+  Collector collector;
+  Demux demux(collector);
+  g_object_set(demux.element, "stream-timeout", guint64{GST_SECOND}, nullptr);
+  gst_harness_set_time(demux.h, 0);
+  demux.push(1, 0);
+  demux.push(2, 0);
+  // The element waits on the clock for the earliest expiry; let it pass.
+  ASSERT_TRUE(gst_harness_wait_for_clock_id_waits(demux.h, 1, 5));
+  ASSERT_TRUE(gst_harness_crank_single_clock_wait(demux.h));
+  EXPECT_GT(gst_clock_get_time(GST_ELEMENT_CLOCK(demux.element)), GST_SECOND);
+  for (int i = 0; i < 500 && collector.removed_count.load(std::memory_order_acquire) < 2; ++i) {
+    g_usleep(10000);
+  }
+  ASSERT_EQ(collector.removed_count.load(std::memory_order_acquire), 2);
+  EXPECT_EQ(std::set<std::string>(collector.removed.begin(), collector.removed.end()),
+            (std::set<std::string>{"src_1", "src_2"}));
+  EXPECT_EQ(collector.eos, (std::set<std::string>{"src_1", "src_2"}));
+  EXPECT_EQ(demux.stat("streams-timed-out"), 2u);
+  EXPECT_EQ(demux.stat("streams-active"), 0u);
 }
 
 TEST(WzpDemux, ZeroTimeoutKeepsStreams) {
