@@ -431,6 +431,7 @@ GstStateChangeReturn gst_wzp_demux_change_state(GstElement *element, GstStateCha
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     cancel_expiry_wakeup(self->priv);
     gst_wzp_demux_clear(self);
+    cancel_expiry_wakeup(self->priv);  // one a wake-up already running may have re-armed
     std::lock_guard guard(self->priv->state_lock);
     gst_segment_init(&self->priv->segment, GST_FORMAT_TIME);
     self->priv->group_id = 0;
