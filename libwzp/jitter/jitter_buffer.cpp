@@ -241,6 +241,13 @@ Action JitterBuffer::step(int64_t now_ns) {
       // Later frames are here: once its time comes, the first one is lost.
       if (due > now_ns) return Action{Action::Kind::kWait, due};
       int64_t gap = head.timestamp - next_timestamp_;
+      if (gap >= last_duration_ && can_expand(ticks_to_ns(last_duration_))) {
+        // FEC may still recover it (recovery waits for the block's repair
+        // packets): while the path's delay allows, wait for it as if dry.
+        playout_offset_ += ticks_to_ns(last_duration_);
+        ++pending_expanded_;
+        return conceal(Action::Conceal::kExpand, due, last_duration_);
+      }
       if (gap <= 0) {
         // Concealment already covered their time (the buffer ran dry).
         stats_.concealed += static_cast<uint64_t>(head_sequence - next_sequence_);
@@ -319,12 +326,7 @@ Action JitterBuffer::next_when_dry(int64_t now_ns) {
     return Action{Action::Kind::kWait, kNever};
   }
   uint32_t duration = last_duration_;
-  int64_t delay = playout_offset_ - estimator_.base_transit();
-  // Wait only as long as the path is known to need (plus a bucket): a stall
-  // far beyond the target costs less as a few lost frames than as a delay
-  // that then has to be shrunk again.
-  int64_t limit = std::min(config_.max_latency_ns, wanted_delay() + config_.bucket_ns);
-  if (config_.mode == Mode::kAdaptive && delay + ticks_to_ns(duration) <= limit) {
+  if (can_expand(ticks_to_ns(duration))) {
     // Wait for the late frame while the decoder conceals: the delay grows.
     playout_offset_ += ticks_to_ns(duration);
     ++pending_expanded_;
@@ -333,6 +335,16 @@ Action JitterBuffer::next_when_dry(int64_t now_ns) {
   // At the delay limit: time moves on; frames that come later are late.
   next_timestamp_ += duration;
   return conceal(Action::Conceal::kLost, due, duration);
+}
+
+bool JitterBuffer::can_expand(int64_t duration_ns) const {
+  if (config_.mode != Mode::kAdaptive) return false;
+  int64_t delay = playout_offset_ - estimator_.base_transit();
+  // Wait only as long as the path is known to need (plus a bucket): a stall
+  // far beyond the target costs less as a few lost frames than as a delay
+  // that then has to be shrunk again.
+  int64_t limit = std::min(config_.max_latency_ns, wanted_delay() + config_.bucket_ns);
+  return delay + duration_ns <= limit;
 }
 
 Action JitterBuffer::conceal(Action::Conceal why, int64_t due_ns, uint32_t duration) {

@@ -8,9 +8,10 @@
 // DelayEstimator's target only where the change is inaudible: at the start
 // of a talkspurt (after a DTX/silence gap, seen as a timestamp jump between
 // consecutive sequence numbers). Inside a talkspurt the delay grows only when
-// the buffer runs dry (the decoder conceals while we wait for the late frame,
-// like NetEq's expand) and shrinks by dropping a frame only when the excess
-// has lasted a while. docs/jitter.md says why.
+// the frame due is missing (the buffer runs dry, or later frames came first,
+// e.g. while FEC recovers it) and the target allows: the decoder conceals
+// while we wait for it, like NetEq's expand. It shrinks by dropping a frame
+// only when the excess has lasted a while. docs/jitter.md says why.
 #pragma once
 
 #include <cstdint>
@@ -140,6 +141,8 @@ class JitterBuffer {
   void anchor(int64_t head_timestamp, int64_t earliest_ns);
   Action step(int64_t now_ns);
   Action next_when_dry(int64_t now_ns);
+  // Whether the delay may grow by `duration_ns` to wait for a missing frame.
+  bool can_expand(int64_t duration_ns) const;
   Action conceal(Action::Conceal why, int64_t due_ns, uint32_t duration);
   bool should_shrink(int64_t now_ns);
 

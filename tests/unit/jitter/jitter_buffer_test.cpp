@@ -78,7 +78,8 @@ TEST(JitterBuffer, ReordersWithinTheDelay) {
 }
 
 TEST(JitterBuffer, ConcealsAMissingFrameAtItsTimeAndCountsItsLateArrival) {
-  Harness h;
+  // At its delay limit the buffer cannot wait for the missing frame.
+  Harness h(JitterConfig{.max_latency_ns = 80 * kMs});
   h.push(1, 0, 0);
   h.push(3, 2 * kTicks, 40 * kMs);
   auto actions = h.drain(120 * kMs);
@@ -94,6 +95,30 @@ TEST(JitterBuffer, ConcealsAMissingFrameAtItsTimeAndCountsItsLateArrival) {
   EXPECT_EQ(stats.concealed, 1u);
   EXPECT_EQ(stats.late, 1u);
   EXPECT_EQ(stats.played, 2u);
+}
+
+TEST(JitterBuffer, WaitsForAMissingFrameThatLaterFramesOvertook) {
+  // Below its limit the buffer waits for frame 2 (as for a frame FEC is
+  // still recovering) instead of declaring it lost when frame 3 is here.
+  Harness h;
+  h.push(1, 0, 0);
+  h.push(3, 2 * kTicks, 40 * kMs);
+  auto actions = h.drain(115 * kMs);
+  ASSERT_EQ(actions.size(), 2u);
+  EXPECT_EQ(actions[1].kind, Kind::kConceal);
+  EXPECT_EQ(actions[1].conceal, Action::Conceal::kExpand);
+  EXPECT_EQ(actions[1].time_ns, 100 * kMs);
+  EXPECT_EQ(h.push(2, kTicks, 115 * kMs), InsertResult::kStored);
+  actions = h.drain(140 * kMs);
+  ASSERT_EQ(actions.size(), 2u);
+  EXPECT_EQ(actions[0].cookie, 2u);
+  EXPECT_EQ(actions[0].time_ns, 120 * kMs);
+  EXPECT_EQ(actions[1].cookie, 3u);
+  auto stats = h.buffer.stats();
+  EXPECT_EQ(stats.played, 3u);
+  EXPECT_EQ(stats.late, 0u);
+  EXPECT_EQ(stats.concealed, 0u);
+  EXPECT_EQ(stats.expanded, 1u);
 }
 
 TEST(JitterBuffer, CountsDuplicatesHeldAndPlayed) {
