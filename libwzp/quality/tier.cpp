@@ -13,9 +13,9 @@ namespace {
 constexpr std::array<TierProfile, 6> kLadder{{
     {Tier::kCatastrophic, "catastrophic", Codec::kCodec2, wire::codec::kCodec2_1200, 1200, 80, 5,
      2.0, 4, 1.0, UINT32_MAX, UINT32_MAX},
-    {Tier::kDegraded, "degraded", Codec::kOpus, wire::codec::kOpus, 6000, 40, 6, 1.2, 3, 0.40, 1200,
+    {Tier::kDegraded, "degraded", Codec::kOpus, wire::codec::kOpus, 6000, 40, 3, 2.0, 1, 0.40, 1200,
      300},
-    {Tier::kGood, "good", Codec::kOpus, wire::codec::kOpus, 24000, 20, 8, 0.4, 2, 0.15, 700, 120},
+    {Tier::kGood, "good", Codec::kOpus, wire::codec::kOpus, 24000, 20, 5, 0.4, 1, 0.15, 700, 120},
     {Tier::kStudio32k, "studio32k", Codec::kOpus, wire::codec::kOpus, 32000, 20, 8, 0.3, 1, 0.06,
      400, 60},
     {Tier::kStudio48k, "studio48k", Codec::kOpus, wire::codec::kOpus, 48000, 20, 10, 0.25, 1, 0.03,

@@ -51,7 +51,8 @@ TEST(QualityTier, ClassifiesPaths) {
   EXPECT_EQ(classify({.rtt_ms = 900}), Tier::kDegraded);
   EXPECT_EQ(classify({.rtt_ms = 5000}), Tier::kCatastrophic);
   EXPECT_EQ(classify({.jitter_ms = 100}), Tier::kGood);
-  EXPECT_EQ(classify({.bandwidth_kbps = 50}), Tier::kDegraded);
+  EXPECT_EQ(classify({.bandwidth_kbps = 70}), Tier::kDegraded);
+  EXPECT_EQ(classify({.bandwidth_kbps = 50}), Tier::kCatastrophic);
   EXPECT_EQ(classify({.bandwidth_kbps = 30}), Tier::kCatastrophic);
   EXPECT_EQ(classify({.bandwidth_kbps = 0}), Tier::kStudio64k);  // unknown is no limit
 }
