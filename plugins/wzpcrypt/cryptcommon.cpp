@@ -2,10 +2,102 @@
 
 #include <sodium.h>
 
-#include "plugins/gstwzp/wzpcryptcontext.h"
 #include "plugins/gstwzp/wzpmeta.h"
 
 namespace wzp::gst {
+
+void install_key_properties(GObjectClass *klass, const gchar *key_blurb,
+                            const gchar *key_file_blurb) {
+  constexpr auto kRw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                GST_PARAM_MUTABLE_READY);
+  g_object_class_install_property(
+      klass, kPropKey,
+      g_param_spec_string("key", "Key", key_blurb, nullptr,
+                          static_cast<GParamFlags>(G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
+                                                   GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      klass, kPropKeyFile,
+      g_param_spec_string("key-file", "Key file", key_file_blurb, nullptr, kRw));
+  g_object_class_install_property(
+      klass, kPropEpoch,
+      g_param_spec_uint("epoch", "Epoch", "Epoch of the key given in key or key-file", 0,
+                        G_MAXUINT32, 0, kRw));
+}
+
+bool set_key_property(KeySettings &settings, guint id, const GValue *value) {
+  switch (id) {
+    case kPropKey: {
+      const gchar *text = g_value_get_string(value);
+      wipe_key(settings);
+      settings.key_hex = text ? text : "";
+      return true;
+    }
+    case kPropKeyFile: {
+      const gchar *text = g_value_get_string(value);
+      settings.key_file = text ? text : "";
+      return true;
+    }
+    case kPropEpoch:
+      settings.epoch = g_value_get_uint(value);
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool get_key_property(const KeySettings &settings, guint id, GValue *value) {
+  switch (id) {
+    case kPropKeyFile:
+      g_value_set_string(value, settings.key_file.c_str());
+      return true;
+    case kPropEpoch:
+      g_value_set_uint(value, settings.epoch);
+      return true;
+    default:
+      return false;
+  }
+}
+
+void wipe_key(KeySettings &settings) {
+  sodium_memzero(settings.key_hex.data(), settings.key_hex.size());
+}
+
+void track_segment(CryptPrivate &priv, GstEvent *event) {
+  if (GST_EVENT_TYPE(event) != GST_EVENT_SEGMENT) return;
+  const GstSegment *segment;
+  gst_event_parse_segment(event, &segment);
+  std::lock_guard guard(priv.state_lock);
+  gst_segment_copy_into(segment, &priv.segment);
+}
+
+bool adopt_context_session(CryptPrivate &priv, GstContext *context) {
+  WzpCryptoSessionRef session = wzp_crypto_context_get_session(context);
+  if (!session) return false;
+  std::lock_guard guard(priv.state_lock);
+  priv.session = std::move(session);
+  priv.session_from_context = true;
+  return true;
+}
+
+void request_session_unless_present(CryptPrivate &priv, GstElement *element, GstPad *sinkpad,
+                                    GstPad *srcpad) {
+  {
+    std::lock_guard guard(priv.state_lock);
+    if (priv.session) return;
+  }
+  request_session_context(element, sinkpad, srcpad);
+}
+
+void release_own_session(CryptPrivate &priv) {
+  std::lock_guard guard(priv.state_lock);
+  if (!priv.session_from_context) priv.session.reset();
+}
+
+void store_own_session(CryptPrivate &priv, WzpCryptoSessionRef session) {
+  std::lock_guard guard(priv.state_lock);
+  priv.session = std::move(session);
+  priv.session_from_context = false;
+}
 
 bool locate_header(GstBuffer *buffer, std::span<const uint8_t> bytes, PacketHeader &out) {
   if (!bytes.empty() && wire::peek_kind(bytes) == wire::PacketKind::kFull) {

@@ -45,11 +45,7 @@ GST_DEBUG_CATEGORY_STATIC(wzp_decrypt_debug);
 namespace {
 
 enum {
-  PROP_0,
-  PROP_KEY,
-  PROP_KEY_FILE,
-  PROP_EPOCH,
-  PROP_REPLAY_WINDOW,
+  PROP_REPLAY_WINDOW = wzp::gst::kFirstElementProperty,
   PROP_OVERLAP_PACKETS,
   PROP_OVERLAP_TIME,
   PROP_STATS,
@@ -63,10 +59,7 @@ GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SIN
 GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS,
                                                             GST_STATIC_CAPS(WZP_PACKET_CAPS_NAME));
 
-struct Settings {
-  std::string key_hex;
-  std::string key_file;
-  guint epoch = 0;
+struct Settings : wzp::gst::KeySettings {
   wzp::crypto::ReceiveConfig config;
 };
 
@@ -84,14 +77,8 @@ struct Stats {
 
 }  // namespace
 
-struct GstWzpDecryptPrivate {
-  std::mutex settings_lock;
+struct GstWzpDecryptPrivate : wzp::gst::CryptPrivate {
   Settings settings;
-
-  std::mutex state_lock;
-  WzpCryptoSessionRef session;
-  bool session_from_context = false;
-  GstSegment segment;
   Stats stats;
 };
 
@@ -154,11 +141,7 @@ bool prepare_session(GstWzpDecrypt *self) {
     settings = priv->settings;
   }
   if (settings.key_hex.empty() && settings.key_file.empty()) {
-    {
-      std::lock_guard guard(priv->state_lock);
-      if (priv->session) return true;
-    }
-    wzp::gst::request_session_context(GST_ELEMENT(self), self->sinkpad, self->srcpad);
+    wzp::gst::request_session_unless_present(*priv, GST_ELEMENT(self), self->sinkpad, self->srcpad);
     std::lock_guard guard(priv->state_lock);
     if (priv->session) return true;
   }
@@ -172,9 +155,7 @@ bool prepare_session(GstWzpDecrypt *self) {
   auto session = std::make_shared<wzp::crypto::MediaSession>(settings.config);
   session->receiver.add_sender(0, settings.epoch, *secret);
   sodium_memzero(secret->data(), secret->size());
-  std::lock_guard guard(priv->state_lock);
-  priv->session = std::move(session);
-  priv->session_from_context = false;
+  wzp::gst::store_own_session(*priv, std::move(session));
   return true;
 }
 
@@ -236,21 +217,13 @@ GstFlowReturn gst_wzp_decrypt_chain(GstPad *, GstObject *parent, GstBuffer *buff
 
 gboolean gst_wzp_decrypt_sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
   auto *self = GST_WZP_DECRYPT(parent);
-  if (GST_EVENT_TYPE(event) == GST_EVENT_SEGMENT) {
-    const GstSegment *segment;
-    gst_event_parse_segment(event, &segment);
-    std::lock_guard guard(self->priv->state_lock);
-    gst_segment_copy_into(segment, &self->priv->segment);
-  }
+  wzp::gst::track_segment(*self->priv, event);
   return gst_pad_event_default(pad, parent, event);
 }
 
 void gst_wzp_decrypt_set_context(GstElement *element, GstContext *context) {
   auto *self = GST_WZP_DECRYPT(element);
-  if (WzpCryptoSessionRef session = wzp_crypto_context_get_session(context)) {
-    std::lock_guard guard(self->priv->state_lock);
-    self->priv->session = std::move(session);
-    self->priv->session_from_context = true;
+  if (wzp::gst::adopt_context_session(*self->priv, context)) {
     GST_INFO_OBJECT(self, "using the session from the application's context");
   }
   GST_ELEMENT_CLASS(gst_wzp_decrypt_parent_class)->set_context(element, context);
@@ -269,8 +242,7 @@ GstStateChangeReturn gst_wzp_decrypt_change_state(GstElement *element, GstStateC
   GstStateChangeReturn ret =
       GST_ELEMENT_CLASS(gst_wzp_decrypt_parent_class)->change_state(element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
-    std::lock_guard guard(self->priv->state_lock);
-    if (!self->priv->session_from_context) self->priv->session.reset();
+    wzp::gst::release_own_session(*self->priv);
   }
   return ret;
 }
@@ -280,21 +252,8 @@ void gst_wzp_decrypt_set_property(GObject *object, guint id, const GValue *value
   auto *self = GST_WZP_DECRYPT(object);
   std::lock_guard guard(self->priv->settings_lock);
   Settings &s = self->priv->settings;
+  if (wzp::gst::set_key_property(s, id, value)) return;
   switch (id) {
-    case PROP_KEY: {
-      const gchar *text = g_value_get_string(value);
-      sodium_memzero(s.key_hex.data(), s.key_hex.size());
-      s.key_hex = text ? text : "";
-      break;
-    }
-    case PROP_KEY_FILE: {
-      const gchar *text = g_value_get_string(value);
-      s.key_file = text ? text : "";
-      break;
-    }
-    case PROP_EPOCH:
-      s.epoch = g_value_get_uint(value);
-      break;
     case PROP_REPLAY_WINDOW:
       s.config.replay_window = g_value_get_uint(value);
       break;
@@ -317,13 +276,8 @@ void gst_wzp_decrypt_get_property(GObject *object, guint id, GValue *value, GPar
   }
   std::lock_guard guard(self->priv->settings_lock);
   const Settings &s = self->priv->settings;
+  if (wzp::gst::get_key_property(s, id, value)) return;
   switch (id) {
-    case PROP_KEY_FILE:
-      g_value_set_string(value, s.key_file.c_str());
-      break;
-    case PROP_EPOCH:
-      g_value_set_uint(value, s.epoch);
-      break;
     case PROP_REPLAY_WINDOW:
       g_value_set_uint(value, s.config.replay_window);
       break;
@@ -340,7 +294,7 @@ void gst_wzp_decrypt_get_property(GObject *object, guint id, GValue *value, GPar
 
 void gst_wzp_decrypt_finalize(GObject *object) {
   auto *self = GST_WZP_DECRYPT(object);
-  sodium_memzero(self->priv->settings.key_hex.data(), self->priv->settings.key_hex.size());
+  wzp::gst::wipe_key(self->priv->settings);
   delete self->priv;
   G_OBJECT_CLASS(gst_wzp_decrypt_parent_class)->finalize(object);
 }
@@ -359,23 +313,11 @@ static void gst_wzp_decrypt_class_init(GstWzpDecryptClass *klass) {
   constexpr auto kRw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                 GST_PARAM_MUTABLE_READY);
   const wzp::crypto::ReceiveConfig defaults;
-  g_object_class_install_property(
-      gobject_class, PROP_KEY,
-      g_param_spec_string("key", "Key",
-                          "The peer's sending traffic secret as 64 hex digits (write-only; for "
-                          "experiments, applications use a wzp.crypto.session context)",
-                          nullptr,
-                          static_cast<GParamFlags>(G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
-                                                   GST_PARAM_MUTABLE_READY)));
-  g_object_class_install_property(
-      gobject_class, PROP_KEY_FILE,
-      g_param_spec_string("key-file", "Key file",
-                          "File holding the peer's sending traffic secret as 64 hex digits",
-                          nullptr, kRw));
-  g_object_class_install_property(
-      gobject_class, PROP_EPOCH,
-      g_param_spec_uint("epoch", "Epoch", "Epoch of the key given in key or key-file", 0,
-                        G_MAXUINT32, 0, kRw));
+  wzp::gst::install_key_properties(
+      gobject_class,
+      "The peer's sending traffic secret as 64 hex digits (write-only; for "
+      "experiments, applications use a wzp.crypto.session context)",
+      "File holding the peer's sending traffic secret as 64 hex digits");
   g_object_class_install_property(
       gobject_class, PROP_REPLAY_WINDOW,
       g_param_spec_uint("replay-window", "Replay window",
