@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "client/adaptive.hpp"
 #include "client/call_media.hpp"
 #include "client/call_report.hpp"
 #include "libwzp/crypto/handshake.hpp"
@@ -80,10 +81,12 @@ struct Call {
   std::string error;
   bool live_status = false;
   guint drain_ms = 0;
+  AdaptiveQuality *adaptive = nullptr;
 };
 
 gboolean on_bus(GstBus *, GstMessage *message, gpointer data) {
   auto *call = static_cast<Call *>(data);
+  if (call->adaptive->on_bus_message(message)) return G_SOURCE_CONTINUE;
   bool from_sender = GST_MESSAGE_SRC(message) == GST_OBJECT(call->sender);
   switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_ERROR: {
@@ -117,6 +120,8 @@ gboolean on_bus(GstBus *, GstMessage *message, gpointer data) {
 
 gboolean on_tick(gpointer data) {
   auto *call = static_cast<Call *>(data);
+  call->adaptive->tick();
+  call->tier = std::string(quality::to_string(call->adaptive->tier()));
   std::string line = status_line(call->sender, call->receiver, call->tier);
   if (call->live_status) {
     std::fprintf(stderr, "\r\033[K%s", line.c_str());
@@ -216,6 +221,12 @@ int run_call(Options &options) {
     gst_bus_add_watch(bus, on_bus, &call);
     gst_object_unref(bus);
   }
+  // Here the peer's reports ride the forward path (there is no return
+  // media); in a two-party call they come back on the peer's packets.
+  quality::ControllerConfig adaptive_config;
+  adaptive_config.initial = *tier;
+  AdaptiveQuality adaptive(sender, receiver, adaptive_config);
+  call.adaptive = &adaptive;
   guint tick = g_timeout_add_seconds(1, on_tick, &call);
   guint interrupt = g_unix_signal_add(SIGINT, on_interrupt, &call);
   std::fprintf(stderr, "network %s\n", netsim::to_spec(direction).c_str());
@@ -236,6 +247,14 @@ int run_call(Options &options) {
   if (call.live_status) std::fprintf(stderr, "\n");
 
   std::printf("%s\n", final_report(sender, receiver, delay, call.tier).c_str());
+  std::printf("  tier history         ");
+  for (const auto &change : adaptive.history()) {
+    std::printf(" %.1fs %s (%s)",
+                std::chrono::duration<double>(change.at - adaptive.history().front().at).count(),
+                std::string(quality::to_string(change.tier)).c_str(),
+                quality::to_string(change.change));
+  }
+  std::printf("\n");
   std::printf("  network               %s\n", netsim::format_counters(proxy->counters()).c_str());
   if (options.output != nullptr) std::printf("  received audio        %s\n", options.output);
   for (GstElement *p : {sender, receiver}) {
