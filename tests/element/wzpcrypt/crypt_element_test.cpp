@@ -10,8 +10,8 @@
 
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/wire/header.hpp"
-#include "plugins/gstwzp/wzpmeta.h"
 #include "plugins/gstwzp/wzpcryptcontext.h"
+#include "plugins/gstwzp/wzpmeta.h"
 #include "tests/support/paths.hpp"
 
 namespace {
