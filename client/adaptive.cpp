@@ -164,7 +164,8 @@ void AdaptiveQuality::apply(quality::Micros now, const quality::Decision &decisi
   }
   if (fec_encoder_ != nullptr) {
     g_object_set(fec_encoder_, "block-size", guint{p.block_frames}, "repair-ratio", p.repair_ratio,
-                 "interleave-depth", guint{p.interleave_depth}, nullptr);
+                 "interleave-depth", guint{p.interleave_depth}, "max-block-time",
+                 guint64{p.group_ms()} * GST_MSECOND, nullptr);
   }
 }
 

@@ -41,13 +41,16 @@ GstElement *build_sender(const SenderConfig &config,
                            // A file plays at the pace a microphone would.
                            : "filesrc name=input ! decodebin ! identity sync=true";
   std::string description =
-      source + " ! audioconvert ! " + encoder_for(tier) +
-      " ! wzpfecenc name=fec block-size=" + std::to_string(tier.block_frames) +
+      source + " ! audioconvert ! " + encoder_for(tier) + " ! wzpfecenc name=fec max-block-time=" +
+      std::to_string(uint64_t{tier.group_ms()} * 1000000) +
+      " block-size=" + std::to_string(tier.block_frames) +
       " repair-ratio=" + std::to_string(tier.repair_ratio) +
       " interleave-depth=" + std::to_string(tier.interleave_depth) +
       " stream-id=" + std::to_string(config.stream_id) +
       // BBR reads delivery rate, not loss: random loss must not starve media.
-      " ! wzpencrypt name=crypt ! wzpquicsink name=net role=client congestion-control=bbr";
+      " ! wzpencrypt name=crypt ! wzpquicsink name=net role=client congestion-control=bbr"
+      // A group's repair symbols leave in one burst; give them time to drain.
+      " max-queue-time=400";
   GstElement *pipeline = parse(description, error);
   if (pipeline == nullptr) return nullptr;
   if (!config.input_wav.empty()) {

@@ -43,6 +43,9 @@ struct TierProfile {
   // (IP, UDP, QUIC, wzp header, AEAD tag) included.
   uint32_t wire_bitrate_bps() const;
   bool is_studio() const { return tier >= Tier::kStudio32k; }
+  // Media time one FEC group (D interleaved blocks of K frames) spans: the
+  // encoder's max-block-time, so it never closes a group short of K.
+  uint32_t group_ms() const { return uint32_t{block_frames} * interleave_depth * frame_ms; }
 };
 
 const TierProfile &profile(Tier tier);
