@@ -98,6 +98,10 @@ void read(FieldReader &r, CallSetup &m) {
   r.string_list("peer_candidates", m.peer_candidates, kMaxListItems, kMaxAddressBytes);
   r.string("relay_room", m.relay_room, kRoomIdHexChars, Text::kRoomId);
 }
+void read(FieldReader &r, CallConfirm &m) {
+  r.string("call_id", m.call_id, kMaxCallIdBytes);
+  r.optional_bytes("key_agreement", m.key_agreement, kMaxKeyAgreementBytes);
+}
 void read(FieldReader &r, CallHangup &m) {
   r.string("call_id", m.call_id, kMaxCallIdBytes);
   r.string("reason", m.reason, kMaxStringBytes);
@@ -125,6 +129,24 @@ void read(FieldReader &r, RoomEvent &m) {
   uint64_t participants = 0;
   r.unsigned_int("participants", participants, 1000);
   m.participants = static_cast<uint32_t>(participants);
+  Bytes key;
+  r.optional_bytes("public_key", key, PublicKey{}.size());
+  if (key.size() == PublicKey{}.size()) {
+    m.public_key.emplace();
+    std::copy(key.begin(), key.end(), m.public_key->begin());
+  } else if (!key.empty() && r.ok()) {
+    r.fail("public_key", "must decode to 32 bytes");
+  }
+}
+void read(FieldReader &r, RoomSignal &m) {
+  r.string("room", m.room, kRoomIdHexChars, Text::kRoomId);
+  std::optional<std::string> from, to;
+  r.optional_string("from", from, kFingerprintChars);
+  r.optional_string("to", to, kFingerprintChars);
+  m.from = from.value_or("");
+  m.to = to.value_or("");
+  r.optional_bytes("payload", m.payload, kMaxRoomSignalBytes);
+  if (r.ok() && m.payload.empty()) r.fail("payload", "must not be empty");
 }
 void read(FieldReader &r, QualityDirective &m) {
   r.string("room", m.room, kRoomIdHexChars, Text::kRoomId);
@@ -213,6 +235,10 @@ void write(json &j, const CallSetup &m) {
   j["peer_candidates"] = m.peer_candidates;
   j["relay_room"] = m.relay_room;
 }
+void write(json &j, const CallConfirm &m) {
+  j["call_id"] = m.call_id;
+  if (!m.key_agreement.empty()) j["key_agreement"] = b64(m.key_agreement);
+}
 void write(json &j, const CallHangup &m) {
   j["call_id"] = m.call_id;
   j["reason"] = m.reason;
@@ -234,6 +260,13 @@ void write(json &j, const RoomEvent &m) {
   j["fingerprint"] = m.fingerprint;
   j["joined"] = m.joined;
   j["participants"] = m.participants;
+  if (m.public_key) j["public_key"] = b64(*m.public_key);
+}
+void write(json &j, const RoomSignal &m) {
+  j["room"] = m.room;
+  if (!m.from.empty()) j["from"] = m.from;
+  if (!m.to.empty()) j["to"] = m.to;
+  j["payload"] = b64(m.payload);
 }
 void write(json &j, const QualityDirective &m) {
   j["room"] = m.room;
@@ -272,11 +305,13 @@ WZP_SIGNAL_KIND(CallOffer, "call_offer")
 WZP_SIGNAL_KIND(CallRinging, "call_ringing")
 WZP_SIGNAL_KIND(CallAnswer, "call_answer")
 WZP_SIGNAL_KIND(CallSetup, "call_setup")
+WZP_SIGNAL_KIND(CallConfirm, "call_confirm")
 WZP_SIGNAL_KIND(CallHangup, "call_hangup")
 WZP_SIGNAL_KIND(MissedCalls, "missed_calls")
 WZP_SIGNAL_KIND(RoomJoin, "room_join")
 WZP_SIGNAL_KIND(RoomLeave, "room_leave")
 WZP_SIGNAL_KIND(RoomEvent, "room_event")
+WZP_SIGNAL_KIND(RoomSignal, "room_signal")
 WZP_SIGNAL_KIND(QualityDirective, "quality_directive")
 WZP_SIGNAL_KIND(ReflectRequest, "reflect_request")
 WZP_SIGNAL_KIND(ReflectResponse, "reflect_response")

@@ -25,6 +25,7 @@ inline constexpr size_t kMaxNestingDepth = 8;
 inline constexpr size_t kMaxStringBytes = 256;
 inline constexpr size_t kMaxTokenBytes = 4096;
 inline constexpr size_t kMaxKeyAgreementBytes = 2048;
+inline constexpr size_t kMaxRoomSignalBytes = 2048;
 inline constexpr size_t kMaxListItems = 16;
 inline constexpr size_t kMaxAllowList = 50;
 inline constexpr size_t kMaxPresenceUsers = 400;
@@ -114,6 +115,12 @@ struct CallSetup {
   std::vector<std::string> peer_candidates;
   std::string relay_room;
 };
+// The caller's key confirmation (the handshake's third message, docs/crypto.md),
+// sent after the answer; the daemon passes it to the device that answered.
+struct CallConfirm {
+  std::string call_id;
+  Bytes key_agreement;
+};
 struct CallHangup {
   std::string call_id;
   std::string reason;  // docs/signal.md lists the reasons the daemon sends
@@ -141,6 +148,18 @@ struct RoomEvent {
   std::string fingerprint;
   bool joined = true;
   uint32_t participants = 0;
+  // The participant's Ed25519 key (its fingerprint is a hash of it), so that
+  // members can check each other's signed room signals; set by the daemon.
+  std::optional<PublicKey> public_key;
+};
+// An opaque message between members of a room (member cards, sealed sender
+// keys: docs/crypto.md). The daemon fills in `from` and forwards it to `to`,
+// or to every other member when `to` is empty; it never reads `payload`.
+struct RoomSignal {
+  std::string room;
+  std::string from;  // set by the daemon; ignored when a client sends it
+  std::string to;    // a fingerprint, or empty for everyone else in the room
+  Bytes payload;
 };
 // The tier everyone in the room should send at: a rung of libwzp/quality's
 // ladder, named on the wire by quality::to_string.
@@ -164,8 +183,8 @@ struct Error {
 using Message =
     std::variant<Hello, Challenge, Auth, Welcome, AliasClaim, AliasRelease, AliasResolve,
                  AliasResolved, Ok, PresenceList, PresenceUpdate, CallOffer, CallRinging,
-                 CallAnswer, CallSetup, CallHangup, MissedCalls, RoomJoin, RoomLeave, RoomEvent,
-                 QualityDirective, ReflectRequest, ReflectResponse, Error>;
+                 CallAnswer, CallSetup, CallConfirm, CallHangup, MissedCalls, RoomJoin, RoomLeave,
+                 RoomEvent, RoomSignal, QualityDirective, ReflectRequest, ReflectResponse, Error>;
 
 // The "type" tag of a message.
 const char *kind_name(const Message &message);

@@ -117,6 +117,15 @@ std::optional<signal::Error> Calls::answer(ConnectionId from, const signal::Call
   return std::nullopt;
 }
 
+std::optional<signal::Error> Calls::confirm(ConnectionId from, const signal::CallConfirm &confirm) {
+  auto it = calls_.find(confirm.call_id);
+  if (it == calls_.end() || it->second.state != State::kActive || it->second.caller_conn != from) {
+    return make_error("unknown_call", "no such answered call of yours", confirm.call_id);
+  }
+  outbox_.send(it->second.callee_conn, confirm);
+  return std::nullopt;
+}
+
 std::optional<signal::Error> Calls::hangup(ConnectionId from, const signal::CallHangup &hangup,
                                            const Now &now) {
   auto it = calls_.find(hangup.call_id);

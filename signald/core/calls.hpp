@@ -43,6 +43,7 @@ class Calls {
                                      const Now &now);
   std::optional<signal::Error> ringing(ConnectionId from, const signal::CallRinging &ringing);
   std::optional<signal::Error> answer(ConnectionId from, const signal::CallAnswer &answer);
+  std::optional<signal::Error> confirm(ConnectionId from, const signal::CallConfirm &confirm);
   std::optional<signal::Error> hangup(ConnectionId from, const signal::CallHangup &hangup,
                                       const Now &now);
   void on_disconnect(ConnectionId conn, const Now &now);

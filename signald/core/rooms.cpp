@@ -19,8 +19,8 @@ const quality::Tier kStartingTier = quality::ControllerConfig{}.initial;
 }  // namespace
 
 Rooms::JoinResult Rooms::join(const std::string &room_id, ConnectionId conn,
-                              const std::string &fingerprint, const std::vector<std::string> &allow,
-                              SteadyTime now) {
+                              const std::string &fingerprint, const signal::PublicKey &public_key,
+                              const std::vector<std::string> &allow, SteadyTime now) {
   if (by_conn_.contains(conn)) return JoinResult::kAlreadyInRoom;
   auto [it, created] = rooms_.try_emplace(room_id);
   Room &room = it->second;
@@ -38,13 +38,14 @@ Rooms::JoinResult Rooms::join(const std::string &room_id, ConnectionId conn,
   // everyone learns of the joiner.
   const auto count = static_cast<uint32_t>(room.participants.size() + 1);
   for (const auto &other : room.participants) {
-    outbox_.send(conn, signal::RoomEvent{room.id, other.fingerprint, true, count});
+    outbox_.send(conn,
+                 signal::RoomEvent{room.id, other.fingerprint, true, count, other.public_key});
   }
   const uint32_t quality_id = room.next_quality_id++;
-  room.participants.push_back({conn, fingerprint, quality_id});
+  room.participants.push_back({conn, fingerprint, public_key, quality_id});
   by_conn_[conn] = &room;
   for (const auto &p : room.participants) {
-    outbox_.send(p.conn, signal::RoomEvent{room.id, fingerprint, true, count});
+    outbox_.send(p.conn, signal::RoomEvent{room.id, fingerprint, true, count, public_key});
   }
   // A joiner has reported nothing yet, so it counts at the starting tier
   // until its reports say otherwise.
@@ -86,6 +87,27 @@ bool Rooms::leave(ConnectionId conn, const std::string &room_id) {
 void Rooms::leave_any(ConnectionId conn) {
   auto it = by_conn_.find(conn);
   if (it != by_conn_.end()) remove(*it->second, conn);
+}
+
+std::optional<signal::Error> Rooms::relay_signal(ConnectionId from, signal::RoomSignal message) {
+  auto it = by_conn_.find(from);
+  if (it == by_conn_.end() || it->second->id != message.room) {
+    return make_error("not_in_room", "not in that room");
+  }
+  const Room &room = *it->second;
+  auto sender = std::find_if(room.participants.begin(), room.participants.end(),
+                             [from](const Participant &p) { return p.conn == from; });
+  message.from = sender->fingerprint;
+  bool delivered = false;
+  for (const auto &p : room.participants) {
+    if (p.conn == from || (!message.to.empty() && p.fingerprint != message.to)) continue;
+    outbox_.send(p.conn, message);
+    delivered = true;
+  }
+  if (!delivered && !message.to.empty()) {
+    return make_error("not_in_room", message.to + " is not in this room");
+  }
+  return std::nullopt;
 }
 
 void Rooms::reserve(const std::string &room_id, std::vector<std::string> allow) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -28,10 +29,14 @@ class Rooms {
   // The first participant's allow-list (plus itself) governs the room;
   // later joiners' lists are ignored.
   JoinResult join(const std::string &room, ConnectionId conn, const std::string &fingerprint,
-                  const std::vector<std::string> &allow, SteadyTime now);
+                  const signal::PublicKey &public_key, const std::vector<std::string> &allow,
+                  SteadyTime now);
   // Leaves the connection's room, if any; false if it was in none or not in `room`.
   bool leave(ConnectionId conn, const std::string &room);
   void leave_any(ConnectionId conn);
+  // Forwards a member's room signal (with `from` filled in) to its addressee,
+  // or to every other member; the error to send back otherwise.
+  std::optional<signal::Error> relay_signal(ConnectionId from, signal::RoomSignal message);
 
   // A room that exists before anyone joins and stays while its call lasts:
   // the relay for a direct call, open to the two parties only.
@@ -50,6 +55,7 @@ class Rooms {
   struct Participant {
     ConnectionId conn;
     std::string fingerprint;
+    signal::PublicKey public_key;
     uint32_t quality_id;  // the participant's key in Room::quality
   };
   struct Room {

@@ -298,10 +298,12 @@ void Server::handle_ready(ConnectionId conn, Session &session, const signal::Par
           error = calls_.ringing(conn, m);
         } else if constexpr (std::is_same_v<T, signal::CallAnswer>) {
           error = calls_.answer(conn, m);
+        } else if constexpr (std::is_same_v<T, signal::CallConfirm>) {
+          error = calls_.confirm(conn, m);
         } else if constexpr (std::is_same_v<T, signal::CallHangup>) {
           error = calls_.hangup(conn, m, now);
         } else if constexpr (std::is_same_v<T, signal::RoomJoin>) {
-          switch (rooms_.join(m.room, conn, me, m.allow, now.steady)) {
+          switch (rooms_.join(m.room, conn, me, session.public_key, m.allow, now.steady)) {
             case Rooms::JoinResult::kJoined:
               break;
             case Rooms::JoinResult::kAlreadyInRoom:
@@ -314,6 +316,8 @@ void Server::handle_ready(ConnectionId conn, Session &session, const signal::Par
               error = make_error("room_full", "the room has its maximum of participants");
               break;
           }
+        } else if constexpr (std::is_same_v<T, signal::RoomSignal>) {
+          error = rooms_.relay_signal(conn, m);
         } else if constexpr (std::is_same_v<T, signal::RoomLeave>) {
           if (!rooms_.leave(conn, m.room)) error = make_error("not_in_room", "not in that room");
         } else if constexpr (std::is_same_v<T, signal::ReflectRequest>) {

@@ -106,6 +106,24 @@ TEST(SignalMessage, PresenceRoomsAndMiscRoundTrip) {
   RoomEvent event = round_trip<RoomEvent>(RoomEvent{kRoom, kFp, false, 3});
   EXPECT_FALSE(event.joined);
   EXPECT_EQ(event.participants, 3u);
+  EXPECT_FALSE(event.public_key);
+  PublicKey key{};
+  key.fill(0x5a);
+  EXPECT_EQ(round_trip<RoomEvent>(RoomEvent{kRoom, kFp, true, 2, key}).public_key, key);
+  EXPECT_EQ(parse(R"({"type":"room_event","version":1,"room":")" + kRoom + R"(","fingerprint":")" +
+                  kFp + R"(","joined":true,"participants":1,"public_key":"AAAA"})")
+                .error,
+            ParseError::kBadField);
+
+  RoomSignal room_signal = round_trip<RoomSignal>(RoomSignal{kRoom, kFp, kFp2, {9, 8, 7}});
+  EXPECT_EQ(room_signal.from, kFp);
+  EXPECT_EQ(room_signal.to, kFp2);
+  EXPECT_EQ(room_signal.payload, (Bytes{9, 8, 7}));
+  EXPECT_EQ(parse(R"({"type":"room_signal","version":1,"room":")" + kRoom + R"("})").error,
+            ParseError::kBadField);  // nothing to carry
+  CallConfirm confirm = round_trip<CallConfirm>(CallConfirm{"call-9", {4, 5}});
+  EXPECT_EQ(confirm.call_id, "call-9");
+  EXPECT_EQ(confirm.key_agreement, (Bytes{4, 5}));
   // Directives name every rung of libwzp/quality's ladder by its own name.
   for (const auto &rung : quality::ladder()) {
     QualityDirective directive{kRoom, rung.tier, "weakest link"};

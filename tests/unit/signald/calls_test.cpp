@@ -69,6 +69,22 @@ TEST_F(CallsTest, OfferRingAnswerSetupHangup) {
   EXPECT_EQ(server_->gauges().rooms, 0u);  // the relay room ended with the call
 }
 
+TEST_F(CallsTest, TheCallersConfirmationReachesTheAnsweringDeviceOnly) {
+  send(alice_conn_, offer("call-1"));
+  // Before an answer there is nothing to confirm.
+  send(alice_conn_, CallConfirm{"call-1", {1}}, 2);
+  EXPECT_EQ(out_.last<Error>(alice_conn_).code, "unknown_call");
+  send(bob_laptop_, CallAnswer{"call-1", AnswerMode::kAccept, {7}, {}});
+  out_.clear();
+  // Only the caller confirms.
+  send(bob_laptop_, CallConfirm{"call-1", {2}}, 3);
+  EXPECT_EQ(out_.last<Error>(bob_laptop_).code, "unknown_call");
+  send(alice_conn_, CallConfirm{"call-1", {9, 9}}, 4);
+  EXPECT_EQ(out_.last<CallConfirm>(bob_laptop_).key_agreement, (Bytes{9, 9}));
+  EXPECT_TRUE(out_.to<CallConfirm>(bob_phone_).empty());
+  EXPECT_TRUE(out_.to<Error>(alice_conn_).empty());
+}
+
 TEST_F(CallsTest, AcceptWithoutAddressesHidesTheCalleesCandidates) {
   send(alice_conn_, offer("call-2"));
   send(bob_phone_,

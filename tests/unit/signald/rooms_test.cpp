@@ -71,6 +71,37 @@ TEST_F(RoomsTest, ThreeParticipantsEachReceiveTheOthersMedia) {
   EXPECT_EQ(out_.forwarded[0].first, cc);
 }
 
+TEST_F(RoomsTest, JoinEventsCarryKeysAndRoomSignalsReachTheirAddressee) {
+  auto a = crypto::Identity::generate(), b = crypto::Identity::generate(),
+       c = crypto::Identity::generate();
+  ConnectionId ca = join(a), cb = join(b), cc = join(c);
+  auto events = out_.to<RoomEvent>(cc);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].public_key, a.signing_public_key());
+  EXPECT_EQ(events[2].public_key, c.signing_public_key());
+  out_.clear();
+
+  send(ca, RoomSignal{kRoom, "forged", fingerprint(c), {1, 2}}, 5);
+  auto to_c = out_.to<RoomSignal>(cc);
+  ASSERT_EQ(to_c.size(), 1u);
+  EXPECT_EQ(to_c[0].from, fingerprint(a));  // the daemon says who sent it
+  EXPECT_EQ(to_c[0].payload, (Bytes{1, 2}));
+  EXPECT_TRUE(out_.to<RoomSignal>(cb).empty());
+
+  send(cb, RoomSignal{kRoom, "", "", {3}});  // to everyone else
+  EXPECT_EQ(out_.to<RoomSignal>(ca).size(), 1u);
+  EXPECT_EQ(out_.to<RoomSignal>(cc).size(), 2u);
+  EXPECT_TRUE(out_.to<RoomSignal>(cb).empty());
+
+  auto outsider = crypto::Identity::generate();
+  ConnectionId co = login(outsider);
+  send(co, RoomSignal{kRoom, "", fingerprint(a), {4}}, 6);
+  EXPECT_EQ(out_.last<Error>(co).code, "not_in_room");
+  send(ca, RoomSignal{kRoom, "", fingerprint(outsider), {4}}, 7);
+  EXPECT_EQ(out_.last<Error>(ca).code, "not_in_room");
+  EXPECT_EQ(out_.to<RoomSignal>(co).size(), 0u);
+}
+
 TEST_F(RoomsTest, UnroutableDatagramsAreCountedDrops) {
   auto a = crypto::Identity::generate(), b = crypto::Identity::generate();
   ConnectionId ca = join(a);
