@@ -2,36 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include <regex>
-
-#include "tests/support/paths.hpp"
-
 namespace wzp::signald::test {
-
-Daemon::Daemon(const std::filesystem::path &dir, std::vector<std::string> extra_args) {
-  std::vector<std::string> args = {"--listen",    "127.0.0.1:0", "--http",
-                                   "127.0.0.1:0", "--database",  (dir / "signald.db").string()};
-  args.insert(args.end(), extra_args.begin(), extra_args.end());
-  process_ = std::make_unique<wzp::test::ChildProcess>(
-      wzp::test::build_binary("signald/wzp-signald"), args,
-      std::map<std::string, std::string>{{"G_MESSAGES_DEBUG", "wzp-signald"}});
-  static const std::regex kReady(
-      R"(wzp-signald ready quic=\S+:(\d+) http=\S+:(\d+) cert_sha256=(\S+) identity=(\S+))");
-  auto line = process_->wait_for_line(kReady, 10s);
-  if (!line) return;
-  std::smatch match;
-  std::regex_search(*line, match, kReady);
-  quic_port_ = static_cast<uint16_t>(std::stoi(match[1]));
-  http_port_ = static_cast<uint16_t>(std::stoi(match[2]));
-  certificate_ = match[3];
-  identity_ = match[4];
-  ready_ = true;
-}
 
 Daemon::HttpReply Daemon::get(const std::string &path) const {
   HttpReply reply;
   SoupSession *session = soup_session_new_with_options("timeout", 5, nullptr);
-  std::string url = "http://127.0.0.1:" + std::to_string(http_port_) + path;
+  std::string url = "http://127.0.0.1:" + std::to_string(http_port()) + path;
   SoupMessage *message = soup_message_new("GET", url.c_str());
   GError *error = nullptr;
   GBytes *body = soup_session_send_and_read(session, message, nullptr, &error);

@@ -1,5 +1,5 @@
-// The real wzp-signald as a child process, and a real QUIC signaling client
-// for it (libwzp/quic + libwzp/crypto), for the integration tests.
+// The real wzp-signald (tests/support/signald_daemon.hpp), and a real QUIC
+// signaling client for it (libwzp/quic + libwzp/crypto), for the integration tests.
 #pragma once
 
 #include <libsoup/soup.h>
@@ -17,22 +17,16 @@
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/quic/endpoint.hpp"
 #include "libwzp/signal/message.hpp"
-#include "tests/support/process.hpp"
+#include "tests/support/signald_daemon.hpp"
 
 namespace wzp::signald::test {
 
 using namespace std::chrono_literals;
 
-class Daemon {
+// The daemon process, plus an HTTP GET against its API.
+class Daemon : public wzp::test::SignaldDaemon {
  public:
-  // Starts wzp-signald on loopback with a database in `dir`.
-  explicit Daemon(const std::filesystem::path &dir, std::vector<std::string> extra_args = {});
-  bool ready() const { return ready_; }
-  uint16_t quic_port() const { return quic_port_; }
-  uint16_t http_port() const { return http_port_; }
-  const std::string &certificate() const { return certificate_; }
-  const std::string &identity() const { return identity_; }
-  wzp::test::ChildProcess &process() { return *process_; }
+  using SignaldDaemon::SignaldDaemon;
 
   struct HttpReply {
     unsigned status = 0;
@@ -40,12 +34,6 @@ class Daemon {
     std::string content_type;
   };
   HttpReply get(const std::string &path) const;
-
- private:
-  std::unique_ptr<wzp::test::ChildProcess> process_;
-  bool ready_ = false;
-  uint16_t quic_port_ = 0, http_port_ = 0;
-  std::string certificate_, identity_;
 };
 
 class Client {

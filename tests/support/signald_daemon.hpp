@@ -1,0 +1,35 @@
+// The real wzp-signald as a child process on loopback, for integration tests:
+// started with a database in a given directory, ready once it prints its
+// readiness line (ports, certificate fingerprint, identity), always stopped.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/process.hpp"
+
+namespace wzp::test {
+
+class SignaldDaemon {
+ public:
+  // Starts wzp-signald on 127.0.0.1 (any free ports) with a database in `dir`.
+  explicit SignaldDaemon(const std::filesystem::path &dir,
+                         std::vector<std::string> extra_args = {});
+  bool ready() const { return ready_; }
+  uint16_t quic_port() const { return quic_port_; }
+  uint16_t http_port() const { return http_port_; }
+  // SHA-256 of the daemon's TLS certificate, for pinning.
+  const std::string &certificate() const { return certificate_; }
+  const std::string &identity() const { return identity_; }
+  ChildProcess &process() { return *process_; }
+
+ private:
+  std::unique_ptr<ChildProcess> process_;
+  bool ready_ = false;
+  uint16_t quic_port_ = 0, http_port_ = 0;
+  std::string certificate_, identity_;
+};
+
+}  // namespace wzp::test
