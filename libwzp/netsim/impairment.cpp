@@ -19,6 +19,19 @@ DirectionCounters &DirectionCounters::operator+=(const DirectionCounters &other)
 
 ImpairmentModel::ImpairmentModel(const DirectionConfig &config)
     : config_(config), rng_(config.seed) {
+  derive_burst_chances();
+}
+
+void ImpairmentModel::reconfigure(const DirectionConfig &config) {
+  const uint64_t seed = config_.seed;
+  config_ = config;
+  config_.seed = seed;
+  derive_burst_chances();
+}
+
+void ImpairmentModel::derive_burst_chances() {
+  enter_bad_ = 0.0;
+  leave_bad_ = 1.0;
   const double loss = std::clamp(config_.loss, 0.0, 1.0);
   if (config_.mean_burst >= 1.0 && loss > 0.0 && loss < 1.0) {
     // The bad state loses every packet, so its stationary share is the loss

@@ -61,6 +61,11 @@ class ImpairmentModel {
   // go backwards.
   Verdict submit(Micros now, size_t bytes);
 
+  // Takes a new configuration from the next packet on, as a path that
+  // changes under a call: counters, the link's queue, delivery order and the
+  // random sequence carry on (the new seed is ignored).
+  void reconfigure(const DirectionConfig &config);
+
   const DirectionCounters &counters() const { return counters_; }
   const DirectionConfig &config() const { return config_; }
 
@@ -69,6 +74,7 @@ class ImpairmentModel {
   bool lose_next();
   Micros jittered_delay();
   Micros schedule(Micros leaves_queue);
+  void derive_burst_chances();
 
   DirectionConfig config_;
   std::mt19937_64 rng_;

@@ -164,6 +164,15 @@ void UdpProxy::stop() {
   thread_.join();
 }
 
+void UdpProxy::set_directions(const DirectionConfig &up, const DirectionConfig &down) {
+  if (auto error = validate(up); !error.empty()) throw std::runtime_error("up: " + error);
+  if (auto error = validate(down); !error.empty()) throw std::runtime_error("down: " + error);
+  std::lock_guard lock(directions_mutex_);
+  next_up_ = up;
+  next_down_ = down;
+  directions_changed_ = true;
+}
+
 ProxyCounters UdpProxy::counters() const {
   std::lock_guard lock(counters_mutex_);
   return counters_;
@@ -219,6 +228,11 @@ void UdpProxy::run() {
         return;
       }
       const Micros now = state.now();
+      if (directions_changed_.exchange(false)) {
+        std::lock_guard lock(directions_mutex_);
+        state.up.reconfigure(next_up_);
+        state.down.reconfigure(next_down_);
+      }
       if (static_cast<size_t>(n) > max_datagram) {
         ++state.counters.oversize_dropped;
         continue;

@@ -54,6 +54,11 @@ class UdpProxy {
   SocketAddress listen_address() const { return listen_address_; }
   SocketAddress upstream_address() const { return upstream_address_; }
   ProxyCounters counters() const;
+  // Changes the impairment of both directions while running (from any
+  // thread); it applies from the next datagram, see
+  // ImpairmentModel::reconfigure. Throws std::runtime_error on an invalid
+  // configuration, leaving the current one in place.
+  void set_directions(const DirectionConfig &up, const DirectionConfig &down);
   // Stops the I/O thread; datagrams still delayed are discarded.
   void stop();
 
@@ -67,6 +72,11 @@ class UdpProxy {
   std::unique_ptr<State> state_;
   mutable std::mutex counters_mutex_;
   ProxyCounters counters_;
+  // Written by set_directions, taken by the I/O thread before its next datagram.
+  std::mutex directions_mutex_;
+  DirectionConfig next_up_;
+  DirectionConfig next_down_;
+  std::atomic<bool> directions_changed_{false};
   std::atomic<bool> stopping_{false};
   int wake_fd_ = -1;
   std::thread thread_;

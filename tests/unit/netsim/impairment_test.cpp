@@ -171,5 +171,33 @@ TEST(ImpairmentModel, LossAppliesAfterTheQueueSoLostPacketsStillUseTheLink) {
   EXPECT_EQ(model.counters().lost, 2u);
 }
 
+TEST(ImpairmentModel, ReconfigureChangesLossFromTheNextPacketAndKeepsCounting) {
+  ImpairmentModel model(DirectionConfig{.seed = 5});
+  run(model, 1000);
+  EXPECT_EQ(model.counters().lost, 0u);
+  model.reconfigure(DirectionConfig{.loss = 0.6, .mean_burst = 3, .seed = 99});
+  EXPECT_EQ(model.config().seed, 5u);  // the random sequence carries on
+  for (int i = 0; i < kPackets; ++i) model.submit(milliseconds(1000 + i), 100);
+  const auto &bad = model.counters();
+  EXPECT_EQ(bad.packets_in, static_cast<uint64_t>(kPackets + 1000));
+  EXPECT_NEAR(static_cast<double>(bad.lost) / kPackets, 0.6, 0.02);
+  EXPECT_NEAR(static_cast<double>(bad.lost) / static_cast<double>(bad.loss_bursts), 3.0, 0.2);
+  const uint64_t lost_before = bad.lost;
+  model.reconfigure(DirectionConfig{});
+  for (int i = 0; i < 1000; ++i) {
+    EXPECT_EQ(model.submit(milliseconds(1000 + kPackets + i), 100).copies, 1);
+  }
+  EXPECT_EQ(model.counters().lost, lost_before);
+}
+
+TEST(ImpairmentModel, ReconfigureKeepsDeliveryOrderWhenTheDelayShrinks) {
+  ImpairmentModel model(DirectionConfig{.delay = milliseconds(300)});
+  Verdict before = model.submit(milliseconds(0), 100);
+  model.reconfigure(DirectionConfig{.delay = milliseconds(10)});
+  Verdict after = model.submit(milliseconds(1), 100);
+  // FIFO is kept: the packet sent later does not overtake the delayed one.
+  EXPECT_GE(after.deliver_at[0], before.deliver_at[0]);
+}
+
 }  // namespace
 }  // namespace wzp::netsim

@@ -252,5 +252,38 @@ TEST(UdpProxy, BadConfigurationThrowsAClearError) {
   EXPECT_THROW(UdpProxy{config}, std::runtime_error);
 }
 
+TEST(UdpProxy, DirectionsChangeWhileRunning) {
+  EchoServer echo;
+  UdpProxy proxy(config_for(echo));
+  Client client;
+  for (uint32_t i = 0; i < 50; ++i) client.send_to(proxy.listen_address(), i);
+  EXPECT_EQ(client.receive_until_quiet(300ms).size(), 50u);
+
+  DirectionConfig lose_all{.loss = 1.0};
+  proxy.set_directions(lose_all, DirectionConfig{});
+  for (uint32_t i = 50; i < 100; ++i) client.send_to(proxy.listen_address(), i);
+  EXPECT_TRUE(client.receive_until_quiet(300ms).empty());
+  EXPECT_EQ(proxy.counters().up.lost, 50u);
+
+  proxy.set_directions(DirectionConfig{}, DirectionConfig{});
+  for (uint32_t i = 100; i < 150; ++i) client.send_to(proxy.listen_address(), i);
+  auto numbers = client.receive_until_quiet(300ms);
+  ASSERT_EQ(numbers.size(), 50u);
+  EXPECT_EQ(numbers.front(), 100u);
+  ProxyCounters c = proxy.counters();
+  EXPECT_EQ(c.up.packets_in, 150u);
+  EXPECT_EQ(c.up.lost, 50u);
+}
+
+TEST(UdpProxy, AnInvalidNewDirectionIsRefusedAndTheOldOneStays) {
+  EchoServer echo;
+  UdpProxy proxy(config_for(echo));
+  EXPECT_THROW(proxy.set_directions(DirectionConfig{.loss = 1.5}, DirectionConfig{}),
+               std::runtime_error);
+  Client client;
+  for (uint32_t i = 0; i < 20; ++i) client.send_to(proxy.listen_address(), i);
+  EXPECT_EQ(client.receive_until_quiet(300ms).size(), 20u);
+}
+
 }  // namespace
 }  // namespace wzp::netsim
