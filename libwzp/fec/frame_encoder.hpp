@@ -92,6 +92,8 @@ class FrameEncoder {
   uint32_t next_sequence() const { return next_sequence_; }
   uint32_t next_frame_number() const { return next_frame_; }
   bool group_open() const { return group_frames_ > 0; }
+  // Frames in the open group: 1 right after a frame opened a new group.
+  size_t group_frames() const { return group_frames_; }
 
  private:
   struct Lane {

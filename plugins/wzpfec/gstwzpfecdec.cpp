@@ -74,8 +74,8 @@ struct GstWzpFecDecPrivate {
   wzp::gst::TimestampUnwrapper timestamps;
   DecodeTime decode_time;
   bool caps_sent = false;
-  GstEvent *held_segment = nullptr;  // sticky order: caps before segment
-  uint8_t codec = wzp::wire::codec::kNone;
+  uint8_t caps_codec = wzp::wire::codec::kNone;  // the codec id of the caps sent
+  GstEvent *held_segment = nullptr;              // sticky order: caps before segment
   wzp::wire::MediaType media_type = wzp::wire::MediaType::kAudio;
   wzp::gst::ReportLimiter report_limiter;
   uint64_t reports_received = 0;  // packets that carried a report
@@ -102,7 +102,6 @@ struct BufferListSink : wzp::fec::FrameSink {
   explicit BufferListSink(GstWzpFecDecPrivate *p) : priv(p) {}
 
   GstBuffer *finish(GstBuffer *buffer, const wzp::wire::MediaHeader &h) {
-    priv->codec = h.codec;
     priv->media_type = h.media_type;
     GST_BUFFER_PTS(buffer) =
         priv->timestamps.to_time(h.timestamp, wzp::gst::clock_rate(h.media_type));
@@ -126,18 +125,21 @@ struct BufferListSink : wzp::fec::FrameSink {
   }
 };
 
-bool ensure_caps(GstWzpFecDec *self) {
+// Sends the caps for frames of `codec` unless they are out already: derived
+// caps follow the codec id (a codec switch mid-call), set caps go out once.
+bool ensure_caps(GstWzpFecDec *self, uint8_t codec) {
   auto *priv = self->priv;
   GstCaps *caps = nullptr;
-  uint8_t codec;
-  {
-    std::lock_guard guard(priv->state_lock);
-    if (priv->caps_sent) return true;
-    codec = priv->codec;
-  }
   {
     std::lock_guard guard(priv->settings_lock);
     if (priv->settings.caps) caps = gst_caps_ref(priv->settings.caps);
+  }
+  {
+    std::lock_guard guard(priv->state_lock);
+    if (priv->caps_sent && (caps != nullptr || priv->caps_codec == codec)) {
+      if (caps != nullptr) gst_caps_unref(caps);
+      return true;
+    }
   }
   if (caps == nullptr) caps = wzp::gst::caps_for_codec(codec);
   if (caps == nullptr) {
@@ -151,22 +153,55 @@ bool ensure_caps(GstWzpFecDec *self) {
   {
     std::lock_guard guard(priv->state_lock);
     priv->caps_sent = ok;
+    priv->caps_codec = codec;
     segment = std::exchange(priv->held_segment, nullptr);
   }
   if (segment) gst_pad_push_event(self->srcpad, segment);
   return ok;
 }
 
-GstFlowReturn push_frames(GstWzpFecDec *self, BufferListSink &sink) {
-  if (gst_buffer_list_length(sink.list) == 0) {
-    gst_buffer_list_unref(sink.list);
-    return GST_FLOW_OK;
-  }
-  if (!ensure_caps(self)) {
-    gst_buffer_list_unref(sink.list);
+uint8_t codec_of(GstBuffer *frame) {
+  return wzp_buffer_get_header_meta(frame)->header.codec;  // every frame gets one in finish()
+}
+
+// Pushes frames [begin, end) of `list`, after the caps of their codec.
+GstFlowReturn push_run(GstWzpFecDec *self, GstBufferList *list, guint begin, guint end) {
+  if (!ensure_caps(self, codec_of(gst_buffer_list_get(list, begin)))) {
     return GST_FLOW_NOT_NEGOTIATED;
   }
-  return gst_pad_push_list(self->srcpad, sink.list);
+  GstBufferList *run = gst_buffer_list_new_sized(end - begin);
+  for (guint i = begin; i < end; ++i)
+    gst_buffer_list_add(run, gst_buffer_ref(gst_buffer_list_get(list, i)));
+  return gst_pad_push_list(self->srcpad, run);
+}
+
+// Pushes the frames in order; where the codec id changes, new caps go
+// between them.
+GstFlowReturn push_frames(GstWzpFecDec *self, BufferListSink &sink) {
+  GstBufferList *list = sink.list;
+  guint length = gst_buffer_list_length(list);
+  guint split = 1;
+  while (split < length &&
+         codec_of(gst_buffer_list_get(list, split)) == codec_of(gst_buffer_list_get(list, 0))) {
+    ++split;
+  }
+  if (length == 0 || split == length) {  // one codec (nearly always): the list as it is
+    if (length == 0 || !ensure_caps(self, codec_of(gst_buffer_list_get(list, 0)))) {
+      gst_buffer_list_unref(list);
+      return length == 0 ? GST_FLOW_OK : GST_FLOW_NOT_NEGOTIATED;
+    }
+    return gst_pad_push_list(self->srcpad, list);
+  }
+  GstFlowReturn ret = GST_FLOW_OK;
+  for (guint begin = 0; begin < length && ret == GST_FLOW_OK;) {
+    guint end = begin + 1;
+    uint8_t codec = codec_of(gst_buffer_list_get(list, begin));
+    while (end < length && codec_of(gst_buffer_list_get(list, end)) == codec) ++end;
+    ret = push_run(self, list, begin, end);
+    begin = end;
+  }
+  gst_buffer_list_unref(list);
+  return ret;
 }
 
 // Notes the packet's quality report, if any; returns the message to post

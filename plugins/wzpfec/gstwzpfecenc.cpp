@@ -24,14 +24,24 @@
  * setting `quality-report` (what its own receiving side observes); the
  * report rides in the headers of a burst of packets after each update and
  * once a second of media after that (docs/quality.md).
+ *
+ * A group also closes by itself when the frame that would close it by time
+ * does not come (end of a talk spurt, DTX, a stalled source): a srcpad task
+ * waits on the pipeline clock until `max-block-time` plus one frame after the
+ * group's first frame, then sends the repair of what the group holds. New
+ * input caps (a codec switch) close the open group first, so no block mixes
+ * codecs.
  */
 #include "gstwzpfecenc.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <utility>
 
+#include "clock_timer.hpp"
 #include "libwzp/fec/frame_encoder.hpp"
 #include "media_clock.hpp"
 #include "plugins/gstwzp/wzpmeta.h"
@@ -113,11 +123,27 @@ struct GstWzpFecEncPrivate {
   Settings settings;
   bool settings_changed = true;
 
+  // Held from making packets until they are pushed, by the streaming thread
+  // and the deadline task alike, so packets leave in the order they were
+  // made. Taken before state_lock.
+  std::mutex output_lock;
+
   std::mutex state_lock;
   wzp::fec::FrameEncoder encoder;
   wzp::gst::StreamKind kind;
   wzp::gst::ReportSchedule reports;
   uint64_t reports_sent = 0;  // packets that carried a report
+  GstSegment segment;
+  guint64 group_max_time = kDefaultMaxBlockTime;  // max-block-time of the group opening next
+  GstClockTime last_pts = GST_CLOCK_TIME_NONE;
+  // Running time at which the open group closes by itself; NONE: no group
+  // open or no time limit. `deadline_serial` tells one group's from the next.
+  GstClockTime deadline = GST_CLOCK_TIME_NONE;
+  uint64_t deadline_serial = 0;
+  uint64_t deadline_closes = 0;  // groups the deadline task closed
+  bool flushing = true;
+  std::condition_variable wake;  // a new deadline, or flushing
+  wzp::gst::ClockTimer timer;
 };
 
 struct _GstWzpFecEnc {
@@ -149,6 +175,7 @@ void sync_settings(GstWzpFecEnc *self) {
                                               : priv->kind.codec;
   config.max_block_time = wzp::gst::to_media_ticks(priv->settings.max_block_time,
                                                    wzp::gst::clock_rate(config.media_type));
+  priv->group_max_time = priv->settings.max_block_time;
   if (!priv->encoder.set_config(config)) {
     GST_WARNING_OBJECT(self, "invalid FEC settings ignored");
   }
@@ -169,9 +196,117 @@ GstFlowReturn push_packets(GstWzpFecEnc *self, BufferListSink &sink) {
   return gst_pad_push_list(self->srcpad, sink.list);
 }
 
+void clear_deadline(GstWzpFecEncPrivate *priv) {
+  priv->deadline = GST_CLOCK_TIME_NONE;
+  priv->timer.cancel();
+}
+
+// After a frame: a group it opened gets its deadline, one frame after the
+// time a frame closing it by max-block-time would have arrived. Called with
+// the state lock held.
+void update_deadline(GstWzpFecEncPrivate *priv, GstBuffer *frame) {
+  GstClockTime pts = GST_BUFFER_PTS(frame);
+  GstClockTime previous = std::exchange(priv->last_pts, pts);
+  if (!priv->encoder.group_open() || priv->group_max_time == 0 || !GST_CLOCK_TIME_IS_VALID(pts)) {
+    clear_deadline(priv);
+    return;
+  }
+  if (priv->encoder.group_frames() != 1) return;  // the open group already has its deadline
+  GstClockTime running = gst_segment_to_running_time(&priv->segment, GST_FORMAT_TIME, pts);
+  if (!GST_CLOCK_TIME_IS_VALID(running)) {
+    clear_deadline(priv);
+    return;
+  }
+  GstClockTime frame_time = GST_BUFFER_DURATION(frame);
+  if (!GST_CLOCK_TIME_IS_VALID(frame_time)) {
+    frame_time = GST_CLOCK_TIME_IS_VALID(previous) && pts > previous ? pts - previous : 0;
+  }
+  priv->deadline = running + priv->group_max_time + frame_time;
+  ++priv->deadline_serial;
+  priv->timer.cancel();
+  priv->wake.notify_one();
+}
+
+// Closes the open group if its deadline is still `deadline` (no frame or
+// event closed it meanwhile) and sends its repair.
+void close_due_group(GstWzpFecEnc *self, GstClockTime deadline, uint64_t serial) {
+  auto *priv = self->priv;
+  std::lock_guard output(priv->output_lock);
+  BufferListSink sink;
+  {
+    std::lock_guard guard(priv->state_lock);
+    if (priv->flushing || priv->deadline != deadline || priv->deadline_serial != serial) {
+      gst_buffer_list_unref(sink.list);
+      return;
+    }
+    priv->deadline = GST_CLOCK_TIME_NONE;
+    sink.pts = priv->last_pts;
+    attach_reports(priv, sink);
+    priv->encoder.flush(sink);
+    ++priv->deadline_closes;
+  }
+  GST_LOG_OBJECT(self, "group closed at its deadline %" GST_TIME_FORMAT, GST_TIME_ARGS(deadline));
+  GstFlowReturn ret = push_packets(self, sink);
+  if (ret != GST_FLOW_OK) GST_DEBUG_OBJECT(self, "repair push: %s", gst_flow_get_name(ret));
+}
+
+// The srcpad task: waits on the clock for the open group's deadline.
+void deadline_loop(gpointer data) {
+  auto *self = GST_WZP_FEC_ENC(data);
+  auto *priv = self->priv;
+  std::unique_lock lock(priv->state_lock);
+  while (!priv->flushing && priv->deadline == GST_CLOCK_TIME_NONE) priv->wake.wait(lock);
+  if (priv->flushing) {
+    lock.unlock();
+    gst_pad_pause_task(self->srcpad);
+    return;
+  }
+  GstClockTime deadline = priv->deadline;
+  uint64_t serial = priv->deadline_serial;
+  GstClockReturn waited = priv->timer.wait(GST_ELEMENT(self), deadline, lock);
+  if (waited == GST_CLOCK_BADTIME) {
+    priv->wake.wait(lock);  // no clock yet: until the next deadline or state change
+    return;
+  }
+  if (waited != GST_CLOCK_OK && waited != GST_CLOCK_EARLY) return;  // cancelled: look again
+  lock.unlock();
+  close_due_group(self, deadline, serial);
+}
+
+void start_deadline_task(GstWzpFecEnc *self) {
+  {
+    std::lock_guard guard(self->priv->state_lock);
+    self->priv->flushing = false;
+  }
+  gst_pad_start_task(self->srcpad, deadline_loop, self, nullptr);
+}
+
+void stop_deadline_task(GstWzpFecEnc *self) {
+  {
+    std::lock_guard guard(self->priv->state_lock);
+    self->priv->flushing = true;
+    clear_deadline(self->priv);
+    self->priv->wake.notify_one();
+  }
+  gst_pad_stop_task(self->srcpad);
+}
+
+gboolean gst_wzp_fec_enc_src_activate_mode(GstPad *, GstObject *parent, GstPadMode mode,
+                                           gboolean active) {
+  if (mode != GST_PAD_MODE_PUSH) return FALSE;
+  auto *self = GST_WZP_FEC_ENC(parent);
+  if (active) {
+    start_deadline_task(self);
+  } else {
+    stop_deadline_task(self);
+  }
+  return TRUE;
+}
+
 GstFlowReturn gst_wzp_fec_enc_chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
   auto *self = GST_WZP_FEC_ENC(parent);
   auto *priv = self->priv;
+  std::lock_guard output(priv->output_lock);
   BufferListSink sink;
   sink.pts = GST_BUFFER_PTS(buffer);
   {
@@ -197,6 +332,7 @@ GstFlowReturn gst_wzp_fec_enc_chain(GstPad *, GstObject *parent, GstBuffer *buff
       GST_WARNING_OBJECT(self, "dropped a %" G_GSIZE_FORMAT "-byte frame: larger than %zu bytes",
                          gst_buffer_get_size(buffer), wzp::fec::kMaxFrameSize);
     }
+    update_deadline(priv, buffer);
   }
   gst_buffer_unref(buffer);
   return push_packets(self, sink);
@@ -209,12 +345,24 @@ gboolean gst_wzp_fec_enc_sink_event(GstPad *pad, GstObject *parent, GstEvent *ev
     case GST_EVENT_CAPS: {
       GstCaps *caps;
       gst_event_parse_caps(event, &caps);
+      std::lock_guard output(priv->output_lock);
+      BufferListSink sink;
+      sink.pts = GST_CLOCK_TIME_NONE;
       {
         std::lock_guard guard(priv->state_lock);
-        priv->kind = wzp::gst::stream_kind_from_caps(caps);
+        auto kind = wzp::gst::stream_kind_from_caps(caps);
+        if (kind.media_type != priv->kind.media_type || kind.codec != priv->kind.codec) {
+          // A block's frames share one codec id: the open group ends here.
+          sink.pts = priv->last_pts;
+          attach_reports(priv, sink);
+          priv->encoder.flush(sink);
+          clear_deadline(priv);
+        }
+        priv->kind = kind;
         std::lock_guard settings_guard(priv->settings_lock);
         priv->settings_changed = true;
       }
+      push_packets(self, sink);
       GST_INFO_OBJECT(self, "input caps %" GST_PTR_FORMAT, caps);
       gst_event_unref(event);
       GstCaps *packet_caps = gst_caps_new_empty_simple(WZP_PACKET_CAPS_NAME);
@@ -226,6 +374,7 @@ gboolean gst_wzp_fec_enc_sink_event(GstPad *pad, GstObject *parent, GstEvent *ev
       // Silence (e.g. DTX): a block waiting for frames may be due.
       GstClockTime timestamp;
       gst_event_parse_gap(event, &timestamp, nullptr);
+      std::lock_guard output(priv->output_lock);
       BufferListSink sink;
       sink.pts = timestamp;
       {
@@ -233,19 +382,41 @@ gboolean gst_wzp_fec_enc_sink_event(GstPad *pad, GstObject *parent, GstEvent *ev
         attach_reports(priv, sink);
         uint32_t rate = wzp::gst::clock_rate(priv->kind.media_type);
         priv->encoder.poll(wzp::gst::to_media_ticks(timestamp, rate), sink);
+        if (!priv->encoder.group_open()) clear_deadline(priv);
       }
       push_packets(self, sink);
       return gst_pad_event_default(pad, parent, event);
     }
     case GST_EVENT_EOS: {
+      std::lock_guard output(priv->output_lock);
       BufferListSink sink;
       {
         std::lock_guard guard(priv->state_lock);
         attach_reports(priv, sink);
         priv->encoder.flush(sink);
+        clear_deadline(priv);
       }
       push_packets(self, sink);
       return gst_pad_event_default(pad, parent, event);
+    }
+    case GST_EVENT_SEGMENT: {
+      const GstSegment *segment;
+      gst_event_parse_segment(event, &segment);
+      if (segment->format == GST_FORMAT_TIME) {
+        std::lock_guard guard(priv->state_lock);
+        gst_segment_copy_into(segment, &priv->segment);
+      }
+      return gst_pad_event_default(pad, parent, event);
+    }
+    case GST_EVENT_FLUSH_START: {
+      gboolean ok = gst_pad_event_default(pad, parent, event);
+      stop_deadline_task(self);
+      return ok;
+    }
+    case GST_EVENT_FLUSH_STOP: {
+      gboolean ok = gst_pad_event_default(pad, parent, event);
+      start_deadline_task(self);
+      return ok;
     }
     default:
       return gst_pad_event_default(pad, parent, event);
@@ -261,7 +432,8 @@ GstStructure *make_stats(GstWzpFecEnc *self) {
                            "keyframe-blocks", G_TYPE_UINT64, s.keyframe_blocks, "source-packets",
                            G_TYPE_UINT64, s.source_packets, "repair-packets", G_TYPE_UINT64,
                            s.repair_packets, "bytes-sent", G_TYPE_UINT64, s.bytes_sent,
-                           "reports-sent", G_TYPE_UINT64, self->priv->reports_sent, nullptr);
+                           "reports-sent", G_TYPE_UINT64, self->priv->reports_sent,
+                           "deadline-closes", G_TYPE_UINT64, self->priv->deadline_closes, nullptr);
 }
 
 void gst_wzp_fec_enc_set_property(GObject *object, guint id, const GValue *value,
@@ -364,12 +536,14 @@ void gst_wzp_fec_enc_finalize(GObject *object) {
 
 static void gst_wzp_fec_enc_init(GstWzpFecEnc *self) {
   self->priv = new GstWzpFecEncPrivate;
+  gst_segment_init(&self->priv->segment, GST_FORMAT_TIME);
   self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
   gst_pad_set_chain_function(self->sinkpad, gst_wzp_fec_enc_chain);
   gst_pad_set_event_function(self->sinkpad, gst_wzp_fec_enc_sink_event);
   GST_PAD_SET_PROXY_ALLOCATION(self->sinkpad);
   gst_element_add_pad(GST_ELEMENT(self), self->sinkpad);
   self->srcpad = gst_pad_new_from_static_template(&src_template, "src");
+  gst_pad_set_activatemode_function(self->srcpad, gst_wzp_fec_enc_src_activate_mode);
   gst_pad_use_fixed_caps(self->srcpad);
   gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
 }
@@ -394,7 +568,8 @@ static void gst_wzp_fec_enc_class_init(GstWzpFecEncClass *klass) {
       gobject_class, PROP_MAX_BLOCK_TIME,
       g_param_spec_uint64("max-block-time", "Maximum block time",
                           "Longest stretch of media time (ns) one group of blocks may span; a "
-                          "frame arriving later closes the group. 0 = close by count only",
+                          "frame arriving later closes the group, and if none comes the group "
+                          "closes on the clock one frame after this time. 0 = close by count only",
                           0, 10 * GST_SECOND, kDefaultMaxBlockTime, flags));
   g_object_class_install_property(
       gobject_class, PROP_REPAIR_RATIO,
@@ -444,7 +619,8 @@ static void gst_wzp_fec_enc_class_init(GstWzpFecEncClass *klass) {
       g_param_spec_boxed("stats", "Statistics",
                          "Counters: frames, rejected-empty, rejected-oversize, blocks, "
                          "keyframe-blocks, source-packets, repair-packets, bytes-sent, "
-                         "reports-sent (packets that carried a quality report)",
+                         "reports-sent (packets that carried a quality report), deadline-closes "
+                         "(groups closed by the clock because no frame came to close them)",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
