@@ -65,6 +65,42 @@ std::shared_ptr<Link> Link::create(const LinkConfig &config, std::string &error)
   return link;
 }
 
+std::shared_ptr<Link> Link::over(std::shared_ptr<Connection> connection) {
+  std::shared_ptr<Link> link(new Link(LinkConfig{}));
+  std::lock_guard lock(link->mutex_);
+  link->current_generation_ = link->generations_ = 1;
+  link->connection_ = std::move(connection);
+  return link;
+}
+
+const std::string &Link::fingerprint() const {
+  static const std::string kNone;
+  return endpoint_ ? endpoint_->fingerprint() : kNone;
+}
+
+void Link::deliver(std::span<const uint8_t> datagram) {
+  std::lock_guard lock(mutex_);
+  if (ring_count_ == ring_.size()) {  // the source is not keeping up: drop the oldest
+    ring_head_ = (ring_head_ + 1) % ring_.size();
+    --ring_count_;
+    ++dropped_received_;
+  }
+  auto &slot = ring_[(ring_head_ + ring_count_) % ring_.size()];
+  slot.assign(datagram.begin(), datagram.end());
+  ++ring_count_;
+  received_.notify_one();
+}
+
+void Link::closed(const std::string &error) { end(1, error); }
+
+void Link::end(uint64_t generation, const std::string &error) {
+  std::lock_guard lock(mutex_);
+  if (generation != current_generation_) return;  // replaced, or never adopted
+  ended_ = true;
+  error_ = error;
+  received_.notify_all();
+}
+
 Link::~Link() {
   // Stop the I/O thread before the handlers' target goes away.
   endpoint_.reset();
@@ -99,25 +135,8 @@ ConnectionHandlers Link::handlers(uint64_t generation,
       if (auto connection = weak.lock()) adopt(connection, generation);
     };
   }
-  handlers.on_datagram = [this](std::span<const uint8_t> datagram) {
-    std::lock_guard lock(mutex_);
-    if (ring_count_ == ring_.size()) {  // the source is not keeping up: drop the oldest
-      ring_head_ = (ring_head_ + 1) % ring_.size();
-      --ring_count_;
-      ++dropped_received_;
-    }
-    auto &slot = ring_[(ring_head_ + ring_count_) % ring_.size()];
-    slot.assign(datagram.begin(), datagram.end());
-    ++ring_count_;
-    received_.notify_one();
-  };
-  handlers.on_closed = [this, generation](const std::string &error) {
-    std::lock_guard lock(mutex_);
-    if (generation != current_generation_) return;  // replaced, or never adopted
-    ended_ = true;
-    error_ = error;
-    received_.notify_all();
-  };
+  handlers.on_datagram = [this](std::span<const uint8_t> datagram) { deliver(datagram); };
+  handlers.on_closed = [this, generation](const std::string &error) { end(generation, error); };
   return handlers;
 }
 

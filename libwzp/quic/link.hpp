@@ -2,7 +2,9 @@
 // and the single connection of the call, plus a bounded queue of received
 // datagrams for the source element. A sink and a source share one Link
 // (the elements hand a shared_ptr to it around in a GstContext), so a call
-// is one QUIC connection both ways.
+// is one QUIC connection both ways. A Link may also ride a connection that
+// someone else owns (the client's connection to wzp-signald, whose relay
+// room forwards the media): see over().
 #pragma once
 
 #include <chrono>
@@ -39,11 +41,23 @@ class Link {
 
   // Binds, and for the client role starts the handshake; nullptr + error.
   static std::shared_ptr<Link> create(const LinkConfig &config, std::string &error);
+  // A link over a connection its owner keeps: no endpoint of its own, sends
+  // go to `connection`, and the owner hands over each received datagram
+  // with deliver() and the end of the connection with closed() (from the
+  // connection's handlers). Dropping the link leaves the connection open.
+  static std::shared_ptr<Link> over(std::shared_ptr<Connection> connection);
   ~Link();
 
   const LinkConfig &config() const { return config_; }
-  uint16_t local_port() const { return endpoint_->local_port(); }
-  const std::string &fingerprint() const { return endpoint_->fingerprint(); }
+  // True for a link made by over(): its config() says nothing about it.
+  bool borrowed() const { return endpoint_ == nullptr; }
+  uint16_t local_port() const { return endpoint_ ? endpoint_->local_port() : 0; }
+  const std::string &fingerprint() const;
+
+  // For over(): a datagram the connection received, and its end ("" when
+  // clean). Safe from the connection's I/O thread.
+  void deliver(std::span<const uint8_t> datagram);
+  void closed(const std::string &error);
 
   // Queues one datagram on the call's connection. False when there is no
   // connection yet (server waiting for its peer), it has ended, or the
@@ -62,7 +76,7 @@ class Link {
   // Why the call's connection failed ("" while healthy or after a clean end).
   std::string error() const;
   ConnectionStats connection_stats() const;
-  EndpointStats endpoint_stats() const { return endpoint_->stats(); }
+  EndpointStats endpoint_stats() const { return endpoint_ ? endpoint_->stats() : EndpointStats{}; }
   uint64_t dropped_unsent() const;
   uint64_t dropped_received() const;
 
@@ -72,6 +86,7 @@ class Link {
   ConnectionHandlers handlers(uint64_t generation, const std::shared_ptr<Connection> &accepted);
   uint64_t next_generation();
   void adopt(const std::shared_ptr<Connection> &connection, uint64_t generation);
+  void end(uint64_t generation, const std::string &error);
 
   const LinkConfig config_;
   std::unique_ptr<Endpoint> endpoint_;

@@ -57,7 +57,9 @@ void wzp_quic_link_install_properties(GObjectClass *klass, const gchar *type_pre
                         enum_type(type_prefix, "Role", kRoleValues), kRoleClient, rw));
   g_object_class_install_property(
       klass, WZP_QUIC_LINK_PROP_ADDRESS,
-      g_param_spec_string("address", "Address", "Peer host or IP address to dial (client role)",
+      g_param_spec_string("address", "Address",
+                          "Peer host or IP address to dial (client role); unused when the "
+                          "application offers a link over its own connection",
                           defaults.address.c_str(), rw));
   g_object_class_install_property(
       klass, WZP_QUIC_LINK_PROP_PORT,
@@ -259,6 +261,14 @@ gboolean wzp_quic_link_get_property(WzpQuicLinkState &state, guint id, GValue *v
   return TRUE;
 }
 
+GstContext *wzp_quic_link_context_new(const std::shared_ptr<wzp::quic::Link> &link) {
+  GstContext *context = gst_context_new(WZP_QUIC_LINK_CONTEXT_TYPE, TRUE);
+  LinkRef ref = link;
+  gst_structure_set(gst_context_writable_structure(context), "link", link_ref_get_type(), &ref,
+                    nullptr);
+  return context;
+}
+
 void wzp_quic_link_set_context(WzpQuicLinkState &state, GstContext *context) {
   if (!gst_context_has_context_type(context, WZP_QUIC_LINK_CONTEXT_TYPE)) return;
   const GValue *value = gst_structure_get_value(gst_context_get_structure(context), "link");
@@ -282,7 +292,9 @@ gboolean wzp_quic_link_start(GstElement *element, GstDebugCategory *category,
     std::lock_guard lock(state.state_mutex);
     link = std::move(state.offered_link);
   }
-  if (link && !(link->config() == config)) {
+  // A link over an application's connection has no settings of its own to
+  // compare: the application chose it for us.
+  if (link && !link->borrowed() && !(link->config() == config)) {
     GST_CAT_INFO_OBJECT(category, element,
                         "the offered connection has other settings; opening our own");
     link.reset();
@@ -290,13 +302,14 @@ gboolean wzp_quic_link_start(GstElement *element, GstDebugCategory *category,
   if (!link) {
     link = wzp::quic::Link::create(config, error);
     if (!link) return FALSE;
-    GstContext *context = gst_context_new(WZP_QUIC_LINK_CONTEXT_TYPE, TRUE);
-    LinkRef ref = link;
-    gst_structure_set(gst_context_writable_structure(context), "link", link_ref_get_type(), &ref,
-                      nullptr);
-    gst_element_post_message(element, gst_message_new_have_context(GST_OBJECT(element), context));
+    gst_element_post_message(element, gst_message_new_have_context(
+                                          GST_OBJECT(element), wzp_quic_link_context_new(link)));
   }
-  GST_CAT_INFO_OBJECT(category, element, "QUIC link on local port %u", link->local_port());
+  if (link->borrowed()) {
+    GST_CAT_INFO_OBJECT(category, element, "QUIC link over the application's connection");
+  } else {
+    GST_CAT_INFO_OBJECT(category, element, "QUIC link on local port %u", link->local_port());
+  }
   std::lock_guard lock(state.state_mutex);
   state.link = std::move(link);
   return TRUE;

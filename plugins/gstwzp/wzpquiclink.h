@@ -2,7 +2,11 @@
 // properties (a wzp::quic::LinkConfig), the read-outs of the running link
 // (bound-port, fingerprint, stats), and the "wzp.quic.link" GstContext
 // through which a sink and a source with the same settings share one
-// connection (link wzp_quic).
+// connection (link wzp_quic). An application may offer a link over a
+// connection it already has (wzp::quic::Link::over, e.g. the client's
+// connection to wzp-signald) with wzp_quic_link_context_new() and
+// gst_element_set_context(); the elements then use it whatever their own
+// address, port and TLS settings say.
 //
 //   // class_init:
 //   wzp_quic_link_install_properties(gobject_class, "GstWzpQuicSink");
@@ -62,12 +66,16 @@ void wzp_quic_link_install_properties(GObjectClass *klass, const gchar *type_pre
 gboolean wzp_quic_link_set_property(WzpQuicLinkState &state, guint id, const GValue *value);
 gboolean wzp_quic_link_get_property(WzpQuicLinkState &state, guint id, GValue *value);
 
+// A "wzp.quic.link" context offering `link` (it holds a weak reference: the
+// caller keeps the link alive while the pipeline runs).
+GstContext *wzp_quic_link_context_new(const std::shared_ptr<wzp::quic::Link> &link);
+
 // Keeps the link a "wzp.quic.link" context offers, for the next start.
 void wzp_quic_link_set_context(WzpQuicLinkState &state, GstContext *context);
 
 // Asks for a "wzp.quic.link" context (need-context) and reuses the link it
-// offers if its settings match ours; otherwise opens a link and announces it
-// (have-context). FALSE + `error` when the link cannot be opened.
+// offers if its settings match ours or it rides someone else's connection; otherwise opens a link
+// and announces it (have-context). FALSE + `error` when the link cannot be opened.
 gboolean wzp_quic_link_start(GstElement *element, GstDebugCategory *category,
                              WzpQuicLinkState &state, std::string &error);
 // Lets go of the link (it closes when its last user does) and logs its

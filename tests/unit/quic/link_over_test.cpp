@@ -1,0 +1,126 @@
+// A Link over a connection someone else owns: sends go out on that
+// connection, the owner's deliveries come out of receive(), the owner's
+// close ends it, and dropping the link leaves the connection open.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "libwzp/quic/link.hpp"
+#include "tests/unit/quic/quic_test_util.hpp"
+
+namespace wzp::quic::test {
+namespace {
+
+// A loopback server that records what its first peer sends, and a client
+// endpoint whose one connection feeds a Link through its handlers, as the
+// signaling session does.
+struct Pair {
+  Pair() {
+    std::string error;
+    server = Endpoint::create(
+        server_config(),
+        [this](const std::shared_ptr<Connection> &c) {
+          std::lock_guard lock(mutex);
+          accepted = c;
+          return server_side.handlers();
+        },
+        error);
+    EXPECT_TRUE(server) << error;
+    client = Endpoint::create(client_config(server->fingerprint()), nullptr, error);
+    EXPECT_TRUE(client) << error;
+    ConnectionHandlers handlers;
+    handlers.on_datagram = [this](std::span<const uint8_t> d) {
+      if (auto l = std::atomic_load(&link)) l->deliver(d);
+    };
+    handlers.on_closed = [this](const std::string &why) {
+      if (auto l = std::atomic_load(&link)) l->closed(why);
+    };
+    connection = client->dial("127.0.0.1", server->local_port(), handlers, error);
+    EXPECT_TRUE(connection) << error;
+    std::atomic_store(&link, Link::over(connection));
+  }
+  // The endpoints' I/O threads call into `link`: stop them first.
+  ~Pair() {
+    client.reset();
+    server.reset();
+  }
+  std::shared_ptr<Connection> peer() {
+    std::lock_guard lock(mutex);
+    return accepted;
+  }
+
+  Recorder server_side;
+  std::mutex mutex;
+  std::shared_ptr<Connection> accepted;
+  std::unique_ptr<Endpoint> server, client;
+  std::shared_ptr<Connection> connection;
+  std::shared_ptr<Link> link;
+};
+
+TEST(QuicLinkOver, SendsAndReceivesOnTheOwnersConnection) {
+  Pair pair;
+  ASSERT_TRUE(pair.connection->wait_established(5s));
+  EXPECT_TRUE(pair.link->borrowed());
+  EXPECT_TRUE(pair.link->established());
+  EXPECT_EQ(pair.link->local_port(), 0);
+  EXPECT_EQ(pair.link->fingerprint(), "");
+
+  const std::string hello = "media one way";
+  ASSERT_TRUE(pair.link->send({reinterpret_cast<const uint8_t *>(hello.data()), hello.size()}));
+  ASSERT_TRUE(pair.server_side.wait_datagrams(1));
+  EXPECT_EQ(pair.server_side.datagrams()[0], hello);
+
+  auto peer = pair.peer();
+  ASSERT_TRUE(peer);
+  const std::string back = "and the other";
+  ASSERT_TRUE(peer->send_datagram({reinterpret_cast<const uint8_t *>(back.data()), back.size()}));
+  std::vector<uint8_t> out(1500);
+  size_t size = 0;
+  ASSERT_EQ(pair.link->receive(out, size, 5s), Link::Receive::kData);
+  EXPECT_EQ(std::string(out.begin(), out.begin() + static_cast<long>(size)), back);
+  EXPECT_EQ(pair.link->connection_stats().datagrams_sent, 1u);
+}
+
+TEST(QuicLinkOver, DroppingTheLinkLeavesTheConnectionOpen) {
+  Pair pair;
+  ASSERT_TRUE(pair.connection->wait_established(5s));
+  std::atomic_store(&pair.link, std::shared_ptr<Link>());
+  EXPECT_EQ(pair.connection->state(), Connection::State::kEstablished);
+  const std::string still = "still here";
+  ASSERT_TRUE(pair.connection->send_datagram(
+      {reinterpret_cast<const uint8_t *>(still.data()), still.size()}));
+  ASSERT_TRUE(pair.server_side.wait_datagrams(1));
+}
+
+TEST(QuicLinkOver, ThePeersCloseEndsReceiving) {
+  Pair pair;
+  ASSERT_TRUE(pair.connection->wait_established(5s));
+  auto peer = pair.peer();
+  ASSERT_TRUE(peer);
+  peer->close(0, "bye");
+  std::vector<uint8_t> out(1500);
+  size_t size = 0;
+  Link::Receive result = Link::Receive::kTimeout;
+  for (int i = 0; i < 50 && result == Link::Receive::kTimeout; ++i) {
+    result = pair.link->receive(out, size, 100ms);
+  }
+  EXPECT_EQ(result, Link::Receive::kEnded);
+  EXPECT_EQ(pair.link->error(), "");
+}
+
+TEST(QuicLinkOver, OwnerDeliveriesBeyondTheRingDropTheOldest) {
+  auto link = Link::over(nullptr);
+  uint8_t byte = 0;
+  for (int i = 0; i < 600; ++i, ++byte) link->deliver({&byte, 1});
+  EXPECT_EQ(link->dropped_received(), 600u - 512u);
+  std::vector<uint8_t> out(1500);
+  size_t size = 0;
+  ASSERT_EQ(link->receive(out, size, 0ms), Link::Receive::kData);
+  EXPECT_EQ(out[0], static_cast<uint8_t>(600 - 512));
+  EXPECT_FALSE(link->send({&byte, 1}));  // no connection: counted, not crashed
+  EXPECT_EQ(link->dropped_unsent(), 1u);
+}
+
+}  // namespace
+}  // namespace wzp::quic::test
