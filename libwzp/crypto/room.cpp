@@ -9,7 +9,6 @@
 namespace wzp::crypto {
 namespace {
 
-constexpr uint8_t kMagic[4] = {'W', 'Z', 'R', 1};
 constexpr size_t kSealedSize = kSecretSize + crypto_box_SEALBYTES;
 constexpr size_t kSignedSize = kSenderKeyMessageSize - 64;
 static_assert(kSealedSize == 80);
@@ -22,6 +21,27 @@ uint32_t get_u32(const uint8_t *in) {
 }
 
 }  // namespace
+
+RoomId room_id_of(std::string_view room_hash) {
+  RoomId id{};
+  if (!from_hex(room_hash, id)) {
+    Hash h = sha256(label(room_hash));
+    std::copy_n(h.begin(), id.size(), id.begin());
+  }
+  return id;
+}
+
+Fingerprint key_message_sender(std::span<const uint8_t> message) {
+  Fingerprint sender;
+  std::copy_n(message.begin() + 20, sender.size(), sender.begin());
+  return sender;
+}
+
+Fingerprint key_message_recipient(std::span<const uint8_t> message) {
+  Fingerprint recipient;
+  std::copy_n(message.begin() + 36, recipient.size(), recipient.begin());
+  return recipient;
+}
 
 const char *to_string(RoomError error) {
   switch (error) {
@@ -41,6 +61,10 @@ const char *to_string(RoomError error) {
       return "sender key does not open with our key";
     case RoomError::kStale:
       return "sender key epoch already superseded (replay?)";
+    case RoomError::kKeyMismatch:
+      return "member card key does not match the key the relay announced";
+    case RoomError::kSenderIdTaken:
+      return "member card sender id already held by another member";
   }
   return "unknown";
 }
@@ -48,11 +72,7 @@ const char *to_string(RoomError error) {
 RoomKeys::RoomKeys(const Identity &me, uint32_t my_sender_id, std::string_view room_hash,
                    SendConfig send_config, ReceiveConfig receive_config)
     : me_(me), my_sender_id_(my_sender_id) {
-  // The room id is the 16 bytes of the hashed name; anything else is hashed again.
-  if (!from_hex(room_hash, room_id_)) {
-    Hash h = sha256(label(room_hash));
-    std::copy_n(h.begin(), room_id_.size(), room_id_.begin());
-  }
+  room_id_ = room_id_of(room_hash);
   TrafficSecret secret;
   randombytes_buf(secret.data(), secret.size());
   session_ = std::make_shared<MediaSession>(receive_config);
@@ -64,7 +84,7 @@ std::vector<uint8_t> RoomKeys::key_message_for(const RoomMember &member) const {
   auto [epoch, secret] = session_->sender->current_secret();
   std::vector<uint8_t> out(kSenderKeyMessageSize);
   uint8_t *p = out.data();
-  std::copy(kMagic, kMagic + 4, p);
+  std::copy(kSenderKeyMagic.begin(), kSenderKeyMagic.end(), p);
   std::copy(room_id_.begin(), room_id_.end(), p + 4);
   std::copy(me_.fingerprint().begin(), me_.fingerprint().end(), p + 20);
   Fingerprint recipient = member.fingerprint();
@@ -78,11 +98,11 @@ std::vector<uint8_t> RoomKeys::key_message_for(const RoomMember &member) const {
   return out;
 }
 
-std::vector<uint8_t> RoomKeys::add_member(const RoomMember &member, uint64_t now_ns) {
+std::vector<uint8_t> RoomKeys::add_member(const RoomMember &member, uint64_t now_ns, bool ratchet) {
   Fingerprint fingerprint = member.fingerprint();
   std::erase_if(members_, [&](const RoomMember &m) { return m.fingerprint() == fingerprint; });
   members_.push_back(member);
-  session_->sender->rekey_now(now_ns);
+  if (ratchet) session_->sender->rekey_now(now_ns);
   return key_message_for(member);
 }
 
@@ -100,8 +120,16 @@ std::vector<std::vector<uint8_t>> RoomKeys::remove_member(const Fingerprint &mem
   return messages;
 }
 
+std::optional<std::vector<uint8_t>> RoomKeys::key_message(const Fingerprint &member) const {
+  for (const auto &m : members_) {
+    if (m.fingerprint() == member) return key_message_for(m);
+  }
+  return std::nullopt;
+}
+
 RoomError RoomKeys::accept(std::span<const uint8_t> message) {
-  if (message.size() != kSenderKeyMessageSize || !std::equal(kMagic, kMagic + 4, message.begin())) {
+  if (message.size() != kSenderKeyMessageSize ||
+      !std::equal(kSenderKeyMagic.begin(), kSenderKeyMagic.end(), message.begin())) {
     return RoomError::kMalformed;
   }
   const uint8_t *p = message.data();

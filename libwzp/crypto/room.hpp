@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -18,6 +19,12 @@
 namespace wzp::crypto {
 
 inline constexpr size_t kSenderKeyMessageSize = 4 + 16 + 16 + 16 + 4 + 4 + 80 + 64;
+inline constexpr std::array<uint8_t, 4> kSenderKeyMagic = {'W', 'Z', 'R', 1};
+
+// The 16 bytes a room is known by on the wire: hash_room_name(name) decoded
+// (anything that is not 32 hex digits is hashed again).
+using RoomId = std::array<uint8_t, 16>;
+RoomId room_id_of(std::string_view room_hash);
 
 struct RoomMember {
   SigningPublicKey signing_key{};
@@ -35,8 +42,15 @@ enum class RoomError : uint8_t {
   kBadSignature,   // not signed by that member
   kCannotOpen,     // the sealed key does not open with our key
   kStale,          // an epoch we already have or passed: a replayed key message
+  kKeyMismatch,    // a member card whose key is not the one the relay announced
+  kSenderIdTaken,  // a member card whose sender id another member already holds
 };
 const char *to_string(RoomError error);
+
+// Who sent a sender key message and to whom (valid only for a message of
+// kSenderKeyMessageSize bytes; nothing is verified).
+Fingerprint key_message_sender(std::span<const uint8_t> message);
+Fingerprint key_message_recipient(std::span<const uint8_t> message);
 
 class RoomKeys {
  public:
@@ -45,13 +59,19 @@ class RoomKeys {
            SendConfig send_config = {}, ReceiveConfig receive_config = {});
 
   // A member joined: ratchet our key forward and return the key message for
-  // the newcomer (the others follow the ratchet on their own).
-  std::vector<uint8_t> add_member(const RoomMember &member, uint64_t now_ns);
+  // the newcomer (the others follow the ratchet on their own). A member who
+  // was there before us needs no ratchet (`ratchet` false): we sent nothing
+  // it should not read.
+  std::vector<uint8_t> add_member(const RoomMember &member, uint64_t now_ns, bool ratchet = true);
   // A member left: forget its key, rotate ours to a fresh random key and
   // return one key message per remaining member.
   std::vector<std::vector<uint8_t>> remove_member(const Fingerprint &member);
   // A key message from another member.
   RoomError accept(std::span<const uint8_t> message);
+  // A fresh key message with our current key for a known member (after our
+  // key moved on more than one ratchet step since the member last got it).
+  std::optional<std::vector<uint8_t>> key_message(const Fingerprint &member) const;
+  uint32_t epoch() const { return session_->sender->epoch(); }
 
   // Hand this to wzpencrypt / wzpdecrypt (plugins/gstwzp/wzpcryptcontext.h).
   const std::shared_ptr<MediaSession> &session() const { return session_; }
@@ -61,7 +81,7 @@ class RoomKeys {
 
   const Identity &me_;
   uint32_t my_sender_id_;
-  std::array<uint8_t, 16> room_id_{};
+  RoomId room_id_{};
   std::vector<RoomMember> members_;
   std::shared_ptr<MediaSession> session_;
 };

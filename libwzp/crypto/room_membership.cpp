@@ -1,0 +1,158 @@
+#include "libwzp/crypto/room_membership.hpp"
+
+#include <algorithm>
+
+namespace wzp::crypto {
+namespace {
+
+ReceiveConfig room_receive_config() {
+  ReceiveConfig config;
+  config.max_senders = RoomMembership::kMaxMembers;
+  return config;
+}
+
+MembershipStep refused(RoomError error) {
+  MembershipStep step;
+  step.refused = error;
+  return step;
+}
+
+}  // namespace
+
+RoomMembership::RoomMembership(const Identity &me, std::string_view room_hash, uint64_t issued_ms,
+                               SendConfig send_config)
+    : me_(me),
+      room_id_(room_id_of(room_hash)),
+      my_sender_id_(sender_id_of(me.fingerprint())),
+      issued_ms_(issued_ms),
+      keys_(me, my_sender_id_, room_hash, send_config, room_receive_config()) {}
+
+RoomMembership::Member *RoomMembership::find(const Fingerprint &who) {
+  auto it = std::find_if(members_.begin(), members_.end(),
+                         [&](const Member &m) { return m.fingerprint == who; });
+  return it == members_.end() ? nullptr : &*it;
+}
+
+bool RoomMembership::can_read(const Fingerprint &who) const {
+  return std::any_of(members_.begin(), members_.end(),
+                     [&](const Member &m) { return m.fingerprint == who && m.readable; });
+}
+
+MembershipStep RoomMembership::on_event(const Fingerprint &who, bool joined,
+                                        const std::optional<SigningPublicKey> &key) {
+  MembershipStep step;
+  if (who == me_.fingerprint()) {
+    if (joined && !in_room_) {
+      in_room_ = true;
+      step.send.push_back({std::nullopt, make_member_card(me_, room_id_, issued_ms_)});
+    } else if (!joined && in_room_) {
+      in_room_ = false;
+      for (const Member &m : members_) {
+        if (m.card) step.gone.push_back(m.card->member.sender_id);
+      }
+      members_.clear();
+    }
+    return step;
+  }
+  Member *member = find(who);
+  if (joined) {
+    if (!key || fingerprint_of(*key) != who) return refused(RoomError::kKeyMismatch);
+    if (member != nullptr) {
+      // A repeated announcement changes nothing; another key for the same
+      // fingerprint cannot be (it is the key's hash) and was refused above.
+      return step;
+    }
+    if (members_.size() >= kMaxMembers) return refused(RoomError::kUnknownMember);
+    members_.push_back({who, *key, in_room_, std::nullopt, false, 0, {}});
+    if (in_room_) step.send.push_back({who, make_member_card(me_, room_id_, issued_ms_)});
+    return step;
+  }
+  if (member == nullptr) return step;
+  bool had_card = member->card.has_value();
+  if (had_card) step.gone.push_back(member->card->member.sender_id);
+  std::erase_if(members_, [&](const Member &m) { return m.fingerprint == who; });
+  if (had_card) {
+    // Rotation: the leaver cannot read what we send from now on.
+    for (auto &message : keys_.remove_member(who)) {
+      Member *recipient = find(key_message_recipient(message));
+      if (recipient != nullptr) send_key(step, *recipient, std::move(message));
+    }
+  }
+  return step;
+}
+
+MembershipStep RoomMembership::on_signal(const Fingerprint &from,
+                                         std::span<const uint8_t> payload) {
+  Member *member = find(from);
+  switch (room_payload_kind(payload)) {
+    case RoomPayload::kMemberCard:
+      return member ? accept_card(*member, payload) : refused(RoomError::kUnknownMember);
+    case RoomPayload::kSenderKey:
+      return member ? accept_sender_key(*member, payload) : refused(RoomError::kUnknownMember);
+    case RoomPayload::kUnknown:
+      break;
+  }
+  return refused(RoomError::kMalformed);
+}
+
+MembershipStep RoomMembership::accept_card(Member &member, std::span<const uint8_t> payload) {
+  MemberCard card;
+  RoomError error =
+      open_member_card(payload, room_id_, member.signing_key, member.fingerprint, card);
+  if (error != RoomError::kOk) return refused(error);
+  if (member.card && card.issued_ms <= member.card->issued_ms) return refused(RoomError::kStale);
+  uint32_t id = card.member.sender_id;
+  bool taken = id == my_sender_id_ || std::any_of(members_.begin(), members_.end(), [&](auto &m) {
+                 return &m != &member && m.card && m.card->member.sender_id == id;
+               });
+  if (taken) return refused(RoomError::kSenderIdTaken);
+
+  MembershipStep step;
+  // Only a member's first card moves our key on; a newer card (same keys,
+  // later stamp) just gets the current key again.
+  bool ratchet = member.joined_after_us && !member.card;
+  member.card = card;
+  keys_.session()->receiver.route_stream(id, id);
+  send_key(step, member, keys_.add_member(card.member, 0, ratchet));
+  if (!member.early_key.empty()) {
+    std::vector<uint8_t> early = std::move(member.early_key);
+    member.early_key.clear();
+    MembershipStep keyed = accept_sender_key(member, early);
+    step.readable = keyed.readable;
+    step.refused = keyed.refused;
+  }
+  if (ratchet) {
+    // The others follow one ratchet step on their own, not two.
+    for (Member &other : members_) {
+      if (&other == &member || !other.card || other.epoch_handed + 1 >= keys_.epoch()) continue;
+      if (auto message = keys_.key_message(other.fingerprint)) {
+        send_key(step, other, std::move(*message));
+      }
+    }
+  }
+  return step;
+}
+
+MembershipStep RoomMembership::accept_sender_key(Member &member, std::span<const uint8_t> payload) {
+  if (key_message_sender(payload) != member.fingerprint) return refused(RoomError::kUnknownMember);
+  if (!member.card) {
+    // The relay may deliver a key before the card it answers; keep the latest.
+    member.early_key.assign(payload.begin(), payload.end());
+    return {};
+  }
+  RoomError error = keys_.accept(payload);
+  if (error != RoomError::kOk) return refused(error);
+  MembershipStep step;
+  if (!member.readable) {
+    member.readable = true;
+    step.readable.push_back(member.card->member.sender_id);
+  }
+  return step;
+}
+
+void RoomMembership::send_key(MembershipStep &step, Member &member, std::vector<uint8_t> message) {
+  member.epoch_handed = keys_.epoch();
+  step.send.push_back({member.fingerprint, std::move(message)});
+}
+
+}  // namespace wzp::crypto

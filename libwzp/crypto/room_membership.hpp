@@ -1,0 +1,88 @@
+// The key side of being in a room, as a state machine without clock or I/O:
+// fed the relay's room_events and the room_signals other members send, it
+// says which room_signals to send and when a member's packets become
+// readable. The exchange (docs/rooms.md, "Keys in a room"):
+//
+//   - once our own join is announced, our member card goes to everyone;
+//     a member who joins after us gets our card addressed to it;
+//   - a member's card (checked against the key the relay announced) earns
+//     it a sealed key message with our sender key: for a member who joined
+//     after us our key ratchets first, so it cannot read what came before;
+//   - a member whose copy of our key fell more than one ratchet step behind
+//     (several joins at once) gets a fresh key message;
+//   - a leave rotates our key and hands it to everyone who stays.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "libwzp/crypto/member_card.hpp"
+#include "libwzp/crypto/room.hpp"
+
+namespace wzp::crypto {
+
+struct OutgoingRoomSignal {
+  std::optional<Fingerprint> to;  // none: every other member
+  std::vector<uint8_t> payload;
+};
+
+// What one input led to.
+struct MembershipStep {
+  std::vector<OutgoingRoomSignal> send;
+  std::vector<uint32_t> readable;      // sender ids whose first key was just installed
+  std::vector<uint32_t> gone;          // sender ids of members who left (remove their streams)
+  RoomError refused = RoomError::kOk;  // why the input was refused, if it was
+};
+
+class RoomMembership {
+ public:
+  // Rooms hold at most 50 participants (docs/signal.md).
+  static constexpr uint32_t kMaxMembers = 64;
+
+  // `issued_ms` stamps our card (Unix ms): a member keeps the newest card.
+  RoomMembership(const Identity &me, std::string_view room_hash, uint64_t issued_ms,
+                 SendConfig send_config = {});
+
+  // A room_event: `key` is the Ed25519 key the relay announced for `who`.
+  // Our own leave ends the membership (make a new one to join again).
+  MembershipStep on_event(const Fingerprint &who, bool joined,
+                          const std::optional<SigningPublicKey> &key);
+  // A room_signal's payload, `from` as the relay authenticated it.
+  MembershipStep on_signal(const Fingerprint &from, std::span<const uint8_t> payload);
+
+  const std::shared_ptr<MediaSession> &session() const { return keys_.session(); }
+  uint32_t my_sender_id() const { return my_sender_id_; }
+  bool in_room() const { return in_room_; }
+  size_t member_count() const { return members_.size(); }
+  // Whether we hold `who`'s key (can read its packets).
+  bool can_read(const Fingerprint &who) const;
+
+ private:
+  struct Member {
+    Fingerprint fingerprint{};
+    SigningPublicKey signing_key{};
+    bool joined_after_us = false;
+    std::optional<MemberCard> card;
+    bool readable = false;
+    uint32_t epoch_handed = 0;       // our epoch in the last key message it got
+    std::vector<uint8_t> early_key;  // its key message that came before its card
+  };
+  Member *find(const Fingerprint &who);
+  MembershipStep accept_card(Member &member, std::span<const uint8_t> payload);
+  MembershipStep accept_sender_key(Member &member, std::span<const uint8_t> payload);
+  void send_key(MembershipStep &step, Member &member, std::vector<uint8_t> message);
+
+  const Identity &me_;
+  RoomId room_id_;
+  uint32_t my_sender_id_;
+  uint64_t issued_ms_;
+  RoomKeys keys_;
+  bool in_room_ = false;
+  std::vector<Member> members_;
+};
+
+}  // namespace wzp::crypto

@@ -1,0 +1,240 @@
+// The room membership state machine through a relay simulated in memory
+// (room_events in the daemon's order, room_signals queued): who can read
+// whom after joins in any order, leaves, rejoins, and forged or replayed
+// signals. Reading is proven by sealing and opening real packets.
+#include "libwzp/crypto/room_membership.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "libwzp/wire/header.hpp"
+
+namespace wzp::crypto {
+namespace {
+
+const std::string kRoom = hash_room_name("ops");
+
+struct Peer {
+  Identity identity = Identity::generate();
+  std::unique_ptr<RoomMembership> membership;
+  uint32_t next_sequence = 1;
+  std::vector<uint32_t> readable, gone;
+  const Fingerprint &fingerprint() const { return identity.fingerprint(); }
+  uint32_t sender_id() const { return sender_id_of(identity.fingerprint()); }
+};
+
+struct Signal {
+  Peer *to;
+  Fingerprint from;
+  std::vector<uint8_t> payload;
+};
+
+// The daemon's side: announces joins and leaves in its order and relays
+// signals (addressed, or to everyone else), delivering them when asked.
+struct Relay {
+  std::vector<Peer *> present;
+  std::deque<Signal> queue;
+  std::vector<Signal> delivered;  // everything ever delivered, for replays
+
+  void route(Peer &from, MembershipStep step) {
+    EXPECT_EQ(step.refused, RoomError::kOk) << to_string(step.refused);
+    from.readable.insert(from.readable.end(), step.readable.begin(), step.readable.end());
+    from.gone.insert(from.gone.end(), step.gone.begin(), step.gone.end());
+    for (auto &out : step.send) {
+      for (Peer *p : present) {
+        bool addressed = out.to ? *out.to == p->fingerprint() : p != &from;
+        if (addressed) queue.push_back({p, from.fingerprint(), out.payload});
+      }
+    }
+  }
+  void announce(Peer &to, Peer &who, bool joined) {
+    route(to,
+          to.membership->on_event(who.fingerprint(), joined, who.identity.signing_public_key()));
+  }
+  void join(Peer &p) {
+    p.membership = std::make_unique<RoomMembership>(p.identity, kRoom, 1);
+    for (Peer *q : present) announce(p, *q, true);
+    present.push_back(&p);
+    for (Peer *q : present) announce(*q, p, true);
+  }
+  void leave(Peer &p) {
+    std::erase(present, &p);
+    for (Peer *q : present) announce(*q, p, false);
+  }
+  // Delivers queued signals oldest first, or newest first to shake the order.
+  void deliver(bool newest_first = false) {
+    while (!queue.empty()) {
+      Signal s = newest_first ? queue.back() : queue.front();
+      newest_first ? queue.pop_back() : queue.pop_front();
+      delivered.push_back(s);
+      route(*s.to, s.to->membership->on_signal(s.from, s.payload));
+    }
+  }
+};
+
+std::vector<uint8_t> send(Peer &from, size_t payload = 40) {
+  wire::MediaHeader header;
+  header.stream_id = from.sender_id();
+  header.sequence = from.next_sequence++;
+  std::vector<uint8_t> bytes(wire::kFullHeaderSize + payload + kTagSize, 0x5a);
+  size_t header_size = wire::write_full(header, nullptr, bytes);
+  auto result = from.membership->session()->sender->seal(
+      header.stream_id, header.sequence, 0, &bytes[3], 0, std::span(bytes).first(header_size),
+      std::span(bytes).subspan(header_size, payload), bytes.data() + header_size + payload);
+  EXPECT_EQ(result.status, SealStatus::kOk);
+  return bytes;
+}
+
+OpenStatus receive(Peer &at, std::vector<uint8_t> bytes) {
+  wire::PacketView view;
+  EXPECT_EQ(wire::parse_full(std::span(bytes).first(bytes.size() - kTagSize), view),
+            wire::WireError::kOk);
+  size_t header_size = view.header_bytes.size();
+  size_t payload = bytes.size() - header_size - kTagSize;
+  return at.membership->session()
+      ->receiver
+      .open(view.header.stream_id, view.header.sequence, view.header.key_epoch, 0,
+            std::span(bytes).first(header_size), std::span(bytes).subspan(header_size, payload),
+            bytes.data() + header_size + payload)
+      .status;
+}
+
+// Every member reads a packet from every other.
+void expect_all_read_each_other(std::vector<Peer *> peers) {
+  for (Peer *from : peers) {
+    auto packet = send(*from);
+    for (Peer *to : peers) {
+      if (to == from) continue;
+      EXPECT_TRUE(to->membership->can_read(from->fingerprint()));
+      EXPECT_EQ(receive(*to, packet), OpenStatus::kOk);
+    }
+  }
+}
+
+TEST(RoomMembership, MembersJoiningOneByOneReadEachOther) {
+  Relay relay;
+  Peer a, b, c;
+  relay.join(a);
+  relay.deliver();
+  relay.join(b);
+  relay.deliver();
+  relay.join(c);
+  relay.deliver();
+  expect_all_read_each_other({&a, &b, &c});
+  EXPECT_EQ(a.readable.size(), 2u);
+  EXPECT_EQ(a.membership->member_count(), 2u);
+}
+
+TEST(RoomMembership, JoinsAtOnceInEitherDeliveryOrder) {
+  for (bool newest_first : {false, true}) {
+    Relay relay;
+    Peer a, b, c, d;
+    relay.join(a);
+    relay.join(b);
+    relay.join(c);
+    relay.join(d);  // A ratchets three times before anyone's key is out
+    relay.deliver(newest_first);
+    expect_all_read_each_other({&a, &b, &c, &d});
+    expect_all_read_each_other({&a, &b, &c, &d});
+  }
+}
+
+TEST(RoomMembership, NewcomerCannotReadWhatCameBefore) {
+  Relay relay;
+  Peer a, b, c;
+  relay.join(a);
+  relay.join(b);
+  relay.deliver();
+  auto before = send(a);
+  ASSERT_EQ(receive(b, before), OpenStatus::kOk);
+  relay.join(c);
+  relay.deliver();
+  expect_all_read_each_other({&a, &b, &c});
+  EXPECT_NE(receive(c, before), OpenStatus::kOk);
+}
+
+TEST(RoomMembership, LeaveRotatesKeysAndRejoinWorks) {
+  Relay relay;
+  Peer a, b, c;
+  relay.join(a);
+  relay.join(b);
+  relay.join(c);
+  relay.deliver();
+  expect_all_read_each_other({&a, &b, &c});
+  relay.leave(c);
+  EXPECT_EQ(a.gone, std::vector<uint32_t>{c.sender_id()});
+  relay.deliver();
+  expect_all_read_each_other({&a, &b});
+  // C kept its old state: A's rotated key is not in it.
+  EXPECT_NE(receive(c, send(a)), OpenStatus::kOk);
+  EXPECT_FALSE(a.membership->can_read(c.fingerprint()));
+  // C comes back with a fresh membership and is part of the room again.
+  relay.join(c);
+  relay.deliver();
+  expect_all_read_each_other({&a, &b, &c});
+}
+
+TEST(RoomMembership, OwnLeaveEndsTheMembership) {
+  Relay relay;
+  Peer a, b;
+  relay.join(a);
+  relay.join(b);
+  relay.deliver();
+  auto step = a.membership->on_event(a.fingerprint(), false, a.identity.signing_public_key());
+  EXPECT_EQ(step.gone, std::vector<uint32_t>{b.sender_id()});
+  EXPECT_FALSE(a.membership->in_room());
+  EXPECT_EQ(a.membership->member_count(), 0u);
+}
+
+TEST(RoomMembership, ForgedAndReplayedSignalsAreRefused) {
+  Relay relay;
+  Peer a, b, c;
+  relay.join(a);
+  relay.join(b);
+  relay.join(c);
+  relay.deliver();
+  RoomMembership &at_a = *a.membership;
+  Signal b_card, c_key_to_a;
+  for (const Signal &s : relay.delivered) {
+    if (s.to == &a && s.from == b.fingerprint() &&
+        room_payload_kind(s.payload) == RoomPayload::kMemberCard) {
+      b_card = s;
+    }
+    if (s.to == &a && s.from == c.fingerprint() &&
+        room_payload_kind(s.payload) == RoomPayload::kSenderKey) {
+      c_key_to_a = s;
+    }
+  }
+  ASSERT_FALSE(b_card.payload.empty());
+  ASSERT_FALSE(c_key_to_a.payload.empty());
+  // Replays of what A already accepted.
+  EXPECT_EQ(at_a.on_signal(b.fingerprint(), b_card.payload).refused, RoomError::kStale);
+  EXPECT_EQ(at_a.on_signal(c.fingerprint(), c_key_to_a.payload).refused, RoomError::kStale);
+  // B's card relayed as if C sent it; C's key message relayed as B's.
+  EXPECT_EQ(at_a.on_signal(c.fingerprint(), b_card.payload).refused, RoomError::kKeyMismatch);
+  EXPECT_EQ(at_a.on_signal(b.fingerprint(), c_key_to_a.payload).refused, RoomError::kUnknownMember);
+  // A tampered card, a stranger, garbage.
+  auto tampered = b_card.payload;
+  tampered[60] ^= 1;
+  EXPECT_EQ(at_a.on_signal(b.fingerprint(), tampered).refused, RoomError::kBadSignature);
+  Peer stranger;
+  auto stranger_card = make_member_card(stranger.identity, room_id_of(kRoom), 1);
+  EXPECT_EQ(at_a.on_signal(stranger.fingerprint(), stranger_card).refused,
+            RoomError::kUnknownMember);
+  std::vector<uint8_t> garbage(100, 0x42);
+  EXPECT_EQ(at_a.on_signal(b.fingerprint(), garbage).refused, RoomError::kMalformed);
+  // An announcement whose key does not hash to the fingerprint.
+  EXPECT_EQ(at_a.on_event(stranger.fingerprint(), true, b.identity.signing_public_key()).refused,
+            RoomError::kKeyMismatch);
+  EXPECT_EQ(at_a.on_event(stranger.fingerprint(), true, std::nullopt).refused,
+            RoomError::kKeyMismatch);
+  // None of it changed what A reads.
+  expect_all_read_each_other({&a, &b, &c});
+}
+
+}  // namespace
+}  // namespace wzp::crypto
