@@ -32,54 +32,24 @@
  * input caps (a codec switch) close the open group first, so no block mixes
  * codecs.
  */
-#include "gstwzpfecenc.h"
-
 #include <algorithm>
-#include <condition_variable>
-#include <memory>
 #include <mutex>
-#include <optional>
 #include <utility>
 
-#include "clock_timer.hpp"
-#include "libwzp/fec/frame_encoder.hpp"
-#include "media_clock.hpp"
+#include "gstwzpfecenc_private.hpp"
 #include "plugins/gstwzp/wzpmeta.h"
-#include "quality_report.hpp"
 
-GST_DEBUG_CATEGORY_STATIC(wzp_fec_enc_debug);
+GST_DEBUG_CATEGORY(wzp_fec_enc_debug);
 #define GST_CAT_DEFAULT wzp_fec_enc_debug
 
+using namespace wzp::fec_enc_element;
+
 namespace {
-
-enum {
-  PROP_0,
-  PROP_BLOCK_SIZE,
-  PROP_MAX_BLOCK_TIME,
-  PROP_REPAIR_RATIO,
-  PROP_KEYFRAME_REPAIR_RATIO,
-  PROP_INTERLEAVE_DEPTH,
-  PROP_SYMBOL_ALIGNMENT,
-  PROP_STREAM_ID,
-  PROP_CODEC_ID,
-  PROP_QUALITY_REPORT,
-  PROP_STATS,
-};
-
-constexpr guint64 kDefaultMaxBlockTime = 100 * GST_MSECOND;
 
 GstStaticPadTemplate sink_template =
     GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS,
                                                             GST_STATIC_CAPS(WZP_PACKET_CAPS_NAME));
-
-struct Settings {
-  wzp::fec::EncoderConfig config;
-  guint64 max_block_time = kDefaultMaxBlockTime;
-  guint codec_id = 0;  // 0: derive from caps
-  std::optional<wzp::wire::QualityReport> report;
-  bool report_changed = false;
-};
 
 // Collects the packets one call produces, to push after the state lock is
 // released, adding the quality report to those the schedule picks.
@@ -117,41 +87,6 @@ struct BufferListSink : wzp::fec::PacketSink {
 };
 
 }  // namespace
-
-struct GstWzpFecEncPrivate {
-  std::mutex settings_lock;
-  Settings settings;
-  bool settings_changed = true;
-
-  // Held from making packets until they are pushed, by the streaming thread
-  // and the deadline task alike, so packets leave in the order they were
-  // made. Taken before state_lock.
-  std::mutex output_lock;
-
-  std::mutex state_lock;
-  wzp::fec::FrameEncoder encoder;
-  wzp::gst::StreamKind kind;
-  wzp::gst::ReportSchedule reports;
-  uint64_t reports_sent = 0;  // packets that carried a report
-  GstSegment segment;
-  guint64 group_max_time = kDefaultMaxBlockTime;  // max-block-time of the group opening next
-  GstClockTime last_pts = GST_CLOCK_TIME_NONE;
-  // Running time at which the open group closes by itself; NONE: no group
-  // open or no time limit. `deadline_serial` tells one group's from the next.
-  GstClockTime deadline = GST_CLOCK_TIME_NONE;
-  uint64_t deadline_serial = 0;
-  uint64_t deadline_closes = 0;  // groups the deadline task closed
-  bool flushing = true;
-  std::condition_variable wake;  // a new deadline, or flushing
-  wzp::gst::ClockTimer timer;
-};
-
-struct _GstWzpFecEnc {
-  GstElement parent;
-  GstPad *sinkpad;
-  GstPad *srcpad;
-  GstWzpFecEncPrivate *priv;
-};
 
 G_DEFINE_TYPE(GstWzpFecEnc, gst_wzp_fec_enc, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE(wzpfecenc, "wzpfecenc", GST_RANK_NONE, GST_TYPE_WZP_FEC_ENC);
@@ -423,110 +358,6 @@ gboolean gst_wzp_fec_enc_sink_event(GstPad *pad, GstObject *parent, GstEvent *ev
   }
 }
 
-GstStructure *make_stats(GstWzpFecEnc *self) {
-  std::lock_guard guard(self->priv->state_lock);
-  const auto &s = self->priv->encoder.stats();
-  return gst_structure_new("application/x-wzp-fec-enc-stats", "frames", G_TYPE_UINT64, s.frames,
-                           "rejected-empty", G_TYPE_UINT64, s.rejected_empty, "rejected-oversize",
-                           G_TYPE_UINT64, s.rejected_oversize, "blocks", G_TYPE_UINT64, s.blocks,
-                           "keyframe-blocks", G_TYPE_UINT64, s.keyframe_blocks, "source-packets",
-                           G_TYPE_UINT64, s.source_packets, "repair-packets", G_TYPE_UINT64,
-                           s.repair_packets, "bytes-sent", G_TYPE_UINT64, s.bytes_sent,
-                           "reports-sent", G_TYPE_UINT64, self->priv->reports_sent,
-                           "deadline-closes", G_TYPE_UINT64, self->priv->deadline_closes, nullptr);
-}
-
-void gst_wzp_fec_enc_set_property(GObject *object, guint id, const GValue *value,
-                                  GParamSpec *pspec) {
-  auto *self = GST_WZP_FEC_ENC(object);
-  std::lock_guard guard(self->priv->settings_lock);
-  Settings &s = self->priv->settings;
-  switch (id) {
-    case PROP_BLOCK_SIZE:
-      s.config.block_frames = static_cast<uint16_t>(g_value_get_uint(value));
-      break;
-    case PROP_MAX_BLOCK_TIME:
-      s.max_block_time = g_value_get_uint64(value);
-      break;
-    case PROP_REPAIR_RATIO:
-      s.config.repair_ratio = g_value_get_double(value);
-      break;
-    case PROP_KEYFRAME_REPAIR_RATIO:
-      s.config.keyframe_repair_ratio = g_value_get_double(value);
-      break;
-    case PROP_INTERLEAVE_DEPTH:
-      s.config.interleave_depth = static_cast<uint8_t>(g_value_get_uint(value));
-      break;
-    case PROP_SYMBOL_ALIGNMENT:
-      s.config.symbol_alignment = static_cast<uint16_t>(g_value_get_uint(value));
-      break;
-    case PROP_STREAM_ID:
-      s.config.stream_id = g_value_get_uint(value);
-      break;
-    case PROP_CODEC_ID:
-      s.codec_id = g_value_get_uint(value);
-      break;
-    case PROP_QUALITY_REPORT: {
-      auto *structure = static_cast<const GstStructure *>(g_value_get_boxed(value));
-      auto report = structure ? wzp::gst::report_from_structure(structure) : std::nullopt;
-      if (structure && !report) {
-        GST_WARNING_OBJECT(self, "invalid quality report ignored: %" GST_PTR_FORMAT, structure);
-        return;
-      }
-      s.report = report;
-      s.report_changed = true;
-      return;  // the FEC settings are unchanged
-    }
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      return;
-  }
-  self->priv->settings_changed = true;
-}
-
-void gst_wzp_fec_enc_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
-  auto *self = GST_WZP_FEC_ENC(object);
-  if (id == PROP_STATS) {
-    g_value_take_boxed(value, make_stats(self));
-    return;
-  }
-  std::lock_guard guard(self->priv->settings_lock);
-  const Settings &s = self->priv->settings;
-  switch (id) {
-    case PROP_BLOCK_SIZE:
-      g_value_set_uint(value, s.config.block_frames);
-      break;
-    case PROP_MAX_BLOCK_TIME:
-      g_value_set_uint64(value, s.max_block_time);
-      break;
-    case PROP_REPAIR_RATIO:
-      g_value_set_double(value, s.config.repair_ratio);
-      break;
-    case PROP_KEYFRAME_REPAIR_RATIO:
-      g_value_set_double(value, s.config.keyframe_repair_ratio);
-      break;
-    case PROP_INTERLEAVE_DEPTH:
-      g_value_set_uint(value, s.config.interleave_depth);
-      break;
-    case PROP_SYMBOL_ALIGNMENT:
-      g_value_set_uint(value, s.config.symbol_alignment);
-      break;
-    case PROP_STREAM_ID:
-      g_value_set_uint(value, s.config.stream_id);
-      break;
-    case PROP_CODEC_ID:
-      g_value_set_uint(value, s.codec_id);
-      break;
-    case PROP_QUALITY_REPORT:
-      g_value_take_boxed(value, s.report
-                                    ? wzp::gst::report_to_structure("wzp-quality-report", *s.report)
-                                    : nullptr);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-  }
-}
-
 void gst_wzp_fec_enc_finalize(GObject *object) {
   delete GST_WZP_FEC_ENC(object)->priv;
   G_OBJECT_CLASS(gst_wzp_fec_enc_parent_class)->finalize(object);
@@ -551,79 +382,11 @@ static void gst_wzp_fec_enc_init(GstWzpFecEnc *self) {
 static void gst_wzp_fec_enc_class_init(GstWzpFecEncClass *klass) {
   auto *gobject_class = G_OBJECT_CLASS(klass);
   auto *element_class = GST_ELEMENT_CLASS(klass);
-  gobject_class->set_property = gst_wzp_fec_enc_set_property;
-  gobject_class->get_property = gst_wzp_fec_enc_get_property;
+  gobject_class->set_property = set_property;
+  gobject_class->get_property = get_property;
   gobject_class->finalize = gst_wzp_fec_enc_finalize;
 
-  auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                        GST_PARAM_MUTABLE_PLAYING);
-  wzp::fec::EncoderConfig defaults;
-  g_object_class_install_property(
-      gobject_class, PROP_BLOCK_SIZE,
-      g_param_spec_uint("block-size", "Block size",
-                        "Frames per FEC block (K). Larger blocks protect better against the same "
-                        "loss but add that many frames of recovery latency",
-                        1, wzp::fec::kMaxBlockFrames, defaults.block_frames, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_MAX_BLOCK_TIME,
-      g_param_spec_uint64("max-block-time", "Maximum block time",
-                          "Longest stretch of media time (ns) one group of blocks may span; a "
-                          "frame arriving later closes the group, and if none comes the group "
-                          "closes on the clock one frame after this time. 0 = close by count only",
-                          0, 10 * GST_SECOND, kDefaultMaxBlockTime, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_REPAIR_RATIO,
-      g_param_spec_double("repair-ratio", "Repair ratio",
-                          "Repair packets per frame in a block (R = ceil(ratio x frames)); "
-                          "a block survives losing about this fraction of its K + R packets",
-                          0.0, wzp::fec::kMaxRepairRatio, defaults.repair_ratio, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_KEYFRAME_REPAIR_RATIO,
-      g_param_spec_double("keyframe-repair-ratio", "Keyframe repair ratio",
-                          "Repair ratio for blocks that start with a video keyframe (a keyframe "
-                          "always opens a new block)",
-                          0.0, wzp::fec::kMaxRepairRatio, defaults.keyframe_repair_ratio, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_INTERLEAVE_DEPTH,
-      g_param_spec_uint("interleave-depth", "Interleave depth",
-                        "Blocks filled round-robin at once (D); a burst of B lost packets costs "
-                        "each about B/D symbols, at D times the recovery latency",
-                        1, wzp::fec::kMaxInterleaveDepth, defaults.interleave_depth, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_SYMBOL_ALIGNMENT,
-      g_param_spec_uint("symbol-alignment", "Symbol alignment",
-                        "Symbol size policy: a block's symbol size is its largest frame plus a "
-                        "6-byte prefix, rounded up to a multiple of this many bytes; larger "
-                        "values make repair packet sizes reveal less about the frames",
-                        1, 64, defaults.symbol_alignment, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_STREAM_ID,
-      g_param_spec_uint("stream-id", "Stream id", "Stream id written into every packet header", 0,
-                        G_MAXUINT32, 0, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_CODEC_ID,
-      g_param_spec_uint("codec-id", "Codec id",
-                        "Wire codec id written into every packet header (libwzp/wire/header.hpp); "
-                        "0 derives it from the input caps (Opus, Codec2 modes, AV1)",
-                        0, 255, 0, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_QUALITY_REPORT,
-      g_param_spec_boxed("quality-report", "Quality report",
-                         "What this side receives from the peer, sent to the peer in packet "
-                         "headers: loss (double, fraction 0..1), rtt-ms, jitter-ms, "
-                         "bandwidth-kbps (uint, 0 = unknown). Sent in a burst of packets after "
-                         "each update and once per second of media; NULL stops reports",
-                         GST_TYPE_STRUCTURE, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_STATS,
-      g_param_spec_boxed("stats", "Statistics",
-                         "Counters: frames, rejected-empty, rejected-oversize, blocks, "
-                         "keyframe-blocks, source-packets, repair-packets, bytes-sent, "
-                         "reports-sent (packets that carried a quality report), deadline-closes "
-                         "(groups closed by the clock because no frame came to close them)",
-                         GST_TYPE_STRUCTURE,
-                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
-
+  install_properties(gobject_class);
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
