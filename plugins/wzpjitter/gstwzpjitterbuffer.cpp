@@ -161,6 +161,7 @@ GstFlowReturn chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
   if (!state.core || clock_rate != state.clock_rate) reset_core(self, state, clock_rate);
   state.have_stream = true;
   state.stream_id = stream_id;
+  tie_caps(state, buffer);
   frame.cookie = reinterpret_cast<uintptr_t>(buffer);
   InsertResult result = state.core->insert(frame, now);
   if (result != InsertResult::kStored && result != InsertResult::kRestarted) {
@@ -281,8 +282,16 @@ void loop(gpointer data) {
     check_notices(self, state, notices);
     bool send_segment = state.segment_pending;
     state.segment_pending = false;
+    GstCaps *caps = caps_before(
+        state, action.kind == Action::Kind::kPlay
+                   ? reinterpret_cast<GstBuffer *>(static_cast<uintptr_t>(action.cookie))
+                   : nullptr);
     lock.unlock();
 
+    if (caps != nullptr) {
+      gst_pad_push_event(self->srcpad, gst_event_new_caps(caps));
+      gst_caps_unref(caps);
+    }
     if (send_segment) {
       GstSegment segment;
       gst_segment_init(&segment, GST_FORMAT_TIME);
@@ -355,6 +364,15 @@ gboolean sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
       // Output is timed in running time: our own segment replaces upstream's.
       gst_event_unref(event);
       return TRUE;
+    case GST_EVENT_CAPS: {
+      // Sent on with the frames they describe.
+      GstCaps *caps;
+      gst_event_parse_caps(event, &caps);
+      std::lock_guard<std::mutex> lock(state.mutex);
+      note_caps(state, caps);
+      gst_event_unref(event);
+      return TRUE;
+    }
     case GST_EVENT_EOS: {
       std::lock_guard<std::mutex> lock(state.mutex);
       state.eos = true;
@@ -413,6 +431,7 @@ static GstStateChangeReturn gst_wzp_jitter_buffer_change_state(GstElement *eleme
     std::lock_guard<std::mutex> lock(state.mutex);
     reset_core(self, state, 48000);
     state.segment_pending = true;
+    forget_sent_caps(state);
     state.announced_latency = -1;
   }
   GstStateChangeReturn ret =
@@ -439,6 +458,7 @@ static void gst_wzp_jitter_buffer_finalize(GObject *object) {
   if (self->priv->state.reusable_clock_id != nullptr) {
     gst_clock_id_unref(self->priv->state.reusable_clock_id);
   }
+  clear_caps(self->priv->state);
   delete self->priv;
   G_OBJECT_CLASS(gst_wzp_jitter_buffer_parent_class)->finalize(object);
 }

@@ -5,6 +5,7 @@
 
 #include <gst/gst.h>
 
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -43,6 +44,14 @@ struct Settings {
   gdouble quantile = kDefaultQuantile;
 };
 
+// Caps by the codec id of the frames they describe (gstwzpjitterbuffer_caps.cpp).
+struct CapsByCodec {
+  GstCaps *untied = nullptr;  // received; the next frame's codec is theirs
+  GstCaps *latest = nullptr;  // for frames without a codec id
+  GstCaps *sent = nullptr;    // downstream's current caps
+  std::array<GstCaps *, 256> by_codec{};
+};
+
 // Streaming state, behind State::mutex.
 struct State {
   std::mutex mutex;
@@ -61,6 +70,7 @@ struct State {
   int64_t announced_latency = -1;
   uint64_t stream_changes = 0;
   uint64_t untimed = 0;  // frames with neither meta nor PTS
+  CapsByCodec caps;
 };
 
 struct Private {
@@ -87,5 +97,16 @@ GstStructure *make_stats(GstWzpJitterBuffer *self);
 void install_properties(GObjectClass *klass);
 void set_property(GObject *object, guint id, const GValue *value, GParamSpec *pspec);
 void get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec);
+
+// Caps that follow the frames' codec; all called with the state lock held.
+// On a CAPS event.
+void note_caps(State &state, GstCaps *caps);
+// On a frame: caps just received describe this frame's codec.
+void tie_caps(State &state, GstBuffer *frame);
+// Before pushing `frame` (nullptr: a gap): caps to send first, or nullptr.
+GstCaps *caps_before(State &state, GstBuffer *frame);
+// Downstream lost its caps (a restart): send them again.
+void forget_sent_caps(State &state);
+void clear_caps(State &state);
 
 }  // namespace wzp::jitter_element

@@ -125,10 +125,10 @@ TEST(WzpFecCodecSwitch, NewCapsCloseTheOpenGroupSoNoBlockMixesCodecs) {
 // passes a list's buffers one by one).
 GstPadProbeReturn record(GstPad *, GstPadProbeInfo *info, gpointer data) {
   auto *log = static_cast<std::vector<std::string> *>(data);
-  if (auto *event = GST_PAD_PROBE_INFO_EVENT(info);
-      event && GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
+  if ((info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) &&
+      GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS) {
     GstCaps *caps;
-    gst_event_parse_caps(event, &caps);
+    gst_event_parse_caps(GST_PAD_PROBE_INFO_EVENT(info), &caps);
     log->push_back(gst_structure_get_name(gst_caps_get_structure(caps, 0)));
   } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     log->push_back("frame " + std::to_string(header_of(GST_PAD_PROBE_INFO_BUFFER(info)).sequence));
