@@ -13,6 +13,13 @@
  * to silence over 120 ms; good frames after a gap fade back in, so neither
  * edge clicks. Concealment is on by default (the base class `plc` property).
  *
+ * A 5-byte SID frame (from `wzpcodec2enc dtx=true`, see docs/dtx.md) starts
+ * comfort noise: noise at the SID's level and coarse spectrum for the SID's
+ * duration, and for every GAP after it, until the next codec frame. So the
+ * silence between SID frames — which wzpjitterbuffer fills with GAP events
+ * for up to 1 s — sounds like the far end's room, not like loss. A SID that
+ * does not parse is concealed and counted as malformed.
+ *
  * ## Example pipelines
  * |[
  * gst-launch-1.0 audiotestsrc wave=sine freq=300 num-buffers=50 ! \
@@ -31,9 +38,13 @@
 #include <cmath>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "libwzp/audio/comfort_noise.hpp"
+#include "libwzp/audio/sid.hpp"
 #include "plugins/wzpcodec2/codec2modes.h"
 
 GST_DEBUG_CATEGORY_STATIC(wzp_codec2_dec_debug);
@@ -66,6 +77,10 @@ struct Private {
   guint64 frames_decoded = 0;
   guint64 frames_concealed = 0;
   guint64 malformed_buffers = 0;
+  wzp::audio::ComfortNoise comfort_noise;
+  bool comfort_noise_playing = false;  // since a SID, until the next codec frame
+  guint64 sid_frames = 0;
+  guint64 frames_comfort_noise = 0;
 };
 
 // Scales a frame by a gain moving linearly from `from` to `to`.
@@ -139,7 +154,16 @@ static void conceal(Private &p, int16_t *out, size_t frames) {
   p.frames_concealed += frames;
 }
 
+static void play_comfort_noise(Private &p, int16_t *out, size_t frames) {
+  p.comfort_noise.fill(std::span<int16_t>(out, frames * p.samples_per_frame));
+  p.frames_comfort_noise += frames;
+}
+
 static void decode(Private &p, const uint8_t *in, size_t frames, int16_t *out) {
+  if (p.comfort_noise_playing) {
+    p.comfort_noise_playing = false;
+    p.comfort_noise.reset();
+  }
   for (size_t f = 0; f < frames; ++f, in += p.bytes_per_frame, out += p.samples_per_frame) {
     codec2_decode(p.codec.get(), out, in);
     // After concealment, fade back in over one frame rather than jump.
@@ -161,8 +185,20 @@ static GstFlowReturn gst_wzp_codec2_dec_handle_frame(GstAudioDecoder *decoder, G
   GstMapInfo in;
   if (!gst_buffer_map(input, &in, GST_MAP_READ)) return GST_FLOW_ERROR;
   const bool whole_frames = in.size > 0 && in.size % p.bytes_per_frame == 0;
-  const bool lost = !whole_frames || GST_BUFFER_FLAG_IS_SET(input, GST_BUFFER_FLAG_GAP);
-  if (in.size > 0 && !whole_frames) {
+  std::optional<wzp::audio::SidFrame> sid;
+  if (wzp::audio::may_be_sid(in.size, p.bytes_per_frame) &&
+      !GST_BUFFER_FLAG_IS_SET(input, GST_BUFFER_FLAG_GAP)) {
+    sid = wzp::audio::parse_sid(std::span<const uint8_t>(in.data, in.size));
+  }
+  if (sid) {
+    p.comfort_noise.set(*sid);
+    p.comfort_noise_playing = true;
+    p.gain = 1.0f;  // the concealment fade is over: comfort noise takes its place
+    ++p.sid_frames;
+    GST_LOG_OBJECT(self, "SID: comfort noise at %.1f dBFS", sid->level_dbfs);
+  }
+  const bool lost = sid || !whole_frames || GST_BUFFER_FLAG_IS_SET(input, GST_BUFFER_FLAG_GAP);
+  if (in.size > 0 && !whole_frames && !sid) {
     ++p.malformed_buffers;
     GST_WARNING_OBJECT(self, "%zu bytes is not a whole number of %zu-byte frames: concealing",
                        in.size, p.bytes_per_frame);
@@ -184,7 +220,9 @@ static GstFlowReturn gst_wzp_codec2_dec_handle_frame(GstAudioDecoder *decoder, G
     return GST_FLOW_ERROR;
   }
   auto *samples = reinterpret_cast<int16_t *>(out.data);
-  if (lost) {
+  if (lost && p.comfort_noise_playing) {
+    play_comfort_noise(p, samples, frames);
+  } else if (lost) {
     conceal(p, samples, frames);
   } else {
     decode(p, in.data, frames, samples);
@@ -205,6 +243,8 @@ static gboolean gst_wzp_codec2_dec_stop(GstAudioDecoder *decoder) {
   std::lock_guard lock(self->priv->state_mutex);
   self->priv->codec.reset();
   self->priv->have_last_frame = false;
+  self->priv->comfort_noise_playing = false;
+  self->priv->comfort_noise.reset();
   return TRUE;
 }
 
@@ -213,7 +253,9 @@ static GstStructure *make_stats(GstWzpCodec2Dec *self) {
   std::lock_guard lock(p.state_mutex);
   return gst_structure_new("application/x-wzp-codec2dec-stats", "frames-decoded", G_TYPE_UINT64,
                            p.frames_decoded, "frames-concealed", G_TYPE_UINT64, p.frames_concealed,
-                           "malformed-buffers", G_TYPE_UINT64, p.malformed_buffers, nullptr);
+                           "malformed-buffers", G_TYPE_UINT64, p.malformed_buffers, "sid-frames",
+                           G_TYPE_UINT64, p.sid_frames, "frames-comfort-noise", G_TYPE_UINT64,
+                           p.frames_comfort_noise, nullptr);
 }
 
 static void gst_wzp_codec2_dec_get_property(GObject *object, guint id, GValue *value,
@@ -252,16 +294,18 @@ static void gst_wzp_codec2_dec_class_init(GstWzpCodec2DecClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
-                         "frames-decoded, frames-concealed (lost audio filled in) and "
-                         "malformed-buffers (not a whole number of frames)",
+                         "frames-decoded, frames-concealed (lost audio filled in), "
+                         "malformed-buffers (not a whole number of frames, nor a SID frame), "
+                         "sid-frames and frames-comfort-noise (silence played as comfort noise)",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
-  gst_element_class_set_static_metadata(element_class, "Codec2 decoder", "Codec/Decoder/Audio",
-                                        "Decodes Codec2 speech, concealing lost frames",
-                                        "wzp <wzp@wzp.invalid>");
+  gst_element_class_set_static_metadata(
+      element_class, "Codec2 decoder", "Codec/Decoder/Audio",
+      "Decodes Codec2 speech, concealing lost frames and playing comfort noise",
+      "wzp <wzp@wzp.invalid>");
 
   decoder_class->set_format = gst_wzp_codec2_dec_set_format;
   decoder_class->handle_frame = gst_wzp_codec2_dec_handle_frame;

@@ -7,6 +7,14 @@
  * lowest rate no longer fits the path. A last partial frame at end of stream
  * is padded with silence.
  *
+ * With `dtx=true` the encoder stops sending while nobody speaks
+ * (discontinuous transmission): a voice-activity detector (libwzp/audio)
+ * tracks the background's level, and for silent frames the encoder sends one
+ * 5-byte SID frame (the background's level and coarse spectrum, see
+ * docs/dtx.md) every `sid-interval` milliseconds instead of codec frames; the
+ * frames between are dropped, so their time passes without output.
+ * `wzpcodec2dec` plays comfort noise from the SID frames.
+ *
  * ## Example pipelines
  * |[
  * gst-launch-1.0 audiotestsrc wave=sine freq=300 num-buffers=50 ! audioconvert ! \
@@ -17,6 +25,11 @@
  * gst-launch-1.0 autoaudiosrc ! audioconvert ! audioresample ! \
  *     audio/x-raw,rate=8000,channels=1 ! wzpcodec2enc mode=3200 ! fakesink
  * ]| Encodes the microphone at 3200 bit/s.
+ * |[
+ * gst-launch-1.0 autoaudiosrc ! audioconvert ! audioresample ! \
+ *     audio/x-raw,rate=8000,channels=1 ! wzpcodec2enc mode=1200 dtx=true ! \
+ *     wzpcodec2dec ! audioconvert ! autoaudiosink
+ * ]| Sends only speech; the pauses come back as comfort noise.
  */
 #include "plugins/wzpcodec2/gstwzpcodec2enc.h"
 
@@ -28,6 +41,8 @@
 #include <string>
 #include <vector>
 
+#include "libwzp/audio/dtx.hpp"
+#include "libwzp/audio/sid.hpp"
 #include "plugins/wzpcodec2/codec2modes.h"
 
 GST_DEBUG_CATEGORY_STATIC(wzp_codec2_enc_debug);
@@ -36,8 +51,9 @@ GST_DEBUG_CATEGORY_STATIC(wzp_codec2_enc_debug);
 namespace {
 
 constexpr int kDefaultMode = CODEC2_MODE_1200;
+constexpr int kDefaultSidIntervalMs = 400;
 
-enum { PROP_0, PROP_MODE, PROP_STATS };
+enum { PROP_0, PROP_MODE, PROP_DTX, PROP_SID_INTERVAL, PROP_STATS };
 
 struct Codec2Deleter {
   void operator()(CODEC2 *codec) const { codec2_destroy(codec); }
@@ -46,6 +62,8 @@ struct Codec2Deleter {
 struct Private {
   std::mutex settings_mutex;
   int mode = kDefaultMode;
+  bool dtx = false;
+  int sid_interval_ms = kDefaultSidIntervalMs;
 
   std::mutex state_mutex;
   std::unique_ptr<CODEC2, Codec2Deleter> codec;
@@ -55,6 +73,9 @@ struct Private {
   std::vector<short> pcm;  // one frame, reused
   guint64 frames_encoded = 0;
   guint64 frames_padded = 0;
+  wzp::audio::DtxEncoder dtx_encoder;
+  guint64 sid_frames = 0;
+  guint64 frames_suppressed = 0;  // silent frames sent as nothing
 };
 
 }  // namespace
@@ -112,6 +133,23 @@ static int requested_mode(GstWzpCodec2Enc *self) {
   return self->priv->mode;
 }
 
+struct DtxSettings {
+  bool enabled;
+  int sid_interval_ms;
+};
+
+static DtxSettings dtx_settings(GstWzpCodec2Enc *self) {
+  std::lock_guard lock(self->priv->settings_mutex);
+  return {self->priv->dtx, self->priv->sid_interval_ms};
+}
+
+// What to send for the frame in `p.pcm`: the codec frame, a SID, or nothing.
+static wzp::audio::DtxDecision decide(Private &p, const DtxSettings &dtx) {
+  if (!dtx.enabled) return wzp::audio::DtxDecision::kSpeech;
+  p.dtx_encoder.set_sid_interval_ms(dtx.sid_interval_ms);
+  return p.dtx_encoder.classify(p.pcm);
+}
+
 static gboolean gst_wzp_codec2_enc_set_format(GstAudioEncoder *encoder, GstAudioInfo *) {
   auto *self = GST_WZP_CODEC2_ENC(encoder);
   return apply_mode(self, requested_mode(self));
@@ -134,15 +172,29 @@ static GstFlowReturn gst_wzp_codec2_enc_handle_frame(GstAudioEncoder *encoder, G
   gst_buffer_unmap(input, &in);
   if (samples < p.pcm.size()) ++p.frames_padded;
 
-  GstBuffer *output = gst_audio_encoder_allocate_output_buffer(encoder, p.bytes_per_frame);
-  GstMapInfo out;
-  if (!gst_buffer_map(output, &out, GST_MAP_WRITE)) {
-    gst_buffer_unref(output);
-    return GST_FLOW_ERROR;
+  const wzp::audio::DtxDecision decision = decide(p, dtx_settings(self));
+  GstBuffer *output = nullptr;  // NULL: the frame's time passes unsent
+  if (decision == wzp::audio::DtxDecision::kSuppress) {
+    ++p.frames_suppressed;
+  } else {
+    const bool sid = decision == wzp::audio::DtxDecision::kSid;
+    output = gst_audio_encoder_allocate_output_buffer(
+        encoder, sid ? wzp::audio::kSidBytes : static_cast<size_t>(p.bytes_per_frame));
+    GstMapInfo out;
+    if (!gst_buffer_map(output, &out, GST_MAP_WRITE)) {
+      gst_buffer_unref(output);
+      return GST_FLOW_ERROR;
+    }
+    if (sid) {
+      const auto bytes = wzp::audio::encode_sid(p.dtx_encoder.sid());
+      std::copy(bytes.begin(), bytes.end(), out.data);
+      ++p.sid_frames;
+    } else {
+      codec2_encode(p.codec.get(), out.data, p.pcm.data());
+      ++p.frames_encoded;
+    }
+    gst_buffer_unmap(output, &out);
   }
-  codec2_encode(p.codec.get(), out.data, p.pcm.data());
-  gst_buffer_unmap(output, &out);
-  ++p.frames_encoded;
   const int active_mode = p.active_mode;
   lock.unlock();
   GstFlowReturn ret = gst_audio_encoder_finish_frame(encoder, output, static_cast<gint>(samples));
@@ -157,6 +209,7 @@ static gboolean gst_wzp_codec2_enc_stop(GstAudioEncoder *encoder) {
   auto *self = GST_WZP_CODEC2_ENC(encoder);
   std::lock_guard lock(self->priv->state_mutex);
   self->priv->codec.reset();
+  self->priv->dtx_encoder.reset();
   return TRUE;
 }
 
@@ -164,7 +217,9 @@ static GstStructure *make_stats(GstWzpCodec2Enc *self) {
   std::lock_guard lock(self->priv->state_mutex);
   return gst_structure_new("application/x-wzp-codec2enc-stats", "frames-encoded", G_TYPE_UINT64,
                            self->priv->frames_encoded, "frames-padded", G_TYPE_UINT64,
-                           self->priv->frames_padded, nullptr);
+                           self->priv->frames_padded, "sid-frames", G_TYPE_UINT64,
+                           self->priv->sid_frames, "frames-suppressed", G_TYPE_UINT64,
+                           self->priv->frames_suppressed, nullptr);
 }
 
 static void gst_wzp_codec2_enc_set_property(GObject *object, guint id, const GValue *value,
@@ -174,6 +229,16 @@ static void gst_wzp_codec2_enc_set_property(GObject *object, guint id, const GVa
     case PROP_MODE: {
       std::lock_guard lock(self->priv->settings_mutex);
       self->priv->mode = g_value_get_enum(value);
+      break;
+    }
+    case PROP_DTX: {
+      std::lock_guard lock(self->priv->settings_mutex);
+      self->priv->dtx = g_value_get_boolean(value);
+      break;
+    }
+    case PROP_SID_INTERVAL: {
+      std::lock_guard lock(self->priv->settings_mutex);
+      self->priv->sid_interval_ms = static_cast<int>(g_value_get_uint(value));
       break;
     }
     default:
@@ -188,6 +253,16 @@ static void gst_wzp_codec2_enc_get_property(GObject *object, guint id, GValue *v
     case PROP_MODE: {
       std::lock_guard lock(self->priv->settings_mutex);
       g_value_set_enum(value, self->priv->mode);
+      break;
+    }
+    case PROP_DTX: {
+      std::lock_guard lock(self->priv->settings_mutex);
+      g_value_set_boolean(value, self->priv->dtx);
+      break;
+    }
+    case PROP_SID_INTERVAL: {
+      std::lock_guard lock(self->priv->settings_mutex);
+      g_value_set_uint(value, static_cast<guint>(self->priv->sid_interval_ms));
       break;
     }
     case PROP_STATS:
@@ -225,10 +300,29 @@ static void gst_wzp_codec2_enc_class_init(GstWzpCodec2EncClass *klass) {
                         static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                  GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property(
+      gobject_class, PROP_DTX,
+      g_param_spec_boolean("dtx", "DTX",
+                           "Discontinuous transmission: while the voice-activity detector hears "
+                           "no speech, send a SID frame (background level and spectrum) every "
+                           "sid-interval ms instead of codec frames",
+                           FALSE,
+                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                    GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
+      gobject_class, PROP_SID_INTERVAL,
+      g_param_spec_uint("sid-interval", "SID interval",
+                        "With dtx, milliseconds of silence per SID frame (the first is sent as "
+                        "soon as speech ends). Keep it under wzpjitterbuffer's 1 s dry limit so "
+                        "the receiver's comfort noise never stops",
+                        20, 10000, kDefaultSidIntervalMs,
+                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                 GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
-                         "frames-encoded and frames-padded (last partial frames filled with "
-                         "silence)",
+                         "frames-encoded, frames-padded (last partial frames filled with "
+                         "silence), sid-frames and frames-suppressed (silent frames not sent, "
+                         "with dtx)",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 

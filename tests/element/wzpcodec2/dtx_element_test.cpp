@@ -1,0 +1,231 @@
+// DTX through GstHarness: wzpcodec2enc dtx=true sends a few SID bytes for
+// silence and normal frames for speech; wzpcodec2dec turns SID frames and the
+// GAP events after them (as wzpjitterbuffer sends) into comfort noise that
+// keeps time and matches the background's level.
+#include <gst/check/gstharness.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr int kRate = 8000;
+constexpr GstClockTime kFrameTime = 40 * GST_MSECOND;  // Codec2 1200
+constexpr size_t kFrameBytes = 6;
+constexpr size_t kSidBytes = 5;
+constexpr const char *kRawCaps =
+    "audio/x-raw, format=S16LE, rate=8000, channels=1, layout=interleaved";
+
+std::vector<int16_t> noise(size_t samples, double dbfs, uint32_t seed) {
+  std::mt19937 random(seed);
+  std::normal_distribution<double> normal(0.0, 32768.0 * std::pow(10.0, dbfs / 20.0));
+  std::vector<int16_t> out(samples);
+  for (int16_t &s : out) s = static_cast<int16_t>(std::lround(normal(random)));
+  return out;
+}
+
+// Speech-like: a voiced 150 Hz buzz whose loudness follows four syllables a
+// second. (A steady buzz would become background once it outlasts the
+// detector's 2 s noise-floor window, as a tone does.)
+std::vector<int16_t> voice(size_t samples) {
+  std::vector<int16_t> out(samples);
+  for (size_t i = 0; i < samples; ++i) {
+    const double t = static_cast<double>(i) / kRate;
+    double v = 0;
+    for (int h = 1; h <= 20; ++h) v += std::sin(2 * M_PI * 150 * h * t + h * h) / h;
+    const double syllable = std::pow(std::sin(M_PI * 4.0 * t), 2.0);
+    out[i] = static_cast<int16_t>(2500 * v * (0.05 + syllable));
+  }
+  return out;
+}
+
+double level_dbfs(const std::vector<int16_t> &s, size_t from, size_t to) {
+  double sum = 0;
+  for (size_t i = from; i < to; ++i) sum += static_cast<double>(s[i]) * s[i];
+  return 10 * std::log10(sum / static_cast<double>(to - from) / (32768.0 * 32768.0));
+}
+
+void push_pcm(GstHarness *h, const std::vector<int16_t> &pcm, size_t first_sample = 0) {
+  for (size_t at = 0; at < pcm.size(); at += 1600) {
+    const size_t n = std::min<size_t>(1600, pcm.size() - at);
+    GstBuffer *buffer = gst_buffer_new_memdup(pcm.data() + at, n * sizeof(int16_t));
+    GST_BUFFER_PTS(buffer) = gst_util_uint64_scale(first_sample + at, GST_SECOND, kRate);
+    GST_BUFFER_DURATION(buffer) = gst_util_uint64_scale(n, GST_SECOND, kRate);
+    ASSERT_EQ(gst_harness_push(h, buffer), GST_FLOW_OK);
+  }
+}
+
+std::vector<GstBuffer *> pull_all(GstHarness *h) {
+  std::vector<GstBuffer *> out;
+  while (GstBuffer *b = gst_harness_try_pull(h)) out.push_back(b);
+  return out;
+}
+
+guint64 stat(GstHarness *h, const char *element_name, const char *field) {
+  GstElement *element = gst_harness_find_element(h, element_name);
+  GstStructure *stats = nullptr;
+  g_object_get(element, "stats", &stats, nullptr);
+  gst_object_unref(element);
+  guint64 value = 0;
+  EXPECT_TRUE(gst_structure_get_uint64(stats, field, &value)) << field;
+  gst_structure_free(stats);
+  return value;
+}
+
+GstHarness *dtx_encoder() {
+  GstHarness *h = gst_harness_new_parse("wzpcodec2enc mode=1200 dtx=true");
+  gst_harness_set_src_caps_str(h, kRawCaps);
+  return h;
+}
+
+GstHarness *decoder() {
+  GstHarness *h = gst_harness_new("wzpcodec2dec");
+  gst_harness_set_src_caps_str(h, "audio/x-codec2, mode=(string)1200");
+  return h;
+}
+
+TEST(WzpCodec2Dtx, SilenceInFewBytesOut) {
+  GstHarness *h = dtx_encoder();
+  push_pcm(h, noise(10 * kRate, -45.0, 1));
+  ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
+  size_t bytes = 0, sids_after_warm_up = 0, frames_after_warm_up = 0;
+  GstClockTime last_pts = 0;
+  for (GstBuffer *b : pull_all(h)) {
+    bytes += gst_buffer_get_size(b);
+    EXPECT_GE(GST_BUFFER_PTS(b), last_pts);
+    last_pts = GST_BUFFER_PTS(b);
+    if (GST_BUFFER_PTS(b) >= GST_SECOND) {
+      ++(gst_buffer_get_size(b) == kSidBytes ? sids_after_warm_up : frames_after_warm_up);
+    }
+    gst_buffer_unref(b);
+  }
+  // Without DTX: 250 frames, 1500 bytes. The detector's 250 ms warm-up and
+  // 300 ms hangover are sent as frames, then one 5-byte SID per 400 ms.
+  EXPECT_EQ(frames_after_warm_up, 0u);
+  EXPECT_GE(sids_after_warm_up, 21u);
+  EXPECT_LE(sids_after_warm_up, 23u);
+  EXPECT_LT(bytes, 250u);
+  EXPECT_EQ(stat(h, "wzpcodec2enc", "sid-frames") + stat(h, "wzpcodec2enc", "frames-suppressed") +
+                stat(h, "wzpcodec2enc", "frames-encoded"),
+            250u);
+  gst_harness_teardown(h);
+}
+
+TEST(WzpCodec2Dtx, SpeechInNormalFramesOut) {
+  GstHarness *h = dtx_encoder();
+  push_pcm(h, voice(3 * kRate));
+  ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
+  auto buffers = pull_all(h);
+  EXPECT_EQ(buffers.size(), 75u);
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    EXPECT_EQ(gst_buffer_get_size(buffers[i]), kFrameBytes);
+    EXPECT_EQ(GST_BUFFER_PTS(buffers[i]), i * kFrameTime);
+    gst_buffer_unref(buffers[i]);
+  }
+  EXPECT_EQ(stat(h, "wzpcodec2enc", "sid-frames"), 0u);
+  gst_harness_teardown(h);
+}
+
+TEST(WzpCodec2Dtx, DtxIsOffByDefault) {
+  GstHarness *h = gst_harness_new_parse("wzpcodec2enc mode=1200");
+  gst_harness_set_src_caps_str(h, kRawCaps);
+  push_pcm(h, noise(2 * kRate, -45.0, 2));
+  ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
+  auto buffers = pull_all(h);
+  EXPECT_EQ(buffers.size(), 50u);
+  for (GstBuffer *b : buffers) gst_buffer_unref(b);
+  gst_harness_teardown(h);
+}
+
+// Plays the encoder's output into the decoder the way wzpjitterbuffer does:
+// each buffer at its time, and a GAP event for every frame time that was not
+// sent. Returns the decoded PCM and checks it is contiguous.
+std::vector<int16_t> decode_with_gaps(GstHarness *dec, const std::vector<GstBuffer *> &encoded,
+                                      GstClockTime end) {
+  std::vector<int16_t> pcm;
+  GstClockTime next = 0;
+  auto fill_gaps_until = [&](GstClockTime t) {
+    for (; next < t; next += kFrameTime) {
+      EXPECT_TRUE(gst_harness_push_event(dec, gst_event_new_gap(next, kFrameTime)));
+    }
+  };
+  for (GstBuffer *b : encoded) {
+    fill_gaps_until(GST_BUFFER_PTS(b));
+    next = GST_BUFFER_PTS(b) + GST_BUFFER_DURATION(b);
+    EXPECT_EQ(gst_harness_push(dec, b), GST_FLOW_OK);
+  }
+  fill_gaps_until(end);
+  GstClockTime expected_pts = 0;
+  for (GstBuffer *b : pull_all(dec)) {
+    EXPECT_EQ(GST_BUFFER_PTS(b), expected_pts);
+    expected_pts += GST_BUFFER_DURATION(b);
+    const size_t at = pcm.size();
+    pcm.resize(at + gst_buffer_get_size(b) / 2);
+    gst_buffer_extract(b, 0, pcm.data() + at, gst_buffer_get_size(b));
+    gst_buffer_unref(b);
+  }
+  return pcm;
+}
+
+TEST(WzpCodec2Dtx, DecoderPlaysComfortNoiseAtTheBackgroundLevelAndKeepsTime) {
+  // 2 s of speech, then 6 s of a -40 dBFS background.
+  std::vector<int16_t> input = voice(2 * kRate);
+  std::vector<int16_t> background = noise(6 * kRate, -40.0, 3);
+  input.insert(input.end(), background.begin(), background.end());
+  GstHarness *enc = dtx_encoder();
+  push_pcm(enc, input);
+  ASSERT_TRUE(gst_harness_push_event(enc, gst_event_new_eos()));
+  auto encoded = pull_all(enc);
+  ASSERT_LT(encoded.size(), 120u);  // 200 frames of input
+
+  GstHarness *dec = decoder();
+  std::vector<int16_t> output = decode_with_gaps(dec, encoded, 8 * GST_SECOND);
+  EXPECT_EQ(output.size(), input.size());  // every frame time is played once
+  // The last 4 s are comfort noise, at the background's level.
+  EXPECT_NEAR(level_dbfs(output, 4 * kRate, 8 * kRate), -40.0, 1.5);
+  EXPECT_GE(stat(dec, "wzpcodec2dec", "frames-comfort-noise"), 100u);
+  EXPECT_EQ(stat(dec, "wzpcodec2dec", "frames-concealed"), 0u);
+  EXPECT_GE(stat(dec, "wzpcodec2dec", "sid-frames"), 10u);
+  gst_harness_teardown(dec);
+  gst_harness_teardown(enc);
+}
+
+TEST(WzpCodec2Dtx, SpeechAfterComfortNoiseDecodesNormally) {
+  std::vector<int16_t> input = noise(3 * kRate, -50.0, 4);
+  std::vector<int16_t> speech = voice(2 * kRate);
+  input.insert(input.end(), speech.begin(), speech.end());
+  GstHarness *enc = dtx_encoder();
+  push_pcm(enc, input);
+  ASSERT_TRUE(gst_harness_push_event(enc, gst_event_new_eos()));
+  GstHarness *dec = decoder();
+  std::vector<int16_t> output = decode_with_gaps(dec, pull_all(enc), 5 * GST_SECOND);
+  ASSERT_EQ(output.size(), input.size());
+  EXPECT_NEAR(level_dbfs(output, 2 * kRate, 3 * kRate), -50.0, 1.5);
+  // The speech is loud again (Codec2 keeps a voiced signal within a few dB).
+  EXPECT_NEAR(level_dbfs(output, 3 * kRate + 800, 5 * kRate),
+              level_dbfs(input, 3 * kRate + 800, 5 * kRate), 6.0);
+  gst_harness_teardown(dec);
+  gst_harness_teardown(enc);
+}
+
+TEST(WzpCodec2Dtx, AFiveByteBufferThatIsNoSidIsConcealedAndCounted) {
+  GstHarness *dec = decoder();
+  const uint8_t not_a_sid[kSidBytes] = {0x42, 10, 0, 0, 0};
+  GstBuffer *buffer = gst_buffer_new_memdup(not_a_sid, sizeof not_a_sid);
+  GST_BUFFER_PTS(buffer) = 0;
+  GST_BUFFER_DURATION(buffer) = kFrameTime;
+  ASSERT_EQ(gst_harness_push(dec, buffer), GST_FLOW_OK);
+  auto out = pull_all(dec);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(gst_buffer_get_size(out[0]), 320u * 2);
+  gst_buffer_unref(out[0]);
+  EXPECT_EQ(stat(dec, "wzpcodec2dec", "malformed-buffers"), 1u);
+  EXPECT_EQ(stat(dec, "wzpcodec2dec", "sid-frames"), 0u);
+  EXPECT_EQ(stat(dec, "wzpcodec2dec", "frames-concealed"), 1u);
+  gst_harness_teardown(dec);
+}
+
+}  // namespace
