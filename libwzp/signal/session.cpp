@@ -1,0 +1,184 @@
+#include "libwzp/signal/session.hpp"
+
+#include <utility>
+
+namespace wzp::signal {
+namespace {
+
+// The daemon sends at most a presence list and a few call messages at a
+// time; a queue this long means nobody is reading, so the oldest go.
+constexpr size_t kMaxQueued = 1024;
+
+std::string describe(const Error &error) {
+  return error.message.empty() ? error.code : error.code + ": " + error.message;
+}
+
+}  // namespace
+
+std::unique_ptr<Session> Session::connect(const SessionConfig &config,
+                                          const crypto::Identity &identity, std::string &error) {
+  if (config.server_fingerprint.empty()) {
+    error = "no server fingerprint to pin the daemon's certificate to";
+    return nullptr;
+  }
+  std::unique_ptr<Session> session(new Session());
+  quic::EndpointConfig endpoint;
+  endpoint.tls.alpn = {"wzp-signal/1"};
+  endpoint.tls.server_fingerprint = config.server_fingerprint;
+  endpoint.congestion_control = config.congestion_control;
+  endpoint.idle_timeout = config.idle_timeout;
+  endpoint.handshake_timeout = config.login_timeout;
+  endpoint.keep_alive = config.keep_alive;
+  endpoint.max_queue_time = config.max_queue_time;
+  session->endpoint_ = quic::Endpoint::create(endpoint, nullptr, error);
+  if (!session->endpoint_) return nullptr;
+  session->connection_ =
+      session->endpoint_->dial(config.host, config.port, session->handlers(), error);
+  if (!session->connection_) return nullptr;
+  if (!session->connection_->wait_established(config.login_timeout)) {
+    std::string why = session->connection_->error();
+    error = "no connection to the daemon at " + config.host + ":" + std::to_string(config.port) +
+            (why.empty() ? " (timed out)" : ": " + why);
+    return nullptr;
+  }
+  if (!session->login(identity, config, error)) return nullptr;
+  return session;
+}
+
+Session::~Session() {
+  close();
+  endpoint_.reset();  // stops the I/O thread before the handlers' target goes
+}
+
+quic::ConnectionHandlers Session::handlers() {
+  quic::ConnectionHandlers handlers;
+  handlers.on_message = [this](std::span<const uint8_t> bytes) {
+    Parsed parsed = parse({reinterpret_cast<const char *>(bytes.data()), bytes.size()});
+    std::lock_guard lock(mutex_);
+    if (!parsed.message) {
+      ++dropped_messages_;
+      return;
+    }
+    if (inbox_.size() == kMaxQueued) {
+      inbox_.pop_front();
+      ++dropped_messages_;
+    }
+    inbox_.push_back({std::move(*parsed.message), parsed.request_id});
+    changed_.notify_all();
+  };
+  handlers.on_datagram = [this](std::span<const uint8_t> datagram) {
+    std::lock_guard lock(handlers_mutex_);
+    if (on_datagram_) on_datagram_(datagram);
+  };
+  handlers.on_closed = [this](const std::string &why) {
+    {
+      std::lock_guard lock(mutex_);
+      ended_ = true;
+      end_reason_ = why;
+      changed_.notify_all();
+    }
+    std::lock_guard lock(handlers_mutex_);
+    if (on_closed_) on_closed_(why);
+  };
+  return handlers;
+}
+
+bool Session::login(const crypto::Identity &identity, const SessionConfig &config,
+                    std::string &error) {
+  auto deadline = std::chrono::steady_clock::now() + config.login_timeout;
+  auto remaining = [deadline] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                 std::chrono::steady_clock::now());
+  };
+  send(Hello{identity.signing_public_key(), config.token, config.device});
+  bool signed_in = false;
+  while (remaining().count() > 0) {
+    auto received = next(remaining());
+    if (!received) break;
+    if (auto *challenge = std::get_if<Challenge>(&received->message)) {
+      send(Auth{identity.sign(auth_transcript(challenge->nonce, challenge->server_fingerprint))});
+      signed_in = true;
+    } else if (auto *welcome = std::get_if<Welcome>(&received->message); welcome && signed_in) {
+      welcome_ = *welcome;
+      return true;
+    } else if (auto *refused = std::get_if<Error>(&received->message)) {
+      error = "the daemon refused the login: " + describe(*refused);
+      return false;
+    }
+  }
+  std::string why = end_reason();
+  error = ended()
+              ? "the daemon closed the connection during login" + (why.empty() ? "" : ": " + why)
+              : "no welcome from the daemon in time";
+  return false;
+}
+
+bool Session::send(const Message &message, std::optional<uint64_t> request_id) {
+  std::string text = serialize(message, request_id);
+  return connection_ &&
+         connection_->send_message({reinterpret_cast<const uint8_t *>(text.data()), text.size()});
+}
+
+uint64_t Session::next_request_id() {
+  std::lock_guard lock(mutex_);
+  return ++request_ids_;
+}
+
+std::optional<Received> Session::next(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, timeout, [this] { return !inbox_.empty() || ended_; });
+  if (inbox_.empty()) return std::nullopt;
+  Received received = std::move(inbox_.front());
+  inbox_.pop_front();
+  return received;
+}
+
+std::optional<Received> Session::wait_reply(uint64_t request_id,
+                                            std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  std::optional<Received> found;
+  changed_.wait_for(lock, timeout, [&] {
+    for (auto it = inbox_.begin(); it != inbox_.end(); ++it) {
+      if (it->request_id == request_id) {
+        found = std::move(*it);
+        inbox_.erase(it);
+        return true;
+      }
+    }
+    return ended_;
+  });
+  return found;
+}
+
+void Session::set_datagram_handler(DatagramHandler handler) {
+  std::lock_guard lock(handlers_mutex_);
+  on_datagram_ = std::move(handler);
+}
+
+void Session::set_close_handler(CloseHandler handler) {
+  std::lock_guard lock(handlers_mutex_);
+  on_closed_ = std::move(handler);
+}
+
+bool Session::ended() const {
+  std::lock_guard lock(mutex_);
+  return ended_;
+}
+
+std::string Session::end_reason() const {
+  std::lock_guard lock(mutex_);
+  return end_reason_;
+}
+
+uint64_t Session::dropped_messages() const {
+  std::lock_guard lock(mutex_);
+  return dropped_messages_;
+}
+
+void Session::close(std::chrono::milliseconds timeout) {
+  if (!connection_ || connection_->state() == quic::Connection::State::kClosed) return;
+  connection_->close(0, "bye");
+  connection_->wait_closed(timeout);
+}
+
+}  // namespace wzp::signal

@@ -1,0 +1,110 @@
+// A client's connection to wzp-signald: one QUIC connection (ALPN
+// wzp-signal/1, the daemon's certificate pinned by its SHA-256) carrying
+// signal messages on its stream and media as its DATAGRAMs (forwarded by
+// the daemon's rooms). connect() dials and logs in with the identity
+// (hello, challenge, auth, welcome: docs/signal.md "Connecting"); then
+// messages are sent with send() and taken, in arrival order, with next().
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "libwzp/crypto/identity.hpp"
+#include "libwzp/quic/endpoint.hpp"
+#include "libwzp/signal/message.hpp"
+
+namespace wzp::signal {
+
+struct SessionConfig {
+  std::string host = "127.0.0.1";  // the daemon: a numeric address or a name
+  uint16_t port = 4433;
+  std::string server_fingerprint;  // SHA-256 of the daemon's TLS certificate
+  std::string device = "wzp";
+  std::optional<std::string> token;  // for a daemon run with --auth-url
+  std::chrono::milliseconds login_timeout{15000};
+  // Media rides this connection: BBR reads the delivery rate, not loss, so
+  // random loss on a hostile path does not starve it.
+  quic::CongestionControl congestion_control = quic::CongestionControl::kBbr;
+  std::chrono::milliseconds idle_timeout{30000};
+  std::chrono::milliseconds keep_alive{2000};
+  // A repair burst needs time to leave; late media is still dropped.
+  std::chrono::milliseconds max_queue_time{400};
+};
+
+struct Received {
+  Message message;
+  std::optional<uint64_t> request_id;
+};
+
+class Session {
+ public:
+  // Called on the connection's I/O thread: keep them short, allocate nothing.
+  using DatagramHandler = std::function<void(std::span<const uint8_t>)>;
+  using CloseHandler = std::function<void(const std::string &error)>;
+
+  // Dials and logs in; nullptr with `error` saying why (unreachable, a
+  // certificate that does not match the pin, the daemon's refusal, a timeout).
+  static std::unique_ptr<Session> connect(const SessionConfig &config,
+                                          const crypto::Identity &identity, std::string &error);
+  // Closes the connection cleanly (the daemon hangs up our calls).
+  ~Session();
+  Session(const Session &) = delete;
+  Session &operator=(const Session &) = delete;
+
+  const Welcome &welcome() const { return welcome_; }
+  // Queues a message; false once the connection has ended.
+  bool send(const Message &message, std::optional<uint64_t> request_id = std::nullopt);
+  // A fresh request id for send(), to match the daemon's reply.
+  uint64_t next_request_id();
+  // The oldest message not yet taken; nullopt after `timeout` or once the
+  // connection has ended and nothing is left.
+  std::optional<Received> next(std::chrono::milliseconds timeout);
+  // The reply (ok, error, alias_resolved, ...) carrying `request_id`; the
+  // messages before it stay queued for next().
+  std::optional<Received> wait_reply(uint64_t request_id, std::chrono::milliseconds timeout);
+
+  // Where the connection's datagrams go (nothing by default) and who hears
+  // of its end; either may be replaced or cleared at any time.
+  void set_datagram_handler(DatagramHandler handler);
+  void set_close_handler(CloseHandler handler);
+  const std::shared_ptr<quic::Connection> &connection() const { return connection_; }
+
+  bool ended() const;
+  // Why the connection ended; "" while open or after a clean close.
+  std::string end_reason() const;
+  // Messages that could not be parsed, or that overflowed the queue.
+  uint64_t dropped_messages() const;
+  // Closes cleanly, waiting up to `timeout` for the daemon to hear it.
+  void close(std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
+
+ private:
+  Session() = default;
+  quic::ConnectionHandlers handlers();
+  bool login(const crypto::Identity &identity, const SessionConfig &config, std::string &error);
+
+  std::unique_ptr<quic::Endpoint> endpoint_;
+  std::shared_ptr<quic::Connection> connection_;
+  Welcome welcome_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Received> inbox_;
+  uint64_t dropped_messages_ = 0;
+  uint64_t request_ids_ = 0;
+  bool ended_ = false;
+  std::string end_reason_;
+
+  std::mutex handlers_mutex_;
+  DatagramHandler on_datagram_;
+  CloseHandler on_closed_;
+};
+
+}  // namespace wzp::signal

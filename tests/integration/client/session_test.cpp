@@ -1,0 +1,152 @@
+// libwzp/signal's Session against the real wzp-signald: login, a request
+// and its reply, a call's messages between two sessions, media datagrams
+// through the call's relay room, and the errors a user can meet.
+#include "libwzp/signal/session.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "libwzp/wire/header.hpp"
+#include "tests/support/paths.hpp"
+#include "tests/support/signald_daemon.hpp"
+
+namespace wzp::signal {
+namespace {
+
+using namespace std::chrono_literals;
+
+class SignalSession : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = test::make_temp_dir("signal-session");
+    daemon_ = std::make_unique<test::SignaldDaemon>(dir_);
+    ASSERT_TRUE(daemon_->ready());
+  }
+  void TearDown() override {
+    daemon_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  SessionConfig config() const {
+    SessionConfig c;
+    c.port = daemon_->quic_port();
+    c.server_fingerprint = daemon_->certificate();
+    return c;
+  }
+  // The next message of kind T, skipping others (presence, ...).
+  template <typename T>
+  std::optional<T> next_of(Session &session) {
+    for (auto deadline = std::chrono::steady_clock::now() + 5s;
+         std::chrono::steady_clock::now() < deadline;) {
+      auto received = session.next(200ms);
+      if (received && std::holds_alternative<T>(received->message)) {
+        return std::get<T>(received->message);
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<test::SignaldDaemon> daemon_;
+};
+
+TEST_F(SignalSession, LogsInAndGetsTheReplyToItsRequest) {
+  auto alice = crypto::Identity::generate();
+  std::string error;
+  auto session = Session::connect(config(), alice, error);
+  ASSERT_TRUE(session) << error;
+  EXPECT_EQ(session->welcome().fingerprint, crypto::format_fingerprint(alice.fingerprint()));
+  uint64_t id = session->next_request_id();
+  ASSERT_TRUE(session->send(AliasClaim{"alice"}, id));
+  auto reply = session->wait_reply(id, 5s);
+  ASSERT_TRUE(reply);
+  EXPECT_TRUE(std::holds_alternative<Ok>(reply->message));
+  // The presence list that came first is still there for next().
+  EXPECT_TRUE(next_of<PresenceList>(*session));
+}
+
+TEST_F(SignalSession, CallMessagesAndRelayedMediaBetweenTwoSessions) {
+  auto alice = crypto::Identity::generate();
+  auto bob = crypto::Identity::generate();
+  std::string error;
+  auto a = Session::connect(config(), alice, error);
+  ASSERT_TRUE(a) << error;
+  auto b = Session::connect(config(), bob, error);
+  ASSERT_TRUE(b) << error;
+  ASSERT_TRUE(b->send(AliasClaim{"bob"}, b->next_request_id()));
+
+  std::atomic<int> at_bob{0};
+  b->set_datagram_handler([&at_bob](std::span<const uint8_t>) { ++at_bob; });
+  // Claims are processed in order, so the offer finds @bob.
+  ASSERT_TRUE(b->wait_reply(1, 5s));
+  a->send(CallOffer{"c1", "", "@bob", {1, 2, 3}, {"opus"}, {}, {}});
+  auto offer = next_of<CallOffer>(*b);
+  ASSERT_TRUE(offer);
+  EXPECT_EQ(offer->caller, crypto::format_fingerprint(alice.fingerprint()));
+  b->send(CallAnswer{"c1", AnswerMode::kAccept, {4, 5}, {}});
+  auto answer = next_of<CallAnswer>(*a);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->key_agreement, (Bytes{4, 5}));
+  auto setup_a = next_of<CallSetup>(*a);
+  auto setup_b = next_of<CallSetup>(*b);
+  ASSERT_TRUE(setup_a && setup_b);
+  uint64_t ja = a->next_request_id(), jb = b->next_request_id();
+  a->send(RoomJoin{setup_a->relay_room, {}}, ja);
+  b->send(RoomJoin{setup_b->relay_room, {}}, jb);
+  ASSERT_TRUE(a->wait_reply(ja, 5s) && b->wait_reply(jb, 5s));
+
+  wire::MediaHeader header;
+  header.codec = wire::codec::kOpus;
+  std::vector<uint8_t> packet(wire::kMaxPacketSize);
+  packet.resize(wire::write_full(header, nullptr, packet));
+  packet.push_back(0);
+  for (int i = 0; i < 20 && at_bob == 0; ++i) {
+    a->connection()->send_datagram(packet);
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_GT(at_bob.load(), 0);
+
+  a->send(CallHangup{"c1", "normal"});
+  auto hangup = next_of<CallHangup>(*b);
+  ASSERT_TRUE(hangup);
+  EXPECT_EQ(hangup->reason, "normal");
+  b->set_datagram_handler(nullptr);
+}
+
+TEST_F(SignalSession, AWrongCertificatePinIsAClearError) {
+  auto config = this->config();
+  config.server_fingerprint = std::string(64, 'a');
+  config.login_timeout = 5s;
+  std::string error;
+  auto session = Session::connect(config, crypto::Identity::generate(), error);
+  EXPECT_FALSE(session);
+  EXPECT_NE(error.find("no connection to the daemon"), std::string::npos) << error;
+}
+
+TEST_F(SignalSession, NoDaemonThereIsAClearError) {
+  auto config = this->config();
+  config.port = test::free_udp_port();
+  config.login_timeout = 2s;
+  std::string error;
+  EXPECT_FALSE(Session::connect(config, crypto::Identity::generate(), error));
+  EXPECT_NE(error.find("no connection to the daemon"), std::string::npos) << error;
+}
+
+TEST_F(SignalSession, ThePeersDisconnectEndsTheCall) {
+  auto alice = crypto::Identity::generate();
+  auto bob = crypto::Identity::generate();
+  std::string error;
+  auto a = Session::connect(config(), alice, error);
+  auto b = Session::connect(config(), bob, error);
+  ASSERT_TRUE(a && b) << error;
+  a->send(CallOffer{"c2", "", b->welcome().fingerprint, {1}, {}, {}, {}});
+  ASSERT_TRUE(next_of<CallOffer>(*b));
+  b->close();
+  EXPECT_TRUE(b->ended());
+  auto hangup = next_of<CallHangup>(*a);
+  ASSERT_TRUE(hangup);
+  EXPECT_EQ(hangup->call_id, "c2");
+}
+
+}  // namespace
+}  // namespace wzp::signal
