@@ -48,14 +48,13 @@ struct Shutdown {
   int waited_ms = 0;
 };
 
-// After SIGTERM: close every connection with a reason, give the close
-// frames a moment to leave, then stop.
+// After SIGTERM: close every connection with a reason, wait (up to 2 s) for
+// the closes to leave, then stop.
 gboolean drain(gpointer data) {
   auto *shutdown = static_cast<Shutdown *>(data);
   size_t open = 0;
   {
     std::lock_guard lock(*shutdown->mutex);
-    shutdown->transport->flush_closes(std::chrono::steady_clock::now());
     open = shutdown->transport->open_connections();
   }
   shutdown->waited_ms += 50;
@@ -146,7 +145,6 @@ int main(int argc, char **argv) {
     std::lock_guard lock(*s->mutex);
     Now now = wall_and_steady_now();
     s->server->tick(now);
-    s->transport->flush_closes(now.steady);
     return G_SOURCE_CONTINUE;
   };
   g_timeout_add(100, tick, &shutdown);

@@ -7,7 +7,6 @@ namespace wzp::signald {
 namespace {
 // Application close codes (QUIC CONNECTION_CLOSE): 0 normal, 1 refused.
 constexpr uint64_t kRefused = 1;
-constexpr auto kCloseGrace = std::chrono::milliseconds(300);
 }  // namespace
 
 Now wall_and_steady_now() {
@@ -35,9 +34,10 @@ quic::ConnectionHandlers QuicTransport::handlers_for(ConnectionId id) {
   quic::ConnectionHandlers handlers;
   handlers.on_established = [this, id] {
     std::lock_guard lock(mutex_);
-    // libwzp/quic does not expose the peer's address yet; reflect_request
-    // answers "reflect_unavailable" until it does.
-    server_->on_connect(id, "", wall_and_steady_now());
+    auto found = connections_.find(id);
+    if (found == connections_.end()) return;
+    // What reflect_request answers: the client's address as seen from here.
+    server_->on_connect(id, found->second->remote_address(), wall_and_steady_now());
   };
   handlers.on_message = [this, id](std::span<const uint8_t> message) {
     std::lock_guard lock(mutex_);
@@ -54,7 +54,6 @@ quic::ConnectionHandlers QuicTransport::handlers_for(ConnectionId id) {
     if (!error.empty()) g_debug("connection %" G_GUINT64_FORMAT " ended: %s", id, error.c_str());
     server_->on_disconnect(id, wall_and_steady_now());
     connections_.erase(id);
-    closing_.erase(id);
   };
   return handlers;
 }
@@ -70,23 +69,11 @@ void QuicTransport::send(ConnectionId to, const signal::Message &message,
   }
 }
 
+// libwzp/quic delivers the messages queued before a close (the error that
+// explains it) before closing.
 void QuicTransport::close(ConnectionId to, const std::string &reason) {
-  if (connections_.contains(to)) {
-    closing_.try_emplace(to, PendingClose{reason, std::chrono::steady_clock::now() + kCloseGrace});
-  }
-}
-
-void QuicTransport::flush_closes(SteadyTime now) {
-  for (auto it = closing_.begin(); it != closing_.end();) {
-    if (it->second.due > now) {
-      ++it;
-      continue;
-    }
-    if (auto found = connections_.find(it->first); found != connections_.end()) {
-      found->second->close(kRefused, it->second.reason);
-    }
-    it = closing_.erase(it);
-  }
+  if (auto it = connections_.find(to); it != connections_.end())
+    it->second->close(kRefused, reason);
 }
 
 void QuicTransport::forward(ConnectionId to, std::span<const uint8_t> datagram) {

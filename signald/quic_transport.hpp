@@ -28,8 +28,6 @@ class QuicTransport final : public Outbox {
   std::string certificate_fingerprint() const { return endpoint_ ? endpoint_->fingerprint() : ""; }
   // With the core mutex held.
   size_t open_connections() const { return connections_.size(); }
-  // Carries out the closes whose grace time has passed; with the core mutex.
-  void flush_closes(SteadyTime now);
 
   // Outbox; with the core mutex held.
   void send(ConnectionId to, const signal::Message &message,
@@ -44,13 +42,6 @@ class QuicTransport final : public Outbox {
   Server *server_ = nullptr;
   std::unique_ptr<quic::Endpoint> endpoint_;
   std::unordered_map<ConnectionId, std::shared_ptr<quic::Connection>> connections_;
-  // A QUIC close discards stream data not yet sent, so a close waits a
-  // moment for the error reply before it to leave.
-  struct PendingClose {
-    std::string reason;
-    SteadyTime due;
-  };
-  std::unordered_map<ConnectionId, PendingClose> closing_;
   ConnectionId next_id_ = 1;
 };
 

@@ -33,6 +33,8 @@ constexpr size_t kShortHeaderOverhead = 1 + 4 + 16;
 constexpr size_t kMaxPendingMessageBytes = 1 << 20;
 constexpr uint64_t kStreamWindow = 256 * 1024;
 constexpr int kCloseCopies = 3;
+// How long a requested close waits for queued signaling to be acknowledged.
+constexpr uint64_t kCloseFlushLimitNs = 2'000'000'000;
 
 }  // namespace
 
@@ -174,7 +176,7 @@ bool Connection::send_datagram(std::span<const uint8_t> datagram) {
 bool Connection::send_message(std::span<const uint8_t> message) {
   {
     std::lock_guard lock(mutex_);
-    if (state_ == State::kClosed ||
+    if (state_ == State::kClosed || close_requested_ ||
         pending_messages_.size() + message.size() > kMaxPendingMessageBytes ||
         !append_framed_message(message, pending_messages_)) {
       return false;
@@ -429,7 +431,9 @@ void Connection::handle_expiry(uint64_t ts) {
 }
 
 uint64_t Connection::expiry() const {
-  return finished_ ? UINT64_MAX : ngtcp2_conn_get_expiry(conn_);
+  if (finished_) return UINT64_MAX;
+  uint64_t expiry = ngtcp2_conn_get_expiry(conn_);
+  return close_flush_deadline_ == 0 ? expiry : std::min(expiry, close_flush_deadline_);
 }
 
 bool Connection::write_pending_stream(uint8_t *buffer, size_t size, uint64_t ts,
@@ -465,7 +469,13 @@ void Connection::write(uint64_t ts) {
                             pending_messages_.end());
       pending_messages_.clear();
     }
-    close_now = close_requested_;
+    if (close_requested_) {
+      // A close waits until every queued message has been acknowledged (or
+      // the flush limit passed), so an error sent just before it arrives.
+      if (close_flush_deadline_ == 0) close_flush_deadline_ = ts + kCloseFlushLimitNs;
+      bool unsent = !stream_buffer_.empty() || !pending_messages_.empty();
+      close_now = !unsent || ts >= close_flush_deadline_;
+    }
     code = close_code_;
     reason = close_reason_;
   }

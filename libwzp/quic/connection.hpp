@@ -53,7 +53,9 @@ class Connection {
   bool send_datagram(std::span<const uint8_t> datagram);
   // Queues one signaling message (at most kMaxMessageSize bytes).
   bool send_message(std::span<const uint8_t> message);
-  // Closes with an application error code (0 = normal) and a reason phrase.
+  // Closes with an application error code (0 = normal) and a reason phrase,
+  // once the messages queued before it have been acknowledged (at most 2 s
+  // later); no message is accepted after it.
   void close(uint64_t error_code = 0, const std::string &reason = "");
 
   // Datagrams waiting in the send queue: lets a producer apply backpressure.
@@ -112,6 +114,7 @@ class Connection {
   bool handshake_done_ = false;
   std::string local_error_;  // set by a callback that fails the connection
   uint64_t next_datagram_id_ = 0;
+  uint64_t close_flush_deadline_ = 0;  // set when a requested close starts flushing
   ConnectionStats io_stats_;
   std::vector<uint8_t> packet_buffer_;
 

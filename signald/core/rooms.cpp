@@ -15,6 +15,11 @@ quality::Micros micros(SteadyTime now) {
 // Clients start at the controller's initial tier and hear of the room's only
 // when it differs.
 const quality::Tier kStartingTier = quality::ControllerConfig{}.initial;
+// A participant who stops sending says nothing about what the others
+// receive: after the controller's silence grace it leaves the weakest link
+// (before the controller's silence rule could step it down) until it
+// reports again.
+const quality::Micros kSilenceGrace = quality::ControllerConfig{}.silence_grace;
 
 }  // namespace
 
@@ -42,7 +47,7 @@ Rooms::JoinResult Rooms::join(const std::string &room_id, ConnectionId conn,
                  signal::RoomEvent{room.id, other.fingerprint, true, count, other.public_key});
   }
   const uint32_t quality_id = room.next_quality_id++;
-  room.participants.push_back({conn, fingerprint, public_key, quality_id});
+  room.participants.push_back({conn, fingerprint, public_key, quality_id, now});
   by_conn_[conn] = &room;
   for (const auto &p : room.participants) {
     outbox_.send(p.conn, signal::RoomEvent{room.id, fingerprint, true, count, public_key});
@@ -151,9 +156,18 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
     // The report describes what reaches the sender from the room, so the
     // worst receiver sets the tier everyone sends at.
     if (sender != room.participants.end()) {
+      sender->last_report = now;
+      std::optional<quality::Tier> rejoined;
+      if (!sender->counted) {
+        // Back from silence: it counts again, from the starting tier.
+        sender->counted = true;
+        rejoined = room.quality.join(sender->quality_id, micros(now));
+      }
       auto changed = room.quality.on_report(sender->quality_id, micros(now),
                                             quality::PathObservation::from(*view.report));
-      if (changed) broadcast_directive(room, *changed, "weakest link");
+      if (changed || rejoined) {
+        broadcast_directive(room, room.quality.room_tier(), "weakest link");
+      }
     }
   }
   for (const auto &p : room.participants) {
@@ -161,6 +175,21 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
     outbox_.forward(p.conn, datagram);
     ++counters_.datagrams_forwarded;
     counters_.bytes_forwarded += datagram.size();
+  }
+}
+
+void Rooms::tick(SteadyTime now) {
+  for (auto &[id, room] : rooms_) {
+    bool changed = false;
+    for (auto &p : room.participants) {
+      if (p.counted && now - p.last_report > kSilenceGrace) {
+        p.counted = false;
+        changed |= room.quality.leave(p.quality_id).has_value();
+      }
+    }
+    if (changed) broadcast_directive(room, room.quality.room_tier(), "weakest link silent");
+    if (auto tier = room.quality.tick(micros(now)))
+      broadcast_directive(room, *tier, "weakest link");
   }
 }
 

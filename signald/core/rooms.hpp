@@ -46,6 +46,10 @@ class Rooms {
 
   // `now` times the reports a datagram carries (libwzp/quality reads no clock).
   void on_datagram(ConnectionId from, std::span<const uint8_t> datagram, SteadyTime now);
+  // Lets time act on every room's quality: a participant that has reported
+  // nothing for the controller's silence grace stops counting in its room's
+  // weakest link (until it reports again), and probes end.
+  void tick(SteadyTime now);
 
   size_t room_count() const { return rooms_.size(); }
   size_t participant_count() const { return by_conn_.size(); }
@@ -56,7 +60,9 @@ class Rooms {
     ConnectionId conn;
     std::string fingerprint;
     signal::PublicKey public_key;
-    uint32_t quality_id;  // the participant's key in Room::quality
+    uint32_t quality_id;     // the participant's key in Room::quality
+    SteadyTime last_report;  // or the join
+    bool counted = true;     // in Room::quality; a silent participant is not
   };
   struct Room {
     std::string id;

@@ -356,6 +356,7 @@ void Server::on_disconnect(ConnectionId conn, const Now &now) {
 void Server::tick(const Now &now) {
   note_time(now);
   calls_.tick(now);
+  rooms_.tick(now.steady);
   std::vector<ConnectionId> late;
   for (const auto &[conn, session] : sessions_) {
     if (session.stage != Stage::kReady && !session.closing &&

@@ -58,7 +58,8 @@ class Server {
   // counts in seconds).
   void on_datagram(ConnectionId conn, std::span<const uint8_t> datagram);
   void on_disconnect(ConnectionId conn, const Now &now);
-  // Times out unanswered calls and connections that never authenticated.
+  // Times out unanswered calls and connections that never authenticated, and
+  // lets time act on room quality (silent participants, probes).
   void tick(const Now &now);
   // Closes every connection with `reason`.
   void shutdown(const std::string &reason);

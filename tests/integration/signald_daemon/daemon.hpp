@@ -41,6 +41,7 @@ class Client {
   Client(const Daemon &daemon);
   ~Client();
   bool connected() const { return connection_ != nullptr; }
+  uint16_t local_port() const { return endpoint_ ? endpoint_->local_port() : 0; }
 
   void send(const signal::Message &message, std::optional<uint64_t> request_id = std::nullopt);
   void send_raw(const std::string &text);

@@ -169,6 +169,8 @@ class RoomQualityTest : public RoomsTest {
   const quality::ControllerConfig config_;
   const wire::QualityReport clean_ = wire::QualityReport::from(0.01, 80, 10, 500);
   const wire::QualityReport lossy_ = wire::QualityReport::from(0.60, 300, 40, 100);
+  // Within the starting tier's limits, not a studio tier's.
+  const wire::QualityReport fair_ = wire::QualityReport::from(0.10, 200, 20, 500);
   crypto::Identity a_ = crypto::Identity::generate(), b_ = crypto::Identity::generate();
   ConnectionId ca_ = 0, cb_ = 0;
   uint32_t sequence_ = 1;
@@ -201,10 +203,13 @@ TEST_F(RoomQualityTest, RecoveryClimbsBackOneTierAtATime) {
   report(cb_, clean_, config_.good_to_step_up);
   EXPECT_EQ(directives(ca_), (std::vector{quality::Tier::kDegraded, quality::Tier::kGood}));
 
-  // B's path now sustains a studio tier, but A has not shown one: the room
-  // stays at the weakest link until A's reports do.
+  // B's path now sustains a studio tier, but A's does not: the room stays at
+  // the weakest link until A's reports show one.
   out_.clear();
-  report(cb_, clean_, config_.good_to_step_up_studio);
+  for (int i = 0; i < 2 * config_.good_to_step_up_studio; ++i) {
+    report(cb_, clean_, 1);
+    report(ca_, fair_, 1);
+  }
   EXPECT_TRUE(out_.to<QualityDirective>(ca_).empty());
   // (A may get there by a step up or by a probe, whichever comes first.)
   for (int i = 0; i < 2 * config_.good_to_step_up_studio && directives(ca_).empty(); ++i) {
@@ -233,6 +238,28 @@ TEST_F(RoomQualityTest, RoomRecoversAtOnceWhenTheWeakestLinkLeaves) {
   send(cb_, RoomLeave{kRoom});
   EXPECT_EQ(directives(ca_), std::vector{config_.initial});
   EXPECT_EQ(out_.last<QualityDirective>(ca_).reason, "weakest link left");
+}
+
+TEST_F(RoomQualityTest, ASilentWeakestLinkStopsPinningTheRoom) {
+  ASSERT_EQ(quality::classify(quality::PathObservation::from(fair_)), config_.initial);
+  report(cb_, lossy_, config_.bad_to_step_down);
+  ASSERT_EQ(directives(ca_), std::vector{quality::Tier::kCatastrophic});
+  // B stops sending (and so reporting); A goes on. After the controller's
+  // silence grace B no longer counts, and the room returns to A's tier.
+  out_.clear();
+  const int grace_seconds =
+      static_cast<int>(std::chrono::ceil<std::chrono::seconds>(config_.silence_grace).count());
+  report(ca_, fair_, grace_seconds - 1);
+  EXPECT_TRUE(out_.to<QualityDirective>(ca_).empty()) << "still within the grace";
+  report(ca_, fair_, 2);
+  for (ConnectionId conn : {ca_, cb_}) {
+    EXPECT_EQ(directives(conn), std::vector{config_.initial});
+    EXPECT_EQ(out_.last<QualityDirective>(conn).reason, "weakest link silent");
+  }
+  // Reporting again, B counts again: its bad path pulls the room down anew.
+  out_.clear();
+  report(cb_, lossy_, config_.bad_to_step_down);
+  EXPECT_EQ(directives(ca_), std::vector{quality::Tier::kCatastrophic});
 }
 
 }  // namespace
