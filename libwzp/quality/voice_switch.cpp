@@ -12,25 +12,29 @@ void EncoderSwitch::request(int branch) {
     return;
   }
   pending_ = branch == active_ ? -1 : branch;
-}
-
-bool EncoderSwitch::on_grid(const Grid &grid, uint64_t time) const {
-  return grid.known && grid.frame > 0 && time >= grid.start &&
-         (time - grid.start) % grid.frame == 0;
+  waited_ = 0;
 }
 
 bool EncoderSwitch::admit(int branch, uint64_t pts, uint64_t duration) {
   if (branch < 0 || branch >= kBranches) return false;
   grids_[branch] = {true, pts, duration};
   if (branch == active_) {
-    if (cut_ && pts >= *cut_) return false;
-    // The new branch takes over where one of our frames ends on its grid.
-    // Tee order makes our frame ending there arrive before its frame
-    // starting there, which needs audio past that point.
-    if (pending_ >= 0 && !cut_ && on_grid(grids_[pending_], pts + duration)) cut_ = pts + duration;
+    if (cut_ && pts >= cut_->old_end) return false;
+    const Grid &next = pending_ >= 0 ? grids_[pending_] : Grid{};
+    if (!cut_ && next.known && next.frame > 0) {
+      // The new codec's first frame not yet out that starts at or after ours ends.
+      const uint64_t end = pts + duration;
+      const uint64_t from = std::max(end, next.start + next.frame);
+      const uint64_t start =
+          next.start + (from - next.start + next.frame - 1) / next.frame * next.frame;
+      if (start - end <= max_gap_ || ++waited_ > patience_) {
+        cut_ = Cut{end, start};
+        gap_total_ += start - end;
+      }
+    }
     return true;
   }
-  if (branch != pending_ || !cut_ || pts < *cut_) return false;
+  if (branch != pending_ || !cut_ || pts < cut_->new_start) return false;
   active_ = pending_;
   pending_ = -1;
   cut_.reset();

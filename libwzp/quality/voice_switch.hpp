@@ -5,9 +5,10 @@
 // Sending: both encoders run on the same audio all the time, so the one
 // switched to is warm (no start-up transient) and the frame grids of both are
 // known. EncoderSwitch decides, frame by frame, which encoder's output goes
-// out: the old one's up to a time that ends one of its frames and starts one
-// of the new one's, then the new one's from there. Output stays gapless and
-// never overlaps.
+// out: the old one's up to the end of one of its frames, then the new one's
+// from the next of its frames, ideally starting right there. Output never
+// overlaps and goes forward in time; a hole left at a cut is at most
+// `max_gap` unless waiting longer did not help.
 //
 // Receiving: VoiceJoiner lays decoded buffers end to end on one sample
 // timeline: an overlap is trimmed, a gap is filled, and wherever the signal
@@ -25,11 +26,16 @@ class EncoderSwitch {
  public:
   static constexpr int kBranches = 2;
 
-  explicit EncoderSwitch(int active = 0) : active_(active) {}
+  // `max_gap`: the longest hole (ns) a cut may leave between the old codec's
+  // last frame and the new one's first, when their frame grids do not meet
+  // (Opus's first frame is shortened by its look-ahead, so its grid is
+  // offset from Codec2's). After `patience` frames of waiting any hole goes.
+  explicit EncoderSwitch(int active = 0, uint64_t max_gap = 0, uint32_t patience = 8)
+      : active_(active), max_gap_(max_gap), patience_(patience) {}
 
-  // Asks for `branch` to go on air at the next shared frame boundary. Asking
-  // for the branch on air cancels a switch not yet cut; after the cut it is
-  // queued, so no frame already dropped goes missing.
+  // Asks for `branch` to go on air at the next good cut. Asking for the
+  // branch on air cancels a switch not yet cut; after the cut it is queued,
+  // so no frame already dropped goes missing.
   void request(int branch);
   // A frame from `branch` covering [pts, pts + duration): whether it goes out.
   bool admit(int branch, uint64_t pts, uint64_t duration);
@@ -37,21 +43,30 @@ class EncoderSwitch {
   int active() const { return active_; }
   bool pending() const { return pending_ >= 0; }
   uint64_t switches() const { return switches_; }
+  // Total hole left at cuts so far, in ns (0 when the grids met each time).
+  uint64_t gap_total() const { return gap_total_; }
 
  private:
   struct Grid {
     bool known = false;
-    uint64_t start = 0;  // a frame boundary seen
-    uint64_t frame = 0;  // frame length since then
+    uint64_t start = 0;  // the last frame seen
+    uint64_t frame = 0;  // its length
   };
-  bool on_grid(const Grid &grid, uint64_t time) const;
+  struct Cut {
+    uint64_t old_end;    // the old codec's frames from here on are dropped
+    uint64_t new_start;  // the new codec's frames from here on go out
+  };
 
   int active_;
+  uint64_t max_gap_;
+  uint32_t patience_;
   int pending_ = -1;
-  int queued_ = -1;              // requested while a cut was under way
-  std::optional<uint64_t> cut_;  // where the pending branch takes over
+  int queued_ = -1;  // requested while a cut was under way
+  uint32_t waited_ = 0;
+  std::optional<Cut> cut_;
   Grid grids_[kBranches];
   uint64_t switches_ = 0;
+  uint64_t gap_total_ = 0;
 };
 
 struct JoinPlan {

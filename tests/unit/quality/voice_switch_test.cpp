@@ -21,9 +21,9 @@ struct Out {
   uint64_t end;
 };
 std::vector<Out> run(EncoderSwitch &sw, uint64_t frame0, uint64_t frame1, uint64_t until,
-                     uint64_t request_at, int request_branch) {
+                     uint64_t request_at, int request_branch, uint64_t offset0 = 0) {
   std::vector<Out> out;
-  uint64_t next0 = 0, next1 = 0;
+  uint64_t next0 = offset0, next1 = 0;
   for (uint64_t t = 10 * kMs; t <= until; t += 10 * kMs) {  // 10 ms input buffers
     if (t == request_at) sw.request(request_branch);
     for (; next0 + frame0 <= t; next0 += frame0) {
@@ -58,6 +58,30 @@ TEST(EncoderSwitch, SwitchesBackFromLongerFrames) {
   auto out = run(sw, 60 * kMs, 40 * kMs, 1000 * kMs, 250 * kMs, 0);
   expect_gapless(out, 1000 * kMs);
   EXPECT_EQ(sw.active(), 0);
+}
+
+// Opus's grid sits 13.5 ms off Codec2's (its first frame loses the
+// look-ahead): the cut leaves the smallest hole there is, never an overlap.
+TEST(EncoderSwitch, OffsetGridsCutWithASmallHoleBothWays) {
+  for (int to : {1, 0}) {
+    EncoderSwitch sw(1 - to, 15 * kMs);
+    auto out = run(sw, 20 * kMs, 40 * kMs, 1000 * kMs, 330 * kMs, to, 13'500'000);
+    EXPECT_EQ(sw.switches(), 1u);
+    uint64_t holes = 0;
+    for (size_t i = 1; i < out.size(); ++i) {
+      ASSERT_GE(out[i].pts, out[i - 1].end) << "overlap at frame " << i;
+      holes += out[i].pts - out[i - 1].end;
+    }
+    EXPECT_EQ(holes, sw.gap_total());
+    EXPECT_LE(holes, 15 * kMs);
+  }
+}
+
+TEST(EncoderSwitch, WithoutPatienceLeftAnyHoleIsTaken) {
+  EncoderSwitch sw(0, 0, 2);
+  auto out = run(sw, 20 * kMs, 40 * kMs, 1000 * kMs, 330 * kMs, 1, 13'500'000);
+  EXPECT_EQ(sw.switches(), 1u);
+  EXPECT_GT(sw.gap_total(), 0u);
 }
 
 TEST(EncoderSwitch, TheInactiveBranchNeverGoesOutWithoutARequest) {

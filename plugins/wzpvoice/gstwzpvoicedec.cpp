@@ -1,0 +1,274 @@
+/**
+ * SECTION:element-wzpvoicedec
+ *
+ * Decodes Opus or Codec2 frames, whichever arrive, into one continuous
+ * stream of 48 kHz mono S16LE: the receive side of wzpvoiceenc. The input
+ * caps may change mid-stream (a tier change on the sender); each change
+ * routes the frames to the matching stock decoder (opusdec, wzpcodec2dec)
+ * with an output-selector, and both decoders' audio is laid on one timeline
+ * again: samples that overlap are trimmed, a hole is filled, and the step
+ * where one codec's audio meets the other's bleeds off over 2.5 ms instead
+ * of clicking. GAP events (lost frames, as wzpjitterbuffer sends them)
+ * become each decoder's concealment.
+ *
+ * ## Example pipelines
+ * |[
+ * gst-launch-1.0 wzpquicsrc ! wzpdecrypt ! wzpfecdec ! wzpjitterbuffer ! \
+ *     wzpvoicedec ! autoaudiosink
+ * ]| A call's receive side, following the sender through every tier.
+ * |[
+ * gst-launch-1.0 audiotestsrc wave=sine num-buffers=200 ! wzpvoiceenc codec=codec2 ! \
+ *     wzpvoicedec ! wavenc ! filesink location=out.wav
+ * ]| A tone through Codec2 and back.
+ */
+#include "plugins/wzpvoice/gstwzpvoicedec.h"
+
+#include <cstring>
+#include <mutex>
+
+#include "plugins/wzpvoice/gstwzpvoicejoin.h"
+
+GST_DEBUG_CATEGORY_STATIC(wzp_voice_dec_debug);
+#define GST_CAT_DEFAULT wzp_voice_dec_debug
+
+namespace {
+
+enum { PROP_0, PROP_STATS };
+
+constexpr int kOpus = 0;
+constexpr int kCodec2 = 1;
+
+struct Private {
+  std::mutex state_mutex;
+  int routed = -1;  // branch the current caps go to
+  guint64 caps_rejected = 0;
+
+  GstElement *selector = nullptr;
+  GstPad *branch_pads[2] = {nullptr, nullptr};  // the selector's source pads
+  GstElement *join = nullptr;
+  bool complete = false;
+};
+
+}  // namespace
+
+struct _GstWzpVoiceDec {
+  GstBin parent;
+  Private *priv;
+};
+
+G_DEFINE_TYPE(GstWzpVoiceDec, gst_wzp_voice_dec, GST_TYPE_BIN)
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("audio/x-opus; audio/x-codec2, mode = (string) { 3200, 2400, 1600, 1400, "
+                    "1300, 1200, 700C }"));
+static GstStaticPadTemplate src_template =
+    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS,
+                            GST_STATIC_CAPS("audio/x-raw, format = (string) S16LE, "
+                                            "rate = (int) 48000, channels = (int) 1, "
+                                            "layout = (string) interleaved"));
+
+// New caps choose the branch before anything checks them: the selector
+// accepts only what its active branch does.
+static GstPadProbeReturn on_input_event(GstPad *, GstPadProbeInfo *info, gpointer user_data) {
+  auto *self = GST_WZP_VOICE_DEC(user_data);
+  Private &p = *self->priv;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+  GstCaps *caps;
+  gst_event_parse_caps(event, &caps);
+  const GstStructure *s = gst_caps_get_structure(caps, 0);
+  int branch = -1;
+  if (gst_structure_has_name(s, "audio/x-opus")) branch = kOpus;
+  if (gst_structure_has_name(s, "audio/x-codec2")) branch = kCodec2;
+  std::lock_guard lock(p.state_mutex);
+  if (branch < 0) {
+    ++p.caps_rejected;  // the template check upstream normally stops these
+    return GST_PAD_PROBE_OK;
+  }
+  if (branch != p.routed) {
+    GST_INFO_OBJECT(self, "now decoding %s", branch == kOpus ? "Opus" : "Codec2");
+    g_object_set(p.selector, "active-pad", p.branch_pads[branch], nullptr);
+    p.routed = branch;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+// Either codec is welcome at any time, whichever branch is active now.
+static GstPadProbeReturn on_input_query(GstPad *, GstPadProbeInfo *info, gpointer) {
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY(info);
+  GstCaps *accepted = gst_static_pad_template_get_caps(&sink_template);
+  GstPadProbeReturn handled = GST_PAD_PROBE_HANDLED;
+  if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
+    GstCaps *filter;
+    gst_query_parse_caps(query, &filter);
+    GstCaps *result = filter != nullptr
+                          ? gst_caps_intersect_full(filter, accepted, GST_CAPS_INTERSECT_FIRST)
+                          : gst_caps_ref(accepted);
+    gst_query_set_caps_result(query, result);
+    gst_caps_unref(result);
+  } else if (GST_QUERY_TYPE(query) == GST_QUERY_ACCEPT_CAPS) {
+    GstCaps *caps;
+    gst_query_parse_accept_caps(query, &caps);
+    gst_query_set_accept_caps_result(query, gst_caps_is_subset(caps, accepted));
+  } else {
+    handled = GST_PAD_PROBE_OK;
+  }
+  gst_caps_unref(accepted);
+  return handled;
+}
+
+static GstElement *make_child(GstWzpVoiceDec *self, const char *factory) {
+  GstElement *element = gst_element_factory_make(factory, nullptr);
+  if (element == nullptr) {
+    GST_ERROR_OBJECT(self, "element %s is missing (is its plugin installed?)", factory);
+    return nullptr;
+  }
+  gst_bin_add(GST_BIN(self), element);
+  return element;
+}
+
+// decoder ! audioconvert ! audioresample ! capsfilter(48 kHz mono S16LE)
+// between the selector's pad and the join's sink pad `branch`.
+static bool build_branch(GstWzpVoiceDec *self, int branch, const char *decoder_factory) {
+  Private &p = *self->priv;
+  GstElement *decoder = make_child(self, decoder_factory);
+  GstElement *convert = make_child(self, "audioconvert");
+  GstElement *resample = make_child(self, "audioresample");
+  GstElement *filter = make_child(self, "capsfilter");
+  if (decoder == nullptr || convert == nullptr || resample == nullptr || filter == nullptr) {
+    return false;
+  }
+  // Concealment for GAP events and lost frames in both decoders.
+  g_object_set(decoder, "plc", TRUE, nullptr);
+  GstCaps *caps = gst_static_pad_template_get_caps(&src_template);
+  g_object_set(filter, "caps", caps, nullptr);
+  gst_caps_unref(caps);
+  p.branch_pads[branch] = gst_element_request_pad_simple(p.selector, "src_%u");
+  GstPad *decoder_sink = gst_element_get_static_pad(decoder, "sink");
+  GstPad *filter_src = gst_element_get_static_pad(filter, "src");
+  gchar *join_pad_name = g_strdup_printf("sink_%d", branch);
+  GstPad *join_sink = gst_element_get_static_pad(p.join, join_pad_name);
+  g_free(join_pad_name);
+  bool ok = gst_pad_link(p.branch_pads[branch], decoder_sink) == GST_PAD_LINK_OK &&
+            gst_element_link_many(decoder, convert, resample, filter, nullptr) &&
+            gst_pad_link(filter_src, join_sink) == GST_PAD_LINK_OK;
+  gst_object_unref(decoder_sink);
+  gst_object_unref(filter_src);
+  gst_object_unref(join_sink);
+  return ok;
+}
+
+static bool build(GstWzpVoiceDec *self) {
+  Private &p = *self->priv;
+  p.selector = make_child(self, "output-selector");
+  if (p.selector == nullptr) return false;
+  // Caps go to the branch they are for, not to both decoders.
+  gst_util_set_object_arg(G_OBJECT(p.selector), "pad-negotiation-mode", "active");
+  p.join = GST_ELEMENT(g_object_new(GST_TYPE_WZP_VOICE_JOIN, "name", "join", nullptr));
+  gst_bin_add(GST_BIN(self), p.join);
+  if (!build_branch(self, kOpus, "opusdec") || !build_branch(self, kCodec2, "wzpcodec2dec")) {
+    GST_ERROR_OBJECT(self, "could not build the decoder branches");
+    return false;
+  }
+  GstPad *sink = gst_element_get_static_pad(p.selector, "sink");
+  // The decoders' caps queries add the rate and channels of their output,
+  // which Codec2 caps do not carry: the selector must not insist on them
+  // (the decoders check their own templates).
+  GST_PAD_SET_ACCEPT_TEMPLATE(sink);
+  GstPad *src = gst_element_get_static_pad(p.join, "src");
+  GstPad *ghost_sink =
+      gst_ghost_pad_new_from_template("sink", sink, gst_static_pad_template_get(&sink_template));
+  gst_pad_add_probe(ghost_sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_input_event, self, nullptr);
+  gst_pad_add_probe(ghost_sink, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, on_input_query, nullptr,
+                    nullptr);
+  gst_element_add_pad(GST_ELEMENT(self), ghost_sink);
+  gst_element_add_pad(
+      GST_ELEMENT(self),
+      gst_ghost_pad_new_from_template("src", src, gst_static_pad_template_get(&src_template)));
+  gst_object_unref(sink);
+  gst_object_unref(src);
+  return true;
+}
+
+// The join's counters and the decoders' own concealment counts.
+static GstStructure *make_stats(GstWzpVoiceDec *self) {
+  Private &p = *self->priv;
+  GstStructure *stats = p.join != nullptr
+                            ? gst_wzp_voice_join_stats(GST_WZP_VOICE_JOIN(p.join),
+                                                       "application/x-wzp-voice-dec-stats")
+                            : gst_structure_new_empty("application/x-wzp-voice-dec-stats");
+  std::lock_guard lock(p.state_mutex);
+  gst_structure_set(stats, "codec", G_TYPE_STRING,
+                    p.routed == kOpus     ? "opus"
+                    : p.routed == kCodec2 ? "codec2"
+                                          : "none",
+                    "caps-rejected", G_TYPE_UINT64, p.caps_rejected, nullptr);
+  return stats;
+}
+
+static void gst_wzp_voice_dec_get_property(GObject *object, guint id, GValue *value,
+                                           GParamSpec *pspec) {
+  if (id == PROP_STATS) {
+    g_value_take_boxed(value, make_stats(GST_WZP_VOICE_DEC(object)));
+    return;
+  }
+  G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+}
+
+static GstStateChangeReturn gst_wzp_voice_dec_change_state(GstElement *element,
+                                                           GstStateChange transition) {
+  auto *self = GST_WZP_VOICE_DEC(element);
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY && !self->priv->complete) {
+    GST_ELEMENT_ERROR(self, CORE, MISSING_PLUGIN, ("wzpvoicedec is missing an inner element"),
+                      ("needs output-selector, opusdec, wzpcodec2dec, audioconvert and "
+                       "audioresample"));
+    return GST_STATE_CHANGE_FAILURE;
+  }
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    std::lock_guard lock(self->priv->state_mutex);
+    self->priv->routed = -1;
+  }
+  return GST_ELEMENT_CLASS(gst_wzp_voice_dec_parent_class)->change_state(element, transition);
+}
+
+static void gst_wzp_voice_dec_finalize(GObject *object) {
+  Private *p = GST_WZP_VOICE_DEC(object)->priv;
+  for (GstPad *pad : p->branch_pads) {
+    if (pad != nullptr) gst_object_unref(pad);
+  }
+  delete p;
+  G_OBJECT_CLASS(gst_wzp_voice_dec_parent_class)->finalize(object);
+}
+
+static void gst_wzp_voice_dec_init(GstWzpVoiceDec *self) {
+  self->priv = new Private();
+  self->priv->complete = build(self);
+}
+
+static void gst_wzp_voice_dec_class_init(GstWzpVoiceDecClass *klass) {
+  auto *gobject_class = G_OBJECT_CLASS(klass);
+  auto *element_class = GST_ELEMENT_CLASS(klass);
+  GST_DEBUG_CATEGORY_INIT(wzp_voice_dec_debug, "wzpvoicedec", 0, "wzp switching voice decoder");
+
+  gobject_class->get_property = gst_wzp_voice_dec_get_property;
+  gobject_class->finalize = gst_wzp_voice_dec_finalize;
+  element_class->change_state = gst_wzp_voice_dec_change_state;
+
+  g_object_class_install_property(
+      gobject_class, PROP_STATS,
+      g_param_spec_boxed("stats", "Statistics",
+                         "codec (being decoded), codec-switches, samples-filled (holes in the "
+                         "decoded timeline filled), samples-trimmed (overlap cut), gaps-skipped "
+                         "(holes over 1 s left as a jump), largest-step (biggest sample step "
+                         "where audio was joined, before smoothing) and caps-rejected",
+                         GST_TYPE_STRUCTURE,
+                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "wzp voice decoder", "Codec/Decoder/Audio",
+      "Decodes Opus or Codec2 as the caps say into one continuous 48 kHz stream",
+      "wzp <wzp@wzp.invalid>");
+}

@@ -1,0 +1,408 @@
+/**
+ * SECTION:element-wzpvoiceenc
+ *
+ * Encodes speech with Opus or Codec2 and switches between them, and between
+ * bit rates and frame lengths, while playing: the wzp quality ladder's tier
+ * changes, including the step down to Codec2 and back, without a gap,
+ * overlap or renegotiation upstream.
+ *
+ * Inside, one input feeds two stock encoders all the time (opusenc at
+ * 48 kHz, wzpcodec2enc at 8 kHz) through audiobuffersplit (10 ms buffers)
+ * and a tee. Only the selected codec's frames go out; a codec switch cuts
+ * over where a frame of the old codec ends and one of the new codec starts,
+ * so output timestamps stay continuous, and the new encoder is already warm.
+ * The output caps change at the switch (audio/x-opus or audio/x-codec2):
+ * wzpfecenc closes its group there and the receiver's wzpvoicedec follows.
+ * Running both costs the Codec2 encoder's CPU, which is small beside Opus.
+ *
+ * ## Example pipelines
+ * |[
+ * gst-launch-1.0 autoaudiosrc ! wzpvoiceenc codec=opus bitrate=24000 \
+ *     frame-duration=20 ! wzpvoicedec ! autoaudiosink
+ * ]| Encodes the microphone as Opus at 24 kbit/s and plays it back.
+ * |[
+ * gst-launch-1.0 audiotestsrc wave=sine ! wzpvoiceenc codec=codec2 bitrate=1200 ! \
+ *     wzpfecenc ! fakesink
+ * ]| The catastrophic tier: Codec2 at 1200 bit/s into the FEC encoder.
+ */
+#include "plugins/wzpvoice/gstwzpvoiceenc.h"
+
+#include <algorithm>
+#include <mutex>
+#include <utility>
+
+#include "libwzp/quality/voice_switch.hpp"
+
+GST_DEBUG_CATEGORY_STATIC(wzp_voice_enc_debug);
+#define GST_CAT_DEFAULT wzp_voice_enc_debug
+
+namespace {
+
+enum { PROP_0, PROP_CODEC, PROP_BITRATE, PROP_FRAME_DURATION, PROP_STATS };
+
+// Branch numbers, also the values of the `codec` enum.
+constexpr int kOpus = 0;
+constexpr int kCodec2 = 1;
+
+constexpr int kDefaultBitrate = 24000;
+constexpr int kDefaultFrameMs = 20;
+constexpr int kOpusMinBitrate = 4000;
+// The longest hole a codec switch may leave (the receiver fades across it).
+// Opus's grid sits 6.5 ms after Codec2's (look-ahead), so holes of 13.5 ms
+// (to Opus) and 6.5 ms (to Codec2) are what the grids allow.
+constexpr uint64_t kMaxSwitchGap = 15 * GST_MSECOND;
+
+struct Settings {
+  int codec = kOpus;
+  int bitrate = kDefaultBitrate;
+  int frame_ms = kDefaultFrameMs;
+};
+
+struct Private {
+  std::mutex settings_mutex;
+  Settings settings;
+
+  std::mutex state_mutex;
+  wzp::quality::EncoderSwitch switcher{kOpus, kMaxSwitchGap};
+  GstClockTime next_pts = GST_CLOCK_TIME_NONE;  // end of the last frame out
+  guint64 frames_out = 0;
+  guint64 frames_out_of_order = 0;  // dropped: would have gone back in time
+
+  GstElement *opus = nullptr;
+  GstElement *codec2 = nullptr;
+  bool complete = false;  // every child could be made
+};
+
+}  // namespace
+
+struct _GstWzpVoiceEnc {
+  GstBin parent;
+  Private *priv;
+};
+
+G_DEFINE_TYPE(GstWzpVoiceEnc, gst_wzp_voice_enc, GST_TYPE_BIN)
+
+GType gst_wzp_voice_codec_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {kOpus, "Opus (48 kHz)", "opus"},
+      {kCodec2, "Codec2 (8 kHz)", "codec2"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type)) {
+    GType registered = g_enum_register_static("GstWzpVoiceCodec", values);
+    g_once_init_leave(&type, registered);
+  }
+  return type;
+}
+
+static GstStaticPadTemplate sink_template =
+    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS("audio/x-raw"));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("audio/x-opus; audio/x-codec2, mode = (string) { 3200, 2400, 1600, 1400, "
+                    "1300, 1200, 700C }"));
+
+// The Codec2 mode closest to `bitrate` from below (700C under 1200).
+static const char *codec2_mode_for(int bitrate) {
+  static constexpr std::pair<int, const char *> kModes[] = {{3200, "3200"}, {2400, "2400"},
+                                                            {1600, "1600"}, {1400, "1400"},
+                                                            {1300, "1300"}, {1200, "1200"}};
+  for (const auto &[rate, name] : kModes) {
+    if (bitrate >= rate) return name;
+  }
+  return "700C";
+}
+
+// Opus offers these frame lengths; a tier's is rounded up to the next.
+static const char *opus_frame_size_for(int frame_ms) {
+  if (frame_ms <= 10) return "10";
+  if (frame_ms <= 20) return "20";
+  if (frame_ms <= 40) return "40";
+  return "60";
+}
+
+// Hands the settings to the encoders and the switch. The selected codec's
+// encoder gets the bit rate and frame length; the other keeps running as it is.
+static void apply_settings(GstWzpVoiceEnc *self) {
+  Private &p = *self->priv;
+  Settings s;
+  {
+    std::lock_guard lock(p.settings_mutex);
+    s = p.settings;
+  }
+  if (!p.complete) return;
+  if (s.codec == kOpus) {
+    g_object_set(p.opus, "bitrate", std::max(s.bitrate, kOpusMinBitrate), nullptr);
+    gst_util_set_object_arg(G_OBJECT(p.opus), "frame-size", opus_frame_size_for(s.frame_ms));
+  } else {
+    gst_util_set_object_arg(G_OBJECT(p.codec2), "mode", codec2_mode_for(s.bitrate));
+  }
+  std::lock_guard lock(p.state_mutex);
+  p.switcher.request(s.codec);
+}
+
+// On each encoder's output: lets a frame out only if the switch says so.
+static GstPadProbeReturn on_encoded(GstPad *pad, GstPadProbeInfo *info, gpointer user_data) {
+  auto *self = GST_WZP_VOICE_ENC(user_data);
+  Private &p = *self->priv;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (!GST_BUFFER_PTS_IS_VALID(buffer) || !GST_BUFFER_DURATION_IS_VALID(buffer)) {
+    return GST_PAD_PROBE_DROP;  // cannot be placed on the timeline
+  }
+  const int branch = GST_PAD_PARENT(pad) == p.opus ? kOpus : kCodec2;
+  const GstClockTime pts = GST_BUFFER_PTS(buffer);
+  std::lock_guard lock(p.state_mutex);
+  GST_LOG_OBJECT(self, "%s frame %" GST_TIME_FORMAT " + %" GST_TIME_FORMAT,
+                 branch == kOpus ? "Opus" : "Codec2", GST_TIME_ARGS(pts),
+                 GST_TIME_ARGS(GST_BUFFER_DURATION(buffer)));
+  if (!p.switcher.admit(branch, pts, GST_BUFFER_DURATION(buffer))) return GST_PAD_PROBE_DROP;
+  if (GST_CLOCK_TIME_IS_VALID(p.next_pts) && pts < p.next_pts) {
+    ++p.frames_out_of_order;
+    GST_WARNING_OBJECT(self, "frame at %" GST_TIME_FORMAT " is behind the output: dropped",
+                       GST_TIME_ARGS(pts));
+    return GST_PAD_PROBE_DROP;
+  }
+  p.next_pts = pts + GST_BUFFER_DURATION(buffer);
+  ++p.frames_out;
+  return GST_PAD_PROBE_OK;
+}
+
+// A flush or a new segment restarts the timeline the switch checks against.
+static GstPadProbeReturn on_encoder_event(GstPad *, GstPadProbeInfo *info, gpointer user_data) {
+  Private &p = *GST_WZP_VOICE_ENC(user_data)->priv;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP || GST_EVENT_TYPE(event) == GST_EVENT_SEGMENT) {
+    std::lock_guard lock(p.state_mutex);
+    p.next_pts = GST_CLOCK_TIME_NONE;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+// Each encoder negotiates its own output as if alone: downstream accepts
+// only the codec on air at a time, so asking it would refuse the other
+// branch (and, through the tee, the input). The funnel sends each branch's
+// caps downstream when that branch goes on air.
+static GstPadProbeReturn on_encoder_query(GstPad *pad, GstPadProbeInfo *info, gpointer) {
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY(info);
+  if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
+    GstCaps *filter;
+    gst_query_parse_caps(query, &filter);
+    GstCaps *caps = gst_pad_get_pad_template_caps(pad);
+    if (filter != nullptr) {
+      GstCaps *both = gst_caps_intersect_full(filter, caps, GST_CAPS_INTERSECT_FIRST);
+      gst_caps_unref(caps);
+      caps = both;
+    }
+    gst_query_set_caps_result(query, caps);
+    gst_caps_unref(caps);
+    return GST_PAD_PROBE_HANDLED;
+  }
+  if (GST_QUERY_TYPE(query) == GST_QUERY_ACCEPT_CAPS) {
+    gst_query_set_accept_caps_result(query, TRUE);
+    return GST_PAD_PROBE_HANDLED;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static GstElement *make_child(GstWzpVoiceEnc *self, const char *factory, const char *name) {
+  GstElement *element = gst_element_factory_make(factory, name);
+  if (element == nullptr) {
+    GST_ERROR_OBJECT(self, "element %s is missing (is its plugin installed?)", factory);
+    return nullptr;
+  }
+  gst_bin_add(GST_BIN(self), element);
+  return element;
+}
+
+// audiobuffersplit ! tee, then per codec audioresample ! capsfilter ! encoder,
+// both into a funnel that forwards the caps of whichever branch speaks.
+static bool build(GstWzpVoiceEnc *self) {
+  Private &p = *self->priv;
+  GstElement *convert = make_child(self, "audioconvert", "convert");
+  GstElement *split = make_child(self, "audiobuffersplit", "split");
+  GstElement *tee = make_child(self, "tee", "tee");
+  GstElement *opus_resample = make_child(self, "audioresample", "opus-resample");
+  GstElement *opus_caps = make_child(self, "capsfilter", "opus-caps");
+  p.opus = make_child(self, "opusenc", "opus");
+  GstElement *codec2_resample = make_child(self, "audioresample", "codec2-resample");
+  GstElement *codec2_caps = make_child(self, "capsfilter", "codec2-caps");
+  p.codec2 = make_child(self, "wzpcodec2enc", "codec2");
+  GstElement *funnel = make_child(self, "funnel", "funnel");
+  for (GstElement *e : {convert, split, tee, opus_resample, opus_caps, p.opus, codec2_resample,
+                        codec2_caps, p.codec2, funnel}) {
+    if (e == nullptr) return false;
+  }
+  // Buffers shorter than any frame: an encoder's frame ending at a cut comes
+  // out before the other's frame starting there, which needs later audio.
+  gst_util_set_object_arg(G_OBJECT(split), "output-buffer-duration", "1/100");
+  GstCaps *caps = gst_caps_from_string("audio/x-raw,format=S16LE,rate=48000,channels=1");
+  g_object_set(opus_caps, "caps", caps, nullptr);
+  gst_caps_unref(caps);
+  caps = gst_caps_from_string("audio/x-raw,format=S16LE,rate=8000,channels=1");
+  g_object_set(codec2_caps, "caps", caps, nullptr);
+  gst_caps_unref(caps);
+  gst_util_set_object_arg(G_OBJECT(p.opus), "audio-type", "voice");
+  // Tee order matters (see above): the Opus branch is linked first.
+  if (!gst_element_link_many(convert, split, tee, opus_resample, opus_caps, p.opus, funnel,
+                             nullptr) ||
+      !gst_element_link_many(tee, codec2_resample, codec2_caps, p.codec2, funnel, nullptr)) {
+    GST_ERROR_OBJECT(self, "could not link the encoder branches");
+    return false;
+  }
+  for (GstElement *encoder : {p.opus, p.codec2}) {
+    GstPad *pad = gst_element_get_static_pad(encoder, "src");
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_encoded, self, nullptr);
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_encoder_event, self, nullptr);
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, on_encoder_query, nullptr, nullptr);
+    gst_object_unref(pad);
+  }
+  GstPad *sink = gst_element_get_static_pad(convert, "sink");
+  GstPad *src = gst_element_get_static_pad(funnel, "src");
+  gst_element_add_pad(
+      GST_ELEMENT(self),
+      gst_ghost_pad_new_from_template("sink", sink, gst_static_pad_template_get(&sink_template)));
+  gst_element_add_pad(
+      GST_ELEMENT(self),
+      gst_ghost_pad_new_from_template("src", src, gst_static_pad_template_get(&src_template)));
+  gst_object_unref(sink);
+  gst_object_unref(src);
+  return true;
+}
+
+static GstStructure *make_stats(GstWzpVoiceEnc *self) {
+  Private &p = *self->priv;
+  std::lock_guard lock(p.state_mutex);
+  return gst_structure_new("application/x-wzp-voice-enc-stats", "codec", G_TYPE_STRING,
+                           p.switcher.active() == kOpus ? "opus" : "codec2", "switching",
+                           G_TYPE_BOOLEAN, p.switcher.pending(), "codec-switches", G_TYPE_UINT64,
+                           guint64{p.switcher.switches()}, "frames-out", G_TYPE_UINT64,
+                           p.frames_out, "frames-out-of-order", G_TYPE_UINT64,
+                           p.frames_out_of_order, nullptr);
+}
+
+static void gst_wzp_voice_enc_set_property(GObject *object, guint id, const GValue *value,
+                                           GParamSpec *pspec) {
+  auto *self = GST_WZP_VOICE_ENC(object);
+  {
+    std::lock_guard lock(self->priv->settings_mutex);
+    Settings &s = self->priv->settings;
+    switch (id) {
+      case PROP_CODEC:
+        s.codec = g_value_get_enum(value);
+        break;
+      case PROP_BITRATE:
+        s.bitrate = g_value_get_int(value);
+        break;
+      case PROP_FRAME_DURATION:
+        s.frame_ms = g_value_get_int(value);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+        return;
+    }
+  }
+  apply_settings(self);
+}
+
+static void gst_wzp_voice_enc_get_property(GObject *object, guint id, GValue *value,
+                                           GParamSpec *pspec) {
+  auto *self = GST_WZP_VOICE_ENC(object);
+  if (id == PROP_STATS) {
+    g_value_take_boxed(value, make_stats(self));
+    return;
+  }
+  std::lock_guard lock(self->priv->settings_mutex);
+  const Settings &s = self->priv->settings;
+  switch (id) {
+    case PROP_CODEC:
+      g_value_set_enum(value, s.codec);
+      break;
+    case PROP_BITRATE:
+      g_value_set_int(value, s.bitrate);
+      break;
+    case PROP_FRAME_DURATION:
+      g_value_set_int(value, s.frame_ms);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+static GstStateChangeReturn gst_wzp_voice_enc_change_state(GstElement *element,
+                                                           GstStateChange transition) {
+  auto *self = GST_WZP_VOICE_ENC(element);
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY && !self->priv->complete) {
+    GST_ELEMENT_ERROR(self, CORE, MISSING_PLUGIN, ("wzpvoiceenc is missing an inner element"),
+                      ("needs audiobuffersplit, tee, funnel, audioresample, opusenc and "
+                       "wzpcodec2enc"));
+    return GST_STATE_CHANGE_FAILURE;
+  }
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    std::lock_guard lock(self->priv->state_mutex);
+    self->priv->next_pts = GST_CLOCK_TIME_NONE;
+  }
+  return GST_ELEMENT_CLASS(gst_wzp_voice_enc_parent_class)->change_state(element, transition);
+}
+
+static void gst_wzp_voice_enc_finalize(GObject *object) {
+  delete GST_WZP_VOICE_ENC(object)->priv;
+  G_OBJECT_CLASS(gst_wzp_voice_enc_parent_class)->finalize(object);
+}
+
+static void gst_wzp_voice_enc_init(GstWzpVoiceEnc *self) {
+  self->priv = new Private();
+  self->priv->complete = build(self);
+  apply_settings(self);
+}
+
+static void gst_wzp_voice_enc_class_init(GstWzpVoiceEncClass *klass) {
+  auto *gobject_class = G_OBJECT_CLASS(klass);
+  auto *element_class = GST_ELEMENT_CLASS(klass);
+  GST_DEBUG_CATEGORY_INIT(wzp_voice_enc_debug, "wzpvoiceenc", 0, "wzp switching voice encoder");
+
+  gobject_class->set_property = gst_wzp_voice_enc_set_property;
+  gobject_class->get_property = gst_wzp_voice_enc_get_property;
+  gobject_class->finalize = gst_wzp_voice_enc_finalize;
+  element_class->change_state = gst_wzp_voice_enc_change_state;
+
+  const auto mutable_playing = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                        GST_PARAM_MUTABLE_PLAYING);
+  g_object_class_install_property(
+      gobject_class, PROP_CODEC,
+      g_param_spec_enum("codec", "Codec",
+                        "Codec on the wire. Changing it while playing cuts over at the next "
+                        "frame boundary both codecs share (at most 40 ms later with Opus frames "
+                        "of 20 ms and Codec2 frames of 40 ms)",
+                        GST_TYPE_WZP_VOICE_CODEC, kOpus, mutable_playing));
+  g_object_class_install_property(
+      gobject_class, PROP_BITRATE,
+      g_param_spec_int("bitrate", "Bit rate",
+                       "Codec bit rate in bit/s: Opus's (at least 4000), or for Codec2 the "
+                       "mode at or below it (3200, 2400, 1600, 1400, 1300, 1200; 700C under "
+                       "1200). Applies to the selected codec, from its next frame",
+                       0, 510000, kDefaultBitrate, mutable_playing));
+  g_object_class_install_property(
+      gobject_class, PROP_FRAME_DURATION,
+      g_param_spec_int("frame-duration", "Frame duration",
+                       "Audio per Opus frame in ms, rounded up to 10, 20, 40 or 60. Codec2's "
+                       "frame length is fixed by its mode (20 or 40 ms)",
+                       1, 120, kDefaultFrameMs, mutable_playing));
+  g_object_class_install_property(
+      gobject_class, PROP_STATS,
+      g_param_spec_boxed("stats", "Statistics",
+                         "codec (on air), switching (a switch waits for its cut), "
+                         "codec-switches, switch-gap-ns (media time left out at cuts, in all), "
+                         "frames-out and frames-out-of-order (dropped rather "
+                         "than sent back in time; 0 unless the inner encoders misbehave)",
+                         GST_TYPE_STRUCTURE,
+                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "wzp voice encoder", "Codec/Encoder/Audio",
+      "Encodes speech with Opus or Codec2, switching codec, bit rate and frame length seamlessly",
+      "wzp <wzp@wzp.invalid>");
+  gst_type_mark_as_plugin_api(GST_TYPE_WZP_VOICE_CODEC, static_cast<GstPluginAPIFlags>(0));
+}
