@@ -179,6 +179,10 @@ void Session::close(std::chrono::milliseconds timeout) {
   if (!connection_ || connection_->state() == quic::Connection::State::kClosed) return;
   connection_->close(0, "bye");
   connection_->wait_closed(timeout);
+  // Our own close ends the session even if the handler has not run yet.
+  std::lock_guard lock(mutex_);
+  ended_ = true;
+  changed_.notify_all();
 }
 
 }  // namespace wzp::signal
