@@ -1,6 +1,7 @@
 #include "client/call_media.hpp"
 
 #include "plugins/gstwzp/wzpcryptcontext.h"
+#include "plugins/gstwzp/wzpquiclink.h"
 
 namespace wzp::client {
 namespace {
@@ -22,6 +23,13 @@ void set_session(GstElement *pipeline, const std::shared_ptr<crypto::MediaSessio
   gst_context_unref(context);
 }
 
+void set_link(GstElement *pipeline, const std::shared_ptr<quic::Link> &link) {
+  if (!link) return;
+  GstContext *context = wzp_quic_link_context_new(link);
+  gst_element_set_context(pipeline, context);
+  gst_context_unref(context);
+}
+
 // Encoder and decoder for a tier: Opus at 48 kHz, or Codec2 at 8 kHz.
 std::string encoder_for(const quality::TierProfile &tier) {
   if (tier.codec == quality::Codec::kCodec2) {
@@ -31,15 +39,21 @@ std::string encoder_for(const quality::TierProfile &tier) {
          std::to_string(tier.bitrate_bps) + " frame-size=" + std::to_string(tier.frame_ms);
 }
 
+// A file plays at the pace a microphone would.
+std::string source_for(const SenderConfig &config) {
+  if (!config.input_wav.empty()) return "filesrc name=input ! decodebin ! identity sync=true";
+  if (config.tone_seconds == 0) return "autoaudiosrc";
+  return "audiotestsrc is-live=true wave=sine freq=440 volume=0.5 samplesperbuffer=960 "
+         "num-buffers=" +
+         std::to_string(config.tone_seconds * 50) + " ! audio/x-raw,rate=48000,channels=1";
+}
+
 }  // namespace
 
 GstElement *build_sender(const SenderConfig &config,
                          const std::shared_ptr<crypto::MediaSession> &session, std::string &error) {
   const auto &tier = *config.tier;
-  std::string source = config.input_wav.empty()
-                           ? "autoaudiosrc"
-                           // A file plays at the pace a microphone would.
-                           : "filesrc name=input ! decodebin ! identity sync=true";
+  std::string source = source_for(config);
   std::string description =
       source + " ! audioconvert ! " + encoder_for(tier) + " ! wzpfecenc name=fec max-block-time=" +
       std::to_string(uint64_t{tier.group_ms()} * 1000000) +
@@ -58,10 +72,14 @@ GstElement *build_sender(const SenderConfig &config,
     g_object_set(input, "location", config.input_wav.c_str(), nullptr);
     gst_object_unref(input);
   }
-  GstElement *net = gst_bin_get_by_name(GST_BIN(pipeline), "net");
-  g_object_set(net, "address", config.address.c_str(), "port", guint{config.port},
-               "server-fingerprint", config.server_fingerprint.c_str(), nullptr);
-  gst_object_unref(net);
+  if (config.link) {
+    set_link(pipeline, config.link);
+  } else {
+    GstElement *net = gst_bin_get_by_name(GST_BIN(pipeline), "net");
+    g_object_set(net, "address", config.address.c_str(), "port", guint{config.port},
+                 "server-fingerprint", config.server_fingerprint.c_str(), nullptr);
+    gst_object_unref(net);
+  }
   set_session(pipeline, session);
   return pipeline;
 }
@@ -84,10 +102,14 @@ GstElement *build_receiver(const ReceiverConfig &config,
     g_object_set(output, "location", config.output_wav.c_str(), nullptr);
     gst_object_unref(output);
   }
-  GstElement *net = gst_bin_get_by_name(GST_BIN(pipeline), "net");
-  g_object_set(net, "bind-address", config.bind_address.c_str(), "bind-port", guint{config.port},
-               nullptr);
-  gst_object_unref(net);
+  if (config.link) {
+    set_link(pipeline, config.link);
+  } else {
+    GstElement *net = gst_bin_get_by_name(GST_BIN(pipeline), "net");
+    g_object_set(net, "bind-address", config.bind_address.c_str(), "bind-port", guint{config.port},
+                 nullptr);
+    gst_object_unref(net);
+  }
   set_session(pipeline, session);
   return pipeline;
 }

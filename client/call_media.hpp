@@ -5,6 +5,9 @@
 //
 // Audio comes from a WAV file or the microphone and goes to a WAV file or
 // the speakers. Keys come from the call's handshake through a GstContext.
+// The QUIC elements dial (sender) and listen (receiver) on their own, or
+// both ride an existing connection when given a `link` (quic::Link::over),
+// as a call through wzp-signald's relay room does.
 #pragma once
 
 #include <gst/gst.h>
@@ -14,11 +17,14 @@
 
 #include "libwzp/crypto/session.hpp"
 #include "libwzp/quality/tier.hpp"
+#include "libwzp/quic/link.hpp"
 
 namespace wzp::client {
 
 struct SenderConfig {
-  std::string input_wav;  // empty: autoaudiosrc
+  std::string input_wav;             // empty: autoaudiosrc (or the tone)
+  uint32_t tone_seconds = 0;         // with no input_wav: a 440 Hz test tone this long
+  std::shared_ptr<quic::Link> link;  // when set, address/port/fingerprint are unused
   std::string address = "127.0.0.1";
   uint16_t port = 0;
   std::string server_fingerprint;
@@ -27,7 +33,8 @@ struct SenderConfig {
 };
 
 struct ReceiverConfig {
-  std::string output_wav;  // empty: autoaudiosink
+  std::string output_wav;            // empty: autoaudiosink
+  std::shared_ptr<quic::Link> link;  // when set, bind_address/port are unused
   std::string bind_address = "127.0.0.1";
   uint16_t port = 0;  // 0: any free port (read it with bound_port())
 };

@@ -147,4 +147,24 @@ std::string final_report(GstElement *sender, GstElement *receiver, const MouthTo
   return text;
 }
 
+std::string call_summary(GstElement *sender, GstElement *receiver, const std::string &tier) {
+  Snapshot s = snapshot(sender, receiver);
+  char text[1024];
+  std::snprintf(text, sizeof text,
+                "call summary\n"
+                "  tier                  %s\n"
+                "  frames sent           %lu (%lu packets, %lu of them repair)\n"
+                "  frames received       %lu as sent, %lu recovered by FEC\n"
+                "  frames played         %lu (%lu concealed; late: %lu, FEC blocks given up: "
+                "%lu)\n"
+                "  path to the daemon    rtt %.0f ms, QUIC-measured loss %.1f %%",
+                tier.c_str(), static_cast<unsigned long>(s.frames_sent),
+                static_cast<unsigned long>(s.packets_sent),
+                static_cast<unsigned long>(s.repair_sent), static_cast<unsigned long>(s.received),
+                static_cast<unsigned long>(s.recovered), static_cast<unsigned long>(s.played),
+                static_cast<unsigned long>(s.concealed), static_cast<unsigned long>(s.late),
+                static_cast<unsigned long>(s.given_up), s.rtt_ms, s.loss * 100);
+  return text;
+}
+
 }  // namespace wzp::client

@@ -36,5 +36,9 @@ std::string status_line(GstElement *sender, GstElement *receiver, const std::str
 // The summary printed when the call ends.
 std::string final_report(GstElement *sender, GstElement *receiver, const MouthToEar &delay,
                          const std::string &tier);
+// The summary of a call between two processes: what we sent, and what of
+// the peer's media we received, recovered, played and concealed (the
+// mouth-to-ear delay needs both ends' clocks, so it is not there).
+std::string call_summary(GstElement *sender, GstElement *receiver, const std::string &tier);
 
 }  // namespace wzp::client

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "client/call_command.hpp"
 #include "client/identity_command.hpp"
 #include "client/loopback_command.hpp"
 
@@ -14,6 +15,9 @@ constexpr const char *kUsage =
     "Commands:\n"
     "  id new|show|mnemonic|import   manage your identity (wzp id --help)\n"
     "  loopback                      a call to yourself through a simulated hostile network\n"
+    "  call <peer>                   call @alias, a fingerprint or a prefix via wzp-signald\n"
+    "  answer                        wait for a call and answer it\n"
+    "  send-tone <peer>              call and send a test tone\n"
     "\n"
     "Run 'wzp <command> --help' for a command's options.\n";
 
@@ -27,6 +31,9 @@ int main(int argc, char **argv) {
   std::string command = argv[1];
   if (command == "id") return wzp::client::run_identity_command(argc - 1, argv + 1);
   if (command == "loopback") return wzp::client::run_loopback_command(argc - 1, argv + 1);
+  if (command == "call") return wzp::client::run_call_command(argc - 1, argv + 1);
+  if (command == "answer") return wzp::client::run_answer_command(argc - 1, argv + 1);
+  if (command == "send-tone") return wzp::client::run_send_tone_command(argc - 1, argv + 1);
   std::fprintf(stderr, "wzp: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }

@@ -1,11 +1,14 @@
 #include "client/terminal.hpp"
 
+#include <sodium.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+
+#include "libwzp/crypto/identity_file.hpp"
 
 namespace wzp::client {
 namespace {
@@ -58,6 +61,25 @@ std::filesystem::path identity_path(const char *option_value) {
     config = ".";
   }
   return config / "wzp" / "identity";
+}
+
+std::optional<crypto::Identity> load_identity(const char *option_value, std::string &error) {
+  auto path = identity_path(option_value);
+  if (!std::filesystem::exists(path)) {
+    error = "no identity at " + path.string() + " (create one with 'wzp id new')";
+    return std::nullopt;
+  }
+  auto passphrase = read_passphrase("Passphrase: ", false, error);
+  if (!passphrase) return std::nullopt;
+  crypto::Seed seed{};
+  auto result = crypto::load_identity_file(path, *passphrase, seed);
+  if (result != crypto::IdentityFileError::kOk) {
+    error = path.string() + ": " + crypto::to_string(result);
+    return std::nullopt;
+  }
+  auto identity = crypto::Identity::from_seed(seed);
+  sodium_memzero(seed.data(), seed.size());
+  return identity;
 }
 
 }  // namespace wzp::client

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "libwzp/crypto/identity.hpp"
+
 namespace wzp::client {
 
 // WZP_PASSPHRASE if set, otherwise asks on the terminal without echo.
@@ -16,5 +18,9 @@ std::optional<std::string> read_passphrase(const std::string &prompt, bool confi
 // --identity, else WZP_IDENTITY, else $XDG_CONFIG_HOME/wzp/identity
 // (~/.config/wzp/identity).
 std::filesystem::path identity_path(const char *option_value);
+
+// The identity at identity_path(option_value), unlocked with
+// read_passphrase(); nullopt with `error` saying why.
+std::optional<crypto::Identity> load_identity(const char *option_value, std::string &error);
 
 }  // namespace wzp::client

@@ -1,0 +1,225 @@
+#include "client/call_session.hpp"
+
+#include <glib-unix.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "client/adaptive.hpp"
+#include "client/call_media.hpp"
+#include "client/call_report.hpp"
+
+namespace wzp::client {
+namespace {
+
+// Time for the last frames to cross the network and leave the peer's
+// jitter buffer after our input ends, before we hang up.
+constexpr guint kDrainMs = 3000;
+// How long the receiver gets to finish its file once the call is over.
+constexpr guint kFinishMs = 5000;
+
+struct Call {
+  signal::Session *session = nullptr;
+  const EstablishedCall *established = nullptr;
+  GstElement *sender = nullptr;
+  GstElement *receiver = nullptr;
+  GMainLoop *loop = nullptr;
+  AdaptiveQuality *adaptive = nullptr;
+  std::string tier;
+  std::string error;
+  std::string ended_by;  // why the call ended, for the summary
+  bool ending = false;
+  bool live_status = false;
+};
+
+// Ends our side: the receiver gets EOS (its WAV is finalized) and the loop
+// stops when it comes out, or after kFinishMs in any case.
+void finish(Call *call, const std::string &why) {
+  if (call->ending) return;
+  call->ending = true;
+  call->ended_by = why;
+  gst_element_send_event(call->receiver, gst_event_new_eos());
+  g_timeout_add(
+      kFinishMs,
+      [](gpointer d) -> gboolean {
+        g_main_loop_quit(static_cast<Call *>(d)->loop);
+        return G_SOURCE_REMOVE;
+      },
+      call);
+}
+
+void hang_up(Call *call, const std::string &why) {
+  if (call->ending) return;
+  call->session->send(signal::CallHangup{call->established->call_id, "normal"});
+  finish(call, why);
+}
+
+gboolean on_bus(GstBus *, GstMessage *message, gpointer data) {
+  auto *call = static_cast<Call *>(data);
+  if (call->adaptive->on_bus_message(message)) return G_SOURCE_CONTINUE;
+  bool from_sender = GST_MESSAGE_SRC(message) == GST_OBJECT(call->sender);
+  switch (GST_MESSAGE_TYPE(message)) {
+    case GST_MESSAGE_ERROR: {
+      GError *gerror = nullptr;
+      gst_message_parse_error(message, &gerror, nullptr);
+      call->error = std::string(from_sender ? "sender: " : "receiver: ") + gerror->message;
+      g_error_free(gerror);
+      if (!call->ending)
+        call->session->send(signal::CallHangup{call->established->call_id, "error"});
+      g_main_loop_quit(call->loop);
+      break;
+    }
+    case GST_MESSAGE_EOS:
+      if (from_sender) {
+        g_timeout_add(
+            kDrainMs,
+            [](gpointer d) -> gboolean {
+              hang_up(static_cast<Call *>(d), "our input ended");
+              return G_SOURCE_REMOVE;
+            },
+            call);
+      } else {
+        g_main_loop_quit(call->loop);
+      }
+      break;
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+// Signal messages during the call: the peer's hangup ends it.
+gboolean on_signal_poll(gpointer data) {
+  auto *call = static_cast<Call *>(data);
+  while (auto received = call->session->next(std::chrono::milliseconds(0))) {
+    auto *hangup = std::get_if<signal::CallHangup>(&received->message);
+    if (hangup != nullptr && hangup->call_id == call->established->call_id) {
+      finish(call, describe_hangup(hangup->reason));
+    }
+  }
+  if (call->session->ended() && !call->ending) {
+    call->error = "lost the connection to the daemon: " + call->session->end_reason();
+    finish(call, "the connection to the daemon was lost");
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean on_tick(gpointer data) {
+  auto *call = static_cast<Call *>(data);
+  call->adaptive->tick();
+  call->tier = std::string(quality::to_string(call->adaptive->tier()));
+  std::string line = status_line(call->sender, call->receiver, call->tier);
+  std::fprintf(stderr, call->live_status ? "\r\033[K%s" : "%s\n", line.c_str());
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean on_interrupt(gpointer data) {
+  auto *call = static_cast<Call *>(data);
+  if (call->ending) {  // a second Ctrl-C: stop waiting
+    g_main_loop_quit(call->loop);
+    return G_SOURCE_CONTINUE;
+  }
+  std::fprintf(stderr, "\nhanging up\n");
+  hang_up(call, "we hung up");
+  return G_SOURCE_CONTINUE;
+}
+
+void release(GstElement *pipeline) {
+  if (pipeline == nullptr) return;
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  gst_bus_remove_watch(bus);
+  gst_object_unref(bus);
+  gst_object_unref(pipeline);
+}
+
+}  // namespace
+
+int run_call_media(signal::Session &session, EstablishedCall &established,
+                   const CallMediaOptions &options) {
+  // Media rides the signaling connection: its datagrams are the call's.
+  auto link = quic::Link::over(session.connection());
+  session.set_datagram_handler([link](std::span<const uint8_t> d) { link->deliver(d); });
+  session.set_close_handler([link](const std::string &why) { link->closed(why); });
+  if (session.ended()) link->closed(session.end_reason());
+
+  const quality::TierProfile &tier = quality::profile(options.tier);
+  std::string error;
+  ReceiverConfig rx;
+  rx.output_wav = options.output_wav;
+  rx.link = link;
+  GstElement *receiver = build_receiver(rx, crypto::make_call_session(established.keys), error);
+  SenderConfig tx;
+  tx.input_wav = options.input_wav;
+  tx.tone_seconds = options.tone_seconds;
+  tx.link = link;
+  tx.tier = &tier;
+  tx.stream_id = options.stream_id;
+  GstElement *sender = receiver == nullptr
+                           ? nullptr
+                           : build_sender(tx, crypto::make_call_session(established.keys), error);
+  established.keys.wipe();
+  if (sender == nullptr) {
+    release(receiver);
+    session.send(signal::CallHangup{established.call_id, "error"});
+    std::fprintf(stderr, "wzp: media: %s\n", error.c_str());
+    return 1;
+  }
+
+  Call call{&session, &established, sender, receiver, g_main_loop_new(nullptr, FALSE)};
+  call.tier = std::string(tier.name);
+  call.live_status = isatty(STDERR_FILENO);
+  for (GstElement *p : {sender, receiver}) {
+    GstBus *bus = gst_element_get_bus(p);
+    gst_bus_add_watch(bus, on_bus, &call);
+    gst_object_unref(bus);
+  }
+  quality::ControllerConfig adaptive_config;
+  adaptive_config.initial = options.tier;
+  // The peer's reports come back on the peer's packets, through our receiver.
+  AdaptiveQuality adaptive(sender, receiver, adaptive_config);
+  call.adaptive = &adaptive;
+  guint tick = g_timeout_add_seconds(1, on_tick, &call);
+  guint poll = g_timeout_add(100, on_signal_poll, &call);
+  guint interrupt = g_unix_signal_add(SIGINT, on_interrupt, &call);
+  std::fprintf(stderr, "in call with %s (Ctrl-C hangs up)\n", established.peer.c_str());
+  if (gst_element_set_state(receiver, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE ||
+      gst_element_set_state(sender, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    call.error = "the media pipelines did not start (see GST_DEBUG=wzp*:4)";
+    session.send(signal::CallHangup{established.call_id, "error"});
+  } else {
+    g_main_loop_run(call.loop);
+  }
+  g_source_remove(tick);
+  g_source_remove(poll);
+  g_source_remove(interrupt);
+  if (call.live_status) std::fprintf(stderr, "\n");
+  if (!call.ended_by.empty()) std::fprintf(stderr, "call ended: %s\n", call.ended_by.c_str());
+
+  std::printf("%s\n", call_summary(sender, receiver, call.tier).c_str());
+  std::printf("  tier history         ");
+  for (const auto &change : adaptive.history()) {
+    std::printf(" %.1fs %s (%s)",
+                std::chrono::duration<double>(change.at - adaptive.history().front().at).count(),
+                std::string(quality::to_string(change.tier)).c_str(),
+                quality::to_string(change.change));
+  }
+  std::printf("\n");
+  if (!options.output_wav.empty()) {
+    std::printf("  received audio        %s\n", options.output_wav.c_str());
+  }
+  std::fflush(stdout);
+  release(sender);
+  release(receiver);
+  session.set_datagram_handler(nullptr);
+  session.set_close_handler(nullptr);
+  g_main_loop_unref(call.loop);
+  if (!call.error.empty()) {
+    std::fprintf(stderr, "wzp: %s\n", call.error.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace wzp::client

@@ -1,0 +1,29 @@
+// The media of an established call: a sender and a receiver pipeline, both
+// on the signaling connection's DATAGRAMs (through the call's relay room),
+// adaptive quality from the peer's reports, a live status line, and a clean
+// end on Ctrl-C, on the peer's hangup, or when the input file ends.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "client/call_signaling.hpp"
+#include "libwzp/quality/tier.hpp"
+#include "libwzp/signal/session.hpp"
+
+namespace wzp::client {
+
+struct CallMediaOptions {
+  std::string input_wav;      // empty: the microphone (or the tone)
+  uint32_t tone_seconds = 0;  // with no input_wav: a test tone this long
+  std::string output_wav;     // empty: the speakers
+  quality::Tier tier = quality::Tier::kGood;
+  uint32_t stream_id = 1;
+};
+
+// Runs the call until it ends and prints the summary on stdout; returns the
+// process exit code (0 for a call that ended normally).
+int run_call_media(signal::Session &session, EstablishedCall &call,
+                   const CallMediaOptions &options);
+
+}  // namespace wzp::client

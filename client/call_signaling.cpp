@@ -1,0 +1,237 @@
+#include "client/call_signaling.hpp"
+
+#include <sodium.h>
+
+#include <cstdio>
+
+#include "libwzp/wire/header.hpp"
+
+namespace wzp::client {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// The daemon gives up on an unanswered call after 30 s; we wait a little
+// longer so that its `timeout` hangup is what the user sees.
+constexpr auto kAnswerWait = 40s;
+constexpr auto kSetupWait = 20s;
+constexpr auto kReplyWait = 10s;
+
+uint64_t now_ms() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+crypto::Offerings our_offerings() {
+  return {{1}, {wire::codec::kOpus, wire::codec::kCodec2_1200}, {0}};
+}
+
+std::string describe(const signal::Error &e) {
+  return e.message.empty() ? e.code : e.code + " (" + e.message + ")";
+}
+
+// The next message before `deadline`; nullopt (with `error` set) when the
+// connection ended or time ran out.
+std::optional<signal::Received> next_before(signal::Session &session, Clock::time_point deadline,
+                                            const std::string &waiting_for, std::string &error) {
+  while (Clock::now() < deadline) {
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (auto received = session.next(std::min<std::chrono::milliseconds>(wait, 200ms))) {
+      return received;
+    }
+    if (session.ended()) {
+      std::string why = session.end_reason();
+      error = "lost the connection to the daemon" + (why.empty() ? "" : ": " + why);
+      return std::nullopt;
+    }
+  }
+  error = "no " + waiting_for + " in time";
+  return std::nullopt;
+}
+
+bool join_relay_room(signal::Session &session, const std::string &room, std::string &error) {
+  uint64_t id = session.next_request_id();
+  session.send(signal::RoomJoin{room, {}}, id);
+  auto reply = session.wait_reply(id, kReplyWait);
+  if (reply && std::holds_alternative<signal::Ok>(reply->message)) return true;
+  if (reply && std::holds_alternative<signal::Error>(reply->message)) {
+    error =
+        "the daemon refused the relay room: " + describe(std::get<signal::Error>(reply->message));
+  } else {
+    error = "no answer to joining the relay room";
+  }
+  return false;
+}
+
+std::string random_call_id(crypto::CallId &bytes) {
+  randombytes_buf(bytes.data(), bytes.size());
+  return crypto::to_hex(bytes);
+}
+
+}  // namespace
+
+std::string describe_hangup(const std::string &reason) {
+  if (reason == "busy") return "the callee is busy in another call";
+  if (reason == "unavailable") return "the callee is not online";
+  if (reason == "rejected") return "the call was rejected";
+  if (reason == "timeout") return "no answer (the call timed out)";
+  if (reason == "gone") return "the other side disconnected";
+  if (reason == "answered_elsewhere") return "answered on another device";
+  if (reason == "normal" || reason.empty()) return "the other side hung up";
+  return "the call ended: " + reason;
+}
+
+std::optional<EstablishedCall> place_call(signal::Session &session,
+                                          const crypto::Identity &identity,
+                                          const std::string &callee, std::string &error) {
+  // The handshake signs the callee's fingerprint, so look it up first.
+  uint64_t id = session.next_request_id();
+  session.send(signal::AliasResolve{callee}, id);
+  auto reply = session.wait_reply(id, kReplyWait);
+  if (!reply) {
+    error = "no answer from the daemon while looking up '" + callee + "'";
+    return std::nullopt;
+  }
+  if (auto *refused = std::get_if<signal::Error>(&reply->message)) {
+    error = "unknown callee '" + callee + "': " + describe(*refused);
+    return std::nullopt;
+  }
+  auto *resolved = std::get_if<signal::AliasResolved>(&reply->message);
+  auto callee_fingerprint =
+      resolved ? crypto::parse_fingerprint(resolved->fingerprint) : std::nullopt;
+  if (!callee_fingerprint) {
+    error = "the daemon's answer about '" + callee + "' is not a fingerprint";
+    return std::nullopt;
+  }
+
+  EstablishedCall call;
+  crypto::CallId call_id{};
+  call.call_id = random_call_id(call_id);
+  call.peer = resolved->fingerprint + (resolved->alias ? " (@" + *resolved->alias + ")" : "");
+  crypto::HandshakeInitiator initiator(identity, call_id, *callee_fingerprint, our_offerings(),
+                                       now_ms());
+  session.send(signal::CallOffer{
+      call.call_id, "", resolved->fingerprint, initiator.offer(), {"opus", "codec2"}, {}, {}});
+  std::fprintf(stderr, "calling %s ...\n", call.peer.c_str());
+
+  bool answered = false;
+  auto deadline = Clock::now() + kAnswerWait;
+  while (!answered || call.relay_room.empty()) {
+    auto received = next_before(session, deadline, "answer", error);
+    if (!received) {
+      session.send(signal::CallHangup{call.call_id, "timeout"});
+      return std::nullopt;
+    }
+    const auto &message = received->message;
+    if (auto *e = std::get_if<signal::Error>(&message); e && e->call_id == call.call_id) {
+      error = e->code == "unknown_callee" ? "unknown callee '" + callee + "'"
+                                          : "the daemon refused the call: " + describe(*e);
+      return std::nullopt;
+    } else if (auto *r = std::get_if<signal::CallRinging>(&message);
+               r && r->call_id == call.call_id) {
+      std::fprintf(stderr, "ringing ...\n");
+    } else if (auto *h = std::get_if<signal::CallHangup>(&message);
+               h && h->call_id == call.call_id) {
+      error = describe_hangup(h->reason);
+      return std::nullopt;
+    } else if (auto *a = std::get_if<signal::CallAnswer>(&message);
+               a && a->call_id == call.call_id) {
+      if (a->mode == signal::AnswerMode::kReject) {
+        error = describe_hangup("rejected");
+        return std::nullopt;
+      }
+      std::vector<uint8_t> confirm;
+      auto result = initiator.on_answer(a->key_agreement, confirm, call.keys);
+      if (result != crypto::HandshakeError::kOk) {
+        session.send(signal::CallHangup{call.call_id, "key_agreement_failed"});
+        error = std::string("the callee's key agreement failed: ") + crypto::to_string(result);
+        return std::nullopt;
+      }
+      session.send(signal::CallConfirm{call.call_id, confirm});
+      answered = true;
+      deadline = Clock::now() + kSetupWait;
+    } else if (auto *s = std::get_if<signal::CallSetup>(&message);
+               s && s->call_id == call.call_id) {
+      call.relay_room = s->relay_room;
+    }
+  }
+  if (!join_relay_room(session, call.relay_room, error)) {
+    session.send(signal::CallHangup{call.call_id, "normal"});
+    return std::nullopt;
+  }
+  return call;
+}
+
+std::optional<EstablishedCall> answer_call(signal::Session &session,
+                                           const crypto::Identity &identity,
+                                           const std::function<bool(const std::string &)> &accept,
+                                           std::string &error) {
+  crypto::ReplayGuard replays;
+  for (;;) {
+    auto received = next_before(session, Clock::time_point::max(), "call", error);
+    if (!received) return std::nullopt;
+    if (auto *missed = std::get_if<signal::MissedCalls>(&received->message)) {
+      for (const auto &m : missed->calls) {
+        std::fprintf(stderr, "missed call from %s\n", m.caller.c_str());
+      }
+      continue;
+    }
+    auto *offer = std::get_if<signal::CallOffer>(&received->message);
+    if (offer == nullptr) continue;
+    auto caller = crypto::parse_fingerprint(offer->caller);
+    if (!caller) continue;  // the daemon always names the caller
+    session.send(signal::CallRinging{offer->call_id});
+    std::fprintf(stderr, "incoming call from %s\n", offer->caller.c_str());
+    if (!accept(offer->caller)) {
+      session.send(signal::CallAnswer{offer->call_id, signal::AnswerMode::kReject, {}, {}});
+      std::fprintf(stderr, "rejected; waiting for calls\n");
+      continue;
+    }
+    crypto::HandshakeResponder responder(identity, our_offerings(), replays);
+    std::vector<uint8_t> answer;
+    auto result = responder.on_offer(offer->key_agreement, now_ms(), &*caller, answer);
+    if (result != crypto::HandshakeError::kOk) {
+      session.send(signal::CallAnswer{offer->call_id, signal::AnswerMode::kReject, {}, {}});
+      std::fprintf(stderr, "the caller's key agreement failed (%s); rejected\n",
+                   crypto::to_string(result));
+      continue;
+    }
+    EstablishedCall call;
+    call.call_id = offer->call_id;
+    call.peer = offer->caller;
+    session.send(signal::CallAnswer{call.call_id, signal::AnswerMode::kAccept, answer, {}});
+
+    bool confirmed = false;
+    auto deadline = Clock::now() + kSetupWait;
+    while (!confirmed || call.relay_room.empty()) {
+      auto next = next_before(session, deadline, "key confirmation from the caller", error);
+      if (!next) return std::nullopt;
+      const auto &message = next->message;
+      if (auto *h = std::get_if<signal::CallHangup>(&message); h && h->call_id == call.call_id) {
+        error = describe_hangup(h->reason);
+        return std::nullopt;
+      } else if (auto *s = std::get_if<signal::CallSetup>(&message);
+                 s && s->call_id == call.call_id) {
+        call.relay_room = s->relay_room;
+      } else if (auto *c = std::get_if<signal::CallConfirm>(&message);
+                 c && c->call_id == call.call_id) {
+        result = responder.on_confirm(c->key_agreement, call.keys);
+        if (result != crypto::HandshakeError::kOk) {
+          session.send(signal::CallHangup{call.call_id, "key_agreement_failed"});
+          error = std::string("the caller's key confirmation failed: ") + crypto::to_string(result);
+          return std::nullopt;
+        }
+        confirmed = true;
+      }
+    }
+    if (!join_relay_room(session, call.relay_room, error)) {
+      session.send(signal::CallHangup{call.call_id, "normal"});
+      return std::nullopt;
+    }
+    return call;
+  }
+}
+
+}  // namespace wzp::client

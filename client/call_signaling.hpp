@@ -1,0 +1,45 @@
+// A call's signaling through wzp-signald (docs/signal.md "Direct calls"),
+// with the three-message key agreement riding it (docs/crypto.md):
+//
+//   caller: alias_resolve -> call_offer{offer} ... call_answer{answer}
+//           -> call_confirm{confirm}, call_setup -> room_join(relay_room)
+//   callee: call_offer -> call_ringing, call_answer{answer} ... call_setup,
+//           call_confirm -> room_join(relay_room)
+//
+// Both return once the call's keys exist and the relay room is joined, so
+// media may flow; or nullopt with `error` saying why, in words for a user.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "libwzp/crypto/handshake.hpp"
+#include "libwzp/signal/session.hpp"
+
+namespace wzp::client {
+
+struct EstablishedCall {
+  std::string call_id;
+  std::string peer;  // the peer's fingerprint (and alias, when it has one)
+  std::string relay_room;
+  crypto::CallKeys keys;
+};
+
+// `callee`: "@alias", a fingerprint or a unique prefix of one.
+std::optional<EstablishedCall> place_call(signal::Session &session,
+                                          const crypto::Identity &identity,
+                                          const std::string &callee, std::string &error);
+
+// Waits for a call and answers it when `accept` (asked with the caller's
+// name) says so; a declined call is rejected and the wait goes on.
+std::optional<EstablishedCall> answer_call(signal::Session &session,
+                                           const crypto::Identity &identity,
+                                           const std::function<bool(const std::string &)> &accept,
+                                           std::string &error);
+
+// What a hangup reason means, for the user.
+std::string describe_hangup(const std::string &reason);
+
+}  // namespace wzp::client
