@@ -1,0 +1,152 @@
+// `wzp answer` and `wzp call` as two users run them: the real wzp-signald,
+// two real wzp processes with their own identities, speech both ways
+// through the call's relay room, one side behind a lossy network. The
+// audio bob writes must be the speech alice sent.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <map>
+#include <regex>
+#include <string>
+
+#include "tests/integration/client/audio_compare.hpp"
+#include "tests/support/paths.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/signald_daemon.hpp"
+
+namespace wzp::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char *kAliceSays =
+    "This is alice calling bob through the relay. The quick brown fox jumps over the lazy "
+    "dog, and forward error correction puts back what the network lost.";
+constexpr const char *kBobSays =
+    "Hello alice, this is bob answering. I will keep talking for a while, longer than you, "
+    "so that you are the one who hangs up. One, two, three, four, five, six, seven, eight, "
+    "nine, ten. And once more: one, two, three, four, five, six, seven, eight, nine, ten.";
+
+struct Outcome {
+  int exit_code = -1;
+  std::string output;
+};
+
+class ClientCall : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = make_temp_dir("client-call");
+    for (auto [file, text] : {std::pair{"alice.wav", kAliceSays}, {"bob.wav", kBobSays}}) {
+      ChildProcess speak("/usr/bin/espeak-ng", {"-w", (dir_ / file).string(), text});
+      ASSERT_TRUE(speak.wait_exit(30s).has_value());
+    }
+    daemon_ = std::make_unique<SignaldDaemon>(dir_);
+    ASSERT_TRUE(daemon_->ready());
+    for (const char *who : {"alice", "bob"}) {
+      ChildProcess id(build_binary("client/wzp"), {"id", "new"}, env(who));
+      auto status = id.wait_exit(30s);
+      ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+    }
+  }
+  void TearDown() override {
+    daemon_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::map<std::string, std::string> env(const std::string &who) const {
+    return {{"WZP_IDENTITY", (dir_ / (who + ".id")).string()},
+            {"WZP_PASSPHRASE", "pass of " + who},
+            {"WZP_SERVER", "127.0.0.1:" + std::to_string(daemon_->quic_port())},
+            {"WZP_SERVER_FINGERPRINT", daemon_->certificate()},
+            {"GST_PLUGIN_PATH", (build_dir() / "gst-plugins").string()}};
+  }
+
+  static Outcome finish(ChildProcess &process, std::chrono::seconds timeout) {
+    Outcome outcome;
+    auto status = process.wait_exit(timeout);
+    EXPECT_TRUE(process.wait_output_closed(5s));
+    for (const auto &line : process.lines()) outcome.output += line + "\n";
+    if (status && WIFEXITED(*status)) outcome.exit_code = WEXITSTATUS(*status);
+    return outcome;
+  }
+
+  Outcome call(const std::vector<std::string> &args) {
+    std::vector<std::string> full = {"call"};
+    full.insert(full.end(), args.begin(), args.end());
+    ChildProcess alice(build_binary("client/wzp"), full, env("alice"));
+    return finish(alice, 60s);
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<SignaldDaemon> daemon_;
+};
+
+uint64_t recovered(const std::string &report) {
+  std::smatch m;
+  if (!std::regex_search(report, m, std::regex(R"((\d+) recovered by FEC)"))) return 0;
+  return std::stoull(m[1]);
+}
+
+TEST_F(ClientCall, TwoWayCallThroughTheRelayWithLoss) {
+  ChildProcess bob(build_binary("client/wzp"),
+                   {"answer", "--auto-answer", "--alias", "bob", "--in",
+                    (dir_ / "bob.wav").string(), "--out", (dir_ / "at_bob.wav").string()},
+                   env("bob"));
+  ASSERT_TRUE(bob.wait_for_line(std::regex("signed in to .* as .*\\(@bob\\)"), 20s));
+  Outcome alice = call({"@bob", "--network", "loss=0.2,seed=7", "--in",
+                        (dir_ / "alice.wav").string(), "--out", (dir_ / "at_alice.wav").string()});
+  Outcome answered = finish(bob, 30s);
+
+  EXPECT_EQ(alice.exit_code, 0) << alice.output;
+  EXPECT_EQ(answered.exit_code, 0) << answered.output;
+  EXPECT_NE(alice.output.find("call summary"), std::string::npos) << alice.output;
+  EXPECT_NE(answered.output.find("call summary"), std::string::npos) << answered.output;
+  EXPECT_NE(answered.output.find("call ended: the other side hung up"), std::string::npos)
+      << answered.output;
+  // Alice's uplink loses a fifth of her packets: bob's FEC puts some back.
+  EXPECT_GT(recovered(answered.output), 0u) << answered.output;
+
+  auto sent = read_wav(dir_ / "alice.wav");
+  auto received = read_wav(dir_ / "at_bob.wav");
+  ASSERT_TRUE(sent && received) << answered.output;
+  // 2 s segments, each allowed to sit up to 1 s off (loopback_test.cpp's measure).
+  double similarity = segmented_similarity(envelope(*sent, 20), envelope(*received, 20), 100, 50);
+  EXPECT_GT(similarity, 0.3) << alice.output << answered.output;
+  // Bob spoke too: alice heard him (the call is two-way).
+  auto heard = read_wav(dir_ / "at_alice.wav");
+  ASSERT_TRUE(heard) << alice.output;
+  EXPECT_GT(heard->samples.size(), static_cast<size_t>(heard->rate)) << alice.output;
+}
+
+TEST_F(ClientCall, AnUnknownCalleeIsAClearError) {
+  Outcome alice = call({"@nobody", "--in", (dir_ / "alice.wav").string()});
+  EXPECT_EQ(alice.exit_code, 1) << alice.output;
+  EXPECT_NE(alice.output.find("unknown callee '@nobody'"), std::string::npos) << alice.output;
+}
+
+TEST_F(ClientCall, AnOfflineCalleeIsUnavailable) {
+  // Bob has an identity the daemon saw once: then he is known but offline.
+  ChildProcess bob(build_binary("client/wzp"), {"answer", "--auto-answer", "--alias", "bob"},
+                   env("bob"));
+  ASSERT_TRUE(bob.wait_for_line(std::regex("signed in"), 20s));
+  bob.stop();
+  Outcome alice = call({"@bob", "--in", (dir_ / "alice.wav").string()});
+  EXPECT_EQ(alice.exit_code, 1) << alice.output;
+  EXPECT_NE(alice.output.find("not online"), std::string::npos) << alice.output;
+}
+
+TEST_F(ClientCall, AWrongServerFingerprintIsRefused) {
+  Outcome alice = call({"@bob", "--server-fingerprint", std::string(64, 'b')});
+  EXPECT_EQ(alice.exit_code, 1) << alice.output;
+  EXPECT_NE(alice.output.find("no connection to the daemon"), std::string::npos) << alice.output;
+}
+
+TEST_F(ClientCall, ABadServerAddressIsRefused) {
+  Outcome alice = call({"@bob", "--server", "no-port-here"});
+  EXPECT_EQ(alice.exit_code, 1) << alice.output;
+  EXPECT_NE(alice.output.find("bad server address 'no-port-here'"), std::string::npos)
+      << alice.output;
+}
+
+}  // namespace
+}  // namespace wzp::test
