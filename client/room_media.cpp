@@ -1,0 +1,177 @@
+#include "client/room_media.hpp"
+
+#include "plugins/gstwzp/wzpcryptcontext.h"
+
+namespace wzp::client {
+namespace {
+
+constexpr const char *kMixCaps = "audio/x-raw,format=S16LE,rate=48000,channels=1";
+
+// decodebin picks opusdec or wzpcodec2dec from the caps wzpfecdec derives
+// from the packets' codec id, so each branch follows its sender's tier.
+std::string branch_description() {
+  return std::string(
+             "wzpfecdec name=fec ! wzpjitterbuffer ! decodebin ! audioconvert ! audioresample ! "
+             "capsfilter name=tail caps=\"") +
+         kMixCaps + "\"";
+}
+
+// A named element's pad, ghosted on the bin.
+void ghost(GstElement *bin, const char *element_name, const char *pad_name) {
+  GstElement *element = gst_bin_get_by_name(GST_BIN(bin), element_name);
+  GstPad *pad = gst_element_get_static_pad(element, pad_name);
+  gst_element_add_pad(bin, gst_ghost_pad_new(pad_name, pad));
+  gst_object_unref(pad);
+  gst_object_unref(element);
+}
+
+// decodebin's output appears only later (parse links it then), so the
+// branch's pads are ghosted by name rather than by being unlinked.
+GstElement *make_branch(GError **gerror) {
+  GstElement *branch = gst_parse_bin_from_description(branch_description().c_str(), FALSE, gerror);
+  if (branch == nullptr) return nullptr;
+  ghost(branch, "fec", "sink");
+  ghost(branch, "tail", "src");
+  return branch;
+}
+
+}  // namespace
+
+std::string audio_sink_for(const std::string &output_wav) {
+  if (output_wav.empty()) return "autoaudiosink";
+  gchar *quoted = g_shell_quote(output_wav.c_str());
+  std::string sink = std::string("wavenc ! filesink location=") + quoted;
+  g_free(quoted);
+  return sink;
+}
+
+std::unique_ptr<RoomReceiver> RoomReceiver::build(
+    const RoomReceiverConfig &config, const std::shared_ptr<crypto::MediaSession> &session,
+    std::string &error) {
+  std::string description =
+      config.packet_source + " ! wzpdecrypt name=crypt ! wzpdemux name=demux " +
+      // Keeps the mix running on time when no member is heard.
+      "audiotestsrc wave=silence is-live=true samplesperbuffer=960 ! " + kMixCaps +
+      " ! mix. audiomixer name=mix ! " + kMixCaps + " ! " + config.audio_sink;
+  GError *gerror = nullptr;
+  GstElement *pipeline =
+      gst_parse_launch_full(description.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &gerror);
+  if (pipeline == nullptr) {
+    error = gerror != nullptr ? gerror->message : "could not build the room pipeline";
+    g_clear_error(&gerror);
+    return nullptr;
+  }
+  std::unique_ptr<RoomReceiver> self(new RoomReceiver);
+  self->pipeline_ = pipeline;
+  self->demux_ = gst_bin_get_by_name(GST_BIN(pipeline), "demux");
+  self->mixer_ = gst_bin_get_by_name(GST_BIN(pipeline), "mix");
+  // Only our decryptor gets the room session: the packet source may hold
+  // other crypto elements (tests put senders there).
+  GstElement *crypt = gst_bin_get_by_name(GST_BIN(pipeline), "crypt");
+  GstContext *context = wzp_crypto_context_new(session);
+  gst_element_set_context(crypt, context);
+  gst_context_unref(context);
+  gst_object_unref(crypt);
+  g_signal_connect(self->demux_, "pad-added", G_CALLBACK(on_stream_added), self.get());
+  g_signal_connect(self->demux_, "pad-removed", G_CALLBACK(on_stream_removed), self.get());
+  return self;
+}
+
+RoomReceiver::~RoomReceiver() {
+  g_signal_handlers_disconnect_by_data(demux_, this);
+  {
+    // A queued teardown still uses this object.
+    std::unique_lock guard(lock_);
+    removals_done_.wait(guard, [this] { return removals_pending_ == 0; });
+  }
+  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  gst_object_unref(demux_);
+  gst_object_unref(mixer_);
+  gst_object_unref(pipeline_);
+}
+
+void RoomReceiver::remove_participant(uint32_t sender_id) {
+  gboolean existed = FALSE;
+  g_signal_emit_by_name(demux_, "remove-stream", guint{sender_id}, &existed);
+}
+
+void RoomReceiver::finish() {
+  // A branch may hold the stream's EOS (its jitter buffer playing out);
+  // removing the branches releases their mixer pads, so only the silent
+  // input, ended by the EOS, is left for the mixer to wait for.
+  g_signal_emit_by_name(demux_, "clear");
+  gst_element_send_event(pipeline_, gst_event_new_eos());
+}
+
+RoomReceiver::Counts RoomReceiver::counts() const {
+  std::lock_guard guard(lock_);
+  return counts_;
+}
+
+uint64_t RoomReceiver::active_branches() const {
+  std::lock_guard guard(lock_);
+  return counts_.branches_added - counts_.branches_removed;
+}
+
+// On the demuxer's streaming thread: build the branch, link it to a new
+// mixer pad, start it, then link the stream into it.
+void RoomReceiver::on_stream_added(GstElement *, GstPad *pad, RoomReceiver *self) {
+  GError *gerror = nullptr;
+  GstElement *branch = make_branch(&gerror);
+  if (branch == nullptr) {
+    GST_ELEMENT_ERROR(self->demux_, CORE, MISSING_PLUGIN, ("cannot build a room branch"),
+                      ("%s", gerror != nullptr ? gerror->message : "unknown"));
+    g_clear_error(&gerror);
+    return;
+  }
+  gst_bin_add(GST_BIN(self->pipeline_), branch);
+  GstPad *branch_sink = gst_element_get_static_pad(branch, "sink");
+  GstPad *branch_src = gst_element_get_static_pad(branch, "src");
+  GstPad *mixer_sink = gst_element_request_pad_simple(self->mixer_, "sink_%u");
+  bool linked = gst_pad_link(branch_src, mixer_sink) == GST_PAD_LINK_OK;
+  gst_element_sync_state_with_parent(branch);
+  linked = linked && gst_pad_link(pad, branch_sink) == GST_PAD_LINK_OK;
+  if (!linked) {
+    GST_ELEMENT_ERROR(self->demux_, CORE, NEGOTIATION, ("cannot link a room branch"),
+                      ("stream pad %s", GST_PAD_NAME(pad)));
+  }
+  g_object_set_data(G_OBJECT(pad), "wzp-room-branch", branch);
+  gst_object_unref(branch_sink);
+  gst_object_unref(branch_src);
+  gst_object_unref(mixer_sink);
+  std::lock_guard guard(self->lock_);
+  ++self->counts_.branches_added;
+}
+
+// The stream's EOS has gone through the branch; stopping the branch must
+// wait until we are off the thread streaming into it.
+void RoomReceiver::on_stream_removed(GstElement *, GstPad *pad, RoomReceiver *self) {
+  auto *branch = static_cast<GstElement *>(g_object_get_data(G_OBJECT(pad), "wzp-room-branch"));
+  if (branch == nullptr) return;
+  {
+    std::lock_guard guard(self->lock_);
+    ++self->removals_pending_;
+  }
+  gst_element_call_async(branch, remove_branch, self, nullptr);
+}
+
+void RoomReceiver::remove_branch(GstElement *branch, gpointer data) {
+  auto *self = static_cast<RoomReceiver *>(data);
+  GstPad *branch_src = gst_element_get_static_pad(branch, "src");
+  GstPad *mixer_sink = gst_pad_get_peer(branch_src);
+  // Out of the pipeline's state changes from here on, so none can restart it.
+  gst_element_set_locked_state(branch, TRUE);
+  gst_element_set_state(branch, GST_STATE_NULL);
+  gst_bin_remove(GST_BIN(self->pipeline_), branch);
+  if (mixer_sink != nullptr) {
+    gst_element_release_request_pad(self->mixer_, mixer_sink);
+    gst_object_unref(mixer_sink);
+  }
+  gst_object_unref(branch_src);
+  std::lock_guard guard(self->lock_);
+  ++self->counts_.branches_removed;
+  --self->removals_pending_;
+  self->removals_done_.notify_all();
+}
+
+}  // namespace wzp::client

@@ -1,0 +1,251 @@
+// The room member's receiving pipeline (client/room_media.hpp) with real
+// elements: four senders' tones, each Opus-encoded, FEC-protected and
+// sealed under its own sender key, merged into one packet stream as the
+// relay's one connection delivers it. Three are members whose keys the
+// receiver holds; the fourth is not. Bob joins late, Carol falls silent and
+// is removed as signaling would say she left. The mix must keep time, carry
+// each member's tone while that member talks, and never the outsider's.
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <memory>
+#include <mutex>
+#include <numbers>
+#include <string>
+#include <vector>
+
+#include "client/room_media.hpp"
+#include "libwzp/crypto/member_card.hpp"
+#include "libwzp/crypto/room.hpp"
+#include "plugins/gstwzp/wzpcryptcontext.h"
+
+namespace wzp::client {
+namespace {
+
+constexpr int kRate = 48000;
+const std::string kRoom = crypto::hash_room_name("ops");
+
+// Power of one frequency in the signal (Goertzel), per sample.
+double tone_power(const std::vector<int16_t> &samples, double frequency) {
+  double coefficient = 2.0 * std::cos(2.0 * std::numbers::pi * frequency / kRate);
+  double s1 = 0, s2 = 0;
+  for (int16_t sample : samples) {
+    double s0 = sample / 32768.0 + coefficient * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  double power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
+  return power / (static_cast<double>(samples.size()) * samples.size());
+}
+
+// Far above a frequency nobody sent.
+bool heard(const std::vector<int16_t> &mix, double frequency) {
+  return tone_power(mix, frequency) > 100 * tone_power(mix, 3100.0) + 1e-4;
+}
+
+struct Talker {
+  Talker(double tone, double from, double to) : tone(tone), from(from), to(to) {}
+  crypto::Identity identity = crypto::Identity::generate();
+  uint32_t sender_id = crypto::sender_id_of(identity.fingerprint());
+  std::unique_ptr<crypto::RoomKeys> keys =
+      std::make_unique<crypto::RoomKeys>(identity, sender_id, kRoom);
+  double tone;
+  double from, to;  // seconds of running time its packets get through
+  crypto::RoomMember public_part() const {
+    return {identity.signing_public_key(), identity.agreement_public_key(), sender_id};
+  }
+  // 3 s of a live tone, Opus, FEC, sealed; into the relay's funnel.
+  std::string description() const {
+    std::string id = std::to_string(sender_id);
+    return "audiotestsrc is-live=true samplesperbuffer=960 volume=0.3 num-buffers=150 freq=" +
+           std::to_string(tone) +
+           " ! audio/x-raw,rate=48000,channels=1 ! opusenc frame-size=20 bitrate=32000"
+           " ! wzpfecenc block-size=5 repair-ratio=0.5 stream-id=" +
+           id + " ! wzpencrypt name=seal" + id + " ! merge. ";
+  }
+};
+
+struct Mixed {
+  std::mutex lock;
+  std::vector<int16_t> samples;
+  GstClockTime first_pts = GST_CLOCK_TIME_NONE;
+  GstClockTime expected_pts = GST_CLOCK_TIME_NONE;
+  uint64_t discontinuities = 0;  // a buffer not starting where the last ended (±1 ms)
+
+  std::vector<int16_t> between(double from, double to) {
+    std::lock_guard guard(lock);
+    size_t begin = std::min(samples.size(), static_cast<size_t>(from * kRate));
+    size_t end = std::min(samples.size(), static_cast<size_t>(to * kRate));
+    return {samples.begin() + begin, samples.begin() + end};
+  }
+};
+
+void on_mixed(GstElement *, GstBuffer *buffer, GstPad *, Mixed *mixed) {
+  std::lock_guard guard(mixed->lock);
+  GstClockTime pts = GST_BUFFER_PTS(buffer);
+  if (mixed->first_pts == GST_CLOCK_TIME_NONE) mixed->first_pts = pts;
+  if (mixed->expected_pts != GST_CLOCK_TIME_NONE &&
+      (pts > mixed->expected_pts + GST_MSECOND || pts + GST_MSECOND < mixed->expected_pts)) {
+    ++mixed->discontinuities;
+  }
+  mixed->expected_pts = pts + GST_BUFFER_DURATION(buffer);
+  GstMapInfo map;
+  gst_buffer_map(buffer, &map, GST_MAP_READ);
+  const auto *samples = reinterpret_cast<const int16_t *>(map.data);
+  mixed->samples.insert(mixed->samples.end(), samples, samples + map.size / sizeof(int16_t));
+  gst_buffer_unmap(buffer, &map);
+}
+
+// Lets a talker's packets through only between two running times.
+void present_only_between(GstElement *seal, double from, double to) {
+  GstPad *output = gst_element_get_static_pad(seal, "src");
+  auto *window = new std::pair<GstClockTime, GstClockTime>(from * GST_SECOND, to * GST_SECOND);
+  gst_pad_add_probe(
+      output,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      [](GstPad *pad, GstPadProbeInfo *, gpointer data) {
+        auto *w = static_cast<std::pair<GstClockTime, GstClockTime> *>(data);
+        GstClockTime now = gst_element_get_current_running_time(GST_PAD_PARENT(pad));
+        return now >= w->first && now < w->second ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+      },
+      window,
+      [](gpointer data) { delete static_cast<std::pair<GstClockTime, GstClockTime> *>(data); });
+  gst_object_unref(output);
+}
+
+guint64 stat(GstElement *pipeline, const char *element, const char *field) {
+  GstElement *e = gst_bin_get_by_name(GST_BIN(pipeline), element);
+  GstStructure *stats = nullptr;
+  g_object_get(e, "stats", &stats, nullptr);
+  guint64 value = 0;
+  EXPECT_TRUE(gst_structure_get_uint64(stats, field, &value)) << element << " " << field;
+  gst_structure_free(stats);
+  gst_object_unref(e);
+  return value;
+}
+
+GstClockTime running_time(GstElement *pipeline) {
+  GstClock *clock = gst_element_get_clock(pipeline);
+  if (clock == nullptr) return 0;
+  GstClockTime now = gst_clock_get_time(clock) - gst_element_get_base_time(pipeline);
+  gst_object_unref(clock);
+  return now;
+}
+
+TEST(ClientRoom, MixKeepsTimeAndCarriesEachMemberWhileTheyTalk) {
+  Talker alice(440, 0, 10), bob(1250, 1.0, 10), carol(700, 0, 1.5), outsider(1700, 0, 10);
+  // Our receiving side holds the three members' keys, not the outsider's.
+  crypto::Identity me = crypto::Identity::generate();
+  crypto::RoomKeys mine(me, crypto::sender_id_of(me.fingerprint()), kRoom);
+  crypto::RoomMember me_public{me.signing_public_key(), me.agreement_public_key(),
+                               crypto::sender_id_of(me.fingerprint())};
+  for (Talker *t : {&alice, &bob, &carol}) {
+    mine.add_member(t->public_part(), 0);
+    ASSERT_EQ(mine.accept(t->keys->add_member(me_public, 0)), crypto::RoomError::kOk);
+    mine.session()->receiver.route_stream(t->sender_id, t->sender_id);
+  }
+
+  RoomReceiverConfig config;
+  config.packet_source = alice.description() + bob.description() + carol.description() +
+                         outsider.description() + "funnel name=merge";
+  config.audio_sink = "fakesink name=out sync=false signal-handoffs=true";
+  std::string error;
+  auto room = RoomReceiver::build(config, mine.session(), error);
+  ASSERT_NE(room, nullptr) << error;
+  GstElement *pipeline = room->pipeline();
+  for (Talker *t : {&alice, &bob, &carol, &outsider}) {
+    std::string name = "seal" + std::to_string(t->sender_id);
+    GstElement *seal = gst_bin_get_by_name(GST_BIN(pipeline), name.c_str());
+    GstContext *context = wzp_crypto_context_new(t->keys->session());
+    gst_element_set_context(seal, context);
+    gst_context_unref(context);
+    present_only_between(seal, t->from, t->to);
+    gst_object_unref(seal);
+  }
+  Mixed mixed;
+  GstElement *out = gst_bin_get_by_name(GST_BIN(pipeline), "out");
+  g_signal_connect(out, "handoff", G_CALLBACK(on_mixed), &mixed);
+  gst_object_unref(out);
+  std::atomic<bool> senders_done{false};
+  GstElement *merge = gst_bin_get_by_name(GST_BIN(pipeline), "merge");
+  GstPad *merged = gst_element_get_static_pad(merge, "src");
+  gst_pad_add_probe(
+      merged, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      [](GstPad *, GstPadProbeInfo *info, gpointer done) {
+        if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS) {
+          static_cast<std::atomic<bool> *>(done)->store(true);
+        }
+        return GST_PAD_PROBE_OK;
+      },
+      &senders_done, nullptr);
+  gst_object_unref(merged);
+  gst_object_unref(merge);
+
+  ASSERT_NE(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  // Carol leaves at 1.6 s (signaling says so): her stream goes at once,
+  // long before the demuxer's 10 s stream-timeout could take it.
+  bool carol_removed = false;
+  GstBus *bus = gst_element_get_bus(pipeline);
+  for (int i = 0; i < 1000 && !senders_done; ++i) {
+    if (!carol_removed && running_time(pipeline) >= 1600 * GST_MSECOND) {
+      room->remove_participant(carol.sender_id);
+      carol_removed = true;
+    }
+    GstMessage *failure = gst_bus_timed_pop_filtered(bus, 10 * GST_MSECOND, GST_MESSAGE_ERROR);
+    if (failure != nullptr) {
+      GError *gerror = nullptr;
+      gchar *debug = nullptr;
+      gst_message_parse_error(failure, &gerror, &debug);
+      ADD_FAILURE() << GST_OBJECT_NAME(GST_MESSAGE_SRC(failure)) << ": " << gerror->message << " ("
+                    << (debug ? debug : "") << ")";
+      g_free(debug);
+      g_clear_error(&gerror);
+      gst_message_unref(failure);
+      gst_object_unref(bus);
+      return;
+    }
+  }
+  ASSERT_TRUE(senders_done);
+  ASSERT_TRUE(carol_removed);
+  // Let the branches drain, then end the mix (the silent input ends it).
+  g_usleep(500000);
+  room->finish();
+  GstMessage *end = gst_bus_timed_pop_filtered(
+      bus, 10 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  ASSERT_NE(end, nullptr);
+  EXPECT_EQ(GST_MESSAGE_TYPE(end), GST_MESSAGE_EOS);
+  gst_message_unref(end);
+  gst_object_unref(bus);
+
+  // Branches: one per member heard, none for the outsider. Their teardown
+  // runs on GStreamer's thread pool: give it a moment.
+  for (int i = 0; i < 500 && room->counts().branches_removed < 3; ++i) g_usleep(10000);
+  EXPECT_EQ(room->counts().branches_added, 3u);
+  EXPECT_EQ(room->counts().branches_removed, 3u);
+  EXPECT_EQ(stat(pipeline, "demux", "streams-created"), 3u);
+  EXPECT_EQ(stat(pipeline, "demux", "streams-timed-out"), 0u);
+  EXPECT_EQ(stat(pipeline, "demux", "streams-removed"), 3u);
+  EXPECT_GT(stat(pipeline, "crypt", "unknown-sender"), 100u);  // the outsider's packets
+
+  // The mix keeps time: one unbroken timeline from the start, as long as
+  // the talkers talked.
+  EXPECT_EQ(mixed.discontinuities, 0u);
+  EXPECT_LT(mixed.first_pts, 100 * GST_MSECOND);
+  ASSERT_GT(mixed.samples.size(), static_cast<size_t>(3.0 * kRate));
+
+  auto early = mixed.between(0.5, 0.95);  // Alice and Carol
+  EXPECT_TRUE(heard(early, alice.tone));
+  EXPECT_TRUE(heard(early, carol.tone));
+  EXPECT_FALSE(heard(early, bob.tone));
+  auto late = mixed.between(2.2, 2.9);  // Alice and Bob
+  EXPECT_TRUE(heard(late, alice.tone));
+  EXPECT_TRUE(heard(late, bob.tone));
+  EXPECT_FALSE(heard(late, carol.tone));
+  auto all = mixed.between(0.3, 3.0);
+  EXPECT_FALSE(heard(all, outsider.tone));
+}
+
+}  // namespace
+}  // namespace wzp::client
