@@ -7,8 +7,8 @@ namespace wzp::client {
 namespace {
 
 // Opus cannot go below 4 kbit/s nor above 60 ms frames: the Codec2 tier,
-// while the sender is still Opus (no codec switch mid-call yet), sends the
-// sparsest Opus there is.
+// on a sender with a plain opusenc (no wzpvoiceenc to switch codec), sends
+// the sparsest Opus there is.
 constexpr uint32_t kOpusMinBitrate = 4000;
 constexpr int kOpusMaxFrameMs = 60;
 
@@ -83,7 +83,9 @@ quality::Micros AdaptiveQuality::clock_now() { return quality::Micros{g_get_mono
 
 AdaptiveQuality::AdaptiveQuality(GstElement *sender, GstElement *receiver,
                                  const quality::ControllerConfig &config, quality::Micros now)
-    : opus_encoder_(find_by_factory(sender, "opusenc")),
+    : voice_encoder_(find_by_factory(sender, "wzpvoiceenc")),
+      // wzpvoiceenc holds an opusenc of its own: it is driven through the bin.
+      opus_encoder_(voice_encoder_ == nullptr ? find_by_factory(sender, "opusenc") : nullptr),
       fec_encoder_(find_by_factory(sender, "wzpfecenc")),
       quic_sink_(find_by_factory(sender, "wzpquicsink")),
       fec_decoder_(find_by_factory(receiver, "wzpfecdec")),
@@ -93,7 +95,8 @@ AdaptiveQuality::AdaptiveQuality(GstElement *sender, GstElement *receiver,
 }
 
 AdaptiveQuality::~AdaptiveQuality() {
-  for (GstElement *e : {opus_encoder_, fec_encoder_, quic_sink_, fec_decoder_, quic_src_}) {
+  for (GstElement *e :
+       {voice_encoder_, opus_encoder_, fec_encoder_, quic_sink_, fec_decoder_, quic_src_}) {
     if (e != nullptr) gst_object_unref(e);
   }
 }
@@ -156,6 +159,11 @@ void AdaptiveQuality::apply(quality::Micros now, const quality::Decision &decisi
   if (!history_.empty() && history_.back().tier == decision.tier) return;
   history_.push_back({now, decision.tier, decision.change});
   const quality::TierProfile &p = quality::profile(decision.tier);
+  if (voice_encoder_ != nullptr) {
+    // One g_object_set: wzpvoiceenc applies the three together.
+    g_object_set(voice_encoder_, "codec", p.codec == quality::Codec::kCodec2 ? 1 : 0, "bitrate",
+                 static_cast<gint>(p.bitrate_bps), "frame-duration", gint{p.frame_ms}, nullptr);
+  }
   if (opus_encoder_ != nullptr) {
     bool opus = p.codec == quality::Codec::kOpus;
     gint bitrate = static_cast<gint>(std::max(p.bitrate_bps, kOpusMinBitrate));

@@ -4,12 +4,13 @@
 //   our receiver's stats ──(tick)──> our wzpfecenc "quality-report" ──> peer
 //   peer's reports ──(wzpfecdec "wzp-quality-report" on the bus)──┐
 //   our wzpquicsink "stats" ──(tick)──> controller <──────────────┘
-//   controller's tier ──> our opusenc bitrate/frame-size and wzpfecenc
+//   controller's tier ──> our wzpvoiceenc codec/bitrate/frame-duration (or a
+//                         plain opusenc's bitrate/frame-size) and wzpfecenc
 //                         block-size/repair-ratio/interleave-depth
 //
 // Elements are found by factory inside `sender` and `receiver` (bins, or the
-// elements themselves): sender opusenc (optional), wzpfecenc, wzpquicsink
-// (optional); receiver wzpfecdec, wzpquicsrc (optional). Clock-free like the
+// elements themselves): sender wzpvoiceenc or opusenc (optional), wzpfecenc,
+// wzpquicsink (optional); receiver wzpfecdec, wzpquicsrc (optional). Clock-free like the
 // controller: every call takes the time. Not thread-safe: call it from one
 // thread (the main loop's bus watch and a 1 s timer).
 #pragma once
@@ -66,6 +67,7 @@ class AdaptiveQuality {
   void apply(quality::Micros now, const quality::Decision &decision);
   std::optional<double> receive_loss();
 
+  GstElement *voice_encoder_ = nullptr;
   GstElement *opus_encoder_ = nullptr;
   GstElement *fec_encoder_ = nullptr;
   GstElement *quic_sink_ = nullptr;

@@ -14,6 +14,9 @@
  * The output caps change at the switch (audio/x-opus or audio/x-codec2):
  * wzpfecenc closes its group there and the receiver's wzpvoicedec follows.
  * Running both costs the Codec2 encoder's CPU, which is small beside Opus.
+ * Properties may change from any thread; the ones set together (one
+ * g_object_set, as a tier change does) take effect together, between two
+ * input buffers.
  *
  * ## Example pipelines
  * |[
@@ -28,6 +31,7 @@
 #include "plugins/wzpvoice/gstwzpvoiceenc.h"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <utility>
 
@@ -61,6 +65,9 @@ struct Settings {
 struct Private {
   std::mutex settings_mutex;
   Settings settings;
+  // Set by a property change, taken at the next input buffer: settings
+  // changed together (one g_object_set) apply together, between two buffers.
+  std::atomic<bool> settings_changed{false};
 
   std::mutex state_mutex;
   wzp::quality::EncoderSwitch switcher{kOpus, kMaxSwitchGap};
@@ -140,6 +147,13 @@ static void apply_settings(GstWzpVoiceEnc *self) {
   }
   std::lock_guard lock(p.state_mutex);
   p.switcher.request(s.codec);
+}
+
+// Applies changed settings in the streaming thread, between two buffers.
+static GstPadProbeReturn on_input(GstPad *, GstPadProbeInfo *, gpointer user_data) {
+  auto *self = GST_WZP_VOICE_ENC(user_data);
+  if (self->priv->settings_changed.exchange(false)) apply_settings(self);
+  return GST_PAD_PROBE_OK;
 }
 
 // On each encoder's output: lets a frame out only if the switch says so.
@@ -258,6 +272,7 @@ static bool build(GstWzpVoiceEnc *self) {
     gst_object_unref(pad);
   }
   GstPad *sink = gst_element_get_static_pad(convert, "sink");
+  gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_BUFFER, on_input, self, nullptr);
   GstPad *src = gst_element_get_static_pad(funnel, "src");
   gst_element_add_pad(
       GST_ELEMENT(self),
@@ -302,7 +317,7 @@ static void gst_wzp_voice_enc_set_property(GObject *object, guint id, const GVal
         return;
     }
   }
-  apply_settings(self);
+  self->priv->settings_changed = true;
 }
 
 static void gst_wzp_voice_enc_get_property(GObject *object, guint id, GValue *value,

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
 
 namespace {
 
@@ -194,6 +195,75 @@ TEST(AdaptiveQuality, BadReportsStepDownAndGoodOnesStepBackUp) {
   EXPECT_EQ(history[1].change, wzp::quality::Change::kStepDown);
   EXPECT_EQ(history[2].change, wzp::quality::Change::kStepUp);
   EXPECT_EQ(history[2].at, now);
+}
+
+// The codec on air in a wzpvoiceenc once it is `expected`, or after 5 s of
+// waiting for that (a live source: the switch needs frames to cut at).
+std::string codec_on_air(GstElement *voice, const std::string &expected) {
+  std::string codec;
+  for (int tries = 0; tries < 100 && codec != expected; ++tries) {
+    if (tries > 0) g_usleep(50'000);
+    GstStructure *stats = nullptr;
+    g_object_get(voice, "stats", &stats, nullptr);
+    codec = gst_structure_get_string(stats, "codec");
+    gst_structure_free(stats);
+  }
+  return codec;
+}
+
+TEST(AdaptiveQuality, ACollapseSwitchesWzpVoiceEncToCodec2AndARecoveryBackToOpus) {
+  Call call;
+  gst_element_set_state(call.sender, GST_STATE_NULL);
+  gst_object_unref(call.sender);
+  call.sender = gst_parse_launch(
+      "audiotestsrc is-live=true samplesperbuffer=480 ! wzpvoiceenc name=voice ! "
+      "wzpfecenc name=fec ! fakesink",
+      nullptr);
+  ASSERT_NE(call.sender, nullptr);
+  gst_element_set_state(call.sender, GST_STATE_PLAYING);
+  GstElement *voice = call.sender_element("voice");
+  wzp::client::AdaptiveQuality adaptive(call.sender, call.receiver->element, {}, Micros{0});
+  EXPECT_EQ(codec_on_air(voice, "opus"), "opus");
+
+  // 60 % loss: three reports send it straight to the floor, Codec2.
+  call.peer_reports(0.60, 400, 40);
+  Micros now{0};
+  for (int second = 1; second <= 3; ++second) {
+    call.one_second();
+    now += 1s;
+    call.deliver(adaptive, now);
+  }
+  ASSERT_EQ(adaptive.tier(), Tier::kCatastrophic);
+  gint codec = -1, bitrate = 0;
+  g_object_get(voice, "codec", &codec, "bitrate", &bitrate, nullptr);
+  EXPECT_EQ(codec, 1);
+  EXPECT_EQ(bitrate, 1200);
+  EXPECT_EQ(codec_on_air(voice, "codec2"), "codec2");
+  call.expect_sender_keeps_running();
+
+  // A clean path: five good reports climb one tier, back to Opus.
+  call.peer_reports(0.0, 120, 10);
+  for (int second = 1; second <= 5; ++second) {
+    call.one_second();
+    now += 1s;
+    call.deliver(adaptive, now);
+  }
+  ASSERT_EQ(adaptive.tier(), Tier::kDegraded);
+  g_object_get(voice, "codec", &codec, "bitrate", &bitrate, nullptr);
+  EXPECT_EQ(codec, 0);
+  EXPECT_EQ(bitrate, 6000);
+  EXPECT_EQ(codec_on_air(voice, "opus"), "opus");
+  call.expect_sender_keeps_running();
+
+  GstStructure *stats = nullptr;
+  g_object_get(voice, "stats", &stats, nullptr);
+  guint64 switches = 0, out_of_order = 1;
+  gst_structure_get_uint64(stats, "codec-switches", &switches);
+  gst_structure_get_uint64(stats, "frames-out-of-order", &out_of_order);
+  gst_structure_free(stats);
+  EXPECT_EQ(switches, 2u);
+  EXPECT_EQ(out_of_order, 0u);
+  gst_object_unref(voice);
 }
 
 TEST(AdaptiveQuality, TickReportsTheLossOurDecoderSees) {
