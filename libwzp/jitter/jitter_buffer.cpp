@@ -68,6 +68,7 @@ void JitterBuffer::clear() {
   next_sequence_ = next_timestamp_ = highest_sequence_ = 0;
   playout_offset_ = latency_ns_ = 0;
   last_duration_ = config_.default_frame_duration;
+  spaced_duration_ = 0;
   dry_since_ns_ = excess_since_ns_ = kNever;
   pending_expanded_ = 0;
   candidate_valid_ = false;
@@ -158,8 +159,9 @@ InsertResult JitterBuffer::insert(const Frame &frame, int64_t arrival_ns) {
 
 InsertResult JitterBuffer::store(const Frame &frame, int64_t sequence, int64_t timestamp,
                                  int64_t arrival_ns) {
+  uint32_t duration = frame.duration ? frame.duration : spacing_duration(sequence, timestamp);
   Slot &s = slot(sequence);
-  s = Slot{sequence, timestamp, frame.duration, frame.cookie, SlotState::kStored};
+  s = Slot{sequence, timestamp, duration, frame.cookie, SlotState::kStored};
   ++size_;
   highest_sequence_ = std::max(highest_sequence_, sequence);
   sequences_.commit(frame.sequence, sequence);
@@ -176,6 +178,26 @@ InsertResult JitterBuffer::store(const Frame &frame, int64_t sequence, int64_t t
     emitted_ = false;
   }
   return InsertResult::kStored;
+}
+
+// A frame that does not say how long it is lasts as long as the spacing of
+// neighbouring frames (consecutive sequence numbers). A spacing longer than
+// any codec frame (120 ms) is a silence gap, not a frame.
+uint32_t JitterBuffer::spacing_duration(int64_t sequence, int64_t timestamp) {
+  auto holds = [this](int64_t seq) {
+    const Slot &s = slot(seq);
+    return s.sequence == seq && (s.state == SlotState::kStored || s.state == SlotState::kPlayed);
+  };
+  int64_t spacing = 0;
+  if (holds(sequence - 1)) {
+    spacing = timestamp - slot(sequence - 1).timestamp;
+  } else if (holds(sequence + 1)) {
+    spacing = slot(sequence + 1).timestamp - timestamp;
+  }
+  if (spacing > 0 && spacing <= static_cast<int64_t>(config_.clock_rate) * 120 / 1000) {
+    spaced_duration_ = static_cast<uint32_t>(spacing);
+  }
+  return spaced_duration_;
 }
 
 int64_t JitterBuffer::wanted_delay() const {
@@ -266,7 +288,7 @@ Action JitterBuffer::step(int64_t now_ns) {
       return action;
     }
 
-    uint32_t duration = head.duration ? head.duration : last_duration_;
+    uint32_t duration = head.duration ? head.duration : unknown_duration();
     if (head.timestamp + duration <= next_timestamp_) {
       // Its time went by while the buffer was dry at its delay limit.
       if (release_) release_(head.cookie);

@@ -46,7 +46,9 @@ struct JitterConfig {
 struct Frame {
   uint32_t sequence = 0;
   uint32_t timestamp = 0;
-  uint32_t duration = 0;  // media clock units; 0 = unknown
+  // Media clock units; 0 = unknown: the frame then lasts until the next
+  // frame's timestamp (wzp frames carry no duration on the wire).
+  uint32_t duration = 0;
   uint64_t cookie = 0;
 };
 
@@ -137,6 +139,8 @@ class JitterBuffer {
   bool confirms_restart(uint32_t sequence, int64_t transit_ns);
   void restart();
   InsertResult store(const Frame &frame, int64_t sequence, int64_t timestamp, int64_t arrival_ns);
+  uint32_t spacing_duration(int64_t sequence, int64_t timestamp);
+  uint32_t unknown_duration() const { return spaced_duration_ ? spaced_duration_ : last_duration_; }
   int64_t wanted_delay() const;
   void anchor(int64_t head_timestamp, int64_t earliest_ns);
   Action step(int64_t now_ns);
@@ -168,6 +172,7 @@ class JitterBuffer {
   int64_t playout_offset_ = 0;  // playout time = media time + offset
   int64_t latency_ns_ = 0;
   uint32_t last_duration_ = 0;
+  uint32_t spaced_duration_ = 0;      // the frame spacing last seen between neighbours; 0: none yet
   int64_t dry_since_ns_ = kNever;     // start of the current run of dry concealment
   int64_t excess_since_ns_ = kNever;  // since when the delay has been above target
   uint64_t pending_expanded_ = 0;     // dry concealment that becomes `expanded` if speech resumes
