@@ -155,8 +155,8 @@ std::string call_summary(GstElement *sender, GstElement *receiver, const std::st
                 "  tier                  %s\n"
                 "  frames sent           %lu (%lu packets, %lu of them repair)\n"
                 "  frames received       %lu as sent, %lu recovered by FEC\n"
-                "  frames played         %lu (%lu concealed; late: %lu, FEC blocks given up: "
-                "%lu)\n"
+                "  frames played         %lu from real data, %lu concealed (late: %lu, FEC blocks "
+                "given up: %lu)\n"
                 "  path to the daemon    rtt %.0f ms, QUIC-measured loss %.1f %%",
                 tier.c_str(), static_cast<unsigned long>(s.frames_sent),
                 static_cast<unsigned long>(s.packets_sent),

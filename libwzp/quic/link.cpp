@@ -169,8 +169,10 @@ void Link::drain(std::chrono::milliseconds timeout) {
     auto stats = connection->stats();
     uint64_t settled = stats.datagrams_sent + stats.datagrams_dropped_stale +
                        stats.datagrams_dropped_full + stats.datagrams_dropped_oversized;
+    // A borrowed connection outlives the pipeline and keeps carrying other
+    // traffic, so only our datagrams count there.
     if (connection->state() == Connection::State::kEstablished &&
-        settled >= stats.datagrams_queued && stats.path.bytes_in_flight == 0) {
+        settled >= stats.datagrams_queued && (borrowed() || stats.path.bytes_in_flight == 0)) {
       return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

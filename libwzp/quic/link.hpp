@@ -64,7 +64,8 @@ class Link {
   // datagram is too large; every false is counted in dropped_unsent().
   bool send(std::span<const uint8_t> datagram);
   // Waits (up to `timeout`) until the handshake has ended one way or the
-  // other and every queued datagram has left or been dropped; for EOS.
+  // other and every queued datagram has left or been dropped (and, on a
+  // connection of our own, been acknowledged); for EOS.
   void drain(std::chrono::milliseconds timeout);
   // Waits up to `timeout` for a received datagram and copies it into `out`
   // (at least wire::kMaxPacketSize bytes), setting `size`.
