@@ -6,6 +6,7 @@
 #include "client/call_command.hpp"
 #include "client/identity_command.hpp"
 #include "client/loopback_command.hpp"
+#include "client/room_command.hpp"
 
 namespace {
 
@@ -18,6 +19,7 @@ constexpr const char *kUsage =
     "  call <peer>                   call @alias, a fingerprint or a prefix via wzp-signald\n"
     "  answer                        wait for a call and answer it\n"
     "  send-tone <peer>              call and send a test tone\n"
+    "  room <name>                   a room call with everyone who joins that name\n"
     "\n"
     "Run 'wzp <command> --help' for a command's options.\n";
 
@@ -33,6 +35,7 @@ int main(int argc, char **argv) {
   if (command == "loopback") return wzp::client::run_loopback_command(argc - 1, argv + 1);
   if (command == "call") return wzp::client::run_call_command(argc - 1, argv + 1);
   if (command == "answer") return wzp::client::run_answer_command(argc - 1, argv + 1);
+  if (command == "room") return wzp::client::run_room_command(argc - 1, argv + 1);
   if (command == "send-tone") return wzp::client::run_send_tone_command(argc - 1, argv + 1);
   std::fprintf(stderr, "wzp: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;

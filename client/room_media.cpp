@@ -1,6 +1,7 @@
 #include "client/room_media.hpp"
 
 #include "plugins/gstwzp/wzpcryptcontext.h"
+#include "plugins/gstwzp/wzpquiclink.h"
 
 namespace wzp::client {
 namespace {
@@ -72,6 +73,17 @@ std::unique_ptr<RoomReceiver> RoomReceiver::build(
   gst_element_set_context(crypt, context);
   gst_context_unref(context);
   gst_object_unref(crypt);
+  if (config.link) {
+    GstElement *net = gst_bin_get_by_name(GST_BIN(pipeline), "net");
+    if (net == nullptr) {
+      error = "the packet source has no element named net to take the link";
+      return nullptr;
+    }
+    GstContext *link_context = wzp_quic_link_context_new(config.link);
+    gst_element_set_context(net, link_context);
+    gst_context_unref(link_context);
+    gst_object_unref(net);
+  }
   g_signal_connect(self->demux_, "pad-added", G_CALLBACK(on_stream_added), self.get());
   g_signal_connect(self->demux_, "pad-removed", G_CALLBACK(on_stream_removed), self.get());
   return self;

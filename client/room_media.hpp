@@ -24,6 +24,7 @@
 #include <string>
 
 #include "libwzp/crypto/session.hpp"
+#include "libwzp/quic/link.hpp"
 
 namespace wzp::client {
 
@@ -31,6 +32,9 @@ struct RoomReceiverConfig {
   // A gst-launch description whose last element puts out wzp packets, one
   // per buffer (e.g. "wzpquicsrc name=net" riding the signaling link).
   std::string packet_source = "wzpquicsrc name=net";
+  // Offered to the source element named "net" (the signaling connection's
+  // link: media rides it as DATAGRAMs).
+  std::shared_ptr<quic::Link> link;
   // Where the mix goes: a description starting with its first element.
   std::string audio_sink = "autoaudiosink";
 };

@@ -1,0 +1,303 @@
+#include "client/room_session.hpp"
+
+#include <glib-unix.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+
+#include "client/adaptive.hpp"
+#include "client/call_media.hpp"
+#include "client/room_media.hpp"
+#include "libwzp/crypto/room_membership.hpp"
+
+namespace wzp::client {
+namespace {
+
+// How long the receiver gets to finish its file once we leave.
+constexpr guint kFinishMs = 5000;
+
+uint64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct Room {
+  signal::Session *session = nullptr;
+  std::string name, room_hash;
+  crypto::RoomMembership *membership = nullptr;
+  RoomReceiver *receiver = nullptr;
+  GstElement *sender = nullptr;
+  GMainLoop *loop = nullptr;
+  // The daemon decides the tier; AdaptiveQuality applies a tier's settings.
+  std::unique_ptr<AdaptiveQuality> tier_settings;
+  std::string tier;
+  std::vector<std::string> tier_history;
+  std::map<uint32_t, std::string> heard;  // sender id -> fingerprint, once readable
+  uint64_t signals_sent = 0, signals_refused = 0;
+  std::string error, left_because;
+  bool ending = false;
+  bool live_status = false;
+};
+
+void set_tier(Room *room, quality::Tier tier, const std::string &why) {
+  quality::ControllerConfig config;
+  config.initial = tier;
+  room->tier_settings = std::make_unique<AdaptiveQuality>(room->sender, nullptr, config);
+  room->tier = std::string(quality::to_string(tier));
+  room->tier_history.push_back(room->tier + (why.empty() ? "" : " (" + why + ")"));
+}
+
+void print_event(Room *room, const std::string &text) {
+  std::fprintf(stderr, room->live_status ? "\r\033[K%s\n" : "%s\n", text.c_str());
+}
+
+// Leaves: the daemon hears it, our voice stops, the mix ends (its WAV is
+// finalized) and the loop stops when it comes out, or after kFinishMs.
+void leave(Room *room, const std::string &why) {
+  if (room->ending) return;
+  room->ending = true;
+  room->left_because = why;
+  room->session->send(signal::RoomLeave{room->room_hash});
+  gst_element_set_state(room->sender, GST_STATE_NULL);
+  room->receiver->finish();
+  g_timeout_add(
+      kFinishMs,
+      [](gpointer d) -> gboolean {
+        g_main_loop_quit(static_cast<Room *>(d)->loop);
+        return G_SOURCE_REMOVE;
+      },
+      room);
+}
+
+void apply(Room *room, const crypto::MembershipStep &step, const std::string &from) {
+  for (const auto &out : step.send) {
+    std::string to = out.to ? crypto::format_fingerprint(*out.to) : "";
+    if (room->session->send(signal::RoomSignal{room->room_hash, "", to, out.payload})) {
+      ++room->signals_sent;
+    }
+  }
+  for (uint32_t id : step.readable) {
+    room->heard[id] = from;
+    print_event(room, "hearing " + from);
+  }
+  for (uint32_t id : step.gone) room->receiver->remove_participant(id);
+  if (step.refused != crypto::RoomError::kOk) {
+    ++room->signals_refused;
+    print_event(room, "refused a room message from " + from + ": " + to_string(step.refused));
+  }
+}
+
+void on_message(Room *room, const signal::Message &message) {
+  if (auto *event = std::get_if<signal::RoomEvent>(&message)) {
+    if (event->room != room->room_hash) return;
+    auto who = crypto::parse_fingerprint(event->fingerprint);
+    if (!who) return;
+    apply(room, room->membership->on_event(*who, event->joined, event->public_key),
+          event->fingerprint);
+    print_event(room, std::string(event->joined ? "joined: " : "left: ") + event->fingerprint +
+                          " (" + std::to_string(event->participants) + " in the room)");
+  } else if (auto *signal_message = std::get_if<signal::RoomSignal>(&message)) {
+    auto from = crypto::parse_fingerprint(signal_message->from);
+    if (signal_message->room != room->room_hash || !from) return;
+    apply(room, room->membership->on_signal(*from, signal_message->payload), signal_message->from);
+  } else if (auto *directive = std::get_if<signal::QualityDirective>(&message)) {
+    if (directive->room != room->room_hash || room->ending) return;
+    set_tier(room, directive->tier, directive->reason);
+    print_event(room, "tier " + room->tier + " (" + directive->reason + ")");
+  } else if (auto *error = std::get_if<signal::Error>(&message)) {
+    print_event(room, "daemon: " + error->code + " " + error->message);
+  }
+}
+
+gboolean on_signal_poll(gpointer data) {
+  auto *room = static_cast<Room *>(data);
+  while (auto received = room->session->next(std::chrono::milliseconds(0))) {
+    on_message(room, received->message);
+  }
+  if (room->session->ended() && !room->ending) {
+    room->error = "lost the connection to the daemon: " + room->session->end_reason();
+    leave(room, "the connection to the daemon was lost");
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean on_bus(GstBus *, GstMessage *message, gpointer data) {
+  auto *room = static_cast<Room *>(data);
+  bool from_sender = GST_MESSAGE_SRC(message) == GST_OBJECT(room->sender);
+  if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
+    GError *gerror = nullptr;
+    gst_message_parse_error(message, &gerror, nullptr);
+    room->error = std::string(from_sender ? "sender: " : "receiver: ") + gerror->message;
+    g_error_free(gerror);
+    if (!room->ending) room->session->send(signal::RoomLeave{room->room_hash});
+    g_main_loop_quit(room->loop);
+  } else if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS && !from_sender) {
+    g_main_loop_quit(room->loop);  // the mix ended: we left
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+std::string status_line(Room *room) {
+  GstStructure *sent = element_stats(room->sender, "net");
+  GstStructure *opened = element_stats(room->receiver->pipeline(), "crypt");
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "room %s: %zu others, hearing %zu, %zu playing | sent %lu | opened %lu, no key "
+                "%lu | tier %s",
+                room->name.c_str(), room->membership->member_count(), room->heard.size(),
+                static_cast<size_t>(room->receiver->active_branches()),
+                static_cast<unsigned long>(stats_u64(sent, "datagrams-sent")),
+                static_cast<unsigned long>(stats_u64(opened, "opened")),
+                static_cast<unsigned long>(stats_u64(opened, "unknown-sender")),
+                room->tier.c_str());
+  if (sent) gst_structure_free(sent);
+  if (opened) gst_structure_free(opened);
+  return line;
+}
+
+gboolean on_tick(gpointer data) {
+  auto *room = static_cast<Room *>(data);
+  std::string line = status_line(room);
+  std::fprintf(stderr, room->live_status ? "\r\033[K%s" : "%s\n", line.c_str());
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean on_interrupt(gpointer data) {
+  auto *room = static_cast<Room *>(data);
+  if (room->ending) {  // asked twice: stop waiting
+    g_main_loop_quit(room->loop);
+    return G_SOURCE_CONTINUE;
+  }
+  print_event(room, "leaving");
+  leave(room, "we left");
+  return G_SOURCE_CONTINUE;
+}
+
+void print_summary(Room *room, const RoomOptions &options) {
+  std::printf("%s\n", status_line(room).c_str());
+  std::printf("  left                  %s\n", room->left_because.c_str());
+  std::printf("  members heard         %zu\n", room->heard.size());
+  for (const auto &[id, fingerprint] : room->heard) {
+    std::printf("    %s (sender id %u)\n", fingerprint.c_str(), id);
+  }
+  std::printf("  room signals          %lu sent, %lu refused\n",
+              static_cast<unsigned long>(room->signals_sent),
+              static_cast<unsigned long>(room->signals_refused));
+  std::printf("  tier history         ");
+  for (const auto &tier : room->tier_history) std::printf(" %s;", tier.c_str());
+  std::printf("\n");
+  if (!options.output_wav.empty()) {
+    std::printf("  received audio        %s\n", options.output_wav.c_str());
+  }
+  std::fflush(stdout);
+}
+
+void watch_bus(GstElement *pipeline, Room *room) {
+  GstBus *bus = gst_element_get_bus(pipeline);
+  gst_bus_add_watch(bus, on_bus, room);
+  gst_object_unref(bus);
+}
+
+void unwatch_bus(GstElement *pipeline) {
+  GstBus *bus = gst_element_get_bus(pipeline);
+  gst_bus_remove_watch(bus);
+  gst_object_unref(bus);
+}
+
+}  // namespace
+
+int run_room(signal::Session &session, const crypto::Identity &identity,
+             const RoomOptions &options) {
+  std::string room_hash = crypto::hash_room_name(options.name);
+  crypto::RoomMembership membership(identity, room_hash, unix_ms());
+  // Media rides the signaling connection: its datagrams are the room's.
+  auto link = quic::Link::over(session.connection());
+  session.set_datagram_handler([link](std::span<const uint8_t> d) { link->deliver(d); });
+  session.set_close_handler([link](const std::string &why) { link->closed(why); });
+  if (session.ended()) link->closed(session.end_reason());
+
+  std::string error;
+  RoomReceiverConfig rx;
+  rx.audio_sink = audio_sink_for(options.output_wav);
+  rx.link = link;
+  auto receiver = RoomReceiver::build(rx, membership.session(), error);
+  SenderConfig tx;
+  tx.input_wav = options.input_wav;
+  tx.link = link;
+  tx.tier = &quality::profile(options.tier);
+  tx.stream_id = membership.my_sender_id();
+  GstElement *sender =
+      receiver == nullptr ? nullptr : build_sender(tx, membership.session(), error);
+  if (sender == nullptr) {
+    std::fprintf(stderr, "wzp room: media: %s\n", error.c_str());
+    return 1;
+  }
+
+  Room room{&session,
+            options.name,
+            room_hash,
+            &membership,
+            receiver.get(),
+            sender,
+            g_main_loop_new(nullptr, FALSE)};
+  room.live_status = isatty(STDERR_FILENO);
+  set_tier(&room, options.tier, "start");
+  watch_bus(sender, &room);
+  watch_bus(receiver->pipeline(), &room);
+  int rc = 0;
+  uint64_t join_id = session.next_request_id();
+  session.send(signal::RoomJoin{room_hash, {}}, join_id);
+  auto reply = session.wait_reply(join_id, std::chrono::seconds(10));
+  auto *refusal = reply ? std::get_if<signal::Error>(&reply->message) : nullptr;
+  if (!reply || refusal != nullptr) {
+    std::fprintf(stderr, "wzp room: cannot join '%s': %s\n", options.name.c_str(),
+                 refusal ? (refusal->code + " " + refusal->message).c_str() : "no answer");
+    rc = 1;
+  } else if (gst_element_set_state(receiver->pipeline(), GST_STATE_PLAYING) ==
+                 GST_STATE_CHANGE_FAILURE ||
+             gst_element_set_state(sender, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    room.error = "the media pipelines did not start (see GST_DEBUG=wzp*:4)";
+    session.send(signal::RoomLeave{room_hash});
+  } else {
+    std::fprintf(stderr, "in room %s as sender %u (Ctrl-C leaves)\n", options.name.c_str(),
+                 membership.my_sender_id());
+    guint tick = g_timeout_add_seconds(1, on_tick, &room);
+    guint poll = g_timeout_add(50, on_signal_poll, &room);
+    guint interrupt = g_unix_signal_add(SIGINT, on_interrupt, &room);
+    guint terminate = g_unix_signal_add(SIGTERM, on_interrupt, &room);
+    guint limit = options.seconds == 0 ? 0
+                                       : g_timeout_add_seconds(
+                                             options.seconds,
+                                             [](gpointer d) -> gboolean {
+                                               leave(static_cast<Room *>(d), "--seconds ended");
+                                               return G_SOURCE_REMOVE;
+                                             },
+                                             &room);
+    g_main_loop_run(room.loop);
+    for (guint source : {tick, poll, interrupt, terminate, limit}) {
+      if (source != 0) g_source_remove(source);
+    }
+    if (room.live_status) std::fprintf(stderr, "\n");
+    print_summary(&room, options);
+  }
+  if (!room.error.empty()) {
+    std::fprintf(stderr, "wzp room: %s\n", room.error.c_str());
+    rc = 1;
+  }
+  room.tier_settings.reset();
+  unwatch_bus(sender);
+  unwatch_bus(receiver->pipeline());
+  gst_element_set_state(sender, GST_STATE_NULL);
+  gst_object_unref(sender);
+  receiver.reset();
+  session.set_datagram_handler(nullptr);
+  session.set_close_handler(nullptr);
+  g_main_loop_unref(room.loop);
+  return rc;
+}
+
+}  // namespace wzp::client

@@ -1,0 +1,30 @@
+// Being in a room through wzp-signald: join, the key exchange of
+// crypto::RoomMembership riding room_events and room_signals, our voice out
+// on our sender id and every member's voice in through a RoomReceiver, both
+// on the signaling connection's DATAGRAMs. The daemon's quality_directive
+// sets our sender's tier. A status line every second; Ctrl-C (or SIGTERM,
+// or the end of --seconds) leaves cleanly; a summary follows on stdout.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "libwzp/crypto/identity.hpp"
+#include "libwzp/quality/tier.hpp"
+#include "libwzp/signal/session.hpp"
+
+namespace wzp::client {
+
+struct RoomOptions {
+  std::string name;                           // hashed before it reaches the daemon
+  std::string input_wav;                      // empty: the microphone
+  std::string output_wav;                     // empty: the speakers
+  quality::Tier tier = quality::Tier::kGood;  // until the daemon says otherwise
+  uint32_t seconds = 0;                       // stay this long; 0: until interrupted
+};
+
+// Returns the process exit code (0 when we left normally).
+int run_room(signal::Session &session, const crypto::Identity &identity,
+             const RoomOptions &options);
+
+}  // namespace wzp::client
