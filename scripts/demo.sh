@@ -1,32 +1,64 @@
 #!/usr/bin/env bash
-# The demo: installs what wzp needs, builds it, then makes a call to
-# yourself through a simulated war-zone network (bursty loss, long round
-# trips, a bandwidth cap) and writes what the far end heard to a WAV file.
+# The demo: installs what wzp needs, builds it, starts the signaling daemon
+# wzp-signald, and has two users call each other through it. Bob answers;
+# alice calls @bob from behind a simulated war-zone network (bursty loss,
+# long round trips, a bandwidth cap). Both talk (speech files), both see a
+# live status line and a summary; what bob heard is written to a WAV file.
 #
-#   scripts/demo.sh [NETWORK] [TIER]     e.g. scripts/demo.sh warzone degraded
+#   scripts/demo.sh [NETWORK]      e.g. scripts/demo.sh lossy
 #
 # NETWORK is a profile (clean, lossy, warzone, satellite, congested) or a
-# spec like 'loss=0.3,burst=3,delay=150ms,rate=200kbps'; see `wzp loopback --help`.
+# spec like 'loss=0.3,burst=3,delay=150ms,rate=200kbps'; see `wzp call --help`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 network=${1:-warzone}
-tier=${2:-degraded}
 
 scripts/setup.sh
 scripts/build.sh
 
 out=build/demo
+rm -rf "$out"
 mkdir -p "$out"
 espeak-ng -w "$out/speech.wav" \
   "This is a wzp call through a hostile network. Packets are lost in bursts, \
 and every round trip takes the better part of a second. Forward error \
 correction rebuilds what the network threw away, and the jitter buffer hides \
 the rest."
+espeak-ng -w "$out/bob.wav" \
+  "Hello, this is bob. I hear you through the relay. I will keep talking for a \
+while, so that you are the one who hangs up. One, two, three, four, five, six, \
+seven, eight, nine, ten. And once more: one, two, three, four, five, six, seven, \
+eight, nine, ten."
 
-export GST_PLUGIN_PATH="$PWD/build/gst-plugins"
-build/client/wzp loopback --network "$network" --tier "$tier" \
-  --in "$out/speech.wav" --out "$out/received.wav"
+export GST_PLUGIN_PATH="$PWD/build/gst-plugins" WZP_PASSPHRASE=demo
+daemon="" bob=""
+trap '[ -n "$bob" ] && kill "$bob" 2>/dev/null; [ -n "$daemon" ] && kill "$daemon" 2>/dev/null; true' EXIT
+
+build/signald/wzp-signald --listen 127.0.0.1:0 --http 127.0.0.1:0 \
+  --database "$out/signald.db" >"$out/signald.log" 2>&1 &
+daemon=$!
+for _ in $(seq 100); do grep -q "wzp-signald ready" "$out/signald.log" && break; sleep 0.1; done
+ready=$(grep "wzp-signald ready" "$out/signald.log") || { cat "$out/signald.log"; exit 1; }
+WZP_SERVER=$(sed -E 's/.* quic=([^ ]+).*/\1/' <<<"$ready")
+WZP_SERVER_FINGERPRINT=$(sed -E 's/.* cert_sha256=([^ ]+).*/\1/' <<<"$ready")
+export WZP_SERVER WZP_SERVER_FINGERPRINT
+echo "wzp-signald at $WZP_SERVER (certificate $WZP_SERVER_FINGERPRINT)"
+
+for who in alice bob; do WZP_IDENTITY="$out/$who.id" build/client/wzp id new >/dev/null; done
+
+WZP_IDENTITY="$out/bob.id" build/client/wzp answer --auto-answer --alias bob \
+  --in "$out/bob.wav" --out "$out/received.wav" >"$out/bob.log" 2>&1 &
+bob=$!
+for _ in $(seq 100); do grep -q "signed in" "$out/bob.log" && break; sleep 0.1; done
+
+echo "== alice calls @bob through --network $network"
+WZP_IDENTITY="$out/alice.id" build/client/wzp call @bob --network "$network" \
+  --in "$out/speech.wav" --out "$out/alice-heard.wav"
+wait "$bob" && bob=""
+echo
+echo "== bob's side"
+grep -v '^tier ' "$out/bob.log"
 echo
 echo "sent:     $out/speech.wav"
 echo "received: $out/received.wav   (listen: play $out/received.wav)"
