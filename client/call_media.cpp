@@ -30,13 +30,13 @@ void set_link(GstElement *pipeline, const std::shared_ptr<quic::Link> &link) {
   gst_context_unref(context);
 }
 
-// Encoder and decoder for a tier: Opus at 48 kHz, or Codec2 at 8 kHz.
+// The tier's encoder settings; AdaptiveQuality changes them mid-call, codec
+// included (wzpvoiceenc resamples its input and switches without a gap).
 std::string encoder_for(const quality::TierProfile &tier) {
-  if (tier.codec == quality::Codec::kCodec2) {
-    return "audioresample ! audio/x-raw,format=S16LE,rate=8000,channels=1 ! wzpcodec2enc mode=1200";
-  }
-  return "audioresample ! audio/x-raw,rate=48000,channels=1 ! opusenc audio-type=voice bitrate=" +
-         std::to_string(tier.bitrate_bps) + " frame-size=" + std::to_string(tier.frame_ms);
+  return std::string("wzpvoiceenc name=voice codec=") +
+         (tier.codec == quality::Codec::kCodec2 ? "codec2" : "opus") +
+         " bitrate=" + std::to_string(tier.bitrate_bps) +
+         " frame-duration=" + std::to_string(tier.frame_ms);
 }
 
 // A file plays at the pace a microphone would.
@@ -87,12 +87,13 @@ GstElement *build_sender(const SenderConfig &config,
 GstElement *build_receiver(const ReceiverConfig &config,
                            const std::shared_ptr<crypto::MediaSession> &session,
                            std::string &error) {
-  // decodebin picks opusdec or wzpcodec2dec from the caps wzpfecdec derives
-  // from the packets' codec id, so the receiver follows the sender's tier.
+  // wzpvoicedec decodes Opus or Codec2 as the caps wzpfecdec derives from
+  // the packets' codec id say, so the receiver follows the sender's tier
+  // changes in one continuous stream.
   std::string sink = config.output_wav.empty() ? "autoaudiosink" : "wavenc ! filesink name=output";
   std::string description =
       "wzpquicsrc name=net role=server ! wzpdecrypt name=crypt ! wzpfecdec name=fec"
-      " ! wzpjitterbuffer name=jitter ! decodebin ! audioconvert ! audioresample"
+      " ! wzpjitterbuffer name=jitter ! wzpvoicedec name=voice ! audioconvert ! audioresample"
       " ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! " +
       sink;
   GstElement *pipeline = parse(description, error);
