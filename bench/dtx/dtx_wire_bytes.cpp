@@ -1,0 +1,125 @@
+// Bytes and packets a sender puts on the wire, before and after a split time
+// (speech, then silence), through the real chain up to the network:
+//
+//   filesrc ! wavparse ! ... ! <encoder> ! identity name=codec ! wzpfecenc ! wzpencrypt ! fakesink
+//
+// Pad probes count the codec's frames and the wzp packets. With
+// --skip-opus-dtx a probe after the encoder drops Opus DTX packets
+// (wzp::audio::is_opus_dtx_packet) and sends a GAP event in their place: the
+// change proposed for wzpfecenc (docs/dtx.md), measured before it exists.
+// Prints one markdown table row per half. bench/dtx/run.sh runs the matrix.
+#include <gst/gst.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "libwzp/audio/opus_dtx.hpp"
+
+namespace {
+
+// IPv4 20 + UDP 8 + QUIC short header, DATAGRAM frame and AEAD tag (~30):
+// what each wzp packet costs beyond its own bytes (libwzp/quality counts 82
+// per packet including the 24-byte wzp header and our 16-byte tag).
+constexpr double kTransportBytesPerPacket = 58;
+
+struct Half {
+  double codec_bytes = 0, codec_frames = 0, wire_bytes = 0, wire_packets = 0;
+};
+
+struct Counts {
+  GstClockTime split = 10 * GST_SECOND;
+  Half halves[2];
+  unsigned skipped = 0;
+  Half &at(GstClockTime pts) { return halves[GST_CLOCK_TIME_IS_VALID(pts) && pts >= split]; }
+};
+
+GstPadProbeReturn count_codec(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  auto *counts = static_cast<Counts *>(data);
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  Half &half = counts->at(GST_BUFFER_PTS(buffer));
+  half.codec_bytes += static_cast<double>(gst_buffer_get_size(buffer));
+  half.codec_frames += 1;
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn count_wire(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  auto *counts = static_cast<Counts *>(data);
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  Half &half = counts->at(GST_BUFFER_PTS(buffer));
+  half.wire_bytes += static_cast<double>(gst_buffer_get_size(buffer));
+  half.wire_packets += 1;
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn skip_opus_dtx(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  uint8_t first[2];
+  const size_t size = gst_buffer_extract(buffer, 0, first, sizeof first);
+  if (!wzp::audio::is_opus_dtx_packet(std::span<const uint8_t>(first, size))) {
+    return GST_PAD_PROBE_OK;
+  }
+  ++static_cast<Counts *>(data)->skipped;
+  gst_pad_push_event(pad, gst_event_new_gap(GST_BUFFER_PTS(buffer), GST_BUFFER_DURATION(buffer)));
+  return GST_PAD_PROBE_DROP;
+}
+
+void attach(GstElement *pipeline, const char *name, const char *pad_name, GstPadProbeCallback probe,
+            Counts &counts) {
+  GstElement *element = gst_bin_get_by_name(GST_BIN(pipeline), name);
+  GstPad *pad = gst_element_get_static_pad(element, pad_name);
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, probe, &counts, nullptr);
+  gst_object_unref(pad);
+  gst_object_unref(element);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  gst_init(&argc, &argv);
+  if (argc < 6) {
+    std::fprintf(stderr,
+                 "usage: %s <label> <input.wav> <encoder description> <wzpfecenc properties> "
+                 "<key file> [--skip-opus-dtx]\n",
+                 argv[0]);
+    return 2;
+  }
+  const std::string label = argv[1];
+  const bool skip = argc > 6 && std::strcmp(argv[6], "--skip-opus-dtx") == 0;
+  const std::string description = std::string("filesrc location=\"") + argv[2] +
+                                  "\" ! wavparse ! audioconvert ! audioresample ! " + argv[3] +
+                                  " ! identity name=codec ! wzpfecenc " + argv[4] +
+                                  " ! wzpencrypt key-file=\"" + argv[5] + "\" ! fakesink name=wire";
+  GError *error = nullptr;
+  GstElement *pipeline = gst_parse_launch(description.c_str(), &error);
+  if (pipeline == nullptr) {
+    std::fprintf(stderr, "%s: %s\n", description.c_str(), error->message);
+    return 1;
+  }
+  Counts counts;
+  if (skip) attach(pipeline, "codec", "src", skip_opus_dtx, counts);
+  attach(pipeline, "codec", "sink", count_codec, counts);
+  attach(pipeline, "wire", "sink", count_wire, counts);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  GstMessage *message =
+      gst_bus_timed_pop_filtered(GST_ELEMENT_BUS(pipeline), GST_CLOCK_TIME_NONE,
+                                 static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  const bool ok = GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS;
+  gst_message_unref(message);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+  if (!ok) {
+    std::fprintf(stderr, "%s: pipeline error\n", label.c_str());
+    return 1;
+  }
+  const double seconds = static_cast<double>(counts.split) / GST_SECOND;
+  for (int h = 0; h < 2; ++h) {
+    const Half &half = counts.halves[h];
+    const double wire_kbps =
+        (half.wire_bytes + half.wire_packets * kTransportBytesPerPacket) * 8 / seconds / 1000;
+    std::printf("| %s | %s | %.0f | %.1f | %.1f | %.0f | %.2f |\n", label.c_str(),
+                h ? "silence" : "speech", half.codec_bytes / seconds, half.codec_frames / seconds,
+                half.wire_packets / seconds, half.wire_bytes / seconds, wire_kbps);
+  }
+  return 0;
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Bytes on the wire with and without DTX: 10 s of espeak-ng speech then 10 s
+# of silence, through encoder ! wzpfecenc ! wzpencrypt (dtx_wire_bytes), for
+# Opus at the good and degraded tiers' settings and Codec2 1200 at the
+# catastrophic tier's, with dtx off and on, over digital silence and over a
+# -55 dBFS white-noise background (a quiet room). "Opus dtx=true + skip" drops
+# libopus's one-byte DTX packets before wzpfecenc (the proposed change).
+#
+# Usage: bench/dtx/run.sh   (WZP_BUILD_DIR defaults to build/; build the
+# dtx_wire_bytes target first). Needs espeak-ng and sox.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${WZP_BUILD_DIR:-$root/build}
+export GST_PLUGIN_PATH="$build/gst-plugins${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+tool="$build/bench/dtx/dtx_wire_bytes"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+(umask 077 && head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \n' >"$work/key")
+
+espeak-ng -s 150 -w "$work/speech.wav" \
+  "The storm took the north road out last night. We are moving the supplies to the \
+school before noon. Can you hear me? Say again, the line is breaking up."
+sox "$work/speech.wav" -r 48000 -c 1 -b 16 "$work/digital.wav" trim 0 10 pad 0 10
+# Uniform white noise of amplitude v has RMS v / sqrt(3): 0.00308 is -55 dBFS.
+sox -n -r 48000 -c 1 -b 16 "$work/room.wav" synth 20 whitenoise vol 0.00308
+sox -m -v 1 "$work/digital.wav" -v 1 "$work/room.wav" "$work/noisy.wav"
+
+good_fec="block-size=5 repair-ratio=0.4 interleave-depth=1 max-block-time=100000000"
+degraded_fec="block-size=3 repair-ratio=2.0 interleave-depth=1 max-block-time=120000000"
+codec2_fec="block-size=5 repair-ratio=2.0 interleave-depth=4 max-block-time=800000000"
+opus_good="audio/x-raw,rate=48000,channels=1 ! opusenc audio-type=voice bitrate=24000 frame-size=20"
+opus_degraded="audio/x-raw,rate=48000,channels=1 ! opusenc audio-type=voice bitrate=6000 frame-size=40"
+codec2="audio/x-raw,format=S16LE,rate=8000,channels=1 ! wzpcodec2enc mode=1200"
+
+echo "| run | half | codec B/s | codec frames/s | wzp packets/s | wzp packet B/s | on the wire kbit/s |"
+echo "|---|---|---|---|---|---|---|"
+for background in digital noisy; do
+  wav="$work/$background.wav"
+  for dtx in false true; do
+    "$tool" "Opus 24k/20ms, dtx=$dtx, $background" "$wav" "$opus_good dtx=$dtx" "$good_fec" "$work/key"
+    "$tool" "Opus 6k/40ms, dtx=$dtx, $background" "$wav" "$opus_degraded dtx=$dtx" "$degraded_fec" "$work/key"
+    "$tool" "Codec2 1200, dtx=$dtx, $background" "$wav" "$codec2 dtx=$dtx" "$codec2_fec" "$work/key"
+  done
+  "$tool" "Opus 24k/20ms, dtx=true + skip, $background" "$wav" "$opus_good dtx=true" "$good_fec" \
+    "$work/key" --skip-opus-dtx
+  "$tool" "Opus 6k/40ms, dtx=true + skip, $background" "$wav" "$opus_degraded dtx=true" \
+    "$degraded_fec" "$work/key" --skip-opus-dtx
+done
