@@ -80,7 +80,8 @@ struct Private {
   wzp::audio::ComfortNoise comfort_noise;
   bool comfort_noise_playing = false;  // since a SID, until the next codec frame
   guint64 sid_frames = 0;
-  guint64 frames_comfort_noise = 0;
+  guint64 comfort_noise_samples = 0;
+  guint64 frames_comfort_noise = 0;  // of comfort_noise_samples, in frames
 };
 
 // Scales a frame by a gain moving linearly from `from` to `to`.
@@ -154,9 +155,10 @@ static void conceal(Private &p, int16_t *out, size_t frames) {
   p.frames_concealed += frames;
 }
 
-static void play_comfort_noise(Private &p, int16_t *out, size_t frames) {
-  p.comfort_noise.fill(std::span<int16_t>(out, frames * p.samples_per_frame));
-  p.frames_comfort_noise += frames;
+static void play_comfort_noise(Private &p, int16_t *out, size_t samples) {
+  p.comfort_noise.fill(std::span<int16_t>(out, samples));
+  p.comfort_noise_samples += samples;
+  p.frames_comfort_noise = p.comfort_noise_samples / p.samples_per_frame;
 }
 
 static void decode(Private &p, const uint8_t *in, size_t frames, int16_t *out) {
@@ -204,15 +206,24 @@ static GstFlowReturn gst_wzp_codec2_dec_handle_frame(GstAudioDecoder *decoder, G
                        in.size, p.bytes_per_frame);
   }
   size_t frames = in.size / p.bytes_per_frame;
+  size_t output_samples = frames * p.samples_per_frame;
   if (lost) {
     const GstClockTime duration = GST_BUFFER_DURATION_IS_VALID(input)
                                       ? std::min(GST_BUFFER_DURATION(input), kMaxConcealment)
                                       : p.frame_duration;
     frames = std::max<size_t>(1, (duration + p.frame_duration - 1) / p.frame_duration);
+    output_samples = frames * p.samples_per_frame;
+    if (p.comfort_noise_playing) {
+      // Noise has no frames: fill exactly the time asked for, so a stream of
+      // short GAP events (e.g. from a jitter buffer that assumes 20 ms
+      // frames) does not stretch the silence.
+      output_samples = std::clamp<size_t>(
+          gst_util_uint64_scale_round(duration, kSampleRate, GST_SECOND), 1, output_samples);
+    }
   }
 
-  GstBuffer *output = gst_audio_decoder_allocate_output_buffer(
-      decoder, frames * p.samples_per_frame * sizeof(int16_t));
+  GstBuffer *output =
+      gst_audio_decoder_allocate_output_buffer(decoder, output_samples * sizeof(int16_t));
   GstMapInfo out;
   if (!gst_buffer_map(output, &out, GST_MAP_WRITE)) {
     gst_buffer_unmap(input, &in);
@@ -221,14 +232,14 @@ static GstFlowReturn gst_wzp_codec2_dec_handle_frame(GstAudioDecoder *decoder, G
   }
   auto *samples = reinterpret_cast<int16_t *>(out.data);
   if (lost && p.comfort_noise_playing) {
-    play_comfort_noise(p, samples, frames);
+    play_comfort_noise(p, samples, output_samples);
   } else if (lost) {
     conceal(p, samples, frames);
   } else {
     decode(p, in.data, frames, samples);
   }
   if constexpr (G_BYTE_ORDER != G_LITTLE_ENDIAN) {
-    for (size_t i = 0; i < frames * p.samples_per_frame; ++i) {
+    for (size_t i = 0; i < output_samples; ++i) {
       samples[i] = static_cast<int16_t>(GUINT16_TO_LE(static_cast<uint16_t>(samples[i])));
     }
   }

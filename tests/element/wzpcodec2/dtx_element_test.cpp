@@ -211,6 +211,29 @@ TEST(WzpCodec2Dtx, SpeechAfterComfortNoiseDecodesNormally) {
   gst_harness_teardown(enc);
 }
 
+TEST(WzpCodec2Dtx, ComfortNoiseFillsExactlyTheTimeOfEachGap) {
+  // wzpjitterbuffer may announce gaps shorter than a Codec2 frame (it assumes
+  // 20 ms frames unless told otherwise); comfort noise must not stretch them.
+  GstHarness *dec = decoder();
+  const uint8_t sid[kSidBytes] = {0xA1, 80, 0, 0, 0};  // -40 dBFS, white
+  GstBuffer *buffer = gst_buffer_new_memdup(sid, sizeof sid);
+  GST_BUFFER_PTS(buffer) = 0;
+  GST_BUFFER_DURATION(buffer) = 20 * GST_MSECOND;
+  ASSERT_EQ(gst_harness_push(dec, buffer), GST_FLOW_OK);
+  for (GstClockTime t = 20 * GST_MSECOND; t < GST_SECOND; t += 20 * GST_MSECOND) {
+    ASSERT_TRUE(gst_harness_push_event(dec, gst_event_new_gap(t, 20 * GST_MSECOND)));
+  }
+  size_t samples = 0;
+  for (GstBuffer *b : pull_all(dec)) {
+    EXPECT_EQ(gst_buffer_get_size(b), 160u * 2);
+    samples += gst_buffer_get_size(b) / 2;
+    gst_buffer_unref(b);
+  }
+  EXPECT_EQ(samples, 8000u);
+  EXPECT_EQ(stat(dec, "wzpcodec2dec", "frames-comfort-noise"), 25u);
+  gst_harness_teardown(dec);
+}
+
 TEST(WzpCodec2Dtx, AFiveByteBufferThatIsNoSidIsConcealedAndCounted) {
   GstHarness *dec = decoder();
   const uint8_t not_a_sid[kSidBytes] = {0x42, 10, 0, 0, 0};
