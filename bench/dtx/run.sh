@@ -48,3 +48,12 @@ for background in digital noisy; do
   "$tool" "Opus 6k/40ms, dtx=true + skip, $background" "$wav" "$opus_degraded dtx=true" \
     "$degraded_fec" "$work/key" --skip-opus-dtx
 done
+
+echo
+echo "| opusenc | DTX packets replaced by GAP | samples that differ | first difference (s) | 2nd half dBFS, all packets | with GAPs |"
+echo "|---|---|---|---|---|---|"
+for background in digital noisy; do
+  for settings in "bitrate=24000 frame-size=20" "bitrate=6000 frame-size=40"; do
+    "$build/bench/dtx/opus_dtx_decode" "$work/$background.wav" "$settings audio-type=voice"
+  done
+done
