@@ -362,10 +362,12 @@ Action JitterBuffer::next_when_dry(int64_t now_ns) {
 bool JitterBuffer::can_expand(int64_t duration_ns) const {
   if (config_.mode != Mode::kAdaptive) return false;
   int64_t delay = playout_offset_ - estimator_.base_transit();
-  // Wait only as long as the path is known to need (plus a bucket): a stall
-  // far beyond the target costs less as a few lost frames than as a delay
-  // that then has to be shrunk again.
-  int64_t limit = std::min(config_.max_latency_ns, wanted_delay() + config_.bucket_ns);
+  // Wait only as long as the path is known to need, plus one step (a bucket,
+  // or the frame if longer: else a 40 ms frame could never wait at the
+  // target): a stall far beyond the target costs less as a few lost frames
+  // than as a delay that then has to be shrunk again.
+  int64_t step = std::max(config_.bucket_ns, duration_ns);
+  int64_t limit = std::min(config_.max_latency_ns, wanted_delay() + step);
   return delay + duration_ns <= limit;
 }
 

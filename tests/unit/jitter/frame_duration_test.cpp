@@ -78,5 +78,34 @@ TEST(JitterBufferDuration, ASilenceGapIsNotTakenForALongFrame) {
   EXPECT_TRUE(plays[3].discont) << "a new talkspurt";
 }
 
+TEST(JitterBufferDuration, ALongFrameMayWaitOneFramePastTheTarget) {
+  // 40 ms frames with the delay at its target (80 ms, held by min-latency):
+  // frame 2 is overtaken by frame 3 and turns up 20 ms after its time, as
+  // an FEC-recovered frame does. Waiting one frame for it must be allowed
+  // although the frame is longer than a histogram bucket (20 ms).
+  JitterBuffer buffer(JitterConfig{.min_latency_ns = 80 * kMs}, [](uint64_t) {});
+  int64_t now = 0;
+  std::vector<Action> actions;
+  auto arrive = [&](uint32_t n, int64_t at) {
+    auto due = drain(buffer, now, at);
+    actions.insert(actions.end(), due.begin(), due.end());
+    buffer.insert(Frame{n, n * k40Ms, k40Ms, n}, at);
+  };
+  arrive(0, 0);
+  arrive(1, 40 * kMs);
+  arrive(3, 120 * kMs);
+  arrive(2, 180 * kMs);                       // due at 160 ms
+  auto rest = drain(buffer, now, 270 * kMs);  // before the buffer runs dry
+  actions.insert(actions.end(), rest.begin(), rest.end());
+  ASSERT_EQ(actions.size(), 5u);
+  EXPECT_EQ(actions[2].kind, Action::Kind::kConceal);
+  EXPECT_EQ(actions[2].conceal, Action::Conceal::kExpand);
+  EXPECT_EQ(actions[3].cookie, 2u);
+  EXPECT_EQ(actions[3].time_ns, 200 * kMs);
+  EXPECT_EQ(actions[4].cookie, 3u);
+  EXPECT_EQ(buffer.stats().late, 0u);
+  EXPECT_EQ(buffer.stats().played, 4u);
+}
+
 }  // namespace
 }  // namespace wzp::jitter
