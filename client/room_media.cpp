@@ -8,11 +8,11 @@ namespace {
 
 constexpr const char *kMixCaps = "audio/x-raw,format=S16LE,rate=48000,channels=1";
 
-// decodebin picks opusdec or wzpcodec2dec from the caps wzpfecdec derives
-// from the packets' codec id, so each branch follows its sender's tier.
+// wzpvoicedec decodes Opus or Codec2 as the caps wzpfecdec derives from the
+// packets' codec id say, so a branch follows its sender across tier changes.
 std::string branch_description() {
   return std::string(
-             "wzpfecdec name=fec ! wzpjitterbuffer ! decodebin ! audioconvert ! audioresample ! "
+             "wzpfecdec name=fec ! wzpjitterbuffer ! wzpvoicedec ! audioconvert ! audioresample ! "
              "capsfilter name=tail caps=\"") +
          kMixCaps + "\"";
 }
@@ -26,8 +26,7 @@ void ghost(GstElement *bin, const char *element_name, const char *pad_name) {
   gst_object_unref(element);
 }
 
-// decodebin's output appears only later (parse links it then), so the
-// branch's pads are ghosted by name rather than by being unlinked.
+// The branch's pads, ghosted by name.
 GstElement *make_branch(GError **gerror) {
   GstElement *branch = gst_parse_bin_from_description(branch_description().c_str(), FALSE, gerror);
   if (branch == nullptr) return nullptr;
@@ -38,14 +37,6 @@ GstElement *make_branch(GError **gerror) {
 
 }  // namespace
 
-std::string audio_sink_for(const std::string &output_wav) {
-  if (output_wav.empty()) return "autoaudiosink";
-  gchar *quoted = g_shell_quote(output_wav.c_str());
-  std::string sink = std::string("wavenc ! filesink location=") + quoted;
-  g_free(quoted);
-  return sink;
-}
-
 std::unique_ptr<RoomReceiver> RoomReceiver::build(
     const RoomReceiverConfig &config, const std::shared_ptr<crypto::MediaSession> &session,
     std::string &error) {
@@ -53,7 +44,8 @@ std::unique_ptr<RoomReceiver> RoomReceiver::build(
       config.packet_source + " ! wzpdecrypt name=crypt ! wzpdemux name=demux " +
       // Keeps the mix running on time when no member is heard.
       "audiotestsrc wave=silence is-live=true samplesperbuffer=960 ! " + kMixCaps +
-      " ! mix. audiomixer name=mix ! " + kMixCaps + " ! " + config.audio_sink;
+      " ! mix. audiomixer name=mix ! " + kMixCaps + " ! " +
+      (config.output_wav.empty() ? config.audio_sink : "wavenc ! filesink name=output");
   GError *gerror = nullptr;
   GstElement *pipeline =
       gst_parse_launch_full(description.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &gerror);
@@ -66,6 +58,11 @@ std::unique_ptr<RoomReceiver> RoomReceiver::build(
   self->pipeline_ = pipeline;
   self->demux_ = gst_bin_get_by_name(GST_BIN(pipeline), "demux");
   self->mixer_ = gst_bin_get_by_name(GST_BIN(pipeline), "mix");
+  if (!config.output_wav.empty()) {
+    GstElement *output = gst_bin_get_by_name(GST_BIN(pipeline), "output");
+    g_object_set(output, "location", config.output_wav.c_str(), nullptr);
+    gst_object_unref(output);
+  }
   // Only our decryptor gets the room session: the packet source may hold
   // other crypto elements (tests put senders there).
   GstElement *crypt = gst_bin_get_by_name(GST_BIN(pipeline), "crypt");

@@ -1,7 +1,7 @@
 // A room member's receiving pipeline (docs/rooms.md):
 //
 //   <packets> ! wzpdecrypt name=crypt ! wzpdemux name=demux
-//     demux.src_<sender> ! wzpfecdec ! wzpjitterbuffer ! decodebin ! ... ! mix.   (one per member)
+//     demux.src_<sender> ! wzpfecdec ! wzpjitterbuffer ! wzpvoicedec ! ... ! mix.   (one per member)
 //   audiotestsrc wave=silence ! mix.
 //   audiomixer name=mix ! audio/x-raw,S16LE,48 kHz,mono ! <audio out>
 //
@@ -35,12 +35,11 @@ struct RoomReceiverConfig {
   // Offered to the source element named "net" (the signaling connection's
   // link: media rides it as DATAGRAMs).
   std::shared_ptr<quic::Link> link;
-  // Where the mix goes: a description starting with its first element.
+  // Where the mix goes: a WAV file, or else a description starting with its
+  // first element.
+  std::string output_wav;
   std::string audio_sink = "autoaudiosink";
 };
-
-// "wavenc ! filesink location=<path>", or the speakers for an empty path.
-std::string audio_sink_for(const std::string &output_wav);
 
 class RoomReceiver {
  public:

@@ -38,6 +38,7 @@ struct Room {
   std::vector<std::string> tier_history;
   std::map<uint32_t, std::string> heard;  // sender id -> fingerprint, once readable
   uint64_t signals_sent = 0, signals_refused = 0;
+  uint64_t datagrams_sent = 0;  // our sender's count, kept when it stops
   std::string error, left_because;
   bool ending = false;
   bool live_status = false;
@@ -62,6 +63,9 @@ void leave(Room *room, const std::string &why) {
   room->ending = true;
   room->left_because = why;
   room->session->send(signal::RoomLeave{room->room_hash});
+  GstStructure *sent = element_stats(room->sender, "net");
+  room->datagrams_sent = stats_u64(sent, "datagrams-sent");
+  if (sent) gst_structure_free(sent);
   gst_element_set_state(room->sender, GST_STATE_NULL);
   room->receiver->finish();
   g_timeout_add(
@@ -142,7 +146,8 @@ gboolean on_bus(GstBus *, GstMessage *message, gpointer data) {
 }
 
 std::string status_line(Room *room) {
-  GstStructure *sent = element_stats(room->sender, "net");
+  GstStructure *sent = room->ending ? nullptr : element_stats(room->sender, "net");
+  uint64_t datagrams_sent = room->ending ? room->datagrams_sent : stats_u64(sent, "datagrams-sent");
   GstStructure *opened = element_stats(room->receiver->pipeline(), "crypt");
   char line[256];
   std::snprintf(line, sizeof line,
@@ -150,7 +155,7 @@ std::string status_line(Room *room) {
                 "%lu | tier %s",
                 room->name.c_str(), room->membership->member_count(), room->heard.size(),
                 static_cast<size_t>(room->receiver->active_branches()),
-                static_cast<unsigned long>(stats_u64(sent, "datagrams-sent")),
+                static_cast<unsigned long>(datagrams_sent),
                 static_cast<unsigned long>(stats_u64(opened, "opened")),
                 static_cast<unsigned long>(stats_u64(opened, "unknown-sender")),
                 room->tier.c_str());
@@ -222,7 +227,7 @@ int run_room(signal::Session &session, const crypto::Identity &identity,
 
   std::string error;
   RoomReceiverConfig rx;
-  rx.audio_sink = audio_sink_for(options.output_wav);
+  rx.output_wav = options.output_wav;
   rx.link = link;
   auto receiver = RoomReceiver::build(rx, membership.session(), error);
   SenderConfig tx;

@@ -1,0 +1,181 @@
+// `wzp room` as three users run it: the real wzp-signald and three real wzp
+// processes with their own identities, each sending its own tone into the
+// same room and recording the mix. Each recording must hold the other two
+// tones (and not its own, nor noise); an eavesdropper who joins the room
+// without a member card gets the forwarded packets but never a key.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <numbers>
+#include <regex>
+#include <string>
+#include <thread>
+
+#include "libwzp/crypto/member_card.hpp"
+#include "libwzp/signal/session.hpp"
+#include "tests/integration/client/audio_compare.hpp"
+#include "tests/support/paths.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/signald_daemon.hpp"
+
+namespace wzp::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::map<std::string, double> kTones = {{"alice", 500}, {"bob", 1100}, {"carol", 1900}};
+
+// 30 s of a tone, 48 kHz mono 16-bit PCM.
+void write_tone(const std::filesystem::path &path, double frequency) {
+  constexpr uint32_t kRate = 48000, kSamples = 30 * kRate;
+  std::ofstream out(path, std::ios::binary);
+  auto u32 = [&](uint32_t v) { out.write(reinterpret_cast<const char *>(&v), 4); };
+  auto u16 = [&](uint16_t v) { out.write(reinterpret_cast<const char *>(&v), 2); };
+  out.write("RIFF", 4);
+  u32(36 + kSamples * 2);
+  out.write("WAVEfmt ", 8);
+  u32(16), u16(1), u16(1), u32(kRate), u32(kRate * 2), u16(2), u16(16);
+  out.write("data", 4);
+  u32(kSamples * 2);
+  for (uint32_t i = 0; i < kSamples; ++i) {
+    u16(static_cast<uint16_t>(
+        static_cast<int16_t>(9000 * std::sin(2 * std::numbers::pi * frequency * i / kRate))));
+  }
+}
+
+// Power of one frequency (Goertzel), per sample.
+double tone_power(const std::vector<float> &samples, int rate, double frequency) {
+  double coefficient = 2.0 * std::cos(2.0 * std::numbers::pi * frequency / rate);
+  double s1 = 0, s2 = 0;
+  for (float sample : samples) {
+    double s0 = sample + coefficient * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  double power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
+  return power / (static_cast<double>(samples.size()) * samples.size());
+}
+
+class ClientRoom : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = make_temp_dir("client-room");
+    daemon_ = std::make_unique<SignaldDaemon>(dir_);
+    ASSERT_TRUE(daemon_->ready());
+    for (const auto &[who, tone] : kTones) {
+      write_tone(dir_ / (who + ".wav"), tone);
+      ChildProcess id(build_binary("client/wzp"), {"id", "new"}, env(who));
+      auto status = id.wait_exit(30s);
+      ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+    }
+  }
+  void TearDown() override {
+    daemon_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::map<std::string, std::string> env(const std::string &who) const {
+    return {{"WZP_IDENTITY", (dir_ / (who + ".id")).string()},
+            {"WZP_PASSPHRASE", "pass of " + who},
+            {"WZP_SERVER", "127.0.0.1:" + std::to_string(daemon_->quic_port())},
+            {"WZP_SERVER_FINGERPRINT", daemon_->certificate()},
+            {"GST_PLUGIN_PATH", (build_dir() / "gst-plugins").string()}};
+  }
+
+  std::unique_ptr<ChildProcess> join(const std::string &who, std::string &fingerprint) {
+    auto member = std::make_unique<ChildProcess>(
+        build_binary("client/wzp"),
+        std::vector<std::string>{"room", "ops", "--in", (dir_ / (who + ".wav")).string(), "--out",
+                                 (dir_ / ("at_" + who + ".wav")).string()},
+        env(who));
+    auto signed_in = member->wait_for_line(std::regex("signed in to .* as ([0-9a-f:]+)"), 20s);
+    EXPECT_TRUE(signed_in);
+    if (signed_in) fingerprint = signed_in->substr(signed_in->rfind(' ') + 1);
+    EXPECT_TRUE(member->wait_for_line(std::regex("in room ops as sender"), 20s));
+    return member;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<SignaldDaemon> daemon_;
+};
+
+TEST_F(ClientRoom, ThreeMembersHearEachOtherAndAnOutsiderGetsNoKey) {
+  std::map<std::string, std::string> fingerprints;
+  std::map<std::string, std::unique_ptr<ChildProcess>> members;
+  for (const auto &[who, tone] : kTones) members[who] = join(who, fingerprints[who]);
+  for (const auto &[who, member] : members) {
+    for (const auto &[other, fingerprint] : fingerprints) {
+      if (other == who) continue;
+      EXPECT_TRUE(member->wait_for_line(std::regex("hearing " + fingerprint), 20s))
+          << who << " never heard " << other;
+    }
+  }
+
+  // An eavesdropper in the same room (the relay would let anyone in) who
+  // sends no card: the members' packets reach it, their keys do not.
+  std::string error;
+  crypto::Identity eve = crypto::Identity::generate();
+  signal::SessionConfig config;
+  config.port = daemon_->quic_port();
+  config.server_fingerprint = daemon_->certificate();
+  auto eavesdropper = signal::Session::connect(config, eve, error);
+  ASSERT_NE(eavesdropper, nullptr) << error;
+  std::atomic<uint64_t> datagrams{0};
+  eavesdropper->set_datagram_handler([&](std::span<const uint8_t>) { ++datagrams; });
+  eavesdropper->send(signal::RoomJoin{crypto::hash_room_name("ops"), {}});
+  size_t cards = 0, sender_keys = 0;
+  for (auto until = std::chrono::steady_clock::now() + 4s;
+       std::chrono::steady_clock::now() < until;) {
+    auto received = eavesdropper->next(100ms);
+    auto *relayed = received ? std::get_if<signal::RoomSignal>(&received->message) : nullptr;
+    if (relayed == nullptr) continue;
+    auto kind = crypto::room_payload_kind(relayed->payload);
+    cards += kind == crypto::RoomPayload::kMemberCard;
+    sender_keys += kind == crypto::RoomPayload::kSenderKey;
+  }
+  EXPECT_GT(datagrams.load(), 100u);
+  EXPECT_EQ(cards, 3u);
+  EXPECT_EQ(sender_keys, 0u);
+  eavesdropper->close();
+  std::this_thread::sleep_for(3s);  // all three talking, the outsider gone
+
+  std::map<std::string, std::string> outputs;
+  for (auto &[who, member] : members) member->signal(SIGINT);
+  for (auto &[who, member] : members) {
+    auto status = member->wait_exit(30s);
+    ASSERT_TRUE(member->wait_output_closed(5s));
+    for (const auto &line : member->lines()) outputs[who] += line + "\n";
+    ASSERT_TRUE(status && WIFEXITED(*status)) << outputs[who];
+    EXPECT_EQ(WEXITSTATUS(*status), 0) << outputs[who];
+    EXPECT_NE(outputs[who].find("members heard         2"), std::string::npos) << outputs[who];
+  }
+
+  for (const auto &[who, tone] : kTones) {
+    auto recording = read_wav(dir_ / ("at_" + who + ".wav"));
+    ASSERT_TRUE(recording) << outputs[who];
+    int rate = recording->rate;
+    // The 3 s before everyone left.
+    ASSERT_GT(recording->samples.size(), static_cast<size_t>(5 * rate)) << outputs[who];
+    std::vector<float> together(recording->samples.end() - 4 * rate,
+                                recording->samples.end() - rate);
+    double noise = tone_power(together, rate, 3100);
+    for (const auto &[other, other_tone] : kTones) {
+      double power = tone_power(together, rate, other_tone);
+      std::printf("%s hears %s's tone at %.0f x the noise floor\n", who.c_str(), other.c_str(),
+                  power / noise);
+      if (other == who) {
+        EXPECT_LT(power, 10 * noise + 1e-6) << who << " hears itself\n" << outputs[who];
+      } else {
+        EXPECT_GT(power, 100 * noise + 1e-4) << who << " does not hear " << other << "\n"
+                                             << outputs[who];
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace wzp::test
