@@ -70,7 +70,7 @@ static GstStaticPadTemplate src_template =
 
 // New caps choose the branch before anything checks them: the selector
 // accepts only what its active branch does.
-static GstPadProbeReturn on_input_event(GstPad *, GstPadProbeInfo *info, gpointer user_data) {
+static GstPadProbeReturn on_input_event(GstPad *pad, GstPadProbeInfo *info, gpointer user_data) {
   auto *self = GST_WZP_VOICE_DEC(user_data);
   Private &p = *self->priv;
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
@@ -88,6 +88,16 @@ static GstPadProbeReturn on_input_event(GstPad *, GstPadProbeInfo *info, gpointe
   }
   if (branch != p.routed) {
     GST_INFO_OBJECT(self, "now decoding %s", branch == kOpus ? "Opus" : "Codec2");
+    // The selector sends the new caps to the branch at once but its stream
+    // start only with the next buffer: send that first, in order.
+    GstEvent *start = gst_pad_get_sticky_event(pad, GST_EVENT_STREAM_START, 0);
+    GstEvent *had = gst_pad_get_sticky_event(p.branch_pads[branch], GST_EVENT_STREAM_START, 0);
+    if (start != nullptr && had == nullptr) {
+      gst_pad_push_event(p.branch_pads[branch], start);
+    } else if (start != nullptr) {
+      gst_event_unref(start);
+    }
+    if (had != nullptr) gst_event_unref(had);
     g_object_set(p.selector, "active-pad", p.branch_pads[branch], nullptr);
     p.routed = branch;
   }

@@ -288,12 +288,12 @@ static bool build(GstWzpVoiceEnc *self) {
 static GstStructure *make_stats(GstWzpVoiceEnc *self) {
   Private &p = *self->priv;
   std::lock_guard lock(p.state_mutex);
-  return gst_structure_new("application/x-wzp-voice-enc-stats", "codec", G_TYPE_STRING,
-                           p.switcher.active() == kOpus ? "opus" : "codec2", "switching",
-                           G_TYPE_BOOLEAN, p.switcher.pending(), "codec-switches", G_TYPE_UINT64,
-                           guint64{p.switcher.switches()}, "frames-out", G_TYPE_UINT64,
-                           p.frames_out, "frames-out-of-order", G_TYPE_UINT64,
-                           p.frames_out_of_order, nullptr);
+  return gst_structure_new(
+      "application/x-wzp-voice-enc-stats", "codec", G_TYPE_STRING,
+      p.switcher.active() == kOpus ? "opus" : "codec2", "switching", G_TYPE_BOOLEAN,
+      p.switcher.pending(), "codec-switches", G_TYPE_UINT64, guint64{p.switcher.switches()},
+      "switch-gap-ns", G_TYPE_UINT64, guint64{p.switcher.gap_total()}, "frames-out", G_TYPE_UINT64,
+      p.frames_out, "frames-out-of-order", G_TYPE_UINT64, p.frames_out_of_order, nullptr);
 }
 
 static void gst_wzp_voice_enc_set_property(GObject *object, guint id, const GValue *value,

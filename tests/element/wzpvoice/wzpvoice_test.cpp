@@ -166,10 +166,14 @@ TEST(WzpVoice, OpusToCodec2AndBackKeepsTimeLengthAndLevel) {
   gst_structure_get_uint(dec, "largest-step", &step);
   ::testing::Test::RecordProperty("largest-step-at-join", static_cast<int>(step));
   std::printf(
-      "opus steady step %d, codec2 steady step %d, largest raw step at a join %u, "
-      "filled %lu, trimmed %lu\n",
-      opus_steps, codec2_steps, step, (unsigned long)stat_u64(dec, "samples-filled"),
-      (unsigned long)stat_u64(dec, "samples-trimmed"));
+      "largest sample step: Opus alone %d, Codec2 alone %d, around the switches %d "
+      "and %d (%u before smoothing); filled %lu samples, trimmed %lu; sender holes "
+      "%.1f ms\n",
+      opus_steps, codec2_steps, largest_step(out.samples, 0.95, 1.1),
+      largest_step(out.samples, 1.95, 2.1), step,
+      static_cast<unsigned long>(stat_u64(dec, "samples-filled")),
+      static_cast<unsigned long>(stat_u64(dec, "samples-trimmed")),
+      static_cast<double>(stat_u64(enc, "switch-gap-ns")) / 1e6);
   gst_structure_free(enc);
   gst_structure_free(dec);
   gst_harness_teardown(h);
