@@ -57,3 +57,13 @@ for background in digital noisy; do
     "$build/bench/dtx/opus_dtx_decode" "$work/$background.wav" "$settings audio-type=voice"
   done
 done
+
+# The detector against WebRTC's (webrtcdsp voice-detection) on the speech
+# sample of tests/unit/audio/espeak_vad_test.cpp.
+cat >"$work/pauses.ssml" <<'SSML'
+<speak>The storm took the north road out last night. <break time="1500ms"/>We are moving the supplies to the school before noon. <break time="2s"/>Can you hear me? Say again, the line is breaking up. <break time="1200ms"/>Seven, four, nine. Confirm the grid when you are clear. <break time="2500ms"/>Understood. Out.</speak>
+SSML
+espeak-ng -m -s 150 -w "$work/pauses.wav" -f "$work/pauses.ssml"
+sox "$work/pauses.wav" -r 8000 -c 1 -b 16 -e signed-integer -t raw "$work/pauses.raw"
+echo
+"$build/bench/dtx/vad_versus_webrtc" "$work/pauses.raw"
