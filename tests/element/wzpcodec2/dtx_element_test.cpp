@@ -234,6 +234,47 @@ TEST(WzpCodec2Dtx, ComfortNoiseFillsExactlyTheTimeOfEachGap) {
   gst_harness_teardown(dec);
 }
 
+TEST(WzpCodec2Dtx, SidFramesCrossTheRealFecAndCryptoChainUnchanged) {
+  // The sender's and receiver's real elements between encoder and decoder:
+  // a SID is a payload like any frame, sealed, FEC-protected and restored.
+  const std::string key(64, '7');
+  GstHarness *chain = gst_harness_new_parse(
+      ("wzpcodec2enc mode=1200 dtx=true ! wzpfecenc block-size=5 repair-ratio=1.0 ! "
+       "wzpencrypt key=" +
+       key + " ! wzpdecrypt key=" + key + " ! wzpfecdec")
+          .c_str());
+  gst_harness_set_src_caps_str(chain, kRawCaps);
+  GstHarness *direct = dtx_encoder();
+  std::vector<int16_t> input = voice(kRate);
+  std::vector<int16_t> background = noise(5 * kRate, -40.0, 5);
+  input.insert(input.end(), background.begin(), background.end());
+  push_pcm(chain, input);
+  push_pcm(direct, input);
+  ASSERT_TRUE(gst_harness_push_event(chain, gst_event_new_eos()));
+  ASSERT_TRUE(gst_harness_push_event(direct, gst_event_new_eos()));
+  auto sent = pull_all(direct);
+  auto received = pull_all(chain);
+  ASSERT_EQ(received.size(), sent.size());
+  size_t sids = 0;
+  for (size_t i = 0; i < sent.size(); ++i) {
+    GstMapInfo a, b;
+    ASSERT_TRUE(gst_buffer_map(sent[i], &a, GST_MAP_READ));
+    ASSERT_TRUE(gst_buffer_map(received[i], &b, GST_MAP_READ));
+    EXPECT_EQ(std::vector<uint8_t>(a.data, a.data + a.size),
+              std::vector<uint8_t>(b.data, b.data + b.size))
+        << "frame " << i;
+    EXPECT_EQ(GST_BUFFER_PTS(received[i]), GST_BUFFER_PTS(sent[i])) << "frame " << i;
+    sids += a.size == kSidBytes ? 1 : 0;
+    gst_buffer_unmap(sent[i], &a);
+    gst_buffer_unmap(received[i], &b);
+    gst_buffer_unref(sent[i]);
+    gst_buffer_unref(received[i]);
+  }
+  EXPECT_GE(sids, 10u);
+  gst_harness_teardown(chain);
+  gst_harness_teardown(direct);
+}
+
 TEST(WzpCodec2Dtx, AFiveByteBufferThatIsNoSidIsConcealedAndCounted) {
   GstHarness *dec = decoder();
   const uint8_t not_a_sid[kSidBytes] = {0x42, 10, 0, 0, 0};
