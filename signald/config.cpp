@@ -3,7 +3,10 @@
 #include <glib.h>
 
 #include <charconv>
+#include <cstring>
 #include <memory>
+
+#include "libwzp/signal/message.hpp"
 
 namespace wzp::signald {
 
@@ -24,6 +27,20 @@ std::optional<HostPort> parse_host_port(const std::string &text) {
   return HostPort{host, static_cast<uint16_t>(port)};
 }
 
+std::optional<PeerConfig> parse_peer(const std::string &text, std::string &error) {
+  gchar **parts = g_strsplit(text.c_str(), ",", 4);
+  const guint count = g_strv_length(parts);
+  std::optional<PeerConfig> peer;
+  std::optional<HostPort> address = count == 3 ? parse_host_port(parts[0]) : std::nullopt;
+  if (address && address->port != 0 && signal::is_fingerprint(parts[2]) && strlen(parts[1]) > 0) {
+    peer = PeerConfig{*address, parts[1], parts[2]};
+  } else {
+    error = "peer: expected HOST:PORT,CERT_SHA256,IDENTITY_FINGERPRINT, got '" + text + "'";
+  }
+  g_strfreev(parts);
+  return peer;
+}
+
 namespace {
 
 struct Flags {
@@ -35,8 +52,14 @@ struct Flags {
   gchar *database = nullptr;
   gchar *auth_url = nullptr;
   gint max_connections = 0;
+  gchar *federation_listen = nullptr;
+  gchar **peers = nullptr;
   ~Flags() {
-    for (gchar *s : {config, listen, http, certificate, key, database, auth_url}) g_free(s);
+    for (gchar *s :
+         {config, listen, http, certificate, key, database, auth_url, federation_listen}) {
+      g_free(s);
+    }
+    g_strfreev(peers);
   }
 };
 
@@ -49,6 +72,24 @@ bool apply(Config &config, const std::string &name, const std::string &value, st
       return false;
     }
     (name == "listen" ? config.listen : config.http) = *parsed;
+  } else if (name == "federation-listen") {
+    auto parsed = parse_host_port(value);
+    if (!parsed) {
+      error = name + ": expected host:port, got '" + value + "'";
+      return false;
+    }
+    config.federation_listen = *parsed;
+  } else if (name == "peer") {
+    // In the key file, several relays are separated by ';'.
+    gchar **entries = g_strsplit(value.c_str(), ";", -1);
+    bool ok = true;
+    for (gchar **entry = entries; ok && *entry != nullptr; ++entry) {
+      auto peer = parse_peer(g_strstrip(*entry), error);
+      if (peer) config.peers.push_back(*peer);
+      ok = peer.has_value();
+    }
+    g_strfreev(entries);
+    if (!ok) return false;
   } else if (name == "cert") {
     config.certificate_file = value;
   } else if (name == "key") {
@@ -112,6 +153,10 @@ std::optional<Config> parse_config(int argc, char **argv, std::string &error, st
        "Validate each client's bearer token by POSTing it here", "URL"},
       {"max-connections", 0, 0, G_OPTION_ARG_INT, &flags.max_connections,
        "Most simultaneous client connections (default 1024)", "N"},
+      {"federation-listen", 0, 0, G_OPTION_ARG_STRING, &flags.federation_listen,
+       "QUIC address for links from other relays (federation is off without it)", "HOST:PORT"},
+      {"peer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &flags.peers,
+       "A relay to federate with (repeat for more)", "HOST:PORT,CERT_SHA256,IDENTITY"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   std::unique_ptr<GOptionContext, decltype(&g_option_context_free)> context(
       g_option_context_new("- wzp signaling daemon"), g_option_context_free);
@@ -139,13 +184,28 @@ std::optional<Config> parse_config(int argc, char **argv, std::string &error, st
   Config config;
   if (flags.config && !load_key_file(config, flags.config, error)) return std::nullopt;
   const std::pair<const char *, gchar *> overrides[] = {
-      {"listen", flags.listen}, {"http", flags.http},         {"cert", flags.certificate},
-      {"key", flags.key},       {"database", flags.database}, {"auth-url", flags.auth_url}};
+      {"listen", flags.listen},
+      {"http", flags.http},
+      {"cert", flags.certificate},
+      {"key", flags.key},
+      {"database", flags.database},
+      {"auth-url", flags.auth_url},
+      {"federation-listen", flags.federation_listen}};
   for (const auto &[name, value] : overrides) {
     if (value && !apply(config, name, value, error)) return std::nullopt;
   }
+  if (flags.peers != nullptr) {
+    config.peers.clear();  // the flags replace the key file's list
+    for (gchar **peer = flags.peers; *peer != nullptr; ++peer) {
+      if (!apply(config, "peer", *peer, error)) return std::nullopt;
+    }
+  }
   if (flags.max_connections != 0 &&
       !apply(config, "max-connections", std::to_string(flags.max_connections), error)) {
+    return std::nullopt;
+  }
+  if (!config.peers.empty() && !config.federation_listen) {
+    error = "--peer needs --federation-listen";
     return std::nullopt;
   }
   if (config.certificate_file.empty() != config.private_key_file.empty()) {

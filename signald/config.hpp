@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace wzp::signald {
 
@@ -15,6 +16,16 @@ struct HostPort {
 // "127.0.0.1:4433", "[::1]:4433" or ":4433" (all addresses).
 std::optional<HostPort> parse_host_port(const std::string &text);
 
+// A relay we federate with: where it listens for relays, the SHA-256 of its
+// TLS certificate, and its daemon identity fingerprint.
+struct PeerConfig {
+  HostPort address;
+  std::string certificate;
+  std::string identity;
+};
+// "HOST:PORT,CERT_SHA256,IDENTITY".
+std::optional<PeerConfig> parse_peer(const std::string &text, std::string &error);
+
 struct Config {
   HostPort listen{"0.0.0.0", 4433};  // QUIC, ALPN kSignalAlpn
   HostPort http{"127.0.0.1", 8480};  // HTTP API and metrics
@@ -23,6 +34,9 @@ struct Config {
   std::string database = "wzp-signald.db";
   std::string auth_url;  // empty: no bearer-token check
   size_t max_connections = 1024;
+  // Federation (docs/signal.md): off unless a relay address is given.
+  std::optional<HostPort> federation_listen;  // QUIC, ALPN wzp-federation/1
+  std::vector<PeerConfig> peers;
 };
 
 inline constexpr const char *kSignalAlpn = "wzp-signal/1";

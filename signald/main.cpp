@@ -10,8 +10,10 @@
 
 #include "libwzp/crypto/identity.hpp"
 #include "signald/config.hpp"
+#include "signald/core/federation.hpp"
 #include "signald/core/server.hpp"
 #include "signald/core/store.hpp"
+#include "signald/federation_transport.hpp"
 #include "signald/http_api.hpp"
 #include "signald/quic_transport.hpp"
 #include "signald/token_validator.hpp"
@@ -45,6 +47,7 @@ struct Shutdown {
   std::mutex *mutex;
   Server *server;
   QuicTransport *transport;
+  FederationTransport *relays;
   int waited_ms = 0;
 };
 
@@ -136,27 +139,56 @@ int main(int argc, char **argv) {
     return 1;
   }
 
+  // Destroyed in reverse: the relay links stop before Federation goes.
+  std::unique_ptr<Federation> federation;
+  std::unique_ptr<FederationTransport> relays;
+  if (config->federation_listen) {
+    std::vector<std::string> trusted;
+    for (const auto &peer : config->peers) trusted.push_back(peer.identity);
+    relays = std::make_unique<FederationTransport>(core_mutex);
+    federation = std::make_unique<Federation>(*relays, server.rooms(), *identity, trusted);
+    quic::EndpointConfig relay_config = quic_config;
+    relay_config.bind_address = config->federation_listen->host;
+    relay_config.bind_port = config->federation_listen->port;
+    relay_config.tls.alpn = {kFederationAlpn};
+    relay_config.max_connections = config->peers.size() + 1;
+    if (!relays->start(relay_config, *federation, fingerprint, config->peers, error)) {
+      g_printerr("wzp-signald: federation %s:%u: %s\n", config->federation_listen->host.c_str(),
+                 config->federation_listen->port, error.c_str());
+      return 1;
+    }
+  }
+
   GMainLoop *loop = g_main_loop_new(nullptr, FALSE);
-  Shutdown shutdown{loop, &core_mutex, &server, &transport};
+  Shutdown shutdown{loop, &core_mutex, &server, &transport, relays.get()};
   g_unix_signal_add(SIGTERM, on_terminate, &shutdown);
   g_unix_signal_add(SIGINT, on_terminate, &shutdown);
   auto tick = [](gpointer data) -> gboolean {
     auto *s = static_cast<Shutdown *>(data);
-    std::lock_guard lock(*s->mutex);
-    Now now = wall_and_steady_now();
-    s->server->tick(now);
+    {
+      std::lock_guard lock(*s->mutex);
+      s->server->tick(wall_and_steady_now());
+    }
+    if (s->relays != nullptr) s->relays->maintain();  // without the core mutex
     return G_SOURCE_CONTINUE;
   };
   g_timeout_add(100, tick, &shutdown);
 
   g_message("identity %s, database %s%s", fingerprint.c_str(), config->database.c_str(),
             validator ? ", bearer tokens checked" : "");
-  g_print("wzp-signald ready quic=%s:%u http=%s:%u cert_sha256=%s identity=%s\n",
+  std::string relay_line;
+  if (relays) {
+    relay_line = " federation=" + config->federation_listen->host + ":" +
+                 std::to_string(relays->port()) +
+                 " federation_cert_sha256=" + relays->certificate_fingerprint();
+  }
+  g_print("wzp-signald ready quic=%s:%u http=%s:%u cert_sha256=%s identity=%s%s\n",
           config->listen.host.c_str(), transport.port(), config->http.host.c_str(), http.port(),
-          transport.certificate_fingerprint().c_str(), fingerprint.c_str());
+          transport.certificate_fingerprint().c_str(), fingerprint.c_str(), relay_line.c_str());
   fflush(stdout);
 
   g_main_loop_run(loop);
+  if (relays) relays->stop();
   transport.stop();
   g_main_loop_unref(loop);
   g_message("stopped");

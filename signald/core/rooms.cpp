@@ -21,28 +21,61 @@ const quality::Tier kStartingTier = quality::ControllerConfig{}.initial;
 // reports again.
 const quality::Micros kSilenceGrace = quality::ControllerConfig{}.silence_grace;
 
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// A room id's bytes (its 32 lowercase hex digits; see is_room_id).
+RoomKey key_of(std::string_view id) {
+  RoomKey key{};
+  for (size_t i = 0; i < key.size() && 2 * i + 1 < id.size(); ++i) {
+    int high = std::max(0, hex_value(id[2 * i])), low = std::max(0, hex_value(id[2 * i + 1]));
+    key[i] = static_cast<uint8_t>(high << 4 | low);
+  }
+  return key;
+}
+
 }  // namespace
+
+bool is_room_id(std::string_view text) {
+  return text.size() == 2 * sizeof(RoomKey) &&
+         std::all_of(text.begin(), text.end(), [](char c) { return hex_value(c) >= 0; });
+}
+
+Rooms::Room &Rooms::room_for(const std::string &id) {
+  auto [it, created] = rooms_.try_emplace(id);
+  if (created) {
+    it->second.id = id;
+    it->second.key = key_of(id);
+  }
+  return it->second;
+}
 
 Rooms::JoinResult Rooms::join(const std::string &room_id, ConnectionId conn,
                               const std::string &fingerprint, const signal::PublicKey &public_key,
                               const std::vector<std::string> &allow, SteadyTime now) {
   if (by_conn_.contains(conn)) return JoinResult::kAlreadyInRoom;
-  auto [it, created] = rooms_.try_emplace(room_id);
-  Room &room = it->second;
+  const bool created = !rooms_.contains(room_id);
+  Room &room = room_for(room_id);
   if (created) {
-    room.id = room_id;
     room.allow = allow;
     if (!room.allow.empty()) room.allow.push_back(fingerprint);
   } else if (!room.allow.empty() &&
              std::find(room.allow.begin(), room.allow.end(), fingerprint) == room.allow.end()) {
     return JoinResult::kNotAllowed;
   }
-  if (room.participants.size() >= kMaxRoomParticipants) return JoinResult::kFull;
+  if (room.size() >= kMaxRoomParticipants) return JoinResult::kFull;
 
-  // The joiner learns who is here (to distribute its sender key to them);
-  // everyone learns of the joiner.
-  const auto count = static_cast<uint32_t>(room.participants.size() + 1);
+  // The joiner learns who is here, on this relay and linked ones (to
+  // distribute its sender key to them); everyone learns of the joiner.
+  const uint32_t count = room.size() + 1;
   for (const auto &other : room.participants) {
+    outbox_.send(conn,
+                 signal::RoomEvent{room.id, other.fingerprint, true, count, other.public_key});
+  }
+  for (const auto &other : room.remote) {
     outbox_.send(conn,
                  signal::RoomEvent{room.id, other.fingerprint, true, count, other.public_key});
   }
@@ -51,6 +84,9 @@ Rooms::JoinResult Rooms::join(const std::string &room_id, ConnectionId conn,
   by_conn_[conn] = &room;
   for (const auto &p : room.participants) {
     outbox_.send(p.conn, signal::RoomEvent{room.id, fingerprint, true, count, public_key});
+  }
+  if (links_ != nullptr && room.federated()) {
+    links_->member_changed(room.id, fingerprint, public_key, true);
   }
   // A joiner has reported nothing yet, so it counts at the starting tier
   // until its reports say otherwise.
@@ -66,20 +102,28 @@ void Rooms::remove(Room &room, ConnectionId conn) {
   auto it = std::find_if(room.participants.begin(), room.participants.end(),
                          [conn](const Participant &p) { return p.conn == conn; });
   if (it == room.participants.end()) return;
-  std::string fingerprint = it->fingerprint;
+  const std::string fingerprint = it->fingerprint;
+  const signal::PublicKey public_key = it->public_key;
   const auto changed = room.quality.leave(it->quality_id);
   room.participants.erase(it);
   by_conn_.erase(conn);
-  const auto count = static_cast<uint32_t>(room.participants.size());
+  const uint32_t count = room.size();
   for (const auto &p : room.participants) {
     outbox_.send(p.conn, signal::RoomEvent{room.id, fingerprint, false, count});
   }
-  if (room.participants.empty() && !room.reserved) {
-    std::string id = room.id;  // erase() must not see a key inside the element
-    rooms_.erase(id);
-    return;
+  if (links_ != nullptr && room.federated()) {
+    links_->member_changed(room.id, fingerprint, public_key, false);
   }
-  if (changed) broadcast_directive(room, *changed, "weakest link left");
+  if (changed && !room.participants.empty()) {
+    broadcast_directive(room, *changed, "weakest link left");
+  }
+  erase_if_empty(room);
+}
+
+void Rooms::erase_if_empty(Room &room) {
+  if (!room.participants.empty() || !room.remote.empty() || room.reserved) return;
+  std::string id = room.id;  // erase() must not see a key inside the element
+  rooms_.erase(id);
 }
 
 bool Rooms::leave(ConnectionId conn, const std::string &room_id) {
@@ -109,6 +153,18 @@ std::optional<signal::Error> Rooms::relay_signal(ConnectionId from, signal::Room
     outbox_.send(p.conn, message);
     delivered = true;
   }
+  if (links_ != nullptr) {
+    for (PeerId peer : room.linked_peers) {
+      bool addressee_there =
+          message.to.empty() ||
+          std::any_of(room.remote.begin(), room.remote.end(), [&](const RemoteMember &m) {
+            return m.peer == peer && m.fingerprint == message.to;
+          });
+      if (!addressee_there) continue;
+      links_->relay_signal(peer, message);
+      delivered = true;
+    }
+  }
   if (!delivered && !message.to.empty()) {
     return make_error("not_in_room", message.to + " is not in this room");
   }
@@ -116,8 +172,7 @@ std::optional<signal::Error> Rooms::relay_signal(ConnectionId from, signal::Room
 }
 
 void Rooms::reserve(const std::string &room_id, std::vector<std::string> allow) {
-  Room &room = rooms_[room_id];
-  room.id = room_id;
+  Room &room = room_for(room_id);
   room.allow = std::move(allow);
   room.reserved = true;
 }
@@ -139,16 +194,9 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
   ++counters_.datagrams_received;
   auto it = by_conn_.find(from);
   if (it == by_conn_.end()) return counters_.drop(DropReason::kNotInRoom);
-  if (datagram.size() > wire::kMaxPacketSize) return counters_.drop(DropReason::kOversized);
-  auto kind = wire::peek_kind(datagram);
-  if (!kind) return counters_.drop(DropReason::kBadHeader);
-  // Rooms route whole packets with full headers only (docs/PROTOCOL.md):
-  // a mini header cannot be checked without its stream's context.
-  if (*kind != wire::PacketKind::kFull) return counters_.drop(DropReason::kNotFullHeader);
+  if (auto dropped = check_routable(datagram)) return counters_.drop(*dropped);
   wire::PacketView view;
-  if (wire::parse_full(datagram, view) != wire::WireError::kOk) {
-    return counters_.drop(DropReason::kBadHeader);
-  }
+  wire::parse_full(datagram, view);
   Room &room = *it->second;
   if (view.report) {
     auto sender = std::find_if(room.participants.begin(), room.participants.end(),
@@ -176,6 +224,26 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
     ++counters_.datagrams_forwarded;
     counters_.bytes_forwarded += datagram.size();
   }
+  // One copy per linked relay, which fans it out to its own members.
+  if (links_ != nullptr) {
+    for (PeerId peer : room.linked_peers) {
+      links_->forward(peer, room.key, datagram);
+      ++counters_.datagrams_forwarded;
+      counters_.bytes_forwarded += datagram.size();
+    }
+  }
+}
+
+std::optional<DropReason> Rooms::check_routable(std::span<const uint8_t> datagram) const {
+  if (datagram.size() > wire::kMaxPacketSize) return DropReason::kOversized;
+  auto kind = wire::peek_kind(datagram);
+  if (!kind) return DropReason::kBadHeader;
+  // Rooms route whole packets with full headers only (docs/PROTOCOL.md):
+  // a mini header cannot be checked without its stream's context.
+  if (*kind != wire::PacketKind::kFull) return DropReason::kNotFullHeader;
+  wire::PacketView view;
+  if (wire::parse_full(datagram, view) != wire::WireError::kOk) return DropReason::kBadHeader;
+  return std::nullopt;
 }
 
 void Rooms::tick(SteadyTime now) {
@@ -191,6 +259,108 @@ void Rooms::tick(SteadyTime now) {
     if (auto tier = room.quality.tick(micros(now)))
       broadcast_directive(room, *tier, "weakest link");
   }
+}
+
+void Rooms::relink(Room &room) {
+  room.linked_peers.clear();
+  for (const auto &m : room.remote) {
+    if (std::find(room.linked_peers.begin(), room.linked_peers.end(), m.peer) ==
+        room.linked_peers.end()) {
+      room.linked_peers.push_back(m.peer);
+    }
+  }
+}
+
+void Rooms::remote_joined(PeerId peer, const std::string &room_id, const std::string &fingerprint,
+                          const signal::PublicKey &public_key) {
+  if (!is_room_id(room_id)) return;
+  Room &room = room_for(room_id);
+  bool known = std::any_of(room.remote.begin(), room.remote.end(), [&](const RemoteMember &m) {
+    return m.peer == peer && m.fingerprint == fingerprint;
+  });
+  if (!room.federated() || known || room.size() >= kMaxRoomParticipants) {
+    erase_if_empty(room);
+    return;
+  }
+  room.remote.push_back({peer, fingerprint, public_key});
+  relink(room);
+  const uint32_t count = room.size();
+  for (const auto &p : room.participants) {
+    outbox_.send(p.conn, signal::RoomEvent{room.id, fingerprint, true, count, public_key});
+  }
+}
+
+void Rooms::remote_left(PeerId peer, const std::string &room_id, const std::string &fingerprint) {
+  auto found = rooms_.find(room_id);
+  if (found == rooms_.end()) return;
+  Room &room = found->second;
+  auto it = std::find_if(room.remote.begin(), room.remote.end(), [&](const RemoteMember &m) {
+    return m.peer == peer && m.fingerprint == fingerprint;
+  });
+  if (it == room.remote.end()) return;
+  room.remote.erase(it);
+  relink(room);
+  const uint32_t count = room.size();
+  for (const auto &p : room.participants) {
+    outbox_.send(p.conn, signal::RoomEvent{room.id, fingerprint, false, count});
+  }
+  erase_if_empty(room);
+}
+
+void Rooms::peer_lost(PeerId peer) {
+  std::vector<std::pair<std::string, std::string>> gone;
+  for (const auto &[id, room] : rooms_) {
+    for (const auto &m : room.remote) {
+      if (m.peer == peer) gone.emplace_back(id, m.fingerprint);
+    }
+  }
+  for (const auto &[room, fingerprint] : gone) remote_left(peer, room, fingerprint);
+}
+
+void Rooms::on_remote_datagram(PeerId peer, const RoomKey &key, std::span<const uint8_t> datagram) {
+  ++counters_.datagrams_received;
+  static constexpr char kDigits[] = "0123456789abcdef";
+  char id[2 * sizeof(RoomKey)];
+  for (size_t i = 0; i < key.size(); ++i) {
+    id[2 * i] = kDigits[key[i] >> 4];
+    id[2 * i + 1] = kDigits[key[i] & 0xf];
+  }
+  auto found = rooms_.find(std::string_view(id, sizeof id));
+  if (found == rooms_.end() ||
+      std::find(found->second.linked_peers.begin(), found->second.linked_peers.end(), peer) ==
+          found->second.linked_peers.end()) {
+    return counters_.drop(DropReason::kNotInRoom);
+  }
+  if (auto dropped = check_routable(datagram)) return counters_.drop(*dropped);
+  // Not passed on to other relays: every relay links directly to the others.
+  for (const auto &p : found->second.participants) {
+    outbox_.forward(p.conn, datagram);
+    ++counters_.datagrams_forwarded;
+    counters_.bytes_forwarded += datagram.size();
+  }
+}
+
+bool Rooms::on_remote_signal(PeerId peer, const signal::RoomSignal &message) {
+  auto found = rooms_.find(message.room);
+  if (found == rooms_.end()) return false;
+  const Room &room = found->second;
+  bool sender_known = std::any_of(room.remote.begin(), room.remote.end(), [&](const auto &m) {
+    return m.peer == peer && m.fingerprint == message.from;
+  });
+  if (!sender_known) return false;
+  for (const auto &p : room.participants) {
+    if (message.to.empty() || p.fingerprint == message.to) outbox_.send(p.conn, message);
+  }
+  return true;
+}
+
+std::vector<Rooms::Member> Rooms::federated_members() const {
+  std::vector<Member> members;
+  for (const auto &[id, room] : rooms_) {
+    if (!room.federated()) continue;
+    for (const auto &p : room.participants) members.push_back({id, p.fingerprint, p.public_key});
+  }
+  return members;
 }
 
 }  // namespace wzp::signald

@@ -6,6 +6,7 @@
 // weakest link sets a quality directive for everyone.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -20,6 +21,28 @@
 namespace wzp::signald {
 
 inline constexpr size_t kMaxRoomParticipants = 50;
+
+// A linked relay (docs/signal.md "Federation").
+using PeerId = uint64_t;
+using RoomKey = std::array<uint8_t, 16>;  // a room id's 32 hex digits as bytes
+
+// 32 lowercase hex digits, as every room id is.
+bool is_room_id(std::string_view text);
+
+// What rooms need from the links to other relays; Federation implements it.
+// Only open rooms (no allow-list, not a call's relay room) span relays.
+class RoomLinks {
+ public:
+  virtual ~RoomLinks() = default;
+  // A member of this relay joined or left an open room.
+  virtual void member_changed(const std::string &room, const std::string &fingerprint,
+                              const signal::PublicKey &public_key, bool joined) = 0;
+  // One copy of a local member's datagram for a relay with members in the
+  // room. Called per packet: no allocation.
+  virtual void forward(PeerId peer, const RoomKey &room, std::span<const uint8_t> datagram) = 0;
+  // A local member's room signal for a relay with members in the room.
+  virtual void relay_signal(PeerId peer, const signal::RoomSignal &message) = 0;
+};
 
 class Rooms {
  public:
@@ -51,6 +74,25 @@ class Rooms {
   // weakest link (until it reports again), and probes end.
   void tick(SteadyTime now);
 
+  // Federation: members on linked relays, and what they send.
+  void set_links(RoomLinks *links) { links_ = links; }
+  void remote_joined(PeerId peer, const std::string &room, const std::string &fingerprint,
+                     const signal::PublicKey &public_key);
+  void remote_left(PeerId peer, const std::string &room, const std::string &fingerprint);
+  void peer_lost(PeerId peer);
+  // Fans a linked relay's datagram out to this relay's members of the room.
+  void on_remote_datagram(PeerId peer, const RoomKey &room, std::span<const uint8_t> datagram);
+  // Delivers a remote member's signal to its addressee(s) here; false if
+  // the sender is not that relay's member of the room.
+  bool on_remote_signal(PeerId peer, const signal::RoomSignal &message);
+  struct Member {
+    std::string room;
+    std::string fingerprint;
+    signal::PublicKey public_key;
+  };
+  // This relay's members of open rooms, announced to a relay on linking.
+  std::vector<Member> federated_members() const;
+
   size_t room_count() const { return rooms_.size(); }
   size_t participant_count() const { return by_conn_.size(); }
   bool contains(ConnectionId conn) const { return by_conn_.contains(conn); }
@@ -64,21 +106,40 @@ class Rooms {
     SteadyTime last_report;  // or the join
     bool counted = true;     // in Room::quality; a silent participant is not
   };
+  struct RemoteMember {
+    PeerId peer;
+    std::string fingerprint;
+    signal::PublicKey public_key;
+  };
   struct Room {
     std::string id;
+    RoomKey key{};
     std::vector<std::string> allow;  // empty: anyone
     std::vector<Participant> participants;
     quality::RoomQuality quality;
     uint32_t next_quality_id = 0;
     bool reserved = false;
+    std::vector<RemoteMember> remote;
+    std::vector<PeerId> linked_peers;  // the distinct peers in `remote`
+    bool federated() const { return !reserved && allow.empty(); }
+    uint32_t size() const { return static_cast<uint32_t>(participants.size() + remote.size()); }
+  };
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
   };
 
+  Room &room_for(const std::string &id);
   void remove(Room &room, ConnectionId conn);
+  void erase_if_empty(Room &room);
+  void relink(Room &room);
+  std::optional<DropReason> check_routable(std::span<const uint8_t> datagram) const;
   void broadcast_directive(const Room &room, quality::Tier tier, const std::string &reason);
 
   Outbox &outbox_;
   Counters &counters_;
-  std::unordered_map<std::string, Room> rooms_;
+  RoomLinks *links_ = nullptr;
+  std::unordered_map<std::string, Room, StringHash, std::equal_to<>> rooms_;
   std::unordered_map<ConnectionId, Room *> by_conn_;  // element pointers are stable
 };
 

@@ -65,6 +65,8 @@ class Server {
   void shutdown(const std::string &reason);
 
   const Counters &counters() const { return counters_; }
+  // For Federation, which links rooms across relays.
+  Rooms &rooms() { return rooms_; }
   Gauges gauges() const;
   std::vector<signal::PresenceUser> presence_list();
   std::optional<signal::PresenceUser> presence_of(const std::string &fingerprint);

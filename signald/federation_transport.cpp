@@ -1,0 +1,135 @@
+#include "signald/federation_transport.hpp"
+
+#include <glib.h>
+
+namespace wzp::signald {
+
+namespace {
+constexpr uint64_t kRefused = 1;
+constexpr auto kRedialInterval = std::chrono::seconds(2);
+}  // namespace
+
+bool FederationTransport::start(const quic::EndpointConfig &listen, Federation &federation,
+                                const std::string &self_identity, std::vector<PeerConfig> peers,
+                                std::string &error) {
+  federation_ = &federation;
+  listen_config_ = listen;
+  endpoint_ = quic::Endpoint::create(
+      listen,
+      [this](const std::shared_ptr<quic::Connection> &connection) {
+        std::lock_guard lock(mutex_);
+        PeerId id = next_id_++;
+        links_.emplace(id, connection);
+        return handlers_for(id, std::nullopt);
+      },
+      error);
+  if (!endpoint_) return false;
+  for (auto &peer : peers) {
+    // Of each pair, the relay whose identity sorts first dials.
+    if (!(self_identity < peer.identity)) continue;
+    quic::EndpointConfig config;
+    config.bind_address = peer.address.host.find(':') != std::string::npos ? "::" : "0.0.0.0";
+    config.tls.alpn = {kFederationAlpn};
+    config.tls.server_fingerprint = peer.certificate;
+    config.keep_alive = listen.keep_alive;
+    config.idle_timeout = listen.idle_timeout;
+    config.max_connections = 1;
+    auto client = quic::Endpoint::create(config, nullptr, error);
+    if (!client) {
+      error = "relay " + peer.address.host + ":" + std::to_string(peer.address.port) + ": " + error;
+      return false;
+    }
+    dialed_.push_back({std::move(peer), std::move(client)});
+  }
+  return true;
+}
+
+void FederationTransport::maintain() {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto &dialed : dialed_) {
+    PeerId id = 0;
+    {
+      std::lock_guard lock(mutex_);
+      if (dialed.link != 0 || now < dialed.next_attempt) continue;
+      id = next_id_++;
+      dialed.link = id;
+      dialed.next_attempt = now + kRedialInterval;
+      links_.emplace(id, nullptr);  // reserved: callbacks may run before dial() returns
+    }
+    std::string error;
+    auto connection = dialed.endpoint->dial(dialed.config.address.host, dialed.config.address.port,
+                                            handlers_for(id, dialed.config.identity), error);
+    std::lock_guard lock(mutex_);
+    auto slot = links_.find(id);
+    if (!connection || slot == links_.end()) {
+      if (!connection) g_message("relay %s: %s", dialed.config.identity.c_str(), error.c_str());
+      links_.erase(id);
+      if (dialed.link == id) dialed.link = 0;
+      continue;
+    }
+    slot->second = connection;
+    if (connection->state() == quic::Connection::State::kEstablished) {
+      federation_->on_link_up(id, dialed.config.identity);
+    }
+  }
+}
+
+quic::ConnectionHandlers FederationTransport::handlers_for(PeerId id,
+                                                           std::optional<std::string> expected) {
+  quic::ConnectionHandlers handlers;
+  handlers.on_established = [this, id, expected] {
+    std::lock_guard lock(mutex_);
+    auto found = links_.find(id);
+    // A dialed link's connection is stored once dial() returns; maintain()
+    // brings it up then if it is established already.
+    if (found == links_.end() || !found->second) return;
+    g_message("relay link %" G_GUINT64_FORMAT " up with %s", id,
+              found->second->remote_address().c_str());
+    federation_->on_link_up(id, expected);
+  };
+  handlers.on_message = [this, id](std::span<const uint8_t> message) {
+    std::lock_guard lock(mutex_);
+    federation_->on_message(
+        id, std::string_view(reinterpret_cast<const char *>(message.data()), message.size()));
+  };
+  handlers.on_datagram = [this, id](std::span<const uint8_t> datagram) {
+    std::lock_guard lock(mutex_);
+    federation_->on_datagram(id, datagram);
+  };
+  handlers.on_closed = [this, id](const std::string &error) {
+    std::lock_guard lock(mutex_);
+    g_message("relay link %" G_GUINT64_FORMAT " down%s%s", id, error.empty() ? "" : ": ",
+              error.c_str());
+    federation_->on_link_down(id);
+    links_.erase(id);
+    for (auto &dialed : dialed_) {
+      if (dialed.link == id) dialed.link = 0;
+    }
+  };
+  return handlers;
+}
+
+void FederationTransport::stop() {
+  for (auto &dialed : dialed_) dialed.endpoint.reset();
+  endpoint_.reset();
+}
+
+void FederationTransport::send(PeerId to, const std::string &text) {
+  auto it = links_.find(to);
+  if (it == links_.end() || !it->second) return;
+  if (!it->second->send_message({reinterpret_cast<const uint8_t *>(text.data()), text.size()})) {
+    it->second->close(kRefused, "relay link backlog");
+  }
+}
+
+void FederationTransport::forward(PeerId to, std::span<const uint8_t> datagram) {
+  auto it = links_.find(to);
+  if (it != links_.end() && it->second) it->second->send_datagram(datagram);
+}
+
+void FederationTransport::close(PeerId to, const std::string &reason) {
+  auto it = links_.find(to);
+  if (it != links_.end() && it->second) it->second->close(kRefused, reason);
+}
+
+}  // namespace wzp::signald

@@ -1,0 +1,60 @@
+// Connects Federation to libwzp/quic: one endpoint accepts links from
+// trusted relays (ALPN wzp-federation/1), and for each configured relay whose
+// identity sorts after ours we dial it (pinning its certificate) and redial
+// while the link is down, so each pair of relays keeps exactly one link.
+// Like QuicTransport, QUIC callbacks take the core mutex on I/O threads.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "libwzp/quic/endpoint.hpp"
+#include "signald/config.hpp"
+#include "signald/core/federation.hpp"
+
+namespace wzp::signald {
+
+class FederationTransport final : public PeerOutbox {
+ public:
+  explicit FederationTransport(std::mutex &core_mutex) : mutex_(core_mutex) {}
+  ~FederationTransport() override { stop(); }
+
+  // Binds the listening endpoint. Federation must outlive this.
+  bool start(const quic::EndpointConfig &listen, Federation &federation,
+             const std::string &self_identity, std::vector<PeerConfig> peers, std::string &error);
+  // Dials the relays we are to dial whose link is down. Call without the
+  // core mutex (dialing takes the endpoint's lock, under which its
+  // callbacks take the core mutex).
+  void maintain();
+  void stop();
+  uint16_t port() const { return endpoint_ ? endpoint_->local_port() : 0; }
+  std::string certificate_fingerprint() const { return endpoint_ ? endpoint_->fingerprint() : ""; }
+
+  // PeerOutbox; with the core mutex held.
+  void send(PeerId to, const std::string &text) override;
+  void forward(PeerId to, std::span<const uint8_t> datagram) override;
+  void close(PeerId to, const std::string &reason) override;
+
+ private:
+  struct Dialed {
+    PeerConfig config;
+    std::unique_ptr<quic::Endpoint> endpoint;  // a client endpoint pinning its certificate
+    PeerId link = 0;                           // 0 while down
+    std::chrono::steady_clock::time_point next_attempt{};
+  };
+
+  quic::ConnectionHandlers handlers_for(PeerId id, std::optional<std::string> expected);
+
+  std::mutex &mutex_;
+  Federation *federation_ = nullptr;
+  quic::EndpointConfig listen_config_;
+  std::unique_ptr<quic::Endpoint> endpoint_;
+  std::vector<Dialed> dialed_;
+  std::unordered_map<PeerId, std::shared_ptr<quic::Connection>> links_;
+  PeerId next_id_ = 1;
+};
+
+}  // namespace wzp::signald

@@ -1,0 +1,132 @@
+// Anything a linked relay may send, before and after it authenticates: the
+// federation core may refuse it, but never crash. A local member sits in an
+// open room so remote joins, signals and media have somewhere to go.
+// Input: lines; 'D' starts a datagram (the rest of the line), 'U' sends the
+// rest from a link that has not authenticated, anything else is a message
+// from the authenticated relay.
+#include <sodium.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "libwzp/crypto/identity.hpp"
+#include "signald/core/federation.hpp"
+#include "signald/core/server.hpp"
+
+namespace {
+
+using namespace wzp;
+using namespace wzp::signald;
+
+class NullOutbox : public Outbox {
+ public:
+  void send(ConnectionId to, const signal::Message &message, std::optional<uint64_t>) override {
+    if (auto *c = std::get_if<signal::Challenge>(&message)) challenges[to] = *c;
+  }
+  void close(ConnectionId, const std::string &) override {}
+  void forward(ConnectionId, std::span<const uint8_t>) override {}
+  std::map<ConnectionId, signal::Challenge> challenges;
+};
+
+class LastMessage : public PeerOutbox {
+ public:
+  void send(PeerId, const std::string &text) override { last = text; }
+  void forward(PeerId, std::span<const uint8_t>) override {}
+  void close(PeerId, const std::string &) override {}
+  std::string last;
+};
+
+Store &shared_store() {
+  static std::unique_ptr<Store> store = [] {
+    std::string error;
+    auto opened = Store::open(":memory:", error);
+    if (!opened) std::abort();
+    return opened;
+  }();
+  return *store;
+}
+
+const crypto::Identity &identity(int which) {
+  static crypto::Identity self = crypto::Identity::generate(), peer = crypto::Identity::generate(),
+                          member = crypto::Identity::generate();
+  return which == 0 ? self : which == 1 ? peer : member;
+}
+
+// The peer relay's half of the handshake, as a real relay would answer.
+void authenticate(Federation &federation, LastMessage &out, PeerId link) {
+  federation.on_link_up(link, std::nullopt);
+  auto hello = nlohmann::json::parse(out.last);
+  std::vector<uint8_t> nonce(32);
+  size_t length = 0;
+  const std::string nonce_text = hello["nonce"];
+  sodium_base642bin(nonce.data(), nonce.size(), nonce_text.data(), nonce_text.size(), nullptr,
+                    &length, nullptr, sodium_base64_VARIANT_ORIGINAL);
+  auto base64 = [](std::span<const uint8_t> bytes) {
+    std::string text(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), 0);
+    sodium_bin2base64(text.data(), text.size(), bytes.data(), bytes.size(),
+                      sodium_base64_VARIANT_ORIGINAL);
+    text.pop_back();
+    return text;
+  };
+  const auto &peer = identity(1);
+  federation.on_message(link, nlohmann::json{{"type", "fed_hello"},
+                                             {"public_key", base64(peer.signing_public_key())},
+                                             {"nonce", base64(nonce)}}
+                                  .dump());
+  auto signature = peer.sign(
+      federation_transcript(nonce, crypto::format_fingerprint(identity(0).fingerprint())));
+  federation.on_message(
+      link, nlohmann::json{{"type", "fed_auth"}, {"signature", base64(signature)}}.dump());
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  NullOutbox outbox;
+  LastMessage relay_out;
+  Server server(outbox, shared_store(), crypto::format_fingerprint(identity(0).fingerprint()),
+                nullptr);
+  Federation federation(relay_out, server.rooms(), identity(0),
+                        {crypto::format_fingerprint(identity(1).fingerprint())});
+  Now now{std::chrono::steady_clock::time_point{} + std::chrono::hours(1), 1700000000};
+  const auto &member = identity(2);
+  server.on_connect(1, "127.0.0.1:9", now);
+  server.on_message(1, signal::serialize(signal::Hello{member.signing_public_key(), {}, ""}), now);
+  const auto &c = outbox.challenges[1];
+  server.on_message(1,
+                    signal::serialize(signal::Auth{
+                        member.sign(signal::auth_transcript(c.nonce, c.server_fingerprint))}),
+                    now);
+  server.on_message(1, signal::serialize(signal::RoomJoin{"0123456789abcdef0123456789abcdef", {}}),
+                    now);
+  constexpr PeerId kLinked = 1, kUnauthenticated = 2;
+  authenticate(federation, relay_out, kLinked);
+  if (!federation.identity_of(kLinked)) std::abort();  // the harness must reach the real paths
+  federation.on_link_up(kUnauthenticated, std::nullopt);
+
+  std::string_view rest(reinterpret_cast<const char *>(data), size);
+  while (!rest.empty()) {
+    size_t end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+    if (!line.empty() && line.front() == 'D') {
+      line.remove_prefix(1);
+      federation.on_datagram(kLinked,
+                             {reinterpret_cast<const uint8_t *>(line.data()), line.size()});
+    } else if (!line.empty() && line.front() == 'U') {
+      line.remove_prefix(1);
+      federation.on_message(kUnauthenticated, line);
+    } else {
+      federation.on_message(kLinked, line);
+    }
+    server.on_datagram(1, {reinterpret_cast<const uint8_t *>(line.data()), line.size()});
+  }
+  federation.on_link_down(kLinked);
+  if (server.gauges().participants != 1) std::abort();  // only the local member is left
+  return 0;
+}

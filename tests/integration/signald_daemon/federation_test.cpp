@@ -1,0 +1,138 @@
+// Two real wzp-signald processes federated over QUIC on loopback: each
+// trusts the other's certificate and identity; a room spans both.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <regex>
+
+#include "libwzp/wire/header.hpp"
+#include "tests/integration/signald_daemon/daemon.hpp"
+#include "tests/support/paths.hpp"
+
+namespace wzp::signald::test {
+namespace {
+
+using namespace wzp::signal;
+
+const std::string kRoom = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+struct RelaySetup {
+  std::filesystem::path dir;
+  uint16_t federation_port = 0;
+  std::string certificate, identity;
+  std::vector<std::string> args() const {
+    return {"--cert",
+            (dir / "cert.pem").string(),
+            "--key",
+            (dir / "key.pem").string(),
+            "--federation-listen",
+            "127.0.0.1:" + std::to_string(federation_port)};
+  }
+  std::string as_peer() const {
+    return "127.0.0.1:" + std::to_string(federation_port) + "," + certificate + "," + identity;
+  }
+};
+
+// A certificate and key of its own, and a first start to learn the identity
+// the daemon keeps in its database.
+RelaySetup prepare(const std::filesystem::path &dir) {
+  RelaySetup relay{dir, wzp::test::free_udp_port()};
+  std::string command =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+      "-nodes -days 2 -subj /CN=relay -keyout " +
+      (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() + " 2>/dev/null";
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  Daemon first(dir, relay.args());
+  EXPECT_TRUE(first.ready());
+  relay.certificate = first.certificate();
+  relay.identity = first.identity();
+  return relay;
+}
+
+std::vector<uint8_t> media_packet(uint32_t sequence) {
+  wire::MediaHeader header;
+  header.codec = wire::codec::kOpus;
+  header.stream_id = 5;
+  header.sequence = sequence;
+  std::vector<uint8_t> packet(wire::kMaxPacketSize);
+  packet.resize(wire::write_full(header, nullptr, packet));
+  packet.insert(packet.end(), 32, 0x77);
+  return packet;
+}
+
+// Waits for the room event about `who`.
+std::optional<RoomEvent> event_about(Client &client, const std::string &who) {
+  for (int i = 0; i < 10; ++i) {
+    auto event = client.wait_for<RoomEvent>(2s);
+    if (event && event->fingerprint == who) return event;
+  }
+  return std::nullopt;
+}
+
+TEST(SignaldFederation, ARoomSpansTwoRelays) {
+  auto root = wzp::test::make_temp_dir("signald-federation");
+  std::filesystem::create_directories(root / "a");
+  std::filesystem::create_directories(root / "b");
+  RelaySetup a = prepare(root / "a"), b = prepare(root / "b");
+  ASSERT_FALSE(a.identity.empty());
+  ASSERT_FALSE(b.identity.empty());
+  auto a_args = a.args(), b_args = b.args();
+  a_args.insert(a_args.end(), {"--peer", b.as_peer()});
+  b_args.insert(b_args.end(), {"--peer", a.as_peer()});
+  Daemon relay_a(a.dir, a_args);
+  auto relay_b = std::make_unique<Daemon>(b.dir, b_args);
+  ASSERT_TRUE(relay_a.ready());
+  ASSERT_TRUE(relay_b->ready());
+
+  auto alice = crypto::Identity::generate(), bob = crypto::Identity::generate();
+  Client on_a(relay_a), on_b(*relay_b);
+  ASSERT_TRUE(on_a.login(alice));
+  ASSERT_TRUE(on_b.login(bob));
+  on_a.send(RoomJoin{kRoom, {}}, 1);
+  on_b.send(RoomJoin{kRoom, {}}, 1);
+  // Once the relays have linked (dial, handshake, mutual signatures), each
+  // member hears of the other, with the key to check their signals.
+  auto bob_seen = event_about(on_a, fingerprint(bob));
+  ASSERT_TRUE(bob_seen) << "the relays did not link";
+  EXPECT_TRUE(bob_seen->joined);
+  EXPECT_EQ(bob_seen->public_key, bob.signing_public_key());
+  auto alice_seen = event_about(on_b, fingerprint(alice));
+  ASSERT_TRUE(alice_seen);
+  EXPECT_EQ(alice_seen->participants, 2u);
+
+  // Media both ways, unchanged.
+  const auto packet = media_packet(1), reply = media_packet(2);
+  ASSERT_TRUE(on_a.send_datagram(packet));
+  ASSERT_TRUE(on_b.wait_datagrams(1));
+  EXPECT_EQ(on_b.datagrams().front(), packet);
+  ASSERT_TRUE(on_b.send_datagram(reply));
+  ASSERT_TRUE(on_a.wait_datagrams(1));
+  EXPECT_EQ(on_a.datagrams().front(), reply);
+
+  // A room signal crosses too, its sender vouched for by B.
+  on_b.send(RoomSignal{kRoom, "", fingerprint(alice), {4, 5, 6}});
+  auto signal = on_a.wait_for<RoomSignal>();
+  ASSERT_TRUE(signal);
+  EXPECT_EQ(signal->from, fingerprint(bob));
+  EXPECT_EQ(signal->payload, (Bytes{4, 5, 6}));
+
+  // When B goes away its members leave the room on A.
+  relay_b.reset();
+  auto gone = event_about(on_a, fingerprint(bob));
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(gone->joined);
+  EXPECT_EQ(gone->participants, 1u);
+  std::filesystem::remove_all(root);
+}
+
+TEST(SignaldFederation, PeerFlagsAreChecked) {
+  auto dir = wzp::test::make_temp_dir("signald-federation-flags");
+  Daemon no_listen(dir, {"--peer", "127.0.0.1:5000,abcd,0000:0000:0000:0000:0000:0000:0000:0000"});
+  EXPECT_FALSE(no_listen.ready());
+  Daemon bad_peer(dir, {"--federation-listen", "127.0.0.1:0", "--peer", "127.0.0.1:5000"});
+  EXPECT_FALSE(bad_peer.ready());
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace wzp::signald::test

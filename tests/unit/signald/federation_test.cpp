@@ -1,0 +1,301 @@
+// Two relays' cores linked in memory: mutual authentication by daemon
+// identity, and open rooms spanning both (membership, media, room signals).
+#include "signald/core/federation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <nlohmann/json.hpp>
+
+#include "libwzp/wire/header.hpp"
+#include "tests/unit/signald/harness.hpp"
+
+namespace wzp::signald::testing {
+namespace {
+
+using namespace wzp::signal;
+
+const std::string kRoom = "00112233445566778899aabbccddeeff";
+constexpr PeerId kLink = 1;  // each relay's id for its link to the other
+
+struct Pipe : PeerOutbox {
+  void send(PeerId, const std::string &text) override { messages.push_back(text); }
+  void forward(PeerId, std::span<const uint8_t> datagram) override {
+    datagrams.emplace_back(datagram.begin(), datagram.end());
+  }
+  void close(PeerId, const std::string &reason) override { closed = reason; }
+  std::deque<std::string> messages;
+  std::deque<std::vector<uint8_t>> datagrams;
+  std::optional<std::string> closed;
+};
+
+struct Relay {
+  Relay(const std::filesystem::path &dir, const std::string &name) {
+    std::string error;
+    store = Store::open(dir / (name + ".db"), error);
+    EXPECT_TRUE(store) << error;
+    server = std::make_unique<Server>(out, *store, fingerprint(), nullptr);
+  }
+  void trust(const Relay &other) {
+    federation = std::make_unique<Federation>(pipe, server->rooms(), identity,
+                                              std::vector{other.fingerprint()});
+  }
+  std::string fingerprint() const { return crypto::format_fingerprint(identity.fingerprint()); }
+  ConnectionId login(const crypto::Identity &who) {
+    ConnectionId conn = next_conn++;
+    server->on_connect(conn, "203.0.113.1:5000", now);
+    server->on_message(conn, serialize(Hello{who.signing_public_key(), {}, ""}, {}), now);
+    auto challenge = out.last<Challenge>(conn);
+    server->on_message(
+        conn,
+        serialize(Auth{who.sign(auth_transcript(challenge.nonce, challenge.server_fingerprint))},
+                  {}),
+        now);
+    return conn;
+  }
+  ConnectionId join(const crypto::Identity &who, std::vector<std::string> allow = {}) {
+    ConnectionId conn = login(who);
+    server->on_message(conn, serialize(RoomJoin{kRoom, std::move(allow)}, 1), now);
+    return conn;
+  }
+
+  crypto::Identity identity = crypto::Identity::generate();
+  std::unique_ptr<Store> store;
+  Recorder out;
+  std::unique_ptr<Server> server;
+  Pipe pipe;
+  std::unique_ptr<Federation> federation;
+  Now now{std::chrono::steady_clock::time_point{} + std::chrono::hours(1), 1700000000};
+  ConnectionId next_conn = 1;
+};
+
+std::vector<uint8_t> media_packet(uint32_t sequence) {
+  wire::MediaHeader header;
+  header.codec = wire::codec::kOpus;
+  header.stream_id = 3;
+  header.sequence = sequence;
+  std::vector<uint8_t> packet(wire::kMaxPacketSize);
+  packet.resize(wire::write_full(header, nullptr, packet));
+  packet.insert(packet.end(), 40, 0xc3);
+  return packet;
+}
+
+class FederationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = wzp::test::make_temp_dir("signald-federation");
+    a_ = std::make_unique<Relay>(dir_, "a");
+    b_ = std::make_unique<Relay>(dir_, "b");
+  }
+  void TearDown() override {
+    a_.reset();
+    b_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void link(bool b_trusts_a = true) {
+    a_->trust(*b_);
+    if (b_trusts_a) {
+      b_->trust(*a_);
+    } else {
+      b_->federation = std::make_unique<Federation>(b_->pipe, b_->server->rooms(), b_->identity,
+                                                    std::vector<std::string>{});
+    }
+    a_->federation->on_link_up(kLink, b_->fingerprint());  // A dialed B
+    b_->federation->on_link_up(kLink, std::nullopt);
+    pump();
+  }
+  // Delivers what each relay sent the other until both are quiet.
+  void pump() {
+    for (bool moved = true; moved;) {
+      moved = false;
+      for (auto [from, to] : {std::pair{a_.get(), b_.get()}, std::pair{b_.get(), a_.get()}}) {
+        if (from->pipe.closed || to->pipe.closed) continue;
+        while (!from->pipe.messages.empty()) {
+          std::string text = std::move(from->pipe.messages.front());
+          from->pipe.messages.pop_front();
+          to->federation->on_message(kLink, text);
+          moved = true;
+        }
+        while (!from->pipe.datagrams.empty()) {
+          auto datagram = std::move(from->pipe.datagrams.front());
+          from->pipe.datagrams.pop_front();
+          to->federation->on_datagram(kLink, datagram);
+          moved = true;
+        }
+      }
+    }
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Relay> a_, b_;
+};
+
+std::string fingerprint_of(const crypto::Identity &who) {
+  return crypto::format_fingerprint(who.fingerprint());
+}
+
+TEST_F(FederationTest, RelaysAuthenticateEachOtherByIdentity) {
+  link();
+  EXPECT_EQ(a_->federation->identity_of(kLink), b_->fingerprint());
+  EXPECT_EQ(b_->federation->identity_of(kLink), a_->fingerprint());
+  EXPECT_FALSE(a_->pipe.closed);
+  EXPECT_FALSE(b_->pipe.closed);
+}
+
+TEST_F(FederationTest, AnUntrustedRelayIsRefused) {
+  link(false);
+  ASSERT_TRUE(b_->pipe.closed);
+  EXPECT_NE(b_->pipe.closed->find("not trusted"), std::string::npos) << *b_->pipe.closed;
+  EXPECT_FALSE(b_->federation->identity_of(kLink));
+  EXPECT_EQ(b_->federation->counters().links_refused, 1u);
+}
+
+TEST_F(FederationTest, ASignatureNotFromTheClaimedIdentityIsRefused) {
+  b_->trust(*a_);
+  b_->federation->on_link_up(kLink, std::nullopt);
+  const std::string hello = b_->pipe.messages.front();
+  auto nonce_b64 = nlohmann::json::parse(hello)["nonce"].get<std::string>();
+  // Claims A's identity, but signs with another key.
+  auto impostor = crypto::Identity::generate();
+  nlohmann::json claim = {
+      {"type", "fed_hello"},
+      {"public_key", nlohmann::json::parse(serialize(
+                         Hello{a_->identity.signing_public_key(), {}, ""}, {}))["public_key"]},
+      {"nonce", nonce_b64}};
+  b_->federation->on_message(kLink, claim.dump());
+  ASSERT_FALSE(b_->pipe.closed);
+  std::vector<uint8_t> nonce(32, 0);  // not B's nonce either
+  auto forged = impostor.sign(federation_transcript(nonce, b_->fingerprint()));
+  nlohmann::json auth = {
+      {"type", "fed_auth"},
+      {"signature", nlohmann::json::parse(serialize(Auth{forged}, {}))["signature"]}};
+  b_->federation->on_message(kLink, auth.dump());
+  ASSERT_TRUE(b_->pipe.closed);
+  EXPECT_NE(b_->pipe.closed->find("does not verify"), std::string::npos);
+  EXPECT_FALSE(b_->federation->identity_of(kLink));
+}
+
+TEST_F(FederationTest, AnOpenRoomSpansBothRelays) {
+  link();
+  auto alice = crypto::Identity::generate(), bob = crypto::Identity::generate(),
+       carol = crypto::Identity::generate();
+  ConnectionId ca = a_->join(alice);
+  pump();
+  ConnectionId cb = b_->join(bob);
+  pump();
+  ConnectionId cc = b_->join(carol);
+  pump();
+  // Bob, joining on B, hears of Alice on A (with her key), and she of him.
+  auto bob_events = b_->out.to<RoomEvent>(cb);
+  ASSERT_GE(bob_events.size(), 2u);
+  EXPECT_EQ(bob_events[0].fingerprint, fingerprint_of(alice));
+  EXPECT_EQ(bob_events[0].public_key, alice.signing_public_key());
+  EXPECT_EQ(bob_events[0].participants, 2u);
+  auto alice_events = a_->out.to<RoomEvent>(ca);
+  ASSERT_EQ(alice_events.size(), 3u);
+  EXPECT_EQ(alice_events[1].fingerprint, fingerprint_of(bob));
+  EXPECT_EQ(alice_events[2].fingerprint, fingerprint_of(carol));
+  EXPECT_EQ(alice_events[2].participants, 3u);
+
+  // Media: one copy crosses the link, B fans it out to both its members.
+  a_->out.clear();
+  b_->out.clear();
+  const auto packet = media_packet(9);
+  a_->server->on_datagram(ca, packet);
+  ASSERT_EQ(a_->pipe.datagrams.size(), 1u);
+  EXPECT_EQ(a_->pipe.datagrams.front().size(), sizeof(RoomKey) + packet.size());
+  pump();
+  ASSERT_EQ(b_->out.forwarded.size(), 2u);
+  for (const auto &[to, bytes] : b_->out.forwarded) {
+    EXPECT_TRUE(to == cb || to == cc);
+    EXPECT_EQ(bytes, packet);
+  }
+  // And back: Bob's packet reaches Alice on A and Carol on B.
+  b_->out.clear();
+  b_->server->on_datagram(cb, packet);
+  pump();
+  ASSERT_EQ(b_->out.forwarded.size(), 1u);
+  EXPECT_EQ(b_->out.forwarded[0].first, cc);
+  ASSERT_EQ(a_->out.forwarded.size(), 1u);
+  EXPECT_EQ(a_->out.forwarded[0], std::make_pair(ca, packet));
+
+  // A room signal addressed across the link, with the sender vouched for.
+  b_->server->on_message(cb, serialize(RoomSignal{kRoom, "", fingerprint_of(alice), {1, 2, 3}}, {}),
+                         b_->now);
+  pump();
+  auto signal = a_->out.last<RoomSignal>(ca);
+  EXPECT_EQ(signal.from, fingerprint_of(bob));
+  EXPECT_EQ(signal.payload, (Bytes{1, 2, 3}));
+  EXPECT_TRUE(b_->out.to<RoomSignal>(cc).empty()) << "addressed to Alice only";
+
+  // Leaving on B is seen on A.
+  b_->server->on_message(cb, serialize(RoomLeave{kRoom}, {}), b_->now);
+  pump();
+  auto left = a_->out.last<RoomEvent>(ca);
+  EXPECT_EQ(left.fingerprint, fingerprint_of(bob));
+  EXPECT_FALSE(left.joined);
+  EXPECT_EQ(left.participants, 2u);
+}
+
+TEST_F(FederationTest, MembersPresentBeforeTheLinkAreAnnouncedAndLostWithIt) {
+  auto alice = crypto::Identity::generate(), bob = crypto::Identity::generate();
+  a_->trust(*b_);
+  b_->trust(*a_);
+  ConnectionId ca = a_->join(alice);
+  ConnectionId cb = b_->join(bob);
+  a_->federation->on_link_up(kLink, b_->fingerprint());
+  b_->federation->on_link_up(kLink, std::nullopt);
+  pump();
+  EXPECT_EQ(a_->out.last<RoomEvent>(ca).fingerprint, fingerprint_of(bob));
+  EXPECT_EQ(b_->out.last<RoomEvent>(cb).fingerprint, fingerprint_of(alice));
+
+  a_->federation->on_link_down(kLink);
+  auto gone = a_->out.last<RoomEvent>(ca);
+  EXPECT_EQ(gone.fingerprint, fingerprint_of(bob));
+  EXPECT_FALSE(gone.joined);
+  a_->out.clear();
+  a_->server->on_datagram(ca, media_packet(1));
+  EXPECT_TRUE(a_->pipe.datagrams.empty());
+}
+
+TEST_F(FederationTest, RoomsWithAnAllowListStayOnTheirRelay) {
+  link();
+  auto alice = crypto::Identity::generate(), bob = crypto::Identity::generate();
+  a_->join(alice, {fingerprint_of(bob)});
+  EXPECT_TRUE(a_->pipe.messages.empty());
+  ConnectionId cb = b_->join(bob);
+  pump();
+  EXPECT_EQ(b_->out.to<RoomEvent>(cb).size(), 1u) << "only Bob's own join";
+}
+
+TEST_F(FederationTest, BadInputFromALinkedRelayIsCountedAndSkipped) {
+  link();
+  auto alice = crypto::Identity::generate(), stranger = crypto::Identity::generate();
+  ConnectionId ca = a_->join(alice);
+  pump();
+  const std::string bad[] = {
+      "not json",
+      std::string(5000, '[') + std::string(5000, ']'),
+      R"({"type":"fed_member","room":"xyz","fingerprint":"nope","joined":true})",
+      R"({"type":"fed_member","room":")" + kRoom + R"(","fingerprint":")" + fingerprint_of(alice) +
+          R"(","joined":true,"public_key":"AAAA"})",
+      R"({"type":"fed_signal","room":")" + kRoom + R"(","from":")" + fingerprint_of(stranger) +
+          R"(","to":"","payload":"AQID"})",  // not a member A announced
+      R"({"type":"fed_future_thing"})",
+  };
+  for (const auto &text : bad) b_->federation->on_message(kLink, text);
+  EXPECT_EQ(b_->federation->counters().messages_refused, std::size(bad));
+  b_->federation->on_datagram(kLink, std::vector<uint8_t>(8, 0));
+  EXPECT_EQ(b_->federation->counters().datagrams_refused, 1u);
+  std::vector<uint8_t> unknown_room(sizeof(RoomKey), 0xee);
+  auto packet = media_packet(1);
+  unknown_room.insert(unknown_room.end(), packet.begin(), packet.end());
+  b_->federation->on_datagram(kLink, unknown_room);
+  EXPECT_EQ(b_->server->counters().drops[static_cast<size_t>(DropReason::kNotInRoom)], 1u);
+  EXPECT_FALSE(b_->pipe.closed);
+  EXPECT_EQ(b_->federation->identity_of(kLink), a_->fingerprint());
+  (void)ca;
+}
+
+}  // namespace
+}  // namespace wzp::signald::testing
