@@ -386,9 +386,10 @@ static void gst_wzp_voice_enc_class_init(GstWzpVoiceEncClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_CODEC,
       g_param_spec_enum("codec", "Codec",
-                        "Codec on the wire. Changing it while playing cuts over at the next "
-                        "frame boundary both codecs share (at most 40 ms later with Opus frames "
-                        "of 20 ms and Codec2 frames of 40 ms)",
+                        "Codec on the wire. Changing it while playing cuts over where a frame "
+                        "of the old codec ends and the new codec's next frame starts, within a "
+                        "few frames; the hole between them is at most 15 ms (6.5 ms into "
+                        "Codec2 and 13.5 ms back to Opus at 20 and 40 ms frames)",
                         GST_TYPE_WZP_VOICE_CODEC, kOpus, mutable_playing));
   g_object_class_install_property(
       gobject_class, PROP_BITRATE,
