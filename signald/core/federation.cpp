@@ -79,17 +79,22 @@ std::vector<uint8_t> federation_transcript(std::span<const uint8_t> nonce,
   return out;
 }
 
-Federation::Federation(PeerOutbox &outbox, Rooms &rooms, const crypto::Identity &self,
+Federation::Federation(PeerOutbox &outbox, Server &server, const crypto::Identity &self,
                        std::vector<std::string> trusted)
     : outbox_(outbox),
-      rooms_(rooms),
+      server_(server),
+      rooms_(server.rooms()),
       self_(self),
       self_fingerprint_(crypto::format_fingerprint(self.fingerprint())),
       trusted_(std::move(trusted)) {
   rooms_.set_links(this);
+  server_.set_presence_links(this);
 }
 
-Federation::~Federation() { rooms_.set_links(nullptr); }
+Federation::~Federation() {
+  rooms_.set_links(nullptr);
+  server_.set_presence_links(nullptr);
+}
 
 void Federation::on_link_up(PeerId peer, std::optional<std::string> expected) {
   Link &link = links_[peer];
@@ -132,14 +137,35 @@ void Federation::on_message(PeerId peer, std::string_view text) {
     return handle_auth(peer, link, *signature);
   }
   if (!link.authenticated) return refuse(peer, "unexpected " + *type + " before authentication");
+  if (*type == "fed_presence") return handle_presence(peer, message);
+  if (*type == "fed_member" || *type == "fed_signal") return handle_room(peer, *type, message);
+  ++counters_.messages_refused;  // a newer relay's message kind: skipped
+}
 
+void Federation::handle_presence(PeerId peer, const json &message) {
+  auto fingerprint = string_field(message, "fingerprint");
+  auto alias = string_field(message, "alias");
+  auto online = message.find("online");
+  auto devices = message.find("devices");
+  std::optional<std::string> normalized = alias ? normalize_alias(*alias) : std::nullopt;
+  if (!fingerprint || !signal::is_fingerprint(*fingerprint) || (alias && normalized != alias) ||
+      online == message.end() || !online->is_boolean() || devices == message.end() ||
+      !devices->is_number_unsigned() || devices->get<uint64_t>() > UINT32_MAX) {
+    ++counters_.messages_refused;
+    return;
+  }
+  signal::PresenceUser user{*fingerprint, alias, static_cast<uint32_t>(devices->get<uint64_t>())};
+  server_.on_remote_presence(peer, user, online->get<bool>());
+}
+
+void Federation::handle_room(PeerId peer, const std::string &type, const json &message) {
   auto room = string_field(message, "room");
-  auto fingerprint = string_field(message, *type == "fed_signal" ? "from" : "fingerprint");
+  auto fingerprint = string_field(message, type == "fed_signal" ? "from" : "fingerprint");
   if (!room || !is_room_id(*room) || !fingerprint || !signal::is_fingerprint(*fingerprint)) {
     ++counters_.messages_refused;
     return;
   }
-  if (*type == "fed_member") {
+  if (type == "fed_member") {
     auto joined = message.find("joined");
     if (joined == message.end() || !joined->is_boolean()) {
       ++counters_.messages_refused;
@@ -158,19 +184,15 @@ void Federation::on_message(PeerId peer, std::string_view text) {
     }
     return rooms_.remote_joined(peer, *room, *fingerprint, public_key);
   }
-  if (*type == "fed_signal") {
-    auto to = string_field(message, "to");
-    auto payload_text = string_field(message, "payload");
-    auto payload = payload_text ? from_base64(*payload_text, kMaxPayload, false) : std::nullopt;
-    if (!to || (!to->empty() && !signal::is_fingerprint(*to)) || !payload) {
-      ++counters_.messages_refused;
-      return;
-    }
-    signal::RoomSignal relayed{*room, *fingerprint, *to, std::move(*payload)};
-    if (!rooms_.on_remote_signal(peer, relayed)) ++counters_.messages_refused;
+  auto to = string_field(message, "to");
+  auto payload_text = string_field(message, "payload");
+  auto payload = payload_text ? from_base64(*payload_text, kMaxPayload, false) : std::nullopt;
+  if (!to || (!to->empty() && !signal::is_fingerprint(*to)) || !payload) {
+    ++counters_.messages_refused;
     return;
   }
-  ++counters_.messages_refused;  // a newer relay's message kind: skipped
+  signal::RoomSignal relayed{*room, *fingerprint, *to, std::move(*payload)};
+  if (!rooms_.on_remote_signal(peer, relayed)) ++counters_.messages_refused;
 }
 
 void Federation::handle_hello(PeerId peer, Link &link, const std::string &key_text,
@@ -206,7 +228,23 @@ void Federation::handle_auth(PeerId peer, Link &link, const std::string &signatu
   send_state(peer);
 }
 
+namespace {
+
+json presence_message(const signal::PresenceUser &user, bool online) {
+  json message = {{"type", "fed_presence"},
+                  {"fingerprint", user.fingerprint},
+                  {"devices", user.devices},
+                  {"online", online}};
+  if (user.alias) message["alias"] = *user.alias;
+  return message;
+}
+
+}  // namespace
+
 void Federation::send_state(PeerId peer) {
+  for (const auto &user : server_.local_presence()) {
+    outbox_.send(peer, presence_message(user, true).dump());
+  }
   for (const auto &member : rooms_.federated_members()) {
     outbox_.send(peer, json{{"type", "fed_member"},
                             {"room", member.room},
@@ -230,7 +268,9 @@ void Federation::on_datagram(PeerId peer, std::span<const uint8_t> datagram) {
 }
 
 void Federation::on_link_down(PeerId peer) {
-  if (links_.erase(peer) > 0) rooms_.peer_lost(peer);
+  if (links_.erase(peer) == 0) return;
+  rooms_.peer_lost(peer);
+  server_.on_peer_lost(peer);
 }
 
 std::optional<std::string> Federation::identity_of(PeerId peer) const {
@@ -244,7 +284,14 @@ void Federation::member_changed(const std::string &room, const std::string &fing
   json message = {
       {"type", "fed_member"}, {"room", room}, {"fingerprint", fingerprint}, {"joined", joined}};
   if (joined) message["public_key"] = to_base64(public_key);
-  const std::string text = message.dump();
+  broadcast(message.dump());
+}
+
+void Federation::presence_changed(const signal::PresenceUser &user, bool online) {
+  broadcast(presence_message(user, online).dump());
+}
+
+void Federation::broadcast(const std::string &text) {
   for (const auto &[peer, link] : links_) {
     if (link.authenticated) outbox_.send(peer, text);
   }

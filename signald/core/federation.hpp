@@ -1,11 +1,13 @@
 // Links between relays that trust each other (docs/signal.md "Federation"):
 // each side proves its daemon identity by signing the other's nonce, then
-// open rooms span the link: membership and room signals travel as JSON
-// messages, media as one datagram per packet (room key + the wzp packet),
-// fanned out on the far side. Transport-agnostic and clock-free, like Server;
+// each relay's users appear in the other's presence and alias resolution,
+// and open rooms span the link: membership, presence and room signals travel
+// as JSON messages, media as one datagram per packet (room key + the wzp
+// packet), fanned out on the far side. Transport-agnostic and clock-free, like Server;
 // the caller serializes all calls.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -15,7 +17,7 @@
 
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/wire/header.hpp"
-#include "signald/core/rooms.hpp"
+#include "signald/core/server.hpp"
 
 namespace wzp::signald {
 
@@ -44,10 +46,10 @@ struct FederationCounters {
 std::vector<uint8_t> federation_transcript(std::span<const uint8_t> nonce,
                                            std::string_view verifier_fingerprint);
 
-class Federation final : public RoomLinks {
+class Federation final : public RoomLinks, public PresenceLinks {
  public:
   // `trusted`: the identity fingerprints of the relays we federate with.
-  Federation(PeerOutbox &outbox, Rooms &rooms, const crypto::Identity &self,
+  Federation(PeerOutbox &outbox, Server &server, const crypto::Identity &self,
              std::vector<std::string> trusted);
   ~Federation() override;
 
@@ -66,6 +68,8 @@ class Federation final : public RoomLinks {
                       const signal::PublicKey &public_key, bool joined) override;
   void forward(PeerId peer, const RoomKey &room, std::span<const uint8_t> datagram) override;
   void relay_signal(PeerId peer, const signal::RoomSignal &message) override;
+  // PresenceLinks
+  void presence_changed(const signal::PresenceUser &user, bool online) override;
 
  private:
   struct Link {
@@ -80,8 +84,12 @@ class Federation final : public RoomLinks {
   void handle_hello(PeerId peer, Link &link, const std::string &key, const std::string &nonce);
   void handle_auth(PeerId peer, Link &link, const std::string &signature);
   void send_state(PeerId peer);
+  void handle_presence(PeerId peer, const nlohmann::json &message);
+  void handle_room(PeerId peer, const std::string &type, const nlohmann::json &message);
+  void broadcast(const std::string &text);
 
   PeerOutbox &outbox_;
+  Server &server_;
   Rooms &rooms_;
   const crypto::Identity &self_;
   std::string self_fingerprint_;

@@ -14,6 +14,7 @@
 namespace wzp::signald {
 
 using ConnectionId = uint64_t;
+using PeerId = uint64_t;  // a link to another relay (docs/signal.md "Federation")
 using SteadyTime = std::chrono::steady_clock::time_point;
 
 struct Now {

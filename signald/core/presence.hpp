@@ -11,6 +11,14 @@
 
 namespace wzp::signald {
 
+// Tells linked relays of this relay's users coming, going and renaming;
+// Federation implements it.
+class PresenceLinks {
+ public:
+  virtual ~PresenceLinks() = default;
+  virtual void presence_changed(const signal::PresenceUser &user, bool online) = 0;
+};
+
 class Presence {
  public:
   // Returns the fingerprint's device count after the change.

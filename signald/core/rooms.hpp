@@ -22,8 +22,6 @@ namespace wzp::signald {
 
 inline constexpr size_t kMaxRoomParticipants = 50;
 
-// A linked relay (docs/signal.md "Federation").
-using PeerId = uint64_t;
 using RoomKey = std::array<uint8_t, 16>;  // a room id's 32 hex digits as bytes
 
 // 32 lowercase hex digits, as every room id is.

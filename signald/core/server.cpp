@@ -188,29 +188,108 @@ signal::PresenceUser Server::user_of(const std::string &fingerprint) {
                               static_cast<uint32_t>(presence_.devices(fingerprint).size())};
 }
 
+std::optional<std::string> Server::alias_of(const std::string &fingerprint) {
+  if (auto alias = store_.alias_of(fingerprint)) return alias;
+  auto remote = remote_users_.find(fingerprint);
+  return remote == remote_users_.end() ? std::nullopt : remote->second.user.alias;
+}
+
 void Server::broadcast_presence(const std::string &fingerprint, bool online, ConnectionId except) {
   signal::PresenceUpdate update{user_of(fingerprint), online};
   for (const auto &[conn, session] : sessions_) {
     if (conn != except && session.stage == Stage::kReady) outbox_.send(conn, update);
   }
+  if (presence_links_ != nullptr) presence_links_->presence_changed(update.user, online);
+}
+
+std::vector<signal::PresenceUser> Server::local_presence() {
+  std::vector<signal::PresenceUser> users;
+  for (const auto &[fingerprint, devices] : presence_.all()) users.push_back(user_of(fingerprint));
+  return users;
 }
 
 std::vector<signal::PresenceUser> Server::presence_list() {
   std::vector<signal::PresenceUser> users;
   for (const auto &[fingerprint, devices] : presence_.all()) {
-    if (users.size() == signal::kMaxPresenceUsers) break;
+    if (users.size() == signal::kMaxPresenceUsers) return users;
     users.push_back(user_of(fingerprint));
+  }
+  for (const auto &[fingerprint, remote] : remote_users_) {
+    if (users.size() == signal::kMaxPresenceUsers) break;
+    if (!presence_.online(fingerprint)) users.push_back(remote.user);
   }
   return users;
 }
 
 std::optional<signal::PresenceUser> Server::presence_of(const std::string &fingerprint) {
-  if (!presence_.online(fingerprint)) return std::nullopt;
-  return user_of(fingerprint);
+  if (presence_.online(fingerprint)) return user_of(fingerprint);
+  auto remote = remote_users_.find(fingerprint);
+  if (remote == remote_users_.end()) return std::nullopt;
+  return remote->second.user;
+}
+
+void Server::on_remote_presence(PeerId peer, const signal::PresenceUser &user, bool online) {
+  auto found = remote_users_.find(user.fingerprint);
+  // A user is listed under the relay that reported it first.
+  if (found != remote_users_.end() && found->second.peer != peer) return;
+  if (online) {
+    remote_users_.insert_or_assign(user.fingerprint, RemoteUser{peer, user});
+  } else if (found != remote_users_.end()) {
+    remote_users_.erase(found);
+  } else {
+    return;
+  }
+  if (presence_.online(user.fingerprint)) return;  // local devices speak for the user here
+  signal::PresenceUpdate update{user, online};
+  for (const auto &[conn, session] : sessions_) {
+    if (session.stage == Stage::kReady) outbox_.send(conn, update);
+  }
+}
+
+void Server::on_peer_lost(PeerId peer) {
+  std::vector<signal::PresenceUser> gone;
+  for (const auto &[fingerprint, remote] : remote_users_) {
+    if (remote.peer == peer) gone.push_back(remote.user);
+  }
+  for (auto &user : gone) {
+    user.devices = 0;
+    on_remote_presence(peer, user, false);
+  }
+}
+
+// Linked relays' users by alias or fingerprint prefix, when this relay
+// knows no one by that name: local names win.
+std::optional<std::string> Server::remote_resolve(const std::string &query) {
+  auto alias = normalize_alias(query);
+  std::string hex;
+  for (char c : query) {
+    if (c != ':') hex.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  std::optional<std::string> match;
+  for (const auto &[fingerprint, remote] : remote_users_) {
+    std::string bare;
+    std::copy_if(fingerprint.begin(), fingerprint.end(), std::back_inserter(bare),
+                 [](char c) { return c != ':'; });
+    bool by_alias = alias && remote.user.alias == *alias && query.front() == '@';
+    bool by_prefix = query.front() != '@' && is_hex(hex) && hex.size() >= kMinFingerprintPrefix &&
+                     bare.starts_with(hex);
+    if (!by_alias && !by_prefix) continue;
+    if (match) return std::nullopt;  // ambiguous
+    match = fingerprint;
+  }
+  return match;
 }
 
 Server::Resolution Server::resolve(const std::string &query) {
   if (signal::is_fingerprint(query)) return {query, ""};
+  if (query.empty()) return {std::nullopt, "bad_query"};
+  Resolution local = resolve_local(query);
+  if (local.fingerprint || local.error == "ambiguous") return local;
+  if (auto remote = remote_resolve(query)) return {remote, ""};
+  return local;
+}
+
+Server::Resolution Server::resolve_local(const std::string &query) {
   if (!query.empty() && query.front() == '@') {
     auto alias = normalize_alias(query);
     auto owner = alias ? store_.alias_owner(*alias) : std::nullopt;
@@ -282,10 +361,10 @@ void Server::handle_ready(ConnectionId conn, Session &session, const signal::Par
             error = make_error(found.error, "cannot resolve " + m.query);
             return;
           }
-          outbox_.send(conn,
-                       signal::AliasResolved{m.query, *found.fingerprint,
-                                             store_.alias_of(*found.fingerprint)},
-                       parsed.request_id);
+          outbox_.send(
+              conn,
+              signal::AliasResolved{m.query, *found.fingerprint, alias_of(*found.fingerprint)},
+              parsed.request_id);
           answered = true;
         } else if constexpr (std::is_same_v<T, signal::CallOffer>) {
           Resolution callee = resolve(m.callee);

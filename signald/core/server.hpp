@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -68,13 +69,21 @@ class Server {
   // For Federation, which links rooms across relays.
   Rooms &rooms() { return rooms_; }
   Gauges gauges() const;
+  // This relay's users, then linked relays' (local first when both have one).
   std::vector<signal::PresenceUser> presence_list();
   std::optional<signal::PresenceUser> presence_of(const std::string &fingerprint);
+
+  // Federation: users of linked relays, as their relays report them.
+  void set_presence_links(PresenceLinks *links) { presence_links_ = links; }
+  std::vector<signal::PresenceUser> local_presence();
+  void on_remote_presence(PeerId peer, const signal::PresenceUser &user, bool online);
+  void on_peer_lost(PeerId peer);
 
   struct Resolution {
     std::optional<std::string> fingerprint;
     std::string error;  // not_found, ambiguous or bad_query when unresolved
   };
+  // This relay's names first, then linked relays' users.
   Resolution resolve(const std::string &query);
 
  private:
@@ -103,6 +112,10 @@ class Server {
   void note_time(const Now &now) { latest_ = std::max(latest_, now.steady); }
   void broadcast_presence(const std::string &fingerprint, bool online, ConnectionId except);
   signal::PresenceUser user_of(const std::string &fingerprint);
+  // The alias here, else the one its relay reported for a remote user.
+  std::optional<std::string> alias_of(const std::string &fingerprint);
+  std::optional<std::string> remote_resolve(const std::string &query);
+  Resolution resolve_local(const std::string &query);
 
   Outbox &outbox_;
   Store &store_;
@@ -115,6 +128,12 @@ class Server {
   Calls calls_;
   std::unordered_map<ConnectionId, Session> sessions_;
   SteadyTime latest_{};  // the latest time a caller passed
+  struct RemoteUser {
+    PeerId peer;
+    signal::PresenceUser user;
+  };
+  PresenceLinks *presence_links_ = nullptr;
+  std::map<std::string, RemoteUser> remote_users_;  // by fingerprint
 };
 
 }  // namespace wzp::signald

@@ -1,5 +1,6 @@
 // Two real wzp-signald processes federated over QUIC on loopback: each
-// trusts the other's certificate and identity; a room spans both.
+// trusts the other's certificate and identity; a room spans both, and each
+// relay's users resolve on the other.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -115,6 +116,20 @@ TEST(SignaldFederation, ARoomSpansTwoRelays) {
   ASSERT_TRUE(signal);
   EXPECT_EQ(signal->from, fingerprint(bob));
   EXPECT_EQ(signal->payload, (Bytes{4, 5, 6}));
+
+  // B's users are known on A: an alias claimed on B resolves on A.
+  on_b.send(AliasClaim{"bob"}, 2);
+  ASSERT_TRUE(on_b.wait_for<Ok>());
+  std::optional<PresenceUpdate> renamed;
+  for (int i = 0; i < 10 && !(renamed && renamed->user.alias == "bob"); ++i) {
+    renamed = on_a.wait_for<PresenceUpdate>(2s);
+  }
+  ASSERT_TRUE(renamed && renamed->user.alias == "bob");
+  on_a.send(AliasResolve{"@bob"}, 3);
+  auto resolved = on_a.wait_for<AliasResolved>();
+  ASSERT_TRUE(resolved);
+  EXPECT_EQ(resolved->fingerprint, fingerprint(bob));
+  EXPECT_NE(relay_a.get("/presence/" + fingerprint(bob)).status, 404u);
 
   // When B goes away its members leave the room on A.
   relay_b.reset();

@@ -37,8 +37,8 @@ struct Relay {
     server = std::make_unique<Server>(out, *store, fingerprint(), nullptr);
   }
   void trust(const Relay &other) {
-    federation = std::make_unique<Federation>(pipe, server->rooms(), identity,
-                                              std::vector{other.fingerprint()});
+    federation =
+        std::make_unique<Federation>(pipe, *server, identity, std::vector{other.fingerprint()});
   }
   std::string fingerprint() const { return crypto::format_fingerprint(identity.fingerprint()); }
   ConnectionId login(const crypto::Identity &who) {
@@ -97,7 +97,7 @@ class FederationTest : public ::testing::Test {
     if (b_trusts_a) {
       b_->trust(*a_);
     } else {
-      b_->federation = std::make_unique<Federation>(b_->pipe, b_->server->rooms(), b_->identity,
+      b_->federation = std::make_unique<Federation>(b_->pipe, *b_->server, b_->identity,
                                                     std::vector<std::string>{});
     }
     a_->federation->on_link_up(kLink, b_->fingerprint());  // A dialed B
@@ -129,6 +129,12 @@ class FederationTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::unique_ptr<Relay> a_, b_;
 };
+
+size_t count_kind(const Pipe &pipe, const std::string &type) {
+  return static_cast<size_t>(std::count_if(
+      pipe.messages.begin(), pipe.messages.end(),
+      [&](const std::string &text) { return nlohmann::json::parse(text)["type"] == type; }));
+}
 
 std::string fingerprint_of(const crypto::Identity &who) {
   return crypto::format_fingerprint(who.fingerprint());
@@ -258,11 +264,58 @@ TEST_F(FederationTest, MembersPresentBeforeTheLinkAreAnnouncedAndLostWithIt) {
   EXPECT_TRUE(a_->pipe.datagrams.empty());
 }
 
+TEST_F(FederationTest, UsersOfALinkedRelayAppearInPresenceAndResolution) {
+  auto alice = crypto::Identity::generate(), bob = crypto::Identity::generate(),
+       carol = crypto::Identity::generate();
+  ConnectionId ca = a_->login(alice);
+  ConnectionId cb = b_->login(bob);
+  link();
+  // Bob, online on B before the link, is announced on linking.
+  auto update = a_->out.last<PresenceUpdate>(ca);
+  EXPECT_EQ(update.user.fingerprint, fingerprint_of(bob));
+  EXPECT_TRUE(update.online);
+  b_->server->on_message(cb, serialize(AliasClaim{"bob"}, 1), b_->now);
+  pump();
+  EXPECT_EQ(a_->out.last<PresenceUpdate>(ca).user.alias, "bob");
+  ASSERT_TRUE(a_->server->presence_of(fingerprint_of(bob)));
+  EXPECT_EQ(a_->server->presence_list().size(), 2u);
+
+  a_->server->on_message(ca, serialize(AliasResolve{"@bob"}, 2), a_->now);
+  auto resolved = a_->out.last<AliasResolved>(ca);
+  EXPECT_EQ(resolved.fingerprint, fingerprint_of(bob));
+  EXPECT_EQ(resolved.alias, "bob");
+  const std::string prefix = fingerprint_of(bob).substr(0, 9);
+  a_->server->on_message(ca, serialize(AliasResolve{prefix}, 3), a_->now);
+  EXPECT_EQ(a_->out.last<AliasResolved>(ca).fingerprint, fingerprint_of(bob));
+
+  // Names are per relay: a local claim of the same alias wins here.
+  ConnectionId cc = a_->login(carol);
+  a_->server->on_message(cc, serialize(AliasClaim{"bob"}, 4), a_->now);
+  a_->server->on_message(ca, serialize(AliasResolve{"@bob"}, 5), a_->now);
+  EXPECT_EQ(a_->out.last<AliasResolved>(ca).fingerprint, fingerprint_of(carol));
+
+  // Bob leaving B is seen on A; so is the link going, for everyone on B.
+  b_->server->on_disconnect(cb, b_->now);
+  pump();
+  auto gone = a_->out.last<PresenceUpdate>(ca);
+  EXPECT_EQ(gone.user.fingerprint, fingerprint_of(bob));
+  EXPECT_FALSE(gone.online);
+  EXPECT_FALSE(a_->server->presence_of(fingerprint_of(bob)));
+  ConnectionId cb2 = b_->login(bob);
+  pump();
+  ASSERT_TRUE(a_->server->presence_of(fingerprint_of(bob)));
+  a_->federation->on_link_down(kLink);
+  EXPECT_FALSE(a_->server->presence_of(fingerprint_of(bob)));
+  EXPECT_FALSE(a_->out.last<PresenceUpdate>(ca).online);
+  (void)cb2;
+}
+
 TEST_F(FederationTest, RoomsWithAnAllowListStayOnTheirRelay) {
   link();
   auto alice = crypto::Identity::generate(), bob = crypto::Identity::generate();
   a_->join(alice, {fingerprint_of(bob)});
-  EXPECT_TRUE(a_->pipe.messages.empty());
+  EXPECT_EQ(count_kind(a_->pipe, "fed_member"), 0u);
+  EXPECT_EQ(count_kind(a_->pipe, "fed_presence"), 1u) << "Alice is online all the same";
   ConnectionId cb = b_->join(bob);
   pump();
   EXPECT_EQ(b_->out.to<RoomEvent>(cb).size(), 1u) << "only Bob's own join";
@@ -282,6 +335,9 @@ TEST_F(FederationTest, BadInputFromALinkedRelayIsCountedAndSkipped) {
       R"({"type":"fed_signal","room":")" + kRoom + R"(","from":")" + fingerprint_of(stranger) +
           R"(","to":"","payload":"AQID"})",  // not a member A announced
       R"({"type":"fed_future_thing"})",
+      R"({"type":"fed_presence","fingerprint":")" + fingerprint_of(alice) +
+          R"(","alias":"Not An Alias!","devices":1,"online":true})",
+      R"({"type":"fed_presence","fingerprint":"x","devices":-1,"online":"yes"})",
   };
   for (const auto &text : bad) b_->federation->on_message(kLink, text);
   EXPECT_EQ(b_->federation->counters().messages_refused, std::size(bad));
