@@ -11,6 +11,7 @@
 #include "client/adaptive.hpp"
 #include "client/call_media.hpp"
 #include "client/room_media.hpp"
+#include "client/room_quality.hpp"
 #include "libwzp/crypto/room_membership.hpp"
 
 namespace wzp::client {
@@ -36,6 +37,8 @@ struct Room {
   std::unique_ptr<AdaptiveQuality> tier_settings;
   std::string tier;
   std::vector<std::string> tier_history;
+  RoomQualityReporter *reporter = nullptr;
+  double reported_loss = 0;               // in our last report to the relay
   std::map<uint32_t, std::string> heard;  // sender id -> fingerprint, once readable
   uint64_t signals_sent = 0, signals_refused = 0;
   uint64_t datagrams_sent = 0;  // our sender's count, kept when it stops
@@ -134,9 +137,12 @@ gboolean on_bus(GstBus *, GstMessage *message, gpointer data) {
   bool from_sender = GST_MESSAGE_SRC(message) == GST_OBJECT(room->sender);
   if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
     GError *gerror = nullptr;
-    gst_message_parse_error(message, &gerror, nullptr);
-    room->error = std::string(from_sender ? "sender: " : "receiver: ") + gerror->message;
+    gchar *detail = nullptr;
+    gst_message_parse_error(message, &gerror, &detail);
+    room->error = std::string(from_sender ? "sender: " : "receiver: ") + gerror->message +
+                  (detail != nullptr ? std::string(" (") + detail + ")" : "");
     g_error_free(gerror);
+    g_free(detail);
     if (!room->ending) room->session->send(signal::RoomLeave{room->room_hash});
     g_main_loop_quit(room->loop);
   } else if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS && !from_sender) {
@@ -152,13 +158,13 @@ std::string status_line(Room *room) {
   char line[256];
   std::snprintf(line, sizeof line,
                 "room %s: %zu others, hearing %zu, %zu playing | sent %lu | opened %lu, no key "
-                "%lu | tier %s",
+                "%lu, loss %.0f %% | tier %s",
                 room->name.c_str(), room->membership->member_count(), room->heard.size(),
                 static_cast<size_t>(room->receiver->active_branches()),
                 static_cast<unsigned long>(datagrams_sent),
                 static_cast<unsigned long>(stats_u64(opened, "opened")),
                 static_cast<unsigned long>(stats_u64(opened, "unknown-sender")),
-                room->tier.c_str());
+                100 * room->reported_loss, room->tier.c_str());
   if (sent) gst_structure_free(sent);
   if (opened) gst_structure_free(opened);
   return line;
@@ -166,6 +172,9 @@ std::string status_line(Room *room) {
 
 gboolean on_tick(gpointer data) {
   auto *room = static_cast<Room *>(data);
+  if (!room->ending) {
+    if (auto report = room->reporter->tick()) room->reported_loss = report->loss;
+  }
   std::string line = status_line(room);
   std::fprintf(stderr, room->live_status ? "\r\033[K%s" : "%s\n", line.c_str());
   return G_SOURCE_CONTINUE;
@@ -250,6 +259,8 @@ int run_room(signal::Session &session, const crypto::Identity &identity,
             sender,
             g_main_loop_new(nullptr, FALSE)};
   room.live_status = isatty(STDERR_FILENO);
+  RoomQualityReporter reporter(receiver->pipeline(), sender);
+  room.reporter = &reporter;
   set_tier(&room, options.tier, "start");
   watch_bus(sender, &room);
   watch_bus(receiver->pipeline(), &room);
