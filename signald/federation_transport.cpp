@@ -19,7 +19,7 @@ bool FederationTransport::start(const quic::EndpointConfig &listen, Federation &
       [this](const std::shared_ptr<quic::Connection> &connection) {
         std::lock_guard lock(mutex_);
         PeerId id = next_id_++;
-        links_.emplace(id, connection);
+        links_.emplace(id, LinkSlot{connection});
         return handlers_for(id, std::nullopt);
       },
       error);
@@ -54,7 +54,7 @@ void FederationTransport::maintain() {
       id = next_id_++;
       dialed.link = id;
       dialed.next_attempt = now + kRedialInterval;
-      links_.emplace(id, nullptr);  // reserved: callbacks may run before dial() returns
+      links_.emplace(id, LinkSlot{});  // reserved: callbacks may run before dial() returns
     }
     std::string error;
     auto connection = dialed.endpoint->dial(dialed.config.address.host, dialed.config.address.port,
@@ -67,11 +67,20 @@ void FederationTransport::maintain() {
       if (dialed.link == id) dialed.link = 0;
       continue;
     }
-    slot->second = connection;
+    slot->second.connection = connection;
     if (connection->state() == quic::Connection::State::kEstablished) {
-      federation_->on_link_up(id, dialed.config.identity);
+      bring_up(id, slot->second, dialed.config.identity);
     }
   }
+}
+
+void FederationTransport::bring_up(PeerId id, LinkSlot &slot,
+                                   const std::optional<std::string> &expected) {
+  if (slot.up || !slot.connection) return;
+  slot.up = true;
+  g_message("relay link %" G_GUINT64_FORMAT " up with %s", id,
+            slot.connection->remote_address().c_str());
+  federation_->on_link_up(id, expected);
 }
 
 quic::ConnectionHandlers FederationTransport::handlers_for(PeerId id,
@@ -79,13 +88,9 @@ quic::ConnectionHandlers FederationTransport::handlers_for(PeerId id,
   quic::ConnectionHandlers handlers;
   handlers.on_established = [this, id, expected] {
     std::lock_guard lock(mutex_);
-    auto found = links_.find(id);
     // A dialed link's connection is stored once dial() returns; maintain()
-    // brings it up then if it is established already.
-    if (found == links_.end() || !found->second) return;
-    g_message("relay link %" G_GUINT64_FORMAT " up with %s", id,
-              found->second->remote_address().c_str());
-    federation_->on_link_up(id, expected);
+    // brings it up then if the handshake finished first.
+    if (auto found = links_.find(id); found != links_.end()) bring_up(id, found->second, expected);
   };
   handlers.on_message = [this, id](std::span<const uint8_t> message) {
     std::lock_guard lock(mutex_);
@@ -116,20 +121,21 @@ void FederationTransport::stop() {
 
 void FederationTransport::send(PeerId to, const std::string &text) {
   auto it = links_.find(to);
-  if (it == links_.end() || !it->second) return;
-  if (!it->second->send_message({reinterpret_cast<const uint8_t *>(text.data()), text.size()})) {
-    it->second->close(kRefused, "relay link backlog");
+  if (it == links_.end() || !it->second.connection) return;
+  const auto &connection = it->second.connection;
+  if (!connection->send_message({reinterpret_cast<const uint8_t *>(text.data()), text.size()})) {
+    connection->close(kRefused, "relay link backlog");
   }
 }
 
 void FederationTransport::forward(PeerId to, std::span<const uint8_t> datagram) {
   auto it = links_.find(to);
-  if (it != links_.end() && it->second) it->second->send_datagram(datagram);
+  if (it != links_.end() && it->second.connection) it->second.connection->send_datagram(datagram);
 }
 
 void FederationTransport::close(PeerId to, const std::string &reason) {
   auto it = links_.find(to);
-  if (it != links_.end() && it->second) it->second->close(kRefused, reason);
+  if (it != links_.end() && it->second.connection) it->second.connection->close(kRefused, reason);
 }
 
 }  // namespace wzp::signald

@@ -46,14 +46,21 @@ class FederationTransport final : public PeerOutbox {
     std::chrono::steady_clock::time_point next_attempt{};
   };
 
+  struct LinkSlot {
+    std::shared_ptr<quic::Connection> connection;  // null until a dial returns
+    bool up = false;                               // Federation told of it
+  };
+
   quic::ConnectionHandlers handlers_for(PeerId id, std::optional<std::string> expected);
+  // Tells Federation once, whichever of the handshake and dial() ends last.
+  void bring_up(PeerId id, LinkSlot &slot, const std::optional<std::string> &expected);
 
   std::mutex &mutex_;
   Federation *federation_ = nullptr;
   quic::EndpointConfig listen_config_;
   std::unique_ptr<quic::Endpoint> endpoint_;
   std::vector<Dialed> dialed_;
-  std::unordered_map<PeerId, std::shared_ptr<quic::Connection>> links_;
+  std::unordered_map<PeerId, LinkSlot> links_;
   PeerId next_id_ = 1;
 };
 
