@@ -42,6 +42,7 @@ struct Options {
   gchar *network = nullptr;
   gchar *tier = nullptr;
   gboolean auto_answer = FALSE;
+  gboolean echo = FALSE;
   gint tone_seconds = 10;
   ~Options() {
     for (gchar *s : {server, server_fingerprint, alias, identity, input, output, network, tier}) {
@@ -50,10 +51,44 @@ struct Options {
   }
 };
 
-enum class Kind { kCall, kSendTone, kAnswer };
+enum class Kind { kCall, kSendTone, kEchoTest, kAnswer };
 
 const char *name_of(Kind kind) {
-  return kind == Kind::kCall ? "call" : kind == Kind::kSendTone ? "send-tone" : "answer";
+  switch (kind) {
+    case Kind::kCall:
+      return "call";
+    case Kind::kSendTone:
+      return "send-tone";
+    case Kind::kEchoTest:
+      return "echo-test";
+    default:
+      return "answer";
+  }
+}
+
+const char *summary_of(Kind kind) {
+  switch (kind) {
+    case Kind::kCall:
+      return "Call someone through wzp-signald.";
+    case Kind::kSendTone:
+      return "Call someone and send them a test tone.";
+    case Kind::kEchoTest:
+      return "Call someone running 'wzp answer --echo', send INPUT and measure what comes back:\n"
+             "the round-trip delay and how much the echo resembles the input.";
+    default:
+      return "Wait for a call through wzp-signald and answer it.";
+  }
+}
+
+// A fresh file for the echo when the user gave no --out.
+std::string temporary_wav() {
+  gchar *path = nullptr;
+  gint fd = g_file_open_tmp("wzp-echo-XXXXXX.wav", &path, nullptr);
+  if (fd < 0) return "";
+  close(fd);
+  std::string result = path;
+  g_free(path);
+  return result;
 }
 
 int fail(Kind kind, const std::string &message) {
@@ -158,6 +193,9 @@ int run(Kind kind, Options &options, const std::string &peer) {
   if (options.input != nullptr) media.input_wav = options.input;
   if (options.output != nullptr) media.output_wav = options.output;
   if (kind == Kind::kSendTone) media.tone_seconds = static_cast<uint32_t>(options.tone_seconds);
+  media.echo = options.echo;
+  media.measure_echo = kind == Kind::kEchoTest;
+  if (media.measure_echo && media.output_wav.empty()) media.output_wav = temporary_wav();
   media.tier = *tier;
   media.stream_id = kind == Kind::kAnswer ? 2 : 1;
   int rc = run_call_media(*session, *call, media);
@@ -198,14 +236,14 @@ int parse_and_run(Kind kind, int argc, char **argv) {
   if (kind == Kind::kAnswer) {
     entries.push_back({"auto-answer", 'y', 0, G_OPTION_ARG_NONE, &options.auto_answer,
                        "Accept the first call without asking", nullptr});
+    entries.push_back({"echo", 0, 0, G_OPTION_ARG_NONE, &options.echo,
+                       "Send back what we receive instead of our input (for wzp echo-test)",
+                       nullptr});
   }
   entries.push_back({nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr});
   GOptionContext *context =
       g_option_context_new(kind == Kind::kAnswer ? "" : "<@alias|fingerprint|prefix>");
-  g_option_context_set_summary(
-      context, kind == Kind::kAnswer ? "Wait for a call through wzp-signald and answer it."
-               : kind == Kind::kCall ? "Call someone through wzp-signald."
-                                     : "Call someone and send them a test tone.");
+  g_option_context_set_summary(context, summary_of(kind));
   g_option_context_set_description(context, kDescription);
   g_option_context_add_main_entries(context, entries.data(), nullptr);
   g_option_context_add_group(context, gst_init_get_option_group());
@@ -225,6 +263,9 @@ int parse_and_run(Kind kind, int argc, char **argv) {
   if (argc > (kind == Kind::kAnswer ? 1 : 2)) {
     return fail(kind, std::string("unexpected argument '") + argv[argc - 1] + "'");
   }
+  if (kind == Kind::kEchoTest && options.input == nullptr) {
+    return fail(kind, "--in is required: speech to send and compare with its echo");
+  }
   if (kind == Kind::kSendTone && options.tone_seconds <= 0) {
     return fail(kind, "--seconds must be positive");
   }
@@ -237,6 +278,9 @@ int parse_and_run(Kind kind, int argc, char **argv) {
 int run_call_command(int argc, char **argv) { return parse_and_run(Kind::kCall, argc, argv); }
 int run_send_tone_command(int argc, char **argv) {
   return parse_and_run(Kind::kSendTone, argc, argv);
+}
+int run_echo_test_command(int argc, char **argv) {
+  return parse_and_run(Kind::kEchoTest, argc, argv);
 }
 int run_answer_command(int argc, char **argv) { return parse_and_run(Kind::kAnswer, argc, argv); }
 

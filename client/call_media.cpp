@@ -41,7 +41,12 @@ std::string encoder_for(const quality::TierProfile &tier) {
 
 // A file plays at the pace a microphone would.
 std::string source_for(const SenderConfig &config) {
-  if (!config.input_wav.empty()) return "filesrc name=input ! decodebin ! identity sync=true";
+  if (!config.input_wav.empty()) {
+    return "filesrc name=input ! decodebin ! identity name=paced sync=true";
+  }
+  // inter* pass raw audio between two pipelines of this process; the source
+  // plays silence while the receiver has nothing.
+  if (!config.echo_channel.empty()) return "interaudiosrc channel=" + config.echo_channel;
   if (config.tone_seconds == 0) return "autoaudiosrc";
   return "audiotestsrc is-live=true wave=sine freq=440 volume=0.5 samplesperbuffer=960 "
          "num-buffers=" +
@@ -90,7 +95,9 @@ GstElement *build_receiver(const ReceiverConfig &config,
   // wzpvoicedec decodes Opus or Codec2 as the caps wzpfecdec derives from
   // the packets' codec id say, so the receiver follows the sender's tier
   // changes in one continuous stream.
-  std::string sink = config.output_wav.empty() ? "autoaudiosink" : "wavenc ! filesink name=output";
+  std::string sink = !config.echo_channel.empty() ? "interaudiosink channel=" + config.echo_channel
+                     : config.output_wav.empty()  ? "autoaudiosink"
+                                                  : "wavenc name=wav ! filesink name=output";
   std::string description =
       "wzpquicsrc name=net role=server ! wzpdecrypt name=crypt ! wzpfecdec name=fec"
       " ! wzpjitterbuffer name=jitter ! wzpvoicedec name=voice ! audioconvert ! audioresample"
@@ -98,7 +105,7 @@ GstElement *build_receiver(const ReceiverConfig &config,
       sink;
   GstElement *pipeline = parse(description, error);
   if (pipeline == nullptr) return nullptr;
-  if (!config.output_wav.empty()) {
+  if (config.echo_channel.empty() && !config.output_wav.empty()) {
     GstElement *output = gst_bin_get_by_name(GST_BIN(pipeline), "output");
     g_object_set(output, "location", config.output_wav.c_str(), nullptr);
     gst_object_unref(output);

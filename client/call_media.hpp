@@ -22,8 +22,11 @@
 namespace wzp::client {
 
 struct SenderConfig {
-  std::string input_wav;             // empty: autoaudiosrc (or the tone)
-  uint32_t tone_seconds = 0;         // with no input_wav: a 440 Hz test tone this long
+  std::string input_wav;      // empty: autoaudiosrc (or the tone)
+  uint32_t tone_seconds = 0;  // with no input_wav: a 440 Hz test tone this long
+  // With no input_wav: send what the receiver with this echo_channel plays
+  // (`wzp answer --echo`).
+  std::string echo_channel;
   std::shared_ptr<quic::Link> link;  // when set, address/port/fingerprint are unused
   std::string address = "127.0.0.1";
   uint16_t port = 0;
@@ -33,14 +36,17 @@ struct SenderConfig {
 };
 
 struct ReceiverConfig {
-  std::string output_wav;            // empty: autoaudiosink
+  std::string output_wav;    // empty: autoaudiosink
+  std::string echo_channel;  // instead of a file or the speakers: to a sender's echo_channel
   std::shared_ptr<quic::Link> link;  // when set, bind_address/port are unused
   std::string bind_address = "127.0.0.1";
   uint16_t port = 0;  // 0: any free port (read it with bound_port())
 };
 
 // Both return a pipeline in NULL state, or null with `error` set. Named
-// elements: "net", "crypt", "fec", and on the receiver "jitter".
+// elements: "net", "crypt", "fec", on the sender "paced" (a file's audio
+// leaving at its real-time pace), on the receiver "jitter" and, writing a
+// file, "wav".
 GstElement *build_sender(const SenderConfig &config,
                          const std::shared_ptr<crypto::MediaSession> &session, std::string &error);
 GstElement *build_receiver(const ReceiverConfig &config,

@@ -3,12 +3,14 @@
 #include <glib-unix.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
 
 #include "client/adaptive.hpp"
 #include "client/call_media.hpp"
 #include "client/call_report.hpp"
+#include "client/echo_analysis.hpp"
 
 namespace wzp::client {
 namespace {
@@ -125,6 +127,48 @@ gboolean on_interrupt(gpointer data) {
   return G_SOURCE_CONTINUE;
 }
 
+// When the first buffer passed a pad, on the monotonic clock (µs).
+struct FirstBuffer {
+  std::atomic<gint64> at{0};
+  void attach(GstElement *pipeline, const char *element, const char *pad_name) {
+    GstElement *e = gst_bin_get_by_name(GST_BIN(pipeline), element);
+    if (e == nullptr) return;
+    GstPad *pad = gst_element_get_static_pad(e, pad_name);
+    gst_pad_add_probe(
+        pad, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad *, GstPadProbeInfo *, gpointer self) {
+          gint64 none = 0;
+          static_cast<FirstBuffer *>(self)->at.compare_exchange_strong(none,
+                                                                       g_get_monotonic_time());
+          return GST_PAD_PROBE_REMOVE;
+        },
+        this, nullptr);
+    gst_object_unref(pad);
+    gst_object_unref(e);
+  }
+};
+
+// The echo's delay: when the received file starts after the sent one, plus
+// how far its envelope runs behind (up to 5 s).
+void report_echo(const CallMediaOptions &options, const FirstBuffer &sent,
+                 const FirstBuffer &received) {
+  std::string error;
+  auto a = audio_envelope(options.input_wav, error);
+  auto b = a ? audio_envelope(options.output_wav, error) : std::nullopt;
+  if (!a || !b || sent.at == 0 || received.at == 0) {
+    std::printf("  echo                  nothing came back%s\n",
+                error.empty() ? "" : (" (" + error + ")").c_str());
+    return;
+  }
+  constexpr size_t kMaxLag = 5000 / kEnvelopeWindowMs, kMinOverlap = 1000 / kEnvelopeWindowMs;
+  EnvelopeMatch match = best_envelope_lag(*a, *b, kMaxLag, kMinOverlap);
+  double start_ms = static_cast<double>(received.at - sent.at) / 1000.0;
+  std::printf("  echo round trip       %.0f ms (our input to its echo playing here)\n",
+              start_ms + static_cast<double>(match.lag * kEnvelopeWindowMs));
+  std::printf("  echo similarity       %.2f (loudness envelopes, 1 = identical)\n",
+              match.correlation);
+}
+
 void release(GstElement *pipeline) {
   if (pipeline == nullptr) return;
   gst_element_set_state(pipeline, GST_STATE_NULL);
@@ -149,10 +193,12 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   ReceiverConfig rx;
   rx.output_wav = options.output_wav;
   rx.link = link;
+  if (options.echo) rx.echo_channel = "wzpecho" + established.call_id;
   GstElement *receiver = build_receiver(rx, crypto::make_call_session(established.keys), error);
   SenderConfig tx;
   tx.input_wav = options.input_wav;
   tx.tone_seconds = options.tone_seconds;
+  tx.echo_channel = rx.echo_channel;
   tx.link = link;
   tx.tier = &tier;
   tx.stream_id = options.stream_id;
@@ -170,6 +216,11 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   Call call{&session, &established, sender, receiver, g_main_loop_new(nullptr, FALSE)};
   call.tier = std::string(tier.name);
   call.live_status = isatty(STDERR_FILENO);
+  FirstBuffer first_sent, first_received;
+  if (options.measure_echo) {
+    first_sent.attach(sender, "paced", "src");
+    first_received.attach(receiver, "wav", "sink");
+  }
   for (GstElement *p : {sender, receiver}) {
     GstBus *bus = gst_element_get_bus(p);
     gst_bus_add_watch(bus, on_bus, &call);
@@ -209,9 +260,10 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   if (!options.output_wav.empty()) {
     std::printf("  received audio        %s\n", options.output_wav.c_str());
   }
-  std::fflush(stdout);
   release(sender);
   release(receiver);
+  if (options.measure_echo) report_echo(options, first_sent, first_received);
+  std::fflush(stdout);
   session.set_datagram_handler(nullptr);
   session.set_close_handler(nullptr);
   g_main_loop_unref(call.loop);

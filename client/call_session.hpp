@@ -17,6 +17,8 @@ struct CallMediaOptions {
   std::string input_wav;      // empty: the microphone (or the tone)
   uint32_t tone_seconds = 0;  // with no input_wav: a test tone this long
   std::string output_wav;     // empty: the speakers
+  bool echo = false;          // play back what we receive (wzp answer --echo)
+  bool measure_echo = false;  // compare output_wav with input_wav (wzp echo-test)
   quality::Tier tier = quality::Tier::kGood;
   uint32_t stream_id = 1;
 };

@@ -19,6 +19,7 @@ constexpr const char *kUsage =
     "  call <peer>                   call @alias, a fingerprint or a prefix via wzp-signald\n"
     "  answer                        wait for a call and answer it\n"
     "  send-tone <peer>              call and send a test tone\n"
+    "  echo-test <peer>              call someone running 'wzp answer --echo' and measure\n"
     "  room <name>                   a room call with everyone who joins that name\n"
     "\n"
     "Run 'wzp <command> --help' for a command's options.\n";
@@ -37,6 +38,7 @@ int main(int argc, char **argv) {
   if (command == "answer") return wzp::client::run_answer_command(argc - 1, argv + 1);
   if (command == "room") return wzp::client::run_room_command(argc - 1, argv + 1);
   if (command == "send-tone") return wzp::client::run_send_tone_command(argc - 1, argv + 1);
+  if (command == "echo-test") return wzp::client::run_echo_test_command(argc - 1, argv + 1);
   std::fprintf(stderr, "wzp: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }

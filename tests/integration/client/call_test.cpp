@@ -118,6 +118,27 @@ TEST_F(ClientCall, TwoWayCallThroughTheRelayWithLoss) {
   EXPECT_GT(heard->samples.size(), static_cast<size_t>(heard->rate)) << alice.output;
 }
 
+TEST_F(ClientCall, EchoTestMeasuresWhatComesBack) {
+  ChildProcess bob(build_binary("client/wzp"),
+                   {"answer", "--auto-answer", "--echo", "--alias", "bob"}, env("bob"));
+  ASSERT_TRUE(bob.wait_for_line(std::regex("signed in"), 20s));
+  std::vector<std::string> args = {"echo-test", "@bob",
+                                   "--in",      (dir_ / "alice.wav").string(),
+                                   "--out",     (dir_ / "echo.wav").string()};
+  ChildProcess alice(build_binary("client/wzp"), args, env("alice"));
+  Outcome tested = finish(alice, 60s);
+  Outcome echoed = finish(bob, 30s);
+  EXPECT_EQ(tested.exit_code, 0) << tested.output;
+  EXPECT_EQ(echoed.exit_code, 0) << echoed.output;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(tested.output, m, std::regex(R"(echo round trip\s+(-?\d+) ms)")))
+      << tested.output;
+  EXPECT_GT(std::stoi(m[1]), 0) << tested.output;
+  ASSERT_TRUE(std::regex_search(tested.output, m, std::regex(R"(echo similarity\s+(-?[0-9.]+))")))
+      << tested.output;
+  EXPECT_GT(std::stod(m[1]), 0.3) << tested.output;
+}
+
 TEST_F(ClientCall, AnUnknownCalleeIsAClearError) {
   Outcome alice = call({"@nobody", "--in", (dir_ / "alice.wav").string()});
   EXPECT_EQ(alice.exit_code, 1) << alice.output;
