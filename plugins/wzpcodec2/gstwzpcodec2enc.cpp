@@ -1,11 +1,15 @@
 /**
  * SECTION:element-wzpcodec2enc
  *
- * Encodes 8 kHz mono speech with Codec2 (libcodec2), one Codec2 frame per
- * output buffer: 20 ms at 3200 and 2400 bit/s, 40 ms at the lower rates. The
- * wzp quality ladder uses 1200 bit/s for its catastrophic tier, where Opus's
- * lowest rate no longer fits the path. A last partial frame at end of stream
- * is padded with silence.
+ * Encodes 8 kHz mono speech with Codec2 (libcodec2). A Codec2 frame is 20 ms
+ * at 3200 and 2400 bit/s and 40 ms at the lower rates; `frames-per-packet`
+ * packs that many frames, back to back, into one output buffer, because at
+ * 1200 bit/s a 6-byte frame is tiny beside what each packet costs on the wire
+ * (header, AEAD tag, FEC, IP/UDP/QUIC). Packets sit on a fixed grid of
+ * `frames-per-packet` frames from the stream start; a packet that DTX or the
+ * end of stream cuts short holds fewer frames. The wzp quality ladder uses
+ * 1200 bit/s, two frames (80 ms) per packet, for its catastrophic tier. A
+ * last partial frame at end of stream is padded with silence.
  *
  * With `dtx=true` the encoder stops sending while nobody speaks
  * (discontinuous transmission): a voice-activity detector (libwzp/audio)
@@ -36,6 +40,7 @@
 #include <codec2/codec2.h>
 
 #include <algorithm>
+#include <array>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -52,8 +57,10 @@ namespace {
 
 constexpr int kDefaultMode = CODEC2_MODE_1200;
 constexpr int kDefaultSidIntervalMs = 400;
+// 8 frames of 40 ms: 320 ms, past which a lost packet is a lost word.
+constexpr int kMaxFramesPerPacket = 8;
 
-enum { PROP_0, PROP_MODE, PROP_DTX, PROP_SID_INTERVAL, PROP_STATS };
+enum { PROP_0, PROP_MODE, PROP_DTX, PROP_SID_INTERVAL, PROP_FRAMES_PER_PACKET, PROP_STATS };
 
 struct Codec2Deleter {
   void operator()(CODEC2 *codec) const { codec2_destroy(codec); }
@@ -64,18 +71,29 @@ struct Private {
   int mode = kDefaultMode;
   bool dtx = false;
   int sid_interval_ms = kDefaultSidIntervalMs;
+  int frames_per_packet = 1;
 
   std::mutex state_mutex;
   std::unique_ptr<CODEC2, Codec2Deleter> codec;
   int samples_per_frame = 0;
   int bytes_per_frame = 0;
-  int active_mode = -1;    // the mode `codec` encodes
-  std::vector<short> pcm;  // one frame, reused
+  int active_mode = -1;  // the mode `codec` encodes
+  int active_frames_per_packet = 1;
+  std::vector<short> pcm;       // one frame, reused
+  std::vector<uint8_t> packet;  // the packet being filled, reused
   guint64 frames_encoded = 0;
   guint64 frames_padded = 0;
   wzp::audio::DtxEncoder dtx_encoder;
   guint64 sid_frames = 0;
   guint64 frames_suppressed = 0;  // silent frames sent as nothing
+  guint64 packets = 0;            // buffers of codec frames out
+};
+
+// One output of handle_frame: a buffer (NULL: time passing unsent) and the
+// input samples it stands for.
+struct Piece {
+  GstBuffer *buffer = nullptr;
+  int samples = 0;
 };
 
 }  // namespace
@@ -98,7 +116,7 @@ static GstStaticPadTemplate src_template =
 // Switches the encoder to `mode`: a new Codec2 state, frame length and
 // output caps. Runs at negotiation and, when the property changes mid-stream,
 // between two frames, so the switch is seamless.
-static gboolean apply_mode(GstWzpCodec2Enc *self, int mode) {
+static gboolean apply_mode(GstWzpCodec2Enc *self, int mode, int frames_per_packet) {
   auto *encoder = GST_AUDIO_ENCODER(self);
   auto known = wzp::codec2::mode_from_library(mode);
   std::unique_ptr<CODEC2, Codec2Deleter> codec(codec2_create(mode));
@@ -113,10 +131,14 @@ static gboolean apply_mode(GstWzpCodec2Enc *self, int mode) {
     self->priv->active_mode = mode;
     self->priv->samples_per_frame = samples_per_frame;
     self->priv->bytes_per_frame = codec2_bytes_per_frame(self->priv->codec.get());
+    self->priv->active_frames_per_packet = frames_per_packet;
     self->priv->pcm.assign(static_cast<size_t>(samples_per_frame), 0);
+    self->priv->packet.assign(
+        static_cast<size_t>(self->priv->bytes_per_frame * kMaxFramesPerPacket), 0);
   }
-  gst_audio_encoder_set_frame_samples_min(encoder, samples_per_frame);
-  gst_audio_encoder_set_frame_samples_max(encoder, samples_per_frame);
+  // One handle_frame call per packet, on the grid from the stream start.
+  gst_audio_encoder_set_frame_samples_min(encoder, samples_per_frame * frames_per_packet);
+  gst_audio_encoder_set_frame_samples_max(encoder, samples_per_frame * frames_per_packet);
   gst_audio_encoder_set_frame_max(encoder, 1);
 
   const std::string name(known->name);
@@ -128,9 +150,15 @@ static gboolean apply_mode(GstWzpCodec2Enc *self, int mode) {
   return ok;
 }
 
-static int requested_mode(GstWzpCodec2Enc *self) {
+struct Layout {
+  int mode;
+  int frames_per_packet;
+  bool operator==(const Layout &) const = default;
+};
+
+static Layout requested_layout(GstWzpCodec2Enc *self) {
   std::lock_guard lock(self->priv->settings_mutex);
-  return self->priv->mode;
+  return {self->priv->mode, self->priv->frames_per_packet};
 }
 
 struct DtxSettings {
@@ -152,7 +180,74 @@ static wzp::audio::DtxDecision decide(Private &p, const DtxSettings &dtx) {
 
 static gboolean gst_wzp_codec2_enc_set_format(GstAudioEncoder *encoder, GstAudioInfo *) {
   auto *self = GST_WZP_CODEC2_ENC(encoder);
-  return apply_mode(self, requested_mode(self));
+  const Layout layout = requested_layout(self);
+  return apply_mode(self, layout.mode, layout.frames_per_packet);
+}
+
+// Copies frame `index` of `input` into `p.pcm`, padding a short last frame
+// with silence; returns the samples it really had.
+static int load_frame(Private &p, const GstMapInfo &input, int index) {
+  const size_t first = static_cast<size_t>(index) * p.pcm.size();
+  const size_t available = input.size / 2 > first ? input.size / 2 - first : 0;
+  const size_t samples = std::min(available, p.pcm.size());
+  for (size_t i = 0; i < samples; ++i) {
+    p.pcm[i] = static_cast<short>(GST_READ_UINT16_LE(input.data + 2 * (first + i)));
+  }
+  std::fill(p.pcm.begin() + static_cast<ptrdiff_t>(samples), p.pcm.end(), short{0});
+  if (samples < p.pcm.size()) ++p.frames_padded;
+  return static_cast<int>(samples);
+}
+
+static GstBuffer *make_buffer(GstAudioEncoder *encoder, const uint8_t *data, size_t size) {
+  GstBuffer *buffer = gst_audio_encoder_allocate_output_buffer(encoder, size);
+  gst_buffer_fill(buffer, 0, data, size);
+  return buffer;
+}
+
+// Encodes one packet's worth of input into at most frames_per_packet + 1
+// pieces: the speech frames packed together, cut where a SID or a
+// suppressed frame comes between them. Called with the state lock.
+static size_t encode_packet(GstWzpCodec2Enc *self, const GstMapInfo &input, const DtxSettings &dtx,
+                            std::array<Piece, kMaxFramesPerPacket + 1> &out) {
+  auto *encoder = GST_AUDIO_ENCODER(self);
+  Private &p = *self->priv;
+  const int frames = static_cast<int>((input.size / 2 + p.pcm.size() - 1) /
+                                      p.pcm.size());  // the last may be partial
+  size_t pieces = 0;
+  size_t packed_frames = 0;
+  int packed_samples = 0;
+  auto flush_packet = [&] {
+    if (packed_frames == 0) return;
+    out[pieces++] =
+        Piece{make_buffer(encoder, p.packet.data(), packed_frames * size_t(p.bytes_per_frame)),
+              packed_samples};
+    ++p.packets;
+    packed_frames = 0;
+    packed_samples = 0;
+  };
+  for (int f = 0; f < std::min(frames, kMaxFramesPerPacket); ++f) {
+    const int samples = load_frame(p, input, f);
+    const wzp::audio::DtxDecision decision = decide(p, dtx);
+    if (decision == wzp::audio::DtxDecision::kSpeech) {
+      codec2_encode(p.codec.get(), p.packet.data() + packed_frames * size_t(p.bytes_per_frame),
+                    p.pcm.data());
+      ++packed_frames;
+      packed_samples += samples;
+      ++p.frames_encoded;
+      continue;
+    }
+    flush_packet();
+    if (decision == wzp::audio::DtxDecision::kSid) {
+      const auto bytes = wzp::audio::encode_sid(p.dtx_encoder.sid());
+      out[pieces++] = Piece{make_buffer(encoder, bytes.data(), bytes.size()), samples};
+      ++p.sid_frames;
+    } else {
+      out[pieces++] = Piece{nullptr, samples};
+      ++p.frames_suppressed;
+    }
+  }
+  flush_packet();
+  return pieces;
 }
 
 static GstFlowReturn gst_wzp_codec2_enc_handle_frame(GstAudioEncoder *encoder, GstBuffer *input) {
@@ -160,46 +255,30 @@ static GstFlowReturn gst_wzp_codec2_enc_handle_frame(GstAudioEncoder *encoder, G
   if (input == nullptr) return GST_FLOW_OK;  // drain: Codec2 holds nothing back
 
   Private &p = *self->priv;
-  std::unique_lock lock(p.state_mutex);
-  if (!p.codec) return GST_FLOW_NOT_NEGOTIATED;
-  GstMapInfo in;
-  if (!gst_buffer_map(input, &in, GST_MAP_READ)) return GST_FLOW_ERROR;
-  const size_t samples = std::min(in.size / 2, p.pcm.size());
-  for (size_t i = 0; i < samples; ++i) {
-    p.pcm[i] = static_cast<short>(GST_READ_UINT16_LE(in.data + 2 * i));
+  std::array<Piece, kMaxFramesPerPacket + 1> pieces;
+  size_t count = 0;
+  Layout active;
+  {
+    std::lock_guard lock(p.state_mutex);
+    if (!p.codec) return GST_FLOW_NOT_NEGOTIATED;
+    GstMapInfo in;
+    if (!gst_buffer_map(input, &in, GST_MAP_READ)) return GST_FLOW_ERROR;
+    count = encode_packet(self, in, dtx_settings(self), pieces);
+    gst_buffer_unmap(input, &in);
+    active = {p.active_mode, p.active_frames_per_packet};
   }
-  std::fill(p.pcm.begin() + static_cast<ptrdiff_t>(samples), p.pcm.end(), short{0});
-  gst_buffer_unmap(input, &in);
-  if (samples < p.pcm.size()) ++p.frames_padded;
-
-  const wzp::audio::DtxDecision decision = decide(p, dtx_settings(self));
-  GstBuffer *output = nullptr;  // NULL: the frame's time passes unsent
-  if (decision == wzp::audio::DtxDecision::kSuppress) {
-    ++p.frames_suppressed;
-  } else {
-    const bool sid = decision == wzp::audio::DtxDecision::kSid;
-    output = gst_audio_encoder_allocate_output_buffer(
-        encoder, sid ? wzp::audio::kSidBytes : static_cast<size_t>(p.bytes_per_frame));
-    GstMapInfo out;
-    if (!gst_buffer_map(output, &out, GST_MAP_WRITE)) {
-      gst_buffer_unref(output);
-      return GST_FLOW_ERROR;
+  GstFlowReturn ret = GST_FLOW_OK;
+  for (size_t i = 0; i < count; ++i) {
+    if (ret != GST_FLOW_OK) {
+      if (pieces[i].buffer != nullptr) gst_buffer_unref(pieces[i].buffer);
+      continue;
     }
-    if (sid) {
-      const auto bytes = wzp::audio::encode_sid(p.dtx_encoder.sid());
-      std::copy(bytes.begin(), bytes.end(), out.data);
-      ++p.sid_frames;
-    } else {
-      codec2_encode(p.codec.get(), out.data, p.pcm.data());
-      ++p.frames_encoded;
-    }
-    gst_buffer_unmap(output, &out);
+    ret = gst_audio_encoder_finish_frame(encoder, pieces[i].buffer, pieces[i].samples);
   }
-  const int active_mode = p.active_mode;
-  lock.unlock();
-  GstFlowReturn ret = gst_audio_encoder_finish_frame(encoder, output, static_cast<gint>(samples));
-  const int mode = requested_mode(self);
-  if (ret == GST_FLOW_OK && mode != active_mode && !apply_mode(self, mode)) {
+  // A new mode or packing starts at the next packet.
+  const Layout requested = requested_layout(self);
+  if (ret == GST_FLOW_OK && requested != active &&
+      !apply_mode(self, requested.mode, requested.frames_per_packet)) {
     ret = GST_FLOW_NOT_NEGOTIATED;
   }
   return ret;
@@ -215,11 +294,11 @@ static gboolean gst_wzp_codec2_enc_stop(GstAudioEncoder *encoder) {
 
 static GstStructure *make_stats(GstWzpCodec2Enc *self) {
   std::lock_guard lock(self->priv->state_mutex);
-  return gst_structure_new("application/x-wzp-codec2enc-stats", "frames-encoded", G_TYPE_UINT64,
-                           self->priv->frames_encoded, "frames-padded", G_TYPE_UINT64,
-                           self->priv->frames_padded, "sid-frames", G_TYPE_UINT64,
-                           self->priv->sid_frames, "frames-suppressed", G_TYPE_UINT64,
-                           self->priv->frames_suppressed, nullptr);
+  return gst_structure_new(
+      "application/x-wzp-codec2enc-stats", "frames-encoded", G_TYPE_UINT64,
+      self->priv->frames_encoded, "frames-padded", G_TYPE_UINT64, self->priv->frames_padded,
+      "sid-frames", G_TYPE_UINT64, self->priv->sid_frames, "frames-suppressed", G_TYPE_UINT64,
+      self->priv->frames_suppressed, "packets", G_TYPE_UINT64, self->priv->packets, nullptr);
 }
 
 static void gst_wzp_codec2_enc_set_property(GObject *object, guint id, const GValue *value,
@@ -239,6 +318,11 @@ static void gst_wzp_codec2_enc_set_property(GObject *object, guint id, const GVa
     case PROP_SID_INTERVAL: {
       std::lock_guard lock(self->priv->settings_mutex);
       self->priv->sid_interval_ms = static_cast<int>(g_value_get_uint(value));
+      break;
+    }
+    case PROP_FRAMES_PER_PACKET: {
+      std::lock_guard lock(self->priv->settings_mutex);
+      self->priv->frames_per_packet = g_value_get_int(value);
       break;
     }
     default:
@@ -263,6 +347,11 @@ static void gst_wzp_codec2_enc_get_property(GObject *object, guint id, GValue *v
     case PROP_SID_INTERVAL: {
       std::lock_guard lock(self->priv->settings_mutex);
       g_value_set_uint(value, static_cast<guint>(self->priv->sid_interval_ms));
+      break;
+    }
+    case PROP_FRAMES_PER_PACKET: {
+      std::lock_guard lock(self->priv->settings_mutex);
+      g_value_set_int(value, self->priv->frames_per_packet);
       break;
     }
     case PROP_STATS:
@@ -318,11 +407,21 @@ static void gst_wzp_codec2_enc_class_init(GstWzpCodec2EncClass *klass) {
                         static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                  GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property(
+      gobject_class, PROP_FRAMES_PER_PACKET,
+      g_param_spec_int("frames-per-packet", "Frames per packet",
+                       "Codec2 frames packed into one output buffer (2 at 1200 bit/s is the "
+                       "catastrophic tier's 80 ms), so fewer packets pay the per-packet "
+                       "overhead. A SID frame or a frame DTX suppresses ends a packet early. "
+                       "May change while playing: it applies from the next packet",
+                       1, kMaxFramesPerPacket, 1,
+                       static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
                          "frames-encoded, frames-padded (last partial frames filled with "
-                         "silence), sid-frames and frames-suppressed (silent frames not sent, "
-                         "with dtx)",
+                         "silence), sid-frames, frames-suppressed (silent frames not sent, "
+                         "with dtx) and packets (buffers of codec frames)",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 

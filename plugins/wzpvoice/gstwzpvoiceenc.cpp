@@ -14,6 +14,17 @@
  * The output caps change at the switch (audio/x-opus or audio/x-codec2):
  * wzpfecenc closes its group there and the receiver's wzpvoicedec follows.
  * Running both costs the Codec2 encoder's CPU, which is small beside Opus.
+ *
+ * With `dtx` (the default) silence costs almost nothing: opusenc runs with
+ * its DTX, and its one-byte DTX packets (which a decoder treats exactly as a
+ * lost packet) are not sent at all; the next buffer sent carries DISCONT and
+ * the timestamp gap tells the receiver the time was silence, which its
+ * jitter buffer turns into GAP events and opusdec into comfort noise. Opus's
+ * own noise updates (every ~400 ms) still go out. wzpcodec2enc runs with
+ * dtx and a SID frame every 400 ms (docs/dtx.md).
+ *
+ * At Codec2, `frame-duration` packs several Codec2 frames per packet (80 ms:
+ * two 40 ms frames at 1200 bit/s), as the catastrophic tier asks.
  * Properties may change from any thread; the ones set together (one
  * g_object_set, as a tier change does) take effect together, between two
  * input buffers.
@@ -33,8 +44,10 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <span>
 #include <utility>
 
+#include "libwzp/audio/opus_dtx.hpp"
 #include "libwzp/quality/voice_switch.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(wzp_voice_enc_debug);
@@ -42,7 +55,7 @@ GST_DEBUG_CATEGORY_STATIC(wzp_voice_enc_debug);
 
 namespace {
 
-enum { PROP_0, PROP_CODEC, PROP_BITRATE, PROP_FRAME_DURATION, PROP_STATS };
+enum { PROP_0, PROP_CODEC, PROP_BITRATE, PROP_FRAME_DURATION, PROP_DTX, PROP_STATS };
 
 // Branch numbers, also the values of the `codec` enum.
 constexpr int kOpus = 0;
@@ -51,6 +64,9 @@ constexpr int kCodec2 = 1;
 constexpr int kDefaultBitrate = 24000;
 constexpr int kDefaultFrameMs = 20;
 constexpr int kOpusMinBitrate = 4000;
+// Under wzpjitterbuffer's 1 s dry limit, so the far end's noise never stops.
+constexpr guint kSidIntervalMs = 400;
+constexpr int kMaxCodec2FramesPerPacket = 8;
 // The longest hole a codec switch may leave (the receiver fades across it).
 // Opus's grid sits 6.5 ms after Codec2's (look-ahead), so holes of 13.5 ms
 // (to Opus) and 6.5 ms (to Codec2) are what the grids allow.
@@ -60,6 +76,7 @@ struct Settings {
   int codec = kOpus;
   int bitrate = kDefaultBitrate;
   int frame_ms = kDefaultFrameMs;
+  bool dtx = true;
 };
 
 struct Private {
@@ -74,6 +91,9 @@ struct Private {
   GstClockTime next_pts = GST_CLOCK_TIME_NONE;  // end of the last frame out
   guint64 frames_out = 0;
   guint64 frames_out_of_order = 0;  // dropped: would have gone back in time
+  bool dtx_active = true;           // the dtx setting the probes follow
+  guint64 dtx_skipped = 0;          // Opus DTX packets not sent
+  bool discont_pending = false;     // the next frame out follows skipped time
 
   GstElement *opus = nullptr;
   GstElement *codec2 = nullptr;
@@ -121,6 +141,13 @@ static const char *codec2_mode_for(int bitrate) {
   return "700C";
 }
 
+// Codec2 frames per packet for a tier's `frame_ms`: 20 ms frames at 3200
+// and 2400 bit/s, 40 ms below.
+static int codec2_frames_per_packet(int bitrate, int frame_ms) {
+  const int codec2_frame_ms = bitrate >= 2400 ? 20 : 40;
+  return std::clamp(frame_ms / codec2_frame_ms, 1, kMaxCodec2FramesPerPacket);
+}
+
 // Opus offers these frame lengths; a tier's is rounded up to the next.
 static const char *opus_frame_size_for(int frame_ms) {
   if (frame_ms <= 10) return "10";
@@ -139,14 +166,19 @@ static void apply_settings(GstWzpVoiceEnc *self) {
     s = p.settings;
   }
   if (!p.complete) return;
+  g_object_set(p.opus, "dtx", s.dtx, nullptr);
+  g_object_set(p.codec2, "dtx", s.dtx, "sid-interval", kSidIntervalMs, nullptr);
   if (s.codec == kOpus) {
     g_object_set(p.opus, "bitrate", std::max(s.bitrate, kOpusMinBitrate), nullptr);
     gst_util_set_object_arg(G_OBJECT(p.opus), "frame-size", opus_frame_size_for(s.frame_ms));
   } else {
     gst_util_set_object_arg(G_OBJECT(p.codec2), "mode", codec2_mode_for(s.bitrate));
+    g_object_set(p.codec2, "frames-per-packet", codec2_frames_per_packet(s.bitrate, s.frame_ms),
+                 nullptr);
   }
   std::lock_guard lock(p.state_mutex);
   p.switcher.request(s.codec);
+  p.dtx_active = s.dtx;
 }
 
 // Applies changed settings in the streaming thread, between two buffers.
@@ -156,7 +188,15 @@ static GstPadProbeReturn on_input(GstPad *, GstPadProbeInfo *, gpointer user_dat
   return GST_PAD_PROBE_OK;
 }
 
-// On each encoder's output: lets a frame out only if the switch says so.
+static bool is_opus_dtx(GstBuffer *buffer) {
+  if (gst_buffer_get_size(buffer) != 1) return false;
+  uint8_t toc = 0;
+  gst_buffer_extract(buffer, 0, &toc, 1);
+  return wzp::audio::is_opus_dtx_packet(std::span<const uint8_t>(&toc, 1));
+}
+
+// On each encoder's output: lets a frame out only if the switch says so, and
+// not at all if it is an Opus DTX packet (its time passes unsent).
 static GstPadProbeReturn on_encoded(GstPad *pad, GstPadProbeInfo *info, gpointer user_data) {
   auto *self = GST_WZP_VOICE_ENC(user_data);
   Private &p = *self->priv;
@@ -178,6 +218,17 @@ static GstPadProbeReturn on_encoded(GstPad *pad, GstPadProbeInfo *info, gpointer
     return GST_PAD_PROBE_DROP;
   }
   p.next_pts = pts + GST_BUFFER_DURATION(buffer);
+  if (branch == kOpus && p.dtx_active && is_opus_dtx(buffer)) {
+    ++p.dtx_skipped;
+    p.discont_pending = true;
+    return GST_PAD_PROBE_DROP;
+  }
+  if (p.discont_pending) {
+    p.discont_pending = false;
+    buffer = gst_buffer_make_writable(buffer);
+    GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DISCONT);
+    GST_PAD_PROBE_INFO_DATA(info) = buffer;
+  }
   ++p.frames_out;
   return GST_PAD_PROBE_OK;
 }
@@ -293,7 +344,8 @@ static GstStructure *make_stats(GstWzpVoiceEnc *self) {
       p.switcher.active() == kOpus ? "opus" : "codec2", "switching", G_TYPE_BOOLEAN,
       p.switcher.pending(), "codec-switches", G_TYPE_UINT64, guint64{p.switcher.switches()},
       "switch-gap-ns", G_TYPE_UINT64, guint64{p.switcher.gap_total()}, "frames-out", G_TYPE_UINT64,
-      p.frames_out, "frames-out-of-order", G_TYPE_UINT64, p.frames_out_of_order, nullptr);
+      p.frames_out, "frames-out-of-order", G_TYPE_UINT64, p.frames_out_of_order, "dtx-skipped",
+      G_TYPE_UINT64, p.dtx_skipped, nullptr);
 }
 
 static void gst_wzp_voice_enc_set_property(GObject *object, guint id, const GValue *value,
@@ -311,6 +363,9 @@ static void gst_wzp_voice_enc_set_property(GObject *object, guint id, const GVal
         break;
       case PROP_FRAME_DURATION:
         s.frame_ms = g_value_get_int(value);
+        break;
+      case PROP_DTX:
+        s.dtx = g_value_get_boolean(value);
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -338,6 +393,9 @@ static void gst_wzp_voice_enc_get_property(GObject *object, guint id, GValue *va
       break;
     case PROP_FRAME_DURATION:
       g_value_set_int(value, s.frame_ms);
+      break;
+    case PROP_DTX:
+      g_value_set_boolean(value, s.dtx);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -401,16 +459,26 @@ static void gst_wzp_voice_enc_class_init(GstWzpVoiceEncClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_FRAME_DURATION,
       g_param_spec_int("frame-duration", "Frame duration",
-                       "Audio per Opus frame in ms, rounded up to 10, 20, 40 or 60. Codec2's "
-                       "frame length is fixed by its mode (20 or 40 ms)",
-                       1, 120, kDefaultFrameMs, mutable_playing));
+                       "Audio per packet in ms. Opus: its frame length, rounded up to 10, 20, 40 "
+                       "or 60. Codec2: whole frames of the mode's length (20 ms at 3200 and 2400, "
+                       "40 ms below) packed per packet, at least one (80 = two 40 ms frames)",
+                       1, 320, kDefaultFrameMs, mutable_playing));
+  g_object_class_install_property(
+      gobject_class, PROP_DTX,
+      g_param_spec_boolean(
+          "dtx", "DTX",
+          "Discontinuous transmission: in silence Opus sends only its noise updates (its "
+          "one-byte DTX packets are not sent; the next packet carries DISCONT) and Codec2 a "
+          "5-byte SID frame every 400 ms; the receiver plays comfort noise",
+          TRUE, mutable_playing));
   g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
                          "codec (on air), switching (a switch waits for its cut), "
                          "codec-switches, switch-gap-ns (media time left out at cuts, in all), "
-                         "frames-out and frames-out-of-order (dropped rather "
-                         "than sent back in time; 0 unless the inner encoders misbehave)",
+                         "frames-out, frames-out-of-order (dropped rather "
+                         "than sent back in time; 0 unless the inner encoders misbehave) and "
+                         "dtx-skipped (Opus DTX packets not sent)",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
