@@ -2,12 +2,15 @@
  * SECTION:element-wzpcodec2dec
  *
  * Decodes Codec2 frames (`audio/x-codec2` with the `mode` field) to 8 kHz
- * mono speech. A buffer may hold several whole frames.
+ * mono speech. A buffer may hold several whole frames back to back, as
+ * `wzpcodec2enc frames-per-packet` packs them (the catastrophic tier sends
+ * two 40 ms frames per 80 ms packet); the payload's size tells how many.
  *
  * Lost audio is concealed: a GAP event (as wzpjitterbuffer sends for a
  * missing frame), a buffer flagged GAP or a buffer that is not a whole
- * number of frames each produce their duration of concealment (one frame
- * when no duration is known). Empty buffers are discarded by the
+ * number of frames each produce their duration of concealment, frame by
+ * frame (one frame when no duration is known), so a lost packet of two
+ * frames is concealed as two. Empty buffers are discarded by the
  * GstAudioDecoder base class, so send a GAP event instead. Concealment re-synthesises the last
  * good frame's parameters, which continues the voice smoothly, and fades it
  * to silence over 120 ms; good frames after a gap fade back in, so neither
