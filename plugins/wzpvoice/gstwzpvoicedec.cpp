@@ -89,7 +89,9 @@ static GstPadProbeReturn on_input_event(GstPad *pad, GstPadProbeInfo *info, gpoi
   if (branch != p.routed) {
     GST_INFO_OBJECT(self, "now decoding %s", branch == kOpus ? "Opus" : "Codec2");
     // The selector sends the new caps to the branch at once but its stream
-    // start only with the next buffer: send that first, in order.
+    // start and segment only with the next buffer: send them first, in
+    // order, since a GAP event (silence, a lost frame) may come before any
+    // buffer and the decoder answers it with audio.
     GstEvent *start = gst_pad_get_sticky_event(pad, GST_EVENT_STREAM_START, 0);
     GstEvent *had = gst_pad_get_sticky_event(p.branch_pads[branch], GST_EVENT_STREAM_START, 0);
     if (start != nullptr && had == nullptr) {
@@ -98,6 +100,9 @@ static GstPadProbeReturn on_input_event(GstPad *pad, GstPadProbeInfo *info, gpoi
       gst_event_unref(start);
     }
     if (had != nullptr) gst_event_unref(had);
+    if (GstEvent *segment = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0)) {
+      gst_pad_push_event(p.branch_pads[branch], segment);
+    }
     g_object_set(p.selector, "active-pad", p.branch_pads[branch], nullptr);
     p.routed = branch;
   }
