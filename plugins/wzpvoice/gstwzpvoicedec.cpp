@@ -40,7 +40,8 @@ constexpr int kCodec2 = 1;
 
 struct Private {
   std::mutex state_mutex;
-  int routed = -1;  // branch the current caps go to
+  int routed = -1;               // branch the current caps go to
+  bool segment_pending = false;  // the routed branch has had no buffer since
   guint64 caps_rejected = 0;
 
   GstElement *selector = nullptr;
@@ -74,6 +75,21 @@ static GstPadProbeReturn on_input_event(GstPad *pad, GstPadProbeInfo *info, gpoi
   auto *self = GST_WZP_VOICE_DEC(user_data);
   Private &p = *self->priv;
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) == GST_EVENT_SEGMENT) {
+    std::lock_guard lock(p.state_mutex);
+    p.segment_pending = false;  // goes on to the routed branch itself
+    return GST_PAD_PROBE_OK;
+  }
+  if (GST_EVENT_TYPE(event) == GST_EVENT_GAP) {
+    std::lock_guard lock(p.state_mutex);
+    GstEvent *segment = nullptr;
+    if (p.segment_pending && p.routed >= 0) {
+      segment = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+    }
+    p.segment_pending = false;
+    if (segment != nullptr) gst_pad_push_event(p.branch_pads[p.routed], segment);
+    return GST_PAD_PROBE_OK;
+  }
   if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
   GstCaps *caps;
   gst_event_parse_caps(event, &caps);
@@ -89,9 +105,9 @@ static GstPadProbeReturn on_input_event(GstPad *pad, GstPadProbeInfo *info, gpoi
   if (branch != p.routed) {
     GST_INFO_OBJECT(self, "now decoding %s", branch == kOpus ? "Opus" : "Codec2");
     // The selector sends the new caps to the branch at once but its stream
-    // start and segment only with the next buffer: send them first, in
-    // order, since a GAP event (silence, a lost frame) may come before any
-    // buffer and the decoder answers it with audio.
+    // start and segment only with the next buffer: send the stream start
+    // now, and the segment if a GAP event (silence, a lost frame) comes
+    // before any buffer, since the decoder answers a GAP with audio.
     GstEvent *start = gst_pad_get_sticky_event(pad, GST_EVENT_STREAM_START, 0);
     GstEvent *had = gst_pad_get_sticky_event(p.branch_pads[branch], GST_EVENT_STREAM_START, 0);
     if (start != nullptr && had == nullptr) {
@@ -100,9 +116,7 @@ static GstPadProbeReturn on_input_event(GstPad *pad, GstPadProbeInfo *info, gpoi
       gst_event_unref(start);
     }
     if (had != nullptr) gst_event_unref(had);
-    if (GstEvent *segment = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0)) {
-      gst_pad_push_event(p.branch_pads[branch], segment);
-    }
+    p.segment_pending = true;
     g_object_set(p.selector, "active-pad", p.branch_pads[branch], nullptr);
     p.routed = branch;
   }
@@ -110,6 +124,13 @@ static GstPadProbeReturn on_input_event(GstPad *pad, GstPadProbeInfo *info, gpoi
 }
 
 // Either codec is welcome at any time, whichever branch is active now.
+static GstPadProbeReturn on_input_buffer(GstPad *, GstPadProbeInfo *, gpointer user_data) {
+  Private &p = *GST_WZP_VOICE_DEC(user_data)->priv;
+  std::lock_guard lock(p.state_mutex);
+  p.segment_pending = false;  // the selector sends the segment with it
+  return GST_PAD_PROBE_OK;
+}
+
 static GstPadProbeReturn on_input_query(GstPad *, GstPadProbeInfo *info, gpointer) {
   GstQuery *query = GST_PAD_PROBE_INFO_QUERY(info);
   GstCaps *accepted = gst_static_pad_template_get_caps(&sink_template);
@@ -195,6 +216,7 @@ static bool build(GstWzpVoiceDec *self) {
   GstPad *ghost_sink =
       gst_ghost_pad_new_from_template("sink", sink, gst_static_pad_template_get(&sink_template));
   gst_pad_add_probe(ghost_sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_input_event, self, nullptr);
+  gst_pad_add_probe(ghost_sink, GST_PAD_PROBE_TYPE_BUFFER, on_input_buffer, self, nullptr);
   gst_pad_add_probe(ghost_sink, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, on_input_query, nullptr,
                     nullptr);
   gst_element_add_pad(GST_ELEMENT(self), ghost_sink);
