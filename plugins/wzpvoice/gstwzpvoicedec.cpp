@@ -9,7 +9,9 @@
  * again: samples that overlap are trimmed, a hole is filled, and the step
  * where one codec's audio meets the other's bleeds off over 2.5 ms instead
  * of clicking. GAP events (lost frames, as wzpjitterbuffer sends them)
- * become each decoder's concealment.
+ * become each decoder's concealment, and so does a hole in the input's
+ * timestamps that no GAP event covers (up to 1 s): Opus DTX silence comes out
+ * as opusdec's comfort noise and Codec2's as the SID frames' comfort noise.
  *
  * ## Example pipelines
  * |[
@@ -23,6 +25,7 @@
  */
 #include "plugins/wzpvoice/gstwzpvoicedec.h"
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 
@@ -37,11 +40,20 @@ enum { PROP_0, PROP_STATS };
 
 constexpr int kOpus = 0;
 constexpr int kCodec2 = 1;
+constexpr GstClockTime kDefaultFrame = 20 * GST_MSECOND;
+// Longer holes in the input are a restart, not silence: the join jumps.
+constexpr GstClockTime kMaxHoleConcealed = GST_SECOND;
+// Shorter ones (rounding) are the join's: a decoder may conceal a whole frame.
+constexpr GstClockTime kMinHoleConcealed = GST_MSECOND;
 
 struct Private {
   std::mutex state_mutex;
-  int routed = -1;               // branch the current caps go to
-  bool segment_pending = false;  // the routed branch has had no buffer since
+  int routed = -1;                               // branch the current caps go to
+  bool segment_pending = false;                  // the routed branch has had no buffer since
+  GstClockTime input_end = GST_CLOCK_TIME_NONE;  // of the last input buffer or GAP
+  GstClockTime input_frame = kDefaultFrame;      // the last input buffer's length
+  guint64 holes_concealed = 0;
+  guint64 hole_time_concealed = 0;  // ns
   guint64 caps_rejected = 0;
 
   GstElement *selector = nullptr;
@@ -69,25 +81,44 @@ static GstStaticPadTemplate src_template =
                                             "rate = (int) 48000, channels = (int) 1, "
                                             "layout = (string) interleaved"));
 
+// The segment the routed branch has not had yet, if it has had no buffer
+// since the switch: due before anything that makes its decoder output audio
+// (a GAP event). Called with the state lock.
+static GstEvent *take_pending_segment(Private &p, GstPad *input, GstPad **branch) {
+  GstEvent *segment = nullptr;
+  if (p.segment_pending && p.routed >= 0) {
+    segment = gst_pad_get_sticky_event(input, GST_EVENT_SEGMENT, 0);
+    *branch = p.branch_pads[p.routed];
+  }
+  p.segment_pending = false;
+  return segment;
+}
+
 // New caps choose the branch before anything checks them: the selector
 // accepts only what its active branch does.
 static GstPadProbeReturn on_input_event(GstPad *pad, GstPadProbeInfo *info, gpointer user_data) {
   auto *self = GST_WZP_VOICE_DEC(user_data);
   Private &p = *self->priv;
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
-  if (GST_EVENT_TYPE(event) == GST_EVENT_SEGMENT) {
+  if (GST_EVENT_TYPE(event) == GST_EVENT_SEGMENT || GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) {
     std::lock_guard lock(p.state_mutex);
-    p.segment_pending = false;  // goes on to the routed branch itself
+    p.segment_pending = false;  // a segment goes on to the routed branch itself
+    p.input_end = GST_CLOCK_TIME_NONE;
     return GST_PAD_PROBE_OK;
   }
   if (GST_EVENT_TYPE(event) == GST_EVENT_GAP) {
-    std::lock_guard lock(p.state_mutex);
+    GstClockTime start, duration;
+    gst_event_parse_gap(event, &start, &duration);
     GstEvent *segment = nullptr;
-    if (p.segment_pending && p.routed >= 0) {
-      segment = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+    GstPad *branch = nullptr;
+    {
+      std::lock_guard lock(p.state_mutex);
+      if (GST_CLOCK_TIME_IS_VALID(start) && GST_CLOCK_TIME_IS_VALID(duration)) {
+        p.input_end = start + duration;
+      }
+      segment = take_pending_segment(p, pad, &branch);
     }
-    p.segment_pending = false;
-    if (segment != nullptr) gst_pad_push_event(p.branch_pads[p.routed], segment);
+    if (segment != nullptr) gst_pad_push_event(branch, segment);
     return GST_PAD_PROBE_OK;
   }
   if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
@@ -119,15 +150,48 @@ static GstPadProbeReturn on_input_event(GstPad *pad, GstPadProbeInfo *info, gpoi
     p.segment_pending = true;
     g_object_set(p.selector, "active-pad", p.branch_pads[branch], nullptr);
     p.routed = branch;
+    // The new decoder has no past to conceal from: the hole a codec switch
+    // leaves is the join's to fill.
+    p.input_end = GST_CLOCK_TIME_NONE;
   }
   return GST_PAD_PROBE_OK;
 }
 
 // Either codec is welcome at any time, whichever branch is active now.
-static GstPadProbeReturn on_input_buffer(GstPad *, GstPadProbeInfo *, gpointer user_data) {
+// A hole in the input's timeline (time no buffer or GAP event covered, such
+// as a jitter buffer leaves when it re-anchors after silence) becomes GAP
+// events, one frame each, before the buffer after it: the decoder fills it
+// with its concealment or comfort noise, not the join with a fade to silence.
+static GstPadProbeReturn on_input_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer user_data) {
   Private &p = *GST_WZP_VOICE_DEC(user_data)->priv;
-  std::lock_guard lock(p.state_mutex);
-  p.segment_pending = false;  // the selector sends the segment with it
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  const GstClockTime pts = GST_BUFFER_PTS(buffer);
+  GstClockTime hole_start = 0, hole_end = 0, frame = 0;
+  GstEvent *segment = nullptr;
+  GstPad *branch = nullptr;
+  {
+    std::lock_guard lock(p.state_mutex);
+    if (GST_CLOCK_TIME_IS_VALID(pts) && GST_CLOCK_TIME_IS_VALID(p.input_end) &&
+        pts >= p.input_end + kMinHoleConcealed && pts - p.input_end <= kMaxHoleConcealed &&
+        p.routed >= 0) {
+      hole_start = p.input_end;
+      hole_end = pts;
+      frame = p.input_frame;
+      branch = p.branch_pads[p.routed];
+      ++p.holes_concealed;
+      p.hole_time_concealed += hole_end - hole_start;
+      segment = take_pending_segment(p, pad, &branch);
+    }
+    p.segment_pending = false;  // the selector sends the segment with the buffer
+    if (GST_BUFFER_DURATION_IS_VALID(buffer) && GST_BUFFER_DURATION(buffer) > 0) {
+      p.input_frame = GST_BUFFER_DURATION(buffer);
+    }
+    if (GST_CLOCK_TIME_IS_VALID(pts)) p.input_end = pts + p.input_frame;
+  }
+  if (segment != nullptr) gst_pad_push_event(branch, segment);
+  for (GstClockTime t = hole_start; t < hole_end; t += frame) {
+    gst_pad_push_event(branch, gst_event_new_gap(t, std::min(frame, hole_end - t)));
+  }
   return GST_PAD_PROBE_OK;
 }
 
@@ -240,7 +304,9 @@ static GstStructure *make_stats(GstWzpVoiceDec *self) {
                     p.routed == kOpus     ? "opus"
                     : p.routed == kCodec2 ? "codec2"
                                           : "none",
-                    "caps-rejected", G_TYPE_UINT64, p.caps_rejected, nullptr);
+                    "caps-rejected", G_TYPE_UINT64, p.caps_rejected, "holes-concealed",
+                    G_TYPE_UINT64, p.holes_concealed, "hole-time-concealed", G_TYPE_UINT64,
+                    p.hole_time_concealed, nullptr);
   return stats;
 }
 
@@ -298,7 +364,10 @@ static void gst_wzp_voice_dec_class_init(GstWzpVoiceDecClass *klass) {
                          "codec (being decoded), codec-switches, samples-filled (holes in the "
                          "decoded timeline filled), samples-trimmed (overlap cut), gaps-skipped "
                          "(holes over 1 s left as a jump), largest-step (biggest sample step "
-                         "where audio was joined, before smoothing) and caps-rejected",
+                         "where audio was joined, before smoothing), caps-rejected, and "
+                         "holes-concealed and hole-time-concealed (ns): holes up to 1 s in the "
+                         "input's timeline that no buffer or GAP event covered, sent to the "
+                         "decoder as GAP events",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 

@@ -202,14 +202,19 @@ GstPadProbeReturn gaps_for_skipped_time(GstPad *pad, GstPadProbeInfo *info, gpoi
   return GST_PAD_PROBE_OK;
 }
 
+// `gaps`: GAP events for the time not sent (as wzpjitterbuffer makes them);
+// without, wzpvoicedec sees only the holes in the timestamps.
 std::vector<int16_t> decode_call(const std::string &encoder, const std::vector<int16_t> &audio,
-                                 const std::vector<Switch> &switches, GstHarness **out) {
+                                 const std::vector<Switch> &switches, GstHarness **out,
+                                 bool gaps = true) {
   GstHarness *h =
       gst_harness_new_parse((encoder + " ! identity name=jitter ! wzpvoicedec").c_str());
   GstElement *identity = gst_harness_find_element(h, "identity");
   GstPad *pad = gst_element_get_static_pad(identity, "src");
   Playout playout;
-  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, gaps_for_skipped_time, &playout, nullptr);
+  if (gaps) {
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, gaps_for_skipped_time, &playout, nullptr);
+  }
   push(h, audio, switches);
   std::vector<int16_t> pcm;
   GstClockTime expected = 0;
@@ -227,13 +232,13 @@ std::vector<int16_t> decode_call(const std::string &encoder, const std::vector<i
   return pcm;
 }
 
-TEST(WzpVoiceDtx, SilenceComesOutAsComfortNoiseOnAnUnbrokenTimeline) {
+void expect_comfort_noise(bool gaps) {
   const auto audio = call_audio(2.0, 6.0);
   for (const char *encoder :
        {"wzpvoiceenc bitrate=24000 frame-duration=20", "wzpvoiceenc bitrate=6000 frame-duration=40",
         "wzpvoiceenc codec=codec2 bitrate=1200 frame-duration=80"}) {
     GstHarness *h = nullptr;
-    const auto pcm = decode_call(encoder, audio, {}, &h);
+    const auto pcm = decode_call(encoder, audio, {}, &h, gaps);
     // The stream ends in silence: the receiver hears time pass only up to the
     // last packet sent (a noise update or SID, at most 400 ms before the end).
     EXPECT_LE(pcm.size(), audio.size()) << encoder;
@@ -245,12 +250,23 @@ TEST(WzpVoiceDtx, SilenceComesOutAsComfortNoiseOnAnUnbrokenTimeline) {
     for (double t = 3.0; t < 5.5; t += 0.1) {
       EXPECT_GT(level_dbfs(pcm, t, t + 0.1), in - 20) << encoder << " at " << t << " s";
     }
-    std::printf("%s: background %.1f dBFS in, %.1f dBFS out; %" G_GUINT64_FORMAT
-                " samples filled by the join\n",
-                encoder, in, out, stat(h, "wzpvoicedec", "samples-filled"));
+    const guint64 holes = stat(h, "wzpvoicedec", "holes-concealed");
+    if (gaps) {
+      EXPECT_EQ(holes, 0u) << encoder;
+    } else {
+      EXPECT_GT(holes, 4u) << encoder;  // one before each noise update or SID
+    }
+    std::printf("%s, %s: background %.1f dBFS in, %.1f dBFS out; %" G_GUINT64_FORMAT
+                " holes concealed, %" G_GUINT64_FORMAT " samples filled by the join\n",
+                encoder, gaps ? "GAP events" : "holes", in, out, holes,
+                stat(h, "wzpvoicedec", "samples-filled"));
     gst_harness_teardown(h);
   }
 }
+
+TEST(WzpVoiceDtx, SilenceComesOutAsComfortNoiseOnAnUnbrokenTimeline) { expect_comfort_noise(true); }
+
+TEST(WzpVoiceDtx, HolesInTheTimestampsComeOutAsComfortNoiseToo) { expect_comfort_noise(false); }
 
 TEST(WzpVoiceDtx, ACodecSwitchDuringSilenceHappensAndKeepsTime) {
   // Speech, 4 s of silence with a switch to Codec2 and back inside it, speech.
