@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 
+#include "signald/core/federation.hpp"
 #include "signald/core/server.hpp"
 
 namespace wzp::signald {
@@ -21,6 +22,8 @@ class HttpApi {
   HttpApi &operator=(const HttpApi &) = delete;
 
   bool listen(const std::string &host, uint16_t port, std::string &error);
+  // Adds the federation metrics; the Federation must outlive this.
+  void set_federation(const Federation *federation) { federation_ = federation; }
   // The port actually bound (useful with port 0).
   uint16_t port() const { return port_; }
 
@@ -31,6 +34,7 @@ class HttpApi {
 
   std::mutex &mutex_;
   Server &server_;
+  const Federation *federation_ = nullptr;
   SoupServer *soup_ = nullptr;
   uint16_t port_ = 0;
 };

@@ -147,6 +147,7 @@ int main(int argc, char **argv) {
     for (const auto &peer : config->peers) trusted.push_back(peer.identity);
     relays = std::make_unique<FederationTransport>(core_mutex);
     federation = std::make_unique<Federation>(*relays, server, *identity, trusted);
+    http.set_federation(federation.get());
     quic::EndpointConfig relay_config = quic_config;
     relay_config.bind_address = config->federation_listen->host;
     relay_config.bind_port = config->federation_listen->port;

@@ -273,6 +273,11 @@ void Federation::on_link_down(PeerId peer) {
   server_.on_peer_lost(peer);
 }
 
+size_t Federation::links_up() const {
+  return static_cast<size_t>(std::count_if(
+      links_.begin(), links_.end(), [](const auto &entry) { return entry.second.authenticated; }));
+}
+
 std::optional<std::string> Federation::identity_of(PeerId peer) const {
   auto found = links_.find(peer);
   if (found == links_.end() || !found->second.authenticated) return std::nullopt;

@@ -33,13 +33,6 @@ class PeerOutbox {
   virtual void close(PeerId to, const std::string &reason) = 0;
 };
 
-struct FederationCounters {
-  uint64_t links_authenticated = 0;
-  uint64_t links_refused = 0;
-  uint64_t messages_refused = 0;   // from an authenticated relay, skipped
-  uint64_t datagrams_refused = 0;  // too short, or over the link's size
-};
-
 // The signed auth transcript: label, a zero byte, the verifier's 32-byte
 // nonce and the verifier's fingerprint (so a signature cannot be replayed
 // to another relay, nor taken for a client's).
@@ -62,6 +55,7 @@ class Federation final : public RoomLinks, public PresenceLinks {
   // The relay's identity if its link is authenticated.
   std::optional<std::string> identity_of(PeerId peer) const;
   const FederationCounters &counters() const { return counters_; }
+  size_t links_up() const;
 
   // RoomLinks
   void member_changed(const std::string &room, const std::string &fingerprint,

@@ -20,7 +20,7 @@ const char *to_string(DropReason reason) {
   return "unknown";
 }
 
-std::string render_prometheus(const Counters &c, const Gauges &g) {
+std::string render_prometheus(const Counters &c, const Gauges &g, const FederationCounters *f) {
   std::ostringstream out;
   auto metric = [&out](const char *name, const char *type, const char *help, uint64_t value) {
     out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n'
@@ -57,6 +57,23 @@ std::string render_prometheus(const Counters &c, const Gauges &g) {
   for (size_t i = 0; i < c.drops.size(); ++i) {
     out << "wzp_signald_datagrams_dropped_total{reason=\"" << to_string(static_cast<DropReason>(i))
         << "\"} " << c.drops[i] << '\n';
+  }
+  if (f != nullptr) {
+    metric("wzp_signald_federation_links", "gauge", "Authenticated links to other relays.",
+           g.relay_links);
+    metric("wzp_signald_federation_remote_users", "gauge", "Users online on linked relays.",
+           g.remote_users);
+    metric("wzp_signald_federation_remote_participants", "gauge",
+           "Linked relays' members of rooms here.", g.remote_participants);
+    metric("wzp_signald_federation_links_authenticated_total", "counter",
+           "Relay links that authenticated.", f->links_authenticated);
+    metric("wzp_signald_federation_links_refused_total", "counter",
+           "Relay links refused (untrusted identity, bad signature, bad handshake).",
+           f->links_refused);
+    metric("wzp_signald_federation_messages_refused_total", "counter",
+           "Messages from linked relays refused and skipped.", f->messages_refused);
+    metric("wzp_signald_federation_datagrams_refused_total", "counter",
+           "Datagrams from linked relays too short to carry a room.", f->datagrams_refused);
   }
   return out.str();
 }

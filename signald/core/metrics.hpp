@@ -30,6 +30,14 @@ struct Counters {
   void drop(DropReason reason) { ++drops[static_cast<size_t>(reason)]; }
 };
 
+// Links to other relays (docs/signal.md "Federation").
+struct FederationCounters {
+  uint64_t links_authenticated = 0;
+  uint64_t links_refused = 0;
+  uint64_t messages_refused = 0;   // from an authenticated relay, skipped
+  uint64_t datagrams_refused = 0;  // too short to carry a room
+};
+
 // Point-in-time gauges that accompany the counters.
 struct Gauges {
   uint64_t connections = 0;
@@ -39,8 +47,13 @@ struct Gauges {
   uint64_t calls_active = 0;
   uint64_t rooms = 0;
   uint64_t participants = 0;
+  uint64_t remote_users = 0;         // online on linked relays
+  uint64_t remote_participants = 0;  // linked relays' members of rooms here
+  uint64_t relay_links = 0;          // authenticated
 };
 
-std::string render_prometheus(const Counters &counters, const Gauges &gauges);
+// `federation` is null when the daemon federates with no one.
+std::string render_prometheus(const Counters &counters, const Gauges &gauges,
+                              const FederationCounters *federation = nullptr);
 
 }  // namespace wzp::signald

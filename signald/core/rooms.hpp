@@ -93,6 +93,11 @@ class Rooms {
 
   size_t room_count() const { return rooms_.size(); }
   size_t participant_count() const { return by_conn_.size(); }
+  size_t remote_participant_count() const {
+    size_t count = 0;
+    for (const auto &[id, room] : rooms_) count += room.remote.size();
+    return count;
+  }
   bool contains(ConnectionId conn) const { return by_conn_.contains(conn); }
 
  private:

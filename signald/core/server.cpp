@@ -467,6 +467,8 @@ Gauges Server::gauges() const {
   g.calls_active = counts.active;
   g.rooms = rooms_.room_count();
   g.participants = rooms_.participant_count();
+  g.remote_users = remote_users_.size();
+  g.remote_participants = rooms_.remote_participant_count();
   return g;
 }
 

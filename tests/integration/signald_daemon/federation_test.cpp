@@ -130,6 +130,13 @@ TEST(SignaldFederation, ARoomSpansTwoRelays) {
   ASSERT_TRUE(resolved);
   EXPECT_EQ(resolved->fingerprint, fingerprint(bob));
   EXPECT_NE(relay_a.get("/presence/" + fingerprint(bob)).status, 404u);
+  const std::string metrics = relay_a.get("/metrics").body;
+  for (const char *line :
+       {"wzp_signald_federation_links 1\n", "wzp_signald_federation_remote_users 1\n",
+        "wzp_signald_federation_remote_participants 1\n",
+        "wzp_signald_federation_links_refused_total 0\n"}) {
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << metrics;
+  }
 
   // When B goes away its members leave the room on A.
   relay_b.reset();
