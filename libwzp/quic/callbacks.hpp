@@ -86,8 +86,8 @@ struct NgCallbacks {
     c->readers_.erase(stream_id);
     if (stream_id == c->send_stream_) {
       c->send_stream_ = -1;
-      c->stream_buffer_.clear();
-      c->stream_acked_ = c->stream_written_ = 0;
+      c->stream_chunks_.clear();
+      c->stream_front_ = c->stream_end_ = c->stream_acked_ = c->stream_written_ = 0;
     }
     return 0;
   }

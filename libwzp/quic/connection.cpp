@@ -5,6 +5,7 @@
 #include <ngtcp2/ngtcp2_crypto_gnutls.h>
 
 #include <algorithm>
+#include <array>
 
 #include "libwzp/quic/callbacks.hpp"
 #include "libwzp/quic/clock.hpp"
@@ -306,10 +307,12 @@ void Connection::on_stream_data(int64_t stream_id, std::span<const uint8_t> data
 void Connection::on_stream_acked(uint64_t offset, uint64_t length) {
   uint64_t acked = offset + length;
   if (acked <= stream_acked_) return;
-  size_t drop = std::min<uint64_t>(acked - stream_acked_, stream_buffer_.size());
-  stream_buffer_.erase(stream_buffer_.begin(),
-                       stream_buffer_.begin() + static_cast<ptrdiff_t>(drop));
-  stream_acked_ += drop;
+  stream_acked_ = std::min(acked, stream_end_);
+  while (!stream_chunks_.empty() &&
+         stream_front_ + stream_chunks_.front().size() <= stream_acked_) {
+    stream_front_ += stream_chunks_.front().size();
+    stream_chunks_.pop_front();
+  }
 }
 
 void Connection::read_packet(const ngtcp2_path &path, std::span<const uint8_t> packet,
@@ -439,16 +442,28 @@ uint64_t Connection::expiry() const {
 bool Connection::write_pending_stream(uint8_t *buffer, size_t size, uint64_t ts,
                                       ngtcp2_path_storage &ps, ngtcp2_pkt_info &pi,
                                       ngtcp2_ssize &written, bool &blocked) {
-  size_t unsent_from = static_cast<size_t>(stream_written_ - stream_acked_);
-  if (unsent_from >= stream_buffer_.size()) return false;
+  if (stream_written_ >= stream_end_) return false;
   if (send_stream_ < 0 && ngtcp2_conn_open_bidi_stream(conn_, &send_stream_, nullptr) != 0) {
     send_stream_ = -1;  // no stream credit yet; try after the peer grants some
     return false;
   }
-  ngtcp2_vec vec{stream_buffer_.data() + unsent_from, stream_buffer_.size() - unsent_from};
+  // The unsent bytes, chunk by chunk, from where the last write stopped.
+  constexpr size_t kMaxVecs = 8;
+  std::array<ngtcp2_vec, kMaxVecs> vecs{};
+  size_t vec_count = 0;
+  uint64_t chunk_start = stream_front_;
+  for (auto &chunk : stream_chunks_) {
+    uint64_t chunk_end = chunk_start + chunk.size();
+    if (chunk_end > stream_written_ && vec_count < kMaxVecs) {
+      size_t skip = static_cast<size_t>(std::max(stream_written_, chunk_start) - chunk_start);
+      vecs[vec_count++] = {chunk.data() + skip, chunk.size() - skip};
+    }
+    chunk_start = chunk_end;
+  }
   ngtcp2_ssize accepted = -1;
   written = ngtcp2_conn_writev_stream(conn_, &ps.path, &pi, buffer, size, &accepted,
-                                      NGTCP2_WRITE_STREAM_FLAG_MORE, send_stream_, &vec, 1, ts);
+                                      NGTCP2_WRITE_STREAM_FLAG_MORE, send_stream_, vecs.data(),
+                                      vec_count, ts);
   if (accepted > 0) stream_written_ += static_cast<uint64_t>(accepted);
   if (written == NGTCP2_ERR_STREAM_DATA_BLOCKED || written == NGTCP2_ERR_STREAM_SHUT_WR) {
     blocked = true;
@@ -465,15 +480,15 @@ void Connection::write(uint64_t ts) {
   {
     std::lock_guard lock(mutex_);
     if (handshake_done_ && !pending_messages_.empty()) {
-      stream_buffer_.insert(stream_buffer_.end(), pending_messages_.begin(),
-                            pending_messages_.end());
-      pending_messages_.clear();
+      stream_end_ += pending_messages_.size();
+      stream_chunks_.push_back(std::move(pending_messages_));
+      pending_messages_ = {};
     }
     if (close_requested_) {
       // A close waits until every queued message has been acknowledged (or
       // the flush limit passed), so an error sent just before it arrives.
       if (close_flush_deadline_ == 0) close_flush_deadline_ = ts + kCloseFlushLimitNs;
-      bool unsent = !stream_buffer_.empty() || !pending_messages_.empty();
+      bool unsent = stream_acked_ < stream_end_ || !pending_messages_.empty();
       close_now = !unsent || ts >= close_flush_deadline_;
     }
     code = close_code_;

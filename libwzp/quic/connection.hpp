@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -118,9 +119,13 @@ class Connection {
   ConnectionStats io_stats_;
   std::vector<uint8_t> packet_buffer_;
 
-  // Our signaling stream: bytes from `stream_acked_` on, kept until acked.
+  // Our signaling stream, kept until acknowledged. ngtcp2 keeps pointers into
+  // the bytes it sent (to retransmit them), so each chunk stays where it is
+  // until all of it is acked: never a vector that grows or shifts.
   int64_t send_stream_ = -1;
-  std::vector<uint8_t> stream_buffer_;
+  std::deque<std::vector<uint8_t>> stream_chunks_;
+  uint64_t stream_front_ = 0;  // stream offset of stream_chunks_.front()'s first byte
+  uint64_t stream_end_ = 0;    // stream offset just past the last chunk
   uint64_t stream_acked_ = 0;
   uint64_t stream_written_ = 0;
   std::map<int64_t, MessageReader> readers_;
