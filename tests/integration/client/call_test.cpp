@@ -139,6 +139,24 @@ TEST_F(ClientCall, EchoTestMeasuresWhatComesBack) {
   EXPECT_GT(std::stod(m[1]), 0.3) << tested.output;
 }
 
+TEST_F(ClientCall, ACalleeInACallIsBusy) {
+  ChildProcess carol_id(build_binary("client/wzp"), {"id", "new"}, env("carol"));
+  ASSERT_TRUE(carol_id.wait_exit(30s).has_value());
+  ChildProcess bob(build_binary("client/wzp"),
+                   {"answer", "--auto-answer", "--echo", "--alias", "bob"}, env("bob"));
+  ASSERT_TRUE(bob.wait_for_line(std::regex("signed in"), 20s));
+  ChildProcess alice(build_binary("client/wzp"),
+                     {"echo-test", "@bob", "--in", (dir_ / "alice.wav").string()}, env("alice"));
+  ASSERT_TRUE(alice.wait_for_line(std::regex("in call with"), 30s));
+  ChildProcess carol(build_binary("client/wzp"),
+                     {"call", "@bob", "--in", (dir_ / "alice.wav").string()}, env("carol"));
+  Outcome refused = finish(carol, 30s);
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("busy"), std::string::npos) << refused.output;
+  // The call carol tried to break into goes on to its normal end.
+  EXPECT_EQ(finish(alice, 60s).exit_code, 0);
+}
+
 TEST_F(ClientCall, AnUnknownCalleeIsAClearError) {
   Outcome alice = call({"@nobody", "--in", (dir_ / "alice.wav").string()});
   EXPECT_EQ(alice.exit_code, 1) << alice.output;
