@@ -21,6 +21,16 @@ constexpr guint kDrainMs = 3000;
 // How long the receiver gets to finish its file once the call is over.
 constexpr guint kFinishMs = 5000;
 
+// "degraded (codec2 1.2 kbit/s, 40 ms)": the tier and what it sends.
+std::string tier_label(quality::Tier tier) {
+  const quality::TierProfile &p = quality::profile(tier);
+  char label[96];
+  std::snprintf(label, sizeof label, "%s (%s %.1f kbit/s, %u ms)", std::string(p.name).c_str(),
+                p.codec == quality::Codec::kOpus ? "opus" : "codec2", p.bitrate_bps / 1000.0,
+                unsigned{p.frame_ms});
+  return label;
+}
+
 struct Call {
   signal::Session *session = nullptr;
   const EstablishedCall *established = nullptr;
@@ -111,7 +121,7 @@ gboolean on_tick(gpointer data) {
   auto *call = static_cast<Call *>(data);
   call->adaptive->tick();
   call->tier = std::string(quality::to_string(call->adaptive->tier()));
-  std::string line = status_line(call->sender, call->receiver, call->tier);
+  std::string line = status_line(call->sender, call->receiver, tier_label(call->adaptive->tier()));
   std::fprintf(stderr, call->live_status ? "\r\033[K%s" : "%s\n", line.c_str());
   return G_SOURCE_CONTINUE;
 }
