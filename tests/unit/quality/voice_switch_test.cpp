@@ -101,6 +101,60 @@ TEST(EncoderSwitch, ARequestBackBeforeTheCutCancelsIt) {
   EXPECT_FALSE(sw.pending());
 }
 
+// In silence with DTX, Codec2 (branch 1) sends only a SID frame every
+// 400 ms while Opus (branch 0) still has a frame every 20 ms: the element
+// lets the switch see each Opus frame before it drops a DTX packet.
+std::vector<Out> run_silence(EncoderSwitch &sw, uint64_t until, uint64_t request_at,
+                             int request_branch) {
+  std::vector<Out> out;
+  for (uint64_t t = 0; t < until; t += 20 * kMs) {
+    if (t == request_at) sw.request(request_branch);
+    if (sw.admit(0, t, 20 * kMs)) out.push_back({0, t, t + 20 * kMs});
+    if (t % (400 * kMs) == 0 && sw.admit(1, t, 40 * kMs)) out.push_back({1, t, t + 40 * kMs});
+  }
+  return out;
+}
+
+TEST(EncoderSwitch, InSilenceASwitchFromCodec2CutsAtItsNextSidFrame) {
+  EncoderSwitch sw(1, 15 * kMs);
+  auto out = run_silence(sw, 2000 * kMs, 500 * kMs, 0);
+  EXPECT_EQ(sw.active(), 0);
+  EXPECT_EQ(sw.switches(), 1u);
+  EXPECT_EQ(sw.gap_total(), 0u);  // the SID ends on Opus's grid
+  // Codec2's SID frames up to and including the one at 800 ms, then Opus
+  // from the end of that SID, every frame.
+  uint64_t next_opus = 840 * kMs;
+  for (const Out &o : out) {
+    if (o.branch == 1) {
+      EXPECT_LE(o.pts, 800 * kMs);
+    } else {
+      EXPECT_EQ(o.pts, next_opus);
+      next_opus = o.end;
+    }
+  }
+  EXPECT_EQ(next_opus, 2000 * kMs);
+}
+
+TEST(EncoderSwitch, InSilenceASwitchToCodec2GoesOutWithItsNextSidFrame) {
+  EncoderSwitch sw(0, 15 * kMs);
+  auto out = run_silence(sw, 2000 * kMs, 500 * kMs, 1);
+  EXPECT_EQ(sw.active(), 1);
+  EXPECT_EQ(sw.switches(), 1u);
+  // Opus up to the cut on Codec2's grid at 520 ms, nothing out of order,
+  // then Codec2's SID frames from 800 ms (the silence between sends nothing).
+  uint64_t end = 0;
+  for (const Out &o : out) {
+    EXPECT_GE(o.pts, end);
+    end = o.end;
+    if (o.branch == 0) {
+      EXPECT_LT(o.pts, 520 * kMs);
+    } else {
+      EXPECT_GE(o.pts, 800 * kMs);
+    }
+  }
+  EXPECT_EQ(out.back().branch, 1);
+}
+
 TEST(VoiceJoiner, ContinuousBuffersPassUntouched) {
   VoiceJoiner joiner(48, 48000);
   std::vector<int16_t> a(480, 1000);
