@@ -194,9 +194,8 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
   ++counters_.datagrams_received;
   auto it = by_conn_.find(from);
   if (it == by_conn_.end()) return counters_.drop(DropReason::kNotInRoom);
-  if (auto dropped = check_routable(datagram)) return counters_.drop(*dropped);
   wire::PacketView view;
-  wire::parse_full(datagram, view);
+  if (auto dropped = check_routable(datagram, view)) return counters_.drop(*dropped);
   Room &room = *it->second;
   if (view.report) {
     auto sender = std::find_if(room.participants.begin(), room.participants.end(),
@@ -234,14 +233,14 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
   }
 }
 
-std::optional<DropReason> Rooms::check_routable(std::span<const uint8_t> datagram) const {
+std::optional<DropReason> Rooms::check_routable(std::span<const uint8_t> datagram,
+                                                wire::PacketView &view) const {
   if (datagram.size() > wire::kMaxPacketSize) return DropReason::kOversized;
   auto kind = wire::peek_kind(datagram);
   if (!kind) return DropReason::kBadHeader;
   // Rooms route whole packets with full headers only (docs/PROTOCOL.md):
   // a mini header cannot be checked without its stream's context.
   if (*kind != wire::PacketKind::kFull) return DropReason::kNotFullHeader;
-  wire::PacketView view;
   if (wire::parse_full(datagram, view) != wire::WireError::kOk) return DropReason::kBadHeader;
   return std::nullopt;
 }
@@ -331,7 +330,8 @@ void Rooms::on_remote_datagram(PeerId peer, const RoomKey &key, std::span<const 
           found->second.linked_peers.end()) {
     return counters_.drop(DropReason::kNotInRoom);
   }
-  if (auto dropped = check_routable(datagram)) return counters_.drop(*dropped);
+  wire::PacketView view;
+  if (auto dropped = check_routable(datagram, view)) return counters_.drop(*dropped);
   // Not passed on to other relays: every relay links directly to the others.
   for (const auto &p : found->second.participants) {
     outbox_.forward(p.conn, datagram);

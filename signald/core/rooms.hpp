@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "libwzp/quality/room.hpp"
+#include "libwzp/wire/header.hpp"
 #include "signald/core/metrics.hpp"
 #include "signald/core/outbox.hpp"
 
@@ -136,7 +137,9 @@ class Rooms {
   void remove(Room &room, ConnectionId conn);
   void erase_if_empty(Room &room);
   void relink(Room &room);
-  std::optional<DropReason> check_routable(std::span<const uint8_t> datagram) const;
+  // Why a datagram cannot be forwarded, or nullopt with its header in `view`.
+  std::optional<DropReason> check_routable(std::span<const uint8_t> datagram,
+                                           wire::PacketView &view) const;
   void broadcast_directive(const Room &room, quality::Tier tier, const std::string &reason);
 
   Outbox &outbox_;
