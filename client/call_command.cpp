@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -52,6 +53,12 @@ struct Options {
 };
 
 enum class Kind { kCall, kSendTone, kEchoTest, kAnswer };
+
+// Set by SIGINT while the call is being set up (the media phase has its own
+// handler on the main loop).
+std::atomic<bool> interrupted{false};
+
+void on_sigint(int) { interrupted = true; }
 
 const char *name_of(Kind kind) {
   switch (kind) {
@@ -180,13 +187,12 @@ int run(Kind kind, Options &options, const std::string &peer) {
   }
   std::fprintf(stderr, "signed in to %s as %s\n", server.c_str(), me.c_str());
 
-  auto call = kind == Kind::kAnswer ? answer_call(
-                                          *session, *identity,
-                                          [&options](const std::string &caller) {
-                                            return options.auto_answer || ask_to_accept(caller);
-                                          },
-                                          error)
-                                    : place_call(*session, *identity, peer, error);
+  std::signal(SIGINT, on_sigint);
+  auto accept = [&options](const std::string &caller) {
+    return options.auto_answer || ask_to_accept(caller);
+  };
+  auto call = kind == Kind::kAnswer ? answer_call(*session, *identity, accept, interrupted, error)
+                                    : place_call(*session, *identity, peer, interrupted, error);
   if (!call) return fail(kind, error);
 
   CallMediaOptions media;

@@ -35,8 +35,14 @@ std::string describe(const signal::Error &e) {
 // The next message before `deadline`; nullopt (with `error` set) when the
 // connection ended or time ran out.
 std::optional<signal::Received> next_before(signal::Session &session, Clock::time_point deadline,
-                                            const std::string &waiting_for, std::string &error) {
+                                            const std::string &waiting_for,
+                                            const std::atomic<bool> &interrupted,
+                                            std::string &error) {
   while (Clock::now() < deadline) {
+    if (interrupted) {
+      error = "interrupted";
+      return std::nullopt;
+    }
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (auto received = session.next(std::min<std::chrono::milliseconds>(wait, 200ms))) {
       return received;
@@ -85,7 +91,9 @@ std::string describe_hangup(const std::string &reason) {
 
 std::optional<EstablishedCall> place_call(signal::Session &session,
                                           const crypto::Identity &identity,
-                                          const std::string &callee, std::string &error) {
+                                          const std::string &callee,
+                                          const std::atomic<bool> &interrupted,
+                                          std::string &error) {
   // The handshake signs the callee's fingerprint, so look it up first.
   uint64_t id = session.next_request_id();
   session.send(signal::AliasResolve{callee}, id);
@@ -119,9 +127,9 @@ std::optional<EstablishedCall> place_call(signal::Session &session,
   bool answered = false;
   auto deadline = Clock::now() + kAnswerWait;
   while (!answered || call.relay_room.empty()) {
-    auto received = next_before(session, deadline, "answer", error);
+    auto received = next_before(session, deadline, "answer", interrupted, error);
     if (!received) {
-      session.send(signal::CallHangup{call.call_id, "timeout"});
+      session.send(signal::CallHangup{call.call_id, interrupted ? "normal" : "timeout"});
       return std::nullopt;
     }
     const auto &message = received->message;
@@ -167,10 +175,11 @@ std::optional<EstablishedCall> place_call(signal::Session &session,
 std::optional<EstablishedCall> answer_call(signal::Session &session,
                                            const crypto::Identity &identity,
                                            const std::function<bool(const std::string &)> &accept,
+                                           const std::atomic<bool> &interrupted,
                                            std::string &error) {
   crypto::ReplayGuard replays;
   for (;;) {
-    auto received = next_before(session, Clock::time_point::max(), "call", error);
+    auto received = next_before(session, Clock::time_point::max(), "call", interrupted, error);
     if (!received) return std::nullopt;
     if (auto *missed = std::get_if<signal::MissedCalls>(&received->message)) {
       for (const auto &m : missed->calls) {
@@ -206,8 +215,12 @@ std::optional<EstablishedCall> answer_call(signal::Session &session,
     bool confirmed = false;
     auto deadline = Clock::now() + kSetupWait;
     while (!confirmed || call.relay_room.empty()) {
-      auto next = next_before(session, deadline, "key confirmation from the caller", error);
-      if (!next) return std::nullopt;
+      auto next =
+          next_before(session, deadline, "key confirmation from the caller", interrupted, error);
+      if (!next) {
+        session.send(signal::CallHangup{call.call_id, "normal"});
+        return std::nullopt;
+      }
       const auto &message = next->message;
       if (auto *h = std::get_if<signal::CallHangup>(&message); h && h->call_id == call.call_id) {
         error = describe_hangup(h->reason);

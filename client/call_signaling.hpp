@@ -8,8 +8,11 @@
 //
 // Both return once the call's keys exist and the relay room is joined, so
 // media may flow; or nullopt with `error` saying why, in words for a user.
+// Setting `interrupted` (say from a SIGINT handler) gives up within 200 ms,
+// hanging up a call in progress.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -30,13 +33,15 @@ struct EstablishedCall {
 // `callee`: "@alias", a fingerprint or a unique prefix of one.
 std::optional<EstablishedCall> place_call(signal::Session &session,
                                           const crypto::Identity &identity,
-                                          const std::string &callee, std::string &error);
+                                          const std::string &callee,
+                                          const std::atomic<bool> &interrupted, std::string &error);
 
 // Waits for a call and answers it when `accept` (asked with the caller's
 // name) says so; a declined call is rejected and the wait goes on.
 std::optional<EstablishedCall> answer_call(signal::Session &session,
                                            const crypto::Identity &identity,
                                            const std::function<bool(const std::string &)> &accept,
+                                           const std::atomic<bool> &interrupted,
                                            std::string &error);
 
 // What a hangup reason means, for the user.
