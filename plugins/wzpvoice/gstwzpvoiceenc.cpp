@@ -17,11 +17,11 @@
  *
  * With `dtx` (the default) silence costs almost nothing: opusenc runs with
  * its DTX, and its one-byte DTX packets (which a decoder treats exactly as a
- * lost packet) are not sent at all; the next buffer sent carries DISCONT and
- * the timestamp gap tells the receiver the time was silence, which its
- * jitter buffer turns into GAP events and opusdec into comfort noise. Opus's
- * own noise updates (every ~400 ms) still go out. wzpcodec2enc runs with
- * dtx and a SID frame every 400 ms (docs/dtx.md).
+ * lost packet) are not sent at all. The timestamp gap tells the receiver the
+ * time was silence (its jitter buffer turns it into GAP events, opusdec into
+ * comfort noise), and the buffer after any time not sent carries DISCONT.
+ * Opus's own noise updates (every ~400 ms) still go out. wzpcodec2enc runs
+ * with dtx and a SID frame every 400 ms (docs/dtx.md).
  *
  * At Codec2, `frame-duration` packs several Codec2 frames per packet (80 ms:
  * two 40 ms frames at 1200 bit/s), as the catastrophic tier asks.
@@ -93,7 +93,6 @@ struct Private {
   guint64 frames_out_of_order = 0;  // dropped: would have gone back in time
   bool dtx_active = true;           // the dtx setting the probes follow
   guint64 dtx_skipped = 0;          // Opus DTX packets not sent
-  bool discont_pending = false;     // the next frame out follows skipped time
 
   GstElement *opus = nullptr;
   GstElement *codec2 = nullptr;
@@ -217,14 +216,15 @@ static GstPadProbeReturn on_encoded(GstPad *pad, GstPadProbeInfo *info, gpointer
                        GST_TIME_ARGS(pts));
     return GST_PAD_PROBE_DROP;
   }
-  p.next_pts = pts + GST_BUFFER_DURATION(buffer);
   if (branch == kOpus && p.dtx_active && is_opus_dtx(buffer)) {
     ++p.dtx_skipped;
-    p.discont_pending = true;
     return GST_PAD_PROBE_DROP;
   }
-  if (p.discont_pending) {
-    p.discont_pending = false;
+  // After time not sent (DTX on either codec, a switch's hole) the
+  // timeline jumps: say so.
+  const bool jump = GST_CLOCK_TIME_IS_VALID(p.next_pts) && pts > p.next_pts;
+  p.next_pts = pts + GST_BUFFER_DURATION(buffer);
+  if (jump) {
     buffer = gst_buffer_make_writable(buffer);
     GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DISCONT);
     GST_PAD_PROBE_INFO_DATA(info) = buffer;
