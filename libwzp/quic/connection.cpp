@@ -472,6 +472,29 @@ bool Connection::write_pending_stream(uint8_t *buffer, size_t size, uint64_t ts,
   return true;
 }
 
+// ngtcp2 0.12 arms its probe timeout (PTO) only for packets with a
+// retransmittable frame; a DATAGRAM frame is ack-eliciting but not one. If
+// every packet in flight carries only datagrams and all of them (or their
+// acks) are lost, no later ack can declare them lost, no PTO fires to send a
+// probe past the full congestion window, and the connection never sends
+// again. An empty STREAM frame on our signaling stream costs a few bytes,
+// is never retransmitted once the stream has had data acknowledged, and
+// makes the packet count for the PTO.
+ngtcp2_ssize Connection::write_pto_anchor(uint8_t *buffer, size_t size, uint64_t ts,
+                                          ngtcp2_path_storage &ps, ngtcp2_pkt_info &pi) {
+  if (send_stream_ < 0 && ngtcp2_conn_open_bidi_stream(conn_, &send_stream_, nullptr) != 0) {
+    send_stream_ = -1;
+    return NGTCP2_ERR_WRITE_MORE;  // no stream credit: the datagram goes alone
+  }
+  ngtcp2_ssize n =
+      ngtcp2_conn_writev_stream(conn_, &ps.path, &pi, buffer, size, nullptr,
+                                NGTCP2_WRITE_STREAM_FLAG_MORE, send_stream_, nullptr, 0, ts);
+  if (n == NGTCP2_ERR_STREAM_DATA_BLOCKED || n == NGTCP2_ERR_STREAM_SHUT_WR) {
+    return NGTCP2_ERR_WRITE_MORE;
+  }
+  return n;
+}
+
 void Connection::write(uint64_t ts) {
   if (finished_) return;
   bool close_now = false;
@@ -514,10 +537,12 @@ void Connection::write(uint64_t ts) {
   bool stream_blocked = false;
   const bool pack = host_.config().pack_datagrams;
   size_t datagram_limit = handshake_done_ ? max_datagram_payload() : 0;
+  bool anchored = false;  // the packet being built already holds a STREAM frame
   for (;;) {
     ngtcp2_ssize n = 0;
     bool wrote_stream = handshake_done_ && !stream_blocked &&
                         write_pending_stream(buffer, size, ts, ps, pi, n, stream_blocked);
+    anchored = anchored || wrote_stream;
     if (!wrote_stream) {
       std::unique_lock lock(mutex_);
       auto datagram = handshake_done_ ? queue_.front(ts) : std::span<const uint8_t>{};
@@ -525,7 +550,16 @@ void Connection::write(uint64_t ts) {
         queue_.drop_front_oversized();
         continue;
       }
-      if (!datagram.empty()) {
+      bool try_datagram = !datagram.empty();
+      if (try_datagram && !anchored) {
+        anchored = true;
+        n = write_pto_anchor(buffer, size, ts, ps, pi);
+        // Anything else (limited by the window or pacing, a finished
+        // packet, an error) is handled below like a datagram write's result.
+        try_datagram = n == NGTCP2_ERR_WRITE_MORE;
+        if (try_datagram) n = 0;
+      }
+      if (try_datagram) {
         int accepted = 0;
         ngtcp2_vec vec{const_cast<uint8_t *>(datagram.data()), datagram.size()};
         n = ngtcp2_conn_writev_datagram(conn_, &ps.path, &pi, buffer, size, &accepted,
@@ -540,7 +574,7 @@ void Connection::write(uint64_t ts) {
           queue_.drop_front_oversized();
           continue;
         }
-      } else {
+      } else if (datagram.empty()) {
         lock.unlock();
         n = ngtcp2_conn_write_pkt(conn_, &ps.path, &pi, buffer, size, ts);
       }
@@ -551,6 +585,7 @@ void Connection::write(uint64_t ts) {
       return;
     }
     if (n == 0) break;
+    anchored = false;
     host_.send_packet(ps.path, {buffer, static_cast<size_t>(n)});
     ++io_stats_.udp_packets_sent;
     sent += static_cast<size_t>(n);

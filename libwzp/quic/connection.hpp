@@ -97,6 +97,8 @@ class Connection {
   size_t max_datagram_payload() const;
   bool write_pending_stream(uint8_t *buffer, size_t size, uint64_t ts, ngtcp2_path_storage &ps,
                             ngtcp2_pkt_info &pi, ngtcp2_ssize &written, bool &blocked);
+  ngtcp2_ssize write_pto_anchor(uint8_t *buffer, size_t size, uint64_t ts, ngtcp2_path_storage &ps,
+                                ngtcp2_pkt_info &pi);
   void on_handshake_completed();
   void on_handshake_confirmed();
   void on_stream_data(int64_t stream_id, std::span<const uint8_t> data);
