@@ -53,7 +53,7 @@ TEST(OpusConcealment, OpusdecConcealsTheFrameReportedMissing) {
   constexpr int kFrames = 10;
   constexpr int kMissing = 5;
   auto packets = encode_tone(kFrames);
-  GstHarness *h = gst_harness_new_parse("wzpjitterbuffer ! opusdec plc=true");
+  GstHarness *h = gst_harness_new_parse("wzpjitterbuffer ! opusdec name=dec plc=true");
   gst_harness_set_src_caps_str(
       h, "audio/x-opus, channel-mapping-family=(int)0, channels=(int)1, rate=(int)48000");
   gst_harness_set_upstream_latency(h, 0);
@@ -82,7 +82,7 @@ TEST(OpusConcealment, OpusdecConcealsTheFrameReportedMissing) {
   // The concealed frame carries the tone on, not silence.
   EXPECT_GT(rms(out[kMissing]), 500.0);
 
-  GstElement *decoder = gst_bin_get_by_name(GST_BIN(h->element), "opusdec0");
+  GstElement *decoder = gst_bin_get_by_name(GST_BIN(h->element), "dec");
   ASSERT_NE(decoder, nullptr);
   GstStructure *stats = nullptr;
   g_object_get(decoder, "stats", &stats, nullptr);
