@@ -91,6 +91,7 @@ void reset_core(GstWzpJitterBuffer *self, State &state, uint32_t clock_rate) {
   state.have_stream = false;
   state.next_plain_sequence = 0;
   state.announced_target = -1;
+  state.notices_played = state.notices_late = 0;
 }
 
 void wake_task(State &state) {
@@ -166,6 +167,7 @@ GstFlowReturn chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
   InsertResult result = state.core->insert(frame, now);
   if (result != InsertResult::kStored && result != InsertResult::kRestarted) {
     GST_LOG_OBJECT(self, "frame %u not stored (%d)", frame.sequence, static_cast<int>(result));
+    if (result == InsertResult::kLate && is_loss_notice(buffer)) ++state.notices_late;
     gst_buffer_unref(buffer);
   }
   wake_task(state);
@@ -282,10 +284,12 @@ void loop(gpointer data) {
     check_notices(self, state, notices);
     bool send_segment = state.segment_pending;
     state.segment_pending = false;
-    GstCaps *caps = caps_before(
-        state, action.kind == Action::Kind::kPlay
-                   ? reinterpret_cast<GstBuffer *>(static_cast<uintptr_t>(action.cookie))
-                   : nullptr);
+    auto *frame = action.kind == Action::Kind::kPlay
+                      ? reinterpret_cast<GstBuffer *>(static_cast<uintptr_t>(action.cookie))
+                      : nullptr;
+    bool notice = frame != nullptr && is_loss_notice(frame);
+    if (notice) ++state.notices_played;
+    GstCaps *caps = caps_before(state, notice ? nullptr : frame);
     lock.unlock();
 
     if (caps != nullptr) {
@@ -299,17 +303,17 @@ void loop(gpointer data) {
     }
     post_notices(self, notices);
     GstFlowReturn ret = GST_FLOW_OK;
-    if (action.kind == Action::Kind::kPlay) {
-      auto *buffer = reinterpret_cast<GstBuffer *>(static_cast<uintptr_t>(action.cookie));
-      buffer = gst_buffer_make_writable(buffer);
+    if (action.kind == Action::Kind::kPlay && !notice) {
+      GstBuffer *buffer = gst_buffer_make_writable(frame);
       GST_BUFFER_PTS(buffer) = static_cast<GstClockTime>(pts);
       GST_BUFFER_DTS(buffer) = GST_CLOCK_TIME_NONE;
       GST_BUFFER_DURATION(buffer) = static_cast<GstClockTime>(action.duration_ns);
       if (action.discont) GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DISCONT);
       ret = gst_pad_push(self->srcpad, buffer);
     } else {
+      if (notice) gst_buffer_unref(frame);
       GST_LOG_OBJECT(self, "concealing %u (%s) at %" GST_TIME_FORMAT, action.sequence,
-                     action.conceal == Action::Conceal::kLost ? "lost" : "expand",
+                     notice || action.conceal == Action::Conceal::kLost ? "lost" : "expand",
                      GST_TIME_ARGS(pts));
       gst_pad_push_event(self->srcpad,
                          gst_event_new_gap(static_cast<GstClockTime>(pts),

@@ -1,4 +1,6 @@
 // wzpjitterbuffer's properties, its `stats` structure and its mode enum.
+#include <algorithm>
+
 #include "plugins/wzpjitter/gstwzpjitterbuffer_private.hpp"
 
 GType gst_wzp_jitter_mode_get_type(void) {
@@ -23,6 +25,10 @@ GstStructure *make_stats(GstWzpJitterBuffer *self) {
   std::lock_guard<std::mutex> lock(state.mutex);
   wzp::jitter::JitterStats s;
   if (state.core) s = state.core->stats();
+  // The core played loss notices as frames; downstream got a GAP for each.
+  s.played -= std::min(s.played, state.notices_played);
+  s.concealed += state.notices_played;
+  s.late -= std::min(s.late, state.notices_late);
   return gst_structure_new(
       "application/x-wzp-jitter-stats", "target-delay", G_TYPE_UINT64,
       static_cast<guint64>(s.target_delay_ns), "current-delay", G_TYPE_UINT64,
