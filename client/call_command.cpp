@@ -6,49 +6,32 @@
 
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <memory>
-#include <stdexcept>
 #include <string>
 
 #include "client/call_session.hpp"
 #include "client/call_signaling.hpp"
+#include "client/command_line.hpp"
 #include "client/terminal.hpp"
-#include "libwzp/netsim/spec.hpp"
-#include "libwzp/netsim/udp_proxy.hpp"
 
 namespace wzp::client {
 namespace {
 
-constexpr const char *kDescription =
-    "The daemon is --server HOST:PORT (or $WZP_SERVER), its certificate pinned by\n"
-    "--server-fingerprint (or $WZP_SERVER_FINGERPRINT: the cert_sha256 wzp-signald\n"
-    "prints). The identity comes from --identity, $WZP_IDENTITY or\n"
-    "~/.config/wzp/identity, unlocked with $WZP_PASSPHRASE or a prompt.\n"
-    "\n"
-    "NETWORK (a profile: clean, lossy, warzone, satellite, congested; or a spec such\n"
-    "as 'loss=0.2,delay=100ms') puts a user-space impaired network between this\n"
-    "client and the daemon, both ways, for signaling and media alike.\n"
-    "\n"
+constexpr const char *kEnding =
     "A status line updates every second; Ctrl-C hangs up; a summary follows.";
 
 struct Options {
-  gchar *server = nullptr;
-  gchar *server_fingerprint = nullptr;
+  DaemonOptions daemon;
   gchar *alias = nullptr;
-  gchar *identity = nullptr;
   gchar *input = nullptr;
   gchar *output = nullptr;
-  gchar *network = nullptr;
   gchar *tier = nullptr;
   gboolean auto_answer = FALSE;
   gboolean echo = FALSE;
   gint tone_seconds = 10;
   ~Options() {
-    for (gchar *s : {server, server_fingerprint, alias, identity, input, output, network, tier}) {
-      g_free(s);
-    }
+    for (gchar *s : {alias, input, output, tier}) g_free(s);
   }
 };
 
@@ -103,25 +86,6 @@ int fail(Kind kind, const std::string &message) {
   return 1;
 }
 
-std::string option_or_env(const gchar *option, const char *env) {
-  if (option != nullptr && *option != '\0') return option;
-  const char *value = std::getenv(env);
-  return value != nullptr ? value : "";
-}
-
-// "host:port" or "[v6]:port".
-bool split_host_port(const std::string &text, std::string &host, uint16_t &port) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return false;
-  host = text.substr(0, colon);
-  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  char *end = nullptr;
-  unsigned long value = std::strtoul(text.c_str() + colon + 1, &end, 10);
-  if (*end != '\0' || value == 0 || value > 65535) return false;
-  port = static_cast<uint16_t>(value);
-  return !host.empty();
-}
-
 bool ask_to_accept(const std::string &caller) {
   std::fprintf(stderr, "accept the call from %s? [y/N] ", caller.c_str());
   std::string line;
@@ -130,48 +94,20 @@ bool ask_to_accept(const std::string &caller) {
 }
 
 int run(Kind kind, Options &options, const std::string &peer) {
-  std::string server = option_or_env(options.server, "WZP_SERVER");
-  std::string pin = option_or_env(options.server_fingerprint, "WZP_SERVER_FINGERPRINT");
-  signal::SessionConfig config;
-  if (server.empty()) return fail(kind, "no daemon: pass --server HOST:PORT or set WZP_SERVER");
-  if (!split_host_port(server, config.host, config.port)) {
-    return fail(kind, "bad server address '" + server + "': expected HOST:PORT");
-  }
-  if (pin.empty()) {
-    return fail(kind, "no --server-fingerprint (or WZP_SERVER_FINGERPRINT) to pin the daemon to");
-  }
-  config.server_fingerprint = pin;
   auto tier = quality::tier_from_string(options.tier != nullptr ? options.tier : "good");
   if (!tier) return fail(kind, std::string("unknown tier '") + options.tier + "'");
   if (kind == Kind::kAnswer && !options.auto_answer && !isatty(STDIN_FILENO)) {
     return fail(kind, "no terminal to ask whether to accept: pass --auto-answer");
   }
-
-  std::unique_ptr<netsim::UdpProxy> proxy;
-  if (options.network != nullptr) {
-    netsim::DirectionConfig direction;
-    std::string spec_error =
-        netsim::parse_spec(options.network, netsim::DirectionConfig{}, direction);
-    if (!spec_error.empty()) return fail(kind, "--network: " + spec_error);
-    netsim::ProxyConfig proxy_config;
-    proxy_config.upstream = server;
-    proxy_config.up = direction;
-    proxy_config.down = direction;
-    proxy_config.down.seed = direction.seed + 1;
-    try {
-      proxy = std::make_unique<netsim::UdpProxy>(proxy_config);
-    } catch (const std::runtime_error &e) {
-      return fail(kind, std::string("--network: ") + e.what());
-    }
-    config.host = "127.0.0.1";
-    config.port = proxy->listen_address().port();
-    std::fprintf(stderr, "network %s\n", netsim::to_spec(direction).c_str());
+  DaemonRoute route;
+  std::string error;
+  if (!route_to_daemon(options.daemon, route, error)) {
+    return fail(kind, error);
   }
 
-  std::string error;
-  auto identity = load_identity(options.identity, error);
+  auto identity = load_identity(options.daemon.identity, error);
   if (!identity) return fail(kind, error);
-  auto session = signal::Session::connect(config, *identity, error);
+  auto session = signal::Session::connect(route.session, *identity, error);
   if (!session) return fail(kind, error);
   std::string me = session->welcome().fingerprint;
   if (options.alias != nullptr) {
@@ -185,7 +121,7 @@ int run(Kind kind, Options &options, const std::string &peer) {
     }
     me += std::string(" (@") + options.alias + ")";
   }
-  std::fprintf(stderr, "signed in to %s as %s\n", server.c_str(), me.c_str());
+  std::fprintf(stderr, "signed in to %s as %s\n", route.server.c_str(), me.c_str());
 
   std::signal(SIGINT, on_sigint);
   auto accept = [&options](const std::string &caller) {
@@ -206,30 +142,23 @@ int run(Kind kind, Options &options, const std::string &peer) {
   media.stream_id = kind == Kind::kAnswer ? 2 : 1;
   int rc = run_call_media(*session, *call, media);
   session->close();
-  if (proxy) {
-    std::printf("  network               %s\n", netsim::format_counters(proxy->counters()).c_str());
-    proxy->stop();
+  if (route.network) {
+    print_network_summary(*route.network);
+    route.network->stop();
   }
   return rc;
 }
 
 int parse_and_run(Kind kind, int argc, char **argv) {
   Options options;
-  std::vector<GOptionEntry> entries = {
-      {"server", 's', 0, G_OPTION_ARG_STRING, &options.server,
-       "wzp-signald's QUIC address (default: $WZP_SERVER)", "HOST:PORT"},
-      {"server-fingerprint", 0, 0, G_OPTION_ARG_STRING, &options.server_fingerprint,
-       "SHA-256 of the daemon's certificate (default: $WZP_SERVER_FINGERPRINT)", "SHA256"},
-      {"alias", 'a', 0, G_OPTION_ARG_STRING, &options.alias, "Claim this alias when signing in",
-       "NAME"},
-      {"identity", 'i', 0, G_OPTION_ARG_FILENAME, &options.identity,
-       "Identity file (default: $WZP_IDENTITY or ~/.config/wzp/identity)", "FILE"},
-      {"out", 0, 0, G_OPTION_ARG_FILENAME, &options.output,
-       "Write the received audio to this WAV file; default the speakers", "OUTPUT"},
-      {"network", 'n', 0, G_OPTION_ARG_STRING, &options.network,
-       "Impair the path to the daemon (default: none)", "NETWORK"},
-      {"tier", 't', 0, G_OPTION_ARG_STRING, &options.tier, "Starting quality tier (default: good)",
-       "TIER"}};
+  std::vector<GOptionEntry> entries = options.daemon.entries();
+  entries.insert(entries.end(),
+                 {{"alias", 'a', 0, G_OPTION_ARG_STRING, &options.alias,
+                   "Claim this alias when signing in", "NAME"},
+                  {"out", 0, 0, G_OPTION_ARG_FILENAME, &options.output,
+                   "Write the received audio to this WAV file; default the speakers", "OUTPUT"},
+                  {"tier", 't', 0, G_OPTION_ARG_STRING, &options.tier,
+                   "Starting quality tier (default: good)", "TIER"}});
   if (kind == Kind::kSendTone) {
     entries.push_back({"seconds", 0, 0, G_OPTION_ARG_INT, &options.tone_seconds,
                        "How long the 440 Hz tone plays (default: 10)", "SECONDS"});
@@ -247,20 +176,10 @@ int parse_and_run(Kind kind, int argc, char **argv) {
                        nullptr});
   }
   entries.push_back({nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr});
-  GOptionContext *context =
-      g_option_context_new(kind == Kind::kAnswer ? "" : "<@alias|fingerprint|prefix>");
-  g_option_context_set_summary(context, summary_of(kind));
-  g_option_context_set_description(context, kDescription);
-  g_option_context_add_main_entries(context, entries.data(), nullptr);
-  g_option_context_add_group(context, gst_init_get_option_group());
-  GError *error = nullptr;
-  bool parsed = g_option_context_parse(context, &argc, &argv, &error);
-  g_option_context_free(context);
-  if (!parsed) {
-    std::string message = error->message;
-    g_error_free(error);
-    return fail(kind, message);
-  }
+  CommandHelp help{kind == Kind::kAnswer ? "" : "<@alias|fingerprint|prefix>", summary_of(kind),
+                   std::string(DaemonOptions::kHelp) + "\n\n" + kEnding};
+  std::string error;
+  if (!parse_command_line(help, entries.data(), true, argc, argv, error)) return fail(kind, error);
   std::string peer;
   if (kind != Kind::kAnswer) {
     if (argc < 2) return fail(kind, "whom to call? give @alias, a fingerprint or a prefix");

@@ -10,6 +10,7 @@
 #include <string>
 #include <system_error>
 
+#include "client/command_line.hpp"
 #include "client/terminal.hpp"
 #include "libwzp/crypto/bip39.hpp"
 #include "libwzp/crypto/identity.hpp"
@@ -89,18 +90,10 @@ int run_identity_command(int argc, char **argv) {
       {"force", 'f', 0, G_OPTION_ARG_NONE, &options.force,
        "Replace an existing identity (new, import)", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
-  GOptionContext *context = g_option_context_new("new|show|mnemonic|import [FILE]");
-  g_option_context_set_summary(context, "Manage the identity this client calls with.");
-  g_option_context_set_description(context, kSummary);
-  g_option_context_add_main_entries(context, entries, nullptr);
-  GError *error = nullptr;
-  bool parsed = g_option_context_parse(context, &argc, &argv, &error);
-  g_option_context_free(context);
-  if (!parsed) {
-    std::string message = error->message;
-    g_error_free(error);
-    return fail(message);
-  }
+  CommandHelp help{"new|show|mnemonic|import [FILE]", "Manage the identity this client calls with.",
+                   kSummary};
+  std::string error;
+  if (!parse_command_line(help, entries, false, argc, argv, error)) return fail(error);
   if (argc < 2) return fail("expected one subcommand: new, show, mnemonic or import (see --help)");
   if (argc > 2 && !(argc == 3 && std::string(argv[1]) == "import")) {
     return fail("too many arguments (see --help)");

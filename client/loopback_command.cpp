@@ -12,9 +12,9 @@
 #include "client/adaptive.hpp"
 #include "client/call_media.hpp"
 #include "client/call_report.hpp"
+#include "client/command_line.hpp"
 #include "libwzp/crypto/handshake.hpp"
 #include "libwzp/netsim/spec.hpp"
-#include "libwzp/netsim/udp_proxy.hpp"
 
 namespace wzp::client {
 namespace {
@@ -190,12 +190,13 @@ int run_call(Options &options) {
     return fail("the receiver did not start (see GST_DEBUG=wzp*:4)");
   }
 
-  netsim::ProxyConfig proxy_config;
-  proxy_config.upstream = "127.0.0.1:" + std::to_string(bound_port(receiver));
-  proxy_config.up = direction;
-  proxy_config.down = direction;
-  proxy_config.down.seed = direction.seed + 1;
-  auto proxy = std::make_unique<netsim::UdpProxy>(proxy_config);
+  auto proxy =
+      start_impaired_network(direction, "127.0.0.1:" + std::to_string(bound_port(receiver)), error);
+  if (!proxy) {
+    gst_element_set_state(receiver, GST_STATE_NULL);
+    gst_object_unref(receiver);
+    return fail(error);
+  }
 
   SenderConfig tx;
   if (options.input != nullptr) tx.input_wav = options.input;
@@ -229,7 +230,6 @@ int run_call(Options &options) {
   call.adaptive = &adaptive;
   guint tick = g_timeout_add_seconds(1, on_tick, &call);
   guint interrupt = g_unix_signal_add(SIGINT, on_interrupt, &call);
-  std::fprintf(stderr, "network %s\n", netsim::to_spec(direction).c_str());
   // As in a real call, media starts once the connection is up: through
   // heavy loss the QUIC handshake alone can take seconds.
   gst_element_set_state(sender, GST_STATE_PAUSED);
@@ -255,7 +255,7 @@ int run_call(Options &options) {
                 quality::to_string(change.change));
   }
   std::printf("\n");
-  std::printf("  network               %s\n", netsim::format_counters(proxy->counters()).c_str());
+  print_network_summary(*proxy);
   if (options.output != nullptr) std::printf("  received audio        %s\n", options.output);
   for (GstElement *p : {sender, receiver}) {
     gst_element_set_state(p, GST_STATE_NULL);
@@ -286,19 +286,9 @@ int run_loopback_command(int argc, char **argv) {
        "good)",
        "TIER"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
-  GOptionContext *context = g_option_context_new("");
-  g_option_context_set_summary(context, "A call to yourself through a simulated hostile network.");
-  g_option_context_set_description(context, kDescription);
-  g_option_context_add_main_entries(context, entries, nullptr);
-  g_option_context_add_group(context, gst_init_get_option_group());
-  GError *error = nullptr;
-  bool parsed = g_option_context_parse(context, &argc, &argv, &error);
-  g_option_context_free(context);
-  if (!parsed) {
-    std::string message = error->message;
-    g_error_free(error);
-    return fail(message);
-  }
+  CommandHelp help{"", "A call to yourself through a simulated hostile network.", kDescription};
+  std::string error;
+  if (!parse_command_line(help, entries, true, argc, argv, error)) return fail(error);
   if (argc > 1) return fail(std::string("unexpected argument '") + argv[1] + "'");
   if (sodium_init() < 0) return fail("libsodium could not initialise");
   return run_call(options);

@@ -1,0 +1,127 @@
+#include "client/command_line.hpp"
+
+#include <gst/gst.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+
+#include "libwzp/netsim/spec.hpp"
+
+namespace wzp::client {
+
+std::string option_or_env(const gchar *option, const char *env) {
+  if (option != nullptr && *option != '\0') return option;
+  const char *value = std::getenv(env);
+  return value != nullptr ? value : "";
+}
+
+bool split_host_port(const std::string &text, std::string &host, uint16_t &port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return false;
+  host = text.substr(0, colon);
+  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  char *end = nullptr;
+  unsigned long value = std::strtoul(text.c_str() + colon + 1, &end, 10);
+  if (*end != '\0' || value == 0 || value > 65535) return false;
+  port = static_cast<uint16_t>(value);
+  return !host.empty();
+}
+
+bool parse_command_line(const CommandHelp &help, const GOptionEntry *entries, bool with_gstreamer,
+                        int &argc, char **&argv, std::string &error) {
+  GOptionContext *context = g_option_context_new(help.parameters);
+  g_option_context_set_summary(context, help.summary);
+  g_option_context_set_description(context, help.description.c_str());
+  g_option_context_add_main_entries(context, entries, nullptr);
+  if (with_gstreamer) g_option_context_add_group(context, gst_init_get_option_group());
+  GError *gerror = nullptr;
+  bool parsed = g_option_context_parse(context, &argc, &argv, &gerror);
+  g_option_context_free(context);
+  if (!parsed) {
+    error = gerror->message;
+    g_error_free(gerror);
+  }
+  return parsed;
+}
+
+const char DaemonOptions::kHelp[] =
+    "The daemon is --server HOST:PORT (or $WZP_SERVER), its certificate pinned by\n"
+    "--server-fingerprint (or $WZP_SERVER_FINGERPRINT: the cert_sha256 wzp-signald\n"
+    "prints). The identity comes from --identity, $WZP_IDENTITY or\n"
+    "~/.config/wzp/identity, unlocked with $WZP_PASSPHRASE or a prompt.\n"
+    "\n"
+    "NETWORK (a profile: clean, lossy, warzone, satellite, congested; or a spec such\n"
+    "as 'loss=0.2,delay=100ms') puts a user-space impaired network between this\n"
+    "client and the daemon, both ways, for signaling and media alike.";
+
+DaemonOptions::~DaemonOptions() {
+  for (gchar *s : {server, server_fingerprint, identity, network}) g_free(s);
+}
+
+std::vector<GOptionEntry> DaemonOptions::entries() {
+  return {{"server", 's', 0, G_OPTION_ARG_STRING, &server,
+           "wzp-signald's QUIC address (default: $WZP_SERVER)", "HOST:PORT"},
+          {"server-fingerprint", 0, 0, G_OPTION_ARG_STRING, &server_fingerprint,
+           "SHA-256 of the daemon's certificate (default: $WZP_SERVER_FINGERPRINT)", "SHA256"},
+          {"identity", 'i', 0, G_OPTION_ARG_FILENAME, &identity,
+           "Identity file (default: $WZP_IDENTITY or ~/.config/wzp/identity)", "FILE"},
+          {"network", 'n', 0, G_OPTION_ARG_STRING, &network,
+           "Impair the path to the daemon (default: none)", "NETWORK"}};
+}
+
+std::unique_ptr<netsim::UdpProxy> start_impaired_network(const netsim::DirectionConfig &direction,
+                                                         const std::string &upstream,
+                                                         std::string &error) {
+  netsim::ProxyConfig config;
+  config.upstream = upstream;
+  config.up = direction;
+  config.down = direction;
+  config.down.seed = direction.seed + 1;
+  std::unique_ptr<netsim::UdpProxy> proxy;
+  try {
+    proxy = std::make_unique<netsim::UdpProxy>(config);
+  } catch (const std::runtime_error &e) {
+    error = std::string("--network: ") + e.what();
+    return nullptr;
+  }
+  std::fprintf(stderr, "network %s\n", netsim::to_spec(direction).c_str());
+  return proxy;
+}
+
+void print_network_summary(const netsim::UdpProxy &proxy) {
+  std::printf("  network               %s\n", netsim::format_counters(proxy.counters()).c_str());
+}
+
+bool route_to_daemon(const DaemonOptions &options, DaemonRoute &route, std::string &error) {
+  route.server = option_or_env(options.server, "WZP_SERVER");
+  if (route.server.empty()) {
+    error = "no daemon: pass --server HOST:PORT or set WZP_SERVER";
+    return false;
+  }
+  if (!split_host_port(route.server, route.session.host, route.session.port)) {
+    error = "bad server address '" + route.server + "': expected HOST:PORT";
+    return false;
+  }
+  route.session.server_fingerprint =
+      option_or_env(options.server_fingerprint, "WZP_SERVER_FINGERPRINT");
+  if (route.session.server_fingerprint.empty()) {
+    error = "no --server-fingerprint (or WZP_SERVER_FINGERPRINT) to pin the daemon to";
+    return false;
+  }
+  if (options.network == nullptr) return true;
+  netsim::DirectionConfig direction;
+  std::string spec_error =
+      netsim::parse_spec(options.network, netsim::DirectionConfig{}, direction);
+  if (!spec_error.empty()) {
+    error = "--network: " + spec_error;
+    return false;
+  }
+  route.network = start_impaired_network(direction, route.server, error);
+  if (!route.network) return false;
+  route.session.host = "127.0.0.1";
+  route.session.port = route.network->listen_address().port();
+  return true;
+}
+
+}  // namespace wzp::client

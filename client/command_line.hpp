@@ -1,0 +1,72 @@
+// What the commands share: their option parsing, the environment's
+// defaults, and the way to the daemon (optionally through an impaired
+// network).
+#pragma once
+
+#include <glib.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "libwzp/netsim/udp_proxy.hpp"
+#include "libwzp/signal/session.hpp"
+
+namespace wzp::client {
+
+// `option` when given and not empty, else the environment variable `env`
+// (empty when unset).
+std::string option_or_env(const gchar *option, const char *env);
+
+// "host:port" or "[v6]:port"; false when `text` is neither.
+bool split_host_port(const std::string &text, std::string &host, uint16_t &port);
+
+// What `wzp <command> --help` says besides the options.
+struct CommandHelp {
+  const char *parameters;  // after the options, e.g. "<name>"
+  const char *summary;
+  std::string description;
+};
+// Parses `entries` (ended by a null entry), and GStreamer's own options when
+// `with_gstreamer`; false with `error` set on a bad command line.
+bool parse_command_line(const CommandHelp &help, const GOptionEntry *entries, bool with_gstreamer,
+                        int &argc, char **&argv, std::string &error);
+
+// The options every command that talks to wzp-signald takes, and what its
+// --help says of them.
+struct DaemonOptions {
+  gchar *server = nullptr;
+  gchar *server_fingerprint = nullptr;
+  gchar *identity = nullptr;
+  gchar *network = nullptr;
+  DaemonOptions() = default;
+  DaemonOptions(const DaemonOptions &) = delete;
+  DaemonOptions &operator=(const DaemonOptions &) = delete;
+  ~DaemonOptions();
+  // The entries, pointing into this object, without the closing null entry.
+  std::vector<GOptionEntry> entries();
+  static const char kHelp[];
+};
+
+// A user-space impaired network in front of `upstream` (HOST:PORT), the same
+// both ways, the way back seeded apart; says so on stderr. Null with `error`
+// set when the proxy cannot start.
+std::unique_ptr<netsim::UdpProxy> start_impaired_network(const netsim::DirectionConfig &direction,
+                                                         const std::string &upstream,
+                                                         std::string &error);
+// The proxy's counters as a line of a command's summary.
+void print_network_summary(const netsim::UdpProxy &proxy);
+
+// Where a command reaches wzp-signald: --server (or $WZP_SERVER), its
+// certificate pinned by --server-fingerprint (or $WZP_SERVER_FINGERPRINT),
+// through an impaired network when --network is given.
+struct DaemonRoute {
+  std::string server;             // as the user gave it
+  signal::SessionConfig session;  // host and port to dial: the proxy's, when there is one
+  std::unique_ptr<netsim::UdpProxy> network;
+};
+// False with `error` set when an address, the pin or the network is wrong.
+bool route_to_daemon(const DaemonOptions &options, DaemonRoute &route, std::string &error);
+
+}  // namespace wzp::client
