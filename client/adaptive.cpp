@@ -35,18 +35,6 @@ GstElement *find_by_factory(GstElement *element, const char *factory) {
   return found;
 }
 
-GstStructure *stats_of(GstElement *element) {
-  GstStructure *stats = nullptr;
-  if (element != nullptr) g_object_get(element, "stats", &stats, nullptr);
-  return stats;
-}
-
-uint64_t field_u64(const GstStructure *s, const char *field) {
-  guint64 value = 0;
-  gst_structure_get_uint64(s, field, &value);
-  return value;
-}
-
 double field_double(const GstStructure *s, const char *field) {
   gdouble value = 0;
   gst_structure_get_double(s, field, &value);
@@ -57,24 +45,6 @@ uint32_t field_uint(const GstStructure *s, const char *field) {
   guint value = 0;
   gst_structure_get_uint(s, field, &value);
   return value;
-}
-
-uint32_t to_ms(double ms) { return static_cast<uint32_t>(std::clamp(ms, 0.0, 65535.0)); }
-
-// RTT and its variation (our jitter figure) as a QUIC endpoint measures them.
-struct QuicPath {
-  double loss = 0;
-  uint32_t rtt_ms = 0;
-  uint32_t jitter_ms = 0;
-};
-std::optional<QuicPath> quic_path(GstElement *quic) {
-  GstStructure *s = stats_of(quic);
-  if (s == nullptr) return std::nullopt;
-  QuicPath path{field_double(s, "datagram-loss"), to_ms(field_double(s, "rtt-ms")),
-                to_ms(field_double(s, "rtt-variance-ms"))};
-  gst_structure_free(s);
-  if (path.rtt_ms == 0) return std::nullopt;  // no RTT sample yet
-  return path;
 }
 
 }  // namespace
@@ -90,7 +60,9 @@ AdaptiveQuality::AdaptiveQuality(GstElement *sender, GstElement *receiver,
       quic_sink_(find_by_factory(sender, "wzpquicsink")),
       fec_decoder_(find_by_factory(receiver, "wzpfecdec")),
       quic_src_(find_by_factory(receiver, "wzpquicsrc")),
-      controller_(config, now) {
+      config_(config),
+      controller_(config, now),
+      reporter_(receiver, fec_encoder_) {
   apply(now, quality::Decision{controller_.tier(), quality::Change::kNone});
 }
 
@@ -110,54 +82,37 @@ bool AdaptiveQuality::on_bus_message(GstMessage *message, quality::Micros now) {
   if (!gst_structure_has_name(s, "wzp-quality-report")) return false;
   quality::PathObservation report{field_double(s, "loss"), field_uint(s, "rtt-ms"),
                                   field_uint(s, "jitter-ms"), field_uint(s, "bandwidth-kbps")};
+  peer_report_ = report;
   apply(now, controller_.on_report(now, report));
   return true;
 }
 
 void AdaptiveQuality::tick(quality::Micros now) {
-  auto sending_path = quic_path(quic_sink_);
+  auto sending_path = quic_path_stats(quic_sink_);
   if (sending_path) {
     controller_.on_path_stats(
         now, {sending_path->loss, sending_path->rtt_ms, sending_path->jitter_ms, 0});
   }
-  // Our report: loss as our FEC decoder saw it, RTT and jitter from the
-  // QUIC endpoint that receives (else the one that sends: same peer).
-  auto loss = receive_loss();
-  auto receiving_path = quic_path(quic_src_);
+  // RTT and jitter from the QUIC endpoint that receives (else the one that
+  // sends: same peer).
+  auto receiving_path = quic_path_stats(quic_src_);
   if (!receiving_path) receiving_path = sending_path;
-  if (loss && fec_encoder_ != nullptr) {
-    quality::PathObservation report{*loss, receiving_path ? receiving_path->rtt_ms : 0,
-                                    receiving_path ? receiving_path->jitter_ms : 0, 0};
-    GstStructure *s = gst_structure_new("wzp-quality-report", "loss", G_TYPE_DOUBLE, report.loss,
-                                        "rtt-ms", G_TYPE_UINT, guint{report.rtt_ms}, "jitter-ms",
-                                        G_TYPE_UINT, guint{report.jitter_ms}, "bandwidth-kbps",
-                                        G_TYPE_UINT, guint{report.bandwidth_kbps}, nullptr);
-    g_object_set(fec_encoder_, "quality-report", s, nullptr);
-    gst_structure_free(s);
-    last_report_ = report;
-  }
+  auto report = reporter_.tick(receiving_path ? receiving_path->rtt_ms : 0,
+                               receiving_path ? receiving_path->jitter_ms : 0);
+  if (report) last_report_ = report;
   apply(now, controller_.tick(now));
 }
 
-// The fraction of frames since the last call whose source packet did not
-// arrive (FEC recovered them or they were lost): the path's loss as the
-// media sees it. Empty when no frame came, e.g. in the peer's silence.
-std::optional<double> AdaptiveQuality::receive_loss() {
-  GstStructure *s = stats_of(fec_decoder_);
-  if (s == nullptr) return std::nullopt;
-  ReceiveCounters now{field_u64(s, "received") + field_u64(s, "unprotected"),
-                      field_u64(s, "recovered") + field_u64(s, "unrecoverable")};
-  gst_structure_free(s);
-  uint64_t arrived = now.arrived - counted_.arrived;
-  uint64_t missing = now.missing - counted_.missing;
-  counted_ = now;
-  if (arrived + missing == 0) return std::nullopt;
-  return static_cast<double>(missing) / static_cast<double>(arrived + missing);
+void AdaptiveQuality::impose(quality::Tier tier, quality::Micros now) {
+  quality::ControllerConfig config = config_;
+  config.initial = tier;
+  controller_ = quality::QualityController(config, now);
+  apply(now, quality::Decision{tier, quality::Change::kNone}, true);
 }
 
-void AdaptiveQuality::apply(quality::Micros now, const quality::Decision &decision) {
+void AdaptiveQuality::apply(quality::Micros now, const quality::Decision &decision, bool imposed) {
   if (!history_.empty() && history_.back().tier == decision.tier) return;
-  history_.push_back({now, decision.tier, decision.change});
+  history_.push_back({now, decision.tier, decision.change, imposed});
   const quality::TierProfile &p = quality::profile(decision.tier);
   if (voice_encoder_ != nullptr) {
     // One g_object_set: wzpvoiceenc applies the three together.

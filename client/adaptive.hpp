@@ -21,6 +21,7 @@
 #include <optional>
 #include <vector>
 
+#include "client/quality_report.hpp"
 #include "libwzp/quality/controller.hpp"
 #include "libwzp/quality/tier.hpp"
 
@@ -30,6 +31,7 @@ struct TierChange {
   quality::Micros at;
   quality::Tier tier;
   quality::Change change;
+  bool imposed = false;  // by impose() (a directive), not by the controller
 };
 
 class AdaptiveQuality {
@@ -48,6 +50,9 @@ class AdaptiveQuality {
   // About once a second: writes our report from the receiver's stats, feeds
   // the QUIC path stats to the controller and lets time act.
   void tick(quality::Micros now = clock_now());
+  // Sets the sender to `tier` as someone else decided it (the daemon's
+  // directive in a room); the controller starts over from that tier.
+  void impose(quality::Tier tier, quality::Micros now = clock_now());
 
   quality::Tier tier() const { return controller_.tier(); }
   const quality::QualityController &controller() const { return controller_; }
@@ -55,17 +60,13 @@ class AdaptiveQuality {
   const std::vector<TierChange> &history() const { return history_; }
   // The report we last handed to our wzpfecenc, if any.
   const std::optional<quality::PathObservation> &last_report() const { return last_report_; }
+  // The peer's last report: what of our media reaches it, and its RTT.
+  const std::optional<quality::PathObservation> &peer_report() const { return peer_report_; }
 
   static quality::Micros clock_now();
 
  private:
-  struct ReceiveCounters {
-    uint64_t arrived = 0;  // frames whose source packet arrived
-    uint64_t missing = 0;  // frames recovered by FEC or lost
-  };
-
-  void apply(quality::Micros now, const quality::Decision &decision);
-  std::optional<double> receive_loss();
+  void apply(quality::Micros now, const quality::Decision &decision, bool imposed = false);
 
   GstElement *voice_encoder_ = nullptr;
   GstElement *opus_encoder_ = nullptr;
@@ -73,9 +74,11 @@ class AdaptiveQuality {
   GstElement *quic_sink_ = nullptr;
   GstElement *fec_decoder_ = nullptr;
   GstElement *quic_src_ = nullptr;
+  quality::ControllerConfig config_;
   quality::QualityController controller_;
-  ReceiveCounters counted_;
+  QualityReporter reporter_;
   std::optional<quality::PathObservation> last_report_;
+  std::optional<quality::PathObservation> peer_report_;
   std::vector<TierChange> history_;
 };
 

@@ -1,41 +1,44 @@
-// What reaches us in a room, reported to the relay: the daemon's room
-// quality (docs/signal.md "Rooms (SFU)") reads the report each member's
-// packets carry in their headers, and from the weakest member's reports it
-// chooses the room's tier. Our report is the loss our FEC decoders saw
-// across every member's branch (the source packets that did not arrive)
-// and the RTT of our connection to the relay; it goes into our wzpfecenc's
-// `quality-report`, as a call's AdaptiveQuality does for its one peer.
+// A room's quality loop (docs/rooms.md): the daemon's room quality
+// (docs/signal.md "Rooms (SFU)") reads the report each member's packets
+// carry and, from the weakest member's reports, directs the room's tier.
+// We report what reaches us across every member's branch, with the RTT of
+// our connection to the relay, and set our sender to each directed tier.
 #pragma once
 
 #include <gst/gst.h>
 
-#include <cstdint>
 #include <optional>
 
-#include "libwzp/quality/tier.hpp"
+#include "client/adaptive.hpp"
+#include "client/quality_report.hpp"
 
 namespace wzp::client {
 
-class RoomQualityReporter {
+class RoomQuality {
  public:
-  // `receiver` holds the branches (found by factory, as they come and go);
-  // `sender` holds our wzpfecenc and wzpquicsink. Both stay owned by the caller.
-  RoomQualityReporter(GstElement *receiver, GstElement *sender);
+  // `sender` holds our encoder, wzpfecenc and wzpquicsink; `receiver` the
+  // members' branches (found as they come and go). Both stay owned by the
+  // caller and must outlive this object. The sender starts at `initial`.
+  RoomQuality(GstElement *sender, GstElement *receiver, quality::Tier initial);
+  ~RoomQuality();
+  RoomQuality(const RoomQuality &) = delete;
+  RoomQuality &operator=(const RoomQuality &) = delete;
 
-  // About once a second: the report since the last call, handed to our
-  // wzpfecenc; nullopt (and nothing set) while no member's frames arrived.
+  // The daemon's directive.
+  void direct(quality::Tier tier) { settings_.impose(tier); }
+  // About once a second: our report since the last call, handed to our
+  // wzpfecenc; nullopt while no member's frames arrived.
   std::optional<quality::PathObservation> tick();
 
- private:
-  struct Frames {
-    uint64_t arrived = 0;  // source packet arrived
-    uint64_t missing = 0;  // recovered by FEC or lost
-  };
-  Frames count_frames() const;
+  quality::Tier tier() const { return settings_.tier(); }
+  const std::vector<TierChange> &history() const { return settings_.history(); }
 
-  GstElement *receiver_;
-  GstElement *sender_;
-  Frames counted_;
+ private:
+  GstElement *quic_sink_;
+  GstElement *fec_encoder_;
+  // Only applies tiers: the daemon, not a controller here, decides them.
+  AdaptiveQuality settings_;
+  QualityReporter reporter_;
 };
 
 }  // namespace wzp::client

@@ -8,7 +8,6 @@
 #include <map>
 #include <memory>
 
-#include "client/adaptive.hpp"
 #include "client/call_media.hpp"
 #include "client/room_media.hpp"
 #include "client/room_quality.hpp"
@@ -33,11 +32,9 @@ struct Room {
   RoomReceiver *receiver = nullptr;
   GstElement *sender = nullptr;
   GMainLoop *loop = nullptr;
-  // The daemon decides the tier; AdaptiveQuality applies a tier's settings.
-  std::unique_ptr<AdaptiveQuality> tier_settings;
+  std::unique_ptr<RoomQuality> quality;
   std::string tier;
-  std::vector<std::string> tier_history;
-  RoomQualityReporter *reporter = nullptr;
+  std::vector<std::string> tier_history;  // with the daemon's reasons
   double reported_loss = 0;               // in our last report to the relay
   std::map<uint32_t, std::string> heard;  // sender id -> fingerprint, once readable
   uint64_t signals_sent = 0, signals_refused = 0;
@@ -48,9 +45,7 @@ struct Room {
 };
 
 void set_tier(Room *room, quality::Tier tier, const std::string &why) {
-  quality::ControllerConfig config;
-  config.initial = tier;
-  room->tier_settings = std::make_unique<AdaptiveQuality>(room->sender, nullptr, config);
+  room->quality->direct(tier);
   room->tier = std::string(quality::to_string(tier));
   room->tier_history.push_back(room->tier + (why.empty() ? "" : " (" + why + ")"));
 }
@@ -173,7 +168,7 @@ std::string status_line(Room *room) {
 gboolean on_tick(gpointer data) {
   auto *room = static_cast<Room *>(data);
   if (!room->ending) {
-    if (auto report = room->reporter->tick()) room->reported_loss = report->loss;
+    if (auto report = room->quality->tick()) room->reported_loss = report->loss;
   }
   std::string line = status_line(room);
   std::fprintf(stderr, room->live_status ? "\r\033[K%s" : "%s\n", line.c_str());
@@ -259,8 +254,7 @@ int run_room(signal::Session &session, const crypto::Identity &identity,
             sender,
             g_main_loop_new(nullptr, FALSE)};
   room.live_status = isatty(STDERR_FILENO);
-  RoomQualityReporter reporter(receiver->pipeline(), sender);
-  room.reporter = &reporter;
+  room.quality = std::make_unique<RoomQuality>(sender, receiver->pipeline(), options.tier);
   set_tier(&room, options.tier, "start");
   watch_bus(sender, &room);
   watch_bus(receiver->pipeline(), &room);
@@ -304,7 +298,7 @@ int run_room(signal::Session &session, const crypto::Identity &identity,
     std::fprintf(stderr, "wzp room: %s\n", room.error.c_str());
     rc = 1;
   }
-  room.tier_settings.reset();
+  room.quality.reset();
   unwatch_bus(sender);
   unwatch_bus(receiver->pipeline());
   gst_element_set_state(sender, GST_STATE_NULL);

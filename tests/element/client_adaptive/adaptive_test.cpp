@@ -300,6 +300,48 @@ TEST(AdaptiveQuality, SilenceStepsDownThroughTick) {
   expect_tier_applied(call, Tier::kDegraded);
 }
 
+TEST(AdaptiveQuality, ImposedTierIsAppliedAndRecordedAsADirective) {
+  Call call;
+  wzp::client::AdaptiveQuality adaptive(call.sender, call.receiver->element, {}, Micros{0});
+  adaptive.impose(Tier::kDegraded, Micros{1'000'000});
+  EXPECT_EQ(adaptive.tier(), Tier::kDegraded);
+  expect_tier_applied(call, Tier::kDegraded);
+  adaptive.impose(Tier::kDegraded, Micros{2'000'000});  // already there: no change
+  const auto &history = adaptive.history();
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_FALSE(history[0].imposed);
+  EXPECT_TRUE(history[1].imposed);
+  EXPECT_EQ(history[1].tier, Tier::kDegraded);
+  EXPECT_EQ(history[1].at, Micros{1'000'000});
+
+  // The controller goes on from the imposed tier: five good reports step
+  // it up one tier, its own change.
+  call.peer_reports(0.0, 120, 10);
+  Micros now{2'000'000};
+  for (int second = 1; second <= 5; ++second) {
+    call.one_second();
+    now += 1s;
+    call.deliver(adaptive, now);
+  }
+  EXPECT_EQ(adaptive.tier(), Tier::kGood);
+  expect_tier_applied(call, Tier::kGood);
+  ASSERT_EQ(adaptive.history().size(), 3u);
+  EXPECT_FALSE(adaptive.history()[2].imposed);
+  EXPECT_EQ(adaptive.history()[2].change, wzp::quality::Change::kStepUp);
+}
+
+TEST(AdaptiveQuality, KeepsThePeersLastReport) {
+  Call call;
+  wzp::client::AdaptiveQuality adaptive(call.sender, call.receiver->element, {}, Micros{0});
+  EXPECT_FALSE(adaptive.peer_report().has_value());
+  call.peer_reports(0.30, 400, 40);
+  call.one_second();
+  ASSERT_GT(call.deliver(adaptive, Micros{1'000'000}), 0);
+  ASSERT_TRUE(adaptive.peer_report().has_value());
+  EXPECT_NEAR(adaptive.peer_report()->loss, 0.30, 0.01);
+  EXPECT_EQ(adaptive.peer_report()->rtt_ms, 400u);
+}
+
 TEST(AdaptiveQuality, IgnoresMessagesFromOtherElements) {
   Call call;
   wzp::client::AdaptiveQuality adaptive(call.sender, call.receiver->element, {}, Micros{0});
