@@ -8,6 +8,9 @@
  * dropped: late media is worthless. A wzpquicsrc with the same connection
  * settings in the same pipeline or application shares the connection through
  * a "wzp.quic.link" GstContext, so a call is one connection both ways.
+ * A link the application offers through that context (quic::Link::over, as
+ * `wzp call` does to put media on its signaling connection) is used whatever
+ * role, address or TLS settings the element has.
  *
  * ## Example pipelines
  * |[

@@ -7,7 +7,10 @@
  * wire packet), in order of arrival, timestamped on arrival. A wzpquicsrc
  * with the same connection settings in the same pipeline or application
  * shares the connection through a "wzp.quic.link" GstContext, so a call is
- * one connection both ways. A peer that closes cleanly ends the stream with
+ * one connection both ways. A link the application offers through that
+ * context (quic::Link::over, as `wzp call` does to put media on its signaling
+ * connection) is used whatever role, address or TLS settings the element has.
+ * A peer that closes cleanly ends the stream with
  * EOS; a failed handshake, a vanished peer (idle-timeout) or a refused
  * certificate is an error on the bus.
  *
@@ -16,7 +19,7 @@
  * gst-launch-1.0 wzpquicsrc role=server bind-port=4433 certificate-file=cert.pem \
  *     private-key-file=key.pem ! wzpfecdec ! opusdec ! autoaudiosink
  * gst-launch-1.0 audiotestsrc is-live=true ! opusenc frame-size=20 ! wzpfecenc ! \
- *     wzpquicsrc role=client address=127.0.0.1 port=4433 server-fingerprint=ab:cd:...
+ *     wzpquicsink role=client address=127.0.0.1 port=4433 server-fingerprint=ab:cd:...
  * ]| The first plays what the second sends (see pipelines/quic-*.sh).
  */
 #include "plugins/wzpquicsrc/gstwzpquicsrc.h"
