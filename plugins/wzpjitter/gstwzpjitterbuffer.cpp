@@ -10,7 +10,9 @@
  * time goes downstream as a GAP event, so `opusdec plc=true` conceals it.
  *
  * Frames without the meta (a plain encoder upstream) are numbered in arrival
- * order and timed by their PTS.
+ * order and timed by their PTS. New caps (a codec switch) go downstream with
+ * the first played frame of their codec; wzpfecdec's loss notices (empty
+ * buffers flagged GAP) leave as GAP events.
  *
  * ## Example pipelines
  * |[
