@@ -30,6 +30,9 @@ constexpr size_t kCidLength = 18;
 constexpr size_t kDatagramFrameOverhead = 3;
 // Short header: first byte, packet number (up to 4 bytes); then the AEAD tag.
 constexpr size_t kShortHeaderOverhead = 1 + 4 + 16;
+// The empty STREAM frame that rides with each datagram (see write_pto_anchor):
+// type, stream id, offset (below 1 GiB) and length.
+constexpr size_t kPtoAnchorOverhead = 1 + 1 + 4 + 1;
 // Signaling bytes queued but not yet taken by the I/O thread.
 constexpr size_t kMaxPendingMessageBytes = 1 << 20;
 constexpr uint64_t kStreamWindow = 256 * 1024;
@@ -239,8 +242,8 @@ size_t Connection::max_datagram_payload() const {
   const ngtcp2_transport_params *remote = ngtcp2_conn_get_remote_transport_params(conn_);
   if (remote == nullptr || remote->max_datagram_frame_size <= kDatagramFrameOverhead) return 0;
   size_t frame_limit = remote->max_datagram_frame_size - kDatagramFrameOverhead;
-  size_t overhead =
-      kShortHeaderOverhead + ngtcp2_conn_get_dcid(conn_)->datalen + kDatagramFrameOverhead;
+  size_t overhead = kShortHeaderOverhead + ngtcp2_conn_get_dcid(conn_)->datalen +
+                    kDatagramFrameOverhead + kPtoAnchorOverhead;
   size_t udp = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_);
   size_t path_limit = udp > overhead ? udp - overhead : 0;
   return std::min({frame_limit, path_limit, wire::kMaxPacketSize});
@@ -538,6 +541,8 @@ void Connection::write(uint64_t ts) {
   const bool pack = host_.config().pack_datagrams;
   size_t datagram_limit = handshake_done_ ? max_datagram_payload() : 0;
   bool anchored = false;  // the packet being built already holds a STREAM frame
+  // Set when a datagram did not fit beside the anchor: it goes alone next.
+  bool skip_anchor = false;
   for (;;) {
     ngtcp2_ssize n = 0;
     bool wrote_stream = handshake_done_ && !stream_blocked &&
@@ -551,7 +556,7 @@ void Connection::write(uint64_t ts) {
         continue;
       }
       bool try_datagram = !datagram.empty();
-      if (try_datagram && !anchored) {
+      if (try_datagram && !anchored && !skip_anchor) {
         anchored = true;
         n = write_pto_anchor(buffer, size, ts, ps, pi);
         // Anything else (limited by the window or pacing, a finished
@@ -565,6 +570,7 @@ void Connection::write(uint64_t ts) {
         n = ngtcp2_conn_writev_datagram(conn_, &ps.path, &pi, buffer, size, &accepted,
                                         pack ? NGTCP2_WRITE_DATAGRAM_FLAG_MORE : 0,
                                         next_datagram_id_, &vec, 1, ts);
+        skip_anchor = accepted == 0 && n > 0;
         if (accepted != 0) {
           queue_.pop();
           ++next_datagram_id_;
