@@ -48,6 +48,7 @@ TEST(QuicPtoAnchor, FullSizeDatagramFitsBesideTheAnchorAfterSignaling) {
                    static_cast<double>(after.packets_in - before.packets_in));
 
   size_t limit = connection->stats().path.max_datagram_payload;
+  std::fprintf(stderr, "datagram limit %zu bytes\n", limit);
   ASSERT_GT(limit, 1000u);
   for (int i = 0; i < 5; ++i)
     ASSERT_TRUE(connection->send_datagram(std::vector<uint8_t>(limit, 7)));
