@@ -1,6 +1,7 @@
 #include "client/adaptive.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 namespace wzp::client {
@@ -48,6 +49,19 @@ uint32_t field_uint(const GstStructure *s, const char *field) {
 }
 
 }  // namespace
+
+std::string describe_history(const std::vector<TierChange> &history) {
+  std::string text;
+  for (const auto &change : history) {
+    char item[96];
+    std::snprintf(item, sizeof item, "%s%.1fs %s (%s)", text.empty() ? "" : " ",
+                  static_cast<double>((change.at - history.front().at).count()) / 1e6,
+                  std::string(quality::to_string(change.tier)).c_str(),
+                  change.imposed ? "imposed" : quality::to_string(change.change));
+    text += item;
+  }
+  return text;
+}
 
 quality::Micros AdaptiveQuality::clock_now() { return quality::Micros{g_get_monotonic_time()}; }
 

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "client/quality_report.hpp"
@@ -33,6 +34,10 @@ struct TierChange {
   quality::Change change;
   bool imposed = false;  // by impose() (a directive), not by the controller
 };
+
+// "0.0s good (none) 12.3s degraded (step-down) 20.1s good (imposed)": each
+// change's time since the first, for a summary.
+std::string describe_history(const std::vector<TierChange> &history);
 
 class AdaptiveQuality {
  public:

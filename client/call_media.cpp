@@ -122,6 +122,16 @@ GstElement *build_receiver(const ReceiverConfig &config,
   return pipeline;
 }
 
+std::string describe_error(GstMessage *error, GstElement *sender) {
+  GError *gerror = nullptr;
+  gst_message_parse_error(error, &gerror, nullptr);
+  std::string text =
+      std::string(GST_MESSAGE_SRC(error) == GST_OBJECT(sender) ? "sender: " : "receiver: ") +
+      (gerror != nullptr ? gerror->message : "unknown error");
+  g_clear_error(&gerror);
+  return text;
+}
+
 GstStructure *element_stats(GstElement *pipeline, const char *name) {
   GstElement *element = gst_bin_get_by_name(GST_BIN(pipeline), name);
   if (element == nullptr) return nullptr;

@@ -53,6 +53,10 @@ GstElement *build_receiver(const ReceiverConfig &config,
                            const std::shared_ptr<crypto::MediaSession> &session,
                            std::string &error);
 
+// An ERROR message from either pipeline as "sender: <text>" or
+// "receiver: <text>".
+std::string describe_error(GstMessage *error, GstElement *sender);
+
 // A named element's `stats` structure (owned by the caller), or null.
 GstStructure *element_stats(GstElement *pipeline, const char *name);
 uint64_t stats_u64(const GstStructure *stats, const char *field);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <numeric>
 
 #include "client/call_media.hpp"
 #include "plugins/gstwzp/wzpmeta.h"
@@ -55,11 +54,6 @@ Snapshot snapshot(GstElement *sender, GstElement *receiver) {
   return s;
 }
 
-double percentile(const std::vector<double> &sorted, double q) {
-  if (sorted.empty()) return 0;
-  return sorted[std::min(sorted.size() - 1, static_cast<size_t>(q * sorted.size()))];
-}
-
 }  // namespace
 
 void MouthToEar::attach(GstElement *sender, GstElement *receiver) {
@@ -72,7 +66,9 @@ GstPadProbeReturn MouthToEar::on_sent(GstPad *, GstPadProbeInfo *info, gpointer 
   auto now = std::chrono::steady_clock::now();
   auto record = [me, now](GstBuffer *buffer) {
     WzpHeaderMeta *meta = wzp_buffer_get_header_meta(buffer);
-    if (meta != nullptr && !meta->header.repair) me->sent_.emplace(frame_key(*meta), now);
+    if (meta == nullptr || meta->header.repair) return;
+    me->sent_[me->next_sent_] = {frame_key(*meta), now, true};
+    me->next_sent_ = (me->next_sent_ + 1) % kInFlight;
   };
   std::lock_guard lock(me->mutex_);
   if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
@@ -92,79 +88,115 @@ GstPadProbeReturn MouthToEar::on_played(GstPad *, GstPadProbeInfo *info, gpointe
   auto *me = static_cast<MouthToEar *>(self);
   auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(me->mutex_);
-  auto it = me->sent_.find(frame_key(*meta));
-  if (it != me->sent_.end()) {
-    me->delays_ms_.push_back(std::chrono::duration<double, std::milli>(now - it->second).count());
-    me->sent_.erase(it);
+  uint64_t key = frame_key(*meta);
+  // Newest first: the frame played is usually among the last sent.
+  for (size_t back = 1; back <= kInFlight; ++back) {
+    SentFrame &frame = me->sent_[(me->next_sent_ + kInFlight - back) % kInFlight];
+    if (!frame.waiting || frame.key != key) continue;
+    frame.waiting = false;
+    double ms = std::chrono::duration<double, std::milli>(now - frame.at).count();
+    ++me->delay_buckets_[std::min(kBuckets - 1, static_cast<size_t>(std::max(ms, 0.0)))];
+    ++me->delays_;
+    me->delay_sum_ms_ += ms;
+    break;
   }
   return GST_PAD_PROBE_OK;
 }
 
-std::vector<double> MouthToEar::delays_ms() const {
+MouthToEar::Summary MouthToEar::summary() const {
   std::lock_guard lock(mutex_);
-  auto sorted = delays_ms_;
-  std::sort(sorted.begin(), sorted.end());
-  return sorted;
+  Summary summary;
+  summary.frames = delays_;
+  if (delays_ == 0) return summary;
+  summary.mean_ms = delay_sum_ms_ / static_cast<double>(delays_);
+  // The same rank as the sorted list's element at 0.95 * count.
+  uint64_t rank = std::min(delays_ - 1, static_cast<uint64_t>(0.95 * static_cast<double>(delays_)));
+  uint64_t seen = 0;
+  for (size_t bucket = 0; bucket < kBuckets; ++bucket) {
+    seen += delay_buckets_[bucket];
+    if (seen > rank) {
+      summary.p95_ms = static_cast<double>(bucket) + 0.5;
+      break;
+    }
+  }
+  return summary;
 }
 
-std::string status_line(GstElement *sender, GstElement *receiver, const std::string &tier) {
+std::string describe_peer_report(const std::optional<quality::PathObservation> &peer_report) {
+  if (!peer_report) return "peer has not reported yet";
+  char text[128];
+  std::snprintf(text, sizeof text, "peer reports %.1f %% of our frames missing, its rtt %u ms",
+                peer_report->loss * 100, peer_report->rtt_ms);
+  return text;
+}
+
+std::string status_line(GstElement *sender, GstElement *receiver, const std::string &tier,
+                        const char *link_end,
+                        const std::optional<quality::PathObservation> &peer_report) {
   Snapshot s = snapshot(sender, receiver);
-  char line[256];
+  char line[384];
   std::snprintf(line, sizeof line,
-                "tier %s | sent %lu frames | rtt %.0f ms | quic loss %.1f %% | jitter buffer %lu ms"
-                " | recovered %lu | concealed %lu",
-                tier.c_str(), static_cast<unsigned long>(s.frames_sent), s.rtt_ms, s.loss * 100,
+                "tier %s | sent %lu frames | to %s: rtt %.0f ms, loss %.1f %% | %s | jitter buffer "
+                "%lu ms | recovered %lu | concealed %lu",
+                tier.c_str(), static_cast<unsigned long>(s.frames_sent), link_end, s.rtt_ms,
+                s.loss * 100, describe_peer_report(peer_report).c_str(),
                 static_cast<unsigned long>(s.jitter_delay_ns / 1000000),
                 static_cast<unsigned long>(s.recovered), static_cast<unsigned long>(s.concealed));
   return line;
 }
 
-std::string final_report(GstElement *sender, GstElement *receiver, const MouthToEar &delay,
-                         const std::string &tier) {
-  Snapshot s = snapshot(sender, receiver);
-  auto delays = delay.delays_ms();
-  double mean =
-      delays.empty() ? 0 : std::accumulate(delays.begin(), delays.end(), 0.0) / delays.size();
-  double real = s.frames_sent == 0 ? 0 : 100.0 * static_cast<double>(delays.size()) / s.frames_sent;
-  char text[1024];
+namespace {
+
+// The lines every summary opens with: the tier, what we sent, what arrived.
+std::string summary_head(const Snapshot &s, const std::string &tier) {
+  char text[384];
   std::snprintf(text, sizeof text,
                 "call summary\n"
                 "  tier                  %s\n"
                 "  frames sent           %lu (%lu packets, %lu of them repair)\n"
-                "  frames received       %lu as sent, %lu recovered by FEC\n"
+                "  frames received       %lu as sent, %lu recovered by FEC\n",
+                tier.c_str(), static_cast<unsigned long>(s.frames_sent),
+                static_cast<unsigned long>(s.packets_sent),
+                static_cast<unsigned long>(s.repair_sent), static_cast<unsigned long>(s.received),
+                static_cast<unsigned long>(s.recovered));
+  return text;
+}
+
+}  // namespace
+
+std::string final_report(GstElement *sender, GstElement *receiver, const MouthToEar &delay,
+                         const std::string &tier) {
+  Snapshot s = snapshot(sender, receiver);
+  MouthToEar::Summary delays = delay.summary();
+  double real = s.frames_sent == 0 ? 0 : 100.0 * static_cast<double>(delays.frames) / s.frames_sent;
+  char text[640];
+  std::snprintf(text, sizeof text,
                 "  frames played         %lu from real data (%.1f %% of sent)\n"
                 "  frames concealed      %lu (late: %lu, FEC blocks given up: %lu)\n"
                 "  mouth-to-ear delay    mean %.0f ms, p95 %.0f ms (encoder input to playout, "
                 "network and buffers)\n"
                 "  path                  rtt %.0f ms, QUIC-measured loss %.1f %%",
-                tier.c_str(), static_cast<unsigned long>(s.frames_sent),
-                static_cast<unsigned long>(s.packets_sent),
-                static_cast<unsigned long>(s.repair_sent), static_cast<unsigned long>(s.received),
-                static_cast<unsigned long>(s.recovered), static_cast<unsigned long>(delays.size()),
-                real, static_cast<unsigned long>(s.concealed), static_cast<unsigned long>(s.late),
-                static_cast<unsigned long>(s.given_up), mean, percentile(delays, 0.95), s.rtt_ms,
+                static_cast<unsigned long>(delays.frames), real,
+                static_cast<unsigned long>(s.concealed), static_cast<unsigned long>(s.late),
+                static_cast<unsigned long>(s.given_up), delays.mean_ms, delays.p95_ms, s.rtt_ms,
                 s.loss * 100);
-  return text;
+  return summary_head(s, tier) + text;
 }
 
-std::string call_summary(GstElement *sender, GstElement *receiver, const std::string &tier) {
+std::string call_summary(GstElement *sender, GstElement *receiver, const std::string &tier,
+                         const std::optional<quality::PathObservation> &peer_report) {
   Snapshot s = snapshot(sender, receiver);
-  char text[1024];
+  char text[640];
   std::snprintf(text, sizeof text,
-                "call summary\n"
-                "  tier                  %s\n"
-                "  frames sent           %lu (%lu packets, %lu of them repair)\n"
-                "  frames received       %lu as sent, %lu recovered by FEC\n"
                 "  frames played         %lu from real data, %lu concealed (late: %lu, FEC blocks "
                 "given up: %lu)\n"
-                "  path to the daemon    rtt %.0f ms, QUIC-measured loss %.1f %%",
-                tier.c_str(), static_cast<unsigned long>(s.frames_sent),
-                static_cast<unsigned long>(s.packets_sent),
-                static_cast<unsigned long>(s.repair_sent), static_cast<unsigned long>(s.received),
-                static_cast<unsigned long>(s.recovered), static_cast<unsigned long>(s.played),
-                static_cast<unsigned long>(s.concealed), static_cast<unsigned long>(s.late),
-                static_cast<unsigned long>(s.given_up), s.rtt_ms, s.loss * 100);
-  return text;
+                "  path to the daemon    rtt %.0f ms, QUIC-measured loss %.1f %% (half the "
+                "media's path)\n"
+                "  whole path            %s (its last report)",
+                static_cast<unsigned long>(s.played), static_cast<unsigned long>(s.concealed),
+                static_cast<unsigned long>(s.late), static_cast<unsigned long>(s.given_up),
+                s.rtt_ms, s.loss * 100, describe_peer_report(peer_report).c_str());
+  return summary_head(s, tier) + text;
 }
 
 }  // namespace wzp::client

@@ -73,10 +73,7 @@ gboolean on_bus(GstBus *, GstMessage *message, gpointer data) {
   bool from_sender = GST_MESSAGE_SRC(message) == GST_OBJECT(call->sender);
   switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_ERROR: {
-      GError *gerror = nullptr;
-      gst_message_parse_error(message, &gerror, nullptr);
-      call->error = std::string(from_sender ? "sender: " : "receiver: ") + gerror->message;
-      g_error_free(gerror);
+      call->error = describe_error(message, call->sender);
       if (!call->ending)
         call->session->send(signal::CallHangup{call->established->call_id, "error"});
       g_main_loop_quit(call->loop);
@@ -121,7 +118,8 @@ gboolean on_tick(gpointer data) {
   auto *call = static_cast<Call *>(data);
   call->adaptive->tick();
   call->tier = std::string(quality::to_string(call->adaptive->tier()));
-  std::string line = status_line(call->sender, call->receiver, tier_label(call->adaptive->tier()));
+  std::string line = status_line(call->sender, call->receiver, tier_label(call->adaptive->tier()),
+                                 "daemon", call->adaptive->peer_report());
   std::fprintf(stderr, call->live_status ? "\r\033[K%s" : "%s\n", line.c_str());
   return G_SOURCE_CONTINUE;
 }
@@ -258,15 +256,8 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   if (call.live_status) std::fprintf(stderr, "\n");
   if (!call.ended_by.empty()) std::fprintf(stderr, "call ended: %s\n", call.ended_by.c_str());
 
-  std::printf("%s\n", call_summary(sender, receiver, call.tier).c_str());
-  std::printf("  tier history         ");
-  for (const auto &change : adaptive.history()) {
-    std::printf(" %.1fs %s (%s)",
-                std::chrono::duration<double>(change.at - adaptive.history().front().at).count(),
-                std::string(quality::to_string(change.tier)).c_str(),
-                quality::to_string(change.change));
-  }
-  std::printf("\n");
+  std::printf("%s\n", call_summary(sender, receiver, call.tier, adaptive.peer_report()).c_str());
+  std::printf("  tier history          %s\n", describe_history(adaptive.history()).c_str());
   if (!options.output_wav.empty()) {
     std::printf("  received audio        %s\n", options.output_wav.c_str());
   }

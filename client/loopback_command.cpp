@@ -90,10 +90,7 @@ gboolean on_bus(GstBus *, GstMessage *message, gpointer data) {
   bool from_sender = GST_MESSAGE_SRC(message) == GST_OBJECT(call->sender);
   switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_ERROR: {
-      GError *gerror = nullptr;
-      gst_message_parse_error(message, &gerror, nullptr);
-      call->error = std::string(from_sender ? "sender: " : "receiver: ") + gerror->message;
-      g_error_free(gerror);
+      call->error = describe_error(message, call->sender);
       g_main_loop_quit(call->loop);
       break;
     }
@@ -122,7 +119,8 @@ gboolean on_tick(gpointer data) {
   auto *call = static_cast<Call *>(data);
   call->adaptive->tick();
   call->tier = std::string(quality::to_string(call->adaptive->tier()));
-  std::string line = status_line(call->sender, call->receiver, call->tier);
+  std::string line = status_line(call->sender, call->receiver, call->tier, "callee",
+                                 call->adaptive->peer_report());
   if (call->live_status) {
     std::fprintf(stderr, "\r\033[K%s", line.c_str());
   } else {
@@ -247,14 +245,7 @@ int run_call(Options &options) {
   if (call.live_status) std::fprintf(stderr, "\n");
 
   std::printf("%s\n", final_report(sender, receiver, delay, call.tier).c_str());
-  std::printf("  tier history         ");
-  for (const auto &change : adaptive.history()) {
-    std::printf(" %.1fs %s (%s)",
-                std::chrono::duration<double>(change.at - adaptive.history().front().at).count(),
-                std::string(quality::to_string(change.tier)).c_str(),
-                quality::to_string(change.change));
-  }
-  std::printf("\n");
+  std::printf("  tier history          %s\n", describe_history(adaptive.history()).c_str());
   print_network_summary(*proxy);
   if (options.output != nullptr) std::printf("  received audio        %s\n", options.output);
   for (GstElement *p : {sender, receiver}) {
