@@ -10,6 +10,7 @@
 #include <string>
 
 #include "tests/integration/client/audio_compare.hpp"
+#include "tests/integration/client/clients_fixture.hpp"
 #include "tests/support/paths.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/signald_daemon.hpp"
@@ -32,7 +33,7 @@ struct Outcome {
   std::string output;
 };
 
-class ClientCall : public ::testing::Test {
+class ClientCall : public ClientsWithDaemon {
  protected:
   void SetUp() override {
     dir_ = make_temp_dir("client-call");
@@ -40,25 +41,8 @@ class ClientCall : public ::testing::Test {
       ChildProcess speak("/usr/bin/espeak-ng", {"-w", (dir_ / file).string(), text});
       ASSERT_TRUE(speak.wait_exit(30s).has_value());
     }
-    daemon_ = std::make_unique<SignaldDaemon>(dir_);
-    ASSERT_TRUE(daemon_->ready());
-    for (const char *who : {"alice", "bob"}) {
-      ChildProcess id(build_binary("client/wzp"), {"id", "new"}, env(who));
-      auto status = id.wait_exit(30s);
-      ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
-    }
-  }
-  void TearDown() override {
-    daemon_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  std::map<std::string, std::string> env(const std::string &who) const {
-    return {{"WZP_IDENTITY", (dir_ / (who + ".id")).string()},
-            {"WZP_PASSPHRASE", "pass of " + who},
-            {"WZP_SERVER", "127.0.0.1:" + std::to_string(daemon_->quic_port())},
-            {"WZP_SERVER_FINGERPRINT", daemon_->certificate()},
-            {"GST_PLUGIN_PATH", (build_dir() / "gst-plugins").string()}};
+    ASSERT_NO_FATAL_FAILURE(start_daemon());
+    for (const char *who : {"alice", "bob"}) ASSERT_NO_FATAL_FAILURE(make_identity(who));
   }
 
   static Outcome finish(ChildProcess &process, std::chrono::seconds timeout) {
@@ -76,9 +60,6 @@ class ClientCall : public ::testing::Test {
     ChildProcess alice(build_binary("client/wzp"), full, env("alice"));
     return finish(alice, 60s);
   }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<SignaldDaemon> daemon_;
 };
 
 uint64_t recovered(const std::string &report) {
@@ -105,6 +86,19 @@ TEST_F(ClientCall, TwoWayCallThroughTheRelayWithLoss) {
       << answered.output;
   // Alice's uplink loses a fifth of her packets: bob's FEC puts some back.
   EXPECT_GT(recovered(answered.output), 0u) << answered.output;
+  // Both show the two views of the path: their own link to the daemon and
+  // what the peer reports of the whole path, live and in the summary.
+  for (const Outcome *side : {&alice, &answered}) {
+    EXPECT_TRUE(std::regex_search(
+        side->output,
+        std::regex(
+            R"(\| to daemon: rtt \d+ ms, loss [0-9.]+ % \| peer reports [0-9.]+ % of our frames missing)")))
+        << side->output;
+    EXPECT_TRUE(std::regex_search(
+        side->output,
+        std::regex(R"(whole path +peer reports [0-9.]+ % of our frames missing, its rtt \d+ ms)")))
+        << side->output;
+  }
 
   auto sent = read_wav(dir_ / "alice.wav");
   auto received = read_wav(dir_ / "at_bob.wav");

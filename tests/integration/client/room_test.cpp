@@ -20,6 +20,7 @@
 #include "libwzp/crypto/member_card.hpp"
 #include "libwzp/signal/session.hpp"
 #include "tests/integration/client/audio_compare.hpp"
+#include "tests/integration/client/clients_fixture.hpp"
 #include "tests/support/paths.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/signald_daemon.hpp"
@@ -62,30 +63,15 @@ double tone_power(const std::vector<float> &samples, int rate, double frequency)
   return power / (static_cast<double>(samples.size()) * samples.size());
 }
 
-class ClientRoom : public ::testing::Test {
+class ClientRoom : public ClientsWithDaemon {
  protected:
   void SetUp() override {
     dir_ = make_temp_dir("client-room");
-    daemon_ = std::make_unique<SignaldDaemon>(dir_);
-    ASSERT_TRUE(daemon_->ready());
+    ASSERT_NO_FATAL_FAILURE(start_daemon());
     for (const auto &[who, tone] : kTones) {
       write_tone(dir_ / (who + ".wav"), tone);
-      ChildProcess id(build_binary("client/wzp"), {"id", "new"}, env(who));
-      auto status = id.wait_exit(30s);
-      ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+      ASSERT_NO_FATAL_FAILURE(make_identity(who));
     }
-  }
-  void TearDown() override {
-    daemon_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  std::map<std::string, std::string> env(const std::string &who) const {
-    return {{"WZP_IDENTITY", (dir_ / (who + ".id")).string()},
-            {"WZP_PASSPHRASE", "pass of " + who},
-            {"WZP_SERVER", "127.0.0.1:" + std::to_string(daemon_->quic_port())},
-            {"WZP_SERVER_FINGERPRINT", daemon_->certificate()},
-            {"GST_PLUGIN_PATH", (build_dir() / "gst-plugins").string()}};
   }
 
   std::unique_ptr<ChildProcess> join(const std::string &who, std::string &fingerprint,
@@ -103,9 +89,6 @@ class ClientRoom : public ::testing::Test {
     EXPECT_TRUE(member->wait_for_line(std::regex("in room ops as sender"), 20s));
     return member;
   }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<SignaldDaemon> daemon_;
 };
 
 TEST_F(ClientRoom, ThreeMembersHearEachOtherOutsiderGetsNoKeyLeaverIsGone) {
