@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/harness.hpp"
+
 namespace {
 
 constexpr int kRate = 8000;
@@ -43,52 +45,12 @@ double rms(const int16_t *samples, size_t count) {
 }
 double rms(const std::vector<int16_t> &s) { return rms(s.data(), s.size()); }
 
-GstBuffer *pcm_buffer(const int16_t *samples, size_t count, GstClockTime pts) {
-  GstBuffer *buffer = gst_buffer_new_memdup(samples, count * sizeof(int16_t));
-  GST_BUFFER_PTS(buffer) = pts;
-  GST_BUFFER_DURATION(buffer) = gst_util_uint64_scale(count, GST_SECOND, kRate);
-  return buffer;
-}
-
-// Pushes `pcm` in 1024-sample buffers.
 void push_pcm(GstHarness *h, const std::vector<int16_t> &pcm) {
-  for (size_t at = 0; at < pcm.size(); at += 1024) {
-    const size_t n = std::min<size_t>(1024, pcm.size() - at);
-    ASSERT_EQ(gst_harness_push(
-                  h, pcm_buffer(pcm.data() + at, n, gst_util_uint64_scale(at, GST_SECOND, kRate))),
-              GST_FLOW_OK);
-  }
+  wzp::test::push_s16(h, pcm, kRate, 1024);
 }
 
-std::vector<GstBuffer *> pull_all(GstHarness *h) {
-  std::vector<GstBuffer *> out;
-  while (GstBuffer *b = gst_harness_try_pull(h)) out.push_back(b);
-  return out;
-}
-
-std::vector<int16_t> pull_pcm(GstHarness *h) {
-  std::vector<int16_t> pcm;
-  for (GstBuffer *b : pull_all(h)) {
-    const size_t at = pcm.size();
-    pcm.resize(at + gst_buffer_get_size(b) / 2);
-    gst_buffer_extract(b, 0, pcm.data() + at, gst_buffer_get_size(b));
-    gst_buffer_unref(b);
-  }
-  return pcm;
-}
-
-guint64 stat(GstHarness *h, const char *field) {
-  // gst_harness_new_parse wraps the element in a bin.
-  GstElement *element = gst_harness_find_element(h, "wzpcodec2dec");
-  if (element == nullptr) element = gst_harness_find_element(h, "wzpcodec2enc");
-  GstStructure *stats = nullptr;
-  g_object_get(element, "stats", &stats, nullptr);
-  gst_object_unref(element);
-  guint64 value = 0;
-  EXPECT_TRUE(gst_structure_get_uint64(stats, field, &value)) << field;
-  gst_structure_free(stats);
-  return value;
-}
+using wzp::test::pull_buffers;
+using wzp::test::pull_s16;
 
 // Codec2 frames made with libcodec2 directly, to feed the decoder alone.
 struct Encoded {
@@ -148,7 +110,7 @@ TEST(WzpCodec2Enc, EveryModeGivesOneFramePerBufferAndSaysItsMode) {
     gst_harness_set_src_caps_str(h, kRawCaps);
     push_pcm(h, sine(kRate, 440, 8000));
     ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
-    auto buffers = pull_all(h);
+    auto buffers = pull_buffers(h);
     EXPECT_EQ(buffers.size(), kRate / samples_per_frame) << mode.name;
     for (GstBuffer *b : buffers) {
       EXPECT_EQ(gst_buffer_get_size(b), bytes_per_frame) << mode.name;
@@ -179,11 +141,11 @@ TEST(WzpCodec2Enc, ALastPartialFrameIsPaddedNotDropped) {
   gst_harness_set_src_caps_str(h, kRawCaps);
   push_pcm(h, sine(320 + 100, 440, 8000));
   ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
-  auto buffers = pull_all(h);
+  auto buffers = pull_buffers(h);
   EXPECT_EQ(buffers.size(), 2u);
   for (GstBuffer *b : buffers) gst_buffer_unref(b);
-  EXPECT_EQ(stat(h, "frames-encoded"), 2u);
-  EXPECT_EQ(stat(h, "frames-padded"), 1u);
+  EXPECT_EQ(wzp::test::element_stat(h, "wzpcodec2enc", "frames-encoded"), 2u);
+  EXPECT_EQ(wzp::test::element_stat(h, "wzpcodec2enc", "frames-padded"), 1u);
   gst_harness_teardown(h);
 }
 
@@ -197,7 +159,7 @@ TEST(WzpCodec2Enc, ChangesModeMidStreamBetweenFrames) {
   push_pcm(h, voice(kRate));  // 25 frames of 40 ms, 6 bytes each
   ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
   std::vector<size_t> sizes;
-  for (GstBuffer *b : pull_all(h)) {
+  for (GstBuffer *b : pull_buffers(h)) {
     sizes.push_back(gst_buffer_get_size(b));
     gst_buffer_unref(b);
   }
@@ -224,7 +186,7 @@ TEST(WzpCodec2RoundTrip, AModeChangeMidStreamLosesNoAudio) {
   gst_object_unref(encoder);
   push_pcm(h, voice(kRate));
   ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
-  const auto output = pull_pcm(h);
+  const auto output = pull_s16(h);
   EXPECT_EQ(output.size(), 2u * kRate);
   // No stretch of silence at the switch (a gap would show as a dead frame).
   for (size_t at = 1600; at + 160 <= output.size(); at += 160) {
@@ -242,7 +204,7 @@ TEST(WzpCodec2RoundTrip, KeepsTheLengthAndTheEnergy) {
       const auto input = use_voice ? voice(2 * kRate) : sine(2 * kRate, 200, 8000);
       push_pcm(h, input);
       ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
-      const auto output = pull_pcm(h);
+      const auto output = pull_s16(h);
       EXPECT_EQ(output.size(), input.size()) << mode;
       // A vocoder keeps loudness, not waveform: compare energy once the
       // first frames have settled.
@@ -286,19 +248,19 @@ TEST_F(WzpCodec2Dec, DecodesFramesAndBuffersOfSeveralFrames) {
     three.insert(three.end(), encoded_.frames[i].begin(), encoded_.frames[i].end());
   }
   ASSERT_EQ(push_frame(h_, three, 5 * kFrame, 3 * kFrame), GST_FLOW_OK);
-  EXPECT_EQ(pull_pcm(h_).size(), 8 * kSamples);
-  EXPECT_EQ(stat(h_, "frames-decoded"), 8u);
-  EXPECT_EQ(stat(h_, "frames-concealed"), 0u);
+  EXPECT_EQ(pull_s16(h_).size(), 8 * kSamples);
+  EXPECT_EQ(wzp::test::element_stat(h_, "wzpcodec2dec", "frames-decoded"), 8u);
+  EXPECT_EQ(wzp::test::element_stat(h_, "wzpcodec2dec", "frames-concealed"), 0u);
 }
 
 TEST_F(WzpCodec2Dec, AGapEventIsConcealedForItsDurationAndFades) {
   push_frames(0, 10);
   ASSERT_TRUE(gst_harness_push_event(h_, gst_event_new_gap(10 * kFrame, 5 * kFrame)));
   push_frames(15, 20);
-  const auto pcm = pull_pcm(h_);
+  const auto pcm = pull_s16(h_);
   ASSERT_EQ(pcm.size(), 20 * kSamples);
-  EXPECT_EQ(stat(h_, "frames-concealed"), 5u);
-  EXPECT_EQ(stat(h_, "frames-decoded"), 15u);
+  EXPECT_EQ(wzp::test::element_stat(h_, "wzpcodec2dec", "frames-concealed"), 5u);
+  EXPECT_EQ(wzp::test::element_stat(h_, "wzpcodec2dec", "frames-decoded"), 15u);
 
   auto frame_rms = [&](size_t frame) { return rms(pcm.data() + frame * kSamples, kSamples); };
   // The first concealed frame carries the voice on; the fade (120 ms, three
@@ -318,14 +280,14 @@ TEST_F(WzpCodec2Dec, GapFlaggedBuffersAreConcealedForTheirDuration) {
   GST_BUFFER_DURATION(flagged) = 2 * kFrame;
   GST_BUFFER_FLAG_SET(flagged, GST_BUFFER_FLAG_GAP);
   ASSERT_EQ(gst_harness_push(h_, flagged), GST_FLOW_OK);
-  EXPECT_EQ(pull_pcm(h_).size(), 5 * kSamples);
-  EXPECT_EQ(stat(h_, "frames-concealed"), 2u);
-  EXPECT_EQ(stat(h_, "frames-decoded"), 3u);
+  EXPECT_EQ(pull_s16(h_).size(), 5 * kSamples);
+  EXPECT_EQ(wzp::test::element_stat(h_, "wzpcodec2dec", "frames-concealed"), 2u);
+  EXPECT_EQ(wzp::test::element_stat(h_, "wzpcodec2dec", "frames-decoded"), 3u);
 }
 
 TEST_F(WzpCodec2Dec, AConcealmentBeforeAnyFrameIsSilence) {
   ASSERT_TRUE(gst_harness_push_event(h_, gst_event_new_gap(0, 2 * kFrame)));
-  const auto pcm = pull_pcm(h_);
+  const auto pcm = pull_s16(h_);
   ASSERT_EQ(pcm.size(), 2 * kSamples);
   EXPECT_EQ(rms(pcm), 0.0);
 }
@@ -333,15 +295,15 @@ TEST_F(WzpCodec2Dec, AConcealmentBeforeAnyFrameIsSilence) {
 TEST_F(WzpCodec2Dec, AMalformedBufferIsCountedAndConcealed) {
   push_frames(0, 2);
   ASSERT_EQ(push_frame(h_, {1, 2, 3, 4, 5}, 2 * kFrame, kFrame), GST_FLOW_OK);
-  EXPECT_EQ(pull_pcm(h_).size(), 3 * kSamples);
-  EXPECT_EQ(stat(h_, "malformed-buffers"), 1u);
-  EXPECT_EQ(stat(h_, "frames-concealed"), 1u);
+  EXPECT_EQ(pull_s16(h_).size(), 3 * kSamples);
+  EXPECT_EQ(wzp::test::element_stat(h_, "wzpcodec2dec", "malformed-buffers"), 1u);
+  EXPECT_EQ(wzp::test::element_stat(h_, "wzpcodec2dec", "frames-concealed"), 1u);
 }
 
 TEST_F(WzpCodec2Dec, AHugeGapIsBounded) {
   push_frames(0, 2);
   ASSERT_TRUE(gst_harness_push_event(h_, gst_event_new_gap(2 * kFrame, 3600 * GST_SECOND)));
-  EXPECT_EQ(pull_pcm(h_).size(), 2 * kSamples + 10 * kRate);  // at most 10 s at once
+  EXPECT_EQ(pull_s16(h_).size(), 2 * kSamples + 10 * kRate);  // at most 10 s at once
 }
 
 TEST(WzpCodec2DecCaps, RefusesCapsWithoutAKnownMode) {

@@ -6,41 +6,23 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 #include <string>
 #include <vector>
 
+#include "tests/element/wzpcodec2/codec2_test_audio.hpp"
+#include "tests/support/harness.hpp"
+
 namespace {
 
-constexpr int kRate = 8000;
-constexpr GstClockTime kFrameTime = 40 * GST_MSECOND;  // Codec2 1200
-constexpr size_t kFrameBytes = 6;
-constexpr size_t kSidBytes = 5;
-constexpr const char *kRawCaps =
-    "audio/x-raw, format=S16LE, rate=8000, channels=1, layout=interleaved";
-
-std::vector<int16_t> noise(size_t samples, double dbfs, uint32_t seed) {
-  std::mt19937 random(seed);
-  std::normal_distribution<double> normal(0.0, 32768.0 * std::pow(10.0, dbfs / 20.0));
-  std::vector<int16_t> out(samples);
-  for (int16_t &s : out) s = static_cast<int16_t>(std::lround(normal(random)));
-  return out;
-}
-
-// Speech-like: a voiced 150 Hz buzz whose loudness follows four syllables a
-// second. (A steady buzz would become background once it outlasts the
-// detector's 2 s noise-floor window, as a tone does.)
-std::vector<int16_t> voice(size_t samples) {
-  std::vector<int16_t> out(samples);
-  for (size_t i = 0; i < samples; ++i) {
-    const double t = static_cast<double>(i) / kRate;
-    double v = 0;
-    for (int h = 1; h <= 20; ++h) v += std::sin(2 * M_PI * 150 * h * t + h * h) / h;
-    const double syllable = std::pow(std::sin(M_PI * 4.0 * t), 2.0);
-    out[i] = static_cast<int16_t>(2500 * v * (0.05 + syllable));
-  }
-  return out;
-}
+constexpr int kRate = wzp::test::kCodec2Rate;
+constexpr GstClockTime kFrameTime = wzp::test::kCodec2FrameTime;
+constexpr size_t kFrameBytes = wzp::test::kCodec2FrameBytes;
+constexpr size_t kSidBytes = wzp::test::kCodec2SidBytes;
+constexpr const char *kRawCaps = wzp::test::kCodec2RawCaps;
+using wzp::test::element_stat;
+using wzp::test::noise;
+using wzp::test::pull_buffers;
+using wzp::test::voice;
 
 double level_dbfs(const std::vector<int16_t> &s, size_t from, size_t to) {
   double sum = 0;
@@ -49,30 +31,7 @@ double level_dbfs(const std::vector<int16_t> &s, size_t from, size_t to) {
 }
 
 void push_pcm(GstHarness *h, const std::vector<int16_t> &pcm, size_t first_sample = 0) {
-  for (size_t at = 0; at < pcm.size(); at += 1600) {
-    const size_t n = std::min<size_t>(1600, pcm.size() - at);
-    GstBuffer *buffer = gst_buffer_new_memdup(pcm.data() + at, n * sizeof(int16_t));
-    GST_BUFFER_PTS(buffer) = gst_util_uint64_scale(first_sample + at, GST_SECOND, kRate);
-    GST_BUFFER_DURATION(buffer) = gst_util_uint64_scale(n, GST_SECOND, kRate);
-    ASSERT_EQ(gst_harness_push(h, buffer), GST_FLOW_OK);
-  }
-}
-
-std::vector<GstBuffer *> pull_all(GstHarness *h) {
-  std::vector<GstBuffer *> out;
-  while (GstBuffer *b = gst_harness_try_pull(h)) out.push_back(b);
-  return out;
-}
-
-guint64 stat(GstHarness *h, const char *element_name, const char *field) {
-  GstElement *element = gst_harness_find_element(h, element_name);
-  GstStructure *stats = nullptr;
-  g_object_get(element, "stats", &stats, nullptr);
-  gst_object_unref(element);
-  guint64 value = 0;
-  EXPECT_TRUE(gst_structure_get_uint64(stats, field, &value)) << field;
-  gst_structure_free(stats);
-  return value;
+  wzp::test::push_s16(h, pcm, kRate, 1600, first_sample);
 }
 
 GstHarness *dtx_encoder() {
@@ -93,7 +52,7 @@ TEST(WzpCodec2Dtx, SilenceInFewBytesOut) {
   ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
   size_t bytes = 0, sids_after_warm_up = 0, frames_after_warm_up = 0;
   GstClockTime last_pts = 0;
-  for (GstBuffer *b : pull_all(h)) {
+  for (GstBuffer *b : pull_buffers(h)) {
     bytes += gst_buffer_get_size(b);
     EXPECT_GE(GST_BUFFER_PTS(b), last_pts);
     last_pts = GST_BUFFER_PTS(b);
@@ -108,8 +67,9 @@ TEST(WzpCodec2Dtx, SilenceInFewBytesOut) {
   EXPECT_GE(sids_after_warm_up, 21u);
   EXPECT_LE(sids_after_warm_up, 23u);
   EXPECT_LT(bytes, 250u);
-  EXPECT_EQ(stat(h, "wzpcodec2enc", "sid-frames") + stat(h, "wzpcodec2enc", "frames-suppressed") +
-                stat(h, "wzpcodec2enc", "frames-encoded"),
+  EXPECT_EQ(element_stat(h, "wzpcodec2enc", "sid-frames") +
+                element_stat(h, "wzpcodec2enc", "frames-suppressed") +
+                element_stat(h, "wzpcodec2enc", "frames-encoded"),
             250u);
   gst_harness_teardown(h);
 }
@@ -118,14 +78,14 @@ TEST(WzpCodec2Dtx, SpeechInNormalFramesOut) {
   GstHarness *h = dtx_encoder();
   push_pcm(h, voice(3 * kRate));
   ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
-  auto buffers = pull_all(h);
+  auto buffers = pull_buffers(h);
   EXPECT_EQ(buffers.size(), 75u);
   for (size_t i = 0; i < buffers.size(); ++i) {
     EXPECT_EQ(gst_buffer_get_size(buffers[i]), kFrameBytes);
     EXPECT_EQ(GST_BUFFER_PTS(buffers[i]), i * kFrameTime);
     gst_buffer_unref(buffers[i]);
   }
-  EXPECT_EQ(stat(h, "wzpcodec2enc", "sid-frames"), 0u);
+  EXPECT_EQ(element_stat(h, "wzpcodec2enc", "sid-frames"), 0u);
   gst_harness_teardown(h);
 }
 
@@ -134,7 +94,7 @@ TEST(WzpCodec2Dtx, DtxIsOffByDefault) {
   gst_harness_set_src_caps_str(h, kRawCaps);
   push_pcm(h, noise(2 * kRate, -45.0, 2));
   ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
-  auto buffers = pull_all(h);
+  auto buffers = pull_buffers(h);
   EXPECT_EQ(buffers.size(), 50u);
   for (GstBuffer *b : buffers) gst_buffer_unref(b);
   gst_harness_teardown(h);
@@ -159,7 +119,7 @@ std::vector<int16_t> decode_with_gaps(GstHarness *dec, const std::vector<GstBuff
   }
   fill_gaps_until(end);
   GstClockTime expected_pts = 0;
-  for (GstBuffer *b : pull_all(dec)) {
+  for (GstBuffer *b : pull_buffers(dec)) {
     EXPECT_EQ(GST_BUFFER_PTS(b), expected_pts);
     expected_pts += GST_BUFFER_DURATION(b);
     const size_t at = pcm.size();
@@ -178,7 +138,7 @@ TEST(WzpCodec2Dtx, DecoderPlaysComfortNoiseAtTheBackgroundLevelAndKeepsTime) {
   GstHarness *enc = dtx_encoder();
   push_pcm(enc, input);
   ASSERT_TRUE(gst_harness_push_event(enc, gst_event_new_eos()));
-  auto encoded = pull_all(enc);
+  auto encoded = pull_buffers(enc);
   ASSERT_LT(encoded.size(), 120u);  // 200 frames of input
 
   GstHarness *dec = decoder();
@@ -186,9 +146,9 @@ TEST(WzpCodec2Dtx, DecoderPlaysComfortNoiseAtTheBackgroundLevelAndKeepsTime) {
   EXPECT_EQ(output.size(), input.size());  // every frame time is played once
   // The last 4 s are comfort noise, at the background's level.
   EXPECT_NEAR(level_dbfs(output, 4 * kRate, 8 * kRate), -40.0, 1.5);
-  EXPECT_GE(stat(dec, "wzpcodec2dec", "frames-comfort-noise"), 100u);
-  EXPECT_EQ(stat(dec, "wzpcodec2dec", "frames-concealed"), 0u);
-  EXPECT_GE(stat(dec, "wzpcodec2dec", "sid-frames"), 10u);
+  EXPECT_GE(element_stat(dec, "wzpcodec2dec", "frames-comfort-noise"), 100u);
+  EXPECT_EQ(element_stat(dec, "wzpcodec2dec", "frames-concealed"), 0u);
+  EXPECT_GE(element_stat(dec, "wzpcodec2dec", "sid-frames"), 10u);
   gst_harness_teardown(dec);
   gst_harness_teardown(enc);
 }
@@ -201,7 +161,7 @@ TEST(WzpCodec2Dtx, SpeechAfterComfortNoiseDecodesNormally) {
   push_pcm(enc, input);
   ASSERT_TRUE(gst_harness_push_event(enc, gst_event_new_eos()));
   GstHarness *dec = decoder();
-  std::vector<int16_t> output = decode_with_gaps(dec, pull_all(enc), 5 * GST_SECOND);
+  std::vector<int16_t> output = decode_with_gaps(dec, pull_buffers(enc), 5 * GST_SECOND);
   ASSERT_EQ(output.size(), input.size());
   EXPECT_NEAR(level_dbfs(output, 2 * kRate, 3 * kRate), -50.0, 1.5);
   // The speech is loud again (Codec2 keeps a voiced signal within a few dB).
@@ -224,13 +184,13 @@ TEST(WzpCodec2Dtx, ComfortNoiseFillsExactlyTheTimeOfEachGap) {
     ASSERT_TRUE(gst_harness_push_event(dec, gst_event_new_gap(t, 20 * GST_MSECOND)));
   }
   size_t samples = 0;
-  for (GstBuffer *b : pull_all(dec)) {
+  for (GstBuffer *b : pull_buffers(dec)) {
     EXPECT_EQ(gst_buffer_get_size(b), 160u * 2);
     samples += gst_buffer_get_size(b) / 2;
     gst_buffer_unref(b);
   }
   EXPECT_EQ(samples, 8000u);
-  EXPECT_EQ(stat(dec, "wzpcodec2dec", "frames-comfort-noise"), 25u);
+  EXPECT_EQ(element_stat(dec, "wzpcodec2dec", "frames-comfort-noise"), 25u);
   gst_harness_teardown(dec);
 }
 
@@ -252,8 +212,8 @@ TEST(WzpCodec2Dtx, SidFramesCrossTheRealFecAndCryptoChainUnchanged) {
   push_pcm(direct, input);
   ASSERT_TRUE(gst_harness_push_event(chain, gst_event_new_eos()));
   ASSERT_TRUE(gst_harness_push_event(direct, gst_event_new_eos()));
-  auto sent = pull_all(direct);
-  auto received = pull_all(chain);
+  auto sent = pull_buffers(direct);
+  auto received = pull_buffers(chain);
   ASSERT_EQ(received.size(), sent.size());
   size_t sids = 0;
   for (size_t i = 0; i < sent.size(); ++i) {
@@ -282,13 +242,13 @@ TEST(WzpCodec2Dtx, AFiveByteBufferThatIsNoSidIsConcealedAndCounted) {
   GST_BUFFER_PTS(buffer) = 0;
   GST_BUFFER_DURATION(buffer) = kFrameTime;
   ASSERT_EQ(gst_harness_push(dec, buffer), GST_FLOW_OK);
-  auto out = pull_all(dec);
+  auto out = pull_buffers(dec);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(gst_buffer_get_size(out[0]), 320u * 2);
   gst_buffer_unref(out[0]);
-  EXPECT_EQ(stat(dec, "wzpcodec2dec", "malformed-buffers"), 1u);
-  EXPECT_EQ(stat(dec, "wzpcodec2dec", "sid-frames"), 0u);
-  EXPECT_EQ(stat(dec, "wzpcodec2dec", "frames-concealed"), 1u);
+  EXPECT_EQ(element_stat(dec, "wzpcodec2dec", "malformed-buffers"), 1u);
+  EXPECT_EQ(element_stat(dec, "wzpcodec2dec", "sid-frames"), 0u);
+  EXPECT_EQ(element_stat(dec, "wzpcodec2dec", "frames-concealed"), 1u);
   gst_harness_teardown(dec);
 }
 

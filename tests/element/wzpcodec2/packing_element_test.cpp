@@ -6,66 +6,26 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 #include <string>
 #include <vector>
 
+#include "tests/element/wzpcodec2/codec2_test_audio.hpp"
+#include "tests/support/harness.hpp"
+
 namespace {
 
-constexpr int kRate = 8000;
-constexpr GstClockTime kFrameTime = 40 * GST_MSECOND;  // Codec2 1200
-constexpr size_t kFrameBytes = 6;
-constexpr size_t kSidBytes = 5;
-constexpr const char *kRawCaps =
-    "audio/x-raw, format=S16LE, rate=8000, channels=1, layout=interleaved";
-
-// Speech-like: a voiced 150 Hz buzz, four syllables a second (the detector
-// keeps it as speech; a steady tone would become background).
-std::vector<int16_t> voice(size_t samples) {
-  std::vector<int16_t> out(samples);
-  for (size_t i = 0; i < samples; ++i) {
-    const double t = static_cast<double>(i) / kRate;
-    double v = 0;
-    for (int h = 1; h <= 20; ++h) v += std::sin(2 * M_PI * 150 * h * t + h * h) / h;
-    const double syllable = std::pow(std::sin(M_PI * 4.0 * t), 2.0);
-    out[i] = static_cast<int16_t>(2500 * v * (0.05 + syllable));
-  }
-  return out;
-}
-
-std::vector<int16_t> noise(size_t samples, double dbfs, uint32_t seed) {
-  std::mt19937 random(seed);
-  std::normal_distribution<double> normal(0.0, 32768.0 * std::pow(10.0, dbfs / 20.0));
-  std::vector<int16_t> out(samples);
-  for (int16_t &s : out) s = static_cast<int16_t>(std::lround(normal(random)));
-  return out;
-}
+constexpr int kRate = wzp::test::kCodec2Rate;
+constexpr GstClockTime kFrameTime = wzp::test::kCodec2FrameTime;
+constexpr size_t kFrameBytes = wzp::test::kCodec2FrameBytes;
+constexpr size_t kSidBytes = wzp::test::kCodec2SidBytes;
+constexpr const char *kRawCaps = wzp::test::kCodec2RawCaps;
+using wzp::test::element_stat;
+using wzp::test::noise;
+using wzp::test::pull_buffers;
+using wzp::test::voice;
 
 void push_pcm(GstHarness *h, const std::vector<int16_t> &pcm, size_t first_sample = 0) {
-  for (size_t at = 0; at < pcm.size(); at += 800) {
-    const size_t n = std::min<size_t>(800, pcm.size() - at);
-    GstBuffer *buffer = gst_buffer_new_memdup(pcm.data() + at, n * sizeof(int16_t));
-    GST_BUFFER_PTS(buffer) = gst_util_uint64_scale(first_sample + at, GST_SECOND, kRate);
-    GST_BUFFER_DURATION(buffer) = gst_util_uint64_scale(n, GST_SECOND, kRate);
-    ASSERT_EQ(gst_harness_push(h, buffer), GST_FLOW_OK);
-  }
-}
-
-std::vector<GstBuffer *> pull_all(GstHarness *h) {
-  std::vector<GstBuffer *> out;
-  while (GstBuffer *b = gst_harness_try_pull(h)) out.push_back(b);
-  return out;
-}
-
-guint64 stat(GstHarness *h, const char *element_name, const char *field) {
-  GstElement *element = gst_harness_find_element(h, element_name);
-  GstStructure *stats = nullptr;
-  g_object_get(element, "stats", &stats, nullptr);
-  gst_object_unref(element);
-  guint64 value = 0;
-  EXPECT_TRUE(gst_structure_get_uint64(stats, field, &value)) << field;
-  gst_structure_free(stats);
-  return value;
+  wzp::test::push_s16(h, pcm, kRate, 800, first_sample);
 }
 
 std::vector<GstBuffer *> encode(const std::string &settings, const std::vector<int16_t> &pcm) {
@@ -73,7 +33,7 @@ std::vector<GstBuffer *> encode(const std::string &settings, const std::vector<i
   gst_harness_set_src_caps_str(h, kRawCaps);
   push_pcm(h, pcm);
   EXPECT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
-  auto out = pull_all(h);
+  auto out = pull_buffers(h);
   gst_harness_teardown(h);
   return out;
 }
@@ -93,14 +53,8 @@ std::vector<int16_t> decode(const std::vector<GstBuffer *> &packets, size_t lose
       EXPECT_EQ(gst_harness_push(h, packets[i]), GST_FLOW_OK);
     }
   }
-  std::vector<int16_t> pcm;
-  for (GstBuffer *b : pull_all(h)) {
-    const size_t at = pcm.size();
-    pcm.resize(at + gst_buffer_get_size(b) / 2);
-    gst_buffer_extract(b, 0, pcm.data() + at, gst_buffer_get_size(b));
-    gst_buffer_unref(b);
-  }
-  if (concealed != nullptr) *concealed = stat(h, "wzpcodec2dec", "frames-concealed");
+  std::vector<int16_t> pcm = wzp::test::pull_s16(h);
+  if (concealed != nullptr) *concealed = element_stat(h, "wzpcodec2dec", "frames-concealed");
   gst_harness_teardown(h);
   return pcm;
 }
@@ -198,7 +152,7 @@ TEST(WzpCodec2Packing, PackingChangesWhilePlayingFromTheNextPacket) {
   ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
   GstClockTime end = 0;
   size_t single = 0, packed = 0;
-  for (GstBuffer *b : pull_all(h)) {
+  for (GstBuffer *b : pull_buffers(h)) {
     EXPECT_EQ(GST_BUFFER_PTS(b), end);  // contiguous across the change
     end = GST_BUFFER_PTS(b) + GST_BUFFER_DURATION(b);
     ++(gst_buffer_get_size(b) == kFrameBytes ? single : packed);

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/harness.hpp"
+
 namespace {
 
 constexpr int kRate = 48000;
@@ -105,16 +107,7 @@ std::vector<Packet> pull_packets(GstHarness *h) {
   return out;
 }
 
-guint64 stat(GstHarness *h, const char *factory, const char *field) {
-  GstElement *e = gst_harness_find_element(h, factory);
-  GstStructure *stats = nullptr;
-  g_object_get(e, "stats", &stats, nullptr);
-  gst_object_unref(e);
-  guint64 v = 0;
-  EXPECT_TRUE(gst_structure_get_uint64(stats, field, &v)) << field;
-  gst_structure_free(stats);
-  return v;
-}
+using wzp::test::element_stat;
 
 size_t packets_between(const std::vector<Packet> &packets, double from_s, double to_s) {
   size_t n = 0;
@@ -139,8 +132,8 @@ TEST(WzpVoiceDtx, OpusSilenceSendsOnlyItsNoiseUpdates) {
   const size_t silent_without = packets_between(all, 4.0, 8.0);
   EXPECT_GE(silent_without, 195u);
   EXPECT_LE(silent_with, silent_without / 5);
-  EXPECT_GE(stat(with, "wzpvoiceenc", "dtx-skipped"), 150u);
-  EXPECT_EQ(stat(without, "wzpvoiceenc", "dtx-skipped"), 0u);
+  EXPECT_GE(element_stat(with, "wzpvoiceenc", "dtx-skipped"), 150u);
+  EXPECT_EQ(element_stat(without, "wzpvoiceenc", "dtx-skipped"), 0u);
   // The speech goes out whole.
   EXPECT_GE(packets_between(sent, 0.5, 2.5), 99u);
   GstClockTime end = GST_CLOCK_TIME_NONE;
@@ -250,7 +243,7 @@ void expect_comfort_noise(bool gaps) {
     for (double t = 3.0; t < 5.5; t += 0.1) {
       EXPECT_GT(level_dbfs(pcm, t, t + 0.1), in - 20) << encoder << " at " << t << " s";
     }
-    const guint64 holes = stat(h, "wzpvoicedec", "holes-concealed");
+    const guint64 holes = element_stat(h, "wzpvoicedec", "holes-concealed");
     if (gaps) {
       EXPECT_EQ(holes, 0u) << encoder;
     } else {
@@ -259,7 +252,7 @@ void expect_comfort_noise(bool gaps) {
     std::printf("%s, %s: background %.1f dBFS in, %.1f dBFS out; %" G_GUINT64_FORMAT
                 " holes concealed, %" G_GUINT64_FORMAT " samples filled by the join\n",
                 encoder, gaps ? "GAP events" : "holes", in, out, holes,
-                stat(h, "wzpvoicedec", "samples-filled"));
+                element_stat(h, "wzpvoicedec", "samples-filled"));
     gst_harness_teardown(h);
   }
 }
@@ -274,9 +267,9 @@ TEST(WzpVoiceDtx, ACodecSwitchDuringSilenceHappensAndKeepsTime) {
   GstHarness *h = nullptr;
   const auto pcm = decode_call("wzpvoiceenc bitrate=24000 frame-duration=20", audio,
                                {{3.0, "codec2", 1200, 80}, {4.5, "opus", 24000, 20}}, &h);
-  EXPECT_EQ(stat(h, "wzpvoiceenc", "codec-switches"), 2u);
-  EXPECT_EQ(stat(h, "wzpvoiceenc", "frames-out-of-order"), 0u);
-  EXPECT_EQ(stat(h, "wzpvoicedec", "codec-switches"), 2u);
+  EXPECT_EQ(element_stat(h, "wzpvoiceenc", "codec-switches"), 2u);
+  EXPECT_EQ(element_stat(h, "wzpvoiceenc", "frames-out-of-order"), 0u);
+  EXPECT_EQ(element_stat(h, "wzpvoicedec", "codec-switches"), 2u);
   EXPECT_NEAR(double(pcm.size()), double(audio.size()), kRate * 0.1);
   // The speech after the silence is back at its level.
   EXPECT_NEAR(level_dbfs(pcm, 6.5, 7.5), level_dbfs(audio, 6.5, 7.5), 6.0);
