@@ -67,6 +67,10 @@ struct PathStats {
   uint64_t congestion_window = 0;
   uint64_t bytes_in_flight = 0;
   double pacing_rate_bytes_per_s = 0;
+  // Probe timeouts in a row without an acknowledgement: each one doubles
+  // the wait before the next probe, so it bounds how fast a cleared path
+  // is noticed.
+  size_t probe_timeouts = 0;
   size_t max_udp_payload = 0;
   size_t max_datagram_payload = 0;  // the largest datagram send_datagram accepts now
 };

@@ -260,6 +260,7 @@ void Connection::publish_stats() {
   path.bytes_in_flight = cstat.bytes_in_flight;
   // ngtcp2 keeps the pacing rate in bytes per nanosecond.
   path.pacing_rate_bytes_per_s = cstat.pacing_rate * 1e9;
+  path.probe_timeouts = cstat.pto_count;
   path.max_udp_payload = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_);
   path.max_datagram_payload = handshake_done_ ? max_datagram_payload() : 0;
   std::lock_guard lock(mutex_);
