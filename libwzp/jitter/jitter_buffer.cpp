@@ -216,6 +216,23 @@ void JitterBuffer::anchor(int64_t head_timestamp, int64_t earliest_ns) {
   excess_since_ns_ = kNever;
 }
 
+// Called once the output has reached `due_ns` (the end of what went out).
+// Output times leave as time - latency_ns(), and the latency changes here:
+// the fill runs from where the output ended, in the old latency's terms, to
+// the talkspurt's start in the new one's, so downstream's timeline has no
+// hole (DTX: the sender's silence was only concealed up to `due_ns`).
+Action JitterBuffer::start_talkspurt(int64_t head_timestamp, int64_t due_ns, int64_t now_ns) {
+  int64_t output_end = due_ns - latency_ns_;
+  anchor(head_timestamp, std::max(due_ns, now_ns));
+  int64_t start = media_ns(head_timestamp) + playout_offset_ - latency_ns_;
+  if (!emitted_ || start <= output_end) return Action{Action::Kind::kWait, kNever};
+  Action fill{Action::Kind::kConceal, output_end + latency_ns_, start - output_end};
+  fill.conceal = Action::Conceal::kSilence;
+  fill.sequence = wire_sequence(next_sequence_);
+  fill.timestamp = wire_timestamp(next_timestamp_);
+  return fill;
+}
+
 bool JitterBuffer::should_shrink(int64_t now_ns) {
   if (config_.mode != Mode::kAdaptive) return false;
   int64_t excess = playout_offset_ - estimator_.base_transit() - wanted_delay();
@@ -257,7 +274,9 @@ Action JitterBuffer::step(int64_t now_ns) {
       // ran up to the head: after a silence gap they start a talkspurt.
       int64_t missing_start = head.timestamp - (head_sequence - next_sequence_) * last_duration_;
       if (missing_start - next_timestamp_ > static_cast<int64_t>(last_duration_ / 2)) {
-        anchor(missing_start, std::max(due, now_ns));
+        if (due > now_ns) return Action{Action::Kind::kWait, due};
+        Action fill = start_talkspurt(missing_start, due, now_ns);
+        if (fill.kind != Action::Kind::kWait) return fill;
         due = media_ns(next_timestamp_) + playout_offset_;
       }
       // Later frames are here: once its time comes, the first one is lost.
@@ -300,7 +319,9 @@ Action JitterBuffer::step(int64_t now_ns) {
     }
     if (head.timestamp - next_timestamp_ > static_cast<int64_t>(last_duration_ / 2)) {
       // A silence gap before this frame: the one place to change the delay.
-      anchor(head.timestamp, std::max(due, now_ns));
+      if (due > now_ns) return Action{Action::Kind::kWait, due};
+      Action fill = start_talkspurt(head.timestamp, due, now_ns);
+      if (fill.kind != Action::Kind::kWait) return fill;
       due = media_ns(next_timestamp_) + playout_offset_;
     }
     if (due > now_ns) return Action{Action::Kind::kWait, due};

@@ -62,7 +62,9 @@ enum class InsertResult : uint8_t {
 
 struct Action {
   enum class Kind : uint8_t { kWait, kPlay, kConceal };
-  enum class Conceal : uint8_t { kLost, kExpand };
+  // kSilence: a talkspurt starts later than the output reached (the delay
+  // grew at a silence gap); it covers the time in between.
+  enum class Conceal : uint8_t { kLost, kExpand, kSilence };
   Kind kind = Kind::kWait;
   int64_t time_ns = 0;  // when to play / conceal, or when to ask again (kNever: on insert)
   int64_t duration_ns = 0;
@@ -143,6 +145,7 @@ class JitterBuffer {
   uint32_t unknown_duration() const { return spaced_duration_ ? spaced_duration_ : last_duration_; }
   int64_t wanted_delay() const;
   void anchor(int64_t head_timestamp, int64_t earliest_ns);
+  Action start_talkspurt(int64_t head_timestamp, int64_t due_ns, int64_t now_ns);
   Action step(int64_t now_ns);
   Action next_when_dry(int64_t now_ns);
   // Whether the delay may grow by `duration_ns` to wait for a missing frame.

@@ -96,6 +96,11 @@ void reset_core(GstWzpJitterBuffer *self, State &state, uint32_t clock_rate) {
   state.notices_played = state.notices_late = 0;
 }
 
+const char *conceal_reason(bool notice, Action::Conceal why) {
+  if (notice || why == Action::Conceal::kLost) return "lost";
+  return why == Action::Conceal::kExpand ? "expand" : "silence";
+}
+
 void wake_task(State &state) {
   if (state.clock_id != nullptr) gst_clock_id_unschedule(state.clock_id);
   state.wake.notify_all();
@@ -315,8 +320,7 @@ void loop(gpointer data) {
     } else {
       if (notice) gst_buffer_unref(frame);
       GST_LOG_OBJECT(self, "concealing %u (%s) at %" GST_TIME_FORMAT, action.sequence,
-                     notice || action.conceal == Action::Conceal::kLost ? "lost" : "expand",
-                     GST_TIME_ARGS(pts));
+                     conceal_reason(notice, action.conceal), GST_TIME_ARGS(pts));
       gst_pad_push_event(self->srcpad,
                          gst_event_new_gap(static_cast<GstClockTime>(pts),
                                            static_cast<GstClockTime>(action.duration_ns)));
