@@ -13,7 +13,7 @@
 #include "client/call_media.hpp"
 #include "client/call_report.hpp"
 #include "client/command_line.hpp"
-#include "libwzp/crypto/handshake.hpp"
+#include "client/local_call.hpp"
 #include "libwzp/netsim/spec.hpp"
 
 namespace wzp::client {
@@ -47,30 +47,6 @@ struct Options {
 int fail(const std::string &message) {
   std::fprintf(stderr, "wzp loopback: %s\n", message.c_str());
   return 1;
-}
-
-uint64_t now_ms() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
-
-// Both ends of the call handshake, as signaling would carry it.
-bool agree_keys(crypto::CallKeys &caller_keys, crypto::CallKeys &callee_keys, std::string &error) {
-  auto caller = crypto::Identity::generate();
-  auto callee = crypto::Identity::generate();
-  crypto::CallId call_id{};
-  randombytes_buf(call_id.data(), call_id.size());
-  crypto::Offerings offers{{1}, {wire::codec::kOpus, wire::codec::kCodec2_1200}, {0}};
-  crypto::HandshakeInitiator initiator(caller, call_id, callee.fingerprint(), offers, now_ms());
-  crypto::ReplayGuard guard;
-  crypto::HandshakeResponder responder(callee, offers, guard);
-  std::vector<uint8_t> answer, confirm;
-  auto e = responder.on_offer(initiator.offer(), now_ms(), &caller.fingerprint(), answer);
-  if (e == crypto::HandshakeError::kOk) e = initiator.on_answer(answer, confirm, caller_keys);
-  if (e == crypto::HandshakeError::kOk) e = responder.on_confirm(confirm, callee_keys);
-  if (e != crypto::HandshakeError::kOk) error = std::string("handshake: ") + crypto::to_string(e);
-  return e == crypto::HandshakeError::kOk;
 }
 
 struct Call {
@@ -136,36 +112,6 @@ gboolean on_interrupt(gpointer data) {
   return G_SOURCE_CONTINUE;
 }
 
-std::string read_string_property(GstElement *pipeline, const char *element, const char *property) {
-  GstElement *e = gst_bin_get_by_name(GST_BIN(pipeline), element);
-  gchar *value = nullptr;
-  g_object_get(e, property, &value, nullptr);
-  gst_object_unref(e);
-  std::string result = value != nullptr ? value : "";
-  g_free(value);
-  return result;
-}
-
-uint16_t bound_port(GstElement *pipeline) {
-  GstElement *e = gst_bin_get_by_name(GST_BIN(pipeline), "net");
-  guint port = 0;
-  g_object_get(e, "bound-port", &port, nullptr);
-  gst_object_unref(e);
-  return static_cast<uint16_t>(port);
-}
-
-bool wait_connected(GstElement *sender, std::chrono::seconds timeout) {
-  GstElement *net = gst_bin_get_by_name(GST_BIN(sender), "net");
-  gboolean connected = FALSE;
-  for (auto deadline = std::chrono::steady_clock::now() + timeout;
-       !connected && std::chrono::steady_clock::now() < deadline;) {
-    g_usleep(20 * 1000);
-    g_object_get(net, "connected", &connected, nullptr);
-  }
-  gst_object_unref(net);
-  return connected;
-}
-
 int run_call(Options &options) {
   auto tier = quality::tier_from_string(options.tier != nullptr ? options.tier : "good");
   if (!tier) return fail(std::string("unknown tier '") + options.tier + "'");
@@ -177,7 +123,7 @@ int run_call(Options &options) {
 
   crypto::CallKeys caller_keys, callee_keys;
   std::string error;
-  if (!agree_keys(caller_keys, callee_keys, error)) return fail(error);
+  if (!agree_keys_locally(caller_keys, callee_keys, error)) return fail(error);
 
   ReceiverConfig rx;
   if (options.output != nullptr) rx.output_wav = options.output;
@@ -188,8 +134,8 @@ int run_call(Options &options) {
     return fail("the receiver did not start (see GST_DEBUG=wzp*:4)");
   }
 
-  auto proxy =
-      start_impaired_network(direction, "127.0.0.1:" + std::to_string(bound_port(receiver)), error);
+  auto proxy = start_impaired_network(
+      direction, "127.0.0.1:" + std::to_string(receiver_port(receiver)), error);
   if (!proxy) {
     gst_element_set_state(receiver, GST_STATE_NULL);
     gst_object_unref(receiver);
@@ -199,7 +145,7 @@ int run_call(Options &options) {
   SenderConfig tx;
   if (options.input != nullptr) tx.input_wav = options.input;
   tx.port = proxy->listen_address().port();
-  tx.server_fingerprint = read_string_property(receiver, "net", "fingerprint");
+  tx.server_fingerprint = receiver_fingerprint(receiver);
   tx.tier = &quality::profile(*tier);
   GstElement *sender = build_sender(tx, crypto::make_call_session(caller_keys), error);
   caller_keys.wipe();

@@ -17,6 +17,7 @@
 
 #include "client/adaptive.hpp"
 #include "client/call_media.hpp"
+#include "client/local_call.hpp"
 #include "libwzp/crypto/handshake.hpp"
 #include "libwzp/netsim/udp_proxy.hpp"
 #include "tests/integration/client/audio_compare.hpp"
@@ -38,29 +39,6 @@ constexpr const char *kSpeech =
     "How vexingly quick daft zebras jump. "
     "The five boxing wizards jump quickly, and the speech goes on "
     "for long enough to see the whole round trip of the ladder.";
-
-uint64_t now_ms() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
-
-// Both ends of the call handshake, as signaling would carry it.
-void agree_keys(crypto::CallKeys &caller_keys, crypto::CallKeys &callee_keys) {
-  auto caller = crypto::Identity::generate();
-  auto callee = crypto::Identity::generate();
-  crypto::CallId call_id{};
-  randombytes_buf(call_id.data(), call_id.size());
-  crypto::Offerings offers{{1}, {wire::codec::kOpus, wire::codec::kCodec2_1200}, {0}};
-  crypto::HandshakeInitiator initiator(caller, call_id, callee.fingerprint(), offers, now_ms());
-  crypto::ReplayGuard guard;
-  crypto::HandshakeResponder responder(callee, offers, guard);
-  std::vector<uint8_t> answer, confirm;
-  ASSERT_EQ(responder.on_offer(initiator.offer(), now_ms(), &caller.fingerprint(), answer),
-            crypto::HandshakeError::kOk);
-  ASSERT_EQ(initiator.on_answer(answer, confirm, caller_keys), crypto::HandshakeError::kOk);
-  ASSERT_EQ(responder.on_confirm(confirm, callee_keys), crypto::HandshakeError::kOk);
-}
 
 enum class Phase { kClean, kCollapsed, kRecovering, kDone };
 
@@ -124,35 +102,6 @@ gboolean on_tick(gpointer data) {
   return G_SOURCE_CONTINUE;
 }
 
-uint16_t bound_port(GstElement *pipeline) {
-  GstElement *e = gst_bin_get_by_name(GST_BIN(pipeline), "net");
-  guint port = 0;
-  g_object_get(e, "bound-port", &port, nullptr);
-  gst_object_unref(e);
-  return static_cast<uint16_t>(port);
-}
-
-std::string fingerprint(GstElement *pipeline) {
-  GstElement *e = gst_bin_get_by_name(GST_BIN(pipeline), "net");
-  gchar *value = nullptr;
-  g_object_get(e, "fingerprint", &value, nullptr);
-  gst_object_unref(e);
-  std::string result = value != nullptr ? value : "";
-  g_free(value);
-  return result;
-}
-
-bool wait_connected(GstElement *sender) {
-  GstElement *net = gst_bin_get_by_name(GST_BIN(sender), "net");
-  gboolean connected = FALSE;
-  for (int i = 0; i < 1500 && !connected; ++i) {
-    g_usleep(20'000);
-    g_object_get(net, "connected", &connected, nullptr);
-  }
-  gst_object_unref(net);
-  return connected;
-}
-
 GstStructure *voice_stats(GstElement *pipeline) { return client::element_stats(pipeline, "voice"); }
 
 class TierSwitch : public ::testing::Test {
@@ -170,8 +119,8 @@ class TierSwitch : public ::testing::Test {
 
 TEST_F(TierSwitch, TheLadderGoesDownToCodec2AndBackWithoutLosingTime) {
   crypto::CallKeys caller_keys, callee_keys;
-  ASSERT_NO_FATAL_FAILURE(agree_keys(caller_keys, callee_keys));
   std::string error;
+  ASSERT_TRUE(client::agree_keys_locally(caller_keys, callee_keys, error)) << error;
   client::ReceiverConfig rx;
   rx.output_wav = (dir_ / "out.wav").string();
   GstElement *receiver = client::build_receiver(rx, crypto::make_call_session(callee_keys), error);
@@ -179,13 +128,13 @@ TEST_F(TierSwitch, TheLadderGoesDownToCodec2AndBackWithoutLosingTime) {
   ASSERT_NE(gst_element_set_state(receiver, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
 
   netsim::ProxyConfig proxy_config;
-  proxy_config.upstream = "127.0.0.1:" + std::to_string(bound_port(receiver));
+  proxy_config.upstream = "127.0.0.1:" + std::to_string(client::receiver_port(receiver));
   netsim::UdpProxy proxy(proxy_config);
 
   client::SenderConfig tx;
   tx.input_wav = (dir_ / "in.wav").string();
   tx.port = proxy.listen_address().port();
-  tx.server_fingerprint = fingerprint(receiver);
+  tx.server_fingerprint = client::receiver_fingerprint(receiver);
   tx.tier = &quality::profile(Tier::kGood);
   GstElement *sender = client::build_sender(tx, crypto::make_call_session(caller_keys), error);
   ASSERT_NE(sender, nullptr) << error;
@@ -202,7 +151,7 @@ TEST_F(TierSwitch, TheLadderGoesDownToCodec2AndBackWithoutLosingTime) {
     gst_object_unref(bus);
   }
   gst_element_set_state(sender, GST_STATE_PAUSED);
-  ASSERT_TRUE(wait_connected(sender));
+  ASSERT_TRUE(client::wait_connected(sender, 30s));
   guint tick = g_timeout_add_seconds(1, on_tick, &call);
   guint limit = g_timeout_add_seconds(
       120,
