@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "libwzp/signal/fields.hpp"
+#include "libwzp/signal/json_depth.hpp"
 
 namespace wzp::signal {
 
@@ -333,31 +334,6 @@ bool read_kind(const std::string &tag, FieldReader &r, std::optional<Message> &o
   }
 }
 
-// Deepest bracket nesting, counted outside strings, so that hostile input
-// is refused before the JSON parser builds anything.
-size_t nesting_depth(std::string_view text) {
-  size_t depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      deepest = std::max(deepest, ++depth);
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 Parsed parse_checked(std::string_view text) {
   Parsed out;
   auto fail = [&out](ParseError error, std::string detail) {
@@ -367,7 +343,8 @@ Parsed parse_checked(std::string_view text) {
     return out;
   };
   if (text.size() > kMaxMessageBytes) return fail(ParseError::kTooLarge, "message too large");
-  if (nesting_depth(text) > kMaxNestingDepth) return fail(ParseError::kTooDeep, "nested too deep");
+  if (json_nesting_depth(text) > kMaxNestingDepth)
+    return fail(ParseError::kTooDeep, "nested too deep");
   json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return fail(ParseError::kMalformed, "not valid JSON");
   if (!doc.is_object()) return fail(ParseError::kNotObject, "not a JSON object");

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "libwzp/signal/json_depth.hpp"
+
 namespace wzp::signald {
 
 namespace {
@@ -35,31 +37,6 @@ std::optional<std::vector<uint8_t>> from_base64(const std::string &text, size_t 
   }
   out.resize(length);
   return out;
-}
-
-// Nesting depth outside strings, checked before parsing so that a deeply
-// nested message costs no recursion.
-bool shallow(std::string_view text) {
-  size_t depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > kMaxDepth) return false;
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
-  }
-  return true;
 }
 
 std::optional<std::string> string_field(const json &object, const char *name) {
@@ -118,7 +95,8 @@ void Federation::on_message(PeerId peer, std::string_view text) {
   auto found = links_.find(peer);
   if (found == links_.end()) return;
   Link &link = found->second;
-  json message = shallow(text) ? json::parse(text, nullptr, false) : json();
+  json message =
+      signal::json_nesting_depth(text) <= kMaxDepth ? json::parse(text, nullptr, false) : json();
   std::optional<std::string> type =
       message.is_object() ? string_field(message, "type") : std::nullopt;
   if (!type) {
