@@ -17,21 +17,12 @@
 #include "libwzp/crypto/identity.hpp"
 #include "signald/core/federation.hpp"
 #include "signald/core/server.hpp"
+#include "tests/fuzz/signal_server/server_harness.hpp"
 
 namespace {
 
 using namespace wzp;
 using namespace wzp::signald;
-
-class NullOutbox : public Outbox {
- public:
-  void send(ConnectionId to, const signal::Message &message, std::optional<uint64_t>) override {
-    if (auto *c = std::get_if<signal::Challenge>(&message)) challenges[to] = *c;
-  }
-  void close(ConnectionId, const std::string &) override {}
-  void forward(ConnectionId, std::span<const uint8_t>) override {}
-  std::map<ConnectionId, signal::Challenge> challenges;
-};
 
 class LastMessage : public PeerOutbox {
  public:
@@ -40,16 +31,6 @@ class LastMessage : public PeerOutbox {
   void close(PeerId, const std::string &) override {}
   std::string last;
 };
-
-Store &shared_store() {
-  static std::unique_ptr<Store> store = [] {
-    std::string error;
-    auto opened = Store::open(":memory:", error);
-    if (!opened) std::abort();
-    return opened;
-  }();
-  return *store;
-}
 
 const crypto::Identity &identity(int which) {
   static crypto::Identity self = crypto::Identity::generate(), peer = crypto::Identity::generate(),
@@ -87,21 +68,14 @@ void authenticate(Federation &federation, LastMessage &out, PeerId link) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  NullOutbox outbox;
+  fuzz::NullOutbox outbox;
   LastMessage relay_out;
-  Server server(outbox, shared_store(), crypto::format_fingerprint(identity(0).fingerprint()),
+  Server server(outbox, fuzz::shared_store(), crypto::format_fingerprint(identity(0).fingerprint()),
                 nullptr);
   Federation federation(relay_out, server, identity(0),
                         {crypto::format_fingerprint(identity(1).fingerprint())});
   Now now{std::chrono::steady_clock::time_point{} + std::chrono::hours(1), 1700000000};
-  const auto &member = identity(2);
-  server.on_connect(1, "127.0.0.1:9", now);
-  server.on_message(1, signal::serialize(signal::Hello{member.signing_public_key(), {}, ""}), now);
-  const auto &c = outbox.challenges[1];
-  server.on_message(1,
-                    signal::serialize(signal::Auth{
-                        member.sign(signal::auth_transcript(c.nonce, c.server_fingerprint))}),
-                    now);
+  fuzz::log_in(server, outbox, 1, identity(2), now);
   server.on_message(1, signal::serialize(signal::RoomJoin{"0123456789abcdef0123456789abcdef", {}}),
                     now);
   constexpr PeerId kLinked = 1, kUnauthenticated = 2;
@@ -109,23 +83,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!federation.identity_of(kLinked)) std::abort();  // the harness must reach the real paths
   federation.on_link_up(kUnauthenticated, std::nullopt);
 
-  std::string_view rest(reinterpret_cast<const char *>(data), size);
-  while (!rest.empty()) {
-    size_t end = rest.find('\n');
-    std::string_view line = rest.substr(0, end);
-    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+  fuzz::for_each_line(data, size, [&](std::string_view line) {
     if (!line.empty() && line.front() == 'D') {
-      line.remove_prefix(1);
-      federation.on_datagram(kLinked,
-                             {reinterpret_cast<const uint8_t *>(line.data()), line.size()});
+      federation.on_datagram(kLinked, fuzz::bytes_of(line.substr(1)));
     } else if (!line.empty() && line.front() == 'U') {
-      line.remove_prefix(1);
-      federation.on_message(kUnauthenticated, line);
+      federation.on_message(kUnauthenticated, line.substr(1));
     } else {
       federation.on_message(kLinked, line);
     }
-    server.on_datagram(1, {reinterpret_cast<const uint8_t *>(line.data()), line.size()});
-  }
+    server.on_datagram(1, fuzz::bytes_of(line));
+  });
   federation.on_link_down(kLinked);
   if (server.gauges().participants != 1) std::abort();  // only the local member is left
   return 0;

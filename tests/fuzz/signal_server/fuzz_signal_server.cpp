@@ -12,32 +12,12 @@
 
 #include "libwzp/crypto/identity.hpp"
 #include "signald/core/server.hpp"
+#include "tests/fuzz/signal_server/server_harness.hpp"
 
 namespace {
 
 using namespace wzp;
 using namespace wzp::signald;
-
-class NullOutbox : public Outbox {
- public:
-  void send(ConnectionId to, const signal::Message &message, std::optional<uint64_t>) override {
-    if (auto *c = std::get_if<signal::Challenge>(&message)) challenges[to] = *c;
-  }
-  void close(ConnectionId, const std::string &) override {}
-  void forward(ConnectionId, std::span<const uint8_t>) override {}
-  std::map<ConnectionId, signal::Challenge> challenges;
-};
-
-// An in-memory database: the same SQL as on disk, without an fsync per input.
-Store &shared_store() {
-  static std::unique_ptr<Store> store = [] {
-    std::string error;
-    auto opened = Store::open(":memory:", error);
-    if (!opened) std::abort();
-    return opened;
-  }();
-  return *store;
-}
 
 const crypto::Identity &identity(int which) {
   static crypto::Identity a = crypto::Identity::generate(), b = crypto::Identity::generate();
@@ -47,31 +27,19 @@ const crypto::Identity &identity(int which) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  NullOutbox outbox;
+  fuzz::NullOutbox outbox;
   ServerSettings settings;
   settings.messages_per_second = 1e9;
   settings.message_burst = 1e9;
-  Server server(outbox, shared_store(), "0000:0000:0000:0000:0000:0000:0000:0000", nullptr,
+  Server server(outbox, fuzz::shared_store(), "0000:0000:0000:0000:0000:0000:0000:0000", nullptr,
                 settings);
   Now now{std::chrono::steady_clock::time_point{} + std::chrono::hours(1), 1700000000};
   for (ConnectionId conn : {1, 2}) {
-    const auto &id = identity(static_cast<int>(conn - 1));
-    server.on_connect(conn, "127.0.0.1:9", now);
-    server.on_message(conn, signal::serialize(signal::Hello{id.signing_public_key(), {}, ""}), now);
-    const auto &c = outbox.challenges[conn];
-    server.on_message(conn,
-                      signal::serialize(signal::Auth{
-                          id.sign(signal::auth_transcript(c.nonce, c.server_fingerprint))}),
-                      now);
+    fuzz::log_in(server, outbox, conn, identity(static_cast<int>(conn - 1)), now);
   }
-  std::string_view rest(reinterpret_cast<const char *>(data), size);
-  while (!rest.empty()) {
-    size_t end = rest.find('\n');
-    std::string_view line = rest.substr(0, end);
-    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+  fuzz::for_each_line(data, size, [&](std::string_view line) {
     if (!line.empty() && line[0] == 'D') {
-      line.remove_prefix(1);
-      server.on_datagram(1, {reinterpret_cast<const uint8_t *>(line.data()), line.size()});
+      server.on_datagram(1, fuzz::bytes_of(line.substr(1)));
     } else if (!line.empty() && line[0] == 'B') {
       server.on_message(2, line.substr(1), now);
     } else {
@@ -79,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     now.steady += std::chrono::seconds(1);
     server.tick(now);
-  }
+  });
   Gauges g = server.gauges();
   if (g.authenticated > g.connections || g.participants > 2) std::abort();
   server.on_disconnect(1, now);

@@ -1,0 +1,67 @@
+// What the daemon-core fuzz targets share: an outbox that keeps only the
+// challenges, one in-memory store for the whole run, clients that log in as
+// a real client would, and the line-per-input framing of the fuzz inputs.
+#pragma once
+
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "libwzp/crypto/identity.hpp"
+#include "signald/core/server.hpp"
+
+namespace wzp::fuzz {
+
+class NullOutbox : public signald::Outbox {
+ public:
+  void send(signald::ConnectionId to, const signal::Message &message,
+            std::optional<uint64_t>) override {
+    if (auto *c = std::get_if<signal::Challenge>(&message)) challenges[to] = *c;
+  }
+  void close(signald::ConnectionId, const std::string &) override {}
+  void forward(signald::ConnectionId, std::span<const uint8_t>) override {}
+  std::map<signald::ConnectionId, signal::Challenge> challenges;
+};
+
+// An in-memory database: the same SQL as on disk, without an fsync per input.
+inline signald::Store &shared_store() {
+  static std::unique_ptr<signald::Store> store = [] {
+    std::string error;
+    auto opened = signald::Store::open(":memory:", error);
+    if (!opened) std::abort();
+    return opened;
+  }();
+  return *store;
+}
+
+// Connects `conn` and answers the server's challenge as `id`.
+inline void log_in(signald::Server &server, NullOutbox &outbox, signald::ConnectionId conn,
+                   const crypto::Identity &id, const signald::Now &now) {
+  server.on_connect(conn, "127.0.0.1:9", now);
+  server.on_message(conn, signal::serialize(signal::Hello{id.signing_public_key(), {}, ""}), now);
+  const auto &c = outbox.challenges[conn];
+  server.on_message(conn,
+                    signal::serialize(signal::Auth{
+                        id.sign(signal::auth_transcript(c.nonce, c.server_fingerprint))}),
+                    now);
+}
+
+// Calls `on_line` with each newline-separated line of the input.
+template <typename OnLine>
+void for_each_line(const uint8_t *data, size_t size, OnLine on_line) {
+  std::string_view rest(reinterpret_cast<const char *>(data), size);
+  while (!rest.empty()) {
+    size_t end = rest.find('\n');
+    on_line(rest.substr(0, end));
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+  }
+}
+
+inline std::span<const uint8_t> bytes_of(std::string_view text) {
+  return {reinterpret_cast<const uint8_t *>(text.data()), text.size()};
+}
+
+}  // namespace wzp::fuzz
