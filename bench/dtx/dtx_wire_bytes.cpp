@@ -14,7 +14,7 @@
 #include <cstring>
 #include <string>
 
-#include "libwzp/audio/opus_dtx.hpp"
+#include "bench/dtx/opus_dtx_gap.hpp"
 
 namespace {
 
@@ -34,41 +34,28 @@ struct Counts {
   Half &at(GstClockTime pts) { return halves[GST_CLOCK_TIME_IS_VALID(pts) && pts >= split]; }
 };
 
-GstPadProbeReturn count_codec(GstPad *, GstPadProbeInfo *info, gpointer data) {
-  auto *counts = static_cast<Counts *>(data);
-  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-  Half &half = counts->at(GST_BUFFER_PTS(buffer));
-  half.codec_bytes += static_cast<double>(gst_buffer_get_size(buffer));
-  half.codec_frames += 1;
-  return GST_PAD_PROBE_OK;
-}
+// What one probe adds to: the codec's bytes and frames, or the wire's bytes
+// and packets, in the half of the run a buffer's time falls in.
+struct Tally {
+  Counts &counts;
+  double Half::*bytes;
+  double Half::*units;
+};
 
-GstPadProbeReturn count_wire(GstPad *, GstPadProbeInfo *info, gpointer data) {
-  auto *counts = static_cast<Counts *>(data);
+GstPadProbeReturn count(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  auto *tally = static_cast<Tally *>(data);
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-  Half &half = counts->at(GST_BUFFER_PTS(buffer));
-  half.wire_bytes += static_cast<double>(gst_buffer_get_size(buffer));
-  half.wire_packets += 1;
+  Half &half = tally->counts.at(GST_BUFFER_PTS(buffer));
+  half.*tally->bytes += static_cast<double>(gst_buffer_get_size(buffer));
+  half.*tally->units += 1;
   return GST_PAD_PROBE_OK;
-}
-
-GstPadProbeReturn skip_opus_dtx(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
-  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-  uint8_t first[2];
-  const size_t size = gst_buffer_extract(buffer, 0, first, sizeof first);
-  if (!wzp::audio::is_opus_dtx_packet(std::span<const uint8_t>(first, size))) {
-    return GST_PAD_PROBE_OK;
-  }
-  ++static_cast<Counts *>(data)->skipped;
-  gst_pad_push_event(pad, gst_event_new_gap(GST_BUFFER_PTS(buffer), GST_BUFFER_DURATION(buffer)));
-  return GST_PAD_PROBE_DROP;
 }
 
 void attach(GstElement *pipeline, const char *name, const char *pad_name, GstPadProbeCallback probe,
-            Counts &counts) {
+            gpointer data) {
   GstElement *element = gst_bin_get_by_name(GST_BIN(pipeline), name);
   GstPad *pad = gst_element_get_static_pad(element, pad_name);
-  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, probe, &counts, nullptr);
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, probe, data, nullptr);
   gst_object_unref(pad);
   gst_object_unref(element);
 }
@@ -97,9 +84,12 @@ int main(int argc, char **argv) {
     return 1;
   }
   Counts counts;
-  if (skip) attach(pipeline, "codec", "src", skip_opus_dtx, counts);
-  attach(pipeline, "codec", "sink", count_codec, counts);
-  attach(pipeline, "wire", "sink", count_wire, counts);
+  Tally codec{counts, &Half::codec_bytes, &Half::codec_frames};
+  Tally wire{counts, &Half::wire_bytes, &Half::wire_packets};
+  if (skip)
+    attach(pipeline, "codec", "src", wzp::bench::replace_opus_dtx_with_gap, &counts.skipped);
+  attach(pipeline, "codec", "sink", count, &codec);
+  attach(pipeline, "wire", "sink", count, &wire);
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
   GstMessage *message =
       gst_bus_timed_pop_filtered(GST_ELEMENT_BUS(pipeline), GST_CLOCK_TIME_NONE,

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "libwzp/audio/opus_dtx.hpp"
+#include "bench/dtx/opus_dtx_gap.hpp"
 
 namespace {
 
@@ -22,18 +22,6 @@ struct Run {
   unsigned skipped = 0;
   std::vector<int16_t> pcm;
 };
-
-GstPadProbeReturn replace_dtx_with_gap(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
-  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-  uint8_t first[2];
-  const size_t size = gst_buffer_extract(buffer, 0, first, sizeof first);
-  if (!wzp::audio::is_opus_dtx_packet(std::span<const uint8_t>(first, size))) {
-    return GST_PAD_PROBE_OK;
-  }
-  ++static_cast<Run *>(data)->skipped;
-  gst_pad_push_event(pad, gst_event_new_gap(GST_BUFFER_PTS(buffer), GST_BUFFER_DURATION(buffer)));
-  return GST_PAD_PROBE_DROP;
-}
 
 GstPadProbeReturn collect(GstPad *, GstPadProbeInfo *info, gpointer data) {
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
@@ -63,7 +51,8 @@ bool decode(const std::string &input, const std::string &encoder, Run &run) {
   if (pipeline == nullptr) return false;
   GstPad *encoded = pad_of(pipeline, "enc", "src");
   if (run.skip)
-    gst_pad_add_probe(encoded, GST_PAD_PROBE_TYPE_BUFFER, replace_dtx_with_gap, &run, nullptr);
+    gst_pad_add_probe(encoded, GST_PAD_PROBE_TYPE_BUFFER, wzp::bench::replace_opus_dtx_with_gap,
+                      &run.skipped, nullptr);
   gst_object_unref(encoded);
   GstPad *decoded = pad_of(pipeline, "out", "sink");
   gst_pad_add_probe(decoded, GST_PAD_PROBE_TYPE_BUFFER, collect, &run, nullptr);
