@@ -10,9 +10,11 @@ namespace {
 // More loss buys more repair and deeper interleaving; longer frames at low
 // rates keep per-packet overhead from swamping the audio. The limits leave
 // FEC headroom: each tier's repair ratio recovers well above its max_loss.
+// A group (block_frames x interleave_depth frames) must fit well inside the
+// jitter buffer's delay budget, or recovered frames arrive after their time.
 constexpr std::array<TierProfile, 6> kLadder{{
-    {Tier::kCatastrophic, "catastrophic", Codec::kCodec2, wire::codec::kCodec2_1200, 1200, 80, 5,
-     2.0, 4, 1.0, UINT32_MAX, UINT32_MAX},
+    {Tier::kCatastrophic, "catastrophic", Codec::kCodec2, wire::codec::kCodec2_1200, 1200, 80, 3,
+     2.0, 2, 1.0, UINT32_MAX, UINT32_MAX},
     {Tier::kDegraded, "degraded", Codec::kOpus, wire::codec::kOpus, 6000, 40, 3, 2.0, 1, 0.40, 1200,
      300},
     {Tier::kGood, "good", Codec::kOpus, wire::codec::kOpus, 24000, 20, 5, 0.4, 1, 0.15, 700, 120},

@@ -21,7 +21,9 @@ using wzp::jitter::Mode;
 
 constexpr guint kDefaultLatencyMs = 80;
 constexpr guint kDefaultMinLatencyMs = 0;
-constexpr guint kDefaultMaxLatencyMs = 1000;
+// The core's default, so the element and libwzp agree on the delay budget.
+constexpr guint kDefaultMaxLatencyMs =
+    static_cast<guint>(wzp::jitter::JitterConfig{}.max_latency_ns / 1'000'000);
 constexpr gdouble kDefaultQuantile = 0.95;
 // A target move this large is announced on the bus.
 constexpr int64_t kNoticeableNs = 20 * GST_MSECOND;

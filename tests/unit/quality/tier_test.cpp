@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "libwzp/jitter/jitter_buffer.hpp"
+
 namespace wzp::quality {
 namespace {
 
@@ -21,6 +23,16 @@ TEST(QualityTier, LadderMatchesTheBrief) {
   }
   EXPECT_TRUE(profile(Tier::kStudio32k).is_studio());
   EXPECT_FALSE(profile(Tier::kGood).is_studio());
+}
+
+// FEC recovers a frame only once its group's repair has arrived: the group
+// must fit in the jitter buffer's largest delay with half of it left for the
+// path's own jitter, or recovered frames come after their time.
+TEST(QualityTier, EveryFecGroupFitsTheJitterBuffersDelayBudget) {
+  const int64_t max_delay_ms = jitter::JitterConfig{}.max_latency_ns / 1'000'000;
+  for (const TierProfile &p : ladder()) {
+    EXPECT_LE(int64_t{p.group_ms()} * 2, max_delay_ms) << p.name << ": " << p.group_ms() << " ms";
+  }
 }
 
 TEST(QualityTier, HigherTiersCostMoreAndNeedABetterPath) {
