@@ -30,6 +30,7 @@
 #include <mutex>
 
 #include "plugins/wzpvoice/gstwzpvoicejoin.h"
+#include "plugins/wzpvoice/wzpvoicebin.h"
 
 GST_DEBUG_CATEGORY_STATIC(wzp_voice_dec_debug);
 #define GST_CAT_DEFAULT wzp_voice_dec_debug
@@ -219,13 +220,7 @@ static GstPadProbeReturn on_input_query(GstPad *, GstPadProbeInfo *info, gpointe
 }
 
 static GstElement *make_child(GstWzpVoiceDec *self, const char *factory) {
-  GstElement *element = gst_element_factory_make(factory, nullptr);
-  if (element == nullptr) {
-    GST_ERROR_OBJECT(self, "element %s is missing (is its plugin installed?)", factory);
-    return nullptr;
-  }
-  gst_bin_add(GST_BIN(self), element);
-  return element;
+  return wzp_voice_bin_add_child(GST_ELEMENT(self), factory, nullptr, GST_CAT_DEFAULT);
 }
 
 // decoder ! audioconvert ! audioresample ! capsfilter(48 kHz mono S16LE)
@@ -277,16 +272,12 @@ static bool build(GstWzpVoiceDec *self) {
   // (the decoders check their own templates).
   GST_PAD_SET_ACCEPT_TEMPLATE(sink);
   GstPad *src = gst_element_get_static_pad(p.join, "src");
-  GstPad *ghost_sink =
-      gst_ghost_pad_new_from_template("sink", sink, gst_static_pad_template_get(&sink_template));
+  GstPad *ghost_sink = wzp_voice_bin_expose(GST_ELEMENT(self), "sink", sink, &sink_template);
   gst_pad_add_probe(ghost_sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_input_event, self, nullptr);
   gst_pad_add_probe(ghost_sink, GST_PAD_PROBE_TYPE_BUFFER, on_input_buffer, self, nullptr);
   gst_pad_add_probe(ghost_sink, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, on_input_query, nullptr,
                     nullptr);
-  gst_element_add_pad(GST_ELEMENT(self), ghost_sink);
-  gst_element_add_pad(
-      GST_ELEMENT(self),
-      gst_ghost_pad_new_from_template("src", src, gst_static_pad_template_get(&src_template)));
+  wzp_voice_bin_expose(GST_ELEMENT(self), "src", src, &src_template);
   gst_object_unref(sink);
   gst_object_unref(src);
   return true;

@@ -49,6 +49,7 @@
 
 #include "libwzp/audio/opus_dtx.hpp"
 #include "libwzp/quality/voice_switch.hpp"
+#include "plugins/wzpvoice/wzpvoicebin.h"
 
 GST_DEBUG_CATEGORY_STATIC(wzp_voice_enc_debug);
 #define GST_CAT_DEFAULT wzp_voice_enc_debug
@@ -271,13 +272,7 @@ static GstPadProbeReturn on_encoder_query(GstPad *pad, GstPadProbeInfo *info, gp
 }
 
 static GstElement *make_child(GstWzpVoiceEnc *self, const char *factory, const char *name) {
-  GstElement *element = gst_element_factory_make(factory, name);
-  if (element == nullptr) {
-    GST_ERROR_OBJECT(self, "element %s is missing (is its plugin installed?)", factory);
-    return nullptr;
-  }
-  gst_bin_add(GST_BIN(self), element);
-  return element;
+  return wzp_voice_bin_add_child(GST_ELEMENT(self), factory, name, GST_CAT_DEFAULT);
 }
 
 // audiobuffersplit ! tee, then per codec audioresample ! capsfilter ! encoder,
@@ -325,12 +320,8 @@ static bool build(GstWzpVoiceEnc *self) {
   GstPad *sink = gst_element_get_static_pad(convert, "sink");
   gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_BUFFER, on_input, self, nullptr);
   GstPad *src = gst_element_get_static_pad(funnel, "src");
-  gst_element_add_pad(
-      GST_ELEMENT(self),
-      gst_ghost_pad_new_from_template("sink", sink, gst_static_pad_template_get(&sink_template)));
-  gst_element_add_pad(
-      GST_ELEMENT(self),
-      gst_ghost_pad_new_from_template("src", src, gst_static_pad_template_get(&src_template)));
+  wzp_voice_bin_expose(GST_ELEMENT(self), "sink", sink, &sink_template);
+  wzp_voice_bin_expose(GST_ELEMENT(self), "src", src, &src_template);
   gst_object_unref(sink);
   gst_object_unref(src);
   return true;
