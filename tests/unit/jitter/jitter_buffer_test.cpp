@@ -121,6 +121,55 @@ TEST(JitterBuffer, WaitsForAMissingFrameThatLaterFramesOvertook) {
   EXPECT_EQ(stats.expanded, 1u);
 }
 
+// DTX: the sender stops for 400 ms, the next frame (next sequence number)
+// comes 60 ms later than the others. Output leaves at time - latency_ns(),
+// which changes at the re-anchor: the output timeline must still be
+// seamless from the last concealment into the talkspurt.
+TEST(JitterBuffer, ATalkspurtAfterSilenceContinuesTheOutputTimeline) {
+  Harness h;
+  for (uint32_t i = 0; i < 10; ++i) h.push(i, i * kTicks, i * 20 * kMs + 10 * kMs);
+  const uint32_t resume_slot = 30;
+  const int64_t arrival = resume_slot * 20 * kMs + 70 * kMs;
+  int64_t output_end = -1;
+  auto record = [&](const Action &a) {
+    int64_t start = a.time_ns - h.buffer.latency_ns();
+    if (output_end >= 0) {
+      EXPECT_EQ(start, output_end) << a.sequence;
+    }
+    output_end = start + a.duration_ns;
+  };
+  for (;;) {
+    Action a = h.buffer.next(h.now);
+    if (a.kind != Kind::kWait) {
+      record(a);
+    } else if (a.time_ns < arrival) {
+      h.now = a.time_ns;
+    } else {
+      break;
+    }
+  }
+  h.now = arrival;
+  h.buffer.insert(Frame{10, resume_slot * kTicks, kTicks, 10}, arrival);
+  bool filled = false;
+  for (;;) {
+    Action a = h.buffer.next(h.now);
+    if (a.kind == Kind::kPlay) {
+      // The speech frames had no gaps between them; this one follows the fill.
+      EXPECT_EQ(a.time_ns - h.buffer.latency_ns(), output_end);
+      EXPECT_EQ(a.sequence, 10u);
+      break;
+    }
+    if (a.kind == Kind::kConceal) {
+      filled |= a.conceal == Action::Conceal::kSilence;
+      output_end = a.time_ns - h.buffer.latency_ns() + a.duration_ns;
+    } else {
+      ASSERT_NE(a.time_ns, JitterBuffer::kNever);
+      h.now = a.time_ns;
+    }
+  }
+  EXPECT_TRUE(filled);
+}
+
 TEST(JitterBuffer, CountsDuplicatesHeldAndPlayed) {
   Harness h;
   h.push(1, 0, 0);
