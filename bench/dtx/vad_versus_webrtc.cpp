@@ -13,13 +13,12 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "libwzp/audio/vad.hpp"
+#include "tests/support/vad_score.hpp"
 
 namespace {
 
@@ -27,17 +26,6 @@ constexpr int kRate = 8000;
 constexpr size_t kFrame = 320;         // 40 ms
 constexpr size_t kWebrtcChunk = 80;    // 10 ms
 constexpr size_t kHangoverFrames = 7;  // 300 ms, as VadConfig's default (rounded down)
-
-std::vector<int16_t> read_raw(const char *path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<int16_t> pcm(bytes.size() / 2);
-  for (size_t i = 0; i < pcm.size(); ++i) {
-    pcm[i] = static_cast<int16_t>(static_cast<uint8_t>(bytes[2 * i]) |
-                                  (static_cast<uint8_t>(bytes[2 * i + 1]) << 8));
-  }
-  return pcm;
-}
 
 struct Probe {
   std::vector<bool> *speech;
@@ -109,19 +97,9 @@ std::vector<bool> with_hangover(const std::vector<bool> &speech) {
 
 void print_row(double snr, const char *name, const std::vector<bool> &truth,
                const std::vector<bool> &speech) {
-  size_t speech_frames = 0, missed = 0, quiet_frames = 0, sent = 0;
-  for (size_t f = 0; f < truth.size(); ++f) {
-    if (truth[f]) {
-      ++speech_frames;
-      missed += speech[f] ? 0 : 1;
-    } else {
-      ++quiet_frames;
-      sent += speech[f] ? 1 : 0;
-    }
-  }
-  std::printf("| %.0f dB | %s | %.2f %% | %.1f %% |\n", snr, name,
-              100.0 * static_cast<double>(missed) / static_cast<double>(speech_frames),
-              100.0 * static_cast<double>(sent) / static_cast<double>(quiet_frames));
+  const wzp::test::VadScore score = wzp::test::score_vad(truth, speech);
+  std::printf("| %.0f dB | %s | %.2f %% | %.1f %% |\n", snr, name, 100.0 * score.miss_rate(),
+              100.0 * score.false_alarm_rate());
 }
 
 }  // namespace
@@ -132,30 +110,17 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "usage: %s <clean speech, raw S16LE mono 8 kHz>\n", argv[0]);
     return 2;
   }
-  const std::vector<int16_t> clean = read_raw(argv[1]);
+  const std::vector<int16_t> clean = wzp::test::read_s16le(argv[1]);
   const size_t frames = clean.size() / kFrame;
   if (frames == 0) return 1;
-  std::vector<double> level(frames);
-  double peak = -127.5, active_energy = 0;
-  for (size_t f = 0; f < frames; ++f) {
-    level[f] =
-        wzp::audio::frame_level_dbfs(std::span<const int16_t>(clean).subspan(f * kFrame, kFrame));
-    peak = std::max(peak, level[f]);
-  }
-  std::vector<bool> truth(frames);
-  size_t active = 0;
-  for (size_t f = 0; f < frames; ++f) {
-    truth[f] = level[f] > peak - 35.0;
-    if (truth[f]) active_energy += std::pow(10.0, level[f] / 10.0), ++active;
-  }
-  const double active_dbfs = 10.0 * std::log10(active_energy / static_cast<double>(active));
+  const wzp::test::SpeechTruth truth = wzp::test::speech_truth(clean, kFrame);
 
   std::printf("| SNR | detector | speech frames missed | other frames sent as speech |\n");
   std::printf("|---|---|---|---|\n");
   for (double snr : {30.0, 20.0, 10.0, 5.0}) {
     std::mt19937 random(21);
-    std::normal_distribution<double> normal(0.0,
-                                            32768.0 * std::pow(10.0, (active_dbfs - snr) / 20.0));
+    std::normal_distribution<double> normal(
+        0.0, 32768.0 * std::pow(10.0, (truth.active_dbfs - snr) / 20.0));
     std::vector<int16_t> noisy(frames * kFrame);
     for (size_t i = 0; i < noisy.size(); ++i) {
       noisy[i] = static_cast<int16_t>(std::lround(
@@ -167,9 +132,9 @@ int main(int argc, char **argv) {
       ours[f] = vad.is_speech(std::span<const int16_t>(noisy).subspan(f * kFrame, kFrame));
     }
     const std::vector<bool> webrtc = webrtc_vad(noisy);
-    print_row(snr, "wzp", truth, ours);
-    print_row(snr, "webrtc", truth, webrtc);
-    print_row(snr, "webrtc + 300 ms hangover", truth, with_hangover(webrtc));
+    print_row(snr, "wzp", truth.speech, ours);
+    print_row(snr, "webrtc", truth.speech, webrtc);
+    print_row(snr, "webrtc + 300 ms hangover", truth.speech, with_hangover(webrtc));
   }
   return 0;
 }

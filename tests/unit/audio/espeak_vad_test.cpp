@@ -7,12 +7,12 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <vector>
 
 #include "libwzp/audio/vad.hpp"
 #include "tests/support/paths.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/vad_score.hpp"
 #include "tests/unit/audio/signals.hpp"
 
 namespace wzp::audio {
@@ -41,25 +41,8 @@ std::vector<int16_t> speech_at_8khz(const fs::path &dir) {
                             "signed-integer", "-t", "raw", raw.string()})) {
     return {};
   }
-  std::ifstream in(raw, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<int16_t> pcm(bytes.size() / 2);
-  for (size_t i = 0; i < pcm.size(); ++i) {
-    pcm[i] = static_cast<int16_t>(static_cast<uint8_t>(bytes[2 * i]) |
-                                  (static_cast<uint8_t>(bytes[2 * i + 1]) << 8));
-  }
-  return pcm;
+  return wzp::test::read_s16le(raw.string());
 }
-
-struct Score {
-  size_t speech_frames = 0, missed = 0, quiet_frames = 0, false_alarms = 0;
-  double miss_rate() const {
-    return static_cast<double>(missed) / static_cast<double>(speech_frames);
-  }
-  double false_alarm_rate() const {
-    return static_cast<double>(false_alarms) / static_cast<double>(quiet_frames);
-  }
-};
 
 TEST(EspeakVad, MissesFewSpeechFramesInNoise) {
   if (!fs::exists("/usr/bin/espeak-ng") || !fs::exists("/usr/bin/sox")) {
@@ -71,37 +54,16 @@ TEST(EspeakVad, MissesFewSpeechFramesInNoise) {
   ASSERT_GT(clean.size(), 8000u * 10) << "espeak-ng or sox failed";
   const size_t frames = clean.size() / kFrame;
 
-  // Truth: a frame is speech when it is within 35 dB of the loudest frame.
-  std::vector<double> level(frames);
-  double peak = -127.5, active_energy = 0;
-  for (size_t f = 0; f < frames; ++f) {
-    level[f] = frame_level_dbfs(test::frame_at(clean, f));
-    peak = std::max(peak, level[f]);
-  }
-  std::vector<bool> truth(frames);
-  size_t active = 0;
-  for (size_t f = 0; f < frames; ++f) {
-    truth[f] = level[f] > peak - 35.0;
-    if (truth[f]) active_energy += std::pow(10.0, level[f] / 10.0), ++active;
-  }
-  const double active_dbfs = 10.0 * std::log10(active_energy / static_cast<double>(active));
+  const wzp::test::SpeechTruth truth = wzp::test::speech_truth(clean, kFrame);
 
   for (double snr : {30.0, 20.0, 10.0}) {
     std::vector<double> mixed(clean.begin(), clean.end());
-    test::add_noise(mixed, active_dbfs - snr, 21);
+    test::add_noise(mixed, truth.active_dbfs - snr, 21);
     std::vector<int16_t> pcm = test::to_pcm(mixed);
     VoiceActivityDetector vad;
-    Score score;
-    for (size_t f = 0; f < frames; ++f) {
-      const bool speech = vad.is_speech(test::frame_at(pcm, f));
-      if (truth[f]) {
-        ++score.speech_frames;
-        score.missed += speech ? 0 : 1;
-      } else {
-        ++score.quiet_frames;
-        score.false_alarms += speech ? 1 : 0;
-      }
-    }
+    std::vector<bool> decisions(frames);
+    for (size_t f = 0; f < frames; ++f) decisions[f] = vad.is_speech(test::frame_at(pcm, f));
+    const wzp::test::VadScore score = wzp::test::score_vad(truth.speech, decisions);
     std::printf(
         "espeak-ng %.1f s, white noise at SNR %.0f dB: %zu speech frames, miss rate "
         "%.2f %%, %zu quiet frames, sent as speech %.1f %%\n",
