@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "client/call_media.hpp"
 #include "libwzp/wire/header.hpp"
 
 namespace wzp::client {
@@ -13,6 +14,28 @@ uint64_t now_ms() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count());
+}
+
+gboolean on_bus(GstBus *, GstMessage *message, gpointer data) {
+  auto *run = static_cast<LocalCallRun *>(data);
+  if (run->adaptive != nullptr && run->adaptive->on_bus_message(message)) return G_SOURCE_CONTINUE;
+  if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
+    run->error = describe_error(message, run->sender);
+    g_main_loop_quit(run->loop);
+  } else if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS) {
+    if (GST_MESSAGE_SRC(message) == GST_OBJECT(run->sender)) {
+      g_timeout_add(
+          run->drain_ms,
+          [](gpointer d) -> gboolean {
+            gst_element_send_event(static_cast<LocalCallRun *>(d)->receiver, gst_event_new_eos());
+            return G_SOURCE_REMOVE;
+          },
+          run);
+    } else {
+      g_main_loop_quit(run->loop);
+    }
+  }
+  return G_SOURCE_CONTINUE;
 }
 
 }  // namespace
@@ -63,6 +86,25 @@ bool wait_connected(GstElement *sender, std::chrono::milliseconds timeout) {
   }
   gst_object_unref(net);
   return connected;
+}
+
+void LocalCallRun::watch_buses() {
+  for (GstElement *pipeline : {sender, receiver}) {
+    GstBus *bus = gst_element_get_bus(pipeline);
+    gst_bus_add_watch(bus, on_bus, this);
+    gst_object_unref(bus);
+  }
+}
+
+void LocalCallRun::release_pipelines() {
+  for (GstElement *pipeline : {sender, receiver}) {
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    GstBus *bus = gst_element_get_bus(pipeline);
+    gst_bus_remove_watch(bus);
+    gst_object_unref(bus);
+    gst_object_unref(pipeline);
+  }
+  sender = receiver = nullptr;
 }
 
 }  // namespace wzp::client

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "client/adaptive.hpp"
 #include "libwzp/crypto/handshake.hpp"
 
 namespace wzp::client {
@@ -27,5 +28,23 @@ std::string receiver_fingerprint(GstElement *receiver);
 
 // Polls the sender's QUIC link until it is connected or `timeout` passes.
 bool wait_connected(GstElement *sender, std::chrono::milliseconds timeout);
+
+// The run of a call whose two pipelines are both here, as their buses tell
+// it: an error quits `loop` with `error` set; when the sender's input ends,
+// the receiver's output is ended `drain_ms` later (time for the last frames
+// to cross the network and leave the jitter buffer), and its end quits
+// `loop`. The adaptive loop sees every message first.
+struct LocalCallRun {
+  GstElement *sender = nullptr;
+  GstElement *receiver = nullptr;
+  GMainLoop *loop = nullptr;
+  AdaptiveQuality *adaptive = nullptr;
+  guint drain_ms = 3000;
+  std::string error;
+
+  void watch_buses();
+  // Stops both pipelines and drops them and their bus watches.
+  void release_pipelines();
+};
 
 }  // namespace wzp::client

@@ -49,47 +49,10 @@ int fail(const std::string &message) {
   return 1;
 }
 
-struct Call {
-  GstElement *sender = nullptr;
-  GstElement *receiver = nullptr;
-  GMainLoop *loop = nullptr;
+struct Call : LocalCallRun {
   std::string tier;
-  std::string error;
   bool live_status = false;
-  guint drain_ms = 0;
-  AdaptiveQuality *adaptive = nullptr;
 };
-
-gboolean on_bus(GstBus *, GstMessage *message, gpointer data) {
-  auto *call = static_cast<Call *>(data);
-  if (call->adaptive->on_bus_message(message)) return G_SOURCE_CONTINUE;
-  bool from_sender = GST_MESSAGE_SRC(message) == GST_OBJECT(call->sender);
-  switch (GST_MESSAGE_TYPE(message)) {
-    case GST_MESSAGE_ERROR: {
-      call->error = describe_error(message, call->sender);
-      g_main_loop_quit(call->loop);
-      break;
-    }
-    case GST_MESSAGE_EOS:
-      if (from_sender) {
-        // The input ended: give the last frames time to cross the network
-        // and leave the jitter buffer, then end the receiver's file cleanly.
-        g_timeout_add(
-            call->drain_ms,
-            [](gpointer d) -> gboolean {
-              gst_element_send_event(static_cast<Call *>(d)->receiver, gst_event_new_eos());
-              return G_SOURCE_REMOVE;
-            },
-            call);
-      } else {
-        g_main_loop_quit(call->loop);
-      }
-      break;
-    default:
-      break;
-  }
-  return G_SOURCE_CONTINUE;
-}
 
 gboolean on_tick(gpointer data) {
   auto *call = static_cast<Call *>(data);
@@ -156,16 +119,15 @@ int run_call(Options &options) {
     return fail("sender: " + error);
   }
 
-  Call call{sender, receiver, g_main_loop_new(nullptr, FALSE), std::string(tx.tier->name)};
+  Call call;
+  call.sender = sender;
+  call.receiver = receiver;
+  call.loop = g_main_loop_new(nullptr, FALSE);
+  call.tier = tx.tier->name;
   call.live_status = isatty(STDERR_FILENO);
-  call.drain_ms = 3000;
   MouthToEar delay;
   delay.attach(sender, receiver);
-  for (GstElement *p : {sender, receiver}) {
-    GstBus *bus = gst_element_get_bus(p);
-    gst_bus_add_watch(bus, on_bus, &call);
-    gst_object_unref(bus);
-  }
+  call.watch_buses();
   // Here the peer's reports ride the forward path (there is no return
   // media); in a two-party call they come back on the peer's packets.
   quality::ControllerConfig adaptive_config;
@@ -194,13 +156,7 @@ int run_call(Options &options) {
   std::printf("  tier history          %s\n", describe_history(adaptive.history()).c_str());
   print_network_summary(*proxy);
   if (options.output != nullptr) std::printf("  received audio        %s\n", options.output);
-  for (GstElement *p : {sender, receiver}) {
-    gst_element_set_state(p, GST_STATE_NULL);
-    GstBus *bus = gst_element_get_bus(p);
-    gst_bus_remove_watch(bus);
-    gst_object_unref(bus);
-    gst_object_unref(p);
-  }
+  call.release_pipelines();
   proxy->stop();
   g_main_loop_unref(call.loop);
   if (!call.error.empty()) return fail(call.error);

@@ -42,48 +42,15 @@ constexpr const char *kSpeech =
 
 enum class Phase { kClean, kCollapsed, kRecovering, kDone };
 
-struct Call {
-  GstElement *sender = nullptr;
-  GstElement *receiver = nullptr;
+struct Call : client::LocalCallRun {
   netsim::UdpProxy *proxy = nullptr;
-  client::AdaptiveQuality *adaptive = nullptr;
-  GMainLoop *loop = nullptr;
   Phase phase = Phase::kClean;
   int seconds = 0;
-  std::string error;
 };
 
 const netsim::DirectionConfig kClean{};
 const netsim::DirectionConfig kCollapse{.loss = 0.6, .mean_burst = 3, .seed = 7};
 
-gboolean on_bus(GstBus *, GstMessage *message, gpointer data) {
-  auto *call = static_cast<Call *>(data);
-  if (call->adaptive->on_bus_message(message)) return G_SOURCE_CONTINUE;
-  const bool from_sender = GST_MESSAGE_SRC(message) == GST_OBJECT(call->sender);
-  if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
-    GError *gerror = nullptr;
-    gst_message_parse_error(message, &gerror, nullptr);
-    call->error = std::string(from_sender ? "sender: " : "receiver: ") + gerror->message;
-    g_error_free(gerror);
-    g_main_loop_quit(call->loop);
-  } else if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS) {
-    if (from_sender) {
-      // The input ended: let the last frames cross and leave the jitter buffer.
-      g_timeout_add(
-          3000,
-          [](gpointer d) -> gboolean {
-            gst_element_send_event(static_cast<Call *>(d)->receiver, gst_event_new_eos());
-            return G_SOURCE_REMOVE;
-          },
-          call);
-    } else {
-      g_main_loop_quit(call->loop);
-    }
-  }
-  return G_SOURCE_CONTINUE;
-}
-
-// Once a second: the loop's tick, and the path's script.
 gboolean on_tick(gpointer data) {
   auto *call = static_cast<Call *>(data);
   call->adaptive->tick();
@@ -139,17 +106,17 @@ TEST_F(TierSwitch, TheLadderGoesDownToCodec2AndBackWithoutLosingTime) {
   GstElement *sender = client::build_sender(tx, crypto::make_call_session(caller_keys), error);
   ASSERT_NE(sender, nullptr) << error;
 
-  Call call{sender, receiver, &proxy, nullptr, g_main_loop_new(nullptr, FALSE)};
+  Call call;
+  call.sender = sender;
+  call.receiver = receiver;
+  call.loop = g_main_loop_new(nullptr, FALSE);
+  call.proxy = &proxy;
   quality::ControllerConfig config;
   config.initial = Tier::kGood;
   // The peer's reports ride the forward path here, as in `wzp loopback`.
   client::AdaptiveQuality adaptive(sender, receiver, config);
   call.adaptive = &adaptive;
-  for (GstElement *p : {sender, receiver}) {
-    GstBus *bus = gst_element_get_bus(p);
-    gst_bus_add_watch(bus, on_bus, &call);
-    gst_object_unref(bus);
-  }
+  call.watch_buses();
   gst_element_set_state(sender, GST_STATE_PAUSED);
   ASSERT_TRUE(client::wait_connected(sender, 30s));
   guint tick = g_timeout_add_seconds(1, on_tick, &call);
@@ -171,13 +138,7 @@ TEST_F(TierSwitch, TheLadderGoesDownToCodec2AndBackWithoutLosingTime) {
   if (jitter != nullptr) gst_structure_free(jitter);
   GstStructure *sent = voice_stats(sender);
   GstStructure *received = voice_stats(receiver);
-  for (GstElement *p : {sender, receiver}) {
-    gst_element_set_state(p, GST_STATE_NULL);
-    GstBus *bus = gst_element_get_bus(p);
-    gst_bus_remove_watch(bus);
-    gst_object_unref(bus);
-    gst_object_unref(p);
-  }
+  call.release_pipelines();
   proxy.stop();
   g_main_loop_unref(call.loop);
   ASSERT_EQ(call.error, "");
