@@ -1,5 +1,6 @@
 // Codec2 1200 framing and the test audio the DTX and packing element tests
-// share: speech-like voice and white-noise background at 8 kHz.
+// share (`using namespace wzp::test::codec2`): speech-like voice and
+// white-noise background at 8 kHz.
 #pragma once
 
 #include <gst/gst.h>
@@ -9,13 +10,13 @@
 #include <random>
 #include <vector>
 
-namespace wzp::test {
+namespace wzp::test::codec2 {
 
-constexpr int kCodec2Rate = 8000;
-constexpr GstClockTime kCodec2FrameTime = 40 * GST_MSECOND;  // Codec2 1200
-constexpr size_t kCodec2FrameBytes = 6;
-constexpr size_t kCodec2SidBytes = 5;
-constexpr const char *kCodec2RawCaps =
+constexpr int kRate = 8000;
+constexpr GstClockTime kFrameTime = 40 * GST_MSECOND;  // Codec2 1200
+constexpr size_t kFrameBytes = 6;
+constexpr size_t kSidBytes = 5;
+constexpr const char *kRawCaps =
     "audio/x-raw, format=S16LE, rate=8000, channels=1, layout=interleaved";
 
 // White noise at `dbfs` (RMS), the same for the same seed.
@@ -33,7 +34,7 @@ inline std::vector<int16_t> noise(size_t samples, double dbfs, uint32_t seed) {
 inline std::vector<int16_t> voice(size_t samples) {
   std::vector<int16_t> out(samples);
   for (size_t i = 0; i < samples; ++i) {
-    const double t = static_cast<double>(i) / kCodec2Rate;
+    const double t = static_cast<double>(i) / kRate;
     double v = 0;
     for (int h = 1; h <= 20; ++h) v += std::sin(2 * M_PI * 150 * h * t + h * h) / h;
     const double syllable = std::pow(std::sin(M_PI * 4.0 * t), 2.0);
@@ -42,4 +43,4 @@ inline std::vector<int16_t> voice(size_t samples) {
   return out;
 }
 
-}  // namespace wzp::test
+}  // namespace wzp::test::codec2

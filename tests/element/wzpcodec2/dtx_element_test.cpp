@@ -14,15 +14,9 @@
 
 namespace {
 
-constexpr int kRate = wzp::test::kCodec2Rate;
-constexpr GstClockTime kFrameTime = wzp::test::kCodec2FrameTime;
-constexpr size_t kFrameBytes = wzp::test::kCodec2FrameBytes;
-constexpr size_t kSidBytes = wzp::test::kCodec2SidBytes;
-constexpr const char *kRawCaps = wzp::test::kCodec2RawCaps;
+using namespace wzp::test::codec2;
 using wzp::test::element_stat;
-using wzp::test::noise;
 using wzp::test::pull_buffers;
-using wzp::test::voice;
 
 double level_dbfs(const std::vector<int16_t> &s, size_t from, size_t to) {
   double sum = 0;

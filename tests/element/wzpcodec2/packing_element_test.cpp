@@ -14,15 +14,9 @@
 
 namespace {
 
-constexpr int kRate = wzp::test::kCodec2Rate;
-constexpr GstClockTime kFrameTime = wzp::test::kCodec2FrameTime;
-constexpr size_t kFrameBytes = wzp::test::kCodec2FrameBytes;
-constexpr size_t kSidBytes = wzp::test::kCodec2SidBytes;
-constexpr const char *kRawCaps = wzp::test::kCodec2RawCaps;
+using namespace wzp::test::codec2;
 using wzp::test::element_stat;
-using wzp::test::noise;
 using wzp::test::pull_buffers;
-using wzp::test::voice;
 
 void push_pcm(GstHarness *h, const std::vector<int16_t> &pcm, size_t first_sample = 0) {
   wzp::test::push_s16(h, pcm, kRate, 800, first_sample);
