@@ -14,7 +14,7 @@
 #include <cstring>
 #include <string>
 
-#include "bench/dtx/opus_dtx_gap.hpp"
+#include "bench/dtx/dtx_bench.hpp"
 
 namespace {
 
@@ -90,13 +90,7 @@ int main(int argc, char **argv) {
     attach(pipeline, "codec", "src", wzp::bench::replace_opus_dtx_with_gap, &counts.skipped);
   attach(pipeline, "codec", "sink", count, &codec);
   attach(pipeline, "wire", "sink", count, &wire);
-  gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  GstMessage *message =
-      gst_bus_timed_pop_filtered(GST_ELEMENT_BUS(pipeline), GST_CLOCK_TIME_NONE,
-                                 static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  const bool ok = GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS;
-  gst_message_unref(message);
-  gst_element_set_state(pipeline, GST_STATE_NULL);
+  const bool ok = wzp::bench::run_to_end(pipeline);
   gst_object_unref(pipeline);
   if (!ok) {
     std::fprintf(stderr, "%s: pipeline error\n", label.c_str());

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/dtx/opus_dtx_gap.hpp"
+#include "bench/dtx/dtx_bench.hpp"
 
 namespace {
 
@@ -57,13 +57,7 @@ bool decode(const std::string &input, const std::string &encoder, Run &run) {
   GstPad *decoded = pad_of(pipeline, "out", "sink");
   gst_pad_add_probe(decoded, GST_PAD_PROBE_TYPE_BUFFER, collect, &run, nullptr);
   gst_object_unref(decoded);
-  gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  GstMessage *message =
-      gst_bus_timed_pop_filtered(GST_ELEMENT_BUS(pipeline), GST_CLOCK_TIME_NONE,
-                                 static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  const bool ok = GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS;
-  gst_message_unref(message);
-  gst_element_set_state(pipeline, GST_STATE_NULL);
+  const bool ok = wzp::bench::run_to_end(pipeline);
   gst_object_unref(pipeline);
   return ok;
 }
