@@ -169,12 +169,12 @@ void report_echo(const CallMediaOptions &options, const FirstBuffer &sent,
     return;
   }
   constexpr size_t kMaxLag = 5000 / kEnvelopeWindowMs, kMinOverlap = 1000 / kEnvelopeWindowMs;
-  EnvelopeMatch match = best_envelope_lag(*a, *b, kMaxLag, kMinOverlap);
+  EchoMatch match = match_echo(*a, *b, kMaxLag, kMinOverlap);
   double start_ms = static_cast<double>(received.at - sent.at) / 1000.0;
   std::printf("  echo round trip       %.0f ms (our input to its echo playing here)\n",
               start_ms + static_cast<double>(match.lag * kEnvelopeWindowMs));
   std::printf("  echo similarity       %.2f (loudness envelopes, 1 = identical)\n",
-              match.correlation);
+              match.similarity);
 }
 
 void release(GstElement *pipeline) {

@@ -17,14 +17,15 @@ inline constexpr int kEnvelopeWindowMs = 20;
 // kEnvelopeWindowMs; nullopt with `error` when it cannot be read.
 std::optional<std::vector<double>> audio_envelope(const std::string &path, std::string &error);
 
-struct EnvelopeMatch {
-  size_t lag = 0;           // windows `received` runs behind `sent`
-  double correlation = -1;  // Pearson correlation at that lag
+// The best lag of `received` behind `sent`, up to `max_lag` windows, and the
+// similarity around it (libwzp/audio/envelope.hpp's segmented similarity:
+// 2 s segments, each allowed to sit 1 s either side, since two jitter buffers
+// move the echo's delay during the call).
+struct EchoMatch {
+  size_t lag = 0;
+  double similarity = -1;
 };
-// The lag in [0, max_lag] with the highest correlation, over at least
-// `min_overlap` windows; correlation -1 when none qualifies.
-EnvelopeMatch best_envelope_lag(const std::vector<double> &sent,
-                                const std::vector<double> &received, size_t max_lag,
-                                size_t min_overlap);
+EchoMatch match_echo(const std::vector<double> &sent, const std::vector<double> &received,
+                     size_t max_lag, size_t min_overlap);
 
 }  // namespace wzp::client

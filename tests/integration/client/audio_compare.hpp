@@ -1,5 +1,5 @@
-// Reads 16-bit PCM WAV files and compares two recordings of the same speech
-// by their loudness envelopes, which survive codecs, resampling and delay.
+// Reads 16-bit PCM WAV files for the client tests and compares two recordings
+// of the same speech by their loudness envelopes (libwzp/audio/envelope.hpp).
 #pragma once
 
 #include <filesystem>
