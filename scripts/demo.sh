@@ -4,6 +4,7 @@
 # alice calls @bob from behind a simulated war-zone network (bursty loss,
 # long round trips, a bandwidth cap). Both talk (speech files), both see a
 # live status line and a summary; what bob heard is written to a WAV file.
+# Last, the same call in one process measures mouth-to-ear delay per frame.
 #
 #   scripts/demo.sh [NETWORK]      e.g. scripts/demo.sh lossy
 #
@@ -59,6 +60,15 @@ wait "$bob" && bob=""
 echo
 echo "== bob's side"
 grep -v '^tier ' "$out/bob.log"
+
+# Mouth to ear needs one clock at both ends of each frame, which two
+# processes do not share: wzp loopback runs the same stack (handshake,
+# pipelines, QUIC through the same network) in one process and times every
+# frame from encoder input to playout.
+echo
+echo "== mouth to ear, timed per frame: the same call in one process (wzp loopback)"
+build/client/wzp loopback --network "$network" --tier good --in "$out/speech.wav" \
+  --out "$out/loopback.wav" 2>/dev/null | grep -E "mouth-to-ear|frames played|tier history"
 echo
 echo "sent:     $out/speech.wav"
 echo "received: $out/received.wav   (listen: play $out/received.wav)"
