@@ -1,7 +1,8 @@
 // A room member's receiving pipeline (docs/rooms.md):
 //
 //   <packets> ! wzpdecrypt name=crypt ! wzpdemux name=demux
-//     demux.src_<sender> ! wzpfecdec ! wzpjitterbuffer ! wzpvoicedec ! ... ! mix.   (one per member)
+//     demux.src_<sender> ! wzpfecdec ! wzpjitterbuffer ! wzpvoicedec ! ... ! mix.   (one per
+//     member)
 //   audiotestsrc wave=silence ! mix.
 //   audiomixer name=mix ! audio/x-raw,S16LE,48 kHz,mono ! <audio out>
 //

@@ -200,8 +200,8 @@ TEST(WzpVoice, BitrateAndFrameChangesWithinOpusKeepTime) {
 }
 
 TEST(WzpVoice, GapsBecomeConcealmentInBothCodecs) {
-  GstHarness *h =
-      gst_harness_new_parse("wzpvoiceenc bitrate=24000 dtx=false ! identity name=holes ! wzpvoicedec");
+  GstHarness *h = gst_harness_new_parse(
+      "wzpvoiceenc bitrate=24000 dtx=false ! identity name=holes ! wzpvoicedec");
   GstElement *identity = gst_harness_find_element(h, "identity");
   GstPad *pad = gst_element_get_static_pad(identity, "src");
   Holes holes{7};

@@ -21,22 +21,40 @@ netsim::ProxyConfig proxy_to(uint16_t port, double loss, std::chrono::millisecon
   return config;
 }
 
-TEST(QuicImpaired, ThirtyPercentLossAt300msRttKeepsDatagramsFlowing) {
+// A server and a client connected through a proxy that loses 30 % each way.
+class ThirtyPercentLoss : public ::testing::Test {
+ protected:
+  ~ThirtyPercentLoss() override { connection.reset(); }  // before its endpoint
+  void connect(std::chrono::milliseconds one_way_delay) {
+    std::string error;
+    server_ = Endpoint::create(
+        server_config(),
+        [this](const std::shared_ptr<Connection> &) { return server_side.handlers(); }, error);
+    ASSERT_TRUE(server_) << error;
+    relay_ =
+        std::make_unique<netsim::UdpProxy>(proxy_to(server_->local_port(), 0.30, one_way_delay));
+    auto config = client_config(server_->fingerprint());
+    config.handshake_timeout = 20s;
+    config.max_queue_time = 1000ms;
+    client_ = Endpoint::create(config, nullptr, error);
+    ASSERT_TRUE(client_) << error;
+    connection = client_->dial("127.0.0.1", relay_->listen_address().port(), {}, error);
+    ASSERT_TRUE(connection) << error;
+    ASSERT_TRUE(connection->wait_established(20s)) << connection->error();
+  }
+
   Recorder server_side;
-  std::string error;
-  auto server = Endpoint::create(
-      server_config(), [&](const std::shared_ptr<Connection> &) { return server_side.handlers(); },
-      error);
-  ASSERT_TRUE(server) << error;
-  netsim::UdpProxy relay(proxy_to(server->local_port(), 0.30, 150ms));
-  auto config = client_config(server->fingerprint());
-  config.handshake_timeout = 20s;
-  config.max_queue_time = 1000ms;
-  auto client = Endpoint::create(config, nullptr, error);
-  ASSERT_TRUE(client) << error;
-  auto connection = client->dial("127.0.0.1", relay.listen_address().port(), {}, error);
-  ASSERT_TRUE(connection) << error;
-  ASSERT_TRUE(connection->wait_established(20s)) << connection->error();
+  std::shared_ptr<Connection> connection;
+  netsim::UdpProxy &relay() { return *relay_; }
+
+ private:
+  std::unique_ptr<Endpoint> server_;
+  std::unique_ptr<netsim::UdpProxy> relay_;
+  std::unique_ptr<Endpoint> client_;
+};
+
+TEST_F(ThirtyPercentLoss, DatagramsKeepFlowingAt300msRtt) {
+  ASSERT_NO_FATAL_FAILURE(connect(150ms));
 
   // Three seconds of 20 ms audio frames.
   constexpr int kFrames = 150;
@@ -55,27 +73,14 @@ TEST(QuicImpaired, ThirtyPercentLossAt300msRttKeepsDatagramsFlowing) {
   EXPECT_GT(stats.datagrams_lost, 0u);
   EXPECT_GT(stats.datagram_loss(), 0.1);
   EXPECT_GT(stats.path.smoothed_rtt_ms, 200.0);
-  auto counters = relay.counters();
+  auto counters = relay().counters();
   EXPECT_GT(counters.up.lost + counters.down.lost, 0u);
 }
 
 // Signaling under loss: retransmitted stream data must be the bytes first
 // sent, while later messages keep being queued and earlier ones acked.
-TEST(QuicImpaired, MessagesArriveIntactAndInOrderThroughThirtyPercentLoss) {
-  Recorder server_side;
-  std::string error;
-  auto server = Endpoint::create(
-      server_config(), [&](const std::shared_ptr<Connection> &) { return server_side.handlers(); },
-      error);
-  ASSERT_TRUE(server) << error;
-  netsim::UdpProxy relay(proxy_to(server->local_port(), 0.30, 40ms));
-  auto config = client_config(server->fingerprint());
-  config.handshake_timeout = 20s;
-  auto client = Endpoint::create(config, nullptr, error);
-  ASSERT_TRUE(client) << error;
-  auto connection = client->dial("127.0.0.1", relay.listen_address().port(), {}, error);
-  ASSERT_TRUE(connection) << error;
-  ASSERT_TRUE(connection->wait_established(20s)) << connection->error();
+TEST_F(ThirtyPercentLoss, MessagesArriveIntactAndInOrder) {
+  ASSERT_NO_FATAL_FAILURE(connect(40ms));
 
   constexpr int kMessages = 200;
   std::vector<std::string> sent;
