@@ -1,5 +1,6 @@
 // GstHarness helpers the element tests share: push S16 audio, pull what came
-// out, read one counter from an element's "stats" structure.
+// out, read one counter from an element's "stats" structure, gate a pad by
+// running time.
 #pragma once
 
 #include <gst/check/gstharness.h>
@@ -7,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace wzp::test {
@@ -56,6 +58,24 @@ inline guint64 element_stat(GstHarness *h, const char *factory, const char *fiel
   EXPECT_TRUE(gst_structure_get_uint64(stats, field, &value)) << field;
   gst_structure_free(stats);
   return value;
+}
+
+// Lets buffers leave `element`'s "src" pad only between two running times
+// (seconds): a room participant who joins at `from` and is gone at `to`.
+inline void pass_only_between(GstElement *element, double from, double to) {
+  using Window = std::pair<GstClockTime, GstClockTime>;
+  GstPad *output = gst_element_get_static_pad(element, "src");
+  gst_pad_add_probe(
+      output,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      [](GstPad *pad, GstPadProbeInfo *, gpointer data) {
+        auto *w = static_cast<Window *>(data);
+        GstClockTime now = gst_element_get_current_running_time(GST_PAD_PARENT(pad));
+        return now >= w->first && now < w->second ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+      },
+      new Window(from * GST_SECOND, to * GST_SECOND),
+      [](gpointer data) { delete static_cast<Window *>(data); });
+  gst_object_unref(output);
 }
 
 }  // namespace wzp::test

@@ -20,6 +20,7 @@
 #include "libwzp/crypto/member_card.hpp"
 #include "libwzp/crypto/room.hpp"
 #include "plugins/gstwzp/wzpcryptcontext.h"
+#include "tests/support/harness.hpp"
 
 namespace wzp::client {
 namespace {
@@ -98,23 +99,6 @@ void on_mixed(GstElement *, GstBuffer *buffer, GstPad *, Mixed *mixed) {
   gst_buffer_unmap(buffer, &map);
 }
 
-// Lets a talker's packets through only between two running times.
-void present_only_between(GstElement *seal, double from, double to) {
-  GstPad *output = gst_element_get_static_pad(seal, "src");
-  auto *window = new std::pair<GstClockTime, GstClockTime>(from * GST_SECOND, to * GST_SECOND);
-  gst_pad_add_probe(
-      output,
-      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-      [](GstPad *pad, GstPadProbeInfo *, gpointer data) {
-        auto *w = static_cast<std::pair<GstClockTime, GstClockTime> *>(data);
-        GstClockTime now = gst_element_get_current_running_time(GST_PAD_PARENT(pad));
-        return now >= w->first && now < w->second ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
-      },
-      window,
-      [](gpointer data) { delete static_cast<std::pair<GstClockTime, GstClockTime> *>(data); });
-  gst_object_unref(output);
-}
-
 guint64 stat(GstElement *pipeline, const char *element, const char *field) {
   GstElement *e = gst_bin_get_by_name(GST_BIN(pipeline), element);
   GstStructure *stats = nullptr;
@@ -161,7 +145,7 @@ TEST(ClientRoom, MixKeepsTimeAndCarriesEachMemberWhileTheyTalk) {
     GstContext *context = wzp_crypto_context_new(t->keys->session());
     gst_element_set_context(seal, context);
     gst_context_unref(context);
-    present_only_between(seal, t->from, t->to);
+    wzp::test::pass_only_between(seal, t->from, t->to);
     gst_object_unref(seal);
   }
   Mixed mixed;

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/harness.hpp"
+
 namespace {
 
 constexpr int kRate = 48000;
@@ -171,19 +173,7 @@ std::string participant(int stream_id, double frequency) {
 void present_only_between(Room &room, int stream_id, double from, double to) {
   std::string name = "sender" + std::to_string(stream_id);
   GstElement *sender = gst_bin_get_by_name(GST_BIN(room.pipeline), name.c_str());
-  GstPad *output = gst_element_get_static_pad(sender, "src");
-  auto *window = new std::pair<GstClockTime, GstClockTime>(from * GST_SECOND, to * GST_SECOND);
-  gst_pad_add_probe(
-      output,
-      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-      [](GstPad *pad, GstPadProbeInfo *, gpointer data) {
-        auto *w = static_cast<std::pair<GstClockTime, GstClockTime> *>(data);
-        GstClockTime now = gst_element_get_current_running_time(GST_PAD_PARENT(pad));
-        return now >= w->first && now < w->second ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
-      },
-      window,
-      [](gpointer data) { delete static_cast<std::pair<GstClockTime, GstClockTime> *>(data); });
-  gst_object_unref(output);
+  wzp::test::pass_only_between(sender, from, to);
   gst_object_unref(sender);
 }
 
