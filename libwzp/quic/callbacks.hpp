@@ -13,11 +13,10 @@
 namespace wzp::quic {
 
 struct NgCallbacks {
-  static Connection *self(void *user_data) { return static_cast<Connection *>(user_data); }
+  // user_data is a Connection's callback_target_.
+  static Connection *self(void *user_data) { return *static_cast<Connection **>(user_data); }
 
-  static ngtcp2_conn *get_conn(ngtcp2_crypto_conn_ref *ref) {
-    return static_cast<Connection *>(ref->user_data)->conn_;
-  }
+  static ngtcp2_conn *get_conn(ngtcp2_crypto_conn_ref *ref) { return self(ref->user_data)->conn_; }
   static void rand(uint8_t *dest, size_t size, const ngtcp2_rand_ctx *) {
     gnutls_rnd(GNUTLS_RND_RANDOM, dest, size);
   }

@@ -37,6 +37,22 @@ struct EndpointConfig {
   CongestionControl congestion_control = CongestionControl::kCubic;
   std::chrono::milliseconds idle_timeout{10000};
   std::chrono::milliseconds handshake_timeout{5000};
+  // A dialing client starts a fresh handshake every `handshake_race_interval`
+  // while none has completed, up to `handshake_attempts` in all; the first
+  // to complete becomes the connection and the others are closed. Each
+  // attempt has its own retransmission timer, so one whose packets were lost
+  // does not hold the call back behind a backoff that doubles with every
+  // loss (docs/quic.md: the handshake under heavy loss).
+  std::chrono::milliseconds handshake_race_interval{500};
+  size_t handshake_attempts = 6;
+  // Every packet a connection sends during its handshake goes out again
+  // `handshake_echo_copies` times, `handshake_echo_interval` apart: a lost
+  // flight is made good on this fixed schedule, not after a probe timeout
+  // that doubles with each loss. The peer drops the copies it does not
+  // need as duplicates. A server echoes for a moment after completing (its
+  // HANDSHAKE_DONE), and never beyond 3x what it received (RFC 9000, 8.1).
+  size_t handshake_echo_copies = 4;
+  std::chrono::milliseconds handshake_echo_interval{100};
   std::chrono::milliseconds keep_alive{0};  // 0: no keep-alive PINGs
   // Datagrams older than this are dropped unsent: late media is useless.
   std::chrono::milliseconds max_queue_time{200};
@@ -88,6 +104,7 @@ struct ConnectionStats {
   uint64_t udp_packets_sent = 0;
   uint64_t messages_sent = 0;
   uint64_t messages_received = 0;
+  size_t handshake_attempts = 0;  // handshakes this dial started (see EndpointConfig)
   // Fraction of acknowledged-or-lost datagrams that were lost.
   double datagram_loss() const {
     uint64_t settled = datagrams_acked + datagrams_lost;

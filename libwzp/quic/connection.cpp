@@ -37,6 +37,15 @@ constexpr size_t kPtoAnchorOverhead = 1 + 1 + 4 + 1;
 constexpr size_t kMaxPendingMessageBytes = 1 << 20;
 constexpr uint64_t kStreamWindow = 256 * 1024;
 constexpr int kCloseCopies = 3;
+// How long a server keeps echoing after its handshake completed: covers its
+// HANDSHAKE_DONE, without which the client cannot count as connected.
+constexpr uint64_t kServerEchoGraceNs = 1'000'000'000;
+// How long a completed client waits for confirmation before it counts as
+// established anyway.
+constexpr uint64_t kConfirmWaitNs = 500'000'000;
+// The factor by which a server's sending may exceed what it received from
+// an address it has not validated (RFC 9000, 8.1).
+constexpr uint64_t kAmplificationLimit = 3;
 // How long a requested close waits for queued signaling to be acknowledged.
 constexpr uint64_t kCloseFlushLimitNs = 2'000'000'000;
 
@@ -46,11 +55,12 @@ Connection::Connection(ConnectionHost &host, bool server, ConnectionHandlers han
     : host_(host),
       server_(server),
       handlers_(std::move(handlers)),
+      callback_target_(std::make_unique<Connection *>(this)),
       queue_(
           host.config().datagram_queue_capacity, wire::kMaxPacketSize,
           static_cast<uint64_t>(std::chrono::nanoseconds(host.config().max_queue_time).count())) {
   conn_ref_.get_conn = NgCallbacks::get_conn;
-  conn_ref_.user_data = this;
+  conn_ref_.user_data = callback_target_.get();
 }
 
 Connection::~Connection() {
@@ -114,7 +124,7 @@ bool Connection::init_client(const ngtcp2_path &path, std::string &error) {
   fill_settings(settings, params);
   auto callbacks = NgCallbacks::table(false);
   int rv = ngtcp2_conn_client_new(&conn_, &dcid, &scid, &path, NGTCP2_PROTO_VER_V1, &callbacks,
-                                  &settings, &params, nullptr, this);
+                                  &settings, &params, nullptr, callback_target_.get());
   if (rv != 0) {
     error = std::string("cannot create QUIC connection: ") + ngtcp2_strerror(rv);
     return false;
@@ -141,7 +151,7 @@ bool Connection::init_server(const ngtcp2_path &path, const ngtcp2_pkt_hd &initi
   params.original_dcid = initial.dcid;
   auto callbacks = NgCallbacks::table(true);
   int rv = ngtcp2_conn_server_new(&conn_, &initial.scid, &scid, &path, initial.version, &callbacks,
-                                  &settings, &params, nullptr, this);
+                                  &settings, &params, nullptr, callback_target_.get());
   if (rv != 0) {
     error = std::string("cannot create QUIC connection: ") + ngtcp2_strerror(rv);
     return false;
@@ -266,9 +276,34 @@ void Connection::publish_stats() {
   std::lock_guard lock(mutex_);
   uint64_t queued = stats_.datagrams_queued, messages_sent = stats_.messages_sent;
   stats_ = io_stats_;
+  stats_.handshake_attempts = handshake_attempts_;
   stats_.datagrams_queued = queued;
   stats_.messages_sent = messages_sent;
   stats_.path = path;
+}
+
+void Connection::take_handshake(Connection &attempt) {
+  for (const auto &cid : cids_) host_.unregister_cid(cid);
+  for (const auto &cid : attempt.cids_) host_.unregister_cid(cid);
+  std::swap(conn_, attempt.conn_);
+  std::swap(session_, attempt.session_);
+  std::swap(callback_target_, attempt.callback_target_);
+  std::swap(cids_, attempt.cids_);
+  std::swap(handshake_done_, attempt.handshake_done_);
+  std::swap(echo_until_ns_, attempt.echo_until_ns_);
+  std::swap(confirmed_, attempt.confirmed_);
+  std::swap(completed_ns_, attempt.completed_ns_);
+  std::swap(local_error_, attempt.local_error_);
+  std::swap(io_stats_, attempt.io_stats_);
+  std::swap(echoes_, attempt.echoes_);
+  std::swap(bytes_received_, attempt.bytes_received_);
+  std::swap(bytes_sent_, attempt.bytes_sent_);
+  for (Connection *c : {this, &attempt}) {
+    *c->callback_target_ = c;
+    c->conn_ref_.user_data = c->callback_target_.get();
+    gnutls_session_set_ptr(c->session_, &c->conn_ref_);
+    for (const auto &cid : c->cids_) host_.register_cid(cid, c);
+  }
 }
 
 void Connection::on_handshake_completed() {
@@ -282,14 +317,36 @@ void Connection::on_handshake_completed() {
     return;
   }
   handshake_done_ = true;
-  // A server's handshake is confirmed as it completes (RFC 9001, 4.1.2).
-  if (server_) on_handshake_confirmed();
+  // A server is established before the rest of this packet (the client's
+  // first messages) is delivered. A client is established by its endpoint
+  // once the packet is read, so that a raced attempt is taken over first.
+  if (server_) establish_if_ready(now_ns());
 }
 
-// Established only once confirmed: before that a close would travel in
-// Handshake packets, which cannot carry an application reason.
+// A client that is confirmed (RFC 9001, 4.1.2) knows the server has its
+// Finished: its handshake packets need no more echoes.
 void Connection::on_handshake_confirmed() {
-  if (!handshake_done_ || state() != State::kConnecting) return;
+  confirmed_ = true;
+  if (!server_) echo_until_ns_ = 0;
+  if (!server_ && !race_attempt_) establish_if_ready(now_ns());
+}
+
+// A client is established once confirmed, or a moment after its handshake
+// completed if confirmation is slow: through heavy loss the server's
+// HANDSHAKE_DONE can take seconds, while a client may send 1-RTT data as
+// soon as it completes. Meanwhile its Finished keeps being echoed, and the
+// data flowing lets QUIC's loss recovery, not a backed-off probe timer,
+// repeat what was lost. Waiting a moment keeps the usual case confirmed:
+// before that a peer's close can reach us in a Handshake packet, which
+// carries no application reason.
+void Connection::establish_if_ready(uint64_t ts) {
+  if (!handshake_done_ || race_attempt_ || finished_ || established_) return;
+  if (completed_ns_ == 0) completed_ns_ = ts;
+  if (!server_ && !confirmed_ && ts < completed_ns_ + kConfirmWaitNs) return;
+  established_ = true;
+  confirmed_ = confirmed_ || server_;  // RFC 9001, 4.1.2
+  // The server's last handshake packet (HANDSHAKE_DONE) is still to be sent.
+  if (server_) echo_until_ns_ = ts + kServerEchoGraceNs;
   publish_stats();
   {
     std::lock_guard lock(mutex_);
@@ -322,6 +379,7 @@ void Connection::on_stream_acked(uint64_t offset, uint64_t length) {
 void Connection::read_packet(const ngtcp2_path &path, std::span<const uint8_t> packet,
                              uint64_t ts) {
   if (finished_) return;
+  bytes_received_ += packet.size();
   ngtcp2_pkt_info pi{};
   int rv = ngtcp2_conn_read_pkt(conn_, &path, &pi, packet.data(), packet.size(), ts);
   if (rv == 0) return;
@@ -439,8 +497,52 @@ void Connection::handle_expiry(uint64_t ts) {
 
 uint64_t Connection::expiry() const {
   if (finished_) return UINT64_MAX;
-  uint64_t expiry = ngtcp2_conn_get_expiry(conn_);
+  uint64_t expiry = std::min(ngtcp2_conn_get_expiry(conn_), next_echo_ns());
+  if (handshake_done_ && !established_ && completed_ns_ != 0) {
+    expiry = std::min(expiry, completed_ns_ + kConfirmWaitNs);
+  }
   return close_flush_deadline_ == 0 ? expiry : std::min(expiry, close_flush_deadline_);
+}
+
+void Connection::send(const ngtcp2_path &path, std::span<const uint8_t> packet, uint64_t ts) {
+  host_.send_packet(path, packet);
+  bytes_sent_ += packet.size();
+  const size_t copies = host_.config().handshake_echo_copies;
+  if (ts >= echo_until_ns_ || copies == 0) return;
+  // Once established a client's short-header packets carry media, which
+  // QUIC's own loss recovery and wzp's FEC cover.
+  constexpr uint8_t kLongHeader = 0x80;
+  if (established_ && !server_ && (packet[0] & kLongHeader) == 0) return;
+  const auto interval = static_cast<uint64_t>(
+      std::chrono::nanoseconds(host_.config().handshake_echo_interval).count());
+  echoes_.push_back({{packet.begin(), packet.end()}, ts + interval, copies});
+}
+
+void Connection::send_due_echoes(uint64_t ts) {
+  if (ts >= echo_until_ns_) {
+    echoes_.clear();
+    return;
+  }
+  const auto interval = static_cast<uint64_t>(
+      std::chrono::nanoseconds(host_.config().handshake_echo_interval).count());
+  ngtcp2_path path = *ngtcp2_conn_get_path(conn_);
+  for (auto &echo : echoes_) {
+    if (echo.due_ns > ts) continue;
+    bool allowed =
+        !server_ || bytes_sent_ + echo.packet.size() <= kAmplificationLimit * bytes_received_;
+    echo.copies_left = allowed ? echo.copies_left - 1 : 0;
+    echo.due_ns = ts + interval;
+    if (!allowed) continue;
+    host_.send_packet(path, echo.packet);
+    bytes_sent_ += echo.packet.size();
+  }
+  std::erase_if(echoes_, [](const Echo &echo) { return echo.copies_left == 0; });
+}
+
+uint64_t Connection::next_echo_ns() const {
+  uint64_t next = UINT64_MAX;
+  for (const auto &echo : echoes_) next = std::min(next, echo.due_ns);
+  return next;
 }
 
 bool Connection::write_pending_stream(uint8_t *buffer, size_t size, uint64_t ts,
@@ -516,7 +618,10 @@ void Connection::write(uint64_t ts) {
       // the flush limit passed), so an error sent just before it arrives.
       if (close_flush_deadline_ == 0) close_flush_deadline_ = ts + kCloseFlushLimitNs;
       bool unsent = stream_acked_ < stream_end_ || !pending_messages_.empty();
-      close_now = !unsent || ts >= close_flush_deadline_;
+      // Before confirmation a client's close travels in Handshake packets,
+      // which cannot carry the application's code and reason.
+      bool can_say_why = confirmed_ || !handshake_done_;
+      close_now = (!unsent && can_say_why) || ts >= close_flush_deadline_;
     }
     code = close_code_;
     reason = close_reason_;
@@ -531,6 +636,7 @@ void Connection::write(uint64_t ts) {
     return;
   }
 
+  send_due_echoes(ts);
   ngtcp2_path_storage ps;
   ngtcp2_path_storage_zero(&ps);
   ngtcp2_pkt_info pi{};
@@ -593,7 +699,7 @@ void Connection::write(uint64_t ts) {
     }
     if (n == 0) break;
     anchored = false;
-    host_.send_packet(ps.path, {buffer, static_cast<size_t>(n)});
+    send(ps.path, {buffer, static_cast<size_t>(n)}, ts);
     ++io_stats_.udp_packets_sent;
     sent += static_cast<size_t>(n);
     if (sent >= quantum) break;

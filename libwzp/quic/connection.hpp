@@ -6,6 +6,7 @@
 #include <gnutls/gnutls.h>
 #include <ngtcp2/ngtcp2.h>
 #include <ngtcp2/ngtcp2_crypto.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -99,8 +100,16 @@ class Connection {
                             ngtcp2_pkt_info &pi, ngtcp2_ssize &written, bool &blocked);
   ngtcp2_ssize write_pto_anchor(uint8_t *buffer, size_t size, uint64_t ts, ngtcp2_path_storage &ps,
                                 ngtcp2_pkt_info &pi);
+  // Takes over `attempt`'s completed handshake (a raced dial's winner) and
+  // hands it this connection's unfinished one, to be closed.
+  void take_handshake(Connection &attempt);
   void on_handshake_completed();
   void on_handshake_confirmed();
+  void establish_if_ready(uint64_t ts);
+  // Sends a packet, keeping a copy to echo while the handshake lasts.
+  void send(const ngtcp2_path &path, std::span<const uint8_t> packet, uint64_t ts);
+  void send_due_echoes(uint64_t ts);
+  uint64_t next_echo_ns() const;
   void on_stream_data(int64_t stream_id, std::span<const uint8_t> data);
   void on_stream_acked(uint64_t offset, uint64_t length);
   std::string describe_peer_close();
@@ -112,14 +121,38 @@ class Connection {
   ngtcp2_conn *conn_ = nullptr;
   gnutls_session_t session_ = nullptr;
   ngtcp2_crypto_conn_ref conn_ref_{};
+  // What ngtcp2's and GnuTLS's callbacks reach: which Connection holds the
+  // ngtcp2_conn, which changes when a raced handshake is taken over.
+  std::unique_ptr<Connection *> callback_target_;
   std::vector<ngtcp2_cid> cids_;
   bool finished_ = false;
   bool handshake_done_ = false;
-  std::string local_error_;  // set by a callback that fails the connection
+  bool established_ = false;   // I/O thread's view of state_ == kEstablished
+  bool confirmed_ = false;     // RFC 9001, 4.1.2
+  uint64_t completed_ns_ = 0;  // when the endpoint first saw the handshake complete
+  std::string local_error_;    // set by a callback that fails the connection
   uint64_t next_datagram_id_ = 0;
   uint64_t close_flush_deadline_ = 0;  // set when a requested close starts flushing
   ConnectionStats io_stats_;
   std::vector<uint8_t> packet_buffer_;
+  // A dial's handshake race: where it dials, when, how many attempts so far;
+  // an extra attempt knows the connection it races for.
+  sockaddr_storage remote_{};
+  socklen_t remote_len_ = 0;
+  uint64_t dialed_ns_ = 0;
+  size_t handshake_attempts_ = 1;
+  // Handshake echoes (EndpointConfig::handshake_echo_copies).
+  struct Echo {
+    std::vector<uint8_t> packet;
+    uint64_t due_ns = 0;
+    size_t copies_left = 0;
+  };
+  std::vector<Echo> echoes_;
+  uint64_t echo_until_ns_ = UINT64_MAX;  // echoing stops then (set once established)
+  uint64_t bytes_received_ = 0;          // bound what a server echoes (amplification)
+  uint64_t bytes_sent_ = 0;
+  bool race_attempt_ = false;
+  std::weak_ptr<Connection> race_owner_;
 
   // Our signaling stream, kept until acknowledged. ngtcp2 keeps pointers into
   // the bytes it sent (to retransmit them), so each chunk stays where it is

@@ -154,6 +154,9 @@ std::shared_ptr<Connection> Endpoint::dial(const std::string &host, uint16_t por
                    {reinterpret_cast<sockaddr *>(&remote), remote_len},
                    nullptr};
   if (!connection->init_client(path, error)) return nullptr;
+  connection->remote_ = remote;
+  connection->remote_len_ = remote_len;
+  connection->dialed_ns_ = now_ns();
   connections_.push_back(connection);
   connection->write(now_ns());
   return connection;
@@ -193,7 +196,9 @@ void Endpoint::run() {
     uint64_t next = UINT64_MAX;
     {
       std::lock_guard lock(loop_mutex_);
-      for (auto &connection : connections_) next = std::min(next, connection->expiry());
+      for (auto &connection : connections_) {
+        next = std::min({next, connection->expiry(), next_attempt_ns(*connection)});
+      }
     }
     uint64_t now = now_ns();
     timespec timeout{1, 0};  // an upper bound, so a lost wake-up costs at most a second
@@ -242,6 +247,8 @@ void Endpoint::dispatch(std::span<const uint8_t> packet, const sockaddr_storage 
   if (found != by_cid_.end()) {
     Connection *connection = found->second;  // reading may unregister its ids
     connection->read_packet(path, packet, ts);
+    connection = settle_race(connection, ts);
+    connection->establish_if_ready(ts);
     connection->write(ts);
     return;
   }
@@ -277,12 +284,68 @@ void Endpoint::accept(std::span<const uint8_t> packet, const ngtcp2_path &path, 
   }
   ++stats_.connections_accepted;
   connections_.push_back(connection);
+  connection->establish_if_ready(ts);
   connection->write(ts);
 }
 
+uint64_t Endpoint::next_attempt_ns(const Connection &connection) const {
+  if (connection.server_ || connection.finished() || connection.handshake_done_ ||
+      connection.race_attempt_ || connection.handshake_attempts_ >= config_.handshake_attempts) {
+    return UINT64_MAX;
+  }
+  const auto interval =
+      static_cast<uint64_t>(std::chrono::nanoseconds(config_.handshake_race_interval).count());
+  return connection.dialed_ns_ + connection.handshake_attempts_ * interval;
+}
+
+void Endpoint::race_handshakes(uint64_t ts) {
+  std::vector<std::shared_ptr<Connection>> started;
+  for (auto &connection : connections_) {
+    if (connection->race_attempt_) {
+      // The race is over once the dial completed or failed.
+      auto owner = connection->race_owner_.lock();
+      if (!owner || owner->finished() || owner->handshake_done_) {
+        connection->shutdown("handshake raced", ts);
+      }
+      continue;
+    }
+    if (next_attempt_ns(*connection) > ts) continue;
+    ++connection->handshake_attempts_;
+    std::shared_ptr<Connection> attempt(new Connection(*this, false, {}));
+    ngtcp2_path path{{reinterpret_cast<sockaddr *>(&local_addr_), local_addr_len_},
+                     {reinterpret_cast<sockaddr *>(&connection->remote_), connection->remote_len_},
+                     nullptr};
+    std::string error;
+    if (!attempt->init_client(path, error)) continue;  // the dial goes on with what it has
+    attempt->race_attempt_ = true;
+    attempt->race_owner_ = connection;
+    started.push_back(std::move(attempt));
+  }
+  for (auto &attempt : started) {
+    connections_.push_back(attempt);
+    attempt->write(ts);
+  }
+}
+
+// The first attempt of a race to complete its handshake becomes the dialed
+// connection; the attempt left holding the dial's unfinished one is closed.
+Connection *Endpoint::settle_race(Connection *attempt, uint64_t ts) {
+  auto owner = attempt->race_owner_.lock();
+  if (!owner || !attempt->handshake_done_ || attempt->finished()) return attempt;
+  if (owner->finished() || owner->handshake_done_) {
+    attempt->shutdown("handshake raced", ts);
+    return attempt;
+  }
+  owner->take_handshake(*attempt);
+  attempt->shutdown("handshake raced", ts);
+  return owner.get();
+}
+
 void Endpoint::service_connections(uint64_t ts) {
+  race_handshakes(ts);
   for (auto &connection : connections_) {
     if (connection->expiry() <= ts) connection->handle_expiry(ts);
+    connection->establish_if_ready(ts);
     connection->write(ts);
   }
   // Dropping our reference unregisters the connection's ids; handles that

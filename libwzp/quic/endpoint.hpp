@@ -62,6 +62,11 @@ class Endpoint : private ConnectionHost {
                 uint64_t ts);
   void accept(std::span<const uint8_t> packet, const ngtcp2_path &path, uint64_t ts);
   void service_connections(uint64_t ts);
+  // A dial's handshake race (EndpointConfig::handshake_attempts).
+  void race_handshakes(uint64_t ts);
+  // When `connection`'s dial starts its next attempt; UINT64_MAX if never.
+  uint64_t next_attempt_ns(const Connection &connection) const;
+  Connection *settle_race(Connection *attempt, uint64_t ts);
   size_t handshakes_in_progress() const;
 
   // ConnectionHost

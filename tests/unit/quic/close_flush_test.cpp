@@ -14,9 +14,20 @@ struct Pair {
     server = Endpoint::create(
         server_config(),
         [this](const std::shared_ptr<Connection> &c) {
-          std::lock_guard lock(mutex);
-          accepted = c;
-          return server_side.handlers();
+          // The client races handshakes on a lossy path: the server side is
+          // the attempt that got established, not the ones closed unfinished.
+          auto handlers = server_side.handlers();
+          auto established = std::make_shared<bool>(false);
+          handlers.on_established = [this, established, weak = std::weak_ptr(c)] {
+            *established = true;
+            std::lock_guard lock(mutex);
+            accepted = weak.lock();
+            accepted_changed.notify_all();
+          };
+          handlers.on_closed = [established, record = handlers.on_closed](const std::string &e) {
+            if (*established) record(e);
+          };
+          return handlers;
         },
         error);
     EXPECT_TRUE(server) << error;
@@ -40,13 +51,17 @@ struct Pair {
     connection = client->dial("127.0.0.1", port, client_side.handlers(), error);
     EXPECT_TRUE(connection) << error;
   }
+  // The server's side once established (a client is established as its
+  // handshake completes, a moment before the server's completes).
   std::shared_ptr<Connection> server_connection() {
-    std::lock_guard lock(mutex);
+    std::unique_lock lock(mutex);
+    accepted_changed.wait_for(lock, 5s, [this] { return accepted != nullptr; });
     return accepted;
   }
 
   Recorder server_side, client_side;
   std::mutex mutex;
+  std::condition_variable accepted_changed;
   std::shared_ptr<Connection> accepted;
   std::unique_ptr<Endpoint> server, client;
   std::unique_ptr<netsim::UdpProxy> proxy;
