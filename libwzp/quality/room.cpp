@@ -9,49 +9,123 @@ std::optional<Tier> weakest_link(std::span<const Tier> tiers) {
   return *std::min_element(tiers.begin(), tiers.end());
 }
 
-RoomQuality::RoomQuality(const ControllerConfig &config)
-    : config_(config), room_tier_(std::min(config.initial, config.ceiling)) {}
+RoomQuality::Member::Member(const ControllerConfig &config, Micros now)
+    : controller(config, now), joined(now), committed{{now, controller.committed_tier()}} {}
+
+void RoomQuality::Member::record(Micros now, Micros keep_since) {
+  if (controller.committed_tier() != committed.back().second) {
+    committed.emplace_back(now, controller.committed_tier());
+  }
+  // Keep the entry in effect at keep_since and everything after it.
+  auto in_effect = std::find_if(committed.begin(), committed.end(),
+                                [&](const auto &entry) { return entry.first > keep_since; });
+  if (in_effect - committed.begin() > 1) committed.erase(committed.begin(), in_effect - 1);
+}
+
+Tier RoomQuality::Member::highest_since(Micros since) const {
+  Tier highest = kLowestTier;
+  for (size_t i = 0; i < committed.size(); ++i) {
+    const bool ended_before = i + 1 < committed.size() && committed[i + 1].first <= since;
+    if (!ended_before) highest = std::max(highest, committed[i].second);
+  }
+  return highest;
+}
+
+Tier RoomQuality::Member::lowest_since(Micros since) const {
+  Tier lowest = kHighestTier;
+  for (size_t i = 0; i < committed.size(); ++i) {
+    const bool ended_before = i + 1 < committed.size() && committed[i + 1].first <= since;
+    if (!ended_before) lowest = std::min(lowest, committed[i].second);
+  }
+  return lowest;
+}
+
+RoomQuality::RoomQuality(const ControllerConfig &config, const RoomPolicy &policy)
+    : config_(config), policy_(policy), room_tier_(initial_tier()) {}
 
 std::optional<Tier> RoomQuality::join(uint32_t participant, Micros now) {
-  participants_.try_emplace(participant, config_, now);
-  return recompute();
+  latest_ = std::max(latest_, now);
+  if (participants_.empty()) room_since_ = now;
+  if (!participants_.try_emplace(participant, config_, now).second) return std::nullopt;
+  if (initial_tier() < room_tier_) return change_to(initial_tier(), now, participant);
+  return std::nullopt;
 }
 
 std::optional<Tier> RoomQuality::leave(uint32_t participant) {
-  participants_.erase(participant);
-  return recompute();
+  if (participants_.erase(participant) == 0) return std::nullopt;
+  if (participants_.empty()) {
+    if (room_tier_ == initial_tier()) return std::nullopt;
+    auto changed = change_to(initial_tier(), latest_, std::nullopt);
+    return changed;
+  }
+  // The member who held the room down is gone: the rest need not earn the
+  // tier they have kept all along again.
+  Tier kept = kHighestTier;
+  for (const auto &[id, member] : participants_) {
+    kept = std::min(kept, member.lowest_since(latest_ - policy_.up_hold));
+  }
+  if (kept > room_tier_) return change_to(kept, latest_, participant);
+  return std::nullopt;
 }
 
 std::optional<Tier> RoomQuality::on_report(uint32_t participant, Micros now,
                                            const PathObservation &report) {
   auto found = participants_.find(participant);
   if (found == participants_.end()) return std::nullopt;  // not (or no longer) in the room
-  found->second.on_report(now, report);
-  return recompute();
+  latest_ = std::max(latest_, now);
+  found->second.controller.on_report(now, report);
+  found->second.record(now, now - policy_.up_hold);
+  return decide(now);
 }
 
 std::optional<Tier> RoomQuality::tick(Micros now) {
-  for (auto &[id, controller] : participants_) controller.tick(now);
-  return recompute();
+  latest_ = std::max(latest_, now);
+  for (auto &[id, member] : participants_) {
+    member.controller.tick(now);
+    member.record(now, now - policy_.up_hold);
+  }
+  return decide(now);
 }
 
 std::optional<Tier> RoomQuality::participant_tier(uint32_t participant) const {
   auto found = participants_.find(participant);
   if (found == participants_.end()) return std::nullopt;
-  return found->second.committed_tier();
+  return found->second.controller.committed_tier();
 }
 
-std::optional<Tier> RoomQuality::recompute() {
+std::optional<Tier> RoomQuality::decide(Micros now) {
   // Probes are a participant's own business: only committed tiers count.
-  Tier weakest = std::min(config_.initial, config_.ceiling);
-  if (!participants_.empty()) {
-    weakest = kHighestTier;
-    for (const auto &[id, controller] : participants_) {
-      weakest = std::min(weakest, controller.committed_tier());
+  if (now - room_since_ >= policy_.room_down_hold) {
+    Tier lowest = room_tier_;
+    std::optional<uint32_t> cause;
+    for (const auto &[id, member] : participants_) {
+      // What the member has kept for member_down_hold: the best tier it was
+      // at in that time, so a brief dip lower does not count.
+      const Tier kept = member.highest_since(now - policy_.member_down_hold);
+      if (kept < lowest) {
+        lowest = kept;
+        cause = id;
+      }
     }
+    if (lowest < room_tier_) return change_to(lowest, now, cause);
   }
-  if (weakest == room_tier_) return std::nullopt;
-  room_tier_ = weakest;
+
+  const std::optional<Tier> above = tier_above(room_tier_);
+  if (!above || *above > config_.ceiling || participants_.empty() ||
+      now - room_since_ < policy_.up_hold) {
+    return std::nullopt;
+  }
+  const Micros since = now - policy_.up_hold;
+  for (const auto &[id, member] : participants_) {
+    if (member.joined > since || member.lowest_since(since) < *above) return std::nullopt;
+  }
+  return change_to(*above, now, std::nullopt);
+}
+
+std::optional<Tier> RoomQuality::change_to(Tier tier, Micros now, std::optional<uint32_t> cause) {
+  room_tier_ = tier;
+  room_since_ = now;
+  cause_ = cause;
   return room_tier_;
 }
 

@@ -1,13 +1,17 @@
 // Weakest-link quality for a room: everyone sends at the tier the worst
 // placed participant can receive, so one controller per participant (fed by
-// that participant's reports) and the room tier is their minimum. A change
-// of room tier is a directive to broadcast.
+// that participant's reports) and the room tier follows their minimum. A
+// change of room tier is a directive to broadcast: it changes codec and FEC
+// for everyone, so the room moves more reluctantly than one controller
+// (RoomPolicy): down once a member has kept a lower tier for a while, up
+// only after the whole room has been better for a long while.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "libwzp/quality/controller.hpp"
 
@@ -16,11 +20,28 @@ namespace wzp::quality {
 // The lowest of `tiers`, or nullopt for none.
 std::optional<Tier> weakest_link(std::span<const Tier> tiers);
 
+struct RoomPolicy {
+  // A member's step down counts for the room once its controller has kept
+  // it this long: twice what the controller needs to undo a step
+  // (good_to_step_up reports, one a second), so the dip that follows a few
+  // outlier reports does not move everyone.
+  Micros member_down_hold{std::chrono::seconds(10)};
+  // After any change the room keeps its tier at least this long before
+  // stepping down (a joiner, whose path is unknown, aside).
+  Micros room_down_hold{std::chrono::seconds(5)};
+  // Up, one tier: the room has kept its tier this long and every member's
+  // controller has been at the tier above (or better) for this long.
+  Micros up_hold{std::chrono::seconds(30)};
+};
+
 class RoomQuality {
  public:
-  explicit RoomQuality(const ControllerConfig &config = {});
+  explicit RoomQuality(const ControllerConfig &config = {}, const RoomPolicy &policy = {});
 
   // Each returns the new room tier when it changed (the directive to send).
+  // A joiner counts at the initial tier at once (nothing is known of its
+  // path); when a member leaves, the room rises at once to what the rest
+  // have held for `up_hold`, judged at the latest time given to any call.
   std::optional<Tier> join(uint32_t participant, Micros now);
   std::optional<Tier> leave(uint32_t participant);
   std::optional<Tier> on_report(uint32_t participant, Micros now, const PathObservation &report);
@@ -28,15 +49,41 @@ class RoomQuality {
 
   // The tier everyone sends at; the configured initial tier in an empty room.
   Tier room_tier() const { return room_tier_; }
+  // The member the last change is down to: whose tier stepped the room
+  // down, who joined or who left; nullopt for a step up, which the whole
+  // room earns, and for an emptied room.
+  std::optional<uint32_t> cause() const { return cause_; }
+  // When the room tier last changed (or the room was made).
+  Micros tier_since() const { return room_since_; }
   std::optional<Tier> participant_tier(uint32_t participant) const;
   size_t size() const { return participants_.size(); }
 
  private:
-  std::optional<Tier> recompute();
+  struct Member {
+    Member(const ControllerConfig &config, Micros now);
+    // Records the controller's committed tier after a call; forgets what
+    // lies before `keep_since` (but the tier in effect then).
+    void record(Micros now, Micros keep_since);
+    // The best and the worst committed tier in effect at any time in [since, now].
+    Tier highest_since(Micros since) const;
+    Tier lowest_since(Micros since) const;
+
+    QualityController controller;
+    Micros joined;
+    std::vector<std::pair<Micros, Tier>> committed;  // (since, tier), oldest first
+  };
+
+  std::optional<Tier> decide(Micros now);
+  std::optional<Tier> change_to(Tier tier, Micros now, std::optional<uint32_t> cause);
+  Tier initial_tier() const { return std::min(config_.initial, config_.ceiling); }
 
   ControllerConfig config_;
-  std::map<uint32_t, QualityController> participants_;
+  RoomPolicy policy_;
+  std::map<uint32_t, Member> participants_;
   Tier room_tier_;
+  Micros room_since_{0};
+  Micros latest_{0};  // the latest time any call gave
+  std::optional<uint32_t> cause_;
 };
 
 }  // namespace wzp::quality

@@ -21,6 +21,12 @@ const quality::Tier kStartingTier = quality::ControllerConfig{}.initial;
 // reports again.
 const quality::Micros kSilenceGrace = quality::ControllerConfig{}.silence_grace;
 
+// A fingerprint's first four bytes (also the member's sender id): enough
+// to tell the members of a room apart in a directive's reason.
+std::string fingerprint_prefix(const std::string &fingerprint) {
+  return fingerprint.substr(0, std::string_view("0123:4567").size());
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -91,7 +97,7 @@ Rooms::JoinResult Rooms::join(const std::string &room_id, ConnectionId conn,
   // A joiner has reported nothing yet, so it counts at the starting tier
   // until its reports say otherwise.
   if (auto changed = room.quality.join(quality_id, micros(now))) {
-    broadcast_directive(room, *changed, "participant joined");
+    broadcast_directive(room, *changed, "participant joined " + fingerprint_prefix(fingerprint));
   } else if (room.quality.room_tier() != kStartingTier) {
     outbox_.send(conn, signal::QualityDirective{room.id, room.quality.room_tier(), "weakest link"});
   }
@@ -115,7 +121,7 @@ void Rooms::remove(Room &room, ConnectionId conn) {
     links_->member_changed(room.id, fingerprint, public_key, false);
   }
   if (changed && !room.participants.empty()) {
-    broadcast_directive(room, *changed, "weakest link left");
+    broadcast_directive(room, *changed, "weakest link left " + fingerprint_prefix(fingerprint));
   }
   erase_if_empty(room);
 }
@@ -184,6 +190,20 @@ void Rooms::release(const std::string &room_id) {
   rooms_.erase(it);
 }
 
+std::string Rooms::change_reason(const Room &room) const {
+  // A step down is one member's doing; a step up the whole room's.
+  const std::optional<uint32_t> cause = room.quality.cause();
+  if (!cause) {
+    const auto hold =
+        std::chrono::duration_cast<std::chrono::seconds>(quality::RoomPolicy{}.up_hold);
+    return "everyone better for " + std::to_string(hold.count()) + " s";
+  }
+  auto member = std::find_if(room.participants.begin(), room.participants.end(),
+                             [&](const Participant &p) { return p.quality_id == *cause; });
+  if (member == room.participants.end()) return "weakest link";
+  return "weakest link " + fingerprint_prefix(member->fingerprint);
+}
+
 void Rooms::broadcast_directive(const Room &room, quality::Tier tier, const std::string &reason) {
   for (const auto &p : room.participants) {
     outbox_.send(p.conn, signal::QualityDirective{room.id, tier, reason});
@@ -213,7 +233,7 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
       auto changed = room.quality.on_report(sender->quality_id, micros(now),
                                             quality::PathObservation::from(*view.report));
       if (changed || rejoined) {
-        broadcast_directive(room, room.quality.room_tier(), "weakest link");
+        broadcast_directive(room, room.quality.room_tier(), change_reason(room));
       }
     }
   }
@@ -247,16 +267,19 @@ std::optional<DropReason> Rooms::check_routable(std::span<const uint8_t> datagra
 
 void Rooms::tick(SteadyTime now) {
   for (auto &[id, room] : rooms_) {
-    bool changed = false;
+    std::optional<std::string> silent;  // the member whose silence raised the room
     for (auto &p : room.participants) {
       if (p.counted && now - p.last_report > kSilenceGrace) {
         p.counted = false;
-        changed |= room.quality.leave(p.quality_id).has_value();
+        if (room.quality.leave(p.quality_id)) silent = fingerprint_prefix(p.fingerprint);
       }
     }
-    if (changed) broadcast_directive(room, room.quality.room_tier(), "weakest link silent");
-    if (auto tier = room.quality.tick(micros(now)))
-      broadcast_directive(room, *tier, "weakest link");
+    if (silent) {
+      broadcast_directive(room, room.quality.room_tier(), "weakest link silent " + *silent);
+    }
+    if (auto tier = room.quality.tick(micros(now))) {
+      broadcast_directive(room, *tier, change_reason(room));
+    }
   }
 }
 

@@ -140,6 +140,8 @@ class Rooms {
   // Why a datagram cannot be forwarded, or nullopt with its header in `view`.
   std::optional<DropReason> check_routable(std::span<const uint8_t> datagram,
                                            wire::PacketView &view) const;
+  // Why the room's tier last changed, naming the member it is down to.
+  std::string change_reason(const Room &room) const;
   void broadcast_directive(const Room &room, quality::Tier tier, const std::string &reason);
 
   Outbox &outbox_;

@@ -165,8 +165,18 @@ class RoomQualityTest : public RoomsTest {
     for (const auto &d : out_.to<QualityDirective>(conn)) tiers.push_back(d.tier);
     return tiers;
   }
+  static int whole_seconds(quality::Micros span) {
+    return static_cast<int>(std::chrono::ceil<std::chrono::seconds>(span).count());
+  }
+  static std::string prefix(const crypto::Identity &who) { return fingerprint(who).substr(0, 9); }
 
   const quality::ControllerConfig config_;
+  const quality::RoomPolicy policy_;
+  // Bad reports until the room follows a member's step down: the
+  // controller's streak, then the hold its step must survive.
+  const int reports_to_step_down_ =
+      config_.bad_to_step_down + whole_seconds(policy_.member_down_hold);
+  const int up_hold_ = whole_seconds(policy_.up_hold);
   const wire::QualityReport clean_ = wire::QualityReport::from(0.01, 80, 10, 500);
   const wire::QualityReport lossy_ = wire::QualityReport::from(0.60, 300, 40, 100);
   // Within the starting tier's limits, not a studio tier's.
@@ -180,12 +190,13 @@ TEST_F(RoomQualityTest, LossyParticipantPullsTheRoomDownToTheTierItsPathSustains
   const quality::Tier expected = quality::classify(quality::PathObservation::from(lossy_));
   ASSERT_EQ(expected, quality::Tier::kCatastrophic);  // a collapse skips the tiers between
   report(ca_, clean_, 1);
-  report(cb_, lossy_, config_.bad_to_step_down - 1);
-  EXPECT_TRUE(out_.to<QualityDirective>(ca_).empty()) << "one bad report is not a trend";
+  report(cb_, lossy_, reports_to_step_down_ - 1);
+  EXPECT_TRUE(out_.to<QualityDirective>(ca_).empty())
+      << "a controller's step down counts once it has held";
   report(cb_, lossy_, 1);
   for (ConnectionId conn : {ca_, cb_}) {
     EXPECT_EQ(directives(conn), std::vector{expected});
-    EXPECT_EQ(out_.last<QualityDirective>(conn).reason, "weakest link");
+    EXPECT_EQ(out_.last<QualityDirective>(conn).reason, "weakest link " + prefix(b_));
   }
 
   // A latecomer hears the room's tier at once.
@@ -193,72 +204,82 @@ TEST_F(RoomQualityTest, LossyParticipantPullsTheRoomDownToTheTierItsPathSustains
   EXPECT_EQ(directives(cc), std::vector{expected});
 }
 
-TEST_F(RoomQualityTest, RecoveryClimbsBackOneTierAtATime) {
-  report(cb_, lossy_, config_.bad_to_step_down);
+TEST_F(RoomQualityTest, RecoveryClimbsBackOneTierAtATimeEveryMemberBetterFor30Seconds) {
+  report(cb_, lossy_, reports_to_step_down_);
+  ASSERT_EQ(directives(ca_), std::vector{quality::Tier::kCatastrophic});
   out_.clear();
-  report(cb_, clean_, config_.good_to_step_up - 1);
-  EXPECT_TRUE(out_.to<QualityDirective>(ca_).empty());
-  report(cb_, clean_, 1);
-  EXPECT_EQ(directives(ca_), std::vector{quality::Tier::kDegraded});
-  report(cb_, clean_, config_.good_to_step_up);
+  // B's controller is back at degraded after good_to_step_up clean reports
+  // and at good after as many more; the room follows each up_hold later,
+  // and only up_hold after its previous change.
+  std::vector<int> seconds_of_change;
+  for (int i = 1; i <= 3 * up_hold_ && directives(ca_).size() < 2; ++i) {
+    const size_t before = directives(ca_).size();
+    report(cb_, clean_, 1);
+    if (directives(ca_).size() > before) seconds_of_change.push_back(i);
+  }
   EXPECT_EQ(directives(ca_), (std::vector{quality::Tier::kDegraded, quality::Tier::kGood}));
+  ASSERT_EQ(seconds_of_change.size(), 2u);
+  EXPECT_EQ(seconds_of_change[0], config_.good_to_step_up + up_hold_);
+  EXPECT_EQ(seconds_of_change[1], seconds_of_change[0] + up_hold_);
+  EXPECT_EQ(out_.last<QualityDirective>(ca_).reason, "everyone better for 30 s");
 
   // B's path now sustains a studio tier, but A's does not: the room stays at
   // the weakest link until A's reports show one.
   out_.clear();
-  for (int i = 0; i < 2 * config_.good_to_step_up_studio; ++i) {
+  for (int i = 0; i < 2 * up_hold_; ++i) {
     report(cb_, clean_, 1);
     report(ca_, fair_, 1);
   }
   EXPECT_TRUE(out_.to<QualityDirective>(ca_).empty());
-  // (A may get there by a step up or by a probe, whichever comes first.)
-  for (int i = 0; i < 2 * config_.good_to_step_up_studio && directives(ca_).empty(); ++i) {
+  for (int i = 0; i < 4 * up_hold_ && directives(ca_).empty(); ++i) {
     report(ca_, clean_, 1);
+    report(cb_, clean_, 1);
   }
   EXPECT_EQ(directives(ca_), std::vector{quality::Tier::kStudio32k});
 }
 
 TEST_F(RoomQualityTest, NewcomerBringsAStudioRoomBackToTheStartingTier) {
-  for (int i = 0; i < 2 * config_.good_to_step_up_studio && directives(ca_).empty(); ++i) {
+  for (int i = 0; i < 4 * up_hold_ && directives(ca_).empty(); ++i) {
     report(ca_, clean_, 1);
     report(cb_, clean_, 1);
   }
   ASSERT_EQ(directives(ca_), std::vector{quality::Tier::kStudio32k});
   out_.clear();
-  ConnectionId cc = join(crypto::Identity::generate());
+  auto newcomer = crypto::Identity::generate();
+  ConnectionId cc = join(newcomer);
   for (ConnectionId conn : {ca_, cb_, cc}) {
     EXPECT_EQ(directives(conn), std::vector{config_.initial});
-    EXPECT_EQ(out_.last<QualityDirective>(conn).reason, "participant joined");
+    EXPECT_EQ(out_.last<QualityDirective>(conn).reason, "participant joined " + prefix(newcomer));
   }
 }
 
 TEST_F(RoomQualityTest, RoomRecoversAtOnceWhenTheWeakestLinkLeaves) {
-  report(cb_, lossy_, config_.bad_to_step_down);
+  report(cb_, lossy_, reports_to_step_down_);
+  ASSERT_EQ(directives(ca_), std::vector{quality::Tier::kCatastrophic});
   out_.clear();
   send(cb_, RoomLeave{kRoom});
   EXPECT_EQ(directives(ca_), std::vector{config_.initial});
-  EXPECT_EQ(out_.last<QualityDirective>(ca_).reason, "weakest link left");
+  EXPECT_EQ(out_.last<QualityDirective>(ca_).reason, "weakest link left " + prefix(b_));
 }
 
 TEST_F(RoomQualityTest, ASilentWeakestLinkStopsPinningTheRoom) {
   ASSERT_EQ(quality::classify(quality::PathObservation::from(fair_)), config_.initial);
-  report(cb_, lossy_, config_.bad_to_step_down);
+  report(cb_, lossy_, reports_to_step_down_);
   ASSERT_EQ(directives(ca_), std::vector{quality::Tier::kCatastrophic});
   // B stops sending (and so reporting); A goes on. After the controller's
   // silence grace B no longer counts, and the room returns to A's tier.
   out_.clear();
-  const int grace_seconds =
-      static_cast<int>(std::chrono::ceil<std::chrono::seconds>(config_.silence_grace).count());
+  const int grace_seconds = whole_seconds(config_.silence_grace);
   report(ca_, fair_, grace_seconds - 1);
   EXPECT_TRUE(out_.to<QualityDirective>(ca_).empty()) << "still within the grace";
   report(ca_, fair_, 2);
   for (ConnectionId conn : {ca_, cb_}) {
     EXPECT_EQ(directives(conn), std::vector{config_.initial});
-    EXPECT_EQ(out_.last<QualityDirective>(conn).reason, "weakest link silent");
+    EXPECT_EQ(out_.last<QualityDirective>(conn).reason, "weakest link silent " + prefix(b_));
   }
   // Reporting again, B counts again: its bad path pulls the room down anew.
   out_.clear();
-  report(cb_, lossy_, config_.bad_to_step_down);
+  report(cb_, lossy_, reports_to_step_down_);
   EXPECT_EQ(directives(ca_), std::vector{quality::Tier::kCatastrophic});
 }
 
