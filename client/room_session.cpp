@@ -42,6 +42,10 @@ struct Room {
   std::string error, left_because;
   bool ending = false;
   bool live_status = false;
+  // One-shot timers: each zeroes its id when it fires, so the cleanup only
+  // removes those still pending (removing a fired one is a GLib critical).
+  guint limit_source = 0;   // --seconds
+  guint finish_source = 0;  // kFinishMs after leaving
 };
 
 void set_tier(Room *room, quality::Tier tier, const std::string &why) {
@@ -66,10 +70,12 @@ void leave(Room *room, const std::string &why) {
   if (sent) gst_structure_free(sent);
   gst_element_set_state(room->sender, GST_STATE_NULL);
   room->receiver->finish();
-  g_timeout_add(
+  room->finish_source = g_timeout_add(
       kFinishMs,
       [](gpointer d) -> gboolean {
-        g_main_loop_quit(static_cast<Room *>(d)->loop);
+        auto *left = static_cast<Room *>(d);
+        left->finish_source = 0;
+        g_main_loop_quit(left->loop);
         return G_SOURCE_REMOVE;
       },
       room);
@@ -279,16 +285,19 @@ int run_room(signal::Session &session, const crypto::Identity &identity,
     guint poll = g_timeout_add(50, on_signal_poll, &room);
     guint interrupt = g_unix_signal_add(SIGINT, on_interrupt, &room);
     guint terminate = g_unix_signal_add(SIGTERM, on_interrupt, &room);
-    guint limit = options.seconds == 0 ? 0
-                                       : g_timeout_add_seconds(
-                                             options.seconds,
-                                             [](gpointer d) -> gboolean {
-                                               leave(static_cast<Room *>(d), "--seconds ended");
-                                               return G_SOURCE_REMOVE;
-                                             },
-                                             &room);
+    if (options.seconds != 0) {
+      room.limit_source = g_timeout_add_seconds(
+          options.seconds,
+          [](gpointer d) -> gboolean {
+            auto *timed = static_cast<Room *>(d);
+            timed->limit_source = 0;
+            leave(timed, "--seconds ended");
+            return G_SOURCE_REMOVE;
+          },
+          &room);
+    }
     g_main_loop_run(room.loop);
-    for (guint source : {tick, poll, interrupt, terminate, limit}) {
+    for (guint source : {tick, poll, interrupt, terminate, room.limit_source, room.finish_source}) {
       if (source != 0) g_source_remove(source);
     }
     if (room.live_status) std::fprintf(stderr, "\n");

@@ -184,6 +184,25 @@ TEST_F(ClientRoom, ThreeMembersHearEachOtherOutsiderGetsNoKeyLeaverIsGone) {
   }
 }
 
+// `--seconds` ends the stay on its own: the member leaves, its recording
+// ends and it exits cleanly (the --seconds timer fired, so it must not be
+// removed again: that was a GLib critical, fatal here, on every such exit).
+TEST_F(ClientRoom, AMemberLeavesByItselfAfterSeconds) {
+  std::map<std::string, std::string> fingerprints;
+  auto alice = join("alice", fingerprints["alice"], {"--seconds", "4"});
+  auto bob = join("bob", fingerprints["bob"], {"--seconds", "4"});
+  for (auto *member : {alice.get(), bob.get()}) {
+    auto status = member->wait_exit(30s);
+    ASSERT_TRUE(member->wait_output_closed(5s));
+    std::string output;
+    for (const auto &line : member->lines()) output += line + "\n";
+    ASSERT_TRUE(status && WIFEXITED(*status)) << output;
+    EXPECT_EQ(WEXITSTATUS(*status), 0) << output;
+    EXPECT_NE(output.find("left                  --seconds ended"), std::string::npos) << output;
+    EXPECT_EQ(output.find("CRITICAL"), std::string::npos) << output;
+  }
+}
+
 // The daemon's tier for the room follows what its weakest member reports:
 // Alice's path to the relay takes 400 ms each way, an RTT the "good" tier
 // does not allow, so the reports her packets carry make the daemon step the
