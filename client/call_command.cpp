@@ -94,7 +94,8 @@ bool ask_to_accept(const std::string &caller) {
 }
 
 int run(Kind kind, Options &options, const std::string &peer) {
-  auto tier = quality::tier_from_string(options.tier != nullptr ? options.tier : "good");
+  auto tier = options.tier != nullptr ? quality::tier_from_string(options.tier)
+                                      : std::optional(quality::kCallStartTier);
   if (!tier) return fail(kind, std::string("unknown tier '") + options.tier + "'");
   if (kind == Kind::kAnswer && !options.auto_answer && !isatty(STDIN_FILENO)) {
     return fail(kind, "no terminal to ask whether to accept: pass --auto-answer");
@@ -152,13 +153,14 @@ int run(Kind kind, Options &options, const std::string &peer) {
 int parse_and_run(Kind kind, int argc, char **argv) {
   Options options;
   std::vector<GOptionEntry> entries = options.daemon.entries();
-  entries.insert(entries.end(),
-                 {{"alias", 'a', 0, G_OPTION_ARG_STRING, &options.alias,
-                   "Claim this alias when signing in", "NAME"},
-                  {"out", 0, 0, G_OPTION_ARG_FILENAME, &options.output,
-                   "Write the received audio to this WAV file; default the speakers", "OUTPUT"},
-                  {"tier", 't', 0, G_OPTION_ARG_STRING, &options.tier,
-                   "Starting quality tier (default: good)", "TIER"}});
+  entries.insert(
+      entries.end(),
+      {{"alias", 'a', 0, G_OPTION_ARG_STRING, &options.alias, "Claim this alias when signing in",
+        "NAME"},
+       {"out", 0, 0, G_OPTION_ARG_FILENAME, &options.output,
+        "Write the received audio to this WAV file; default the speakers", "OUTPUT"},
+       {"tier", 't', 0, G_OPTION_ARG_STRING, &options.tier,
+        "Starting quality tier (default: degraded, then up as the path allows)", "TIER"}});
   if (kind == Kind::kSendTone) {
     entries.push_back({"seconds", 0, 0, G_OPTION_ARG_INT, &options.tone_seconds,
                        "How long the 440 Hz tone plays (default: 10)", "SECONDS"});

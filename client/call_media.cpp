@@ -65,10 +65,11 @@ GstElement *build_sender(const SenderConfig &config,
       " block-size=" + std::to_string(tier.block_frames) +
       " repair-ratio=" + std::to_string(tier.repair_ratio) +
       " interleave-depth=" + std::to_string(tier.interleave_depth) +
+      " pace-repair=" + (tier.pace_repair ? "true" : "false") +
       " stream-id=" + std::to_string(config.stream_id) +
       // BBR reads delivery rate, not loss: random loss must not starve media.
       " ! wzpencrypt name=crypt ! wzpquicsink name=net role=client congestion-control=bbr"
-      // A group's repair symbols leave in one burst; give them time to drain.
+      // Late media is useless, but a rate-capped path queues a moment.
       " max-queue-time=400";
   GstElement *pipeline = parse(description, error);
   if (pipeline == nullptr) return nullptr;

@@ -29,6 +29,9 @@ struct Snapshot {
   uint64_t received, recovered, given_up, played, concealed, late;
   double rtt_ms, loss;
   uint64_t jitter_delay_ns;
+  // What our QUIC link did with the packets: sent, or dropped unsent
+  // because the congestion window left no room before they went stale.
+  uint64_t datagrams_sent, dropped_stale, dropped_full;
 };
 
 Snapshot snapshot(GstElement *sender, GstElement *receiver) {
@@ -47,7 +50,10 @@ Snapshot snapshot(GstElement *sender, GstElement *receiver) {
              stats_u64(jitter, "late"),
              stats_double(net_tx, "rtt-ms"),
              stats_double(net_tx, "datagram-loss"),
-             stats_u64(jitter, "current-delay")};
+             stats_u64(jitter, "current-delay"),
+             stats_u64(net_tx, "datagrams-sent"),
+             stats_u64(net_tx, "datagrams-dropped-stale"),
+             stats_u64(net_tx, "datagrams-dropped-full")};
   for (GstStructure *st : {fec_tx, net_tx, fec_rx, jitter}) {
     if (st != nullptr) gst_structure_free(st);
   }
@@ -170,16 +176,20 @@ std::string final_report(GstElement *sender, GstElement *receiver, const MouthTo
   MouthToEar::Summary delays = delay.summary();
   double real = s.frames_sent == 0 ? 0 : 100.0 * static_cast<double>(delays.frames) / s.frames_sent;
   char text[640];
-  std::snprintf(text, sizeof text,
-                "  frames played         %lu from real data (%.1f %% of sent)\n"
-                "  frames concealed      %lu (late: %lu, FEC blocks given up: %lu)\n"
-                "  mouth-to-ear delay    mean %.0f ms, p95 %.0f ms (encoder input to playout, "
-                "network and buffers)\n"
-                "  path                  rtt %.0f ms, QUIC-measured loss %.1f %%",
-                static_cast<unsigned long>(delays.frames), real,
-                static_cast<unsigned long>(s.concealed), static_cast<unsigned long>(s.late),
-                static_cast<unsigned long>(s.given_up), delays.mean_ms, delays.p95_ms, s.rtt_ms,
-                s.loss * 100);
+  std::snprintf(
+      text, sizeof text,
+      "  frames played         %lu from real data (%.1f %% of sent)\n"
+      "  frames concealed      %lu (late: %lu, FEC blocks given up: %lu)\n"
+      "  mouth-to-ear delay    mean %.0f ms, p95 %.0f ms (encoder input to playout, "
+      "network and buffers)\n"
+      "  path                  rtt %.0f ms, QUIC-measured loss %.1f %%\n"
+      "  transport             %lu datagrams sent, %lu dropped unsent (stale %lu, "
+      "queue full %lu)",
+      static_cast<unsigned long>(delays.frames), real, static_cast<unsigned long>(s.concealed),
+      static_cast<unsigned long>(s.late), static_cast<unsigned long>(s.given_up), delays.mean_ms,
+      delays.p95_ms, s.rtt_ms, s.loss * 100, static_cast<unsigned long>(s.datagrams_sent),
+      static_cast<unsigned long>(s.dropped_stale + s.dropped_full),
+      static_cast<unsigned long>(s.dropped_stale), static_cast<unsigned long>(s.dropped_full));
   return summary_head(s, tier) + text;
 }
 

@@ -19,7 +19,7 @@ struct CallMediaOptions {
   std::string output_wav;     // empty: the speakers
   bool echo = false;          // play back what we receive (wzp answer --echo)
   bool measure_echo = false;  // compare output_wav with input_wav (wzp echo-test)
-  quality::Tier tier = quality::Tier::kGood;
+  quality::Tier tier = quality::kCallStartTier;
   uint32_t stream_id = 1;
 };
 

@@ -76,7 +76,8 @@ gboolean on_interrupt(gpointer data) {
 }
 
 int run_call(Options &options) {
-  auto tier = quality::tier_from_string(options.tier != nullptr ? options.tier : "good");
+  auto tier = options.tier != nullptr ? quality::tier_from_string(options.tier)
+                                      : std::optional(quality::kCallStartTier);
   if (!tier) return fail(std::string("unknown tier '") + options.tier + "'");
   netsim::DirectionConfig direction;
   std::string spec_error =
@@ -175,8 +176,8 @@ int run_loopback_command(int argc, char **argv) {
       {"network", 'n', 0, G_OPTION_ARG_STRING, &options.network,
        "Impairment of each direction (default: warzone)", "NETWORK"},
       {"tier", 't', 0, G_OPTION_ARG_STRING, &options.tier,
-       "Quality tier: catastrophic, degraded, good, studio32k, studio48k, studio64k (default: "
-       "good)",
+       "Starting quality tier: catastrophic, degraded, good, studio32k, studio48k, studio64k "
+       "(default: degraded, then up as the path allows)",
        "TIER"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   CommandHelp help{"", "A call to yourself through a simulated hostile network.", kDescription};

@@ -11,7 +11,12 @@
 //
 //   wzp_loss_sweep [--seconds S] [--seed N] [--delay-ms D] [--jitter-ms J]
 //                  [--rate-kbps R] [--queue-ms Q] [--losses 0,5,...] [--csv FILE]
-//                  [--speech FILE.wav] [--max-group-ms G]
+//                  [--speech FILE.wav] [--max-group-ms G] [--stock-kbps K,...]
+//
+// --stock-kbps gives the stock chain's wire rate (kbit/s, IP/UDP included)
+// per point, in the table's order (random losses, then bursty), instead of
+// wzp's: bench/live/run.sh sets it to what each live wzp call used. 0 or a
+// missing entry keeps wzp's rate.
 #include <gst/gst.h>
 
 #include <algorithm>
@@ -43,6 +48,7 @@ struct Options {
   std::string csv;
   std::string speech;  // WAV file, at least --seconds + 3 s long
   uint32_t max_group_frames = 0;
+  std::vector<double> stock_wire_kbps;  // per point; 0: wzp's wire rate
 };
 
 struct Point {
@@ -58,17 +64,18 @@ struct Point {
   std::vector<Score> scores;
 };
 
-// Comma-separated loss percentages.
-std::vector<int> parse_losses(const std::string &text) {
-  std::vector<int> losses;
+// Comma-separated numbers.
+template <typename T>
+std::vector<T> parse_list(const std::string &text) {
+  std::vector<T> values;
   size_t start = 0;
   while (start <= text.size()) {
     size_t end = text.find(',', start);
     if (end == std::string::npos) end = text.size();
-    losses.push_back(std::atoi(text.substr(start, end - start).c_str()));
+    values.push_back(static_cast<T>(std::atof(text.substr(start, end - start).c_str())));
     start = end + 1;
   }
-  return losses;
+  return values;
 }
 
 bool parse_options(int argc, char **argv, Options &o) {
@@ -98,7 +105,9 @@ bool parse_options(int argc, char **argv, Options &o) {
     } else if (arg == "--max-group-ms") {
       o.max_group_frames = static_cast<uint32_t>(std::max(0, std::atoi(v)) / 20);
     } else if (arg == "--losses") {
-      o.losses = parse_losses(v);
+      o.losses = parse_list<int>(v);
+    } else if (arg == "--stock-kbps") {
+      o.stock_wire_kbps = parse_list<double>(v);
     } else {
       std::fprintf(stderr, "unknown option %s\n", arg.c_str());
       return false;
@@ -243,10 +252,14 @@ int main(int argc, char **argv) {
       return 1;
     }
     p.wzp_latency_ms = wzp_latency_ms(p.wzp, p.sent[0], options.path, p.loss_pct / 100.0);
-    // Same wire rate: wzp's bits minus what RTP and IP/UDP take per packet.
-    double wzp_bps = kbps(p.sent[0], sent_frames) * 1000.0;
+    // Same wire rate (wzp's, or --stock-kbps) minus what RTP and IP/UDP take per packet.
+    double wire_bps = kbps(p.sent[0], sent_frames) * 1000.0;
+    auto index = static_cast<size_t>(&p - points.data());
+    if (index < options.stock_wire_kbps.size() && options.stock_wire_kbps[index] > 0) {
+      wire_bps = options.stock_wire_kbps[index] * 1000.0;
+    }
     p.stock_bps = static_cast<uint32_t>(
-        std::clamp(wzp_bps - 50.0 * (kRtpHeader + kIpUdpOverhead) * 8, 6000.0, 510000.0));
+        std::clamp(wire_bps - 50.0 * (kRtpHeader + kIpUdpOverhead) * 8, 6000.0, 510000.0));
     p.sent.push_back(capture(stock_sender(options.speech, p.stock_bps, p.loss_pct, sent_frames),
                              sent_frames, error));
     p.sent.push_back(capture(stock_sender(options.speech, p.wzp.opus_bps, p.loss_pct, sent_frames),

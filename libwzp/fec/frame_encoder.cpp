@@ -112,6 +112,8 @@ FrameEncoder::Result FrameEncoder::push(const Frame &frame, PacketSink &sink) {
   ++stats_.source_packets;
   ++stats_.frames;
 
+  ++paced_frames_;
+  send_paced(sink, false);
   if (group_frames_ == lanes_.size() * active_.block_frames) close_group(sink);
   return Result::kSent;
 }
@@ -122,10 +124,37 @@ void FrameEncoder::poll(uint32_t now, PacketSink &sink) {
           static_cast<int64_t>(active_.max_block_time)) {
     close_group(sink);
   }
+  if (paced_repair() > 0 && static_cast<int32_t>(now - paced_group_end_) >=
+                                static_cast<int64_t>(active_.max_block_time)) {
+    send_paced(sink, true);
+  }
 }
 
 void FrameEncoder::flush(PacketSink &sink) {
   if (group_open()) close_group(sink);
+  send_paced(sink, true);
+}
+
+// Held repair goes out in step with the frames that follow its group: after
+// n of the group's G frames' worth, n + 1 of G + 1 shares, so the first
+// share leaves as the group closes and the last with the G-th frame.
+void FrameEncoder::send_paced(PacketSink &sink, bool all) {
+  size_t total = paced_.size();
+  size_t due =
+      all ? total : std::min(total, total * (paced_frames_ + 1) / (paced_over_frames_ + 1));
+  for (; paced_next_ < due; ++paced_next_) {
+    size_t begin = paced_next_ == 0 ? 0 : paced_[paced_next_ - 1].end;
+    PacedPacket &packet = paced_[paced_next_];
+    // Numbered as it leaves: sequence numbers (the AEAD's nonces) only grow.
+    packet.header.sequence = next_sequence_++;
+    emit(packet.header, {},
+         std::span<const uint8_t>(paced_payload_.data() + begin, packet.end - begin), sink);
+  }
+  if (paced_next_ == total) {
+    paced_.clear();
+    paced_payload_.clear();
+    paced_next_ = 0;
+  }
 }
 
 void FrameEncoder::prepare_lane(size_t index) {
@@ -154,6 +183,7 @@ void FrameEncoder::prepare_lane(size_t index) {
 }
 
 void FrameEncoder::close_group(PacketSink &sink) {
+  send_paced(sink, true);  // the group before this one's, in full
   uint16_t most_repair = 0;
   for (size_t i = 0; i < lanes_.size(); ++i) {
     if (lanes_[i].frames == 0) continue;
@@ -171,7 +201,6 @@ void FrameEncoder::close_group(PacketSink &sink) {
       wire::MediaHeader h = block_header(lane);
       h.repair = true;
       h.repair_symbols = lane.repair;
-      h.sequence = next_sequence_++;
       h.timestamp = lane.last_timestamp;
       h.symbol_index = static_cast<uint16_t>(active_.block_frames + j);
       std::span<uint8_t> symbol(symbol_.data(), lane.symbol_size);
@@ -180,11 +209,22 @@ void FrameEncoder::close_group(PacketSink &sink) {
       write_repair_prefix({static_cast<uint16_t>(lane.base_frame), lane.frames,
                            static_cast<uint8_t>(lanes_.size())},
                           prefix);
-      emit(h, prefix, symbol, sink);
       ++stats_.repair_packets;
+      if (!active_.pace_repair) {
+        h.sequence = next_sequence_++;
+        emit(h, prefix, symbol, sink);
+        continue;
+      }
+      paced_payload_.insert(paced_payload_.end(), prefix.begin(), prefix.end());
+      paced_payload_.insert(paced_payload_.end(), symbol.begin(), symbol.end());
+      paced_.push_back({paced_payload_.size(), h});
     }
   }
+  paced_over_frames_ = group_frames_;
+  paced_frames_ = 0;
+  paced_group_end_ = frame_timestamps_[group_frames_ - 1];
   group_frames_ = 0;
+  send_paced(sink, false);
 }
 
 void FrameEncoder::emit(const wire::MediaHeader &header, std::span<const uint8_t> prefix,

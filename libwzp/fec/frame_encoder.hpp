@@ -29,7 +29,11 @@ struct EncoderConfig {
   uint32_t max_block_time = 4800;  // media clock ticks a group may span; 0 = no limit
   double repair_ratio = 0.5;       // repair symbols per frame, 0..kMaxRepairRatio
   double keyframe_repair_ratio = 1.0;
-  uint8_t interleave_depth = 1;   // D: concurrent blocks, 1..kMaxInterleaveDepth
+  uint8_t interleave_depth = 1;  // D: concurrent blocks, 1..kMaxInterleaveDepth
+  // Spread a group's repair packets over the next group's frames instead of
+  // sending them in one burst as it closes: a burst of losses then takes
+  // source and repair symbols of two blocks, not all of one's repair.
+  bool pace_repair = false;
   uint16_t symbol_alignment = 8;  // T is rounded up to a multiple of this, 1..64
   wire::MediaType media_type = wire::MediaType::kAudio;
   uint8_t codec = wire::codec::kNone;
@@ -38,7 +42,7 @@ struct EncoderConfig {
 
   bool operator==(const EncoderConfig &) const = default;
 };
-inline constexpr double kMaxRepairRatio = 4.0;
+inline constexpr double kMaxRepairRatio = 8.0;
 bool is_valid(const EncoderConfig &config);
 
 // R for a block of `frames` frames: ceil(ratio * frames).
@@ -83,10 +87,15 @@ class FrameEncoder {
   // Sends the frame as a source packet, first closing the open group if a
   // rule says so and afterwards if it is full.
   Result push(const Frame &frame, PacketSink &sink);
-  // Closes the open group if `now` is max_block_time past its first frame.
+  // Closes the open group if `now` is max_block_time past its first frame,
+  // and sends paced repair still held once `now` is max_block_time past the
+  // group it protects (the sender went quiet).
   void poll(uint32_t now, PacketSink &sink);
-  // Closes the open group, if any (end of stream, discontinuity).
+  // Closes the open group, if any, and sends all repair still held (end of
+  // stream, discontinuity).
   void flush(PacketSink &sink);
+  // Repair packets held for pacing.
+  size_t paced_repair() const { return paced_.size() - paced_next_; }
 
   const EncoderStats &stats() const { return stats_; }
   uint32_t next_sequence() const { return next_sequence_; }
@@ -111,6 +120,9 @@ class FrameEncoder {
   void prepare_lane(size_t lane);
   void emit(const wire::MediaHeader &header, std::span<const uint8_t> prefix,
             std::span<const uint8_t> body, PacketSink &sink);
+  // Sends held repair up to its share of the frames pushed since its group
+  // closed (all of it when `all`).
+  void send_paced(PacketSink &sink, bool all);
   wire::MediaHeader block_header(const Lane &lane) const;
   void reserve_storage();
 
@@ -136,6 +148,20 @@ class FrameEncoder {
   std::vector<std::unique_ptr<BlockEncoder>> encoders_;
   std::vector<uint8_t> symbol_;
   std::vector<uint8_t> packet_;
+
+  // Repair of the last closed group, held for pacing: payloads (prefix and
+  // symbol) back to back in paced_payload_, paced_ holds each one's end and
+  // header; the sequence number is given as it leaves.
+  struct PacedPacket {
+    size_t end = 0;
+    wire::MediaHeader header;
+  };
+  std::vector<uint8_t> paced_payload_;
+  std::vector<PacedPacket> paced_;
+  size_t paced_next_ = 0;         // the first not yet sent
+  size_t paced_over_frames_ = 0;  // spread over this many frames (the group's size)
+  size_t paced_frames_ = 0;       // frames pushed since that group closed
+  uint32_t paced_group_end_ = 0;  // the closed group's last timestamp
 };
 
 }  // namespace wzp::fec

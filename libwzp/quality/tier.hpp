@@ -21,6 +21,10 @@ enum class Tier : uint8_t {
 };
 inline constexpr Tier kLowestTier = Tier::kCatastrophic;
 inline constexpr Tier kHighestTier = Tier::kStudio64k;
+// Where a call starts: protected, since nothing is known of the path before
+// the first reports, and the first seconds count; a clean path climbs from
+// here within seconds (QualityController's up-steps).
+inline constexpr Tier kCallStartTier = Tier::kDegraded;
 
 enum class Codec : uint8_t { kOpus, kCodec2 };
 
@@ -34,6 +38,9 @@ struct TierProfile {
   uint16_t block_frames;     // FEC source symbols (frames) per block
   double repair_ratio;       // repair symbols per source symbol
   uint8_t interleave_depth;  // blocks interleaved on the wire
+  // Repair spread over the next group (fec::EncoderConfig::pace_repair): the
+  // lossy tiers' defence against bursts, at up to one group more delay.
+  bool pace_repair;
   // The path this tier stays on: loss, RTT and jitter at most these.
   double max_loss;
   uint32_t max_rtt_ms;
@@ -46,6 +53,9 @@ struct TierProfile {
   // Media time one FEC group (D interleaved blocks of K frames) spans: the
   // encoder's max-block-time, so it never closes a group short of K.
   uint32_t group_ms() const { return uint32_t{block_frames} * interleave_depth * frame_ms; }
+  // Media time from a group's first frame until its last repair packet
+  // leaves: the group, and the next one if its repair is paced over it.
+  uint32_t recovery_span_ms() const { return (pace_repair ? 2 : 1) * group_ms(); }
 };
 
 const TierProfile &profile(Tier tier);

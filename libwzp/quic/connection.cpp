@@ -38,11 +38,9 @@ constexpr size_t kMaxPendingMessageBytes = 1 << 20;
 constexpr uint64_t kStreamWindow = 256 * 1024;
 constexpr int kCloseCopies = 3;
 // How long a server keeps echoing after its handshake completed: covers its
-// HANDSHAKE_DONE, without which the client cannot count as connected.
-constexpr uint64_t kServerEchoGraceNs = 1'000'000'000;
-// How long a completed client waits for confirmation before it counts as
-// established anyway.
-constexpr uint64_t kConfirmWaitNs = 500'000'000;
+// HANDSHAKE_DONE and ngtcp2's first retransmissions of it, without which the
+// client cannot count as connected.
+constexpr uint64_t kServerEchoGraceNs = 3'000'000'000;
 // The factor by which a server's sending may exceed what it received from
 // an address it has not validated (RFC 9000, 8.1).
 constexpr uint64_t kAmplificationLimit = 3;
@@ -292,7 +290,6 @@ void Connection::take_handshake(Connection &attempt) {
   std::swap(handshake_done_, attempt.handshake_done_);
   std::swap(echo_until_ns_, attempt.echo_until_ns_);
   std::swap(confirmed_, attempt.confirmed_);
-  std::swap(completed_ns_, attempt.completed_ns_);
   std::swap(local_error_, attempt.local_error_);
   std::swap(io_stats_, attempt.io_stats_);
   std::swap(echoes_, attempt.echoes_);
@@ -331,18 +328,13 @@ void Connection::on_handshake_confirmed() {
   if (!server_ && !race_attempt_) establish_if_ready(now_ns());
 }
 
-// A client is established once confirmed, or a moment after its handshake
-// completed if confirmation is slow: through heavy loss the server's
-// HANDSHAKE_DONE can take seconds, while a client may send 1-RTT data as
-// soon as it completes. Meanwhile its Finished keeps being echoed, and the
-// data flowing lets QUIC's loss recovery, not a backed-off probe timer,
-// repeat what was lost. Waiting a moment keeps the usual case confirmed:
-// before that a peer's close can reach us in a Handshake packet, which
-// carries no application reason.
+// A client is established once confirmed (RFC 9001, 4.1.2): before that a
+// close travels in Handshake packets, which carry no application reason,
+// and the server may not have its Finished yet, so 1-RTT media would go
+// unacknowledged. A server is established as it completes.
 void Connection::establish_if_ready(uint64_t ts) {
   if (!handshake_done_ || race_attempt_ || finished_ || established_) return;
-  if (completed_ns_ == 0) completed_ns_ = ts;
-  if (!server_ && !confirmed_ && ts < completed_ns_ + kConfirmWaitNs) return;
+  if (!server_ && !confirmed_) return;
   established_ = true;
   confirmed_ = confirmed_ || server_;  // RFC 9001, 4.1.2
   // The server's last handshake packet (HANDSHAKE_DONE) is still to be sent.
@@ -498,9 +490,6 @@ void Connection::handle_expiry(uint64_t ts) {
 uint64_t Connection::expiry() const {
   if (finished_) return UINT64_MAX;
   uint64_t expiry = std::min(ngtcp2_conn_get_expiry(conn_), next_echo_ns());
-  if (handshake_done_ && !established_ && completed_ns_ != 0) {
-    expiry = std::min(expiry, completed_ns_ + kConfirmWaitNs);
-  }
   return close_flush_deadline_ == 0 ? expiry : std::min(expiry, close_flush_deadline_);
 }
 
@@ -509,10 +498,6 @@ void Connection::send(const ngtcp2_path &path, std::span<const uint8_t> packet, 
   bytes_sent_ += packet.size();
   const size_t copies = host_.config().handshake_echo_copies;
   if (ts >= echo_until_ns_ || copies == 0) return;
-  // Once established a client's short-header packets carry media, which
-  // QUIC's own loss recovery and wzp's FEC cover.
-  constexpr uint8_t kLongHeader = 0x80;
-  if (established_ && !server_ && (packet[0] & kLongHeader) == 0) return;
   const auto interval = static_cast<uint64_t>(
       std::chrono::nanoseconds(host_.config().handshake_echo_interval).count());
   echoes_.push_back({{packet.begin(), packet.end()}, ts + interval, copies});
@@ -618,10 +603,7 @@ void Connection::write(uint64_t ts) {
       // the flush limit passed), so an error sent just before it arrives.
       if (close_flush_deadline_ == 0) close_flush_deadline_ = ts + kCloseFlushLimitNs;
       bool unsent = stream_acked_ < stream_end_ || !pending_messages_.empty();
-      // Before confirmation a client's close travels in Handshake packets,
-      // which cannot carry the application's code and reason.
-      bool can_say_why = confirmed_ || !handshake_done_;
-      close_now = (!unsent && can_say_why) || ts >= close_flush_deadline_;
+      close_now = !unsent || ts >= close_flush_deadline_;
     }
     code = close_code_;
     reason = close_reason_;

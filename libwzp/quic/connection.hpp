@@ -127,10 +127,9 @@ class Connection {
   std::vector<ngtcp2_cid> cids_;
   bool finished_ = false;
   bool handshake_done_ = false;
-  bool established_ = false;   // I/O thread's view of state_ == kEstablished
-  bool confirmed_ = false;     // RFC 9001, 4.1.2
-  uint64_t completed_ns_ = 0;  // when the endpoint first saw the handshake complete
-  std::string local_error_;    // set by a callback that fails the connection
+  bool established_ = false;  // I/O thread's view of state_ == kEstablished
+  bool confirmed_ = false;    // RFC 9001, 4.1.2
+  std::string local_error_;   // set by a callback that fails the connection
   uint64_t next_datagram_id_ = 0;
   uint64_t close_flush_deadline_ = 0;  // set when a requested close starts flushing
   ConnectionStats io_stats_;

@@ -345,7 +345,6 @@ void Endpoint::service_connections(uint64_t ts) {
   race_handshakes(ts);
   for (auto &connection : connections_) {
     if (connection->expiry() <= ts) connection->handle_expiry(ts);
-    connection->establish_if_ready(ts);
     connection->write(ts);
   }
   // Dropping our reference unregisters the connection's ids; handles that

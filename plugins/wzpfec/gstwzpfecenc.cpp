@@ -142,11 +142,16 @@ void clear_deadline(GstWzpFecEncPrivate *priv) {
 void update_deadline(GstWzpFecEncPrivate *priv, GstBuffer *frame) {
   GstClockTime pts = GST_BUFFER_PTS(frame);
   GstClockTime previous = std::exchange(priv->last_pts, pts);
-  if (!priv->encoder.group_open() || priv->group_max_time == 0 || !GST_CLOCK_TIME_IS_VALID(pts)) {
+  // Paced repair held after a group closed goes out on the same deadline if
+  // no frame comes to carry it (the sender went quiet).
+  bool holds_repair = !priv->encoder.group_open() && priv->encoder.paced_repair() > 0;
+  if ((!priv->encoder.group_open() && !holds_repair) || priv->group_max_time == 0 ||
+      !GST_CLOCK_TIME_IS_VALID(pts)) {
     clear_deadline(priv);
     return;
   }
-  if (priv->encoder.group_frames() != 1) return;  // the open group already has its deadline
+  // The open group already has its deadline.
+  if (!holds_repair && priv->encoder.group_frames() != 1) return;
   GstClockTime running = gst_segment_to_running_time(&priv->segment, GST_FORMAT_TIME, pts);
   if (!GST_CLOCK_TIME_IS_VALID(running)) {
     clear_deadline(priv);

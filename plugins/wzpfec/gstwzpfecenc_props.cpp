@@ -39,6 +39,9 @@ void set_property(GObject *object, guint id, const GValue *value, GParamSpec *ps
     case PROP_INTERLEAVE_DEPTH:
       s.config.interleave_depth = static_cast<uint8_t>(g_value_get_uint(value));
       break;
+    case PROP_PACE_REPAIR:
+      s.config.pace_repair = g_value_get_boolean(value);
+      break;
     case PROP_SYMBOL_ALIGNMENT:
       s.config.symbol_alignment = static_cast<uint16_t>(g_value_get_uint(value));
       break;
@@ -89,6 +92,9 @@ void get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
       break;
     case PROP_INTERLEAVE_DEPTH:
       g_value_set_uint(value, s.config.interleave_depth);
+      break;
+    case PROP_PACE_REPAIR:
+      g_value_set_boolean(value, s.config.pace_repair);
       break;
     case PROP_SYMBOL_ALIGNMENT:
       g_value_set_uint(value, s.config.symbol_alignment);
@@ -144,6 +150,14 @@ void install_properties(GObjectClass *gobject_class) {
                         "Blocks filled round-robin at once (D); a burst of B lost packets costs "
                         "each about B/D symbols, at D times the recovery latency",
                         1, wzp::fec::kMaxInterleaveDepth, defaults.interleave_depth, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_PACE_REPAIR,
+      g_param_spec_boolean("pace-repair", "Pace repair",
+                           "Spread a group's repair packets over the next group's frames "
+                           "instead of one burst as it closes, so a burst of losses takes "
+                           "symbols of two blocks rather than all of one block's repair; "
+                           "recovery waits up to one more group",
+                           defaults.pace_repair, flags));
   g_object_class_install_property(
       gobject_class, PROP_SYMBOL_ALIGNMENT,
       g_param_spec_uint("symbol-alignment", "Symbol alignment",

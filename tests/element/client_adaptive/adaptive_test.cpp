@@ -158,8 +158,8 @@ TEST(AdaptiveQuality, BadReportsStepDownAndGoodOnesStepBackUp) {
   ASSERT_EQ(adaptive.tier(), Tier::kGood);
   expect_tier_applied(call, Tier::kGood);
 
-  // 30 % loss: more than good allows (15 %), within degraded (40 %).
-  call.peer_reports(0.30, 400, 40);
+  // 25 % loss: more than good allows (5 %), within degraded (30 %).
+  call.peer_reports(0.25, 400, 40);
   Micros now{0};
   int reports = 0;
   for (int second = 1; second <= 3; ++second) {

@@ -60,7 +60,9 @@ class ClientLoopback : public ::testing::Test {
 TEST_F(ClientLoopback, CleanNetworkDeliversTheSpeech) {
   std::string report;
   EXPECT_GE(call("clean", report), 80.0) << report;
-  EXPECT_GT(similarity(), 0.6) << report;
+  // The call starts protected at 6 kbit/s (quality::kCallStartTier) and
+  // climbs after ~5 s; low-rate Opus follows the envelope less closely.
+  EXPECT_GT(similarity(), 0.5) << report;
 }
 
 TEST_F(ClientLoopback, RandomLossIsRepairedByFec) {

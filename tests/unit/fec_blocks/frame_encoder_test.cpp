@@ -161,7 +161,7 @@ TEST(FrameEncoder, RatioChangeAppliesFromNextGroup) {
   config.block_frames = 0;
   EXPECT_FALSE(encoder.set_config(config));
   config.block_frames = 4;
-  config.repair_ratio = 5.0;
+  config.repair_ratio = kMaxRepairRatio + 0.5;
   EXPECT_FALSE(encoder.set_config(config));
 }
 
@@ -216,6 +216,82 @@ TEST(FrameEncoder, RepairCountRoundsUp) {
   EXPECT_EQ(repair_count(0.21, 5), 2);
   EXPECT_EQ(repair_count(0.0, 5), 0);
   EXPECT_EQ(repair_count(4.0, 255), 1020);
+}
+
+}  // namespace
+}  // namespace wzp::fec
+
+namespace wzp::fec {
+namespace {
+
+// Paced repair: a group's repair leaves spread over the next group's frames
+// (a share as it closes, the rest with each following frame), all of it
+// before the next group's own; a quiet sender's held repair goes out on
+// poll() once max_block_time has passed, and on flush().
+TEST(FrameEncoderPacing, SpreadsRepairOverTheNextGroupsFrames) {
+  EncoderConfig config;
+  config.block_frames = 4;
+  config.repair_ratio = 2.0;  // 8 repair packets a block
+  config.max_block_time = 4 * 960;
+  config.pace_repair = true;
+  FrameEncoder encoder(config);
+  test::PacketLog log;
+  push_frames(encoder, log, 0, 12);
+
+  // Shares after n of the 4 following frames: 8 * (n + 1) / 5 = 1, 3, 4, 6, 8.
+  // Each closing group sends its first share; each of the next group's
+  // frames is followed by the repair that brings its group's total to its
+  // share: 2, 1, 2, 2 (the last frame closes its own group, whose first
+  // share follows).
+  const std::vector<bool> following{false, true, true,  false, true, false,
+                                    true,  true, false, true,  true, true};
+  std::vector<bool> expected{false, false, false, false, true};
+  for (int group = 0; group < 2; ++group) {
+    expected.insert(expected.end(), following.begin(), following.end());
+  }
+  EXPECT_EQ(repair_flags(log), expected);
+  size_t repair_of_block0 = 0;
+  for (const auto &p : log.packets) {
+    if (p.header.repair && p.header.block_id == 0) ++repair_of_block0;
+  }
+  EXPECT_EQ(repair_of_block0, 8u);
+  // Numbered as they leave: the sequence (the AEAD nonce) only grows.
+  for (size_t i = 0; i < log.packets.size(); ++i) EXPECT_EQ(log.packets[i].header.sequence, i);
+  // Block 2's repair is held: one share went out as it closed.
+  EXPECT_EQ(encoder.paced_repair(), 7u);
+  EXPECT_EQ(encoder.stats().repair_packets, 24u) << "counted as built";
+
+  size_t before = log.packets.size();
+  encoder.poll(12 * 960, log);  // one frame's time after block 2: not yet
+  EXPECT_EQ(log.packets.size(), before);
+  encoder.poll(11 * 960 + 4 * 960, log);  // max_block_time past its last frame
+  EXPECT_EQ(log.packets.size(), before + 7);
+  EXPECT_EQ(encoder.paced_repair(), 0u);
+  for (size_t i = before; i < log.packets.size(); ++i) {
+    EXPECT_TRUE(log.packets[i].header.repair);
+    EXPECT_EQ(log.packets[i].header.block_id, 2);
+  }
+}
+
+TEST(FrameEncoderPacing, FlushSendsHeldRepairAndTheDecoderRecoversFromIt) {
+  EncoderConfig config;
+  config.block_frames = 4;
+  config.repair_ratio = 1.0;
+  config.pace_repair = true;
+  FrameEncoder encoder(config);
+  test::PacketLog log;
+  push_frames(encoder, log, 0, 4);
+  EXPECT_GT(encoder.paced_repair(), 0u);
+  encoder.flush(log);
+  EXPECT_EQ(encoder.paced_repair(), 0u);
+  size_t repair = 0;
+  for (const auto &p : log.packets) repair += p.header.repair ? 1 : 0;
+  EXPECT_EQ(repair, 4u);
+  EXPECT_EQ(encoder.stats().bytes_sent, [&] {
+    uint64_t total = 0;
+    for (const auto &p : log.packets) total += p.bytes.size();
+    return total;
+  }());
 }
 
 }  // namespace

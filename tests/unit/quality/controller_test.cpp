@@ -10,11 +10,11 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 const PathObservation kClean{};
-const PathObservation kLoss10{.loss = 0.10};  // good, and not better
-const PathObservation kLoss13{.loss = 0.13};  // good, but too close to its limit to step up to
-const PathObservation kLoss20{.loss = 0.20};  // degraded
-const PathObservation kLoss30{.loss = 0.30};  // degraded
-const PathObservation kLoss60{.loss = 0.60};  // catastrophic
+const PathObservation kLoss4{.loss = 0.04};     // good, and not better
+const PathObservation kLoss4_5{.loss = 0.045};  // good, but too close to its limit to step up to
+const PathObservation kLoss20{.loss = 0.20};    // degraded
+const PathObservation kLoss30{.loss = 0.30};    // degraded
+const PathObservation kLoss60{.loss = 0.60};    // catastrophic
 
 // Sends `count` reports one second apart starting at `from`; returns the
 // last decision.
@@ -33,7 +33,7 @@ TEST(QualityController, StartsAtTheInitialTierBelowTheCeiling) {
 TEST(QualityController, HoldsWhileReportsFitTheTier) {
   QualityController c;
   for (int i = 1; i <= 25; ++i) {
-    EXPECT_EQ(c.on_report(seconds(i), kLoss10).change, Change::kNone);
+    EXPECT_EQ(c.on_report(seconds(i), kLoss4).change, Change::kNone);
   }
   EXPECT_EQ(c.tier(), Tier::kGood);
   EXPECT_EQ(c.stats().reports, 25u);
@@ -52,7 +52,7 @@ TEST(QualityController, StepsDownAfterThreeConsecutiveBadReports) {
 TEST(QualityController, AGoodReportBreaksTheBadStreak) {
   QualityController c;
   feed(c, kLoss30, 1, 2);
-  c.on_report(seconds(3), kLoss10);
+  c.on_report(seconds(3), kLoss4);
   feed(c, kLoss30, 4, 2);
   EXPECT_EQ(c.tier(), Tier::kGood);
   EXPECT_EQ(c.on_report(seconds(6), kLoss30).tier, Tier::kDegraded);
@@ -68,7 +68,7 @@ TEST(QualityController, AWobbleDropsOnlyToTheBestTierTheStreakSustained) {
   QualityController c({.initial = Tier::kStudio64k});
   c.on_report(seconds(1), kLoss60);
   c.on_report(seconds(2), kLoss60);
-  EXPECT_EQ(c.on_report(seconds(3), {.loss = 0.025}).tier, Tier::kStudio48k);
+  EXPECT_EQ(c.on_report(seconds(3), {.loss = 0.015}).tier, Tier::kStudio48k);
 }
 
 TEST(QualityController, NothingBelowTheFloor) {
@@ -105,7 +105,7 @@ TEST(QualityController, AnInterruptedGoodRunStartsOver) {
 TEST(QualityController, StepsUpOnlyWithMargin) {
   QualityController c({.initial = Tier::kDegraded});
   // 13 % loss fits Good's 15 % limit but not with the 0.8 margin.
-  EXPECT_EQ(feed(c, kLoss13, 1, 20).tier, Tier::kDegraded);
+  EXPECT_EQ(feed(c, kLoss4_5, 1, 20).tier, Tier::kDegraded);
 }
 
 TEST(QualityController, NeverClimbsOrProbesAboveTheCeiling) {
@@ -150,8 +150,8 @@ TEST(QualityController, ABadReportRestartsTheStableClock) {
 TEST(QualityController, AProbeCommitsWhenTheHigherTierHolds) {
   QualityController c = steady_degraded_for_thirty_seconds();
   c.on_report(seconds(30), kLoss20);
-  EXPECT_EQ(feed(c, kLoss13, 31, 4).change, Change::kNone);
-  Decision d = c.on_report(seconds(35), kLoss13);
+  EXPECT_EQ(feed(c, kLoss4_5, 31, 4).change, Change::kNone);
+  Decision d = c.on_report(seconds(35), kLoss4_5);
   EXPECT_EQ(d.change, Change::kProbeCommit);
   EXPECT_EQ(d.tier, Tier::kGood);
   EXPECT_FALSE(c.probing());
@@ -163,7 +163,7 @@ TEST(QualityController, AProbeToleratesOneBadReport) {
   QualityController c = steady_degraded_for_thirty_seconds();
   c.on_report(seconds(30), kLoss20);
   c.on_report(seconds(31), kLoss20);  // bad for Good, fine for Degraded
-  EXPECT_EQ(feed(c, kLoss13, 32, 4).tier, Tier::kGood);
+  EXPECT_EQ(feed(c, kLoss4_5, 32, 4).tier, Tier::kGood);
   EXPECT_EQ(c.stats().probes_committed, 1u);
 }
 
@@ -188,13 +188,13 @@ TEST(QualityController, TheCooldownDoublesAfterEachFailureAndResetsOnSuccess) {
   feed(c, kLoss20, 93, 2);                                          // abort at 94: wait 120 s
   EXPECT_EQ(feed(c, kLoss20, 95, 119).change, Change::kNone);
   EXPECT_EQ(c.on_report(seconds(214), kLoss20).change, Change::kProbeStart);
-  EXPECT_EQ(feed(c, kLoss13, 215, 5).change, Change::kProbeCommit);  // at 219
+  EXPECT_EQ(feed(c, kLoss4_5, 215, 5).change, Change::kProbeCommit);  // at 219
   EXPECT_EQ(c.stats().probes_aborted, 2u);
   // Committed at Good: the next failed probe (to Studio32k) waits 60 s again.
-  EXPECT_EQ(feed(c, kLoss10, 220, 30).change, Change::kProbeStart);  // at 249
-  EXPECT_EQ(feed(c, kLoss10, 250, 2).change, Change::kProbeAbort);   // at 251
-  EXPECT_EQ(feed(c, kLoss10, 252, 59).change, Change::kNone);
-  EXPECT_EQ(c.on_report(seconds(311), kLoss10).change, Change::kProbeStart);
+  EXPECT_EQ(feed(c, kLoss4, 220, 30).change, Change::kProbeStart);  // at 249
+  EXPECT_EQ(feed(c, kLoss4, 250, 2).change, Change::kProbeAbort);   // at 251
+  EXPECT_EQ(feed(c, kLoss4, 252, 59).change, Change::kNone);
+  EXPECT_EQ(c.on_report(seconds(311), kLoss4).change, Change::kProbeStart);
 }
 
 TEST(QualityController, AProbeAbortsAtOnceWhenThePathGetsWorseThanBefore) {
@@ -209,7 +209,7 @@ TEST(QualityController, AProbeAbortsAtOnceWhenThePathGetsWorseThanBefore) {
 TEST(QualityController, AProbeWithTooFewReportsFails) {
   QualityController c = steady_degraded_for_thirty_seconds();
   c.on_report(seconds(30), kLoss20);
-  c.on_report(seconds(31), kLoss13);
+  c.on_report(seconds(31), kLoss4_5);
   Decision d = c.tick(seconds(35));
   EXPECT_EQ(d.change, Change::kProbeAbort);
   EXPECT_EQ(d.tier, Tier::kDegraded);
@@ -226,7 +226,7 @@ TEST(QualityController, SilenceStepsDownOneTierAtATime) {
   EXPECT_EQ(c.tick(seconds(11)).tier, Tier::kGood);
   EXPECT_EQ(c.stats().silent_steps, 6u);
   // A report ends the silence; the count starts over.
-  c.on_report(seconds(12), kLoss10);
+  c.on_report(seconds(12), kLoss4);
   EXPECT_EQ(c.tick(seconds(18)).tier, Tier::kGood);
 }
 
@@ -247,7 +247,7 @@ TEST(QualityController, LocalPathStatsCountWhileFresh) {
 
   QualityController stale;
   stale.on_path_stats(seconds(0), {.rtt_ms = 900});
-  EXPECT_EQ(feed(stale, kLoss10, 6, 5).tier, Tier::kGood);  // older than 5 s: ignored
+  EXPECT_EQ(feed(stale, kLoss4, 6, 5).tier, Tier::kGood);  // older than 5 s: ignored
 }
 
 TEST(QualityController, TakesWireQualityReports) {

@@ -180,7 +180,7 @@ class RoomQualityTest : public RoomsTest {
   const wire::QualityReport clean_ = wire::QualityReport::from(0.01, 80, 10, 500);
   const wire::QualityReport lossy_ = wire::QualityReport::from(0.60, 300, 40, 100);
   // Within the starting tier's limits, not a studio tier's.
-  const wire::QualityReport fair_ = wire::QualityReport::from(0.10, 200, 20, 500);
+  const wire::QualityReport fair_ = wire::QualityReport::from(0.04, 200, 20, 500);
   crypto::Identity a_ = crypto::Identity::generate(), b_ = crypto::Identity::generate();
   ConnectionId ca_ = 0, cb_ = 0;
   uint32_t sequence_ = 1;
