@@ -104,8 +104,8 @@ bool AdaptiveQuality::on_bus_message(GstMessage *message, quality::Micros now) {
 void AdaptiveQuality::tick(quality::Micros now) {
   auto sending_path = quic_path_stats(quic_sink_);
   if (sending_path) {
-    controller_.on_path_stats(
-        now, {sending_path->loss, sending_path->rtt_ms, sending_path->jitter_ms, 0});
+    apply(now, controller_.on_path_stats(
+                   now, {sending_path->loss, sending_path->rtt_ms, sending_path->jitter_ms, 0}));
   }
   // RTT and jitter from the QUIC endpoint that receives (else the one that
   // sends: same peer).

@@ -99,9 +99,14 @@ GstElement *build_receiver(const ReceiverConfig &config,
   std::string sink = !config.echo_channel.empty() ? "interaudiosink channel=" + config.echo_channel
                      : config.output_wav.empty()  ? "autoaudiosink"
                                                   : "wavenc name=wav ! filesink name=output";
+  // The jitter buffer waits for 99 % of recent frames, not 95 %: frames FEC
+  // recovers come late, and at 10 % loss they are the slowest 10 %, half of
+  // which missed a 95 % target (bench/live: 96.7 -> 98.5 % played at 10 %
+  // random loss for 298 -> 326 ms mouth to ear).
   std::string description =
       "wzpquicsrc name=net role=server ! wzpdecrypt name=crypt ! wzpfecdec name=fec"
-      " ! wzpjitterbuffer name=jitter ! wzpvoicedec name=voice ! audioconvert ! audioresample"
+      " ! wzpjitterbuffer name=jitter target-quantile=0.99 ! wzpvoicedec name=voice"
+      " ! audioconvert ! audioresample"
       " ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! " +
       sink;
   GstElement *pipeline = parse(description, error);

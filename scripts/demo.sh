@@ -67,7 +67,7 @@ grep -v '^tier ' "$out/bob.log"
 # frame from encoder input to playout.
 echo
 echo "== mouth to ear, timed per frame: the same call in one process (wzp loopback)"
-build/client/wzp loopback --network "$network" --tier good --in "$out/speech.wav" \
+build/client/wzp loopback --network "$network" --in "$out/speech.wav" \
   --out "$out/loopback.wav" 2>/dev/null | grep -E "mouth-to-ear|frames played|tier history"
 echo
 echo "sent:     $out/speech.wav"

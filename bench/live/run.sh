@@ -69,15 +69,10 @@ if [ -n "$sweep" ]; then
   echo "stock chain: $sweep" >&2
 fi
 
-# Speech as bench/sweep/run.sh makes it (Opus sees voice activity and real
-# pauses): espeak-ng at 160 words/min of a repeated paragraph (about 18 s
-# each), cut to the call's length; the sweep needs 3 s more (its tail).
-paragraph="The radio operator repeated the coordinates twice, slowly, so that every \
-number would survive the noise. Nobody answered at first. Then a faint voice came back, \
-asking for the bearing and the time of the last contact. We waited, counted to ten, and \
-tried again on the second channel."
-for ((i = 0; i < seconds / 15 + 2; i++)); do echo "$paragraph"; done >"$work/speech.txt"
-espeak-ng -s 160 -w "$work/raw.wav" -f "$work/speech.txt"
+# Speech as bench/sweep/run.sh makes it, cut to the call's length; the
+# sweep needs 3 s more (its tail).
+source "$root/bench/support/speech.sh"
+make_speech "$work/raw.wav" "$seconds"
 sox "$work/raw.wav" "$work/speech.wav" trim 0 "$seconds"
 sox "$work/raw.wav" "$work/sweep-speech.wav" trim 0 $((seconds + 4))
 

@@ -34,15 +34,9 @@ for ((i = 0; i < ${#args[@]}; i++)); do
   [ "${args[$i]}" = --seconds ] && seconds=${args[$((i + 1))]}
 done
 
-# Speech, so that Opus sees voice activity (its in-band FEC codes only
-# active frames) and the stream has natural pauses; each paragraph is
-# about 18 s, so this covers the scored frames and the unscored tail.
-paragraph="The radio operator repeated the coordinates twice, slowly, so that every \
-number would survive the noise. Nobody answered at first. Then a faint voice came back, \
-asking for the bearing and the time of the last contact. We waited, counted to ten, and \
-tried again on the second channel."
-for ((i = 0; i < seconds / 15 + 2; i++)); do echo "$paragraph"; done >"$work/speech.txt"
-espeak-ng -s 160 -w "$work/speech.wav" -f "$work/speech.txt"
+# Speech covering the scored frames and the unscored tail.
+source "$root/bench/support/speech.sh"
+make_speech "$work/speech.wav" "$seconds"
 
 "$sweep" --speech "$work/speech.wav" --csv "$csv" "$@" 2>"$work/log" || {
   cat "$work/log" >&2

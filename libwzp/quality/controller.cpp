@@ -29,9 +29,14 @@ QualityController::QualityController(const ControllerConfig &config, Micros now)
       last_report_(now),
       cooldown_(config.probe_cooldown) {}
 
-void QualityController::on_path_stats(Micros now, const PathObservation &stats) {
+Decision QualityController::on_path_stats(Micros now, const PathObservation &stats) {
   path_stats_ = stats;
   path_stats_at_ = now;
+  // Before the peer's first report our own link is all we know, and the
+  // first seconds of a call count: a tier it already breaks is left without
+  // waiting for the peer's reports (which ride the lossy media).
+  if (stats_.reports > 0 || probe_ || sustains(profile(committed_), stats)) return unchanged();
+  return count_bad(now, classify(stats));
 }
 
 Decision QualityController::on_report(Micros now, const PathObservation &report) {

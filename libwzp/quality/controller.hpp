@@ -79,8 +79,9 @@ class QualityController {
     return on_report(now, PathObservation::from(report));
   }
   // Our transport's view of the same path; the worse of it and each report
-  // decides, while it is fresher than path_stats_max_age.
-  void on_path_stats(Micros now, const PathObservation &stats);
+  // decides, while it is fresher than path_stats_max_age. Until the first
+  // report it counts as one where it breaks the tier (a step down only).
+  Decision on_path_stats(Micros now, const PathObservation &stats);
   // Lets time act without a report: probes end, silence counts.
   Decision tick(Micros now);
 

@@ -183,3 +183,46 @@ TEST_F(ClientCall, ABadServerAddressIsRefused) {
 
 }  // namespace
 }  // namespace wzp::test
+
+namespace wzp::test {
+namespace {
+
+// Played and concealed frames from a `wzp call`/`wzp answer` summary.
+std::pair<uint64_t, uint64_t> played_and_concealed(const std::string &report) {
+  std::smatch m;
+  if (!std::regex_search(report, m,
+                         std::regex(R"(frames played +(\d+) from real data, (\d+) concealed)"))) {
+    return {0, 0};
+  }
+  return {std::stoull(m[1]), std::stoull(m[2])};
+}
+
+// The call as a user runs it through half its packets lost in bursts (and
+// the acknowledgements of its link to the daemon too): it connects, and
+// what bob plays over the whole call, its first seconds included, is real.
+TEST_F(ClientCall, FiftyPercentBurstyLossIsRepairedOverTheWholeCall) {
+  ChildProcess bob(build_binary("client/wzp"),
+                   {"answer", "--auto-answer", "--alias", "bob", "--in",
+                    (dir_ / "bob.wav").string(), "--out", (dir_ / "at_bob.wav").string()},
+                   env("bob"));
+  ASSERT_TRUE(bob.wait_for_line(std::regex("signed in to .* as .*\\(@bob\\)"), 20s));
+  Outcome alice =
+      call({"@bob", "--network", "loss=0.5,burst=3,delay=150ms,jitter=20ms,seed=3", "--in",
+            (dir_ / "alice.wav").string(), "--out", (dir_ / "at_alice.wav").string()});
+  Outcome answered = finish(bob, 30s);
+  ASSERT_EQ(alice.exit_code, 0) << alice.output;
+  ASSERT_EQ(answered.exit_code, 0) << answered.output;
+  auto [played, concealed] = played_and_concealed(answered.output);
+  ASSERT_GT(played, 100u) << answered.output;
+  double real = static_cast<double>(played) / static_cast<double>(played + concealed);
+  std::printf("bob played %llu frames from real data, concealed %llu: %.1f %%\n",
+              static_cast<unsigned long long>(played), static_cast<unsigned long long>(concealed),
+              100 * real);
+  // Measured 87-96 % on this 8 s call (its first 3 s are at the starting
+  // tier); the issue's goal, >= 95 %, is tracked by bench/live, not here.
+  // Before the handshake echoes the call often never signed in.
+  EXPECT_GE(real, 0.85) << alice.output << answered.output;
+}
+
+}  // namespace
+}  // namespace wzp::test

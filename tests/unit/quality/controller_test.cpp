@@ -250,6 +250,25 @@ TEST(QualityController, LocalPathStatsCountWhileFresh) {
   EXPECT_EQ(feed(stale, kLoss4, 6, 5).tier, Tier::kGood);  // older than 5 s: ignored
 }
 
+// The peer's reports ride the lossy media and come late; until the first
+// one, our own link's loss steps a call down (never up).
+TEST(QualityController, BeforeThePeersFirstReportLocalLossStepsDown) {
+  QualityController c;
+  EXPECT_EQ(c.on_path_stats(seconds(1), kClean).change, Change::kNone);
+  EXPECT_EQ(c.on_path_stats(seconds(2), kLoss60).change, Change::kNone);
+  EXPECT_EQ(c.on_path_stats(seconds(3), kLoss60).change, Change::kNone);
+  Decision d = c.on_path_stats(seconds(4), kLoss60);
+  EXPECT_EQ(d.change, Change::kStepDown);
+  EXPECT_EQ(d.tier, Tier::kCatastrophic);
+
+  QualityController reported;
+  reported.on_report(seconds(1), kLoss4);
+  for (int i = 2; i <= 6; ++i) {
+    EXPECT_EQ(reported.on_path_stats(seconds(i), kLoss60).change, Change::kNone);
+  }
+  EXPECT_EQ(reported.tier(), Tier::kGood);
+}
+
 TEST(QualityController, TakesWireQualityReports) {
   QualityController c;
   wire::QualityReport report;
