@@ -54,6 +54,19 @@ class ClientCall : public ClientsWithDaemon {
     return outcome;
   }
 
+  // Bob, signed in as @bob, answers every call saying bob.wav and records
+  // what he hears; null if he never signed in.
+  std::unique_ptr<ChildProcess> answering_bob() {
+    auto bob = std::make_unique<ChildProcess>(
+        build_binary("client/wzp"),
+        std::vector<std::string>{"answer", "--auto-answer", "--alias", "bob", "--in",
+                                 (dir_ / "bob.wav").string(), "--out",
+                                 (dir_ / "at_bob.wav").string()},
+        env("bob"));
+    if (!bob->wait_for_line(std::regex("signed in to .* as .*\\(@bob\\)"), 20s)) return nullptr;
+    return bob;
+  }
+
   Outcome call(const std::vector<std::string> &args) {
     std::vector<std::string> full = {"call"};
     full.insert(full.end(), args.begin(), args.end());
@@ -69,14 +82,11 @@ uint64_t recovered(const std::string &report) {
 }
 
 TEST_F(ClientCall, TwoWayCallThroughTheRelayWithLoss) {
-  ChildProcess bob(build_binary("client/wzp"),
-                   {"answer", "--auto-answer", "--alias", "bob", "--in",
-                    (dir_ / "bob.wav").string(), "--out", (dir_ / "at_bob.wav").string()},
-                   env("bob"));
-  ASSERT_TRUE(bob.wait_for_line(std::regex("signed in to .* as .*\\(@bob\\)"), 20s));
+  auto bob = answering_bob();
+  ASSERT_TRUE(bob);
   Outcome alice = call({"@bob", "--network", "loss=0.2,seed=7", "--in",
                         (dir_ / "alice.wav").string(), "--out", (dir_ / "at_alice.wav").string()});
-  Outcome answered = finish(bob, 30s);
+  Outcome answered = finish(*bob, 30s);
 
   EXPECT_EQ(alice.exit_code, 0) << alice.output;
   EXPECT_EQ(answered.exit_code, 0) << answered.output;
@@ -201,15 +211,12 @@ std::pair<uint64_t, uint64_t> played_and_concealed(const std::string &report) {
 // the acknowledgements of its link to the daemon too): it connects, and
 // what bob plays over the whole call, its first seconds included, is real.
 TEST_F(ClientCall, FiftyPercentBurstyLossIsRepairedOverTheWholeCall) {
-  ChildProcess bob(build_binary("client/wzp"),
-                   {"answer", "--auto-answer", "--alias", "bob", "--in",
-                    (dir_ / "bob.wav").string(), "--out", (dir_ / "at_bob.wav").string()},
-                   env("bob"));
-  ASSERT_TRUE(bob.wait_for_line(std::regex("signed in to .* as .*\\(@bob\\)"), 20s));
+  auto bob = answering_bob();
+  ASSERT_TRUE(bob);
   Outcome alice =
       call({"@bob", "--network", "loss=0.5,burst=3,delay=150ms,jitter=20ms,seed=3", "--in",
             (dir_ / "alice.wav").string(), "--out", (dir_ / "at_alice.wav").string()});
-  Outcome answered = finish(bob, 30s);
+  Outcome answered = finish(*bob, 30s);
   ASSERT_EQ(alice.exit_code, 0) << alice.output;
   ASSERT_EQ(answered.exit_code, 0) << answered.output;
   auto [played, concealed] = played_and_concealed(answered.output);
