@@ -41,10 +41,6 @@ constexpr int kCloseCopies = 3;
 // HANDSHAKE_DONE and ngtcp2's first retransmissions of it, without which the
 // client cannot count as connected.
 constexpr uint64_t kServerEchoGraceNs = 3'000'000'000;
-// How long after establishment packets carrying signaling messages are
-// echoed too: a login (challenge, response, welcome) is a few more round
-// trips that would otherwise wait on backed-off probe timeouts.
-constexpr uint64_t kMessageEchoNs = 10'000'000'000;
 // The factor by which a server's sending may exceed what it received from
 // an address it has not validated (RFC 9000, 8.1).
 constexpr uint64_t kAmplificationLimit = 3;
@@ -341,7 +337,6 @@ void Connection::establish_if_ready(uint64_t ts) {
   if (!server_ && !confirmed_) return;
   established_ = true;
   confirmed_ = confirmed_ || server_;  // RFC 9001, 4.1.2
-  message_echo_until_ns_ = ts + kMessageEchoNs;
   // The server's last handshake packet (HANDSHAKE_DONE) is still to be sent.
   if (server_) echo_until_ns_ = ts + kServerEchoGraceNs;
   publish_stats();
@@ -502,15 +497,14 @@ void Connection::send(const ngtcp2_path &path, std::span<const uint8_t> packet, 
   host_.send_packet(path, packet);
   bytes_sent_ += packet.size();
   const size_t copies = host_.config().handshake_echo_copies;
-  bool login = packet_carries_messages_ && ts < message_echo_until_ns_;
-  if ((ts >= echo_until_ns_ && !login) || copies == 0) return;
+  if (ts >= echo_until_ns_ || copies == 0) return;
   const auto interval = static_cast<uint64_t>(
       std::chrono::nanoseconds(host_.config().handshake_echo_interval).count());
   echoes_.push_back({{packet.begin(), packet.end()}, ts + interval, copies});
 }
 
 void Connection::send_due_echoes(uint64_t ts) {
-  if (ts >= echo_until_ns_ && ts >= message_echo_until_ns_) {
+  if (ts >= echo_until_ns_) {
     echoes_.clear();
     return;
   }
@@ -561,10 +555,7 @@ bool Connection::write_pending_stream(uint8_t *buffer, size_t size, uint64_t ts,
   written = ngtcp2_conn_writev_stream(conn_, &ps.path, &pi, buffer, size, &accepted,
                                       NGTCP2_WRITE_STREAM_FLAG_MORE, send_stream_, vecs.data(),
                                       vec_count, ts);
-  if (accepted > 0) {
-    stream_written_ += static_cast<uint64_t>(accepted);
-    packet_carries_messages_ = true;
-  }
+  if (accepted > 0) stream_written_ += static_cast<uint64_t>(accepted);
   if (written == NGTCP2_ERR_STREAM_DATA_BLOCKED || written == NGTCP2_ERR_STREAM_SHUT_WR) {
     blocked = true;
     written = NGTCP2_ERR_WRITE_MORE;  // nothing written: carry on with other frames
@@ -691,7 +682,6 @@ void Connection::write(uint64_t ts) {
     if (n == 0) break;
     anchored = false;
     send(ps.path, {buffer, static_cast<size_t>(n)}, ts);
-    packet_carries_messages_ = false;
     ++io_stats_.udp_packets_sent;
     sent += static_cast<size_t>(n);
     if (sent >= quantum) break;

@@ -147,10 +147,8 @@ class Connection {
     size_t copies_left = 0;
   };
   std::vector<Echo> echoes_;
-  uint64_t echo_until_ns_ = UINT64_MAX;   // echoing stops then (set once established)
-  uint64_t message_echo_until_ns_ = 0;    // packets with signaling are echoed until then
-  bool packet_carries_messages_ = false;  // the packet being built holds stream bytes
-  uint64_t bytes_received_ = 0;           // bound what a server echoes (amplification)
+  uint64_t echo_until_ns_ = UINT64_MAX;  // echoing stops then (set once established)
+  uint64_t bytes_received_ = 0;          // bound what a server echoes (amplification)
   uint64_t bytes_sent_ = 0;
   bool race_attempt_ = false;
   std::weak_ptr<Connection> race_owner_;
