@@ -493,11 +493,14 @@ uint64_t Connection::expiry() const {
   return close_flush_deadline_ == 0 ? expiry : std::min(expiry, close_flush_deadline_);
 }
 
-void Connection::send(const ngtcp2_path &path, std::span<const uint8_t> packet, uint64_t ts) {
+void Connection::send(const ngtcp2_path &path, std::span<const uint8_t> packet, bool has_datagram,
+                      uint64_t ts) {
   host_.send_packet(path, packet);
   bytes_sent_ += packet.size();
   const size_t copies = host_.config().handshake_echo_copies;
-  if (ts >= echo_until_ns_ || copies == 0) return;
+  // Media is never echoed: FEC covers it, and a server's grace after its
+  // handshake would otherwise copy every datagram it forwards five times.
+  if (ts >= echo_until_ns_ || copies == 0 || has_datagram) return;
   const auto interval = static_cast<uint64_t>(
       std::chrono::nanoseconds(host_.config().handshake_echo_interval).count());
   echoes_.push_back({{packet.begin(), packet.end()}, ts + interval, copies});
@@ -630,6 +633,7 @@ void Connection::write(uint64_t ts) {
   const bool pack = host_.config().pack_datagrams;
   size_t datagram_limit = handshake_done_ ? max_datagram_payload() : 0;
   bool anchored = false;  // the packet being built already holds a STREAM frame
+  bool packet_has_datagram = false;
   // Set when a datagram did not fit beside the anchor: it goes alone next.
   bool skip_anchor = false;
   for (;;) {
@@ -661,6 +665,7 @@ void Connection::write(uint64_t ts) {
                                         next_datagram_id_, &vec, 1, ts);
         skip_anchor = accepted == 0 && n > 0;
         if (accepted != 0) {
+          packet_has_datagram = true;
           queue_.pop();
           ++next_datagram_id_;
           ++io_stats_.datagrams_sent;
@@ -681,7 +686,8 @@ void Connection::write(uint64_t ts) {
     }
     if (n == 0) break;
     anchored = false;
-    send(ps.path, {buffer, static_cast<size_t>(n)}, ts);
+    send(ps.path, {buffer, static_cast<size_t>(n)}, packet_has_datagram, ts);
+    packet_has_datagram = false;
     ++io_stats_.udp_packets_sent;
     sent += static_cast<size_t>(n);
     if (sent >= quantum) break;

@@ -106,8 +106,10 @@ class Connection {
   void on_handshake_completed();
   void on_handshake_confirmed();
   void establish_if_ready(uint64_t ts);
-  // Sends a packet, keeping a copy to echo while the handshake lasts.
-  void send(const ngtcp2_path &path, std::span<const uint8_t> packet, uint64_t ts);
+  // Sends a packet, keeping a copy to echo while the handshake lasts
+  // (not one carrying a datagram).
+  void send(const ngtcp2_path &path, std::span<const uint8_t> packet, bool has_datagram,
+            uint64_t ts);
   void send_due_echoes(uint64_t ts);
   uint64_t next_echo_ns() const;
   void on_stream_data(int64_t stream_id, std::span<const uint8_t> data);
