@@ -1,5 +1,7 @@
 #include "client/call_media.hpp"
 
+#include <cstring>
+
 #include "plugins/gstwzp/wzpcryptcontext.h"
 #include "plugins/gstwzp/wzpquiclink.h"
 
@@ -59,18 +61,18 @@ GstElement *build_sender(const SenderConfig &config,
                          const std::shared_ptr<crypto::MediaSession> &session, std::string &error) {
   const auto &tier = *config.tier;
   std::string source = source_for(config);
-  std::string description =
-      source + " ! audioconvert ! " + encoder_for(tier) + " ! wzpfecenc name=fec max-block-time=" +
-      std::to_string(uint64_t{tier.group_ms()} * 1000000) +
-      " block-size=" + std::to_string(tier.block_frames) +
-      " repair-ratio=" + std::to_string(tier.repair_ratio) +
-      " interleave-depth=" + std::to_string(tier.interleave_depth) +
-      " pace-repair=" + (tier.pace_repair ? "true" : "false") +
-      " stream-id=" + std::to_string(config.stream_id) +
-      // BBR reads delivery rate, not loss: random loss must not starve media.
-      " ! wzpencrypt name=crypt ! wzpquicsink name=net role=client congestion-control=bbr"
-      // Late media is useless, but a rate-capped path queues a moment.
-      " max-queue-time=400";
+  std::string description = source + " ! audioconvert ! " + encoder_for(tier) +
+                            " ! wzpfecenc name=fec max-block-time=" +
+                            std::to_string(uint64_t{tier.group_ms()} * 1000000) +
+                            " block-size=" + std::to_string(tier.block_frames) +
+                            " repair-ratio=" + std::to_string(tier.repair_ratio) +
+                            " interleave-depth=" + std::to_string(tier.interleave_depth) +
+                            " pace-repair=" + (tier.pace_repair ? "true" : "false") +
+                            " stream-id=" + std::to_string(config.stream_id) +
+                            // BBR reads delivery rate, not loss: random loss must not starve media.
+                            " ! wzpencrypt name=crypt ! wzpquicsink name=net role=client"
+                            // Late media is useless, but a rate-capped path queues a moment.
+                            " max-queue-time=400";
   GstElement *pipeline = parse(description, error);
   if (pipeline == nullptr) return nullptr;
   if (!config.input_wav.empty()) {
@@ -130,11 +132,19 @@ GstElement *build_receiver(const ReceiverConfig &config,
 
 std::string describe_error(GstMessage *error, GstElement *sender) {
   GError *gerror = nullptr;
-  gst_message_parse_error(error, &gerror, nullptr);
-  std::string text =
-      std::string(GST_MESSAGE_SRC(error) == GST_OBJECT(sender) ? "sender: " : "receiver: ") +
-      (gerror != nullptr ? gerror->message : "unknown error");
+  gchar *detail = nullptr;
+  gst_message_parse_error(error, &gerror, &detail);
+  // The message comes from an element inside one of the two pipelines.
+  const bool from_sender = GST_MESSAGE_SRC(error) == GST_OBJECT(sender) ||
+                           gst_object_has_as_ancestor(GST_MESSAGE_SRC(error), GST_OBJECT(sender));
+  // GStreamer's debug text starts with the source location; the reason follows the last newline.
+  const char *reason = detail != nullptr ? std::strrchr(detail, '\n') : nullptr;
+  reason = reason != nullptr ? reason + 1 : detail;
+  std::string text = std::string(from_sender ? "sender: " : "receiver: ") +
+                     (gerror != nullptr ? gerror->message : "unknown error") +
+                     (reason != nullptr && *reason != '\0' ? std::string(" (") + reason + ")" : "");
   g_clear_error(&gerror);
+  g_free(detail);
   return text;
 }
 

@@ -32,6 +32,7 @@ struct Snapshot {
   // What our QUIC link did with the packets: sent, or dropped unsent
   // because the congestion window left no room before they went stale.
   uint64_t datagrams_sent, dropped_stale, dropped_full;
+  uint64_t congestion_restarts;  // the link starved media and started afresh
 };
 
 Snapshot snapshot(GstElement *sender, GstElement *receiver) {
@@ -53,7 +54,8 @@ Snapshot snapshot(GstElement *sender, GstElement *receiver) {
              stats_u64(jitter, "current-delay"),
              stats_u64(net_tx, "datagrams-sent"),
              stats_u64(net_tx, "datagrams-dropped-stale"),
-             stats_u64(net_tx, "datagrams-dropped-full")};
+             stats_u64(net_tx, "datagrams-dropped-full"),
+             stats_u64(net_tx, "congestion-restarts")};
   for (GstStructure *st : {fec_tx, net_tx, fec_rx, jitter}) {
     if (st != nullptr) gst_structure_free(st);
   }
@@ -184,12 +186,13 @@ std::string final_report(GstElement *sender, GstElement *receiver, const MouthTo
       "network and buffers)\n"
       "  path                  rtt %.0f ms, QUIC-measured loss %.1f %%\n"
       "  transport             %lu datagrams sent, %lu dropped unsent (stale %lu, "
-      "queue full %lu)",
+      "queue full %lu), %lu congestion restarts",
       static_cast<unsigned long>(delays.frames), real, static_cast<unsigned long>(s.concealed),
       static_cast<unsigned long>(s.late), static_cast<unsigned long>(s.given_up), delays.mean_ms,
       delays.p95_ms, s.rtt_ms, s.loss * 100, static_cast<unsigned long>(s.datagrams_sent),
       static_cast<unsigned long>(s.dropped_stale + s.dropped_full),
-      static_cast<unsigned long>(s.dropped_stale), static_cast<unsigned long>(s.dropped_full));
+      static_cast<unsigned long>(s.dropped_stale), static_cast<unsigned long>(s.dropped_full),
+      static_cast<unsigned long>(s.congestion_restarts));
   return summary_head(s, tier) + text;
 }
 

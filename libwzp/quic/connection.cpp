@@ -2,10 +2,12 @@
 
 #include <gnutls/crypto.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <ngtcp2/ngtcp2_crypto_gnutls.h>
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "libwzp/quic/callbacks.hpp"
 #include "libwzp/quic/clock.hpp"
@@ -36,7 +38,12 @@ constexpr size_t kPtoAnchorOverhead = 1 + 1 + 4 + 1;
 // Signaling bytes queued but not yet taken by the I/O thread.
 constexpr size_t kMaxPendingMessageBytes = 1 << 20;
 constexpr uint64_t kStreamWindow = 256 * 1024;
-constexpr int kCloseCopies = 3;
+// A close goes out now and then again on a schedule: copies sent together
+// are lost together in a burst, and we do not linger in the closing period
+// to answer the peer (at 70 % bursty loss 3 copies sent at once all died in
+// some calls, and the peer waited for its idle timeout).
+constexpr size_t kCloseCopiesLater = 9;
+constexpr uint64_t kCloseCopyIntervalNs = 100'000'000;
 // How long a server keeps echoing after its handshake completed: covers its
 // HANDSHAKE_DONE and ngtcp2's first retransmissions of it, without which the
 // client cannot count as connected.
@@ -46,6 +53,8 @@ constexpr uint64_t kServerEchoGraceNs = 3'000'000'000;
 constexpr uint64_t kAmplificationLimit = 3;
 // How long a requested close waits for queued signaling to be acknowledged.
 constexpr uint64_t kCloseFlushLimitNs = 2'000'000'000;
+// ngtcp2's largest pool of peer connection ids.
+constexpr uint64_t kActiveConnectionIds = 8;
 
 }  // namespace
 
@@ -93,6 +102,8 @@ void Connection::fill_settings(ngtcp2_settings &settings, ngtcp2_transport_param
   params.max_idle_timeout =
       static_cast<ngtcp2_duration>(std::chrono::nanoseconds(config.idle_timeout).count());
   params.max_datagram_frame_size = wire::kMaxPacketSize + kDatagramFrameOverhead;
+  // Spare connection ids, so a client can move to a fresh socket at once.
+  params.active_connection_id_limit = kActiveConnectionIds;
 }
 
 bool Connection::init_common(std::string &error) {
@@ -348,6 +359,35 @@ void Connection::establish_if_ready(uint64_t ts) {
   if (handlers_.on_established) handlers_.on_established();
 }
 
+void Connection::restart_if_starved(uint64_t ts) {
+  if (server_ || !established_ || finished_ || !host_.config().restart_when_starved) return;
+  uint64_t queued = 0, unsent = 0;
+  {
+    std::lock_guard lock(mutex_);
+    queued = stats_.datagrams_queued;
+    unsent = queue_.counters().dropped_stale + queue_.counters().dropped_full;
+  }
+  if (!starvation_.starved(ts, queued, unsent)) return;
+  // ngtcp2 0.12 has no call that resets a congestion state, but a migration
+  // to a new path starts a fresh one (RFC 9000, 9.4). The socket stays: the
+  // new path differs only in the local port ngtcp2 records, which nothing
+  // sends from, so the peer sees the same addresses and a fresh connection
+  // id (a real new socket would make the server validate the path, and
+  // ngtcp2 0.12 can then fail the connection on a NEW_CONNECTION_ID).
+  ngtcp2_path path = *ngtcp2_conn_get_path(conn_);
+  sockaddr_storage local{};
+  std::memcpy(&local, path.local.addr, path.local.addrlen);
+  auto &port = local.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6 &>(local).sin6_port
+                                           : reinterpret_cast<sockaddr_in &>(local).sin_port;
+  port = htons(static_cast<uint16_t>(ntohs(port) % 65535 + 1));
+  path.local.addr = reinterpret_cast<sockaddr *>(&local);
+  // Fails without a spare connection id from the peer; the next starved
+  // window tries again.
+  if (ngtcp2_conn_initiate_immediate_migration(conn_, &path, ts) == 0) {
+    ++io_stats_.congestion_restarts;
+  }
+}
+
 void Connection::on_stream_data(int64_t stream_id, std::span<const uint8_t> data) {
   auto [reader, added] = readers_.try_emplace(stream_id);
   bool ok = reader->second.feed(data, [this](std::span<const uint8_t> message) {
@@ -373,7 +413,11 @@ void Connection::read_packet(const ngtcp2_path &path, std::span<const uint8_t> p
   if (finished_) return;
   bytes_received_ += packet.size();
   ngtcp2_pkt_info pi{};
-  int rv = ngtcp2_conn_read_pkt(conn_, &path, &pi, packet.data(), packet.size(), ts);
+  // A client's packets all arrive on its current path, whose local port
+  // may be a restart's label (restart_if_starved).
+  ngtcp2_path current = path;
+  if (!server_) current.local = ngtcp2_conn_get_path(conn_)->local;
+  int rv = ngtcp2_conn_read_pkt(conn_, &current, &pi, packet.data(), packet.size(), ts);
   if (rv == 0) return;
   if (rv == NGTCP2_ERR_DRAINING) {
     finish(describe_peer_close());
@@ -436,11 +480,10 @@ void Connection::send_close(const ngtcp2_connection_close_error &ccerr, uint64_t
   ngtcp2_pkt_info pi{};
   ngtcp2_ssize n = ngtcp2_conn_write_connection_close(conn_, &ps.path, &pi, packet_buffer_.data(),
                                                       packet_buffer_.size(), &ccerr, ts);
-  // We do not linger in the closing period to answer the peer, so a lost
-  // close would leave it waiting for its idle timeout: send a few copies.
-  for (int copy = 0; n > 0 && copy < kCloseCopies; ++copy) {
-    host_.send_packet(ps.path, {packet_buffer_.data(), static_cast<size_t>(n)});
-  }
+  if (n <= 0) return;
+  std::span<const uint8_t> close{packet_buffer_.data(), static_cast<size_t>(n)};
+  host_.send_packet(ps.path, close);
+  host_.send_copies_later(ps.path, close, kCloseCopiesLater, kCloseCopyIntervalNs);
 }
 
 void Connection::unregister_all() {

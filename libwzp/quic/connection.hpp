@@ -21,6 +21,7 @@
 #include "libwzp/quic/config.hpp"
 #include "libwzp/quic/datagram_queue.hpp"
 #include "libwzp/quic/message_framing.hpp"
+#include "libwzp/quic/starvation.hpp"
 
 namespace wzp::quic {
 
@@ -31,6 +32,10 @@ class TlsContext;
 class ConnectionHost {
  public:
   virtual void send_packet(const ngtcp2_path &path, std::span<const uint8_t> packet) = 0;
+  // Sends `packet` again `copies` times, `interval_ns` apart, even after the
+  // connection is gone (a close that must survive a lossy path).
+  virtual void send_copies_later(const ngtcp2_path &path, std::span<const uint8_t> packet,
+                                 size_t copies, uint64_t interval_ns) = 0;
   virtual bool register_cid(const ngtcp2_cid &cid, class Connection *connection) = 0;
   virtual void unregister_cid(const ngtcp2_cid &cid) = 0;
   virtual void wake() = 0;  // any thread: a connection has work to send
@@ -106,6 +111,9 @@ class Connection {
   void on_handshake_completed();
   void on_handshake_confirmed();
   void establish_if_ready(uint64_t ts);
+  // A dialed connection whose media its congestion state starves starts a
+  // new one (EndpointConfig::restart_when_starved).
+  void restart_if_starved(uint64_t ts);
   // Sends a packet, keeping a copy to echo while the handshake lasts
   // (not one carrying a datagram).
   void send(const ngtcp2_path &path, std::span<const uint8_t> packet, bool has_datagram,
@@ -154,6 +162,7 @@ class Connection {
   uint64_t bytes_sent_ = 0;
   bool race_attempt_ = false;
   std::weak_ptr<Connection> race_owner_;
+  StarvationWatch starvation_;
 
   // Our signaling stream, kept until acknowledged. ngtcp2 keeps pointers into
   // the bytes it sent (to retransmit them), so each chunk stays where it is

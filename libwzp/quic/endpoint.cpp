@@ -129,6 +129,12 @@ Endpoint::~Endpoint() {
     uint64_t ts = now_ns();
     for (auto &connection : connections_) connection->shutdown("endpoint closed", ts);
     connections_.clear();
+    // No thread is left to send closes later: two more copies of each now.
+    for (const auto &later : later_copies_) {
+      send_copy(later);
+      send_copy(later);
+    }
+    later_copies_.clear();
   }
   if (socket_ >= 0) close(socket_);
   if (wake_fd_ >= 0) close(wake_fd_);
@@ -177,6 +183,29 @@ void Endpoint::send_packet(const ngtcp2_path &path, std::span<const uint8_t> pac
   sendto(socket_, packet.data(), packet.size(), 0, path.remote.addr, path.remote.addrlen);
 }
 
+void Endpoint::send_copies_later(const ngtcp2_path &path, std::span<const uint8_t> packet,
+                                 size_t copies, uint64_t interval_ns) {
+  LaterCopies later{{packet.begin(), packet.end()}, {},          path.remote.addrlen,
+                    now_ns() + interval_ns,         interval_ns, copies};
+  std::memcpy(&later.remote, path.remote.addr, path.remote.addrlen);
+  later_copies_.push_back(std::move(later));
+}
+
+void Endpoint::send_copy(const LaterCopies &later) {
+  sendto(socket_, later.packet.data(), later.packet.size(), 0,
+         reinterpret_cast<const sockaddr *>(&later.remote), later.remote_len);
+}
+
+void Endpoint::send_due_copies(uint64_t ts) {
+  for (auto &later : later_copies_) {
+    if (later.due_ns > ts) continue;
+    send_copy(later);
+    --later.copies_left;
+    later.due_ns = ts + later.interval_ns;
+  }
+  std::erase_if(later_copies_, [](const LaterCopies &later) { return later.copies_left == 0; });
+}
+
 bool Endpoint::register_cid(const ngtcp2_cid &cid, Connection *connection) {
   return by_cid_.emplace(cid_key(cid.data, cid.datalen), connection).second;
 }
@@ -199,6 +228,7 @@ void Endpoint::run() {
       for (auto &connection : connections_) {
         next = std::min({next, connection->expiry(), next_attempt_ns(*connection)});
       }
+      for (const auto &later : later_copies_) next = std::min(next, later.due_ns);
     }
     uint64_t now = now_ns();
     timespec timeout{1, 0};  // an upper bound, so a lost wake-up costs at most a second
@@ -342,9 +372,11 @@ Connection *Endpoint::settle_race(Connection *attempt, uint64_t ts) {
 }
 
 void Endpoint::service_connections(uint64_t ts) {
+  send_due_copies(ts);
   race_handshakes(ts);
   for (auto &connection : connections_) {
     if (connection->expiry() <= ts) connection->handle_expiry(ts);
+    connection->restart_if_starved(ts);
     connection->write(ts);
   }
   // Dropping our reference unregisters the connection's ids; handles that

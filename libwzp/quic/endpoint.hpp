@@ -71,6 +71,8 @@ class Endpoint : private ConnectionHost {
 
   // ConnectionHost
   void send_packet(const ngtcp2_path &path, std::span<const uint8_t> packet) override;
+  void send_copies_later(const ngtcp2_path &path, std::span<const uint8_t> packet, size_t copies,
+                         uint64_t interval_ns) override;
   bool register_cid(const ngtcp2_cid &cid, Connection *connection) override;
   void unregister_cid(const ngtcp2_cid &cid) override;
   void wake() override;
@@ -94,6 +96,17 @@ class Endpoint : private ConnectionHost {
   std::vector<std::shared_ptr<Connection>> connections_;
   std::unordered_map<CidKey, Connection *, CidKeyHash> by_cid_;
   EndpointStats stats_;
+  struct LaterCopies {
+    std::vector<uint8_t> packet;
+    sockaddr_storage remote{};
+    socklen_t remote_len = 0;
+    uint64_t due_ns = 0;
+    uint64_t interval_ns = 0;
+    size_t copies_left = 0;
+  };
+  std::vector<LaterCopies> later_copies_;
+  void send_copy(const LaterCopies &later);
+  void send_due_copies(uint64_t ts);
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };

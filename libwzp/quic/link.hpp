@@ -30,7 +30,7 @@ struct LinkConfig {
   std::chrono::milliseconds max_queue_time{200};
   std::chrono::milliseconds idle_timeout{10000};
   std::chrono::milliseconds keep_alive{1000};
-  CongestionControl congestion_control = CongestionControl::kCubic;
+  CongestionControl congestion_control = CongestionControl::kBbr2;
 
   bool operator==(const LinkConfig &other) const;
 };

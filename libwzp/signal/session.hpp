@@ -30,9 +30,8 @@ struct SessionConfig {
   std::string device = "wzp";
   std::optional<std::string> token;  // for a daemon run with --auth-url
   std::chrono::milliseconds login_timeout{15000};
-  // Media rides this connection: BBR reads the delivery rate, not loss, so
-  // random loss on a hostile path does not starve it.
-  quic::CongestionControl congestion_control = quic::CongestionControl::kBbr;
+  // Media rides this connection (see quic::CongestionControl).
+  quic::CongestionControl congestion_control = quic::CongestionControl::kBbr2;
   std::chrono::milliseconds idle_timeout{30000};
   std::chrono::milliseconds keep_alive{2000};
   // A repair burst needs time to leave; late media is still dropped.

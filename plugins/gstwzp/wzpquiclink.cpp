@@ -10,9 +10,10 @@ const GEnumValue kRoleValues[] = {
     {0, nullptr, nullptr}};
 
 const GEnumValue kCongestionControlValues[] = {
-    {static_cast<gint>(wzp::quic::CongestionControl::kCubic), "CUBIC", "cubic"},
-    {static_cast<gint>(wzp::quic::CongestionControl::kBbr2), "BBRv2", "bbr2"},
-    {static_cast<gint>(wzp::quic::CongestionControl::kBbr), "BBR: ignores random loss", "bbr"},
+    {static_cast<gint>(wzp::quic::CongestionControl::kCubic), "CUBIC: halves on loss", "cubic"},
+    {static_cast<gint>(wzp::quic::CongestionControl::kBbr2),
+     "BBRv2: keeps its window through random loss", "bbr2"},
+    {static_cast<gint>(wzp::quic::CongestionControl::kBbr), "BBR (v1)", "bbr"},
     {0, nullptr, nullptr}};
 
 // Registers (once) and marks as plugin API the enum type <prefix><suffix>.
@@ -132,10 +133,12 @@ void wzp_quic_link_install_properties(GObjectClass *klass, const gchar *type_pre
                           nullptr, ro));
   g_object_class_install_property(
       klass, WZP_QUIC_LINK_PROP_STATS,
-      g_param_spec_boxed("stats", "Statistics",
-                         "Datagram counters (sent, acked, lost, dropped) and path statistics "
-                         "(RTT, congestion window, bytes in flight, pacing rate)",
-                         GST_TYPE_STRUCTURE, ro));
+      g_param_spec_boxed(
+          "stats", "Statistics",
+          "Datagram counters (sent, acked, lost, dropped) and path statistics "
+          "(RTT, congestion window, bytes in flight, pacing rate); congestion-restarts: "
+          "new congestion states after the old one starved media",
+          GST_TYPE_STRUCTURE, ro));
 }
 
 gboolean wzp_quic_link_set_property(WzpQuicLinkState &state, guint id, const GValue *value) {
@@ -346,6 +349,7 @@ GstStructure *wzp_quic_link_stats(const std::shared_ptr<wzp::quic::Link> &link) 
       G_TYPE_UINT64, c.path.congestion_window, "bytes-in-flight", G_TYPE_UINT64,
       c.path.bytes_in_flight, "pacing-rate", G_TYPE_DOUBLE, c.path.pacing_rate_bytes_per_s,
       "max-datagram-size", G_TYPE_UINT64, static_cast<guint64>(c.path.max_datagram_payload),
-      "udp-packets-sent", G_TYPE_UINT64, c.udp_packets_sent, "connections-accepted", G_TYPE_UINT64,
-      e.connections_accepted, "packets-dropped-garbage", G_TYPE_UINT64, e.dropped_garbage, nullptr);
+      "udp-packets-sent", G_TYPE_UINT64, c.udp_packets_sent, "congestion-restarts", G_TYPE_UINT64,
+      c.congestion_restarts, "connections-accepted", G_TYPE_UINT64, e.connections_accepted,
+      "packets-dropped-garbage", G_TYPE_UINT64, e.dropped_garbage, nullptr);
 }

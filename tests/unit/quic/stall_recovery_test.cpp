@@ -178,7 +178,7 @@ TEST_P(QuicStallRecovery, DatagramsFlowBothWaysSoonAfterTheLossEnds) {
       stderr,
       "%s: end of loss: client cwnd %llu in flight %llu lost %llu stale %llu PTOs %zu; "
       "server cwnd %llu in flight %llu; recovery up %lld ms, down %lld ms; "
-      "client cwnd after %llu, srtt at end of loss %.0f ms\n",
+      "client cwnd after %llu, srtt at end of loss %.0f ms; congestion restarts %llu\n",
       name(cc), static_cast<unsigned long long>(before.path.congestion_window),
       static_cast<unsigned long long>(before.path.bytes_in_flight),
       static_cast<unsigned long long>(before.datagrams_lost),
@@ -186,7 +186,8 @@ TEST_P(QuicStallRecovery, DatagramsFlowBothWaysSoonAfterTheLossEnds) {
       static_cast<unsigned long long>(server_before.path.congestion_window),
       static_cast<unsigned long long>(server_before.path.bytes_in_flight),
       static_cast<long long>(ms(up_after)), static_cast<long long>(ms(down_after)),
-      static_cast<unsigned long long>(after.path.congestion_window), before.path.smoothed_rtt_ms);
+      static_cast<unsigned long long>(after.path.congestion_window), before.path.smoothed_rtt_ms,
+      static_cast<unsigned long long>(after.congestion_restarts));
   EXPECT_EQ(connection->state(), Connection::State::kEstablished) << connection->error();
   EXPECT_TRUE(up_after) << "client to server did not recover";
   EXPECT_TRUE(down_after) << "server to client did not recover";

@@ -1,0 +1,30 @@
+#include "libwzp/quic/starvation.hpp"
+
+namespace wzp::quic {
+
+bool StarvationWatch::starved(uint64_t now_ns, uint64_t datagrams_queued,
+                              uint64_t datagrams_dropped_unsent) {
+  if (!started_ || now_ns < window_start_ns_) {
+    started_ = true;
+    window_start_ns_ = now_ns;
+    queued_at_start_ = datagrams_queued;
+    unsent_at_start_ = datagrams_dropped_unsent;
+    return false;
+  }
+  if (now_ns - window_start_ns_ < config_.window_ns) return false;
+  const uint64_t queued = datagrams_queued - queued_at_start_;
+  const uint64_t unsent = datagrams_dropped_unsent - unsent_at_start_;
+  window_start_ns_ = now_ns;
+  queued_at_start_ = datagrams_queued;
+  unsent_at_start_ = datagrams_dropped_unsent;
+  const bool starving =
+      queued >= config_.min_datagrams &&
+      static_cast<double>(unsent) >= config_.unsent_share * static_cast<double>(queued);
+  const bool spaced = !restarted_ || now_ns - last_restart_ns_ >= config_.min_interval_ns;
+  if (!starving || !spaced) return false;
+  restarted_ = true;
+  last_restart_ns_ = now_ns;
+  return true;
+}
+
+}  // namespace wzp::quic

@@ -1,0 +1,61 @@
+// When a connection counts as starved: decided from its running datagram
+// totals and explicit times, without a clock.
+#include "libwzp/quic/starvation.hpp"
+
+#include <gtest/gtest.h>
+
+namespace wzp::quic {
+namespace {
+
+constexpr uint64_t kMs = 1'000'000;
+constexpr uint64_t kWindow = 500 * kMs;
+
+TEST(StarvationWatch, HalfTheMediaDroppedUnsentOverHalfASecondIsStarvation) {
+  StarvationWatch watch;
+  EXPECT_FALSE(watch.starved(0, 0, 0));
+  EXPECT_FALSE(watch.starved(kWindow - 1, 50, 30));  // the window is not over yet
+  EXPECT_TRUE(watch.starved(kWindow, 50, 25));
+}
+
+TEST(StarvationWatch, LessThanHalfDroppedIsNot) {
+  StarvationWatch watch;
+  watch.starved(0, 0, 0);
+  EXPECT_FALSE(watch.starved(kWindow, 50, 24));
+  // Each window is judged on its own datagrams: 26 of the next 50.
+  EXPECT_TRUE(watch.starved(2 * kWindow, 100, 50));
+}
+
+TEST(StarvationWatch, TooFewDatagramsToJudge) {
+  StarvationWatch watch;
+  watch.starved(0, 0, 0);
+  EXPECT_FALSE(watch.starved(kWindow, 9, 9));
+  EXPECT_TRUE(watch.starved(2 * kWindow, 19, 19));
+}
+
+TEST(StarvationWatch, NotAgainWithinTheMinimumInterval) {
+  StarvationWatch watch;
+  watch.starved(0, 0, 0);
+  ASSERT_TRUE(watch.starved(1000 * kMs, 50, 50));
+  EXPECT_FALSE(watch.starved(2000 * kMs, 100, 100));  // 1 s after the restart
+  EXPECT_FALSE(watch.starved(2500 * kMs, 150, 150));
+  EXPECT_TRUE(watch.starved(3000 * kMs, 200, 200));  // 2 s after it
+}
+
+TEST(StarvationWatch, ThresholdsAreSettings) {
+  StarvationWatch watch(
+      {.window_ns = 500 * kMs, .unsent_share = 0.9, .min_datagrams = 4, .min_interval_ns = 0});
+  watch.starved(0, 0, 0);
+  EXPECT_FALSE(watch.starved(500 * kMs, 10, 8));
+  EXPECT_TRUE(watch.starved(1000 * kMs, 20, 17));
+  EXPECT_TRUE(watch.starved(1500 * kMs, 30, 26));
+}
+
+TEST(StarvationWatch, ATimeGoingBackwardsStartsAWindow) {
+  StarvationWatch watch;
+  watch.starved(5000 * kMs, 0, 0);
+  EXPECT_FALSE(watch.starved(1000 * kMs, 50, 50));
+  EXPECT_TRUE(watch.starved(1000 * kMs + kWindow, 100, 100));
+}
+
+}  // namespace
+}  // namespace wzp::quic
