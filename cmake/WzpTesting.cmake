@@ -20,7 +20,6 @@ function(wzp_add_test name)
   set(env
     WZP_SOURCE_DIR=${PROJECT_SOURCE_DIR}
     WZP_BUILD_DIR=${PROJECT_BINARY_DIR}
-    WZP_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared
     GST_PLUGIN_PATH_1_0=${WZP_PLUGIN_OUTPUT_DIR}
     GST_REGISTRY_1_0=${PROJECT_BINARY_DIR}/test-registry-${name}.bin
     GST_REGISTRY_FORK=no
