@@ -42,19 +42,20 @@ function(wzp_add_fuzzer name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
   set(target fuzz_${name})
   set(corpus ${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/${name})
+  # A fuzzer without seeds starts from nothing and the replay driver would
+  # have only random bytes: every target brings its corpus.
+  if(NOT IS_DIRECTORY ${corpus})
+    message(FATAL_ERROR "fuzz target ${name} has no seed corpus in tests/fuzz/corpus/${name}")
+  endif()
   if(WZP_FUZZ)
     add_executable(${target} ${ARG_SOURCES})
     target_link_options(${target} PRIVATE -fsanitize=fuzzer)
     # New inputs go to a working corpus in the build tree, never into the
-    # checked-in seeds, which are read when the folder exists.
+    # checked-in seeds.
     set(work ${CMAKE_CURRENT_BINARY_DIR}/corpus-${name})
     file(MAKE_DIRECTORY ${work})
-    set(seeds)
-    if(EXISTS ${corpus})
-      set(seeds ${corpus})
-    endif()
     add_test(NAME ${target} COMMAND ${target} -max_total_time=${WZP_FUZZ_SECONDS}
-      -rss_limit_mb=1024 -timeout=5 ${work} ${seeds})
+      -rss_limit_mb=1024 -timeout=5 ${work} ${corpus})
     set_tests_properties(${target} PROPERTIES LABELS fuzz TIMEOUT 600)
   else()
     add_executable(${target} ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/tests/fuzz/replay_driver.cpp)
