@@ -1,6 +1,9 @@
 # wzp_add_test(<name> LABEL unit|element|integration SOURCES <files...>
 #              [LIBS <targets...>] [TIMEOUT <seconds>] [OWN_MAIN])
 #
+# Labels say what a test touches: unit runs in one process with no sockets
+# and no child processes; element runs GStreamer elements in real pipelines;
+# integration opens sockets, runs programs or forks.
 # Links GoogleTest's main unless OWN_MAIN (e.g. a main that calls gst_init).
 # One GoogleTest binary, one ctest entry. Every test sees WZP_SOURCE_DIR and
 # WZP_BUILD_DIR; element and integration tests also get a private GStreamer
