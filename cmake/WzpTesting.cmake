@@ -1,6 +1,9 @@
 # wzp_add_test(<name> LABEL unit|element|integration SOURCES <files...>
 #              [LIBS <targets...>] [TIMEOUT <seconds>] [OWN_MAIN])
 #
+# Labels say what a test touches: unit runs in one process with no sockets
+# and no child processes; element runs GStreamer elements in real pipelines;
+# integration opens sockets, runs programs or forks.
 # Links GoogleTest's main unless OWN_MAIN (e.g. a main that calls gst_init).
 # One GoogleTest binary, one ctest entry. Every test sees WZP_SOURCE_DIR and
 # WZP_BUILD_DIR; element and integration tests also get a private GStreamer
@@ -20,7 +23,6 @@ function(wzp_add_test name)
   set(env
     WZP_SOURCE_DIR=${PROJECT_SOURCE_DIR}
     WZP_BUILD_DIR=${PROJECT_BINARY_DIR}
-    WZP_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared
     GST_PLUGIN_PATH_1_0=${WZP_PLUGIN_OUTPUT_DIR}
     GST_REGISTRY_1_0=${PROJECT_BINARY_DIR}/test-registry-${name}.bin
     GST_REGISTRY_FORK=no
@@ -43,19 +45,20 @@ function(wzp_add_fuzzer name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
   set(target fuzz_${name})
   set(corpus ${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/${name})
+  # A fuzzer without seeds starts from nothing and the replay driver would
+  # have only random bytes: every target brings its corpus.
+  if(NOT IS_DIRECTORY ${corpus})
+    message(FATAL_ERROR "fuzz target ${name} has no seed corpus in tests/fuzz/corpus/${name}")
+  endif()
   if(WZP_FUZZ)
     add_executable(${target} ${ARG_SOURCES})
     target_link_options(${target} PRIVATE -fsanitize=fuzzer)
     # New inputs go to a working corpus in the build tree, never into the
-    # checked-in seeds, which are read when the folder exists.
+    # checked-in seeds.
     set(work ${CMAKE_CURRENT_BINARY_DIR}/corpus-${name})
     file(MAKE_DIRECTORY ${work})
-    set(seeds)
-    if(EXISTS ${corpus})
-      set(seeds ${corpus})
-    endif()
     add_test(NAME ${target} COMMAND ${target} -max_total_time=${WZP_FUZZ_SECONDS}
-      -rss_limit_mb=1024 -timeout=5 ${work} ${seeds})
+      -rss_limit_mb=1024 -timeout=5 ${work} ${corpus})
     set_tests_properties(${target} PROPERTIES LABELS fuzz TIMEOUT 600)
   else()
     add_executable(${target} ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/tests/fuzz/replay_driver.cpp)

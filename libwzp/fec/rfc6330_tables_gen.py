@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes rfc6330_tables.cpp from the RFC 6330 tables in /work/shared/rfc6330.
+"""Writes rfc6330_tables.cpp from the RFC 6330 tables in tests/data/rfc6330.
 
 The generated file is checked in so the build needs no data files; the unit
 test fec_raptorq_test re-reads the CSVs and checks they still match.
@@ -15,7 +15,7 @@ def read_column(path):
 
 
 def main():
-    src = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/rfc6330"
+    src = sys.argv[1] if len(sys.argv) > 1 else "tests/data/rfc6330"
     with open(f"{src}/systematic_indices.csv", encoding="ascii") as f:
         rows = [r for r in csv.DictReader(f)]
     with open(f"{src}/degree_distribution.csv", encoding="ascii") as f:

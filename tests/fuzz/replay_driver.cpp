@@ -13,16 +13,35 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int main(int argc, char **argv) {
+  // Every target has a checked-in seed corpus: a missing or empty folder
+  // means a renamed target or a lost corpus, and must not pass unnoticed.
+  if (argc < 2) {
+    std::cerr << "usage: " << argv[0] << " <seed corpus folder>...\n";
+    return 2;
+  }
   size_t files = 0;
   for (int i = 1; i < argc; ++i) {
     std::filesystem::path dir(argv[i]);
-    if (!std::filesystem::is_directory(dir)) continue;
+    if (!std::filesystem::is_directory(dir)) {
+      std::cerr << "no seed corpus at " << dir << "\n";
+      return 1;
+    }
+    size_t here = 0;
     for (const auto &entry : std::filesystem::directory_iterator(dir)) {
       std::ifstream in(entry.path(), std::ios::binary);
+      if (!in) {
+        std::cerr << "cannot read " << entry.path() << "\n";
+        return 1;
+      }
       std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
       LLVMFuzzerTestOneInput(bytes.data(), bytes.size());
-      ++files;
+      ++here;
     }
+    if (here == 0) {
+      std::cerr << "seed corpus " << dir << " is empty\n";
+      return 1;
+    }
+    files += here;
   }
   std::mt19937 rng(0x77a9);
   std::vector<uint8_t> buf;

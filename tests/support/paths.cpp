@@ -23,7 +23,6 @@ std::filesystem::path from_env(const char *name) {
 
 std::filesystem::path source_dir() { return from_env("WZP_SOURCE_DIR"); }
 std::filesystem::path build_dir() { return from_env("WZP_BUILD_DIR"); }
-std::filesystem::path shared_dir() { return from_env("WZP_SHARED_DIR"); }
 
 std::filesystem::path build_binary(const std::string &relative) { return build_dir() / relative; }
 

@@ -1,4 +1,4 @@
-// Where tests find the source tree, the build tree and ../shared.
+// Where tests find the source tree and the build tree.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +9,6 @@ namespace wzp::test {
 
 std::filesystem::path source_dir();
 std::filesystem::path build_dir();
-std::filesystem::path shared_dir();
 // A program built by this tree, e.g. build_binary("signald/wzp-signald").
 std::filesystem::path build_binary(const std::string &relative);
 // A UDP port on 127.0.0.1 that was free a moment ago.

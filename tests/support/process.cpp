@@ -89,6 +89,25 @@ std::optional<std::string> ChildProcess::wait_for_line(const std::regex &pattern
   }
 }
 
+bool ChildProcess::wait_for_lines(const std::regex &pattern, size_t count, size_t from,
+                                  std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  size_t checked = from, matched = 0;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    for (; checked < lines_.size(); ++checked) {
+      if (std::regex_search(lines_[checked], pattern) && ++matched == count) return true;
+    }
+    if (output_closed_) return false;
+    if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) return false;
+  }
+}
+
+size_t ChildProcess::line_count() const {
+  std::lock_guard lock(mutex_);
+  return lines_.size();
+}
+
 void ChildProcess::signal(int sig) {
   if (pid_ > 0 && !status_) kill(pid_, sig);
 }

@@ -30,6 +30,13 @@ class ChildProcess {
   // or when the process ends first.
   std::optional<std::string> wait_for_line(const std::regex &pattern,
                                            std::chrono::milliseconds timeout);
+  // Waits until `count` lines from line number `from` on match (e.g. a
+  // once-a-second status line reporting a state for that many seconds);
+  // false on timeout or when the process ends first.
+  bool wait_for_lines(const std::regex &pattern, size_t count, size_t from,
+                      std::chrono::milliseconds timeout);
+  // How many lines of output have arrived so far.
+  size_t line_count() const;
   // Sends a signal; stop() sends SIGTERM and waits, escalating to SIGKILL.
   void signal(int sig);
   // Returns the exit status as from waitpid (use WIFEXITED etc.).

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <string>
 
+#include "tests/support/wait.hpp"
+
 namespace {
 
 using wzp::quality::Micros;
@@ -201,13 +203,15 @@ TEST(AdaptiveQuality, BadReportsStepDownAndGoodOnesStepBackUp) {
 // waiting for that (a live source: the switch needs frames to cut at).
 std::string codec_on_air(GstElement *voice, const std::string &expected) {
   std::string codec;
-  for (int tries = 0; tries < 100 && codec != expected; ++tries) {
-    if (tries > 0) g_usleep(50'000);
-    GstStructure *stats = nullptr;
-    g_object_get(voice, "stats", &stats, nullptr);
-    codec = gst_structure_get_string(stats, "codec");
-    gst_structure_free(stats);
-  }
+  wzp::test::wait_until(
+      [&] {
+        GstStructure *stats = nullptr;
+        g_object_get(voice, "stats", &stats, nullptr);
+        codec = gst_structure_get_string(stats, "codec");
+        gst_structure_free(stats);
+        return codec == expected;
+      },
+      std::chrono::seconds(5));
   return codec;
 }
 

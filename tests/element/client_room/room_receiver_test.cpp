@@ -9,7 +9,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <numbers>
@@ -21,6 +23,7 @@
 #include "libwzp/crypto/room.hpp"
 #include "plugins/gstwzp/wzpcryptcontext.h"
 #include "tests/support/harness.hpp"
+#include "tests/support/wait.hpp"
 
 namespace wzp::client {
 namespace {
@@ -70,6 +73,7 @@ struct Talker {
 
 struct Mixed {
   std::mutex lock;
+  std::condition_variable grew;
   std::vector<int16_t> samples;
   GstClockTime first_pts = GST_CLOCK_TIME_NONE;
   GstClockTime expected_pts = GST_CLOCK_TIME_NONE;
@@ -80,6 +84,12 @@ struct Mixed {
     size_t begin = std::min(samples.size(), static_cast<size_t>(from * kRate));
     size_t end = std::min(samples.size(), static_cast<size_t>(to * kRate));
     return {samples.begin() + begin, samples.begin() + end};
+  }
+  // Waits until the mix's timeline reaches `pts`.
+  bool wait_until_pts(GstClockTime pts, std::chrono::milliseconds timeout) {
+    std::unique_lock guard(lock);
+    return grew.wait_for(
+        guard, timeout, [&] { return expected_pts != GST_CLOCK_TIME_NONE && expected_pts >= pts; });
   }
 };
 
@@ -97,6 +107,7 @@ void on_mixed(GstElement *, GstBuffer *buffer, GstPad *, Mixed *mixed) {
   const auto *samples = reinterpret_cast<const int16_t *>(map.data);
   mixed->samples.insert(mixed->samples.end(), samples, samples + map.size / sizeof(int16_t));
   gst_buffer_unmap(buffer, &map);
+  mixed->grew.notify_all();
 }
 
 guint64 stat(GstElement *pipeline, const char *element, const char *field) {
@@ -193,8 +204,9 @@ TEST(ClientRoom, MixKeepsTimeAndCarriesEachMemberWhileTheyTalk) {
   }
   ASSERT_TRUE(senders_done);
   ASSERT_TRUE(carol_removed);
-  // Let the branches drain, then end the mix (the silent input ends it).
-  g_usleep(500000);
+  // The talkers sent 3 s each: once the mix's timeline is past them, every
+  // branch has drained into it. Then end the mix (the silent input ends it).
+  ASSERT_TRUE(mixed.wait_until_pts(3100 * GST_MSECOND, std::chrono::seconds(10)));
   room->finish();
   GstMessage *end = gst_bus_timed_pop_filtered(
       bus, 10 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
@@ -204,8 +216,9 @@ TEST(ClientRoom, MixKeepsTimeAndCarriesEachMemberWhileTheyTalk) {
   gst_object_unref(bus);
 
   // Branches: one per member heard, none for the outsider. Their teardown
-  // runs on GStreamer's thread pool: give it a moment.
-  for (int i = 0; i < 500 && room->counts().branches_removed < 3; ++i) g_usleep(10000);
+  // runs on GStreamer's thread pool, so it may still be under way.
+  EXPECT_TRUE(wzp::test::wait_until([&] { return room->counts().branches_removed >= 3; },
+                                    std::chrono::seconds(5)));
   EXPECT_EQ(room->counts().branches_added, 3u);
   EXPECT_EQ(room->counts().branches_removed, 3u);
   EXPECT_EQ(stat(pipeline, "demux", "streams-created"), 3u);

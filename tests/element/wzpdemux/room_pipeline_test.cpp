@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <mutex>
 #include <numbers>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "tests/support/harness.hpp"
+#include "tests/support/wait.hpp"
 
 namespace {
 
@@ -208,7 +210,7 @@ TEST(WzpDemuxRoom, ParticipantJoinsAndLeavesMidCall) {
     ASSERT_FALSE(room.left.empty());
     EXPECT_EQ(room.left.front(), "src_2");
   }
-  for (int i = 0; i < 200 && room.branches_removed < 1; ++i) g_usleep(10000);
+  wzp::test::wait_until([&] { return room.branches_removed >= 1; }, std::chrono::seconds(2));
   EXPECT_EQ(room.branches, 2);
   EXPECT_GE(room.branches_removed, 1);
   EXPECT_EQ(room.stat("streams-created"), 2u);

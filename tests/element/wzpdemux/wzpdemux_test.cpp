@@ -6,12 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "plugins/gstwzp/wzpmeta.h"
+#include "tests/support/wait.hpp"
 
 namespace {
 
@@ -212,9 +214,10 @@ TEST(WzpDemux, StreamsTimeOutWhenNothingArrivesAtAll) {
   ASSERT_TRUE(gst_harness_wait_for_clock_id_waits(demux.h, 1, 5));
   ASSERT_TRUE(gst_harness_crank_single_clock_wait(demux.h));
   EXPECT_GT(gst_clock_get_time(GST_ELEMENT_CLOCK(demux.element)), GST_SECOND);
-  for (int i = 0; i < 500 && collector.removed_count.load(std::memory_order_acquire) < 2; ++i) {
-    g_usleep(10000);
-  }
+  // The pads go away on the streaming thread.
+  wzp::test::wait_until(
+      [&] { return collector.removed_count.load(std::memory_order_acquire) >= 2; },
+      std::chrono::seconds(5));
   ASSERT_EQ(collector.removed_count.load(std::memory_order_acquire), 2);
   EXPECT_EQ(std::set<std::string>(collector.removed.begin(), collector.removed.end()),
             (std::set<std::string>{"src_1", "src_2"}));

@@ -268,16 +268,45 @@ GstPadProbeReturn count_buffer(GstPad *, GstPadProbeInfo *, gpointer counter) {
   return GST_PAD_PROBE_OK;
 }
 
+// The lossy path of a pipeline: drops the packets a seeded LossModel loses,
+// so every run loses the same ones (identity's drop-probability is unseeded).
+GstPadProbeReturn lossy_path(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  auto *model = static_cast<LossModel *>(data);
+  if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) {
+    return model->lose(gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info))) ? GST_PAD_PROBE_DROP
+                                                                             : GST_PAD_PROBE_OK;
+  }
+  GstBufferList *list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+  GST_PAD_PROBE_INFO_DATA(info) = list;
+  for (guint i = 0; i < gst_buffer_list_length(list);) {
+    if (model->lose(gst_buffer_get_size(gst_buffer_list_get(list, i)))) {
+      gst_buffer_list_remove(list, i, 1);
+    } else {
+      ++i;
+    }
+  }
+  return gst_buffer_list_length(list) == 0 ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
 // A real pipeline: Opus frames through FEC and a path losing 20 % of the
 // packets, decoded by opusdec (which conceals any gap buffers).
 TEST(WzpFec, OpusPipelineThroughALossyPath) {
   GError *error = nullptr;
   GstElement *pipeline = gst_parse_launch(
       "audiotestsrc num-buffers=300 samplesperbuffer=960 ! audio/x-raw,rate=48000,channels=1 ! "
-      "opusenc frame-size=20 ! wzpfecenc block-size=10 repair-ratio=1.0 ! "
-      "identity drop-probability=0.2 ! wzpfecdec name=dec ! opusdec ! fakesink name=sink",
+      "opusenc frame-size=20 ! wzpfecenc name=enc block-size=10 repair-ratio=1.0 ! "
+      "wzpfecdec name=dec ! opusdec ! fakesink name=sink",
       &error);
   ASSERT_EQ(error, nullptr) << error->message;
+  LossModel loss(0.2, 1.0, 20);
+  GstElement *enc = gst_bin_get_by_name(GST_BIN(pipeline), "enc");
+  GstPad *enc_src = gst_element_get_static_pad(enc, "src");
+  gst_pad_add_probe(
+      enc_src,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      lossy_path, &loss, nullptr);
+  gst_object_unref(enc_src);
+  gst_object_unref(enc);
   GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
   GstPad *pad = gst_element_get_static_pad(sink, "sink");
   guint decoded = 0;

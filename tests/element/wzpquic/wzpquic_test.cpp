@@ -5,6 +5,8 @@
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "libwzp/netsim/udp_proxy.hpp"
 #include "libwzp/quic/endpoint.hpp"
 #include "libwzp/wire/header.hpp"
+#include "tests/support/wait.hpp"
 
 namespace {
 
@@ -141,7 +144,9 @@ TEST(WzpQuic, AudioPacketsFromOnePipelineArriveInAnotherCountedExactly) {
   constexpr uint32_t kPackets = 300;
   for (uint32_t i = 0; i < kPackets; ++i) {
     push(sender.get("in"), audio_packet(i));
-    g_usleep(1000);  // a little faster than real audio
+    // Pacing, not waiting: a live source, a little faster than real audio.
+    // All 300 at once would overflow the link's 256-datagram queue.
+    g_usleep(1000);
   }
   GstFlowReturn ret;
   g_signal_emit_by_name(sender.get("in"), "end-of-stream", &ret);
@@ -252,11 +257,9 @@ TEST(WzpQuic, VanishedServerIsAnErrorOnTheBusNotAHang) {
                   std::to_string(proxy.listen_address().port()) +
                   " server-fingerprint=" + string_property(src, "fingerprint") + " ! fakesink");
   ASSERT_TRUE(client.play());
-  // Wait for the client's handshake to finish (the datagram limit is known).
-  for (int i = 0; i < 200 && stat(client.get("src"), "max-datagram-size") == 0; ++i) {
-    g_usleep(10000);
-  }
-  ASSERT_GT(stat(client.get("src"), "max-datagram-size"), 0u);
+  // The client's handshake finished once the datagram limit is known.
+  ASSERT_TRUE(
+      wzp::test::wait_until([&] { return stat(client.get("src"), "max-datagram-size") > 0; }, 2s));
   EXPECT_EQ(stat(receiver.get("src"), "connections-accepted"), 1u);
   proxy.stop();  // the server's host drops off the network
   std::string text;
@@ -266,6 +269,7 @@ TEST(WzpQuic, VanishedServerIsAnErrorOnTheBusNotAHang) {
 
 TEST(WzpQuic, HarnessSinkDeliversEveryBufferToAnEndpoint) {
   std::mutex mutex;
+  std::condition_variable arrived;
   size_t received = 0;
   wzp::quic::EndpointConfig config;
   config.bind_address = "127.0.0.1";
@@ -278,6 +282,7 @@ TEST(WzpQuic, HarnessSinkDeliversEveryBufferToAnEndpoint) {
         handlers.on_datagram = [&](std::span<const uint8_t>) {
           std::lock_guard lock(mutex);
           ++received;
+          arrived.notify_all();
         };
         return handlers;
       },
@@ -290,15 +295,11 @@ TEST(WzpQuic, HarnessSinkDeliversEveryBufferToAnEndpoint) {
   gst_harness_set_src_caps_str(h, "application/x-wzp");
   for (uint32_t i = 0; i < 20; ++i) ASSERT_EQ(gst_harness_push(h, audio_packet(i)), GST_FLOW_OK);
   ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));  // drains the queue
-  for (int i = 0; i < 200; ++i) {
-    {
-      std::lock_guard lock(mutex);
-      if (received == 20) break;
-    }
-    g_usleep(10000);
+  {
+    std::unique_lock lock(mutex);
+    arrived.wait_for(lock, 2s, [&] { return received >= 20; });
+    EXPECT_EQ(received, 20u);
   }
-  std::lock_guard lock(mutex);
-  EXPECT_EQ(received, 20u);
   gst_harness_teardown(h);
 }
 

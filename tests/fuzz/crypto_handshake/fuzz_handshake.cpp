@@ -4,10 +4,10 @@
 #include <cstdint>
 
 #include "libwzp/crypto/handshake.hpp"
+#include "tests/fuzz/crypto_parties.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   using namespace wzp::crypto;
-  static const Identity me = Identity::from_seed(Seed{7});
   std::span<const uint8_t> input(data, size);
   HandshakeMessage message;
   if (parse_handshake(input, message) == HandshakeError::kOk) {
@@ -15,9 +15,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     negotiate(message.offerings, message.offerings, negotiated);
   }
   ReplayGuard guard;
-  HandshakeResponder responder(me, {{1}, {1}, {0}}, guard);
+  HandshakeResponder responder(wzp::fuzz::callee(), wzp::fuzz::callee_offerings(), guard);
   std::vector<uint8_t> answer;
-  responder.on_offer(input, 0, nullptr, answer);
+  responder.on_offer(input, wzp::fuzz::kHandshakeNowMs, nullptr, answer);
   CallKeys keys;
   responder.on_confirm(input, keys);
   return 0;

@@ -6,14 +6,15 @@
 
 #include "libwzp/crypto/member_card.hpp"
 #include "libwzp/crypto/room_membership.hpp"
+#include "tests/fuzz/crypto_parties.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   using namespace wzp::crypto;
-  static const Identity me = Identity::from_seed(Seed{1});
-  static const Identity member = Identity::from_seed(Seed{2});
-  static const std::string room = hash_room_name("fuzz");
-  static RoomMembership *membership = [] {
-    auto *m = new RoomMembership(me, room, 1);
+  const Identity &me = wzp::fuzz::room_me();
+  const Identity &member = wzp::fuzz::room_member();
+  const std::string &room = wzp::fuzz::room_hash();
+  static RoomMembership *membership = [&] {
+    auto *m = new RoomMembership(me, room, wzp::fuzz::kRoomMeCardIssuedMs);
     m->on_event(me.fingerprint(), true, me.signing_public_key());
     m->on_event(member.fingerprint(), true, member.signing_public_key());
     m->on_signal(member.fingerprint(), make_member_card(member, room_id_of(room), 1));

@@ -7,13 +7,13 @@
 
 #include "libwzp/crypto/session.hpp"
 #include "libwzp/wire/header.hpp"
+#include "tests/fuzz/crypto_parties.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   using namespace wzp::crypto;
   static MediaReceiver *receiver = [] {
-    auto *r =
-        new MediaReceiver(ReceiveConfig{.replay_window = 128, .max_streams = 4, .max_senders = 2});
-    r->add_sender(0, 0, TrafficSecret{3});
+    auto *r = new MediaReceiver(wzp::fuzz::kPacketReceiveConfig);
+    r->add_sender(0, 0, wzp::fuzz::kPacketSecret);
     return r;
   }();
   static std::vector<uint8_t> buffer;

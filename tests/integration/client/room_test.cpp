@@ -15,7 +15,6 @@
 #include <numbers>
 #include <regex>
 #include <string>
-#include <thread>
 
 #include "libwzp/crypto/member_card.hpp"
 #include "libwzp/signal/session.hpp"
@@ -129,7 +128,16 @@ TEST_F(ClientRoom, ThreeMembersHearEachOtherOutsiderGetsNoKeyLeaverIsGone) {
   EXPECT_EQ(cards, 3u);
   EXPECT_EQ(sender_keys, 0u);
   eavesdropper->close();
-  std::this_thread::sleep_for(3s);  // all three talking, the outsider gone
+  // All three talking, the outsider gone: each member's once-a-second status
+  // says so five times (4 s), so Carol's recording ends in seconds of
+  // everyone.
+  std::map<std::string, size_t> mark;
+  for (const auto &[who, member] : members) mark[who] = member->line_count();
+  for (const auto &[who, member] : members) {
+    EXPECT_TRUE(
+        member->wait_for_lines(std::regex("2 others, hearing 2, 2 playing"), 5, mark[who], 20s))
+        << who << " does not play both others";
+  }
 
   // Carol leaves; Alice and Bob rotate their keys and talk on.
   std::map<std::string, std::string> outputs;
@@ -146,8 +154,15 @@ TEST_F(ClientRoom, ThreeMembersHearEachOtherOutsiderGetsNoKeyLeaverIsGone) {
   leave("carol");
   for (const char *who : {"alice", "bob"}) {
     EXPECT_TRUE(members[who]->wait_for_line(std::regex("left: " + fingerprints["carol"]), 10s));
+    mark[who] = members[who]->line_count();
   }
-  std::this_thread::sleep_for(4s);
+  // Alice and Bob talk on without her for 4 s (five status lines each), so
+  // their recordings end in seconds on the rotated keys.
+  for (const char *who : {"alice", "bob"}) {
+    EXPECT_TRUE(members[who]->wait_for_lines(std::regex("1 others, hearing \\d+, 1 playing"), 5,
+                                             mark[who], 20s))
+        << who << " does not play the one other";
+  }
   leave("alice");
   leave("bob");
 

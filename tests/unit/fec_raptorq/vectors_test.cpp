@@ -1,5 +1,5 @@
-// The shared RFC 6330 conformance vectors (/work/shared/rfc6330) and the
-// checked-in tables generated from the same CSV files.
+// The RFC 6330 conformance vectors in tests/data/rfc6330 and the checked-in
+// tables generated from the same CSV files.
 #include <gtest/gtest.h>
 #include <sodium.h>
 
@@ -17,8 +17,8 @@ namespace wzp::fec {
 namespace {
 
 std::vector<std::vector<std::string>> read_csv(const std::string &name, bool header) {
-  std::ifstream in(wzp::test::shared_dir() / "rfc6330" / name);
-  EXPECT_TRUE(in.good()) << "cannot open " << name;
+  std::ifstream in(wzp::test::source_dir() / "tests" / "data" / "rfc6330" / name);
+  EXPECT_TRUE(in.good()) << "cannot open tests/data/rfc6330/" << name;
   std::vector<std::vector<std::string>> rows;
   std::string line;
   if (header) std::getline(in, line);
@@ -44,7 +44,7 @@ std::string sha256_hex(std::span<const uint8_t> data) {
   return hex;
 }
 
-TEST(Rfc6330Tables, MatchSharedCsvFiles) {
+TEST(Rfc6330Tables, MatchCsvFiles) {
   const auto table2 = read_csv("systematic_indices.csv", true);
   ASSERT_EQ(table2.size(), rfc6330::kSystematicIndices.size());
   for (size_t i = 0; i < table2.size(); ++i) {
@@ -69,7 +69,7 @@ TEST(Rfc6330Tables, MatchSharedCsvFiles) {
   }
 }
 
-TEST(Rfc6330Vectors, EncoderMatchesAllSharedVectors) {
+TEST(Rfc6330Vectors, EncoderMatchesAllVectors) {
   ASSERT_GE(sodium_init(), 0);
   const auto rows = read_csv("test_vectors.csv", true);
   ASSERT_EQ(rows.size(), 42u);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "libwzp/netsim/spec.hpp"
+#include "tests/support/wait.hpp"
 
 namespace wzp::netsim {
 namespace {
@@ -205,10 +206,7 @@ TEST(UdpProxy, IdleClientsExpireAndComeBackAsNew) {
   a.send_to(proxy.listen_address(), 1);
   EXPECT_EQ(a.receive_until_quiet(200ms).size(), 1u);
   // The proxy checks for idle clients at least once a second.
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (proxy.counters().clients_active != 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(50ms);
-  }
+  wzp::test::wait_until([&] { return proxy.counters().clients_active == 0; }, 5s);
   ASSERT_EQ(proxy.counters().clients_active, 0u);
   b.send_to(proxy.listen_address(), 2);  // a's entry is free again
   EXPECT_EQ(b.receive_until_quiet(200ms).size(), 1u);
