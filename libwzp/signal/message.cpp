@@ -1,10 +1,13 @@
 #include "libwzp/signal/message.hpp"
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <utility>
 
+#include "libwzp/quic/tls.hpp"
 #include "libwzp/signal/fields.hpp"
 #include "libwzp/signal/json_depth.hpp"
+#include "libwzp/signal/printable.hpp"
 
 namespace wzp::signal {
 
@@ -457,12 +460,15 @@ std::string serialize(const Message &message, std::optional<uint64_t> request_id
   }
 }
 
-Bytes auth_transcript(const Nonce &nonce, std::string_view server_fingerprint) {
-  static constexpr std::string_view kLabel = "wzp-signal-auth-v1";
+Bytes auth_transcript(const Nonce &nonce, std::string_view certificate_sha256) {
+  // v2: v1 signed the daemon identity the challenge named, which a relay
+  // could forward from another daemon.
+  static constexpr std::string_view kLabel = "wzp-signal-auth-v2";
   Bytes out(kLabel.begin(), kLabel.end());
   out.push_back(0);
   out.insert(out.end(), nonce.begin(), nonce.end());
-  out.insert(out.end(), server_fingerprint.begin(), server_fingerprint.end());
+  std::string certificate = quic::normalize_fingerprint(certificate_sha256);
+  out.insert(out.end(), certificate.begin(), certificate.end());
   return out;
 }
 

@@ -48,10 +48,12 @@ struct Hello {
 };
 struct Challenge {
   Nonce nonce{};
+  // The daemon's identity; informational. The client signs the certificate
+  // it pinned, never this, so a relayed challenge does not help (auth_transcript).
   std::string server_fingerprint;
 };
 struct Auth {
-  Signature signature{};  // Ed25519 over auth_transcript(nonce, server_fingerprint)
+  Signature signature{};  // Ed25519 over auth_transcript(nonce, pinned certificate)
 };
 struct Welcome {
   std::string fingerprint;
@@ -220,8 +222,11 @@ Parsed parse(std::string_view text);
 std::string serialize(const Message &message, std::optional<uint64_t> request_id = std::nullopt);
 
 // The bytes a client signs to answer a Challenge: a domain label, the nonce
-// and the daemon's fingerprint, so a signature is useless anywhere else.
-Bytes auth_transcript(const Nonce &nonce, std::string_view server_fingerprint);
+// and the SHA-256 of the TLS certificate the client verified on this very
+// connection (its pin; any spelling, normalized to 64 lowercase hex digits).
+// The daemon checks it against its own certificate, so a login a relay
+// forwards from a connection it terminated never verifies (docs/signal.md).
+Bytes auth_transcript(const Nonce &nonce, std::string_view certificate_sha256);
 
 // True for a fingerprint in the canonical form above.
 bool is_fingerprint(std::string_view text);

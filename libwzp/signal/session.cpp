@@ -96,7 +96,9 @@ bool Session::login(const crypto::Identity &identity, const SessionConfig &confi
     auto received = next(remaining());
     if (!received) break;
     if (auto *challenge = std::get_if<Challenge>(&received->message)) {
-      send(Auth{identity.sign(auth_transcript(challenge->nonce, challenge->server_fingerprint))});
+      // The certificate we verified, not anything the challenge says: a
+      // relay forwarding another daemon's challenge gets a useless signature.
+      send(Auth{identity.sign(auth_transcript(challenge->nonce, config.server_fingerprint))});
       signed_in = true;
     } else if (auto *welcome = std::get_if<Welcome>(&received->message); welcome && signed_in) {
       welcome_ = *welcome;

@@ -46,10 +46,11 @@ std::optional<std::string> normalize_alias(std::string_view text) {
 }
 
 Server::Server(Outbox &outbox, Store &store, std::string server_fingerprint,
-               TokenValidator *validator, ServerSettings settings)
+               std::string certificate_sha256, TokenValidator *validator, ServerSettings settings)
     : outbox_(outbox),
       store_(store),
       server_fingerprint_(std::move(server_fingerprint)),
+      certificate_sha256_(std::move(certificate_sha256)),
       validator_(validator),
       settings_(settings),
       rooms_(outbox, counters_),
@@ -163,11 +164,13 @@ void Server::handle_unauthenticated(ConnectionId conn, Session &session,
 
 void Server::complete_auth(ConnectionId conn, Session &session, const signal::Auth &auth,
                            const Now &now) {
-  signal::Bytes transcript = signal::auth_transcript(session.nonce, server_fingerprint_);
+  signal::Bytes transcript = signal::auth_transcript(session.nonce, certificate_sha256_);
   // The nonce is spent whatever the outcome.
   sodium_memzero(session.nonce.data(), session.nonce.size());
   if (!crypto::verify_signature(session.public_key, transcript, auth.signature)) {
-    return refuse(conn, "bad_signature", "the challenge signature does not verify");
+    return refuse(conn, "bad_signature",
+                  "the challenge signature does not verify (it must cover this daemon's "
+                  "certificate: a relay in between shows another)");
   }
   session.fingerprint = crypto::format_fingerprint(crypto::fingerprint_of(session.public_key));
   session.stage = Stage::kReady;

@@ -224,6 +224,10 @@ TEST(SignalMessage, TranscriptBindsNonceAndServer) {
   b[0] = 1;
   EXPECT_NE(auth_transcript(a, kFp), auth_transcript(b, kFp));
   EXPECT_NE(auth_transcript(a, kFp), auth_transcript(a, kFp2));
+  // The certificate pin is signed in one spelling, whatever the user typed.
+  std::string pin = "AB:cd:" + std::string(60, 'e');
+  EXPECT_EQ(auth_transcript(a, pin), auth_transcript(a, "abcd" + std::string(60, 'e')));
+  EXPECT_NE(auth_transcript(a, pin), auth_transcript(a, std::string(64, 'e')));
 }
 
 }  // namespace

@@ -29,10 +29,23 @@ TEST_F(ServerTest, BadSignatureIsRefused) {
   send(conn, Hello{alice.signing_public_key(), std::nullopt, ""});
   Challenge challenge = out_.last<Challenge>(conn);
   // Mallory claims Alice's key but cannot sign for it.
-  send(conn, Auth{mallory.sign(auth_transcript(challenge.nonce, challenge.server_fingerprint))});
+  send(conn, Auth{mallory.sign(auth_transcript(challenge.nonce, kCertificateSha256))});
   EXPECT_EQ(out_.last<Error>(conn).code, "bad_signature");
   EXPECT_TRUE(out_.closed.contains(conn));
   EXPECT_EQ(server_->counters().auth_failures, 1u);
+  EXPECT_EQ(server_->gauges().authenticated, 0u);
+}
+
+TEST_F(ServerTest, LoginSignedForAnotherCertificateIsRefused) {
+  auto alice = crypto::Identity::generate();
+  ConnectionId conn = connect();
+  send(conn, Hello{alice.signing_public_key(), std::nullopt, ""});
+  Challenge challenge = out_.last<Challenge>(conn);
+  // Alice's own signature, but over the certificate of the relay she
+  // verified, which forwarded this daemon's challenge to her.
+  send(conn, Auth{alice.sign(auth_transcript(challenge.nonce, std::string(64, 'e')))});
+  EXPECT_EQ(out_.last<Error>(conn).code, "bad_signature");
+  EXPECT_TRUE(out_.closed.contains(conn));
   EXPECT_EQ(server_->gauges().authenticated, 0u);
 }
 
@@ -40,7 +53,7 @@ TEST_F(ServerTest, ReplayedSignatureIsRefused) {
   auto alice = crypto::Identity::generate();
   ConnectionId first = login(alice);
   Challenge old = out_.last<Challenge>(first);
-  Signature captured = alice.sign(auth_transcript(old.nonce, old.server_fingerprint));
+  Signature captured = alice.sign(auth_transcript(old.nonce, kCertificateSha256));
   // An eavesdropper replays Alice's answer on a new connection.
   ConnectionId replay = connect();
   send(replay, Hello{alice.signing_public_key(), std::nullopt, ""});
@@ -136,7 +149,7 @@ TEST_F(ServerTest, BearerTokenIsValidatedBeforeTheChallenge) {
   send(accepted, Hello{alice.signing_public_key(), "good-token", ""});
   validator.pending(true, "");
   Challenge challenge = out_.last<Challenge>(accepted);
-  send(accepted, Auth{alice.sign(auth_transcript(challenge.nonce, challenge.server_fingerprint))});
+  send(accepted, Auth{alice.sign(auth_transcript(challenge.nonce, kCertificateSha256))});
   EXPECT_EQ(out_.last<Welcome>(accepted).fingerprint, fingerprint(alice));
   EXPECT_EQ(validator.seen, (std::vector<std::string>{"bad-token", "good-token"}));
   EXPECT_EQ(server_->counters().auth_failures, 2u);
