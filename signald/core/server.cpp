@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "libwzp/crypto/identity.hpp"
+#include "libwzp/signal/printable.hpp"
 
 namespace wzp::signald {
 
@@ -68,8 +69,9 @@ void Server::on_connect(ConnectionId conn, std::string observed_address, const N
 void Server::refuse(ConnectionId conn, const std::string &code, const std::string &message) {
   if (auto it = sessions_.find(conn); it != sessions_.end()) it->second.closing = true;
   ++counters_.auth_failures;
+  // The message may quote what the client sent (its message kind).
   g_message("connection %" G_GUINT64_FORMAT " refused: %s (%s)", conn, code.c_str(),
-            message.c_str());
+            signal::printable(message).c_str());
   outbox_.send(conn, make_error(code, message));
   outbox_.close(conn, message);
 }
@@ -104,11 +106,12 @@ void Server::on_message(ConnectionId conn, std::string_view text, const Now &now
   signal::Parsed parsed = signal::parse(text);
   for (const auto &field : parsed.ignored_fields) {
     g_debug("connection %" G_GUINT64_FORMAT ": %s: ignored unknown field '%s'", conn,
-            parsed.kind.c_str(), field.c_str());
+            signal::printable(parsed.kind).c_str(), signal::printable(field).c_str());
   }
   if (parsed.error != signal::ParseError::kOk) {
     ++counters_.messages_refused;
-    g_message("connection %" G_GUINT64_FORMAT ": message refused: %s", conn, parsed.detail.c_str());
+    g_message("connection %" G_GUINT64_FORMAT ": message refused: %s", conn,
+              signal::printable(parsed.detail).c_str());
     if (session.stage != Stage::kReady) {
       return refuse(conn, signal::to_string(parsed.error), parsed.detail);
     }
