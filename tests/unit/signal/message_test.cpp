@@ -211,6 +211,33 @@ TEST(SignalMessage, FieldErrorsNameTheField) {
   bad(many.dump(), "candidates");
 }
 
+TEST(SignalMessage, JunkAfterANulIsRefused) {
+  std::string text = serialize(Ok{});
+  ASSERT_EQ(parse(text).error, ParseError::kOk);
+  text += std::string("\0{\"type\":\"junk\"}", 17);
+  Parsed parsed = parse(text);
+  EXPECT_EQ(parsed.error, ParseError::kMalformed);
+  EXPECT_NE(parsed.detail.find("NUL"), std::string::npos) << parsed.detail;
+  EXPECT_FALSE(parsed.message);
+}
+
+TEST(SignalMessage, DuplicateKeysAreRefusedAtAnyDepth) {
+  Parsed top = parse(R"({"type":"alias_claim","version":1,"alias":"bob","alias":"eve"})");
+  EXPECT_EQ(top.error, ParseError::kMalformed);
+  EXPECT_NE(top.detail.find("'alias' appears twice"), std::string::npos) << top.detail;
+  EXPECT_FALSE(top.message);
+  Parsed type = parse(R"({"type":"ok","version":1,"type":"reflect_request"})");
+  EXPECT_EQ(type.error, ParseError::kMalformed);
+  Parsed nested = parse(R"({"type":"presence_list","version":1,"users":[{"fingerprint":")" + kFp +
+                        R"(","devices":1,"devices":2}]})");
+  EXPECT_EQ(nested.error, ParseError::kMalformed);
+  EXPECT_NE(nested.detail.find("'devices' appears twice"), std::string::npos) << nested.detail;
+  // The same key in two sibling objects is fine.
+  Parsed siblings = parse(R"({"type":"presence_list","version":1,"users":[{"fingerprint":")" + kFp +
+                          R"(","devices":1},{"fingerprint":")" + kFp2 + R"(","devices":2}]})");
+  EXPECT_EQ(siblings.error, ParseError::kOk) << siblings.detail;
+}
+
 TEST(SignalMessage, FingerprintForm) {
   EXPECT_TRUE(is_fingerprint(kFp2));
   EXPECT_FALSE(is_fingerprint("0123:4567:89AB:cdef:0123:4567:89ab:cdef"));  // upper case
