@@ -418,6 +418,29 @@ bool is_fingerprint(std::string_view text) {
   return true;
 }
 
+std::optional<std::string> fingerprint_digits(std::string_view query) {
+  std::string digits;
+  for (char c : query) {
+    if (c == ':' || c == '-' || c == ' ') continue;
+    char lower = static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+    if (!((lower >= '0' && lower <= '9') || (lower >= 'a' && lower <= 'f'))) return std::nullopt;
+    digits.push_back(lower);
+  }
+  if (digits.size() < kMinFingerprintPrefixDigits || digits.size() > kFingerprintDigits) {
+    return std::nullopt;
+  }
+  return digits;
+}
+
+std::string fingerprint_from_digits(std::string_view digits) {
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && i % 4 == 0) out.push_back(':');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
 const char *kind_name(const Message &message) {
   return std::visit([](const auto &m) { return Kind<std::decay_t<decltype(m)>>::name; }, message);
 }

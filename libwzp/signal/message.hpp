@@ -231,6 +231,20 @@ Bytes auth_transcript(const Nonce &nonce, std::string_view certificate_sha256);
 // True for a fingerprint in the canonical form above.
 bool is_fingerprint(std::string_view text);
 
+// A query names a fingerprint, or a prefix of one, when it is at least
+// kMinFingerprintPrefixDigits hex digits (either case) with only the
+// separators crypto::parse_fingerprint allows (':', '-', ' ') between them,
+// and at most kFingerprintDigits digits. Such a query is never an alias: the
+// daemon refuses aliases of this shape and looks these up by fingerprint
+// only, and a client checks the answer starts with these digits.
+inline constexpr size_t kFingerprintDigits = 32;
+inline constexpr size_t kMinFingerprintPrefixDigits = 4;
+// The query's hex digits, lower case, separators dropped; nullopt when the
+// query does not name a fingerprint or prefix ("@name" never does).
+std::optional<std::string> fingerprint_digits(std::string_view query);
+// "xxxx:xxxx:..." for 32 hex digits as fingerprint_digits returns them.
+std::string fingerprint_from_digits(std::string_view digits);
+
 const char *to_string(AnswerMode mode);
 
 }  // namespace wzp::signal

@@ -246,6 +246,19 @@ TEST(SignalMessage, FingerprintForm) {
   EXPECT_FALSE(is_fingerprint("0123:4567:89ab:cdef:0123:4567:89ab:cdeg"));
 }
 
+TEST(SignalMessage, FingerprintDigitsNameFingerprintsAndPrefixes) {
+  EXPECT_EQ(fingerprint_digits(kFp2), "0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(fingerprint_digits("0123-4567 89AB"), "0123456789ab");
+  EXPECT_EQ(fingerprint_digits("cafe"), "cafe");
+  EXPECT_EQ(fingerprint_digits("dead-beef"), "deadbeef");
+  EXPECT_FALSE(fingerprint_digits("abc"));       // too short to be a prefix
+  EXPECT_FALSE(fingerprint_digits("@cafe"));     // an alias, explicitly
+  EXPECT_FALSE(fingerprint_digits("cafe.bar"));  // '.' is no separator
+  EXPECT_FALSE(fingerprint_digits("bob"));
+  EXPECT_FALSE(fingerprint_digits(std::string(33, 'a')));  // longer than a fingerprint
+  EXPECT_EQ(fingerprint_from_digits(*fingerprint_digits(kFp2)), kFp2);
+}
+
 TEST(SignalMessage, TranscriptBindsNonceAndServer) {
   Nonce a{}, b{};
   b[0] = 1;

@@ -197,6 +197,51 @@ TEST_F(ServerTest, AliasesClaimResolveRelease) {
   EXPECT_EQ(store_->alias_owner("alice"), fingerprint(bob));
 }
 
+TEST_F(ServerTest, AliasesThatReadAsFingerprintsAreRefused) {
+  auto mallory = crypto::Identity::generate();
+  auto unseen = crypto::Identity::generate();  // never connected here
+  std::string unseen_digits = *fingerprint_digits(fingerprint(unseen));
+  ConnectionId m = login(mallory);
+  uint64_t id = 1;
+  for (std::string shaped : {unseen_digits, unseen_digits.substr(0, 12), std::string("cafe"),
+                             std::string("dead-beef"), std::string("@0123")}) {
+    send(m, AliasClaim{shaped}, id);
+    auto errors = out_.to<Error>(m);
+    ASSERT_FALSE(errors.empty()) << shaped;
+    EXPECT_EQ(errors.back().code, "bad_alias") << shaped;
+    EXPECT_NE(errors.back().message.find("reads as a fingerprint prefix"), std::string::npos);
+    out_.clear();
+    ++id;
+  }
+  EXPECT_FALSE(store_->alias_owner(unseen_digits));
+  // Hex too short to be a prefix, or with a non-separator, is an alias.
+  send(m, AliasClaim{"cafe.bar"}, id);
+  EXPECT_EQ(out_.to<Ok>(m).size(), 1u);
+  send(m, AliasRelease{"cafe.bar"}, ++id);
+  send(m, AliasClaim{"abc"}, ++id);
+  EXPECT_EQ(out_.to<Ok>(m).size(), 3u);
+
+  // The colon-less fingerprint of a user never seen names that user.
+  send(m, AliasResolve{unseen_digits}, ++id);
+  EXPECT_EQ(out_.last<AliasResolved>(m).fingerprint, fingerprint(unseen));
+}
+
+TEST_F(ServerTest, AHexQueryIsNeverAnsweredWithAnAlias) {
+  auto mallory = crypto::Identity::generate();
+  auto bob = crypto::Identity::generate();
+  ConnectionId m = login(mallory);
+  // An alias of that shape left from before the rule: lookups ignore it.
+  std::string bob_prefix = fingerprint_digits(fingerprint(bob))->substr(0, 8);
+  ASSERT_EQ(store_->claim_alias(bob_prefix, fingerprint(mallory), 1), Store::ClaimResult::kClaimed);
+  send(m, AliasResolve{bob_prefix}, 1);
+  EXPECT_EQ(out_.last<Error>(m).code, "not_found");
+  EXPECT_TRUE(out_.to<AliasResolved>(m).empty());
+  // Once bob has been seen, his prefix finds him.
+  login(bob);
+  send(m, AliasResolve{bob_prefix}, 2);
+  EXPECT_EQ(out_.last<AliasResolved>(m).fingerprint, fingerprint(bob));
+}
+
 TEST_F(ServerTest, PresenceListAndUpdatesCountDevices) {
   auto alice = crypto::Identity::generate();
   auto bob = crypto::Identity::generate();
