@@ -26,7 +26,9 @@ std::string gnutls_error(const char *what, int rv) {
 bool write_file(const std::filesystem::path &path, const gnutls_datum_t &data, mode_t mode,
                 std::string &error) {
   std::string temporary = path.string() + ".tmp";
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  // A leftover from a crash could carry looser permissions: start afresh.
+  ::unlink(temporary.c_str());
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) {
     error = "cannot write " + temporary + ": " + std::strerror(errno);
     return false;
