@@ -240,6 +240,9 @@ TEST_F(ServerTest, AHexQueryIsNeverAnsweredWithAnAlias) {
   login(bob);
   send(m, AliasResolve{bob_prefix}, 2);
   EXPECT_EQ(out_.last<AliasResolved>(m).fingerprint, fingerprint(bob));
+  // Asked for explicitly, the old alias is still found.
+  send(m, AliasResolve{"@" + bob_prefix}, 3);
+  EXPECT_EQ(out_.last<AliasResolved>(m).fingerprint, fingerprint(mallory));
 }
 
 TEST_F(ServerTest, PresenceListAndUpdatesCountDevices) {
