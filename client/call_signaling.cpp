@@ -113,6 +113,17 @@ std::optional<EstablishedCall> place_call(signal::Session &session,
     error = "the daemon's answer about '" + callee + "' is not a fingerprint";
     return std::nullopt;
   }
+  // The daemon is untrusted: a fingerprint or prefix the user typed must be
+  // what it answers with. The handshake then signs that fingerprint and only
+  // its key can answer (docs/crypto.md); an @alias is the daemon's word.
+  if (auto typed = signal::fingerprint_digits(callee)) {
+    auto answered = signal::fingerprint_digits(resolved->fingerprint);
+    if (!answered || !answered->starts_with(*typed)) {
+      error = "the daemon resolved '" + callee + "' to " + resolved->fingerprint +
+              ", which is not the fingerprint asked for; not calling it";
+      return std::nullopt;
+    }
+  }
 
   EstablishedCall call;
   crypto::CallId call_id{};

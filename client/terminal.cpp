@@ -33,10 +33,26 @@ std::optional<std::string> prompt_once(const std::string &prompt) {
 
 std::optional<std::string> read_passphrase(const std::string &prompt, bool confirm,
                                            std::string &error) {
-  if (const char *env = std::getenv("WZP_PASSPHRASE")) return std::string(env);
+  // A new passphrase may not be empty: the file would open for anyone.
+  // (An old file sealed with an empty one still opens.)
+  auto refuse_empty = [&](const char *where) {
+    error = std::string("the new passphrase is empty (") + where +
+            "): that would leave the identity unprotected; choose a passphrase";
+  };
+  if (const char *env = std::getenv("WZP_PASSPHRASE")) {
+    if (confirm && *env == '\0') {
+      refuse_empty("WZP_PASSPHRASE is set but empty");
+      return std::nullopt;
+    }
+    return std::string(env);
+  }
   auto first = prompt_once(prompt);
   if (!first) {
     error = "no passphrase: set WZP_PASSPHRASE or run on a terminal";
+    return std::nullopt;
+  }
+  if (confirm && first->empty()) {
+    refuse_empty("typed at the prompt");
     return std::nullopt;
   }
   if (confirm) {

@@ -11,7 +11,8 @@
 namespace wzp::client {
 
 // WZP_PASSPHRASE if set, otherwise asks on the terminal without echo.
-// nullopt (with `error` set) when neither is possible.
+// nullopt (with `error` set) when neither is possible, or when a new
+// passphrase (`confirm`) is empty.
 std::optional<std::string> read_passphrase(const std::string &prompt, bool confirm,
                                            std::string &error);
 

@@ -145,7 +145,9 @@ std::optional<Config> parse_config(int argc, char **argv, std::string &error, st
       {"http", 0, 0, G_OPTION_ARG_STRING, &flags.http,
        "HTTP API and metrics address (default 127.0.0.1:8480)", "HOST:PORT"},
       {"cert", 0, 0, G_OPTION_ARG_FILENAME, &flags.certificate,
-       "TLS certificate (PEM); without it a self-signed one is made at start", "FILE"},
+       "TLS certificate (PEM); without it a self-signed one is made once and kept beside the "
+       "database",
+       "FILE"},
       {"key", 0, 0, G_OPTION_ARG_FILENAME, &flags.key, "TLS private key (PEM)", "FILE"},
       {"database", 'd', 0, G_OPTION_ARG_FILENAME, &flags.database,
        "SQLite database (default wzp-signald.db)", "FILE"},

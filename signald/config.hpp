@@ -29,7 +29,7 @@ std::optional<PeerConfig> parse_peer(const std::string &text, std::string &error
 struct Config {
   HostPort listen{"0.0.0.0", 4433};  // QUIC, ALPN kSignalAlpn
   HostPort http{"127.0.0.1", 8480};  // HTTP API and metrics
-  std::string certificate_file;      // PEM; empty: a self-signed certificate per start
+  std::string certificate_file;      // PEM; empty: self-signed, kept beside the database
   std::string private_key_file;
   std::string database = "wzp-signald.db";
   std::string auth_url;  // empty: no bearer-token check

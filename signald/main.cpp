@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "libwzp/crypto/identity.hpp"
+#include "libwzp/quic/tls.hpp"
 #include "signald/config.hpp"
 #include "signald/core/federation.hpp"
 #include "signald/core/server.hpp"
@@ -16,6 +17,7 @@
 #include "signald/federation_transport.hpp"
 #include "signald/http_api.hpp"
 #include "signald/quic_transport.hpp"
+#include "signald/tls_identity.hpp"
 #include "signald/token_validator.hpp"
 
 namespace {
@@ -24,7 +26,7 @@ using namespace wzp;
 using namespace wzp::signald;
 
 // The daemon's own identity, kept in the database so its fingerprint (which
-// clients' signatures cover) is stable across restarts.
+// federated relays trust) is stable across restarts.
 std::optional<crypto::Identity> load_identity(Store &store) {
   if (auto seed = store.identity_seed(); seed && seed->size() == crypto::kSeedSize) {
     crypto::Seed bytes;
@@ -108,6 +110,28 @@ int main(int argc, char **argv) {
   }
   std::string fingerprint = crypto::format_fingerprint(identity->fingerprint());
 
+  quic::TlsConfig tls;
+  tls.alpn = {kSignalAlpn};
+  tls.certificate_file = config->certificate_file;
+  tls.private_key_file = config->private_key_file;
+  if (tls.certificate_file.empty()) {
+    CertificateFiles generated = generated_certificate_files(config->database);
+    if (!ensure_certificate(generated, error)) {
+      g_printerr("wzp-signald: TLS certificate: %s\n", error.c_str());
+      return 1;
+    }
+    tls.certificate_file = generated.certificate.string();
+    tls.private_key_file = generated.private_key.string();
+  }
+  // Known before the first client connects: logins are signed over it.
+  auto certificate = quic::TlsContext::create(tls, true, error);
+  if (!certificate) {
+    g_printerr("wzp-signald: TLS certificate: %s\n", error.c_str());
+    return 1;
+  }
+  std::string certificate_sha256 = certificate->fingerprint();
+  certificate.reset();
+
   std::mutex core_mutex;
   QuicTransport transport(core_mutex);
   std::unique_ptr<HttpTokenValidator> validator;
@@ -115,7 +139,7 @@ int main(int argc, char **argv) {
     validator = std::make_unique<HttpTokenValidator>(g_main_context_default(), core_mutex,
                                                      config->auth_url);
   }
-  Server server(transport, *store, fingerprint, validator.get());
+  Server server(transport, *store, fingerprint, certificate_sha256, validator.get());
 
   HttpApi http(core_mutex, server);
   if (!http.listen(config->http.host, config->http.port, error)) {
@@ -128,14 +152,16 @@ int main(int argc, char **argv) {
   quic_config.bind_port = config->listen.port;
   quic_config.accept_connections = true;
   quic_config.max_connections = config->max_connections;
-  quic_config.tls.alpn = {kSignalAlpn};
-  quic_config.tls.certificate_file = config->certificate_file;
-  quic_config.tls.private_key_file = config->private_key_file;
+  quic_config.tls = tls;
   quic_config.keep_alive = std::chrono::seconds(5);
   quic_config.idle_timeout = std::chrono::seconds(30);
   if (!transport.start(quic_config, server, error)) {
     g_printerr("wzp-signald: QUIC %s:%u: %s\n", config->listen.host.c_str(), config->listen.port,
                error.c_str());
+    return 1;
+  }
+  if (transport.certificate_fingerprint() != certificate_sha256) {
+    g_printerr("wzp-signald: the TLS certificate changed while starting\n");
     return 1;
   }
 

@@ -2,6 +2,8 @@
 
 #include <glib.h>
 
+#include "libwzp/signal/printable.hpp"
+
 namespace wzp::signald {
 
 namespace {
@@ -51,7 +53,9 @@ quic::ConnectionHandlers QuicTransport::handlers_for(ConnectionId id) {
   };
   handlers.on_closed = [this, id](const std::string &error) {
     std::lock_guard lock(mutex_);
-    if (!error.empty()) g_debug("connection %" G_GUINT64_FORMAT " ended: %s", id, error.c_str());
+    if (!error.empty()) {
+      g_debug("connection %" G_GUINT64_FORMAT " ended: %s", id, signal::printable(error).c_str());
+    }
     server_->on_disconnect(id, wall_and_steady_now());
     connections_.erase(id);
   };

@@ -70,7 +70,8 @@ struct Result {
 // One room of QUIC participants in the real daemon.
 class QuicRoom {
  public:
-  QuicRoom(const test::SignaldDaemon &daemon, size_t participants) {
+  QuicRoom(const test::SignaldDaemon &daemon, size_t participants)
+      : certificate_(daemon.certificate()) {
     quic::EndpointConfig config;
     config.bind_address = "127.0.0.1";
     config.tls.server_fingerprint = daemon.certificate();
@@ -116,7 +117,7 @@ class QuicRoom {
       auto parsed = signal::parse({reinterpret_cast<const char *>(bytes.data()), bytes.size()});
       if (!parsed.message) return;
       if (auto *challenge = std::get_if<signal::Challenge>(&*parsed.message)) {
-        auto transcript = signal::auth_transcript(challenge->nonce, challenge->server_fingerprint);
+        auto transcript = signal::auth_transcript(challenge->nonce, certificate_);
         member.connection->send_message(text(signal::Auth{member.identity.sign(transcript)}));
       } else if (std::holds_alternative<signal::Welcome>(*parsed.message)) {
         member.connection->send_message(text(signal::RoomJoin{kRoom, {}}));
@@ -133,6 +134,7 @@ class QuicRoom {
     return h;
   }
 
+  std::string certificate_;  // the pin, which logins sign
   std::unique_ptr<quic::Endpoint> endpoint_;
   std::vector<Member> members_;
   std::atomic<size_t> joined_{0};

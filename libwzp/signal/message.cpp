@@ -1,10 +1,13 @@
 #include "libwzp/signal/message.hpp"
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <utility>
 
+#include "libwzp/quic/tls.hpp"
 #include "libwzp/signal/fields.hpp"
 #include "libwzp/signal/json_depth.hpp"
+#include "libwzp/signal/printable.hpp"
 
 namespace wzp::signal {
 
@@ -345,8 +348,32 @@ Parsed parse_checked(std::string_view text) {
   if (text.size() > kMaxMessageBytes) return fail(ParseError::kTooLarge, "message too large");
   if (json_nesting_depth(text) > kMaxNestingDepth)
     return fail(ParseError::kTooDeep, "nested too deep");
-  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // nlohmann's reader stops at a NUL as if the text ended there, so
+  // "{...}\0junk" would pass; JSON text never holds a raw NUL.
+  if (text.find('\0') != std::string_view::npos) {
+    return fail(ParseError::kMalformed, "not valid JSON: a NUL byte");
+  }
+  // Duplicate keys would be resolved silently (the last wins), so two
+  // readers of one message could disagree on what it says: refused.
+  std::vector<std::set<std::string>> keys_per_object;
+  std::optional<std::string> duplicate;
+  json::parser_callback_t find_duplicates = [&](int, json::parse_event_t event, json &value) {
+    if (event == json::parse_event_t::object_start) {
+      keys_per_object.emplace_back();
+    } else if (event == json::parse_event_t::object_end && !keys_per_object.empty()) {
+      keys_per_object.pop_back();
+    } else if (event == json::parse_event_t::key && !keys_per_object.empty() && !duplicate &&
+               !keys_per_object.back().insert(value.get<std::string>()).second) {
+      duplicate = value.get<std::string>();
+    }
+    return true;
+  };
+  json doc = json::parse(text, find_duplicates, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return fail(ParseError::kMalformed, "not valid JSON");
+  if (duplicate) {
+    return fail(ParseError::kMalformed, "not valid JSON: the key '" + printable(*duplicate) +
+                                            "' appears twice in one object");
+  }
   if (!doc.is_object()) return fail(ParseError::kNotObject, "not a JSON object");
 
   auto type = doc.find("type");
@@ -389,6 +416,29 @@ bool is_fingerprint(std::string_view text) {
     if (i % 5 == 4 ? c != ':' : !hex) return false;
   }
   return true;
+}
+
+std::optional<std::string> fingerprint_digits(std::string_view query) {
+  std::string digits;
+  for (char c : query) {
+    if (c == ':' || c == '-' || c == ' ') continue;
+    char lower = static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+    if (!((lower >= '0' && lower <= '9') || (lower >= 'a' && lower <= 'f'))) return std::nullopt;
+    digits.push_back(lower);
+  }
+  if (digits.size() < kMinFingerprintPrefixDigits || digits.size() > kFingerprintDigits) {
+    return std::nullopt;
+  }
+  return digits;
+}
+
+std::string fingerprint_from_digits(std::string_view digits) {
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && i % 4 == 0) out.push_back(':');
+    out.push_back(digits[i]);
+  }
+  return out;
 }
 
 const char *kind_name(const Message &message) {
@@ -457,12 +507,15 @@ std::string serialize(const Message &message, std::optional<uint64_t> request_id
   }
 }
 
-Bytes auth_transcript(const Nonce &nonce, std::string_view server_fingerprint) {
-  static constexpr std::string_view kLabel = "wzp-signal-auth-v1";
+Bytes auth_transcript(const Nonce &nonce, std::string_view certificate_sha256) {
+  // v2: v1 signed the daemon identity the challenge named, which a relay
+  // could forward from another daemon.
+  static constexpr std::string_view kLabel = "wzp-signal-auth-v2";
   Bytes out(kLabel.begin(), kLabel.end());
   out.push_back(0);
   out.insert(out.end(), nonce.begin(), nonce.end());
-  out.insert(out.end(), server_fingerprint.begin(), server_fingerprint.end());
+  std::string certificate = quic::normalize_fingerprint(certificate_sha256);
+  out.insert(out.end(), certificate.begin(), certificate.end());
   return out;
 }
 

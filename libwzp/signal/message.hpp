@@ -48,10 +48,12 @@ struct Hello {
 };
 struct Challenge {
   Nonce nonce{};
+  // The daemon's identity; informational. The client signs the certificate
+  // it pinned, never this, so a relayed challenge does not help (auth_transcript).
   std::string server_fingerprint;
 };
 struct Auth {
-  Signature signature{};  // Ed25519 over auth_transcript(nonce, server_fingerprint)
+  Signature signature{};  // Ed25519 over auth_transcript(nonce, pinned certificate)
 };
 struct Welcome {
   std::string fingerprint;
@@ -220,11 +222,28 @@ Parsed parse(std::string_view text);
 std::string serialize(const Message &message, std::optional<uint64_t> request_id = std::nullopt);
 
 // The bytes a client signs to answer a Challenge: a domain label, the nonce
-// and the daemon's fingerprint, so a signature is useless anywhere else.
-Bytes auth_transcript(const Nonce &nonce, std::string_view server_fingerprint);
+// and the SHA-256 of the TLS certificate the client verified on this very
+// connection (its pin; any spelling, normalized to 64 lowercase hex digits).
+// The daemon checks it against its own certificate, so a login a relay
+// forwards from a connection it terminated never verifies (docs/signal.md).
+Bytes auth_transcript(const Nonce &nonce, std::string_view certificate_sha256);
 
 // True for a fingerprint in the canonical form above.
 bool is_fingerprint(std::string_view text);
+
+// A query names a fingerprint, or a prefix of one, when it is at least
+// kMinFingerprintPrefixDigits hex digits (either case) with only the
+// separators crypto::parse_fingerprint allows (':', '-', ' ') between them,
+// and at most kFingerprintDigits digits. Such a query is never an alias: the
+// daemon refuses aliases of this shape and looks these up by fingerprint
+// only, and a client checks the answer starts with these digits.
+inline constexpr size_t kFingerprintDigits = 32;
+inline constexpr size_t kMinFingerprintPrefixDigits = 4;
+// The query's hex digits, lower case, separators dropped; nullopt when the
+// query does not name a fingerprint or prefix ("@name" never does).
+std::optional<std::string> fingerprint_digits(std::string_view query);
+// "xxxx:xxxx:..." for 32 hex digits as fingerprint_digits returns them.
+std::string fingerprint_from_digits(std::string_view digits);
 
 const char *to_string(AnswerMode mode);
 

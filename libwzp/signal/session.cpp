@@ -1,6 +1,9 @@
 #include "libwzp/signal/session.hpp"
 
+#include <type_traits>
 #include <utility>
+
+#include "libwzp/signal/printable.hpp"
 
 namespace wzp::signal {
 namespace {
@@ -11,6 +14,35 @@ constexpr size_t kMaxQueued = 1024;
 
 std::string describe(const Error &error) {
   return error.message.empty() ? error.code : error.code + ": " + error.message;
+}
+
+void make_printable(std::optional<std::string> &text) {
+  if (text) *text = printable(*text);
+}
+
+// A client shows what the daemon and its peers write (reasons, errors,
+// aliases); all of it arrives here, so it is made printable here, once.
+// Fingerprints, room ids and call ids are already checked by the parser.
+void make_printable(Message &message) {
+  std::visit(
+      [](auto &m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, Error>) {
+          m.code = printable(m.code);
+          m.message = printable(m.message);
+        } else if constexpr (std::is_same_v<T, CallHangup> || std::is_same_v<T, QualityDirective>) {
+          m.reason = printable(m.reason);
+        } else if constexpr (std::is_same_v<T, Welcome> || std::is_same_v<T, AliasResolved>) {
+          make_printable(m.alias);
+        } else if constexpr (std::is_same_v<T, PresenceUpdate>) {
+          make_printable(m.user.alias);
+        } else if constexpr (std::is_same_v<T, PresenceList>) {
+          for (auto &user : m.users) make_printable(user.alias);
+        } else if constexpr (std::is_same_v<T, CallOffer>) {
+          m.callee = printable(m.callee);
+        }
+      },
+      message);
 }
 
 }  // namespace
@@ -59,6 +91,7 @@ quic::ConnectionHandlers Session::handlers() {
       ++dropped_messages_;
       return;
     }
+    make_printable(*parsed.message);
     if (inbox_.size() == kMaxQueued) {
       inbox_.pop_front();
       ++dropped_messages_;
@@ -70,7 +103,8 @@ quic::ConnectionHandlers Session::handlers() {
     std::lock_guard lock(handlers_mutex_);
     if (on_datagram_) on_datagram_(datagram);
   };
-  handlers.on_closed = [this](const std::string &why) {
+  handlers.on_closed = [this](const std::string &remote_why) {
+    std::string why = printable(remote_why);  // may repeat the peer's close reason
     {
       std::lock_guard lock(mutex_);
       ended_ = true;
@@ -96,7 +130,9 @@ bool Session::login(const crypto::Identity &identity, const SessionConfig &confi
     auto received = next(remaining());
     if (!received) break;
     if (auto *challenge = std::get_if<Challenge>(&received->message)) {
-      send(Auth{identity.sign(auth_transcript(challenge->nonce, challenge->server_fingerprint))});
+      // The certificate we verified, not anything the challenge says: a
+      // relay forwarding another daemon's challenge gets a useless signature.
+      send(Auth{identity.sign(auth_transcript(challenge->nonce, config.server_fingerprint))});
       signed_in = true;
     } else if (auto *welcome = std::get_if<Welcome>(&received->message); welcome && signed_in) {
       welcome_ = *welcome;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "libwzp/signal/json_depth.hpp"
+#include "libwzp/signal/printable.hpp"
 
 namespace wzp::signald {
 
@@ -86,7 +87,8 @@ void Federation::on_link_up(PeerId peer, std::optional<std::string> expected) {
 
 void Federation::refuse(PeerId peer, const std::string &reason) {
   ++counters_.links_refused;
-  g_message("relay link %" G_GUINT64_FORMAT " refused: %s", peer, reason.c_str());
+  g_message("relay link %" G_GUINT64_FORMAT " refused: %s", peer,
+            signal::printable(reason).c_str());
   links_.erase(peer);
   outbox_.close(peer, reason);
 }

@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "libwzp/crypto/identity.hpp"
+#include "libwzp/signal/printable.hpp"
 
 namespace wzp::signald {
 
@@ -18,16 +19,9 @@ std::string random_room_id() {
   return crypto::to_hex(bytes);
 }
 
-bool is_hex(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  });
-}
-
 // Reported back to rate-limited clients only now and then, so a flood does
 // not earn a flood of replies.
 constexpr uint32_t kRateLimitReplyEvery = 16;
-constexpr size_t kMinFingerprintPrefix = 4;
 
 }  // namespace
 
@@ -46,10 +40,11 @@ std::optional<std::string> normalize_alias(std::string_view text) {
 }
 
 Server::Server(Outbox &outbox, Store &store, std::string server_fingerprint,
-               TokenValidator *validator, ServerSettings settings)
+               std::string certificate_sha256, TokenValidator *validator, ServerSettings settings)
     : outbox_(outbox),
       store_(store),
       server_fingerprint_(std::move(server_fingerprint)),
+      certificate_sha256_(std::move(certificate_sha256)),
       validator_(validator),
       settings_(settings),
       rooms_(outbox, counters_),
@@ -67,8 +62,9 @@ void Server::on_connect(ConnectionId conn, std::string observed_address, const N
 void Server::refuse(ConnectionId conn, const std::string &code, const std::string &message) {
   if (auto it = sessions_.find(conn); it != sessions_.end()) it->second.closing = true;
   ++counters_.auth_failures;
+  // The message may quote what the client sent (its message kind).
   g_message("connection %" G_GUINT64_FORMAT " refused: %s (%s)", conn, code.c_str(),
-            message.c_str());
+            signal::printable(message).c_str());
   outbox_.send(conn, make_error(code, message));
   outbox_.close(conn, message);
 }
@@ -103,11 +99,12 @@ void Server::on_message(ConnectionId conn, std::string_view text, const Now &now
   signal::Parsed parsed = signal::parse(text);
   for (const auto &field : parsed.ignored_fields) {
     g_debug("connection %" G_GUINT64_FORMAT ": %s: ignored unknown field '%s'", conn,
-            parsed.kind.c_str(), field.c_str());
+            signal::printable(parsed.kind).c_str(), signal::printable(field).c_str());
   }
   if (parsed.error != signal::ParseError::kOk) {
     ++counters_.messages_refused;
-    g_message("connection %" G_GUINT64_FORMAT ": message refused: %s", conn, parsed.detail.c_str());
+    g_message("connection %" G_GUINT64_FORMAT ": message refused: %s", conn,
+              signal::printable(parsed.detail).c_str());
     if (session.stage != Stage::kReady) {
       return refuse(conn, signal::to_string(parsed.error), parsed.detail);
     }
@@ -163,11 +160,13 @@ void Server::handle_unauthenticated(ConnectionId conn, Session &session,
 
 void Server::complete_auth(ConnectionId conn, Session &session, const signal::Auth &auth,
                            const Now &now) {
-  signal::Bytes transcript = signal::auth_transcript(session.nonce, server_fingerprint_);
+  signal::Bytes transcript = signal::auth_transcript(session.nonce, certificate_sha256_);
   // The nonce is spent whatever the outcome.
   sodium_memzero(session.nonce.data(), session.nonce.size());
   if (!crypto::verify_signature(session.public_key, transcript, auth.signature)) {
-    return refuse(conn, "bad_signature", "the challenge signature does not verify");
+    return refuse(conn, "bad_signature",
+                  "the challenge signature does not verify (it must cover this daemon's "
+                  "certificate: a relay in between shows another)");
   }
   session.fingerprint = crypto::format_fingerprint(crypto::fingerprint_of(session.public_key));
   session.stage = Stage::kReady;
@@ -260,19 +259,13 @@ void Server::on_peer_lost(PeerId peer) {
 // Linked relays' users by alias or fingerprint prefix, when this relay
 // knows no one by that name: local names win.
 std::optional<std::string> Server::remote_resolve(const std::string &query) {
-  auto alias = normalize_alias(query);
-  std::string hex;
-  for (char c : query) {
-    if (c != ':') hex.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
+  auto digits = signal::fingerprint_digits(query);
+  auto alias = digits ? std::nullopt : normalize_alias(query);
   std::optional<std::string> match;
   for (const auto &[fingerprint, remote] : remote_users_) {
-    std::string bare;
-    std::copy_if(fingerprint.begin(), fingerprint.end(), std::back_inserter(bare),
-                 [](char c) { return c != ':'; });
-    bool by_alias = alias && remote.user.alias == *alias && query.front() == '@';
-    bool by_prefix = query.front() != '@' && is_hex(hex) && hex.size() >= kMinFingerprintPrefix &&
-                     bare.starts_with(hex);
+    auto own_digits = signal::fingerprint_digits(fingerprint);
+    bool by_prefix = digits && own_digits && own_digits->starts_with(*digits);
+    bool by_alias = alias && remote.user.alias == *alias;
     if (!by_alias && !by_prefix) continue;
     if (match) return std::nullopt;  // ambiguous
     match = fingerprint;
@@ -283,6 +276,11 @@ std::optional<std::string> Server::remote_resolve(const std::string &query) {
 Server::Resolution Server::resolve(const std::string &query) {
   if (signal::is_fingerprint(query)) return {query, ""};
   if (query.empty()) return {std::nullopt, "bad_query"};
+  // A whole fingerprint in another spelling names that user, seen or not.
+  if (auto digits = signal::fingerprint_digits(query);
+      digits && digits->size() == signal::kFingerprintDigits) {
+    return {signal::fingerprint_from_digits(*digits), ""};
+  }
   Resolution local = resolve_local(query);
   if (local.fingerprint || local.error == "ambiguous") return local;
   if (auto remote = remote_resolve(query)) return {remote, ""};
@@ -290,25 +288,17 @@ Server::Resolution Server::resolve(const std::string &query) {
 }
 
 Server::Resolution Server::resolve_local(const std::string &query) {
-  if (!query.empty() && query.front() == '@') {
-    auto alias = normalize_alias(query);
-    auto owner = alias ? store_.alias_owner(*alias) : std::nullopt;
-    return owner ? Resolution{owner, ""} : Resolution{std::nullopt, "not_found"};
-  }
-  std::string hex;
-  for (char c : query) {
-    if (c != ':') hex.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
-  if (is_hex(hex) && hex.size() >= kMinFingerprintPrefix) {
-    auto matches = store_.fingerprints_with_prefix(hex, 2);
+  // Hex of a fingerprint's shape is a prefix, never an alias (aliases of
+  // that shape are refused), so no alias can pose as someone's fingerprint.
+  if (auto digits = signal::fingerprint_digits(query)) {
+    auto matches = store_.fingerprints_with_prefix(*digits, 2);
     if (matches.size() == 1) return {matches.front(), ""};
-    if (matches.size() > 1) return {std::nullopt, "ambiguous"};
+    return {std::nullopt, matches.empty() ? "not_found" : "ambiguous"};
   }
-  // A bare word may still be an alias.
-  if (auto alias = normalize_alias(query)) {
-    if (auto owner = store_.alias_owner(*alias)) return {owner, ""};
-  }
-  return {std::nullopt, is_hex(hex) || normalize_alias(query) ? "not_found" : "bad_query"};
+  auto alias = normalize_alias(query);
+  if (!alias) return {std::nullopt, "bad_query"};
+  auto owner = store_.alias_owner(*alias);
+  return owner ? Resolution{owner, ""} : Resolution{std::nullopt, "not_found"};
 }
 
 void Server::handle_ready(ConnectionId conn, Session &session, const signal::Parsed &parsed,
@@ -324,6 +314,13 @@ void Server::handle_ready(ConnectionId conn, Session &session, const signal::Par
           if (!alias) {
             error =
                 make_error("bad_alias", "2-32 of a-z 0-9 _ . -, starting with a letter or digit");
+            return;
+          }
+          if (signal::fingerprint_digits(*alias)) {
+            error = make_error("bad_alias", "@" + *alias +
+                                                " reads as a fingerprint prefix (4 or more hex "
+                                                "digits and '-'); add a letter from g to z, "
+                                                "'_' or '.'");
             return;
           }
           switch (store_.claim_alias(*alias, me, now.unix_seconds)) {

@@ -49,8 +49,12 @@ std::optional<std::string> normalize_alias(std::string_view text);
 
 class Server {
  public:
-  Server(Outbox &outbox, Store &store, std::string server_fingerprint, TokenValidator *validator,
-         ServerSettings settings = {});
+  // `server_fingerprint`: the daemon's identity, named in challenges.
+  // `certificate_sha256`: its TLS certificate, which clients pin and sign
+  // (signal::auth_transcript); a login signed for another certificate came
+  // through a relay that terminated the client's TLS, and is refused.
+  Server(Outbox &outbox, Store &store, std::string server_fingerprint,
+         std::string certificate_sha256, TokenValidator *validator, ServerSettings settings = {});
 
   void on_connect(ConnectionId conn, std::string observed_address, const Now &now);
   void on_message(ConnectionId conn, std::string_view text, const Now &now);
@@ -120,6 +124,7 @@ class Server {
   Outbox &outbox_;
   Store &store_;
   std::string server_fingerprint_;
+  std::string certificate_sha256_;
   TokenValidator *validator_;
   ServerSettings settings_;
   Counters counters_;

@@ -71,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fuzz::NullOutbox outbox;
   LastMessage relay_out;
   Server server(outbox, fuzz::shared_store(), crypto::format_fingerprint(identity(0).fingerprint()),
-                nullptr);
+                fuzz::kCertificateSha256, nullptr);
   Federation federation(relay_out, server, identity(0),
                         {crypto::format_fingerprint(identity(1).fingerprint())});
   Now now{std::chrono::steady_clock::time_point{} + std::chrono::hours(1), 1700000000};

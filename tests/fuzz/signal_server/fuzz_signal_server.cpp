@@ -31,8 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ServerSettings settings;
   settings.messages_per_second = 1e9;
   settings.message_burst = 1e9;
-  Server server(outbox, fuzz::shared_store(), "0000:0000:0000:0000:0000:0000:0000:0000", nullptr,
-                settings);
+  Server server(outbox, fuzz::shared_store(), "0000:0000:0000:0000:0000:0000:0000:0000",
+                fuzz::kCertificateSha256, nullptr, settings);
   Now now{std::chrono::steady_clock::time_point{} + std::chrono::hours(1), 1700000000};
   for (ConnectionId conn : {1, 2}) {
     fuzz::log_in(server, outbox, conn, identity(static_cast<int>(conn - 1)), now);

@@ -47,6 +47,14 @@ std::string fingerprint_in(const std::string &output) {
   return std::regex_search(output, m, pattern) ? m[1].str() : "";
 }
 
+TEST_F(ClientIdentity, AnEmptyNewPassphraseIsRefused) {
+  auto created = run({"new"}, "");
+  EXPECT_EQ(created.exit_code, 1) << created.output;
+  EXPECT_NE(created.output.find("the new passphrase is empty"), std::string::npos)
+      << created.output;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "identity"));
+}
+
 TEST_F(ClientIdentity, NewShowAndRefuseToOverwrite) {
   auto created = run({"new"});
   ASSERT_EQ(created.exit_code, 0) << created.output;

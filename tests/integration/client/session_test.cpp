@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 
 #include "libwzp/wire/header.hpp"
 #include "tests/support/paths.hpp"
@@ -15,6 +17,86 @@ namespace wzp::signal {
 namespace {
 
 using namespace std::chrono_literals;
+
+// What a malicious relay E does to sign in to daemon X as E's user: it
+// terminates the user's QUIC with its own certificate (the one the user
+// pinned, believing E is its daemon) and forwards every signal message to
+// and from X over its own connection, challenge and answer included.
+class ForwardingRelay {
+ public:
+  ForwardingRelay(uint16_t daemon_port, const std::string &daemon_certificate) {
+    std::string error;
+    quic::EndpointConfig upstream_config;
+    upstream_config.bind_address = "127.0.0.1";
+    upstream_config.tls.alpn = {"wzp-signal/1"};
+    upstream_config.tls.server_fingerprint = daemon_certificate;
+    upstream_endpoint_ = quic::Endpoint::create(upstream_config, nullptr, error);
+    EXPECT_TRUE(upstream_endpoint_) << error;
+    if (!upstream_endpoint_) return;
+    quic::ConnectionHandlers from_daemon;
+    from_daemon.on_message = [this](std::span<const uint8_t> bytes) {
+      std::lock_guard lock(mutex_);
+      from_daemon_.push_back(parse({reinterpret_cast<const char *>(bytes.data()), bytes.size()}));
+      changed_.notify_all();
+      if (downstream_) downstream_->send_message(bytes);
+    };
+    upstream_ = upstream_endpoint_->dial("127.0.0.1", daemon_port, from_daemon, error);
+    EXPECT_TRUE(upstream_ && upstream_->wait_established(5s)) << error;
+
+    quic::EndpointConfig downstream_config;
+    downstream_config.bind_address = "127.0.0.1";
+    downstream_config.accept_connections = true;
+    downstream_config.tls.alpn = {"wzp-signal/1"};
+    downstream_endpoint_ = quic::Endpoint::create(
+        downstream_config,
+        [this](const std::shared_ptr<quic::Connection> &connection) {
+          {
+            std::lock_guard lock(mutex_);
+            downstream_ = connection;
+          }
+          quic::ConnectionHandlers from_user;
+          from_user.on_message = [this](std::span<const uint8_t> bytes) {
+            if (upstream_) upstream_->send_message(bytes);
+          };
+          return from_user;
+        },
+        error);
+    EXPECT_TRUE(downstream_endpoint_) << error;
+  }
+  ~ForwardingRelay() {
+    downstream_endpoint_.reset();
+    upstream_endpoint_.reset();
+  }
+  uint16_t port() const { return downstream_endpoint_ ? downstream_endpoint_->local_port() : 0; }
+  // The relay's own certificate: what its users pin.
+  std::string certificate() const {
+    return downstream_endpoint_ ? downstream_endpoint_->fingerprint() : "";
+  }
+  // The first message of kind T the daemon sent the relay.
+  template <typename T>
+  std::optional<T> from_daemon(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    std::optional<T> found;
+    changed_.wait_for(lock, timeout, [&] {
+      for (const auto &parsed : from_daemon_) {
+        if (parsed.message && std::holds_alternative<T>(*parsed.message)) {
+          found = std::get<T>(*parsed.message);
+          return true;
+        }
+      }
+      return false;
+    });
+    return found;
+  }
+
+ private:
+  std::unique_ptr<quic::Endpoint> upstream_endpoint_, downstream_endpoint_;
+  std::shared_ptr<quic::Connection> upstream_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::shared_ptr<quic::Connection> downstream_;
+  std::vector<Parsed> from_daemon_;
+};
 
 class SignalSession : public ::testing::Test {
  protected:
@@ -111,6 +193,23 @@ TEST_F(SignalSession, CallMessagesAndRelayedMediaBetweenTwoSessions) {
   ASSERT_TRUE(hangup);
   EXPECT_EQ(hangup->reason, "normal");
   b->set_datagram_handler(nullptr);
+}
+
+TEST_F(SignalSession, ARelayForwardingTheDaemonsChallengeCannotSignInAsItsUser) {
+  ForwardingRelay relay(daemon_->quic_port(), daemon_->certificate());
+  ASSERT_NE(relay.port(), 0);
+  auto config = this->config();
+  config.port = relay.port();
+  config.server_fingerprint = relay.certificate();
+  std::string error;
+  auto session = Session::connect(config, crypto::Identity::generate(), error);
+  EXPECT_FALSE(session);
+  EXPECT_NE(error.find("bad_signature"), std::string::npos) << error;
+  // The daemon saw a login signed for the relay's certificate, not its own.
+  auto refused = relay.from_daemon<Error>(5s);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code, "bad_signature");
+  EXPECT_FALSE(relay.from_daemon<Welcome>(0ms));
 }
 
 TEST_F(SignalSession, AWrongCertificatePinIsAClearError) {

@@ -87,7 +87,7 @@ TEST_F(SignaldBadInput, BadSignatureAndReplayedChallengeAreRefused) {
   auto challenge = first.wait_for<Challenge>();
   ASSERT_TRUE(challenge);
   EXPECT_EQ(challenge->server_fingerprint, daemon_->identity());
-  Signature genuine = alice.sign(auth_transcript(challenge->nonce, challenge->server_fingerprint));
+  Signature genuine = alice.sign(auth_transcript(challenge->nonce, first.certificate()));
   first.send(Auth{genuine});
   ASSERT_TRUE(first.wait_for<Welcome>());
 
@@ -104,8 +104,7 @@ TEST_F(SignaldBadInput, BadSignatureAndReplayedChallengeAreRefused) {
   forger.send(Hello{alice.signing_public_key(), std::nullopt, ""});
   auto forged_challenge = forger.wait_for<Challenge>();
   ASSERT_TRUE(forged_challenge);
-  forger.send(Auth{mallory.sign(
-      auth_transcript(forged_challenge->nonce, forged_challenge->server_fingerprint))});
+  forger.send(Auth{mallory.sign(auth_transcript(forged_challenge->nonce, forger.certificate()))});
   auto forged = forger.wait_for<Error>();
   ASSERT_TRUE(forged);
   EXPECT_EQ(forged->code, "bad_signature");

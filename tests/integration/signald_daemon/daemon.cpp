@@ -29,7 +29,7 @@ Daemon::HttpReply Daemon::get(const std::string &path) const {
   return reply;
 }
 
-Client::Client(const Daemon &daemon) {
+Client::Client(const Daemon &daemon) : certificate_(daemon.certificate()) {
   quic::EndpointConfig config;
   config.bind_address = "127.0.0.1";
   config.tls.server_fingerprint = daemon.certificate();
@@ -111,8 +111,7 @@ std::optional<signal::Welcome> Client::login(const crypto::Identity &identity,
   send(signal::Hello{identity.signing_public_key(), std::move(token), "integration-test"});
   auto challenge = wait_for<signal::Challenge>();
   if (!challenge) return std::nullopt;
-  send(signal::Auth{
-      identity.sign(signal::auth_transcript(challenge->nonce, challenge->server_fingerprint))});
+  send(signal::Auth{identity.sign(signal::auth_transcript(challenge->nonce, certificate_))});
   return wait_for<signal::Welcome>();
 }
 

@@ -41,6 +41,8 @@ class Client {
   Client(const Daemon &daemon);
   ~Client();
   bool connected() const { return connection_ != nullptr; }
+  // The certificate this client pinned and verified, which its login signs.
+  const std::string &certificate() const { return certificate_; }
   uint16_t local_port() const { return endpoint_ ? endpoint_->local_port() : 0; }
 
   void send(const signal::Message &message, std::optional<uint64_t> request_id = std::nullopt);
@@ -74,6 +76,7 @@ class Client {
                                        std::optional<std::string> token = std::nullopt);
 
  private:
+  std::string certificate_;
   std::unique_ptr<quic::Endpoint> endpoint_;
   std::shared_ptr<quic::Connection> connection_;
   std::mutex mutex_;

@@ -211,6 +211,33 @@ TEST(SignalMessage, FieldErrorsNameTheField) {
   bad(many.dump(), "candidates");
 }
 
+TEST(SignalMessage, JunkAfterANulIsRefused) {
+  std::string text = serialize(Ok{});
+  ASSERT_EQ(parse(text).error, ParseError::kOk);
+  text += std::string("\0{\"type\":\"junk\"}", 17);
+  Parsed parsed = parse(text);
+  EXPECT_EQ(parsed.error, ParseError::kMalformed);
+  EXPECT_NE(parsed.detail.find("NUL"), std::string::npos) << parsed.detail;
+  EXPECT_FALSE(parsed.message);
+}
+
+TEST(SignalMessage, DuplicateKeysAreRefusedAtAnyDepth) {
+  Parsed top = parse(R"({"type":"alias_claim","version":1,"alias":"bob","alias":"eve"})");
+  EXPECT_EQ(top.error, ParseError::kMalformed);
+  EXPECT_NE(top.detail.find("'alias' appears twice"), std::string::npos) << top.detail;
+  EXPECT_FALSE(top.message);
+  Parsed type = parse(R"({"type":"ok","version":1,"type":"reflect_request"})");
+  EXPECT_EQ(type.error, ParseError::kMalformed);
+  Parsed nested = parse(R"({"type":"presence_list","version":1,"users":[{"fingerprint":")" + kFp +
+                        R"(","devices":1,"devices":2}]})");
+  EXPECT_EQ(nested.error, ParseError::kMalformed);
+  EXPECT_NE(nested.detail.find("'devices' appears twice"), std::string::npos) << nested.detail;
+  // The same key in two sibling objects is fine.
+  Parsed siblings = parse(R"({"type":"presence_list","version":1,"users":[{"fingerprint":")" + kFp +
+                          R"(","devices":1},{"fingerprint":")" + kFp2 + R"(","devices":2}]})");
+  EXPECT_EQ(siblings.error, ParseError::kOk) << siblings.detail;
+}
+
 TEST(SignalMessage, FingerprintForm) {
   EXPECT_TRUE(is_fingerprint(kFp2));
   EXPECT_FALSE(is_fingerprint("0123:4567:89AB:cdef:0123:4567:89ab:cdef"));  // upper case
@@ -219,11 +246,28 @@ TEST(SignalMessage, FingerprintForm) {
   EXPECT_FALSE(is_fingerprint("0123:4567:89ab:cdef:0123:4567:89ab:cdeg"));
 }
 
+TEST(SignalMessage, FingerprintDigitsNameFingerprintsAndPrefixes) {
+  EXPECT_EQ(fingerprint_digits(kFp2), "0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(fingerprint_digits("0123-4567 89AB"), "0123456789ab");
+  EXPECT_EQ(fingerprint_digits("cafe"), "cafe");
+  EXPECT_EQ(fingerprint_digits("dead-beef"), "deadbeef");
+  EXPECT_FALSE(fingerprint_digits("abc"));       // too short to be a prefix
+  EXPECT_FALSE(fingerprint_digits("@cafe"));     // an alias, explicitly
+  EXPECT_FALSE(fingerprint_digits("cafe.bar"));  // '.' is no separator
+  EXPECT_FALSE(fingerprint_digits("bob"));
+  EXPECT_FALSE(fingerprint_digits(std::string(33, 'a')));  // longer than a fingerprint
+  EXPECT_EQ(fingerprint_from_digits(*fingerprint_digits(kFp2)), kFp2);
+}
+
 TEST(SignalMessage, TranscriptBindsNonceAndServer) {
   Nonce a{}, b{};
   b[0] = 1;
   EXPECT_NE(auth_transcript(a, kFp), auth_transcript(b, kFp));
   EXPECT_NE(auth_transcript(a, kFp), auth_transcript(a, kFp2));
+  // The certificate pin is signed in one spelling, whatever the user typed.
+  std::string pin = "AB:cd:" + std::string(60, 'e');
+  EXPECT_EQ(auth_transcript(a, pin), auth_transcript(a, "abcd" + std::string(60, 'e')));
+  EXPECT_NE(auth_transcript(a, pin), auth_transcript(a, std::string(64, 'e')));
 }
 
 }  // namespace

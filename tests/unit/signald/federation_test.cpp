@@ -34,7 +34,7 @@ struct Relay {
     std::string error;
     store = Store::open(dir / (name + ".db"), error);
     EXPECT_TRUE(store) << error;
-    server = std::make_unique<Server>(out, *store, fingerprint(), nullptr);
+    server = std::make_unique<Server>(out, *store, fingerprint(), kCertificateSha256, nullptr);
   }
   void trust(const Relay &other) {
     federation =
@@ -47,9 +47,7 @@ struct Relay {
     server->on_message(conn, serialize(Hello{who.signing_public_key(), {}, ""}, {}), now);
     auto challenge = out.last<Challenge>(conn);
     server->on_message(
-        conn,
-        serialize(Auth{who.sign(auth_transcript(challenge.nonce, challenge.server_fingerprint))},
-                  {}),
+        conn, serialize(Auth{who.sign(auth_transcript(challenge.nonce, kCertificateSha256))}, {}),
         now);
     return conn;
   }

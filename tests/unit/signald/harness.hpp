@@ -60,6 +60,8 @@ struct Recorder : Outbox {
 };
 
 inline const std::string kServerFingerprint = "5e5e:5e5e:5e5e:5e5e:5e5e:5e5e:5e5e:5e5e";
+// The SHA-256 of the daemon's TLS certificate, which clients pin and sign.
+inline const std::string kCertificateSha256 = std::string(64, 'c');
 
 class ServerTest : public ::testing::Test {
  protected:
@@ -79,7 +81,8 @@ class ServerTest : public ::testing::Test {
     std::string error;
     store_ = Store::open(dir_ / "signald.db", error);
     ASSERT_TRUE(store_) << error;
-    server_ = std::make_unique<Server>(out_, *store_, kServerFingerprint, validator, settings);
+    server_ = std::make_unique<Server>(out_, *store_, kServerFingerprint, kCertificateSha256,
+                                       validator, settings);
   }
 
   ConnectionId connect() {
@@ -98,8 +101,8 @@ class ServerTest : public ::testing::Test {
     auto challenges = out_.to<signal::Challenge>(conn);
     if (challenges.empty()) return conn;
     auto &challenge = challenges.back();
-    send(conn, signal::Auth{identity.sign(
-                   signal::auth_transcript(challenge.nonce, challenge.server_fingerprint))});
+    send(conn,
+         signal::Auth{identity.sign(signal::auth_transcript(challenge.nonce, kCertificateSha256))});
     return conn;
   }
   static std::string fingerprint(const crypto::Identity &identity) {

@@ -29,10 +29,23 @@ TEST_F(ServerTest, BadSignatureIsRefused) {
   send(conn, Hello{alice.signing_public_key(), std::nullopt, ""});
   Challenge challenge = out_.last<Challenge>(conn);
   // Mallory claims Alice's key but cannot sign for it.
-  send(conn, Auth{mallory.sign(auth_transcript(challenge.nonce, challenge.server_fingerprint))});
+  send(conn, Auth{mallory.sign(auth_transcript(challenge.nonce, kCertificateSha256))});
   EXPECT_EQ(out_.last<Error>(conn).code, "bad_signature");
   EXPECT_TRUE(out_.closed.contains(conn));
   EXPECT_EQ(server_->counters().auth_failures, 1u);
+  EXPECT_EQ(server_->gauges().authenticated, 0u);
+}
+
+TEST_F(ServerTest, LoginSignedForAnotherCertificateIsRefused) {
+  auto alice = crypto::Identity::generate();
+  ConnectionId conn = connect();
+  send(conn, Hello{alice.signing_public_key(), std::nullopt, ""});
+  Challenge challenge = out_.last<Challenge>(conn);
+  // Alice's own signature, but over the certificate of the relay she
+  // verified, which forwarded this daemon's challenge to her.
+  send(conn, Auth{alice.sign(auth_transcript(challenge.nonce, std::string(64, 'e')))});
+  EXPECT_EQ(out_.last<Error>(conn).code, "bad_signature");
+  EXPECT_TRUE(out_.closed.contains(conn));
   EXPECT_EQ(server_->gauges().authenticated, 0u);
 }
 
@@ -40,7 +53,7 @@ TEST_F(ServerTest, ReplayedSignatureIsRefused) {
   auto alice = crypto::Identity::generate();
   ConnectionId first = login(alice);
   Challenge old = out_.last<Challenge>(first);
-  Signature captured = alice.sign(auth_transcript(old.nonce, old.server_fingerprint));
+  Signature captured = alice.sign(auth_transcript(old.nonce, kCertificateSha256));
   // An eavesdropper replays Alice's answer on a new connection.
   ConnectionId replay = connect();
   send(replay, Hello{alice.signing_public_key(), std::nullopt, ""});
@@ -136,7 +149,7 @@ TEST_F(ServerTest, BearerTokenIsValidatedBeforeTheChallenge) {
   send(accepted, Hello{alice.signing_public_key(), "good-token", ""});
   validator.pending(true, "");
   Challenge challenge = out_.last<Challenge>(accepted);
-  send(accepted, Auth{alice.sign(auth_transcript(challenge.nonce, challenge.server_fingerprint))});
+  send(accepted, Auth{alice.sign(auth_transcript(challenge.nonce, kCertificateSha256))});
   EXPECT_EQ(out_.last<Welcome>(accepted).fingerprint, fingerprint(alice));
   EXPECT_EQ(validator.seen, (std::vector<std::string>{"bad-token", "good-token"}));
   EXPECT_EQ(server_->counters().auth_failures, 2u);
@@ -182,6 +195,54 @@ TEST_F(ServerTest, AliasesClaimResolveRelease) {
   send(b, AliasClaim{"alice"}, 7);
   EXPECT_EQ(out_.to<Ok>(b).size(), 1u);
   EXPECT_EQ(store_->alias_owner("alice"), fingerprint(bob));
+}
+
+TEST_F(ServerTest, AliasesThatReadAsFingerprintsAreRefused) {
+  auto mallory = crypto::Identity::generate();
+  auto unseen = crypto::Identity::generate();  // never connected here
+  std::string unseen_digits = *fingerprint_digits(fingerprint(unseen));
+  ConnectionId m = login(mallory);
+  uint64_t id = 1;
+  for (std::string shaped : {unseen_digits, unseen_digits.substr(0, 12), std::string("cafe"),
+                             std::string("dead-beef"), std::string("@0123")}) {
+    send(m, AliasClaim{shaped}, id);
+    auto errors = out_.to<Error>(m);
+    ASSERT_FALSE(errors.empty()) << shaped;
+    EXPECT_EQ(errors.back().code, "bad_alias") << shaped;
+    EXPECT_NE(errors.back().message.find("reads as a fingerprint prefix"), std::string::npos);
+    out_.clear();
+    ++id;
+  }
+  EXPECT_FALSE(store_->alias_owner(unseen_digits));
+  // Hex too short to be a prefix, or with a non-separator, is an alias.
+  send(m, AliasClaim{"cafe.bar"}, id);
+  EXPECT_EQ(out_.to<Ok>(m).size(), 1u);
+  send(m, AliasRelease{"cafe.bar"}, ++id);
+  send(m, AliasClaim{"abc"}, ++id);
+  EXPECT_EQ(out_.to<Ok>(m).size(), 3u);
+
+  // The colon-less fingerprint of a user never seen names that user.
+  send(m, AliasResolve{unseen_digits}, ++id);
+  EXPECT_EQ(out_.last<AliasResolved>(m).fingerprint, fingerprint(unseen));
+}
+
+TEST_F(ServerTest, AHexQueryIsNeverAnsweredWithAnAlias) {
+  auto mallory = crypto::Identity::generate();
+  auto bob = crypto::Identity::generate();
+  ConnectionId m = login(mallory);
+  // An alias of that shape left from before the rule: lookups ignore it.
+  std::string bob_prefix = fingerprint_digits(fingerprint(bob))->substr(0, 8);
+  ASSERT_EQ(store_->claim_alias(bob_prefix, fingerprint(mallory), 1), Store::ClaimResult::kClaimed);
+  send(m, AliasResolve{bob_prefix}, 1);
+  EXPECT_EQ(out_.last<Error>(m).code, "not_found");
+  EXPECT_TRUE(out_.to<AliasResolved>(m).empty());
+  // Once bob has been seen, his prefix finds him.
+  login(bob);
+  send(m, AliasResolve{bob_prefix}, 2);
+  EXPECT_EQ(out_.last<AliasResolved>(m).fingerprint, fingerprint(bob));
+  // Asked for explicitly, the old alias is still found.
+  send(m, AliasResolve{"@" + bob_prefix}, 3);
+  EXPECT_EQ(out_.last<AliasResolved>(m).fingerprint, fingerprint(mallory));
 }
 
 TEST_F(ServerTest, PresenceListAndUpdatesCountDevices) {
