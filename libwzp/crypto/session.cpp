@@ -215,6 +215,11 @@ bool MediaReceiver::has_sender(uint32_t sender_id) {
   return find_peer(sender_id) != nullptr;
 }
 
+bool MediaReceiver::knows_stream(uint32_t stream_id) {
+  std::lock_guard lock(mutex_);
+  return peer_for_stream(stream_id) != nullptr;
+}
+
 void MediaReceiver::route_stream(uint32_t stream_id, uint32_t sender_id) {
   std::lock_guard lock(mutex_);
   for (auto &route : routes_) {

@@ -117,6 +117,9 @@ class MediaReceiver {
   bool install_epoch(uint32_t sender_id, uint32_t epoch, const TrafficSecret &secret);
   void remove_sender(uint32_t sender_id);
   bool has_sender(uint32_t sender_id);
+  // Whether a packet of `stream_id` has a sender key to be opened with
+  // (whether it opens is up to the packet).
+  bool knows_stream(uint32_t stream_id);
   // Packets of `stream_id` belong to `sender_id`. Until any route is set,
   // every stream belongs to the only sender (a call's single peer).
   void route_stream(uint32_t stream_id, uint32_t sender_id);
