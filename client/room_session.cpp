@@ -156,15 +156,18 @@ std::string status_line(Room *room) {
   GstStructure *sent = room->ending ? nullptr : element_stats(room->sender, "net");
   uint64_t datagrams_sent = room->ending ? room->datagrams_sent : stats_u64(sent, "datagrams-sent");
   GstStructure *opened = element_stats(room->receiver->pipeline(), "crypt");
-  char line[256];
+  char line[320];
   std::snprintf(line, sizeof line,
-                "room %s: %zu others, hearing %zu, %zu playing | sent %lu | opened %lu, no key "
-                "%lu, loss %.0f %% | tier %s",
+                "room %s: %zu others, hearing %zu, %zu playing | sent %lu | opened %lu (held for "
+                "a key %lu), no key %lu, loss %.0f %% | tier %s",
                 room->name.c_str(), room->membership->member_count(), room->heard.size(),
                 static_cast<size_t>(room->receiver->active_branches()),
                 static_cast<unsigned long>(datagrams_sent),
                 static_cast<unsigned long>(stats_u64(opened, "opened")),
-                static_cast<unsigned long>(stats_u64(opened, "unknown-sender")),
+                static_cast<unsigned long>(stats_u64(opened, "held-opened")),
+                static_cast<unsigned long>(stats_u64(opened, "unknown-sender") +
+                                           stats_u64(opened, "held-expired") +
+                                           stats_u64(opened, "held-evicted")),
                 100 * room->reported_loss, room->tier.c_str());
   if (sent) gst_structure_free(sent);
   if (opened) gst_structure_free(opened);

@@ -34,8 +34,10 @@
 
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "cryptcommon.h"
+#include "libwzp/crypto/key_wait.hpp"
 #include "plugins/gstwzp/wzpcryptcontext.h"
 #include "plugins/gstwzp/wzpmeta.h"
 
@@ -73,6 +75,7 @@ struct Stats {
   guint64 unknown_sender = 0;
   guint64 stream_table_full = 0;
   guint64 epoch_changes = 0;
+  guint64 held_opened = 0;  // held for want of a key, opened once it came
 };
 
 }  // namespace
@@ -80,6 +83,8 @@ struct Stats {
 struct GstWzpDecryptPrivate : wzp::gst::CryptPrivate {
   Settings settings;
   Stats stats;
+  // Packets of senders whose key has not arrived yet (behind state_lock).
+  wzp::crypto::KeyWait<GstBuffer *> key_wait;
 };
 
 struct _GstWzpDecrypt {
@@ -97,13 +102,19 @@ namespace {
 GstStructure *make_stats(GstWzpDecrypt *self) {
   std::lock_guard guard(self->priv->state_lock);
   const Stats &s = self->priv->stats;
-  return gst_structure_new("application/x-wzp-decrypt-stats", "opened", G_TYPE_UINT64, s.opened,
-                           "unparseable", G_TYPE_UINT64, s.unparseable, "auth-failed",
-                           G_TYPE_UINT64, s.auth_failed, "replayed", G_TYPE_UINT64, s.replayed,
-                           "too-old", G_TYPE_UINT64, s.too_old, "unknown-epoch", G_TYPE_UINT64,
-                           s.unknown_epoch, "unknown-sender", G_TYPE_UINT64, s.unknown_sender,
-                           "stream-table-full", G_TYPE_UINT64, s.stream_table_full, "epoch-changes",
-                           G_TYPE_UINT64, s.epoch_changes, nullptr);
+  GstStructure *stats = gst_structure_new(
+      "application/x-wzp-decrypt-stats", "opened", G_TYPE_UINT64, s.opened, "unparseable",
+      G_TYPE_UINT64, s.unparseable, "auth-failed", G_TYPE_UINT64, s.auth_failed, "replayed",
+      G_TYPE_UINT64, s.replayed, "too-old", G_TYPE_UINT64, s.too_old, "unknown-epoch",
+      G_TYPE_UINT64, s.unknown_epoch, "unknown-sender", G_TYPE_UINT64, s.unknown_sender,
+      "stream-table-full", G_TYPE_UINT64, s.stream_table_full, "epoch-changes", G_TYPE_UINT64,
+      s.epoch_changes, nullptr);
+  const wzp::crypto::KeyWaitCounts &w = self->priv->key_wait.counts();
+  gst_structure_set(stats, "held", G_TYPE_UINT64, w.held, "held-opened", G_TYPE_UINT64,
+                    s.held_opened, "held-expired", G_TYPE_UINT64, w.expired, "held-evicted",
+                    G_TYPE_UINT64, w.evicted + w.refused, "held-now", G_TYPE_UINT64,
+                    guint64{self->priv->key_wait.packets()}, nullptr);
+  return stats;
 }
 
 void count(Stats &stats, wzp::crypto::OpenStatus status) {
@@ -166,20 +177,25 @@ void post_epoch_message(GstWzpDecrypt *self, const wzp::crypto::OpenResult &resu
   gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
 }
 
-GstFlowReturn gst_wzp_decrypt_chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
-  auto *self = GST_WZP_DECRYPT(parent);
+void unref_all(std::vector<GstBuffer *> &buffers) {
+  for (GstBuffer *buffer : buffers) gst_buffer_unref(buffer);
+  buffers.clear();
+}
+
+// Opens one packet in place (tag stripped on success). A packet without
+// its sender's key is left as it came and not counted: the caller holds it.
+wzp::crypto::OpenResult open_packet(GstWzpDecrypt *self, GstBuffer *buffer, uint64_t now_ns,
+                                    wzp::gst::PacketHeader &packet, bool &parsed) {
   auto *priv = self->priv;
-  buffer = gst_buffer_make_writable(buffer);
+  wzp::crypto::OpenResult result{wzp::crypto::OpenStatus::kUnknownSender};
   GstMapInfo map;
+  parsed = false;
   if (!gst_buffer_map(buffer, &map, GST_MAP_READWRITE)) {
-    gst_buffer_unref(buffer);
-    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Could not map the input buffer"), (nullptr));
-    return GST_FLOW_ERROR;
+    std::lock_guard guard(priv->state_lock);
+    ++priv->stats.unparseable;
+    return result;
   }
   std::span<uint8_t> bytes(map.data, map.size);
-  wzp::gst::PacketHeader packet;
-  wzp::crypto::OpenResult result{wzp::crypto::OpenStatus::kUnknownSender};
-  bool parsed = false;
   {
     std::lock_guard guard(priv->state_lock);
     parsed = wzp::gst::locate_header(buffer, bytes, packet) &&
@@ -189,30 +205,93 @@ GstFlowReturn gst_wzp_decrypt_chain(GstPad *, GstObject *parent, GstBuffer *buff
     } else if (priv->session) {
       size_t payload_end = bytes.size() - wzp::crypto::kTagSize;
       result = priv->session->receiver.open(
-          packet.header.stream_id, packet.header.sequence, packet.header.key_epoch,
-          wzp::gst::packet_time_ns(priv->segment, buffer), bytes.first(packet.header_size),
+          packet.header.stream_id, packet.header.sequence, packet.header.key_epoch, now_ns,
+          bytes.first(packet.header_size),
           bytes.subspan(packet.header_size, payload_end - packet.header_size),
           bytes.data() + payload_end);
-      count(priv->stats, result.status);
+      if (result.status != wzp::crypto::OpenStatus::kUnknownSender)
+        count(priv->stats, result.status);
       priv->stats.epoch_changes += result.epoch_changed;
-    } else {
-      count(priv->stats, result.status);
     }
   }
   gst_buffer_unmap(buffer, &map);
-  if (!parsed || result.status != wzp::crypto::OpenStatus::kOk) {
+  if (parsed && result.status == wzp::crypto::OpenStatus::kOk) {
+    gst_buffer_set_size(buffer, static_cast<gssize>(map.size - wzp::crypto::kTagSize));
+    if (result.epoch_changed) {
+      GST_INFO_OBJECT(self, "sender %u moved to epoch %u", result.sender_id, result.epoch);
+      post_epoch_message(self, result);
+    }
+  }
+  return result;
+}
+
+GstFlowReturn gst_wzp_decrypt_chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
+  auto *self = GST_WZP_DECRYPT(parent);
+  auto *priv = self->priv;
+  buffer = gst_buffer_make_writable(buffer);
+  std::vector<GstBuffer *> ready, dropped;
+  uint64_t now_ns = 0;
+  {
+    // Held packets whose key has come since go first, in arrival order;
+    // those held too long go.
+    std::lock_guard guard(priv->state_lock);
+    now_ns = wzp::gst::packet_time_ns(priv->segment, buffer);
+    if (priv->session) {
+      for (uint32_t stream_id : priv->key_wait.streams()) {
+        if (!priv->session->receiver.knows_stream(stream_id)) continue;
+        auto released = priv->key_wait.release(stream_id);
+        ready.insert(ready.end(), released.begin(), released.end());
+      }
+    }
+    priv->key_wait.expire(now_ns, dropped);
+  }
+  unref_all(dropped);
+  GstFlowReturn ret = GST_FLOW_OK;
+  wzp::gst::PacketHeader packet;
+  bool parsed = false;
+  for (GstBuffer *held : ready) {
+    auto result = open_packet(self, held, now_ns, packet, parsed);
+    if (parsed && result.status == wzp::crypto::OpenStatus::kOk) {
+      {
+        std::lock_guard guard(priv->state_lock);
+        ++priv->stats.held_opened;
+      }
+      if (ret == GST_FLOW_OK) {
+        ret = gst_pad_push(self->srcpad, held);
+        continue;
+      }
+    } else if (parsed && result.status == wzp::crypto::OpenStatus::kUnknownSender) {
+      // The key went again before we got to it (a leave): dropped as such.
+      std::lock_guard guard(priv->state_lock);
+      ++priv->stats.unknown_sender;
+    }
+    gst_buffer_unref(held);
+  }
+
+  auto result = open_packet(self, buffer, now_ns, packet, parsed);
+  if (parsed && result.status == wzp::crypto::OpenStatus::kOk) {
+    GstFlowReturn pushed = gst_pad_push(self->srcpad, buffer);
+    return ret == GST_FLOW_OK ? pushed : ret;
+  }
+  if (parsed && result.status == wzp::crypto::OpenStatus::kUnknownSender) {
+    std::lock_guard guard(priv->state_lock);
+    if (priv->session) {
+      // Its key may still be on its way (room signaling under loss).
+      priv->key_wait.hold(packet.header.stream_id, now_ns, gst_buffer_get_size(buffer), buffer,
+                          dropped);
+      buffer = nullptr;
+    } else {
+      ++priv->stats.unknown_sender;
+    }
+  }
+  if (buffer != nullptr) {
     GST_LOG_OBJECT(self, "dropped stream %u sequence %u: %s", packet.header.stream_id,
                    packet.header.sequence,
                    parsed ? wzp::crypto::to_string(result.status) : "unreadable header");
     gst_buffer_unref(buffer);
-    return GST_FLOW_OK;
   }
-  gst_buffer_set_size(buffer, static_cast<gssize>(map.size - wzp::crypto::kTagSize));
-  if (result.epoch_changed) {
-    GST_INFO_OBJECT(self, "sender %u moved to epoch %u", result.sender_id, result.epoch);
-    post_epoch_message(self, result);
-  }
-  return gst_pad_push(self->srcpad, buffer);
+  unref_all(dropped);
+  return ret;
 }
 
 gboolean gst_wzp_decrypt_sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
@@ -236,12 +315,19 @@ GstStateChangeReturn gst_wzp_decrypt_change_state(GstElement *element, GstStateC
       std::lock_guard guard(self->priv->state_lock);
       gst_segment_init(&self->priv->segment, GST_FORMAT_TIME);
       self->priv->stats = Stats{};
+      self->priv->key_wait = wzp::crypto::KeyWait<GstBuffer *>();
     }
     if (!prepare_session(self)) return GST_STATE_CHANGE_FAILURE;
   }
   GstStateChangeReturn ret =
       GST_ELEMENT_CLASS(gst_wzp_decrypt_parent_class)->change_state(element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    std::vector<GstBuffer *> dropped;
+    {
+      std::lock_guard guard(self->priv->state_lock);
+      self->priv->key_wait.clear(dropped);
+    }
+    unref_all(dropped);
     wzp::gst::release_own_session(*self->priv);
   }
   return ret;
@@ -295,6 +381,9 @@ void gst_wzp_decrypt_get_property(GObject *object, guint id, GValue *value, GPar
 void gst_wzp_decrypt_finalize(GObject *object) {
   auto *self = GST_WZP_DECRYPT(object);
   wzp::gst::wipe_key(self->priv->settings);
+  std::vector<GstBuffer *> dropped;
+  self->priv->key_wait.clear(dropped);
+  unref_all(dropped);
   delete self->priv;
   G_OBJECT_CLASS(gst_wzp_decrypt_parent_class)->finalize(object);
 }

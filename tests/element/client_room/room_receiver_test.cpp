@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <numbers>
@@ -224,7 +225,10 @@ TEST(ClientRoom, MixKeepsTimeAndCarriesEachMemberWhileTheyTalk) {
   EXPECT_EQ(stat(pipeline, "demux", "streams-created"), 3u);
   EXPECT_EQ(stat(pipeline, "demux", "streams-timed-out"), 0u);
   EXPECT_EQ(stat(pipeline, "demux", "streams-removed"), 3u);
-  EXPECT_GT(stat(pipeline, "crypt", "unknown-sender"), 100u);  // the outsider's packets
+  // The outsider's packets: held for a key that never comes, then dropped.
+  EXPECT_GT(stat(pipeline, "crypt", "held-expired") + stat(pipeline, "crypt", "held-evicted"),
+            100u);
+  EXPECT_EQ(stat(pipeline, "crypt", "held-opened"), 0u);
 
   // The mix keeps time: one unbroken timeline from the start, as long as
   // the talkers talked.
@@ -242,6 +246,69 @@ TEST(ClientRoom, MixKeepsTimeAndCarriesEachMemberWhileTheyTalk) {
   EXPECT_FALSE(heard(late, carol.tone));
   auto all = mixed.between(0.3, 3.0);
   EXPECT_FALSE(heard(all, outsider.tone));
+}
+
+// Issue 19: the key message is slower than the media. Alice's packets
+// arrive for 0.4 s before her key is installed; wzpdecrypt holds them and
+// opens them once it is there instead of dropping them.
+TEST(ClientRoom, PacketsBeforeTheKeyAreHeldAndOpened) {
+  Talker alice(440, 0, 10);
+  crypto::Identity me = crypto::Identity::generate();
+  crypto::RoomKeys mine(me, crypto::sender_id_of(me.fingerprint()), kRoom);
+  crypto::RoomMember me_public{me.signing_public_key(), me.agreement_public_key(),
+                               crypto::sender_id_of(me.fingerprint())};
+  mine.add_member(alice.public_part(), 0);
+  auto sealed_key = alice.keys->add_member(me_public, 0);
+
+  RoomReceiverConfig config;
+  config.packet_source = alice.description() + "funnel name=merge";
+  config.audio_sink = "fakesink name=out sync=false signal-handoffs=true";
+  std::string error;
+  auto room = RoomReceiver::build(config, mine.session(), error);
+  ASSERT_NE(room, nullptr) << error;
+  GstElement *pipeline = room->pipeline();
+  std::string name = "seal" + std::to_string(alice.sender_id);
+  GstElement *seal = gst_bin_get_by_name(GST_BIN(pipeline), name.c_str());
+  GstContext *context = wzp_crypto_context_new(alice.keys->session());
+  gst_element_set_context(seal, context);
+  gst_context_unref(context);
+  gst_object_unref(seal);
+  Mixed mixed;
+  GstElement *out = gst_bin_get_by_name(GST_BIN(pipeline), "out");
+  g_signal_connect(out, "handoff", G_CALLBACK(on_mixed), &mixed);
+  gst_object_unref(out);
+
+  ASSERT_NE(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  ASSERT_TRUE(wzp::test::wait_until([&] { return stat(pipeline, "crypt", "held") >= 15; },
+                                    std::chrono::seconds(5)));
+  EXPECT_EQ(stat(pipeline, "crypt", "opened"), 0u);
+  ASSERT_EQ(mine.accept(sealed_key), crypto::RoomError::kOk);
+  mine.session()->receiver.route_stream(alice.sender_id, alice.sender_id);
+  ASSERT_TRUE(mixed.wait_until_pts(3100 * GST_MSECOND, std::chrono::seconds(10)));
+
+  guint64 held = stat(pipeline, "crypt", "held");
+  guint64 held_opened = stat(pipeline, "crypt", "held-opened");
+  EXPECT_GE(held, 15u);
+  EXPECT_EQ(held_opened, held);  // every held packet opened, none expired or evicted
+  EXPECT_EQ(stat(pipeline, "crypt", "held-expired"), 0u);
+  EXPECT_EQ(stat(pipeline, "crypt", "held-evicted"), 0u);
+  EXPECT_EQ(stat(pipeline, "crypt", "unknown-sender"), 0u);
+  EXPECT_GT(stat(pipeline, "crypt", "opened"), held_opened);
+  EXPECT_EQ(room->counts().branches_added, 1u);
+  EXPECT_TRUE(heard(mixed.between(1.0, 2.9), alice.tone));
+  std::printf("held %lu, held-opened %lu, opened %lu\n", static_cast<unsigned long>(held),
+              static_cast<unsigned long>(held_opened),
+              static_cast<unsigned long>(stat(pipeline, "crypt", "opened")));
+  room->finish();
+  GstBus *bus = gst_element_get_bus(pipeline);
+  GstMessage *end = gst_bus_timed_pop_filtered(
+      bus, 10 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  ASSERT_NE(end, nullptr);
+  EXPECT_EQ(GST_MESSAGE_TYPE(end), GST_MESSAGE_EOS);
+  gst_message_unref(end);
+  gst_object_unref(bus);
+  EXPECT_TRUE(wzp::test::wait_until([&] { return room->counts().branches_removed >= 1; },
+                                    std::chrono::seconds(5)));
 }
 
 }  // namespace
