@@ -1,5 +1,7 @@
 #include "client/room_media.hpp"
 
+#include <cstdio>
+
 #include "plugins/gstwzp/wzpcryptcontext.h"
 #include "plugins/gstwzp/wzpquiclink.h"
 
@@ -12,7 +14,8 @@ constexpr const char *kMixCaps = "audio/x-raw,format=S16LE,rate=48000,channels=1
 // packets' codec id say, so a branch follows its sender across tier changes.
 std::string branch_description() {
   return std::string(
-             "wzpfecdec name=fec ! wzpjitterbuffer ! wzpvoicedec ! audioconvert ! audioresample ! "
+             "wzpfecdec name=fec ! wzpjitterbuffer name=jitter ! wzpvoicedec ! audioconvert ! "
+             "audioresample ! "
              "capsfilter name=tail caps=\"") +
          kMixCaps + "\"";
 }
@@ -35,7 +38,53 @@ GstElement *make_branch(GError **gerror) {
   return branch;
 }
 
+uint64_t branch_stat(GstElement *branch, const char *element, const char *field) {
+  GstElement *e = gst_bin_get_by_name(GST_BIN(branch), element);
+  if (e == nullptr) return 0;
+  GstStructure *stats = nullptr;
+  g_object_get(e, "stats", &stats, nullptr);
+  guint64 value = 0;
+  if (stats != nullptr) {
+    gst_structure_get_uint64(stats, field, &value);
+    gst_structure_free(stats);
+  }
+  gst_object_unref(e);
+  return value;
+}
+
+RoomReceiver::MemberPlayout read_playout(GstElement *branch, uint32_t sender_id) {
+  RoomReceiver::MemberPlayout p;
+  p.sender_id = sender_id;
+  p.played = branch_stat(branch, "jitter", "played");
+  p.concealed = branch_stat(branch, "jitter", "concealed");
+  p.delay_ms = branch_stat(branch, "jitter", "current-delay") / 1'000'000;
+  p.recovered = branch_stat(branch, "fec", "recovered");
+  return p;
+}
+
+void add_to(RoomReceiver::MemberPlayout &sum, const RoomReceiver::MemberPlayout &p) {
+  sum.sender_id = p.sender_id;
+  sum.played += p.played;
+  sum.recovered += p.recovered;
+  sum.concealed += p.concealed;
+  sum.delay_ms = p.delay_ms;
+  sum.playing = sum.playing || p.playing;
+}
+
 }  // namespace
+
+std::vector<RoomReceiver::MemberPlayout> RoomReceiver::playout() const {
+  std::lock_guard guard(lock_);
+  std::map<uint32_t, MemberPlayout> sums = finished_;
+  for (const auto &[branch, sender_id] : branches_) {
+    MemberPlayout live = read_playout(branch, sender_id);
+    live.playing = true;
+    add_to(sums[sender_id], live);
+  }
+  std::vector<MemberPlayout> out;
+  for (const auto &[id, p] : sums) out.push_back(p);
+  return out;
+}
 
 std::unique_ptr<RoomReceiver> RoomReceiver::build(
     const RoomReceiverConfig &config, const std::shared_ptr<crypto::MediaSession> &session,
@@ -148,8 +197,11 @@ void RoomReceiver::on_stream_added(GstElement *, GstPad *pad, RoomReceiver *self
   gst_object_unref(branch_sink);
   gst_object_unref(branch_src);
   gst_object_unref(mixer_sink);
+  guint sender_id = 0;  // wzpdemux names its pads src_<stream id> = the sender id
+  std::sscanf(GST_PAD_NAME(pad), "src_%u", &sender_id);
   std::lock_guard guard(self->lock_);
   ++self->counts_.branches_added;
+  self->branches_[branch] = sender_id;
 }
 
 // The stream's EOS has gone through the branch; stopping the branch must
@@ -168,6 +220,15 @@ void RoomReceiver::remove_branch(GstElement *branch, gpointer data) {
   auto *self = static_cast<RoomReceiver *>(data);
   GstPad *branch_src = gst_element_get_static_pad(branch, "src");
   GstPad *mixer_sink = gst_pad_get_peer(branch_src);
+  {
+    // Its counters are kept for the summary once it is gone.
+    std::lock_guard guard(self->lock_);
+    auto it = self->branches_.find(branch);
+    if (it != self->branches_.end()) {
+      add_to(self->finished_[it->second], read_playout(branch, it->second));
+      self->branches_.erase(it);
+    }
+  }
   // Out of the pipeline's state changes from here on, so none can restart it.
   gst_element_set_locked_state(branch, TRUE);
   gst_element_set_state(branch, GST_STATE_NULL);

@@ -20,9 +20,11 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "libwzp/crypto/session.hpp"
 #include "libwzp/quic/link.hpp"
@@ -44,6 +46,17 @@ struct RoomReceiverConfig {
 
 class RoomReceiver {
  public:
+  // What one member's branch played, from its wzpjitterbuffer (played,
+  // concealed, current delay) and wzpfecdec (recovered); summed over the
+  // branches that member had (a rejoin makes a new one).
+  struct MemberPlayout {
+    uint32_t sender_id = 0;
+    uint64_t played = 0;     // frames played from data (received or FEC-rebuilt)
+    uint64_t recovered = 0;  // of those, rebuilt by FEC
+    uint64_t concealed = 0;  // frames concealed (nothing to play)
+    uint64_t delay_ms = 0;   // current playout delay (last seen once the branch is gone)
+    bool playing = false;    // a branch is up now
+  };
   struct Counts {
     uint64_t branches_added = 0;
     uint64_t branches_removed = 0;
@@ -68,6 +81,8 @@ class RoomReceiver {
   void finish();
   Counts counts() const;
   uint64_t active_branches() const;
+  // Per member heard, by sender id.
+  std::vector<MemberPlayout> playout() const;
 
  private:
   RoomReceiver() = default;
@@ -80,7 +95,9 @@ class RoomReceiver {
   GstElement *mixer_ = nullptr;
   mutable std::mutex lock_;
   Counts counts_;
-  uint64_t removals_pending_ = 0;  // branch teardowns queued on GStreamer's pool
+  std::map<GstElement *, uint32_t> branches_;   // live branch -> sender id
+  std::map<uint32_t, MemberPlayout> finished_;  // summed over removed branches
+  uint64_t removals_pending_ = 0;               // branch teardowns queued on GStreamer's pool
   std::condition_variable removals_done_;
 };
 

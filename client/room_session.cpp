@@ -152,6 +152,25 @@ gboolean on_bus(GstBus *, GstMessage *message, gpointer data) {
   return G_SOURCE_CONTINUE;
 }
 
+// One member's playout: frames played (of those rebuilt by FEC),
+// concealed, and the playout delay; short for the status line.
+std::string playout_text(const RoomReceiver::MemberPlayout &p, bool brief) {
+  char text[160];
+  auto played = static_cast<unsigned long>(p.played);
+  auto recovered = static_cast<unsigned long>(p.recovered);
+  auto concealed = static_cast<unsigned long>(p.concealed);
+  auto delay = static_cast<unsigned long>(p.delay_ms);
+  if (brief) {
+    std::snprintf(text, sizeof text, "%08x played %lu fec %lu concealed %lu delay %lu ms",
+                  p.sender_id, played, recovered, concealed, delay);
+  } else {
+    std::snprintf(text, sizeof text,
+                  "sender id %u: played %lu (FEC %lu), concealed %lu, delay %lu ms", p.sender_id,
+                  played, recovered, concealed, delay);
+  }
+  return text;
+}
+
 std::string status_line(Room *room) {
   GstStructure *sent = room->ending ? nullptr : element_stats(room->sender, "net");
   uint64_t datagrams_sent = room->ending ? room->datagrams_sent : stats_u64(sent, "datagrams-sent");
@@ -171,7 +190,9 @@ std::string status_line(Room *room) {
                 100 * room->reported_loss, room->tier.c_str());
   if (sent) gst_structure_free(sent);
   if (opened) gst_structure_free(opened);
-  return line;
+  std::string out = line;
+  for (const auto &p : room->receiver->playout()) out += " | " + playout_text(p, true);
+  return out;
 }
 
 gboolean on_tick(gpointer data) {
@@ -199,8 +220,15 @@ void print_summary(Room *room, const RoomOptions &options) {
   std::printf("%s\n", status_line(room).c_str());
   std::printf("  left                  %s\n", room->left_because.c_str());
   std::printf("  members heard         %zu\n", room->heard.size());
+  auto playout = room->receiver->playout();
   for (const auto &[id, fingerprint] : room->heard) {
     std::printf("    %s (sender id %u)\n", fingerprint.c_str(), id);
+    RoomReceiver::MemberPlayout p;
+    p.sender_id = id;
+    for (const auto &candidate : playout) {
+      if (candidate.sender_id == id) p = candidate;
+    }
+    std::printf("      %s\n", playout_text(p, false).c_str());
   }
   std::printf("  room signals          %lu sent, %lu refused\n",
               static_cast<unsigned long>(room->signals_sent),

@@ -150,6 +150,14 @@ TEST_F(ClientRoom, ThreeMembersHearEachOtherOutsiderGetsNoKeyLeaverIsGone) {
     ASSERT_TRUE(status && WIFEXITED(*status)) << outputs[who];
     EXPECT_EQ(WEXITSTATUS(*status), 0) << outputs[who];
     EXPECT_NE(outputs[who].find("members heard         2"), std::string::npos) << outputs[who];
+    // The summary says, per member heard, what its branch played.
+    std::regex playout(
+        "sender id \\d+: played ([1-9]\\d*) \\(FEC \\d+\\), concealed \\d+, "
+        "delay \\d+ ms");
+    auto heard_lines =
+        std::distance(std::sregex_iterator(outputs[who].begin(), outputs[who].end(), playout),
+                      std::sregex_iterator());
+    EXPECT_EQ(heard_lines, 2) << outputs[who];
   };
   leave("carol");
   for (const char *who : {"alice", "bob"}) {
