@@ -82,6 +82,13 @@ TlsContext::~TlsContext() {
   if (credentials_ != nullptr) gnutls_certificate_free_credentials(credentials_);
 }
 
+void TlsContext::remember_fingerprint() {
+  gnutls_datum_t der{};
+  if (gnutls_certificate_get_crt_raw(credentials_, 0, 0, &der) == 0) {
+    fingerprint_ = sha256_fingerprint({der.data, der.size});
+  }
+}
+
 bool TlsContext::load_identity(std::string &error) {
   if (config_.certificate_file.empty() || config_.private_key_file.empty()) {
     error = "certificate-file and private-key-file must be given together";
@@ -97,17 +104,15 @@ bool TlsContext::load_identity(std::string &error) {
                            rv);
     return false;
   }
-  gnutls_datum_t der{};
-  if (gnutls_certificate_get_crt_raw(credentials_, 0, 0, &der) == 0) {
-    fingerprint_ = sha256_fingerprint({der.data, der.size});
-  }
+  remember_fingerprint();
   return true;
 }
 
-bool TlsContext::generate_identity(std::string &error) {
+bool generate_self_signed(std::chrono::seconds valid_for, SelfSignedIdentity &out,
+                          std::string &error) {
   gnutls_x509_privkey_t key = nullptr;
   gnutls_x509_crt_t crt = nullptr;
-  gnutls_datum_t der{};
+  gnutls_datum_t key_pem{}, crt_pem{};
   uint8_t serial[16];
   time_t now = time(nullptr);
   int rv = gnutls_x509_privkey_init(&key);
@@ -121,21 +126,48 @@ bool TlsContext::generate_identity(std::string &error) {
   serial[0] &= 0x7f;  // a positive serial number
   if (rv == 0) rv = gnutls_x509_crt_set_serial(crt, serial, sizeof serial);
   if (rv == 0) rv = gnutls_x509_crt_set_activation_time(crt, now - 3600);
-  if (rv == 0) rv = gnutls_x509_crt_set_expiration_time(crt, now + 365L * 24 * 3600);
+  if (rv == 0) rv = gnutls_x509_crt_set_expiration_time(crt, now + valid_for.count());
   if (rv == 0) rv = gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, "wzp", 3);
   if (rv == 0) rv = gnutls_x509_crt_set_key(crt, key);
   if (rv == 0) rv = gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE);
   if (rv == 0) rv = gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0);
-  if (rv == 0) rv = gnutls_certificate_set_x509_key(credentials_, &crt, 1, key);
-  if (rv == 0) rv = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der);
+  if (rv == 0) rv = gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &key_pem);
+  if (rv == 0) rv = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &crt_pem);
   if (rv == 0) {
-    fingerprint_ = sha256_fingerprint({der.data, der.size});
-    gnutls_free(der.data);
+    out.private_key_pem.assign(reinterpret_cast<char *>(key_pem.data), key_pem.size);
+    out.certificate_pem.assign(reinterpret_cast<char *>(crt_pem.data), crt_pem.size);
   }
+  if (key_pem.data != nullptr) {
+    gnutls_memset(key_pem.data, 0, key_pem.size);
+    gnutls_free(key_pem.data);
+  }
+  if (crt_pem.data != nullptr) gnutls_free(crt_pem.data);
   if (crt != nullptr) gnutls_x509_crt_deinit(crt);
   if (key != nullptr) gnutls_x509_privkey_deinit(key);
   if (rv != 0) error = gnutls_message("cannot generate a self-signed certificate", rv);
   return rv == 0;
+}
+
+void SelfSignedIdentity::wipe() {
+  gnutls_memset(private_key_pem.data(), 0, private_key_pem.size());
+  private_key_pem.clear();
+}
+
+bool TlsContext::generate_identity(std::string &error) {
+  SelfSignedIdentity identity;
+  if (!generate_self_signed(std::chrono::hours(365 * 24), identity, error)) return false;
+  gnutls_datum_t crt{reinterpret_cast<unsigned char *>(identity.certificate_pem.data()),
+                     static_cast<unsigned>(identity.certificate_pem.size())};
+  gnutls_datum_t key{reinterpret_cast<unsigned char *>(identity.private_key_pem.data()),
+                     static_cast<unsigned>(identity.private_key_pem.size())};
+  int rv = gnutls_certificate_set_x509_key_mem(credentials_, &crt, &key, GNUTLS_X509_FMT_PEM);
+  identity.wipe();
+  if (rv < 0) {
+    error = gnutls_message("cannot use the generated certificate", rv);
+    return false;
+  }
+  remember_fingerprint();
+  return true;
 }
 
 gnutls_session_t TlsContext::new_session(bool server, ngtcp2_crypto_conn_ref *ref,

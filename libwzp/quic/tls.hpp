@@ -5,6 +5,7 @@
 #include <gnutls/gnutls.h>
 #include <ngtcp2/ngtcp2_crypto.h>
 
+#include <chrono>
 #include <memory>
 #include <span>
 #include <string>
@@ -18,6 +19,17 @@ namespace wzp::quic {
 std::string sha256_fingerprint(std::span<const uint8_t> der);
 // Lower-case hex without separators, so pins compare whatever their spelling.
 std::string normalize_fingerprint(std::string_view fingerprint);
+
+// An ECDSA P-256 certificate signed by its own key (CN "wzp"), valid from
+// an hour ago for `valid_for`: what a server without a configured identity
+// uses, and what wzp-signald keeps on disk so its pin survives restarts.
+struct SelfSignedIdentity {
+  std::string certificate_pem;
+  std::string private_key_pem;
+  void wipe();  // zeroes the key
+};
+bool generate_self_signed(std::chrono::seconds valid_for, SelfSignedIdentity &out,
+                          std::string &error);
 
 class TlsContext {
  public:
@@ -44,6 +56,7 @@ class TlsContext {
   TlsContext() = default;
   bool load_identity(std::string &error);
   bool generate_identity(std::string &error);
+  void remember_fingerprint();  // of the certificate in credentials_
 
   TlsConfig config_;
   gnutls_certificate_credentials_t credentials_ = nullptr;
