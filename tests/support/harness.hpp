@@ -13,6 +13,17 @@
 
 namespace wzp::test {
 
+// Waits up to `timeout` for `pipeline` to end; it must end in EOS, not an error.
+inline void expect_eos(GstElement *pipeline, GstClockTime timeout) {
+  GstBus *bus = gst_element_get_bus(pipeline);
+  GstMessage *end = gst_bus_timed_pop_filtered(
+      bus, timeout, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  gst_object_unref(bus);
+  ASSERT_NE(end, nullptr) << "no EOS within the timeout";
+  EXPECT_EQ(GST_MESSAGE_TYPE(end), GST_MESSAGE_EOS);
+  gst_message_unref(end);
+}
+
 // Pushes mono S16 `pcm` at `rate` in buffers of `samples_per_buffer`, stamped
 // as if the stream had started `first_sample` samples earlier.
 inline void push_s16(GstHarness *h, const std::vector<int16_t> &pcm, int rate,

@@ -209,12 +209,8 @@ TEST(ClientRoom, MixKeepsTimeAndCarriesEachMemberWhileTheyTalk) {
   // branch has drained into it. Then end the mix (the silent input ends it).
   ASSERT_TRUE(mixed.wait_until_pts(3100 * GST_MSECOND, std::chrono::seconds(10)));
   room->finish();
-  GstMessage *end = gst_bus_timed_pop_filtered(
-      bus, 10 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  ASSERT_NE(end, nullptr);
-  EXPECT_EQ(GST_MESSAGE_TYPE(end), GST_MESSAGE_EOS);
-  gst_message_unref(end);
   gst_object_unref(bus);
+  wzp::test::expect_eos(pipeline, 10 * GST_SECOND);
 
   // Branches: one per member heard, none for the outsider. Their teardown
   // runs on GStreamer's thread pool, so it may still be under way.
@@ -300,13 +296,7 @@ TEST(ClientRoom, PacketsBeforeTheKeyAreHeldAndOpened) {
               static_cast<unsigned long>(held_opened),
               static_cast<unsigned long>(stat(pipeline, "crypt", "opened")));
   room->finish();
-  GstBus *bus = gst_element_get_bus(pipeline);
-  GstMessage *end = gst_bus_timed_pop_filtered(
-      bus, 10 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  ASSERT_NE(end, nullptr);
-  EXPECT_EQ(GST_MESSAGE_TYPE(end), GST_MESSAGE_EOS);
-  gst_message_unref(end);
-  gst_object_unref(bus);
+  wzp::test::expect_eos(pipeline, 10 * GST_SECOND);
   EXPECT_TRUE(wzp::test::wait_until([&] { return room->counts().branches_removed >= 1; },
                                     std::chrono::seconds(5)));
 }

@@ -9,6 +9,7 @@
 
 #include "libwzp/netsim/impairment.hpp"
 #include "plugins/gstwzp/wzpmeta.h"
+#include "tests/support/harness.hpp"
 
 namespace {
 
@@ -312,12 +313,7 @@ TEST(WzpFec, OpusPipelineThroughALossyPath) {
   guint decoded = 0;
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, &decoded, nullptr);
   ASSERT_NE(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
-  GstBus *bus = gst_element_get_bus(pipeline);
-  GstMessage *message = gst_bus_timed_pop_filtered(
-      bus, 60 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  ASSERT_NE(message, nullptr);
-  EXPECT_EQ(GST_MESSAGE_TYPE(message), GST_MESSAGE_EOS);
-  gst_message_unref(message);
+  wzp::test::expect_eos(pipeline, 60 * GST_SECOND);
 
   GstElement *dec = gst_bin_get_by_name(GST_BIN(pipeline), "dec");
   guint64 delivered = stat(dec, "received") + stat(dec, "recovered");
@@ -326,7 +322,6 @@ TEST(WzpFec, OpusPipelineThroughALossyPath) {
   EXPECT_GE(decoded, delivered) << "opusdec decoded every frame (and concealed gaps)";
   gst_element_set_state(pipeline, GST_STATE_NULL);
   gst_object_unref(dec);
-  gst_object_unref(bus);
   gst_object_unref(pad);
   gst_object_unref(sink);
   gst_object_unref(pipeline);
