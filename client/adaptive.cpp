@@ -104,8 +104,14 @@ bool AdaptiveQuality::on_bus_message(GstMessage *message, quality::Micros now) {
 void AdaptiveQuality::tick(quality::Micros now) {
   auto sending_path = quic_path_stats(quic_sink_);
   if (sending_path) {
-    apply(now, controller_.on_path_stats(
-                   now, {sending_path->loss, sending_path->rtt_ms, sending_path->jitter_ms, 0}));
+    if (auto loss =
+            sending_loss_.update(sending_path->datagrams_acked, sending_path->datagrams_lost)) {
+      recent_sending_loss_ = loss;
+    }
+    if (recent_sending_loss_) {
+      apply(now, controller_.on_path_stats(now, {*recent_sending_loss_, sending_path->rtt_ms,
+                                                 sending_path->jitter_ms, 0}));
+    }
   }
   // RTT and jitter from the QUIC endpoint that receives (else the one that
   // sends: same peer).

@@ -24,6 +24,7 @@
 
 #include "client/quality_report.hpp"
 #include "libwzp/quality/controller.hpp"
+#include "libwzp/quality/loss_window.hpp"
 #include "libwzp/quality/tier.hpp"
 
 namespace wzp::client {
@@ -82,6 +83,10 @@ class AdaptiveQuality {
   quality::ControllerConfig config_;
   quality::QualityController controller_;
   QualityReporter reporter_;
+  // Our sending link's loss over the last second or so (the lifetime
+  // figure would pin the ladder down long after the path cleared).
+  quality::LossWindow sending_loss_;
+  std::optional<double> recent_sending_loss_;
   std::optional<quality::PathObservation> last_report_;
   std::optional<quality::PathObservation> peer_report_;
   std::vector<TierChange> history_;

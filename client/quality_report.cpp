@@ -22,7 +22,8 @@ std::optional<QuicPathStats> quic_path_stats(GstElement *quic) {
   g_object_get(quic, "stats", &s, nullptr);
   if (s == nullptr) return std::nullopt;
   QuicPathStats path{stats_double(s, "datagram-loss"), to_ms(stats_double(s, "rtt-ms")),
-                     to_ms(stats_double(s, "rtt-variance-ms"))};
+                     to_ms(stats_double(s, "rtt-variance-ms")), stats_u64(s, "datagrams-acked"),
+                     stats_u64(s, "datagrams-lost")};
   gst_structure_free(s);
   if (path.rtt_ms == 0) return std::nullopt;  // no RTT sample yet
   return path;

@@ -18,9 +18,11 @@ namespace wzp::client {
 // RTT and its variation (our jitter figure) as a wzpquicsink or wzpquicsrc
 // measures them; nullopt for a null element or before the first RTT sample.
 struct QuicPathStats {
-  double loss = 0;
+  double loss = 0;  // over the connection's life: for display
   uint32_t rtt_ms = 0;
   uint32_t jitter_ms = 0;
+  uint64_t datagrams_acked = 0;  // running totals, for a recent figure (quality::LossWindow)
+  uint64_t datagrams_lost = 0;
 };
 std::optional<QuicPathStats> quic_path_stats(GstElement *quic);
 

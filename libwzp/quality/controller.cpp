@@ -36,7 +36,7 @@ Decision QualityController::on_path_stats(Micros now, const PathObservation &sta
   // first seconds of a call count: a tier it already breaks is left without
   // waiting for the peer's reports (which ride the lossy media).
   if (stats_.reports > 0 || probe_ || sustains(profile(committed_), stats)) return unchanged();
-  return count_bad(now, classify(stats));
+  return count_bad(now, classify(stats), is_collapse(stats));
 }
 
 Decision QualityController::on_report(Micros now, const PathObservation &report) {
@@ -54,8 +54,8 @@ Decision QualityController::on_report(Micros now, const PathObservation &report)
     } else if (!sustains(profile(committed_), seen)) {
       // Worse than before the probe: back off, and this report already counts.
       const Decision abort = finish_probe(now, false);
-      count_bad(now, classify(seen));
-      return abort;
+      const Decision step = count_bad(now, classify(seen), is_collapse(seen));
+      return step.change == Change::kNone ? abort : step;
     } else if (++probe_->bad > config_.probe_bad_allowed) {
       return finish_probe(now, false);
     }
@@ -65,7 +65,9 @@ Decision QualityController::on_report(Micros now, const PathObservation &report)
     return unchanged();
   }
 
-  if (!sustains(profile(committed_), seen)) return count_bad(now, classify(seen));
+  if (!sustains(profile(committed_), seen)) {
+    return count_bad(now, classify(seen), is_collapse(seen));
+  }
 
   bad_streak_ = 0;
   const std::optional<Tier> above = tier_above(committed_);
@@ -110,12 +112,13 @@ Decision QualityController::tick(Micros now) {
   return unchanged();
 }
 
-Decision QualityController::count_bad(Micros now, Tier best_sustainable) {
+Decision QualityController::count_bad(Micros now, Tier best_sustainable, bool at_once) {
   good_streak_ = 0;
   stable_since_ = now;
-  best_in_bad_streak_ =
-      bad_streak_ == 0 ? best_sustainable : std::max(best_in_bad_streak_, best_sustainable);
-  if (++bad_streak_ < config_.bad_to_step_down) return unchanged();
+  best_in_bad_streak_ = bad_streak_ == 0 || at_once
+                            ? best_sustainable
+                            : std::max(best_in_bad_streak_, best_sustainable);
+  if (++bad_streak_ < config_.bad_to_step_down && !at_once) return unchanged();
   bad_streak_ = 0;
   if (committed_ == kLowestTier) return unchanged();
   committed_ = std::min(best_in_bad_streak_, tier_below(committed_).value_or(kLowestTier));

@@ -5,7 +5,10 @@
 //
 //  - Down: after `bad_to_step_down` consecutive reports the current tier
 //    cannot sustain, to the best tier those reports could sustain (so a
-//    collapse drops several tiers at once, a wobble only one).
+//    collapse drops several tiers at once, a wobble only one). A report
+//    whose loss is beyond the tier's limit by `collapse_loss_excess` steps
+//    down at once: each second at a tier far below the path loses speech,
+//    while a step too many costs only quality until the climb.
 //  - Up: one tier after `good_to_step_up` consecutive reports that sustain
 //    the tier above with margin (`good_to_step_up_studio` into studio tiers).
 //  - Probe: after `stable_before_probe` without a bad report or a change,
@@ -31,6 +34,9 @@ struct ControllerConfig {
   Tier initial = Tier::kGood;
   Tier ceiling = kHighestTier;  // e.g. kGood where studio bitrates never make sense
   int bad_to_step_down = 3;
+  // About two standard deviations of a one-second loss figure (50 packets)
+  // around 30 %: random loss rarely fakes it.
+  double collapse_loss_excess = 0.15;
   int good_to_step_up = 5;
   int good_to_step_up_studio = 10;
   double up_margin = 0.8;  // reports must beat the higher tier's limits by this factor
@@ -98,7 +104,10 @@ class QualityController {
     int good = 0;
   };
 
-  Decision count_bad(Micros now, Tier best_sustainable);
+  Decision count_bad(Micros now, Tier best_sustainable, bool at_once = false);
+  bool is_collapse(const PathObservation &seen) const {
+    return seen.loss > profile(committed_).max_loss + config_.collapse_loss_excess;
+  }
   Decision maybe_start_probe(Micros now);
   Decision finish_probe(Micros now, bool success);
   Decision unchanged() const { return Decision{tier(), Change::kNone}; }

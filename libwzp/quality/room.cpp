@@ -9,8 +9,22 @@ std::optional<Tier> weakest_link(std::span<const Tier> tiers) {
   return *std::min_element(tiers.begin(), tiers.end());
 }
 
+namespace {
+
+// A member's tier moves everyone's, so one report never moves it at once:
+// a collapse waits for the streak like any bad report (the room's holds
+// then smooth what is left).
+ControllerConfig streaks_only(ControllerConfig config) {
+  config.collapse_loss_excess = 1.0;
+  return config;
+}
+
+}  // namespace
+
 RoomQuality::Member::Member(const ControllerConfig &config, Micros now)
-    : controller(config, now), joined(now), committed{{now, controller.committed_tier()}} {}
+    : controller(streaks_only(config), now),
+      joined(now),
+      committed{{now, controller.committed_tier()}} {}
 
 void RoomQuality::Member::record(Micros now, Micros keep_since) {
   if (controller.committed_tier() != committed.back().second) {

@@ -54,8 +54,12 @@ struct TierProfile {
   // encoder's max-block-time, so it never closes a group short of K.
   uint32_t group_ms() const { return uint32_t{block_frames} * interleave_depth * frame_ms; }
   // Media time from a group's first frame until its last repair packet
-  // leaves: the group, and the next one if its repair is paced over it.
-  uint32_t recovery_span_ms() const { return (pace_repair ? 2 : 1) * group_ms(); }
+  // leaves: the group, and the first half of the next one if its repair is
+  // paced over it (fec::FrameEncoder).
+  uint32_t recovery_span_ms() const {
+    const uint32_t paced_frames = (uint32_t{block_frames} * interleave_depth + 1) / 2;
+    return group_ms() + (pace_repair ? paced_frames * frame_ms : 0);
+  }
 };
 
 const TierProfile &profile(Tier tier);

@@ -12,9 +12,10 @@ using std::chrono::seconds;
 const PathObservation kClean{};
 const PathObservation kLoss4{.loss = 0.04};     // good, and not better
 const PathObservation kLoss4_5{.loss = 0.045};  // good, but too close to its limit to step up to
+const PathObservation kLoss15{.loss = 0.15};    // degraded; bad for Good, not a collapse
 const PathObservation kLoss20{.loss = 0.20};    // degraded
-const PathObservation kLoss30{.loss = 0.30};    // degraded
-const PathObservation kLoss60{.loss = 0.60};    // catastrophic
+const PathObservation kLoss40{.loss = 0.40};    // catastrophic; bad for Degraded, not a collapse
+const PathObservation kLoss60{.loss = 0.60};    // catastrophic; a collapse from Degraded up
 
 // Sends `count` reports one second apart starting at `from`; returns the
 // last decision.
@@ -41,9 +42,9 @@ TEST(QualityController, HoldsWhileReportsFitTheTier) {
 
 TEST(QualityController, StepsDownAfterThreeConsecutiveBadReports) {
   QualityController c;
-  EXPECT_EQ(c.on_report(seconds(1), kLoss30).change, Change::kNone);
-  EXPECT_EQ(c.on_report(seconds(2), kLoss30).change, Change::kNone);
-  Decision d = c.on_report(seconds(3), kLoss30);
+  EXPECT_EQ(c.on_report(seconds(1), kLoss15).change, Change::kNone);
+  EXPECT_EQ(c.on_report(seconds(2), kLoss15).change, Change::kNone);
+  Decision d = c.on_report(seconds(3), kLoss15);
   EXPECT_EQ(d.change, Change::kStepDown);
   EXPECT_EQ(d.tier, Tier::kDegraded);
   EXPECT_EQ(c.stats().step_downs, 1u);
@@ -51,23 +52,36 @@ TEST(QualityController, StepsDownAfterThreeConsecutiveBadReports) {
 
 TEST(QualityController, AGoodReportBreaksTheBadStreak) {
   QualityController c;
-  feed(c, kLoss30, 1, 2);
+  feed(c, kLoss15, 1, 2);
   c.on_report(seconds(3), kLoss4);
-  feed(c, kLoss30, 4, 2);
+  feed(c, kLoss15, 4, 2);
   EXPECT_EQ(c.tier(), Tier::kGood);
-  EXPECT_EQ(c.on_report(seconds(6), kLoss30).tier, Tier::kDegraded);
+  EXPECT_EQ(c.on_report(seconds(6), kLoss15).tier, Tier::kDegraded);
 }
 
+// Loss far beyond the tier's limit does not wait for a streak: every second
+// there loses speech.
 TEST(QualityController, ACollapseDropsSeveralTiersAtOnce) {
   QualityController c({.initial = Tier::kStudio64k});
-  EXPECT_EQ(feed(c, kLoss60, 1, 3).tier, Tier::kCatastrophic);
+  Decision d = c.on_report(seconds(1), kLoss60);
+  EXPECT_EQ(d.change, Change::kStepDown);
+  EXPECT_EQ(d.tier, Tier::kCatastrophic);
   EXPECT_EQ(c.stats().step_downs, 1u);
+}
+
+TEST(QualityController, LossJustPastTheCollapseMarginStepsDownAtOnce) {
+  // Degraded's limit is 30 %: 46 % is a collapse, 44 % starts a streak.
+  QualityController at_once({.initial = Tier::kDegraded});
+  EXPECT_EQ(at_once.on_report(seconds(1), {.loss = 0.46}).tier, Tier::kCatastrophic);
+  QualityController streak({.initial = Tier::kDegraded});
+  EXPECT_EQ(feed(streak, {.loss = 0.44}, 1, 2).tier, Tier::kDegraded);
+  EXPECT_EQ(streak.on_report(seconds(3), {.loss = 0.44}).tier, Tier::kCatastrophic);
 }
 
 TEST(QualityController, AWobbleDropsOnlyToTheBestTierTheStreakSustained) {
   QualityController c({.initial = Tier::kStudio64k});
-  c.on_report(seconds(1), kLoss60);
-  c.on_report(seconds(2), kLoss60);
+  c.on_report(seconds(1), {.loss = 0.12});
+  c.on_report(seconds(2), {.loss = 0.12});
   EXPECT_EQ(c.on_report(seconds(3), {.loss = 0.015}).tier, Tier::kStudio48k);
 }
 
@@ -142,7 +156,7 @@ TEST(QualityController, AProbeStartsFromTickWithoutAReport) {
 TEST(QualityController, ABadReportRestartsTheStableClock) {
   QualityController c({.initial = Tier::kDegraded});
   feed(c, kLoss20, 1, 20);
-  c.on_report(seconds(21), kLoss60);  // one bad report: no step, but not stable
+  c.on_report(seconds(21), kLoss40);  // one bad report: no step, but not stable
   EXPECT_EQ(feed(c, kLoss20, 22, 29).change, Change::kNone);
   EXPECT_EQ(c.on_report(seconds(51), kLoss20).change, Change::kProbeStart);
 }
@@ -200,10 +214,20 @@ TEST(QualityController, TheCooldownDoublesAfterEachFailureAndResetsOnSuccess) {
 TEST(QualityController, AProbeAbortsAtOnceWhenThePathGetsWorseThanBefore) {
   QualityController c = steady_degraded_for_thirty_seconds();
   c.on_report(seconds(30), kLoss20);
-  EXPECT_EQ(c.on_report(seconds(31), kLoss60).change, Change::kProbeAbort);
+  EXPECT_EQ(c.on_report(seconds(31), kLoss40).change, Change::kProbeAbort);
   // That report was the first of a bad streak at the committed tier.
-  c.on_report(seconds(32), kLoss60);
-  EXPECT_EQ(c.on_report(seconds(33), kLoss60).tier, Tier::kCatastrophic);
+  c.on_report(seconds(32), kLoss40);
+  EXPECT_EQ(c.on_report(seconds(33), kLoss40).tier, Tier::kCatastrophic);
+}
+
+TEST(QualityController, ACollapseDuringAProbeStepsBelowTheCommittedTier) {
+  QualityController c = steady_degraded_for_thirty_seconds();
+  c.on_report(seconds(30), kLoss20);
+  Decision d = c.on_report(seconds(31), kLoss60);
+  EXPECT_EQ(d.change, Change::kStepDown);
+  EXPECT_EQ(d.tier, Tier::kCatastrophic);
+  EXPECT_FALSE(c.probing());
+  EXPECT_EQ(c.stats().probes_aborted, 1u);
 }
 
 TEST(QualityController, AProbeWithTooFewReportsFails) {
@@ -255,11 +279,13 @@ TEST(QualityController, LocalPathStatsCountWhileFresh) {
 TEST(QualityController, BeforeThePeersFirstReportLocalLossStepsDown) {
   QualityController c;
   EXPECT_EQ(c.on_path_stats(seconds(1), kClean).change, Change::kNone);
-  EXPECT_EQ(c.on_path_stats(seconds(2), kLoss60).change, Change::kNone);
-  EXPECT_EQ(c.on_path_stats(seconds(3), kLoss60).change, Change::kNone);
-  Decision d = c.on_path_stats(seconds(4), kLoss60);
+  EXPECT_EQ(c.on_path_stats(seconds(2), kLoss15).change, Change::kNone);
+  EXPECT_EQ(c.on_path_stats(seconds(3), kLoss15).change, Change::kNone);
+  Decision d = c.on_path_stats(seconds(4), kLoss15);
   EXPECT_EQ(d.change, Change::kStepDown);
-  EXPECT_EQ(d.tier, Tier::kCatastrophic);
+  EXPECT_EQ(d.tier, Tier::kDegraded);
+  // A collapse on our own link does not wait either.
+  EXPECT_EQ(c.on_path_stats(seconds(5), kLoss60).tier, Tier::kCatastrophic);
 
   QualityController reported;
   reported.on_report(seconds(1), kLoss4);
