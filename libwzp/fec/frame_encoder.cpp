@@ -135,9 +135,12 @@ void FrameEncoder::flush(PacketSink &sink) {
   send_paced(sink, true);
 }
 
-// Held repair goes out in step with the frames that follow its group: after
-// n of the group's G frames' worth, n + 1 of G + 1 shares, so the first
-// share leaves as the group closes and the last with the G-th frame.
+// Held repair goes out in step with the frames that follow its group, over
+// the first half of them (P = ceil(G / 2) frames): after n frames, n + 1 of
+// P + 1 shares, so the first share leaves as the group closes and the last
+// with the P-th frame. Half a group still mixes a burst of losses over two
+// blocks; the whole group made recovery wait a group longer (measured in
+// the live sweep: mouth-to-ear about 100 ms lower at catastrophic).
 void FrameEncoder::send_paced(PacketSink &sink, bool all) {
   size_t total = paced_.size();
   size_t due =
@@ -220,7 +223,7 @@ void FrameEncoder::close_group(PacketSink &sink) {
       paced_.push_back({paced_payload_.size(), h});
     }
   }
-  paced_over_frames_ = group_frames_;
+  paced_over_frames_ = (group_frames_ + 1) / 2;
   paced_frames_ = 0;
   paced_group_end_ = frame_timestamps_[group_frames_ - 1];
   group_frames_ = 0;

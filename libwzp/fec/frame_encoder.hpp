@@ -30,9 +30,10 @@ struct EncoderConfig {
   double repair_ratio = 0.5;       // repair symbols per frame, 0..kMaxRepairRatio
   double keyframe_repair_ratio = 1.0;
   uint8_t interleave_depth = 1;  // D: concurrent blocks, 1..kMaxInterleaveDepth
-  // Spread a group's repair packets over the next group's frames instead of
-  // sending them in one burst as it closes: a burst of losses then takes
-  // source and repair symbols of two blocks, not all of one's repair.
+  // Spread a group's repair packets over the first half of the next group's
+  // frames instead of sending them in one burst as it closes: a burst of
+  // losses then takes source and repair symbols of two blocks, not all of
+  // one's repair, and the congestion window sees no burst.
   bool pace_repair = false;
   uint16_t symbol_alignment = 8;  // T is rounded up to a multiple of this, 1..64
   wire::MediaType media_type = wire::MediaType::kAudio;

@@ -153,10 +153,10 @@ void install_properties(GObjectClass *gobject_class) {
   g_object_class_install_property(
       gobject_class, PROP_PACE_REPAIR,
       g_param_spec_boolean("pace-repair", "Pace repair",
-                           "Spread a group's repair packets over the next group's frames "
-                           "instead of one burst as it closes, so a burst of losses takes "
-                           "symbols of two blocks rather than all of one block's repair; "
-                           "recovery waits up to one more group",
+                           "Spread a group's repair packets over the first half of the next "
+                           "group's frames instead of one burst as it closes, so a burst of "
+                           "losses takes symbols of two blocks rather than all of one block's "
+                           "repair; recovery waits up to half a group more",
                            defaults.pace_repair, flags));
   g_object_class_install_property(
       gobject_class, PROP_SYMBOL_ALIGNMENT,

@@ -228,7 +228,7 @@ namespace {
 // (a share as it closes, the rest with each following frame), all of it
 // before the next group's own; a quiet sender's held repair goes out on
 // poll() once max_block_time has passed, and on flush().
-TEST(FrameEncoderPacing, SpreadsRepairOverTheNextGroupsFrames) {
+TEST(FrameEncoderPacing, SpreadsRepairOverTheFirstHalfOfTheNextGroupsFrames) {
   EncoderConfig config;
   config.block_frames = 4;
   config.repair_ratio = 2.0;  // 8 repair packets a block
@@ -238,14 +238,14 @@ TEST(FrameEncoderPacing, SpreadsRepairOverTheNextGroupsFrames) {
   test::PacketLog log;
   push_frames(encoder, log, 0, 12);
 
-  // Shares after n of the 4 following frames: 8 * (n + 1) / 5 = 1, 3, 4, 6, 8.
-  // Each closing group sends its first share; each of the next group's
-  // frames is followed by the repair that brings its group's total to its
-  // share: 2, 1, 2, 2 (the last frame closes its own group, whose first
-  // share follows).
-  const std::vector<bool> following{false, true, true,  false, true, false,
-                                    true,  true, false, true,  true, true};
-  std::vector<bool> expected{false, false, false, false, true};
+  // Over the first half of the next group (2 frames): shares after n of
+  // them 8 * (n + 1) / 3 = 2, 5, 8. Each closing group sends its first
+  // share; the next group's first two frames are each followed by the
+  // repair that brings its group's total to its share (3, 3); the last
+  // frame closes its own group, whose first share follows.
+  const std::vector<bool> following{false, true, true,  true,  false, true,
+                                    true,  true, false, false, true,  true};
+  std::vector<bool> expected{false, false, false, false, true, true};
   for (int group = 0; group < 2; ++group) {
     expected.insert(expected.end(), following.begin(), following.end());
   }
@@ -258,14 +258,14 @@ TEST(FrameEncoderPacing, SpreadsRepairOverTheNextGroupsFrames) {
   // Numbered as they leave: the sequence (the AEAD nonce) only grows.
   for (size_t i = 0; i < log.packets.size(); ++i) EXPECT_EQ(log.packets[i].header.sequence, i);
   // Block 2's repair is held: one share went out as it closed.
-  EXPECT_EQ(encoder.paced_repair(), 7u);
+  EXPECT_EQ(encoder.paced_repair(), 6u);
   EXPECT_EQ(encoder.stats().repair_packets, 24u) << "counted as built";
 
   size_t before = log.packets.size();
   encoder.poll(12 * 960, log);  // one frame's time after block 2: not yet
   EXPECT_EQ(log.packets.size(), before);
   encoder.poll(11 * 960 + 4 * 960, log);  // max_block_time past its last frame
-  EXPECT_EQ(log.packets.size(), before + 7);
+  EXPECT_EQ(log.packets.size(), before + 6);
   EXPECT_EQ(encoder.paced_repair(), 0u);
   for (size_t i = before; i < log.packets.size(); ++i) {
     EXPECT_TRUE(log.packets[i].header.repair);
