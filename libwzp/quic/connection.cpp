@@ -27,7 +27,6 @@ std::string format_address(const ngtcp2_addr &addr) {
   return (v6 ? "[" : "") + std::string(host) + (v6 ? "]:" : ":") + port;
 }
 
-constexpr size_t kCidLength = 18;
 // A DATAGRAM frame's type byte plus its length varint (2 bytes below 16 KiB).
 constexpr size_t kDatagramFrameOverhead = 3;
 // Short header: first byte, packet number (up to 4 bytes); then the AEAD tag.
@@ -93,6 +92,11 @@ void Connection::fill_settings(ngtcp2_settings &settings, ngtcp2_transport_param
   settings.handshake_timeout =
       static_cast<ngtcp2_duration>(std::chrono::nanoseconds(config.handshake_timeout).count());
   settings.no_pmtud = 0;
+  // Every ack-eliciting packet is acknowledged at once (ngtcp2's default
+  // waits for two). At 70 % loss only 3 in 10 acknowledgements arrive; until
+  // one does, the media it covers counts against the congestion window,
+  // which sits at its floor there (docs/quic.md).
+  settings.ack_thresh = 1;
   ngtcp2_transport_params_default(&params);
   params.initial_max_streams_bidi = 4;
   params.initial_max_streams_uni = 0;
@@ -125,9 +129,9 @@ bool Connection::init_common(std::string &error) {
 bool Connection::init_client(const ngtcp2_path &path, std::string &error) {
   remote_address_ = format_address(path.remote);
   ngtcp2_cid dcid, scid;
-  dcid.datalen = scid.datalen = kCidLength;
-  gnutls_rnd(GNUTLS_RND_RANDOM, dcid.data, kCidLength);
-  gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, kCidLength);
+  dcid.datalen = scid.datalen = kConnectionIdLength;
+  gnutls_rnd(GNUTLS_RND_RANDOM, dcid.data, kConnectionIdLength);
+  gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, kConnectionIdLength);
   ngtcp2_settings settings;
   ngtcp2_transport_params params;
   fill_settings(settings, params);
@@ -152,8 +156,8 @@ bool Connection::init_server(const ngtcp2_path &path, const ngtcp2_pkt_hd &initi
                              std::string &error) {
   remote_address_ = format_address(path.remote);
   ngtcp2_cid scid;
-  scid.datalen = kCidLength;
-  gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, kCidLength);
+  scid.datalen = kConnectionIdLength;
+  gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, kConnectionIdLength);
   ngtcp2_settings settings;
   ngtcp2_transport_params params;
   fill_settings(settings, params);

@@ -17,7 +17,6 @@
 namespace wzp::quic {
 namespace {
 
-constexpr size_t kCidLength = 18;
 constexpr size_t kMaxReceiveBatch = 256;
 constexpr int kSocketBufferBytes = 4 << 20;
 
@@ -265,7 +264,7 @@ void Endpoint::receive_all(uint64_t ts) {
 void Endpoint::dispatch(std::span<const uint8_t> packet, const sockaddr_storage &from,
                         socklen_t from_len, uint64_t ts) {
   ngtcp2_version_cid vc;
-  int rv = ngtcp2_pkt_decode_version_cid(&vc, packet.data(), packet.size(), kCidLength);
+  int rv = ngtcp2_pkt_decode_version_cid(&vc, packet.data(), packet.size(), kConnectionIdLength);
   if (rv != 0) {
     ++stats_.dropped_garbage;  // includes versions we do not speak
     return;

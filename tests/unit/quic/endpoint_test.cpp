@@ -90,8 +90,9 @@ TEST(QuicEndpoint, HandshakeThenDatagramsBothWaysCountedExactly) {
   EXPECT_EQ(stats.datagrams_lost, 0u);
   EXPECT_GT(stats.path.smoothed_rtt_ms, 0.0);
   EXPECT_GT(stats.path.congestion_window, 0u);
-  // Packing: the 100 small datagrams shared a handful of UDP packets.
-  EXPECT_LT(stats.udp_packets_sent, 50u);
+  // Packing: the 100 small datagrams shared far fewer UDP packets (the rest
+  // are acknowledgements, one per packet received: ack_thresh 1).
+  EXPECT_LT(stats.udp_packets_sent, 75u);
 }
 
 TEST(QuicEndpoint, MessagesArriveInOrderBothWays) {
