@@ -80,7 +80,7 @@ void FederationTransport::bring_up(PeerId id, LinkSlot &slot,
   slot.up = true;
   g_message("relay link %" G_GUINT64_FORMAT " up with %s", id,
             slot.connection->remote_address().c_str());
-  federation_->on_link_up(id, expected);
+  federation_->on_link_up(id, expected, std::chrono::steady_clock::now());
 }
 
 quic::ConnectionHandlers FederationTransport::handlers_for(PeerId id,

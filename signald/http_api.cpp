@@ -1,6 +1,7 @@
 #include "signald/http_api.hpp"
 
 #include <gio/gio.h>
+#include <sys/socket.h>
 
 #include <nlohmann/json.hpp>
 
@@ -12,6 +13,10 @@ namespace {
 
 void reply(SoupServerMessage *message, guint status, const char *content_type,
            const std::string &body) {
+  // libsoup 3.2 keeps a kept-alive connection's socket after the client
+  // closes it (CLOSE_WAIT, one fd per request): one request per connection.
+  soup_message_headers_replace(soup_server_message_get_response_headers(message), "Connection",
+                               "close");
   soup_server_message_set_status(message, status, nullptr);
   soup_server_message_set_response(message, content_type, SOUP_MEMORY_COPY, body.data(),
                                    body.size());
@@ -27,14 +32,54 @@ std::string json_text(const nlohmann::json &j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
+// Presence names who is online: for the operator, on this host only.
+bool from_loopback(SoupServerMessage *message) {
+  GSocketAddress *remote = soup_server_message_get_remote_address(message);
+  return remote != nullptr && G_IS_INET_SOCKET_ADDRESS(remote) &&
+         g_inet_address_get_is_loopback(
+             g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(remote)));
+}
+
+struct OpenCount {
+  std::shared_ptr<size_t> open;
+};
+
+void socket_gone(gpointer data, GObject *) {
+  auto *count = static_cast<OpenCount *>(data);
+  --*count->open;
+  delete count;
+}
+
+// Shutting the socket down makes libsoup see the end of the stream, fail
+// whatever it was reading or writing, and drop the connection.
+gboolean deadline_passed(gpointer data) {
+  if (auto *socket = static_cast<GObject *>(g_weak_ref_get(static_cast<GWeakRef *>(data)));
+      socket != nullptr) {
+    g_socket_shutdown(G_SOCKET(socket), TRUE, TRUE, nullptr);
+    g_object_unref(socket);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+void free_weak_ref(gpointer data) {
+  g_weak_ref_clear(static_cast<GWeakRef *>(data));
+  delete static_cast<GWeakRef *>(data);
+}
+
 }  // namespace
 
 HttpApi::HttpApi(std::mutex &core_mutex, Server &server) : mutex_(core_mutex), server_(server) {
   soup_ = soup_server_new("server-header", "wzp-signald", nullptr);
+  soup_server_add_early_handler(soup_, nullptr, on_headers, nullptr, nullptr);
   soup_server_add_handler(soup_, nullptr, on_request, this, nullptr);
 }
 
 HttpApi::~HttpApi() {
+  if (service_ != nullptr) {
+    g_socket_service_stop(service_);
+    g_socket_listener_close(G_SOCKET_LISTENER(service_));
+    g_object_unref(service_);
+  }
   soup_server_disconnect(soup_);
   g_object_unref(soup_);
 }
@@ -47,19 +92,65 @@ bool HttpApi::listen(const std::string &host, uint16_t port, std::string &error)
   }
   GSocketAddress *address = g_inet_socket_address_new(inet, port);
   g_object_unref(inet);
+  // We accept the connections and hand them to libsoup, so each one can be
+  // counted and given a deadline, which libsoup has no setting for.
+  service_ = g_socket_service_new();
+  // GLib's default backlog (10) drops a burst's SYNs, which costs each a
+  // second's retransmission; libsoup's own listener uses SOMAXCONN.
+  g_socket_listener_set_backlog(G_SOCKET_LISTENER(service_), SOMAXCONN);
+  GSocketAddress *bound = nullptr;
   GError *gerror = nullptr;
-  bool ok = soup_server_listen(soup_, address, static_cast<SoupServerListenOptions>(0), &gerror);
+  bool ok =
+      g_socket_listener_add_address(G_SOCKET_LISTENER(service_), address, G_SOCKET_TYPE_STREAM,
+                                    G_SOCKET_PROTOCOL_TCP, nullptr, &bound, &gerror);
   g_object_unref(address);
   if (!ok) {
     error = gerror->message;
     g_error_free(gerror);
     return false;
   }
-  GSList *uris = soup_server_get_uris(soup_);
-  if (uris != nullptr)
-    port_ = static_cast<uint16_t>(g_uri_get_port(static_cast<GUri *>(uris->data)));
-  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+  port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+  g_object_unref(bound);
+  g_signal_connect(service_, "incoming", G_CALLBACK(on_incoming), this);
+  g_socket_service_start(service_);
   return true;
+}
+
+gboolean HttpApi::on_incoming(GSocketService *, GSocketConnection *connection, GObject *,
+                              gpointer self) {
+  auto *api = static_cast<HttpApi *>(self);
+  if (*api->open_ >= kMaxHttpConnections) {
+    g_io_stream_close(G_IO_STREAM(connection), nullptr, nullptr);
+    return TRUE;
+  }
+  GSocket *socket = g_socket_connection_get_socket(connection);
+  ++*api->open_;
+  g_object_weak_ref(G_OBJECT(socket), socket_gone, new OpenCount{api->open_});
+  auto *weak = new GWeakRef;
+  g_weak_ref_init(weak, socket);
+  g_timeout_add_full(G_PRIORITY_DEFAULT,
+                     static_cast<guint>(std::chrono::milliseconds(kHttpDeadline).count()),
+                     deadline_passed, weak, free_weak_ref);
+  GSocketAddress *local = g_socket_connection_get_local_address(connection, nullptr);
+  GSocketAddress *remote = g_socket_connection_get_remote_address(connection, nullptr);
+  soup_server_accept_iostream(api->soup_, G_IO_STREAM(connection), local, remote, nullptr);
+  if (local != nullptr) g_object_unref(local);
+  if (remote != nullptr) g_object_unref(remote);
+  return TRUE;
+}
+
+// Runs once the headers are in, before libsoup reads a body. We take none:
+// one is refused, and what the client sends of it anyway is read and
+// dropped, not kept (within kHttpDeadline).
+void HttpApi::on_headers(SoupServer *, SoupServerMessage *message, const char *, GHashTable *,
+                         gpointer) {
+  soup_message_body_set_accumulate(soup_server_message_get_request_body(message), FALSE);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers(message);
+  SoupEncoding encoding = soup_message_headers_get_encoding(headers);
+  bool has_body = encoding == SOUP_ENCODING_CHUNKED || encoding == SOUP_ENCODING_EOF ||
+                  (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+                   soup_message_headers_get_content_length(headers) > 0);
+  if (has_body) reply(message, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "text/plain", "no body\n");
 }
 
 void HttpApi::on_request(SoupServer *, SoupServerMessage *message, const char *path, GHashTable *,
@@ -85,6 +176,10 @@ void HttpApi::respond(SoupServerMessage *message, const std::string &path) {
                                federation_ != nullptr ? &federation_->counters() : nullptr);
     }
     return reply(message, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8", text);
+  }
+  if (path.starts_with("/presence") && !from_loopback(message)) {
+    return reply(message, SOUP_STATUS_FORBIDDEN, "text/plain",
+                 "presence is answered on this host only\n");
   }
   if (path == "/presence") {
     nlohmann::json users = nlohmann::json::array();

@@ -1,11 +1,18 @@
 // The HTTP API on its own port (libsoup): GET /presence,
 // /presence/{fingerprint}, /healthz and /metrics (Prometheus text format).
 // Handlers run on the GLib main loop and take the core mutex.
+//
+// Each connection carries one request and is closed after the response;
+// it gets kHttpDeadline to send it and read the answer, at most
+// kMaxHttpConnections are open at once, and request bodies are refused
+// unread (docs/signal.md, "HTTP API").
 #pragma once
 
 #include <libsoup/soup.h>
 
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -13,6 +20,9 @@
 #include "signald/core/server.hpp"
 
 namespace wzp::signald {
+
+inline constexpr std::chrono::seconds kHttpDeadline{10};
+inline constexpr size_t kMaxHttpConnections = 64;
 
 class HttpApi {
  public:
@@ -28,6 +38,10 @@ class HttpApi {
   uint16_t port() const { return port_; }
 
  private:
+  static gboolean on_incoming(GSocketService *, GSocketConnection *connection, GObject *,
+                              gpointer self);
+  static void on_headers(SoupServer *, SoupServerMessage *message, const char *, GHashTable *,
+                         gpointer);
   static void on_request(SoupServer *, SoupServerMessage *message, const char *path, GHashTable *,
                          gpointer self);
   void respond(SoupServerMessage *message, const std::string &path);
@@ -36,7 +50,11 @@ class HttpApi {
   Server &server_;
   const Federation *federation_ = nullptr;
   SoupServer *soup_ = nullptr;
+  GSocketService *service_ = nullptr;
   uint16_t port_ = 0;
+  // Connections whose socket is still alive; shared with each socket's
+  // finalizer, which may run after this object is gone.
+  std::shared_ptr<size_t> open_ = std::make_shared<size_t>(0);
 };
 
 }  // namespace wzp::signald

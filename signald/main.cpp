@@ -50,6 +50,7 @@ struct Shutdown {
   Server *server;
   QuicTransport *transport;
   FederationTransport *relays;
+  Federation *federation;
   int waited_ms = 0;
 };
 
@@ -178,7 +179,10 @@ int main(int argc, char **argv) {
     relay_config.bind_address = config->federation_listen->host;
     relay_config.bind_port = config->federation_listen->port;
     relay_config.tls.alpn = {kFederationAlpn};
-    relay_config.max_connections = config->peers.size() + 1;
+    // Two per peer (a redial can overlap the link it replaces) and spares,
+    // so connections that never authenticate (closed after
+    // kLinkAuthTimeout) do not keep a trusted relay out.
+    relay_config.max_connections = 2 * config->peers.size() + 8;
     if (!relays->start(relay_config, *federation, fingerprint, config->peers, error)) {
       g_printerr("wzp-signald: federation %s:%u: %s\n", config->federation_listen->host.c_str(),
                  config->federation_listen->port, error.c_str());
@@ -187,14 +191,16 @@ int main(int argc, char **argv) {
   }
 
   GMainLoop *loop = g_main_loop_new(nullptr, FALSE);
-  Shutdown shutdown{loop, &core_mutex, &server, &transport, relays.get()};
+  Shutdown shutdown{loop, &core_mutex, &server, &transport, relays.get(), federation.get()};
   g_unix_signal_add(SIGTERM, on_terminate, &shutdown);
   g_unix_signal_add(SIGINT, on_terminate, &shutdown);
   auto tick = [](gpointer data) -> gboolean {
     auto *s = static_cast<Shutdown *>(data);
     {
       std::lock_guard lock(*s->mutex);
-      s->server->tick(wall_and_steady_now());
+      const Now now = wall_and_steady_now();
+      s->server->tick(now);
+      if (s->federation != nullptr) s->federation->tick(now.steady);
     }
     if (s->relays != nullptr) s->relays->maintain();  // without the core mutex
     return G_SOURCE_CONTINUE;

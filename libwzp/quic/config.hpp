@@ -74,6 +74,16 @@ struct EndpointConfig {
   // Connections still in their handshake; Initial packets beyond this are
   // refused, which bounds what a handshake flood can cost.
   size_t max_handshakes = 16;
+  // Address validation (RFC 9000, 8.1.2): once this many handshakes are in
+  // progress, an Initial without a valid Retry token gets a stateless Retry
+  // instead of a slot, so Initials from spoofed addresses hold at most this
+  // many. Below it no Retry is sent: it costs a round trip on the connect
+  // path, measured in docs/quic.md. 0: always Retry.
+  size_t retry_above_handshakes = 4;
+  std::chrono::milliseconds retry_token_lifetime{10000};
+  // Handshakes in progress from one source (an IPv4 address, an IPv6 /64),
+  // so one host that answers Retries cannot take every slot.
+  size_t max_handshakes_per_source = 4;
 };
 
 // Called on the endpoint's I/O thread. They may call any Connection method.
@@ -127,6 +137,9 @@ struct EndpointStats {
   uint64_t dropped_garbage = 0;      // not parseable as QUIC
   uint64_t dropped_unknown_cid = 0;  // no connection with that id, not an Initial
   uint64_t refused_handshakes = 0;   // Initial packets beyond the limits
+  uint64_t refused_per_source = 0;   // of those, beyond max_handshakes_per_source
+  uint64_t retries_sent = 0;         // EndpointConfig::retry_above_handshakes
+  uint64_t dropped_bad_token = 0;    // Initials with a token we did not issue or that expired
   uint64_t connections_accepted = 0;
 };
 

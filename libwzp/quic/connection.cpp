@@ -153,7 +153,7 @@ bool Connection::init_client(const ngtcp2_path &path, std::string &error) {
 }
 
 bool Connection::init_server(const ngtcp2_path &path, const ngtcp2_pkt_hd &initial,
-                             std::string &error) {
+                             const ngtcp2_cid *retry_odcid, std::string &error) {
   remote_address_ = format_address(path.remote);
   ngtcp2_cid scid;
   scid.datalen = kConnectionIdLength;
@@ -162,6 +162,13 @@ bool Connection::init_server(const ngtcp2_path &path, const ngtcp2_pkt_hd &initi
   ngtcp2_transport_params params;
   fill_settings(settings, params);
   params.original_dcid = initial.dcid;
+  if (retry_odcid != nullptr) {
+    // The client proved its address by returning our Retry's token.
+    params.original_dcid = *retry_odcid;
+    params.retry_scid = initial.dcid;
+    params.retry_scid_present = 1;
+    settings.token = initial.token;
+  }
   auto callbacks = NgCallbacks::table(true);
   int rv = ngtcp2_conn_server_new(&conn_, &initial.scid, &scid, &path, initial.version, &callbacks,
                                   &settings, &params, nullptr, callback_target_.get());

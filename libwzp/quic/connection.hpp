@@ -90,7 +90,10 @@ class Connection {
 
   Connection(ConnectionHost &host, bool server, ConnectionHandlers handlers);
   bool init_client(const ngtcp2_path &path, std::string &error);
-  bool init_server(const ngtcp2_path &path, const ngtcp2_pkt_hd &initial, std::string &error);
+  // `retry_odcid`: the client's first destination id, from the Retry token
+  // its Initial carried (nullptr when it carried none).
+  bool init_server(const ngtcp2_path &path, const ngtcp2_pkt_hd &initial,
+                   const ngtcp2_cid *retry_odcid, std::string &error);
   bool init_common(std::string &error);
   void fill_settings(ngtcp2_settings &settings, ngtcp2_transport_params &params) const;
 

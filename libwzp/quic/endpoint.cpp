@@ -58,6 +58,19 @@ void to_ipv6(sockaddr_storage &addr, socklen_t &len) {
   len = sizeof v6;
 }
 
+// The part of an address one host controls: an IPv4 address (also when
+// mapped into IPv6), else an IPv6 /64.
+std::span<const uint8_t> source_of(const sockaddr *addr) {
+  if (addr->sa_family == AF_INET) {
+    return {
+        reinterpret_cast<const uint8_t *>(&reinterpret_cast<const sockaddr_in *>(addr)->sin_addr),
+        4};
+  }
+  const auto *v6 = reinterpret_cast<const sockaddr_in6 *>(addr)->sin6_addr.s6_addr;
+  if (IN6_IS_ADDR_V4MAPPED(reinterpret_cast<const in6_addr *>(v6))) return {v6 + 12, 4};
+  return {v6, 8};
+}
+
 }  // namespace
 
 size_t CidKeyHash::operator()(const CidKey &key) const {
@@ -70,6 +83,7 @@ Endpoint::Endpoint(const EndpointConfig &config, AcceptHandler on_accept)
     : config_(config),
       on_accept_(std::move(on_accept)),
       reset_secret_(32),
+      token_secret_(32),
       receive_buffer_(65536) {}
 
 std::unique_ptr<Endpoint> Endpoint::create(const EndpointConfig &config, AcceptHandler on_accept,
@@ -78,6 +92,7 @@ std::unique_ptr<Endpoint> Endpoint::create(const EndpointConfig &config, AcceptH
   endpoint->tls_ = TlsContext::create(config.tls, config.accept_connections, error);
   if (!endpoint->tls_ || !endpoint->open_socket(error)) return nullptr;
   gnutls_rnd(GNUTLS_RND_KEY, endpoint->reset_secret_.data(), endpoint->reset_secret_.size());
+  gnutls_rnd(GNUTLS_RND_KEY, endpoint->token_secret_.data(), endpoint->token_secret_.size());
   endpoint->thread_ = std::thread([raw = endpoint.get()] { raw->run(); });
   return endpoint;
 }
@@ -219,6 +234,34 @@ size_t Endpoint::handshakes_in_progress() const {
   }));
 }
 
+size_t Endpoint::handshakes_from(const sockaddr *remote) const {
+  auto source = source_of(remote);
+  return static_cast<size_t>(std::count_if(connections_.begin(), connections_.end(), [&](auto &c) {
+    if (!c->server_ || c->handshake_done_ || c->finished()) return false;
+    return std::ranges::equal(source_of(reinterpret_cast<const sockaddr *>(&c->remote_)), source);
+  }));
+}
+
+// Stateless: the token carries (sealed) the client's address, the id it
+// first chose and the time, so nothing is kept for a spoofed source.
+void Endpoint::send_retry(const ngtcp2_pkt_hd &initial, const ngtcp2_path &path, uint64_t ts) {
+  ngtcp2_cid scid;
+  scid.datalen = kCidLength;
+  gnutls_rnd(GNUTLS_RND_NONCE, scid.data, scid.datalen);
+  std::array<uint8_t, NGTCP2_CRYPTO_MAX_RETRY_TOKENLEN> token;
+  ngtcp2_ssize token_size = ngtcp2_crypto_generate_retry_token(
+      token.data(), token_secret_.data(), token_secret_.size(), initial.version, path.remote.addr,
+      path.remote.addrlen, &scid, &initial.dcid, ts);
+  if (token_size < 0) return;
+  std::array<uint8_t, 256> packet;
+  ngtcp2_ssize size =
+      ngtcp2_crypto_write_retry(packet.data(), packet.size(), initial.version, &initial.scid, &scid,
+                                &initial.dcid, token.data(), static_cast<size_t>(token_size));
+  if (size < 0) return;
+  send_packet(path, {packet.data(), static_cast<size_t>(size)});
+  ++stats_.retries_sent;
+}
+
 void Endpoint::run() {
   while (!stopping_) {
     uint64_t next = UINT64_MAX;
@@ -294,15 +337,41 @@ void Endpoint::accept(std::span<const uint8_t> packet, const ngtcp2_path &path, 
     ++stats_.dropped_unknown_cid;
     return;
   }
-  if (connections_.size() >= config_.max_connections ||
-      handshakes_in_progress() >= config_.max_handshakes) {
+  ngtcp2_cid retry_odcid;
+  bool validated = false;
+  if (hd.type == NGTCP2_PKT_INITIAL && hd.token.len > 0) {
+    // We issue only Retry tokens; any other, or one past its lifetime, is dropped.
+    const auto lifetime = std::chrono::nanoseconds(config_.retry_token_lifetime).count();
+    if (hd.token.base[0] != NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY ||
+        ngtcp2_crypto_verify_retry_token(&retry_odcid, hd.token.base, hd.token.len,
+                                         token_secret_.data(), token_secret_.size(), hd.version,
+                                         path.remote.addr, path.remote.addrlen, &hd.dcid,
+                                         static_cast<ngtcp2_duration>(lifetime), ts) != 0) {
+      ++stats_.dropped_bad_token;
+      return;
+    }
+    validated = true;
+  }
+  const size_t in_progress = handshakes_in_progress();
+  if (connections_.size() >= config_.max_connections || in_progress >= config_.max_handshakes) {
     ++stats_.refused_handshakes;
     return;
   }
+  if (!validated && in_progress >= config_.retry_above_handshakes) {
+    send_retry(hd, path, ts);
+    return;
+  }
+  if (handshakes_from(path.remote.addr) >= config_.max_handshakes_per_source) {
+    ++stats_.refused_handshakes;
+    ++stats_.refused_per_source;
+    return;
+  }
   std::shared_ptr<Connection> connection(new Connection(*this, true, {}));
+  std::memcpy(&connection->remote_, path.remote.addr, path.remote.addrlen);
+  connection->remote_len_ = path.remote.addrlen;
   if (on_accept_) connection->handlers_ = on_accept_(connection);
   std::string error;
-  if (!connection->init_server(path, hd, error)) {
+  if (!connection->init_server(path, hd, validated ? &retry_odcid : nullptr, error)) {
     ++stats_.refused_handshakes;
     return;
   }

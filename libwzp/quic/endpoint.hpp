@@ -68,6 +68,9 @@ class Endpoint : private ConnectionHost {
   uint64_t next_attempt_ns(const Connection &connection) const;
   Connection *settle_race(Connection *attempt, uint64_t ts);
   size_t handshakes_in_progress() const;
+  // Address validation and the per-source limit for a new Initial.
+  size_t handshakes_from(const sockaddr *remote) const;
+  void send_retry(const ngtcp2_pkt_hd &initial, const ngtcp2_path &path, uint64_t ts);
 
   // ConnectionHost
   void send_packet(const ngtcp2_path &path, std::span<const uint8_t> packet) override;
@@ -89,6 +92,7 @@ class Endpoint : private ConnectionHost {
   sockaddr_storage local_addr_{};
   socklen_t local_addr_len_ = 0;
   std::vector<uint8_t> reset_secret_;
+  std::vector<uint8_t> token_secret_;  // keys the Retry tokens this endpoint issues
   std::vector<uint8_t> receive_buffer_;
 
   // The I/O state, held by the I/O thread while it works and by dial().

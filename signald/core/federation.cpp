@@ -74,10 +74,11 @@ Federation::~Federation() {
   server_.set_presence_links(nullptr);
 }
 
-void Federation::on_link_up(PeerId peer, std::optional<std::string> expected) {
+void Federation::on_link_up(PeerId peer, std::optional<std::string> expected, SteadyTime now) {
   Link &link = links_[peer];
   link = Link{};
   link.expected = std::move(expected);
+  link.up_at = now;
   randombytes_buf(link.nonce.data(), link.nonce.size());
   json hello = {{"type", "fed_hello"},
                 {"public_key", to_base64(self_.signing_public_key())},
@@ -251,6 +252,14 @@ void Federation::on_link_down(PeerId peer) {
   if (links_.erase(peer) == 0) return;
   rooms_.peer_lost(peer);
   server_.on_peer_lost(peer);
+}
+
+void Federation::tick(SteadyTime now) {
+  std::vector<PeerId> late;
+  for (const auto &[peer, link] : links_) {
+    if (!link.authenticated && now - link.up_at >= kLinkAuthTimeout) late.push_back(peer);
+  }
+  for (PeerId peer : late) refuse(peer, "did not authenticate in time");
 }
 
 size_t Federation::links_up() const {

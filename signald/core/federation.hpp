@@ -22,6 +22,9 @@
 namespace wzp::signald {
 
 inline constexpr const char *kFederationAlpn = "wzp-federation/1";
+// Authentication takes one round trip each way; this leaves room for a
+// lossy path's retransmissions.
+inline constexpr std::chrono::seconds kLinkAuthTimeout{10};
 
 // What Federation needs from the links' transport.
 class PeerOutbox {
@@ -47,10 +50,14 @@ class Federation final : public RoomLinks, public PresenceLinks {
   ~Federation() override;
 
   // A link's QUIC connection is up; `expected` is the identity we dialed.
-  void on_link_up(PeerId peer, std::optional<std::string> expected);
+  void on_link_up(PeerId peer, std::optional<std::string> expected, SteadyTime now);
   void on_message(PeerId peer, std::string_view text);
   void on_datagram(PeerId peer, std::span<const uint8_t> datagram);
   void on_link_down(PeerId peer);
+  // Closes links that have not authenticated within kLinkAuthTimeout of
+  // coming up: a connection that never signs holds a slot of the
+  // federation port, which has few.
+  void tick(SteadyTime now);
 
   // The relay's identity if its link is authenticated.
   std::optional<std::string> identity_of(PeerId peer) const;
@@ -72,6 +79,7 @@ class Federation final : public RoomLinks, public PresenceLinks {
     signal::PublicKey public_key{};
     std::string identity;        // set by its hello
     bool authenticated = false;  // its signature verified
+    SteadyTime up_at{};
   };
 
   void refuse(PeerId peer, const std::string &reason);

@@ -177,7 +177,7 @@ void Server::complete_auth(ConnectionId conn, Session &session, const signal::Au
 
   outbox_.send(conn, signal::Welcome{session.fingerprint, store_.alias_of(session.fingerprint)});
   outbox_.send(conn, signal::PresenceList{presence_list()});
-  auto missed = store_.take_missed_calls(session.fingerprint);
+  auto missed = store_.take_missed_calls(session.fingerprint, now.unix_seconds);
   if (!missed.empty()) outbox_.send(conn, signal::MissedCalls{std::move(missed)});
   broadcast_presence(session.fingerprint, true, conn);
 }

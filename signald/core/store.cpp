@@ -86,6 +86,7 @@ CREATE TABLE IF NOT EXISTS missed_calls (
   call_id TEXT NOT NULL,
   at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS missed_calls_callee ON missed_calls(callee, id);
+CREATE INDEX IF NOT EXISTS missed_calls_at ON missed_calls(at);
 CREATE TABLE IF NOT EXISTS identity (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   seed BLOB NOT NULL);
@@ -188,25 +189,41 @@ std::vector<std::string> Store::fingerprints_with_prefix(const std::string &hex_
   return out;
 }
 
-void Store::add_missed_call(const std::string &callee, const signal::MissedCall &call) {
+bool Store::add_missed_call(const std::string &callee, const signal::MissedCall &call) {
   Statement insert(*this,
-                   "INSERT INTO missed_calls(callee, caller, call_id, at) VALUES(?1, ?2, ?3, ?4)");
-  insert.bind(1, callee).bind(2, call.caller).bind(3, call.call_id).bind(4, call.at_unix).run();
+                   "INSERT INTO missed_calls(callee, caller, call_id, at) "
+                   "SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM seen WHERE hex = ?5)");
+  insert.bind(1, callee)
+      .bind(2, call.caller)
+      .bind(3, call.call_id)
+      .bind(4, call.at_unix)
+      .bind(5, hex_digits(callee))
+      .run();
+  if (insert.changes() == 0) return false;
   Statement trim(*this,
                  "DELETE FROM missed_calls WHERE callee = ?1 AND id NOT IN "
                  "(SELECT id FROM missed_calls WHERE callee = ?1 ORDER BY id DESC LIMIT ?2)");
   trim.bind(1, callee).bind(2, static_cast<uint64_t>(signal::kMaxMissedCalls)).run();
+  // Callees who never come back: their calls go once too old.
+  if (call.at_unix > kMissedCallLifetimeSeconds) {
+    Statement expire(*this, "DELETE FROM missed_calls WHERE at < ?1");
+    expire.bind(1, call.at_unix - kMissedCallLifetimeSeconds).run();
+  }
+  return true;
 }
 
-std::vector<signal::MissedCall> Store::take_missed_calls(const std::string &callee) {
+std::vector<signal::MissedCall> Store::take_missed_calls(const std::string &callee,
+                                                         uint64_t now_unix) {
   std::vector<signal::MissedCall> calls;
   {
     Statement q(*this,
-                "SELECT call_id, caller, at FROM missed_calls WHERE callee = ?1 ORDER BY id");
-    q.bind(1, callee);
+                "SELECT call_id, caller, at FROM missed_calls WHERE callee = ?1 AND at >= ?2 "
+                "ORDER BY id");
+    q.bind(1, callee).bind(
+        2, now_unix > kMissedCallLifetimeSeconds ? now_unix - kMissedCallLifetimeSeconds : 0);
     while (q.step()) calls.push_back({q.text(0), q.text(1), q.integer(2)});
   }
-  if (!calls.empty()) {
+  {
     Statement del(*this, "DELETE FROM missed_calls WHERE callee = ?1");
     del.bind(1, callee).run();
   }

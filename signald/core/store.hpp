@@ -16,6 +16,8 @@
 
 namespace wzp::signald {
 
+inline constexpr uint64_t kMissedCallLifetimeSeconds = 7 * 24 * 3600;
+
 class Store {
  public:
   // Opens or creates the database; nullptr with `error` set on failure.
@@ -39,10 +41,14 @@ class Store {
   // `hex_prefix`; at most `limit` of them.
   std::vector<std::string> fingerprints_with_prefix(const std::string &hex_prefix, size_t limit);
 
-  // Keeps at most signal::kMaxMissedCalls per callee, dropping the oldest.
-  void add_missed_call(const std::string &callee, const signal::MissedCall &call);
-  // Returns and deletes the callee's missed calls, oldest first.
-  std::vector<signal::MissedCall> take_missed_calls(const std::string &callee);
+  // Kept only for a callee this daemon has seen log in (offers to made-up
+  // fingerprints would otherwise fill the disk), at most
+  // signal::kMaxMissedCalls per callee (the oldest go first) and for
+  // kMissedCallLifetimeSeconds. False when not kept.
+  bool add_missed_call(const std::string &callee, const signal::MissedCall &call);
+  // Returns and deletes the callee's missed calls, oldest first, leaving out
+  // those older than kMissedCallLifetimeSeconds at `now_unix`.
+  std::vector<signal::MissedCall> take_missed_calls(const std::string &callee, uint64_t now_unix);
 
   std::optional<std::vector<uint8_t>> identity_seed();
   bool set_identity_seed(const std::vector<uint8_t> &seed);

@@ -40,7 +40,7 @@ const crypto::Identity &identity(int which) {
 
 // The peer relay's half of the handshake, as a real relay would answer.
 void authenticate(Federation &federation, LastMessage &out, PeerId link) {
-  federation.on_link_up(link, std::nullopt);
+  federation.on_link_up(link, std::nullopt, {});
   auto hello = nlohmann::json::parse(out.last);
   std::vector<uint8_t> nonce(32);
   size_t length = 0;
@@ -81,7 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   constexpr PeerId kLinked = 1, kUnauthenticated = 2;
   authenticate(federation, relay_out, kLinked);
   if (!federation.identity_of(kLinked)) std::abort();  // the harness must reach the real paths
-  federation.on_link_up(kUnauthenticated, std::nullopt);
+  federation.on_link_up(kUnauthenticated, std::nullopt, {});
 
   fuzz::for_each_line(data, size, [&](std::string_view line) {
     if (!line.empty() && line.front() == 'D') {

@@ -1,6 +1,8 @@
 // Two real wzp-signald processes federated over QUIC on loopback: each
 // trusts the other's certificate and identity; a room spans both, and each
 // relay's users resolve on the other.
+#include "signald/core/federation.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -9,6 +11,7 @@
 #include "libwzp/wire/header.hpp"
 #include "tests/integration/signald_daemon/daemon.hpp"
 #include "tests/support/paths.hpp"
+#include "tests/support/wait.hpp"
 
 namespace wzp::signald::test {
 namespace {
@@ -144,6 +147,57 @@ TEST(SignaldFederation, ARoomSpansTwoRelays) {
   ASSERT_TRUE(gone);
   EXPECT_FALSE(gone->joined);
   EXPECT_EQ(gone->participants, 1u);
+  std::filesystem::remove_all(root);
+}
+
+// Connections that finish QUIC's handshake on the federation port but never
+// sign in (anyone who can reach the port can open them) neither keep a
+// trusted relay out nor stay: each is closed kLinkAuthTimeout after it came up.
+TEST(SignaldFederation, SilentConnectionsDoNotKeepARelayOut) {
+  auto root = wzp::test::make_temp_dir("signald-federation-silent");
+  std::filesystem::create_directories(root / "a");
+  std::filesystem::create_directories(root / "b");
+  RelaySetup a = prepare(root / "a"), b = prepare(root / "b");
+  // Of each pair, the relay whose identity sorts first dials.
+  const RelaySetup &listener = a.identity < b.identity ? b : a;
+  const RelaySetup &dialer = a.identity < b.identity ? a : b;
+  auto listener_args = listener.args(), dialer_args = dialer.args();
+  listener_args.insert(listener_args.end(), {"--peer", dialer.as_peer()});
+  dialer_args.insert(dialer_args.end(), {"--peer", listener.as_peer()});
+  Daemon relay_l(listener.dir, listener_args);
+  ASSERT_TRUE(relay_l.ready());
+
+  quic::EndpointConfig config;
+  config.bind_address = "127.0.0.1";
+  config.tls.alpn = {kFederationAlpn};
+  config.tls.server_fingerprint = listener.certificate;
+  std::string error;
+  auto silent_endpoint = quic::Endpoint::create(config, nullptr, error);
+  ASSERT_TRUE(silent_endpoint) << error;
+  std::vector<std::shared_ptr<quic::Connection>> silent;
+  for (int i = 0; i < 2; ++i) {
+    silent.push_back(silent_endpoint->dial("127.0.0.1", listener.federation_port, {}, error));
+    ASSERT_TRUE(silent.back()) << error;
+    ASSERT_TRUE(silent.back()->wait_established(5s)) << silent.back()->error();
+  }
+  const auto silent_up = std::chrono::steady_clock::now();
+
+  Daemon relay_d(dialer.dir, dialer_args);
+  ASSERT_TRUE(relay_d.ready());
+  EXPECT_TRUE(wzp::test::wait_until(
+      [&] {
+        return relay_l.get("/metrics").body.find("wzp_signald_federation_links 1\n") !=
+               std::string::npos;
+      },
+      std::chrono::milliseconds(kLinkAuthTimeout) / 2))
+      << "the trusted relay did not link while the silent connections were open";
+
+  for (auto &connection : silent) {
+    ASSERT_TRUE(connection->wait_closed(kLinkAuthTimeout + 5s));
+    EXPECT_NE(connection->error().find("did not authenticate"), std::string::npos)
+        << connection->error();
+  }
+  EXPECT_GE(std::chrono::steady_clock::now() - silent_up, kLinkAuthTimeout - 1s);
   std::filesystem::remove_all(root);
 }
 

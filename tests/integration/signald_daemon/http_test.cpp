@@ -1,11 +1,19 @@
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "signald/http_api.hpp"
 #include "tests/integration/signald_daemon/daemon.hpp"
 #include "tests/support/paths.hpp"
+#include "tests/support/wait.hpp"
 
 namespace wzp::signald::test {
 namespace {
@@ -18,6 +26,151 @@ class SignaldHttp : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
   std::filesystem::path dir_;
 };
+
+// A raw TCP connection to the HTTP API, for what a client library would not
+// send: kept-alive connections closed by the client, bodies, partial requests.
+class RawHttp {
+ public:
+  explicit RawHttp(uint16_t port, std::chrono::seconds timeout = 5s) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    timeval tv{static_cast<time_t>(timeout.count()), 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr *>(&to), sizeof to) == 0;
+  }
+  ~RawHttp() { close(fd_); }
+  RawHttp(const RawHttp &) = delete;
+  RawHttp &operator=(const RawHttp &) = delete;
+  bool connected() const { return connected_; }
+  bool send_all(std::string_view data) {
+    while (!data.empty()) {
+      ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+  // Everything until the server closes; nullopt if it does not within the
+  // receive timeout.
+  std::optional<std::string> read_to_close() {
+    std::string text;
+    char buffer[4096];
+    for (;;) {
+      ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
+      if (n == 0) return text;
+      if (n < 0) return errno == ECONNRESET ? std::optional(text) : std::nullopt;
+      text.append(buffer, static_cast<size_t>(n));
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+size_t open_descriptors(pid_t pid) {
+  size_t count = 0;
+  for ([[maybe_unused]] const auto &entry :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    ++count;
+  }
+  return count;
+}
+
+size_t resident_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("VmRSS:")) return std::stoul(line.substr(6));
+  }
+  return 0;
+}
+
+// Starts the daemon with at most `limit` descriptors (as `ulimit -n` would):
+// the soft limit is lowered around the fork, which the child inherits.
+std::unique_ptr<Daemon> daemon_with_fd_limit(const std::filesystem::path &dir, rlim_t limit) {
+  rlimit saved{};
+  getrlimit(RLIMIT_NOFILE, &saved);
+  rlimit low = saved;
+  low.rlim_cur = limit;
+  setrlimit(RLIMIT_NOFILE, &low);
+  auto daemon = std::make_unique<Daemon>(dir);
+  setrlimit(RLIMIT_NOFILE, &saved);
+  return daemon;
+}
+
+TEST_F(SignaldHttp, KeptAliveConnectionsClosedByTheClientLeaveNoDescriptor) {
+  auto daemon = daemon_with_fd_limit(dir_, 64);
+  ASSERT_TRUE(daemon->ready());
+  const pid_t pid = daemon->process().pid();
+  const size_t at_start = open_descriptors(pid);
+  // HTTP/1.1 keeps the connection alive unless told otherwise; the client
+  // closes it after the answer. Under 64 descriptors, 52 of these ran the
+  // API out of them (issue 13).
+  for (int i = 0; i < 200; ++i) {
+    RawHttp http(daemon->http_port());
+    ASSERT_TRUE(http.connected()) << "request " << i;
+    ASSERT_TRUE(http.send_all("GET /healthz HTTP/1.1\r\nHost: wzp\r\n\r\n"));
+    auto answer = http.read_to_close();
+    ASSERT_TRUE(answer) << "request " << i << ": the connection stayed open";
+    ASSERT_TRUE(answer->starts_with("HTTP/1.1 200")) << "request " << i << ": " << *answer;
+  }
+  EXPECT_TRUE(wzp::test::wait_until([&] { return open_descriptors(pid) <= at_start; }, 5s))
+      << open_descriptors(pid) << " descriptors open, " << at_start << " at start";
+  EXPECT_EQ(daemon->get("/healthz").status, 200u);
+}
+
+TEST_F(SignaldHttp, ABodyIsRefusedAndNotKept) {
+  Daemon daemon(dir_);
+  ASSERT_TRUE(daemon.ready());
+  const pid_t pid = daemon.process().pid();
+  const size_t before = resident_kib(pid);
+  constexpr size_t kBody = 128 << 20;
+  RawHttp http(daemon.http_port(), 20s);
+  ASSERT_TRUE(http.send_all("POST /healthz HTTP/1.1\r\nHost: wzp\r\nContent-Length: " +
+                            std::to_string(kBody) + "\r\n\r\n"));
+  const std::string chunk(1 << 20, 'x');
+  for (size_t sent = 0; sent < kBody; sent += chunk.size()) {
+    if (!http.send_all(chunk)) break;  // the server may stop reading: fine
+  }
+  auto answer = http.read_to_close();
+  ASSERT_TRUE(answer);
+  EXPECT_TRUE(answer->starts_with("HTTP/1.1 413")) << *answer;
+  // 128 MiB were sent; the daemon kept none of it (it grew by 600 MB for
+  // a 300 MB body before).
+  EXPECT_LT(resident_kib(pid), before + 16 * 1024) << before << " KiB before";
+  EXPECT_EQ(daemon.get("/healthz").status, 200u);
+}
+
+TEST_F(SignaldHttp, IdleAndPartialConnectionsAreClosedAndCapped) {
+  Daemon daemon(dir_);
+  ASSERT_TRUE(daemon.ready());
+  const auto opened = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<RawHttp>> held;
+  for (size_t i = 0; i < kMaxHttpConnections; ++i) {
+    held.push_back(std::make_unique<RawHttp>(daemon.http_port(), kHttpDeadline + 5s));
+    ASSERT_TRUE(held.back()->connected());
+    // Half send nothing, half the start of a request, never its end.
+    if (i % 2 == 1) {
+      ASSERT_TRUE(held.back()->send_all("GET /heal"));
+    }
+  }
+  // One more is closed at once: the API holds no more connections than this.
+  RawHttp extra(daemon.http_port());
+  ASSERT_TRUE(extra.connected());
+  auto refused = extra.read_to_close();
+  ASSERT_TRUE(refused) << "a connection beyond the cap was kept";
+  EXPECT_TRUE(refused->empty()) << *refused;
+  EXPECT_LT(std::chrono::steady_clock::now() - opened, kHttpDeadline / 2);
+  for (auto &http : held) {
+    EXPECT_TRUE(http->read_to_close()) << "held past the deadline";
+  }
+  EXPECT_GE(std::chrono::steady_clock::now() - opened, kHttpDeadline - 1s);
+  // The slots are free again.
+  EXPECT_TRUE(wzp::test::wait_until([&] { return daemon.get("/healthz").status == 200u; }, 5s));
+}
 
 TEST_F(SignaldHttp, HealthMetricsAndPresenceAnswer) {
   Daemon daemon(dir_);

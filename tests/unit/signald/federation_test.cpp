@@ -98,8 +98,8 @@ class FederationTest : public ::testing::Test {
       b_->federation = std::make_unique<Federation>(b_->pipe, *b_->server, b_->identity,
                                                     std::vector<std::string>{});
     }
-    a_->federation->on_link_up(kLink, b_->fingerprint());  // A dialed B
-    b_->federation->on_link_up(kLink, std::nullopt);
+    a_->federation->on_link_up(kLink, b_->fingerprint(), a_->now.steady);  // A dialed B
+    b_->federation->on_link_up(kLink, std::nullopt, b_->now.steady);
     pump();
   }
   // Delivers what each relay sent the other until both are quiet.
@@ -154,9 +154,30 @@ TEST_F(FederationTest, AnUntrustedRelayIsRefused) {
   EXPECT_EQ(b_->federation->counters().links_refused, 1u);
 }
 
+TEST_F(FederationTest, ALinkThatNeverAuthenticatesIsClosedInTime) {
+  b_->trust(*a_);
+  const SteadyTime up = b_->now.steady;
+  b_->federation->on_link_up(kLink, std::nullopt, up);
+  b_->federation->tick(up + kLinkAuthTimeout - std::chrono::milliseconds(1));
+  EXPECT_FALSE(b_->pipe.closed);
+  b_->federation->tick(up + kLinkAuthTimeout);
+  ASSERT_TRUE(b_->pipe.closed);
+  EXPECT_NE(b_->pipe.closed->find("did not authenticate"), std::string::npos) << *b_->pipe.closed;
+  EXPECT_EQ(b_->federation->counters().links_refused, 1u);
+}
+
+TEST_F(FederationTest, AnAuthenticatedLinkIsNotTimedOut) {
+  link();
+  b_->federation->tick(b_->now.steady + 10 * kLinkAuthTimeout);
+  a_->federation->tick(a_->now.steady + 10 * kLinkAuthTimeout);
+  EXPECT_FALSE(b_->pipe.closed);
+  EXPECT_FALSE(a_->pipe.closed);
+  EXPECT_TRUE(b_->federation->identity_of(kLink));
+}
+
 TEST_F(FederationTest, ASignatureNotFromTheClaimedIdentityIsRefused) {
   b_->trust(*a_);
-  b_->federation->on_link_up(kLink, std::nullopt);
+  b_->federation->on_link_up(kLink, std::nullopt, b_->now.steady);
   const std::string hello = b_->pipe.messages.front();
   auto nonce_b64 = nlohmann::json::parse(hello)["nonce"].get<std::string>();
   // Claims A's identity, but signs with another key.
@@ -247,8 +268,8 @@ TEST_F(FederationTest, MembersPresentBeforeTheLinkAreAnnouncedAndLostWithIt) {
   b_->trust(*a_);
   ConnectionId ca = a_->join(alice);
   ConnectionId cb = b_->join(bob);
-  a_->federation->on_link_up(kLink, b_->fingerprint());
-  b_->federation->on_link_up(kLink, std::nullopt);
+  a_->federation->on_link_up(kLink, b_->fingerprint(), a_->now.steady);
+  b_->federation->on_link_up(kLink, std::nullopt, b_->now.steady);
   pump();
   EXPECT_EQ(a_->out.last<RoomEvent>(ca).fingerprint, fingerprint_of(bob));
   EXPECT_EQ(b_->out.last<RoomEvent>(cb).fingerprint, fingerprint_of(alice));
