@@ -9,7 +9,7 @@
 // too (they are audible). A summary counts where wzp wins.
 //
 //   bench_jitter_playout [--seed N] [--seconds S] [--latencies MS,MS,...]
-//                        [--trace FILE]...
+//                        [--only NAME,NAME,...] [--trace FILE]...
 #include <gst/gst.h>
 
 #include <algorithm>
@@ -175,7 +175,8 @@ int main(int argc, char **argv) {
   int64_t seconds = 120;
   std::vector<std::string> files;
   // 200 ms is run anyway as the default.
-  std::vector<int> latencies = {20, 40, 60, 80, 120, 160, 300};
+  std::vector<int> latencies = {5, 10, 20, 40, 60, 80, 120, 160, 300};
+  std::vector<std::string> only;  // built-in traces to run; empty: all
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) {
       seed = std::strtoull(argv[++i], nullptr, 10);
@@ -187,11 +188,18 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, "--latencies: milliseconds above 0, comma-separated\n");
         return 2;
       }
+    } else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) {
+      for (const char *p = argv[++i]; *p;) {
+        const char *comma = std::strchr(p, ',');
+        only.emplace_back(p, comma ? comma : p + std::strlen(p));
+        p = comma ? comma + 1 : p + std::strlen(p);
+      }
     } else if (!std::strcmp(argv[i], "--trace") && i + 1 < argc) {
       files.push_back(argv[++i]);
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--seed N] [--seconds S] [--latencies MS,MS,...] [--trace FILE]...\n",
+                   "usage: %s [--seed N] [--seconds S] [--latencies MS,MS,...] [--only NAME,...] "
+                   "[--trace FILE]...\n",
                    argv[0]);
       return 2;
     }
@@ -216,6 +224,7 @@ int main(int argc, char **argv) {
                                               : "Continuous speech (no silence)",
                 static_cast<long long>(seconds), static_cast<unsigned long long>(seed));
     for (const auto &name : trace_names()) {
+      if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
       Trace trace = generate_trace(name, seed, speech, seconds * 1'000'000'000);
       trace.name = name;
       run_trace(trace, latencies, tally);
