@@ -4,7 +4,9 @@
 // --benchmark_repetitions=N the ratio is taken per repetition (repetition i of
 // the peer over repetition i of wzp) and printed as min / median / max over
 // the N, for wall time and for CPU time: one repetition alone can be a lucky
-// or an unlucky draw on a shared machine.
+// or an unlucky draw on a shared machine. CPU time is Google Benchmark's: the
+// benchmark thread's only, unless the case asks for MeasureProcessCPUTime
+// (a threaded case must).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
