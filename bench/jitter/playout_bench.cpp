@@ -6,7 +6,9 @@
 // too. Printed per trace: late loss, mean and 95th-percentile playout delay
 // (send to playout), and cost = mean delay + 20 ms per 1 % late loss. For
 // wzp, frames of delay growth or shrink inside speech count as late loss
-// too (they are audible). A summary counts where wzp wins.
+// too (they are audible). Also printed, outside the cost: how often the
+// played timeline jumps between neighbouring frames. A summary counts where
+// wzp wins.
 //
 //   bench_jitter_playout [--seed N] [--seconds S] [--latencies MS,MS,...]
 //                        [--only NAME,NAME,...] [--trace FILE]...
@@ -34,6 +36,11 @@ struct Row {
   double mean_ms = 0;
   double p95_ms = 0;
   double cost = 0;
+  // Frames played on time whose playout moved against the previous frame's
+  // (media-time neighbours): a jump in the played timeline, audible as a
+  // click, a cut or an overlap. Not in the cost (wzp's own moves are, as
+  // late loss); shown because rtpjitterbuffer's output times follow arrival.
+  double jump_pct = 0;
 };
 
 size_t arrived(const Trace &trace) {
@@ -65,6 +72,16 @@ Row score(const Trace &trace, const ElementRun &run) {
   Row row;
   double n = static_cast<double>(arrived(trace));
   row.late_pct = 100.0 * static_cast<double>(late + run.stretched) / n;
+  size_t jumps = 0;
+  for (size_t i = 1; i < trace.frames.size(); ++i) {
+    const SentFrame &a = trace.frames[i - 1], &b = trace.frames[i];
+    const FrameOutcome &x = run.frames[i - 1], &y = run.frames[i];
+    if (a.arrival_ns < 0 || b.arrival_ns < 0 || !x.output || !y.output) continue;
+    if (b.timestamp - a.timestamp != 960) continue;  // a DTX pause between them
+    const int64_t moved = (y.playout_ns - x.playout_ns) - 20'000'000;
+    jumps += moved > kToleranceNs || moved < -kToleranceNs;
+  }
+  row.jump_pct = 100.0 * static_cast<double>(jumps) / n;
   double sum = 0;
   for (double d : delays) sum += d;
   row.mean_ms = delays.empty() ? 0 : sum / static_cast<double>(delays.size());
@@ -94,8 +111,8 @@ Row hindsight_best_fixed(const Trace &trace) {
 }
 
 void print_row(const char *who, const Row &r) {
-  std::printf("| %-26s | %7.2f | %8.1f | %8.1f | %8.1f |\n", who, r.late_pct, r.mean_ms, r.p95_ms,
-              r.cost);
+  std::printf("| %-26s | %7.2f | %8.1f | %8.1f | %8.1f | %7.2f |\n", who, r.late_pct, r.mean_ms,
+              r.p95_ms, r.cost, r.jump_pct);
 }
 
 struct Tally {
@@ -118,10 +135,10 @@ void run_trace(const Trace &trace, const std::vector<int> &latencies, Tally &tal
   }
   Row fixed = hindsight_best_fixed(trace);
   std::printf("\n**%s** (%zu frames)\n\n", trace.name.c_str(), trace.frames.size());
-  std::printf("| %-26s | %7s | %8s | %8s | %8s |\n", "buffer", "late %", "mean ms", "p95 ms",
-              "cost");
-  std::printf("|%s|%s|%s|%s|%s|\n", "----------------------------", "---------", "----------",
-              "----------", "----------");
+  std::printf("| %-26s | %7s | %8s | %8s | %8s | %7s |\n", "buffer", "late %", "mean ms", "p95 ms",
+              "cost", "jumps %");
+  std::printf("|%s|%s|%s|%s|%s|%s|\n", "----------------------------", "---------", "----------",
+              "----------", "----------", "---------");
   char tuned_name[64];
   std::snprintf(tuned_name, sizeof tuned_name, "rtpjitterbuffer best %d ms", tuned_ms);
   print_row("wzpjitterbuffer", wzp);
