@@ -4,6 +4,7 @@
 #include <gst/check/gsttestclock.h>
 
 #include <algorithm>
+#include <atomic>
 #include <unordered_map>
 
 #include "plugins/gstwzp/wzpmeta.h"
@@ -14,19 +15,27 @@ namespace {
 
 constexpr int64_t kMs = 1'000'000;
 // Simulated time moves in steps of at most kStepNs; after every push or
-// released wait the driver pauses kSettleUs of real time so the element's
-// threads catch up. Timing errors stay within a step (the scorer allows 2 ms).
+// released wait the driver lets the element's threads catch up (settle).
+// Timing errors stay within a step (the scorer allows 2 ms).
 constexpr int64_t kStepNs = 1'000'000;
 constexpr gulong kStepPauseUs = 5;
 constexpr gulong kSettleUs = 200;
+constexpr int64_t kSettleMaxUs = 50'000;
 
 struct Recorder {
   GstPad *pad = nullptr;
   GstTestClock *clock = nullptr;
   Element element = Element::kWzp;
-  // Keyed by wire sequence (16-bit for RTP).
+  // Buffers and events the element has pushed downstream, so far.
+  std::atomic<uint64_t> pushed{0};
+  // Keyed by wire sequence (16-bit for RTP); written on the streaming thread,
+  // read once the harness is torn down.
   std::unordered_map<uint32_t, FrameOutcome> outputs;
 };
+
+uint32_t output_key(Element element, uint32_t sequence) {
+  return element == Element::kRtpJitterBuffer ? sequence & 0xffff : sequence;
+}
 
 uint32_t sequence_of(Element element, GstBuffer *buffer) {
   if (element == Element::kWzp) {
@@ -51,6 +60,12 @@ GstPadProbeReturn record(GstPad *, GstPadProbeInfo *info, gpointer data) {
   out.push_ns = static_cast<int64_t>(gst_clock_get_time(GST_CLOCK(recorder->clock)));
   out.playout_ns = static_cast<int64_t>(GST_BUFFER_PTS(buffer) + latency);
   recorder->outputs.emplace(sequence_of(recorder->element, buffer), out);
+  recorder->pushed.fetch_add(1);
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn count_event(GstPad *, GstPadProbeInfo *, gpointer data) {
+  static_cast<Recorder *>(data)->pushed.fetch_add(1);
   return GST_PAD_PROBE_OK;
 }
 
@@ -79,24 +94,37 @@ GstBuffer *make_input(Element element, const SentFrame &frame) {
   return buffer;
 }
 
-// Gives the element's threads real time to act on what just happened and
-// park on their next clock wait (if they have one).
-void settle(GstTestClock *clock, guint wait_ms) {
+// Gives the element's threads real time to act on what just happened (a
+// push or a released wait): waits until the element parks on a clock wait
+// or has pushed something downstream since `pushed_before`, at most
+// kSettleMaxUs. The same rule for both elements: wzpjitterbuffer nearly
+// always parks on a wait, rtpjitterbuffer passes an in-order packet or a
+// lost event on at once and then often has no wait to park on.
+void settle(Recorder &recorder, uint64_t pushed_before) {
   g_usleep(kSettleUs);
-  gst_test_clock_timed_wait_for_multiple_pending_ids(clock, 1, wait_ms, nullptr);
+  const gint64 deadline = g_get_monotonic_time() + kSettleMaxUs;
+  for (;;) {
+    if (gst_test_clock_timed_wait_for_multiple_pending_ids(recorder.clock, 1, 1, nullptr)) return;
+    if (recorder.pushed.load() != pushed_before) return;
+    if (g_get_monotonic_time() >= deadline) return;
+  }
 }
 
 // Releases every wait due by the clock's current time.
-void release_due(GstTestClock *clock, guint wait_ms) {
-  while (GstClockID processed = gst_test_clock_process_next_clock_id(clock)) {
+void release_due(Recorder &recorder) {
+  for (;;) {
+    const uint64_t before = recorder.pushed.load();
+    GstClockID processed = gst_test_clock_process_next_clock_id(recorder.clock);
+    if (processed == nullptr) return;
     gst_clock_id_unref(processed);
-    settle(clock, wait_ms);
+    settle(recorder, before);
   }
 }
 
 // Moves the clock to `to` in small steps, so a wait an element registers a
 // moment late is still released within a step of its time.
-void advance(GstTestClock *clock, int64_t to, guint wait_ms) {
+void advance(Recorder &recorder, int64_t to) {
+  GstTestClock *clock = recorder.clock;
   auto now = static_cast<int64_t>(gst_clock_get_time(GST_CLOCK(clock)));
   while (now < to) {
     int64_t step_end = std::min(to, now + kStepNs);
@@ -108,10 +136,10 @@ void advance(GstTestClock *clock, int64_t to, guint wait_ms) {
     }
     now = step_end;
     gst_test_clock_set_time(clock, static_cast<GstClockTime>(now));
-    release_due(clock, wait_ms);
+    release_due(recorder);
     g_usleep(kStepPauseUs);
   }
-  release_due(clock, wait_ms);
+  release_due(recorder);
 }
 
 void drain(GstHarness *h) {
@@ -121,13 +149,15 @@ void drain(GstHarness *h) {
 
 }  // namespace
 
-ElementRun run_element(const Trace &trace, Element element) {
+ElementRun run_element(const Trace &trace, Element element, int latency_ms) {
   GstHarness *h;
   if (element == Element::kWzp) {
     h = gst_harness_new("wzpjitterbuffer");
     gst_harness_set_src_caps_str(h, "audio/x-opus, channel-mapping-family=(int)0");
   } else {
-    h = gst_harness_new("rtpjitterbuffer");  // latency: its 200 ms default
+    h = gst_harness_new("rtpjitterbuffer");
+    if (latency_ms > 0)
+      g_object_set(h->element, "latency", static_cast<guint>(latency_ms), nullptr);
     gst_harness_set_src_caps_str(h,
                                  "application/x-rtp, media=audio, clock-rate=(int)48000, "
                                  "encoding-name=OPUS, payload=(int)96");
@@ -140,11 +170,9 @@ ElementRun run_element(const Trace &trace, Element element) {
   recorder.clock = gst_harness_get_testclock(h);
   recorder.pad = gst_element_get_static_pad(h->element, "src");
   gst_pad_add_probe(recorder.pad, GST_PAD_PROBE_TYPE_BUFFER, record, &recorder, nullptr);
+  gst_pad_add_probe(recorder.pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, count_event, &recorder,
+                    nullptr);
 
-  // wzpjitterbuffer always parks on a clock wait while it has a timeline,
-  // so waiting long for that wait costs nothing; rtpjitterbuffer mostly has
-  // none, so it gets a short grace period.
-  guint wait_ms = element == Element::kWzp ? 50 : 1;
   std::vector<size_t> order;
   for (size_t i = 0; i < trace.frames.size(); ++i) {
     if (trace.frames[i].arrival_ns >= 0) order.push_back(i);
@@ -155,21 +183,20 @@ ElementRun run_element(const Trace &trace, Element element) {
   int64_t last = 0;
   for (size_t i : order) {
     const SentFrame &frame = trace.frames[i];
-    advance(recorder.clock, frame.arrival_ns, wait_ms);
+    advance(recorder, frame.arrival_ns);
+    const uint64_t before = recorder.pushed.load();
     gst_harness_push(h, make_input(element, frame));
-    settle(recorder.clock, wait_ms);
+    settle(recorder, before);
     last = frame.arrival_ns;
     drain(h);
   }
-  advance(recorder.clock, last + 3'000 * kMs, wait_ms);
+  advance(recorder, last + 3'000 * kMs);
   drain(h);
 
   ElementRun run;
   run.frames.resize(trace.frames.size());
   for (size_t i = 0; i < trace.frames.size(); ++i) {
-    uint32_t key = trace.frames[i].sequence;
-    if (element == Element::kRtpJitterBuffer) key &= 0xffff;
-    auto found = recorder.outputs.find(key);
+    auto found = recorder.outputs.find(output_key(element, trace.frames[i].sequence));
     if (found != recorder.outputs.end()) run.frames[i] = found->second;
   }
   if (element == Element::kWzp) {

@@ -24,6 +24,8 @@ struct ElementRun {
   uint64_t stretched = 0;            // wzp: frames of delay growth and shrink inside speech
 };
 
-ElementRun run_element(const Trace &trace, Element element);
+// latency_ms sets rtpjitterbuffer's latency property (0: its 200 ms default);
+// wzpjitterbuffer picks its own delay and ignores it.
+ElementRun run_element(const Trace &trace, Element element, int latency_ms = 0);
 
 }  // namespace wzp::bench

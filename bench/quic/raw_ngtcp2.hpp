@@ -1,6 +1,7 @@
 // The benchmark's peer: the least code that moves QUIC datagrams with
 // ngtcp2 — one client and one server connection driven by a single thread
-// over two loopback UDP sockets, no queues, no locks, no statistics. TLS
+// over two loopback UDP sockets, no queues, no locks, no statistics. Like
+// wzp's I/O threads it sleeps in ppoll while it has nothing to do. TLS
 // credentials come from wzp's TlsContext; the data path is all ngtcp2.
 #pragma once
 

@@ -1,8 +1,15 @@
 // main() for wzp benchmarks: runs Google Benchmark as usual, then pairs each
 // `<case>/wzp` with every `<case>/<peer>` and prints how many times faster
-// wzp is (peer time ÷ wzp time; above 1 means wzp wins).
+// wzp is (peer time ÷ wzp time; above 1 means wzp wins). With
+// --benchmark_repetitions=N the ratio is taken per repetition (repetition i of
+// the peer over repetition i of wzp) and printed as min / median / max over
+// the N, for wall time and for CPU time: one repetition alone can be a lucky
+// or an unlucky draw on a shared machine. CPU time is Google Benchmark's: the
+// benchmark thread's only, unless the case asks for MeasureProcessCPUTime
+// (a threaded case must).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -29,6 +36,22 @@ bool split_name(const std::string &name, Split &out) {
   return true;
 }
 
+struct Times {
+  double real = 0;
+  double cpu = 0;
+};
+
+struct Spread {
+  double min = 0, median = 0, max = 0;
+};
+
+Spread spread(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  const double median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  return {v.front(), median, v.back()};
+}
+
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run> &runs) override {
@@ -37,7 +60,10 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (run.run_type != Run::RT_Iteration || run.error_occurred) continue;
       Split s;
       if (!split_name(run.benchmark_name(), s)) continue;
-      times_[s.case_name + "/" + s.args][s.who] = run.GetAdjustedRealTime();
+      auto &reps = times_[s.case_name + "/" + s.args][s.who];
+      const auto index = static_cast<size_t>(std::max<int64_t>(run.repetition_index, 0));
+      if (reps.size() <= index) reps.resize(index + 1);
+      reps[index] = {run.GetAdjustedRealTime(), run.GetAdjustedCPUTime()};
     }
   }
   void Finalize() override {
@@ -45,20 +71,32 @@ class RatioReporter : public benchmark::ConsoleReporter {
     bool header = false;
     for (const auto &[key, by_who] : times_) {
       auto ours = by_who.find("wzp");
-      if (ours == by_who.end() || ours->second <= 0) continue;
-      for (const auto &[who, time] : by_who) {
+      if (ours == by_who.end()) continue;
+      for (const auto &[who, theirs] : by_who) {
         if (who == "wzp") continue;
+        std::vector<double> real, cpu;
+        for (size_t i = 0; i < std::min(theirs.size(), ours->second.size()); ++i) {
+          const Times &w = ours->second[i];
+          const Times &p = theirs[i];
+          if (w.real > 0 && p.real > 0) real.push_back(p.real / w.real);
+          if (w.cpu > 0 && p.cpu > 0) cpu.push_back(p.cpu / w.cpu);
+        }
+        if (real.empty() || cpu.empty()) continue;
         if (!header) {
-          std::printf("\n%-40s %-12s %14s\n", "case", "peer", "peer / wzp");
+          std::printf("\n%-34s %-12s %4s  %-26s  %-26s\n", "case", "peer", "reps",
+                      "peer / wzp, wall min/med/max", "peer / wzp, CPU min/med/max");
           header = true;
         }
-        std::printf("%-40s %-12s %13.2fx\n", key.c_str(), who.c_str(), time / ours->second);
+        const Spread r = spread(real), c = spread(cpu);
+        std::printf("%-34s %-12s %4zu  %7.2fx %7.2fx %7.2fx   %7.2fx %7.2fx %7.2fx\n", key.c_str(),
+                    who.c_str(), real.size(), r.min, r.median, r.max, c.min, c.median, c.max);
       }
     }
   }
 
  private:
-  std::map<std::string, std::map<std::string, double>> times_;
+  // case/args -> implementation -> times per repetition
+  std::map<std::string, std::map<std::string, std::vector<Times>>> times_;
 };
 
 }  // namespace

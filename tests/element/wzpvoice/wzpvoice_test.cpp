@@ -181,6 +181,52 @@ TEST(WzpVoice, OpusToCodec2AndBackKeepsTimeLengthAndLevel) {
   gst_harness_teardown(h);
 }
 
+GstPadProbeReturn count_buffer(GstPad *, GstPadProbeInfo *, gpointer data) {
+  ++*static_cast<int *>(data);
+  return GST_PAD_PROBE_OK;
+}
+
+// The Codec2 encoder inside costs CPU: it gets audio only while Codec2 is on
+// air or a switch to it is under way, and the switch still happens.
+TEST(WzpVoice, Codec2EncodesOnlyWhileNeeded) {
+  GstHarness *h = gst_harness_new_parse("wzpvoiceenc bitrate=24000 dtx=false ! wzpvoicedec");
+  GstElement *encoder = gst_harness_find_element(h, "wzpvoiceenc");
+  GstElement *codec2 = gst_bin_get_by_name(GST_BIN(encoder), "codec2");
+  ASSERT_NE(codec2, nullptr);
+  GstPad *codec2_in = gst_element_get_static_pad(codec2, "sink");
+  int codec2_buffers = 0;
+  gst_pad_add_probe(codec2_in, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, &codec2_buffers, nullptr);
+  gst_harness_set_src_caps_str(h, kRawCaps);
+  int64_t n = 0;
+  for (; n < kRate; n += kBufferSamples)
+    ASSERT_EQ(gst_harness_push(h, tone_buffer(n)), GST_FLOW_OK);
+  EXPECT_EQ(codec2_buffers, 0) << "Codec2 ran on the Opus tier";
+  gst_util_set_object_arg(G_OBJECT(encoder), "codec", "codec2");
+  g_object_set(encoder, "bitrate", 1200, nullptr);
+  for (; n < 2 * kRate; n += kBufferSamples) {
+    ASSERT_EQ(gst_harness_push(h, tone_buffer(n)), GST_FLOW_OK);
+  }
+  EXPECT_GE(codec2_buffers, 90) << "Codec2 did not run on air";
+  gst_util_set_object_arg(G_OBJECT(encoder), "codec", "opus");
+  g_object_set(encoder, "bitrate", 24000, nullptr);
+  for (; n < 3 * kRate; n += kBufferSamples) {
+    ASSERT_EQ(gst_harness_push(h, tone_buffer(n)), GST_FLOW_OK);
+  }
+  // Back on Opus it stops once the cut is made, within a few frames.
+  EXPECT_LE(codec2_buffers, 100 + 10);
+  ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
+  Decoded out = pull_all(h);
+  EXPECT_EQ(out.timeline_breaks, 0);
+  EXPECT_EQ(out.samples.size(), size_t{3 * kRate});
+  GstStructure *enc = stats_of(h, "wzpvoiceenc");
+  EXPECT_EQ(stat_u64(enc, "codec-switches"), 2u);
+  gst_structure_free(enc);
+  gst_object_unref(codec2_in);
+  gst_object_unref(codec2);
+  gst_object_unref(encoder);
+  gst_harness_teardown(h);
+}
+
 TEST(WzpVoice, BitrateAndFrameChangesWithinOpusKeepTime) {
   GstHarness *h = gst_harness_new_parse("wzpvoiceenc bitrate=64000 dtx=false ! wzpvoicedec");
   GstElement *encoder = gst_harness_find_element(h, "wzpvoiceenc");
