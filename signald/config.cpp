@@ -2,7 +2,6 @@
 
 #include <glib.h>
 
-#include <charconv>
 #include <cstring>
 #include <memory>
 
@@ -10,29 +9,19 @@
 
 namespace wzp::signald {
 
-std::optional<HostPort> parse_host_port(const std::string &text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos) return std::nullopt;
-  std::string host = text.substr(0, colon);
-  std::string port_text = text.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  if (host.empty()) host = "0.0.0.0";
-  unsigned port = 0;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
-    return std::nullopt;
-  }
-  return HostPort{host, static_cast<uint16_t>(port)};
+std::optional<HostPort> parse_listen_address(const std::string &text, std::string &error) {
+  auto parsed = base::parse_host_port(text, &error);
+  if (parsed && parsed->host.empty()) parsed->host = "0.0.0.0";
+  return parsed;
 }
 
 std::optional<PeerConfig> parse_peer(const std::string &text, std::string &error) {
   gchar **parts = g_strsplit(text.c_str(), ",", 4);
   const guint count = g_strv_length(parts);
   std::optional<PeerConfig> peer;
-  std::optional<HostPort> address = count == 3 ? parse_host_port(parts[0]) : std::nullopt;
-  if (address && address->port != 0 && signal::is_fingerprint(parts[2]) && strlen(parts[1]) > 0) {
+  std::optional<HostPort> address = count == 3 ? base::parse_host_port(parts[0]) : std::nullopt;
+  if (address && !address->host.empty() && address->port != 0 && signal::is_fingerprint(parts[2]) &&
+      strlen(parts[1]) > 0) {
     peer = PeerConfig{*address, parts[1], parts[2]};
   } else {
     error = "peer: expected HOST:PORT,CERT_SHA256,IDENTITY_FINGERPRINT, got '" + text + "'";
@@ -66,16 +55,16 @@ struct Flags {
 // Applies one setting named as in the key file; false with `error` if invalid.
 bool apply(Config &config, const std::string &name, const std::string &value, std::string &error) {
   if (name == "listen" || name == "http") {
-    auto parsed = parse_host_port(value);
+    auto parsed = parse_listen_address(value, error);
     if (!parsed) {
-      error = name + ": expected host:port, got '" + value + "'";
+      error = name + ": " + error;
       return false;
     }
     (name == "listen" ? config.listen : config.http) = *parsed;
   } else if (name == "federation-listen") {
-    auto parsed = parse_host_port(value);
+    auto parsed = parse_listen_address(value, error);
     if (!parsed) {
-      error = name + ": expected host:port, got '" + value + "'";
+      error = name + ": " + error;
       return false;
     }
     config.federation_listen = *parsed;

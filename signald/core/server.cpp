@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "libwzp/base/hex.hpp"
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/signal/printable.hpp"
 
@@ -16,7 +17,7 @@ namespace {
 std::string random_room_id() {
   uint8_t bytes[16];
   randombytes_buf(bytes, sizeof bytes);
-  return crypto::to_hex(bytes);
+  return base::to_hex(bytes);
 }
 
 // Reported back to rate-limited clients only now and then, so a flood does
