@@ -90,11 +90,11 @@ bool route_to_daemon(const DaemonOptions &options, DaemonRoute &route, std::stri
   }
   std::optional<base::HostPort> address = base::parse_host_port(route.server, &error);
   if (!address) {
-    error = "bad server address: " + error;
+    error = "bad server address '" + route.server + "': " + error;
     return false;
   }
   if (address->host.empty() || address->port == 0) {
-    error = "bad server address: a host and a port other than 0, got '" + route.server + "'";
+    error = "bad server address '" + route.server + "': needs a host and a port other than 0";
     return false;
   }
   route.session.host = address->host;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <memory>
 
+#include "libwzp/base/version.hpp"
 #include "libwzp/signal/message.hpp"
 
 namespace wzp::signald {
@@ -33,6 +34,7 @@ std::optional<PeerConfig> parse_peer(const std::string &text, std::string &error
 namespace {
 
 struct Flags {
+  gboolean version = FALSE;  // handled before parsing; the entry lists it in --help
   gchar *config = nullptr;
   gchar *listen = nullptr;
   gchar *http = nullptr;
@@ -148,7 +150,11 @@ std::optional<Config> parse_config(int argc, char **argv, std::string &error, st
        "QUIC address for links from other relays (federation is off without it)", "HOST:PORT"},
       {"peer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &flags.peers,
        "A relay to federate with (repeat for more)", "HOST:PORT,CERT_SHA256,IDENTITY"},
+      {"version", 0, 0, G_OPTION_ARG_NONE, &flags.version, "Print the version and exit", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  // The help text's "Usage:" line names the program; GLib only learns it
+  // while parsing, which --help skips.
+  if (g_get_prgname() == nullptr) g_set_prgname("wzp-signald");
   std::unique_ptr<GOptionContext, decltype(&g_option_context_free)> context(
       g_option_context_new("- wzp signaling daemon"), g_option_context_free);
   g_option_context_add_main_entries(context.get(), entries, nullptr);
@@ -158,6 +164,10 @@ std::optional<Config> parse_config(int argc, char **argv, std::string &error, st
       gchar *text = g_option_context_get_help(context.get(), TRUE, nullptr);
       help = text;
       g_free(text);
+      return std::nullopt;
+    }
+    if (g_strcmp0(argv[i], "--version") == 0) {
+      help = std::string("wzp-signald ") + base::version() + "\n";
       return std::nullopt;
     }
   }

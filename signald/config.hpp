@@ -41,7 +41,8 @@ struct Config {
 inline constexpr const char *kSignalAlpn = "wzp-signal/1";
 
 // Parses argv (and the --config file it names). On failure returns nullopt
-// with `error` set; `help` is set instead when --help was asked for.
+// with `error` set; `help` is set instead when --help or --version was
+// asked for (the text to print).
 std::optional<Config> parse_config(int argc, char **argv, std::string &error, std::string &help);
 
 }  // namespace wzp::signald
