@@ -1,17 +1,12 @@
 #include "client/adaptive.hpp"
 
-#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
+#include "client/tier_settings.hpp"
+
 namespace wzp::client {
 namespace {
-
-// Opus cannot go below 4 kbit/s nor above 60 ms frames: the Codec2 tier,
-// on a sender with a plain opusenc (no wzpvoiceenc to switch codec), sends
-// the sparsest Opus there is.
-constexpr uint32_t kOpusMinBitrate = 4000;
-constexpr int kOpusMaxFrameMs = 60;
 
 // The first element made by `factory` in `element` (a bin searched
 // recursively, or the element itself); a new reference, or null.
@@ -133,27 +128,11 @@ void AdaptiveQuality::impose(quality::Tier tier, quality::Micros now) {
 void AdaptiveQuality::apply(quality::Micros now, const quality::Decision &decision, bool imposed) {
   if (!history_.empty() && history_.back().tier == decision.tier) return;
   history_.push_back({now, decision.tier, decision.change, imposed});
-  const quality::TierProfile &p = quality::profile(decision.tier);
-  if (voice_encoder_ != nullptr) {
-    // One g_object_set: wzpvoiceenc applies the three together.
-    g_object_set(voice_encoder_, "codec", p.codec == quality::Codec::kCodec2 ? 1 : 0, "bitrate",
-                 static_cast<gint>(p.bitrate_bps), "frame-duration", gint{p.frame_ms}, nullptr);
-  }
-  if (opus_encoder_ != nullptr) {
-    bool opus = p.codec == quality::Codec::kOpus;
-    gint bitrate = static_cast<gint>(std::max(p.bitrate_bps, kOpusMinBitrate));
-    gint frame_ms = opus ? p.frame_ms : kOpusMaxFrameMs;
-    g_object_set(opus_encoder_, "bitrate", bitrate, "frame-size", frame_ms, nullptr);
-  }
-  if (fec_encoder_ != nullptr) {
-    // A room's directive (imposed) is sent unpaced: with paced repair a
-    // member of the room test lost the last seconds of what it played, not
-    // yet understood (issue 19's note); two-party calls pace.
-    g_object_set(fec_encoder_, "block-size", guint{p.block_frames}, "repair-ratio", p.repair_ratio,
-                 "interleave-depth", guint{p.interleave_depth}, "pace-repair",
-                 gboolean{p.pace_repair && !imposed}, "max-block-time",
-                 guint64{p.group_ms()} * GST_MSECOND, nullptr);
-  }
+  // A room's directive (imposed) is sent unpaced: with paced repair a
+  // member of the room test lost the last seconds of what it played, not
+  // yet understood (issue 19's note); two-party calls pace.
+  apply_tier(quality::profile(decision.tier), {voice_encoder_, opus_encoder_, fec_encoder_},
+             !imposed);
 }
 
 }  // namespace wzp::client

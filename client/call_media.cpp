@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "client/tier_settings.hpp"
 #include "plugins/gstwzp/wzpcryptcontext.h"
 #include "plugins/gstwzp/wzpquiclink.h"
 
@@ -32,15 +33,6 @@ void set_link(GstElement *pipeline, const std::shared_ptr<quic::Link> &link) {
   gst_context_unref(context);
 }
 
-// The tier's encoder settings; AdaptiveQuality changes them mid-call, codec
-// included (wzpvoiceenc resamples its input and switches without a gap).
-std::string encoder_for(const quality::TierProfile &tier) {
-  return std::string("wzpvoiceenc name=voice codec=") +
-         (tier.codec == quality::Codec::kCodec2 ? "codec2" : "opus") +
-         " bitrate=" + std::to_string(tier.bitrate_bps) +
-         " frame-duration=" + std::to_string(tier.frame_ms);
-}
-
 // A file plays at the pace a microphone would.
 std::string source_for(const SenderConfig &config) {
   if (!config.input_wav.empty()) {
@@ -61,20 +53,22 @@ GstElement *build_sender(const SenderConfig &config,
                          const std::shared_ptr<crypto::MediaSession> &session, std::string &error) {
   const auto &tier = *config.tier;
   std::string source = source_for(config);
-  std::string description = source + " ! audioconvert ! " + encoder_for(tier) +
-                            " ! wzpfecenc name=fec max-block-time=" +
-                            std::to_string(uint64_t{tier.group_ms()} * 1000000) +
-                            " block-size=" + std::to_string(tier.block_frames) +
-                            " repair-ratio=" + std::to_string(tier.repair_ratio) +
-                            " interleave-depth=" + std::to_string(tier.interleave_depth) +
-                            " pace-repair=" + (tier.pace_repair ? "true" : "false") +
-                            " stream-id=" + std::to_string(config.stream_id) +
+  // The tier's settings go on after parsing (apply_tier); AdaptiveQuality
+  // changes them mid-call, codec included (wzpvoiceenc resamples its input
+  // and switches without a gap).
+  std::string description = source + " ! audioconvert ! wzpvoiceenc name=voice" +
+                            " ! wzpfecenc name=fec stream-id=" + std::to_string(config.stream_id) +
                             // BBR reads delivery rate, not loss: random loss must not starve media.
                             " ! wzpencrypt name=crypt ! wzpquicsink name=net role=client"
                             // Late media is useless, but a rate-capped path queues a moment.
                             " max-queue-time=400";
   GstElement *pipeline = parse(description, error);
   if (pipeline == nullptr) return nullptr;
+  GstElement *voice = gst_bin_get_by_name(GST_BIN(pipeline), "voice");
+  GstElement *fec = gst_bin_get_by_name(GST_BIN(pipeline), "fec");
+  apply_tier(tier, {.voice_encoder = voice, .fec_encoder = fec});
+  gst_object_unref(voice);
+  gst_object_unref(fec);
   if (!config.input_wav.empty()) {
     GstElement *input = gst_bin_get_by_name(GST_BIN(pipeline), "input");
     g_object_set(input, "location", config.input_wav.c_str(), nullptr);

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "libwzp/base/hex.hpp"
 #include "libwzp/wire/header.hpp"
 
 namespace wzp::client {
@@ -73,7 +74,7 @@ bool join_relay_room(signal::Session &session, const std::string &room, std::str
 
 std::string random_call_id(crypto::CallId &bytes) {
   randombytes_buf(bytes.data(), bytes.size());
-  return crypto::to_hex(bytes);
+  return base::to_hex(bytes);
 }
 
 }  // namespace

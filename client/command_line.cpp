@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "libwzp/base/host_port.hpp"
 #include "libwzp/netsim/spec.hpp"
 
 namespace wzp::client {
@@ -14,18 +15,6 @@ std::string option_or_env(const gchar *option, const char *env) {
   if (option != nullptr && *option != '\0') return option;
   const char *value = std::getenv(env);
   return value != nullptr ? value : "";
-}
-
-bool split_host_port(const std::string &text, std::string &host, uint16_t &port) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return false;
-  host = text.substr(0, colon);
-  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  char *end = nullptr;
-  unsigned long value = std::strtoul(text.c_str() + colon + 1, &end, 10);
-  if (*end != '\0' || value == 0 || value > 65535) return false;
-  port = static_cast<uint16_t>(value);
-  return !host.empty();
 }
 
 bool parse_command_line(const CommandHelp &help, const GOptionEntry *entries, bool with_gstreamer,
@@ -99,10 +88,17 @@ bool route_to_daemon(const DaemonOptions &options, DaemonRoute &route, std::stri
     error = "no daemon: pass --server HOST:PORT or set WZP_SERVER";
     return false;
   }
-  if (!split_host_port(route.server, route.session.host, route.session.port)) {
-    error = "bad server address '" + route.server + "': expected HOST:PORT";
+  std::optional<base::HostPort> address = base::parse_host_port(route.server, &error);
+  if (!address) {
+    error = "bad server address '" + route.server + "': " + error;
     return false;
   }
+  if (address->host.empty() || address->port == 0) {
+    error = "bad server address '" + route.server + "': needs a host and a port other than 0";
+    return false;
+  }
+  route.session.host = address->host;
+  route.session.port = address->port;
   route.session.server_fingerprint =
       option_or_env(options.server_fingerprint, "WZP_SERVER_FINGERPRINT");
   if (route.session.server_fingerprint.empty()) {

@@ -19,9 +19,6 @@ namespace wzp::client {
 // (empty when unset).
 std::string option_or_env(const gchar *option, const char *env);
 
-// "host:port" or "[v6]:port"; false when `text` is neither.
-bool split_host_port(const std::string &text, std::string &host, uint16_t &port);
-
 // What `wzp <command> --help` says besides the options.
 struct CommandHelp {
   const char *parameters;  // after the options, e.g. "<name>"

@@ -12,6 +12,7 @@
 
 #include "client/command_line.hpp"
 #include "client/terminal.hpp"
+#include "libwzp/base/hex.hpp"
 #include "libwzp/crypto/bip39.hpp"
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/crypto/identity_file.hpp"
@@ -125,8 +126,8 @@ int run_identity_command(int argc, char **argv) {
     auto identity = crypto::Identity::from_seed(seed);
     std::printf("fingerprint %s\nsigning-key %s\nagreement-key %s\n",
                 crypto::format_fingerprint(identity.fingerprint()).c_str(),
-                crypto::to_hex(identity.signing_public_key()).c_str(),
-                crypto::to_hex(identity.agreement_public_key()).c_str());
+                base::to_hex(identity.signing_public_key()).c_str(),
+                base::to_hex(identity.agreement_public_key()).c_str());
     return 0;
   }
   return fail("unknown subcommand '" + sub + "' (expected new, show, mnemonic or import)");

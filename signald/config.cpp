@@ -2,37 +2,27 @@
 
 #include <glib.h>
 
-#include <charconv>
 #include <cstring>
 #include <memory>
 
+#include "libwzp/base/version.hpp"
 #include "libwzp/signal/message.hpp"
 
 namespace wzp::signald {
 
-std::optional<HostPort> parse_host_port(const std::string &text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos) return std::nullopt;
-  std::string host = text.substr(0, colon);
-  std::string port_text = text.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  if (host.empty()) host = "0.0.0.0";
-  unsigned port = 0;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
-    return std::nullopt;
-  }
-  return HostPort{host, static_cast<uint16_t>(port)};
+std::optional<HostPort> parse_listen_address(const std::string &text, std::string &error) {
+  auto parsed = base::parse_host_port(text, &error);
+  if (parsed && parsed->host.empty()) parsed->host = "0.0.0.0";
+  return parsed;
 }
 
 std::optional<PeerConfig> parse_peer(const std::string &text, std::string &error) {
   gchar **parts = g_strsplit(text.c_str(), ",", 4);
   const guint count = g_strv_length(parts);
   std::optional<PeerConfig> peer;
-  std::optional<HostPort> address = count == 3 ? parse_host_port(parts[0]) : std::nullopt;
-  if (address && address->port != 0 && signal::is_fingerprint(parts[2]) && strlen(parts[1]) > 0) {
+  std::optional<HostPort> address = count == 3 ? base::parse_host_port(parts[0]) : std::nullopt;
+  if (address && !address->host.empty() && address->port != 0 && signal::is_fingerprint(parts[2]) &&
+      strlen(parts[1]) > 0) {
     peer = PeerConfig{*address, parts[1], parts[2]};
   } else {
     error = "peer: expected HOST:PORT,CERT_SHA256,IDENTITY_FINGERPRINT, got '" + text + "'";
@@ -44,6 +34,7 @@ std::optional<PeerConfig> parse_peer(const std::string &text, std::string &error
 namespace {
 
 struct Flags {
+  gboolean version = FALSE;  // handled before parsing; the entry lists it in --help
   gchar *config = nullptr;
   gchar *listen = nullptr;
   gchar *http = nullptr;
@@ -66,16 +57,16 @@ struct Flags {
 // Applies one setting named as in the key file; false with `error` if invalid.
 bool apply(Config &config, const std::string &name, const std::string &value, std::string &error) {
   if (name == "listen" || name == "http") {
-    auto parsed = parse_host_port(value);
+    auto parsed = parse_listen_address(value, error);
     if (!parsed) {
-      error = name + ": expected host:port, got '" + value + "'";
+      error = name + ": " + error;
       return false;
     }
     (name == "listen" ? config.listen : config.http) = *parsed;
   } else if (name == "federation-listen") {
-    auto parsed = parse_host_port(value);
+    auto parsed = parse_listen_address(value, error);
     if (!parsed) {
-      error = name + ": expected host:port, got '" + value + "'";
+      error = name + ": " + error;
       return false;
     }
     config.federation_listen = *parsed;
@@ -159,7 +150,11 @@ std::optional<Config> parse_config(int argc, char **argv, std::string &error, st
        "QUIC address for links from other relays (federation is off without it)", "HOST:PORT"},
       {"peer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &flags.peers,
        "A relay to federate with (repeat for more)", "HOST:PORT,CERT_SHA256,IDENTITY"},
+      {"version", 0, 0, G_OPTION_ARG_NONE, &flags.version, "Print the version and exit", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  // The help text's "Usage:" line names the program; GLib only learns it
+  // while parsing, which --help skips.
+  if (g_get_prgname() == nullptr) g_set_prgname("wzp-signald");
   std::unique_ptr<GOptionContext, decltype(&g_option_context_free)> context(
       g_option_context_new("- wzp signaling daemon"), g_option_context_free);
   g_option_context_add_main_entries(context.get(), entries, nullptr);
@@ -169,6 +164,10 @@ std::optional<Config> parse_config(int argc, char **argv, std::string &error, st
       gchar *text = g_option_context_get_help(context.get(), TRUE, nullptr);
       help = text;
       g_free(text);
+      return std::nullopt;
+    }
+    if (g_strcmp0(argv[i], "--version") == 0) {
+      help = std::string("wzp-signald ") + base::version() + "\n";
       return std::nullopt;
     }
   }

@@ -7,14 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "libwzp/base/host_port.hpp"
+
 namespace wzp::signald {
 
-struct HostPort {
-  std::string host;
-  uint16_t port = 0;
-};
-// "127.0.0.1:4433", "[::1]:4433" or ":4433" (all addresses).
-std::optional<HostPort> parse_host_port(const std::string &text);
+using base::HostPort;
+// "127.0.0.1:4433", "[::1]:4433" or ":4433" (all addresses: 0.0.0.0).
+std::optional<HostPort> parse_listen_address(const std::string &text, std::string &error);
 
 // A relay we federate with: where it listens for relays, the SHA-256 of its
 // TLS certificate, and its daemon identity fingerprint.
@@ -42,7 +41,8 @@ struct Config {
 inline constexpr const char *kSignalAlpn = "wzp-signal/1";
 
 // Parses argv (and the --config file it names). On failure returns nullopt
-// with `error` set; `help` is set instead when --help was asked for.
+// with `error` set; `help` is set instead when --help or --version was
+// asked for (the text to print).
 std::optional<Config> parse_config(int argc, char **argv, std::string &error, std::string &help);
 
 }  // namespace wzp::signald

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "libwzp/base/bytes.hpp"
 #include "libwzp/crypto/hkdf.hpp"
 
 namespace wzp::crypto {
@@ -18,7 +19,9 @@ class Writer {
   void bytes(std::span<const uint8_t> b) { out_.insert(out_.end(), b.begin(), b.end()); }
   void u8(uint8_t v) { out_.push_back(v); }
   void u64(uint64_t v) {
-    for (int shift = 56; shift >= 0; shift -= 8) out_.push_back(static_cast<uint8_t>(v >> shift));
+    uint8_t b[8];
+    base::put_u64(b, v);
+    bytes(b);
   }
   void list(const std::vector<uint8_t> &items) {
     u8(static_cast<uint8_t>(items.size()));
@@ -41,12 +44,7 @@ class Reader {
     std::copy_n(in_.data() + pos_ - N, N, out.begin());
   }
   uint8_t u8() { return take(1) ? in_[pos_ - 1] : 0; }
-  uint64_t u64() {
-    if (!take(8)) return 0;
-    uint64_t v = 0;
-    for (size_t i = pos_ - 8; i < pos_; ++i) v = v << 8 | in_[i];
-    return v;
-  }
+  uint64_t u64() { return take(8) ? base::get_u64(in_.data() + pos_ - 8) : 0; }
   void list(std::vector<uint8_t> &out) {
     uint8_t n = u8();
     if (n > kMaxListSize) ok_ = false;

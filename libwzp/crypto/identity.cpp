@@ -6,17 +6,11 @@
 #include <new>
 #include <utility>
 
+#include "libwzp/base/hex.hpp"
 #include "libwzp/crypto/hkdf.hpp"
 
 namespace wzp::crypto {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 void ensure_sodium() {
   // sodium_init is idempotent and thread-safe; -1 means no usable RNG.
@@ -33,13 +27,7 @@ Fingerprint fingerprint_of(const SigningPublicKey &key) {
 }
 
 std::string format_fingerprint(const Fingerprint &fingerprint) {
-  std::string hex = to_hex(fingerprint);
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 4) {
-    if (i) out += ':';
-    out.append(hex, i, 4);
-  }
-  return out;
+  return base::to_hex(fingerprint, 4);
 }
 
 std::optional<Fingerprint> parse_fingerprint(std::string_view text, std::string *error) {
@@ -47,24 +35,22 @@ std::optional<Fingerprint> parse_fingerprint(std::string_view text, std::string 
     if (error) *error = std::move(why);
     return std::nullopt;
   };
-  Fingerprint out{};
-  size_t digits = 0;
+  std::string digits;
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (c == ':' || c == '-' || c == ' ') continue;
-    int value = hex_value(c);
-    if (value < 0) {
+    if (!base::is_hex_digit(c)) {
       return fail("fingerprint: character " + std::to_string(i + 1) +
                   " is not a hex digit or separator");
     }
-    if (digits >= 2 * kFingerprintSize) {
+    if (digits.size() >= 2 * kFingerprintSize) {
       return fail("fingerprint: more than 32 hex digits");
     }
-    out[digits / 2] = static_cast<uint8_t>(out[digits / 2] | (value << (digits % 2 ? 0 : 4)));
-    ++digits;
+    digits += c;
   }
-  if (digits != 2 * kFingerprintSize) {
-    return fail("fingerprint: expected 32 hex digits, found " + std::to_string(digits));
+  Fingerprint out{};
+  if (!base::from_hex(digits, out)) {
+    return fail("fingerprint: expected 32 hex digits, found " + std::to_string(digits.size()));
   }
   return out;
 }
@@ -148,28 +134,7 @@ std::string hash_room_name(std::string_view name) {
   std::string input = "featherchat-group:";
   input += name;
   Hash digest = sha256(label(input));
-  return to_hex(std::span<const uint8_t>(digest).first(16));
-}
-
-std::string to_hex(std::span<const uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(bytes.size() * 2, '0');
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    out[2 * i] = kDigits[bytes[i] >> 4];
-    out[2 * i + 1] = kDigits[bytes[i] & 0xf];
-  }
-  return out;
-}
-
-bool from_hex(std::string_view text, std::span<uint8_t> out) {
-  if (text.size() != out.size() * 2) return false;
-  for (size_t i = 0; i < out.size(); ++i) {
-    int hi = hex_value(text[2 * i]);
-    int lo = hex_value(text[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
-  return true;
+  return base::to_hex(std::span<const uint8_t>(digest).first(16));
 }
 
 }  // namespace wzp::crypto

@@ -70,9 +70,4 @@ class Identity {
 // Room names never reach relays: hex(SHA-256("featherchat-group:" + name)[:16]).
 std::string hash_room_name(std::string_view name);
 
-std::string to_hex(std::span<const uint8_t> bytes);
-// Strict hex (either case, no separators); false on odd length, a non-hex
-// character or a length other than out.size().
-bool from_hex(std::string_view text, std::span<uint8_t> out);
-
 }  // namespace wzp::crypto

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "libwzp/base/bytes.hpp"
+
 namespace wzp::crypto {
 namespace {
 
@@ -20,15 +22,8 @@ constexpr uint32_t kMaxMemlimitKib = 1024 * 1024;  // 1 GiB: bounds what a file 
 static_assert(kHeaderSize + kSeedSize + crypto_aead_xchacha20poly1305_ietf_ABYTES ==
               kIdentityFileSize);
 
-void put_u32(uint8_t *out, uint32_t v) {
-  out[0] = static_cast<uint8_t>(v >> 24);
-  out[1] = static_cast<uint8_t>(v >> 16);
-  out[2] = static_cast<uint8_t>(v >> 8);
-  out[3] = static_cast<uint8_t>(v);
-}
-uint32_t get_u32(const uint8_t *in) {
-  return uint32_t{in[0]} << 24 | uint32_t{in[1]} << 16 | uint32_t{in[2]} << 8 | in[3];
-}
+using base::get_u32;
+using base::put_u32;
 
 bool params_ok(const KdfParams &kdf) {
   return kdf.opslimit >= crypto_pwhash_argon2id_OPSLIMIT_MIN && kdf.opslimit <= kMaxOpslimit &&

@@ -2,17 +2,14 @@
 
 #include <sodium.h>
 
+#include "libwzp/base/bytes.hpp"
+#include "libwzp/base/hex.hpp"
 #include "libwzp/crypto/hkdf.hpp"
 
 namespace wzp::crypto {
 namespace {
 
-void put_u32(uint8_t *out, uint32_t value) {
-  out[0] = static_cast<uint8_t>(value >> 24);
-  out[1] = static_cast<uint8_t>(value >> 16);
-  out[2] = static_cast<uint8_t>(value >> 8);
-  out[3] = static_cast<uint8_t>(value);
-}
+using base::put_u32;
 
 }  // namespace
 
@@ -72,7 +69,7 @@ bool parse_secret_hex(std::string_view text, TrafficSecret &out) {
   auto is_space = [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; };
   while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
   while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return from_hex(text, out);
+  return base::from_hex(text, out);
 }
 
 }  // namespace wzp::crypto

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "libwzp/base/bytes.hpp"
+
 namespace wzp::crypto {
 namespace {
 
@@ -11,14 +13,8 @@ constexpr size_t kSignedSize = kMemberCardSize - 64;
 constexpr size_t kRoomAt = 4, kSigningAt = 20, kAgreementAt = 52, kSenderIdAt = 84, kIssuedAt = 88;
 static_assert(kIssuedAt + 8 == kSignedSize);
 
-void put_be(uint8_t *out, uint64_t value, int bytes) {
-  for (int i = 0; i < bytes; ++i) out[i] = static_cast<uint8_t>(value >> (8 * (bytes - 1 - i)));
-}
-uint64_t get_be(const uint8_t *in, int bytes) {
-  uint64_t value = 0;
-  for (int i = 0; i < bytes; ++i) value = value << 8 | in[i];
-  return value;
-}
+using base::get_be;
+using base::put_be;
 
 }  // namespace
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "libwzp/base/bytes.hpp"
+#include "libwzp/base/hex.hpp"
 #include "libwzp/crypto/hkdf.hpp"
 
 namespace wzp::crypto {
@@ -13,18 +15,14 @@ constexpr size_t kSealedSize = kSecretSize + crypto_box_SEALBYTES;
 constexpr size_t kSignedSize = kSenderKeyMessageSize - 64;
 static_assert(kSealedSize == 80);
 
-void put_u32(uint8_t *out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out[i] = static_cast<uint8_t>(v >> (24 - 8 * i));
-}
-uint32_t get_u32(const uint8_t *in) {
-  return uint32_t{in[0]} << 24 | uint32_t{in[1]} << 16 | uint32_t{in[2]} << 8 | in[3];
-}
+using base::get_u32;
+using base::put_u32;
 
 }  // namespace
 
 RoomId room_id_of(std::string_view room_hash) {
   RoomId id{};
-  if (!from_hex(room_hash, id)) {
+  if (!base::from_hex(room_hash, id)) {
     Hash h = sha256(label(room_hash));
     std::copy_n(h.begin(), id.size(), id.begin());
   }

@@ -4,7 +4,7 @@
 #include <array>
 #include <cstdlib>
 
-#include "libwzp/wire/bytes.hpp"
+#include "libwzp/base/bytes.hpp"
 
 namespace wzp::fec {
 namespace {
@@ -92,7 +92,7 @@ void FrameDecoder::push(std::span<const uint8_t> packet, FrameSink &sink) {
   }
   if (h.source_symbols == 0) {
     wire::MediaHeader frame_header = h;
-    frame_header.sequence = frame_number(wire::get_u16(view.payload.data()));
+    frame_header.sequence = frame_number(base::get_u16(view.payload.data()));
     ++stats_.unprotected;
     sink.on_frame(frame_header, body, false);
     return;
@@ -137,7 +137,7 @@ void FrameDecoder::push(std::span<const uint8_t> packet, FrameSink &sink) {
     on_repair(*block, h, *prefix, body, sink);
   } else {
     wire::MediaHeader frame_header = h;
-    frame_header.sequence = frame_number(wire::get_u16(view.payload.data()));
+    frame_header.sequence = frame_number(base::get_u16(view.payload.data()));
     on_source(*block, frame_header, body, sink);
   }
 }

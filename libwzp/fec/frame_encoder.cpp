@@ -4,7 +4,7 @@
 #include <array>
 #include <cmath>
 
-#include "libwzp/wire/bytes.hpp"
+#include "libwzp/base/bytes.hpp"
 
 namespace wzp::fec {
 
@@ -107,7 +107,7 @@ FrameEncoder::Result FrameEncoder::push(const Frame &frame, PacketSink &sink) {
   h.timestamp = frame.timestamp;
   h.symbol_index = esi;
   std::array<uint8_t, kSourcePrefixSize> prefix{};
-  wire::put_u16(prefix.data(), static_cast<uint16_t>(next_frame_++));
+  base::put_u16(prefix.data(), static_cast<uint16_t>(next_frame_++));
   emit(h, prefix, frame.data, sink);
   ++stats_.source_packets;
   ++stats_.frames;

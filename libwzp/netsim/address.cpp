@@ -4,8 +4,9 @@
 #include <netdb.h>
 #include <netinet/in.h>
 
-#include <charconv>
 #include <cstring>
+
+#include "libwzp/base/host_port.hpp"
 
 namespace wzp::netsim {
 
@@ -22,28 +23,11 @@ bool SocketAddress::operator==(const SocketAddress &other) const {
 }
 
 std::string parse_address(std::string_view text, SocketAddress &out) {
-  std::string_view host;
-  std::string_view port;
-  if (text.starts_with('[')) {
-    const size_t close = text.find("]:");
-    if (close == std::string_view::npos)
-      return "expected [host]:port, got '" + std::string(text) + "'";
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-  } else {
-    const size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos)
-      return "expected host:port, got '" + std::string(text) + "'";
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-  }
-  if (host.empty() || port.empty()) return "expected host:port, got '" + std::string(text) + "'";
-
-  unsigned port_number = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), port_number);
-  if (ec != std::errc() || end != port.data() + port.size() || port_number > 65535) {
-    return "bad port '" + std::string(port) + "' in '" + std::string(text) + "'";
-  }
+  std::string error;
+  auto parsed = base::parse_host_port(text, &error);
+  if (!parsed) return error;
+  if (parsed->host.empty()) return "expected host:port, got '" + std::string(text) + "'";
+  std::string_view host = parsed->host;
 
   // Numeric hosts only (and "localhost"): a test tool must never wait on DNS.
   if (host == "localhost") host = "127.0.0.1";
@@ -53,7 +37,7 @@ std::string parse_address(std::string_view text, SocketAddress &out) {
   hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
   addrinfo *found = nullptr;
   const std::string host_text(host);
-  const std::string port_text(port);
+  const std::string port_text = std::to_string(parsed->port);
   if (int rc = getaddrinfo(host_text.c_str(), port_text.c_str(), &hints, &found); rc != 0) {
     return "bad address '" + std::string(text) + "': " + gai_strerror(rc);
   }
@@ -68,12 +52,12 @@ std::string to_string(const SocketAddress &address) {
   if (address.family() == AF_INET) {
     inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in *>(&address.storage)->sin_addr, host,
               sizeof host);
-    return std::string(host) + ":" + std::to_string(address.port());
+    return base::format_host_port(host, address.port());
   }
   if (address.family() == AF_INET6) {
     inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6 *>(&address.storage)->sin6_addr, host,
               sizeof host);
-    return "[" + std::string(host) + "]:" + std::to_string(address.port());
+    return base::format_host_port(host, address.port());
   }
   return "?";
 }

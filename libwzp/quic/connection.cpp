@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstring>
 
+#include "libwzp/base/host_port.hpp"
 #include "libwzp/quic/callbacks.hpp"
 #include "libwzp/quic/clock.hpp"
 #include "libwzp/quic/tls.hpp"
@@ -23,8 +25,7 @@ std::string format_address(const ngtcp2_addr &addr) {
                   NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
     return "";
   }
-  bool v6 = addr.addr->sa_family == AF_INET6;
-  return (v6 ? "[" : "") + std::string(host) + (v6 ? "]:" : ":") + port;
+  return base::format_host_port(host, static_cast<uint16_t>(std::strtoul(port, nullptr, 10)));
 }
 
 // A DATAGRAM frame's type byte plus its length varint (2 bytes below 16 KiB).

@@ -2,14 +2,15 @@
 
 #include <algorithm>
 
+#include "libwzp/base/bytes.hpp"
+
 namespace wzp::quic {
 
 bool append_framed_message(std::span<const uint8_t> message, std::vector<uint8_t> &out) {
   if (message.size() > kMaxMessageSize) return false;
   auto size = static_cast<uint32_t>(message.size());
-  const uint8_t prefix[kMessageLengthSize] = {
-      static_cast<uint8_t>(size >> 24), static_cast<uint8_t>(size >> 16),
-      static_cast<uint8_t>(size >> 8), static_cast<uint8_t>(size)};
+  uint8_t prefix[kMessageLengthSize];
+  base::put_be(prefix, size, kMessageLengthSize);
   out.insert(out.end(), prefix, prefix + kMessageLengthSize);
   out.insert(out.end(), message.begin(), message.end());
   return true;
@@ -23,8 +24,7 @@ bool MessageReader::feed(std::span<const uint8_t> bytes, const Callback &on_mess
       length_have_ += take;
       bytes = bytes.subspan(take);
       if (length_have_ < kMessageLengthSize) break;
-      expected_ = (size_t{length_bytes_[0]} << 24) | (size_t{length_bytes_[1]} << 16) |
-                  (size_t{length_bytes_[2]} << 8) | size_t{length_bytes_[3]};
+      expected_ = base::get_be(length_bytes_, kMessageLengthSize);
       if (expected_ > max_message_size_) {
         failed_ = true;
         break;

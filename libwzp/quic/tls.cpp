@@ -7,6 +7,8 @@
 #include <cctype>
 #include <ctime>
 
+#include "libwzp/base/hex.hpp"
+
 namespace wzp::quic {
 namespace {
 
@@ -17,23 +19,12 @@ std::string gnutls_message(const char *what, int rv) {
   return std::string(what) + ": " + gnutls_strerror(rv);
 }
 
-std::string to_hex(const uint8_t *data, size_t size, bool colons) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < size; ++i) {
-    if (colons && i > 0) out += ':';
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 15];
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string sha256_fingerprint(std::span<const uint8_t> der) {
   uint8_t digest[32];
   if (gnutls_hash_fast(GNUTLS_DIG_SHA256, der.data(), der.size(), digest) < 0) return {};
-  return to_hex(digest, sizeof digest, true);
+  return base::to_hex(digest, 2);
 }
 
 std::string normalize_fingerprint(std::string_view fingerprint) {

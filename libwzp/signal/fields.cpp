@@ -4,18 +4,10 @@
 
 #include <algorithm>
 
+#include "libwzp/base/hex.hpp"
 #include "libwzp/signal/message.hpp"
 
 namespace wzp::signal::detail {
-
-namespace {
-
-bool is_lower_hex(const std::string &value) {
-  return std::all_of(value.begin(), value.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
-}  // namespace
 
 std::vector<std::string> FieldReader::unknown_fields() const {
   std::vector<std::string> unknown;
@@ -50,11 +42,11 @@ bool FieldReader::check_text(const char *name, const std::string &value, Text te
       fail(name, "must be a fingerprint (xxxx:xxxx:xxxx:xxxx:xxxx:xxxx:xxxx:xxxx, lowercase hex)");
       return false;
     case Text::kRoomId:
-      if (value.size() == kRoomIdHexChars && is_lower_hex(value)) return true;
+      if (value.size() == kRoomIdHexChars && base::is_lower_hex(value)) return true;
       fail(name, "must be a room id (32 lowercase hex chars)");
       return false;
     case Text::kHexPrefix:
-      if (!value.empty() && is_lower_hex(value)) return true;
+      if (!value.empty() && base::is_lower_hex(value)) return true;
       fail(name, "must be lowercase hex");
       return false;
   }

@@ -32,6 +32,9 @@ void read(FieldReader &r, Hello &m) {
   std::optional<std::string> device;
   r.optional_string("device", device, kMaxStringBytes);
   m.device = device.value_or("");
+  std::optional<std::string> version;
+  r.optional_string("build", version, kMaxStringBytes);
+  m.version = version.value_or("");
 }
 void read(FieldReader &r, Challenge &m) {
   r.fixed_bytes("nonce", m.nonce);
@@ -41,6 +44,9 @@ void read(FieldReader &r, Auth &m) { r.fixed_bytes("signature", m.signature); }
 void read(FieldReader &r, Welcome &m) {
   r.string("fingerprint", m.fingerprint, kFingerprintChars, Text::kFingerprint);
   r.optional_string("alias", m.alias, kMaxStringBytes);
+  std::optional<std::string> version;
+  r.optional_string("build", version, kMaxStringBytes);
+  m.version = version.value_or("");
 }
 void read(FieldReader &r, AliasClaim &m) { r.string("alias", m.alias, kMaxStringBytes); }
 void read(FieldReader &r, AliasRelease &m) { r.string("alias", m.alias, kMaxStringBytes); }
@@ -181,6 +187,7 @@ void write(json &j, const Hello &m) {
   j["public_key"] = b64(m.public_key);
   if (m.token) j["token"] = *m.token;
   if (!m.device.empty()) j["device"] = m.device;
+  if (!m.version.empty()) j["build"] = m.version;
 }
 void write(json &j, const Challenge &m) {
   j["nonce"] = b64(m.nonce);
@@ -190,6 +197,7 @@ void write(json &j, const Auth &m) { j["signature"] = b64(m.signature); }
 void write(json &j, const Welcome &m) {
   j["fingerprint"] = m.fingerprint;
   if (m.alias) j["alias"] = *m.alias;
+  if (!m.version.empty()) j["build"] = m.version;
 }
 void write(json &j, const AliasClaim &m) { j["alias"] = m.alias; }
 void write(json &j, const AliasRelease &m) { j["alias"] = m.alias; }

@@ -45,6 +45,7 @@ struct Hello {
   PublicKey public_key{};
   std::optional<std::string> token;  // bearer token for --auth-url; never logged
   std::string device;                // free-form device label, may be empty
+  std::string version;               // the client's build (base::version()), may be empty
 };
 struct Challenge {
   Nonce nonce{};
@@ -58,6 +59,7 @@ struct Auth {
 struct Welcome {
   std::string fingerprint;
   std::optional<std::string> alias;
+  std::string version;  // the daemon's build, may be empty
 };
 
 // --- aliases ---

@@ -3,6 +3,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "libwzp/base/version.hpp"
 #include "libwzp/signal/printable.hpp"
 
 namespace wzp::signal {
@@ -32,7 +33,10 @@ void make_printable(Message &message) {
           m.message = printable(m.message);
         } else if constexpr (std::is_same_v<T, CallHangup> || std::is_same_v<T, QualityDirective>) {
           m.reason = printable(m.reason);
-        } else if constexpr (std::is_same_v<T, Welcome> || std::is_same_v<T, AliasResolved>) {
+        } else if constexpr (std::is_same_v<T, Welcome>) {
+          make_printable(m.alias);
+          m.version = printable(m.version);
+        } else if constexpr (std::is_same_v<T, AliasResolved>) {
           make_printable(m.alias);
         } else if constexpr (std::is_same_v<T, PresenceUpdate>) {
           make_printable(m.user.alias);
@@ -124,7 +128,7 @@ bool Session::login(const crypto::Identity &identity, const SessionConfig &confi
     return std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
                                                                  std::chrono::steady_clock::now());
   };
-  send(Hello{identity.signing_public_key(), config.token, config.device});
+  send(Hello{identity.signing_public_key(), config.token, config.device, base::version()});
   bool signed_in = false;
   while (remaining().count() > 0) {
     auto received = next(remaining());

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "libwzp/wire/bytes.hpp"
+#include "libwzp/base/bytes.hpp"
 
 namespace wzp::wire {
 namespace {
@@ -53,8 +53,8 @@ size_t HeaderCompressor::write(const MediaHeader &h, const QualityReport *report
   p[2] = static_cast<uint8_t>(base_->sequence);
   p[3] = static_cast<uint8_t>(h.sequence - base_->sequence);
   p[4] = static_cast<uint8_t>(h.block_id - base_->block_id);
-  put_u16(p + 5, static_cast<uint16_t>(h.timestamp - base_->timestamp));
-  put_u16(p + 7, h.symbol_index);
+  base::put_u16(p + 5, static_cast<uint16_t>(h.timestamp - base_->timestamp));
+  base::put_u16(p + 7, h.symbol_index);
   if (report != nullptr) detail::write_report(*report, p + kMiniHeaderSize);
   ++since_full_;
   return size;
@@ -92,8 +92,8 @@ WireError HeaderDecompressor::parse_mini(std::span<const uint8_t> packet, Packet
   h.keyframe = flags_only.keyframe;
   h.sequence = base->sequence + p[3];
   h.block_id = static_cast<uint16_t>(base->block_id + p[4]);
-  h.timestamp = base->timestamp + get_u16(p + 5);
-  h.symbol_index = get_u16(p + 7);
+  h.timestamp = base->timestamp + base::get_u16(p + 5);
+  h.symbol_index = base::get_u16(p + 7);
   uint32_t distance = h.sequence - *newest_full_sequence_;
   if (std::min(distance, 0u - distance) >= kMaxBaseDistance) return WireError::kNoContext;
   if (auto e = validate(h); e != WireError::kOk) return e;

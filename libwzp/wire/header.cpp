@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "libwzp/wire/bytes.hpp"
+#include "libwzp/base/bytes.hpp"
 
 namespace wzp::wire {
 namespace {
@@ -112,13 +112,13 @@ WireError read_flags(uint8_t byte, MediaHeader &h, bool &has_report) {
 
 void write_report(const QualityReport &r, uint8_t *out) {
   out[0] = r.loss_q8;
-  put_u16(out + 1, r.rtt_ms);
-  put_u16(out + 3, r.jitter_ms);
-  put_u16(out + 5, r.bandwidth_kbps);
+  base::put_u16(out + 1, r.rtt_ms);
+  base::put_u16(out + 3, r.jitter_ms);
+  base::put_u16(out + 5, r.bandwidth_kbps);
 }
 
 QualityReport read_report(const uint8_t *in) {
-  return QualityReport{in[0], get_u16(in + 1), get_u16(in + 3), get_u16(in + 5)};
+  return QualityReport{in[0], base::get_u16(in + 1), base::get_u16(in + 3), base::get_u16(in + 5)};
 }
 
 }  // namespace detail
@@ -135,13 +135,13 @@ size_t write_full(const MediaHeader &h, const QualityReport *report, std::span<u
   p[1] = h.codec;
   p[2] = detail::flags_byte(h, report != nullptr);
   p[3] = h.key_epoch;
-  put_u32(p + 4, h.stream_id);
-  put_u32(p + 8, h.sequence);
-  put_u32(p + 12, h.timestamp);
-  put_u16(p + 16, h.block_id);
-  put_u16(p + 18, h.symbol_index);
-  put_u16(p + 20, h.source_symbols);
-  put_u16(p + 22, h.repair_symbols);
+  base::put_u32(p + 4, h.stream_id);
+  base::put_u32(p + 8, h.sequence);
+  base::put_u32(p + 12, h.timestamp);
+  base::put_u16(p + 16, h.block_id);
+  base::put_u16(p + 18, h.symbol_index);
+  base::put_u16(p + 20, h.source_symbols);
+  base::put_u16(p + 22, h.repair_symbols);
   if (report != nullptr) detail::write_report(*report, p + kFullHeaderSize);
   return size;
 }
@@ -160,13 +160,13 @@ WireError parse_full(std::span<const uint8_t> packet, PacketView &out) {
   if (auto e = detail::read_flags(p[2], view.header, has_report); e != WireError::kOk) return e;
   view.header.codec = p[1];
   view.header.key_epoch = p[3];
-  view.header.stream_id = get_u32(p + 4);
-  view.header.sequence = get_u32(p + 8);
-  view.header.timestamp = get_u32(p + 12);
-  view.header.block_id = get_u16(p + 16);
-  view.header.symbol_index = get_u16(p + 18);
-  view.header.source_symbols = get_u16(p + 20);
-  view.header.repair_symbols = get_u16(p + 22);
+  view.header.stream_id = base::get_u32(p + 4);
+  view.header.sequence = base::get_u32(p + 8);
+  view.header.timestamp = base::get_u32(p + 12);
+  view.header.block_id = base::get_u16(p + 16);
+  view.header.symbol_index = base::get_u16(p + 18);
+  view.header.source_symbols = base::get_u16(p + 20);
+  view.header.repair_symbols = base::get_u16(p + 22);
   if (auto e = validate(view.header); e != WireError::kOk) return e;
   size_t header_size = full_header_size(has_report);
   if (packet.size() < header_size) return WireError::kTruncated;

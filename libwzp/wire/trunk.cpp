@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "libwzp/wire/bytes.hpp"
+#include "libwzp/base/bytes.hpp"
 
 namespace wzp::wire {
 
@@ -15,7 +15,7 @@ bool TrunkWriter::add(std::span<const uint8_t> packet) {
       used_ + needed > kMaxPacketSize) {
     return false;
   }
-  put_u16(out_.data() + used_, static_cast<uint16_t>(packet.size()));
+  base::put_u16(out_.data() + used_, static_cast<uint16_t>(packet.size()));
   std::memcpy(out_.data() + used_ + kTrunkEntryOverhead, packet.data(), packet.size());
   used_ += needed;
   ++count_;
@@ -44,7 +44,7 @@ WireError TrunkReader::open(std::span<const uint8_t> frame) {
   size_t offset = 0;
   for (size_t i = 0; i < count; ++i) {
     if (entries.size() - offset < kTrunkEntryOverhead) return WireError::kTruncated;
-    size_t length = get_u16(entries.data() + offset);
+    size_t length = base::get_u16(entries.data() + offset);
     if (length == 0) return WireError::kInconsistent;
     offset += kTrunkEntryOverhead;
     if (entries.size() - offset < length) return WireError::kTruncated;
@@ -58,7 +58,7 @@ WireError TrunkReader::open(std::span<const uint8_t> frame) {
 
 std::span<const uint8_t> TrunkReader::next() {
   if (rest_.size() < kTrunkEntryOverhead) return {};
-  size_t length = get_u16(rest_.data());
+  size_t length = base::get_u16(rest_.data());
   auto packet = rest_.subspan(kTrunkEntryOverhead, length);
   rest_ = rest_.subspan(kTrunkEntryOverhead + length);
   return packet;

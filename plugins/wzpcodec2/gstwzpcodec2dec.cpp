@@ -318,8 +318,10 @@ static void gst_wzp_codec2_dec_class_init(GstWzpCodec2DecClass *klass) {
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
       element_class, "Codec2 decoder", "Codec/Decoder/Audio",
-      "Decodes Codec2 speech, concealing lost frames and playing comfort noise",
-      "wzp <wzp@wzp.invalid>");
+      "Decodes Codec2 speech, concealing lost frames and playing comfort noise. Example: "
+      "gst-launch-1.0 audiotestsrc ! audio/x-raw,rate=8000,channels=1 ! wzpcodec2enc mode=1200 ! "
+      "wzpcodec2dec ! autoaudiosink",
+      WZP_AUTHOR);
 
   decoder_class->set_format = gst_wzp_codec2_dec_set_format;
   decoder_class->handle_frame = gst_wzp_codec2_dec_handle_frame;

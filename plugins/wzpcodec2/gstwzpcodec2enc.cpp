@@ -427,9 +427,12 @@ static void gst_wzp_codec2_enc_class_init(GstWzpCodec2EncClass *klass) {
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
-  gst_element_class_set_static_metadata(element_class, "Codec2 encoder", "Codec/Encoder/Audio",
-                                        "Encodes 8 kHz mono speech with Codec2",
-                                        "wzp <wzp@wzp.invalid>");
+  gst_element_class_set_static_metadata(
+      element_class, "Codec2 encoder", "Codec/Encoder/Audio",
+      "Encodes 8 kHz mono speech with Codec2. Example: gst-launch-1.0 "
+      "audiotestsrc ! audio/x-raw,rate=8000,channels=1 ! "
+      "wzpcodec2enc mode=1200 ! wzpcodec2dec ! autoaudiosink",
+      WZP_AUTHOR);
 
   encoder_class->set_format = gst_wzp_codec2_enc_set_format;
   encoder_class->handle_frame = gst_wzp_codec2_enc_handle_frame;

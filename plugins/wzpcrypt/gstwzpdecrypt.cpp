@@ -437,7 +437,10 @@ static void gst_wzp_decrypt_class_init(GstWzpDecryptClass *klass) {
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
       element_class, "wzp decrypt", "Filter/Network/Decryption",
-      "Authenticates and decrypts wzp packets, dropping forgeries and replays", "wzp developers");
+      "Authenticates and decrypts wzp packets, dropping forgeries and replays. Example: "
+      "gst-launch-1.0 audiotestsrc ! opusenc frame-size=20 ! wzpfecenc ! wzpencrypt "
+      "key-file=call.key ! wzpdecrypt key-file=call.key ! wzpfecdec ! opusdec ! autoaudiosink",
+      WZP_AUTHOR);
   GST_DEBUG_CATEGORY_INIT(wzp_decrypt_debug, "wzpdecrypt", 0, "wzp media decryption");
 }
 

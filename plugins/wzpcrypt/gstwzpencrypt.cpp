@@ -367,7 +367,10 @@ static void gst_wzp_encrypt_class_init(GstWzpEncryptClass *klass) {
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
       element_class, "wzp encrypt", "Filter/Network/Encryption",
-      "Encrypts and authenticates wzp packets end to end (ChaCha20-Poly1305)", "wzp developers");
+      "Encrypts and authenticates wzp packets end to end (ChaCha20-Poly1305). Example: "
+      "gst-launch-1.0 audiotestsrc ! opusenc frame-size=20 ! wzpfecenc ! wzpencrypt "
+      "key-file=call.key ! wzpdecrypt key-file=call.key ! wzpfecdec ! opusdec ! autoaudiosink",
+      WZP_AUTHOR);
   GST_DEBUG_CATEGORY_INIT(wzp_encrypt_debug, "wzpencrypt", 0, "wzp media encryption");
 }
 

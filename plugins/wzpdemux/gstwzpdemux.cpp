@@ -551,7 +551,10 @@ static void gst_wzp_demux_class_init(GstWzpDemuxClass *klass) {
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
       element_class, "wzp stream demuxer", "Demuxer/Network",
-      "Splits a room's wzp packets into one source pad per stream id", "wzp developers");
+      "Splits a room's wzp packets into one source pad per stream id. Example (one "
+      "participant's pad): wzpquicsrc role=server bind-port=4433 ! wzpdemux name=d d.src_1 ! "
+      "wzpdecrypt key-file=alice.key ! wzpfecdec ! wzpjitterbuffer ! wzpvoicedec ! autoaudiosink",
+      WZP_AUTHOR);
   GST_DEBUG_CATEGORY_INIT(wzp_demux_debug, "wzpdemux", 0, "wzp stream demuxer");
 }
 

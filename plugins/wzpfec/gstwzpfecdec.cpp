@@ -419,6 +419,9 @@ static void gst_wzp_fec_dec_class_init(GstWzpFecDecClass *klass) {
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
       element_class, "wzp FEC decoder", "Codec/Decoder/Network",
-      "Recovers lost frames of a wzp stream from its RaptorQ repair packets", "wzp developers");
+      "Recovers lost frames of a wzp stream from its RaptorQ repair packets. Example: "
+      "gst-launch-1.0 audiotestsrc ! opusenc frame-size=20 ! wzpfecenc ! wzpfecdec ! opusdec ! "
+      "autoaudiosink",
+      WZP_AUTHOR);
   GST_DEBUG_CATEGORY_INIT(wzp_fec_dec_debug, "wzpfecdec", 0, "wzp RaptorQ FEC decoder");
 }

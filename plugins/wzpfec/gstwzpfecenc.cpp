@@ -396,6 +396,9 @@ static void gst_wzp_fec_enc_class_init(GstWzpFecEncClass *klass) {
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
       element_class, "wzp FEC encoder", "Codec/Encoder/Network",
-      "Protects encoded frames with interleaved RaptorQ blocks as wzp packets", "wzp developers");
+      "Protects encoded frames with interleaved RaptorQ blocks as wzp packets. Example: "
+      "gst-launch-1.0 audiotestsrc ! opusenc frame-size=20 ! wzpfecenc ! wzpfecdec ! opusdec ! "
+      "autoaudiosink",
+      WZP_AUTHOR);
   GST_DEBUG_CATEGORY_INIT(wzp_fec_enc_debug, "wzpfecenc", 0, "wzp RaptorQ FEC encoder");
 }

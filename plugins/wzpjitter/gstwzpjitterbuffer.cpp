@@ -505,8 +505,10 @@ static void gst_wzp_jitter_buffer_class_init(GstWzpJitterBufferClass *klass) {
   gst_element_class_set_static_metadata(
       element_class, "wzp adaptive jitter buffer", "Filter/Network",
       "Reorders frames and plays them out at a delay that follows the path; signals missing "
-      "frames with GAP events for the decoder to conceal",
-      "wzp developers");
+      "frames with GAP events for the decoder to conceal. Example: gst-launch-1.0 audiotestsrc ! "
+      "opusenc frame-size=20 ! wzpfecenc ! wzpfecdec ! wzpjitterbuffer ! opusdec plc=true ! "
+      "autoaudiosink",
+      WZP_AUTHOR);
   GST_DEBUG_CATEGORY_INIT(wzp_jitter_buffer_debug, "wzpjitterbuffer", 0,
                           "wzp adaptive jitter buffer");
   gst_type_mark_as_plugin_api(GST_TYPE_WZP_JITTER_MODE, static_cast<GstPluginAPIFlags>(0));

@@ -161,7 +161,11 @@ static void gst_wzp_quic_sink_class_init(GstWzpQuicSinkClass *klass) {
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_set_static_metadata(
       element_class, "wzp QUIC datagram sink", "Sink/Network",
-      "Sends wzp packets as QUIC DATAGRAM frames over one TLS 1.3 connection", "wzp");
+      "Sends wzp packets as QUIC DATAGRAM frames over one TLS 1.3 connection. Example: "
+      "gst-launch-1.0 audiotestsrc is-live=true ! opusenc frame-size=20 ! wzpfecenc ! "
+      "wzpquicsink role=client address=127.0.0.1 port=4433 server-fingerprint=<sha256> "
+      "(pipelines/quic-send.sh)",
+      WZP_AUTHOR);
   GST_DEBUG_CATEGORY_INIT(gst_wzp_quic_sink_debug, "wzpquicsink", 0, "wzp QUIC datagram sink");
 }
 

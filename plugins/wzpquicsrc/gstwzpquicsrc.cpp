@@ -155,7 +155,10 @@ static void gst_wzp_quic_src_class_init(GstWzpQuicSrcClass *klass) {
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
       element_class, "wzp QUIC datagram source", "Source/Network",
-      "Receives wzp packets as QUIC DATAGRAM frames over one TLS 1.3 connection", "wzp");
+      "Receives wzp packets as QUIC DATAGRAM frames over one TLS 1.3 connection. Example: "
+      "gst-launch-1.0 wzpquicsrc role=server bind-address=127.0.0.1 bind-port=4433 ! wzpfecdec ! "
+      "opusdec plc=true ! autoaudiosink (pipelines/quic-recv.sh)",
+      WZP_AUTHOR);
   GST_DEBUG_CATEGORY_INIT(gst_wzp_quic_src_debug, "wzpquicsrc", 0, "wzp QUIC datagram source");
 }
 

@@ -366,6 +366,8 @@ static void gst_wzp_voice_dec_class_init(GstWzpVoiceDecClass *klass) {
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
       element_class, "wzp voice decoder", "Codec/Decoder/Audio",
-      "Decodes Opus or Codec2 as the caps say into one continuous 48 kHz stream",
-      "wzp <wzp@wzp.invalid>");
+      "Decodes Opus or Codec2 as the caps say into one continuous 48 kHz stream. Example: "
+      "gst-launch-1.0 audiotestsrc ! wzpvoiceenc ! wzpfecenc ! wzpfecdec ! wzpjitterbuffer ! "
+      "wzpvoicedec ! autoaudiosink",
+      WZP_AUTHOR);
 }

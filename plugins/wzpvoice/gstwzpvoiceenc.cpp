@@ -505,7 +505,9 @@ static void gst_wzp_voice_enc_class_init(GstWzpVoiceEncClass *klass) {
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
       element_class, "wzp voice encoder", "Codec/Encoder/Audio",
-      "Encodes speech with Opus or Codec2, switching codec, bit rate and frame length seamlessly",
-      "wzp <wzp@wzp.invalid>");
+      "Encodes speech with Opus or Codec2, switching codec, bit rate and frame length seamlessly. "
+      "Example: gst-launch-1.0 audiotestsrc ! wzpvoiceenc codec=codec2 ! wzpfecenc ! wzpfecdec ! "
+      "wzpjitterbuffer ! wzpvoicedec ! autoaudiosink",
+      WZP_AUTHOR);
   gst_type_mark_as_plugin_api(GST_TYPE_WZP_VOICE_CODEC, static_cast<GstPluginAPIFlags>(0));
 }

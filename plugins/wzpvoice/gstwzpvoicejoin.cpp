@@ -249,7 +249,10 @@ static void gst_wzp_voice_join_class_init(GstWzpVoiceJoinClass *klass) {
   element_class->change_state = gst_wzp_voice_join_change_state;
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
-  gst_element_class_set_static_metadata(element_class, "wzp voice join", "Filter/Audio",
-                                        "Joins decoded voice branches into one timeline",
-                                        "wzp <wzp@wzp.invalid>");
+  gst_element_class_set_static_metadata(
+      element_class, "wzp voice join", "Filter/Audio",
+      "Joins decoded voice branches into one timeline; wzpvoicedec "
+      "uses it inside. Example: gst-launch-1.0 audiotestsrc "
+      "! wzpvoiceenc ! wzpvoicedec ! autoaudiosink",
+      WZP_AUTHOR);
 }

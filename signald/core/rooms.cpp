@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "libwzp/base/hex.hpp"
 #include "libwzp/wire/header.hpp"
 
 namespace wzp::signald {
@@ -27,27 +28,17 @@ std::string fingerprint_prefix(const std::string &fingerprint) {
   return fingerprint.substr(0, std::string_view("0123:4567").size());
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 // A room id's bytes (its 32 lowercase hex digits; see is_room_id).
 RoomKey key_of(std::string_view id) {
   RoomKey key{};
-  for (size_t i = 0; i < key.size() && 2 * i + 1 < id.size(); ++i) {
-    int high = std::max(0, hex_value(id[2 * i])), low = std::max(0, hex_value(id[2 * i + 1]));
-    key[i] = static_cast<uint8_t>(high << 4 | low);
-  }
+  if (!base::from_hex(id, key)) key = {};
   return key;
 }
 
 }  // namespace
 
 bool is_room_id(std::string_view text) {
-  return text.size() == 2 * sizeof(RoomKey) &&
-         std::all_of(text.begin(), text.end(), [](char c) { return hex_value(c) >= 0; });
+  return text.size() == 2 * sizeof(RoomKey) && base::is_lower_hex(text);
 }
 
 Rooms::Room &Rooms::room_for(const std::string &id) {
@@ -341,13 +332,8 @@ void Rooms::peer_lost(PeerId peer) {
 
 void Rooms::on_remote_datagram(PeerId peer, const RoomKey &key, std::span<const uint8_t> datagram) {
   ++counters_.datagrams_received;
-  static constexpr char kDigits[] = "0123456789abcdef";
-  char id[2 * sizeof(RoomKey)];
-  for (size_t i = 0; i < key.size(); ++i) {
-    id[2 * i] = kDigits[key[i] >> 4];
-    id[2 * i + 1] = kDigits[key[i] & 0xf];
-  }
-  auto found = rooms_.find(std::string_view(id, sizeof id));
+  char id[2 * sizeof(RoomKey) + 1];
+  auto found = rooms_.find(base::to_hex(key, id));
   if (found == rooms_.end() ||
       std::find(found->second.linked_peers.begin(), found->second.linked_peers.end(), peer) ==
           found->second.linked_peers.end()) {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "libwzp/base/hex.hpp"
+#include "libwzp/base/version.hpp"
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/signal/printable.hpp"
 
@@ -16,7 +18,7 @@ namespace {
 std::string random_room_id() {
   uint8_t bytes[16];
   randombytes_buf(bytes, sizeof bytes);
-  return crypto::to_hex(bytes);
+  return base::to_hex(bytes);
 }
 
 // Reported back to rate-limited clients only now and then, so a flood does
@@ -134,6 +136,7 @@ void Server::handle_unauthenticated(ConnectionId conn, Session &session,
   if (session.stage == Stage::kAwaitHello && std::holds_alternative<signal::Hello>(message)) {
     const auto &hello = std::get<signal::Hello>(message);
     session.public_key = hello.public_key;
+    session.client_version = hello.version;
     if (validator_ == nullptr) return send_challenge(conn, session);
     if (!hello.token || hello.token->empty()) {
       return refuse(conn, "token_required", "this server requires a bearer token in hello");
@@ -172,10 +175,13 @@ void Server::complete_auth(ConnectionId conn, Session &session, const signal::Au
   session.stage = Stage::kReady;
   store_.note_seen(session.fingerprint, now.unix_seconds);
   size_t devices = presence_.add(session.fingerprint, conn);
-  g_message("connection %" G_GUINT64_FORMAT " authenticated as %s (device %zu)", conn,
-            session.fingerprint.c_str(), devices);
+  g_message("connection %" G_GUINT64_FORMAT " authenticated as %s (device %zu, version %s)", conn,
+            session.fingerprint.c_str(), devices,
+            session.client_version.empty() ? "unknown"
+                                           : signal::printable(session.client_version).c_str());
 
-  outbox_.send(conn, signal::Welcome{session.fingerprint, store_.alias_of(session.fingerprint)});
+  outbox_.send(conn, signal::Welcome{session.fingerprint, store_.alias_of(session.fingerprint),
+                                     base::version()});
   outbox_.send(conn, signal::PresenceList{presence_list()});
   auto missed = store_.take_missed_calls(session.fingerprint, now.unix_seconds);
   if (!missed.empty()) outbox_.send(conn, signal::MissedCalls{std::move(missed)});

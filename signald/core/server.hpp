@@ -102,6 +102,7 @@ class Server {
     signal::PublicKey public_key{};
     signal::Nonce nonce{};
     std::string fingerprint;
+    std::string client_version;  // from hello; shown in the log only
   };
 
   void handle_unauthenticated(ConnectionId conn, Session &session, const signal::Parsed &parsed,

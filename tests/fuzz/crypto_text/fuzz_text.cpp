@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "libwzp/base/hex.hpp"
 #include "libwzp/crypto/bip39.hpp"
 #include "libwzp/crypto/media.hpp"
 
@@ -18,6 +19,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (mnemonic_to_seed(seed_to_mnemonic(*seed)) != seed) __builtin_trap();
   }
   TrafficSecret secret;
-  from_hex(text, secret);
+  wzp::base::from_hex(text, secret);
   return 0;
 }

@@ -6,13 +6,13 @@
 #include <string_view>
 #include <vector>
 
-#include "libwzp/crypto/identity.hpp"
+#include "libwzp/base/hex.hpp"
 
 namespace wzp::crypto::test {
 
 inline std::vector<uint8_t> unhex(std::string_view text) {
   std::vector<uint8_t> out(text.size() / 2);
-  if (text.size() % 2 || !from_hex(text, out)) throw std::invalid_argument("bad hex in test");
+  if (text.size() % 2 || !base::from_hex(text, out)) throw std::invalid_argument("bad hex in test");
   return out;
 }
 

@@ -21,9 +21,9 @@ Seed counting_seed() {
 
 TEST(Identity, DerivesWarzoneKeysFromSeed) {
   Identity id = Identity::from_seed(counting_seed());
-  EXPECT_EQ(to_hex(id.signing_public_key()),
+  EXPECT_EQ(base::to_hex(id.signing_public_key()),
             "46705b2fa5f2e0d9917cd934f76c4442f8d8908c2dae9259922c0c52c106183d");
-  EXPECT_EQ(to_hex(id.agreement_public_key()),
+  EXPECT_EQ(base::to_hex(id.agreement_public_key()),
             "70ea094727e0b015acb996e4264e7483b178f6a8614f73d5b83aeecf89bd011f");
   EXPECT_EQ(format_fingerprint(id.fingerprint()), "6871:1211:0e91:ecb3:09f6:6f51:d257:ccaa");
   EXPECT_EQ(id.seed(), counting_seed());
@@ -44,7 +44,7 @@ TEST(Identity, AgreementMatchesBothWays) {
   uint8_t ab[32], ba[32];
   ASSERT_TRUE(a.agree(b.agreement_public_key(), ab));
   ASSERT_TRUE(b.agree(a.agreement_public_key(), ba));
-  EXPECT_EQ(to_hex(ab), to_hex(ba));
+  EXPECT_EQ(base::to_hex(ab), base::to_hex(ba));
   AgreementPublicKey low_order{};  // the all-zero point
   EXPECT_FALSE(a.agree(low_order, ab));
 }
@@ -123,7 +123,7 @@ TEST(Bip39, OfficialVectors) {
   };
   for (const auto &v : vectors) {
     Seed seed;
-    ASSERT_TRUE(from_hex(v.entropy, seed));
+    ASSERT_TRUE(base::from_hex(v.entropy, seed));
     EXPECT_EQ(seed_to_mnemonic(seed), v.mnemonic);
     std::string error;
     auto back = mnemonic_to_seed(v.mnemonic, &error);

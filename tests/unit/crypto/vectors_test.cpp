@@ -6,6 +6,7 @@
 #include <string>
 
 #include "libwzp/crypto/hkdf.hpp"
+#include "libwzp/crypto/identity.hpp"
 #include "tests/unit/crypto/hex.hpp"
 
 namespace wzp::crypto {
@@ -18,7 +19,7 @@ struct HkdfVector {
 };
 
 TEST(Rfc5869, AllSha256Vectors) {
-  const std::string tc2_ikm = to_hex(std::vector<uint8_t>([] {
+  const std::string tc2_ikm = base::to_hex(std::vector<uint8_t>([] {
     std::vector<uint8_t> v(80);
     for (int i = 0; i < 80; ++i) v[i] = static_cast<uint8_t>(i);
     return v;
@@ -26,7 +27,7 @@ TEST(Rfc5869, AllSha256Vectors) {
   auto range = [](int from, int count) {
     std::vector<uint8_t> v(count);
     for (int i = 0; i < count; ++i) v[i] = static_cast<uint8_t>(from + i);
-    return to_hex(v);
+    return base::to_hex(v);
   };
   const std::string tc2_salt = range(0x60, 80), tc2_info = range(0xb0, 80);
   const HkdfVector vectors[] = {
@@ -44,10 +45,10 @@ TEST(Rfc5869, AllSha256Vectors) {
   for (const auto &v : vectors) {
     auto ikm = unhex(v.ikm), salt = unhex(v.salt), info = unhex(v.info);
     Hash prk = hkdf_extract(salt, ikm);
-    EXPECT_EQ(to_hex(prk), v.prk);
+    EXPECT_EQ(base::to_hex(prk), v.prk);
     std::vector<uint8_t> okm(std::string_view(v.okm).size() / 2);
     ASSERT_TRUE(hkdf_expand(prk, info, okm));
-    EXPECT_EQ(to_hex(okm), v.okm);
+    EXPECT_EQ(base::to_hex(okm), v.okm);
     std::vector<uint8_t> oneshot(okm.size());
     ASSERT_TRUE(hkdf(salt, ikm, info, oneshot));
     EXPECT_EQ(oneshot, okm);
@@ -86,10 +87,10 @@ TEST(Rfc8032, Ed25519Vectors) {
     auto seed = unhex(v.secret), message = unhex(v.message);
     uint8_t pk[32], sk[64];
     crypto_sign_seed_keypair(pk, sk, seed.data());
-    EXPECT_EQ(to_hex(pk), v.public_key);
+    EXPECT_EQ(base::to_hex(pk), v.public_key);
     Signature signature;
     crypto_sign_detached(signature.data(), nullptr, message.data(), message.size(), sk);
-    EXPECT_EQ(to_hex(signature), v.signature);
+    EXPECT_EQ(base::to_hex(signature), v.signature);
     SigningPublicKey public_key;
     std::copy(pk, pk + 32, public_key.begin());
     EXPECT_TRUE(verify_signature(public_key, message, signature));
@@ -103,7 +104,7 @@ TEST(Rfc7748, X25519FunctionVector) {
   auto u = unhex("e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c");
   uint8_t out[32];
   ASSERT_EQ(crypto_scalarmult(out, scalar.data(), u.data()), 0);
-  EXPECT_EQ(to_hex(out), "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552");
+  EXPECT_EQ(base::to_hex(out), "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552");
 }
 
 TEST(Rfc7748, DiffieHellmanVector) {
@@ -112,12 +113,14 @@ TEST(Rfc7748, DiffieHellmanVector) {
   uint8_t alice_pk[32], bob_pk[32], s1[32], s2[32];
   crypto_scalarmult_base(alice_pk, alice.data());
   crypto_scalarmult_base(bob_pk, bob.data());
-  EXPECT_EQ(to_hex(alice_pk), "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
-  EXPECT_EQ(to_hex(bob_pk), "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
+  EXPECT_EQ(base::to_hex(alice_pk),
+            "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+  EXPECT_EQ(base::to_hex(bob_pk),
+            "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
   ASSERT_EQ(crypto_scalarmult(s1, alice.data(), bob_pk), 0);
   ASSERT_EQ(crypto_scalarmult(s2, bob.data(), alice_pk), 0);
-  EXPECT_EQ(to_hex(s1), "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
-  EXPECT_EQ(to_hex(s2), to_hex(s1));
+  EXPECT_EQ(base::to_hex(s1), "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
+  EXPECT_EQ(base::to_hex(s2), base::to_hex(s1));
 }
 
 TEST(Rfc8439, AeadVector) {
@@ -133,11 +136,11 @@ TEST(Rfc8439, AeadVector) {
       out.data(), tag, nullptr, reinterpret_cast<const uint8_t *>(plain.data()), plain.size(),
       aad.data(), aad.size(), nullptr, nonce.data(), key.data());
   EXPECT_EQ(
-      to_hex(out),
+      base::to_hex(out),
       "d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d63dbea45e8ca9671282fafb"
       "69da92728b1a71de0a9e060b2905d6a5b67ecd3b3692ddbd7f2d778b8c9803aee328091b58fab324e4fad67"
       "5945585808b4831d7bc3ff4def08e4b7a9de576d26586cec64b6116");
-  EXPECT_EQ(to_hex(tag), "1ae10b594f09e26a7e902ecbd0600691");
+  EXPECT_EQ(base::to_hex(tag), "1ae10b594f09e26a7e902ecbd0600691");
 }
 
 }  // namespace

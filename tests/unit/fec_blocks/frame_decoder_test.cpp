@@ -5,7 +5,7 @@
 #include <set>
 
 #include "fec_test_util.hpp"
-#include "libwzp/wire/bytes.hpp"
+#include "libwzp/base/bytes.hpp"
 
 namespace wzp::fec {
 namespace {
@@ -194,7 +194,7 @@ TEST(FrameDecoder, UnprotectedPacketsPassThrough) {
   h.timestamp = 1234;
   std::vector<uint8_t> packet(wire::kFullHeaderSize + 5);
   ASSERT_EQ(wire::write_full(h, nullptr, packet), wire::kFullHeaderSize);
-  wire::put_u16(packet.data() + wire::kFullHeaderSize, 42);
+  base::put_u16(packet.data() + wire::kFullHeaderSize, 42);
   FrameDecoder decoder;
   FrameLog frames;
   decoder.push(packet, frames);
@@ -240,7 +240,7 @@ TEST(FrameDecoder, DropsAndCountsBadInput) {
   // A repair packet claiming more frames than K.
   test::Packet repair = packets.packets[4];
   ASSERT_TRUE(repair.header.repair);
-  wire::put_u16(repair.bytes.data() + wire::kFullHeaderSize + 2, 9);
+  base::put_u16(repair.bytes.data() + wire::kFullHeaderSize + 2, 9);
   decoder.push(repair.bytes, frames);
   EXPECT_EQ(decoder.stats().inconsistent, 2u);
 
@@ -274,7 +274,7 @@ TEST(FrameDecoder, MemoryStaysBoundedUnderAFloodOfBlocks) {
     h.repair_symbols = 1;
     std::vector<uint8_t> packet(wire::kFullHeaderSize + 10, 1);
     ASSERT_EQ(wire::write_full(h, nullptr, packet), wire::kFullHeaderSize);
-    wire::put_u16(packet.data() + wire::kFullHeaderSize, static_cast<uint16_t>(b * 5));
+    base::put_u16(packet.data() + wire::kFullHeaderSize, static_cast<uint16_t>(b * 5));
     decoder.push(packet, frames);
   }
   EXPECT_EQ(decoder.stats().received, 1000u);

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "fec_test_util.hpp"
-#include "libwzp/wire/bytes.hpp"
+#include "libwzp/base/bytes.hpp"
 
 namespace wzp::fec {
 namespace {
@@ -61,7 +61,7 @@ TEST(FrameEncoder, ClosesBlocksByCountAndSendsRepairAfterThem) {
   auto frame = make_frame(6);
   wire::PacketView view;
   ASSERT_EQ(wire::parse_full(p.bytes, view), wire::WireError::kOk);
-  EXPECT_EQ(wire::get_u16(view.payload.data()), 6);
+  EXPECT_EQ(base::get_u16(view.payload.data()), 6);
   EXPECT_EQ(std::vector<uint8_t>(view.payload.begin() + 2, view.payload.end()), frame);
   EXPECT_EQ(view.header.timestamp, 6u * 960);
   EXPECT_EQ(encoder.stats().blocks, 2u);

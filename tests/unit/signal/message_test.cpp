@@ -30,10 +30,14 @@ TEST(SignalMessage, HelloChallengeAuthRoundTrip) {
   hello.public_key.fill(7);
   hello.token = "secret-token";
   hello.device = "laptop";
+  hello.version = "0.1.0 (8522cbf)";
   Hello h = round_trip<Hello>(hello, 1);
   EXPECT_EQ(h.public_key, hello.public_key);
   EXPECT_EQ(h.token, hello.token);
   EXPECT_EQ(h.device, "laptop");
+  EXPECT_EQ(h.version, "0.1.0 (8522cbf)");
+  hello.version.clear();
+  EXPECT_EQ(round_trip<Hello>(hello, 1).version, "");  // optional: an old client sends none
 
   Challenge challenge;
   challenge.nonce.fill(0x5a);
@@ -142,6 +146,7 @@ TEST(SignalMessage, PresenceRoomsAndMiscRoundTrip) {
   EXPECT_EQ(round_trip<AliasRelease>(AliasRelease{"alice"}).alias, "alice");
   EXPECT_EQ(round_trip<AliasResolve>(AliasResolve{"ab12"}).query, "ab12");
   EXPECT_EQ(round_trip<Welcome>(Welcome{kFp, "alice"}).alias, "alice");
+  EXPECT_EQ(round_trip<Welcome>(Welcome{kFp, std::nullopt, "0.1.0"}).version, "0.1.0");
   round_trip<Ok>(Ok{}, 5);
   Error e = round_trip<Error>(Error{"busy", "callee is busy", "c1"});
   EXPECT_EQ(e.code, "busy");
