@@ -16,7 +16,7 @@ status line (its first second in the room); the room's tier history as
 the member saw it and its number of tier changes.
 
 Usage: bench/live/room_sweep.py [--members 3] [--seconds 30] [--losses 30,50]
-                                [--who one,half] [--seed 1] [--logs DIR]
+                                [--who one,half] [--seed 1] [--no-clean] [--logs DIR]
 Builds nothing: WZP_BUILD_DIR (default build/ next to bench/) must hold
 client/wzp, signald/wzp-signald and gst-plugins/. Needs espeak-ng.
 """
@@ -77,7 +77,7 @@ def network(loss, seed):
             f"seed={seed}")
 
 
-def start_member(args, build, work, speech, who, lossy_net, seconds, case, attempt):
+def start_member(args, build, work, speech, who, lossy_net, seconds, case):
     env = member_env(build, work, who, args.port, args.cert)
     cmd = [os.path.join(build, "client/wzp"), "room", "sweep", "--in", speech, "--out",
            os.path.join(work, f"{case}_{who}.wav"), "--seconds", str(seconds)]
@@ -119,7 +119,7 @@ def run_case(args, build, work, speech, members, lossy, loss, case):
                 tries[who] = attempt + 1
                 net = network(loss, args.seed + members.index(who) + 100 * attempt)
                 proc, err_path = start_member(args, build, work, speech, who, net,
-                                              args.seconds + 15, case, attempt)
+                                              args.seconds + 15, case)
                 procs[who] = proc
                 if wait_joined(proc, err_path, 60):
                     break
@@ -129,7 +129,7 @@ def run_case(args, build, work, speech, members, lossy, loss, case):
         for who in members:
             if who not in lossy:
                 procs[who], _ = start_member(args, build, work, speech, who, None, args.seconds,
-                                             case, 0)
+                                             case)
                 tries[who] = 1
         for proc in procs.values():
             proc.wait(timeout=args.seconds + 120)
