@@ -9,6 +9,7 @@
 #include "client/command_line.hpp"
 #include "client/room_session.hpp"
 #include "client/terminal.hpp"
+#include "libwzp/quality/room.hpp"
 
 namespace wzp::client {
 namespace {
@@ -37,7 +38,8 @@ int fail(const std::string &message) {
 }
 
 int run(Options &options, const std::string &name) {
-  auto tier = quality::tier_from_string(options.tier != nullptr ? options.tier : "good");
+  auto tier = options.tier != nullptr ? quality::tier_from_string(options.tier)
+                                      : std::optional(quality::room_controller_config().initial);
   if (!tier) return fail(std::string("unknown tier '") + options.tier + "'");
   DaemonRoute route;
   std::string error;
@@ -79,7 +81,7 @@ int run_room_command(int argc, char **argv) {
        {"out", 0, 0, G_OPTION_ARG_FILENAME, &options.output,
         "Write the room's mix to this WAV file; default the speakers", "OUTPUT"},
        {"tier", 't', 0, G_OPTION_ARG_STRING, &options.tier,
-        "Quality tier until the daemon directs one (default: good)", "TIER"},
+        "Quality tier until the daemon directs one (default: degraded, the room's start)", "TIER"},
        {"seconds", 0, 0, G_OPTION_ARG_INT, &options.seconds,
         "Leave after this many seconds (default: stay until Ctrl-C)", "SECONDS"},
        {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}});

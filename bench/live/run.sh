@@ -8,6 +8,7 @@
 # rtpjitterbuffer) on the same path settings and seed, at the wire rate the
 # call used, from bench/sweep's wzp_loss_sweep. Prints a markdown table and
 # the issue's goals with pass/fail, writes a CSV and a PNG.
+# Rooms (issue 19) have their own sweep: bench/live/room_sweep.py --help.
 #
 # Usage: bench/live/run.sh [--quick] [--seeds N] [--parallel P] [--csv FILE] [--png FILE]
 #                          [--delays 150,400] [--losses 0,10,30,50,70] [--kinds random,bursty]

@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <utility>
 #include <vector>
 
@@ -40,10 +39,16 @@ struct KeyWaitCounts {
 // `Item` is what the caller keeps per packet (a buffer reference); it is
 // moved in and moved back out, never copied, and every item taken in comes
 // back exactly once: released, or in the `dropped` list of a call.
+//
+// The packets live in a ring of `limits.packets` slots allocated once, at
+// construction: hold(), release() and expire() run on the streaming thread
+// and allocate nothing (given output vectors with room reserved).
+// Removing from the middle shifts the later packets down, which keeps the
+// arrival order; a few hundred moves of a pointer-sized item at most.
 template <class Item>
 class KeyWait {
  public:
-  explicit KeyWait(KeyWaitLimits limits = {}) : limits_(limits) {}
+  explicit KeyWait(KeyWaitLimits limits = {}) : limits_(limits), ring_(limits.packets) {}
 
   // Keeps one packet of `stream_id` that arrived at `now_ns`. Items pushed
   // out to make room (or this one, if it can never fit) are appended to
@@ -57,100 +62,115 @@ class KeyWait {
     }
     // Per stream first: a stream over its share loses its own oldest.
     if (count_of(stream_id) >= limits_.packets_per_stream) {
-      auto oldest = std::find_if(entries_.begin(), entries_.end(),
-                                 [&](const Entry &e) { return e.stream_id == stream_id; });
+      size_t oldest = 0;
+      while (at(oldest).stream_id != stream_id) ++oldest;
       evict(oldest, dropped);
     }
-    while (!entries_.empty() &&
-           (entries_.size() >= limits_.packets || bytes_ + bytes > limits_.bytes)) {
-      evict(entries_.begin(), dropped);
+    while (size_ > 0 && (size_ >= limits_.packets || bytes_ + bytes > limits_.bytes)) {
+      evict(0, dropped);
     }
-    entries_.push_back(Entry{stream_id, now_ns, bytes, std::move(item)});
+    at(size_) = Entry{stream_id, now_ns, bytes, std::move(item)};
+    ++size_;
     bytes_ += bytes;
     ++counts_.held;
   }
 
   // Drops what is older than hold_ns at `now_ns` into `dropped`.
   void expire(uint64_t now_ns, std::vector<Item> &dropped) {
-    for (auto it = entries_.begin(); it != entries_.end();) {
-      // Arrival times come from packet timestamps and may step back; a
-      // packet "from the future" is kept until its own time has passed.
-      if (now_ns > it->arrived_ns && now_ns - it->arrived_ns >= limits_.hold_ns) {
-        bytes_ -= it->bytes;
-        dropped.push_back(std::move(it->item));
-        it = entries_.erase(it);
-        ++counts_.expired;
-      } else {
-        ++it;
-      }
-    }
+    // Arrival times come from packet timestamps and may step back; a
+    // packet "from the future" is kept until its own time has passed.
+    counts_.expired += remove_if(
+        [&](const Entry &e) {
+          return now_ns > e.arrived_ns && now_ns - e.arrived_ns >= limits_.hold_ns;
+        },
+        dropped);
   }
 
-  // The key of `stream_id` is there: its packets, oldest first.
-  std::vector<Item> release(uint32_t stream_id) {
-    std::vector<Item> out;
-    for (auto it = entries_.begin(); it != entries_.end();) {
-      if (it->stream_id == stream_id) {
-        bytes_ -= it->bytes;
-        out.push_back(std::move(it->item));
-        it = entries_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    counts_.released += out.size();
-    return out;
+  // Appends to `out`, oldest first, the packets of every stream for which
+  // `has_key(stream_id)` is true now.
+  template <class HasKey>
+  void release(HasKey &&has_key, std::vector<Item> &out) {
+    counts_.released +=
+        remove_if([&](const Entry &e) { return static_cast<bool>(has_key(e.stream_id)); }, out);
   }
 
   // Everything held goes (end of stream, flush, stop); counted as expired.
   void clear(std::vector<Item> &dropped) {
-    for (auto &entry : entries_) dropped.push_back(std::move(entry.item));
-    counts_.expired += entries_.size();
-    entries_.clear();
-    bytes_ = 0;
+    counts_.expired += remove_if([](const Entry &) { return true; }, dropped);
+    head_ = 0;
   }
 
   // Stream ids with packets waiting, each once, in order of first arrival.
   std::vector<uint32_t> streams() const {
     std::vector<uint32_t> ids;
-    for (const auto &entry : entries_) {
-      if (std::find(ids.begin(), ids.end(), entry.stream_id) == ids.end()) {
-        ids.push_back(entry.stream_id);
+    for (size_t i = 0; i < size_; ++i) {
+      if (std::find(ids.begin(), ids.end(), at(i).stream_id) == ids.end()) {
+        ids.push_back(at(i).stream_id);
       }
     }
     return ids;
   }
 
-  bool empty() const { return entries_.empty(); }
-  size_t packets() const { return entries_.size(); }
+  bool empty() const { return size_ == 0; }
+  size_t packets() const { return size_; }
   size_t bytes() const { return bytes_; }
   const KeyWaitCounts &counts() const { return counts_; }
   const KeyWaitLimits &limits() const { return limits_; }
 
  private:
   struct Entry {
-    uint32_t stream_id;
-    uint64_t arrived_ns;
-    size_t bytes;
-    Item item;
+    uint32_t stream_id = 0;
+    uint64_t arrived_ns = 0;
+    size_t bytes = 0;
+    Item item{};
   };
 
+  // The i-th oldest packet held.
+  Entry &at(size_t i) { return ring_[(head_ + i) % ring_.size()]; }
+  const Entry &at(size_t i) const { return ring_[(head_ + i) % ring_.size()]; }
+
   size_t count_of(uint32_t stream_id) const {
-    return static_cast<size_t>(std::count_if(entries_.begin(), entries_.end(), [&](const Entry &e) {
-      return e.stream_id == stream_id;
-    }));
+    size_t n = 0;
+    for (size_t i = 0; i < size_; ++i) n += at(i).stream_id == stream_id;
+    return n;
   }
 
-  void evict(typename std::deque<Entry>::iterator it, std::vector<Item> &dropped) {
-    if (it == entries_.end()) return;
-    bytes_ -= it->bytes;
-    dropped.push_back(std::move(it->item));
-    entries_.erase(it);
+  // Removes the i-th oldest; the oldest just moves the head.
+  void evict(size_t i, std::vector<Item> &dropped) {
+    bytes_ -= at(i).bytes;
+    dropped.push_back(std::move(at(i).item));
+    if (i == 0) {
+      head_ = (head_ + 1) % ring_.size();
+    } else {
+      for (size_t j = i; j + 1 < size_; ++j) at(j) = std::move(at(j + 1));
+    }
+    --size_;
     ++counts_.evicted;
   }
 
+  // Moves every entry matching `pred` to `out` in arrival order and closes
+  // the gaps; returns how many went.
+  template <class Pred>
+  size_t remove_if(Pred &&pred, std::vector<Item> &out) {
+    size_t kept = 0;
+    for (size_t i = 0; i < size_; ++i) {
+      if (pred(at(i))) {
+        bytes_ -= at(i).bytes;
+        out.push_back(std::move(at(i).item));
+      } else {
+        if (kept != i) at(kept) = std::move(at(i));
+        ++kept;
+      }
+    }
+    const size_t removed = size_ - kept;
+    size_ = kept;
+    return removed;
+  }
+
   KeyWaitLimits limits_;
-  std::deque<Entry> entries_;  // arrival order
+  std::vector<Entry> ring_;  // limits_.packets slots, never resized
+  size_t head_ = 0;          // slot of the oldest packet
+  size_t size_ = 0;          // packets held, in arrival order from head_
   size_t bytes_ = 0;
   KeyWaitCounts counts_;
 };

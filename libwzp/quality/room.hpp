@@ -34,9 +34,19 @@ struct RoomPolicy {
   Micros up_hold{std::chrono::seconds(30)};
 };
 
+// A room's members start where calls do, protected (kCallStartTier): a
+// room moves only on evidence that lasted, so starting at good cost a
+// lossy member ~20 s of concealment and two steps down (docs/rooms.md,
+// "Tier changes on a steady lossy path"); a clean room climbs after
+// up_hold instead.
+inline ControllerConfig room_controller_config() {
+  return ControllerConfig{.initial = kCallStartTier};
+}
+
 class RoomQuality {
  public:
-  explicit RoomQuality(const ControllerConfig &config = {}, const RoomPolicy &policy = {});
+  explicit RoomQuality(const ControllerConfig &config = room_controller_config(),
+                       const RoomPolicy &policy = {});
 
   // Each returns the new room tier when it changed (the directive to send).
   // A joiner counts at the initial tier at once (nothing is known of its

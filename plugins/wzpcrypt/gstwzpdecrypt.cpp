@@ -85,6 +85,10 @@ struct GstWzpDecryptPrivate : wzp::gst::CryptPrivate {
   Stats stats;
   // Packets of senders whose key has not arrived yet (behind state_lock).
   wzp::crypto::KeyWait<GstBuffer *> key_wait;
+  // The chain function's lists of held packets to push or drop, reserved
+  // for everything KeyWait can hand back at once so the streaming thread
+  // does not allocate; only the streaming thread touches them.
+  std::vector<GstBuffer *> ready, dropped;
 };
 
 struct _GstWzpDecrypt {
@@ -229,7 +233,8 @@ GstFlowReturn gst_wzp_decrypt_chain(GstPad *, GstObject *parent, GstBuffer *buff
   auto *self = GST_WZP_DECRYPT(parent);
   auto *priv = self->priv;
   buffer = gst_buffer_make_writable(buffer);
-  std::vector<GstBuffer *> ready, dropped;
+  std::vector<GstBuffer *> &ready = priv->ready;
+  std::vector<GstBuffer *> &dropped = priv->dropped;
   uint64_t now_ns = 0;
   {
     // Held packets whose key has come since go first, in arrival order;
@@ -237,11 +242,8 @@ GstFlowReturn gst_wzp_decrypt_chain(GstPad *, GstObject *parent, GstBuffer *buff
     std::lock_guard guard(priv->state_lock);
     now_ns = wzp::gst::packet_time_ns(priv->segment, buffer);
     if (priv->session) {
-      for (uint32_t stream_id : priv->key_wait.streams()) {
-        if (!priv->session->receiver.knows_stream(stream_id)) continue;
-        auto released = priv->key_wait.release(stream_id);
-        ready.insert(ready.end(), released.begin(), released.end());
-      }
+      auto &receiver = priv->session->receiver;
+      priv->key_wait.release([&](uint32_t id) { return receiver.knows_stream(id); }, ready);
     }
     priv->key_wait.expire(now_ns, dropped);
   }
@@ -267,6 +269,7 @@ GstFlowReturn gst_wzp_decrypt_chain(GstPad *, GstObject *parent, GstBuffer *buff
     }
     gst_buffer_unref(held);
   }
+  ready.clear();
 
   auto result = open_packet(self, buffer, now_ns, packet, parsed);
   if (parsed && result.status == wzp::crypto::OpenStatus::kOk) {
@@ -316,6 +319,10 @@ GstStateChangeReturn gst_wzp_decrypt_change_state(GstElement *element, GstStateC
       gst_segment_init(&self->priv->segment, GST_FORMAT_TIME);
       self->priv->stats = Stats{};
       self->priv->key_wait = wzp::crypto::KeyWait<GstBuffer *>();
+      // At most every held packet, and the one that could not be held.
+      const size_t most = self->priv->key_wait.limits().packets + 1;
+      self->priv->ready.reserve(most);
+      self->priv->dropped.reserve(most);
     }
     if (!prepare_session(self)) return GST_STATE_CHANGE_FAILURE;
   }

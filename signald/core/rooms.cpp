@@ -15,7 +15,7 @@ quality::Micros micros(SteadyTime now) {
 
 // Clients start at the controller's initial tier and hear of the room's only
 // when it differs.
-const quality::Tier kStartingTier = quality::ControllerConfig{}.initial;
+const quality::Tier kStartingTier = quality::room_controller_config().initial;
 // A participant who stops sending says nothing about what the others
 // receive: after the controller's silence grace it leaves the weakest link
 // (before the controller's silence rule could step it down) until it

@@ -8,8 +8,10 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <numbers>
@@ -227,13 +229,13 @@ TEST_F(ClientRoom, AMemberLeavesByItselfAfterSeconds) {
 }
 
 // The daemon's tier for the room follows what its weakest member reports:
-// Alice's path to the relay takes 400 ms each way, an RTT the "good" tier
-// does not allow, so the reports her packets carry make the daemon step the
-// room down, and both members are told. (Delay rather than loss: under loss
-// the signaling stream currently fails, see docs/rooms.md.)
+// Alice's path to the relay takes 700 ms each way, an RTT not even the
+// room's starting tier (degraded) allows, so the reports her packets carry
+// make the daemon step the room down, and both members are told. (Delay rather than loss: under
+// loss the signaling stream currently fails, see docs/rooms.md.)
 TEST_F(ClientRoom, TheDaemonStepsTheRoomDownForASlowMember) {
   std::map<std::string, std::string> fingerprints;
-  auto alice = join("alice", fingerprints["alice"], {"--network", "delay=400ms"});
+  auto alice = join("alice", fingerprints["alice"], {"--network", "delay=700ms"});
   auto bob = join("bob", fingerprints["bob"]);
   auto lines_of = [](ChildProcess &member) {
     std::string output;
@@ -244,7 +246,7 @@ TEST_F(ClientRoom, TheDaemonStepsTheRoomDownForASlowMember) {
       << lines_of(*alice);
   ASSERT_TRUE(bob->wait_for_line(std::regex("hearing " + fingerprints["alice"]), 30s))
       << lines_of(*bob);
-  std::regex stepped_down("tier (degraded|catastrophic) \\(");
+  std::regex stepped_down("tier catastrophic \\(");
   auto at_bob = bob->wait_for_line(stepped_down, 40s);
   auto at_alice = alice->wait_for_line(stepped_down, 10s);
   for (auto *member : {alice.get(), bob.get()}) {
@@ -257,9 +259,83 @@ TEST_F(ClientRoom, TheDaemonStepsTheRoomDownForASlowMember) {
   ASSERT_TRUE(at_alice) << output;
   std::printf("bob: %s\nalice: %s\n", at_bob->c_str(), at_alice->c_str());
   // The summary's history has the directed tier after the starting one.
-  EXPECT_TRUE(std::regex_search(output, std::regex("tier history +good \\(start\\); "
-                                                   "(degraded|catastrophic)")))
+  EXPECT_TRUE(
+      std::regex_search(output, std::regex("tier history +degraded \\(start\\); catastrophic")))
       << output;
+}
+
+// Issue 19: Carol reaches the relay over the room sweep's lossy path
+// (bench/live/room_sweep.py: 30 % bursty loss, 150 +/- 20 ms, 200 kbit/s).
+// Each member's summary must show every other member heard mostly from
+// real data, and the room's tier must change at most once in its ~32 s
+// (the path does not change). The bounds are the sweep's numbers with a
+// margin (docs/rooms.md: clean from clean 100 %, clean from Carol
+// 97.6-98.3 %, Carol from clean 92.7-94.6 %), not goals.
+TEST_F(ClientRoom, AMemberBehindBurstyLossIsHeardAndTheTierHoldsStill) {
+  std::map<std::string, std::string> fingerprints;
+  std::map<std::string, std::unique_ptr<ChildProcess>> members;
+  // Carol first, and 2 s longer, so the three are together for Alice's and
+  // Bob's 30 s (alone afterwards, Carol would receive nothing to report on,
+  // and a member without reports leaves the weakest link: a change that
+  // is not the path's). Signing in over this path fails in some runs (the daemon's
+  // auth_timeout; docs/rooms.md, "Loss on the signaling connection"), which
+  // is not what this test is about: up to three tries, each on another
+  // seed, as the sweep does.
+  for (int attempt = 0; attempt < 3 && !members["carol"]; ++attempt) {
+    auto carol = std::make_unique<ChildProcess>(
+        build_binary("client/wzp"),
+        std::vector<std::string>{
+            "room", "ops", "--in", (dir_ / "carol.wav").string(), "--out",
+            (dir_ / "at_carol.wav").string(), "--seconds", "32", "--network",
+            "loss=0.3,burst=3,delay=150ms,jitter=20ms,rate=200kbps,queue=500ms,seed=" +
+                std::to_string(3 + 10 * attempt)},
+        env("carol"));
+    if (carol->wait_for_line(std::regex("in room ops as sender"), 60s)) {
+      members["carol"] = std::move(carol);
+    } else {
+      std::printf("carol's try %d did not get in\n", attempt + 1);
+      carol->stop();
+    }
+  }
+  ASSERT_TRUE(members["carol"]) << "carol never got into the room";
+  members["alice"] = join("alice", fingerprints["alice"], {"--seconds", "30"});
+  members["bob"] = join("bob", fingerprints["bob"], {"--seconds", "30"});
+  std::map<std::string, std::string> outputs;
+  std::map<std::string, uint32_t> sender_ids;
+  for (auto &[who, member] : members) {
+    auto status = member->wait_exit(90s);
+    ASSERT_TRUE(member->wait_output_closed(5s));
+    for (const auto &line : member->lines()) outputs[who] += line + "\n";
+    ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << outputs[who];
+    std::smatch id;
+    ASSERT_TRUE(std::regex_search(outputs[who], id, std::regex("in room ops as sender (\\d+)")));
+    sender_ids[who] = static_cast<uint32_t>(std::stoul(id[1]));
+  }
+  for (const auto &[hearer, output] : outputs) {
+    for (const auto &[speaker, id] : sender_ids) {
+      if (speaker == hearer) continue;
+      std::smatch heard;
+      ASSERT_TRUE(std::regex_search(
+          output, heard,
+          std::regex("sender id " + std::to_string(id) +
+                     ": played (\\d+) \\(FEC (\\d+)\\), concealed (\\d+), delay (\\d+) ms")))
+          << hearer << " has no line for " << speaker << ":\n"
+          << output;
+      const double played = std::stod(heard[1]), concealed = std::stod(heard[3]);
+      const double real = 100 * played / (played + concealed);
+      const double bound = hearer == "carol" ? 80 : speaker == "carol" ? 90 : 99;
+      std::printf("%s hears %s: %.2f %% real (played %s, FEC %s, concealed %s, delay %s ms)\n",
+                  hearer.c_str(), speaker.c_str(), real, heard[1].str().c_str(),
+                  heard[2].str().c_str(), heard[3].str().c_str(), heard[4].str().c_str());
+      EXPECT_GE(real, bound) << hearer << " hearing " << speaker;
+    }
+    std::smatch history;
+    ASSERT_TRUE(std::regex_search(output, history, std::regex("tier history +(.*)")));
+    const std::string tiers = history[1];
+    const auto changes = std::count(tiers.begin(), tiers.end(), ';') - 1;
+    std::printf("%s: tier history %s\n", hearer.c_str(), tiers.c_str());
+    EXPECT_LE(changes, 1) << hearer << ": " << tiers;
+  }
 }
 
 }  // namespace

@@ -5,12 +5,41 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdlib>
+#include <new>
 #include <vector>
+
+// Allocations made on this thread while `counting` is set.
+namespace {
+thread_local bool counting = false;
+std::atomic<uint64_t> allocations{0};
+}  // namespace
+
+// GCC sees the replaced new and delete inlined as malloc and free and
+// warns of a mismatch that is not there: the pair below is consistent.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void *operator new(std::size_t size) {
+  if (counting) ++allocations;
+  if (void *p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void *p) noexcept { std::free(p); }
+void operator delete(void *p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace wzp::crypto {
 namespace {
 
 constexpr uint64_t kMs = 1'000'000;
+
+// The packets of one stream whose key has come.
+std::vector<int> release(KeyWait<int> &wait, uint32_t stream_id) {
+  std::vector<int> out;
+  wait.release([&](uint32_t id) { return id == stream_id; }, out);
+  return out;
+}
 
 TEST(KeyWait, ReleasesOneStreamInArrivalOrderAndKeepsTheOthers) {
   KeyWait<int> wait;
@@ -21,11 +50,11 @@ TEST(KeyWait, ReleasesOneStreamInArrivalOrderAndKeepsTheOthers) {
   wait.hold(7, 3 * kMs, 100, 4, dropped);
   EXPECT_TRUE(dropped.empty());
   EXPECT_EQ(wait.streams(), (std::vector<uint32_t>{7, 9}));
-  EXPECT_EQ(wait.release(7), (std::vector<int>{1, 3, 4}));
+  EXPECT_EQ(release(wait, 7), (std::vector<int>{1, 3, 4}));
   EXPECT_EQ(wait.streams(), (std::vector<uint32_t>{9}));
   EXPECT_EQ(wait.packets(), 1u);
   EXPECT_EQ(wait.bytes(), 100u);
-  EXPECT_TRUE(wait.release(7).empty());
+  EXPECT_TRUE(release(wait, 7).empty());
   EXPECT_EQ(wait.counts().held, 4u);
   EXPECT_EQ(wait.counts().released, 3u);
 }
@@ -46,7 +75,7 @@ TEST(KeyWait, ExpiresOnlyWhatIsOlderThanTheHoldTime) {
   // A time that steps back (packet timestamps) expires nothing.
   wait.expire(100 * kMs, dropped);
   EXPECT_EQ(wait.packets(), 1u);
-  EXPECT_EQ(wait.release(8), (std::vector<int>{3}));
+  EXPECT_EQ(release(wait, 8), (std::vector<int>{3}));
 }
 
 TEST(KeyWait, AStreamOverItsShareLosesItsOwnOldest) {
@@ -56,8 +85,8 @@ TEST(KeyWait, AStreamOverItsShareLosesItsOwnOldest) {
   for (int i = 1; i <= 5; ++i) wait.hold(7, i * kMs, 10, i, dropped);
   EXPECT_EQ(dropped, (std::vector<int>{1, 2}));
   EXPECT_EQ(wait.counts().evicted, 2u);
-  EXPECT_EQ(wait.release(7), (std::vector<int>{3, 4, 5}));
-  EXPECT_EQ(wait.release(9), (std::vector<int>{90}));  // the other stream untouched
+  EXPECT_EQ(release(wait, 7), (std::vector<int>{3, 4, 5}));
+  EXPECT_EQ(release(wait, 9), (std::vector<int>{90}));  // the other stream untouched
 }
 
 TEST(KeyWait, AFloodOfForgedStreamsIsBoundedInCountAndBytes) {
@@ -99,8 +128,7 @@ TEST(KeyWait, EveryItemComesBackExactlyOnce) {
     ++next;
     wait.expire(t, dropped);
     if (next % 17 == 0) {
-      auto out = wait.release(static_cast<uint32_t>(next % 5));
-      released.insert(released.end(), out.begin(), out.end());
+      wait.release([&](uint32_t id) { return id == static_cast<uint32_t>(next % 5); }, released);
     }
   }
   wait.clear(dropped);
@@ -117,6 +145,59 @@ TEST(KeyWait, EveryItemComesBackExactlyOnce) {
   EXPECT_GT(c.evicted, 0u);
   EXPECT_TRUE(wait.empty());
   EXPECT_EQ(wait.bytes(), 0u);
+}
+
+TEST(KeyWait, TheRingWrapsAroundInArrivalOrder) {
+  // Four slots; the oldest leaves by eviction, by release from the middle
+  // and by expiry, so the ring's head goes round it several times.
+  KeyWait<int> wait(KeyWaitLimits{.packets_per_stream = 4, .packets = 4, .hold_ns = 100 * kMs});
+  std::vector<int> dropped;
+  for (int i = 0; i < 6; ++i) wait.hold(static_cast<uint32_t>(i % 2), i * kMs, 10, i, dropped);
+  EXPECT_EQ(dropped, (std::vector<int>{0, 1}));  // evicted, oldest first
+  EXPECT_EQ(wait.counts().evicted, 2u);
+  EXPECT_EQ(wait.streams(), (std::vector<uint32_t>{0, 1}));
+  EXPECT_EQ(release(wait, 0), (std::vector<int>{2, 4}));  // gaps in the middle close
+  for (int i = 6; i < 9; ++i) wait.hold(7, i * kMs, 10, i, dropped);
+  EXPECT_EQ(dropped, (std::vector<int>{0, 1, 3}));  // full again: the oldest (stream 1) goes
+  EXPECT_EQ(wait.streams(), (std::vector<uint32_t>{1, 7}));
+  EXPECT_EQ(wait.packets(), 4u);
+  EXPECT_EQ(wait.bytes(), 40u);
+  wait.expire(106 * kMs, dropped);  // those of 5 and 6 ms are 100 ms old
+  EXPECT_EQ(dropped, (std::vector<int>{0, 1, 3, 5, 6}));
+  for (int i = 9; i < 13; ++i) wait.hold(8, 110 * kMs, 10, i, dropped);
+  EXPECT_EQ(dropped, (std::vector<int>{0, 1, 3, 5, 6, 7, 8}));
+  EXPECT_EQ(release(wait, 8), (std::vector<int>{9, 10, 11, 12}));
+  EXPECT_TRUE(wait.empty());
+  EXPECT_EQ(wait.bytes(), 0u);
+  const auto &c = wait.counts();
+  EXPECT_EQ(c.held, 13u);
+  EXPECT_EQ(c.released + c.expired + c.evicted, c.held);
+}
+
+TEST(KeyWait, HoldingReleasingAndExpiringAllocateNothing) {
+  // The ring is allocated when constructed; with the caller's output
+  // vectors reserved, the streaming thread's calls allocate nothing.
+  KeyWait<int> wait(KeyWaitLimits{.packets_per_stream = 3, .packets = 8, .hold_ns = 10 * kMs});
+  std::vector<int> dropped, released;
+  dropped.reserve(32);
+  released.reserve(32);
+  const uint64_t before = allocations.load();
+  counting = true;
+  for (int round = 0; round < 1000; ++round) {
+    for (int i = 0; i < 10; ++i) {
+      wait.hold(static_cast<uint32_t>(i % 3), static_cast<uint64_t>(round) * kMs, 10, i, dropped);
+    }
+    wait.release([&](uint32_t id) { return id == static_cast<uint32_t>(round % 3); }, released);
+    // Every seventh round, a time the whole ring is too old for.
+    wait.expire(static_cast<uint64_t>(round + (round % 7 == 0 ? 20 : 0)) * kMs, dropped);
+    dropped.clear();
+    released.clear();
+  }
+  counting = false;
+  EXPECT_EQ(allocations.load(), before);
+  EXPECT_GT(wait.counts().released, 0u);
+  EXPECT_GT(wait.counts().evicted, 0u);
+  EXPECT_GT(wait.counts().expired, 0u);
 }
 
 }  // namespace

@@ -170,7 +170,7 @@ class RoomQualityTest : public RoomsTest {
   }
   static std::string prefix(const crypto::Identity &who) { return fingerprint(who).substr(0, 9); }
 
-  const quality::ControllerConfig config_;
+  const quality::ControllerConfig config_ = quality::room_controller_config();
   const quality::RoomPolicy policy_;
   // Bad reports until the room follows a member's step down: the
   // controller's streak, then the hold its step must survive.
@@ -224,13 +224,15 @@ TEST_F(RoomQualityTest, RecoveryClimbsBackOneTierAtATimeEveryMemberBetterFor30Se
   EXPECT_EQ(out_.last<QualityDirective>(ca_).reason, "everyone better for 30 s");
 
   // B's path now sustains a studio tier, but A's does not: the room stays at
-  // the weakest link until A's reports show one.
+  // the weakest link until A's reports show one. (A was silent, so it
+  // counts again from the starting tier and the room climbs back to good.)
   out_.clear();
-  for (int i = 0; i < 2 * up_hold_; ++i) {
+  for (int i = 0; i < 3 * up_hold_; ++i) {
     report(cb_, clean_, 1);
     report(ca_, fair_, 1);
   }
-  EXPECT_TRUE(out_.to<QualityDirective>(ca_).empty());
+  EXPECT_EQ(directives(ca_), (std::vector{config_.initial, quality::Tier::kGood}));
+  out_.clear();
   for (int i = 0; i < 4 * up_hold_ && directives(ca_).empty(); ++i) {
     report(ca_, clean_, 1);
     report(cb_, clean_, 1);
@@ -239,11 +241,16 @@ TEST_F(RoomQualityTest, RecoveryClimbsBackOneTierAtATimeEveryMemberBetterFor30Se
 }
 
 TEST_F(RoomQualityTest, NewcomerBringsAStudioRoomBackToTheStartingTier) {
-  for (int i = 0; i < 4 * up_hold_ && directives(ca_).empty(); ++i) {
+  // From the starting tier a clean room climbs one tier per up_hold.
+  auto at_studio = [&] {
+    auto tiers = directives(ca_);
+    return !tiers.empty() && tiers.back() == quality::Tier::kStudio32k;
+  };
+  for (int i = 0; i < 6 * up_hold_ && !at_studio(); ++i) {
     report(ca_, clean_, 1);
     report(cb_, clean_, 1);
   }
-  ASSERT_EQ(directives(ca_), std::vector{quality::Tier::kStudio32k});
+  ASSERT_EQ(directives(ca_), (std::vector{quality::Tier::kGood, quality::Tier::kStudio32k}));
   out_.clear();
   auto newcomer = crypto::Identity::generate();
   ConnectionId cc = join(newcomer);
@@ -263,7 +270,7 @@ TEST_F(RoomQualityTest, RoomRecoversAtOnceWhenTheWeakestLinkLeaves) {
 }
 
 TEST_F(RoomQualityTest, ASilentWeakestLinkStopsPinningTheRoom) {
-  ASSERT_EQ(quality::classify(quality::PathObservation::from(fair_)), config_.initial);
+  ASSERT_GE(quality::classify(quality::PathObservation::from(fair_)), config_.initial);
   report(cb_, lossy_, reports_to_step_down_);
   ASSERT_EQ(directives(ca_), std::vector{quality::Tier::kCatastrophic});
   // B stops sending (and so reporting); A goes on. After the controller's
