@@ -246,7 +246,7 @@ size_t Endpoint::handshakes_from(const sockaddr *remote) const {
 // first chose and the time, so nothing is kept for a spoofed source.
 void Endpoint::send_retry(const ngtcp2_pkt_hd &initial, const ngtcp2_path &path, uint64_t ts) {
   ngtcp2_cid scid;
-  scid.datalen = kCidLength;
+  scid.datalen = kConnectionIdLength;
   gnutls_rnd(GNUTLS_RND_NONCE, scid.data, scid.datalen);
   std::array<uint8_t, NGTCP2_CRYPTO_MAX_RETRY_TOKENLEN> token;
   ngtcp2_ssize token_size = ngtcp2_crypto_generate_retry_token(
