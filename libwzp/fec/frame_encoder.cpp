@@ -139,8 +139,8 @@ void FrameEncoder::flush(PacketSink &sink) {
 // the first half of them (P = ceil(G / 2) frames): after n frames, n + 1 of
 // P + 1 shares, so the first share leaves as the group closes and the last
 // with the P-th frame. Half a group still mixes a burst of losses over two
-// blocks; the whole group made recovery wait a group longer (measured in
-// the live sweep: mouth-to-ear about 100 ms lower at catastrophic).
+// blocks; the whole group made recovery wait half a group longer
+// (docs/quality.md: paced repair).
 void FrameEncoder::send_paced(PacketSink &sink, bool all) {
   size_t total = paced_.size();
   size_t due =

@@ -33,9 +33,9 @@ class InstalledTree : public ::testing::Test {
   void SetUp() override {
     prefix_ = make_temp_dir("installed-tree");
     int status = -1;
-    std::string out = run(WZP_CMAKE_COMMAND,
-                          {"--install", build_dir().string(), "--prefix", prefix_.string()}, {},
-                          status);
+    std::string out =
+        run(WZP_CMAKE_COMMAND, {"--install", build_dir().string(), "--prefix", prefix_.string()},
+            {}, status);
     ASSERT_EQ(status, 0) << out;
     // The test runner points GStreamer at the build tree; a user's shell
     // does not.
@@ -49,16 +49,15 @@ class InstalledTree : public ::testing::Test {
 
 TEST_F(InstalledTree, LoopbackFindsItsElementsWithoutGstPluginPath) {
   int status = -1;
-  std::string tone = run("/usr/bin/sox",
-                         {"-n", "-r", "48000", "-c", "1", (prefix_ / "in.wav").string(), "synth",
-                          "2", "sine", "440"},
-                         {}, status);
+  std::string tone = run(
+      "/usr/bin/sox",
+      {"-n", "-r", "48000", "-c", "1", (prefix_ / "in.wav").string(), "synth", "2", "sine", "440"},
+      {}, status);
   ASSERT_EQ(status, 0) << tone;
-  std::string report =
-      run(prefix_ / "bin/wzp",
-          {"loopback", "--network", "clean", "--in", (prefix_ / "in.wav").string(), "--out",
-           (prefix_ / "out.wav").string()},
-          {{"GST_REGISTRY_1_0", (prefix_ / "registry.bin").string()}}, status);
+  std::string report = run(prefix_ / "bin/wzp",
+                           {"loopback", "--network", "clean", "--in", (prefix_ / "in.wav").string(),
+                            "--out", (prefix_ / "out.wav").string()},
+                           {{"GST_REGISTRY_1_0", (prefix_ / "registry.bin").string()}}, status);
   EXPECT_EQ(status, 0) << report;
   std::smatch m;
   ASSERT_TRUE(std::regex_search(report, m, std::regex(R"(frames played\s+(\d+) from real data)")))
