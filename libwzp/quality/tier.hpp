@@ -49,6 +49,10 @@ struct TierProfile {
   // Bits per second on the wire, repair symbols and per-packet overhead
   // (IP, UDP, QUIC, wzp header, AEAD tag) included.
   uint32_t wire_bitrate_bps() const;
+  // Bits per second of datagrams as a relay receives them: payload and
+  // repair with their wzp header and AEAD tag, without the transport's
+  // overhead (what a relay polices, SenderPolicer).
+  uint32_t datagram_bitrate_bps() const;
   bool is_studio() const { return tier >= Tier::kStudio32k; }
   // Media time one FEC group (D interleaved blocks of K frames) spans: the
   // encoder's max-block-time, so it never closes a group short of K.
