@@ -49,7 +49,7 @@ quic::ConnectionHandlers QuicTransport::handlers_for(ConnectionId id) {
   };
   handlers.on_datagram = [this, id](std::span<const uint8_t> datagram) {
     std::lock_guard lock(mutex_);
-    server_->on_datagram(id, datagram);
+    server_->on_datagram(id, datagram, std::chrono::steady_clock::now());
   };
   handlers.on_closed = [this, id](const std::string &error) {
     std::lock_guard lock(mutex_);

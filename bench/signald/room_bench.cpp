@@ -140,10 +140,16 @@ void room_forward_wzp(benchmark::State &state) {
   }
   std::vector<std::vector<uint8_t>> packets;
   for (size_t s = 0; s < speakers; ++s) packets.push_back(media_packet(static_cast<uint32_t>(s)));
+  // Each iteration is one 20 ms frame of each speaker's, within its budget.
+  SteadyTime now = daemon.now.steady;
   for (auto _ : state) {
-    for (size_t s = 0; s < speakers; ++s) daemon.server->on_datagram(conns[s], packets[s]);
+    now += std::chrono::milliseconds(20);
+    for (size_t s = 0; s < speakers; ++s) daemon.server->on_datagram(conns[s], packets[s], now);
   }
   if (daemon.server->counters().datagrams_forwarded == 0) state.SkipWithError("nothing forwarded");
+  const auto policed =
+      daemon.server->counters().drops[static_cast<size_t>(DropReason::kOverBudget)];
+  if (policed > 0) state.SkipWithError("honest speakers were policed");
   set_rates(state, static_cast<int64_t>(speakers * (participants - 1)));
 }
 

@@ -14,6 +14,8 @@ const char *to_string(DropReason reason) {
       return "bad_header";
     case DropReason::kNotFullHeader:
       return "not_full_header";
+    case DropReason::kOverBudget:
+      return "over_budget";
     case DropReason::kCount:
       break;
   }

@@ -12,6 +12,7 @@ enum class DropReason : uint8_t {
   kOversized,      // larger than wire::kMaxPacketSize
   kBadHeader,      // the cleartext header does not parse
   kNotFullHeader,  // mini headers and trunks are not routable in rooms
+  kOverBudget,     // beyond what the sender's room tier allows one member
   kCount
 };
 const char *to_string(DropReason reason);

@@ -1,5 +1,7 @@
 #include "signald/core/rooms.hpp"
 
+#include <glib.h>
+
 #include <algorithm>
 
 #include "libwzp/base/hex.hpp"
@@ -77,7 +79,8 @@ Rooms::JoinResult Rooms::join(const std::string &room_id, ConnectionId conn,
                  signal::RoomEvent{room.id, other.fingerprint, true, count, other.public_key});
   }
   const uint32_t quality_id = room.next_quality_id++;
-  room.participants.push_back({conn, fingerprint, public_key, quality_id, now});
+  room.participants.push_back({conn, fingerprint, public_key, quality_id, now,
+                               quality::SenderPolicer(room.quality.room_tier(), micros(now))});
   by_conn_[conn] = &room;
   for (const auto &p : room.participants) {
     outbox_.send(p.conn, signal::RoomEvent{room.id, fingerprint, true, count, public_key});
@@ -101,6 +104,10 @@ void Rooms::remove(Room &room, ConnectionId conn) {
   if (it == room.participants.end()) return;
   const std::string fingerprint = it->fingerprint;
   const signal::PublicKey public_key = it->public_key;
+  if (it->over_budget > 0) {
+    g_message("room %s: %s left; %" G_GUINT64_FORMAT " of its datagrams were over budget",
+              room.id.c_str(), fingerprint_prefix(fingerprint).c_str(), it->over_budget);
+  }
   const auto changed = room.quality.leave(it->quality_id);
   room.participants.erase(it);
   by_conn_.erase(conn);
@@ -208,24 +215,33 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
   wire::PacketView view;
   if (auto dropped = check_routable(datagram, view)) return counters_.drop(*dropped);
   Room &room = *it->second;
+  // by_conn_ names only participants of their room.
+  auto sender = std::find_if(room.participants.begin(), room.participants.end(),
+                             [from](const Participant &p) { return p.conn == from; });
+  // Excess is dropped before it is read or forwarded: every other member's
+  // link would carry it.
+  if (!sender->policer.admit(datagram.size(), room.quality.room_tier(), micros(now))) {
+    if (sender->over_budget++ == 0) {
+      g_message("room %s: %s sends beyond the %s budget; its excess is dropped", room.id.c_str(),
+                fingerprint_prefix(sender->fingerprint).c_str(),
+                std::string(quality::to_string(sender->policer.budget_tier())).c_str());
+    }
+    return counters_.drop(DropReason::kOverBudget);
+  }
+  // The report describes what reaches the sender from the room, so the
+  // worst receiver sets the tier everyone sends at.
   if (view.report) {
-    auto sender = std::find_if(room.participants.begin(), room.participants.end(),
-                               [from](const Participant &p) { return p.conn == from; });
-    // The report describes what reaches the sender from the room, so the
-    // worst receiver sets the tier everyone sends at.
-    if (sender != room.participants.end()) {
-      sender->last_report = now;
-      std::optional<quality::Tier> rejoined;
-      if (!sender->counted) {
-        // Back from silence: it counts again, from the starting tier.
-        sender->counted = true;
-        rejoined = room.quality.join(sender->quality_id, micros(now));
-      }
-      auto changed = room.quality.on_report(sender->quality_id, micros(now),
-                                            quality::PathObservation::from(*view.report));
-      if (changed || rejoined) {
-        broadcast_directive(room, room.quality.room_tier(), change_reason(room));
-      }
+    sender->last_report = now;
+    std::optional<quality::Tier> rejoined;
+    if (!sender->counted) {
+      // Back from silence: it counts again, from the starting tier.
+      sender->counted = true;
+      rejoined = room.quality.join(sender->quality_id, micros(now));
+    }
+    auto changed = room.quality.on_report(sender->quality_id, micros(now),
+                                          quality::PathObservation::from(*view.report));
+    if (changed || rejoined) {
+      broadcast_directive(room, room.quality.room_tier(), change_reason(room));
     }
   }
   for (const auto &p : room.participants) {

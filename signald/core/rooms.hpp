@@ -1,6 +1,7 @@
 // SFU rooms: participants join by hashed room name (optionally restricted to
 // an allow-list), and every media datagram one participant sends is
-// forwarded unchanged to all the others. Only the cleartext header is read:
+// forwarded unchanged to all the others, within what its room's tier lets
+// one sender cost them (libwzp/quality SenderPolicer). Only the cleartext header is read:
 // to check that the packet is routable and to take the sender's piggybacked
 // quality report, which feeds the room's libwzp/quality RoomQuality: its
 // weakest link sets a quality directive for everyone.
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "libwzp/quality/room.hpp"
+#include "libwzp/quality/sender_policer.hpp"
 #include "libwzp/wire/header.hpp"
 #include "signald/core/metrics.hpp"
 #include "signald/core/outbox.hpp"
@@ -108,7 +110,10 @@ class Rooms {
     signal::PublicKey public_key;
     uint32_t quality_id;     // the participant's key in Room::quality
     SteadyTime last_report;  // or the join
-    bool counted = true;     // in Room::quality; a silent participant is not
+    // What the participant may send the others: the room tier's budget.
+    quality::SenderPolicer policer;
+    bool counted = true;       // in Room::quality; a silent participant is not
+    uint64_t over_budget = 0;  // datagrams its policer dropped
   };
   struct RemoteMember {
     PeerId peer;

@@ -53,7 +53,6 @@ Server::Server(Outbox &outbox, Store &store, std::string server_fingerprint,
       calls_(outbox, store, presence_, rooms_, settings.calls, random_room_id) {}
 
 void Server::on_connect(ConnectionId conn, std::string observed_address, const Now &now) {
-  note_time(now);
   ++counters_.connections_total;
   sessions_.insert_or_assign(
       conn,
@@ -81,7 +80,6 @@ void Server::reply(ConnectionId conn, const signal::Parsed &parsed,
 }
 
 void Server::on_message(ConnectionId conn, std::string_view text, const Now &now) {
-  note_time(now);
   auto it = sessions_.find(conn);
   if (it == sessions_.end()) return;
   Session &session = it->second;
@@ -418,12 +416,11 @@ void Server::handle_ready(ConnectionId conn, Session &session, const signal::Par
   if (!answered) reply(conn, parsed, error);
 }
 
-void Server::on_datagram(ConnectionId conn, std::span<const uint8_t> datagram) {
-  rooms_.on_datagram(conn, datagram, latest_);
+void Server::on_datagram(ConnectionId conn, std::span<const uint8_t> datagram, SteadyTime now) {
+  rooms_.on_datagram(conn, datagram, now);
 }
 
 void Server::on_disconnect(ConnectionId conn, const Now &now) {
-  note_time(now);
   auto it = sessions_.find(conn);
   if (it == sessions_.end()) return;
   Session session = std::move(it->second);
@@ -436,7 +433,6 @@ void Server::on_disconnect(ConnectionId conn, const Now &now) {
 }
 
 void Server::tick(const Now &now) {
-  note_time(now);
   calls_.tick(now);
   rooms_.tick(now.steady);
   std::vector<ConnectionId> late;

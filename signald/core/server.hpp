@@ -58,10 +58,9 @@ class Server {
 
   void on_connect(ConnectionId conn, std::string observed_address, const Now &now);
   void on_message(ConnectionId conn, std::string_view text, const Now &now);
-  // Datagrams carry no time: the quality reports in them are timed by the
-  // latest call that did (the daemon ticks every 100 ms, and libwzp/quality
-  // counts in seconds).
-  void on_datagram(ConnectionId conn, std::span<const uint8_t> datagram);
+  // `now` times the sender's budget (libwzp/quality SenderPolicer) and the
+  // quality reports a datagram carries.
+  void on_datagram(ConnectionId conn, std::span<const uint8_t> datagram, SteadyTime now);
   void on_disconnect(ConnectionId conn, const Now &now);
   // Times out unanswered calls and connections that never authenticated, and
   // lets time act on room quality (silent participants, probes).
@@ -114,7 +113,6 @@ class Server {
   void refuse(ConnectionId conn, const std::string &code, const std::string &message);
   void reply(ConnectionId conn, const signal::Parsed &parsed,
              const std::optional<signal::Error> &error);
-  void note_time(const Now &now) { latest_ = std::max(latest_, now.steady); }
   void broadcast_presence(const std::string &fingerprint, bool online, ConnectionId except);
   signal::PresenceUser user_of(const std::string &fingerprint);
   // The alias here, else the one its relay reported for a remote user.
@@ -133,7 +131,6 @@ class Server {
   Rooms rooms_;
   Calls calls_;
   std::unordered_map<ConnectionId, Session> sessions_;
-  SteadyTime latest_{};  // the latest time a caller passed
   struct RemoteUser {
     PeerId peer;
     signal::PresenceUser user;

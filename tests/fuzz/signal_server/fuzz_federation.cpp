@@ -91,7 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else {
       federation.on_message(kLinked, line);
     }
-    server.on_datagram(1, fuzz::bytes_of(line));
+    server.on_datagram(1, fuzz::bytes_of(line), now.steady);
   });
   federation.on_link_down(kLinked);
   if (server.gauges().participants != 1) std::abort();  // only the local member is left

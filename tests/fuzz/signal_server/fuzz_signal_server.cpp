@@ -39,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   fuzz::for_each_line(data, size, [&](std::string_view line) {
     if (!line.empty() && line[0] == 'D') {
-      server.on_datagram(1, fuzz::bytes_of(line.substr(1)));
+      server.on_datagram(1, fuzz::bytes_of(line.substr(1)), now.steady);
     } else if (!line.empty() && line[0] == 'B') {
       server.on_message(2, line.substr(1), now);
     } else {

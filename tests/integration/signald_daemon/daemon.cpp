@@ -29,7 +29,9 @@ Daemon::HttpReply Daemon::get(const std::string &path) const {
   return reply;
 }
 
-Client::Client(const Daemon &daemon) : certificate_(daemon.certificate()) {
+Client::Client(const Daemon &daemon) : Client(daemon, daemon.quic_port()) {}
+
+Client::Client(const Daemon &daemon, uint16_t port) : certificate_(daemon.certificate()) {
   quic::EndpointConfig config;
   config.bind_address = "127.0.0.1";
   config.tls.server_fingerprint = daemon.certificate();
@@ -60,7 +62,7 @@ Client::Client(const Daemon &daemon) : certificate_(daemon.certificate()) {
     close_error_ = why;
     changed_.notify_all();
   };
-  connection_ = endpoint_->dial("127.0.0.1", daemon.quic_port(), handlers, error);
+  connection_ = endpoint_->dial("127.0.0.1", port, handlers, error);
   if (!connection_ || !connection_->wait_established(5s)) {
     ADD_FAILURE() << "dial: " << (connection_ ? connection_->error() : error);
     connection_.reset();
@@ -89,6 +91,13 @@ bool Client::send_datagram(const std::vector<uint8_t> &datagram) {
 bool Client::wait_datagrams(size_t count, std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   return changed_.wait_for(lock, timeout, [&] { return datagrams_.size() >= count; });
+}
+
+bool Client::wait_datagrams_until(
+    const std::function<bool(const std::vector<std::vector<uint8_t>> &)> &done,
+    std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [&] { return done(datagrams_); });
 }
 
 std::vector<std::vector<uint8_t>> Client::datagrams() {

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,6 +40,9 @@ class Daemon : public wzp::test::SignaldDaemon {
 class Client {
  public:
   Client(const Daemon &daemon);
+  // Dials `port` on loopback instead of the daemon's, e.g. an impaired
+  // path's proxy in front of it (libwzp/netsim UdpProxy).
+  Client(const Daemon &daemon, uint16_t port);
   ~Client();
   bool connected() const { return connection_ != nullptr; }
   // The certificate this client pinned and verified, which its login signs.
@@ -67,6 +71,10 @@ class Client {
     return found;
   }
   bool wait_datagrams(size_t count, std::chrono::milliseconds timeout = 5s);
+  // Waits until `done` holds for the datagrams received so far.
+  bool wait_datagrams_until(
+      const std::function<bool(const std::vector<std::vector<uint8_t>> &)> &done,
+      std::chrono::milliseconds timeout);
   std::vector<std::vector<uint8_t>> datagrams();
   bool wait_closed(std::chrono::milliseconds timeout = 5s);
   std::string close_error();

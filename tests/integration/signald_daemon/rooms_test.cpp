@@ -7,7 +7,9 @@
 
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/crypto/media.hpp"
+#include "libwzp/netsim/udp_proxy.hpp"
 #include "libwzp/quality/room.hpp"
+#include "libwzp/quality/tier.hpp"
 #include "libwzp/wire/header.hpp"
 #include "tests/integration/signald_daemon/daemon.hpp"
 #include "tests/support/paths.hpp"
@@ -201,6 +203,98 @@ TEST(SignaldRooms, LossyParticipantPullsTheDirectiveDownOnceItsStepHasHeld) {
         "weakest link " + crypto::format_fingerprint(lossy_identity.fingerprint()).substr(0, 9));
   }
   EXPECT_FALSE(steady.wait_for<QualityDirective>(500ms)) << "one directive, not a swing";
+  std::filesystem::remove_all(dir);
+}
+
+// The audit's finding (issue 13): a member flooding a room at 310 kbit/s
+// cut a listener on a 200 kbit/s link to 33.5 % of the real speaker's
+// packets. The relay polices each sender against its room tier's budget
+// (libwzp/quality SenderPolicer), so the speaker, sending as a real member
+// does at the room's tier, still reaches that listener whole.
+TEST(SignaldRooms, FloodingMemberCannotCrowdTheSpeakerOutOfAListenersLink) {
+  ASSERT_GE(sodium_init(), 0);
+  auto dir = wzp::test::make_temp_dir("signald-room-flood");
+  Daemon daemon(dir);
+  ASSERT_TRUE(daemon.ready());
+  netsim::ProxyConfig path;
+  path.upstream = "127.0.0.1:" + std::to_string(daemon.quic_port());
+  path.down.rate_bps = 200'000;
+  path.down.queue_limit = 500ms;
+  netsim::UdpProxy listener_path(path);
+  const std::string room = crypto::hash_room_name("flooded-room");
+  crypto::TrafficSecret secret;
+  randombytes_buf(secret.data(), secret.size());
+  const auto keys = crypto::EpochKeys::derive(0, secret);
+  Client listener(daemon, listener_path.listen_address().port()), speaker(daemon), flooder(daemon);
+  for (Client *client : {&listener, &speaker, &flooder}) {
+    ASSERT_TRUE(client->login(crypto::Identity::generate()));
+    client->send(RoomJoin{room, {}}, 1);
+    ASSERT_TRUE(client->wait_for<Ok>());
+  }
+  for (Client *client : {&listener, &speaker, &flooder}) {
+    std::optional<RoomEvent> event;
+    do {
+      event = client->wait_for<RoomEvent>();
+      ASSERT_TRUE(event);
+    } while (event->participants < 3);
+  }
+
+  // The speaker at the room's starting tier: its packets' payload and rate
+  // (source and repair), a clean report once a second as clients send.
+  const quality::TierProfile &tier = quality::profile(quality::room_controller_config().initial);
+  const std::string speech(tier.bitrate_bps / 8 * tier.frame_ms / 1000, 's');
+  const auto speech_gap = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::milliseconds(tier.frame_ms) / (1.0 + tier.repair_ratio));
+  const auto clean = wire::QualityReport::from(0.0, 20, 5, 0);
+  // The flooder: 1200-byte datagrams at 310 kbit/s.
+  const std::string flood(1200 - wire::kFullHeaderSize - crypto::kTagSize, 'f');
+  const auto flood_gap = std::chrono::microseconds(int64_t{1200} * 8 * 1'000'000 / 310'000);
+  constexpr uint32_t kSpeakerStream = 1, kFlooderStream = 2, kListenerStream = 3;
+
+  const auto start = std::chrono::steady_clock::now();
+  auto next_speech = start, next_flood = start, next_report = start;
+  size_t spoken = 0;
+  while (next_speech - start < 10s) {
+    // Paces the senders in real time; nothing waits on the daemon here.
+    std::this_thread::sleep_until(std::min(next_speech, next_flood));
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_flood) {
+      ASSERT_TRUE(flooder.send_datagram(sealed_packet(keys, kFlooderStream, flood)));
+      next_flood += flood_gap;
+    }
+    if (now >= next_speech) {
+      const bool report = now >= next_report;
+      ASSERT_TRUE(speaker.send_datagram(
+          sealed_packet(keys, kSpeakerStream, speech, report ? &clean : nullptr)));
+      if (report) {
+        ASSERT_TRUE(listener.send_datagram(sealed_packet(keys, kListenerStream, "", &clean)));
+        next_report += 1s;
+      }
+      ++spoken;
+      next_speech += speech_gap;
+    }
+  }
+  auto heard_from = [](const std::vector<std::vector<uint8_t>> &datagrams, uint32_t stream) {
+    return static_cast<size_t>(std::count_if(datagrams.begin(), datagrams.end(), [&](auto &d) {
+      wire::PacketView view;
+      return wire::parse_full(d, view) == wire::WireError::kOk && view.header.stream_id == stream;
+    }));
+  };
+  // Until every packet of the speaker's has arrived, or what the path still
+  // queued (500 ms) has long drained.
+  listener.wait_datagrams_until(
+      [&](const auto &datagrams) { return heard_from(datagrams, kSpeakerStream) >= spoken; }, 3s);
+  const auto datagrams = listener.datagrams();
+  const size_t heard = heard_from(datagrams, kSpeakerStream);
+  const double share = static_cast<double>(heard) / static_cast<double>(spoken);
+  std::printf("listener at 200 kbit/s: %zu of %zu speaker packets (%.1f %%), %zu flood packets\n",
+              heard, spoken, 100 * share, heard_from(datagrams, kFlooderStream));
+  EXPECT_GE(share, 0.95);
+  const std::string metrics = daemon.get("/metrics").body;
+  const std::string over_budget = "wzp_signald_datagrams_dropped_total{reason=\"over_budget\"} ";
+  const size_t at = metrics.find(over_budget);
+  ASSERT_NE(at, std::string::npos) << metrics;
+  EXPECT_GT(std::stoull(metrics.substr(at + over_budget.size())), 0u) << "the flood was policed";
   std::filesystem::remove_all(dir);
 }
 

@@ -226,7 +226,7 @@ TEST_F(FederationTest, AnOpenRoomSpansBothRelays) {
   a_->out.clear();
   b_->out.clear();
   const auto packet = media_packet(9);
-  a_->server->on_datagram(ca, packet);
+  a_->server->on_datagram(ca, packet, a_->now.steady);
   ASSERT_EQ(a_->pipe.datagrams.size(), 1u);
   EXPECT_EQ(a_->pipe.datagrams.front().size(), sizeof(RoomKey) + packet.size());
   pump();
@@ -237,7 +237,7 @@ TEST_F(FederationTest, AnOpenRoomSpansBothRelays) {
   }
   // And back: Bob's packet reaches Alice on A and Carol on B.
   b_->out.clear();
-  b_->server->on_datagram(cb, packet);
+  b_->server->on_datagram(cb, packet, b_->now.steady);
   pump();
   ASSERT_EQ(b_->out.forwarded.size(), 1u);
   EXPECT_EQ(b_->out.forwarded[0].first, cc);
@@ -279,7 +279,7 @@ TEST_F(FederationTest, MembersPresentBeforeTheLinkAreAnnouncedAndLostWithIt) {
   EXPECT_EQ(gone.fingerprint, fingerprint_of(bob));
   EXPECT_FALSE(gone.joined);
   a_->out.clear();
-  a_->server->on_datagram(ca, media_packet(1));
+  a_->server->on_datagram(ca, media_packet(1), a_->now.steady);
   EXPECT_TRUE(a_->pipe.datagrams.empty());
 }
 

@@ -49,7 +49,8 @@ TEST_F(RoomsTest, ThreeParticipantsEachReceiveTheOthersMedia) {
   const std::vector<uint8_t> sealed_payload(60, 0xab);
   out_.clear();
   for (ConnectionId from : {ca, cb, cc}) {
-    server_->on_datagram(from, media_packet(static_cast<uint32_t>(from), sealed_payload));
+    server_->on_datagram(from, media_packet(static_cast<uint32_t>(from), sealed_payload),
+                         now_.steady);
   }
   ASSERT_EQ(out_.forwarded.size(), 6u);
   std::map<ConnectionId, int> received;
@@ -66,7 +67,7 @@ TEST_F(RoomsTest, ThreeParticipantsEachReceiveTheOthersMedia) {
   EXPECT_FALSE(left.joined);
   EXPECT_EQ(left.participants, 2u);
   out_.clear();
-  server_->on_datagram(ca, media_packet(1, sealed_payload));
+  server_->on_datagram(ca, media_packet(1, sealed_payload), now_.steady);
   ASSERT_EQ(out_.forwarded.size(), 1u);
   EXPECT_EQ(out_.forwarded[0].first, cc);
 }
@@ -108,17 +109,54 @@ TEST_F(RoomsTest, UnroutableDatagramsAreCountedDrops) {
   join(b);
   ConnectionId outsider = login(crypto::Identity::generate());
   out_.clear();
-  server_->on_datagram(outsider, media_packet(1, {1}));
-  server_->on_datagram(ca, std::vector<uint8_t>{0x50, 1, 2, 3, 4, 5, 6, 7, 8, 9});  // mini
-  server_->on_datagram(ca, std::vector<uint8_t>{0x40, 1, 2});                       // truncated
-  server_->on_datagram(ca, std::vector<uint8_t>{});
-  server_->on_datagram(ca, std::vector<uint8_t>(wire::kMaxPacketSize + 1, 0x40));
+  server_->on_datagram(outsider, media_packet(1, {1}), now_.steady);
+  server_->on_datagram(ca, std::vector<uint8_t>{0x50, 1, 2, 3, 4, 5, 6, 7, 8, 9},
+                       now_.steady);                                        // mini
+  server_->on_datagram(ca, std::vector<uint8_t>{0x40, 1, 2}, now_.steady);  // truncated
+  server_->on_datagram(ca, std::vector<uint8_t>{}, now_.steady);
+  server_->on_datagram(ca, std::vector<uint8_t>(wire::kMaxPacketSize + 1, 0x40), now_.steady);
   EXPECT_TRUE(out_.forwarded.empty());
   const auto &drops = server_->counters().drops;
   EXPECT_EQ(drops[static_cast<size_t>(DropReason::kNotInRoom)], 1u);
   EXPECT_EQ(drops[static_cast<size_t>(DropReason::kNotFullHeader)], 1u);
   EXPECT_EQ(drops[static_cast<size_t>(DropReason::kBadHeader)], 2u);
   EXPECT_EQ(drops[static_cast<size_t>(DropReason::kOversized)], 1u);
+}
+
+// A member sending beyond its room tier's budget costs the others no more
+// than that budget: the excess is a counted drop, and another member's
+// media in the same moments still passes.
+TEST_F(RoomsTest, FloodBeyondTheTiersBudgetIsACountedDrop) {
+  auto a = crypto::Identity::generate(), b = crypto::Identity::generate(),
+       c = crypto::Identity::generate();
+  ConnectionId flooder = join(a), speaker = join(b), listener = join(c);
+  const quality::SenderPolicer budget(quality::room_controller_config().initial, quality::Micros{});
+  const std::vector<uint8_t> large(1000, 0xab);
+  const size_t packet_bytes = media_packet(0, large).size();
+  // 10 s of 100 ms ticks, the flooder sending 5x its budget per tick.
+  const auto per_tick =
+      static_cast<size_t>(5 * budget.rate_bytes_per_second() / 10 / packet_bytes) + 1;
+  uint32_t sequence = 0;
+  out_.clear();
+  for (int tick = 0; tick < 100; ++tick) {
+    advance(std::chrono::milliseconds(100));
+    server_->tick(now_);
+    for (size_t i = 0; i < per_tick; ++i)
+      server_->on_datagram(flooder, media_packet(sequence++, large), now_.steady);
+    server_->on_datagram(speaker, media_packet(sequence++, {1, 2, 3}), now_.steady);
+  }
+  size_t from_flooder = 0, from_speaker = 0;
+  for (const auto &[to, bytes] : out_.forwarded) {
+    if (to != listener) continue;
+    (bytes.size() == packet_bytes ? from_flooder : from_speaker) += 1;
+  }
+  EXPECT_EQ(from_speaker, 100u);
+  const double depth_seconds =
+      std::chrono::duration<double>(quality::PolicerConfig{}.burst).count();
+  EXPECT_LE(from_flooder * packet_bytes, budget.rate_bytes_per_second() * (10 + depth_seconds));
+  EXPECT_GT(from_flooder, 0u);
+  const uint64_t dropped = server_->counters().drops[static_cast<size_t>(DropReason::kOverBudget)];
+  EXPECT_EQ(dropped + from_flooder, 100 * per_tick);
 }
 
 TEST_F(RoomsTest, AllowListAndCapacity) {
@@ -157,7 +195,7 @@ class RoomQualityTest : public RoomsTest {
     for (int i = 0; i < times; ++i) {
       advance(std::chrono::seconds(1));
       server_->tick(now_);  // as the daemon's timer would, between reports
-      server_->on_datagram(from, media_packet(sequence_++, {1}, &quality));
+      server_->on_datagram(from, media_packet(sequence_++, {1}, &quality), now_.steady);
     }
   }
   std::vector<quality::Tier> directives(ConnectionId conn) const {
