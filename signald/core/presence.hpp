@@ -49,4 +49,56 @@ class Presence {
   std::map<std::string, std::vector<ConnectionId>> online_;
 };
 
+// At most one presence update per user per `interval`, so a user who
+// changes fast (alias claim and release in a loop, reconnects) costs every
+// other user one update per interval, not one per change. The first change
+// after a quiet interval goes at once; later ones are held until the
+// interval since the last update ends, and then the user's state at that
+// time goes (the latest wins). Clock-free: the caller passes the time.
+class PresenceCoalescer {
+ public:
+  explicit PresenceCoalescer(SteadyTime::duration interval) : interval_(interval) {}
+
+  // `fingerprint` changed at `now`: true to send its update now, false if it
+  // is held for due().
+  bool changed(const std::string &fingerprint, SteadyTime now) {
+    auto [it, first] = users_.try_emplace(fingerprint, Entry{now, false});
+    if (first || now - it->second.last_sent >= interval_) {
+      it->second = Entry{now, false};
+      return true;
+    }
+    it->second.held = true;
+    return false;
+  }
+
+  // The users whose held changes are due at `now`, each counted as sent
+  // then; forgets users quiet for an interval.
+  std::vector<std::string> due(SteadyTime now) {
+    std::vector<std::string> ready;
+    for (auto it = users_.begin(); it != users_.end();) {
+      const bool quiet = now - it->second.last_sent >= interval_;
+      if (quiet && it->second.held) {
+        ready.push_back(it->first);
+        it->second = Entry{now, false};
+        ++it;
+      } else if (quiet) {
+        it = users_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return ready;
+  }
+
+  size_t tracked() const { return users_.size(); }
+
+ private:
+  struct Entry {
+    SteadyTime last_sent;
+    bool held;  // a change not yet sent
+  };
+  SteadyTime::duration interval_;
+  std::map<std::string, Entry> users_;
+};
+
 }  // namespace wzp::signald

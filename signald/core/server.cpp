@@ -49,6 +49,7 @@ Server::Server(Outbox &outbox, Store &store, std::string server_fingerprint,
       certificate_sha256_(std::move(certificate_sha256)),
       validator_(validator),
       settings_(settings),
+      presence_updates_(settings.presence_interval),
       rooms_(outbox, counters_),
       calls_(outbox, store, presence_, rooms_, settings.calls, random_room_id) {}
 
@@ -183,7 +184,7 @@ void Server::complete_auth(ConnectionId conn, Session &session, const signal::Au
   outbox_.send(conn, signal::PresenceList{presence_list()});
   auto missed = store_.take_missed_calls(session.fingerprint, now.unix_seconds);
   if (!missed.empty()) outbox_.send(conn, signal::MissedCalls{std::move(missed)});
-  broadcast_presence(session.fingerprint, true, conn);
+  note_presence_change(session.fingerprint, conn, now.steady);
 }
 
 signal::PresenceUser Server::user_of(const std::string &fingerprint) {
@@ -197,7 +198,13 @@ std::optional<std::string> Server::alias_of(const std::string &fingerprint) {
   return remote == remote_users_.end() ? std::nullopt : remote->second.user.alias;
 }
 
-void Server::broadcast_presence(const std::string &fingerprint, bool online, ConnectionId except) {
+void Server::note_presence_change(const std::string &fingerprint, ConnectionId except,
+                                  SteadyTime now) {
+  if (presence_updates_.changed(fingerprint, now)) broadcast_presence(fingerprint, except);
+}
+
+void Server::broadcast_presence(const std::string &fingerprint, ConnectionId except) {
+  const bool online = presence_.online(fingerprint);
   signal::PresenceUpdate update{user_of(fingerprint), online};
   for (const auto &[conn, session] : sessions_) {
     if (conn != except && session.stage == Stage::kReady) outbox_.send(conn, update);
@@ -330,7 +337,7 @@ void Server::handle_ready(ConnectionId conn, Session &session, const signal::Par
           switch (store_.claim_alias(*alias, me, now.unix_seconds)) {
             case Store::ClaimResult::kClaimed:
               g_message("%s claimed alias @%s", me.c_str(), alias->c_str());
-              broadcast_presence(me, true, 0);
+              note_presence_change(me, 0, now.steady);
               break;
             case Store::ClaimResult::kAlreadyYours:
               break;
@@ -354,7 +361,7 @@ void Server::handle_ready(ConnectionId conn, Session &session, const signal::Par
           } else if (result == Store::ReleaseResult::kFailed) {
             error = make_error("internal", "could not release the alias");
           } else {
-            broadcast_presence(me, true, 0);
+            note_presence_change(me, 0, now.steady);
           }
         } else if constexpr (std::is_same_v<T, signal::AliasResolve>) {
           Resolution found = resolve(m.query);
@@ -428,13 +435,16 @@ void Server::on_disconnect(ConnectionId conn, const Now &now) {
   if (session.stage != Stage::kReady) return;
   rooms_.leave_any(conn);
   calls_.on_disconnect(conn, now);
-  size_t left = presence_.remove(session.fingerprint, conn);
-  broadcast_presence(session.fingerprint, left > 0, 0);
+  presence_.remove(session.fingerprint, conn);
+  note_presence_change(session.fingerprint, 0, now.steady);
 }
 
 void Server::tick(const Now &now) {
   calls_.tick(now);
   rooms_.tick(now.steady);
+  for (const auto &fingerprint : presence_updates_.due(now.steady)) {
+    broadcast_presence(fingerprint, 0);
+  }
   std::vector<ConnectionId> late;
   for (const auto &[conn, session] : sessions_) {
     if (session.stage != Stage::kReady && !session.closing &&

@@ -40,6 +40,8 @@ struct ServerSettings {
   // Messages dropped by the rate limit before the connection is closed.
   uint32_t max_rate_violations = 100;
   std::chrono::milliseconds auth_timeout{10000};
+  // At most one presence update per user per interval (PresenceCoalescer).
+  std::chrono::milliseconds presence_interval{1000};
   CallSettings calls;
 };
 
@@ -113,7 +115,10 @@ class Server {
   void refuse(ConnectionId conn, const std::string &code, const std::string &message);
   void reply(ConnectionId conn, const signal::Parsed &parsed,
              const std::optional<signal::Error> &error);
-  void broadcast_presence(const std::string &fingerprint, bool online, ConnectionId except);
+  // The user's presence changed: its update goes to every other user and
+  // linked relay now, or once the coalescer lets it (at a tick).
+  void note_presence_change(const std::string &fingerprint, ConnectionId except, SteadyTime now);
+  void broadcast_presence(const std::string &fingerprint, ConnectionId except);
   signal::PresenceUser user_of(const std::string &fingerprint);
   // The alias here, else the one its relay reported for a remote user.
   std::optional<std::string> alias_of(const std::string &fingerprint);
@@ -128,6 +133,7 @@ class Server {
   ServerSettings settings_;
   Counters counters_;
   Presence presence_;
+  PresenceCoalescer presence_updates_;
   Rooms rooms_;
   Calls calls_;
   std::unordered_map<ConnectionId, Session> sessions_;

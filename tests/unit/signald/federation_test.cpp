@@ -102,6 +102,16 @@ class FederationTest : public ::testing::Test {
     b_->federation->on_link_up(kLink, std::nullopt, b_->now.steady);
     pump();
   }
+  // Lets a presence interval pass on both relays, so a user's next change
+  // is announced at once (Server PresenceCoalescer).
+  void next_presence_interval() {
+    for (Relay *relay : {a_.get(), b_.get()}) {
+      relay->now.steady += ServerSettings{}.presence_interval;
+      relay->now.unix_seconds += 1;
+      relay->server->tick(relay->now);
+    }
+    pump();
+  }
   // Delivers what each relay sent the other until both are quiet.
   void pump() {
     for (bool moved = true; moved;) {
@@ -293,6 +303,7 @@ TEST_F(FederationTest, UsersOfALinkedRelayAppearInPresenceAndResolution) {
   auto update = a_->out.last<PresenceUpdate>(ca);
   EXPECT_EQ(update.user.fingerprint, fingerprint_of(bob));
   EXPECT_TRUE(update.online);
+  next_presence_interval();
   b_->server->on_message(cb, serialize(AliasClaim{"bob"}, 1), b_->now);
   pump();
   EXPECT_EQ(a_->out.last<PresenceUpdate>(ca).user.alias, "bob");
@@ -314,12 +325,14 @@ TEST_F(FederationTest, UsersOfALinkedRelayAppearInPresenceAndResolution) {
   EXPECT_EQ(a_->out.last<AliasResolved>(ca).fingerprint, fingerprint_of(carol));
 
   // Bob leaving B is seen on A; so is the link going, for everyone on B.
+  next_presence_interval();
   b_->server->on_disconnect(cb, b_->now);
   pump();
   auto gone = a_->out.last<PresenceUpdate>(ca);
   EXPECT_EQ(gone.user.fingerprint, fingerprint_of(bob));
   EXPECT_FALSE(gone.online);
   EXPECT_FALSE(a_->server->presence_of(fingerprint_of(bob)));
+  next_presence_interval();
   ConnectionId cb2 = b_->login(bob);
   pump();
   ASSERT_TRUE(a_->server->presence_of(fingerprint_of(bob)));

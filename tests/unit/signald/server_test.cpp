@@ -248,8 +248,15 @@ TEST_F(ServerTest, AHexQueryIsNeverAnsweredWithAnAlias) {
 TEST_F(ServerTest, PresenceListAndUpdatesCountDevices) {
   auto alice = crypto::Identity::generate();
   auto bob = crypto::Identity::generate();
+  // Each change a presence interval after the last (PresenceUpdatesAreCoalescedPerUser).
+  auto next_interval = [&] {
+    advance(ServerSettings{}.presence_interval);
+    server_->tick(now_);
+  };
   ConnectionId a = login(alice);
+  next_interval();
   ConnectionId b1 = login(bob);
+  next_interval();
   ConnectionId b2 = login(bob);
   auto updates = out_.to<PresenceUpdate>(a);
   ASSERT_EQ(updates.size(), 2u);
@@ -258,12 +265,46 @@ TEST_F(ServerTest, PresenceListAndUpdatesCountDevices) {
   EXPECT_EQ(out_.last<PresenceList>(b2).users.size(), 2u);
   EXPECT_EQ(server_->presence_of(fingerprint(bob))->devices, 2u);
 
+  next_interval();
   server_->on_disconnect(b1, now_);
   EXPECT_TRUE(out_.last<PresenceUpdate>(a).online);
+  next_interval();
   server_->on_disconnect(b2, now_);
   EXPECT_FALSE(out_.last<PresenceUpdate>(a).online);
   EXPECT_FALSE(server_->presence_of(fingerprint(bob)));
   EXPECT_EQ(server_->presence_list().size(), 1u);
+}
+
+// The audit (issue 13): users claiming and releasing an alias as fast as
+// the message rate limit allows made every other user receive an update
+// per change. Now each user costs the others one update per interval, and
+// the last one says where the user ended up.
+TEST_F(ServerTest, PresenceUpdatesAreCoalescedPerUser) {
+  auto alice = crypto::Identity::generate();
+  auto bob = crypto::Identity::generate();
+  ConnectionId a = login(alice);
+  ConnectionId b = login(bob);
+  out_.clear();
+  const auto interval = ServerSettings{}.presence_interval;
+  const auto gap = std::chrono::milliseconds(50);  // 20 messages a second: the rate limit
+  const int changes = 100;                         // 5 s of claim, release, claim, ...
+  for (int i = 0; i < changes; ++i) {
+    advance(gap);
+    server_->tick(now_);
+    if (i % 2 == 0) {
+      send(b, AliasClaim{"bob"}, static_cast<uint64_t>(i + 1));
+    } else {
+      send(b, AliasRelease{"bob"}, static_cast<uint64_t>(i + 1));
+    }
+  }
+  ASSERT_EQ(out_.to<Ok>(b).size(), static_cast<size_t>(changes)) << "none rate limited";
+  advance(interval);
+  server_->tick(now_);
+  const auto updates = out_.to<PresenceUpdate>(a);
+  const auto span = gap * changes + interval;
+  EXPECT_LE(updates.size(), static_cast<size_t>(span / interval) + 1);
+  EXPECT_GE(updates.size(), static_cast<size_t>(span / interval) - 1) << "held, not lost";
+  EXPECT_FALSE(updates.back().user.alias) << "the latest state wins: released last";
 }
 
 TEST_F(ServerTest, ShutdownClosesEveryConnection) {
