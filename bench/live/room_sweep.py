@@ -13,7 +13,9 @@ speaker, frames played from real data (received or rebuilt by FEC) as a
 share of played + concealed, FEC-recovered, concealed, the playout delay
 at the end; per member, packets dropped for want of a key after its first
 status line (its first second in the room); the room's tier history as
-the member saw it and its number of tier changes.
+the member saw it and its number of tier changes; the datagrams the daemon
+dropped as over a member's budget (docs/rooms.md "Per-sender policing":
+honest members must never be).
 
 Usage: bench/live/room_sweep.py [--members 3] [--seconds 30] [--losses 30,50]
                                 [--who one,half] [--seed 1] [--no-clean] [--logs DIR]
@@ -28,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -57,7 +60,7 @@ def start_daemon(build, work):
         log.seek(0)
         match = READY.search(log.read())
         if match:
-            return daemon, int(match.group(1)), match.group(3)
+            return daemon, int(match.group(1)), match.group(3), int(match.group(2))
         if daemon.poll() is not None:
             break
         time.sleep(0.1)  # polling the daemon's log for its readiness line
@@ -105,7 +108,7 @@ def run_case(args, build, work, speech, members, lossy, loss, case):
     """The lossy members join first (signing in over loss can take seconds
     or fail: each gets 3 tries) and stay 15 s longer, so that every member
     is in the room together for --seconds."""
-    daemon, args.port, args.cert = start_daemon(build, work)
+    daemon, args.port, args.cert, http_port = start_daemon(build, work)
     procs = {}
     tries = {}
     try:
@@ -133,6 +136,7 @@ def run_case(args, build, work, speech, members, lossy, loss, case):
                 tries[who] = 1
         for proc in procs.values():
             proc.wait(timeout=args.seconds + 120)
+        over_budget = policed_datagrams(http_port)
     finally:
         for proc in procs.values():
             if proc.poll() is None:
@@ -155,7 +159,14 @@ def run_case(args, build, work, speech, members, lossy, loss, case):
             "heard": {int(m[0]): [int(x) for x in m[1:]] for m in PLAYOUT.findall(out)},
             "tiers": tiers,
         }
-    return results
+    return results, over_budget
+
+
+def policed_datagrams(http_port):
+    """The daemon's count of datagrams dropped as over a sender's budget."""
+    metrics = urllib.request.urlopen(f"http://127.0.0.1:{http_port}/metrics", timeout=5).read()
+    match = re.search(rb'wzp_signald_datagrams_dropped_total\{reason="over_budget"\} (\d+)', metrics)
+    return int(match.group(1)) if match else None
 
 
 def no_key_late(err, members):
@@ -172,7 +183,7 @@ def no_key_late(err, members):
     return counts[-1] - counts[1] if len(counts) > 1 else None
 
 
-def table(case, results, members):
+def table(case, results, members, over_budget):
     by_sender = {r["sender"]: who for who, r in results.items()}
     rows = [f"\n### {case}\n",
             "| hearer | speaker | real % | played | FEC | concealed | delay ms |",
@@ -195,6 +206,8 @@ def table(case, results, members):
         missing = [w for w in members if w != hearer and results[w]["sender"] not in r["heard"]]
         for who in missing:
             rows.append(f"| {hearer}{mark} | {who} | not heard | | | | |")
+    rows.append("")
+    rows.append(f"datagrams over a member's budget (dropped by the daemon): {over_budget}")
     rows.append("")
     rows.append("| member | no key after 1 s | tier changes | tier history |")
     rows.append("|---|---|---|---|")
@@ -237,8 +250,9 @@ def main():
           f"lossy path {network(0, args.seed).replace('loss=0', 'loss=L')} (seed + member index)")
     failed = False
     for number, (case, lossy, loss) in enumerate(cases):
-        results = run_case(args, build, work, speech, members, lossy, loss, f"case{number}")
-        print(table(case, results, members), flush=True)
+        results, over_budget = run_case(args, build, work, speech, members, lossy, loss,
+                                        f"case{number}")
+        print(table(case, results, members, over_budget), flush=True)
         failed |= any(r["exit"] != 0 for r in results.values())
     if not args.logs:
         shutil.rmtree(work)
