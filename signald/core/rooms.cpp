@@ -79,8 +79,9 @@ Rooms::JoinResult Rooms::join(const std::string &room_id, ConnectionId conn,
                  signal::RoomEvent{room.id, other.fingerprint, true, count, other.public_key});
   }
   const uint32_t quality_id = room.next_quality_id++;
-  room.participants.push_back({conn, fingerprint, public_key, quality_id, now,
-                               quality::SenderPolicer(room.quality.room_tier(), micros(now))});
+  auto budget =
+      budgets_.try_emplace(conn, room.quality.room_tier(), micros(now)).first;  // stable element
+  room.participants.push_back({conn, fingerprint, public_key, quality_id, now, &budget->second});
   by_conn_[conn] = &room;
   for (const auto &p : room.participants) {
     outbox_.send(p.conn, signal::RoomEvent{room.id, fingerprint, true, count, public_key});
@@ -140,6 +141,7 @@ bool Rooms::leave(ConnectionId conn, const std::string &room_id) {
 void Rooms::leave_any(ConnectionId conn) {
   auto it = by_conn_.find(conn);
   if (it != by_conn_.end()) remove(*it->second, conn);
+  budgets_.erase(conn);
 }
 
 std::optional<signal::Error> Rooms::relay_signal(ConnectionId from, signal::RoomSignal message) {
@@ -220,11 +222,11 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
                              [from](const Participant &p) { return p.conn == from; });
   // Excess is dropped before it is read or forwarded: every other member's
   // link would carry it.
-  if (!sender->policer.admit(datagram.size(), room.quality.room_tier(), micros(now))) {
+  if (!sender->policer->admit(datagram.size(), room.quality.room_tier(), micros(now))) {
     if (sender->over_budget++ == 0) {
       g_message("room %s: %s sends beyond the %s budget; its excess is dropped", room.id.c_str(),
                 fingerprint_prefix(sender->fingerprint).c_str(),
-                std::string(quality::to_string(sender->policer.budget_tier())).c_str());
+                std::string(quality::to_string(sender->policer->budget_tier())).c_str());
     }
     return counters_.drop(DropReason::kOverBudget);
   }

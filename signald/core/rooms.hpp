@@ -57,6 +57,7 @@ class Rooms {
                   SteadyTime now);
   // Leaves the connection's room, if any; false if it was in none or not in `room`.
   bool leave(ConnectionId conn, const std::string &room);
+  // The connection is gone: leaves its room, if any, and forgets its budget.
   void leave_any(ConnectionId conn);
   // Forwards a member's room signal (with `from` filled in) to its addressee,
   // or to every other member; the error to send back otherwise.
@@ -110,8 +111,8 @@ class Rooms {
     signal::PublicKey public_key;
     uint32_t quality_id;     // the participant's key in Room::quality
     SteadyTime last_report;  // or the join
-    // What the participant may send the others: the room tier's budget.
-    quality::SenderPolicer policer;
+    // What the participant may send the others (an element of budgets_).
+    quality::SenderPolicer *policer;
     bool counted = true;       // in Room::quality; a silent participant is not
     uint64_t over_budget = 0;  // datagrams its policer dropped
   };
@@ -154,6 +155,9 @@ class Rooms {
   RoomLinks *links_ = nullptr;
   std::unordered_map<std::string, Room, StringHash, std::equal_to<>> rooms_;
   std::unordered_map<ConnectionId, Room *> by_conn_;  // element pointers are stable
+  // Each connection's budget, kept from its first join until it
+  // disconnects: leaving and joining again does not refill it.
+  std::unordered_map<ConnectionId, quality::SenderPolicer> budgets_;
 };
 
 }  // namespace wzp::signald

@@ -159,6 +159,27 @@ TEST_F(RoomsTest, FloodBeyondTheTiersBudgetIsACountedDrop) {
   EXPECT_EQ(dropped + from_flooder, 100 * per_tick);
 }
 
+// A member's budget is its connection's: leaving and joining again does
+// not refill it (else a flooder would rejoin for a fresh burst).
+TEST_F(RoomsTest, RejoiningDoesNotRefillTheBudget) {
+  ConnectionId flooder = join(crypto::Identity::generate());
+  join(crypto::Identity::generate());
+  const std::vector<uint8_t> large(1000, 0xab);
+  auto over_budget = [&] {
+    return server_->counters().drops[static_cast<size_t>(DropReason::kOverBudget)];
+  };
+  uint32_t sequence = 0;
+  while (over_budget() == 0)
+    server_->on_datagram(flooder, media_packet(sequence++, large), now_.steady);
+  send(flooder, RoomLeave{kRoom}, 2);
+  send(flooder, RoomJoin{kRoom, {}}, 3);
+  ASSERT_TRUE(out_.to<Error>(flooder).empty());
+  out_.clear();
+  server_->on_datagram(flooder, media_packet(sequence++, large), now_.steady);
+  EXPECT_TRUE(out_.forwarded.empty());
+  EXPECT_EQ(over_budget(), 2u);
+}
+
 TEST_F(RoomsTest, AllowListAndCapacity) {
   auto owner = crypto::Identity::generate(), friend_ = crypto::Identity::generate(),
        stranger = crypto::Identity::generate();
