@@ -80,7 +80,9 @@ Rooms::JoinResult Rooms::join(const std::string &room_id, ConnectionId conn,
   }
   const uint32_t quality_id = room.next_quality_id++;
   auto budget =
-      budgets_.try_emplace(conn, room.quality.room_tier(), micros(now)).first;  // stable element
+      budgets_
+          .try_emplace(conn, Budget{quality::SenderPolicer(room.quality.room_tier(), micros(now))})
+          .first;
   room.participants.push_back({conn, fingerprint, public_key, quality_id, now, &budget->second});
   by_conn_[conn] = &room;
   for (const auto &p : room.participants) {
@@ -105,10 +107,6 @@ void Rooms::remove(Room &room, ConnectionId conn) {
   if (it == room.participants.end()) return;
   const std::string fingerprint = it->fingerprint;
   const signal::PublicKey public_key = it->public_key;
-  if (it->over_budget > 0) {
-    g_message("room %s: %s left; %" G_GUINT64_FORMAT " of its datagrams were over budget",
-              room.id.c_str(), fingerprint_prefix(fingerprint).c_str(), it->over_budget);
-  }
   const auto changed = room.quality.leave(it->quality_id);
   room.participants.erase(it);
   by_conn_.erase(conn);
@@ -141,7 +139,14 @@ bool Rooms::leave(ConnectionId conn, const std::string &room_id) {
 void Rooms::leave_any(ConnectionId conn) {
   auto it = by_conn_.find(conn);
   if (it != by_conn_.end()) remove(*it->second, conn);
-  budgets_.erase(conn);
+  auto budget = budgets_.find(conn);
+  if (budget == budgets_.end()) return;
+  if (budget->second.dropped > 0) {
+    g_message("connection %" G_GUINT64_FORMAT ": %" G_GUINT64_FORMAT
+              " room datagrams were over its budget",
+              conn, budget->second.dropped);
+  }
+  budgets_.erase(budget);
 }
 
 std::optional<signal::Error> Rooms::relay_signal(ConnectionId from, signal::RoomSignal message) {
@@ -222,11 +227,12 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
                              [from](const Participant &p) { return p.conn == from; });
   // Excess is dropped before it is read or forwarded: every other member's
   // link would carry it.
-  if (!sender->policer->admit(datagram.size(), room.quality.room_tier(), micros(now))) {
-    if (sender->over_budget++ == 0) {
+  Budget &budget = *sender->budget;
+  if (!budget.policer.admit(datagram.size(), room.quality.room_tier(), micros(now))) {
+    if (budget.dropped++ == 0) {  // once per connection: a flooder must not flood the log
       g_message("room %s: %s sends beyond the %s budget; its excess is dropped", room.id.c_str(),
                 fingerprint_prefix(sender->fingerprint).c_str(),
-                std::string(quality::to_string(sender->policer->budget_tier())).c_str());
+                std::string(quality::to_string(budget.policer.budget_tier())).c_str());
     }
     return counters_.drop(DropReason::kOverBudget);
   }

@@ -1,9 +1,9 @@
 // SFU rooms: participants join by hashed room name (optionally restricted to
 // an allow-list), and every media datagram one participant sends is
 // forwarded unchanged to all the others, within what its room's tier lets
-// one sender cost them (libwzp/quality SenderPolicer). Only the cleartext header is read:
-// to check that the packet is routable and to take the sender's piggybacked
-// quality report, which feeds the room's libwzp/quality RoomQuality: its
+// one sender cost them (libwzp/quality SenderPolicer). Only the cleartext
+// header is read: to check that the packet is routable and to take the
+// sender's piggybacked quality report, which feeds the room's libwzp/quality RoomQuality: its
 // weakest link sets a quality directive for everyone.
 #pragma once
 
@@ -105,16 +105,20 @@ class Rooms {
   bool contains(ConnectionId conn) const { return by_conn_.contains(conn); }
 
  private:
+  // What a connection may send the others, from its first join until it
+  // disconnects: leaving and joining again does not refill it.
+  struct Budget {
+    quality::SenderPolicer policer;
+    uint64_t dropped = 0;  // datagrams over it
+  };
   struct Participant {
     ConnectionId conn;
     std::string fingerprint;
     signal::PublicKey public_key;
     uint32_t quality_id;     // the participant's key in Room::quality
     SteadyTime last_report;  // or the join
-    // What the participant may send the others (an element of budgets_).
-    quality::SenderPolicer *policer;
-    bool counted = true;       // in Room::quality; a silent participant is not
-    uint64_t over_budget = 0;  // datagrams its policer dropped
+    Budget *budget;          // its connection's, in budgets_ (elements are stable)
+    bool counted = true;     // in Room::quality; a silent participant is not
   };
   struct RemoteMember {
     PeerId peer;
@@ -155,9 +159,7 @@ class Rooms {
   RoomLinks *links_ = nullptr;
   std::unordered_map<std::string, Room, StringHash, std::equal_to<>> rooms_;
   std::unordered_map<ConnectionId, Room *> by_conn_;  // element pointers are stable
-  // Each connection's budget, kept from its first join until it
-  // disconnects: leaving and joining again does not refill it.
-  std::unordered_map<ConnectionId, quality::SenderPolicer> budgets_;
+  std::unordered_map<ConnectionId, Budget> budgets_;
 };
 
 }  // namespace wzp::signald
