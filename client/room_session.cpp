@@ -37,6 +37,9 @@ struct Room {
   std::vector<std::string> tier_history;  // with the daemon's reasons
   double reported_loss = 0;               // in our last report to the relay
   std::map<uint32_t, std::string> heard;  // sender id -> fingerprint, once readable
+  // When each member's join reached us (ours, for those already in the
+  // room): `hearing` says how long its key took from there.
+  std::map<std::string, std::chrono::steady_clock::time_point> joined_at;
   uint64_t signals_sent = 0, signals_refused = 0;
   uint64_t datagrams_sent = 0;  // our sender's count, kept when it stops
   std::string error, left_because;
@@ -90,7 +93,15 @@ void apply(Room *room, const crypto::MembershipStep &step, const std::string &fr
   }
   for (uint32_t id : step.readable) {
     room->heard[id] = from;
-    print_event(room, "hearing " + from);
+    std::string waited;
+    if (auto joined = room->joined_at.find(from); joined != room->joined_at.end()) {
+      char text[64];
+      std::snprintf(
+          text, sizeof text, ", its key %.1f s after its join",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - joined->second).count());
+      waited = text;
+    }
+    print_event(room, "hearing " + from + waited);
   }
   for (uint32_t id : step.gone) room->receiver->remove_participant(id);
   if (step.refused != crypto::RoomError::kOk) {
@@ -104,6 +115,8 @@ void on_message(Room *room, const signal::Message &message) {
     if (event->room != room->room_hash) return;
     auto who = crypto::parse_fingerprint(event->fingerprint);
     if (!who) return;
+    if (event->joined)
+      room->joined_at.try_emplace(event->fingerprint, std::chrono::steady_clock::now());
     apply(room, room->membership->on_event(*who, event->joined, event->public_key),
           event->fingerprint);
     print_event(room, std::string(event->joined ? "joined: " : "left: ") + event->fingerprint +

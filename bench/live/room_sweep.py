@@ -12,10 +12,11 @@ Each member's summary is parsed into a table: per receiving member and per
 speaker, frames played from real data (received or rebuilt by FEC) as a
 share of played + concealed, FEC-recovered, concealed, the playout delay
 at the end; per member, packets dropped for want of a key after its first
-status line (its first second in the room); the room's tier history as
-the member saw it and its number of tier changes; the datagrams the daemon
-dropped as over a member's budget (docs/rooms.md "Per-sender policing":
-honest members must never be).
+status line (its first second in the room), how long each other member's
+key took to arrive after that member's join reached it; the room's tier
+history as the member saw it and its number of tier changes; the datagrams
+the daemon dropped as over a member's budget (docs/rooms.md "Per-sender
+policing": honest members must never be).
 
 Usage: bench/live/room_sweep.py [--members 3] [--seconds 30] [--losses 30,50]
                                 [--who one,half] [--seed 1] [--no-clean] [--logs DIR]
@@ -39,6 +40,7 @@ NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "iv
 READY = re.compile(r"wzp-signald ready quic=\S+:(\d+) http=\S+:(\d+) cert_sha256=(\S+)")
 SENDER = re.compile(r"in room \S+ as sender (\d+)")
 NO_KEY = re.compile(r"no key (\d+)")
+KEY_WAIT = re.compile(r"^hearing \S+, its key ([\d.]+) s after its join", re.M)
 PLAYOUT = re.compile(
     r"sender id (\d+): played (\d+) \(FEC (\d+)\), concealed (\d+), delay (\d+) ms")
 HISTORY = re.compile(r"^\s*tier history\s+(.*)$", re.M)
@@ -156,6 +158,7 @@ def run_case(args, build, work, speech, members, lossy, loss, case):
             "sender": int(sender.group(1)) if sender else None,
             "lossy": who in lossy,
             "no_key_late": no_key_late(err, len(members)),
+            "key_waits": [float(s) for s in KEY_WAIT.findall(err)],
             "heard": {int(m[0]): [int(x) for x in m[1:]] for m in PLAYOUT.findall(out)},
             "tiers": tiers,
         }
@@ -209,11 +212,12 @@ def table(case, results, members, over_budget):
     rows.append("")
     rows.append(f"datagrams over a member's budget (dropped by the daemon): {over_budget}")
     rows.append("")
-    rows.append("| member | no key after 1 s | tier changes | tier history |")
-    rows.append("|---|---|---|---|")
+    rows.append("| member | no key after 1 s | keys after join, s | tier changes | tier history |")
+    rows.append("|---|---|---|---|---|")
     for who in members:
         r = results[who]
-        rows.append(f"| {who} | {r['no_key_late']} | {max(0, len(r['tiers']) - 1)} | "
+        waits = ", ".join(f"{w:.1f}" for w in r["key_waits"]) or "-"
+        rows.append(f"| {who} | {r['no_key_late']} | {waits} | {max(0, len(r['tiers']) - 1)} | "
                     f"{'; '.join(r['tiers'])} |")
     return "\n".join(rows)
 

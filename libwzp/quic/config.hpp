@@ -55,6 +55,15 @@ struct EndpointConfig {
   // HANDSHAKE_DONE), and never beyond 3x what it received (RFC 9000, 8.1).
   size_t handshake_echo_copies = 4;
   std::chrono::milliseconds handshake_echo_interval{100};
+  // Once the handshake is done, a packet carrying new signaling bytes goes
+  // out again `signaling_echo_copies` times, `signaling_echo_interval`
+  // apart, for the same reason: at 50 % bursty loss a room's sender keys
+  // otherwise waited seconds for ngtcp2's backed-off retransmissions
+  // (docs/rooms.md, "Keys under loss"). At most 4 packets are echoed at a
+  // time, so a bulk transfer is not multiplied; a datagram that shares a
+  // packet with signaling is copied with it.
+  size_t signaling_echo_copies = 3;
+  std::chrono::milliseconds signaling_echo_interval{100};
   std::chrono::milliseconds keep_alive{0};  // 0: no keep-alive PINGs
   // Datagrams older than this are dropped unsent: late media is useless.
   std::chrono::milliseconds max_queue_time{200};

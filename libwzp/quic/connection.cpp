@@ -315,7 +315,8 @@ void Connection::take_handshake(Connection &attempt) {
   std::swap(confirmed_, attempt.confirmed_);
   std::swap(local_error_, attempt.local_error_);
   std::swap(io_stats_, attempt.io_stats_);
-  std::swap(echoes_, attempt.echoes_);
+  std::swap(handshake_echoes_, attempt.handshake_echoes_);
+  std::swap(signaling_echoes_, attempt.signaling_echoes_);
   std::swap(bytes_received_, attempt.bytes_received_);
   std::swap(bytes_sent_, attempt.bytes_sent_);
   for (Connection *c : {this, &attempt}) {
@@ -544,48 +545,51 @@ void Connection::handle_expiry(uint64_t ts) {
 
 uint64_t Connection::expiry() const {
   if (finished_) return UINT64_MAX;
-  uint64_t expiry = std::min(ngtcp2_conn_get_expiry(conn_), next_echo_ns());
+  uint64_t expiry = std::min({ngtcp2_conn_get_expiry(conn_), handshake_echoes_.next_due_ns(),
+                              signaling_echoes_.next_due_ns()});
   return close_flush_deadline_ == 0 ? expiry : std::min(expiry, close_flush_deadline_);
 }
 
 void Connection::send(const ngtcp2_path &path, std::span<const uint8_t> packet, bool has_datagram,
-                      uint64_t ts) {
+                      bool has_signaling, uint64_t ts) {
   host_.send_packet(path, packet);
   bytes_sent_ += packet.size();
-  const size_t copies = host_.config().handshake_echo_copies;
-  // Media is never echoed: FEC covers it, and a server's grace after its
-  // handshake would otherwise copy every datagram it forwards five times.
-  if (ts >= echo_until_ns_ || copies == 0 || has_datagram) return;
-  const auto interval = static_cast<uint64_t>(
-      std::chrono::nanoseconds(host_.config().handshake_echo_interval).count());
-  echoes_.push_back({{packet.begin(), packet.end()}, ts + interval, copies});
+  const EndpointConfig &config = host_.config();
+  auto interval_ns = [](std::chrono::milliseconds interval) {
+    return static_cast<uint64_t>(std::chrono::nanoseconds(interval).count());
+  };
+  if (handshake_done_ && has_signaling) {
+    // A datagram sharing the packet goes with it: signaling is rare.
+    signaling_echoes_.add(packet, ts, config.signaling_echo_copies,
+                          interval_ns(config.signaling_echo_interval));
+    return;
+  }
+  // Media alone is never echoed: FEC covers it, and a server's grace after
+  // its handshake would otherwise copy every datagram it forwards five times.
+  if (ts >= echo_until_ns_ || has_datagram) return;
+  handshake_echoes_.add(packet, ts, config.handshake_echo_copies,
+                        interval_ns(config.handshake_echo_interval));
 }
 
 void Connection::send_due_echoes(uint64_t ts) {
-  if (ts >= echo_until_ns_) {
-    echoes_.clear();
-    return;
-  }
-  const auto interval = static_cast<uint64_t>(
-      std::chrono::nanoseconds(host_.config().handshake_echo_interval).count());
+  if (ts >= echo_until_ns_) handshake_echoes_.clear();
+  if (handshake_echoes_.size() + signaling_echoes_.size() == 0) return;
   ngtcp2_path path = *ngtcp2_conn_get_path(conn_);
-  for (auto &echo : echoes_) {
-    if (echo.due_ns > ts) continue;
-    bool allowed =
-        !server_ || bytes_sent_ + echo.packet.size() <= kAmplificationLimit * bytes_received_;
-    echo.copies_left = allowed ? echo.copies_left - 1 : 0;
-    echo.due_ns = ts + interval;
-    if (!allowed) continue;
-    host_.send_packet(path, echo.packet);
-    bytes_sent_ += echo.packet.size();
-  }
-  std::erase_if(echoes_, [](const Echo &echo) { return echo.copies_left == 0; });
-}
-
-uint64_t Connection::next_echo_ns() const {
-  uint64_t next = UINT64_MAX;
-  for (const auto &echo : echoes_) next = std::min(next, echo.due_ns);
-  return next;
+  handshake_echoes_.send_due(ts, [&](std::span<const uint8_t> packet) {
+    // A server may not send more than 3x what an unvalidated address sent.
+    if (server_ && bytes_sent_ + packet.size() > kAmplificationLimit * bytes_received_) {
+      return false;
+    }
+    host_.send_packet(path, packet);
+    bytes_sent_ += packet.size();
+    return true;
+  });
+  // The handshake is done: the peer's address is validated.
+  signaling_echoes_.send_due(ts, [&](std::span<const uint8_t> packet) {
+    host_.send_packet(path, packet);
+    bytes_sent_ += packet.size();
+    return true;
+  });
 }
 
 bool Connection::write_pending_stream(uint8_t *buffer, size_t size, uint64_t ts,
@@ -689,13 +693,16 @@ void Connection::write(uint64_t ts) {
   size_t datagram_limit = handshake_done_ ? max_datagram_payload() : 0;
   bool anchored = false;  // the packet being built already holds a STREAM frame
   bool packet_has_datagram = false;
+  bool packet_has_signaling = false;  // new bytes of our stream: echoed
   // Set when a datagram did not fit beside the anchor: it goes alone next.
   bool skip_anchor = false;
   for (;;) {
     ngtcp2_ssize n = 0;
+    const uint64_t stream_written_before = stream_written_;
     bool wrote_stream = handshake_done_ && !stream_blocked &&
                         write_pending_stream(buffer, size, ts, ps, pi, n, stream_blocked);
     anchored = anchored || wrote_stream;
+    packet_has_signaling = packet_has_signaling || stream_written_ > stream_written_before;
     if (!wrote_stream) {
       std::unique_lock lock(mutex_);
       auto datagram = handshake_done_ ? queue_.front(ts) : std::span<const uint8_t>{};
@@ -741,8 +748,9 @@ void Connection::write(uint64_t ts) {
     }
     if (n == 0) break;
     anchored = false;
-    send(ps.path, {buffer, static_cast<size_t>(n)}, packet_has_datagram, ts);
+    send(ps.path, {buffer, static_cast<size_t>(n)}, packet_has_datagram, packet_has_signaling, ts);
     packet_has_datagram = false;
+    packet_has_signaling = false;
     ++io_stats_.udp_packets_sent;
     sent += static_cast<size_t>(n);
     if (sent >= quantum) break;

@@ -20,6 +20,7 @@
 
 #include "libwzp/quic/config.hpp"
 #include "libwzp/quic/datagram_queue.hpp"
+#include "libwzp/quic/echo_schedule.hpp"
 #include "libwzp/quic/message_framing.hpp"
 #include "libwzp/quic/starvation.hpp"
 
@@ -123,12 +124,12 @@ class Connection {
   // A dialed connection whose media its congestion state starves starts a
   // new one (EndpointConfig::restart_when_starved).
   void restart_if_starved(uint64_t ts);
-  // Sends a packet, keeping a copy to echo while the handshake lasts
-  // (not one carrying a datagram).
+  // Sends a packet, keeping a copy to echo while the handshake lasts (not
+  // one carrying a datagram) or, once it is done, if it carries new
+  // signaling bytes.
   void send(const ngtcp2_path &path, std::span<const uint8_t> packet, bool has_datagram,
-            uint64_t ts);
+            bool has_signaling, uint64_t ts);
   void send_due_echoes(uint64_t ts);
-  uint64_t next_echo_ns() const;
   void on_stream_data(int64_t stream_id, std::span<const uint8_t> data);
   void on_stream_acked(uint64_t offset, uint64_t length);
   std::string describe_peer_close();
@@ -159,13 +160,12 @@ class Connection {
   socklen_t remote_len_ = 0;
   uint64_t dialed_ns_ = 0;
   size_t handshake_attempts_ = 1;
-  // Handshake echoes (EndpointConfig::handshake_echo_copies).
-  struct Echo {
-    std::vector<uint8_t> packet;
-    uint64_t due_ns = 0;
-    size_t copies_left = 0;
-  };
-  std::vector<Echo> echoes_;
+  // Handshake echoes (EndpointConfig::handshake_echo_copies) and echoes of
+  // packets with new signaling bytes (signaling_echo_copies).
+  EchoSchedule handshake_echoes_;
+  // A key message or a join is a packet or two; more at once is a bulk
+  // transfer, which ngtcp2's own retransmission serves.
+  EchoSchedule signaling_echoes_{4};
   uint64_t echo_until_ns_ = UINT64_MAX;  // echoing stops then (set once established)
   uint64_t bytes_received_ = 0;          // bound what a server echoes (amplification)
   uint64_t bytes_sent_ = 0;

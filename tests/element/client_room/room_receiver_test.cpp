@@ -78,7 +78,8 @@ struct Mixed {
   std::vector<int16_t> samples;
   GstClockTime first_pts = GST_CLOCK_TIME_NONE;
   GstClockTime expected_pts = GST_CLOCK_TIME_NONE;
-  uint64_t discontinuities = 0;  // a buffer not starting where the last ended (±1 ms)
+  uint64_t discontinuities = 0;     // a buffer not starting where the last ended (±1 ms)
+  std::string first_discontinuity;  // where, for the failure message
 
   std::vector<int16_t> between(double from, double to) {
     std::lock_guard guard(lock);
@@ -100,7 +101,10 @@ void on_mixed(GstElement *, GstBuffer *buffer, GstPad *, Mixed *mixed) {
   if (mixed->first_pts == GST_CLOCK_TIME_NONE) mixed->first_pts = pts;
   if (mixed->expected_pts != GST_CLOCK_TIME_NONE &&
       (pts > mixed->expected_pts + GST_MSECOND || pts + GST_MSECOND < mixed->expected_pts)) {
-    ++mixed->discontinuities;
+    if (mixed->discontinuities++ == 0) {
+      mixed->first_discontinuity = "expected " + std::to_string(mixed->expected_pts) + " ns, got " +
+                                   std::to_string(pts) + " ns";
+    }
   }
   mixed->expected_pts = pts + GST_BUFFER_DURATION(buffer);
   GstMapInfo map;
@@ -228,7 +232,7 @@ TEST(ClientRoom, MixKeepsTimeAndCarriesEachMemberWhileTheyTalk) {
 
   // The mix keeps time: one unbroken timeline from the start, as long as
   // the talkers talked.
-  EXPECT_EQ(mixed.discontinuities, 0u);
+  EXPECT_EQ(mixed.discontinuities, 0u) << mixed.first_discontinuity;
   EXPECT_LT(mixed.first_pts, 100 * GST_MSECOND);
   ASSERT_GT(mixed.samples.size(), static_cast<size_t>(3.0 * kRate));
 
