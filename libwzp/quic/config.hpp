@@ -64,6 +64,11 @@ struct EndpointConfig {
   // packet with signaling is copied with it.
   size_t signaling_echo_copies = 3;
   std::chrono::milliseconds signaling_echo_interval{100};
+  // While signaling bytes are unacknowledged, an ack-eliciting probe goes
+  // out when nothing ack-eliciting was sent for this long, so a lost message
+  // is found missing and retransmitted within a round trip of the path
+  // clearing, not after a doubled probe timeout (see TailProbe). 0: off.
+  std::chrono::milliseconds signaling_probe_interval{100};
   std::chrono::milliseconds keep_alive{0};  // 0: no keep-alive PINGs
   // Datagrams older than this are dropped unsent: late media is useless.
   std::chrono::milliseconds max_queue_time{200};
@@ -130,6 +135,7 @@ struct ConnectionStats {
   uint64_t datagrams_dropped_full = 0;
   uint64_t datagrams_dropped_oversized = 0;
   uint64_t udp_packets_sent = 0;
+  uint64_t signaling_probes_sent = 0;  // EndpointConfig::signaling_probe_interval
   uint64_t messages_sent = 0;
   uint64_t messages_received = 0;
   size_t handshake_attempts = 0;     // handshakes this dial started (see EndpointConfig)

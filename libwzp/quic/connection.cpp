@@ -63,6 +63,8 @@ Connection::Connection(ConnectionHost &host, bool server, ConnectionHandlers han
       server_(server),
       handlers_(std::move(handlers)),
       callback_target_(std::make_unique<Connection *>(this)),
+      signaling_probe_(static_cast<uint64_t>(
+          std::chrono::nanoseconds(host.config().signaling_probe_interval).count())),
       queue_(
           host.config().datagram_queue_capacity, wire::kMaxPacketSize,
           static_cast<uint64_t>(std::chrono::nanoseconds(host.config().max_queue_time).count())) {
@@ -546,7 +548,8 @@ void Connection::handle_expiry(uint64_t ts) {
 uint64_t Connection::expiry() const {
   if (finished_) return UINT64_MAX;
   uint64_t expiry = std::min({ngtcp2_conn_get_expiry(conn_), handshake_echoes_.next_due_ns(),
-                              signaling_echoes_.next_due_ns()});
+                              signaling_echoes_.next_due_ns(),
+                              signaling_probe_.due_ns(awaiting_acknowledgement())});
   return close_flush_deadline_ == 0 ? expiry : std::min(expiry, close_flush_deadline_);
 }
 
@@ -554,6 +557,7 @@ void Connection::send(const ngtcp2_path &path, std::span<const uint8_t> packet, 
                       bool has_signaling, uint64_t ts) {
   host_.send_packet(path, packet);
   bytes_sent_ += packet.size();
+  if (has_datagram || has_signaling) signaling_probe_.sent(ts);
   const EndpointConfig &config = host_.config();
   auto interval_ns = [](std::chrono::milliseconds interval) {
     return static_cast<uint64_t>(std::chrono::nanoseconds(interval).count());
@@ -590,6 +594,58 @@ void Connection::send_due_echoes(uint64_t ts) {
     bytes_sent_ += packet.size();
     return true;
   });
+}
+
+bool Connection::signaling_unacknowledged() const {
+  return handshake_done_ && stream_acked_ < stream_written_;
+}
+
+// A client whose handshake is complete but not confirmed waits for the
+// server's HANDSHAKE_DONE, which ngtcp2 retransmits only once it is found
+// lost: probes bring the acknowledgements that find it so.
+bool Connection::awaiting_acknowledgement() const {
+  return signaling_unacknowledged() || (!server_ && handshake_done_ && !confirmed_);
+}
+
+uint64_t Connection::bytes_in_flight() const {
+  ngtcp2_conn_stat cstat;
+  ngtcp2_conn_get_conn_stat(conn_, &cstat);
+  return cstat.bytes_in_flight;
+}
+
+// A packet ngtcp2 wrote on its own (not our new signaling, not a datagram)
+// that it counts in flight is ack-eliciting: while signaling is
+// unacknowledged, mostly a retransmission of lost signaling, which deserves
+// the echoes its first transmission had; otherwise each retry is a single
+// packet, and at 70 % bursty loss logins ran out of time. Path MTU probes
+// (larger than the path's payload size) are not.
+bool Connection::resends_signaling(uint64_t in_flight_before, size_t packet_size) const {
+  return signaling_unacknowledged() && bytes_in_flight() > in_flight_before &&
+         packet_size <= ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_);
+}
+
+// An ack-eliciting packet with nothing new in it: the PTO anchor's empty
+// STREAM frame, then whatever ngtcp2 adds (acknowledgements, retransmissions).
+void Connection::send_signaling_probe(uint64_t ts) {
+  ngtcp2_path_storage ps;
+  ngtcp2_path_storage_zero(&ps);
+  ngtcp2_pkt_info pi{};
+  uint8_t *buffer = packet_buffer_.data();
+  size_t size = ngtcp2_conn_get_max_tx_udp_payload_size(conn_);
+  ngtcp2_ssize n = write_pto_anchor(buffer, size, ts, ps, pi);
+  if (n == NGTCP2_ERR_WRITE_MORE) n = ngtcp2_conn_write_pkt(conn_, &ps.path, &pi, buffer, size, ts);
+  if (n < 0) {
+    fail(static_cast<int>(n), ts);
+    return;
+  }
+  // Nothing written (the congestion window is full): try again an interval on.
+  signaling_probe_.sent(ts);
+  if (n == 0) return;
+  // Not echoed: a copy repeats the packet number, which elicits no acknowledgement.
+  host_.send_packet(ps.path, {buffer, static_cast<size_t>(n)});
+  bytes_sent_ += static_cast<uint64_t>(n);
+  ++io_stats_.udp_packets_sent;
+  ++io_stats_.signaling_probes_sent;
 }
 
 bool Connection::write_pending_stream(uint8_t *buffer, size_t size, uint64_t ts,
@@ -738,7 +794,11 @@ void Connection::write(uint64_t ts) {
         }
       } else if (datagram.empty()) {
         lock.unlock();
+        const uint64_t in_flight_before = bytes_in_flight();
         n = ngtcp2_conn_write_pkt(conn_, &ps.path, &pi, buffer, size, ts);
+        packet_has_signaling =
+            packet_has_signaling ||
+            (n > 0 && resends_signaling(in_flight_before, static_cast<size_t>(n)));
       }
     }
     if (n == NGTCP2_ERR_WRITE_MORE) continue;
@@ -755,6 +815,7 @@ void Connection::write(uint64_t ts) {
     sent += static_cast<size_t>(n);
     if (sent >= quantum) break;
   }
+  if (ts >= signaling_probe_.due_ns(awaiting_acknowledgement())) send_signaling_probe(ts);
   ngtcp2_conn_update_pkt_tx_time(conn_, ts);
   publish_stats();
 }

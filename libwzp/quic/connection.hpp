@@ -23,6 +23,7 @@
 #include "libwzp/quic/echo_schedule.hpp"
 #include "libwzp/quic/message_framing.hpp"
 #include "libwzp/quic/starvation.hpp"
+#include "libwzp/quic/tail_probe.hpp"
 
 namespace wzp::quic {
 
@@ -130,6 +131,13 @@ class Connection {
   void send(const ngtcp2_path &path, std::span<const uint8_t> packet, bool has_datagram,
             bool has_signaling, uint64_t ts);
   void send_due_echoes(uint64_t ts);
+  // Signaling is sent but not yet acknowledged.
+  bool signaling_unacknowledged() const;
+  // Probes are due while this holds (EndpointConfig::signaling_probe_interval).
+  bool awaiting_acknowledgement() const;
+  uint64_t bytes_in_flight() const;
+  bool resends_signaling(uint64_t in_flight_before, size_t packet_size) const;
+  void send_signaling_probe(uint64_t ts);
   void on_stream_data(int64_t stream_id, std::span<const uint8_t> data);
   void on_stream_acked(uint64_t offset, uint64_t length);
   std::string describe_peer_close();
@@ -166,6 +174,7 @@ class Connection {
   // A key message or a join is a packet or two; more at once is a bulk
   // transfer, which ngtcp2's own retransmission serves.
   EchoSchedule signaling_echoes_{4};
+  TailProbe signaling_probe_;
   uint64_t echo_until_ns_ = UINT64_MAX;  // echoing stops then (set once established)
   uint64_t bytes_received_ = 0;          // bound what a server echoes (amplification)
   uint64_t bytes_sent_ = 0;
