@@ -57,6 +57,7 @@ std::unique_ptr<Session> Session::connect(const SessionConfig &config,
     error = "no server fingerprint to pin the daemon's certificate to";
     return nullptr;
   }
+  const auto started = std::chrono::steady_clock::now();
   std::unique_ptr<Session> session(new Session());
   quic::EndpointConfig endpoint;
   endpoint.tls.alpn = {"wzp-signal/1"};
@@ -78,6 +79,8 @@ std::unique_ptr<Session> Session::connect(const SessionConfig &config,
     return nullptr;
   }
   if (!session->login(identity, config, error)) return nullptr;
+  session->sign_in_time_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
   return session;
 }
 

@@ -59,6 +59,8 @@ class Session {
   Session &operator=(const Session &) = delete;
 
   const Welcome &welcome() const { return welcome_; }
+  // From the first packet to the welcome: the handshake and the login.
+  std::chrono::milliseconds sign_in_time() const { return sign_in_time_; }
   // Queues a message; false once the connection has ended.
   bool send(const Message &message, std::optional<uint64_t> request_id = std::nullopt);
   // A fresh request id for send(), to match the daemon's reply.
@@ -92,6 +94,7 @@ class Session {
   std::unique_ptr<quic::Endpoint> endpoint_;
   std::shared_ptr<quic::Connection> connection_;
   Welcome welcome_;
+  std::chrono::milliseconds sign_in_time_{0};
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;
