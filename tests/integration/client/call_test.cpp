@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <cstdio>
 #include <map>
 #include <regex>
 #include <string>
 
 #include "tests/integration/client/audio_compare.hpp"
 #include "tests/integration/client/clients_fixture.hpp"
+#include "tests/support/call_summary.hpp"
 #include "tests/support/paths.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/signald_daemon.hpp"
@@ -189,6 +191,32 @@ TEST_F(ClientCall, ABadServerAddressIsRefused) {
   EXPECT_EQ(alice.exit_code, 1) << alice.output;
   EXPECT_NE(alice.output.find("bad server address 'no-port-here'"), std::string::npos)
       << alice.output;
+}
+
+// The call as a user runs it, through a real daemon, with half of alice's
+// packets lost in bursts both ways (her login, lookup and call offer too):
+// it connects, and what bob plays over the whole call, its first seconds
+// included, is real. Issue 12's goal at 50 % loss is 99 %; the live sweep
+// (bench/live) measures that, this test holds the line at 95 %.
+TEST_F(ClientCall, FiftyPercentBurstyLossIsRepairedOverTheWholeCall) {
+  auto bob = answering_bob();
+  ASSERT_TRUE(bob);
+  // About 16 s, shorter than bob's speech so that alice hangs up.
+  std::string long_speech = std::string(kAliceSays) + " " + kAliceSays;
+  ChildProcess speak("/usr/bin/espeak-ng", {"-w", (dir_ / "alice_long.wav").string(), long_speech});
+  ASSERT_TRUE(speak.wait_exit(30s).has_value());
+  Outcome alice =
+      call({"@bob", "--network", "loss=0.5,burst=3,delay=150ms,jitter=20ms,rate=200kbps,seed=3",
+            "--in", (dir_ / "alice_long.wav").string(), "--out", (dir_ / "at_alice.wav").string()});
+  Outcome answered = finish(*bob, 30s);
+  ASSERT_EQ(alice.exit_code, 0) << alice.output;
+  ASSERT_EQ(answered.exit_code, 0) << answered.output;
+  auto frames = summary_frames(answered.output);
+  ASSERT_GT(frames.played, 200u) << answered.output;
+  std::printf("bob played %llu frames from real data, concealed %llu: %.1f %%\n",
+              static_cast<unsigned long long>(frames.played),
+              static_cast<unsigned long long>(frames.concealed), 100 * frames.real_share());
+  EXPECT_GE(frames.real_share(), 0.95) << answered.output;
 }
 
 }  // namespace
