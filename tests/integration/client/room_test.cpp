@@ -105,11 +105,13 @@ class ClientRoom : public ClientsWithDaemon {
                                      "--out", (dir_ / ("at_" + who + ".wav")).string()};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     auto member = std::make_unique<ChildProcess>(build_binary("client/wzp"), args, env(who));
-    auto signed_in = member->wait_for_line(std::regex("signed in to .* as ([0-9a-f:]+)"), 20s);
+    const std::regex signed_in_as("signed in to .* as ([0-9a-f:]+)");
+    auto signed_in = member->wait_for_line(signed_in_as, 20s);
     std::string output;
     for (const auto &line : member->lines()) output += line + "\n";
     EXPECT_TRUE(signed_in) << who << ":\n" << output;
-    if (signed_in) fingerprint = signed_in->substr(signed_in->rfind(' ') + 1);
+    std::smatch m;
+    if (signed_in && std::regex_search(*signed_in, m, signed_in_as)) fingerprint = m[1];
     EXPECT_TRUE(member->wait_for_line(std::regex("in room ops as sender"), 20s));
     return member;
   }
