@@ -1,6 +1,5 @@
 #include "client/adaptive.hpp"
 
-#include <cstdio>
 #include <cstring>
 
 #include "client/tier_settings.hpp"
@@ -45,19 +44,6 @@ uint32_t field_uint(const GstStructure *s, const char *field) {
 
 }  // namespace
 
-std::string describe_history(const std::vector<TierChange> &history) {
-  std::string text;
-  for (const auto &change : history) {
-    char item[96];
-    std::snprintf(item, sizeof item, "%s%.1fs %s (%s)", text.empty() ? "" : " ",
-                  static_cast<double>((change.at - history.front().at).count()) / 1e6,
-                  std::string(quality::to_string(change.tier)).c_str(),
-                  change.imposed ? "imposed" : quality::to_string(change.change));
-    text += item;
-  }
-  return text;
-}
-
 quality::Micros AdaptiveQuality::clock_now() { return quality::Micros{g_get_monotonic_time()}; }
 
 AdaptiveQuality::AdaptiveQuality(GstElement *sender, GstElement *receiver,
@@ -71,7 +57,8 @@ AdaptiveQuality::AdaptiveQuality(GstElement *sender, GstElement *receiver,
       quic_src_(find_by_factory(receiver, "wzpquicsrc")),
       config_(config),
       controller_(config, now),
-      reporter_(receiver, fec_encoder_) {
+      reporter_(receiver, fec_encoder_),
+      started_at_(now) {
   apply(now, quality::Decision{controller_.tier(), quality::Change::kNone});
 }
 
@@ -92,6 +79,7 @@ bool AdaptiveQuality::on_bus_message(GstMessage *message, quality::Micros now) {
   quality::PathObservation report{field_double(s, "loss"), field_uint(s, "rtt-ms"),
                                   field_uint(s, "jitter-ms"), field_uint(s, "bandwidth-kbps")};
   peer_report_ = report;
+  emit({trace::ControllerInput::Kind::kReport, now, report});
   apply(now, controller_.on_report(now, report));
   return true;
 }
@@ -104,8 +92,10 @@ void AdaptiveQuality::tick(quality::Micros now) {
       recent_sending_loss_ = loss;
     }
     if (recent_sending_loss_) {
-      apply(now, controller_.on_path_stats(now, {*recent_sending_loss_, sending_path->rtt_ms,
-                                                 sending_path->jitter_ms, 0}));
+      quality::PathObservation seen{*recent_sending_loss_, sending_path->rtt_ms,
+                                    sending_path->jitter_ms, 0};
+      emit({trace::ControllerInput::Kind::kPathStats, now, seen});
+      apply(now, controller_.on_path_stats(now, seen));
     }
   }
   // RTT and jitter from the QUIC endpoint that receives (else the one that
@@ -115,6 +105,7 @@ void AdaptiveQuality::tick(quality::Micros now) {
   auto report = reporter_.tick(receiving_path ? receiving_path->rtt_ms : 0,
                                receiving_path ? receiving_path->jitter_ms : 0);
   if (report) last_report_ = report;
+  emit({trace::ControllerInput::Kind::kTick, now});
   apply(now, controller_.tick(now));
 }
 
@@ -122,12 +113,23 @@ void AdaptiveQuality::impose(quality::Tier tier, quality::Micros now) {
   quality::ControllerConfig config = config_;
   config.initial = tier;
   controller_ = quality::QualityController(config, now);
+  emit({trace::ControllerInput::Kind::kImpose, now, {}, tier});
   apply(now, quality::Decision{tier, quality::Change::kNone}, true);
 }
 
+void AdaptiveQuality::trace_to(std::function<void(const std::string &)> write) {
+  trace_ = std::move(write);
+  emit({trace::ControllerInput::Kind::kStart, started_at_, {}, config_.initial});
+  for (const auto &change : history_) trace_(trace::format(change));
+}
+
+void AdaptiveQuality::emit(const trace::ControllerInput &input) const {
+  if (trace_) trace_(trace::format(input));
+}
+
 void AdaptiveQuality::apply(quality::Micros now, const quality::Decision &decision, bool imposed) {
-  if (!history_.empty() && history_.back().tier == decision.tier) return;
-  history_.push_back({now, decision.tier, decision.change, imposed});
+  if (!quality::record(history_, now, decision, imposed)) return;
+  if (trace_) trace_(trace::format(history_.back()));
   // A room's directive (imposed) is sent unpaced: with paced repair a
   // member of the room test lost the last seconds of what it played, not
   // yet understood (issue 19's note); two-party calls pace.

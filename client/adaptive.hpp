@@ -18,6 +18,7 @@
 #include <gst/gst.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,19 +27,10 @@
 #include "libwzp/quality/controller.hpp"
 #include "libwzp/quality/loss_window.hpp"
 #include "libwzp/quality/tier.hpp"
+#include "libwzp/quality/tier_history.hpp"
+#include "libwzp/trace/call_trace.hpp"
 
 namespace wzp::client {
-
-struct TierChange {
-  quality::Micros at;
-  quality::Tier tier;
-  quality::Change change;
-  bool imposed = false;  // by impose() (a directive), not by the controller
-};
-
-// "0.0s good (none) 12.3s degraded (step-down) 20.1s good (imposed)": each
-// change's time since the first, for a summary.
-std::string describe_history(const std::vector<TierChange> &history);
 
 class AdaptiveQuality {
  public:
@@ -60,10 +52,14 @@ class AdaptiveQuality {
   // directive in a room); the controller starts over from that tier.
   void impose(quality::Tier tier, quality::Micros now = clock_now());
 
+  // From now on, writes every input the controller gets and every tier
+  // change as a line of a call trace (libwzp/trace/call_trace.hpp).
+  void trace_to(std::function<void(const std::string &line)> write);
+
   quality::Tier tier() const { return controller_.tier(); }
   const quality::QualityController &controller() const { return controller_; }
   // Every tier the sender was set to, the initial one first.
-  const std::vector<TierChange> &history() const { return history_; }
+  const quality::TierHistory &history() const { return history_; }
   // The report we last handed to our wzpfecenc, if any.
   const std::optional<quality::PathObservation> &last_report() const { return last_report_; }
   // The peer's last report: what of our media reaches it, and its RTT.
@@ -73,6 +69,7 @@ class AdaptiveQuality {
 
  private:
   void apply(quality::Micros now, const quality::Decision &decision, bool imposed = false);
+  void emit(const trace::ControllerInput &input) const;
 
   GstElement *voice_encoder_ = nullptr;
   GstElement *opus_encoder_ = nullptr;
@@ -89,7 +86,9 @@ class AdaptiveQuality {
   std::optional<double> recent_sending_loss_;
   std::optional<quality::PathObservation> last_report_;
   std::optional<quality::PathObservation> peer_report_;
-  std::vector<TierChange> history_;
+  quality::TierHistory history_;
+  quality::Micros started_at_;
+  std::function<void(const std::string &)> trace_;
 };
 
 }  // namespace wzp::client

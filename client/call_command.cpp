@@ -12,6 +12,7 @@
 
 #include "client/call_session.hpp"
 #include "client/call_signaling.hpp"
+#include "client/call_trace_file.hpp"
 #include "client/command_line.hpp"
 #include "client/terminal.hpp"
 
@@ -27,11 +28,12 @@ struct Options {
   gchar *input = nullptr;
   gchar *output = nullptr;
   gchar *tier = nullptr;
+  gchar *trace = nullptr;
   gboolean auto_answer = FALSE;
   gboolean echo = FALSE;
   gint tone_seconds = 10;
   ~Options() {
-    for (gchar *s : {alias, input, output, tier}) g_free(s);
+    for (gchar *s : {alias, input, output, tier, trace}) g_free(s);
   }
 };
 
@@ -100,8 +102,12 @@ int run(Kind kind, Options &options, const std::string &peer) {
   if (kind == Kind::kAnswer && !options.auto_answer && !isatty(STDIN_FILENO)) {
     return fail(kind, "no terminal to ask whether to accept: pass --auto-answer");
   }
-  DaemonRoute route;
   std::string error;
+  std::unique_ptr<CallTraceFile> trace;
+  if (options.trace != nullptr && !(trace = CallTraceFile::create(options.trace, error))) {
+    return fail(kind, error);
+  }
+  DaemonRoute route;
   if (!route_to_daemon(options.daemon, route, error)) {
     return fail(kind, error);
   }
@@ -142,6 +148,7 @@ int run(Kind kind, Options &options, const std::string &peer) {
   if (media.measure_echo && media.output_wav.empty()) media.output_wav = temporary_wav();
   media.tier = *tier;
   media.stream_id = kind == Kind::kAnswer ? 2 : 1;
+  media.trace = trace.get();
   int rc = run_call_media(*session, *call, media);
   session->close();
   if (route.network) {
@@ -154,14 +161,14 @@ int run(Kind kind, Options &options, const std::string &peer) {
 int parse_and_run(Kind kind, int argc, char **argv) {
   Options options;
   std::vector<GOptionEntry> entries = options.daemon.entries();
-  entries.insert(
-      entries.end(),
-      {{"alias", 'a', 0, G_OPTION_ARG_STRING, &options.alias, "Claim this alias when signing in",
-        "NAME"},
-       {"out", 0, 0, G_OPTION_ARG_FILENAME, &options.output,
-        "Write the received audio to this WAV file; default the speakers", "OUTPUT"},
-       {"tier", 't', 0, G_OPTION_ARG_STRING, &options.tier,
-        "Starting quality tier (default: degraded, then up as the path allows)", "TIER"}});
+  entries.insert(entries.end(),
+                 {{"alias", 'a', 0, G_OPTION_ARG_STRING, &options.alias,
+                   "Claim this alias when signing in", "NAME"},
+                  {"out", 0, 0, G_OPTION_ARG_FILENAME, &options.output,
+                   "Write the received audio to this WAV file; default the speakers", "OUTPUT"},
+                  {"tier", 't', 0, G_OPTION_ARG_STRING, &options.tier,
+                   "Starting quality tier (default: degraded, then up as the path allows)", "TIER"},
+                  {"trace", 0, 0, G_OPTION_ARG_FILENAME, &options.trace, kTraceHelp, "FILE"}});
   if (kind == Kind::kSendTone) {
     entries.push_back({"seconds", 0, 0, G_OPTION_ARG_INT, &options.tone_seconds,
                        "How long the 440 Hz tone plays (default: 10)", "SECONDS"});

@@ -238,6 +238,10 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   adaptive_config.initial = options.tier;
   // The peer's reports come back on the peer's packets, through our receiver.
   AdaptiveQuality adaptive(sender, receiver, adaptive_config);
+  if (options.trace != nullptr) {
+    options.trace->watch_arrivals(receiver);
+    adaptive.trace_to([trace = options.trace](const std::string &line) { trace->write(line); });
+  }
   call.adaptive = &adaptive;
   guint tick = g_timeout_add_seconds(1, on_tick, &call);
   guint poll = g_timeout_add(100, on_signal_poll, &call);
@@ -257,7 +261,7 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   if (!call.ended_by.empty()) std::fprintf(stderr, "call ended: %s\n", call.ended_by.c_str());
 
   std::printf("%s\n", call_summary(sender, receiver, call.tier, adaptive.peer_report()).c_str());
-  std::printf("  tier history          %s\n", describe_history(adaptive.history()).c_str());
+  std::printf("  tier history          %s\n", quality::describe(adaptive.history()).c_str());
   if (!options.output_wav.empty()) {
     std::printf("  received audio        %s\n", options.output_wav.c_str());
   }

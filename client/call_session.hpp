@@ -8,6 +8,7 @@
 #include <string>
 
 #include "client/call_signaling.hpp"
+#include "client/call_trace_file.hpp"
 #include "libwzp/quality/tier.hpp"
 #include "libwzp/signal/session.hpp"
 
@@ -21,6 +22,7 @@ struct CallMediaOptions {
   bool measure_echo = false;  // compare output_wav with input_wav (wzp echo-test)
   quality::Tier tier = quality::kCallStartTier;
   uint32_t stream_id = 1;
+  CallTraceFile *trace = nullptr;  // records the call when set
 };
 
 // Runs the call until it ends and prints the summary on stdout; returns the

@@ -12,6 +12,7 @@
 #include "client/adaptive.hpp"
 #include "client/call_media.hpp"
 #include "client/call_report.hpp"
+#include "client/call_trace_file.hpp"
 #include "client/command_line.hpp"
 #include "client/local_call.hpp"
 #include "libwzp/netsim/spec.hpp"
@@ -36,11 +37,13 @@ struct Options {
   gchar *output = nullptr;
   gchar *network = nullptr;
   gchar *tier = nullptr;
+  gchar *trace = nullptr;
   ~Options() {
     g_free(input);
     g_free(output);
     g_free(network);
     g_free(tier);
+    g_free(trace);
   }
 };
 
@@ -85,8 +88,12 @@ int run_call(Options &options) {
                          netsim::DirectionConfig{}, direction);
   if (!spec_error.empty()) return fail("--network: " + spec_error);
 
-  crypto::CallKeys caller_keys, callee_keys;
   std::string error;
+  std::unique_ptr<CallTraceFile> trace;
+  if (options.trace != nullptr && !(trace = CallTraceFile::create(options.trace, error))) {
+    return fail(error);
+  }
+  crypto::CallKeys caller_keys, callee_keys;
   if (!agree_keys_locally(caller_keys, callee_keys, error)) return fail(error);
 
   ReceiverConfig rx;
@@ -134,6 +141,10 @@ int run_call(Options &options) {
   quality::ControllerConfig adaptive_config;
   adaptive_config.initial = *tier;
   AdaptiveQuality adaptive(sender, receiver, adaptive_config);
+  if (trace) {
+    trace->watch_arrivals(receiver);
+    adaptive.trace_to([file = trace.get()](const std::string &line) { file->write(line); });
+  }
   call.adaptive = &adaptive;
   guint tick = g_timeout_add_seconds(1, on_tick, &call);
   guint interrupt = g_unix_signal_add(SIGINT, on_interrupt, &call);
@@ -154,7 +165,7 @@ int run_call(Options &options) {
   if (call.live_status) std::fprintf(stderr, "\n");
 
   std::printf("%s\n", final_report(sender, receiver, delay, call.tier).c_str());
-  std::printf("  tier history          %s\n", describe_history(adaptive.history()).c_str());
+  std::printf("  tier history          %s\n", quality::describe(adaptive.history()).c_str());
   print_network_summary(*proxy);
   if (options.output != nullptr) std::printf("  received audio        %s\n", options.output);
   call.release_pipelines();
@@ -179,6 +190,7 @@ int run_loopback_command(int argc, char **argv) {
        "Starting quality tier: catastrophic, degraded, good, studio32k, studio48k, studio64k "
        "(default: degraded, then up as the path allows)",
        "TIER"},
+      {"trace", 0, 0, G_OPTION_ARG_FILENAME, &options.trace, kTraceHelp, "FILE"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   CommandHelp help{"", "A call to yourself through a simulated hostile network.", kDescription};
   std::string error;

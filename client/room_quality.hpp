@@ -31,7 +31,7 @@ class RoomQuality {
   std::optional<quality::PathObservation> tick();
 
   quality::Tier tier() const { return settings_.tier(); }
-  const std::vector<TierChange> &history() const { return settings_.history(); }
+  const quality::TierHistory &history() const { return settings_.history(); }
 
  private:
   GstElement *quic_sink_;

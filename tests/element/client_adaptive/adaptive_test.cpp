@@ -318,7 +318,7 @@ TEST(AdaptiveQuality, ImposedTierIsAppliedAndRecordedAsADirective) {
   EXPECT_TRUE(history[1].imposed);
   EXPECT_EQ(history[1].tier, Tier::kDegraded);
   EXPECT_EQ(history[1].at, Micros{1'000'000});
-  EXPECT_EQ(wzp::client::describe_history(history), "0.0s good (none) 1.0s degraded (imposed)");
+  EXPECT_EQ(wzp::quality::describe(history), "0.0s good (none) 1.0s degraded (imposed)");
 
   // The controller goes on from the imposed tier: five good reports step
   // it up one tier, its own change.
