@@ -85,4 +85,15 @@ void QuicTransport::forward(ConnectionId to, std::span<const uint8_t> datagram) 
   if (it != connections_.end()) it->second->send_datagram(datagram);
 }
 
+std::optional<quality::PacketCounts> QuicTransport::datagrams_delivered(ConnectionId to) const {
+  auto it = connections_.find(to);
+  if (it == connections_.end()) return std::nullopt;
+  const quic::ConnectionStats stats = it->second->stats();
+  // A datagram the relay dropped before sending is as lost to the member.
+  const uint64_t undelivered = stats.datagrams_lost + stats.datagrams_dropped_stale +
+                               stats.datagrams_dropped_full + stats.datagrams_dropped_oversized;
+  return quality::PacketCounts{.sent = stats.datagrams_acked + undelivered,
+                               .arrived = stats.datagrams_acked};
+}
+
 }  // namespace wzp::signald

@@ -34,6 +34,7 @@ class QuicTransport final : public Outbox {
             std::optional<uint64_t> request_id) override;
   void close(ConnectionId to, const std::string &reason) override;
   void forward(ConnectionId to, std::span<const uint8_t> datagram) override;
+  std::optional<quality::PacketCounts> datagrams_delivered(ConnectionId to) const override;
 
  private:
   quic::ConnectionHandlers handlers_for(ConnectionId id);

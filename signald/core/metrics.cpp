@@ -54,6 +54,9 @@ std::string render_prometheus(const Counters &c, const Gauges &g, const Federati
          "Media datagrams forwarded (one per receiving participant).", c.datagrams_forwarded);
   metric("wzp_signald_bytes_forwarded_total", "counter", "Media bytes forwarded.",
          c.bytes_forwarded);
+  metric("wzp_signald_implausible_reports_total", "counter",
+         "Room members' reports of more loss than the relay saw on their way, clamped.",
+         c.implausible_reports);
   out << "# HELP wzp_signald_datagrams_dropped_total Media datagrams dropped, by reason.\n"
       << "# TYPE wzp_signald_datagrams_dropped_total counter\n";
   for (size_t i = 0; i < c.drops.size(); ++i) {

@@ -26,6 +26,9 @@ struct Counters {
   uint64_t datagrams_received = 0;
   uint64_t datagrams_forwarded = 0;
   uint64_t bytes_forwarded = 0;
+  // Room members' quality reports of more loss than the relay saw; their
+  // loss is clamped (libwzp/quality/plausible_loss.hpp).
+  uint64_t implausible_reports = 0;
   std::array<uint64_t, static_cast<size_t>(DropReason::kCount)> drops{};
 
   void drop(DropReason reason) { ++drops[static_cast<size_t>(reason)]; }

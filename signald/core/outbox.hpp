@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 
+#include "libwzp/quality/plausible_loss.hpp"
 #include "libwzp/signal/message.hpp"
 
 namespace wzp::signald {
@@ -31,6 +32,12 @@ class Outbox {
   virtual void close(ConnectionId to, const std::string &reason) = 0;
   // Forwards one media datagram unchanged. Called per packet: no allocation.
   virtual void forward(ConnectionId to, std::span<const uint8_t> datagram) = 0;
+  // Running totals of the datagrams sent to `to`: settled (acknowledged,
+  // declared lost or dropped before sending) and acknowledged; nullopt where
+  // the transport cannot tell. Lets rooms check the loss a member reports.
+  virtual std::optional<quality::PacketCounts> datagrams_delivered(ConnectionId /*to*/) const {
+    return std::nullopt;
+  }
 };
 
 inline signal::Error make_error(std::string code, std::string message,

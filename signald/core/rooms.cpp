@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include "libwzp/base/hex.hpp"
+#include "libwzp/crypto/identity.hpp"
+#include "libwzp/crypto/member_card.hpp"
 #include "libwzp/wire/header.hpp"
 
 namespace wzp::signald {
@@ -83,7 +85,10 @@ Rooms::JoinResult Rooms::join(const std::string &room_id, ConnectionId conn,
       budgets_
           .try_emplace(conn, Budget{quality::SenderPolicer(room.quality.room_tier(), micros(now))})
           .first;
-  room.participants.push_back({conn, fingerprint, public_key, quality_id, now, &budget->second});
+  Participant &joiner = room.participants.emplace_back(
+      Participant{conn, fingerprint, public_key, quality_id, now, &budget->second});
+  joiner.loss_check = quality::LossCheck(
+      relay_totals(room, joiner).value_or(quality::RelayView{.upstream = room.arrivals}));
   by_conn_[conn] = &room;
   for (const auto &p : room.participants) {
     outbox_.send(p.conn, signal::RoomEvent{room.id, fingerprint, true, count, public_key});
@@ -228,7 +233,10 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
   // Excess is dropped before it is read or forwarded: every other member's
   // link would carry it.
   Budget &budget = *sender->budget;
-  if (!budget.policer.admit(datagram.size(), room.quality.room_tier(), micros(now))) {
+  const bool admitted =
+      budget.policer.admit(datagram.size(), room.quality.room_tier(), micros(now));
+  room.arrivals += sender->arrivals.on_packet(view.header.sequence, admitted);
+  if (!admitted) {
     if (budget.dropped++ == 0) {  // once per connection: a flooder must not flood the log
       g_message("room %s: %s sends beyond the %s budget; its excess is dropped", room.id.c_str(),
                 fingerprint_prefix(sender->fingerprint).c_str(),
@@ -246,8 +254,9 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
       sender->counted = true;
       rejoined = room.quality.join(sender->quality_id, micros(now));
     }
-    auto changed = room.quality.on_report(sender->quality_id, micros(now),
-                                          quality::PathObservation::from(*view.report));
+    quality::PathObservation report = quality::PathObservation::from(*view.report);
+    check_report(room, *sender, report);
+    auto changed = room.quality.on_report(sender->quality_id, micros(now), report);
     if (changed || rejoined) {
       broadcast_directive(room, room.quality.room_tier(), change_reason(room));
     }
@@ -265,6 +274,28 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
       ++counters_.datagrams_forwarded;
       counters_.bytes_forwarded += datagram.size();
     }
+  }
+}
+
+std::optional<quality::RelayView> Rooms::relay_totals(const Room &room,
+                                                      const Participant &member) const {
+  const auto delivered = outbox_.datagrams_delivered(member.conn);
+  if (!delivered) return std::nullopt;
+  return quality::RelayView{room.arrivals - member.arrivals.totals(), *delivered};
+}
+
+void Rooms::check_report(const Room &room, Participant &member, quality::PathObservation &report) {
+  const auto totals = relay_totals(room, member);
+  if (!totals) return;  // nothing to check against: the report stands
+  const double reported = report.loss;
+  if (!member.loss_check.clamp(report, *totals)) return;
+  ++counters_.implausible_reports;
+  if (member.implausible_reports++ == 0) {  // once per member: a liar must not flood the log
+    g_message(
+        "room %s: %s reports %.0f %% loss, more than the relay saw on its way; "
+        "taken as %.0f %%",
+        room.id.c_str(), fingerprint_prefix(member.fingerprint).c_str(), 100 * reported,
+        100 * report.loss);
   }
 }
 
@@ -319,7 +350,9 @@ void Rooms::remote_joined(PeerId peer, const std::string &room_id, const std::st
     erase_if_empty(room);
     return;
   }
-  room.remote.push_back({peer, fingerprint, public_key});
+  const auto parsed = crypto::parse_fingerprint(fingerprint);
+  room.remote.push_back(
+      {peer, fingerprint, public_key, parsed ? crypto::sender_id_of(*parsed) : 0});
   relink(room);
   const uint32_t count = room.size();
   for (const auto &p : room.participants) {
@@ -365,8 +398,14 @@ void Rooms::on_remote_datagram(PeerId peer, const RoomKey &key, std::span<const 
   }
   wire::PacketView view;
   if (auto dropped = check_routable(datagram, view)) return counters_.drop(*dropped);
+  Room &room = found->second;
+  auto sender = std::find_if(room.remote.begin(), room.remote.end(), [&](const RemoteMember &m) {
+    return m.peer == peer && m.sender_id == view.header.stream_id;
+  });
+  if (sender != room.remote.end())
+    room.arrivals += sender->arrivals.on_packet(view.header.sequence, true);
   // Not passed on to other relays: every relay links directly to the others.
-  for (const auto &p : found->second.participants) {
+  for (const auto &p : room.participants) {
     outbox_.forward(p.conn, datagram);
     ++counters_.datagrams_forwarded;
     counters_.bytes_forwarded += datagram.size();

@@ -4,7 +4,9 @@
 // one sender cost them (libwzp/quality SenderPolicer). Only the cleartext
 // header is read: to check that the packet is routable and to take the
 // sender's piggybacked quality report, which feeds the room's libwzp/quality RoomQuality: its
-// weakest link sets a quality directive for everyone.
+// weakest link sets a quality directive for everyone. A report of more loss
+// than the relay saw on its way (libwzp/quality/plausible_loss.hpp) is
+// clamped first, so one member's lie cannot pull everyone down.
 #pragma once
 
 #include <array>
@@ -15,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "libwzp/quality/plausible_loss.hpp"
 #include "libwzp/quality/room.hpp"
 #include "libwzp/quality/sender_policer.hpp"
 #include "libwzp/wire/header.hpp"
@@ -119,11 +122,19 @@ class Rooms {
     SteadyTime last_report;  // or the join
     Budget *budget;          // its connection's, in budgets_ (elements are stable)
     bool counted = true;     // in Room::quality; a silent participant is not
+
+    // Its media reaching the relay, and the check of its reports against
+    // what the relay saw of the others' media on the way to it.
+    quality::StreamArrivals arrivals;
+    quality::LossCheck loss_check{quality::RelayView{}};
+    uint64_t implausible_reports = 0;  // clamped
   };
   struct RemoteMember {
     PeerId peer;
     std::string fingerprint;
     signal::PublicKey public_key;
+    uint32_t sender_id;                // the stream id of its media
+    quality::StreamArrivals arrivals;  // its media reaching this relay
   };
   struct Room {
     std::string id;
@@ -135,6 +146,7 @@ class Rooms {
     bool reserved = false;
     std::vector<RemoteMember> remote;
     std::vector<PeerId> linked_peers;  // the distinct peers in `remote`
+    quality::PacketCounts arrivals;    // every sender's media reaching the relay
     bool federated() const { return !reserved && allow.empty(); }
     uint32_t size() const { return static_cast<uint32_t>(participants.size() + remote.size()); }
   };
@@ -153,6 +165,12 @@ class Rooms {
   // Why the room's tier last changed, naming the member it is down to.
   std::string change_reason(const Room &room) const;
   void broadcast_directive(const Room &room, quality::Tier tier, const std::string &reason);
+  // The relay's running totals of what `member`'s reports describe: the
+  // others' media reaching the relay, the relay's datagrams reaching the
+  // member; nullopt where the transport cannot tell the latter.
+  std::optional<quality::RelayView> relay_totals(const Room &room, const Participant &member) const;
+  // Clamps a report of more loss than the relay saw, and counts it.
+  void check_report(const Room &room, Participant &member, quality::PathObservation &report);
 
   Outbox &outbox_;
   Counters &counters_;

@@ -33,6 +33,11 @@ struct Recorder : Outbox {
   void forward(ConnectionId to, std::span<const uint8_t> datagram) override {
     forwarded.emplace_back(to, std::vector<uint8_t>(datagram.begin(), datagram.end()));
   }
+  std::optional<quality::PacketCounts> datagrams_delivered(ConnectionId to) const override {
+    auto found = delivered.find(to);
+    if (found == delivered.end()) return std::nullopt;
+    return found->second;
+  }
 
   template <typename T>
   std::vector<T> to(ConnectionId conn) const {
@@ -57,6 +62,9 @@ struct Recorder : Outbox {
   std::vector<Sent> sent;
   std::map<ConnectionId, std::string> closed;
   std::vector<std::pair<ConnectionId, std::vector<uint8_t>>> forwarded;
+  // What the transport would say of the datagrams sent to each connection;
+  // none: it cannot tell.
+  std::map<ConnectionId, quality::PacketCounts> delivered;
 };
 
 inline const std::string kServerFingerprint = "5e5e:5e5e:5e5e:5e5e:5e5e:5e5e:5e5e:5e5e";

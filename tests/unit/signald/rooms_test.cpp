@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
+#include "libwzp/base/hex.hpp"
+#include "libwzp/crypto/member_card.hpp"
 #include "libwzp/wire/header.hpp"
 #include "tests/unit/signald/harness.hpp"
 
@@ -13,10 +17,11 @@ using namespace wzp::signal;
 const std::string kRoom = "0123456789abcdef0123456789abcdef";
 
 std::vector<uint8_t> media_packet(uint32_t sequence, const std::vector<uint8_t> &payload,
-                                  const wire::QualityReport *report = nullptr) {
+                                  const wire::QualityReport *report = nullptr,
+                                  uint32_t stream_id = 7) {
   wire::MediaHeader header;
   header.codec = wire::codec::kOpus;
-  header.stream_id = 7;
+  header.stream_id = stream_id;
   header.sequence = sequence;
   std::vector<uint8_t> packet(wire::kMaxPacketSize);
   size_t written = wire::write_full(header, report, packet);
@@ -347,6 +352,101 @@ TEST_F(RoomQualityTest, ASilentWeakestLinkStopsPinningTheRoom) {
   out_.clear();
   report(cb_, lossy_, reports_to_step_down_);
   EXPECT_EQ(directives(ca_), std::vector{quality::Tier::kCatastrophic});
+}
+
+// A second of a room as the relay sees it: A (or a member on a linked
+// relay) talks, 50 packets, A's report on the first; the relay forwards them to B, the transport
+// says how many reached B, and B reports. The relay's own view of both legs is what B's report is
+// checked against.
+class RoomReportCheckTest : public RoomQualityTest {
+ protected:
+  void SetUp() override {
+    RoomQualityTest::SetUp();
+    out_.delivered[cb_] = {};  // the transport can tell what reaches B
+  }
+  // `lost_on_the_way_here`: the share of the talker's packets that never
+  // reach the relay; `lost_on_the_way_to_b`: of what the relay sends B.
+  void second(const wire::QualityReport &b_reports, double lost_on_the_way_to_b,
+              double lost_on_the_way_here = 0.0) {
+    advance(std::chrono::seconds(1));
+    server_->tick(now_);
+    out_.forwarded.clear();
+    for (int i = 0; i < kPacketsPerSecond; ++i) {
+      const uint32_t sequence = a_sequence_++;
+      // Spread evenly, so the relay sees each gap from the packet after it.
+      const bool lost =
+          std::floor((i + 1) * lost_on_the_way_here) > std::floor(i * lost_on_the_way_here);
+      if (lost) continue;
+      if (remote_talker_) {
+        server_->rooms().on_remote_datagram(
+            kPeer, room_key_, media_packet(sequence, {1}, nullptr, remote_talker_->sender_id));
+      } else {
+        server_->on_datagram(ca_, media_packet(sequence, {1}, i == 0 ? &clean_ : nullptr),
+                             now_.steady);
+      }
+    }
+    const auto sent_to_b = static_cast<uint64_t>(
+        std::count_if(out_.forwarded.begin(), out_.forwarded.end(),
+                      [&](const auto &forwarded) { return forwarded.first == cb_; }));
+    quality::PacketCounts &to_b = out_.delivered[cb_];
+    to_b.sent += sent_to_b;
+    to_b.arrived +=
+        static_cast<uint64_t>(static_cast<double>(sent_to_b) * (1 - lost_on_the_way_to_b));
+    server_->on_datagram(cb_, media_packet(sequence_++, {1}, &b_reports), now_.steady);
+  }
+
+  // A member of the room on a linked relay talks instead of A.
+  void talk_from_a_linked_relay() {
+    const auto talker = crypto::Identity::generate();
+    server_->rooms().remote_joined(kPeer, kRoom, fingerprint(talker), talker.signing_public_key());
+    remote_talker_ = RemoteTalker{crypto::sender_id_of(talker.fingerprint())};
+    ASSERT_TRUE(base::from_hex(kRoom, room_key_));
+  }
+
+  static constexpr int kPacketsPerSecond = 50;
+  static constexpr PeerId kPeer = 1;
+  struct RemoteTalker {
+    uint32_t sender_id;
+  };
+  std::optional<RemoteTalker> remote_talker_;
+  RoomKey room_key_{};
+  const wire::QualityReport all_lost_ = wire::QualityReport::from(1.0, 80, 10, 500);
+  uint32_t a_sequence_ = 1;
+};
+
+TEST_F(RoomReportCheckTest, AMemberReportingLossItsCleanPathDidNotHaveCannotPullTheRoomDown) {
+  const int seconds = 3 * reports_to_step_down_;
+  for (int i = 0; i < seconds; ++i) second(all_lost_, 0.0);
+  // Taken as the floor, B's reports sustain good: the room climbs as a clean
+  // room does, once everyone has been better for up_hold.
+  ASSERT_GT(seconds, config_.good_to_step_up + up_hold_);
+  EXPECT_EQ(directives(ca_), std::vector{quality::Tier::kGood});
+  EXPECT_EQ(server_->counters().implausible_reports, static_cast<uint64_t>(seconds));
+  EXPECT_NE(render_prometheus(server_->counters(), server_->gauges())
+                .find("wzp_signald_implausible_reports_total " + std::to_string(seconds)),
+            std::string::npos);
+}
+
+TEST_F(RoomReportCheckTest, AMemberWhosePathIsLossyStillPullsTheRoomDown) {
+  for (int i = 0; i < reports_to_step_down_; ++i) second(lossy_, 0.6);
+  for (ConnectionId conn : {ca_, cb_}) {
+    EXPECT_EQ(directives(conn), std::vector{quality::Tier::kCatastrophic});
+    EXPECT_EQ(out_.last<QualityDirective>(conn).reason, "weakest link " + prefix(b_));
+  }
+  EXPECT_EQ(server_->counters().implausible_reports, 0u);
+}
+
+TEST_F(RoomReportCheckTest, LossOnTheSendersWayToTheRelayCountsToo) {
+  for (int i = 0; i < reports_to_step_down_; ++i) second(lossy_, 0.0, 0.6);
+  EXPECT_EQ(directives(ca_), std::vector{quality::Tier::kCatastrophic});
+  EXPECT_EQ(server_->counters().implausible_reports, 0u);
+}
+
+TEST_F(RoomReportCheckTest, LossOnTheWayFromALinkedRelaysMemberCountsToo) {
+  talk_from_a_linked_relay();
+  for (int i = 0; i < reports_to_step_down_; ++i) second(lossy_, 0.0, 0.6);
+  EXPECT_EQ(directives(cb_), std::vector{quality::Tier::kCatastrophic});
+  EXPECT_EQ(server_->counters().implausible_reports, 0u);
 }
 
 }  // namespace

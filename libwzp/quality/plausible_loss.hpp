@@ -1,0 +1,109 @@
+// What a relay can check of the loss a room member reports (issue 13: one
+// member's false 100 % reports took a whole room to catastrophic). The
+// member's figure is the share of the other members' packets that did not
+// reach it, and each of those crossed two legs the relay sees: the sender's
+// to the relay (the sender's sequence numbers say what went missing) and the
+// relay's own to the member (the member's acknowledgements of the relay's
+// datagrams say what arrived). A report of more loss than both legs
+// together allow, beyond a one-second figure's spread, is not believed: its
+// loss is clamped to the bound. A member whose leg is really bad still pulls
+// the room down (the weakest link protects it); only the lie is undone.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+
+#include "libwzp/jitter/unwrap.hpp"
+#include "libwzp/quality/tier.hpp"
+
+namespace wzp::quality {
+
+// Packets sent along a leg and how many of them arrived: running totals, or
+// over a stretch (the difference of two).
+struct PacketCounts {
+  uint64_t sent = 0;
+  uint64_t arrived = 0;
+
+  // 0 when nothing was sent.
+  double loss() const {
+    return sent == 0 ? 0.0 : 1.0 - static_cast<double>(std::min(arrived, sent)) / sent;
+  }
+  PacketCounts operator-(const PacketCounts &base) const {
+    return {sent - base.sent, arrived - base.arrived};
+  }
+  PacketCounts &operator+=(const PacketCounts &more) {
+    sent += more.sent;
+    arrived += more.arrived;
+    return *this;
+  }
+};
+
+// One sender's packets as they reach the relay. Its sequence numbers count
+// every packet it sends (docs/PROTOCOL.md), so a gap is packets lost on the
+// way; a packet the relay drops itself (policing) is as lost to the members.
+// Totals only grow, so any two give the counts of the stretch between.
+class StreamArrivals {
+ public:
+  // What the packet adds to the totals. A late packet fills its gap: it
+  // arrived, but was counted as sent when the gap opened.
+  PacketCounts on_packet(uint32_t sequence, bool forwarded);
+  const PacketCounts &totals() const { return totals_; }
+
+ private:
+  jitter::Unwrapper unwrapper_;
+  int64_t newest_ = 0;  // the newest extended sequence number
+  PacketCounts totals_;
+};
+
+// The relay's view of what a member's report describes: the other members'
+// packets reaching the relay (and forwarded), and the relay's datagrams
+// reaching the member (sent: acknowledged, lost, or dropped before sending).
+struct RelayView {
+  PacketCounts upstream;
+  PacketCounts downstream;
+
+  RelayView operator-(const RelayView &base) const {
+    return {upstream - base.upstream, downstream - base.downstream};
+  }
+};
+
+struct PlausibilityConfig {
+  // The report's figure is about a second of packets: its spread is a
+  // binomial one over this many (the controller assumes as much,
+  // ControllerConfig::collapse_loss_excess).
+  uint64_t report_packets = 50;
+  // Standard deviations of that figure allowed above the relay's view.
+  double deviations = 2.0;
+  // Loss that is always believed: what the relay cannot see, e.g. datagrams
+  // the member acknowledged but could not use. Low enough that a liar held
+  // here cannot keep the room below studio32k (it climbs on 2.8 %).
+  double floor = 0.02;
+  // Fewer datagrams settled on the member's leg say too little to doubt it.
+  uint64_t min_downstream = 20;
+};
+
+// The most loss a report over `stretch` can plausibly show; nullopt when
+// the view says too little, and the report stands as it is.
+std::optional<double> plausible_loss(const RelayView &stretch,
+                                     const PlausibilityConfig &config = {});
+
+// Checks each report of one member against the relay's view of the stretch
+// since the last one it checked.
+class LossCheck {
+ public:
+  // `totals`: the relay's running totals when the member joined.
+  explicit LossCheck(const RelayView &totals, const PlausibilityConfig &config = {})
+      : config_(config), checked_(totals) {}
+
+  // Clamps the report's loss to what the stretch since the last check
+  // allows; true if it had to (an implausible report). A stretch that says
+  // too little is not checked: it counts towards the next.
+  bool clamp(PathObservation &report, const RelayView &totals);
+
+ private:
+  PlausibilityConfig config_;
+  RelayView checked_;
+};
+
+}  // namespace wzp::quality

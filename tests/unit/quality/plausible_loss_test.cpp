@@ -1,0 +1,106 @@
+// The relay's check of the loss a room member reports.
+#include "libwzp/quality/plausible_loss.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace wzp::quality {
+namespace {
+
+const PlausibilityConfig kConfig;
+
+// Two standard deviations of a 50-packet figure around `loss`.
+double with_spread(double loss) { return loss + 2 * std::sqrt(loss * (1 - loss) / 50); }
+
+TEST(StreamArrivals, GapsAreLostAndALatePacketFillsItsGap) {
+  StreamArrivals stream;
+  for (uint32_t sequence : {10u, 11u, 14u}) stream.on_packet(sequence, true);
+  EXPECT_EQ(stream.totals().sent, 5u);
+  EXPECT_EQ(stream.totals().arrived, 3u);
+  const PacketCounts late = stream.on_packet(13, true);
+  EXPECT_EQ(late.sent, 0u);
+  EXPECT_EQ(late.arrived, 1u);
+  EXPECT_DOUBLE_EQ(stream.totals().loss(), 1.0 / 5);
+}
+
+TEST(StreamArrivals, APacketTheRelayDroppedIsLostToTheMembers) {
+  StreamArrivals stream;
+  stream.on_packet(1, true);
+  const PacketCounts policed = stream.on_packet(2, false);
+  EXPECT_EQ(policed.sent, 1u);
+  EXPECT_EQ(policed.arrived, 0u);
+  EXPECT_DOUBLE_EQ(stream.totals().loss(), 0.5);
+}
+
+TEST(StreamArrivals, SequenceNumbersWrap) {
+  StreamArrivals stream;
+  stream.on_packet(0xffffffffu, true);
+  stream.on_packet(1, true);
+  EXPECT_EQ(stream.totals().sent, 3u);
+  EXPECT_EQ(stream.totals().arrived, 2u);
+}
+
+TEST(PlausibleLoss, CleanLegsAllowOnlyTheFloor) {
+  const RelayView clean{.upstream = {100, 100}, .downstream = {50, 50}};
+  EXPECT_DOUBLE_EQ(*plausible_loss(clean), kConfig.floor);
+}
+
+TEST(PlausibleLoss, TheTwoLegsLossesCombine) {
+  // 20 % lost before the relay, 25 % of the rest after it: 40 % in all.
+  const RelayView lossy{.upstream = {100, 80}, .downstream = {100, 75}};
+  EXPECT_NEAR(*plausible_loss(lossy), with_spread(0.4), 1e-12);
+}
+
+TEST(PlausibleLoss, TooFewDatagramsToTheMemberSayNothing) {
+  const RelayView quiet{.upstream = {100, 100},
+                        .downstream = {kConfig.min_downstream - 1, kConfig.min_downstream - 1}};
+  EXPECT_FALSE(plausible_loss(quiet));
+}
+
+TEST(LossCheck, AFalseReportOnCleanLegsIsClamped) {
+  LossCheck check(RelayView{});
+  PathObservation report{.loss = 1.0, .rtt_ms = 80};
+  EXPECT_TRUE(check.clamp(report, {.upstream = {50, 50}, .downstream = {50, 50}}));
+  EXPECT_DOUBLE_EQ(report.loss, kConfig.floor);
+  EXPECT_EQ(report.rtt_ms, 80u);
+}
+
+TEST(LossCheck, LossTheRelaySeesIsBelievedAndStillPullsTheTierDown) {
+  LossCheck check(RelayView{});
+  // The relay's datagrams to the member: 40 % lost.
+  const RelayView lossy{.upstream = {50, 50}, .downstream = {50, 30}};
+  PathObservation honest{.loss = 0.5};
+  EXPECT_FALSE(check.clamp(honest, lossy));
+  EXPECT_DOUBLE_EQ(honest.loss, 0.5);
+
+  PathObservation exaggerated{.loss = 1.0};
+  EXPECT_TRUE(check.clamp(exaggerated, {.upstream = {100, 100}, .downstream = {100, 60}}));
+  EXPECT_NEAR(exaggerated.loss, with_spread(0.4), 1e-12);
+  EXPECT_EQ(classify(exaggerated), Tier::kCatastrophic);
+}
+
+TEST(LossCheck, EachReportIsJudgedOnTheStretchSinceTheLastOne) {
+  LossCheck check(RelayView{.upstream = {1000, 1000}, .downstream = {1000, 1000}});
+  // The leg broke: 60 % of the next 50 datagrams lost.
+  PathObservation broken{.loss = 0.6};
+  EXPECT_FALSE(check.clamp(broken, {.upstream = {1050, 1050}, .downstream = {1050, 1020}}));
+  // And cleared: the lossy second before does not excuse the next report.
+  PathObservation after{.loss = 0.6};
+  EXPECT_TRUE(check.clamp(after, {.upstream = {1100, 1100}, .downstream = {1100, 1070}}));
+  EXPECT_DOUBLE_EQ(after.loss, kConfig.floor);
+}
+
+TEST(LossCheck, AStretchThatSaysTooLittleCountsTowardsTheNext) {
+  LossCheck check(RelayView{});
+  PathObservation early{.loss = 1.0};
+  EXPECT_FALSE(check.clamp(early, {.upstream = {10, 10}, .downstream = {10, 10}}));
+  EXPECT_DOUBLE_EQ(early.loss, 1.0) << "not enough to doubt it";
+  PathObservation next{.loss = 1.0};
+  EXPECT_TRUE(check.clamp(next, {.upstream = {30, 30},
+                                 .downstream = {kConfig.min_downstream, kConfig.min_downstream}}));
+  EXPECT_DOUBLE_EQ(next.loss, kConfig.floor);
+}
+
+}  // namespace
+}  // namespace wzp::quality
