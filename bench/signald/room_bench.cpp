@@ -76,14 +76,17 @@ struct Daemon {
     std::filesystem::create_directories(dir);
     std::string error;
     store = Store::open(dir / "bench.db", error);
+    writer = std::make_unique<StoreWriter>(Store::open(dir / "bench.db", error), [] {});
     ServerSettings settings;
     settings.messages_per_second = 1e12;  // measure the work, not the limiter
     settings.message_burst = 1e12;
-    server = std::make_unique<Server>(outbox, *store, "0000:0000:0000:0000:0000:0000:0000:0000",
-                                      kCertificateSha256, nullptr, settings);
+    server =
+        std::make_unique<Server>(outbox, *store, *writer, "0000:0000:0000:0000:0000:0000:0000:0000",
+                                 kCertificateSha256, nullptr, settings);
   }
   ~Daemon() {
     server.reset();
+    writer.reset();
     store.reset();
     std::filesystem::remove_all(dir);
   }
@@ -104,6 +107,7 @@ struct Daemon {
   std::filesystem::path dir;
   BenchOutbox outbox;
   std::unique_ptr<Store> store;
+  std::unique_ptr<StoreWriter> writer;
   std::unique_ptr<Server> server;
   Now now{std::chrono::steady_clock::now(), 1700000000};
   ConnectionId next = 1;
@@ -185,6 +189,7 @@ void signal_message_wzp(benchmark::State &state) {
   Daemon daemon;
   ConnectionId conn = daemon.login();
   daemon.server->on_message(conn, signal::serialize(signal::AliasClaim{"benchmark"}), daemon.now);
+  daemon.writer->wait_until_written();
   for (auto _ : state) daemon.server->on_message(conn, kResolve, daemon.now);
   state.SetItemsProcessed(state.iterations());
 }

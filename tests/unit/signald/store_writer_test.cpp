@@ -6,8 +6,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <mutex>
+#include <thread>
 
-#include "tests/support/paths.hpp"
+#include "libwzp/wire/header.hpp"
+#include "tests/unit/signald/harness.hpp"
 #include "tests/unit/signald/sync_latch_vfs.hpp"
 
 namespace wzp::signald::testing {
@@ -103,6 +106,60 @@ TEST_F(StoreWriterTest, AnUncommittedClaimIsReportedAsFailed) {
   EXPECT_EQ(outcome, std::nullopt);
   blocker->rollback();
   EXPECT_EQ(blocker->alias_owner("dave"), std::nullopt);
+}
+
+class CoreLockTest : public ServerTest {
+ protected:
+  SyncLatchVfs vfs_;  // before SetUp opens the database
+};
+
+std::vector<uint8_t> media_packet() {
+  wire::MediaHeader header;
+  header.codec = wire::codec::kOpus;
+  std::vector<uint8_t> packet(wire::kMaxPacketSize);
+  packet.resize(wire::write_full(header, nullptr, packet));
+  packet.resize(packet.size() + 60, 0x5a);
+  return packet;
+}
+
+// Issue 13: alias churn made the daemon fdatasync under the lock that also
+// forwards media. Here a claim's sync is held on a latch: the core lock must
+// be free meanwhile, and the claim unanswered until the sync is done.
+TEST_F(CoreLockTest, MediaIsForwardedWhileAClaimSyncs) {
+  auto alice = crypto::Identity::generate();
+  auto bob = crypto::Identity::generate();
+  ConnectionId a = login(alice);
+  ConnectionId b = login(bob);
+  const std::string room = "00112233445566778899aabbccddeeff";
+  send(a, signal::RoomJoin{room, {}}, 1);
+  send(b, signal::RoomJoin{room, {}}, 1);
+  ASSERT_EQ(out_.to<signal::Ok>(b).size(), 1u);
+  out_.clear();
+
+  std::timed_mutex core;
+  vfs_.hold_syncs();
+  std::thread claimer([&] {  // as the daemon's QUIC thread does
+    std::lock_guard lock(core);
+    server_->on_message(a, signal::serialize(signal::AliasClaim{"alice"}, 7), now_);
+  });
+  ASSERT_TRUE(vfs_.wait_for_held_sync(10s));
+  const bool core_free = core.try_lock_for(5s);
+  if (core_free) {
+    server_->on_datagram(b, media_packet(), now_.steady);
+    EXPECT_EQ(out_.forwarded.size(), 1u);
+    EXPECT_TRUE(out_.to<signal::Ok>(a).empty()) << "answered before the claim was durable";
+    // Reads see what is durable, hence acknowledged.
+    server_->on_message(b, signal::serialize(signal::AliasResolve{"@alice"}, 8), now_);
+    EXPECT_EQ(out_.last<signal::Error>(b).code, "not_found");
+    core.unlock();
+  }
+  vfs_.release_syncs();
+  claimer.join();
+  ASSERT_TRUE(core_free) << "the core lock was held through the sync";
+  settle();
+  ASSERT_EQ(out_.to<signal::Ok>(a).size(), 1u);
+  EXPECT_EQ(out_.sent.back().request_id, 7u);
+  EXPECT_EQ(store_->alias_owner("alice"), fingerprint(alice));
 }
 
 }  // namespace
