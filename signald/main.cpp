@@ -14,6 +14,7 @@
 #include "signald/core/federation.hpp"
 #include "signald/core/server.hpp"
 #include "signald/core/store.hpp"
+#include "signald/core/store_writer.hpp"
 #include "signald/federation_transport.hpp"
 #include "signald/http_api.hpp"
 #include "signald/quic_transport.hpp"
@@ -42,6 +43,20 @@ std::optional<crypto::Identity> load_identity(Store &store) {
   sodium_memzero(seed.data(), seed.size());
   if (!stored) return std::nullopt;
   return identity;
+}
+
+// What waited for the store's writes to be durable (replies to alias
+// claims...) runs on the main loop, under the core mutex.
+struct StoreCompletions {
+  std::mutex *mutex;
+  Server *server = nullptr;
+};
+
+gboolean run_store_completions(gpointer data) {
+  auto *completions = static_cast<StoreCompletions *>(data);
+  std::lock_guard lock(*completions->mutex);
+  completions->server->on_store_written(wall_and_steady_now());
+  return G_SOURCE_REMOVE;
 }
 
 struct Shutdown {
@@ -134,13 +149,24 @@ int main(int argc, char **argv) {
   certificate.reset();
 
   std::mutex core_mutex;
+  // Writes sync on their own connection and thread, never under the core
+  // mutex; reads stay on `store`.
+  auto writer_store = Store::open(config->database, error);
+  if (!writer_store) {
+    g_printerr("wzp-signald: database %s: %s\n", config->database.c_str(), error.c_str());
+    return 1;
+  }
+  StoreCompletions completions{&core_mutex};
+  StoreWriter writer(std::move(writer_store),
+                     [&completions] { g_idle_add(run_store_completions, &completions); });
   QuicTransport transport(core_mutex);
   std::unique_ptr<HttpTokenValidator> validator;
   if (!config->auth_url.empty()) {
     validator = std::make_unique<HttpTokenValidator>(g_main_context_default(), core_mutex,
                                                      config->auth_url);
   }
-  Server server(transport, *store, fingerprint, certificate_sha256, validator.get());
+  Server server(transport, *store, writer, fingerprint, certificate_sha256, validator.get());
+  completions.server = &server;
 
   HttpApi http(core_mutex, server);
   if (!http.listen(config->http.host, config->http.port, error)) {

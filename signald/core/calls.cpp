@@ -21,7 +21,9 @@ bool Calls::busy(const std::string &fingerprint) const {
 }
 
 void Calls::record_missed(const Call &call, const Now &now) {
-  store_.add_missed_call(call.callee, signal::MissedCall{call.id, call.caller, now.unix_seconds});
+  writer_.submit(
+      [callee = call.callee, missed = signal::MissedCall{call.id, call.caller, now.unix_seconds}](
+          Store &store) { store.add_missed_call(callee, missed); });
 }
 
 void Calls::end(std::map<std::string, Call>::iterator it, const std::string &reason,

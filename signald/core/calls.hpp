@@ -15,7 +15,7 @@
 #include "signald/core/outbox.hpp"
 #include "signald/core/presence.hpp"
 #include "signald/core/rooms.hpp"
-#include "signald/core/store.hpp"
+#include "signald/core/store_writer.hpp"
 
 namespace wzp::signald {
 
@@ -27,10 +27,10 @@ struct CallSettings {
 class Calls {
  public:
   // `new_room_id` returns a fresh random room id for a call's relay room.
-  Calls(Outbox &outbox, Store &store, Presence &presence, Rooms &rooms, CallSettings settings,
-        std::function<std::string()> new_room_id)
+  Calls(Outbox &outbox, StoreWriter &writer, Presence &presence, Rooms &rooms,
+        CallSettings settings, std::function<std::string()> new_room_id)
       : outbox_(outbox),
-        store_(store),
+        writer_(writer),
         presence_(presence),
         rooms_(rooms),
         settings_(settings),
@@ -76,7 +76,7 @@ class Calls {
            ConnectionId except);
 
   Outbox &outbox_;
-  Store &store_;
+  StoreWriter &writer_;
   Presence &presence_;
   Rooms &rooms_;
   CallSettings settings_;

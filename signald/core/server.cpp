@@ -41,17 +41,18 @@ std::optional<std::string> normalize_alias(std::string_view text) {
   return alias;
 }
 
-Server::Server(Outbox &outbox, Store &store, std::string server_fingerprint,
+Server::Server(Outbox &outbox, Store &store, StoreWriter &writer, std::string server_fingerprint,
                std::string certificate_sha256, TokenValidator *validator, ServerSettings settings)
     : outbox_(outbox),
       store_(store),
+      writer_(writer),
       server_fingerprint_(std::move(server_fingerprint)),
       certificate_sha256_(std::move(certificate_sha256)),
       validator_(validator),
       settings_(settings),
       presence_updates_(settings.presence_interval),
       rooms_(outbox, counters_),
-      calls_(outbox, store, presence_, rooms_, settings.calls, random_room_id) {}
+      calls_(outbox, writer, presence_, rooms_, settings.calls, random_room_id) {}
 
 void Server::on_connect(ConnectionId conn, std::string observed_address, const Now &now) {
   ++counters_.connections_total;
@@ -71,12 +72,12 @@ void Server::refuse(ConnectionId conn, const std::string &code, const std::strin
   outbox_.close(conn, message);
 }
 
-void Server::reply(ConnectionId conn, const signal::Parsed &parsed,
+void Server::reply(ConnectionId conn, std::optional<uint64_t> request_id,
                    const std::optional<signal::Error> &error) {
   if (error) {
-    outbox_.send(conn, *error, parsed.request_id);
-  } else if (parsed.request_id) {
-    outbox_.send(conn, signal::Ok{}, parsed.request_id);
+    outbox_.send(conn, *error, request_id);
+  } else if (request_id) {
+    outbox_.send(conn, signal::Ok{}, request_id);
   }
 }
 
@@ -172,7 +173,9 @@ void Server::complete_auth(ConnectionId conn, Session &session, const signal::Au
   }
   session.fingerprint = crypto::format_fingerprint(crypto::fingerprint_of(session.public_key));
   session.stage = Stage::kReady;
-  store_.note_seen(session.fingerprint, now.unix_seconds);
+  writer_.submit([fingerprint = session.fingerprint, at = now.unix_seconds](Store &store) {
+    store.note_seen(fingerprint, at);
+  });
   size_t devices = presence_.add(session.fingerprint, conn);
   g_message("connection %" G_GUINT64_FORMAT " authenticated as %s (device %zu, version %s)", conn,
             session.fingerprint.c_str(), devices,
@@ -182,10 +185,70 @@ void Server::complete_auth(ConnectionId conn, Session &session, const signal::Au
   outbox_.send(conn, signal::Welcome{session.fingerprint, store_.alias_of(session.fingerprint),
                                      base::version()});
   outbox_.send(conn, signal::PresenceList{presence_list()});
-  auto missed = store_.take_missed_calls(session.fingerprint, now.unix_seconds);
-  if (!missed.empty()) outbox_.send(conn, signal::MissedCalls{std::move(missed)});
   note_presence_change(session.fingerprint, conn, now.steady);
+  // On the writer, after every missed call recorded before this login.
+  writer_.submit([fingerprint = session.fingerprint, at = now.unix_seconds](
+                     Store &store) { return store.take_missed_calls(fingerprint, at); },
+                 [this, conn](std::optional<std::vector<signal::MissedCall>> missed, const Now &) {
+                   if (missed && !missed->empty() && sessions_.contains(conn)) {
+                     outbox_.send(conn, signal::MissedCalls{std::move(*missed)});
+                   }
+                 });
 }
+
+void Server::claim_alias(ConnectionId conn, const std::string &alias, const std::string &me,
+                         std::optional<uint64_t> request_id, const Now &now) {
+  writer_.submit(
+      [alias, me, at = now.unix_seconds](Store &store) { return store.claim_alias(alias, me, at); },
+      [this, conn, alias, me, request_id](std::optional<Store::ClaimResult> result,
+                                          const Now &written) {
+        std::optional<signal::Error> error;
+        switch (result.value_or(Store::ClaimResult::kFailed)) {
+          case Store::ClaimResult::kClaimed:
+            g_message("%s claimed alias @%s", me.c_str(), alias.c_str());
+            note_presence_change(me, 0, written.steady);
+            break;
+          case Store::ClaimResult::kAlreadyYours:
+            break;
+          case Store::ClaimResult::kTaken:
+            error = make_error("alias_taken", "@" + alias + " belongs to someone else");
+            break;
+          case Store::ClaimResult::kOwnerHasAnother:
+            error = make_error("alias_held", "release your current alias first");
+            break;
+          case Store::ClaimResult::kFailed:
+            error = make_error("internal", "could not store the alias");
+            break;
+        }
+        if (sessions_.contains(conn)) reply(conn, request_id, error);
+      });
+}
+
+void Server::release_alias(ConnectionId conn, const std::string &alias, const std::string &me,
+                           std::optional<uint64_t> request_id) {
+  writer_.submit(
+      [alias, me](Store &store) { return store.release_alias(alias, me); },
+      [this, conn, me, request_id](std::optional<Store::ReleaseResult> result, const Now &written) {
+        std::optional<signal::Error> error;
+        switch (result.value_or(Store::ReleaseResult::kFailed)) {
+          case Store::ReleaseResult::kReleased:
+            note_presence_change(me, 0, written.steady);
+            break;
+          case Store::ReleaseResult::kUnknown:
+            error = make_error("unknown_alias", "no such alias");
+            break;
+          case Store::ReleaseResult::kNotOwner:
+            error = make_error("not_owner", "only the owner can release an alias");
+            break;
+          case Store::ReleaseResult::kFailed:
+            error = make_error("internal", "could not release the alias");
+            break;
+        }
+        if (sessions_.contains(conn)) reply(conn, request_id, error);
+      });
+}
+
+void Server::on_store_written(const Now &now) { writer_.run_completions(now); }
 
 signal::PresenceUser Server::user_of(const std::string &fingerprint) {
   return signal::PresenceUser{fingerprint, store_.alias_of(fingerprint),
@@ -316,7 +379,7 @@ void Server::handle_ready(ConnectionId conn, Session &session, const signal::Par
                           const Now &now) {
   const std::string &me = session.fingerprint;
   std::optional<signal::Error> error;
-  bool answered = false;  // the handler sent its own reply
+  bool answered = false;  // the handler replies itself, now or once durable
   std::visit(
       [&](const auto &m) {
         using T = std::decay_t<decltype(m)>;
@@ -334,35 +397,16 @@ void Server::handle_ready(ConnectionId conn, Session &session, const signal::Par
                                                 "'_' or '.'");
             return;
           }
-          switch (store_.claim_alias(*alias, me, now.unix_seconds)) {
-            case Store::ClaimResult::kClaimed:
-              g_message("%s claimed alias @%s", me.c_str(), alias->c_str());
-              note_presence_change(me, 0, now.steady);
-              break;
-            case Store::ClaimResult::kAlreadyYours:
-              break;
-            case Store::ClaimResult::kTaken:
-              error = make_error("alias_taken", "@" + *alias + " belongs to someone else");
-              break;
-            case Store::ClaimResult::kOwnerHasAnother:
-              error = make_error("alias_held", "release your current alias first");
-              break;
-            case Store::ClaimResult::kFailed:
-              error = make_error("internal", "could not store the alias");
-              break;
-          }
+          claim_alias(conn, *alias, me, parsed.request_id, now);
+          answered = true;
         } else if constexpr (std::is_same_v<T, signal::AliasRelease>) {
           auto alias = normalize_alias(m.alias);
-          auto result = alias ? store_.release_alias(*alias, me) : Store::ReleaseResult::kUnknown;
-          if (result == Store::ReleaseResult::kUnknown) {
+          if (!alias) {
             error = make_error("unknown_alias", "no such alias");
-          } else if (result == Store::ReleaseResult::kNotOwner) {
-            error = make_error("not_owner", "only the owner can release an alias");
-          } else if (result == Store::ReleaseResult::kFailed) {
-            error = make_error("internal", "could not release the alias");
-          } else {
-            note_presence_change(me, 0, now.steady);
+            return;
           }
+          release_alias(conn, *alias, me, parsed.request_id);
+          answered = true;
         } else if constexpr (std::is_same_v<T, signal::AliasResolve>) {
           Resolution found = resolve(m.query);
           if (!found.fingerprint) {
@@ -420,7 +464,7 @@ void Server::handle_ready(ConnectionId conn, Session &session, const signal::Par
         }
       },
       *parsed.message);
-  if (!answered) reply(conn, parsed, error);
+  if (!answered) reply(conn, parsed.request_id, error);
 }
 
 void Server::on_datagram(ConnectionId conn, std::span<const uint8_t> datagram, SteadyTime now) {

@@ -22,6 +22,7 @@
 #include "signald/core/rate_limit.hpp"
 #include "signald/core/rooms.hpp"
 #include "signald/core/store.hpp"
+#include "signald/core/store_writer.hpp"
 
 namespace wzp::signald {
 
@@ -53,11 +54,12 @@ std::optional<std::string> normalize_alias(std::string_view text);
 
 class Server {
  public:
+  // `store` is read on the caller's thread; writes go through `writer`.
   // `server_fingerprint`: the daemon's identity, named in challenges.
   // `certificate_sha256`: its TLS certificate, which clients pin and sign
   // (signal::auth_transcript); a login signed for another certificate came
   // through a relay that terminated the client's TLS, and is refused.
-  Server(Outbox &outbox, Store &store, std::string server_fingerprint,
+  Server(Outbox &outbox, Store &store, StoreWriter &writer, std::string server_fingerprint,
          std::string certificate_sha256, TokenValidator *validator, ServerSettings settings = {});
 
   void on_connect(ConnectionId conn, std::string observed_address, const Now &now);
@@ -66,6 +68,9 @@ class Server {
   // quality reports a datagram carries.
   void on_datagram(ConnectionId conn, std::span<const uint8_t> datagram, SteadyTime now);
   void on_disconnect(ConnectionId conn, const Now &now);
+  // Writes are durable: sends the replies (and presence updates) that
+  // waited for them.
+  void on_store_written(const Now &now);
   // Times out unanswered calls and connections that never authenticated, and
   // lets time act on room quality (silent participants, probes).
   void tick(const Now &now);
@@ -115,8 +120,13 @@ class Server {
   void send_challenge(ConnectionId conn, Session &session);
   void complete_auth(ConnectionId conn, Session &session, const signal::Auth &auth, const Now &now);
   void refuse(ConnectionId conn, const std::string &code, const std::string &message);
-  void reply(ConnectionId conn, const signal::Parsed &parsed,
+  void reply(ConnectionId conn, std::optional<uint64_t> request_id,
              const std::optional<signal::Error> &error);
+  // Answered once the outcome is durable (on_store_written).
+  void claim_alias(ConnectionId conn, const std::string &alias, const std::string &me,
+                   std::optional<uint64_t> request_id, const Now &now);
+  void release_alias(ConnectionId conn, const std::string &alias, const std::string &me,
+                     std::optional<uint64_t> request_id);
   // The user's presence changed: its update goes to every other user and
   // linked relay now, or once the coalescer lets it (at a tick).
   void note_presence_change(const std::string &fingerprint, ConnectionId except, SteadyTime now);
@@ -129,6 +139,7 @@ class Server {
 
   Outbox &outbox_;
   Store &store_;
+  StoreWriter &writer_;
   std::string server_fingerprint_;
   std::string certificate_sha256_;
   TokenValidator *validator_;

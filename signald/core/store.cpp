@@ -133,6 +133,12 @@ bool Store::exec(const char *sql) {
   return true;
 }
 
+bool Store::begin() { return exec("BEGIN IMMEDIATE"); }
+
+bool Store::commit() { return exec("COMMIT"); }
+
+void Store::rollback() { exec("ROLLBACK"); }
+
 Store::ClaimResult Store::claim_alias(const std::string &alias, const std::string &fingerprint,
                                       uint64_t now_unix) {
   if (auto owner = alias_owner(alias)) {

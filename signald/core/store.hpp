@@ -1,6 +1,8 @@
 // The daemon's durable state in one SQLite file (WAL, synchronous=FULL, so
-// every completed call survives a crash or kill -9): aliases, the
-// fingerprints it has seen, missed calls, and its own identity seed.
+// every completed call or transaction survives a crash or kill -9):
+// aliases, the fingerprints it has seen, missed calls, and its own identity
+// seed. One connection, used by one thread at a time; the daemon writes
+// through a StoreWriter (store_writer.hpp).
 #pragma once
 
 #include <sqlite3.h>
@@ -52,6 +54,11 @@ class Store {
 
   std::optional<std::vector<uint8_t>> identity_seed();
   bool set_identity_seed(const std::vector<uint8_t> &seed);
+
+  // Calls between begin() and commit() are one transaction: one fsync.
+  bool begin();
+  bool commit();
+  void rollback();
 
   // The last SQLite error, for the log.
   const std::string &last_error() const { return last_error_; }

@@ -167,6 +167,7 @@ TEST_F(CallsTest, UnansweredCallTimesOut) {
   EXPECT_EQ(out_.last<CallHangup>(alice_conn_).reason, "timeout");
   EXPECT_EQ(out_.last<CallHangup>(bob_phone_).reason, "timeout");
   EXPECT_EQ(out_.last<CallHangup>(bob_laptop_).reason, "timeout");
+  settle();
   EXPECT_EQ(store_->take_missed_calls(fingerprint(bob_), now_.unix_seconds).size(), 1u);
 }
 

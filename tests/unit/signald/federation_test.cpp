@@ -34,7 +34,16 @@ struct Relay {
     std::string error;
     store = Store::open(dir / (name + ".db"), error);
     EXPECT_TRUE(store) << error;
-    server = std::make_unique<Server>(out, *store, fingerprint(), kCertificateSha256, nullptr);
+    auto writer_store = Store::open(dir / (name + ".db"), error);
+    EXPECT_TRUE(writer_store) << error;
+    writer = std::make_unique<StoreWriter>(std::move(writer_store), [] {});
+    server =
+        std::make_unique<Server>(out, *store, *writer, fingerprint(), kCertificateSha256, nullptr);
+  }
+  // Waits for the store's writes and sends what waited for them.
+  void settle() {
+    writer->wait_until_written();
+    server->on_store_written(now);
   }
   void trust(const Relay &other) {
     federation =
@@ -49,6 +58,7 @@ struct Relay {
     server->on_message(
         conn, serialize(Auth{who.sign(auth_transcript(challenge.nonce, kCertificateSha256))}, {}),
         now);
+    settle();
     return conn;
   }
   ConnectionId join(const crypto::Identity &who, std::vector<std::string> allow = {}) {
@@ -59,6 +69,7 @@ struct Relay {
 
   crypto::Identity identity = crypto::Identity::generate();
   std::unique_ptr<Store> store;
+  std::unique_ptr<StoreWriter> writer;
   Recorder out;
   std::unique_ptr<Server> server;
   Pipe pipe;
@@ -305,6 +316,7 @@ TEST_F(FederationTest, UsersOfALinkedRelayAppearInPresenceAndResolution) {
   EXPECT_TRUE(update.online);
   next_presence_interval();
   b_->server->on_message(cb, serialize(AliasClaim{"bob"}, 1), b_->now);
+  b_->settle();
   pump();
   EXPECT_EQ(a_->out.last<PresenceUpdate>(ca).user.alias, "bob");
   ASSERT_TRUE(a_->server->presence_of(fingerprint_of(bob)));
@@ -321,6 +333,7 @@ TEST_F(FederationTest, UsersOfALinkedRelayAppearInPresenceAndResolution) {
   // Names are per relay: a local claim of the same alias wins here.
   ConnectionId cc = a_->login(carol);
   a_->server->on_message(cc, serialize(AliasClaim{"bob"}, 4), a_->now);
+  a_->settle();
   a_->server->on_message(ca, serialize(AliasResolve{"@bob"}, 5), a_->now);
   EXPECT_EQ(a_->out.last<AliasResolved>(ca).fingerprint, fingerprint_of(carol));
 

@@ -1,4 +1,5 @@
-// A Server driven by hand: real SQLite in a temp dir, real Ed25519 clients,
+// A Server driven by hand: real SQLite in a temp dir (written by a real
+// StoreWriter, waited for after each message), real Ed25519 clients,
 // and an Outbox that records what the daemon would have sent (each message
 // passed through serialize + parse, so everything sent is valid on the wire).
 #pragma once
@@ -79,18 +80,29 @@ class ServerTest : public ::testing::Test {
   }
   void TearDown() override {
     server_.reset();
+    writer_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
   // (Re)starts the daemon core on the same database, as a restart would.
   void open_server(TokenValidator *validator = nullptr, ServerSettings settings = {}) {
     server_.reset();
+    writer_.reset();
     store_.reset();
     std::string error;
     store_ = Store::open(dir_ / "signald.db", error);
     ASSERT_TRUE(store_) << error;
-    server_ = std::make_unique<Server>(out_, *store_, kServerFingerprint, kCertificateSha256,
-                                       validator, settings);
+    auto writer_store = Store::open(dir_ / "signald.db", error);
+    ASSERT_TRUE(writer_store) << error;
+    writer_ = std::make_unique<StoreWriter>(std::move(writer_store), [] {});
+    server_ = std::make_unique<Server>(out_, *store_, *writer_, kServerFingerprint,
+                                       kCertificateSha256, validator, settings);
+  }
+  // Waits for the store's writes, then sends what waited for them, as the
+  // daemon's main loop does when the writer says a batch is written.
+  void settle() {
+    writer_->wait_until_written();
+    server_->on_store_written(now_);
   }
 
   ConnectionId connect() {
@@ -101,6 +113,7 @@ class ServerTest : public ::testing::Test {
   void send(ConnectionId conn, const signal::Message &message,
             std::optional<uint64_t> request_id = std::nullopt) {
     server_->on_message(conn, signal::serialize(message, request_id), now_);
+    settle();
   }
   // Connects and completes hello / challenge / auth.
   ConnectionId login(const crypto::Identity &identity, std::optional<std::string> token = {}) {
@@ -122,7 +135,8 @@ class ServerTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<Store> store_;  // the Server's reads, and the tests'
+  std::unique_ptr<StoreWriter> writer_;
   Recorder out_;
   std::unique_ptr<Server> server_;
   Now now_{std::chrono::steady_clock::time_point{} + std::chrono::hours(1), 1700000000};
