@@ -70,8 +70,9 @@ void authenticate(Federation &federation, LastMessage &out, PeerId link) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fuzz::NullOutbox outbox;
   LastMessage relay_out;
-  Server server(outbox, fuzz::shared_store(), crypto::format_fingerprint(identity(0).fingerprint()),
-                fuzz::kCertificateSha256, nullptr);
+  Server server(outbox, *fuzz::shared_database().store, *fuzz::shared_database().writer,
+                crypto::format_fingerprint(identity(0).fingerprint()), fuzz::kCertificateSha256,
+                nullptr);
   Federation federation(relay_out, server, identity(0),
                         {crypto::format_fingerprint(identity(1).fingerprint())});
   Now now{std::chrono::steady_clock::time_point{} + std::chrono::hours(1), 1700000000};
@@ -94,6 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     server.on_datagram(1, fuzz::bytes_of(line), now.steady);
   });
   federation.on_link_down(kLinked);
+  fuzz::settle(server, now);
   if (server.gauges().participants != 1) std::abort();  // only the local member is left
   return 0;
 }

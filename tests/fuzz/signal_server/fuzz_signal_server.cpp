@@ -31,8 +31,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ServerSettings settings;
   settings.messages_per_second = 1e9;
   settings.message_burst = 1e9;
-  Server server(outbox, fuzz::shared_store(), "0000:0000:0000:0000:0000:0000:0000:0000",
-                fuzz::kCertificateSha256, nullptr, settings);
+  Server server(outbox, *fuzz::shared_database().store, *fuzz::shared_database().writer,
+                "0000:0000:0000:0000:0000:0000:0000:0000", fuzz::kCertificateSha256, nullptr,
+                settings);
   Now now{std::chrono::steady_clock::time_point{} + std::chrono::hours(1), 1700000000};
   for (ConnectionId conn : {1, 2}) {
     fuzz::log_in(server, outbox, conn, identity(static_cast<int>(conn - 1)), now);
@@ -45,6 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else {
       server.on_message(1, line, now);
     }
+    fuzz::settle(server, now);
     now.steady += std::chrono::seconds(1);
     server.tick(now);
   });
@@ -52,6 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (g.authenticated > g.connections || g.participants > 2) std::abort();
   server.on_disconnect(1, now);
   server.on_disconnect(2, now);
+  fuzz::settle(server, now);
   if (server.gauges().connections != 0 || server.gauges().participants != 0) std::abort();
   return 0;
 }

@@ -3,8 +3,11 @@
 // a real client would, and the line-per-input framing of the fuzz inputs.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,6 +15,7 @@
 
 #include "libwzp/crypto/identity.hpp"
 #include "signald/core/server.hpp"
+#include "signald/core/store_writer.hpp"
 
 namespace wzp::fuzz {
 
@@ -26,15 +30,43 @@ class NullOutbox : public signald::Outbox {
   std::map<signald::ConnectionId, signal::Challenge> challenges;
 };
 
-// An in-memory database: the same SQL as on disk, without an fsync per input.
-inline signald::Store &shared_store() {
-  static std::unique_ptr<signald::Store> store = [] {
+// One database for the whole run, read by the core and written by its
+// StoreWriter as in the daemon: two connections to one file, so not
+// ":memory:"; on tmpfs where there is one, so an fsync costs nothing.
+struct SharedDatabase {
+  std::unique_ptr<signald::Store> store;
+  std::unique_ptr<signald::StoreWriter> writer;
+};
+
+inline SharedDatabase &shared_database() {
+  static std::filesystem::path path = [] {
+    std::filesystem::path dir = std::filesystem::is_directory("/dev/shm")
+                                    ? std::filesystem::path("/dev/shm")
+                                    : std::filesystem::temp_directory_path();
+    return dir / ("wzp-fuzz-" + std::to_string(getpid()) + ".db");
+  }();
+  static SharedDatabase database = [] {
+    std::atexit([] {
+      for (const char *suffix : {"", "-wal", "-shm"}) {
+        std::error_code ignored;
+        std::filesystem::remove(path.string() + suffix, ignored);
+      }
+    });
     std::string error;
-    auto opened = signald::Store::open(":memory:", error);
-    if (!opened) std::abort();
+    SharedDatabase opened{signald::Store::open(path, error), nullptr};
+    auto writer_store = signald::Store::open(path, error);
+    if (!opened.store || !writer_store) std::abort();
+    opened.writer = std::make_unique<signald::StoreWriter>(std::move(writer_store), [] {});
     return opened;
   }();
-  return *store;
+  return database;
+}
+
+// Waits for the store's writes and sends what waited for them, as the
+// daemon's main loop does when a batch is written.
+inline void settle(signald::Server &server, const signald::Now &now) {
+  shared_database().writer->wait_until_written();
+  server.on_store_written(now);
 }
 
 // Connects `conn` and answers the server's challenge as `id`.
@@ -50,6 +82,7 @@ inline void log_in(signald::Server &server, NullOutbox &outbox, signald::Connect
                     signal::serialize(signal::Auth{
                         id.sign(signal::auth_transcript(c.nonce, kCertificateSha256))}),
                     now);
+  settle(server, now);
 }
 
 // Calls `on_line` with each newline-separated line of the input.
