@@ -2,74 +2,21 @@
 // the daemon refuses a client with an error followed at once by a close.
 #include <gtest/gtest.h>
 
-#include "libwzp/netsim/udp_proxy.hpp"
-#include "tests/unit/quic/quic_test_util.hpp"
+#include "tests/unit/quic/proxied_pair.hpp"
 
 namespace wzp::quic::test {
 namespace {
 
-struct Pair {
-  explicit Pair(double loss = 0, std::chrono::milliseconds delay = 0ms) {
-    std::string error;
-    server = Endpoint::create(
-        server_config(),
-        [this](const std::shared_ptr<Connection> &c) {
-          // The client races handshakes on a lossy path: the server side is
-          // the attempt that got established, not the ones closed unfinished.
-          auto handlers = server_side.handlers();
-          auto established = std::make_shared<bool>(false);
-          handlers.on_established = [this, established, weak = std::weak_ptr(c)] {
-            *established = true;
-            std::lock_guard lock(mutex);
-            accepted = weak.lock();
-            accepted_changed.notify_all();
-          };
-          handlers.on_closed = [established, record = handlers.on_closed](const std::string &e) {
-            if (*established) record(e);
-          };
-          return handlers;
-        },
-        error);
-    EXPECT_TRUE(server) << error;
-    uint16_t port = server->local_port();
-    if (loss > 0 || delay > 0ms) {
-      netsim::ProxyConfig config;
-      config.upstream = "127.0.0.1:" + std::to_string(port);
-      for (auto *direction : {&config.up, &config.down}) {
-        direction->loss = loss;
-        direction->delay = delay;
-      }
-      config.up.seed = 11;
-      config.down.seed = 12;
-      proxy = std::make_unique<netsim::UdpProxy>(config);
-      port = proxy->listen_address().port();
-    }
-    auto config = client_config(server->fingerprint());
-    config.handshake_timeout = 20s;
-    client = Endpoint::create(config, nullptr, error);
-    EXPECT_TRUE(client) << error;
-    connection = client->dial("127.0.0.1", port, client_side.handlers(), error);
-    EXPECT_TRUE(connection) << error;
-  }
-  // The server's side once established (a client is established as its
-  // handshake completes, a moment before the server's completes).
-  std::shared_ptr<Connection> server_connection() {
-    std::unique_lock lock(mutex);
-    accepted_changed.wait_for(lock, 5s, [this] { return accepted != nullptr; });
-    return accepted;
-  }
-
-  Recorder server_side, client_side;
-  std::mutex mutex;
-  std::condition_variable accepted_changed;
-  std::shared_ptr<Connection> accepted;
-  std::unique_ptr<Endpoint> server, client;
-  std::unique_ptr<netsim::UdpProxy> proxy;
-  std::shared_ptr<Connection> connection;
-};
+// `loss` and `delay` each way, seeded apart.
+ProxiedPair lossy_pair(double loss, std::chrono::milliseconds delay) {
+  netsim::DirectionConfig up{.loss = loss, .delay = delay, .seed = 11};
+  netsim::DirectionConfig down = up;
+  down.seed = 12;
+  return ProxiedPair(up, down);
+}
 
 TEST(QuicCloseFlush, MessagesSentJustBeforeACloseArriveBeforeIt) {
-  Pair pair;
+  ProxiedPair pair;
   ASSERT_TRUE(pair.connection->wait_established(5s));
   auto accepted = pair.server_connection();
   ASSERT_TRUE(accepted);
@@ -88,7 +35,7 @@ TEST(QuicCloseFlush, MessagesSentJustBeforeACloseArriveBeforeIt) {
 }
 
 TEST(QuicCloseFlush, LostMessagesAreRetransmittedBeforeTheClose) {
-  Pair pair(0.3, 50ms);
+  ProxiedPair pair(lossy_pair(0.3, 50ms));
   ASSERT_TRUE(pair.connection->wait_established(20s)) << pair.connection->error();
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(pair.connection->send_message(bytes(std::to_string(i))));
   pair.connection->close(0, "bye");

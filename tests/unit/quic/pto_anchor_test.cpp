@@ -7,26 +7,17 @@
 
 #include <cstdio>
 
-#include "libwzp/netsim/udp_proxy.hpp"
-#include "tests/unit/quic/quic_test_util.hpp"
+#include "tests/unit/quic/proxied_pair.hpp"
 
 namespace wzp::quic::test {
 namespace {
 
 TEST(QuicPtoAnchor, FullSizeDatagramFitsBesideTheAnchorAfterSignaling) {
-  Recorder server_side;
-  std::string error;
-  auto server = Endpoint::create(
-      server_config(), [&](const std::shared_ptr<Connection> &) { return server_side.handlers(); },
-      error);
-  ASSERT_TRUE(server) << error;
-  netsim::ProxyConfig proxy_config;
-  proxy_config.upstream = "127.0.0.1:" + std::to_string(server->local_port());
-  netsim::UdpProxy proxy(proxy_config);
-  auto client = Endpoint::create(client_config(server->fingerprint()), nullptr, error);
-  ASSERT_TRUE(client) << error;
-  auto connection = client->dial("127.0.0.1", proxy.listen_address().port(), {}, error);
-  ASSERT_TRUE(connection) << error;
+  ProxiedPair pair;
+  auto &connection = pair.connection;
+  auto &server_side = pair.server_side;
+  auto &proxy = *pair.proxy;
+  ASSERT_TRUE(connection) << "no connection";
   ASSERT_TRUE(connection->wait_established(5s)) << connection->error();
 
   // 20 KiB of signaling: stream offsets from here on need 4 bytes.

@@ -11,8 +11,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "libwzp/netsim/udp_proxy.hpp"
-#include "tests/unit/quic/quic_test_util.hpp"
+#include "tests/unit/quic/proxied_pair.hpp"
 
 namespace wzp::quic::test {
 namespace {
@@ -20,33 +19,23 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 TEST(QuicSignalingProbe, AMessageLostInABlackoutArrivesSoonAfterThePathClears) {
-  Recorder server_side;
-  std::string error;
-  auto server = Endpoint::create(
-      server_config(), [&](const std::shared_ptr<Connection> &) { return server_side.handlers(); },
-      error);
-  ASSERT_TRUE(server) << error;
   const netsim::DirectionConfig clean{.delay = netsim::Micros(20'000)};
   netsim::DirectionConfig blackout = clean;
   blackout.loss = 1.0;
-  netsim::ProxyConfig proxy_config;
-  proxy_config.upstream = "127.0.0.1:" + std::to_string(server->local_port());
-  proxy_config.up = proxy_config.down = clean;
-  netsim::UdpProxy proxy(proxy_config);
-  auto client = Endpoint::create(client_config(server->fingerprint()), nullptr, error);
-  ASSERT_TRUE(client) << error;
-  auto connection = client->dial("127.0.0.1", proxy.listen_address().port(), {}, error);
-  ASSERT_TRUE(connection) << error;
+  ProxiedPair pair(clean, clean);
+  auto &connection = pair.connection;
+  auto &server_side = pair.server_side;
+  ASSERT_TRUE(connection) << "no connection";
   ASSERT_TRUE(connection->wait_established(5s)) << connection->error();
   ASSERT_TRUE(connection->send_message(bytes("before")));
   ASSERT_TRUE(server_side.wait_messages(1));
 
-  proxy.set_directions(blackout, clean);
+  pair.proxy->set_directions(blackout, clean);
   auto probes_before = connection->stats().signaling_probes_sent;
   ASSERT_TRUE(connection->send_message(bytes("into the blackout")));
   std::this_thread::sleep_for(3s);  // the impairment's length, not a wait for an event
   auto probes_during = connection->stats().signaling_probes_sent - probes_before;
-  proxy.set_directions(clean, clean);
+  pair.proxy->set_directions(clean, clean);
   auto cleared = Clock::now();
   ASSERT_TRUE(server_side.wait_messages(2, 10s));
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - cleared);

@@ -1,5 +1,5 @@
 // Call traces: their text form, and a recorded call (issue 12's relayed call
-// at 50 % bursty loss, bench/live/record_trace.sh) replayed through the
+// at 50 % bursty loss, recorded by bench/live/relayed.sh --traces) replayed through the
 // controller and the jitter buffer without a clock.
 #include "libwzp/trace/call_trace.hpp"
 
