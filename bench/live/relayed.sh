@@ -12,8 +12,8 @@
 # Usage: bench/live/relayed.sh [--seeds N] [--parallel P] [--traces DIR] [SPEC...]
 #   default specs: issue 12's 50 % and 70 % bursty paths (150 ms +/- 20 ms,
 #   200 kbit/s, 500 ms queue); 3 seeds, 2 calls at a time: about 2 min.
-#   --traces DIR: keep bob's call trace of each call (wzp answer --trace) as
-#   DIR/<spec>-seed<N>.trace; tests/data/traces/relayed_50_bursty.trace is
+#   --traces DIR: keep bob's call trace of each call (wzp answer --trace),
+#   his call summary appended as comments, as DIR/<spec>-seed<N>.trace; tests/data/traces/relayed_50_bursty.trace is
 #   bench/live/relayed.sh --seeds 3 --traces DIR 'loss=0.5,burst=3,delay=150ms,jitter=20ms,rate=200kbps'
 #   's seed 3 (the path of ClientCall.FiftyPercentBurstyLossIsRepairedOverTheWholeCall).
 # Builds nothing: WZP_BUILD_DIR (default build/) must hold client/wzp and
@@ -83,6 +83,8 @@ relayed_call() {
     --in "$work/alice.wav" --out "$dir/at_alice.wav" >"$dir/alice.out" 2>"$dir/alice.err" || true
   timeout 30 tail --pid=$bob -f /dev/null || kill $bob 2>/dev/null || true
   wait $bob 2>/dev/null || true
+  # The trace ends with bob's summary as comments: what a replay must match.
+  [ -z "$traces" ] || sed 's/^/# /' "$dir/bob.out" >>"${trace[1]}"
   local why=""
   grep -q 'frames played' "$dir/alice.out" || why=" alice: $(tail -1 "$dir/alice.err")"
   echo "$spec $seed $(real_share "$dir/bob.out") $(real_share "$dir/alice.out") |" \
