@@ -1,6 +1,7 @@
 #include "libwzp/quality/controller.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace wzp::quality {
 
@@ -36,7 +37,7 @@ Decision QualityController::on_path_stats(Micros now, const PathObservation &sta
   // first seconds of a call count: a tier it already breaks is left without
   // waiting for the peer's reports (which ride the lossy media).
   if (stats_.reports > 0 || probe_ || sustains(profile(committed_), stats)) return unchanged();
-  return count_bad(now, classify(stats), is_collapse(stats));
+  return count_bad(now, classify(stats), add_bad_evidence(stats));
 }
 
 Decision QualityController::on_report(Micros now, const PathObservation &report) {
@@ -54,7 +55,7 @@ Decision QualityController::on_report(Micros now, const PathObservation &report)
     } else if (!sustains(profile(committed_), seen)) {
       // Worse than before the probe: back off, and this report already counts.
       const Decision abort = finish_probe(now, false);
-      const Decision step = count_bad(now, classify(seen), is_collapse(seen));
+      const Decision step = count_bad(now, classify(seen), add_bad_evidence(seen));
       return step.change == Change::kNone ? abort : step;
     } else if (++probe_->bad > config_.probe_bad_allowed) {
       return finish_probe(now, false);
@@ -66,7 +67,7 @@ Decision QualityController::on_report(Micros now, const PathObservation &report)
   }
 
   if (!sustains(profile(committed_), seen)) {
-    return count_bad(now, classify(seen), is_collapse(seen));
+    return count_bad(now, classify(seen), add_bad_evidence(seen));
   }
 
   bad_streak_ = 0;
@@ -110,6 +111,19 @@ Decision QualityController::tick(Micros now) {
   }
   if (!probe_) return maybe_start_probe(now);
   return unchanged();
+}
+
+bool QualityController::add_bad_evidence(const PathObservation &seen) {
+  if (bad_streak_ == 0) {
+    streak_loss_sum_ = 0;
+    streak_observations_ = 0;
+  }
+  streak_loss_sum_ += seen.loss;
+  ++streak_observations_;
+  // n one-second figures pooled: their mean's spread is 1/sqrt(n) of one's.
+  const double n = streak_observations_;
+  return streak_loss_sum_ / n >
+         profile(committed_).max_loss + config_.collapse_loss_excess / std::sqrt(n);
 }
 
 Decision QualityController::count_bad(Micros now, Tier best_sustainable, bool at_once) {

@@ -8,7 +8,10 @@
 //    collapse drops several tiers at once, a wobble only one). A report
 //    whose loss is beyond the tier's limit by `collapse_loss_excess` steps
 //    down at once: each second at a tier far below the path loses speech,
-//    while a step too many costs only quality until the climb.
+//    while a step too many costs only quality until the climb. So do n bad
+//    reports whose mean is beyond it by collapse_loss_excess / sqrt(n):
+//    the same confidence, so a lost report or one a little short does not
+//    cost a whole streak.
 //  - Up: one tier after `good_to_step_up` consecutive reports that sustain
 //    the tier above with margin (`good_to_step_up_studio` into studio tiers).
 //  - Probe: after `stable_before_probe` without a bad report or a change,
@@ -35,7 +38,8 @@ struct ControllerConfig {
   Tier ceiling = kHighestTier;  // e.g. kGood where studio bitrates never make sense
   int bad_to_step_down = 3;
   // About two standard deviations of a one-second loss figure (50 packets)
-  // around 30 %: random loss rarely fakes it.
+  // around 30 %: random loss rarely fakes it. Pooled over n reports it
+  // shrinks by sqrt(n).
   double collapse_loss_excess = 0.15;
   int good_to_step_up = 5;
   int good_to_step_up_studio = 10;
@@ -105,9 +109,10 @@ class QualityController {
   };
 
   Decision count_bad(Micros now, Tier best_sustainable, bool at_once = false);
-  bool is_collapse(const PathObservation &seen) const {
-    return seen.loss > profile(committed_).max_loss + config_.collapse_loss_excess;
-  }
+  // Adds a bad observation to the streak's; whether their pooled loss is
+  // beyond the tier's limit by more than collapse_loss_excess shrunk by
+  // sqrt(observations): as sure of a collapse as one report that far off.
+  bool add_bad_evidence(const PathObservation &seen);
   Decision maybe_start_probe(Micros now);
   Decision finish_probe(Micros now, bool success);
   Decision unchanged() const { return Decision{tier(), Change::kNone}; }
@@ -116,6 +121,8 @@ class QualityController {
   Tier committed_;
   std::optional<Probe> probe_;
   int bad_streak_ = 0;
+  double streak_loss_sum_ = 0;  // of the bad streak's observations (silence adds none)
+  int streak_observations_ = 0;
   int good_streak_ = 0;
   Tier best_in_bad_streak_ = kLowestTier;
   Micros stable_since_;
