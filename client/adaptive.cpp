@@ -104,7 +104,11 @@ void AdaptiveQuality::tick(quality::Micros now) {
   if (!receiving_path) receiving_path = sending_path;
   auto report = reporter_.tick(receiving_path ? receiving_path->rtt_ms : 0,
                                receiving_path ? receiving_path->jitter_ms : 0);
-  if (report) last_report_ = report;
+  if (report) {
+    last_report_ = report;
+    emit({trace::ControllerInput::Kind::kPeerMedia, now, *report});
+    apply(now, controller_.on_peer_media(now, *report));
+  }
   emit({trace::ControllerInput::Kind::kTick, now});
   apply(now, controller_.tick(now));
 }

@@ -7,6 +7,9 @@
 namespace wzp::client {
 namespace {
 
+// More packets sent per one arrived than even 99 % loss explains.
+constexpr uint64_t kMaxPacketsPerArrived = 100;
+
 uint32_t to_ms(double ms) { return static_cast<uint32_t>(std::clamp(ms, 0.0, 65535.0)); }
 
 bool made_by(GstElement *element, const char *factory_name) {
@@ -21,24 +24,27 @@ std::optional<QuicPathStats> quic_path_stats(GstElement *quic) {
   GstStructure *s = nullptr;
   g_object_get(quic, "stats", &s, nullptr);
   if (s == nullptr) return std::nullopt;
+  // No RTT sample yet; a sub-millisecond one (a LAN, loopback) is one.
+  const bool sampled = stats_double(s, "rtt-ms") > 0;
   QuicPathStats path{stats_double(s, "datagram-loss"), to_ms(stats_double(s, "rtt-ms")),
                      to_ms(stats_double(s, "rtt-variance-ms")), stats_u64(s, "datagrams-acked"),
                      stats_u64(s, "datagrams-lost")};
   gst_structure_free(s);
-  if (path.rtt_ms == 0) return std::nullopt;  // no RTT sample yet
+  if (!sampled) return std::nullopt;
   return path;
 }
 
 QualityReporter::QualityReporter(GstElement *receiver, GstElement *fec_encoder)
     : receiver_(receiver), fec_encoder_(fec_encoder) {}
 
-QualityReporter::Frames QualityReporter::count_frames() const {
-  Frames frames;
+QualityReporter::Counts QualityReporter::count() const {
+  Counts frames;
   auto add = [&frames](GstElement *decoder) {
     GstStructure *s = nullptr;
     g_object_get(decoder, "stats", &s, nullptr);
     frames.arrived += stats_u64(s, "received") + stats_u64(s, "unprotected");
     frames.missing += stats_u64(s, "recovered") + stats_u64(s, "unrecoverable");
+    frames.packets += {stats_u64(s, "packets-expected"), stats_u64(s, "packets-arrived")};
     if (s != nullptr) gst_structure_free(s);
   };
   if (receiver_ == nullptr) return frames;
@@ -57,16 +63,26 @@ QualityReporter::Frames QualityReporter::count_frames() const {
 }
 
 std::optional<quality::PathObservation> QualityReporter::tick(uint32_t rtt_ms, uint32_t jitter_ms) {
-  Frames now = count_frames();
+  Counts now = count();
   // A branch that went away takes its counts along: start over from here.
-  bool shrank = now.arrived < counted_.arrived || now.missing < counted_.missing;
-  Frames since{now.arrived - (shrank ? now.arrived : counted_.arrived),
-               now.missing - (shrank ? now.missing : counted_.missing)};
+  bool shrank = now.arrived < counted_.arrived || now.missing < counted_.missing ||
+                now.packets.sent < counted_.packets.sent ||
+                now.packets.arrived < counted_.packets.arrived;
+  Counts since = now;
+  if (!shrank) {
+    since = {now.arrived - counted_.arrived, now.missing - counted_.missing,
+             now.packets - counted_.packets};
+  }
   counted_ = now;
   if (since.arrived + since.missing == 0 || fec_encoder_ == nullptr) return std::nullopt;
-  quality::PathObservation report{
-      static_cast<double>(since.missing) / static_cast<double>(since.arrived + since.missing),
-      rtt_ms, jitter_ms, 0};
+  // Packets say it unless none were numbered or their numbers jumped (a
+  // sender that restarted its numbering lost nothing): frames say it then.
+  const bool numbered = since.packets.sent > 0 &&
+                        since.packets.sent <= kMaxPacketsPerArrived * (since.packets.arrived + 1);
+  const double loss = numbered ? since.packets.loss()
+                               : static_cast<double>(since.missing) /
+                                     static_cast<double>(since.arrived + since.missing);
+  quality::PathObservation report{loss, rtt_ms, jitter_ms, 0};
   GstStructure *s = gst_structure_new("wzp-quality-report", "loss", G_TYPE_DOUBLE, report.loss,
                                       "rtt-ms", G_TYPE_UINT, guint{report.rtt_ms}, "jitter-ms",
                                       G_TYPE_UINT, guint{report.jitter_ms}, "bandwidth-kbps",

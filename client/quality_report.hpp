@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "libwzp/quality/packet_counts.hpp"
 #include "libwzp/quality/tier.hpp"
 
 namespace wzp::client {
@@ -39,15 +40,19 @@ class QualityReporter {
   std::optional<quality::PathObservation> tick(uint32_t rtt_ms, uint32_t jitter_ms);
 
  private:
-  struct Frames {
-    uint64_t arrived = 0;  // source packet arrived
-    uint64_t missing = 0;  // recovered by FEC or lost
+  // Running totals over every wzpfecdec.
+  struct Counts {
+    uint64_t arrived = 0;  // frames whose source packet arrived
+    uint64_t missing = 0;  // frames recovered by FEC or lost
+    // Packets by sequence number: unlike frames, these count blocks lost
+    // whole, which under bursty loss are many (the report's loss is theirs).
+    quality::PacketCounts packets;
   };
-  Frames count_frames() const;
+  Counts count() const;
 
   GstElement *receiver_;
   GstElement *fec_encoder_;
-  Frames counted_;
+  Counts counted_;
 };
 
 }  // namespace wzp::client

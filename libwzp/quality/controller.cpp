@@ -36,8 +36,16 @@ Decision QualityController::on_path_stats(Micros now, const PathObservation &sta
   // Before the peer's first report our own link is all we know, and the
   // first seconds of a call count: a tier it already breaks is left without
   // waiting for the peer's reports (which ride the lossy media).
-  if (stats_.reports > 0 || probe_ || sustains(profile(committed_), stats)) return unchanged();
-  return count_bad(now, classify(stats), add_bad_evidence(stats));
+  return before_first_report(now, stats);
+}
+
+Decision QualityController::on_peer_media(Micros now, const PathObservation &seen) {
+  return before_first_report(now, seen);
+}
+
+Decision QualityController::before_first_report(Micros now, const PathObservation &seen) {
+  if (stats_.reports > 0 || probe_ || sustains(profile(committed_), seen)) return unchanged();
+  return count_bad(now, classify(seen), add_bad_evidence(seen));
 }
 
 Decision QualityController::on_report(Micros now, const PathObservation &report) {
@@ -97,6 +105,15 @@ Decision QualityController::tick(Micros now) {
     const int64_t steps = silent / config_.silence_step + 1;
     Decision decision = unchanged();
     while (silent_steps_counted_ < steps) {
+      if (!probe_ && committed_ == kLowestTier) {
+        // At the floor a silent step only cycles the bad streak: skip whole
+        // cycles (keeping one step to run), or a jump in time would loop
+        // once per second of it.
+        const int64_t cycle = std::max(config_.bad_to_step_down, 1);
+        const int64_t skipped = (steps - silent_steps_counted_ - 1) / cycle * cycle;
+        silent_steps_counted_ += skipped;
+        stats_.silent_steps += static_cast<uint32_t>(skipped);
+      }
       ++silent_steps_counted_;
       ++stats_.silent_steps;
       if (probe_) {

@@ -92,6 +92,11 @@ class QualityController {
   // decides, while it is fresher than path_stats_max_age. Until the first
   // report it counts as one where it breaks the tier (a step down only).
   Decision on_path_stats(Micros now, const PathObservation &stats);
+  // What reaches us of the peer's media, as our report to it says. Until
+  // the peer's first report it is the best guess of what reaches the peer
+  // of ours (the same access links, the other way) and counts like our
+  // path stats then, a step down only; after it, the peer's word decides.
+  Decision on_peer_media(Micros now, const PathObservation &seen);
   // Lets time act without a report: probes end, silence counts.
   Decision tick(Micros now);
 
@@ -108,6 +113,8 @@ class QualityController {
     int good = 0;
   };
 
+  // Before the first report: a step down if `seen` breaks the tier.
+  Decision before_first_report(Micros now, const PathObservation &seen);
   Decision count_bad(Micros now, Tier best_sustainable, bool at_once = false);
   // Adds a bad observation to the streak's; whether their pooled loss is
   // beyond the tier's limit by more than collapse_loss_excess shrunk by

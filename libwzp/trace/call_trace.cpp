@@ -122,9 +122,10 @@ bool parse_line(const Fields &f, CallTrace &trace) {
   if (kind == "start" || kind == "impose") {
     input.kind = kind == "start" ? ControllerInput::Kind::kStart : ControllerInput::Kind::kImpose;
     if (f.size() != 3 || !f.tier(2, input.tier)) return false;
-  } else if (kind == "report" || kind == "path") {
-    input.kind =
-        kind == "report" ? ControllerInput::Kind::kReport : ControllerInput::Kind::kPathStats;
+  } else if (kind == "report" || kind == "path" || kind == "media") {
+    input.kind = kind == "report" ? ControllerInput::Kind::kReport
+                 : kind == "path" ? ControllerInput::Kind::kPathStats
+                                  : ControllerInput::Kind::kPeerMedia;
     if (!f.observation(input.observation)) return false;
   } else if (kind == "tick") {
     input.kind = ControllerInput::Kind::kTick;
@@ -134,6 +135,19 @@ bool parse_line(const Fields &f, CallTrace &trace) {
   }
   trace.inputs.push_back(input);
   return true;
+}
+
+quality::Decision feed(quality::QualityController &controller, const ControllerInput &input) {
+  switch (input.kind) {
+    case ControllerInput::Kind::kReport:
+      return controller.on_report(input.at, input.observation);
+    case ControllerInput::Kind::kPathStats:
+      return controller.on_path_stats(input.at, input.observation);
+    case ControllerInput::Kind::kPeerMedia:
+      return controller.on_peer_media(input.at, input.observation);
+    default:
+      return controller.tick(input.at);
+  }
 }
 
 }  // namespace
@@ -157,6 +171,8 @@ std::string format(const ControllerInput &input) {
       return format_observation("report", input);
     case ControllerInput::Kind::kPathStats:
       return format_observation("path", input);
+    case ControllerInput::Kind::kPeerMedia:
+      return format_observation("media", input);
     case ControllerInput::Kind::kTick:
       break;
   }
@@ -213,11 +229,7 @@ quality::TierHistory replay_controller(std::span<const ControllerInput> inputs,
       continue;
     }
     if (!controller) continue;  // nothing to feed before the controller exists
-    quality::Decision decision =
-        input.kind == Kind::kReport      ? controller->on_report(input.at, input.observation)
-        : input.kind == Kind::kPathStats ? controller->on_path_stats(input.at, input.observation)
-                                         : controller->tick(input.at);
-    quality::record(history, input.at, decision);
+    quality::record(history, input.at, feed(*controller, input));
   }
   return history;
 }

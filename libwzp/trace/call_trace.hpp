@@ -9,6 +9,7 @@
 //   start <us> <tier>                 the controller starts at <tier>
 //   report <us> <loss> <rtt_ms> <jitter_ms> <bandwidth_kbps>   the peer's report
 //   path <us> <loss> <rtt_ms> <jitter_ms> <bandwidth_kbps>     our QUIC path's view
+//   media <us> <loss> <rtt_ms> <jitter_ms> <bandwidth_kbps>    what reaches us of the peer's
 //   tick <us>                         time acts without a report
 //   impose <us> <tier>                set from outside (a room's directive)
 //   tier <us> <tier> <change> [imposed]   what the live call decided
@@ -30,7 +31,7 @@
 namespace wzp::trace {
 
 struct ControllerInput {
-  enum class Kind : uint8_t { kStart, kReport, kPathStats, kTick, kImpose };
+  enum class Kind : uint8_t { kStart, kReport, kPathStats, kPeerMedia, kTick, kImpose };
   Kind kind = Kind::kTick;
   quality::Micros at{0};
   quality::PathObservation observation;          // kReport, kPathStats

@@ -32,9 +32,11 @@
 #include "gstwzpfecdec.h"
 
 #include <mutex>
+#include <optional>
 #include <utility>
 
 #include "libwzp/fec/frame_decoder.hpp"
+#include "libwzp/quality/packet_counts.hpp"
 #include "media_clock.hpp"
 #include "plugins/gstwzp/wzpmeta.h"
 #include "quality_report.hpp"
@@ -81,6 +83,10 @@ struct GstWzpFecDecPrivate {
   uint64_t reports_received = 0;  // packets that carried a report
   uint32_t report_stream_id = 0;
   wzp::wire::QualityReport latest_report;
+  // Packets of the current stream, and those of the streams before it.
+  std::optional<wzp::quality::StreamArrivals> arrivals;
+  uint32_t arrivals_stream_id = 0;
+  wzp::quality::PacketCounts arrivals_base;
 };
 
 struct _GstWzpFecDec {
@@ -206,13 +212,22 @@ GstFlowReturn push_frames(GstWzpFecDec *self, BufferListSink &sink) {
 
 // Notes the packet's quality report, if any; returns the message to post
 // (after the state lock is released), or null. Called with the state lock held.
-GstMessage *read_report(GstWzpFecDec *self, std::span<const uint8_t> packet) {
+// Counts the packet by its sequence number (a gap is packets lost on the
+// path, whole blocks included, which the decoder never learns of) and
+// returns the message for the peer's report it carries, if one is due.
+GstMessage *read_header(GstWzpFecDec *self, std::span<const uint8_t> packet) {
   auto *priv = self->priv;
   wzp::wire::PacketView view;
-  if (wzp::wire::parse_full(packet, view) != wzp::wire::WireError::kOk || !view.report) {
-    return nullptr;
-  }
+  if (wzp::wire::parse_full(packet, view) != wzp::wire::WireError::kOk) return nullptr;
   const auto &h = view.header;
+  if (!priv->arrivals || h.stream_id != priv->arrivals_stream_id) {
+    // A new stream (or a sender's restart) numbers its packets afresh.
+    priv->arrivals_base += priv->arrivals ? priv->arrivals->totals() : wzp::quality::PacketCounts{};
+    priv->arrivals.emplace();
+    priv->arrivals_stream_id = h.stream_id;
+  }
+  priv->arrivals->on_packet(h.sequence, true);
+  if (!view.report) return nullptr;
   ++priv->reports_received;
   priv->report_stream_id = h.stream_id;
   priv->latest_report = *view.report;
@@ -244,7 +259,7 @@ GstFlowReturn gst_wzp_fec_dec_chain(GstPad *, GstObject *parent, GstBuffer *buff
   GstMessage *report = nullptr;
   {
     std::lock_guard guard(priv->state_lock);
-    report = read_report(self, {map.data, map.size});
+    report = read_header(self, {map.data, map.size});
     // The deadline is in media ticks of the stream's clock, known once a frame has come out.
     uint32_t rate = wzp::gst::clock_rate(priv->media_type);
     priv->decoder.set_deadline(wzp::gst::to_media_ticks(deadline, rate));
@@ -264,6 +279,8 @@ GstStructure *make_stats(GstWzpFecDec *self) {
   std::lock_guard guard(self->priv->state_lock);
   const auto &s = self->priv->decoder.stats();
   const auto &t = self->priv->decode_time;
+  wzp::quality::PacketCounts packets = self->priv->arrivals_base;
+  if (self->priv->arrivals) packets += self->priv->arrivals->totals();
   return gst_structure_new(
       "application/x-wzp-fec-dec-stats", "packets", G_TYPE_UINT64, s.packets, "received",
       G_TYPE_UINT64, s.received, "recovered", G_TYPE_UINT64, s.recovered, "unrecoverable",
@@ -279,7 +296,8 @@ GstStructure *make_stats(GstWzpFecDec *self) {
       G_TYPE_DOUBLE, self->priv->latest_report.loss_fraction(), "report-rtt-ms", G_TYPE_UINT,
       guint{self->priv->latest_report.rtt_ms}, "report-jitter-ms", G_TYPE_UINT,
       guint{self->priv->latest_report.jitter_ms}, "report-bandwidth-kbps", G_TYPE_UINT,
-      guint{self->priv->latest_report.bandwidth_kbps}, nullptr);
+      guint{self->priv->latest_report.bandwidth_kbps}, "packets-expected", G_TYPE_UINT64,
+      packets.sent, "packets-arrived", G_TYPE_UINT64, packets.arrived, nullptr);
 }
 
 gboolean gst_wzp_fec_dec_sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
@@ -405,7 +423,8 @@ static void gst_wzp_fec_dec_class_init(GstWzpFecDecClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
-                         "Counters: packets, received, recovered, unrecoverable, unprotected, "
+                         "Counters: packets, packets-expected (by sequence number), "
+                         "packets-arrived, received, recovered, unrecoverable, unprotected, "
                          "duplicates, late, malformed, out-of-range, inconsistent, "
                          "foreign-stream, unneeded-repair, blocks-complete, blocks-recovered, "
                          "blocks-given-up, decode-time-total-us, decode-time-max-us; the peer's "

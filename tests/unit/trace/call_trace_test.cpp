@@ -34,27 +34,31 @@ TEST(CallTraceText, EveryEventSurvivesFormatAndParse) {
   ControllerInput start{ControllerInput::Kind::kStart, Micros{10}, {}, Tier::kDegraded};
   ControllerInput report{ControllerInput::Kind::kReport, Micros{20}, {0.1234567891, 320, 20, 0}};
   ControllerInput path{ControllerInput::Kind::kPathStats, Micros{30}, {0.5, 300, 10, 64}};
+  ControllerInput media{ControllerInput::Kind::kPeerMedia, Micros{35}, {0.7, 310, 12, 0}};
   ControllerInput tick{ControllerInput::Kind::kTick, Micros{40}};
   ControllerInput impose{ControllerInput::Kind::kImpose, Micros{50}, {}, Tier::kGood};
   quality::TierChange change{Micros{60}, Tier::kCatastrophic, quality::Change::kStepDown, false};
   jitter::Arrival arrival{7, 13128, 960, 626402743};
   std::string text = format_jitter(config) + "\n" + format(start) + "\n" + format(report) +
-                     "  # a comment\n\n" + format(path) + "\n" + format(tick) + "\n" +
-                     format(impose) + "\n" + format(change) + "\n" + format(arrival) + "\n";
+                     "  # a comment\n\n" + format(path) + "\n" + format(media) + "\n" +
+                     format(tick) + "\n" + format(impose) + "\n" + format(change) + "\n" +
+                     format(arrival) + "\n";
 
   CallTrace trace = parsed(text);
   EXPECT_DOUBLE_EQ(trace.jitter.quantile, 0.99);
   EXPECT_EQ(trace.jitter.max_latency_ns, 1'000'000'000);
-  ASSERT_EQ(trace.inputs.size(), 5u);
+  ASSERT_EQ(trace.inputs.size(), 6u);
   EXPECT_EQ(trace.inputs[0].tier, Tier::kDegraded);
   // Exactly the double the live controller saw.
   EXPECT_EQ(trace.inputs[1].observation.loss, 0.1234567891);
   EXPECT_EQ(trace.inputs[1].observation.rtt_ms, 320u);
   EXPECT_EQ(trace.inputs[2].kind, ControllerInput::Kind::kPathStats);
   EXPECT_EQ(trace.inputs[2].observation.bandwidth_kbps, 64u);
-  EXPECT_EQ(trace.inputs[3].kind, ControllerInput::Kind::kTick);
-  EXPECT_EQ(trace.inputs[3].at, Micros{40});
-  EXPECT_EQ(trace.inputs[4].kind, ControllerInput::Kind::kImpose);
+  EXPECT_EQ(trace.inputs[3].kind, ControllerInput::Kind::kPeerMedia);
+  EXPECT_EQ(trace.inputs[3].observation.loss, 0.7);
+  EXPECT_EQ(trace.inputs[4].kind, ControllerInput::Kind::kTick);
+  EXPECT_EQ(trace.inputs[4].at, Micros{40});
+  EXPECT_EQ(trace.inputs[5].kind, ControllerInput::Kind::kImpose);
   ASSERT_EQ(trace.tiers.size(), 1u);
   EXPECT_EQ(trace.tiers[0].change, quality::Change::kStepDown);
   ASSERT_EQ(trace.arrivals.size(), 1u);
@@ -146,16 +150,21 @@ TEST_F(RecordedCall, TheControllerStepsDownByTheThirdBadReportAndHolds) {
 }
 
 // What bob's jitter buffer got, played by the core as the element does,
-// plays what bob's call played live (its summary ends the trace): the
-// replay is faithful, so a change to the core can be judged on real calls.
+// plays what bob's call played live (its summary ends the trace) to within
+// two frames: the element's thread wakes a little after the times the core
+// asks for, the replay exactly at them. So a change to the core can be
+// judged on real calls.
 TEST_F(RecordedCall, TheJitterBufferPlaysWhatItPlayedLive) {
   std::smatch live;
   ASSERT_TRUE(std::regex_search(
       text_, live, std::regex(R"(# +frames played +(\d+) from real data, (\d+) concealed)")));
   const int64_t end = trace_.arrivals.back().arrival_ns + 5'000'000'000;
   auto result = jitter::replay(trace_.jitter, trace_.arrivals, end);
-  EXPECT_EQ(result.stats.played, std::stoull(live[1]));
-  EXPECT_EQ(result.stats.concealed, std::stoull(live[2]));
+  const auto near = [](uint64_t replayed, uint64_t played_live) {
+    return replayed + 2 >= played_live && replayed <= played_live + 2;
+  };
+  EXPECT_PRED2(near, result.stats.played, std::stoull(live[1]));
+  EXPECT_PRED2(near, result.stats.concealed, std::stoull(live[2]));
   EXPECT_GE(real_share(result.stats), 0.95)
       << "played " << result.stats.played << ", concealed " << result.stats.concealed;
 }
