@@ -38,13 +38,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$build/signald/wzp-signald" --listen 127.0.0.1:0 --http 127.0.0.1:0 --database "$work/db" \
-  >"$work/signald.log" 2>&1 &
-daemon=$!
-for _ in $(seq 100); do grep -q 'ready quic' "$work/signald.log" && break; sleep 0.1; done
-port=$(grep -o 'quic=[^ ]*' "$work/signald.log" | sed 's/.*://')
-pin=$(grep -o 'cert_sha256=[^ ]*' "$work/signald.log" | cut -d= -f2)
-[ -n "$port" ] || { cat "$work/signald.log" >&2; exit 1; }
+source "$here/common.sh"
+start_signald
 
 # One sign-in: prints "ok SECONDS" or "failed REASON".
 sign_in() {
@@ -61,14 +56,7 @@ sign_in() {
 
 for spec in "${specs[@]}"; do
   results=$work/results
-  : >"$results"
-  pids=()
-  for seed in $(seq "$seeds"); do
-    sign_in "$spec" "$seed" "s$seed-$RANDOM" >>"$results" &
-    pids+=($!)
-    if [ ${#pids[@]} -eq "$parallel" ]; then wait "${pids[@]}"; pids=(); fi
-  done
-  [ ${#pids[@]} -eq 0 ] || wait "${pids[@]}"
+  for_each_seed sign_in "$spec" "$results"
   ok=$(grep -c '^ok' "$results" || true)
   echo "$spec: $ok of $seeds signed in"
   grep '^ok' "$results" | awk '{print $2}' | sort -n | awk '{a[NR] = $1}

@@ -52,13 +52,8 @@ speech="Hello, this is a test of a call over a hostile network. We keep talking 
 espeak-ng -w "$work/alice.wav" "$speech $speech"
 espeak-ng -w "$work/bob.wav" "$speech $speech $speech"
 
-"$build/signald/wzp-signald" --listen 127.0.0.1:0 --http 127.0.0.1:0 --database "$work/db" \
-  >"$work/signald.log" 2>&1 &
-daemon=$!
-for _ in $(seq 100); do grep -q 'ready quic' "$work/signald.log" && break; sleep 0.1; done
-port=$(grep -o 'quic=[^ ]*' "$work/signald.log" | sed 's/.*://')
-pin=$(grep -o 'cert_sha256=[^ ]*' "$work/signald.log" | cut -d= -f2)
-[ -n "$port" ] || { cat "$work/signald.log" >&2; exit 1; }
+source "$here/common.sh"
+start_signald
 export WZP_PASSPHRASE=p WZP_SERVER=127.0.0.1:$port WZP_SERVER_FINGERPRINT=$pin
 
 # "real% recovered" from a call summary, or "- -" without one.
@@ -93,14 +88,7 @@ relayed_call() {
 
 for spec in "${specs[@]}"; do
   results=$work/results
-  : >"$results"
-  pids=()
-  for seed in $(seq "$seeds"); do
-    relayed_call "$spec" "$seed" "bob$seed$RANDOM" >>"$results" &
-    pids+=($!)
-    if [ ${#pids[@]} -eq "$parallel" ]; then wait "${pids[@]}"; pids=(); fi
-  done
-  [ ${#pids[@]} -eq 0 ] || wait "${pids[@]}"
+  for_each_seed relayed_call "$spec" "$results"
   echo "$spec: frames played from real data over the whole call (recovered by FEC)"
   sort -k2n "$results" | awk '{ printf "  seed %s: bob %s %% (%s), alice %s %% (%s) ", $2, $3, $4, $5, $6;
     for (i = 7; i <= NF; ++i) printf " %s", $i; printf "\n" }'

@@ -5,7 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tests/support/paths.hpp"
+#include "tests/unit/signald/store_file_test.hpp"
 
 namespace wzp::signald {
 namespace {
@@ -14,18 +14,7 @@ const std::string kAlice = "aaaa:0000:0000:0000:0000:0000:0000:0001";
 const std::string kBob = "bbbb:0000:0000:0000:0000:0000:0000:0002";
 const std::string kBob2 = "bbbb:0000:0000:0000:0000:0000:0000:0003";
 
-class StoreTest : public ::testing::Test {
- protected:
-  void SetUp() override { dir_ = wzp::test::make_temp_dir("signald-store"); }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::unique_ptr<Store> open() {
-    std::string error;
-    auto store = Store::open(dir_ / "state.db", error);
-    EXPECT_TRUE(store) << error;
-    return store;
-  }
-  std::filesystem::path dir_;
-};
+using StoreTest = testing::StoreFileTest;
 
 TEST_F(StoreTest, AliasesFirstComeFirstKept) {
   auto store = open();

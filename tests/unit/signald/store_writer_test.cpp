@@ -11,6 +11,7 @@
 
 #include "libwzp/wire/header.hpp"
 #include "tests/unit/signald/harness.hpp"
+#include "tests/unit/signald/store_file_test.hpp"
 #include "tests/unit/signald/sync_latch_vfs.hpp"
 
 namespace wzp::signald::testing {
@@ -20,18 +21,9 @@ using namespace std::chrono_literals;
 
 const std::string kAlice = "aaaa:0000:0000:0000:0000:0000:0000:0001";
 
-class StoreWriterTest : public ::testing::Test {
+class StoreWriterTest : public StoreFileTest {
  protected:
-  void SetUp() override { dir_ = wzp::test::make_temp_dir("signald-writer"); }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::unique_ptr<Store> open() {
-    std::string error;
-    auto store = Store::open(dir_ / "state.db", error);
-    EXPECT_TRUE(store) << error;
-    return store;
-  }
   SyncLatchVfs vfs_;
-  std::filesystem::path dir_;
 };
 
 // Writes queued while a batch syncs share the next batch's one sync, and
