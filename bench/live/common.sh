@@ -1,5 +1,14 @@
-# What the bench/live shell scripts share; sourced with $build, $work,
-# $seeds and $parallel set.
+# What the bench/live shell scripts share; sourced with $build, $seeds and
+# $parallel set. Makes $work, a scratch directory removed on exit with the
+# daemon start_signald started.
+
+work=$(mktemp -d)
+daemon=
+cleanup() {
+  [ -z "$daemon" ] || { kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null; } || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
 # A real wzp-signald on loopback, its database in $work: sets $daemon (its
 # pid), $port and $pin (its certificate's SHA-256).

@@ -30,15 +30,8 @@ done
 [ ${#specs[@]} -gt 0 ] || specs=("loss=0.5,burst=3,delay=150ms,jitter=20ms,rate=200kbps"
   "loss=0.7,burst=3,delay=150ms,jitter=20ms,rate=200kbps")
 
-work=$(mktemp -d)
-daemon=
-cleanup() {
-  [ -z "$daemon" ] || { kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null; } || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
 source "$here/common.sh"
+
 start_signald
 
 # One sign-in: prints "ok SECONDS" or "failed REASON".

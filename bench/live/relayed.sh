@@ -39,20 +39,13 @@ done
   "loss=0.5,burst=3,delay=150ms,jitter=20ms,rate=200kbps,queue=500ms"
   "loss=0.7,burst=3,delay=150ms,jitter=20ms,rate=200kbps,queue=500ms")
 
-work=$(mktemp -d)
-daemon=
-cleanup() {
-  [ -z "$daemon" ] || { kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null; } || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$here/common.sh"
 
 speech="Hello, this is a test of a call over a hostile network. We keep talking while\
  packets are lost in bursts, and the other side should hear every word of it."
 espeak-ng -w "$work/alice.wav" "$speech $speech"
 espeak-ng -w "$work/bob.wav" "$speech $speech $speech"
 
-source "$here/common.sh"
 start_signald
 export WZP_PASSPHRASE=p WZP_SERVER=127.0.0.1:$port WZP_SERVER_FINGERPRINT=$pin
 
