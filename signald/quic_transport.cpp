@@ -96,4 +96,11 @@ std::optional<quality::PacketCounts> QuicTransport::datagrams_delivered(Connecti
                                .arrived = stats.datagrams_acked};
 }
 
+std::optional<quality::LegDelay> QuicTransport::leg_delay(ConnectionId to) const {
+  auto it = connections_.find(to);
+  if (it == connections_.end()) return std::nullopt;
+  const quic::PathStats path = it->second->stats().path;
+  return quality::LegDelay{path.smoothed_rtt_ms, path.rtt_variance_ms};
+}
+
 }  // namespace wzp::signald

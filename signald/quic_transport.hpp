@@ -35,6 +35,7 @@ class QuicTransport final : public Outbox {
   void close(ConnectionId to, const std::string &reason) override;
   void forward(ConnectionId to, std::span<const uint8_t> datagram) override;
   std::optional<quality::PacketCounts> datagrams_delivered(ConnectionId to) const override;
+  std::optional<quality::LegDelay> leg_delay(ConnectionId to) const override;
 
  private:
   quic::ConnectionHandlers handlers_for(ConnectionId id);

@@ -1,5 +1,6 @@
 #include "libwzp/quality/plausible_loss.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace wzp::quality {
@@ -19,6 +20,18 @@ bool LossCheck::clamp(PathObservation &report, const RelayView &totals) {
   if (report.loss <= *bound) return false;
   report.loss = *bound;
   return true;
+}
+
+bool clamp_delay(PathObservation &report, const LegDelay &relay) {
+  if (relay.rtt_ms <= 0) return false;
+  constexpr double kFactor = 2.0, kRttMarginMs = 100, kJitterMarginMs = 50;
+  const auto rtt_bound = static_cast<uint32_t>(kFactor * relay.rtt_ms + kRttMarginMs);
+  const auto jitter_bound =
+      static_cast<uint32_t>(kFactor * relay.rtt_variance_ms + kJitterMarginMs);
+  const bool implausible = report.rtt_ms > rtt_bound || report.jitter_ms > jitter_bound;
+  report.rtt_ms = std::min(report.rtt_ms, rtt_bound);
+  report.jitter_ms = std::min(report.jitter_ms, jitter_bound);
+  return implausible;
 }
 
 }  // namespace wzp::quality

@@ -69,4 +69,18 @@ class LossCheck {
   RelayView checked_;
 };
 
+// A member's RTT and jitter figures are its QUIC connection's to the relay
+// (RTT and RTT variation), which the relay measures too, from its end. The
+// two estimates differ by acknowledgement delays and smoothing, not by
+// multiples: a figure beyond twice the relay's plus a margin is not
+// believed (a false 1200 ms RTT would take a room to catastrophic).
+struct LegDelay {
+  double rtt_ms = 0;
+  double rtt_variance_ms = 0;
+};
+
+// Clamps the report's RTT and jitter to what `relay` allows; true if it had
+// to. A relay without an RTT sample (0) checks nothing.
+bool clamp_delay(PathObservation &report, const LegDelay &relay);
+
 }  // namespace wzp::quality

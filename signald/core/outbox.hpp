@@ -38,6 +38,12 @@ class Outbox {
   virtual std::optional<quality::PacketCounts> datagrams_delivered(ConnectionId /*to*/) const {
     return std::nullopt;
   }
+  // The connection's RTT and RTT variation as the relay measures them;
+  // nullopt where the transport cannot tell. Lets rooms check the RTT and
+  // jitter a member reports.
+  virtual std::optional<quality::LegDelay> leg_delay(ConnectionId /*to*/) const {
+    return std::nullopt;
+  }
 };
 
 inline signal::Error make_error(std::string code, std::string message,

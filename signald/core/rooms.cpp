@@ -285,17 +285,21 @@ std::optional<quality::RelayView> Rooms::relay_totals(const Room &room,
 }
 
 void Rooms::check_report(const Room &room, Participant &member, quality::PathObservation &report) {
-  const auto totals = relay_totals(room, member);
-  if (!totals) return;  // nothing to check against: the report stands
-  const double reported = report.loss;
-  if (!member.loss_check.clamp(report, *totals)) return;
+  const quality::PathObservation reported = report;
+  const auto delay = outbox_.leg_delay(member.conn);
+  bool implausible = delay && quality::clamp_delay(report, *delay);
+  // Without the relay's counts the loss stands.
+  if (const auto totals = relay_totals(room, member)) {
+    implausible = member.loss_check.clamp(report, *totals) || implausible;
+  }
+  if (!implausible) return;
   ++counters_.implausible_reports;
   if (member.implausible_reports++ == 0) {  // once per member: a liar must not flood the log
     g_message(
-        "room %s: %s reports %.0f %% loss, more than the relay saw on its way; "
-        "taken as %.0f %%",
-        room.id.c_str(), fingerprint_prefix(member.fingerprint).c_str(), 100 * reported,
-        100 * report.loss);
+        "room %s: %s reports %.0f %% loss, rtt %u ms, jitter %u ms, more than the relay saw "
+        "on its way; taken as %.0f %%, %u ms, %u ms",
+        room.id.c_str(), fingerprint_prefix(member.fingerprint).c_str(), 100 * reported.loss,
+        reported.rtt_ms, reported.jitter_ms, 100 * report.loss, report.rtt_ms, report.jitter_ms);
   }
 }
 

@@ -41,6 +41,20 @@ TEST(StreamArrivals, SequenceNumbersWrap) {
   EXPECT_EQ(stream.totals().arrived, 2u);
 }
 
+TEST(ClampDelay, FiguresFarBeyondTheRelaysOwnAreClamped) {
+  PathObservation made_up{.loss = 0.01, .rtt_ms = 2000, .jitter_ms = 400};
+  EXPECT_TRUE(clamp_delay(made_up, {.rtt_ms = 100, .rtt_variance_ms = 10}));
+  EXPECT_EQ(made_up.rtt_ms, 300u);
+  EXPECT_EQ(made_up.jitter_ms, 70u);
+  // The two ends' estimates differ a little: that is believed.
+  PathObservation honest{.loss = 0.01, .rtt_ms = 130, .jitter_ms = 30};
+  EXPECT_FALSE(clamp_delay(honest, {.rtt_ms = 100, .rtt_variance_ms = 10}));
+  EXPECT_EQ(honest.rtt_ms, 130u);
+  // No sample at the relay: nothing to check against.
+  EXPECT_FALSE(clamp_delay(made_up = {.rtt_ms = 2000}, {}));
+  EXPECT_EQ(made_up.rtt_ms, 2000u);
+}
+
 TEST(PlausibleLoss, CleanLegsAllowOnlyTheFloor) {
   const RelayView clean{.upstream = {100, 100}, .downstream = {50, 50}};
   EXPECT_DOUBLE_EQ(*plausible_loss(clean), kConfig.floor);

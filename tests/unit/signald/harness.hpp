@@ -39,6 +39,11 @@ struct Recorder : Outbox {
     if (found == delivered.end()) return std::nullopt;
     return found->second;
   }
+  std::optional<quality::LegDelay> leg_delay(ConnectionId to) const override {
+    auto found = delays.find(to);
+    if (found == delays.end()) return std::nullopt;
+    return found->second;
+  }
 
   template <typename T>
   std::vector<T> to(ConnectionId conn) const {
@@ -66,6 +71,7 @@ struct Recorder : Outbox {
   // What the transport would say of the datagrams sent to each connection;
   // none: it cannot tell.
   std::map<ConnectionId, quality::PacketCounts> delivered;
+  std::map<ConnectionId, quality::LegDelay> delays;
 };
 
 inline const std::string kServerFingerprint = "5e5e:5e5e:5e5e:5e5e:5e5e:5e5e:5e5e:5e5e";

@@ -436,6 +436,26 @@ TEST_F(RoomReportCheckTest, AMemberWhosePathIsLossyStillPullsTheRoomDown) {
   EXPECT_EQ(server_->counters().implausible_reports, 0u);
 }
 
+// RTT and jitter are the member's connection to the relay, which the relay
+// measures too: a made-up 2 s RTT on a 100 ms leg is not believed, a leg
+// that really takes 900 ms still pulls the room down.
+TEST_F(RoomReportCheckTest, AMemberReportingAnRttItsLegDidNotHaveCannotPullTheRoomDown) {
+  const auto slow = wire::QualityReport::from(0.01, 2000, 10, 500);
+  out_.delays[cb_] = {100, 10};
+  for (int i = 0; i < 2 * reports_to_step_down_; ++i) second(slow, 0.0);
+  auto down = [&] {
+    auto sent = directives(ca_);
+    return std::count(sent.begin(), sent.end(), quality::Tier::kCatastrophic);
+  };
+  EXPECT_EQ(down(), 0);
+  EXPECT_EQ(server_->counters().implausible_reports,
+            static_cast<uint64_t>(2 * reports_to_step_down_));
+
+  out_.delays[cb_] = {900, 10};
+  for (int i = 0; i < reports_to_step_down_; ++i) second(slow, 0.0);
+  EXPECT_EQ(down(), 1);
+}
+
 TEST_F(RoomReportCheckTest, LossOnTheSendersWayToTheRelayCountsToo) {
   for (int i = 0; i < reports_to_step_down_; ++i) second(lossy_, 0.0, 0.6);
   EXPECT_EQ(directives(ca_), std::vector{quality::Tier::kCatastrophic});
