@@ -5,7 +5,7 @@ netsim's bursty loss is a two-state (Gilbert-Elliott) chain stepped once per
 packet: mean burst B, long-run loss L. This replays that chain over the
 packets a wzp FEC encoder sends (K source frames a block, D blocks dealt
 round-robin, ceil(ratio x K) repair packets a block, sent as the group
-closes or paced over the next group's frames) and counts the frames played:
+closes or paced over the first half of the next group's frames) and counts the frames played:
 received, or in a block that got at least K of its packets. It ignores
 time (late frames) and RaptorQ's small failure rate at exactly K.
 
@@ -37,7 +37,11 @@ def played(loss, k, d, ratio, paced, burst=3.0, groups=4000, seed=1):
     for g in range(groups + 1):
         if not paced:
             held = []
-        shares = [len(held) * (s + 1) // (size + 1) - len(held) * s // (size + 1) for s in range(size)]
+        # As fec::FrameEncoder::send_paced: the held repair leaves over the
+        # first P = ceil(size / 2) frames, n + 1 of P + 1 shares after n.
+        p = (size + 1) // 2
+        due = [len(held) * min(s + 2, p + 1) // (p + 1) for s in range(size)]
+        shares = [due[s] - (due[s - 1] if s else len(held) // (p + 1)) for s in range(size)]
         sent = 0
         for s in range(size):
             block = (g, s % d)
@@ -51,7 +55,7 @@ def played(loss, k, d, ratio, paced, burst=3.0, groups=4000, seed=1):
             got[late] = got.get(late, 0) + next(arrives)
         this_group = [(g, b) for _ in range(repair) for b in range(d)]
         if paced:
-            first = len(this_group) // (size + 1)
+            first = len(this_group) // ((size + 1) // 2 + 1)
             for block in this_group[:first]:
                 got[block] = got.get(block, 0) + next(arrives)
             held = this_group[first:]

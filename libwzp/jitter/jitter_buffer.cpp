@@ -159,9 +159,10 @@ InsertResult JitterBuffer::insert(const Frame &frame, int64_t arrival_ns) {
 
 InsertResult JitterBuffer::store(const Frame &frame, int64_t sequence, int64_t timestamp,
                                  int64_t arrival_ns) {
-  uint32_t duration = frame.duration ? frame.duration : spacing_duration(sequence, timestamp);
+  // A frame without a duration gets one when it plays (spacing_duration):
+  // by then the frame after it has usually arrived too.
   Slot &s = slot(sequence);
-  s = Slot{sequence, timestamp, duration, frame.cookie, SlotState::kStored};
+  s = Slot{sequence, timestamp, frame.duration, frame.cookie, SlotState::kStored};
   ++size_;
   highest_sequence_ = std::max(highest_sequence_, sequence);
   sequences_.commit(frame.sequence, sequence);
@@ -180,24 +181,25 @@ InsertResult JitterBuffer::store(const Frame &frame, int64_t sequence, int64_t t
   return InsertResult::kStored;
 }
 
-// A frame that does not say how long it is lasts as long as the spacing of
-// neighbouring frames (consecutive sequence numbers). A spacing longer than
-// any codec frame (120 ms) is a silence gap, not a frame.
+// A frame that does not say how long it is lasts as long as the spacing to
+// a neighbouring frame (consecutive sequence numbers), the shorter one where
+// both are here: a silence gap (DTX) lies before a talkspurt's first frame
+// and after its last, so only one side's spacing includes it. A spacing
+// longer than any codec frame (120 ms) is a silence gap, not a frame.
 uint32_t JitterBuffer::spacing_duration(int64_t sequence, int64_t timestamp) {
   auto holds = [this](int64_t seq) {
     const Slot &s = slot(seq);
     return s.sequence == seq && (s.state == SlotState::kStored || s.state == SlotState::kPlayed);
   };
-  int64_t spacing = 0;
-  if (holds(sequence - 1)) {
-    spacing = timestamp - slot(sequence - 1).timestamp;
-  } else if (holds(sequence + 1)) {
-    spacing = slot(sequence + 1).timestamp - timestamp;
+  const int64_t longest = static_cast<int64_t>(config_.clock_rate) * 120 / 1000;
+  int64_t spacing = longest + 1;
+  if (holds(sequence - 1)) spacing = timestamp - slot(sequence - 1).timestamp;
+  if (holds(sequence + 1)) {
+    int64_t after = slot(sequence + 1).timestamp - timestamp;
+    if (after > 0 && (spacing <= 0 || after < spacing)) spacing = after;
   }
-  if (spacing > 0 && spacing <= static_cast<int64_t>(config_.clock_rate) * 120 / 1000) {
-    spaced_duration_ = static_cast<uint32_t>(spacing);
-  }
-  return spaced_duration_;
+  if (spacing > 0 && spacing <= longest) spaced_duration_ = static_cast<uint32_t>(spacing);
+  return spaced_duration_ ? spaced_duration_ : last_duration_;
 }
 
 int64_t JitterBuffer::wanted_delay() const {
@@ -307,7 +309,8 @@ Action JitterBuffer::step(int64_t now_ns) {
       return action;
     }
 
-    uint32_t duration = head.duration ? head.duration : unknown_duration();
+    uint32_t duration =
+        head.duration ? head.duration : spacing_duration(head_sequence, head.timestamp);
     if (head.timestamp + duration <= next_timestamp_) {
       // Its time went by while the buffer was dry at its delay limit.
       if (release_) release_(head.cookie);

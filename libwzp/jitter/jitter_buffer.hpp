@@ -142,7 +142,6 @@ class JitterBuffer {
   void restart();
   InsertResult store(const Frame &frame, int64_t sequence, int64_t timestamp, int64_t arrival_ns);
   uint32_t spacing_duration(int64_t sequence, int64_t timestamp);
-  uint32_t unknown_duration() const { return spaced_duration_ ? spaced_duration_ : last_duration_; }
   int64_t wanted_delay() const;
   void anchor(int64_t head_timestamp, int64_t earliest_ns);
   Action start_talkspurt(int64_t head_timestamp, int64_t due_ns, int64_t now_ns);

@@ -10,7 +10,8 @@ namespace wzp::jitter {
 namespace {
 
 constexpr int64_t kMs = 1'000'000;
-constexpr uint32_t k40Ms = 1920;  // at 48 kHz
+constexpr uint32_t k20Ms = 960;  // at 48 kHz
+constexpr uint32_t k40Ms = 1920;
 
 std::vector<Action> drain(JitterBuffer &buffer, int64_t &now, int64_t until) {
   std::vector<Action> out;
@@ -76,6 +77,35 @@ TEST(JitterBufferDuration, ASilenceGapIsNotTakenForALongFrame) {
   ASSERT_EQ(plays.size(), 4u);
   for (const Action &a : plays) EXPECT_EQ(a.duration_ns, 40 * kMs);
   EXPECT_TRUE(plays[3].discont) << "a new talkspurt";
+}
+
+TEST(JitterBufferDuration, AShortSilenceGapDoesNotLengthenTheFrameAfterIt) {
+  // 20 ms frames; Opus DTX leaves out 60 ms before frame 3, so frames 2 and
+  // 3 are 80 ms apart, within what one codec frame may last. Frame 3 still
+  // lasts 20 ms (its spacing to frame 4), and frames 4 and 5 play: taking
+  // the 80 ms for frame 3's own length dropped the three frames after it
+  // in a live call on a clean path.
+  JitterBuffer buffer(JitterConfig{}, [](uint64_t) {});
+  int64_t now = 0;
+  std::vector<Action> actions;
+  const uint32_t timestamps[] = {0, k20Ms, 2 * k20Ms, 6 * k20Ms, 7 * k20Ms, 8 * k20Ms};
+  for (uint32_t n = 0; n < 6; ++n) {
+    int64_t arrival = static_cast<int64_t>(timestamps[n]) * kMs / 48;
+    auto due = drain(buffer, now, arrival);
+    actions.insert(actions.end(), due.begin(), due.end());
+    buffer.insert(Frame{n, timestamps[n], 0, n}, arrival);
+  }
+  auto rest = drain(buffer, now, 1000 * kMs);
+  actions.insert(actions.end(), rest.begin(), rest.end());
+  std::vector<Action> plays;
+  for (const Action &a : actions) {
+    if (a.kind == Action::Kind::kPlay) plays.push_back(a);
+  }
+  ASSERT_EQ(plays.size(), 6u);
+  for (const Action &a : plays) EXPECT_EQ(a.duration_ns, 20 * kMs) << a.sequence;
+  EXPECT_EQ(buffer.stats().played, 6u);
+  EXPECT_EQ(buffer.stats().dropped, 0u);
+  EXPECT_EQ(buffer.stats().late, 0u);
 }
 
 TEST(JitterBufferDuration, ALongFrameMayWaitOneFramePastTheTarget) {
