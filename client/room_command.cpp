@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "client/command_line.hpp"
@@ -88,6 +89,10 @@ int run(Options &options, const std::string &name, const crypto::RoomAccess &acc
 // `wzp room invite <name>`: a fresh secret for the name, printed as an
 // invite on stdout (alone on its line, for scripts).
 int run_invite(int argc, char **argv) {
+  if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+    std::fputs(kRoomUsage, stdout);
+    return 0;
+  }
   if (argc != 2) return fail("usage: wzp room invite <name>");
   std::string error;
   if (!crypto::valid_room_name(argv[1], &error)) return fail(error);
@@ -155,7 +160,11 @@ int run_join(int argc, char **argv) {
 int run_room_command(int argc, char **argv) {
   std::string sub = argc >= 2 ? argv[1] : "";
   if (sub == "invite") return run_invite(argc - 1, argv + 1);
-  if (sub == "join") return run_join(argc - 1, argv + 1);
+  if (sub == "join") {
+    static char program[] = "room join";  // what --help shows
+    argv[1] = program;
+    return run_join(argc - 1, argv + 1);
+  }
   if (sub == "--help" || sub == "-h") {
     std::fputs(kRoomUsage, stdout);
     return 0;
