@@ -214,11 +214,17 @@ std::string status_line(Room *room) {
   GstStructure *sent = room->ending ? nullptr : element_stats(room->sender, "net");
   uint64_t datagrams_sent = room->ending ? room->datagrams_sent : stats_u64(sent, "datagrams-sent");
   GstStructure *opened = element_stats(room->receiver->pipeline(), "crypt");
-  char line[320];
+  // "Others" are members who proved the room secret; whom else the relay
+  // announced is its word only.
+  size_t admitted = room->membership->admitted_count();
+  size_t unproven = room->membership->member_count() - admitted;
+  std::string announced =
+      unproven == 0 ? "" : ", " + std::to_string(unproven) + " announced without a valid card";
+  char line[400];
   std::snprintf(line, sizeof line,
-                "room %s: %zu others, hearing %zu, %zu playing | sent %lu | opened %lu (held for "
-                "a key %lu), no key %lu, loss %.0f %% | tier %s",
-                room->name.c_str(), room->membership->member_count(), room->heard.size(),
+                "room %s: %zu others%s, hearing %zu, %zu playing | sent %lu | opened %lu (held "
+                "for a key %lu), no key %lu, loss %.0f %% | tier %s",
+                room->name.c_str(), admitted, announced.c_str(), room->heard.size(),
                 static_cast<size_t>(room->receiver->active_branches()),
                 static_cast<unsigned long>(datagrams_sent),
                 static_cast<unsigned long>(stats_u64(opened, "opened")),

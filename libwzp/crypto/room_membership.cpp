@@ -38,6 +38,11 @@ bool RoomMembership::can_read(const Fingerprint &who) const {
                      [&](const Member &m) { return m.fingerprint == who && m.readable; });
 }
 
+size_t RoomMembership::admitted_count() const {
+  return std::count_if(members_.begin(), members_.end(),
+                       [](const Member &m) { return m.card.has_value(); });
+}
+
 MembershipStep RoomMembership::on_event(const Fingerprint &who, bool joined,
                                         const std::optional<SigningPublicKey> &key) {
   MembershipStep step;

@@ -61,7 +61,10 @@ class RoomMembership {
   const std::shared_ptr<MediaSession> &session() const { return keys_.session(); }
   uint32_t my_sender_id() const { return my_sender_id_; }
   bool in_room() const { return in_room_; }
+  // Members the relay announced, and of those the ones whose card (with its
+  // proof of the room secret) we accepted: only these are the members' word.
   size_t member_count() const { return members_.size(); }
+  size_t admitted_count() const;
   // Whether we hold `who`'s key (can read its packets).
   bool can_read(const Fingerprint &who) const;
 

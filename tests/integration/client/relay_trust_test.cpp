@@ -382,6 +382,10 @@ TEST_F(ClientRelayTrust, ARoomMemberTheRelayInventsGetsNoSenderKey) {
       << output;
   EXPECT_EQ(output.find("member " + mallory_fingerprint + " proved"), std::string::npos) << output;
   EXPECT_NE(output.find("(1 cards without proof of the room secret)"), std::string::npos) << output;
+  // Its status lines count Bob, and Mallory only as the relay's word.
+  EXPECT_NE(output.find(": 1 others, 1 announced without a valid card, hearing 1"),
+            std::string::npos)
+      << output;
 }
 
 // An open room (--open) is what its warning says: a relay that guesses the

@@ -271,6 +271,8 @@ TEST(RoomMembership, AMemberTheRelayAddsWithoutTheSecretGetsNoKey) {
               0);
     EXPECT_NE(receive(mallory, send(*member)), OpenStatus::kOk);
   }
+  EXPECT_EQ(a.membership->member_count(), 2u);  // the relay's word
+  EXPECT_EQ(a.membership->admitted_count(), 1u);
   EXPECT_EQ(a.admitted, std::vector<Fingerprint>{b.fingerprint()});
   EXPECT_EQ(b.admitted, std::vector<Fingerprint>{a.fingerprint()});
   expect_all_read_each_other({&a, &b});
