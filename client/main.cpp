@@ -23,7 +23,7 @@ constexpr const char *kUsage =
     "  answer                        wait for a call and answer it\n"
     "  send-tone <peer>              call and send a test tone\n"
     "  echo-test <peer>              call someone running 'wzp answer --echo' and measure\n"
-    "  room <name>                   a room call with everyone who joins that name\n"
+    "  room invite|join              make a room's invite; join a room call by its invite\n"
     "\n"
     "Run 'wzp <command> --help' for a command's options; 'wzp --version' for the build.\n";
 

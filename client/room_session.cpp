@@ -12,6 +12,7 @@
 #include "client/room_media.hpp"
 #include "client/room_quality.hpp"
 #include "libwzp/crypto/room_membership.hpp"
+#include "libwzp/signal/printable.hpp"
 
 namespace wzp::client {
 namespace {
@@ -34,13 +35,15 @@ struct Room {
   GMainLoop *loop = nullptr;
   std::unique_ptr<RoomQuality> quality;
   std::string tier;
-  std::vector<std::string> tier_history;  // with the daemon's reasons
-  double reported_loss = 0;               // in our last report to the relay
-  std::map<uint32_t, std::string> heard;  // sender id -> fingerprint, once readable
+  std::vector<std::string> tier_history;       // with the daemon's reasons
+  double reported_loss = 0;                    // in our last report to the relay
+  std::map<uint32_t, std::string> heard;       // sender id -> fingerprint, once readable
+  std::map<std::string, std::string> aliases;  // fingerprint -> alias, the daemon's word
   // When each member's join reached us (ours, for those already in the
   // room): `hearing` says how long its key took from there.
   std::map<std::string, std::chrono::steady_clock::time_point> joined_at;
   uint64_t signals_sent = 0, signals_refused = 0;
+  uint64_t cards_unproven = 0;  // refused: no proof of the room secret
   uint64_t datagrams_sent = 0;  // our sender's count, kept when it stops
   std::string error, left_because;
   bool ending = false;
@@ -84,12 +87,24 @@ void leave(Room *room, const std::string &why) {
       room);
 }
 
+// A member as we show it: its fingerprint, and the alias the daemon gave it
+// if it gave one (the daemon's word, unlike the fingerprint).
+std::string member_text(Room *room, const std::string &fingerprint) {
+  auto alias = room->aliases.find(fingerprint);
+  if (alias == room->aliases.end()) return fingerprint;
+  return fingerprint + " (@" + signal::printable(alias->second) + " says the daemon)";
+}
+
 void apply(Room *room, const crypto::MembershipStep &step, const std::string &from) {
   for (const auto &out : step.send) {
     std::string to = out.to ? crypto::format_fingerprint(*out.to) : "";
     if (room->session->send(signal::RoomSignal{room->room_hash, "", to, out.payload})) {
       ++room->signals_sent;
     }
+  }
+  for (const auto &who : step.admitted) {
+    print_event(room, "member " + member_text(room, crypto::format_fingerprint(who)) +
+                          " proved the room secret");
   }
   for (uint32_t id : step.readable) {
     room->heard[id] = from;
@@ -104,7 +119,12 @@ void apply(Room *room, const crypto::MembershipStep &step, const std::string &fr
     print_event(room, "hearing " + from + waited);
   }
   for (uint32_t id : step.gone) room->receiver->remove_participant(id);
-  if (step.refused != crypto::RoomError::kOk) {
+  if (step.refused == crypto::RoomError::kNoRoomProof) {
+    ++room->signals_refused;
+    ++room->cards_unproven;
+    print_event(room, "relay announced " + member_text(room, from) +
+                          ", who could not prove the room secret: not sent our key");
+  } else if (step.refused != crypto::RoomError::kOk) {
     ++room->signals_refused;
     print_event(room, "refused a room message from " + from + ": " + to_string(step.refused));
   }
@@ -125,6 +145,12 @@ void on_message(Room *room, const signal::Message &message) {
     auto from = crypto::parse_fingerprint(signal_message->from);
     if (signal_message->room != room->room_hash || !from) return;
     apply(room, room->membership->on_signal(*from, signal_message->payload), signal_message->from);
+  } else if (auto *list = std::get_if<signal::PresenceList>(&message)) {
+    for (const auto &user : list->users) {
+      if (user.alias) room->aliases[user.fingerprint] = *user.alias;
+    }
+  } else if (auto *update = std::get_if<signal::PresenceUpdate>(&message)) {
+    if (update->user.alias) room->aliases[update->user.fingerprint] = *update->user.alias;
   } else if (auto *directive = std::get_if<signal::QualityDirective>(&message)) {
     if (directive->room != room->room_hash || room->ending) return;
     set_tier(room, directive->tier, directive->reason);
@@ -188,11 +214,17 @@ std::string status_line(Room *room) {
   GstStructure *sent = room->ending ? nullptr : element_stats(room->sender, "net");
   uint64_t datagrams_sent = room->ending ? room->datagrams_sent : stats_u64(sent, "datagrams-sent");
   GstStructure *opened = element_stats(room->receiver->pipeline(), "crypt");
-  char line[320];
+  // "Others" are members who proved the room secret; whom else the relay
+  // announced is its word only.
+  size_t admitted = room->membership->admitted_count();
+  size_t unproven = room->membership->member_count() - admitted;
+  std::string announced =
+      unproven == 0 ? "" : ", " + std::to_string(unproven) + " announced without a valid card";
+  char line[400];
   std::snprintf(line, sizeof line,
-                "room %s: %zu others, hearing %zu, %zu playing | sent %lu | opened %lu (held for "
-                "a key %lu), no key %lu, loss %.0f %% | tier %s",
-                room->name.c_str(), room->membership->member_count(), room->heard.size(),
+                "room %s: %zu others%s, hearing %zu, %zu playing | sent %lu | opened %lu (held "
+                "for a key %lu), no key %lu, loss %.0f %% | tier %s",
+                room->name.c_str(), admitted, announced.c_str(), room->heard.size(),
                 static_cast<size_t>(room->receiver->active_branches()),
                 static_cast<unsigned long>(datagrams_sent),
                 static_cast<unsigned long>(stats_u64(opened, "opened")),
@@ -243,9 +275,12 @@ void print_summary(Room *room, const RoomOptions &options) {
     }
     std::printf("      %s\n", playout_text(p, false).c_str());
   }
-  std::printf("  room signals          %lu sent, %lu refused\n",
-              static_cast<unsigned long>(room->signals_sent),
-              static_cast<unsigned long>(room->signals_refused));
+  std::printf(
+      "  room signals          %lu sent, %lu refused (%lu cards without proof of the room "
+      "secret)\n",
+      static_cast<unsigned long>(room->signals_sent),
+      static_cast<unsigned long>(room->signals_refused),
+      static_cast<unsigned long>(room->cards_unproven));
   std::printf("  tier history         ");
   for (const auto &tier : room->tier_history) std::printf(" %s;", tier.c_str());
   std::printf("\n");
@@ -271,8 +306,10 @@ void unwatch_bus(GstElement *pipeline) {
 
 int run_room(signal::Session &session, const crypto::Identity &identity,
              const RoomOptions &options) {
-  std::string room_hash = crypto::hash_room_name(options.name);
-  crypto::RoomMembership membership(identity, room_hash, unix_ms());
+  // The daemon knows the room by an id derived from the secret: never the
+  // name, never the secret.
+  std::string room_hash = options.access.hex_id();
+  crypto::RoomMembership membership(identity, options.access, unix_ms());
   // Media rides the signaling connection: its datagrams are the room's.
   auto link = quic::Link::over(session.connection());
   session.set_datagram_handler([link](std::span<const uint8_t> d) { link->deliver(d); });
@@ -297,7 +334,7 @@ int run_room(signal::Session &session, const crypto::Identity &identity,
   }
 
   Room room{&session,
-            options.name,
+            signal::printable(options.name),  // an invite is text from someone else
             room_hash,
             &membership,
             receiver.get(),
@@ -314,7 +351,7 @@ int run_room(signal::Session &session, const crypto::Identity &identity,
   auto reply = session.wait_reply(join_id, std::chrono::seconds(10));
   auto *refusal = reply ? std::get_if<signal::Error>(&reply->message) : nullptr;
   if (!reply || refusal != nullptr) {
-    std::fprintf(stderr, "wzp room: cannot join '%s': %s\n", options.name.c_str(),
+    std::fprintf(stderr, "wzp room: cannot join '%s': %s\n", room.name.c_str(),
                  refusal ? (refusal->code + " " + refusal->message).c_str() : "no answer");
     rc = 1;
   } else if (gst_element_set_state(receiver->pipeline(), GST_STATE_PLAYING) ==
@@ -323,8 +360,9 @@ int run_room(signal::Session &session, const crypto::Identity &identity,
     room.error = "the media pipelines did not start (see GST_DEBUG=wzp*:4)";
     session.send(signal::RoomLeave{room_hash});
   } else {
-    std::fprintf(stderr, "in room %s as sender %u (Ctrl-C leaves)\n", options.name.c_str(),
-                 membership.my_sender_id());
+    std::fprintf(stderr, "in room %s as sender %u (Ctrl-C leaves)%s\n", room.name.c_str(),
+                 membership.my_sender_id(),
+                 options.access.open ? "; an open room: the relay can add members" : "");
     guint tick = g_timeout_add_seconds(1, on_tick, &room);
     guint poll = g_timeout_add(50, on_signal_poll, &room);
     guint interrupt = g_unix_signal_add(SIGINT, on_interrupt, &room);

@@ -2,7 +2,9 @@
 // crypto::RoomMembership riding room_events and room_signals, our voice out
 // on our sender id and every member's voice in through a RoomReceiver, both
 // on the signaling connection's DATAGRAMs. The daemon's quality_directive
-// sets our sender's tier. A status line every second; Ctrl-C (or SIGTERM,
+// sets our sender's tier. Members are shown by fingerprint as they prove
+// the room secret; a member the daemon announces who cannot gets no key,
+// and we say so. A status line every second; Ctrl-C (or SIGTERM,
 // or the end of --seconds) leaves cleanly; a summary follows on stdout.
 #pragma once
 
@@ -10,13 +12,15 @@
 #include <string>
 
 #include "libwzp/crypto/identity.hpp"
+#include "libwzp/crypto/room_access.hpp"
 #include "libwzp/quality/tier.hpp"
 #include "libwzp/signal/session.hpp"
 
 namespace wzp::client {
 
 struct RoomOptions {
-  std::string name;                           // hashed before it reaches the daemon
+  std::string name;                           // shown here only; never sent
+  crypto::RoomAccess access;                  // from the invite, or an open room's
   std::string input_wav;                      // empty: the microphone
   std::string output_wav;                     // empty: the speakers
   quality::Tier tier = quality::Tier::kGood;  // until the daemon says otherwise

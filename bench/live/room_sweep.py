@@ -70,11 +70,19 @@ def start_daemon(build, work):
     sys.exit("wzp-signald did not become ready; see " + log.name)
 
 
-def member_env(build, work, who, port, cert):
+def member_env(build, work, who, port, cert, invite=""):
+    # The room's invite goes in the environment, not on a command line other
+    # users can read.
     return dict(os.environ, WZP_IDENTITY=os.path.join(work, who + ".id"),
                 WZP_PASSPHRASE="pass of " + who, WZP_SERVER=f"127.0.0.1:{port}",
                 WZP_SERVER_FINGERPRINT=cert, GST_PLUGIN_PATH=os.path.join(build, "gst-plugins"),
-                G_DEBUG="fatal-criticals")
+                G_DEBUG="fatal-criticals", WZP_ROOM_INVITE=invite)
+
+
+def new_invite(build):
+    """A fresh room (docs/rooms.md): every member of a case joins its invite."""
+    return subprocess.run([os.path.join(build, "client/wzp"), "room", "invite", "sweep"],
+                          check=True, capture_output=True, text=True).stdout.strip()
 
 
 def network(loss, seed):
@@ -83,8 +91,8 @@ def network(loss, seed):
 
 
 def start_member(args, build, work, speech, who, lossy_net, seconds, case):
-    env = member_env(build, work, who, args.port, args.cert)
-    cmd = [os.path.join(build, "client/wzp"), "room", "sweep", "--in", speech, "--out",
+    env = member_env(build, work, who, args.port, args.cert, args.invite)
+    cmd = [os.path.join(build, "client/wzp"), "room", "join", "--in", speech, "--out",
            os.path.join(work, f"{case}_{who}.wav"), "--seconds", str(seconds)]
     if lossy_net:
         cmd += ["--network", lossy_net]
@@ -111,6 +119,7 @@ def run_case(args, build, work, speech, members, lossy, loss, case):
     or fail: each gets 3 tries) and stay 15 s longer, so that every member
     is in the room together for --seconds."""
     daemon, args.port, args.cert, http_port = start_daemon(build, work)
+    args.invite = new_invite(build)
     procs = {}
     tries = {}
     try:

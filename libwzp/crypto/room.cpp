@@ -63,6 +63,8 @@ const char *to_string(RoomError error) {
       return "member card key does not match the key the relay announced";
     case RoomError::kSenderIdTaken:
       return "member card sender id already held by another member";
+    case RoomError::kNoRoomProof:
+      return "member card does not prove the room secret";
   }
   return "unknown";
 }

@@ -21,8 +21,8 @@ namespace wzp::crypto {
 inline constexpr size_t kSenderKeyMessageSize = 4 + 16 + 16 + 16 + 4 + 4 + 80 + 64;
 inline constexpr std::array<uint8_t, 4> kSenderKeyMagic = {'W', 'Z', 'R', 1};
 
-// The 16 bytes a room is known by on the wire: hash_room_name(name) decoded
-// (anything that is not 32 hex digits is hashed again).
+// The 16 bytes a room is known by on the wire (RoomAccess::id, room_access.hpp)
+// from its 32 hex digits (anything that is not 32 hex digits is hashed).
 using RoomId = std::array<uint8_t, 16>;
 RoomId room_id_of(std::string_view room_hash);
 
@@ -44,6 +44,7 @@ enum class RoomError : uint8_t {
   kStale,          // an epoch we already have or passed: a replayed key message
   kKeyMismatch,    // a member card whose key is not the one the relay announced
   kSenderIdTaken,  // a member card whose sender id another member already holds
+  kNoRoomProof,    // a member card that does not prove the room secret
 };
 const char *to_string(RoomError error);
 
@@ -54,7 +55,8 @@ Fingerprint key_message_recipient(std::span<const uint8_t> message);
 
 class RoomKeys {
  public:
-  // `room_hash` is hash_room_name(name). Our own key starts random at epoch 0.
+  // `room_hash` is the room id in hex (RoomAccess::hex_id()). Our own key
+  // starts random at epoch 0.
   RoomKeys(const Identity &me, uint32_t my_sender_id, std::string_view room_hash,
            SendConfig send_config = {}, ReceiveConfig receive_config = {});
 

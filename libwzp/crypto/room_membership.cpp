@@ -19,13 +19,13 @@ MembershipStep refused(RoomError error) {
 
 }  // namespace
 
-RoomMembership::RoomMembership(const Identity &me, std::string_view room_hash, uint64_t issued_ms,
+RoomMembership::RoomMembership(const Identity &me, const RoomAccess &room, uint64_t issued_ms,
                                SendConfig send_config)
     : me_(me),
-      room_id_(room_id_of(room_hash)),
+      room_(room),
       my_sender_id_(sender_id_of(me.fingerprint())),
       issued_ms_(issued_ms),
-      keys_(me, my_sender_id_, room_hash, send_config, room_receive_config()) {}
+      keys_(me, my_sender_id_, room.hex_id(), send_config, room_receive_config()) {}
 
 RoomMembership::Member *RoomMembership::find(const Fingerprint &who) {
   auto it = std::find_if(members_.begin(), members_.end(),
@@ -38,13 +38,18 @@ bool RoomMembership::can_read(const Fingerprint &who) const {
                      [&](const Member &m) { return m.fingerprint == who && m.readable; });
 }
 
+size_t RoomMembership::admitted_count() const {
+  return std::count_if(members_.begin(), members_.end(),
+                       [](const Member &m) { return m.card.has_value(); });
+}
+
 MembershipStep RoomMembership::on_event(const Fingerprint &who, bool joined,
                                         const std::optional<SigningPublicKey> &key) {
   MembershipStep step;
   if (who == me_.fingerprint()) {
     if (joined && !in_room_) {
       in_room_ = true;
-      step.send.push_back({std::nullopt, make_member_card(me_, room_id_, issued_ms_)});
+      step.send.push_back({std::nullopt, make_member_card(me_, room_, issued_ms_)});
     } else if (!joined && in_room_) {
       in_room_ = false;
       for (const Member &m : members_) {
@@ -64,7 +69,7 @@ MembershipStep RoomMembership::on_event(const Fingerprint &who, bool joined,
     }
     if (members_.size() >= kMaxMembers) return refused(RoomError::kUnknownMember);
     members_.push_back({who, *key, in_room_, std::nullopt, false, 0, {}});
-    if (in_room_) step.send.push_back({who, make_member_card(me_, room_id_, issued_ms_)});
+    if (in_room_) step.send.push_back({who, make_member_card(me_, room_, issued_ms_)});
     return step;
   }
   if (member == nullptr) return step;
@@ -97,8 +102,7 @@ MembershipStep RoomMembership::on_signal(const Fingerprint &from,
 
 MembershipStep RoomMembership::accept_card(Member &member, std::span<const uint8_t> payload) {
   MemberCard card;
-  RoomError error =
-      open_member_card(payload, room_id_, member.signing_key, member.fingerprint, card);
+  RoomError error = open_member_card(payload, room_, member.signing_key, member.fingerprint, card);
   if (error != RoomError::kOk) return refused(error);
   if (member.card && card.issued_ms <= member.card->issued_ms) return refused(RoomError::kStale);
   uint32_t id = card.member.sender_id;
@@ -108,6 +112,7 @@ MembershipStep RoomMembership::accept_card(Member &member, std::span<const uint8
   if (taken) return refused(RoomError::kSenderIdTaken);
 
   MembershipStep step;
+  if (!member.card) step.admitted.push_back(member.fingerprint);
   // Only a member's first card moves our key on; a newer card (same keys,
   // later stamp) just gets the current key again.
   bool ratchet = member.joined_after_us && !member.card;

@@ -5,9 +5,11 @@
 //
 //   - once our own join is announced, our member card goes to everyone;
 //     a member who joins after us gets our card addressed to it;
-//   - a member's card (checked against the key the relay announced) earns
-//     it a sealed key message with our sender key: for a member who joined
-//     after us our key ratchets first, so it cannot read what came before;
+//   - a member's card (checked against the key the relay announced, and
+//     proving the room secret: the relay decides whom it announces, not who
+//     is a member) earns it a sealed key message with our sender key: for a
+//     member who joined after us our key ratchets first, so it cannot read
+//     what came before;
 //   - a member whose copy of our key fell more than one ratchet step behind
 //     (several joins at once) gets a fresh key message;
 //   - a leave rotates our key and hands it to everyone who stays.
@@ -33,6 +35,7 @@ struct OutgoingRoomSignal {
 // What one input led to.
 struct MembershipStep {
   std::vector<OutgoingRoomSignal> send;
+  std::vector<Fingerprint> admitted;   // members whose first card (and proof) was accepted
   std::vector<uint32_t> readable;      // sender ids whose first key was just installed
   std::vector<uint32_t> gone;          // sender ids of members who left (remove their streams)
   RoomError refused = RoomError::kOk;  // why the input was refused, if it was
@@ -43,8 +46,9 @@ class RoomMembership {
   // Rooms hold at most 50 participants (docs/signal.md).
   static constexpr uint32_t kMaxMembers = 64;
 
-  // `issued_ms` stamps our card (Unix ms): a member keeps the newest card.
-  RoomMembership(const Identity &me, std::string_view room_hash, uint64_t issued_ms,
+  // `room` is the room (room_access.hpp); `issued_ms` stamps our card (Unix
+  // ms): a member keeps the newest card.
+  RoomMembership(const Identity &me, const RoomAccess &room, uint64_t issued_ms,
                  SendConfig send_config = {});
 
   // A room_event: `key` is the Ed25519 key the relay announced for `who`.
@@ -57,7 +61,10 @@ class RoomMembership {
   const std::shared_ptr<MediaSession> &session() const { return keys_.session(); }
   uint32_t my_sender_id() const { return my_sender_id_; }
   bool in_room() const { return in_room_; }
+  // Members the relay announced, and of those the ones whose card (with its
+  // proof of the room secret) we accepted: only these are the members' word.
   size_t member_count() const { return members_.size(); }
+  size_t admitted_count() const;
   // Whether we hold `who`'s key (can read its packets).
   bool can_read(const Fingerprint &who) const;
 
@@ -77,7 +84,7 @@ class RoomMembership {
   void send_key(MembershipStep &step, Member &member, std::vector<uint8_t> message);
 
   const Identity &me_;
-  RoomId room_id_;
+  RoomAccess room_;
   uint32_t my_sender_id_;
   uint64_t issued_ms_;
   RoomKeys keys_;

@@ -9,6 +9,7 @@
 #include "libwzp/crypto/handshake.hpp"
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/crypto/media.hpp"
+#include "libwzp/crypto/room_access.hpp"
 #include "libwzp/crypto/session.hpp"
 
 namespace wzp::fuzz {
@@ -31,8 +32,14 @@ inline const crypto::Identity &room_member() {
   static const crypto::Identity identity = crypto::Identity::from_seed(crypto::Seed{2});
   return identity;
 }
+// The room both are in, from a fixed invite so seeds stay valid.
+inline const crypto::RoomAccess &room() {
+  static const crypto::RoomAccess access =
+      crypto::room_access(crypto::RoomInvite{"fuzz", crypto::RoomSecret{4}});
+  return access;
+}
 inline const std::string &room_hash() {
-  static const std::string hash = crypto::hash_room_name("fuzz");
+  static const std::string hash = room().hex_id();
   return hash;
 }
 inline constexpr uint32_t kRoomMeSenderId = 1;

@@ -60,10 +60,10 @@ std::vector<uint8_t> sealed_packet(MediaSender &sender, uint32_t stream, uint32_
 // RoomMembership as fuzz_member_card sets it up.
 std::unique_ptr<RoomMembership> member_card_target() {
   const Identity &me = room_me(), &member = room_member();
-  auto membership = std::make_unique<RoomMembership>(me, room_hash(), kRoomMeCardIssuedMs);
+  auto membership = std::make_unique<RoomMembership>(me, room(), kRoomMeCardIssuedMs);
   membership->on_event(me.fingerprint(), true, me.signing_public_key());
   membership->on_event(member.fingerprint(), true, member.signing_public_key());
-  membership->on_signal(member.fingerprint(), make_member_card(member, room_id_of(room_hash()), 1));
+  membership->on_signal(member.fingerprint(), make_member_card(member, room(), 1));
   return membership;
 }
 
@@ -87,8 +87,7 @@ std::vector<CorpusSeed> make_crypto_seeds() {
   // The member's card and its key message to us, as fuzz_member_card's room
   // knows them (sender ids derived from the fingerprints).
   const Identity &me = room_me(), &member = room_member();
-  const RoomId room = room_id_of(room_hash());
-  out.push_back({"crypto_member_card", "card", make_member_card(member, room, 2)});
+  out.push_back({"crypto_member_card", "card", make_member_card(member, room(), 2)});
   RoomKeys member_keys(member, sender_id_of(member.fingerprint()), room_hash());
   out.push_back({"crypto_member_card", "sender_key",
                  member_keys.add_member(as_member(me, sender_id_of(me.fingerprint())), 0)});
@@ -137,9 +136,8 @@ bool passes_first_check(const std::string &target, const std::string &name,
   if (target == "crypto_member_card") {
     if (room_payload_kind(bytes) == RoomPayload::kMemberCard) {
       MemberCard card;
-      const RoomError error =
-          open_member_card(bytes, room_id_of(room_hash()), room_member().signing_public_key(),
-                           room_member().fingerprint(), card);
+      const RoomError error = open_member_card(bytes, room(), room_member().signing_public_key(),
+                                               room_member().fingerprint(), card);
       why = to_string(error);
       return error == RoomError::kOk;
     }

@@ -1,9 +1,11 @@
 #include "tests/integration/client/audio_compare.hpp"
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <numbers>
 
 #include "libwzp/audio/envelope.hpp"
 
@@ -58,6 +60,23 @@ double best_envelope_correlation(const std::vector<double> &a, const std::vector
 double segmented_similarity(const std::vector<double> &a, const std::vector<double> &b,
                             size_t segment, size_t max_lag) {
   return audio::segmented_similarity(a, b, segment, 0, static_cast<long>(max_lag));
+}
+
+void write_tone(const std::filesystem::path &path, double frequency) {
+  constexpr uint32_t kRate = 48000, kSamples = 30 * kRate;
+  std::ofstream out(path, std::ios::binary);
+  auto u32 = [&](uint32_t v) { out.write(reinterpret_cast<const char *>(&v), 4); };
+  auto u16 = [&](uint16_t v) { out.write(reinterpret_cast<const char *>(&v), 2); };
+  out.write("RIFF", 4);
+  u32(36 + kSamples * 2);
+  out.write("WAVEfmt ", 8);
+  u32(16), u16(1), u16(1), u32(kRate), u32(kRate * 2), u16(2), u16(16);
+  out.write("data", 4);
+  u32(kSamples * 2);
+  for (uint32_t i = 0; i < kSamples; ++i) {
+    u16(static_cast<uint16_t>(
+        static_cast<int16_t>(9000 * std::sin(2 * std::numbers::pi * frequency * i / kRate))));
+  }
 }
 
 }  // namespace wzp::test

@@ -1,11 +1,13 @@
-// `wzp call` against daemons that lie: a real wzp process, a real QUIC
-// daemon. A lookup the daemon answers with someone else is refused before
-// anything rings; text a peer sends reaches the terminal defused.
+// `wzp call` and `wzp room` against daemons that lie: a real wzp process, a
+// real QUIC daemon. A lookup the daemon answers with someone else is refused
+// before anything rings; text a peer sends reaches the terminal defused; a
+// room member the relay invents gets no sender key.
 #include <gtest/gtest.h>
 #include <sodium.h>
 #include <sys/wait.h>
 
 #include <cctype>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -14,9 +16,12 @@
 #include <vector>
 
 #include "libwzp/crypto/identity.hpp"
+#include "libwzp/crypto/room_access.hpp"
+#include "libwzp/crypto/room_membership.hpp"
 #include "libwzp/quic/endpoint.hpp"
 #include "libwzp/signal/message.hpp"
 #include "libwzp/signal/session.hpp"
+#include "tests/integration/client/audio_compare.hpp"
 #include "tests/support/paths.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/signald_daemon.hpp"
@@ -27,11 +32,13 @@ namespace {
 using namespace std::chrono_literals;
 
 // A daemon that logs its users in properly (it holds the certificate they
-// pinned) and then answers every lookup with `impostor`. Call offers are
-// recorded and refused, so a call that gets that far ends at once.
-class LyingDaemon {
+// pinned) and hands every later message, with the signed-in user's key, to
+// `answer`, on its I/O thread and under its lock.
+class FakeDaemon {
  public:
-  explicit LyingDaemon(std::string impostor) : impostor_(std::move(impostor)) {
+  using Answer = std::function<void(quic::Connection &, const signal::Parsed &,
+                                    const signal::PublicKey &user)>;
+  explicit FakeDaemon(Answer answer) : answer_(std::move(answer)) {
     quic::EndpointConfig config;
     config.bind_address = "127.0.0.1";
     config.accept_connections = true;
@@ -55,18 +62,15 @@ class LyingDaemon {
   }
   uint16_t port() const { return endpoint_ ? endpoint_->local_port() : 0; }
   std::string certificate() const { return endpoint_ ? endpoint_->fingerprint() : ""; }
-  // The callees of the call offers it received.
-  std::vector<std::string> offered_to() {
-    std::lock_guard lock(mutex_);
-    return offered_to_;
-  }
+  std::mutex &mutex() { return mutex_; }
 
- private:
   static void send(quic::Connection &to, const signal::Message &message,
                    std::optional<uint64_t> request_id = std::nullopt) {
     std::string text = signal::serialize(message, request_id);
     to.send_message({reinterpret_cast<const uint8_t *>(text.data()), text.size()});
   }
+
+ private:
   void on_message(quic::Connection &from, const signal::Parsed &parsed) {
     if (!parsed.message) return;
     std::lock_guard lock(mutex_);
@@ -85,20 +89,138 @@ class LyingDaemon {
       send(from, signal::Welcome{crypto::format_fingerprint(crypto::fingerprint_of(user_key_)),
                                  std::nullopt});
       send(from, signal::PresenceList{});
-    } else if (auto *resolve = std::get_if<signal::AliasResolve>(&message)) {
-      send(from, signal::AliasResolved{resolve->query, impostor_, "bob"}, parsed.request_id);
-    } else if (auto *offer = std::get_if<signal::CallOffer>(&message)) {
-      offered_to_.push_back(offer->callee);
-      send(from, signal::Error{"unknown_callee", "", offer->call_id});
+    } else {
+      answer_(from, parsed, user_key_);
     }
   }
 
-  std::string impostor_;
+  Answer answer_;
   std::unique_ptr<quic::Endpoint> endpoint_;
   std::mutex mutex_;
   signal::PublicKey user_key_{};
   signal::Nonce nonce_{};
+};
+
+// Answers every lookup with `impostor`. Call offers are recorded and
+// refused, so a call that gets that far ends at once.
+class LyingDaemon {
+ public:
+  explicit LyingDaemon(std::string impostor)
+      : impostor_(std::move(impostor)),
+        daemon_([this](quic::Connection &from, const signal::Parsed &parsed,
+                       const signal::PublicKey &) {
+          if (auto *resolve = std::get_if<signal::AliasResolve>(&*parsed.message)) {
+            FakeDaemon::send(from, signal::AliasResolved{resolve->query, impostor_, "bob"},
+                             parsed.request_id);
+          } else if (auto *offer = std::get_if<signal::CallOffer>(&*parsed.message)) {
+            offered_to_.push_back(offer->callee);
+            FakeDaemon::send(from, signal::Error{"unknown_callee", "", offer->call_id});
+          }
+        }) {}
+  uint16_t port() const { return daemon_.port(); }
+  std::string certificate() const { return daemon_.certificate(); }
+  // The callees of the call offers it received.
+  std::vector<std::string> offered_to() {
+    std::lock_guard lock(daemon_.mutex());
+    return offered_to_;
+  }
+
+ private:
+  std::string impostor_;
   std::vector<std::string> offered_to_;
+  FakeDaemon daemon_;  // last: its thread may call back as soon as it exists
+};
+
+// A relay that runs a room for the one real `wzp room` that joins it and
+// announces two more members in it: planted identities whose side of the
+// room the relay plays itself with a RoomMembership each, so whatever the
+// real member sends them is opened as a member's client would.
+class RoomRelay {
+ public:
+  // Makes a planted member's membership once the room id is known.
+  using Join = std::function<std::unique_ptr<crypto::RoomMembership>(const std::string &room)>;
+  struct Planted {
+    const crypto::Identity *identity = nullptr;
+    Join join;
+  };
+  explicit RoomRelay(std::vector<Planted> planted)
+      : planted_(std::move(planted)),
+        daemon_([this](quic::Connection &from, const signal::Parsed &parsed,
+                       const signal::PublicKey &user) { on_message(from, parsed, user); }) {
+    members_.resize(planted_.size());
+  }
+  uint16_t port() const { return daemon_.port(); }
+  std::string certificate() const { return daemon_.certificate(); }
+  // The room id the real member joined.
+  std::string room() {
+    std::lock_guard lock(daemon_.mutex());
+    return room_;
+  }
+  // Sender key messages the real member addressed to planted member `i`.
+  size_t sender_keys_to(size_t i) {
+    std::lock_guard lock(daemon_.mutex());
+    return members_[i].sender_keys;
+  }
+  // Whether planted member `i` can open the real member's packets.
+  bool can_read_user(size_t i) {
+    std::lock_guard lock(daemon_.mutex());
+    return members_[i].membership &&
+           members_[i].membership->can_read(crypto::fingerprint_of(user_));
+  }
+
+ private:
+  struct Member {
+    std::unique_ptr<crypto::RoomMembership> membership;
+    size_t sender_keys = 0;
+  };
+  std::string fingerprint(size_t i) const {
+    return crypto::format_fingerprint(planted_[i].identity->fingerprint());
+  }
+  // What planted member `i` says goes to the real member.
+  void deliver(quic::Connection &to, size_t i, const crypto::MembershipStep &step) {
+    for (const auto &out : step.send) {
+      if (out.to && *out.to != crypto::fingerprint_of(user_)) continue;
+      FakeDaemon::send(to, signal::RoomSignal{room_, fingerprint(i), "", out.payload});
+    }
+  }
+  void on_message(quic::Connection &from, const signal::Parsed &parsed,
+                  const signal::PublicKey &user) {
+    if (auto *join = std::get_if<signal::RoomJoin>(&*parsed.message)) {
+      FakeDaemon::send(from, signal::Ok{}, parsed.request_id);
+      room_ = join->room;
+      user_ = user;
+      auto participants = static_cast<uint32_t>(planted_.size() + 1);
+      for (size_t i = 0; i < planted_.size(); ++i) {
+        members_[i].membership = planted_[i].join(room_);
+        const crypto::Identity &who = *planted_[i].identity;
+        members_[i].membership->on_event(who.fingerprint(), true, who.signing_public_key());
+        FakeDaemon::send(from, signal::RoomEvent{room_, fingerprint(i), true, participants,
+                                                 who.signing_public_key()});
+      }
+      FakeDaemon::send(
+          from, signal::RoomEvent{room_, crypto::format_fingerprint(crypto::fingerprint_of(user_)),
+                                  true, participants, user_});
+      for (size_t i = 0; i < planted_.size(); ++i) {
+        deliver(from, i,
+                members_[i].membership->on_event(crypto::fingerprint_of(user_), true, user_));
+      }
+    } else if (auto *said = std::get_if<signal::RoomSignal>(&*parsed.message)) {
+      for (size_t i = 0; i < planted_.size(); ++i) {
+        if (!said->to.empty() && said->to != fingerprint(i)) continue;
+        if (crypto::room_payload_kind(said->payload) == crypto::RoomPayload::kSenderKey) {
+          ++members_[i].sender_keys;
+        }
+        deliver(from, i,
+                members_[i].membership->on_signal(crypto::fingerprint_of(user_), said->payload));
+      }
+    }
+  }
+
+  std::vector<Planted> planted_;
+  std::vector<Member> members_;
+  std::string room_;
+  signal::PublicKey user_{};
+  FakeDaemon daemon_;  // last: its thread may call back as soon as it exists
 };
 
 struct Outcome {
@@ -207,6 +329,89 @@ TEST_F(ClientRelayTrust, AHangupReasonCannotDriveTheCallersTerminal) {
   EXPECT_NE(outcome.output.find("the call ended: \\x1b[2J\\x1b]0;owned\\x07\\x0dwzp call"),
             std::string::npos)
       << outcome.output;
+}
+
+// Issue 13: the relay decides who is in a room. Here it announces, next to
+// Bob (a member who holds the invite), Mallory, an identity of its own that
+// knows the room id (the relay sees it) but not the room secret. A member's
+// client sends its sender key to Bob and not to Mallory, and says so.
+TEST_F(ClientRelayTrust, ARoomMemberTheRelayInventsGetsNoSenderKey) {
+  auto bob = crypto::Identity::generate();
+  auto mallory = crypto::Identity::generate();
+  const crypto::RoomInvite invite = crypto::new_room_invite("ops");
+  RoomRelay relay(
+      {{&bob,
+        [&](const std::string &) {
+          return std::make_unique<crypto::RoomMembership>(bob, crypto::room_access(invite), 1);
+        }},
+       {&mallory, [&](const std::string &room) {
+          // All the relay knows is the room id it was asked to join;
+          // the proof key it has to guess.
+          crypto::RoomAccess guess = crypto::room_access(crypto::new_room_invite("ops"));
+          guess.id = crypto::room_id_of(room);
+          return std::make_unique<crypto::RoomMembership>(mallory, guess, 1);
+        }}});
+  ASSERT_NE(relay.port(), 0);
+  write_tone(dir_ / "alice.wav", 700);
+  ChildProcess alice(build_binary("client/wzp"),
+                     {"room", "join", crypto::format_room_invite(invite), "--seconds", "4", "--in",
+                      (dir_ / "alice.wav").string(), "--out", (dir_ / "heard.wav").string()},
+                     env("127.0.0.1:" + std::to_string(relay.port()), relay.certificate()));
+  auto status = alice.wait_exit(60s);
+  EXPECT_TRUE(alice.wait_output_closed(5s));
+  std::string output;
+  for (const auto &line : alice.lines()) output += line + "\n";
+  ASSERT_TRUE(status && WIFEXITED(*status)) << output;
+  EXPECT_EQ(WEXITSTATUS(*status), 0) << output;
+
+  // The relay saw the room's id, derived from the secret: not the name's hash.
+  EXPECT_EQ(relay.room(), crypto::room_access(invite).hex_id());
+  EXPECT_NE(relay.room(), crypto::hash_room_name("ops"));
+  const std::string bob_fingerprint = crypto::format_fingerprint(bob.fingerprint());
+  const std::string mallory_fingerprint = crypto::format_fingerprint(mallory.fingerprint());
+  EXPECT_GE(relay.sender_keys_to(0), 1u) << output;
+  EXPECT_TRUE(relay.can_read_user(0)) << output;
+  EXPECT_NE(output.find("member " + bob_fingerprint + " proved the room secret"), std::string::npos)
+      << output;
+  EXPECT_NE(output.find("hearing " + bob_fingerprint), std::string::npos) << output;
+  EXPECT_EQ(relay.sender_keys_to(1), 0u) << output;
+  EXPECT_FALSE(relay.can_read_user(1)) << output;
+  EXPECT_NE(output.find("relay announced " + mallory_fingerprint +
+                        ", who could not prove the room secret: not sent our key"),
+            std::string::npos)
+      << output;
+  EXPECT_EQ(output.find("member " + mallory_fingerprint + " proved"), std::string::npos) << output;
+  EXPECT_NE(output.find("(1 cards without proof of the room secret)"), std::string::npos) << output;
+  // Its status lines count Bob, and Mallory only as the relay's word.
+  EXPECT_NE(output.find(": 1 others, 1 announced without a valid card, hearing 1"),
+            std::string::npos)
+      << output;
+}
+
+// An open room (--open) is what its warning says: a relay that guesses the
+// name admits a member of its own, who gets the key.
+TEST_F(ClientRelayTrust, InAnOpenRoomTheRelayCanAddAMember) {
+  auto mallory = crypto::Identity::generate();
+  RoomRelay relay({{&mallory, [&](const std::string &) {
+                      return std::make_unique<crypto::RoomMembership>(
+                          mallory, crypto::open_room_access("friday standup"), 1);
+                    }}});
+  ASSERT_NE(relay.port(), 0);
+  write_tone(dir_ / "alice.wav", 700);
+  ChildProcess alice(build_binary("client/wzp"),
+                     {"room", "join", "--open", "friday standup", "--seconds", "3", "--in",
+                      (dir_ / "alice.wav").string(), "--out", (dir_ / "heard.wav").string()},
+                     env("127.0.0.1:" + std::to_string(relay.port()), relay.certificate()));
+  auto status = alice.wait_exit(60s);
+  EXPECT_TRUE(alice.wait_output_closed(5s));
+  std::string output;
+  for (const auto &line : alice.lines()) output += line + "\n";
+  ASSERT_TRUE(status && WIFEXITED(*status)) << output;
+  EXPECT_EQ(WEXITSTATUS(*status), 0) << output;
+  EXPECT_NE(output.find("an open room: the relay can add members"), std::string::npos) << output;
+  EXPECT_EQ(relay.room(), crypto::open_room_access("friday standup").hex_id());
+  EXPECT_GE(relay.sender_keys_to(0), 1u) << output;
+  EXPECT_TRUE(relay.can_read_user(0)) << output;
 }
 
 }  // namespace

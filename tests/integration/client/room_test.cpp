@@ -1,10 +1,12 @@
 // `wzp room` as three users run it: the real wzp-signald and three real wzp
 // processes with their own identities, each sending its own tone into the
-// same room and recording the mix. Each recording must hold the other two
-// tones (and not its own, nor noise); an eavesdropper who joins the room
-// without a member card gets the forwarded packets but never a key; after
-// one member leaves, the other two hear each other on rotated keys and no
-// longer the leaver.
+// same room (joined by one invite) and recording the mix. Each recording
+// must hold the other two tones (and not its own, nor noise); a squatter who
+// pre-created the room's name with an allow-list locks nobody out; an
+// eavesdropper who joins the room's id (as the relay could let anyone do)
+// with a card that cannot prove the room secret gets the forwarded packets
+// but never a key; after one member leaves, the other two hear each other on
+// rotated keys and no longer the leaver.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -21,6 +23,7 @@
 #include <string>
 
 #include "libwzp/crypto/member_card.hpp"
+#include "libwzp/crypto/room_access.hpp"
 #include "libwzp/signal/session.hpp"
 #include "tests/integration/client/audio_compare.hpp"
 #include "tests/integration/client/clients_fixture.hpp"
@@ -34,24 +37,6 @@ namespace {
 using namespace std::chrono_literals;
 
 const std::map<std::string, double> kTones = {{"alice", 500}, {"bob", 1100}, {"carol", 1900}};
-
-// 30 s of a tone, 48 kHz mono 16-bit PCM.
-void write_tone(const std::filesystem::path &path, double frequency) {
-  constexpr uint32_t kRate = 48000, kSamples = 30 * kRate;
-  std::ofstream out(path, std::ios::binary);
-  auto u32 = [&](uint32_t v) { out.write(reinterpret_cast<const char *>(&v), 4); };
-  auto u16 = [&](uint16_t v) { out.write(reinterpret_cast<const char *>(&v), 2); };
-  out.write("RIFF", 4);
-  u32(36 + kSamples * 2);
-  out.write("WAVEfmt ", 8);
-  u32(16), u16(1), u16(1), u32(kRate), u32(kRate * 2), u16(2), u16(16);
-  out.write("data", 4);
-  u32(kSamples * 2);
-  for (uint32_t i = 0; i < kSamples; ++i) {
-    u16(static_cast<uint16_t>(
-        static_cast<int16_t>(9000 * std::sin(2 * std::numbers::pi * frequency * i / kRate))));
-  }
-}
 
 // Power of one frequency (Goertzel), per sample.
 double tone_power(const std::vector<float> &samples, int rate, double frequency) {
@@ -98,11 +83,19 @@ class ClientRoom : public ClientsWithDaemon {
     }
   }
 
+  // Every member joins with the same invite, as one member would have
+  // handed it to the others.
+  const crypto::RoomInvite invite_ = crypto::new_room_invite("ops");
+
   std::unique_ptr<ChildProcess> join(const std::string &who, std::string &fingerprint,
                                      std::vector<std::string> extra_args = {}) {
-    std::vector<std::string> args = {"room",  "ops",
-                                     "--in",  (dir_ / (who + ".wav")).string(),
-                                     "--out", (dir_ / ("at_" + who + ".wav")).string()};
+    std::vector<std::string> args = {"room",
+                                     "join",
+                                     crypto::format_room_invite(invite_),
+                                     "--in",
+                                     (dir_ / (who + ".wav")).string(),
+                                     "--out",
+                                     (dir_ / ("at_" + who + ".wav")).string()};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     auto member = std::make_unique<ChildProcess>(build_binary("client/wzp"), args, env(who));
     const std::regex signed_in_as("signed in to .* as ([0-9a-f:]+)");
@@ -118,6 +111,28 @@ class ClientRoom : public ClientsWithDaemon {
 };
 
 TEST_F(ClientRoom, ThreeMembersHearEachOtherOutsiderGetsNoKeyLeaverIsGone) {
+  signal::SessionConfig config;
+  config.port = daemon_->quic_port();
+  config.server_fingerprint = daemon_->certificate();
+  std::string error;
+  // Someone who guessed the name "ops" pre-creates, with an allow-list of
+  // its own, every room id the name alone gives: Warzone's room hash and the
+  // open room. The members' room id comes from the invite's secret, so
+  // nobody is locked out.
+  // (One room per connection: a squatter per room.)
+  std::vector<std::unique_ptr<signal::Session>> squatters;
+  for (const std::string &room :
+       {crypto::hash_room_name("ops"), crypto::open_room_access("ops").hex_id()}) {
+    crypto::Identity squat = crypto::Identity::generate();
+    auto squatter = signal::Session::connect(config, squat, error);
+    ASSERT_NE(squatter, nullptr) << error;
+    uint64_t id = squatter->next_request_id();
+    squatter->send(signal::RoomJoin{room, {crypto::format_fingerprint(squat.fingerprint())}}, id);
+    auto reply = squatter->wait_reply(id, 5s);
+    ASSERT_TRUE(reply && std::holds_alternative<signal::Ok>(reply->message));
+    squatters.push_back(std::move(squatter));
+  }
+
   std::map<std::string, std::string> fingerprints;
   std::map<std::string, std::unique_ptr<ChildProcess>> members;
   for (const auto &[who, tone] : kTones) members[who] = join(who, fingerprints[who]);
@@ -128,19 +143,29 @@ TEST_F(ClientRoom, ThreeMembersHearEachOtherOutsiderGetsNoKeyLeaverIsGone) {
           << who << " never heard " << other;
     }
   }
+  // The squatted rooms stayed the squatters' own: nobody else joined them.
+  for (auto &squatter : squatters) {
+    while (auto received = squatter->next(0ms)) {
+      auto *event = std::get_if<signal::RoomEvent>(&received->message);
+      EXPECT_TRUE(event == nullptr || event->fingerprint == squatter->welcome().fingerprint)
+          << "someone joined a squatted room";
+    }
+  }
 
-  // An eavesdropper in the same room (the relay would let anyone in) who
-  // sends no card: the members' packets reach it, their keys do not.
-  std::string error;
+  // An eavesdropper in the members' room (the relay could let anyone in
+  // that knows the room id, which it sees) who sends a card of its own: it
+  // cannot prove the room secret, so the members' packets reach it and their
+  // keys do not, and each member says so.
   crypto::Identity eve = crypto::Identity::generate();
-  signal::SessionConfig config;
-  config.port = daemon_->quic_port();
-  config.server_fingerprint = daemon_->certificate();
   auto eavesdropper = signal::Session::connect(config, eve, error);
   ASSERT_NE(eavesdropper, nullptr) << error;
   std::atomic<uint64_t> datagrams{0};
   eavesdropper->set_datagram_handler([&](std::span<const uint8_t>) { ++datagrams; });
-  eavesdropper->send(signal::RoomJoin{crypto::hash_room_name("ops"), {}});
+  const std::string room_id = crypto::room_access(invite_).hex_id();
+  eavesdropper->send(signal::RoomJoin{room_id, {}});
+  crypto::RoomAccess guess = crypto::room_access(crypto::new_room_invite("ops"));
+  guess.id = crypto::room_id_of(room_id);
+  eavesdropper->send(signal::RoomSignal{room_id, "", "", crypto::make_member_card(eve, guess, 1)});
   size_t cards = 0, sender_keys = 0;
   for (auto until = std::chrono::steady_clock::now() + 4s;
        std::chrono::steady_clock::now() < until;) {
@@ -150,6 +175,13 @@ TEST_F(ClientRoom, ThreeMembersHearEachOtherOutsiderGetsNoKeyLeaverIsGone) {
     auto kind = crypto::room_payload_kind(relayed->payload);
     cards += kind == crypto::RoomPayload::kMemberCard;
     sender_keys += kind == crypto::RoomPayload::kSenderKey;
+  }
+  for (const auto &[who, member] : members) {
+    EXPECT_TRUE(member->wait_for_line(
+        std::regex("relay announced " + crypto::format_fingerprint(eve.fingerprint()) +
+                   ", who could not prove the room secret: not sent our key"),
+        5s))
+        << who << " did not flag the eavesdropper";
   }
   EXPECT_GT(datagrams.load(), 100u);
   EXPECT_EQ(cards, 3u);
@@ -311,8 +343,9 @@ TEST_F(ClientRoom, AMemberBehindBurstyLossIsHeardAndTheTierHoldsStill) {
     auto carol = std::make_unique<ChildProcess>(
         build_binary("client/wzp"),
         std::vector<std::string>{
-            "room", "ops", "--in", (dir_ / "carol.wav").string(), "--out",
-            (dir_ / "at_carol.wav").string(), "--seconds", "32", "--network",
+            "room", "join", crypto::format_room_invite(invite_), "--in",
+            (dir_ / "carol.wav").string(), "--out", (dir_ / "at_carol.wav").string(), "--seconds",
+            "32", "--network",
             "loss=0.3,burst=3,delay=150ms,jitter=20ms,rate=200kbps,queue=500ms,seed=" +
                 std::to_string(3 + 10 * attempt)},
         env("carol"));

@@ -16,13 +16,15 @@
 namespace wzp::crypto {
 namespace {
 
-const std::string kRoom = hash_room_name("ops");
+const RoomAccess kRoom = room_access(new_room_invite("ops"));
 
 struct Peer {
   Identity identity = Identity::generate();
   std::unique_ptr<RoomMembership> membership;
   uint32_t next_sequence = 1;
   std::vector<uint32_t> readable, gone;
+  std::vector<Fingerprint> admitted;
+  std::vector<RoomError> refused;
   const Fingerprint &fingerprint() const { return identity.fingerprint(); }
   uint32_t sender_id() const { return sender_id_of(identity.fingerprint()); }
 };
@@ -36,12 +38,17 @@ struct Signal {
 // The daemon's side: announces joins and leaves in its order and relays
 // signals (addressed, or to everyone else), delivering them when asked.
 struct Relay {
+  bool expect_no_refusal = true;  // else refusals are kept in Peer::refused
   std::vector<Peer *> present;
   std::deque<Signal> queue;
   std::vector<Signal> delivered;  // everything ever delivered, for replays
 
   void route(Peer &from, MembershipStep step) {
-    EXPECT_EQ(step.refused, RoomError::kOk) << to_string(step.refused);
+    if (expect_no_refusal) {
+      EXPECT_EQ(step.refused, RoomError::kOk) << to_string(step.refused);
+    }
+    if (step.refused != RoomError::kOk) from.refused.push_back(step.refused);
+    from.admitted.insert(from.admitted.end(), step.admitted.begin(), step.admitted.end());
     from.readable.insert(from.readable.end(), step.readable.begin(), step.readable.end());
     from.gone.insert(from.gone.end(), step.gone.begin(), step.gone.end());
     for (auto &out : step.send) {
@@ -55,8 +62,8 @@ struct Relay {
     route(to,
           to.membership->on_event(who.fingerprint(), joined, who.identity.signing_public_key()));
   }
-  void join(Peer &p) {
-    p.membership = std::make_unique<RoomMembership>(p.identity, kRoom, 1);
+  void join(Peer &p, const RoomAccess &room = kRoom) {
+    p.membership = std::make_unique<RoomMembership>(p.identity, room, 1);
     for (Peer *q : present) announce(p, *q, true);
     present.push_back(&p);
     for (Peer *q : present) announce(*q, p, true);
@@ -222,7 +229,7 @@ TEST(RoomMembership, ForgedAndReplayedSignalsAreRefused) {
   tampered[60] ^= 1;
   EXPECT_EQ(at_a.on_signal(b.fingerprint(), tampered).refused, RoomError::kBadSignature);
   Peer stranger;
-  auto stranger_card = make_member_card(stranger.identity, room_id_of(kRoom), 1);
+  auto stranger_card = make_member_card(stranger.identity, kRoom, 1);
   EXPECT_EQ(at_a.on_signal(stranger.fingerprint(), stranger_card).refused,
             RoomError::kUnknownMember);
   std::vector<uint8_t> garbage(100, 0x42);
@@ -234,6 +241,59 @@ TEST(RoomMembership, ForgedAndReplayedSignalsAreRefused) {
             RoomError::kKeyMismatch);
   // None of it changed what A reads.
   expect_all_read_each_other({&a, &b, &c});
+}
+
+// Issue 13: the relay announces Mallory, an identity it holds, in a room
+// whose id it knows but whose secret it does not. Her card is refused by
+// every member, none seals its key to her, and she opens nothing.
+TEST(RoomMembership, AMemberTheRelayAddsWithoutTheSecretGetsNoKey) {
+  Relay relay;
+  relay.expect_no_refusal = false;
+  Peer a, b, mallory;
+  relay.join(a);
+  relay.join(b);
+  RoomAccess relays_guess = room_access(new_room_invite("ops"));
+  relays_guess.id = kRoom.id;
+  relay.join(mallory, relays_guess);
+  size_t keys_to_mallory = 0;
+  for (const Signal &s : relay.queue) {
+    keys_to_mallory += s.to == &mallory && room_payload_kind(s.payload) == RoomPayload::kSenderKey;
+  }
+  relay.deliver();
+  for (const Signal &s : relay.delivered) {
+    keys_to_mallory += s.to == &mallory && room_payload_kind(s.payload) == RoomPayload::kSenderKey;
+  }
+  EXPECT_EQ(keys_to_mallory, 0u);
+  for (Peer *member : {&a, &b}) {
+    EXPECT_EQ(member->refused, std::vector<RoomError>{RoomError::kNoRoomProof});
+    EXPECT_FALSE(member->membership->can_read(mallory.fingerprint()));
+    EXPECT_EQ(std::count(member->admitted.begin(), member->admitted.end(), mallory.fingerprint()),
+              0);
+    EXPECT_NE(receive(mallory, send(*member)), OpenStatus::kOk);
+  }
+  EXPECT_EQ(a.membership->member_count(), 2u);  // the relay's word
+  EXPECT_EQ(a.membership->admitted_count(), 1u);
+  EXPECT_EQ(a.admitted, std::vector<Fingerprint>{b.fingerprint()});
+  EXPECT_EQ(b.admitted, std::vector<Fingerprint>{a.fingerprint()});
+  expect_all_read_each_other({&a, &b});
+  // She keeps sending cards: each is refused again, and still no key.
+  auto card = make_member_card(mallory.identity, relays_guess, 2);
+  MembershipStep step = a.membership->on_signal(mallory.fingerprint(), card);
+  EXPECT_EQ(step.refused, RoomError::kNoRoomProof);
+  EXPECT_TRUE(step.send.empty());
+}
+
+// An open room (joined by name, `wzp room join --open`) is what it says:
+// anyone who knows the name, the relay if it guesses it, is admitted.
+TEST(RoomMembership, InAnOpenRoomAnyoneWhoKnowsTheNameIsAdmitted) {
+  Relay relay;
+  Peer a, b, guesser;
+  const RoomAccess open = open_room_access("friday standup");
+  relay.join(a, open);
+  relay.join(b, open);
+  relay.join(guesser, open_room_access("friday standup"));
+  relay.deliver();
+  expect_all_read_each_other({&a, &b, &guesser});
 }
 
 }  // namespace
