@@ -1,5 +1,6 @@
-// Encode and decode time per RaptorQ block, wzp against liblcrq, both given
-// the same work.
+// Encode and decode time per RaptorQ block, wzp against liblcrq (and
+// cberner/raptorq where it is built, raptorq_rs_bench.cpp), all given the
+// same work (raptorq_work.hpp).
 //  encode: intermediate symbols for a block plus 10 % repair symbols (at
 //          least one).
 //  decode: a block from exactly K and from K + 2 received symbols (the third
@@ -25,31 +26,23 @@ extern "C" {
 #include <algorithm>
 #include <cstddef>
 #include <memory>
-#include <random>
-#include <utility>
 #include <vector>
 
+#include "bench/fec/raptorq_work.hpp"
 #include "libwzp/fec/raptorq.hpp"
 #include "libwzp/fec/raptorq_plan_cache.hpp"
 
 namespace {
 
+using wzp::bench::random_block;
+using wzp::bench::Received;
+using wzp::bench::repair_count;
+using wzp::bench::set_label;
+using wzp::bench::sizes;
+using wzp::bench::sizes_and_received;
 using wzp::fec::BlockDecoder;
 using wzp::fec::BlockEncoder;
 using wzp::fec::BlockParams;
-
-std::vector<uint8_t> random_block(size_t n) {
-  std::mt19937 rng(static_cast<uint32_t>(n));
-  std::vector<uint8_t> out(n);
-  for (auto &b : out) b = static_cast<uint8_t>(rng());
-  return out;
-}
-
-uint32_t repair_count(uint32_t k) { return k < 10 ? 1 : k / 10; }
-
-void set_label(benchmark::State &state, uint32_t k, uint32_t t) {
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * k * t);
-}
 
 // Fills the plan cache with plans for other block sizes, so the next block
 // of K' = `k_prime` finds none.
@@ -141,51 +134,6 @@ void encode_warm_lcrq(benchmark::State &state) {
   set_label(state, k, t);
 }
 
-// The symbols a receiver holds, the same for both implementations: source
-// symbols with every tenth lost, then repair symbols up to K + `extra`.
-// Checked to decode with both at set-up; a set that lacks rank (about one
-// in 200 at exactly K, docs/fec-raptorq.md) has its last repair symbol
-// replaced by the next until both decode it, so neither side is measured on
-// a failure.
-struct Received {
-  std::vector<uint8_t> source;
-  std::vector<uint32_t> esis;
-  std::vector<uint8_t> symbols;  // esis.size() symbols of T bytes, in order
-
-  Received(uint16_t k, uint16_t t, uint32_t extra) : source(random_block(size_t{k} * t)) {
-    const uint32_t lost = repair_count(k);
-    for (uint32_t i = 0; i < k; ++i) {
-      if (i % (k / lost) != 0 || i / (k / lost) >= lost) esis.push_back(i);
-    }
-    for (uint32_t esi = k; esis.size() < uint32_t{k} + extra; ++esi) esis.push_back(esi);
-    BlockEncoder encoder;
-    encoder.prepare(source, k, t);
-    for (;;) {
-      symbols.assign(esis.size() * t, 0);
-      for (size_t i = 0; i < esis.size(); ++i) encoder.symbol(esis[i], symbol(i, t));
-      if (decodes_wzp(k, t) && decodes_lcrq(t)) return;
-      ++esis.back();
-    }
-  }
-  std::span<uint8_t> symbol(size_t i, uint16_t t) { return {symbols.data() + i * t, t}; }
-
-  bool decodes_wzp(uint16_t k, uint16_t t) {
-    BlockDecoder decoder;
-    decoder.reset(k, t);
-    for (size_t i = 0; i < esis.size(); ++i) decoder.add_symbol(esis[i], symbol(i, t));
-    return decoder.try_decode() == BlockDecoder::Status::kDecoded;
-  }
-  bool decodes_lcrq(uint16_t t) {
-    std::vector<uint8_t> out(source.size());
-    rq_t *rq = rq_init(source.size(), t);
-    const bool ok = rq_decode(rq, out.data(), symbols.data(), esis.data(),
-                              static_cast<uint32_t>(esis.size())) == 0 &&
-                    out == source;
-    rq_free(rq);
-    return ok;
-  }
-};
-
 // wzp's decode is complete once every source symbol is written out, as
 // lcrq's is: a received symbol is copied, a lost one regenerated.
 void decode_wzp(benchmark::State &state, BlockDecoder &decoder, Received &in, uint16_t k,
@@ -255,23 +203,6 @@ void decode_warm_lcrq(benchmark::State &state) {
   for (auto _ : state) decode_lcrq(state, rq, in, out);
   rq_free(rq);
   set_label(state, k, t);
-}
-
-constexpr std::pair<int64_t, int64_t> kSizes[] = {
-    {4, 160}, {16, 160}, {64, 1200}, {256, 1200}, {1000, 1200}};
-
-void sizes(benchmark::internal::Benchmark *b) {
-  for (auto [k, t] : kSizes) b->Args({k, t});
-  b->Unit(benchmark::kMicrosecond);
-}
-
-// Decoding from exactly K received symbols, the fewest that can work, and
-// from K + 2, where a set lacking rank is about 65,000 times rarer.
-void sizes_and_received(benchmark::internal::Benchmark *b) {
-  for (auto [k, t] : kSizes) {
-    for (int64_t extra : {0, 2}) b->Args({k, t, extra});
-  }
-  b->Unit(benchmark::kMicrosecond);
 }
 
 BENCHMARK(encode_cold_wzp)->Name("encode_cold/wzp")->Apply(sizes);

@@ -13,6 +13,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -53,6 +54,14 @@ struct Side {
 struct Spread {
   double min = 0, median = 0, max = 0;
 };
+
+// A time with four significant digits and no exponent, and its unit.
+std::string time_text(double t, benchmark::TimeUnit unit) {
+  const int decimals = t > 0 ? std::max(0, 3 - static_cast<int>(std::floor(std::log10(t)))) : 0;
+  char text[48];
+  std::snprintf(text, sizeof text, "%.*f%s", decimals, t, benchmark::GetTimeUnitString(unit));
+  return text;
+}
 
 Spread spread(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -102,11 +111,10 @@ class RatioReporter : public benchmark::ConsoleReporter {
           header = true;
         }
         const Spread r = spread(real), c = spread(cpu);
-        std::printf(
-            "%-34s %-12s %4zu  %7.2fx %7.2fx %7.2fx   %7.2fx %7.2fx %7.2fx   %9.4g%-2s %9.4g%-2s\n",
-            key.c_str(), who.c_str(), real.size(), r.min, r.median, r.max, c.min, c.median, c.max,
-            spread(wzp_cpu).median, benchmark::GetTimeUnitString(ours->second.unit),
-            spread(peer_cpu).median, benchmark::GetTimeUnitString(theirs.unit));
+        std::printf("%-34s %-12s %4zu  %7.2fx %7.2fx %7.2fx   %7.2fx %7.2fx %7.2fx   %11s %11s\n",
+                    key.c_str(), who.c_str(), real.size(), r.min, r.median, r.max, c.min, c.median,
+                    c.max, time_text(spread(wzp_cpu).median, ours->second.unit).c_str(),
+                    time_text(spread(peer_cpu).median, theirs.unit).c_str());
       }
     }
   }
