@@ -1,14 +1,18 @@
-// Encode and decode time per RaptorQ block, wzp against liblcrq, both given
-// the same work.
+// Encode and decode time per RaptorQ block, wzp against liblcrq (and
+// cberner/raptorq where it is built, raptorq_rs_bench.cpp), all given the
+// same work (raptorq_work.hpp).
 //  encode: intermediate symbols for a block plus 10 % repair symbols (at
 //          least one).
-//  decode: a block from K + kOverhead received symbols, the same ESIs for both
-//          (10 % of the source symbols, at least one, lost and replaced by
-//          repair symbols), the source written out.
+//  decode: a block from exactly K and from K + 2 received symbols (the third
+//          argument), the same ESIs for both (10 % of the source symbols, at
+//          least one, lost and replaced by repair symbols), the source
+//          written out.
 // Each comes cold and warm, reported as separate cases:
-//  cold: everything a first block of its size pays. wzp: a new encoder or
-//        decoder, and the process-wide plan cache holds no plan for this K'
-//        (it is filled with other sizes first); lcrq: rq_init and rq_free.
+//  cold: everything a first block of its size pays. wzp: a new encoder, and
+//        the process-wide plan cache holds no plan for this K' (it is filled
+//        with other sizes first), or a new decoder (decoding plans per
+//        received set, so it has no cache to empty); lcrq: rq_init and
+//        rq_free.
 //  warm: a block after the first of the same size. wzp: one encoder or
 //        decoder reused, the plan cache warm; lcrq: one context reused
 //        (rq_encode and rq_decode may be called again on it).
@@ -22,35 +26,23 @@ extern "C" {
 #include <algorithm>
 #include <cstddef>
 #include <memory>
-#include <random>
 #include <vector>
 
+#include "bench/fec/raptorq_work.hpp"
 #include "libwzp/fec/raptorq.hpp"
 #include "libwzp/fec/raptorq_plan_cache.hpp"
 
 namespace {
 
+using wzp::bench::random_block;
+using wzp::bench::Received;
+using wzp::bench::repair_count;
+using wzp::bench::set_label;
+using wzp::bench::sizes;
+using wzp::bench::sizes_and_received;
 using wzp::fec::BlockDecoder;
 using wzp::fec::BlockEncoder;
 using wzp::fec::BlockParams;
-
-// Received symbols beyond K for decoding, for both implementations: K + 2
-// fails about once in 1.5e7 blocks (docs/fec-raptorq.md), so neither side
-// is measured on a retry.
-constexpr uint32_t kOverhead = 2;
-
-std::vector<uint8_t> random_block(size_t n) {
-  std::mt19937 rng(static_cast<uint32_t>(n));
-  std::vector<uint8_t> out(n);
-  for (auto &b : out) b = static_cast<uint8_t>(rng());
-  return out;
-}
-
-uint32_t repair_count(uint32_t k) { return k < 10 ? 1 : k / 10; }
-
-void set_label(benchmark::State &state, uint32_t k, uint32_t t) {
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * k * t);
-}
 
 // Fills the plan cache with plans for other block sizes, so the next block
 // of K' = `k_prime` finds none.
@@ -142,49 +134,6 @@ void encode_warm_lcrq(benchmark::State &state) {
   set_label(state, k, t);
 }
 
-// The symbols a receiver holds, the same for both implementations: source
-// symbols with every tenth lost, then repair symbols up to K + kOverhead.
-// Checked to decode with both at set-up; should a set ever lack rank, its
-// last repair symbol is replaced by the next until both decode it.
-struct Received {
-  std::vector<uint8_t> source;
-  std::vector<uint32_t> esis;
-  std::vector<uint8_t> symbols;  // esis.size() symbols of T bytes, in order
-
-  Received(uint16_t k, uint16_t t) : source(random_block(size_t{k} * t)) {
-    const uint32_t lost = repair_count(k);
-    for (uint32_t i = 0; i < k; ++i) {
-      if (i % (k / lost) != 0 || i / (k / lost) >= lost) esis.push_back(i);
-    }
-    for (uint32_t esi = k; esis.size() < uint32_t{k} + kOverhead; ++esi) esis.push_back(esi);
-    BlockEncoder encoder;
-    encoder.prepare(source, k, t);
-    for (;;) {
-      symbols.assign(esis.size() * t, 0);
-      for (size_t i = 0; i < esis.size(); ++i) encoder.symbol(esis[i], symbol(i, t));
-      if (decodes_wzp(k, t) && decodes_lcrq(t)) return;
-      ++esis.back();
-    }
-  }
-  std::span<uint8_t> symbol(size_t i, uint16_t t) { return {symbols.data() + i * t, t}; }
-
-  bool decodes_wzp(uint16_t k, uint16_t t) {
-    BlockDecoder decoder;
-    decoder.reset(k, t);
-    for (size_t i = 0; i < esis.size(); ++i) decoder.add_symbol(esis[i], symbol(i, t));
-    return decoder.try_decode() == BlockDecoder::Status::kDecoded;
-  }
-  bool decodes_lcrq(uint16_t t) {
-    std::vector<uint8_t> out(source.size());
-    rq_t *rq = rq_init(source.size(), t);
-    const bool ok = rq_decode(rq, out.data(), symbols.data(), esis.data(),
-                              static_cast<uint32_t>(esis.size())) == 0 &&
-                    out == source;
-    rq_free(rq);
-    return ok;
-  }
-};
-
 // wzp's decode is complete once every source symbol is written out, as
 // lcrq's is: a received symbol is copied, a lost one regenerated.
 void decode_wzp(benchmark::State &state, BlockDecoder &decoder, Received &in, uint16_t k,
@@ -209,7 +158,7 @@ void decode_lcrq(benchmark::State &state, rq_t *rq, Received &in, std::vector<ui
 void decode_cold_wzp(benchmark::State &state) {
   const auto k = static_cast<uint16_t>(state.range(0));
   const auto t = static_cast<uint16_t>(state.range(1));
-  Received in(k, t);
+  Received in(k, t, static_cast<uint32_t>(state.range(2)));
   std::vector<uint8_t> out(in.source.size());
   for (auto _ : state) {
     state.PauseTiming();
@@ -223,7 +172,7 @@ void decode_cold_wzp(benchmark::State &state) {
 void decode_cold_lcrq(benchmark::State &state) {
   const auto k = static_cast<uint16_t>(state.range(0));
   const auto t = static_cast<uint16_t>(state.range(1));
-  Received in(k, t);
+  Received in(k, t, static_cast<uint32_t>(state.range(2)));
   std::vector<uint8_t> out(in.source.size());
   for (auto _ : state) {
     state.PauseTiming();
@@ -238,7 +187,7 @@ void decode_cold_lcrq(benchmark::State &state) {
 void decode_warm_wzp(benchmark::State &state) {
   const auto k = static_cast<uint16_t>(state.range(0));
   const auto t = static_cast<uint16_t>(state.range(1));
-  Received in(k, t);
+  Received in(k, t, static_cast<uint32_t>(state.range(2)));
   std::vector<uint8_t> out(in.source.size());
   BlockDecoder decoder;
   for (auto _ : state) decode_wzp(state, decoder, in, k, t, out);
@@ -248,7 +197,7 @@ void decode_warm_wzp(benchmark::State &state) {
 void decode_warm_lcrq(benchmark::State &state) {
   const auto k = static_cast<uint16_t>(state.range(0));
   const auto t = static_cast<uint16_t>(state.range(1));
-  Received in(k, t);
+  Received in(k, t, static_cast<uint32_t>(state.range(2)));
   std::vector<uint8_t> out(in.source.size());
   rq_t *rq = rq_init(in.source.size(), t);
   for (auto _ : state) decode_lcrq(state, rq, in, out);
@@ -256,20 +205,13 @@ void decode_warm_lcrq(benchmark::State &state) {
   set_label(state, k, t);
 }
 
-void sizes(benchmark::internal::Benchmark *b) {
-  for (auto [k, t] : {std::pair{4, 160}, {16, 160}, {64, 1200}, {256, 1200}, {1000, 1200}}) {
-    b->Args({k, t});
-  }
-  b->Unit(benchmark::kMicrosecond);
-}
-
 BENCHMARK(encode_cold_wzp)->Name("encode_cold/wzp")->Apply(sizes);
 BENCHMARK(encode_cold_lcrq)->Name("encode_cold/lcrq")->Apply(sizes);
 BENCHMARK(encode_warm_wzp)->Name("encode_warm/wzp")->Apply(sizes);
 BENCHMARK(encode_warm_lcrq)->Name("encode_warm/lcrq")->Apply(sizes);
-BENCHMARK(decode_cold_wzp)->Name("decode_cold/wzp")->Apply(sizes);
-BENCHMARK(decode_cold_lcrq)->Name("decode_cold/lcrq")->Apply(sizes);
-BENCHMARK(decode_warm_wzp)->Name("decode_warm/wzp")->Apply(sizes);
-BENCHMARK(decode_warm_lcrq)->Name("decode_warm/lcrq")->Apply(sizes);
+BENCHMARK(decode_cold_wzp)->Name("decode_cold/wzp")->Apply(sizes_and_received);
+BENCHMARK(decode_cold_lcrq)->Name("decode_cold/lcrq")->Apply(sizes_and_received);
+BENCHMARK(decode_warm_wzp)->Name("decode_warm/wzp")->Apply(sizes_and_received);
+BENCHMARK(decode_warm_lcrq)->Name("decode_warm/lcrq")->Apply(sizes_and_received);
 
 }  // namespace

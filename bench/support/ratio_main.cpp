@@ -4,12 +4,16 @@
 // --benchmark_repetitions=N the ratio is taken per repetition (repetition i of
 // the peer over repetition i of wzp) and printed as min / median / max over
 // the N, for wall time and for CPU time: one repetition alone can be a lucky
-// or an unlucky draw on a shared machine. CPU time is Google Benchmark's: the
+// or an unlucky draw on a shared machine. Each side's median CPU time follows,
+// so a ratio can be read back to the times it came from. The table is one
+// whitespace-separated row per pair, for scripts as much as for people.
+// CPU time is Google Benchmark's: the
 // benchmark thread's only, unless the case asks for MeasureProcessCPUTime
 // (a threaded case must).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -41,9 +45,23 @@ struct Times {
   double cpu = 0;
 };
 
+// One side's repetitions of one case, in the case's time unit.
+struct Side {
+  std::vector<Times> reps;
+  benchmark::TimeUnit unit = benchmark::kNanosecond;
+};
+
 struct Spread {
   double min = 0, median = 0, max = 0;
 };
+
+// A time with four significant digits and no exponent, and its unit.
+std::string time_text(double t, benchmark::TimeUnit unit) {
+  const int decimals = t > 0 ? std::max(0, 3 - static_cast<int>(std::floor(std::log10(t)))) : 0;
+  char text[48];
+  std::snprintf(text, sizeof text, "%.*f%s", decimals, t, benchmark::GetTimeUnitString(unit));
+  return text;
+}
 
 Spread spread(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -60,10 +78,11 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (run.run_type != Run::RT_Iteration || run.error_occurred) continue;
       Split s;
       if (!split_name(run.benchmark_name(), s)) continue;
-      auto &reps = times_[s.case_name + "/" + s.args][s.who];
+      Side &side = times_[s.case_name + "/" + s.args][s.who];
       const auto index = static_cast<size_t>(std::max<int64_t>(run.repetition_index, 0));
-      if (reps.size() <= index) reps.resize(index + 1);
-      reps[index] = {run.GetAdjustedRealTime(), run.GetAdjustedCPUTime()};
+      if (side.reps.size() <= index) side.reps.resize(index + 1);
+      side.reps[index] = {run.GetAdjustedRealTime(), run.GetAdjustedCPUTime()};
+      side.unit = run.time_unit;
     }
   }
   void Finalize() override {
@@ -74,29 +93,35 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (ours == by_who.end()) continue;
       for (const auto &[who, theirs] : by_who) {
         if (who == "wzp") continue;
-        std::vector<double> real, cpu;
-        for (size_t i = 0; i < std::min(theirs.size(), ours->second.size()); ++i) {
-          const Times &w = ours->second[i];
-          const Times &p = theirs[i];
-          if (w.real > 0 && p.real > 0) real.push_back(p.real / w.real);
-          if (w.cpu > 0 && p.cpu > 0) cpu.push_back(p.cpu / w.cpu);
+        const std::vector<Times> &w = ours->second.reps, &p = theirs.reps;
+        std::vector<double> real, cpu, wzp_cpu, peer_cpu;
+        for (size_t i = 0; i < std::min(w.size(), p.size()); ++i) {
+          if (w[i].real > 0 && p[i].real > 0) real.push_back(p[i].real / w[i].real);
+          if (w[i].cpu > 0 && p[i].cpu > 0) {
+            cpu.push_back(p[i].cpu / w[i].cpu);
+            wzp_cpu.push_back(w[i].cpu);
+            peer_cpu.push_back(p[i].cpu);
+          }
         }
         if (real.empty() || cpu.empty()) continue;
         if (!header) {
-          std::printf("\n%-34s %-12s %4s  %-26s  %-26s\n", "case", "peer", "reps",
-                      "peer / wzp, wall min/med/max", "peer / wzp, CPU min/med/max");
+          std::printf("\n%-34s %-12s %4s  %-26s  %-26s  %-23s\n", "case", "peer", "reps",
+                      "peer / wzp, wall min/med/max", "peer / wzp, CPU min/med/max",
+                      "median CPU, wzp / peer");
           header = true;
         }
         const Spread r = spread(real), c = spread(cpu);
-        std::printf("%-34s %-12s %4zu  %7.2fx %7.2fx %7.2fx   %7.2fx %7.2fx %7.2fx\n", key.c_str(),
-                    who.c_str(), real.size(), r.min, r.median, r.max, c.min, c.median, c.max);
+        std::printf("%-34s %-12s %4zu  %7.2fx %7.2fx %7.2fx   %7.2fx %7.2fx %7.2fx   %11s %11s\n",
+                    key.c_str(), who.c_str(), real.size(), r.min, r.median, r.max, c.min, c.median,
+                    c.max, time_text(spread(wzp_cpu).median, ours->second.unit).c_str(),
+                    time_text(spread(peer_cpu).median, theirs.unit).c_str());
       }
     }
   }
 
  private:
   // case/args -> implementation -> times per repetition
-  std::map<std::string, std::map<std::string, std::vector<Times>>> times_;
+  std::map<std::string, std::map<std::string, Side>> times_;
 };
 
 }  // namespace
