@@ -2,7 +2,7 @@
 """What a sliding-window code (RFC 8681's shape) could play through netsim's
 bursty loss, beside bench/live/burst_model.py's block layouts, in a model.
 
-Each frame's packet is followed by R repair packets, each a random linear
+Each frame's packet is followed by R repair packets (a fraction carries over), each a random linear
 combination of the last W frames. A lost frame plays if the equations that
 arrived by the end of frame n + D's packets determine it: D frames is the
 recovery delay a jitter buffer has to cover (a block code's is its group
@@ -46,9 +46,13 @@ def played(loss, window, repair, deadline, frames=2000, burst=3.0, seed=1):
     coefficients = random.Random(seed + 1)
     received = []
     equations = {}  # frame whose packets carried them -> [{frame: coefficient}]
+    credit = 0.0  # a fractional R: the remainder carries to the next frame, as the encoder does
     for n in range(frames):
         received.append(next(arrives))
-        for _ in range(repair):
+        credit += repair
+        count = int(credit + 1e-9)
+        credit -= count
+        for _ in range(count):
             if next(arrives):
                 span = range(max(0, n - window + 1), n + 1)
                 equations.setdefault(n, []).append({m: coefficients.randrange(1, PRIME) for m in span})
@@ -92,7 +96,7 @@ def main(args):
     print("| loss | W | R | D (frames) | played |")
     print("|---|---|---|---|---|")
     for i in range(0, len(args), 4):
-        loss, w, r, d = float(args[i]), int(args[i + 1]), int(args[i + 2]), int(args[i + 3])
+        loss, w, r, d = float(args[i]), int(args[i + 1]), float(args[i + 2]), int(args[i + 3])
         p = played(loss, w, r, d, frames, burst)
         print(f"| {loss:.0%} | {w} | {r} | {d} | {100 * p:.2f} % |", flush=True)
 

@@ -54,6 +54,7 @@ FrameDecoder::~FrameDecoder() = default;
 void FrameDecoder::reset() {
   for (auto &block : blocks_) block->state = Block::State::kFree;
   retired_.reset();
+  window_.reset();
   locked_ = false;
 }
 
@@ -110,7 +111,12 @@ void FrameDecoder::push(std::span<const uint8_t> packet, FrameSink &sink) {
   }
 
   if (ts_distance(h.timestamp, now_) > 0) now_ = h.timestamp;
-  expire(sink);
+  expire(sink);  // blocks sent before a switch to a window end on time too
+  if (h.window) {
+    uint16_t frame_low_bits = h.repair ? 0 : base::get_u16(view.payload.data());
+    window_.push(h, prefix ? &*prefix : nullptr, frame_low_bits, body, config_.deadline, sink);
+    return;
+  }
 
   Lookup lookup;
   Block *block = find_or_claim(h.block_id, lookup, sink);
@@ -353,6 +359,7 @@ void FrameDecoder::expire(FrameSink &sink) {
 }
 
 void FrameDecoder::flush(FrameSink &sink) {
+  window_.flush(sink);
   for (auto &block : blocks_) {
     if (block->state == Block::State::kOpen) give_up(*block, sink);
   }

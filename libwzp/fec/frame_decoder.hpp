@@ -23,6 +23,7 @@
 
 #include "libwzp/fec/raptorq.hpp"
 #include "libwzp/fec/symbol_layout.hpp"
+#include "libwzp/fec/window_decoder.hpp"
 #include "libwzp/wire/header.hpp"
 
 namespace wzp::fec {
@@ -103,6 +104,7 @@ class FrameDecoder {
 
   DecoderConfig config_;
   DecoderStats stats_;
+  WindowFrameDecoder window_{stats_};  // streams sent with a sliding window
   std::vector<std::unique_ptr<Block>> blocks_;
   std::vector<uint8_t> symbol_;
 

@@ -13,7 +13,7 @@ bool is_valid(const EncoderConfig &c) {
          c.interleave_depth <= kMaxInterleaveDepth && c.repair_ratio >= 0.0 &&
          c.repair_ratio <= kMaxRepairRatio && c.keyframe_repair_ratio >= 0.0 &&
          c.keyframe_repair_ratio <= kMaxRepairRatio && c.symbol_alignment >= 1 &&
-         c.symbol_alignment <= 64 &&
+         c.symbol_alignment <= 64 && c.window_frames <= kMaxWindowFrames &&
          static_cast<uint8_t>(c.media_type) <= static_cast<uint8_t>(wire::MediaType::kData);
 }
 
@@ -81,6 +81,7 @@ FrameEncoder::Result FrameEncoder::push(const Frame &frame, PacketSink &sink) {
     ++stats_.rejected_oversize;
     return Result::kOversize;
   }
+  if (pending_.window_frames != 0) return push_window(frame, sink);
   if (group_open() && frame.keyframe) close_group(sink);
   if (group_open() && active_.max_block_time != 0 &&
       static_cast<int32_t>(frame.timestamp - group_first_timestamp_) >=
@@ -158,6 +159,59 @@ void FrameEncoder::send_paced(PacketSink &sink, bool all) {
     paced_payload_.clear();
     paced_next_ = 0;
   }
+}
+
+// A frame goes out at once, followed by the repair it earns (repair_ratio
+// a frame, the fraction carried to the next). A window never spans a change
+// of codec, stream or media type: a repair symbol's header names them for
+// every frame it covers.
+FrameEncoder::Result FrameEncoder::push_window(const Frame &frame, PacketSink &sink) {
+  if (group_open()) close_group(sink);
+  send_paced(sink, true);
+  if (active_.window_frames != pending_.window_frames || active_.codec != pending_.codec ||
+      active_.stream_id != pending_.stream_id || active_.media_type != pending_.media_type ||
+      window_.frames() == 0) {
+    window_.reset(pending_.window_frames);
+    window_credit_ = 0.0;
+  }
+  active_ = pending_;
+  const uint32_t number = next_frame_++;
+  window_.add(number, frame.data, frame.timestamp);
+  window_credit_ += frame.keyframe ? active_.keyframe_repair_ratio : active_.repair_ratio;
+  const auto repair = static_cast<uint16_t>(window_credit_ + 1e-9);
+  window_credit_ = std::max(0.0, window_credit_ - repair);
+
+  wire::MediaHeader h;
+  h.media_type = active_.media_type;
+  h.codec = active_.codec;
+  h.keyframe = frame.keyframe;
+  h.key_epoch = active_.key_epoch;
+  h.stream_id = active_.stream_id;
+  h.window = true;
+  h.block_id = static_cast<uint16_t>(number);
+  h.timestamp = frame.timestamp;
+  h.source_symbols = active_.window_frames;
+  h.repair_symbols = repair;
+  h.sequence = next_sequence_++;
+  std::array<uint8_t, kSourcePrefixSize> source_prefix{};
+  base::put_u16(source_prefix.data(), static_cast<uint16_t>(number));
+  emit(h, source_prefix, frame.data, sink);
+  ++stats_.source_packets;
+  ++stats_.frames;
+
+  h.repair = true;
+  h.source_symbols = window_.frames();
+  std::array<uint8_t, kRepairPrefixSize> prefix{};
+  write_repair_prefix({static_cast<uint16_t>(window_.first_frame()), window_.frames(), 1}, prefix);
+  std::span<uint8_t> symbol(symbol_.data(), window_.symbol_size());
+  for (uint16_t j = 0; j < repair; ++j) {
+    window_.repair(j, symbol);
+    h.sequence = next_sequence_++;
+    h.symbol_index = static_cast<uint16_t>(h.source_symbols + j);
+    emit(h, prefix, symbol, sink);
+    ++stats_.repair_packets;
+  }
+  return Result::kSent;
 }
 
 void FrameEncoder::prepare_lane(size_t index) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "libwzp/fec/raptorq.hpp"
+#include "libwzp/fec/sliding_window.hpp"
 #include "libwzp/fec/symbol_layout.hpp"
 #include "libwzp/wire/header.hpp"
 
@@ -35,6 +36,11 @@ struct EncoderConfig {
   // losses then takes source and repair symbols of two blocks, not all of
   // one's repair, and the congestion window sees no burst.
   bool pace_repair = false;
+  // 0: blocks as above. W >= 1: a sliding window instead (sliding_window.hpp):
+  // each frame is followed by its share of repair_ratio repair symbols over
+  // the last W frames; block_frames, interleave_depth, pace_repair and
+  // max_block_time do not apply.
+  uint16_t window_frames = 0;
   uint16_t symbol_alignment = 8;  // T is rounded up to a multiple of this, 1..64
   wire::MediaType media_type = wire::MediaType::kAudio;
   uint8_t codec = wire::codec::kNone;
@@ -116,6 +122,7 @@ class FrameEncoder {
     uint16_t symbol_size = 0;
   };
 
+  Result push_window(const Frame &frame, PacketSink &sink);
   void open_group(bool keyframe);
   void close_group(PacketSink &sink);
   void prepare_lane(size_t lane);
@@ -163,6 +170,9 @@ class FrameEncoder {
   size_t paced_over_frames_ = 0;  // spread over this many frames (the group's size)
   size_t paced_frames_ = 0;       // frames pushed since that group closed
   uint32_t paced_group_end_ = 0;  // the closed group's last timestamp
+
+  WindowEncoder window_;
+  double window_credit_ = 0.0;  // repair symbols earned and not yet sent
 };
 
 }  // namespace wzp::fec

@@ -11,7 +11,8 @@ namespace {
 constexpr uint8_t kFlagRepair = 0x80;
 constexpr uint8_t kFlagKeyframe = 0x40;
 constexpr uint8_t kFlagReport = 0x20;
-constexpr uint8_t kFlagsReserved = 0x1f;
+constexpr uint8_t kFlagWindow = 0x10;
+constexpr uint8_t kFlagsReserved = 0x0f;
 constexpr uint8_t kFirstByteReserved = 0x03;
 
 uint16_t saturate16(uint32_t value) {
@@ -60,7 +61,8 @@ WireError validate(const MediaHeader &h) {
   if (h.source_symbols > kMaxSourceSymbols) return WireError::kInconsistent;
   if (h.source_symbols == 0) {
     // Unprotected: no block, no symbols.
-    bool clean = !h.repair && h.block_id == 0 && h.symbol_index == 0 && h.repair_symbols == 0;
+    bool clean =
+        !h.repair && !h.window && h.block_id == 0 && h.symbol_index == 0 && h.repair_symbols == 0;
     return clean ? WireError::kOk : WireError::kInconsistent;
   }
   uint32_t block_end = uint32_t{h.source_symbols} + h.repair_symbols;
@@ -86,7 +88,7 @@ uint8_t first_byte(PacketKind kind, MediaType type) {
 
 uint8_t flags_byte(const MediaHeader &h, bool has_report) {
   return static_cast<uint8_t>((h.repair ? kFlagRepair : 0) | (h.keyframe ? kFlagKeyframe : 0) |
-                              (has_report ? kFlagReport : 0));
+                              (has_report ? kFlagReport : 0) | (h.window ? kFlagWindow : 0));
 }
 
 WireError read_first_byte(uint8_t byte, PacketKind &kind, MediaType &type) {
@@ -106,6 +108,7 @@ WireError read_flags(uint8_t byte, MediaHeader &h, bool &has_report) {
   if ((byte & kFlagsReserved) != 0) return WireError::kReservedBitsSet;
   h.repair = (byte & kFlagRepair) != 0;
   h.keyframe = (byte & kFlagKeyframe) != 0;
+  h.window = (byte & kFlagWindow) != 0;
   has_report = (byte & kFlagReport) != 0;
   return WireError::kOk;
 }

@@ -55,6 +55,10 @@ struct MediaHeader {
   uint8_t codec = codec::kNone;
   bool repair = false;    // payload is a FEC repair symbol
   bool keyframe = false;  // the block holds a keyframe (video) or a codec reset
+  // FEC by a sliding window (fec::WindowEncoder) rather than in blocks: the
+  // block id is a frame number, and a repair symbol combines the K frames up
+  // to it.
+  bool window = false;
   uint8_t key_epoch = 0;
   uint32_t stream_id = 0;
   uint32_t sequence = 0;

@@ -19,6 +19,12 @@
  * gst-launch-1.0 audiotestsrc ! opusenc ! wzpfecenc block-size=10 interleave-depth=4 !
  *     wzpencrypt ! wzpquicsink
  * ]| The sending half of a call: blocks of 10 frames, four interleaved.
+ * |[
+ * gst-launch-1.0 audiotestsrc ! opusenc frame-size=40 ! wzpfecenc window-frames=4
+ *     repair-ratio=2.5 ! identity drop-probability=0.5 ! wzpfecdec ! opusdec ! autoaudiosink
+ * ]| A sliding window instead of blocks: every frame is followed by its repair
+ * over the last four frames, so a lost frame is back within a frame or two
+ * (docs/fec-window.md).
  *
  * The application tells the peer how the opposite direction is doing by
  * setting `quality-report` (what its own receiving side observes); the

@@ -42,6 +42,9 @@ void set_property(GObject *object, guint id, const GValue *value, GParamSpec *ps
     case PROP_PACE_REPAIR:
       s.config.pace_repair = g_value_get_boolean(value);
       break;
+    case PROP_WINDOW_FRAMES:
+      s.config.window_frames = static_cast<uint16_t>(g_value_get_uint(value));
+      break;
     case PROP_SYMBOL_ALIGNMENT:
       s.config.symbol_alignment = static_cast<uint16_t>(g_value_get_uint(value));
       break;
@@ -95,6 +98,9 @@ void get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
       break;
     case PROP_PACE_REPAIR:
       g_value_set_boolean(value, s.config.pace_repair);
+      break;
+    case PROP_WINDOW_FRAMES:
+      g_value_set_uint(value, s.config.window_frames);
       break;
     case PROP_SYMBOL_ALIGNMENT:
       g_value_set_uint(value, s.config.symbol_alignment);
@@ -158,6 +164,15 @@ void install_properties(GObjectClass *gobject_class) {
                            "losses takes symbols of two blocks rather than all of one block's "
                            "repair; recovery waits up to half a group more",
                            defaults.pace_repair, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_WINDOW_FRAMES,
+      g_param_spec_uint("window-frames", "Window frames",
+                        "0: FEC in blocks (block-size, interleave-depth, pace-repair). W: a "
+                        "sliding window instead: each frame is followed at once by its share of "
+                        "repair-ratio repair packets, each over the last W frames, so a lost "
+                        "frame is rebuilt from the next frames' repair rather than at a block's "
+                        "end",
+                        0, wzp::fec::kMaxWindowFrames, defaults.window_frames, flags));
   g_object_class_install_property(
       gobject_class, PROP_SYMBOL_ALIGNMENT,
       g_param_spec_uint("symbol-alignment", "Symbol alignment",

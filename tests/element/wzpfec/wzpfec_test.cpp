@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <string>
 #include <vector>
 
 #include "libwzp/netsim/impairment.hpp"
@@ -289,14 +290,16 @@ GstPadProbeReturn lossy_path(GstPad *, GstPadProbeInfo *info, gpointer data) {
   return gst_buffer_list_length(list) == 0 ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
 }
 
-// A real pipeline: Opus frames through FEC and a path losing 20 % of the
-// packets, decoded by opusdec (which conceals any gap buffers).
-TEST(WzpFec, OpusPipelineThroughALossyPath) {
+// A real pipeline: Opus frames through FEC (`fec`: wzpfecenc's settings)
+// and a path losing 20 % of the packets, decoded by opusdec (which conceals
+// any gap buffers).
+void run_opus_through_a_lossy_path(const std::string &fec) {
   GError *error = nullptr;
   GstElement *pipeline = gst_parse_launch(
-      "audiotestsrc num-buffers=300 samplesperbuffer=960 ! audio/x-raw,rate=48000,channels=1 ! "
-      "opusenc frame-size=20 ! wzpfecenc name=enc block-size=10 repair-ratio=1.0 ! "
-      "wzpfecdec name=dec ! opusdec ! fakesink name=sink",
+      ("audiotestsrc num-buffers=300 samplesperbuffer=960 ! audio/x-raw,rate=48000,channels=1 ! "
+       "opusenc frame-size=20 ! wzpfecenc name=enc " +
+       fec + " ! wzpfecdec name=dec ! opusdec ! fakesink name=sink")
+          .c_str(),
       &error);
   ASSERT_EQ(error, nullptr) << error->message;
   LossModel loss(0.2, 1.0, 20);
@@ -325,6 +328,16 @@ TEST(WzpFec, OpusPipelineThroughALossyPath) {
   gst_object_unref(pad);
   gst_object_unref(sink);
   gst_object_unref(pipeline);
+}
+
+TEST(WzpFec, OpusPipelineThroughALossyPath) {
+  run_opus_through_a_lossy_path("block-size=10 repair-ratio=1.0");
+}
+
+// The same with a sliding window: every frame followed by its repair over the
+// last four frames, on the wire and back.
+TEST(WzpFec, OpusPipelineThroughALossyPathWithASlidingWindow) {
+  run_opus_through_a_lossy_path("window-frames=4 repair-ratio=1.0");
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // The packet-to-block path of wzp's FEC decoder (FrameDecoder::push). Two
 // kinds of input, chosen by the first byte:
 //  - even: a list of raw packets, each `u16 length | bytes`;
-//  - odd: a real stream from FrameEncoder (shape from the next bytes), then
+//  - odd: a real stream from FrameEncoder (shape from the next bytes; bit 1
+//    set: a sliding window rather than blocks), then
 //    damaged by the rest of the input: packets dropped, duplicated,
 //    reordered or with one byte changed — which reaches recovery.
 // Checks: no crash, frames within limits, and for an undamaged (dropped,
@@ -60,7 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fec::FrameDecoder decoder(config);
   Check check;
 
-  if ((in.byte() & 1) == 0) {
+  uint8_t kind = in.byte();
+  if ((kind & 1) == 0) {
     while (!in.empty()) {
       size_t length = size_t{in.byte()} << 8 | in.byte();
       length = std::min(length, in.size - std::min(in.at, in.size));
@@ -73,6 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     shape.repair_ratio = (in.byte() % 16) / 8.0;
     shape.interleave_depth = static_cast<uint8_t>(1 + in.byte() % 4);
     shape.max_block_time = 960u * (in.byte() % 12);
+    if (kind & 2) shape.window_frames = static_cast<uint16_t>(1 + shape.block_frames % 16);
     fec::FrameEncoder encoder(shape);
     Collect stream;
     uint32_t frames = 1 + in.byte() % 64;
