@@ -55,6 +55,11 @@ void WindowFrameDecoder::push(const wire::MediaHeader &h, const RepairPrefix *pr
   latest_.repair = false;
   uint32_t first = extend(prefix != nullptr ? prefix->base_frame : frame_low_bits);
   uint32_t last = first + (prefix != nullptr ? prefix->frames - 1u : 0u);
+  if (started_ && next_ - last > 2 * WindowSolver::kHistory && after(next_, last)) {
+    // Far behind anything kept: the sender started its numbering over.
+    flush(sink);
+    reset();
+  }
   if (!started_) {
     started_ = true;
     next_ = first;

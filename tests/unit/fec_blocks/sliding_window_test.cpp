@@ -274,5 +274,18 @@ TEST(SlidingWindowOnTheWire, BadWindowPacketsAreCountedNotFollowed) {
   EXPECT_EQ(frames.outcomes.size(), 8u);
 }
 
+TEST(SlidingWindowOnTheWire, ASenderThatStartsItsNumberingOverIsFollowed) {
+  FrameDecoder decoder;
+  test::FrameLog frames;
+  for (int run = 0; run < 2; ++run) {
+    FrameEncoder encoder(window_of(4, 1.0));  // numbers frames from 0 again
+    test::PacketLog packets;
+    const uint32_t count = run == 0 ? 1000 : 10;
+    for (uint32_t n = 0; n < count; ++n) encoder.push({make_frame(n), n * 960, false}, packets);
+    for (const auto &p : packets.packets) decoder.push(p.bytes, frames);
+  }
+  EXPECT_EQ(decoder.stats().received, 1010u) << "the second run's frames are not late";
+}
+
 }  // namespace
 }  // namespace wzp::fec
