@@ -71,18 +71,22 @@ def played(loss, k, d, ratio, paced, burst=3.0, groups=4000, seed=1):
     return 1 - lost / total
 
 
+def options(args, defaults, per_case, usage):
+    """`--name value` options over `defaults` (their types kept), then the
+    cases, `per_case` numbers each; exits with `usage` on anything else."""
+    values = dict(defaults)
+    while args and args[0].startswith("--") and args[0][2:] in values and len(args) > 1:
+        name = args[0][2:]
+        values[name] = type(defaults[name])(args[1])
+        args = args[2:]
+    if not args or args[0].startswith("--") or len(args) % per_case:
+        sys.exit(usage)
+    return values, args
+
+
 def main(args):
-    groups, burst = 4000, 3.0
-    while args and args[0].startswith("--"):
-        flag, value, args = args[0], args[1], args[2:]
-        if flag == "--groups":
-            groups = int(value)
-        elif flag == "--burst":
-            burst = float(value)
-        else:
-            sys.exit(__doc__)
-    if not args or len(args) % 5:
-        sys.exit(__doc__)
+    values, args = options(args, {"groups": 4000, "burst": 3.0}, 5, __doc__)
+    groups, burst = values["groups"], values["burst"]
     print("| loss | K | D | ratio | repair | played |")
     print("|---|---|---|---|---|---|")
     for i in range(0, len(args), 5):

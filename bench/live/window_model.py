@@ -18,7 +18,7 @@ Usage: bench/live/window_model.py [--frames N] [--burst B] LOSS W R D ...
 import random
 import sys
 
-from burst_model import chain
+from burst_model import chain, options
 
 PRIME = 2**31 - 1
 
@@ -82,17 +82,8 @@ def played(loss, window, repair, deadline, frames=2000, burst=3.0, seed=1):
 
 
 def main(args):
-    frames, burst = 2000, 3.0
-    while args and args[0].startswith("--"):
-        flag, value, args = args[0], args[1], args[2:]
-        if flag == "--frames":
-            frames = int(value)
-        elif flag == "--burst":
-            burst = float(value)
-        else:
-            sys.exit(__doc__)
-    if not args or len(args) % 4:
-        sys.exit(__doc__)
+    values, args = options(args, {"frames": 2000, "burst": 3.0}, 4, __doc__)
+    frames, burst = values["frames"], values["burst"]
     print("| loss | W | R | D (frames) | played |")
     print("|---|---|---|---|---|")
     for i in range(0, len(args), 4):

@@ -248,7 +248,11 @@ class ClientRelayTrust : public ::testing::Test {
             {"G_DEBUG", "fatal-criticals"}};
   }
   Outcome call(const std::string &callee, uint16_t port, const std::string &pin) {
-    ChildProcess alice(build_binary("client/wzp"), {"call", callee},
+    return run({"call", callee}, port, pin);
+  }
+  // `wzp ARGS` as alice, against the daemon on `port`.
+  Outcome run(const std::vector<std::string> &args, uint16_t port, const std::string &pin) {
+    ChildProcess alice(build_binary("client/wzp"), args,
                        env("127.0.0.1:" + std::to_string(port), pin));
     Outcome outcome;
     auto status = alice.wait_exit(60s);
@@ -353,16 +357,11 @@ TEST_F(ClientRelayTrust, ARoomMemberTheRelayInventsGetsNoSenderKey) {
         }}});
   ASSERT_NE(relay.port(), 0);
   write_tone(dir_ / "alice.wav", 700);
-  ChildProcess alice(build_binary("client/wzp"),
-                     {"room", "join", crypto::format_room_invite(invite), "--seconds", "4", "--in",
-                      (dir_ / "alice.wav").string(), "--out", (dir_ / "heard.wav").string()},
-                     env("127.0.0.1:" + std::to_string(relay.port()), relay.certificate()));
-  auto status = alice.wait_exit(60s);
-  EXPECT_TRUE(alice.wait_output_closed(5s));
-  std::string output;
-  for (const auto &line : alice.lines()) output += line + "\n";
-  ASSERT_TRUE(status && WIFEXITED(*status)) << output;
-  EXPECT_EQ(WEXITSTATUS(*status), 0) << output;
+  auto alice = run({"room", "join", crypto::format_room_invite(invite), "--seconds", "4", "--in",
+                    (dir_ / "alice.wav").string(), "--out", (dir_ / "heard.wav").string()},
+                   relay.port(), relay.certificate());
+  const std::string &output = alice.output;
+  ASSERT_EQ(alice.exit_code, 0) << output;
 
   // The relay saw the room's id, derived from the secret: not the name's hash.
   EXPECT_EQ(relay.room(), crypto::room_access(invite).hex_id());
@@ -398,16 +397,11 @@ TEST_F(ClientRelayTrust, InAnOpenRoomTheRelayCanAddAMember) {
                     }}});
   ASSERT_NE(relay.port(), 0);
   write_tone(dir_ / "alice.wav", 700);
-  ChildProcess alice(build_binary("client/wzp"),
-                     {"room", "join", "--open", "friday standup", "--seconds", "3", "--in",
-                      (dir_ / "alice.wav").string(), "--out", (dir_ / "heard.wav").string()},
-                     env("127.0.0.1:" + std::to_string(relay.port()), relay.certificate()));
-  auto status = alice.wait_exit(60s);
-  EXPECT_TRUE(alice.wait_output_closed(5s));
-  std::string output;
-  for (const auto &line : alice.lines()) output += line + "\n";
-  ASSERT_TRUE(status && WIFEXITED(*status)) << output;
-  EXPECT_EQ(WEXITSTATUS(*status), 0) << output;
+  auto alice = run({"room", "join", "--open", "friday standup", "--seconds", "3", "--in",
+                    (dir_ / "alice.wav").string(), "--out", (dir_ / "heard.wav").string()},
+                   relay.port(), relay.certificate());
+  const std::string &output = alice.output;
+  ASSERT_EQ(alice.exit_code, 0) << output;
   EXPECT_NE(output.find("an open room: the relay can add members"), std::string::npos) << output;
   EXPECT_EQ(relay.room(), crypto::open_room_access("friday standup").hex_id());
   EXPECT_GE(relay.sender_keys_to(0), 1u) << output;
