@@ -11,6 +11,7 @@
 #include <memory>
 #include <random>
 
+#include "tests/support/wait.hpp"
 #include "tests/unit/quic/quic_test_util.hpp"
 
 namespace wzp::quic::test {
@@ -81,9 +82,7 @@ TEST(QuicEndpoint, HandshakeThenDatagramsBothWaysCountedExactly) {
   EXPECT_EQ(client_side.datagrams().size(), 50u);
 
   // Acks arrive a little later than the data.
-  for (int i = 0; i < 100 && connection->stats().datagrams_acked < 100; ++i) {
-    std::this_thread::sleep_for(20ms);
-  }
+  wzp::test::wait_until([&] { return connection->stats().datagrams_acked >= 100; }, 2s);
   auto stats = connection->stats();
   EXPECT_EQ(stats.datagrams_sent, 100u);
   EXPECT_EQ(stats.datagrams_acked, 100u);
@@ -237,9 +236,7 @@ TEST(QuicEndpoint, UndecryptableInitialsCostNothing) {
     sendto(raw, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr *>(&to), sizeof to);
   }
   close(raw);
-  for (int i = 0; i < 200 && server.endpoint->stats().packets_received < kFlood; ++i) {
-    std::this_thread::sleep_for(10ms);
-  }
+  wzp::test::wait_until([&] { return server.endpoint->stats().packets_received >= kFlood; }, 2s);
   auto stats = server.endpoint->stats();
   EXPECT_EQ(stats.dropped_garbage, static_cast<uint64_t>(kFlood));
   EXPECT_EQ(stats.connections_accepted, 0u);
@@ -276,9 +273,7 @@ TEST(QuicEndpoint, HandshakeFloodIsBoundedAndRealClientsStillGetIn) {
   for (const auto &packet : initials) {
     sendto(silent, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr *>(&to), sizeof to);
   }
-  for (int i = 0; i < 200 && server.endpoint->stats().packets_received < kFlood; ++i) {
-    std::this_thread::sleep_for(10ms);
-  }
+  wzp::test::wait_until([&] { return server.endpoint->stats().packets_received >= kFlood; }, 2s);
   auto stats = server.endpoint->stats();
   EXPECT_EQ(stats.connections_accepted, 4u);
   EXPECT_EQ(stats.refused_handshakes, kFlood - 4);
