@@ -151,15 +151,21 @@ GstStructure *element_stats(GstElement *pipeline, const char *name) {
   return stats;
 }
 
+// A field the element does not carry (renamed, or of another type) is a
+// broken contract (plugins/gstwzp/wzpstats.h), not a zero: say so loudly.
 uint64_t stats_u64(const GstStructure *stats, const char *field) {
   guint64 value = 0;
-  if (stats != nullptr) gst_structure_get_uint64(stats, field, &value);
+  if (stats != nullptr && !gst_structure_get_uint64(stats, field, &value)) {
+    g_critical("%s has no guint64 field '%s'", gst_structure_get_name(stats), field);
+  }
   return value;
 }
 
 double stats_double(const GstStructure *stats, const char *field) {
   gdouble value = 0;
-  if (stats != nullptr) gst_structure_get_double(stats, field, &value);
+  if (stats != nullptr && !gst_structure_get_double(stats, field, &value)) {
+    g_critical("%s has no gdouble field '%s'", gst_structure_get_name(stats), field);
+  }
   return value;
 }
 

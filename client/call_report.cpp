@@ -5,8 +5,11 @@
 
 #include "client/call_media.hpp"
 #include "plugins/gstwzp/wzpmeta.h"
+#include "plugins/gstwzp/wzpstats.h"
 
 namespace wzp::client {
+
+namespace stats = wzp::gst::stats;
 namespace {
 
 uint64_t frame_key(const WzpHeaderMeta &meta) {
@@ -40,22 +43,23 @@ Snapshot snapshot(GstElement *sender, GstElement *receiver) {
   GstStructure *net_tx = element_stats(sender, "net");
   GstStructure *fec_rx = element_stats(receiver, "fec");
   GstStructure *jitter = element_stats(receiver, "jitter");
-  Snapshot s{stats_u64(fec_tx, "frames"),
-             stats_u64(fec_tx, "source-packets") + stats_u64(fec_tx, "repair-packets"),
-             stats_u64(fec_tx, "repair-packets"),
-             stats_u64(fec_rx, "received"),
-             stats_u64(fec_rx, "recovered"),
-             stats_u64(fec_rx, "blocks-given-up"),
-             stats_u64(jitter, "played"),
-             stats_u64(jitter, "concealed"),
-             stats_u64(jitter, "late"),
-             stats_double(net_tx, "rtt-ms"),
-             stats_double(net_tx, "datagram-loss"),
-             stats_u64(jitter, "current-delay"),
-             stats_u64(net_tx, "datagrams-sent"),
-             stats_u64(net_tx, "datagrams-dropped-stale"),
-             stats_u64(net_tx, "datagrams-dropped-full"),
-             stats_u64(net_tx, "congestion-restarts")};
+  Snapshot s{stats_u64(fec_tx, stats::fec_enc::kFrames),
+             stats_u64(fec_tx, stats::fec_enc::kSourcePackets) +
+                 stats_u64(fec_tx, stats::fec_enc::kRepairPackets),
+             stats_u64(fec_tx, stats::fec_enc::kRepairPackets),
+             stats_u64(fec_rx, stats::fec_dec::kReceived),
+             stats_u64(fec_rx, stats::fec_dec::kRecovered),
+             stats_u64(fec_rx, stats::fec_dec::kBlocksGivenUp),
+             stats_u64(jitter, stats::jitter::kPlayed),
+             stats_u64(jitter, stats::jitter::kConcealed),
+             stats_u64(jitter, stats::jitter::kLate),
+             stats_double(net_tx, stats::quic::kRttMs),
+             stats_double(net_tx, stats::quic::kDatagramLoss),
+             stats_u64(jitter, stats::jitter::kCurrentDelay),
+             stats_u64(net_tx, stats::quic::kDatagramsSent),
+             stats_u64(net_tx, stats::quic::kDatagramsDroppedStale),
+             stats_u64(net_tx, stats::quic::kDatagramsDroppedFull),
+             stats_u64(net_tx, stats::quic::kCongestionRestarts)};
   for (GstStructure *st : {fec_tx, net_tx, fec_rx, jitter}) {
     if (st != nullptr) gst_structure_free(st);
   }

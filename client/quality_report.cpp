@@ -3,8 +3,11 @@
 #include <algorithm>
 
 #include "client/call_media.hpp"
+#include "plugins/gstwzp/wzpstats.h"
 
 namespace wzp::client {
+
+namespace stats = wzp::gst::stats;
 namespace {
 
 // More packets sent per one arrived than even 99 % loss explains.
@@ -25,10 +28,11 @@ std::optional<QuicPathStats> quic_path_stats(GstElement *quic) {
   g_object_get(quic, "stats", &s, nullptr);
   if (s == nullptr) return std::nullopt;
   // No RTT sample yet; a sub-millisecond one (a LAN, loopback) is one.
-  const bool sampled = stats_double(s, "rtt-ms") > 0;
-  QuicPathStats path{stats_double(s, "datagram-loss"), to_ms(stats_double(s, "rtt-ms")),
-                     to_ms(stats_double(s, "rtt-variance-ms")), stats_u64(s, "datagrams-acked"),
-                     stats_u64(s, "datagrams-lost")};
+  const bool sampled = stats_double(s, stats::quic::kRttMs) > 0;
+  QuicPathStats path{
+      stats_double(s, stats::quic::kDatagramLoss), to_ms(stats_double(s, stats::quic::kRttMs)),
+      to_ms(stats_double(s, stats::quic::kRttVarianceMs)),
+      stats_u64(s, stats::quic::kDatagramsAcked), stats_u64(s, stats::quic::kDatagramsLost)};
   gst_structure_free(s);
   if (!sampled) return std::nullopt;
   return path;
@@ -42,9 +46,12 @@ QualityReporter::Counts QualityReporter::count() const {
   auto add = [&frames](GstElement *decoder) {
     GstStructure *s = nullptr;
     g_object_get(decoder, "stats", &s, nullptr);
-    frames.arrived += stats_u64(s, "received") + stats_u64(s, "unprotected");
-    frames.missing += stats_u64(s, "recovered") + stats_u64(s, "unrecoverable");
-    frames.packets += {stats_u64(s, "packets-expected"), stats_u64(s, "packets-arrived")};
+    frames.arrived +=
+        stats_u64(s, stats::fec_dec::kReceived) + stats_u64(s, stats::fec_dec::kUnprotected);
+    frames.missing +=
+        stats_u64(s, stats::fec_dec::kRecovered) + stats_u64(s, stats::fec_dec::kUnrecoverable);
+    frames.packets += {stats_u64(s, stats::fec_dec::kPacketsExpected),
+                       stats_u64(s, stats::fec_dec::kPacketsArrived)};
     if (s != nullptr) gst_structure_free(s);
   };
   if (receiver_ == nullptr) return frames;

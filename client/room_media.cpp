@@ -2,10 +2,14 @@
 
 #include <cstdio>
 
+#include "client/call_media.hpp"
 #include "plugins/gstwzp/wzpcryptcontext.h"
 #include "plugins/gstwzp/wzpquiclink.h"
+#include "plugins/gstwzp/wzpstats.h"
 
 namespace wzp::client {
+
+namespace stats = wzp::gst::stats;
 namespace {
 
 constexpr const char *kMixCaps = "audio/x-raw,format=S16LE,rate=48000,channels=1";
@@ -43,11 +47,8 @@ uint64_t branch_stat(GstElement *branch, const char *element, const char *field)
   if (e == nullptr) return 0;
   GstStructure *stats = nullptr;
   g_object_get(e, "stats", &stats, nullptr);
-  guint64 value = 0;
-  if (stats != nullptr) {
-    gst_structure_get_uint64(stats, field, &value);
-    gst_structure_free(stats);
-  }
+  uint64_t value = stats_u64(stats, field);
+  if (stats != nullptr) gst_structure_free(stats);
   gst_object_unref(e);
   return value;
 }
@@ -55,10 +56,10 @@ uint64_t branch_stat(GstElement *branch, const char *element, const char *field)
 RoomReceiver::MemberPlayout read_playout(GstElement *branch, uint32_t sender_id) {
   RoomReceiver::MemberPlayout p;
   p.sender_id = sender_id;
-  p.played = branch_stat(branch, "jitter", "played");
-  p.concealed = branch_stat(branch, "jitter", "concealed");
-  p.delay_ms = branch_stat(branch, "jitter", "current-delay") / 1'000'000;
-  p.recovered = branch_stat(branch, "fec", "recovered");
+  p.played = branch_stat(branch, "jitter", stats::jitter::kPlayed);
+  p.concealed = branch_stat(branch, "jitter", stats::jitter::kConcealed);
+  p.delay_ms = branch_stat(branch, "jitter", stats::jitter::kCurrentDelay) / 1'000'000;
+  p.recovered = branch_stat(branch, "fec", stats::fec_dec::kRecovered);
   return p;
 }
 

@@ -13,8 +13,11 @@
 #include "client/room_quality.hpp"
 #include "libwzp/crypto/room_membership.hpp"
 #include "libwzp/signal/printable.hpp"
+#include "plugins/gstwzp/wzpstats.h"
 
 namespace wzp::client {
+
+namespace stats = wzp::gst::stats;
 namespace {
 
 // How long the receiver gets to finish its file once we leave.
@@ -72,7 +75,7 @@ void leave(Room *room, const std::string &why) {
   room->left_because = why;
   room->session->send(signal::RoomLeave{room->room_hash});
   GstStructure *sent = element_stats(room->sender, "net");
-  room->datagrams_sent = stats_u64(sent, "datagrams-sent");
+  room->datagrams_sent = stats_u64(sent, stats::quic::kDatagramsSent);
   if (sent) gst_structure_free(sent);
   gst_element_set_state(room->sender, GST_STATE_NULL);
   room->receiver->finish();
@@ -212,7 +215,8 @@ std::string playout_text(const RoomReceiver::MemberPlayout &p, bool brief) {
 
 std::string status_line(Room *room) {
   GstStructure *sent = room->ending ? nullptr : element_stats(room->sender, "net");
-  uint64_t datagrams_sent = room->ending ? room->datagrams_sent : stats_u64(sent, "datagrams-sent");
+  uint64_t datagrams_sent =
+      room->ending ? room->datagrams_sent : stats_u64(sent, stats::quic::kDatagramsSent);
   GstStructure *opened = element_stats(room->receiver->pipeline(), "crypt");
   // "Others" are members who proved the room secret; whom else the relay
   // announced is its word only.
@@ -227,11 +231,11 @@ std::string status_line(Room *room) {
                 room->name.c_str(), admitted, announced.c_str(), room->heard.size(),
                 static_cast<size_t>(room->receiver->active_branches()),
                 static_cast<unsigned long>(datagrams_sent),
-                static_cast<unsigned long>(stats_u64(opened, "opened")),
-                static_cast<unsigned long>(stats_u64(opened, "held-opened")),
-                static_cast<unsigned long>(stats_u64(opened, "unknown-sender") +
-                                           stats_u64(opened, "held-expired") +
-                                           stats_u64(opened, "held-evicted")),
+                static_cast<unsigned long>(stats_u64(opened, stats::decrypt::kOpened)),
+                static_cast<unsigned long>(stats_u64(opened, stats::decrypt::kHeldOpened)),
+                static_cast<unsigned long>(stats_u64(opened, stats::decrypt::kUnknownSender) +
+                                           stats_u64(opened, stats::decrypt::kHeldExpired) +
+                                           stats_u64(opened, stats::decrypt::kHeldEvicted)),
                 100 * room->reported_loss, room->tier.c_str());
   if (sent) gst_structure_free(sent);
   if (opened) gst_structure_free(opened);

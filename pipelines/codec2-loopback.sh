@@ -10,7 +10,8 @@
 # checks the decoded file is as long as the input (rounded up to whole
 # frames) and about as loud, not silence. Listen to it to hear what 1200 bit/s sounds like.
 #
-# Usage: pipelines/codec2-loopback.sh [MODE] [output.wav]   (WZP_BUILD_DIR defaults to build/)
+# Usage: pipelines/codec2-loopback.sh [MODE] [output.wav]   (output defaults to
+# codec2-MODE.wav in the current directory; WZP_BUILD_DIR defaults to build/)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,7 +21,7 @@ export GST_PLUGIN_PATH="$build/gst-plugins${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
 mode=${1:-1200}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-out=${2:-$work/codec2-$mode.wav}
+out=${2:-codec2-$mode.wav}  # kept: the scratch directory goes, the output stays
 
 if command -v espeak-ng >/dev/null; then
   espeak-ng -s 150 -w "$work/speech.wav" \

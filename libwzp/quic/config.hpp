@@ -112,7 +112,7 @@ struct ConnectionHandlers {
 struct PathStats {
   double smoothed_rtt_ms = 0;
   double rtt_variance_ms = 0;
-  double min_rtt_ms = 0;
+  double min_rtt_ms = 0;  // 0 until the first RTT sample
   uint64_t congestion_window = 0;
   uint64_t bytes_in_flight = 0;
   double pacing_rate_bytes_per_s = 0;

@@ -288,7 +288,10 @@ void Connection::publish_stats() {
   PathStats path;
   path.smoothed_rtt_ms = static_cast<double>(cstat.smoothed_rtt) / NGTCP2_MILLISECONDS;
   path.rtt_variance_ms = static_cast<double>(cstat.rttvar) / NGTCP2_MILLISECONDS;
-  path.min_rtt_ms = static_cast<double>(cstat.min_rtt) / NGTCP2_MILLISECONDS;
+  // ngtcp2 keeps min_rtt at UINT64_MAX until the first RTT sample; report 0
+  // then, not 18446744073709.551 ms.
+  path.min_rtt_ms =
+      cstat.min_rtt == UINT64_MAX ? 0 : static_cast<double>(cstat.min_rtt) / NGTCP2_MILLISECONDS;
   path.congestion_window = cstat.cwnd;
   path.bytes_in_flight = cstat.bytes_in_flight;
   // ngtcp2 keeps the pacing rate in bytes per nanosecond.

@@ -1,5 +1,7 @@
 #include "plugins/gstwzp/wzpquiclink.h"
 
+#include "plugins/gstwzp/wzpstats.h"
+
 namespace {
 
 enum Role { kRoleClient, kRoleServer };
@@ -336,20 +338,23 @@ GstStructure *wzp_quic_link_stats(const std::shared_ptr<wzp::quic::Link> &link) 
   wzp::quic::ConnectionStats c = link ? link->connection_stats() : wzp::quic::ConnectionStats{};
   wzp::quic::EndpointStats e = link ? link->endpoint_stats() : wzp::quic::EndpointStats{};
   return gst_structure_new(
-      "application/x-wzp-quic-stats", "datagrams-sent", G_TYPE_UINT64, c.datagrams_sent,
-      "datagrams-received", G_TYPE_UINT64, c.datagrams_received, "datagrams-acked", G_TYPE_UINT64,
-      c.datagrams_acked, "datagrams-lost", G_TYPE_UINT64, c.datagrams_lost,
-      "datagrams-dropped-stale", G_TYPE_UINT64, c.datagrams_dropped_stale, "datagrams-dropped-full",
-      G_TYPE_UINT64, c.datagrams_dropped_full, "datagrams-dropped-oversized", G_TYPE_UINT64,
-      c.datagrams_dropped_oversized, "datagrams-dropped-unsent", G_TYPE_UINT64,
-      link ? link->dropped_unsent() : 0, "datagrams-dropped-received", G_TYPE_UINT64,
-      link ? link->dropped_received() : 0, "datagram-loss", G_TYPE_DOUBLE, c.datagram_loss(),
-      "rtt-ms", G_TYPE_DOUBLE, c.path.smoothed_rtt_ms, "rtt-variance-ms", G_TYPE_DOUBLE,
-      c.path.rtt_variance_ms, "min-rtt-ms", G_TYPE_DOUBLE, c.path.min_rtt_ms, "congestion-window",
-      G_TYPE_UINT64, c.path.congestion_window, "bytes-in-flight", G_TYPE_UINT64,
-      c.path.bytes_in_flight, "pacing-rate", G_TYPE_DOUBLE, c.path.pacing_rate_bytes_per_s,
-      "max-datagram-size", G_TYPE_UINT64, static_cast<guint64>(c.path.max_datagram_payload),
-      "udp-packets-sent", G_TYPE_UINT64, c.udp_packets_sent, "congestion-restarts", G_TYPE_UINT64,
+      "application/x-wzp-quic-stats", wzp::gst::stats::quic::kDatagramsSent, G_TYPE_UINT64,
+      c.datagrams_sent, "datagrams-received", G_TYPE_UINT64, c.datagrams_received,
+      wzp::gst::stats::quic::kDatagramsAcked, G_TYPE_UINT64, c.datagrams_acked,
+      wzp::gst::stats::quic::kDatagramsLost, G_TYPE_UINT64, c.datagrams_lost,
+      wzp::gst::stats::quic::kDatagramsDroppedStale, G_TYPE_UINT64, c.datagrams_dropped_stale,
+      wzp::gst::stats::quic::kDatagramsDroppedFull, G_TYPE_UINT64, c.datagrams_dropped_full,
+      "datagrams-dropped-oversized", G_TYPE_UINT64, c.datagrams_dropped_oversized,
+      "datagrams-dropped-unsent", G_TYPE_UINT64, link ? link->dropped_unsent() : 0,
+      "datagrams-dropped-received", G_TYPE_UINT64, link ? link->dropped_received() : 0,
+      wzp::gst::stats::quic::kDatagramLoss, G_TYPE_DOUBLE, c.datagram_loss(),
+      wzp::gst::stats::quic::kRttMs, G_TYPE_DOUBLE, c.path.smoothed_rtt_ms,
+      wzp::gst::stats::quic::kRttVarianceMs, G_TYPE_DOUBLE, c.path.rtt_variance_ms, "min-rtt-ms",
+      G_TYPE_DOUBLE, c.path.min_rtt_ms, "congestion-window", G_TYPE_UINT64,
+      c.path.congestion_window, "bytes-in-flight", G_TYPE_UINT64, c.path.bytes_in_flight,
+      "pacing-rate", G_TYPE_DOUBLE, c.path.pacing_rate_bytes_per_s, "max-datagram-size",
+      G_TYPE_UINT64, static_cast<guint64>(c.path.max_datagram_payload), "udp-packets-sent",
+      G_TYPE_UINT64, c.udp_packets_sent, wzp::gst::stats::quic::kCongestionRestarts, G_TYPE_UINT64,
       c.congestion_restarts, "connections-accepted", G_TYPE_UINT64, e.connections_accepted,
       "packets-dropped-garbage", G_TYPE_UINT64, e.dropped_garbage, nullptr);
 }

@@ -40,6 +40,7 @@
 #include "libwzp/crypto/key_wait.hpp"
 #include "plugins/gstwzp/wzpcryptcontext.h"
 #include "plugins/gstwzp/wzpmeta.h"
+#include "plugins/gstwzp/wzpstats.h"
 
 GST_DEBUG_CATEGORY_STATIC(wzp_decrypt_debug);
 #define GST_CAT_DEFAULT wzp_decrypt_debug
@@ -107,16 +108,17 @@ GstStructure *make_stats(GstWzpDecrypt *self) {
   std::lock_guard guard(self->priv->state_lock);
   const Stats &s = self->priv->stats;
   GstStructure *stats = gst_structure_new(
-      "application/x-wzp-decrypt-stats", "opened", G_TYPE_UINT64, s.opened, "unparseable",
-      G_TYPE_UINT64, s.unparseable, "auth-failed", G_TYPE_UINT64, s.auth_failed, "replayed",
-      G_TYPE_UINT64, s.replayed, "too-old", G_TYPE_UINT64, s.too_old, "unknown-epoch",
-      G_TYPE_UINT64, s.unknown_epoch, "unknown-sender", G_TYPE_UINT64, s.unknown_sender,
-      "stream-table-full", G_TYPE_UINT64, s.stream_table_full, "epoch-changes", G_TYPE_UINT64,
-      s.epoch_changes, nullptr);
+      "application/x-wzp-decrypt-stats", wzp::gst::stats::decrypt::kOpened, G_TYPE_UINT64, s.opened,
+      "unparseable", G_TYPE_UINT64, s.unparseable, "auth-failed", G_TYPE_UINT64, s.auth_failed,
+      "replayed", G_TYPE_UINT64, s.replayed, "too-old", G_TYPE_UINT64, s.too_old, "unknown-epoch",
+      G_TYPE_UINT64, s.unknown_epoch, wzp::gst::stats::decrypt::kUnknownSender, G_TYPE_UINT64,
+      s.unknown_sender, "stream-table-full", G_TYPE_UINT64, s.stream_table_full, "epoch-changes",
+      G_TYPE_UINT64, s.epoch_changes, nullptr);
   const wzp::crypto::KeyWaitCounts &w = self->priv->key_wait.counts();
-  gst_structure_set(stats, "held", G_TYPE_UINT64, w.held, "held-opened", G_TYPE_UINT64,
-                    s.held_opened, "held-expired", G_TYPE_UINT64, w.expired, "held-evicted",
-                    G_TYPE_UINT64, w.evicted + w.refused, "held-now", G_TYPE_UINT64,
+  gst_structure_set(stats, "held", G_TYPE_UINT64, w.held, wzp::gst::stats::decrypt::kHeldOpened,
+                    G_TYPE_UINT64, s.held_opened, wzp::gst::stats::decrypt::kHeldExpired,
+                    G_TYPE_UINT64, w.expired, wzp::gst::stats::decrypt::kHeldEvicted, G_TYPE_UINT64,
+                    w.evicted + w.refused, "held-now", G_TYPE_UINT64,
                     guint64{self->priv->key_wait.packets()}, nullptr);
   return stats;
 }

@@ -39,6 +39,7 @@
 #include "libwzp/quality/packet_counts.hpp"
 #include "media_clock.hpp"
 #include "plugins/gstwzp/wzpmeta.h"
+#include "plugins/gstwzp/wzpstats.h"
 #include "quality_report.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(wzp_fec_dec_debug);
@@ -282,22 +283,26 @@ GstStructure *make_stats(GstWzpFecDec *self) {
   wzp::quality::PacketCounts packets = self->priv->arrivals_base;
   if (self->priv->arrivals) packets += self->priv->arrivals->totals();
   return gst_structure_new(
-      "application/x-wzp-fec-dec-stats", "packets", G_TYPE_UINT64, s.packets, "received",
-      G_TYPE_UINT64, s.received, "recovered", G_TYPE_UINT64, s.recovered, "unrecoverable",
-      G_TYPE_UINT64, s.unrecoverable, "unprotected", G_TYPE_UINT64, s.unprotected, "duplicates",
+      "application/x-wzp-fec-dec-stats", "packets", G_TYPE_UINT64, s.packets,
+      wzp::gst::stats::fec_dec::kReceived, G_TYPE_UINT64, s.received,
+      wzp::gst::stats::fec_dec::kRecovered, G_TYPE_UINT64, s.recovered,
+      wzp::gst::stats::fec_dec::kUnrecoverable, G_TYPE_UINT64, s.unrecoverable,
+      wzp::gst::stats::fec_dec::kUnprotected, G_TYPE_UINT64, s.unprotected, "duplicates",
       G_TYPE_UINT64, s.duplicates, "late", G_TYPE_UINT64, s.late, "malformed", G_TYPE_UINT64,
       s.malformed, "out-of-range", G_TYPE_UINT64, s.out_of_range, "inconsistent", G_TYPE_UINT64,
       s.inconsistent, "foreign-stream", G_TYPE_UINT64, s.foreign_stream, "unneeded-repair",
       G_TYPE_UINT64, s.unneeded_repair, "blocks-complete", G_TYPE_UINT64, s.blocks_complete,
-      "blocks-recovered", G_TYPE_UINT64, s.blocks_recovered, "blocks-given-up", G_TYPE_UINT64,
-      s.blocks_given_up, "decode-time-total-us", G_TYPE_UINT64, t.total_us, "decode-time-max-us",
-      G_TYPE_UINT64, t.max_us, "reports-received", G_TYPE_UINT64, self->priv->reports_received,
-      "report-stream-id", G_TYPE_UINT, guint{self->priv->report_stream_id}, "report-loss",
-      G_TYPE_DOUBLE, self->priv->latest_report.loss_fraction(), "report-rtt-ms", G_TYPE_UINT,
+      "blocks-recovered", G_TYPE_UINT64, s.blocks_recovered,
+      wzp::gst::stats::fec_dec::kBlocksGivenUp, G_TYPE_UINT64, s.blocks_given_up,
+      "decode-time-total-us", G_TYPE_UINT64, t.total_us, "decode-time-max-us", G_TYPE_UINT64,
+      t.max_us, "reports-received", G_TYPE_UINT64, self->priv->reports_received, "report-stream-id",
+      G_TYPE_UINT, guint{self->priv->report_stream_id}, "report-loss", G_TYPE_DOUBLE,
+      self->priv->latest_report.loss_fraction(), "report-rtt-ms", G_TYPE_UINT,
       guint{self->priv->latest_report.rtt_ms}, "report-jitter-ms", G_TYPE_UINT,
       guint{self->priv->latest_report.jitter_ms}, "report-bandwidth-kbps", G_TYPE_UINT,
-      guint{self->priv->latest_report.bandwidth_kbps}, "packets-expected", G_TYPE_UINT64,
-      packets.sent, "packets-arrived", G_TYPE_UINT64, packets.arrived, nullptr);
+      guint{self->priv->latest_report.bandwidth_kbps}, wzp::gst::stats::fec_dec::kPacketsExpected,
+      G_TYPE_UINT64, packets.sent, wzp::gst::stats::fec_dec::kPacketsArrived, G_TYPE_UINT64,
+      packets.arrived, nullptr);
 }
 
 gboolean gst_wzp_fec_dec_sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {

@@ -1,5 +1,6 @@
 // wzpfecenc's properties and its `stats` structure.
 #include "gstwzpfecenc_private.hpp"
+#include "plugins/gstwzp/wzpstats.h"
 
 GST_DEBUG_CATEGORY_EXTERN(wzp_fec_enc_debug);
 #define GST_CAT_DEFAULT wzp_fec_enc_debug
@@ -9,14 +10,14 @@ namespace wzp::fec_enc_element {
 GstStructure *make_stats(GstWzpFecEnc *self) {
   std::lock_guard guard(self->priv->state_lock);
   const auto &s = self->priv->encoder.stats();
-  return gst_structure_new("application/x-wzp-fec-enc-stats", "frames", G_TYPE_UINT64, s.frames,
-                           "rejected-empty", G_TYPE_UINT64, s.rejected_empty, "rejected-oversize",
-                           G_TYPE_UINT64, s.rejected_oversize, "blocks", G_TYPE_UINT64, s.blocks,
-                           "keyframe-blocks", G_TYPE_UINT64, s.keyframe_blocks, "source-packets",
-                           G_TYPE_UINT64, s.source_packets, "repair-packets", G_TYPE_UINT64,
-                           s.repair_packets, "bytes-sent", G_TYPE_UINT64, s.bytes_sent,
-                           "reports-sent", G_TYPE_UINT64, self->priv->reports_sent,
-                           "deadline-closes", G_TYPE_UINT64, self->priv->deadline_closes, nullptr);
+  return gst_structure_new(
+      "application/x-wzp-fec-enc-stats", wzp::gst::stats::fec_enc::kFrames, G_TYPE_UINT64, s.frames,
+      "rejected-empty", G_TYPE_UINT64, s.rejected_empty, "rejected-oversize", G_TYPE_UINT64,
+      s.rejected_oversize, "blocks", G_TYPE_UINT64, s.blocks, "keyframe-blocks", G_TYPE_UINT64,
+      s.keyframe_blocks, wzp::gst::stats::fec_enc::kSourcePackets, G_TYPE_UINT64, s.source_packets,
+      wzp::gst::stats::fec_enc::kRepairPackets, G_TYPE_UINT64, s.repair_packets, "bytes-sent",
+      G_TYPE_UINT64, s.bytes_sent, "reports-sent", G_TYPE_UINT64, self->priv->reports_sent,
+      "deadline-closes", G_TYPE_UINT64, self->priv->deadline_closes, nullptr);
 }
 
 void set_property(GObject *object, guint id, const GValue *value, GParamSpec *pspec) {

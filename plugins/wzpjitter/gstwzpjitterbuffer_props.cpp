@@ -1,6 +1,7 @@
 // wzpjitterbuffer's properties, its `stats` structure and its mode enum.
 #include <algorithm>
 
+#include "plugins/gstwzp/wzpstats.h"
 #include "plugins/wzpjitter/gstwzpjitterbuffer_private.hpp"
 
 GType gst_wzp_jitter_mode_get_type(void) {
@@ -31,13 +32,14 @@ GstStructure *make_stats(GstWzpJitterBuffer *self) {
   s.late -= std::min(s.late, state.notices_late);
   return gst_structure_new(
       "application/x-wzp-jitter-stats", "target-delay", G_TYPE_UINT64,
-      static_cast<guint64>(s.target_delay_ns), "current-delay", G_TYPE_UINT64,
-      static_cast<guint64>(s.current_delay_ns), "received", G_TYPE_UINT64, s.received, "played",
-      G_TYPE_UINT64, s.played, "concealed", G_TYPE_UINT64, s.concealed, "expanded", G_TYPE_UINT64,
-      s.expanded, "late", G_TYPE_UINT64, s.late, "dropped", G_TYPE_UINT64, s.dropped, "shrunk",
-      G_TYPE_UINT64, s.shrunk, "reordered", G_TYPE_UINT64, s.reordered, "duplicates", G_TYPE_UINT64,
-      s.duplicates, "restarts", G_TYPE_UINT64, s.restarts + state.stream_changes, "untimed",
-      G_TYPE_UINT64, state.untimed, nullptr);
+      static_cast<guint64>(s.target_delay_ns), wzp::gst::stats::jitter::kCurrentDelay,
+      G_TYPE_UINT64, static_cast<guint64>(s.current_delay_ns), "received", G_TYPE_UINT64,
+      s.received, wzp::gst::stats::jitter::kPlayed, G_TYPE_UINT64, s.played,
+      wzp::gst::stats::jitter::kConcealed, G_TYPE_UINT64, s.concealed, "expanded", G_TYPE_UINT64,
+      s.expanded, wzp::gst::stats::jitter::kLate, G_TYPE_UINT64, s.late, "dropped", G_TYPE_UINT64,
+      s.dropped, "shrunk", G_TYPE_UINT64, s.shrunk, "reordered", G_TYPE_UINT64, s.reordered,
+      "duplicates", G_TYPE_UINT64, s.duplicates, "restarts", G_TYPE_UINT64,
+      s.restarts + state.stream_changes, "untimed", G_TYPE_UINT64, state.untimed, nullptr);
 }
 
 void set_property(GObject *object, guint id, const GValue *value, GParamSpec *pspec) {

@@ -6,20 +6,11 @@
 #include <thread>
 
 #include "libwzp/netsim/udp_proxy.hpp"
+#include "tests/support/wait.hpp"
 #include "tests/unit/quic/quic_test_util.hpp"
 
 namespace wzp::quic::test {
 namespace {
-
-// Polls `done` until it holds or `limit` passes.
-template <typename Condition>
-bool eventually(Condition done, std::chrono::milliseconds limit = 5s) {
-  for (auto end = std::chrono::steady_clock::now() + limit; !done();) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
 
 TEST(QuicHandshakeRace, ALaterAttemptTakesOverWhenTheFirstOnesPacketsAreLost) {
   std::string error;
@@ -57,17 +48,20 @@ TEST(QuicHandshakeRace, ALaterAttemptTakesOverWhenTheFirstOnesPacketsAreLost) {
   auto connection =
       client->dial("127.0.0.1", proxy.listen_address().port(), client_side.handlers(), error);
   ASSERT_TRUE(connection) << error;
-  ASSERT_TRUE(eventually([&] { return connection->stats().handshake_attempts >= 3; }));
+  ASSERT_TRUE(
+      wzp::test::wait_until([&] { return connection->stats().handshake_attempts >= 3; }, 5s));
   EXPECT_EQ(connection->state(), Connection::State::kConnecting);
   EXPECT_EQ(proxy.counters().up.delivered, 0u);
   proxy.set_directions({}, {});
 
   ASSERT_TRUE(connection->wait_established(5s)) << connection->error();
   EXPECT_GE(connection->stats().handshake_attempts, 3u);
-  ASSERT_TRUE(eventually([&] {
-    std::lock_guard lock(mutex);
-    return accepted != nullptr;
-  }));
+  ASSERT_TRUE(wzp::test::wait_until(
+      [&] {
+        std::lock_guard lock(mutex);
+        return accepted != nullptr;
+      },
+      5s));
   {
     std::lock_guard lock(mutex);
     EXPECT_GE(accepted_count, 1u);
