@@ -379,13 +379,14 @@ void Connection::establish_if_ready(uint64_t ts) {
 
 void Connection::restart_if_starved(uint64_t ts) {
   if (server_ || !established_ || finished_ || !host_.config().restart_when_starved) return;
-  uint64_t queued = 0, unsent = 0;
+  uint64_t queued = 0, unsent = 0, waited = 0;
   {
     std::lock_guard lock(mutex_);
     queued = stats_.datagrams_queued;
     unsent = queue_.counters().dropped_stale + queue_.counters().dropped_full;
+    waited = queue_.oldest_wait(ts);
   }
-  if (!starvation_.starved(ts, queued, unsent)) return;
+  if (!starvation_.starved(ts, queued, unsent, waited)) return;
   // ngtcp2 0.12 has no call that resets a congestion state, but a migration
   // to a new path starts a fresh one (RFC 9000, 9.4). The socket stays: the
   // new path differs only in the local port ngtcp2 records, which nothing

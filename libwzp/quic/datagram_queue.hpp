@@ -30,6 +30,11 @@ class DatagramQueue {
   // Drops the head entry and counts it as oversized (the path shrank).
   void drop_front_oversized();
 
+  // How long the oldest datagram has waited; 0 when empty.
+  uint64_t oldest_wait(uint64_t now_ns) const {
+    return count_ == 0 || now_ns < slots_[head_].enqueued_ns ? 0
+                                                             : now_ns - slots_[head_].enqueued_ns;
+  }
   size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }
   const Counters &counters() const { return counters_; }

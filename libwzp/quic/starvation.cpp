@@ -2,14 +2,31 @@
 
 namespace wzp::quic {
 
+bool StarvationWatch::spaced(uint64_t now_ns) const {
+  return !restarted_ || now_ns - last_restart_ns_ >= config_.min_interval_ns;
+}
+
+bool StarvationWatch::restart(uint64_t now_ns) {
+  restarted_ = true;
+  last_restart_ns_ = now_ns;
+  // A fresh window: what was dropped before the restart is not held against it.
+  window_start_ns_ = now_ns;
+  return true;
+}
+
 bool StarvationWatch::starved(uint64_t now_ns, uint64_t datagrams_queued,
-                              uint64_t datagrams_dropped_unsent) {
+                              uint64_t datagrams_dropped_unsent, uint64_t oldest_wait_ns) {
   if (!started_ || now_ns < window_start_ns_) {
     started_ = true;
     window_start_ns_ = now_ns;
     queued_at_start_ = datagrams_queued;
     unsent_at_start_ = datagrams_dropped_unsent;
     return false;
+  }
+  if (config_.max_wait_ns != 0 && oldest_wait_ns >= config_.max_wait_ns && spaced(now_ns)) {
+    queued_at_start_ = datagrams_queued;
+    unsent_at_start_ = datagrams_dropped_unsent;
+    return restart(now_ns);
   }
   if (now_ns - window_start_ns_ < config_.window_ns) return false;
   const uint64_t queued = datagrams_queued - queued_at_start_;
@@ -20,11 +37,8 @@ bool StarvationWatch::starved(uint64_t now_ns, uint64_t datagrams_queued,
   const bool starving =
       queued >= config_.min_datagrams &&
       static_cast<double>(unsent) >= config_.unsent_share * static_cast<double>(queued);
-  const bool spaced = !restarted_ || now_ns - last_restart_ns_ >= config_.min_interval_ns;
-  if (!starving || !spaced) return false;
-  restarted_ = true;
-  last_restart_ns_ = now_ns;
-  return true;
+  if (!starving || !spaced(now_ns)) return false;
+  return restart(now_ns);
 }
 
 }  // namespace wzp::quic

@@ -17,6 +17,22 @@ TEST(StarvationWatch, HalfTheMediaDroppedUnsentOverHalfASecondIsStarvation) {
   EXPECT_TRUE(watch.starved(kWindow, 50, 25));
 }
 
+TEST(StarvationWatch, ADatagramHeldBackTooLongIsStarvationAtOnce) {
+  StarvationWatch watch;
+  watch.starved(0, 0, 0);
+  EXPECT_FALSE(watch.starved(10 * kMs, 5, 0, 149 * kMs));
+  EXPECT_TRUE(watch.starved(20 * kMs, 6, 0, 150 * kMs)) << "before the window ends";
+  // Not again within the minimum interval, however long the wait.
+  EXPECT_FALSE(watch.starved(1000 * kMs, 60, 0, 400 * kMs));
+  EXPECT_TRUE(watch.starved(2020 * kMs, 200, 0, 150 * kMs));
+}
+
+TEST(StarvationWatch, WaitingCountsOnlyWhenAsked) {
+  StarvationWatch watch(StarvationConfig{.max_wait_ns = 0});
+  watch.starved(0, 0, 0);
+  EXPECT_FALSE(watch.starved(10 * kMs, 5, 0, 900 * kMs));
+}
+
 TEST(StarvationWatch, LessThanHalfDroppedIsNot) {
   StarvationWatch watch;
   watch.starved(0, 0, 0);
