@@ -280,6 +280,13 @@ TEST_F(SignaldHttp, BadConfigurationIsAClearError) {
   ASSERT_TRUE(status);
   EXPECT_EQ(WEXITSTATUS(*status), 2);
   EXPECT_TRUE(bad.wait_for_line(std::regex("listen: expected host:port"), 1s));
+
+  wzp::test::ChildProcess zero(wzp::test::build_binary("signald/wzp-signald"),
+                               {"--max-waiting-per-address", "-1"});
+  status = zero.wait_exit(5s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(WEXITSTATUS(*status), 2);
+  EXPECT_TRUE(zero.wait_for_line(std::regex("max-waiting-per-address: expected a positive number"), 1s));
 }
 
 }  // namespace
