@@ -190,8 +190,8 @@ int main(int argc, char **argv) {
     Result quic, udp;
     try {
       // Every participant dials from 127.0.0.1 at once, before any logs in.
-      test::SignaldDaemon daemon(
-          dir, {"--max-waiting-per-address", std::to_string(participants + 1)});
+      test::SignaldDaemon daemon(dir,
+                                 {"--max-waiting-per-address", std::to_string(participants + 1)});
       if (!daemon.ready()) throw std::runtime_error("wzp-signald did not start");
       QuicRoom room(daemon, participants);
       quic = drive(

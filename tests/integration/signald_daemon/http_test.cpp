@@ -286,7 +286,8 @@ TEST_F(SignaldHttp, BadConfigurationIsAClearError) {
   status = zero.wait_exit(5s);
   ASSERT_TRUE(status);
   EXPECT_EQ(WEXITSTATUS(*status), 2);
-  EXPECT_TRUE(zero.wait_for_line(std::regex("max-waiting-per-address: expected a positive number"), 1s));
+  EXPECT_TRUE(
+      zero.wait_for_line(std::regex("max-waiting-per-address: expected a positive number"), 1s));
 }
 
 }  // namespace

@@ -107,7 +107,7 @@ TEST_F(ServerTest, OneSourceHoldsOnlySoManyConnectionsThatHaveNotLoggedIn) {
   auto alice = crypto::Identity::generate();
   send(waiting[0], Hello{alice.signing_public_key(), std::nullopt, ""});
   send(waiting[0], Auth{alice.sign(auth_transcript(out_.last<Challenge>(waiting[0]).nonce,
-                                                    kCertificateSha256))});
+                                                   kCertificateSha256))});
   ASSERT_FALSE(out_.to<Welcome>(waiting[0]).empty());
   server_->on_disconnect(waiting[1], now_);
   ConnectionId a = connect("203.0.113.5:7000"), b = connect("203.0.113.5:7001");
