@@ -326,6 +326,12 @@ std::vector<signal::PresenceUser> Server::presence_list() {
   return users;
 }
 
+size_t Server::presence_count() const {
+  size_t count = presence_.all().size();
+  for (const auto &[fingerprint, remote] : remote_users_) count += !presence_.online(fingerprint);
+  return count;
+}
+
 std::optional<signal::PresenceUser> Server::presence_of(const std::string &fingerprint) {
   if (presence_.online(fingerprint)) return user_of(fingerprint);
   auto remote = remote_users_.find(fingerprint);

@@ -92,6 +92,8 @@ class Server {
   Gauges gauges() const;
   // This relay's users, then linked relays' (local first when both have one).
   std::vector<signal::PresenceUser> presence_list();
+  // Everyone presence_list would name were it not cut at kMaxPresenceUsers.
+  size_t presence_count() const;
   std::optional<signal::PresenceUser> presence_of(const std::string &fingerprint);
 
   // Federation: users of linked relays, as their relays report them.

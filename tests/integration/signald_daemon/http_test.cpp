@@ -181,6 +181,10 @@ TEST_F(SignaldHttp, HealthMetricsAndPresenceAnswer) {
 
   auto empty = nlohmann::json::parse(daemon.get("/presence").body);
   EXPECT_EQ(empty["count"], 0);
+  // How many are online, listed or not (the list stops at 400): never
+  // cut short without saying so.
+  EXPECT_EQ(empty["total"], 0);
+  EXPECT_EQ(empty["truncated"], false);
 
   auto alice = crypto::Identity::generate();
   Client client(daemon);
@@ -192,6 +196,8 @@ TEST_F(SignaldHttp, HealthMetricsAndPresenceAnswer) {
   EXPECT_EQ(presence.content_type, "application/json");
   auto list = nlohmann::json::parse(presence.body);
   ASSERT_EQ(list["count"], 1);
+  EXPECT_EQ(list["total"], 1);
+  EXPECT_EQ(list["truncated"], false);
   EXPECT_EQ(list["users"][0]["fingerprint"], fingerprint(alice));
   EXPECT_EQ(list["users"][0]["alias"], "alice");
 

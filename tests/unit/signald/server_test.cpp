@@ -116,6 +116,16 @@ TEST_F(ServerTest, OneSourceHoldsOnlySoManyConnectionsThatHaveNotLoggedIn) {
   EXPECT_TRUE(out_.closed.contains(connect("203.0.113.5:7002")));
 }
 
+// The presence list stops at kMaxPresenceUsers; how many are online is
+// counted apart, so the HTTP API can say the list was cut (issue 13,
+// finding 6: /presence was silently truncated at 400).
+TEST_F(ServerTest, PresenceCountIncludesThoseBeyondTheList) {
+  const size_t online = kMaxPresenceUsers + 3;
+  for (size_t i = 0; i < online; ++i) login(crypto::Identity::generate());
+  EXPECT_EQ(server_->presence_list().size(), kMaxPresenceUsers);
+  EXPECT_EQ(server_->presence_count(), online);
+}
+
 TEST(ConnectionSource, IsTheAddressOrTheSlash64) {
   EXPECT_EQ(connection_source("192.0.2.1:4433"), connection_source("192.0.2.1:1"));
   EXPECT_NE(connection_source("192.0.2.1:4433"), connection_source("192.0.2.2:4433"));
