@@ -43,6 +43,7 @@ struct Flags {
   gchar *database = nullptr;
   gchar *auth_url = nullptr;
   gint max_connections = 0;
+  gint max_waiting_per_address = 0;
   gchar *federation_listen = nullptr;
   gchar **peers = nullptr;
   ~Flags() {
@@ -96,6 +97,13 @@ bool apply(Config &config, const std::string &name, const std::string &value, st
       return false;
     }
     config.max_connections = static_cast<size_t>(n);
+  } else if (name == "max-waiting-per-address") {
+    int n = std::atoi(value.c_str());
+    if (n <= 0) {
+      error = "max-waiting-per-address: expected a positive number";
+      return false;
+    }
+    config.max_waiting_per_address = static_cast<size_t>(n);
   } else {
     error = "unknown setting '" + name + "'";
     return false;
@@ -146,6 +154,8 @@ std::optional<Config> parse_config(int argc, char **argv, std::string &error, st
        "Validate each client's bearer token by POSTing it here", "URL"},
       {"max-connections", 0, 0, G_OPTION_ARG_INT, &flags.max_connections,
        "Most simultaneous client connections (default 1024)", "N"},
+      {"max-waiting-per-address", 0, 0, G_OPTION_ARG_INT, &flags.max_waiting_per_address,
+       "Most connections from one address (IPv6: one /64) not yet logged in (default 8)", "N"},
       {"federation-listen", 0, 0, G_OPTION_ARG_STRING, &flags.federation_listen,
        "QUIC address for links from other relays (federation is off without it)", "HOST:PORT"},
       {"peer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &flags.peers,
@@ -203,6 +213,11 @@ std::optional<Config> parse_config(int argc, char **argv, std::string &error, st
   }
   if (flags.max_connections != 0 &&
       !apply(config, "max-connections", std::to_string(flags.max_connections), error)) {
+    return std::nullopt;
+  }
+  if (flags.max_waiting_per_address != 0 &&
+      !apply(config, "max-waiting-per-address", std::to_string(flags.max_waiting_per_address),
+             error)) {
     return std::nullopt;
   }
   if (!config.peers.empty() && !config.federation_listen) {

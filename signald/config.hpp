@@ -33,6 +33,9 @@ struct Config {
   std::string database = "wzp-signald.db";
   std::string auth_url;  // empty: no bearer-token check
   size_t max_connections = 1024;
+  // Connections from one address (IPv4, or IPv6 /64) that have not logged
+  // in yet (ServerSettings::max_unauthenticated_per_source).
+  size_t max_waiting_per_address = 8;
   // Federation (docs/signal.md): off unless a relay address is given.
   std::optional<HostPort> federation_listen;  // QUIC, ALPN wzp-federation/1
   std::vector<PeerConfig> peers;

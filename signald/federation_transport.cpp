@@ -2,6 +2,10 @@
 
 #include <glib.h>
 
+#include <algorithm>
+
+#include "signald/core/server.hpp"
+
 namespace wzp::signald {
 
 namespace {
@@ -77,6 +81,29 @@ void FederationTransport::maintain() {
 void FederationTransport::bring_up(PeerId id, LinkSlot &slot,
                                    const std::optional<std::string> &expected) {
   if (slot.up || !slot.connection) return;
+  if (!expected) {
+    // Accepted: anyone who reaches the port can open one (issue 13, finding
+    // 4). The newest gets the place and the oldest waiting one from its
+    // source is closed, so a relay that shares its address (or /64) with
+    // whoever holds the share still gets in.
+    slot.source = connection_source(slot.connection->remote_address());
+    std::vector<PeerId> waiting;  // oldest first: ids grow
+    for (const auto &[other, link] : links_) {
+      if (other != id && link.up && !link.evicted && !slot.source.empty() &&
+          link.source == slot.source && !federation_->identity_of(other)) {
+        waiting.push_back(other);
+      }
+    }
+    std::sort(waiting.begin(), waiting.end());
+    for (size_t i = 0; i + kMaxWaitingLinksPerSource <= waiting.size(); ++i) {
+      LinkSlot &old = links_.at(waiting[i]);
+      old.evicted = true;
+      g_message("relay link %" G_GUINT64_FORMAT " from %s closed: a newer one from there",
+                waiting[i], old.connection->remote_address().c_str());
+      old.connection->close(kRefused,
+                            "too many relay links from your address waiting to authenticate");
+    }
+  }
   slot.up = true;
   g_message("relay link %" G_GUINT64_FORMAT " up with %s", id,
             slot.connection->remote_address().c_str());

@@ -17,6 +17,12 @@
 
 namespace wzp::signald {
 
+// Links accepted from one source (connection_source: an IPv4 address or an
+// IPv6 /64) that have not authenticated yet: a newer one closes the oldest.
+// Each holds one of the port's 2 per peer + 8 slots for up to
+// kLinkAuthTimeout, and a relay dials once at a time.
+constexpr size_t kMaxWaitingLinksPerSource = 2;
+
 class FederationTransport final : public PeerOutbox {
  public:
   explicit FederationTransport(std::mutex &core_mutex) : mutex_(core_mutex) {}
@@ -49,6 +55,8 @@ class FederationTransport final : public PeerOutbox {
   struct LinkSlot {
     std::shared_ptr<quic::Connection> connection;  // null until a dial returns
     bool up = false;                               // Federation told of it
+    std::string source;    // of an accepted link: connection_source of its address
+    bool evicted = false;  // closed for a newer link from its source
   };
 
   quic::ConnectionHandlers handlers_for(PeerId id, std::optional<std::string> expected);

@@ -183,12 +183,18 @@ void HttpApi::respond(SoupServerMessage *message, const std::string &path) {
   }
   if (path == "/presence") {
     nlohmann::json users = nlohmann::json::array();
+    size_t total = 0;
     {
       std::lock_guard lock(mutex_);
       for (const auto &user : server_.presence_list()) users.push_back(user_json(user));
+      total = server_.presence_count();
     }
+    // The list stops at kMaxPresenceUsers; say so when it did.
     return reply(message, SOUP_STATUS_OK, "application/json",
-                 json_text({{"count", users.size()}, {"users", users}}));
+                 json_text({{"count", users.size()},
+                            {"total", total},
+                            {"truncated", users.size() < total},
+                            {"users", users}}));
   }
   const std::string prefix = "/presence/";
   if (path.starts_with(prefix)) {

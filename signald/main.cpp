@@ -165,7 +165,10 @@ int main(int argc, char **argv) {
     validator = std::make_unique<HttpTokenValidator>(g_main_context_default(), core_mutex,
                                                      config->auth_url);
   }
-  Server server(transport, *store, writer, fingerprint, certificate_sha256, validator.get());
+  ServerSettings settings;
+  settings.max_unauthenticated_per_source = config->max_waiting_per_address;
+  Server server(transport, *store, writer, fingerprint, certificate_sha256, validator.get(),
+                settings);
   completions.server = &server;
 
   HttpApi http(core_mutex, server);

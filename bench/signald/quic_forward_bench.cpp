@@ -189,7 +189,9 @@ int main(int argc, char **argv) {
     auto dir = test::make_temp_dir("bench-signald");
     Result quic, udp;
     try {
-      test::SignaldDaemon daemon(dir);
+      // Every participant dials from 127.0.0.1 at once, before any logs in.
+      test::SignaldDaemon daemon(dir,
+                                 {"--max-waiting-per-address", std::to_string(participants + 1)});
       if (!daemon.ready()) throw std::runtime_error("wzp-signald did not start");
       QuicRoom room(daemon, participants);
       quic = drive(

@@ -1,13 +1,13 @@
 #include "libwzp/signal/message.hpp"
 
 #include <nlohmann/json.hpp>
-#include <set>
 #include <utility>
 
 #include "libwzp/quic/tls.hpp"
 #include "libwzp/signal/fields.hpp"
 #include "libwzp/signal/json_depth.hpp"
 #include "libwzp/signal/printable.hpp"
+#include "libwzp/signal/strict_json.hpp"
 
 namespace wzp::signal {
 
@@ -356,32 +356,10 @@ Parsed parse_checked(std::string_view text) {
   if (text.size() > kMaxMessageBytes) return fail(ParseError::kTooLarge, "message too large");
   if (json_nesting_depth(text) > kMaxNestingDepth)
     return fail(ParseError::kTooDeep, "nested too deep");
-  // nlohmann's reader stops at a NUL as if the text ended there, so
-  // "{...}\0junk" would pass; JSON text never holds a raw NUL.
-  if (text.find('\0') != std::string_view::npos) {
-    return fail(ParseError::kMalformed, "not valid JSON: a NUL byte");
-  }
-  // Duplicate keys would be resolved silently (the last wins), so two
-  // readers of one message could disagree on what it says: refused.
-  std::vector<std::set<std::string>> keys_per_object;
-  std::optional<std::string> duplicate;
-  json::parser_callback_t find_duplicates = [&](int, json::parse_event_t event, json &value) {
-    if (event == json::parse_event_t::object_start) {
-      keys_per_object.emplace_back();
-    } else if (event == json::parse_event_t::object_end && !keys_per_object.empty()) {
-      keys_per_object.pop_back();
-    } else if (event == json::parse_event_t::key && !keys_per_object.empty() && !duplicate &&
-               !keys_per_object.back().insert(value.get<std::string>()).second) {
-      duplicate = value.get<std::string>();
-    }
-    return true;
-  };
-  json doc = json::parse(text, find_duplicates, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return fail(ParseError::kMalformed, "not valid JSON");
-  if (duplicate) {
-    return fail(ParseError::kMalformed, "not valid JSON: the key '" + printable(*duplicate) +
-                                            "' appears twice in one object");
-  }
+  std::string error;
+  std::optional<json> parsed = parse_strict_json(text, error);
+  if (!parsed) return fail(ParseError::kMalformed, error);
+  json &doc = *parsed;
   if (!doc.is_object()) return fail(ParseError::kNotObject, "not a JSON object");
 
   auto type = doc.find("type");

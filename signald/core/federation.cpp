@@ -8,6 +8,7 @@
 
 #include "libwzp/signal/json_depth.hpp"
 #include "libwzp/signal/printable.hpp"
+#include "libwzp/signal/strict_json.hpp"
 
 namespace wzp::signald {
 
@@ -98,8 +99,12 @@ void Federation::on_message(PeerId peer, std::string_view text) {
   auto found = links_.find(peer);
   if (found == links_.end()) return;
   Link &link = found->second;
-  json message =
-      signal::json_nesting_depth(text) <= kMaxDepth ? json::parse(text, nullptr, false) : json();
+  // Read as strictly as the signal messages: no NUL, no key twice.
+  std::string error;
+  std::optional<json> parsed = signal::json_nesting_depth(text) <= kMaxDepth
+                                   ? signal::parse_strict_json(text, error)
+                                   : std::nullopt;
+  json message = parsed ? std::move(*parsed) : json();
   std::optional<std::string> type =
       message.is_object() ? string_field(message, "type") : std::nullopt;
   if (!type) {

@@ -1,5 +1,6 @@
 #include "signald/core/server.hpp"
 
+#include <arpa/inet.h>
 #include <glib.h>
 #include <sodium.h>
 
@@ -7,6 +8,7 @@
 #include <cctype>
 
 #include "libwzp/base/hex.hpp"
+#include "libwzp/base/host_port.hpp"
 #include "libwzp/base/version.hpp"
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/signal/printable.hpp"
@@ -26,6 +28,19 @@ std::string random_room_id() {
 constexpr uint32_t kRateLimitReplyEvery = 16;
 
 }  // namespace
+
+std::string connection_source(std::string_view observed_address) {
+  std::optional<base::HostPort> parsed = base::parse_host_port(observed_address);
+  if (!parsed) return {};
+  in_addr v4{};
+  if (inet_pton(AF_INET, parsed->host.c_str(), &v4) == 1) {
+    return base::to_hex({reinterpret_cast<const uint8_t *>(&v4), 4});
+  }
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, parsed->host.c_str(), &v6) != 1) return {};
+  if (IN6_IS_ADDR_V4MAPPED(&v6)) return base::to_hex({v6.s6_addr + 12, 4});
+  return base::to_hex({v6.s6_addr, 8}) + "/64";
+}
 
 std::optional<std::string> normalize_alias(std::string_view text) {
   if (!text.empty() && text.front() == '@') text.remove_prefix(1);
@@ -56,10 +71,27 @@ Server::Server(Outbox &outbox, Store &store, StoreWriter &writer, std::string se
 
 void Server::on_connect(ConnectionId conn, std::string observed_address, const Now &now) {
   ++counters_.connections_total;
-  sessions_.insert_or_assign(
-      conn,
-      Session{Stage::kAwaitHello, std::move(observed_address), now.steady,
-              TokenBucket(settings_.messages_per_second, settings_.message_burst, now.steady)});
+  std::string source = connection_source(observed_address);
+  size_t waiting = 0;
+  if (!source.empty()) {
+    for (const auto &[other, session] : sessions_) {
+      waiting += session.stage != Stage::kReady && !session.closing && session.source == source;
+    }
+  }
+  Session &session =
+      sessions_
+          .insert_or_assign(
+              conn, Session{Stage::kAwaitHello, std::move(observed_address), now.steady,
+                            TokenBucket(settings_.messages_per_second, settings_.message_burst,
+                                        now.steady)})
+          .first->second;
+  session.source = std::move(source);
+  // Connections that have not logged in hold a slot each until auth_timeout:
+  // one address gets only so many of them (issue 13, finding 4).
+  if (waiting >= settings_.max_unauthenticated_per_source) {
+    refuse(conn, "too_many_unauthenticated",
+           "too many connections from your address have not logged in yet");
+  }
 }
 
 void Server::refuse(ConnectionId conn, const std::string &code, const std::string &message) {
@@ -292,6 +324,12 @@ std::vector<signal::PresenceUser> Server::presence_list() {
     if (!presence_.online(fingerprint)) users.push_back(remote.user);
   }
   return users;
+}
+
+size_t Server::presence_count() const {
+  size_t count = presence_.all().size();
+  for (const auto &[fingerprint, remote] : remote_users_) count += !presence_.online(fingerprint);
+  return count;
 }
 
 std::optional<signal::PresenceUser> Server::presence_of(const std::string &fingerprint) {

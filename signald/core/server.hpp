@@ -43,10 +43,19 @@ struct ServerSettings {
   // As long as a client waits for its login (signal::SessionConfig): at
   // 70 % bursty loss some logins take 10-14 s (bench/live/login.sh).
   std::chrono::milliseconds auth_timeout{15000};
+  // Connections from one source (connection_source) that have not logged
+  // in yet; one more is refused (too_many_unauthenticated). Each holds one
+  // of the transport's connection slots for up to auth_timeout.
+  size_t max_unauthenticated_per_source = 8;
   // At most one presence update per user per interval (PresenceCoalescer).
   std::chrono::milliseconds presence_interval{1000};
   CallSettings calls;
 };
+
+// The part of a connection's observed address ("host:port") one host
+// controls, as libwzp/quic counts handshakes per source: an IPv4 address
+// (also mapped into IPv6), else an IPv6 /64. Empty if it does not parse.
+std::string connection_source(std::string_view observed_address);
 
 // "@name" or "name" -> "name" if it is a valid alias: 2 to 32 of a-z 0-9 _ . -,
 // starting with a letter or digit; upper case is folded.
@@ -83,6 +92,8 @@ class Server {
   Gauges gauges() const;
   // This relay's users, then linked relays' (local first when both have one).
   std::vector<signal::PresenceUser> presence_list();
+  // Everyone presence_list would name were it not cut at kMaxPresenceUsers.
+  size_t presence_count() const;
   std::optional<signal::PresenceUser> presence_of(const std::string &fingerprint);
 
   // Federation: users of linked relays, as their relays report them.
@@ -111,6 +122,7 @@ class Server {
     signal::Nonce nonce{};
     std::string fingerprint;
     std::string client_version;  // from hello; shown in the log only
+    std::string source;          // connection_source(observed_address)
   };
 
   void handle_unauthenticated(ConnectionId conn, Session &session, const signal::Parsed &parsed,

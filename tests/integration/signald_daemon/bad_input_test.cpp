@@ -127,11 +127,64 @@ TEST_F(SignaldBadInput, MessageFloodIsCutOff) {
 }
 
 TEST_F(SignaldBadInput, ConnectionFloodLeavesTheDaemonServing) {
+  // From another address than the users' (one address holds at most 8
+  // connections that have not logged in: the rest are refused).
   std::vector<std::unique_ptr<Client>> idle;
-  for (int i = 0; i < 40; ++i) idle.push_back(std::make_unique<Client>(*daemon_));
+  for (int i = 0; i < 40; ++i) idle.push_back(Client::try_dial(*daemon_, "127.0.0.3"));
   for (int i = 0; i < 40; i += 2) idle[i]->send_raw("garbage");
   auto metrics = daemon_->get("/metrics").body;
   EXPECT_NE(metrics.find("wzp_signald_connections_total"), std::string::npos);
+  Client user(*daemon_);
+  EXPECT_TRUE(user.login(crypto::Identity::generate()));
+}
+
+// Issue 13, finding 4: connections that finish the QUIC handshake and then
+// say nothing each held one of the daemon's connection slots for the whole
+// auth_timeout, and one address could open them as fast as handshakes go:
+// with every slot held, nobody else could connect. Now one address holds at
+// most kMaxUnauthenticatedPerSource connections that have not logged in;
+// more are refused at once, and a user from elsewhere still gets in.
+TEST(SignaldPreAuth, OneAddressCannotHoldEverySlotWithSilentConnections) {
+  constexpr size_t kSlots = 16;
+  constexpr size_t kPerSource = 8;  // ServerSettings::max_unauthenticated_per_source
+  const auto dir = wzp::test::make_temp_dir("signald-preauth");
+  {
+    Daemon daemon(dir, {"--max-connections", std::to_string(kSlots)});
+    ASSERT_TRUE(daemon.ready());
+    // One after the other, so the daemon sees them in this order.
+    std::vector<std::unique_ptr<Client>> silent;
+    for (size_t i = 0; i < kSlots; ++i) silent.push_back(Client::try_dial(daemon));
+    for (size_t i = 0; i < kPerSource; ++i) ASSERT_TRUE(silent[i]->connected()) << i;
+    // Another address logs in at once, while the silent ones are open
+    // (before: every slot was held, and its dial failed).
+    Client user(daemon, std::string("127.0.0.2"));
+    ASSERT_TRUE(user.connected());
+    EXPECT_TRUE(user.login(crypto::Identity::generate()));
+    // Beyond the address's share: refused, with the reason, at once (the
+    // refusal can beat the end of the client's own handshake).
+    for (size_t i = kPerSource; i < kSlots; ++i) {
+      Client &client = *silent[i];
+      if (!client.connected()) {
+        EXPECT_NE(client.dial_error().find("have not logged in yet"), std::string::npos)
+            << "connection " << i << ": " << client.dial_error();
+        continue;
+      }
+      auto error = client.wait_for<Error>();
+      if (!error) {
+        ADD_FAILURE() << "connection " << i << " was not refused";
+        continue;
+      }
+      EXPECT_EQ(error->code, "too_many_unauthenticated");
+      EXPECT_TRUE(client.wait_closed());
+    }
+    for (size_t i = 0; i < kPerSource; ++i) EXPECT_FALSE(silent[i]->wait_closed(0ms)) << i;
+    // A connection that logs in stops counting against its address.
+    EXPECT_TRUE(silent[0]->login(crypto::Identity::generate()));
+    Client again(daemon);
+    ASSERT_TRUE(again.connected());
+    EXPECT_TRUE(again.login(crypto::Identity::generate()));
+  }
+  std::filesystem::remove_all(dir);
 }
 
 // A real HTTP token validator in this process: "good-token" passes.

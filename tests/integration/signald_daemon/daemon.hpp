@@ -43,8 +43,16 @@ class Client {
   // Dials `port` on loopback instead of the daemon's, e.g. an impaired
   // path's proxy in front of it (libwzp/netsim UdpProxy).
   Client(const Daemon &daemon, uint16_t port);
+  // Dials the daemon from `bind_address` (another loopback address, such
+  // as 127.0.0.2, is another source to the daemon).
+  Client(const Daemon &daemon, const std::string &bind_address);
+  // A dial that may be refused: not a test failure; see dial_error().
+  static std::unique_ptr<Client> try_dial(const Daemon &daemon,
+                                          const std::string &bind_address = "127.0.0.1");
   ~Client();
   bool connected() const { return connection_ != nullptr; }
+  // Why the dial failed, when it did.
+  const std::string &dial_error() const { return dial_error_; }
   // The certificate this client pinned and verified, which its login signs.
   const std::string &certificate() const { return certificate_; }
   uint16_t local_port() const { return endpoint_ ? endpoint_->local_port() : 0; }
@@ -84,7 +92,10 @@ class Client {
                                        std::optional<std::string> token = std::nullopt);
 
  private:
+  Client(const Daemon &daemon, uint16_t port, const std::string &bind_address,
+         bool dial_may_fail = false);
   std::string certificate_;
+  std::string dial_error_;
   std::unique_ptr<quic::Endpoint> endpoint_;
   std::shared_ptr<quic::Connection> connection_;
   std::mutex mutex_;

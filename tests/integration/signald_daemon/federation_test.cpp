@@ -168,7 +168,9 @@ TEST(SignaldFederation, SilentConnectionsDoNotKeepARelayOut) {
   ASSERT_TRUE(relay_l.ready());
 
   quic::EndpointConfig config;
-  config.bind_address = "127.0.0.1";
+  // Another address than the relay's (from its own, the relay's link would
+  // close the older of the two: OneAddressCannotHoldEveryFederationSlot).
+  config.bind_address = "127.0.0.3";
   config.tls.alpn = {kFederationAlpn};
   config.tls.server_fingerprint = listener.certificate;
   std::string error;
@@ -198,6 +200,62 @@ TEST(SignaldFederation, SilentConnectionsDoNotKeepARelayOut) {
         << connection->error();
   }
   EXPECT_GE(std::chrono::steady_clock::now() - silent_up, kLinkAuthTimeout - 1s);
+  std::filesystem::remove_all(root);
+}
+
+// The federation port takes 2 connections per configured peer plus 8 spare;
+// silent connections from one address could hold all of them (10 here),
+// each for kLinkAuthTimeout, again and again, and keep the trusted relay
+// out. One address now holds at most kMaxWaitingLinksPerSource links that
+// have not authenticated, the newest: a newer one closes the oldest (issue
+// 13, finding 4). Here the silent ones come from the relay's own address.
+TEST(SignaldFederation, OneAddressCannotHoldEveryFederationSlot) {
+  auto root = wzp::test::make_temp_dir("signald-federation-flood");
+  std::filesystem::create_directories(root / "a");
+  std::filesystem::create_directories(root / "b");
+  RelaySetup a = prepare(root / "a"), b = prepare(root / "b");
+  const RelaySetup &listener = a.identity < b.identity ? b : a;
+  const RelaySetup &dialer = a.identity < b.identity ? a : b;
+  auto listener_args = listener.args(), dialer_args = dialer.args();
+  listener_args.insert(listener_args.end(), {"--peer", dialer.as_peer()});
+  dialer_args.insert(dialer_args.end(), {"--peer", listener.as_peer()});
+  Daemon relay_l(listener.dir, listener_args);
+  ASSERT_TRUE(relay_l.ready());
+
+  constexpr size_t kSlots = 2 * 1 + 8;  // the listener's federation port
+  constexpr size_t kPerSource = 2;      // kMaxWaitingLinksPerSource
+  quic::EndpointConfig config;
+  config.bind_address = "127.0.0.1";  // the dialing relay's too
+  config.tls.alpn = {kFederationAlpn};
+  config.tls.server_fingerprint = listener.certificate;
+  std::string error;
+  auto silent_endpoint = quic::Endpoint::create(config, nullptr, error);
+  ASSERT_TRUE(silent_endpoint) << error;
+  std::vector<std::shared_ptr<quic::Connection>> silent;
+  for (size_t i = 0; i < kSlots; ++i) {
+    silent.push_back(silent_endpoint->dial("127.0.0.1", listener.federation_port, {}, error));
+    ASSERT_TRUE(silent.back()) << error;
+    // The ones beyond the address's share may be closed before this returns.
+    (void)silent.back()->wait_established(5s);
+  }
+
+  Daemon relay_d(dialer.dir, dialer_args);
+  ASSERT_TRUE(relay_d.ready());
+  EXPECT_TRUE(wzp::test::wait_until(
+      [&] {
+        return relay_l.get("/metrics").body.find("wzp_signald_federation_links 1\n") !=
+               std::string::npos;
+      },
+      std::chrono::milliseconds(kLinkAuthTimeout) / 2))
+      << "the trusted relay did not link while the silent connections were open";
+  // The newer ones stood until the relay came: one of them is still open.
+  EXPECT_FALSE(silent[kSlots - 1]->wait_closed(0ms));
+  // The older ones were closed as newer ones came, saying why.
+  for (size_t i = 0; i + kPerSource < kSlots; ++i) {
+    EXPECT_TRUE(silent[i]->wait_closed(0ms)) << "connection " << i << " was kept";
+    EXPECT_NE(silent[i]->error().find("waiting to authenticate"), std::string::npos)
+        << silent[i]->error();
+  }
   std::filesystem::remove_all(root);
 }
 

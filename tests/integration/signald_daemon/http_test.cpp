@@ -181,6 +181,10 @@ TEST_F(SignaldHttp, HealthMetricsAndPresenceAnswer) {
 
   auto empty = nlohmann::json::parse(daemon.get("/presence").body);
   EXPECT_EQ(empty["count"], 0);
+  // How many are online, listed or not (the list stops at 400): never
+  // cut short without saying so.
+  EXPECT_EQ(empty["total"], 0);
+  EXPECT_EQ(empty["truncated"], false);
 
   auto alice = crypto::Identity::generate();
   Client client(daemon);
@@ -192,6 +196,8 @@ TEST_F(SignaldHttp, HealthMetricsAndPresenceAnswer) {
   EXPECT_EQ(presence.content_type, "application/json");
   auto list = nlohmann::json::parse(presence.body);
   ASSERT_EQ(list["count"], 1);
+  EXPECT_EQ(list["total"], 1);
+  EXPECT_EQ(list["truncated"], false);
   EXPECT_EQ(list["users"][0]["fingerprint"], fingerprint(alice));
   EXPECT_EQ(list["users"][0]["alias"], "alice");
 
@@ -280,6 +286,14 @@ TEST_F(SignaldHttp, BadConfigurationIsAClearError) {
   ASSERT_TRUE(status);
   EXPECT_EQ(WEXITSTATUS(*status), 2);
   EXPECT_TRUE(bad.wait_for_line(std::regex("listen: expected host:port"), 1s));
+
+  wzp::test::ChildProcess zero(wzp::test::build_binary("signald/wzp-signald"),
+                               {"--max-waiting-per-address", "-1"});
+  status = zero.wait_exit(5s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(WEXITSTATUS(*status), 2);
+  EXPECT_TRUE(
+      zero.wait_for_line(std::regex("max-waiting-per-address: expected a positive number"), 1s));
 }
 
 }  // namespace

@@ -366,6 +366,33 @@ TEST_F(FederationTest, RoomsWithAnAllowListStayOnTheirRelay) {
   EXPECT_EQ(b_->out.to<RoomEvent>(cb).size(), 1u) << "only Bob's own join";
 }
 
+// JSON that two readers could read two ways is refused on the link as in
+// the signal messages (issue 13, finding 7): nlohmann's reader stops at a
+// raw NUL as at the end of the text, and lets a repeated key's last value win.
+TEST_F(FederationTest, TrailingJunkAfterANulAndRepeatedKeysAreRefused) {
+  link();
+  auto stranger = crypto::Identity::generate();
+  const std::string presence = R"({"type":"fed_presence","fingerprint":")" +
+                               fingerprint_of(stranger) + R"(","devices":1,"online":true})";
+  b_->federation->on_message(kLink, presence + std::string("\0{\"type\":\"junk\"}", 16));
+  b_->federation->on_message(kLink, R"({"type":"fed_presence","fingerprint":")" +
+                                        fingerprint_of(stranger) +
+                                        R"(","devices":1,"online":false,"online":true})");
+  EXPECT_EQ(b_->federation->counters().messages_refused, 2u);
+  EXPECT_FALSE(b_->server->presence_of(fingerprint_of(stranger)));
+  EXPECT_FALSE(b_->pipe.closed);
+  // The same message, well formed, is taken.
+  b_->federation->on_message(kLink, presence);
+  EXPECT_TRUE(b_->server->presence_of(fingerprint_of(stranger)));
+
+  // Before authentication either one closes the link.
+  b_->federation->on_link_up(kLink + 1, std::nullopt, b_->now.steady);
+  b_->federation->on_message(kLink + 1,
+                             R"({"type":"fed_hello","type":"fed_auth","signature":"AA"})");
+  ASSERT_TRUE(b_->pipe.closed);
+  EXPECT_NE(b_->pipe.closed->find("malformed"), std::string::npos) << *b_->pipe.closed;
+}
+
 TEST_F(FederationTest, BadInputFromALinkedRelayIsCountedAndSkipped) {
   link();
   auto alice = crypto::Identity::generate(), stranger = crypto::Identity::generate();

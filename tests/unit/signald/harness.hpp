@@ -111,9 +111,10 @@ class ServerTest : public ::testing::Test {
     server_->on_store_written(now_);
   }
 
-  ConnectionId connect() {
+  ConnectionId connect() { return connect("198.51.100.9:" + std::to_string(40000 + next_conn_)); }
+  ConnectionId connect(const std::string &observed_address) {
     ConnectionId conn = next_conn_++;
-    server_->on_connect(conn, "198.51.100.9:" + std::to_string(40000 + conn), now_);
+    server_->on_connect(conn, observed_address, now_);
     return conn;
   }
   void send(ConnectionId conn, const signal::Message &message,

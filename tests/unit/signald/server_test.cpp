@@ -89,6 +89,53 @@ TEST_F(ServerTest, UnauthenticatedConnectionsTimeOut) {
   EXPECT_TRUE(out_.closed.contains(conn));
 }
 
+TEST_F(ServerTest, OneSourceHoldsOnlySoManyConnectionsThatHaveNotLoggedIn) {
+  const size_t limit = ServerSettings{}.max_unauthenticated_per_source;
+  std::vector<ConnectionId> waiting;
+  for (size_t i = 0; i < limit; ++i) waiting.push_back(connect("203.0.113.5:" + std::to_string(i)));
+  for (ConnectionId conn : waiting) EXPECT_FALSE(out_.closed.contains(conn));
+  ConnectionId one_more = connect("203.0.113.5:9999");
+  EXPECT_EQ(out_.last<Error>(one_more).code, "too_many_unauthenticated");
+  EXPECT_TRUE(out_.closed.contains(one_more));
+  // Other addresses are not affected; an IPv6 /64 is one source.
+  EXPECT_FALSE(out_.closed.contains(connect("203.0.113.6:1")));
+  for (size_t i = 0; i < limit; ++i) connect("[2001:db8:1:2::" + std::to_string(i + 1) + "]:443");
+  ConnectionId same_64 = connect("[2001:db8:1:2:ffff::1]:443");
+  EXPECT_TRUE(out_.closed.contains(same_64));
+  EXPECT_FALSE(out_.closed.contains(connect("[2001:db8:1:3::1]:443")));
+  // Logging in, or leaving, frees the share.
+  auto alice = crypto::Identity::generate();
+  send(waiting[0], Hello{alice.signing_public_key(), std::nullopt, ""});
+  send(waiting[0], Auth{alice.sign(auth_transcript(out_.last<Challenge>(waiting[0]).nonce,
+                                                   kCertificateSha256))});
+  ASSERT_FALSE(out_.to<Welcome>(waiting[0]).empty());
+  server_->on_disconnect(waiting[1], now_);
+  ConnectionId a = connect("203.0.113.5:7000"), b = connect("203.0.113.5:7001");
+  EXPECT_FALSE(out_.closed.contains(a));
+  EXPECT_FALSE(out_.closed.contains(b));
+  EXPECT_TRUE(out_.closed.contains(connect("203.0.113.5:7002")));
+}
+
+// The presence list stops at kMaxPresenceUsers; how many are online is
+// counted apart, so the HTTP API can say the list was cut (issue 13,
+// finding 6: /presence was silently truncated at 400).
+TEST_F(ServerTest, PresenceCountIncludesThoseBeyondTheList) {
+  const size_t online = kMaxPresenceUsers + 3;
+  for (size_t i = 0; i < online; ++i) login(crypto::Identity::generate());
+  EXPECT_EQ(server_->presence_list().size(), kMaxPresenceUsers);
+  EXPECT_EQ(server_->presence_count(), online);
+}
+
+TEST(ConnectionSource, IsTheAddressOrTheSlash64) {
+  EXPECT_EQ(connection_source("192.0.2.1:4433"), connection_source("192.0.2.1:1"));
+  EXPECT_NE(connection_source("192.0.2.1:4433"), connection_source("192.0.2.2:4433"));
+  EXPECT_EQ(connection_source("[::ffff:192.0.2.1]:5"), connection_source("192.0.2.1:4433"));
+  EXPECT_EQ(connection_source("[2001:db8::1]:5"), connection_source("[2001:db8::2]:6"));
+  EXPECT_NE(connection_source("[2001:db8::1]:5"), connection_source("[2001:db8:0:1::1]:5"));
+  EXPECT_EQ(connection_source(""), "");
+  EXPECT_EQ(connection_source("nonsense"), "");
+}
+
 TEST_F(ServerTest, BadInputAfterAuthGetsAnErrorButKeepsTheConnection) {
   auto alice = crypto::Identity::generate();
   ConnectionId conn = login(alice);
