@@ -17,8 +17,13 @@ bool LossCheck::clamp(PathObservation &report, const RelayView &totals) {
   const std::optional<double> bound = plausible_loss(totals - checked_, config_);
   if (!bound) return false;
   checked_ = totals;
-  if (report.loss <= *bound) return false;
-  report.loss = *bound;
+  // The relay settles a datagram to the member an RTT and a loss detection
+  // after the member missed it, so a report may describe the stretch
+  // before: the worse of the two is allowed.
+  const double allowed = std::max(*bound, previous_bound_.value_or(0.0));
+  previous_bound_ = *bound;
+  if (report.loss <= allowed) return false;
+  report.loss = allowed;
   return true;
 }
 

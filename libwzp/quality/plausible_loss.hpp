@@ -59,14 +59,15 @@ class LossCheck {
   explicit LossCheck(const RelayView &totals, const PlausibilityConfig &config = {})
       : config_(config), checked_(totals) {}
 
-  // Clamps the report's loss to what the stretch since the last check
-  // allows; true if it had to (an implausible report). A stretch that says
-  // too little is not checked: it counts towards the next.
+  // Clamps the report's loss to what the stretch since the last check, or
+  // the one before it, allows; true if it had to (an implausible report). A
+  // stretch that says too little is not checked: it counts towards the next.
   bool clamp(PathObservation &report, const RelayView &totals);
 
  private:
   PlausibilityConfig config_;
   RelayView checked_;
+  std::optional<double> previous_bound_;  // of the stretch checked before
 };
 
 // A member's RTT and jitter figures are its QUIC connection's to the relay
