@@ -36,13 +36,8 @@ struct PlausibilityConfig {
   // binomial one over this many (the controller assumes as much,
   // ControllerConfig::collapse_loss_excess).
   uint64_t report_packets = 50;
-  // Binomial standard deviations of that figure allowed above the relay's
-  // view. Bursty loss spreads a one-second figure wider than a binomial
-  // one: netsim's chain at 30 % loss, mean burst 3, by about 1.8 times
-  // ((1 + r) / (1 - r) of the variance, r = 0.52 its step correlation),
-  // and at 2 an honest member behind it was clamped in 14 of its ~30
-  // reports (docs/rooms.md). On clean legs the bound stays the floor.
-  double deviations = 3.5;
+  // Standard deviations of that figure allowed above the relay's view.
+  double deviations = 2.0;
   // Loss that is always believed: what the relay cannot see, e.g. datagrams
   // the member acknowledged but could not use. Low enough that a liar held
   // here cannot keep the room below studio32k (it climbs on 2.8 %).

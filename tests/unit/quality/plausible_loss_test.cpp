@@ -11,9 +11,7 @@ namespace {
 const PlausibilityConfig kConfig;
 
 // Two standard deviations of a 50-packet figure around `loss`.
-double with_spread(double loss) {
-  return loss + kConfig.deviations * std::sqrt(loss * (1 - loss) / 50);
-}
+double with_spread(double loss) { return loss + 2 * std::sqrt(loss * (1 - loss) / 50); }
 
 TEST(StreamArrivals, GapsAreLostAndALatePacketFillsItsGap) {
   StreamArrivals stream;
