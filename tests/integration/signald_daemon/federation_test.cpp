@@ -53,6 +53,25 @@ RelaySetup prepare(const std::filesystem::path &dir) {
   return relay;
 }
 
+// Two relays under root/a and root/b, each naming the other as --peer; of
+// a pair, the relay whose identity sorts first dials the other (the listener).
+struct LinkedRelays {
+  RelaySetup listener, dialer;
+  std::vector<std::string> listener_args, dialer_args;
+};
+LinkedRelays linked_relays(const std::filesystem::path &root) {
+  std::filesystem::create_directories(root / "a");
+  std::filesystem::create_directories(root / "b");
+  RelaySetup a = prepare(root / "a"), b = prepare(root / "b");
+  const bool a_dials = a.identity < b.identity;
+  LinkedRelays pair{a_dials ? b : a, a_dials ? a : b, {}, {}};
+  pair.listener_args = pair.listener.args();
+  pair.dialer_args = pair.dialer.args();
+  pair.listener_args.insert(pair.listener_args.end(), {"--peer", pair.dialer.as_peer()});
+  pair.dialer_args.insert(pair.dialer_args.end(), {"--peer", pair.listener.as_peer()});
+  return pair;
+}
+
 std::vector<uint8_t> media_packet(uint32_t sequence) {
   wire::MediaHeader header;
   header.codec = wire::codec::kOpus;
@@ -155,15 +174,7 @@ TEST(SignaldFederation, ARoomSpansTwoRelays) {
 // trusted relay out nor stay: each is closed kLinkAuthTimeout after it came up.
 TEST(SignaldFederation, SilentConnectionsDoNotKeepARelayOut) {
   auto root = wzp::test::make_temp_dir("signald-federation-silent");
-  std::filesystem::create_directories(root / "a");
-  std::filesystem::create_directories(root / "b");
-  RelaySetup a = prepare(root / "a"), b = prepare(root / "b");
-  // Of each pair, the relay whose identity sorts first dials.
-  const RelaySetup &listener = a.identity < b.identity ? b : a;
-  const RelaySetup &dialer = a.identity < b.identity ? a : b;
-  auto listener_args = listener.args(), dialer_args = dialer.args();
-  listener_args.insert(listener_args.end(), {"--peer", dialer.as_peer()});
-  dialer_args.insert(dialer_args.end(), {"--peer", listener.as_peer()});
+  auto [listener, dialer, listener_args, dialer_args] = linked_relays(root);
   Daemon relay_l(listener.dir, listener_args);
   ASSERT_TRUE(relay_l.ready());
 
@@ -211,14 +222,7 @@ TEST(SignaldFederation, SilentConnectionsDoNotKeepARelayOut) {
 // 13, finding 4). Here the silent ones come from the relay's own address.
 TEST(SignaldFederation, OneAddressCannotHoldEveryFederationSlot) {
   auto root = wzp::test::make_temp_dir("signald-federation-flood");
-  std::filesystem::create_directories(root / "a");
-  std::filesystem::create_directories(root / "b");
-  RelaySetup a = prepare(root / "a"), b = prepare(root / "b");
-  const RelaySetup &listener = a.identity < b.identity ? b : a;
-  const RelaySetup &dialer = a.identity < b.identity ? a : b;
-  auto listener_args = listener.args(), dialer_args = dialer.args();
-  listener_args.insert(listener_args.end(), {"--peer", dialer.as_peer()});
-  dialer_args.insert(dialer_args.end(), {"--peer", listener.as_peer()});
+  auto [listener, dialer, listener_args, dialer_args] = linked_relays(root);
   Daemon relay_l(listener.dir, listener_args);
   ASSERT_TRUE(relay_l.ready());
 
