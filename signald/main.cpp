@@ -185,6 +185,9 @@ int main(int argc, char **argv) {
   quic_config.tls = tls;
   quic_config.keep_alive = std::chrono::seconds(5);
   quic_config.idle_timeout = std::chrono::seconds(30);
+  // Clients carry signaling and voice, which fit 1200 bytes; probes would
+  // hold a slow client's link as it joins a room (docs/quic.md).
+  quic_config.path_mtu_discovery = false;
   if (!transport.start(quic_config, server, error)) {
     g_printerr("wzp-signald: QUIC %s:%u: %s\n", config->listen.host.c_str(), config->listen.port,
                error.c_str());
@@ -208,6 +211,7 @@ int main(int argc, char **argv) {
     relay_config.bind_address = config->federation_listen->host;
     relay_config.bind_port = config->federation_listen->port;
     relay_config.tls.alpn = {kFederationAlpn};
+    relay_config.path_mtu_discovery = true;  // trunks pack several packets into one
     // Two per peer (a redial can overlap the link it replaces) and spares,
     // so connections that never authenticate (closed after
     // kLinkAuthTimeout) do not keep a trusted relay out.

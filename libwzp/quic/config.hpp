@@ -77,6 +77,12 @@ struct EndpointConfig {
   // packed datagrams are lost together, which defeats FEC that counts on
   // losing symbols independently (relay trunks pack above QUIC instead).
   bool pack_datagrams = false;
+  // Path MTU discovery (RFC 9000, 14.3): ngtcp2 probes with packets of up to
+  // 1452 bytes once the handshake is confirmed. A voice datagram fits the
+  // 1200 bytes every path carries, and on a 200 kbit/s link three probes
+  // queue the call's first frames for ~190 ms (docs/quic.md), so media links
+  // turn it off (LinkConfig); the daemon keeps it for links that carry more.
+  bool path_mtu_discovery = true;
   // ngtcp2 0.12's controllers take heavy random loss for congestion and can
   // starve media for good (docs/quic.md). A dialed connection that dropped
   // at least half of the datagrams queued over half a second unsent starts

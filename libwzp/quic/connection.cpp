@@ -94,7 +94,7 @@ void Connection::fill_settings(ngtcp2_settings &settings, ngtcp2_transport_param
   }
   settings.handshake_timeout =
       static_cast<ngtcp2_duration>(std::chrono::nanoseconds(config.handshake_timeout).count());
-  settings.no_pmtud = 0;
+  settings.no_pmtud = config.path_mtu_discovery ? 0 : 1;
   // Every ack-eliciting packet is acknowledged at once (ngtcp2's default
   // waits for two). At 70 % loss only 3 in 10 acknowledgements arrive; until
   // one does, the media it covers counts against the congestion window,

@@ -21,7 +21,8 @@ bool LinkConfig::operator==(const LinkConfig &other) const {
          tls.server_fingerprint == other.tls.server_fingerprint &&
          tls.ca_file == other.tls.ca_file && tls.server_name == other.tls.server_name &&
          max_queue_time == other.max_queue_time && idle_timeout == other.idle_timeout &&
-         keep_alive == other.keep_alive && congestion_control == other.congestion_control;
+         keep_alive == other.keep_alive && congestion_control == other.congestion_control &&
+         path_mtu_discovery == other.path_mtu_discovery;
 }
 
 Link::Link(const LinkConfig &config) : config_(config), ring_(kReceiveRing) {
@@ -40,6 +41,7 @@ std::shared_ptr<Link> Link::create(const LinkConfig &config, std::string &error)
   endpoint.handshake_timeout = std::min(config.idle_timeout, std::chrono::milliseconds(10000));
   endpoint.keep_alive = config.keep_alive;
   endpoint.congestion_control = config.congestion_control;
+  endpoint.path_mtu_discovery = config.path_mtu_discovery;
   Link *raw = link.get();
   link->endpoint_ = Endpoint::create(
       endpoint,

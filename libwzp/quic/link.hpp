@@ -31,6 +31,8 @@ struct LinkConfig {
   std::chrono::milliseconds idle_timeout{10000};
   std::chrono::milliseconds keep_alive{1000};
   CongestionControl congestion_control = CongestionControl::kBbr2;
+  // Off: media datagrams fit 1200 bytes (EndpointConfig::path_mtu_discovery).
+  bool path_mtu_discovery = false;
 
   bool operator==(const LinkConfig &other) const;
 };

@@ -67,6 +67,9 @@ std::unique_ptr<Session> Session::connect(const SessionConfig &config,
   endpoint.handshake_timeout = config.login_timeout;
   endpoint.keep_alive = config.keep_alive;
   endpoint.max_queue_time = config.max_queue_time;
+  // Signaling and voice fit 1200 bytes: no probes to hold a slow link as a
+  // call or room starts (docs/quic.md).
+  endpoint.path_mtu_discovery = false;
   session->endpoint_ = quic::Endpoint::create(endpoint, nullptr, error);
   if (!session->endpoint_) return nullptr;
   session->connection_ =

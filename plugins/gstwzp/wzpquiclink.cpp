@@ -123,6 +123,12 @@ void wzp_quic_link_install_properties(GObjectClass *klass, const gchar *type_pre
                         enum_type(type_prefix, "CongestionControl", kCongestionControlValues),
                         static_cast<gint>(defaults.congestion_control), rw));
   g_object_class_install_property(
+      klass, WZP_QUIC_LINK_PROP_PATH_MTU_DISCOVERY,
+      g_param_spec_boolean("path-mtu-discovery", "Path MTU discovery",
+                           "Probe for datagrams above 1200 bytes once connected (off: voice "
+                           "fits, and on a slow link the probes delay the first frames)",
+                           defaults.path_mtu_discovery, rw));
+  g_object_class_install_property(
       klass, WZP_QUIC_LINK_PROP_BOUND_PORT,
       g_param_spec_uint("bound-port", "Bound port",
                         "Local UDP port actually bound (0 until the element starts)", 0, 65535, 0,
@@ -195,6 +201,9 @@ gboolean wzp_quic_link_set_property(WzpQuicLinkState &state, guint id, const GVa
     case WZP_QUIC_LINK_PROP_CONGESTION_CONTROL:
       s.congestion_control = static_cast<wzp::quic::CongestionControl>(g_value_get_enum(value));
       break;
+    case WZP_QUIC_LINK_PROP_PATH_MTU_DISCOVERY:
+      s.path_mtu_discovery = g_value_get_boolean(value);
+      break;
     default:
       return FALSE;
   }
@@ -259,6 +268,9 @@ gboolean wzp_quic_link_get_property(WzpQuicLinkState &state, guint id, GValue *v
       break;
     case WZP_QUIC_LINK_PROP_CONGESTION_CONTROL:
       g_value_set_enum(value, static_cast<gint>(s.congestion_control));
+      break;
+    case WZP_QUIC_LINK_PROP_PATH_MTU_DISCOVERY:
+      g_value_set_boolean(value, s.path_mtu_discovery);
       break;
     default:
       return FALSE;
