@@ -19,6 +19,14 @@ constexpr int64_t kDryLimitNs = 1'000'000'000;
 // and drops are this far apart.
 constexpr int64_t kShrinkHoldNs = 1'000'000'000;
 constexpr int64_t kShrinkSpacingNs = 250'000'000;
+// A stream's first seconds, while the estimator has seen too little to know
+// how late FEC rebuilds frames: a missing frame is waited for up to
+// kStartupWaitNs above the base whatever the target says. On a lossy path
+// the first frames a window code rebuilds come up to ~350 ms late (degraded
+// at 50 % loss); a clean start has nothing missing and never waits
+// (docs/jitter.md, "The first seconds").
+constexpr int64_t kStartupNs = 2'000'000'000;
+constexpr int64_t kStartupWaitNs = 350'000'000;
 
 EstimatorConfig estimator_config(const JitterConfig &config) {
   EstimatorConfig out;
@@ -392,6 +400,9 @@ bool JitterBuffer::can_expand(int64_t duration_ns) const {
   // than as a delay that then has to be shrunk again.
   int64_t step = std::max(config_.bucket_ns, duration_ns);
   int64_t limit = std::min(config_.max_latency_ns, wanted_delay() + step);
+  if (media_ns(next_timestamp_) < kStartupNs) {
+    limit = std::max(limit, std::min(config_.max_latency_ns, kStartupWaitNs));
+  }
   return delay + duration_ns <= limit;
 }
 

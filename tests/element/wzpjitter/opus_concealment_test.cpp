@@ -53,7 +53,10 @@ TEST(OpusConcealment, OpusdecConcealsTheFrameReportedMissing) {
   constexpr int kFrames = 10;
   constexpr int kMissing = 5;
   auto packets = encode_tone(kFrames);
-  GstHarness *h = gst_harness_new_parse("wzpjitterbuffer ! opusdec name=dec plc=true");
+  // max-latency: in a stream's first seconds the buffer would otherwise wait
+  // for the missing frame (expanding) up to 350 ms before concealing it.
+  GstHarness *h =
+      gst_harness_new_parse("wzpjitterbuffer max-latency=100 ! opusdec name=dec plc=true");
   gst_harness_set_src_caps_str(
       h, "audio/x-opus, channel-mapping-family=(int)0, channels=(int)1, rate=(int)48000");
   gst_harness_set_upstream_latency(h, 0);

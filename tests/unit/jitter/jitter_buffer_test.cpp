@@ -203,27 +203,31 @@ TEST(JitterBuffer, ExpandsWhenDryAsFarAsTheTargetAllows) {
   JitterConfig config;
   config.min_latency_ns = 100 * kMs;  // target 100 ms: expansion up to 120 ms
   Harness h(config);
-  for (int i = 0; i < 10; ++i) h.push(i, i * kTicks, i * 20 * kMs);
-  h.drain(290 * kMs);
-  // Frame 10 (due at 300 ms) is 10 ms late: the buffer runs dry and waits
-  // one frame, concealing, then plays it.
-  auto expand = h.drain(300 * kMs);
+  // Past the stream's first seconds, where a missing frame is waited for
+  // longer (AtTheStartAMissingFrameIsWaitedForBeyondTheTarget).
+  constexpr uint32_t f = 110;  // frame 110 is due at 2300 ms
+  constexpr int64_t t = 2200 * kMs;
+  for (uint32_t i = 0; i < f; ++i) h.push(i, i * kTicks, i * 20 * kMs);
+  h.drain(t + 90 * kMs);
+  // Frame 110 (due at 2300 ms) is 10 ms late: the buffer runs dry and
+  // waits one frame, concealing, then plays it.
+  auto expand = h.drain(t + 100 * kMs);
   ASSERT_EQ(expand.size(), 1u);
   EXPECT_EQ(expand[0].kind, Kind::kConceal);
   EXPECT_EQ(expand[0].conceal, Action::Conceal::kExpand);
-  EXPECT_EQ(expand[0].time_ns, 300 * kMs);
-  h.push(10, 10 * kTicks, 310 * kMs);
-  auto play = h.drain(320 * kMs);
+  EXPECT_EQ(expand[0].time_ns, t + 100 * kMs);
+  h.push(f, f * kTicks, t + 110 * kMs);
+  auto play = h.drain(t + 120 * kMs);
   ASSERT_EQ(play.size(), 1u);
   EXPECT_EQ(play[0].kind, Kind::kPlay);
-  EXPECT_EQ(play[0].cookie, 10u);
-  EXPECT_EQ(play[0].time_ns, 320 * kMs);
+  EXPECT_EQ(play[0].cookie, f);
+  EXPECT_EQ(play[0].time_ns, t + 120 * kMs);
   EXPECT_EQ(h.buffer.stats().expanded, 1u);
   EXPECT_EQ(h.buffer.stats().current_delay_ns, 120 * kMs);
 
-  // Frame 11 stalls far beyond the target (which frame 10 raised to 120 ms):
-  // after at most one more expansion, time moves on without it.
-  auto stalled = h.drain(400 * kMs);
+  // Frame 111 stalls far beyond the target (which frame 110 raised to 120
+  // ms): after at most one more expansion, time moves on without it.
+  auto stalled = h.drain(t + 200 * kMs);
   int expansions = 0, lost = 0;
   for (auto &a : stalled) {
     EXPECT_EQ(a.kind, Kind::kConceal);
@@ -231,11 +235,38 @@ TEST(JitterBuffer, ExpandsWhenDryAsFarAsTheTargetAllows) {
   }
   EXPECT_LE(expansions, 1);
   EXPECT_GE(lost, 2);
-  EXPECT_EQ(h.push(11, 11 * kTicks, 500 * kMs), InsertResult::kStored);
-  h.drain(520 * kMs);
+  EXPECT_EQ(h.push(f + 1, (f + 1) * kTicks, t + 300 * kMs), InsertResult::kStored);
+  h.drain(t + 320 * kMs);
   auto stats = h.buffer.stats();
   EXPECT_EQ(stats.late, 1u);
-  EXPECT_EQ(stats.played, 11u);
+  EXPECT_EQ(stats.played, f + 1);
+}
+
+// A lossy call's first frames: FEC rebuilds frames 3-5 300 ms late, before
+// the estimator has seen any such delay. In the stream's first seconds the
+// buffer waits for them (expanding) instead of playing on without them; the
+// same stall later, once the path is known to be steady, is given up.
+TEST(JitterBuffer, AtTheStartAMissingFrameIsWaitedForBeyondTheTarget) {
+  Harness h;
+  for (uint32_t i = 0; i < 10; ++i) {
+    if (i < 3 || i > 5) h.push(i, i * kTicks, i * 20 * kMs);
+  }
+  for (uint32_t i = 3; i <= 5; ++i) h.push(i, i * kTicks, 360 * kMs);
+  h.drain(600 * kMs);
+  auto stats = h.buffer.stats();
+  EXPECT_EQ(stats.late, 0u);
+  EXPECT_EQ(stats.concealed, 0u);
+  EXPECT_EQ(stats.played, 10u);
+  EXPECT_GT(stats.expanded, 0u);
+
+  Harness later;
+  constexpr uint32_t f = 150;  // 3 s in: the same stall
+  for (uint32_t i = 0; i < f + 10; ++i) {
+    if (i < f + 3 || i > f + 5) later.push(i, i * kTicks, i * 20 * kMs);
+  }
+  for (uint32_t i = f + 3; i <= f + 5; ++i) later.push(i, i * kTicks, (f * 20 + 360) * kMs);
+  later.drain((f * 20 + 600) * kMs);
+  EXPECT_GT(later.buffer.stats().late, 0u);
 }
 
 TEST(JitterBuffer, FixedModeDropsLateFramesInsteadOfWaiting) {
