@@ -134,11 +134,9 @@ void AdaptiveQuality::emit(const trace::ControllerInput &input) const {
 void AdaptiveQuality::apply(quality::Micros now, const quality::Decision &decision, bool imposed) {
   if (!quality::record(history_, now, decision, imposed)) return;
   if (trace_) trace_(trace::format(history_.back()));
-  // A room's directive (imposed) is sent unpaced: with paced repair a
-  // member of the room test lost the last seconds of what it played, not
-  // yet understood (issue 19's note); two-party calls pace.
+  // A room's directive (imposed) is sent unpaced and on blocks (apply_tier).
   apply_tier(quality::profile(decision.tier), {voice_encoder_, opus_encoder_, fec_encoder_},
-             !imposed);
+             !imposed, !imposed);
 }
 
 }  // namespace wzp::client

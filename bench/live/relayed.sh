@@ -15,7 +15,7 @@
 #   --traces DIR: keep bob's call trace of each call (wzp answer --trace),
 #   his call summary appended as comments, as DIR/<spec>-seed<N>.trace; tests/data/traces/relayed_50_bursty.trace is
 #   bench/live/relayed.sh --seeds 3 --traces DIR 'loss=0.5,burst=3,delay=150ms,jitter=20ms,rate=200kbps'
-#   's seed 3 (the path of ClientCall.FiftyPercentBurstyLossIsRepairedOverTheWholeCall).
+#   's seed 2 (the path of ClientCall.FiftyPercentBurstyLossIsRepairedOverTheWholeCall).
 # Builds nothing: WZP_BUILD_DIR (default build/) must hold client/wzp and
 # signald/wzp-signald. Needs espeak-ng.
 set -euo pipefail
