@@ -65,7 +65,7 @@ void CallTraceFile::record_frame(GstElement *jitter, GstBuffer *buffer) {
   WzpHeaderMeta *meta = wzp_buffer_get_header_meta(buffer);
   GstClockTime now = gst_element_get_current_running_time(jitter);
   if (meta == nullptr || now == GST_CLOCK_TIME_NONE) return;
-  const uint32_t clock_rate = meta->header.media_type == wire::MediaType::kAudio ? 48000 : 90000;
+  const uint32_t clock_rate = wire::media_clock_rate(meta->header.media_type);
   jitter::Arrival arrival{meta->header.sequence, meta->header.timestamp, 0,
                           static_cast<int64_t>(now)};
   if (GST_BUFFER_DURATION_IS_VALID(buffer)) {

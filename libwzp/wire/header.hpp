@@ -22,6 +22,11 @@ inline constexpr uint16_t kMaxSourceSymbols = 56403;
 
 enum class PacketKind : uint8_t { kFull = 0, kMini = 1, kTrunk = 2 };
 enum class MediaType : uint8_t { kAudio = 0, kVideo = 1, kData = 2 };
+// The clock of a stream's media timestamps: 48 kHz for audio, 90 kHz for
+// video and data (docs/PROTOCOL.md).
+constexpr uint32_t media_clock_rate(MediaType type) {
+  return type == MediaType::kAudio ? 48000 : 90000;
+}
 
 // Codec ids carried in the header (u8). Codec2 has one id per mode so a
 // receiver can decode a frame without any other state.

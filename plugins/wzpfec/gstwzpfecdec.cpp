@@ -37,6 +37,7 @@
 
 #include "libwzp/fec/frame_decoder.hpp"
 #include "libwzp/quality/packet_counts.hpp"
+#include "libwzp/quality/report_cadence.hpp"
 #include "media_clock.hpp"
 #include "plugins/gstwzp/wzpmeta.h"
 #include "plugins/gstwzp/wzpstats.h"
@@ -80,7 +81,7 @@ struct GstWzpFecDecPrivate {
   uint8_t caps_codec = wzp::wire::codec::kNone;  // the codec id of the caps sent
   GstEvent *held_segment = nullptr;              // sticky order: caps before segment
   wzp::wire::MediaType media_type = wzp::wire::MediaType::kAudio;
-  wzp::gst::ReportLimiter report_limiter;
+  wzp::quality::ReportLimiter report_limiter;
   uint64_t reports_received = 0;  // packets that carried a report
   uint32_t report_stream_id = 0;
   wzp::wire::QualityReport latest_report;
@@ -111,7 +112,7 @@ struct BufferListSink : wzp::fec::FrameSink {
   GstBuffer *finish(GstBuffer *buffer, const wzp::wire::MediaHeader &h) {
     priv->media_type = h.media_type;
     GST_BUFFER_PTS(buffer) =
-        priv->timestamps.to_time(h.timestamp, wzp::gst::clock_rate(h.media_type));
+        priv->timestamps.to_time(h.timestamp, wzp::wire::media_clock_rate(h.media_type));
     wzp_buffer_set_header_meta(buffer, h, nullptr, 0);
     gst_buffer_list_add(list, buffer);
     return buffer;
@@ -232,8 +233,8 @@ GstMessage *read_header(GstWzpFecDec *self, std::span<const uint8_t> packet) {
   ++priv->reports_received;
   priv->report_stream_id = h.stream_id;
   priv->latest_report = *view.report;
-  if (!priv->report_limiter.should_post(h.stream_id, h.timestamp,
-                                        wzp::gst::clock_rate(h.media_type))) {
+  if (!priv->report_limiter.should_take(h.stream_id, h.timestamp,
+                                        wzp::wire::media_clock_rate(h.media_type))) {
     return nullptr;
   }
   GstStructure *s = wzp::gst::report_to_structure(wzp::gst::kReportMessageName, *view.report);
@@ -262,7 +263,7 @@ GstFlowReturn gst_wzp_fec_dec_chain(GstPad *, GstObject *parent, GstBuffer *buff
     std::lock_guard guard(priv->state_lock);
     report = read_header(self, {map.data, map.size});
     // The deadline is in media ticks of the stream's clock, known once a frame has come out.
-    uint32_t rate = wzp::gst::clock_rate(priv->media_type);
+    uint32_t rate = wzp::wire::media_clock_rate(priv->media_type);
     priv->decoder.set_deadline(wzp::gst::to_media_ticks(deadline, rate));
     gint64 start = g_get_monotonic_time();
     priv->decoder.push(std::span<const uint8_t>(map.data, map.size), sink);

@@ -62,7 +62,7 @@ GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, 
 struct BufferListSink : wzp::fec::PacketSink {
   GstBufferList *list = gst_buffer_list_new();
   GstClockTime pts = GST_CLOCK_TIME_NONE;
-  wzp::gst::ReportSchedule *reports = nullptr;
+  wzp::quality::ReportSchedule *reports = nullptr;
   uint32_t clock_rate = 0;
   uint64_t *reports_sent = nullptr;
 
@@ -115,7 +115,7 @@ void sync_settings(GstWzpFecEnc *self) {
   config.codec = priv->settings.codec_id != 0 ? static_cast<uint8_t>(priv->settings.codec_id)
                                               : priv->kind.codec;
   config.max_block_time = wzp::gst::to_media_ticks(priv->settings.max_block_time,
-                                                   wzp::gst::clock_rate(config.media_type));
+                                                   wzp::wire::media_clock_rate(config.media_type));
   priv->group_max_time = priv->settings.max_block_time;
   if (!priv->encoder.set_config(config)) {
     GST_WARNING_OBJECT(self, "invalid FEC settings ignored");
@@ -125,7 +125,7 @@ void sync_settings(GstWzpFecEnc *self) {
 // Points the sink at the report schedule. Called with the state lock held.
 void attach_reports(GstWzpFecEncPrivate *priv, BufferListSink &sink) {
   sink.reports = &priv->reports;
-  sink.clock_rate = wzp::gst::clock_rate(priv->kind.media_type);
+  sink.clock_rate = wzp::wire::media_clock_rate(priv->kind.media_type);
   sink.reports_sent = &priv->reports_sent;
 }
 
@@ -259,7 +259,7 @@ GstFlowReturn gst_wzp_fec_enc_chain(GstPad *, GstObject *parent, GstBuffer *buff
     std::lock_guard guard(priv->state_lock);
     sync_settings(self);
     attach_reports(priv, sink);
-    uint32_t rate = wzp::gst::clock_rate(priv->kind.media_type);
+    uint32_t rate = wzp::wire::media_clock_rate(priv->kind.media_type);
     GstClockTime pts = GST_BUFFER_PTS_IS_VALID(buffer) ? GST_BUFFER_PTS(buffer) : 0;
     uint32_t ticks = wzp::gst::to_media_ticks(pts, rate);
     bool keyframe = priv->kind.media_type == wzp::wire::MediaType::kVideo &&
@@ -326,7 +326,7 @@ gboolean gst_wzp_fec_enc_sink_event(GstPad *pad, GstObject *parent, GstEvent *ev
       {
         std::lock_guard guard(priv->state_lock);
         attach_reports(priv, sink);
-        uint32_t rate = wzp::gst::clock_rate(priv->kind.media_type);
+        uint32_t rate = wzp::wire::media_clock_rate(priv->kind.media_type);
         priv->encoder.poll(wzp::gst::to_media_ticks(timestamp, rate), sink);
         if (!priv->encoder.group_open()) clear_deadline(priv);
       }

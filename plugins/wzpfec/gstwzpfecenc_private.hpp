@@ -13,6 +13,7 @@
 #include "clock_timer.hpp"
 #include "gstwzpfecenc.h"
 #include "libwzp/fec/frame_encoder.hpp"
+#include "libwzp/quality/report_cadence.hpp"
 #include "media_clock.hpp"
 #include "quality_report.hpp"
 
@@ -59,7 +60,7 @@ struct GstWzpFecEncPrivate {
   std::mutex state_lock;
   wzp::fec::FrameEncoder encoder;
   wzp::gst::StreamKind kind;
-  wzp::gst::ReportSchedule reports;
+  wzp::quality::ReportSchedule reports;
   uint64_t reports_sent = 0;  // packets that carried a report
   GstSegment segment;
   // max-block-time (ns) of the group that opens next.

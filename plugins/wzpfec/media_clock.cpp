@@ -24,10 +24,6 @@ constexpr CodecCaps kCodecCaps[] = {
 
 }  // namespace
 
-uint32_t clock_rate(wire::MediaType type) {
-  return type == wire::MediaType::kAudio ? 48000 : 90000;
-}
-
 StreamKind stream_kind_from_caps(const GstCaps *caps) {
   StreamKind kind;
   if (caps == nullptr || gst_caps_is_empty(caps) || gst_caps_is_any(caps)) return kind;

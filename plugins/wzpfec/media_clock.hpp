@@ -1,6 +1,5 @@
 // What wzpfecenc and wzpfecdec agree on about a stream's caps: the wire
-// media type, codec id and media clock rate (docs/PROTOCOL.md: 48 kHz for
-// audio, 90 kHz for video and data).
+// media type and codec id (the media clock rate is wire::media_clock_rate).
 #pragma once
 
 #include <gst/gst.h>
@@ -16,7 +15,6 @@ struct StreamKind {
   uint8_t codec = wire::codec::kNone;
 };
 
-uint32_t clock_rate(wire::MediaType type);
 // From caps such as audio/x-opus or video/x-av1; codec kNone if unknown.
 StreamKind stream_kind_from_caps(const GstCaps *caps);
 // The caps a decoder of `codec` expects; nullptr for kNone or unknown ids.

@@ -1,9 +1,5 @@
 #include "quality_report.hpp"
 
-#include <algorithm>
-
-#include "media_clock.hpp"
-
 namespace wzp::gst {
 namespace {
 
@@ -13,9 +9,6 @@ bool read_uint(const GstStructure *structure, const char *field, guint &out) {
   if (!gst_structure_has_field(structure, field)) return true;
   return gst_structure_get_uint(structure, field, &out);
 }
-
-// Media ticks from a to b, negative if b is earlier (wraps with the 32-bit clock).
-int64_t ticks_between(uint32_t a, uint32_t b) { return static_cast<int32_t>(b - a); }
 
 }  // namespace
 
@@ -39,43 +32,6 @@ GstStructure *report_to_structure(const char *name, const wire::QualityReport &r
                            G_TYPE_UINT, guint{report.rtt_ms}, "jitter-ms", G_TYPE_UINT,
                            guint{report.jitter_ms}, "bandwidth-kbps", G_TYPE_UINT,
                            guint{report.bandwidth_kbps}, nullptr);
-}
-
-void ReportSchedule::set(const std::optional<wire::QualityReport> &report) {
-  report_ = report;
-  remaining_ = 0;
-  burst_started_ = false;
-}
-
-const wire::QualityReport *ReportSchedule::for_packet(uint32_t timestamp, uint32_t clock_rate) {
-  if (!report_) return nullptr;
-  if (remaining_ == 0) {
-    int64_t interval = static_cast<int64_t>(to_media_ticks(kReportInterval, clock_rate));
-    int64_t since = ticks_between(burst_timestamp_, timestamp);
-    // A large step back means the media clock restarted: start afresh.
-    if (burst_started_ && since < interval && since > -interval) return nullptr;
-    burst_started_ = true;
-    burst_timestamp_ = timestamp;
-    remaining_ = kReportRepeat;
-  }
-  --remaining_;
-  return &*report_;
-}
-
-bool ReportLimiter::should_post(uint32_t stream_id, uint32_t timestamp, uint32_t clock_rate) {
-  auto slot = std::find_if(slots_.begin(), slots_.end(),
-                           [&](const Slot &s) { return s.used && s.stream_id == stream_id; });
-  if (slot != slots_.end()) {
-    int64_t interval = static_cast<int64_t>(to_media_ticks(kPostInterval, clock_rate));
-    int64_t since = ticks_between(slot->posted_at, timestamp);
-    if (since < interval && since > -2 * interval) return false;
-  } else {
-    slot = std::min_element(slots_.begin(), slots_.end(), [](const Slot &a, const Slot &b) {
-      return a.used != b.used ? !a.used : a.order < b.order;
-    });
-  }
-  *slot = Slot{true, stream_id, timestamp, ++posts_};
-  return true;
 }
 
 }  // namespace wzp::gst

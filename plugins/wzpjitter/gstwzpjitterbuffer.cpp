@@ -121,7 +121,7 @@ bool describe_frame(State &state, GstBuffer *buffer, wzp::jitter::Frame &frame,
   if (meta != nullptr) {
     frame.sequence = meta->header.sequence;
     frame.timestamp = meta->header.timestamp;
-    clock_rate = meta->header.media_type == wzp::wire::MediaType::kAudio ? 48000 : 90000;
+    clock_rate = wzp::wire::media_clock_rate(meta->header.media_type);
     stream_id = meta->header.stream_id;
   } else {
     if (!GST_BUFFER_PTS_IS_VALID(buffer)) return false;

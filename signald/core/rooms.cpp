@@ -245,8 +245,11 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
     return counters_.drop(DropReason::kOverBudget);
   }
   // The report describes what reaches the sender from the room, so the
-  // worst receiver sets the tier everyone sends at.
-  if (view.report) {
+  // worst receiver sets the tier everyone sends at. Its burst of copies is
+  // one report: counted five times, one report made a streak of bad ones.
+  const auto &h = view.header;
+  if (view.report &&
+      sender->reports.should_take(h.stream_id, h.timestamp, wire::media_clock_rate(h.media_type))) {
     sender->last_report = now;
     std::optional<quality::Tier> rejoined;
     if (!sender->counted) {

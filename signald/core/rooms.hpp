@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "libwzp/quality/plausible_loss.hpp"
+#include "libwzp/quality/report_cadence.hpp"
 #include "libwzp/quality/room.hpp"
 #include "libwzp/quality/sender_policer.hpp"
 #include "libwzp/wire/header.hpp"
@@ -128,6 +129,8 @@ class Rooms {
     quality::StreamArrivals arrivals;
     quality::LossCheck loss_check{quality::RelayView{}};
     uint64_t implausible_reports = 0;  // clamped
+    // Each report comes in a burst of copies: one burst counts once.
+    quality::ReportLimiter reports;
   };
   struct RemoteMember {
     PeerId peer;

@@ -23,14 +23,17 @@ const std::string kCanary = "PLAINTEXT-CANARY-never-on-the-server-";
 
 // A media packet as a real sender makes it: full header, payload sealed
 // with the room's sender key, the header (and any quality report in it) as
-// associated data.
+// associated data. `timestamp` is its media time: the relay counts a
+// stream's reports at most once per 750 ms of it (quality::ReportLimiter).
 std::vector<uint8_t> sealed_packet(const crypto::EpochKeys &keys, uint32_t stream,
                                    const std::string &plaintext,
-                                   const wire::QualityReport *report = nullptr) {
+                                   const wire::QualityReport *report = nullptr,
+                                   uint32_t timestamp = 0) {
   wire::MediaHeader header;
   header.codec = wire::codec::kOpus;
   header.stream_id = stream;
   header.sequence = 1;
+  header.timestamp = timestamp;
   std::vector<uint8_t> packet(wire::kMaxPacketSize);
   size_t header_size = wire::write_full(header, report, packet);
   packet.resize(header_size);
@@ -186,8 +189,10 @@ TEST(SignaldRooms, LossyParticipantPullsTheDirectiveDownOnceItsStepHasHeld) {
   ASSERT_EQ(floor, quality::Tier::kCatastrophic);
   const auto started = std::chrono::steady_clock::now();
   std::optional<QualityDirective> at_steady;
+  uint32_t media_time = 0;
   while (!at_steady && std::chrono::steady_clock::now() - started < 40s) {
-    ASSERT_TRUE(lossy.send_datagram(sealed_packet(keys, 9, "speech", &collapse)));
+    media_time += 48000 / 5;  // 200 ms
+    ASSERT_TRUE(lossy.send_datagram(sealed_packet(keys, 9, "speech", &collapse, media_time)));
     at_steady = steady.wait_for<QualityDirective>(200ms);
   }
   ASSERT_TRUE(at_steady);
@@ -264,10 +269,13 @@ TEST(SignaldRooms, FloodingMemberCannotCrowdTheSpeakerOutOfAListenersLink) {
     }
     if (now >= next_speech) {
       const bool report = now >= next_report;
+      // One report a second of media on each stream.
+      const auto media_time = static_cast<uint32_t>((next_report - start) / 1s * 48000);
       ASSERT_TRUE(speaker.send_datagram(
-          sealed_packet(keys, kSpeakerStream, speech, report ? &clean : nullptr)));
+          sealed_packet(keys, kSpeakerStream, speech, report ? &clean : nullptr, media_time)));
       if (report) {
-        ASSERT_TRUE(listener.send_datagram(sealed_packet(keys, kListenerStream, "", &clean)));
+        ASSERT_TRUE(
+            listener.send_datagram(sealed_packet(keys, kListenerStream, "", &clean, media_time)));
         next_report += 1s;
       }
       ++spoken;

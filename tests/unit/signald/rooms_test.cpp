@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 
 #include "libwzp/base/hex.hpp"
 #include "libwzp/crypto/member_card.hpp"
@@ -16,13 +17,18 @@ using namespace wzp::signal;
 
 const std::string kRoom = "0123456789abcdef0123456789abcdef";
 
+constexpr uint32_t kTicksPerFrame = 960;  // 20 ms at 48 kHz
+
+// Timestamped as 20 ms frames unless `timestamp` says otherwise.
 std::vector<uint8_t> media_packet(uint32_t sequence, const std::vector<uint8_t> &payload,
                                   const wire::QualityReport *report = nullptr,
-                                  uint32_t stream_id = 7) {
+                                  uint32_t stream_id = 7,
+                                  std::optional<uint32_t> timestamp = std::nullopt) {
   wire::MediaHeader header;
   header.codec = wire::codec::kOpus;
   header.stream_id = stream_id;
   header.sequence = sequence;
+  header.timestamp = timestamp.value_or(sequence * kTicksPerFrame);
   std::vector<uint8_t> packet(wire::kMaxPacketSize);
   size_t written = wire::write_full(header, report, packet);
   EXPECT_GT(written, 0u);
@@ -217,13 +223,22 @@ class RoomQualityTest : public RoomsTest {
     cb_ = join(b_);
     out_.clear();
   }
-  void report(ConnectionId from, const wire::QualityReport &quality, int times) {
+  // `copies`: the report in that many consecutive packets, as wzpfecenc
+  // sends each one (quality::kReportRepeat).
+  void report(ConnectionId from, const wire::QualityReport &quality, int times, int copies = 1) {
     for (int i = 0; i < times; ++i) {
       advance(std::chrono::seconds(1));
       server_->tick(now_);  // as the daemon's timer would, between reports
-      server_->on_datagram(from, media_packet(sequence_++, {1}, &quality), now_.steady);
+      const uint32_t second = next_report_timestamp();
+      for (int c = 0; c < copies; ++c) {
+        server_->on_datagram(
+            from, media_packet(sequence_++, {1}, &quality, 7, second + c * kTicksPerFrame),
+            now_.steady);
+      }
     }
   }
+  // A second of media on from the last report's.
+  uint32_t next_report_timestamp() { return report_timestamp_ += 48000; }
   std::vector<quality::Tier> directives(ConnectionId conn) const {
     std::vector<quality::Tier> tiers;
     for (const auto &d : out_.to<QualityDirective>(conn)) tiers.push_back(d.tier);
@@ -248,6 +263,7 @@ class RoomQualityTest : public RoomsTest {
   crypto::Identity a_ = crypto::Identity::generate(), b_ = crypto::Identity::generate();
   ConnectionId ca_ = 0, cb_ = 0;
   uint32_t sequence_ = 1;
+  uint32_t report_timestamp_ = 0;
 };
 
 TEST_F(RoomQualityTest, LossyParticipantPullsTheRoomDownToTheTierItsPathSustains) {
@@ -266,6 +282,18 @@ TEST_F(RoomQualityTest, LossyParticipantPullsTheRoomDownToTheTierItsPathSustains
   // A latecomer hears the room's tier at once.
   ConnectionId cc = join(crypto::Identity::generate());
   EXPECT_EQ(directives(cc), std::vector{expected});
+}
+
+// A report rides in a burst of copies: the relay counts the burst once.
+// Counted five times, one bad second was a bad streak, and a room swung with
+// every report a member sent near a tier's limit (issue 19).
+TEST_F(RoomQualityTest, AReportsBurstOfCopiesCountsOnce) {
+  report(ca_, clean_, 1);
+  report(cb_, lossy_, reports_to_step_down_ - 1, quality::kReportRepeat);
+  EXPECT_TRUE(out_.to<QualityDirective>(ca_).empty())
+      << "the room stepped down before the member's bad streak had held";
+  report(cb_, lossy_, 1, quality::kReportRepeat);
+  EXPECT_EQ(directives(ca_), std::vector{quality::Tier::kCatastrophic});
 }
 
 TEST_F(RoomQualityTest, RecoveryClimbsBackOneTierAtATimeEveryMemberBetterFor30Seconds) {
@@ -392,7 +420,8 @@ class RoomReportCheckTest : public RoomQualityTest {
     to_b.sent += sent_to_b;
     to_b.arrived +=
         static_cast<uint64_t>(static_cast<double>(sent_to_b) * (1 - lost_on_the_way_to_b));
-    server_->on_datagram(cb_, media_packet(sequence_++, {1}, &b_reports), now_.steady);
+    server_->on_datagram(
+        cb_, media_packet(sequence_++, {1}, &b_reports, 7, next_report_timestamp()), now_.steady);
   }
 
   // A member of the room on a linked relay talks instead of A.
