@@ -300,6 +300,15 @@ void Connection::publish_stats() {
   path.max_udp_payload = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_);
   path.max_datagram_payload = handshake_done_ ? max_datagram_payload() : 0;
   std::lock_guard lock(mutex_);
+  if (cstat.min_rtt == UINT64_MAX && stats_.path.min_rtt_ms > 0) {
+    // A congestion restart (restart_if_starved) moved us to a new path, and
+    // ngtcp2 starts its RTT over at the 333 ms initial guess until the new
+    // path's first sample: the path is the same, so its RTT stands. Read
+    // as news, the guess made a member 1.4 s away report a good path.
+    path.smoothed_rtt_ms = stats_.path.smoothed_rtt_ms;
+    path.rtt_variance_ms = stats_.path.rtt_variance_ms;
+    path.min_rtt_ms = stats_.path.min_rtt_ms;
+  }
   uint64_t queued = stats_.datagrams_queued, messages_sent = stats_.messages_sent;
   stats_ = io_stats_;
   stats_.handshake_attempts = handshake_attempts_;

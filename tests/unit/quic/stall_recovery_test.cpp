@@ -7,8 +7,10 @@
 // stale, nothing received after the path cleared.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 #include "libwzp/netsim/udp_proxy.hpp"
@@ -70,11 +72,11 @@ class ArrivalClock {
   std::optional<Clock::time_point> first_after_mark_;
 };
 
-// 20 ms audio-sized frames on a connection until stopped, as a call sends.
+// A frame every 20 ms on a connection until stopped, as a call sends.
 class Talker {
  public:
-  explicit Talker(std::shared_ptr<Connection> connection)
-      : connection_(std::move(connection)), thread_([this] { run(); }) {}
+  explicit Talker(std::shared_ptr<Connection> connection, size_t frame_bytes = 160)
+      : connection_(std::move(connection)), frame_bytes_(frame_bytes), thread_([this] { run(); }) {}
   ~Talker() {
     stop_ = true;
     thread_.join();
@@ -82,7 +84,7 @@ class Talker {
 
  private:
   void run() {
-    std::string frame(160, 'm');
+    std::string frame(frame_bytes_, 'm');
     auto next = Clock::now();
     while (!stop_) {
       connection_->send_datagram(bytes(frame));
@@ -91,6 +93,7 @@ class Talker {
     }
   }
   std::shared_ptr<Connection> connection_;
+  size_t frame_bytes_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
@@ -199,6 +202,50 @@ INSTANTIATE_TEST_SUITE_P(Controllers, QuicStallRecovery,
                          [](const auto &param_info) {
                            return std::string(name(param_info.param));
                          });
+
+// A congestion restart (EndpointConfig::restart_when_starved) moves the
+// connection to a fresh ngtcp2 path, whose RTT starts over at ngtcp2's
+// 333 ms guess until its first sample. The path is the same, so the stats
+// keep its RTT: a room member 1.4 s from the relay reported the guess after
+// each restart, and the room never stepped down for it.
+TEST(QuicCongestionRestart, TheRttThePathHasSurvivesIt) {
+  std::string error;
+  auto server = Endpoint::create(
+      call_like(server_config(), CongestionControl::kBbr2),
+      [](const std::shared_ptr<Connection> &) { return ConnectionHandlers{}; }, error);
+  ASSERT_TRUE(server) << error;
+  netsim::ProxyConfig proxy_config;
+  proxy_config.upstream = "127.0.0.1:" + std::to_string(server->local_port());
+  proxy_config.up = proxy_config.down = {.delay = netsim::Micros(600'000)};
+  netsim::UdpProxy proxy(proxy_config);
+  auto config = call_like(client_config(server->fingerprint()), CongestionControl::kBbr2);
+  ASSERT_TRUE(config.restart_when_starved);
+  auto client = Endpoint::create(config, nullptr, error);
+  ASSERT_TRUE(client) << error;
+  auto connection = client->dial("127.0.0.1", proxy.listen_address().port(), {}, error);
+  ASSERT_TRUE(connection) << error;
+  ASSERT_TRUE(connection->wait_established(10s)) << connection->error();
+
+  // 50 kB/s: a 1.2 s RTT needs 60 kB in flight, five initial windows, so
+  // the sender stalls and restarts.
+  Talker talker(connection, 1000);
+  // Every reading once the path had its first sample (before the fix,
+  // 333 ms for about 100 ms after each restart, until an ACK of a packet
+  // sent before it came back).
+  bool sampled = false;
+  double lowest_rtt_ms = 1e9;
+  std::optional<Clock::time_point> restarted;
+  const auto give_up = Clock::now() + 30s;
+  while (Clock::now() < give_up && (!restarted || Clock::now() - *restarted < 3s)) {
+    const ConnectionStats stats = connection->stats();
+    sampled = sampled || stats.path.min_rtt_ms > 0;
+    if (sampled) lowest_rtt_ms = std::min(lowest_rtt_ms, stats.path.smoothed_rtt_ms);
+    if (stats.congestion_restarts > 0 && !restarted) restarted = Clock::now();
+    std::this_thread::sleep_for(10ms);  // sampling, as the client's report reads it
+  }
+  ASSERT_TRUE(restarted) << "the sender never restarted: nothing was tested";
+  EXPECT_GE(lowest_rtt_ms, 1000.0);
+}
 
 }  // namespace
 }  // namespace wzp::quic::test
