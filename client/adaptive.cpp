@@ -134,9 +134,7 @@ void AdaptiveQuality::emit(const trace::ControllerInput &input) const {
 void AdaptiveQuality::apply(quality::Micros now, const quality::Decision &decision, bool imposed) {
   if (!quality::record(history_, now, decision, imposed)) return;
   if (trace_) trace_(trace::format(history_.back()));
-  // A room's directive (imposed) is sent unpaced and on blocks (apply_tier).
-  apply_tier(quality::profile(decision.tier), {voice_encoder_, opus_encoder_, fec_encoder_},
-             !imposed, !imposed);
+  apply_tier(quality::profile(decision.tier), {voice_encoder_, opus_encoder_, fec_encoder_});
 }
 
 }  // namespace wzp::client

@@ -66,7 +66,7 @@ GstElement *build_sender(const SenderConfig &config,
   if (pipeline == nullptr) return nullptr;
   GstElement *voice = gst_bin_get_by_name(GST_BIN(pipeline), "voice");
   GstElement *fec = gst_bin_get_by_name(GST_BIN(pipeline), "fec");
-  apply_tier(tier, {.voice_encoder = voice, .fec_encoder = fec}, true, !config.room);
+  apply_tier(tier, {.voice_encoder = voice, .fec_encoder = fec});
   gst_object_unref(voice);
   gst_object_unref(fec);
   if (!config.input_wav.empty()) {

@@ -33,7 +33,6 @@ struct SenderConfig {
   std::string server_fingerprint;
   const quality::TierProfile *tier = nullptr;
   uint32_t stream_id = 1;
-  bool room = false;  // a room member: blocks, not the tier's window (apply_tier)
 };
 
 struct ReceiverConfig {

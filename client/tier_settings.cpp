@@ -30,8 +30,7 @@ gint enum_by_nick(GstElement *element, const char *property, const char *nick) {
 
 }  // namespace
 
-void apply_tier(const quality::TierProfile &p, const TierElements &elements, bool paced_repair,
-                bool window) {
+void apply_tier(const quality::TierProfile &p, const TierElements &elements) {
   if (elements.voice_encoder != nullptr) {
     const char *codec = p.codec == quality::Codec::kCodec2 ? "codec2" : "opus";
     gint codec_value = enum_by_nick(elements.voice_encoder, "codec", codec);
@@ -54,9 +53,8 @@ void apply_tier(const quality::TierProfile &p, const TierElements &elements, boo
   if (elements.fec_encoder != nullptr) {
     g_object_set(elements.fec_encoder, "block-size", guint{p.block_frames}, "repair-ratio",
                  p.repair_ratio, "interleave-depth", guint{p.interleave_depth}, "pace-repair",
-                 gboolean{p.pace_repair && paced_repair}, "max-block-time",
-                 guint64{p.group_ms()} * GST_MSECOND, "window-frames",
-                 guint{window ? p.window_frames : 0u}, nullptr);
+                 gboolean{p.pace_repair}, "max-block-time", guint64{p.group_ms()} * GST_MSECOND,
+                 "window-frames", guint{p.window_frames}, nullptr);
   }
 }
 
