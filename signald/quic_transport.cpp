@@ -9,6 +9,11 @@ namespace wzp::signald {
 namespace {
 // Application close codes (QUIC CONNECTION_CLOSE): 0 normal, 1 refused.
 constexpr uint64_t kRefused = 1;
+
+// Datagrams a connection dropped before sending them.
+uint64_t unsent(const quic::ConnectionStats &stats) {
+  return stats.datagrams_dropped_stale + stats.datagrams_dropped_full;
+}
 }  // namespace
 
 Now wall_and_steady_now() {
@@ -57,7 +62,10 @@ quic::ConnectionHandlers QuicTransport::handlers_for(ConnectionId id) {
       g_debug("connection %" G_GUINT64_FORMAT " ended: %s", id, signal::printable(error).c_str());
     }
     server_->on_disconnect(id, wall_and_steady_now());
-    connections_.erase(id);
+    if (auto found = connections_.find(id); found != connections_.end()) {
+      unsent_by_closed_ += unsent(found->second->stats());
+      connections_.erase(found);
+    }
   };
   return handlers;
 }
@@ -90,10 +98,16 @@ std::optional<quality::PacketCounts> QuicTransport::datagrams_delivered(Connecti
   if (it == connections_.end()) return std::nullopt;
   const quic::ConnectionStats stats = it->second->stats();
   // A datagram the relay dropped before sending is as lost to the member.
-  const uint64_t undelivered = stats.datagrams_lost + stats.datagrams_dropped_stale +
-                               stats.datagrams_dropped_full + stats.datagrams_dropped_oversized;
+  const uint64_t undelivered =
+      stats.datagrams_lost + unsent(stats) + stats.datagrams_dropped_oversized;
   return quality::PacketCounts{.sent = stats.datagrams_acked + undelivered,
                                .arrived = stats.datagrams_acked};
+}
+
+uint64_t QuicTransport::datagrams_unsent() const {
+  uint64_t total = unsent_by_closed_;
+  for (const auto &[id, connection] : connections_) total += unsent(connection->stats());
+  return total;
 }
 
 std::optional<quality::LegDelay> QuicTransport::leg_delay(ConnectionId to) const {

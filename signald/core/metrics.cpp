@@ -54,6 +54,10 @@ std::string render_prometheus(const Counters &c, const Gauges &g, const Federati
          "Media datagrams forwarded (one per receiving participant).", c.datagrams_forwarded);
   metric("wzp_signald_bytes_forwarded_total", "counter", "Media bytes forwarded.",
          c.bytes_forwarded);
+  metric("wzp_signald_datagrams_unsent_total", "counter",
+         "Media datagrams dropped before sending: they waited past their deadline for a "
+         "connection's congestion window, or its queue was full.",
+         g.datagrams_unsent);
   metric("wzp_signald_implausible_reports_total", "counter",
          "Room members' reports of more loss than the relay saw on their way, clamped.",
          c.implausible_reports);

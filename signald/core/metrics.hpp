@@ -54,6 +54,8 @@ struct Gauges {
   uint64_t remote_users = 0;         // online on linked relays
   uint64_t remote_participants = 0;  // linked relays' members of rooms here
   uint64_t relay_links = 0;          // authenticated
+  // A running total, read from the transport when the metrics are (Outbox).
+  uint64_t datagrams_unsent = 0;
 };
 
 // `federation` is null when the daemon federates with no one.

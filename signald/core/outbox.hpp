@@ -44,6 +44,10 @@ class Outbox {
   virtual std::optional<quality::LegDelay> leg_delay(ConnectionId /*to*/) const {
     return std::nullopt;
   }
+  // Media datagrams dropped before they were sent, over every connection
+  // since start: they waited past their deadline for the congestion window,
+  // or the send queue was full. The relay's own loss on a member's leg.
+  virtual uint64_t datagrams_unsent() const { return 0; }
 };
 
 inline signal::Error make_error(std::string code, std::string message,

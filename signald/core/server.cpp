@@ -560,6 +560,7 @@ Gauges Server::gauges() const {
   g.participants = rooms_.participant_count();
   g.remote_users = remote_users_.size();
   g.remote_participants = rooms_.remote_participant_count();
+  g.datagrams_unsent = outbox_.datagrams_unsent();
   return g;
 }
 
