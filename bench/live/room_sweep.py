@@ -179,12 +179,14 @@ def run_case(args, build, work, speech, members, lossy, loss, case):
 def daemon_counters(http_port):
     """What the daemon held against honest members, which must be nothing:
     datagrams dropped as over a sender's budget, and quality reports clamped
-    as contradicted by the relay's own view (docs/rooms.md)."""
+    as contradicted by the relay's own view (docs/rooms.md); and the media
+    its own QUIC links dropped before sending."""
     metrics = urllib.request.urlopen(f"http://127.0.0.1:{http_port}/metrics", timeout=5).read()
     counters = {}
     for name, pattern in (
             ("over budget", rb'wzp_signald_datagrams_dropped_total\{reason="over_budget"\} (\d+)'),
-            ("implausible reports", rb"wzp_signald_implausible_reports_total (\d+)")):
+            ("implausible reports", rb"wzp_signald_implausible_reports_total (\d+)"),
+            ("unsent", rb"wzp_signald_datagrams_unsent_total (\d+)")):
         match = re.search(pattern, metrics)
         counters[name] = int(match.group(1)) if match else None
     return counters
@@ -230,7 +232,8 @@ def table(case, results, members, counters):
     rows.append("")
     rows.append(f"datagrams over a member's budget (dropped by the daemon): "
                 f"{counters['over budget']}; reports the daemon found implausible: "
-                f"{counters['implausible reports']}")
+                f"{counters['implausible reports']}; datagrams the daemon dropped unsent: "
+                f"{counters['unsent']}")
     rows.append("")
     rows.append("| member | no key after 1 s | keys after join, s | tier changes | tier history |")
     rows.append("|---|---|---|---|---|")
