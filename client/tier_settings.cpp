@@ -52,9 +52,9 @@ void apply_tier(const quality::TierProfile &p, const TierElements &elements) {
   }
   if (elements.fec_encoder != nullptr) {
     g_object_set(elements.fec_encoder, "block-size", guint{p.block_frames}, "repair-ratio",
-                 p.repair_ratio, "interleave-depth", guint{p.interleave_depth}, "pace-repair",
-                 gboolean{p.pace_repair}, "max-block-time", guint64{p.group_ms()} * GST_MSECOND,
-                 "window-frames", guint{p.window_frames}, nullptr);
+                 p.repair_ratio, "interleave-depth", guint{p.interleave_depth}, "max-block-time",
+                 guint64{p.group_ms()} * GST_MSECOND, "window-frames", guint{p.window_frames},
+                 nullptr);
   }
 }
 

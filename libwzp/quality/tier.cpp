@@ -10,25 +10,24 @@ namespace {
 // More loss buys more repair; longer frames at low rates keep per-packet
 // overhead from swamping the audio. The lossy tiers protect with a sliding
 // window (W 8): live, it took 50 % bursty loss from ~500-900 to ~400 ms
-// mouth to ear (docs/fec-window.md). Each tier's max_loss is where its FEC,
-// paced on the lossy tiers (EncoderConfig::pace_repair), still plays
-// >= 99.5 % of frames through bursty loss (docs/quality.md: the ladder);
-// above 5 % loss only the low-rate tiers can afford the repair that takes. A group and the
-// next, over which its repair is paced, must fit inside the jitter
+// mouth to ear (docs/fec-window.md). Each tier's max_loss is where its FEC
+// still plays >= 99.5 % of frames through bursty loss (docs/quality.md: the
+// ladder); above 5 % loss only the low-rate tiers can afford the repair
+// that takes. What a repair packet covers must fit inside the jitter
 // buffer's delay budget, or recovered frames arrive after their time.
 constexpr std::array<TierProfile, 6> kLadder{{
     {Tier::kCatastrophic, "catastrophic", Codec::kCodec2, wire::codec::kCodec2_1200, 1200, 80, 4,
-     6.0, 1, true, 8, 1.0, UINT32_MAX, UINT32_MAX},
-    {Tier::kDegraded, "degraded", Codec::kOpus, wire::codec::kOpus, 6000, 40, 4, 2.5, 1, true, 8,
-     0.30, 1200, 300},
-    {Tier::kGood, "good", Codec::kOpus, wire::codec::kOpus, 24000, 20, 5, 0.4, 1, false, 0, 0.05,
-     700, 120},
-    {Tier::kStudio32k, "studio32k", Codec::kOpus, wire::codec::kOpus, 32000, 20, 8, 0.3, 1, false,
-     0, 0.035, 400, 60},
-    {Tier::kStudio48k, "studio48k", Codec::kOpus, wire::codec::kOpus, 48000, 20, 10, 0.25, 1, false,
-     0, 0.02, 300, 40},
-    {Tier::kStudio64k, "studio64k", Codec::kOpus, wire::codec::kOpus, 64000, 20, 10, 0.2, 1, false,
-     0, 0.01, 200, 30},
+     6.0, 1, 8, 1.0, UINT32_MAX, UINT32_MAX},
+    {Tier::kDegraded, "degraded", Codec::kOpus, wire::codec::kOpus, 6000, 40, 4, 2.5, 1, 8, 0.30,
+     1200, 300},
+    {Tier::kGood, "good", Codec::kOpus, wire::codec::kOpus, 24000, 20, 5, 0.4, 1, 0, 0.05, 700,
+     120},
+    {Tier::kStudio32k, "studio32k", Codec::kOpus, wire::codec::kOpus, 32000, 20, 8, 0.3, 1, 0,
+     0.035, 400, 60},
+    {Tier::kStudio48k, "studio48k", Codec::kOpus, wire::codec::kOpus, 48000, 20, 10, 0.25, 1, 0,
+     0.02, 300, 40},
+    {Tier::kStudio64k, "studio64k", Codec::kOpus, wire::codec::kOpus, 64000, 20, 10, 0.2, 1, 0,
+     0.01, 200, 30},
 }};
 
 // What a relay sees of a packet besides its payload: the wzp full header 24

@@ -38,14 +38,12 @@ struct TierProfile {
   uint16_t block_frames;     // FEC source symbols (frames) per block
   double repair_ratio;       // repair symbols per source symbol
   uint8_t interleave_depth;  // blocks interleaved on the wire
-  // Repair spread over the next group (fec::EncoderConfig::pace_repair): the
-  // lossy tiers' defence against bursts, at up to one group more delay.
-  bool pace_repair;
   // W > 0: a sliding window over the last W frames instead of blocks
-  // (fec::EncoderConfig::window_frames): each frame's repair follows it, so
-  // a lost frame is rebuilt within a frame or two, not after its block and
-  // the next (docs/fec-window.md); block_frames, interleave_depth and
-  // pace_repair then do not apply.
+  // (fec::EncoderConfig::window_frames), the lossy tiers' defence against
+  // bursts: each frame's repair follows it, so a lost frame is rebuilt
+  // within a frame or two, not after its block (docs/fec-window.md);
+  // block_frames and interleave_depth then do not apply. (It replaced
+  // paced block repair, which no tier uses now.)
   uint16_t window_frames;
   // The path this tier stays on: loss, RTT and jitter at most these.
   double max_loss;
@@ -63,14 +61,10 @@ struct TierProfile {
   // Media time one FEC group (D interleaved blocks of K frames) spans: the
   // encoder's max-block-time, so it never closes a group short of K.
   uint32_t group_ms() const { return uint32_t{block_frames} * interleave_depth * frame_ms; }
-  // Media time from a group's first frame until its last repair packet
-  // leaves: the group, and the first half of the next one if its repair is
-  // paced over it (fec::FrameEncoder); on a window, the W frames a repair
-  // symbol covers.
+  // Media time from the first frame a repair packet covers until it leaves:
+  // a group on blocks, the W frames a repair symbol covers on a window.
   uint32_t recovery_span_ms() const {
-    if (window_frames > 0) return uint32_t{window_frames} * frame_ms;
-    const uint32_t paced_frames = (uint32_t{block_frames} * interleave_depth + 1) / 2;
-    return group_ms() + (pace_repair ? paced_frames * frame_ms : 0);
+    return window_frames > 0 ? uint32_t{window_frames} * frame_ms : group_ms();
   }
 };
 

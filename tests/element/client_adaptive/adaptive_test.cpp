@@ -137,6 +137,7 @@ struct SenderSettings {
   guint block_size;
   gdouble repair_ratio;
   guint interleave_depth;
+  guint window_frames;
 };
 
 SenderSettings sender_settings(Call &call) {
@@ -145,7 +146,7 @@ SenderSettings sender_settings(Call &call) {
   GstElement *fec = call.sender_element("fec");
   g_object_get(opus, "bitrate", &s.bitrate, "frame-size", &s.frame_size, nullptr);
   g_object_get(fec, "block-size", &s.block_size, "repair-ratio", &s.repair_ratio,
-               "interleave-depth", &s.interleave_depth, nullptr);
+               "interleave-depth", &s.interleave_depth, "window-frames", &s.window_frames, nullptr);
   gst_object_unref(opus);
   gst_object_unref(fec);
   return s;
@@ -159,6 +160,7 @@ void expect_tier_applied(Call &call, Tier tier) {
   EXPECT_EQ(s.block_size, p.block_frames) << p.name;
   EXPECT_DOUBLE_EQ(s.repair_ratio, p.repair_ratio) << p.name;
   EXPECT_EQ(s.interleave_depth, p.interleave_depth) << p.name;
+  EXPECT_EQ(s.window_frames, p.window_frames) << p.name;
 }
 
 TEST(AdaptiveQuality, BadReportsStepDownAndGoodOnesStepBackUp) {
