@@ -140,7 +140,7 @@ void on_message(Room *room, const signal::Message &message) {
     if (!who) return;
     if (event->joined)
       room->joined_at.try_emplace(event->fingerprint, std::chrono::steady_clock::now());
-    apply(room, room->membership->on_event(*who, event->joined, event->public_key),
+    apply(room, room->membership->on_event(*who, event->joined, event->public_key, event->card),
           event->fingerprint);
     print_event(room, std::string(event->joined ? "joined: " : "left: ") + event->fingerprint +
                           " (" + std::to_string(event->participants) + " in the room)");
@@ -351,7 +351,7 @@ int run_room(signal::Session &session, const crypto::Identity &identity,
   watch_bus(receiver->pipeline(), &room);
   int rc = 0;
   uint64_t join_id = session.next_request_id();
-  session.send(signal::RoomJoin{room_hash, {}}, join_id);
+  session.send(signal::RoomJoin{room_hash, {}, membership.card()}, join_id);
   auto reply = session.wait_reply(join_id, std::chrono::seconds(10));
   auto *refusal = reply ? std::get_if<signal::Error>(&reply->message) : nullptr;
   if (!reply || refusal != nullptr) {

@@ -1,6 +1,7 @@
 #include "libwzp/crypto/room_membership.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace wzp::crypto {
 namespace {
@@ -44,7 +45,8 @@ size_t RoomMembership::admitted_count() const {
 }
 
 MembershipStep RoomMembership::on_event(const Fingerprint &who, bool joined,
-                                        const std::optional<SigningPublicKey> &key) {
+                                        const std::optional<SigningPublicKey> &key,
+                                        std::span<const uint8_t> card) {
   MembershipStep step;
   if (who == me_.fingerprint()) {
     if (joined && !in_room_) {
@@ -70,6 +72,16 @@ MembershipStep RoomMembership::on_event(const Fingerprint &who, bool joined,
     if (members_.size() >= kMaxMembers) return refused(RoomError::kUnknownMember);
     members_.push_back({who, *key, in_room_, std::nullopt, false, 0, {}});
     if (in_room_) step.send.push_back({who, make_member_card(me_, room_, issued_ms_)});
+    if (!card.empty()) {
+      // The relay vouches for nothing here: the card is checked as if the
+      // member had sent it, and a bad one leaves the member to send its own.
+      MembershipStep carded = accept_card(members_.back(), card);
+      step.send.insert(step.send.end(), std::make_move_iterator(carded.send.begin()),
+                       std::make_move_iterator(carded.send.end()));
+      step.admitted = std::move(carded.admitted);
+      step.readable = std::move(carded.readable);
+      step.refused = carded.refused;
+    }
     return step;
   }
   if (member == nullptr) return step;
@@ -104,7 +116,10 @@ MembershipStep RoomMembership::accept_card(Member &member, std::span<const uint8
   MemberCard card;
   RoomError error = open_member_card(payload, room_, member.signing_key, member.fingerprint, card);
   if (error != RoomError::kOk) return refused(error);
-  if (member.card && card.issued_ms <= member.card->issued_ms) return refused(RoomError::kStale);
+  // The card we hold, again (it comes with the member's room_event and as
+  // its room signal): nothing to do. An older one is a replay.
+  if (member.card && card.issued_ms == member.card->issued_ms) return {};
+  if (member.card && card.issued_ms < member.card->issued_ms) return refused(RoomError::kStale);
   uint32_t id = card.member.sender_id;
   bool taken = id == my_sender_id_ || std::any_of(members_.begin(), members_.end(), [&](auto &m) {
                  return &m != &member && m.card && m.card->member.sender_id == id;

@@ -3,8 +3,14 @@
 // says which room_signals to send and when a member's packets become
 // readable. The exchange (docs/rooms.md, "Keys in a room"):
 //
-//   - once our own join is announced, our member card goes to everyone;
-//     a member who joins after us gets our card addressed to it;
+//   - our member card goes with our room_join and the relay hands it out
+//     with the room_events announcing us; once our own join is announced
+//     it also goes to everyone as a room signal, and a member who joins
+//     after us gets it addressed to it (the relay may not carry cards:
+//     an older daemon, a member on a linked relay);
+//   - a card that comes with a member's room_event is taken as if the
+//     member had sent it, so our key is on its way one crossing sooner;
+//     the same card again, by either way, changes nothing;
 //   - a member's card (checked against the key the relay announced, and
 //     proving the room secret: the relay decides whom it announces, not who
 //     is a member) earns it a sealed key message with our sender key: for a
@@ -51,10 +57,14 @@ class RoomMembership {
   RoomMembership(const Identity &me, const RoomAccess &room, uint64_t issued_ms,
                  SendConfig send_config = {});
 
-  // A room_event: `key` is the Ed25519 key the relay announced for `who`.
+  // A room_event: `key` is the Ed25519 key the relay announced for `who`,
+  // `card` the member card it joined with, if the relay carried one.
   // Our own leave ends the membership (make a new one to join again).
   MembershipStep on_event(const Fingerprint &who, bool joined,
-                          const std::optional<SigningPublicKey> &key);
+                          const std::optional<SigningPublicKey> &key,
+                          std::span<const uint8_t> card = {});
+  // Our member card, for our room_join.
+  std::vector<uint8_t> card() const { return make_member_card(me_, room_, issued_ms_); }
   // A room_signal's payload, `from` as the relay authenticated it.
   MembershipStep on_signal(const Fingerprint &from, std::span<const uint8_t> payload);
 

@@ -128,6 +128,7 @@ void read(FieldReader &r, MissedCalls &m) {
 void read(FieldReader &r, RoomJoin &m) {
   r.string("room", m.room, kRoomIdHexChars, Text::kRoomId);
   r.string_list("allow", m.allow, kMaxAllowList, kFingerprintChars, Text::kFingerprint);
+  r.optional_bytes("card", m.card, kMaxRoomSignalBytes);
 }
 void read(FieldReader &r, RoomLeave &m) {
   r.string("room", m.room, kRoomIdHexChars, Text::kRoomId);
@@ -147,6 +148,7 @@ void read(FieldReader &r, RoomEvent &m) {
   } else if (!key.empty() && r.ok()) {
     r.fail("public_key", "must decode to 32 bytes");
   }
+  r.optional_bytes("card", m.card, kMaxRoomSignalBytes);
 }
 void read(FieldReader &r, RoomSignal &m) {
   r.string("room", m.room, kRoomIdHexChars, Text::kRoomId);
@@ -265,6 +267,7 @@ void write(json &j, const MissedCalls &m) {
 void write(json &j, const RoomJoin &m) {
   j["room"] = m.room;
   if (!m.allow.empty()) j["allow"] = m.allow;
+  if (!m.card.empty()) j["card"] = b64(m.card);
 }
 void write(json &j, const RoomLeave &m) { j["room"] = m.room; }
 void write(json &j, const RoomEvent &m) {
@@ -273,6 +276,7 @@ void write(json &j, const RoomEvent &m) {
   j["joined"] = m.joined;
   j["participants"] = m.participants;
   if (m.public_key) j["public_key"] = b64(*m.public_key);
+  if (!m.card.empty()) j["card"] = b64(m.card);
 }
 void write(json &j, const RoomSignal &m) {
   j["room"] = m.room;

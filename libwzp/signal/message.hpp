@@ -143,6 +143,10 @@ struct MissedCalls {
 struct RoomJoin {
   std::string room;                // 32 lowercase hex chars: a hash of the room name
   std::vector<std::string> allow;  // fingerprints; empty means anyone
+  // The joiner's member card (docs/rooms.md, "Keys in a room"), opaque to
+  // the daemon, which hands it out with the joiner's room_events: a member
+  // can answer with its sender key at once instead of a round trip later.
+  Bytes card;
 };
 struct RoomLeave {
   std::string room;
@@ -155,6 +159,7 @@ struct RoomEvent {
   // The participant's Ed25519 key (its fingerprint is a hash of it), so that
   // members can check each other's signed room signals; set by the daemon.
   std::optional<PublicKey> public_key;
+  Bytes card;  // the card the participant joined with, if any (RoomJoin::card)
 };
 // An opaque message between members of a room (member cards, sealed sender
 // keys: docs/crypto.md). The daemon fills in `from` and forwards it to `to`,

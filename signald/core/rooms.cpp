@@ -56,7 +56,8 @@ Rooms::Room &Rooms::room_for(const std::string &id) {
 
 Rooms::JoinResult Rooms::join(const std::string &room_id, ConnectionId conn,
                               const std::string &fingerprint, const signal::PublicKey &public_key,
-                              const std::vector<std::string> &allow, SteadyTime now) {
+                              const std::vector<std::string> &allow, const signal::Bytes &card,
+                              SteadyTime now) {
   if (by_conn_.contains(conn)) return JoinResult::kAlreadyInRoom;
   const bool created = !rooms_.contains(room_id);
   Room &room = room_for(room_id);
@@ -73,8 +74,8 @@ Rooms::JoinResult Rooms::join(const std::string &room_id, ConnectionId conn,
   // distribute its sender key to them); everyone learns of the joiner.
   const uint32_t count = room.size() + 1;
   for (const auto &other : room.participants) {
-    outbox_.send(conn,
-                 signal::RoomEvent{room.id, other.fingerprint, true, count, other.public_key});
+    outbox_.send(conn, signal::RoomEvent{room.id, other.fingerprint, true, count, other.public_key,
+                                         other.card});
   }
   for (const auto &other : room.remote) {
     outbox_.send(conn,
@@ -86,12 +87,14 @@ Rooms::JoinResult Rooms::join(const std::string &room_id, ConnectionId conn,
           .try_emplace(conn, Budget{quality::SenderPolicer(room.quality.room_tier(), micros(now))})
           .first;
   Participant &joiner = room.participants.emplace_back(
-      Participant{conn, fingerprint, public_key, quality_id, now, &budget->second});
+      Participant{conn, fingerprint, public_key, card, quality_id, now, &budget->second});
   joiner.loss_check = quality::LossCheck(
       relay_totals(room, joiner).value_or(quality::RelayView{.upstream = room.arrivals}));
   by_conn_[conn] = &room;
   for (const auto &p : room.participants) {
-    outbox_.send(p.conn, signal::RoomEvent{room.id, fingerprint, true, count, public_key});
+    // The joiner has its own card.
+    outbox_.send(p.conn, signal::RoomEvent{room.id, fingerprint, true, count, public_key,
+                                           p.conn == conn ? signal::Bytes{} : card});
   }
   if (links_ != nullptr && room.federated()) {
     links_->member_changed(room.id, fingerprint, public_key, true);

@@ -55,10 +55,11 @@ class Rooms {
 
   enum class JoinResult { kJoined, kAlreadyInRoom, kNotAllowed, kFull };
   // The first participant's allow-list (plus itself) governs the room;
-  // later joiners' lists are ignored.
+  // later joiners' lists are ignored. `card` (the joiner's member card, never
+  // read) goes out with every room_event announcing the joiner.
   JoinResult join(const std::string &room, ConnectionId conn, const std::string &fingerprint,
                   const signal::PublicKey &public_key, const std::vector<std::string> &allow,
-                  SteadyTime now);
+                  const signal::Bytes &card, SteadyTime now);
   // Leaves the connection's room, if any; false if it was in none or not in `room`.
   bool leave(ConnectionId conn, const std::string &room);
   // The connection is gone: leaves its room, if any, and forgets its budget.
@@ -119,6 +120,7 @@ class Rooms {
     ConnectionId conn;
     std::string fingerprint;
     signal::PublicKey public_key;
+    signal::Bytes card;      // as it joined with it: opaque, handed out in its room_events
     uint32_t quality_id;     // the participant's key in Room::quality
     SteadyTime last_report;  // or the join
     Budget *budget;          // its connection's, in budgets_ (elements are stable)

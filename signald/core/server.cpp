@@ -472,7 +472,7 @@ void Server::handle_ready(ConnectionId conn, Session &session, const signal::Par
         } else if constexpr (std::is_same_v<T, signal::CallHangup>) {
           error = calls_.hangup(conn, m, now);
         } else if constexpr (std::is_same_v<T, signal::RoomJoin>) {
-          switch (rooms_.join(m.room, conn, me, session.public_key, m.allow, now.steady)) {
+          switch (rooms_.join(m.room, conn, me, session.public_key, m.allow, m.card, now.steady)) {
             case Rooms::JoinResult::kJoined:
               break;
             case Rooms::JoinResult::kAlreadyInRoom:

@@ -39,6 +39,9 @@ struct Signal {
 // signals (addressed, or to everyone else), delivering them when asked.
 struct Relay {
   bool expect_no_refusal = true;  // else refusals are kept in Peer::refused
+  // Hand each joiner's card out with its room_events, as wzp-signald does
+  // (an older daemon or a linked relay does not).
+  bool carry_cards = false;
   std::vector<Peer *> present;
   std::deque<Signal> queue;
   std::vector<Signal> delivered;  // everything ever delivered, for replays
@@ -59,8 +62,10 @@ struct Relay {
     }
   }
   void announce(Peer &to, Peer &who, bool joined) {
-    route(to,
-          to.membership->on_event(who.fingerprint(), joined, who.identity.signing_public_key()));
+    std::vector<uint8_t> card;
+    if (carry_cards && joined && &to != &who) card = who.membership->card();
+    route(to, to.membership->on_event(who.fingerprint(), joined, who.identity.signing_public_key(),
+                                      card));
   }
   void join(Peer &p, const RoomAccess &room = kRoom) {
     p.membership = std::make_unique<RoomMembership>(p.identity, room, 1);
@@ -71,6 +76,15 @@ struct Relay {
   void leave(Peer &p) {
     std::erase(present, &p);
     for (Peer *q : present) announce(*q, p, false);
+  }
+  // Delivers the signals queued now (not those they lead to): one crossing.
+  void deliver_once() {
+    std::deque<Signal> now;
+    now.swap(queue);
+    for (Signal &s : now) {
+      delivered.push_back(s);
+      route(*s.to, s.to->membership->on_signal(s.from, s.payload));
+    }
   }
   // Delivers queued signals oldest first, or newest first to shake the order.
   void deliver(bool newest_first = false) {
@@ -150,6 +164,59 @@ TEST(RoomMembership, JoinsAtOnceInEitherDeliveryOrder) {
   }
 }
 
+// With the cards in the join events, each side's key is out as the events
+// arrive: one crossing of room signals and both read each other, where
+// without them the cards cross first and the keys a second time.
+TEST(RoomMembership, CardsInJoinEventsSaveACrossing) {
+  for (bool carry_cards : {false, true}) {
+    Relay relay;
+    relay.carry_cards = carry_cards;
+    Peer a, b, c;
+    relay.join(a);
+    relay.deliver();
+    relay.join(b);
+    relay.join(c);
+    relay.deliver_once();
+    for (Peer *from : {&a, &b, &c}) {
+      for (Peer *to : {&a, &b, &c}) {
+        if (to == from) continue;
+        EXPECT_EQ(to->membership->can_read(from->fingerprint()), carry_cards)
+            << "cards carried: " << carry_cards;
+      }
+    }
+    relay.deliver();
+    expect_all_read_each_other({&a, &b, &c});
+    // Each card came twice (event and room signal): no refusal, and every
+    // member was admitted once.
+    for (Peer *p : {&a, &b, &c}) {
+      EXPECT_TRUE(p->refused.empty());
+      EXPECT_EQ(p->admitted.size(), 2u);
+    }
+  }
+}
+
+// A card the relay spoils on the way is refused; the member's own card, as
+// a room signal, still admits it.
+TEST(RoomMembership, ASpoiledCardInAJoinEventIsRefusedAndTheSignalStillAdmits) {
+  Relay relay;
+  Peer a, b;
+  relay.join(a);
+  relay.deliver();
+  b.membership = std::make_unique<RoomMembership>(b.identity, kRoom, 1);
+  auto spoiled = a.membership->card();
+  spoiled[60] ^= 1;
+  auto step =
+      b.membership->on_event(a.fingerprint(), true, a.identity.signing_public_key(), spoiled);
+  EXPECT_EQ(step.refused, RoomError::kBadSignature);
+  EXPECT_TRUE(step.send.empty());
+  EXPECT_EQ(b.membership->member_count(), 1u);
+  relay.present.push_back(&b);
+  relay.announce(b, b, true);
+  relay.announce(a, b, true);
+  relay.deliver();
+  expect_all_read_each_other({&a, &b});
+}
+
 TEST(RoomMembership, NewcomerCannotReadWhatCameBefore) {
   Relay relay;
   Peer a, b, c;
@@ -218,8 +285,14 @@ TEST(RoomMembership, ForgedAndReplayedSignalsAreRefused) {
   }
   ASSERT_FALSE(b_card.payload.empty());
   ASSERT_FALSE(c_key_to_a.payload.empty());
-  // Replays of what A already accepted.
-  EXPECT_EQ(at_a.on_signal(b.fingerprint(), b_card.payload).refused, RoomError::kStale);
+  // Replays of what A already accepted: the same card changes nothing (it
+  // comes twice anyway: with B's join event and as B's room signal), an
+  // older one is stale, as is an old key message.
+  auto again = at_a.on_signal(b.fingerprint(), b_card.payload);
+  EXPECT_EQ(again.refused, RoomError::kOk);
+  EXPECT_TRUE(again.send.empty() && again.admitted.empty() && again.readable.empty());
+  RoomMembership b_earlier(b.identity, kRoom, 0);
+  EXPECT_EQ(at_a.on_signal(b.fingerprint(), b_earlier.card()).refused, RoomError::kStale);
   EXPECT_EQ(at_a.on_signal(c.fingerprint(), c_key_to_a.payload).refused, RoomError::kStale);
   // B's card relayed as if C sent it; C's key message relayed as B's.
   EXPECT_EQ(at_a.on_signal(c.fingerprint(), b_card.payload).refused, RoomError::kKeyMismatch);

@@ -104,8 +104,10 @@ TEST(SignalMessage, PresenceRoomsAndMiscRoundTrip) {
   EXPECT_EQ(u.user, update.user);
   EXPECT_FALSE(u.online);
 
-  RoomJoin join{kRoom, {kFp, kFp2}};
+  RoomJoin join{kRoom, {kFp, kFp2}, Bytes(148, 0x33)};
   EXPECT_EQ(round_trip<RoomJoin>(join).allow, join.allow);
+  EXPECT_EQ(round_trip<RoomJoin>(join).card, join.card);
+  EXPECT_TRUE(round_trip<RoomJoin>(RoomJoin{kRoom, {}}).card.empty());
   EXPECT_EQ(round_trip<RoomLeave>(RoomLeave{kRoom}).room, kRoom);
   RoomEvent event = round_trip<RoomEvent>(RoomEvent{kRoom, kFp, false, 3});
   EXPECT_FALSE(event.joined);
@@ -114,6 +116,16 @@ TEST(SignalMessage, PresenceRoomsAndMiscRoundTrip) {
   PublicKey key{};
   key.fill(0x5a);
   EXPECT_EQ(round_trip<RoomEvent>(RoomEvent{kRoom, kFp, true, 2, key}).public_key, key);
+  EXPECT_EQ(round_trip<RoomEvent>(RoomEvent{kRoom, kFp, true, 2, key, Bytes(148, 0x44)}).card,
+            Bytes(148, 0x44));
+  // A card is bounded like any room signal.
+  EXPECT_EQ(parse(nlohmann::json{{"type", "room_join"},
+                                 {"version", 1},
+                                 {"room", kRoom},
+                                 {"card", std::string(4 * (kMaxRoomSignalBytes / 3 + 2), 'A')}}
+                      .dump())
+                .error,
+            ParseError::kBadField);
   EXPECT_EQ(parse(R"({"type":"room_event","version":1,"room":")" + kRoom + R"(","fingerprint":")" +
                   kFp + R"(","joined":true,"participants":1,"public_key":"AAAA"})")
                 .error,

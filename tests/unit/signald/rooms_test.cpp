@@ -114,6 +114,34 @@ TEST_F(RoomsTest, JoinEventsCarryKeysAndRoomSignalsReachTheirAddressee) {
   EXPECT_EQ(out_.to<RoomSignal>(co).size(), 0u);
 }
 
+// A joiner's card goes out with its room_events, both ways: the members
+// present get it with the joiner's event, the joiner gets theirs with the
+// events that list them (and not its own back).
+TEST_F(RoomsTest, JoinEventsCarryTheCardEachMemberJoinedWith) {
+  auto a = crypto::Identity::generate(), b = crypto::Identity::generate(),
+       c = crypto::Identity::generate();
+  const Bytes card_a(150, 0xa1), card_b(150, 0xb2);
+  ConnectionId ca = login(a);
+  send(ca, RoomJoin{kRoom, {}, card_a}, 1);
+  ConnectionId cb = login(b);
+  send(cb, RoomJoin{kRoom, {}, card_b}, 1);
+  ConnectionId cc = join(c);  // no card: an older client
+
+  auto b_events = out_.to<RoomEvent>(cb);
+  ASSERT_EQ(b_events.size(), 3u);  // a, b itself, c
+  EXPECT_EQ(b_events[0].card, card_a);
+  EXPECT_TRUE(b_events[1].card.empty());
+  EXPECT_TRUE(b_events[2].card.empty());
+  auto a_events = out_.to<RoomEvent>(ca);
+  ASSERT_EQ(a_events.size(), 3u);  // a itself, b, c
+  EXPECT_TRUE(a_events[0].card.empty());
+  EXPECT_EQ(a_events[1].card, card_b);
+  auto c_events = out_.to<RoomEvent>(cc);
+  ASSERT_EQ(c_events.size(), 3u);
+  EXPECT_EQ(c_events[0].card, card_a);
+  EXPECT_EQ(c_events[1].card, card_b);
+}
+
 TEST_F(RoomsTest, UnroutableDatagramsAreCountedDrops) {
   auto a = crypto::Identity::generate(), b = crypto::Identity::generate();
   ConnectionId ca = join(a);
