@@ -26,12 +26,19 @@ struct KeyWaitLimits {
   size_t bytes = 256 * 1024;
   // Longer than this and the jitter buffer would play them too late anyway.
   uint64_t hold_ns = 1'000'000'000;
+  // When the key lands, only packets held less than this go on. Released
+  // together, older ones would start the stream as late as they waited:
+  // the jitter buffer takes our wait for the network's and plays the
+  // member that much later until it shrinks back (docs/rooms.md, "Media
+  // before its key").
+  uint64_t release_ns = 200'000'000;
 };
 
 struct KeyWaitCounts {
   uint64_t held = 0;      // taken in
   uint64_t released = 0;  // handed back once the key was there
-  uint64_t expired = 0;   // older than hold_ns (or dropped by clear())
+  uint64_t expired = 0;   // older than hold_ns, or than release_ns when their key came
+                          // (or dropped by clear())
   uint64_t evicted = 0;   // pushed out by a limit
   uint64_t refused = 0;   // could never fit (larger than the byte limit)
 };
@@ -87,11 +94,18 @@ class KeyWait {
   }
 
   // Appends to `out`, oldest first, the packets of every stream for which
-  // `has_key(stream_id)` is true now.
+  // `has_key(stream_id)` is true at `now_ns`; those of them held release_ns
+  // or longer go to `dropped` instead.
   template <class HasKey>
-  void release(HasKey &&has_key, std::vector<Item> &out) {
-    counts_.released +=
-        remove_if([&](const Entry &e) { return static_cast<bool>(has_key(e.stream_id)); }, out);
+  void release(HasKey &&has_key, uint64_t now_ns, std::vector<Item> &out,
+               std::vector<Item> &dropped) {
+    auto keyed = [&](const Entry &e) { return static_cast<bool>(has_key(e.stream_id)); };
+    counts_.expired += remove_if(
+        [&](const Entry &e) {
+          return now_ns > e.arrived_ns && now_ns - e.arrived_ns >= limits_.release_ns && keyed(e);
+        },
+        dropped);
+    counts_.released += remove_if(keyed, out);
   }
 
   // Everything held goes (end of stream, flush, stop); counted as expired.

@@ -245,7 +245,8 @@ GstFlowReturn gst_wzp_decrypt_chain(GstPad *, GstObject *parent, GstBuffer *buff
     now_ns = wzp::gst::packet_time_ns(priv->segment, buffer);
     if (priv->session) {
       auto &receiver = priv->session->receiver;
-      priv->key_wait.release([&](uint32_t id) { return receiver.knows_stream(id); }, ready);
+      priv->key_wait.release([&](uint32_t id) { return receiver.knows_stream(id); }, now_ns, ready,
+                             dropped);
     }
     priv->key_wait.expire(now_ns, dropped);
   }

@@ -117,6 +117,10 @@ void on_mixed(GstElement *, GstBuffer *buffer, GstPad *, Mixed *mixed) {
 
 guint64 stat(GstElement *pipeline, const char *element, const char *field) {
   GstElement *e = gst_bin_get_by_name(GST_BIN(pipeline), element);
+  if (e == nullptr) {
+    ADD_FAILURE() << "no element " << element;
+    return 0;
+  }
   GstStructure *stats = nullptr;
   g_object_get(e, "stats", &stats, nullptr);
   guint64 value = 0;
@@ -249,9 +253,10 @@ TEST(ClientRoom, MixKeepsTimeAndCarriesEachMemberWhileTheyTalk) {
 }
 
 // Issue 19: the key message is slower than the media. Alice's packets
-// arrive for ~0.3 s before her key is installed; wzpdecrypt holds them and
-// opens them once it is there instead of dropping them, and her branch
-// plays them from their data.
+// arrive for ~0.5 s before her key is installed; wzpdecrypt holds them and,
+// once it is there, opens those that waited less than 200 ms instead of
+// dropping them, and her branch plays them from their data. The older ones
+// are dropped: played, they would only have started her that much later.
 TEST(ClientRoom, PacketsBeforeTheKeyAreHeldAndOpened) {
   Talker alice(440, 0, 10);
   crypto::Identity me = crypto::Identity::generate();
@@ -280,22 +285,23 @@ TEST(ClientRoom, PacketsBeforeTheKeyAreHeldAndOpened) {
   gst_object_unref(out);
 
   ASSERT_NE(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
-  ASSERT_TRUE(wzp::test::wait_until([&] { return stat(pipeline, "crypt", "held") >= 15; },
+  ASSERT_TRUE(wzp::test::wait_until([&] { return stat(pipeline, "crypt", "held") >= 40; },
                                     std::chrono::seconds(5)));
   EXPECT_EQ(stat(pipeline, "crypt", "opened"), 0u);
   ASSERT_EQ(mine.accept(sealed_key), crypto::RoomError::kOk);
   mine.session()->receiver.route_stream(alice.sender_id, alice.sender_id);
   ASSERT_TRUE(mixed.wait_until_pts(3600 * GST_MSECOND, std::chrono::seconds(10)));
-  // Every frame reached Alice's branch, held ones included (without the
-  // hold ~10 never would), and was played from its data; the few the jitter
-  // buffer did not play it dropped to bring back down the delay the hold
-  // added (the held packets come in one burst ~0.3 s late). Unloaded: 151
-  // received, 143 played, 8 dropped, none late or concealed; the bounds
+  // Every frame from the packets opened reached Alice's branch, the held
+  // ones that waited less than 200 ms included, and was played from its
+  // data; the few the jitter buffer did not play it dropped to bring back
+  // down the delay the released packets added (they come in one burst, up
+  // to 200 ms late). Unloaded: 136 received, 129-130 played, 6-7 dropped,
+  // none late or concealed (15 held packets opened, 25 expired); the bounds
   // leave room for a loaded machine, where a starved sender's frames can
   // come late.
   auto jitter = [&](const char *field) { return stat(pipeline, "jitter", field); };
   ASSERT_TRUE(
-      wzp::test::wait_until([&] { return jitter("received") >= 150; }, std::chrono::seconds(20)));
+      wzp::test::wait_until([&] { return jitter("received") >= 125; }, std::chrono::seconds(20)));
   ASSERT_TRUE(wzp::test::wait_until(
       [&] { return jitter("played") + jitter("dropped") + jitter("late") >= jitter("received"); },
       std::chrono::seconds(10)));
@@ -303,7 +309,7 @@ TEST(ClientRoom, PacketsBeforeTheKeyAreHeldAndOpened) {
   const guint64 played = jitter("played");
   const guint64 dropped = jitter("dropped");
   EXPECT_LE(jitter("late") + jitter("concealed") + dropped, 20u);
-  EXPECT_GE(played, 130u);
+  EXPECT_GE(played, 115u);
   // And they are in the mix: 20 ms windows carrying Alice's tone.
   int windows = 0;
   const int mixed_windows = static_cast<int>(mixed.between(0, 60).size() / 960);
@@ -317,16 +323,21 @@ TEST(ClientRoom, PacketsBeforeTheKeyAreHeldAndOpened) {
 
   guint64 held = stat(pipeline, "crypt", "held");
   guint64 held_opened = stat(pipeline, "crypt", "held-opened");
-  EXPECT_GE(held, 15u);
-  EXPECT_EQ(held_opened, held);  // every held packet opened, none expired or evicted
-  EXPECT_EQ(stat(pipeline, "crypt", "held-expired"), 0u);
+  const guint64 held_expired = stat(pipeline, "crypt", "held-expired");
+  EXPECT_GE(held, 40u);
+  // Each held packet opened or, having waited 200 ms or more, expired;
+  // none evicted. Both kinds there: the hold spanned ~0.5 s.
+  EXPECT_EQ(held_opened + held_expired, held);
+  EXPECT_GE(held_opened, 5u);
+  EXPECT_GE(held_expired, 10u);
   EXPECT_EQ(stat(pipeline, "crypt", "held-evicted"), 0u);
   EXPECT_EQ(stat(pipeline, "crypt", "unknown-sender"), 0u);
   EXPECT_GT(stat(pipeline, "crypt", "opened"), held_opened);
   EXPECT_EQ(room->counts().branches_added, 1u);
   EXPECT_TRUE(heard(mixed.between(1.0, 2.9), alice.tone));
-  std::printf("held %lu, held-opened %lu, opened %lu\n", static_cast<unsigned long>(held),
-              static_cast<unsigned long>(held_opened),
+  std::printf("held %lu, held-opened %lu, held-expired %lu, opened %lu\n",
+              static_cast<unsigned long>(held), static_cast<unsigned long>(held_opened),
+              static_cast<unsigned long>(held_expired),
               static_cast<unsigned long>(stat(pipeline, "crypt", "opened")));
   room->finish();
   wzp::test::expect_eos(pipeline, 10 * GST_SECOND);

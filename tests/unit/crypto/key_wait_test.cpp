@@ -34,10 +34,11 @@ namespace {
 
 constexpr uint64_t kMs = 1'000'000;
 
-// The packets of one stream whose key has come.
-std::vector<int> release(KeyWait<int> &wait, uint32_t stream_id) {
-  std::vector<int> out;
-  wait.release([&](uint32_t id) { return id == stream_id; }, out);
+// The packets of one stream whose key has come, at `now_ns` (0: at once).
+std::vector<int> release(KeyWait<int> &wait, uint32_t stream_id, uint64_t now_ns = 0) {
+  std::vector<int> out, dropped;
+  wait.release([&](uint32_t id) { return id == stream_id; }, now_ns, out, dropped);
+  EXPECT_TRUE(now_ns != 0 || dropped.empty());
   return out;
 }
 
@@ -76,6 +77,27 @@ TEST(KeyWait, ExpiresOnlyWhatIsOlderThanTheHoldTime) {
   wait.expire(100 * kMs, dropped);
   EXPECT_EQ(wait.packets(), 1u);
   EXPECT_EQ(release(wait, 8), (std::vector<int>{3}));
+}
+
+// When the key lands, what waited release_ns or longer is dropped (as
+// expired), not handed on: released with the rest it would set the start
+// of the member's playout that much late.
+TEST(KeyWait, WhatWaitedTooLongForItsKeyIsDroppedNotReleased) {
+  KeyWait<int> wait(KeyWaitLimits{.hold_ns = 1000 * kMs, .release_ns = 200 * kMs});
+  std::vector<int> dropped, out;
+  wait.hold(7, 0, 10, 1, dropped);
+  wait.hold(7, 150 * kMs, 10, 2, dropped);  // 200 ms when the key lands: too long
+  wait.hold(7, 151 * kMs, 10, 5, dropped);
+  wait.hold(8, 160 * kMs, 10, 3, dropped);
+  wait.hold(7, 340 * kMs, 10, 4, dropped);
+  wait.release([](uint32_t id) { return id == 7; }, 350 * kMs, out, dropped);
+  EXPECT_EQ(dropped, (std::vector<int>{1, 2}));
+  EXPECT_EQ(out, (std::vector<int>{5, 4}));
+  EXPECT_EQ(wait.counts().expired, 2u);
+  EXPECT_EQ(wait.counts().released, 2u);
+  // Stream 8 has no key yet: its packet stays, whatever its age.
+  EXPECT_EQ(wait.packets(), 1u);
+  EXPECT_EQ(release(wait, 8, 359 * kMs), (std::vector<int>{3}));
 }
 
 TEST(KeyWait, AStreamOverItsShareLosesItsOwnOldest) {
@@ -128,7 +150,8 @@ TEST(KeyWait, EveryItemComesBackExactlyOnce) {
     ++next;
     wait.expire(t, dropped);
     if (next % 17 == 0) {
-      wait.release([&](uint32_t id) { return id == static_cast<uint32_t>(next % 5); }, released);
+      wait.release([&](uint32_t id) { return id == static_cast<uint32_t>(next % 5); }, t, released,
+                   dropped);
     }
   }
   wait.clear(dropped);
@@ -187,7 +210,8 @@ TEST(KeyWait, HoldingReleasingAndExpiringAllocateNothing) {
     for (int i = 0; i < 10; ++i) {
       wait.hold(static_cast<uint32_t>(i % 3), static_cast<uint64_t>(round) * kMs, 10, i, dropped);
     }
-    wait.release([&](uint32_t id) { return id == static_cast<uint32_t>(round % 3); }, released);
+    wait.release([&](uint32_t id) { return id == static_cast<uint32_t>(round % 3); },
+                 static_cast<uint64_t>(round) * kMs, released, dropped);
     // Every seventh round, a time the whole ring is too old for.
     wait.expire(static_cast<uint64_t>(round + (round % 7 == 0 ? 20 : 0)) * kMs, dropped);
     dropped.clear();
