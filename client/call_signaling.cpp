@@ -19,6 +19,12 @@ constexpr auto kAnswerWait = 40s;
 constexpr auto kSetupWait = 20s;
 constexpr auto kReplyWait = 10s;
 
+// A fingerprint prefix the client can hold the daemon to: matching 16 hex
+// digits with a key of one's own takes about 2^64 tries (docs/crypto.md,
+// "Who the callee is"); a shorter one a lying daemon can grind, so it names
+// whoever the daemon says, as an @alias does.
+constexpr size_t kCheckedPrefixDigits = 16;
+
 uint64_t now_ms() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
@@ -116,7 +122,8 @@ std::optional<EstablishedCall> place_call(signal::Session &session,
   }
   // The daemon is untrusted: a fingerprint or prefix the user typed must be
   // what it answers with. The handshake then signs that fingerprint and only
-  // its key can answer (docs/crypto.md); an @alias is the daemon's word.
+  // its key can answer (docs/crypto.md).
+  bool checked = false;
   if (auto typed = signal::fingerprint_digits(callee)) {
     auto answered = signal::fingerprint_digits(resolved->fingerprint);
     if (!answered || !answered->starts_with(*typed)) {
@@ -124,6 +131,16 @@ std::optional<EstablishedCall> place_call(signal::Session &session,
               ", which is not the fingerprint asked for; not calling it";
       return std::nullopt;
     }
+    checked = typed->size() >= kCheckedPrefixDigits;
+  }
+  // Said before anything rings, so the user can stop a call to a stranger.
+  if (!checked) {
+    std::fprintf(stderr,
+                 "'%s' is the daemon's word (an @alias, or a prefix of fewer than %zu hex digits, "
+                 "which it can match with a key of its own): it named %s; hang up unless that is "
+                 "the fingerprint you expect\n",
+                 callee.c_str(), kCheckedPrefixDigits,
+                 crypto::format_fingerprint(*callee_fingerprint).c_str());
   }
 
   EstablishedCall call;

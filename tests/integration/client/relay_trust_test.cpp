@@ -277,21 +277,69 @@ TEST_F(ClientRelayTrust, AFullFingerprintResolvedToSomeoneElseIsNotCalled) {
   EXPECT_EQ(full.exit_code, 1) << full.output;
   EXPECT_NE(full.output.find("which is not the fingerprint asked for"), std::string::npos)
       << full.output;
-  // A prefix, typed without colons and in upper case, is held to the same.
+  EXPECT_EQ(full.output.find("daemon's word"), std::string::npos) << full.output;
+  // A prefix, typed without colons and in upper case, is held to the same:
+  // the 16 digits that are checked, and fewer, which are checked as far as
+  // they go.
   std::string bob_prefix =
       *signal::fingerprint_digits(crypto::format_fingerprint(bob.fingerprint()));
   for (char &c : bob_prefix) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  auto prefix = call(bob_prefix.substr(0, 10), daemon.port(), daemon.certificate());
-  EXPECT_EQ(prefix.exit_code, 1) << prefix.output;
-  EXPECT_NE(prefix.output.find("which is not the fingerprint asked for"), std::string::npos)
-      << prefix.output;
+  for (size_t digits : {size_t{16}, size_t{10}}) {
+    auto prefix = call(bob_prefix.substr(0, digits), daemon.port(), daemon.certificate());
+    EXPECT_EQ(prefix.exit_code, 1) << prefix.output;
+    EXPECT_NE(prefix.output.find("which is not the fingerprint asked for"), std::string::npos)
+        << prefix.output;
+  }
   EXPECT_TRUE(daemon.offered_to().empty());
 
-  // Asked for mallory's own prefix, the same answer is believed and called.
-  auto honest = call(mallory_fingerprint.substr(0, 9), daemon.port(), daemon.certificate());
+  // Asked for 16 digits of mallory's own, the same answer is believed and
+  // called, and nothing says it is the daemon's word.
+  auto honest = call(mallory_fingerprint.substr(0, 19), daemon.port(), daemon.certificate());
   EXPECT_EQ(honest.exit_code, 1) << honest.output;
   EXPECT_NE(honest.output.find("unknown callee"), std::string::npos) << honest.output;
+  EXPECT_EQ(honest.output.find("daemon's word"), std::string::npos) << honest.output;
   EXPECT_EQ(daemon.offered_to(), std::vector<std::string>{mallory_fingerprint});
+}
+
+// A short prefix checks little: a lying daemon grinds a fingerprint that
+// starts with the same 4 digits as Bob's in about 65536 tries. The client
+// cannot tell it from Bob's, so it says, before anything rings, that the
+// daemon chose the callee and which fingerprint it chose.
+TEST_F(ClientRelayTrust, AShortPrefixIsTheDaemonsWord) {
+  auto bob = crypto::Identity::generate();
+  const std::string bob_fingerprint = crypto::format_fingerprint(bob.fingerprint());
+  // The lookup answer is only a fingerprint, so random "keys" do for the
+  // grind here; a daemon that also wants to answer the call generates a
+  // real key per try, the same number of tries.
+  std::string impostor;
+  do {
+    crypto::SigningPublicKey key;
+    randombytes_buf(key.data(), key.size());
+    impostor = crypto::format_fingerprint(crypto::fingerprint_of(key));
+  } while (impostor.substr(0, 4) != bob_fingerprint.substr(0, 4) || impostor == bob_fingerprint);
+  LyingDaemon daemon(impostor);
+  ASSERT_NE(daemon.port(), 0);
+
+  auto ground = call(bob_fingerprint.substr(0, 4), daemon.port(), daemon.certificate());
+  EXPECT_EQ(ground.exit_code, 1) << ground.output;
+  EXPECT_EQ(daemon.offered_to(), std::vector<std::string>{impostor});
+  const std::string warning = "'" + bob_fingerprint.substr(0, 4) +
+                              "' is the daemon's word (an @alias, or a prefix of fewer than 16 "
+                              "hex digits, which it can match with a key of its own): it named " +
+                              impostor + "; hang up unless";
+  auto warned = ground.output.find(warning);
+  EXPECT_NE(warned, std::string::npos) << ground.output;
+  EXPECT_LT(warned, ground.output.find("calling ")) << ground.output;
+
+  // 15 digits are the daemon's word too, and an @alias is.
+  std::string impostor_digits = *signal::fingerprint_digits(impostor);
+  for (const std::string &callee : {impostor_digits.substr(0, 15), std::string("@bob")}) {
+    auto outcome = call(callee, daemon.port(), daemon.certificate());
+    EXPECT_EQ(outcome.exit_code, 1) << outcome.output;
+    EXPECT_NE(outcome.output.find("'" + callee + "' is the daemon's word"), std::string::npos)
+        << outcome.output;
+  }
+  EXPECT_EQ(daemon.offered_to().size(), 3u);
 }
 
 TEST_F(ClientRelayTrust, AHangupReasonCannotDriveTheCallersTerminal) {
