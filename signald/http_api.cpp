@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "libwzp/base/host_port.hpp"
 #include "libwzp/crypto/identity.hpp"
 
 namespace wzp::signald {
@@ -35,9 +36,12 @@ std::string json_text(const nlohmann::json &j) {
 // Presence names who is online: for the operator, on this host only.
 bool from_loopback(SoupServerMessage *message) {
   GSocketAddress *remote = soup_server_message_get_remote_address(message);
-  return remote != nullptr && G_IS_INET_SOCKET_ADDRESS(remote) &&
-         g_inet_address_get_is_loopback(
-             g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(remote)));
+  if (remote == nullptr || !G_IS_INET_SOCKET_ADDRESS(remote)) return false;
+  gchar *text =
+      g_inet_address_to_string(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(remote)));
+  bool loopback = base::is_loopback_address(text);
+  g_free(text);
+  return loopback;
 }
 
 struct OpenCount {

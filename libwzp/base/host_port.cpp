@@ -1,5 +1,7 @@
 #include "libwzp/base/host_port.hpp"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 
 namespace wzp::base {
@@ -37,6 +39,20 @@ std::optional<HostPort> parse_host_port(std::string_view text, std::string *erro
 std::string format_host_port(std::string_view host, uint16_t port) {
   const bool v6 = host.find(':') != std::string_view::npos;
   return (v6 ? "[" : "") + std::string(host) + (v6 ? "]:" : ":") + std::to_string(port);
+}
+
+bool is_loopback_address(std::string_view address) {
+  // inet_pton wants a terminated string, and would stop at an inner NUL.
+  if (address.find('\0') != std::string_view::npos) return false;
+  const std::string text(address);
+  in_addr v4{};
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, text.c_str(), &v6) != 1) return false;
+  if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+  // GLib hands over a dual-stack socket's IPv4 peer as IPv4, but text from
+  // elsewhere may keep it mapped; g_inet_address_get_is_loopback says no.
+  return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
 }
 
 }  // namespace wzp::base

@@ -23,4 +23,10 @@ std::optional<HostPort> parse_host_port(std::string_view text, std::string *erro
 // The inverse: brackets around a host that contains ':'.
 std::string format_host_port(std::string_view host, uint16_t port);
 
+// Whether a numeric address, as inet_ntop and GLib print it, is this host's
+// loopback: 127.0.0.0/8, ::1, or 127.0.0.0/8 mapped into IPv6
+// (::ffff:127.0.0.1, how a dual-stack socket's kernel address names an
+// IPv4 peer on loopback). Anything else, names and unparsable text included, is not.
+bool is_loopback_address(std::string_view address);
+
 }  // namespace wzp::base

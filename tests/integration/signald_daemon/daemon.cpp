@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "libwzp/base/host_port.hpp"
+
 namespace wzp::signald::test {
 
-Daemon::HttpReply Daemon::get(const std::string &path) const {
+Daemon::HttpReply Daemon::get(const std::string &path, const std::string &host) const {
   HttpReply reply;
   SoupSession *session = soup_session_new_with_options("timeout", 5, nullptr);
-  std::string url = "http://127.0.0.1:" + std::to_string(http_port()) + path;
+  std::string url = "http://" + base::format_host_port(host, http_port()) + path;
   SoupMessage *message = soup_message_new("GET", url.c_str());
   GError *error = nullptr;
   GBytes *body = soup_session_send_and_read(session, message, nullptr, &error);

@@ -34,7 +34,9 @@ class Daemon : public wzp::test::SignaldDaemon {
     std::string body;
     std::string content_type;
   };
-  HttpReply get(const std::string &path) const;
+  // `host`: the address to reach the API at, which is also whom the daemon
+  // sees the request from; an IPv6 one without brackets.
+  HttpReply get(const std::string &path, const std::string &host = "127.0.0.1") const;
 };
 
 class Client {

@@ -1,5 +1,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -223,6 +225,57 @@ TEST_F(SignaldHttp, HealthMetricsAndPresenceAnswer) {
   EXPECT_NE(metrics.body.find("wzp_signald_calls{state=\"active\"} 0\n"), std::string::npos);
   EXPECT_NE(metrics.body.find("wzp_signald_datagrams_dropped_total{reason=\"bad_header\"} 0"),
             std::string::npos);
+}
+
+// This host's addresses on its up interfaces other than loopback (link-local
+// IPv6 left out: it needs a scope in a URL), as inet_ntop prints them.
+std::vector<std::string> non_loopback_addresses() {
+  std::vector<std::string> found;
+  ifaddrs *all = nullptr;
+  if (getifaddrs(&all) != 0) return found;
+  for (ifaddrs *a = all; a != nullptr; a = a->ifa_next) {
+    if (a->ifa_addr == nullptr || (a->ifa_flags & IFF_UP) == 0 ||
+        (a->ifa_flags & IFF_LOOPBACK) != 0) {
+      continue;
+    }
+    char text[INET6_ADDRSTRLEN] = {};
+    if (a->ifa_addr->sa_family == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in *>(a->ifa_addr)->sin_addr, text,
+                sizeof text);
+    } else if (a->ifa_addr->sa_family == AF_INET6) {
+      const in6_addr &v6 = reinterpret_cast<sockaddr_in6 *>(a->ifa_addr)->sin6_addr;
+      if (IN6_IS_ADDR_LINKLOCAL(&v6)) continue;
+      inet_ntop(AF_INET6, &v6, text, sizeof text);
+    } else {
+      continue;
+    }
+    found.emplace_back(text);
+  }
+  freeifaddrs(all);
+  return found;
+}
+
+// /presence is for the operator on this host: bound to every address
+// (dual-stack), the API answers it over IPv4 loopback (::ffff:127.0.0.1 to
+// the socket) and ::1, and refuses it with 403 to a request from this
+// host's own non-loopback addresses, which still get /healthz.
+TEST_F(SignaldHttp, PresenceIsAnsweredOnLoopbackOnly) {
+  Daemon daemon(dir_, {"--http", "[::]:0"});
+  ASSERT_TRUE(daemon.ready());
+  const std::string someone = "/presence/" + fingerprint(crypto::Identity::generate());
+  for (const std::string host : {"127.0.0.1", "::1"}) {
+    EXPECT_EQ(daemon.get("/presence", host).status, 200u) << host;
+    EXPECT_EQ(daemon.get(someone, host).status, 404u) << host;
+  }
+  auto outside = non_loopback_addresses();
+  if (outside.empty()) GTEST_SKIP() << "no non-loopback address on this host to ask from";
+  for (const auto &host : outside) {
+    auto refused = daemon.get("/presence", host);
+    EXPECT_EQ(refused.status, 403u) << host;
+    EXPECT_EQ(refused.body, "presence is answered on this host only\n") << host;
+    EXPECT_EQ(daemon.get(someone, host).status, 403u) << host;
+    EXPECT_EQ(daemon.get("/healthz", host).status, 200u) << host;
+  }
 }
 
 TEST_F(SignaldHttp, StateSurvivesRestartAndKill9) {

@@ -54,5 +54,35 @@ TEST(HostPort, FormatsWithBracketsForIPv6) {
   EXPECT_EQ(back->host, "fe80::2");
 }
 
+// Who may read the daemon's /presence (signald/http_api.cpp).
+TEST(HostPort, LoopbackAddresses) {
+  EXPECT_TRUE(is_loopback_address("127.0.0.1"));
+  EXPECT_TRUE(is_loopback_address("127.0.0.2"));  // all of 127/8
+  EXPECT_TRUE(is_loopback_address("127.255.255.254"));
+  EXPECT_TRUE(is_loopback_address("::1"));
+  EXPECT_TRUE(is_loopback_address("0:0:0:0:0:0:0:1"));
+  EXPECT_TRUE(is_loopback_address("::ffff:127.0.0.1"));  // IPv4 on a dual-stack socket
+  EXPECT_TRUE(is_loopback_address("::ffff:7f00:2"));
+
+  EXPECT_FALSE(is_loopback_address("10.0.0.1"));
+  EXPECT_FALSE(is_loopback_address("128.0.0.1"));
+  EXPECT_FALSE(is_loopback_address("126.255.255.255"));
+  EXPECT_FALSE(is_loopback_address("0.0.0.0"));
+  EXPECT_FALSE(is_loopback_address("::ffff:10.0.0.1"));
+  EXPECT_FALSE(is_loopback_address("::"));
+  EXPECT_FALSE(is_loopback_address("::2"));
+  EXPECT_FALSE(is_loopback_address("::127.0.0.1"));  // IPv4-compatible: deprecated, not mapped
+  EXPECT_FALSE(is_loopback_address("64:ff9b::127.0.0.1"));  // NAT64: another host
+  EXPECT_FALSE(is_loopback_address("fe80::1"));
+
+  EXPECT_FALSE(is_loopback_address(""));
+  EXPECT_FALSE(is_loopback_address("localhost"));  // names are not resolved
+  EXPECT_FALSE(is_loopback_address("127.0.0.1garbage"));
+  EXPECT_FALSE(is_loopback_address("127.1"));  // inet_aton would take it; inet_pton does not
+  EXPECT_FALSE(is_loopback_address(std::string_view("127.0.0.1\0x", 11)));
+  EXPECT_FALSE(is_loopback_address("::1%lo"));
+  EXPECT_FALSE(is_loopback_address("[::1]"));
+}
+
 }  // namespace
 }  // namespace wzp::base
