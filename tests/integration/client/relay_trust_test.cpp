@@ -1,7 +1,8 @@
 // `wzp call` and `wzp room` against daemons that lie: a real wzp process, a
 // real QUIC daemon. A lookup the daemon answers with someone else is refused
-// before anything rings; text a peer sends reaches the terminal defused; a
-// room member the relay invents gets no sender key.
+// before anything rings, and one it can fake (an @alias, a short prefix) is
+// called only after saying whom the daemon chose; text a peer sends reaches
+// the terminal defused; a room member the relay invents gets no sender key.
 #include <gtest/gtest.h>
 #include <sodium.h>
 #include <sys/wait.h>
