@@ -142,6 +142,7 @@ struct ConnectionStats {
   uint64_t datagrams_dropped_oversized = 0;
   uint64_t udp_packets_sent = 0;
   uint64_t signaling_probes_sent = 0;  // EndpointConfig::signaling_probe_interval
+  uint64_t pto_anchors = 0;  // empty STREAM frames written beside datagrams (and in probes)
   uint64_t messages_sent = 0;
   uint64_t messages_received = 0;
   size_t handshake_attempts = 0;     // handshakes this dial started (see EndpointConfig)

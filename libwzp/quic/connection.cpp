@@ -708,12 +708,15 @@ ngtcp2_ssize Connection::write_pto_anchor(uint8_t *buffer, size_t size, uint64_t
     send_stream_ = -1;
     return NGTCP2_ERR_WRITE_MORE;  // no stream credit: the datagram goes alone
   }
+  ngtcp2_ssize accepted = -1;
   ngtcp2_ssize n =
-      ngtcp2_conn_writev_stream(conn_, &ps.path, &pi, buffer, size, nullptr,
+      ngtcp2_conn_writev_stream(conn_, &ps.path, &pi, buffer, size, &accepted,
                                 NGTCP2_WRITE_STREAM_FLAG_MORE, send_stream_, nullptr, 0, ts);
   if (n == NGTCP2_ERR_STREAM_DATA_BLOCKED || n == NGTCP2_ERR_STREAM_SHUT_WR) {
     return NGTCP2_ERR_WRITE_MORE;
   }
+  // ngtcp2 sets the accepted length (0 here) only when the frame went into the packet.
+  if (accepted >= 0) ++io_stats_.pto_anchors;
   return n;
 }
 
