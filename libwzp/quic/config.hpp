@@ -143,6 +143,10 @@ struct ConnectionStats {
   uint64_t udp_packets_sent = 0;
   uint64_t signaling_probes_sent = 0;  // EndpointConfig::signaling_probe_interval
   uint64_t pto_anchors = 0;  // empty STREAM frames written beside datagrams (and in probes)
+  // Datagrams that did not fit in a packet beside its STREAM frame and so
+  // left in the next one without the PTO anchor (Connection::write_pto_anchor);
+  // max_datagram_payload leaves room for the anchor.
+  uint64_t unanchored_datagrams = 0;
   uint64_t messages_sent = 0;
   uint64_t messages_received = 0;
   size_t handshake_attempts = 0;     // handshakes this dial started (see EndpointConfig)

@@ -798,6 +798,7 @@ void Connection::write(uint64_t ts) {
                                         pack ? NGTCP2_WRITE_DATAGRAM_FLAG_MORE : 0,
                                         next_datagram_id_, &vec, 1, ts);
         skip_anchor = accepted == 0 && n > 0;
+        if (skip_anchor) ++io_stats_.unanchored_datagrams;
         if (accepted != 0) {
           packet_has_datagram = true;
           queue_.pop();
