@@ -46,12 +46,12 @@ size_t RoomMembership::admitted_count() const {
 
 MembershipStep RoomMembership::on_event(const Fingerprint &who, bool joined,
                                         const std::optional<SigningPublicKey> &key,
-                                        std::span<const uint8_t> card) {
+                                        std::span<const uint8_t> their_card) {
   MembershipStep step;
   if (who == me_.fingerprint()) {
     if (joined && !in_room_) {
       in_room_ = true;
-      step.send.push_back({std::nullopt, make_member_card(me_, room_, issued_ms_)});
+      step.send.push_back({std::nullopt, card()});
     } else if (!joined && in_room_) {
       in_room_ = false;
       for (const Member &m : members_) {
@@ -71,11 +71,11 @@ MembershipStep RoomMembership::on_event(const Fingerprint &who, bool joined,
     }
     if (members_.size() >= kMaxMembers) return refused(RoomError::kUnknownMember);
     members_.push_back({who, *key, in_room_, std::nullopt, false, 0, {}});
-    if (in_room_) step.send.push_back({who, make_member_card(me_, room_, issued_ms_)});
-    if (!card.empty()) {
+    if (in_room_) step.send.push_back({who, card()});
+    if (!their_card.empty()) {
       // The relay vouches for nothing here: the card is checked as if the
       // member had sent it, and a bad one leaves the member to send its own.
-      MembershipStep carded = accept_card(members_.back(), card);
+      MembershipStep carded = accept_card(members_.back(), their_card);
       step.send.insert(step.send.end(), std::make_move_iterator(carded.send.begin()),
                        std::make_move_iterator(carded.send.end()));
       step.admitted = std::move(carded.admitted);

@@ -58,11 +58,11 @@ class RoomMembership {
                  SendConfig send_config = {});
 
   // A room_event: `key` is the Ed25519 key the relay announced for `who`,
-  // `card` the member card it joined with, if the relay carried one.
+  // `their_card` the member card it joined with, if the relay carried one.
   // Our own leave ends the membership (make a new one to join again).
   MembershipStep on_event(const Fingerprint &who, bool joined,
                           const std::optional<SigningPublicKey> &key,
-                          std::span<const uint8_t> card = {});
+                          std::span<const uint8_t> their_card = {});
   // Our member card, for our room_join.
   std::vector<uint8_t> card() const { return make_member_card(me_, room_, issued_ms_); }
   // A room_signal's payload, `from` as the relay authenticated it.
