@@ -51,16 +51,18 @@ struct NgCallbacks {
   static int recv_datagram(ngtcp2_conn *, uint32_t, const uint8_t *data, size_t size,
                            void *user_data) {
     Connection *c = self(user_data);
+    if (size == 0) return 0;  // an unconfirmed client's probe (send_signaling_probe)
     ++c->io_stats_.datagrams_received;
+    c->note_active();
     if (c->handlers_.on_datagram) c->handlers_.on_datagram({data, size});
     return 0;
   }
-  static int ack_datagram(ngtcp2_conn *, uint64_t, void *user_data) {
-    ++self(user_data)->io_stats_.datagrams_acked;
+  static int ack_datagram(ngtcp2_conn *, uint64_t id, void *user_data) {
+    if (id != kProbeDatagramId) ++self(user_data)->io_stats_.datagrams_acked;
     return 0;
   }
-  static int lost_datagram(ngtcp2_conn *, uint64_t, void *user_data) {
-    ++self(user_data)->io_stats_.datagrams_lost;
+  static int lost_datagram(ngtcp2_conn *, uint64_t id, void *user_data) {
+    if (id != kProbeDatagramId) ++self(user_data)->io_stats_.datagrams_lost;
     return 0;
   }
   static int recv_stream_data(ngtcp2_conn *conn, uint32_t, int64_t stream_id, uint64_t,

@@ -298,7 +298,7 @@ void Connection::publish_stats() {
   path.pacing_rate_bytes_per_s = cstat.pacing_rate * 1e9;
   path.probe_timeouts = cstat.pto_count;
   path.max_udp_payload = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_);
-  path.max_datagram_payload = handshake_done_ ? max_datagram_payload() : 0;
+  path.max_datagram_payload = established_ ? max_datagram_payload() : 0;
   std::lock_guard lock(mutex_);
   if (cstat.min_rtt == UINT64_MAX && stats_.path.min_rtt_ms > 0) {
     // A congestion restart (restart_if_starved) moved us to a new path, and
@@ -329,10 +329,20 @@ void Connection::take_handshake(Connection &attempt) {
   std::swap(confirmed_, attempt.confirmed_);
   std::swap(local_error_, attempt.local_error_);
   std::swap(io_stats_, attempt.io_stats_);
+  io_stats_.signaling_probes_sent += attempt.io_stats_.signaling_probes_sent;  // the dial's
   std::swap(handshake_echoes_, attempt.handshake_echoes_);
   std::swap(signaling_echoes_, attempt.signaling_echoes_);
   std::swap(bytes_received_, attempt.bytes_received_);
   std::swap(bytes_sent_, attempt.bytes_sent_);
+  // Our stream lives in the ngtcp2_conn: before the swap it is at most the
+  // one an unconfirmed client's probes opened, with nothing written on it.
+  std::swap(send_stream_, attempt.send_stream_);
+  std::swap(stream_chunks_, attempt.stream_chunks_);
+  std::swap(stream_front_, attempt.stream_front_);
+  std::swap(stream_end_, attempt.stream_end_);
+  std::swap(stream_acked_, attempt.stream_acked_);
+  std::swap(stream_written_, attempt.stream_written_);
+  std::swap(readers_, attempt.readers_);
   for (Connection *c : {this, &attempt}) {
     *c->callback_target_ = c;
     c->conn_ref_.user_data = c->callback_target_.get();
@@ -356,6 +366,12 @@ void Connection::on_handshake_completed() {
   // first messages) is delivered. A client is established by its endpoint
   // once the packet is read, so that a raced attempt is taken over first.
   if (server_) establish_if_ready(now_ns());
+}
+
+void Connection::note_active() {
+  if (active_) return;
+  active_ = true;
+  if (handlers_.on_active) handlers_.on_active();
 }
 
 // A client that is confirmed (RFC 9001, 4.1.2) knows the server has its
@@ -417,6 +433,7 @@ void Connection::restart_if_starved(uint64_t ts) {
 }
 
 void Connection::on_stream_data(int64_t stream_id, std::span<const uint8_t> data) {
+  note_active();
   auto [reader, added] = readers_.try_emplace(stream_id);
   bool ok = reader->second.feed(data, [this](std::span<const uint8_t> message) {
     ++io_stats_.messages_received;
@@ -545,14 +562,21 @@ void Connection::shutdown(const std::string &reason, uint64_t ts) {
 
 void Connection::handle_expiry(uint64_t ts) {
   if (finished_) return;
+  auto handshake_timed_out = [this] {
+    return "handshake timed out after " + std::to_string(host_.config().handshake_timeout.count()) +
+           " ms: is the server running and reachable?";
+  };
+  if (ts >= unconfirmed_dial_deadline()) {
+    finish(handshake_timed_out());
+    return;
+  }
   int rv = ngtcp2_conn_handle_expiry(conn_, ts);
   if (rv == 0) return;
   if (rv == NGTCP2_ERR_IDLE_CLOSE) {
     finish("idle timeout: nothing heard from the peer for " +
            std::to_string(host_.config().idle_timeout.count()) + " ms");
   } else if (rv == NGTCP2_ERR_HANDSHAKE_TIMEOUT) {
-    finish("handshake timed out after " + std::to_string(host_.config().handshake_timeout.count()) +
-           " ms: is the server running and reachable?");
+    finish(handshake_timed_out());
   } else {
     fail(rv, ts);
   }
@@ -560,8 +584,8 @@ void Connection::handle_expiry(uint64_t ts) {
 
 uint64_t Connection::expiry() const {
   if (finished_) return UINT64_MAX;
-  uint64_t expiry = std::min({ngtcp2_conn_get_expiry(conn_), handshake_echoes_.next_due_ns(),
-                              signaling_echoes_.next_due_ns(),
+  uint64_t expiry = std::min({ngtcp2_conn_get_expiry(conn_), unconfirmed_dial_deadline(),
+                              handshake_echoes_.next_due_ns(), signaling_echoes_.next_due_ns(),
                               signaling_probe_.due_ns(awaiting_acknowledgement())});
   return close_flush_deadline_ == 0 ? expiry : std::min(expiry, close_flush_deadline_);
 }
@@ -613,11 +637,22 @@ bool Connection::signaling_unacknowledged() const {
   return handshake_done_ && stream_acked_ < stream_written_;
 }
 
+// ngtcp2's handshake timeout ends with the handshake, but a dial is not
+// made until it is confirmed: a client whose Finished never reaches the
+// server would otherwise wait for its idle timeout.
+uint64_t Connection::unconfirmed_dial_deadline() const {
+  if (server_ || race_attempt_ || confirmed_ || !handshake_done_) return UINT64_MAX;
+  return dialed_ns_ +
+         static_cast<uint64_t>(std::chrono::nanoseconds(host_.config().handshake_timeout).count());
+}
+
 // A client whose handshake is complete but not confirmed waits for the
 // server's HANDSHAKE_DONE, which ngtcp2 retransmits only once it is found
 // lost: probes bring the acknowledgements that find it so.
 bool Connection::awaiting_acknowledgement() const {
-  return signaling_unacknowledged() || (!server_ && handshake_done_ && !confirmed_);
+  // A raced attempt does not probe: the dial's own probes are enough.
+  return signaling_unacknowledged() ||
+         (!server_ && !race_attempt_ && handshake_done_ && !confirmed_);
 }
 
 uint64_t Connection::bytes_in_flight() const {
@@ -637,15 +672,28 @@ bool Connection::resends_signaling(uint64_t in_flight_before, size_t packet_size
          packet_size <= ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_);
 }
 
-// An ack-eliciting packet with nothing new in it: the PTO anchor's empty
-// STREAM frame, then whatever ngtcp2 adds (acknowledgements, retransmissions).
+// An ack-eliciting packet with nothing new in it, then whatever ngtcp2 adds
+// (acknowledgements, retransmissions): the PTO anchor's empty STREAM frame
+// once established; before that (a client waiting to be confirmed) an empty
+// DATAGRAM, which readers drop. Our stream is not opened before then: its
+// first bytes mark the connection a raced dial kept (on_active), and an
+// anchor on a stream with nothing sent is the one ngtcp2 0.12.1 can abort on
+// (see write()).
 void Connection::send_signaling_probe(uint64_t ts) {
   ngtcp2_path_storage ps;
   ngtcp2_path_storage_zero(&ps);
   ngtcp2_pkt_info pi{};
   uint8_t *buffer = packet_buffer_.data();
   size_t size = ngtcp2_conn_get_max_tx_udp_payload_size(conn_);
-  ngtcp2_ssize n = write_pto_anchor(buffer, size, ts, ps, pi);
+  ngtcp2_ssize n = NGTCP2_ERR_WRITE_MORE;
+  if (established_) {
+    n = write_pto_anchor(buffer, size, ts, ps, pi);
+  } else {
+    int accepted = 0;
+    n = ngtcp2_conn_writev_datagram(conn_, &ps.path, &pi, buffer, size, &accepted,
+                                    NGTCP2_WRITE_DATAGRAM_FLAG_MORE, kProbeDatagramId, nullptr, 0,
+                                    ts);
+  }
   if (n == NGTCP2_ERR_WRITE_MORE) n = ngtcp2_conn_write_pkt(conn_, &ps.path, &pi, buffer, size, ts);
   if (n < 0) {
     fail(static_cast<int>(n), ts);
@@ -727,7 +775,20 @@ void Connection::write(uint64_t ts) {
   std::string reason;
   {
     std::lock_guard lock(mutex_);
-    if (handshake_done_ && !pending_messages_.empty()) {
+    if (established_ && stream_end_ == 0) {
+      // Every stream opens with an empty message, which readers skip. For
+      // ngtcp2 0.12.1, until a stream has sent bytes or had some
+      // acknowledged, a lost empty frame at offset 0 (a PTO anchor) is
+      // retransmitted, and two lost at once collide in its retransmission
+      // queue: an assertion in conn_recv_ack aborts the process. For a
+      // server it marks the connection a client's dial kept (on_active).
+      stream_chunks_.emplace_back(kMessageLengthSize, uint8_t{0});
+      stream_end_ = kMessageLengthSize;
+    }
+    // A client completes its handshake before it is confirmed, and a raced
+    // dial may still swap in another attempt's (take_handshake): what the
+    // user sends waits for the connection that stays.
+    if (established_ && !pending_messages_.empty()) {
       stream_end_ += pending_messages_.size();
       stream_chunks_.push_back(std::move(pending_messages_));
       pending_messages_ = {};
@@ -762,7 +823,7 @@ void Connection::write(uint64_t ts) {
   size_t sent = 0;
   bool stream_blocked = false;
   const bool pack = host_.config().pack_datagrams;
-  size_t datagram_limit = handshake_done_ ? max_datagram_payload() : 0;
+  size_t datagram_limit = established_ ? max_datagram_payload() : 0;
   bool anchored = false;  // the packet being built already holds a STREAM frame
   bool packet_has_datagram = false;
   bool packet_has_signaling = false;  // new bytes of our stream: echoed
@@ -777,7 +838,7 @@ void Connection::write(uint64_t ts) {
     packet_has_signaling = packet_has_signaling || stream_written_ > stream_written_before;
     if (!wrote_stream) {
       std::unique_lock lock(mutex_);
-      auto datagram = handshake_done_ ? queue_.front(ts) : std::span<const uint8_t>{};
+      auto datagram = established_ ? queue_.front(ts) : std::span<const uint8_t>{};
       if (!datagram.empty() && datagram.size() > datagram_limit) {
         queue_.drop_front_oversized();
         continue;

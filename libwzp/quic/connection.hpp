@@ -34,6 +34,9 @@ class TlsContext;
 // up to 20) keep a Codec2 frame's packet ~10 % smaller, which matters where
 // the congestion window sits at its floor.
 inline constexpr size_t kConnectionIdLength = 8;
+// The ngtcp2 datagram id of an unconfirmed client's empty probe datagram,
+// kept out of the datagram counters (media ids count up from 0).
+inline constexpr uint64_t kProbeDatagramId = UINT64_MAX;
 
 // What a connection needs from its endpoint; called on the I/O thread only,
 // except wake().
@@ -66,7 +69,7 @@ class Connection {
   // Queues one datagram. False (and counted) if the connection is closed or
   // the datagram is larger than max_datagram_payload() allows.
   bool send_datagram(std::span<const uint8_t> datagram);
-  // Queues one signaling message (at most kMaxMessageSize bytes).
+  // Queues one signaling message (1 to kMaxMessageSize bytes).
   bool send_message(std::span<const uint8_t> message);
   // Closes with an application error code (0 = normal) and a reason phrase,
   // once the messages queued before it have been acknowledged (at most 2 s
@@ -121,6 +124,7 @@ class Connection {
   void take_handshake(Connection &attempt);
   void on_handshake_completed();
   void on_handshake_confirmed();
+  void note_active();
   void establish_if_ready(uint64_t ts);
   // A dialed connection whose media its congestion state starves starts a
   // new one (EndpointConfig::restart_when_starved).
@@ -138,6 +142,7 @@ class Connection {
   uint64_t bytes_in_flight() const;
   bool resends_signaling(uint64_t in_flight_before, size_t packet_size) const;
   void send_signaling_probe(uint64_t ts);
+  uint64_t unconfirmed_dial_deadline() const;
   void on_stream_data(int64_t stream_id, std::span<const uint8_t> data);
   void on_stream_acked(uint64_t offset, uint64_t length);
   std::string describe_peer_close();
@@ -157,6 +162,7 @@ class Connection {
   bool handshake_done_ = false;
   bool established_ = false;  // I/O thread's view of state_ == kEstablished
   bool confirmed_ = false;    // RFC 9001, 4.1.2
+  bool active_ = false;       // the peer sent a stream byte or a datagram
   std::string local_error_;   // set by a callback that fails the connection
   uint64_t next_datagram_id_ = 0;
   uint64_t close_flush_deadline_ = 0;  // set when a requested close starts flushing

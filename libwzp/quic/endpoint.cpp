@@ -387,7 +387,7 @@ void Endpoint::accept(std::span<const uint8_t> packet, const ngtcp2_path &path, 
 }
 
 uint64_t Endpoint::next_attempt_ns(const Connection &connection) const {
-  if (connection.server_ || connection.finished() || connection.handshake_done_ ||
+  if (connection.server_ || connection.finished() || connection.confirmed_ ||
       connection.race_attempt_ || connection.handshake_attempts_ >= config_.handshake_attempts) {
     return UINT64_MAX;
   }
@@ -400,9 +400,9 @@ void Endpoint::race_handshakes(uint64_t ts) {
   std::vector<std::shared_ptr<Connection>> started;
   for (auto &connection : connections_) {
     if (connection->race_attempt_) {
-      // The race is over once the dial completed or failed.
+      // The race is over once the dial is confirmed or failed.
       auto owner = connection->race_owner_.lock();
-      if (!owner || owner->finished() || owner->handshake_done_) {
+      if (!owner || owner->finished() || owner->confirmed_) {
         connection->shutdown("handshake raced", ts);
       }
       continue;
@@ -427,13 +427,19 @@ void Endpoint::race_handshakes(uint64_t ts) {
 
 // The first attempt of a race to complete its handshake becomes the dialed
 // connection; the attempt left holding the dial's unfinished one is closed.
+// A completed handshake is not yet a connection: the server may never get
+// the client's Finished (and ngtcp2 resends it only on a probe timeout that
+// doubles), so the race goes on until the dial is confirmed, and an attempt
+// confirmed first takes over from a dial that completed but is unconfirmed
+// (docs/quic.md, "A client complete but never confirmed").
 Connection *Endpoint::settle_race(Connection *attempt, uint64_t ts) {
   auto owner = attempt->race_owner_.lock();
   if (!owner || !attempt->handshake_done_ || attempt->finished()) return attempt;
-  if (owner->finished() || owner->handshake_done_) {
+  if (owner->finished() || owner->confirmed_) {
     attempt->shutdown("handshake raced", ts);
     return attempt;
   }
+  if (owner->handshake_done_ && !attempt->confirmed_) return attempt;
   owner->take_handshake(*attempt);
   attempt->shutdown("handshake raced", ts);
   return owner.get();

@@ -113,7 +113,7 @@ uint64_t Link::next_generation() {
   return ++generations_;
 }
 
-// A server call follows its newest established peer: a client that
+// A server call follows its newest active peer: a client that
 // reconnects (say after a network change) replaces the connection it had,
 // while a handshake that fails never touches the call.
 void Link::adopt(const std::shared_ptr<Connection> &connection, uint64_t generation) {
@@ -133,7 +133,9 @@ ConnectionHandlers Link::handlers(uint64_t generation,
   ConnectionHandlers handlers;
   if (accepted) {
     std::weak_ptr<Connection> weak = accepted;
-    handlers.on_established = [this, weak, generation] {
+    // Not on_established: the server completes handshakes a racing client
+    // then drops, and the newest of those would replace the call's own.
+    handlers.on_active = [this, weak, generation] {
       if (auto connection = weak.lock()) adopt(connection, generation);
     };
   }

@@ -257,7 +257,7 @@ TEST(WzpQuic, VanishedServerIsAnErrorOnTheBusNotAHang) {
                   std::to_string(proxy.listen_address().port()) +
                   " server-fingerprint=" + string_property(src, "fingerprint") + " ! fakesink");
   ASSERT_TRUE(client.play());
-  // The client's handshake finished once the datagram limit is known.
+  // The client is connected once the datagram limit is known.
   ASSERT_TRUE(
       wzp::test::wait_until([&] { return stat(client.get("src"), "max-datagram-size") > 0; }, 2s));
   EXPECT_EQ(stat(receiver.get("src"), "connections-accepted"), 1u);

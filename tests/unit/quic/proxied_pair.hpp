@@ -20,10 +20,10 @@ struct ProxiedPair {
         server_config(),
         [this](const std::shared_ptr<Connection> &c) {
           // The client races handshakes on a lossy path: the server side is
-          // the attempt that got established, not the ones closed unfinished.
+          // the attempt the client kept (on_active), not one it dropped.
           auto handlers = server_side.handlers();
           auto established = std::make_shared<bool>(false);
-          handlers.on_established = [this, established, weak = std::weak_ptr(c)] {
+          handlers.on_active = [this, established, weak = std::weak_ptr(c)] {
             *established = true;
             std::lock_guard lock(mutex);
             accepted = weak.lock();
