@@ -15,4 +15,8 @@ if(NOT WZP_FUZZ)
   pkg_check_modules(GST REQUIRED IMPORTED_TARGET
     gstreamer-1.0 gstreamer-base-1.0 gstreamer-audio-1.0 gstreamer-net-1.0)
   pkg_check_modules(GST_CHECK REQUIRED IMPORTED_TARGET gstreamer-check-1.0)
+  pkg_check_modules(GST_VIDEO REQUIRED IMPORTED_TARGET gstreamer-video-1.0)
+  # Video codecs for wzpsvtav1enc and wzpdav1ddec.
+  pkg_check_modules(SVTAV1 REQUIRED IMPORTED_TARGET SvtAv1Enc)
+  pkg_check_modules(DAV1D REQUIRED IMPORTED_TARGET dav1d)
 endif()
