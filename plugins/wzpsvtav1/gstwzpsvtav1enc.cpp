@@ -9,8 +9,9 @@
  * `av1dec` take it; keyframes carry the sequence header.
  *
  * SVT-AV1 1.4.1 holds three frames inside its pipeline in this mode (the
- * first packet comes out after the fourth frame goes in), so the element
- * reports three frame durations of latency.
+ * first packet comes out once the fourth frame is in); the element waits for
+ * each packet then, so every frame leaves exactly three frames after it
+ * came, and reports three frame durations of latency.
  *
  * SVT-AV1 1.4.1 can neither change its bit rate while running nor insert a
  * keyframe on request in low-delay mode, so every keyframe is a fresh encoder
@@ -51,8 +52,8 @@ GST_DEBUG_CATEGORY_STATIC(wzp_svtav1_enc_debug);
 namespace {
 
 // Frames SVT-AV1 1.4.1 keeps in flight in low-delay mode (measured: the
-// packet of frame n comes out when frame n + 3 goes in); the latency query
-// reports them.
+// packet of frame n comes out once frame n + 3 is in, never before); the
+// element waits for it then, and the latency query reports them.
 constexpr guint kHeldFrames = 3;
 constexpr guint kDefaultBitrateKbps = 1000;
 constexpr guint kDefaultKeyframeInterval = 300;
@@ -90,6 +91,7 @@ struct Private {
   EbComponentType *svt = nullptr;
   GstVideoCodecState *input_state = nullptr;
   guint frames_since_keyframe = 0;
+  guint frames_in_flight = 0;  // sent to SVT, packet not yet out
 
   std::mutex stats_mutex;
   guint64 frames_encoded = 0;
@@ -171,14 +173,19 @@ static GstFlowReturn push_packet(GstWzpSvtav1Enc *self, const EbBufferHeaderType
   return gst_video_encoder_finish_frame(encoder, frame);
 }
 
-// Takes every packet SVT has ready; with `until_eos`, waits for all of them
-// up to the end-of-stream packet (after an EOS picture was sent). Packets go
+// Takes the packets SVT has ready, and waits for the oldest while more
+// than kHeldFrames frames are inside it, so the delay is bounded and the
+// same every frame; with `until_eos`, waits for all of them up to the
+// end-of-stream packet (after an EOS picture was sent). Packets go
 // downstream only with `output`, else they are released unseen (flush).
 static GstFlowReturn collect_packets(GstWzpSvtav1Enc *self, bool until_eos, bool output) {
+  Private &p = *self->priv;
   GstFlowReturn ret = GST_FLOW_OK;
   for (;;) {
+    const bool wait = until_eos || p.frames_in_flight > kHeldFrames;
     EbBufferHeaderType *packet = nullptr;
-    const EbErrorType err = svt_av1_enc_get_packet(self->priv->svt, &packet, until_eos ? 1 : 0);
+    // pic_send_done=1 makes this call a blocking wait for the next packet.
+    const EbErrorType err = svt_av1_enc_get_packet(p.svt, &packet, wait ? 1 : 0);
     if (err == EB_NoErrorEmptyQueue) break;
     if (err != EB_ErrorNone) {
       GST_ELEMENT_ERROR(self, LIBRARY, ENCODE, ("SVT-AV1 failed to encode"),
@@ -186,8 +193,9 @@ static GstFlowReturn collect_packets(GstWzpSvtav1Enc *self, bool until_eos, bool
       return GST_FLOW_ERROR;
     }
     const bool eos = (packet->flags & EB_BUFFERFLAG_EOS) != 0;
-    if (output && ret == GST_FLOW_OK && packet->n_filled_len > 0) {
-      ret = push_packet(self, packet);
+    if (packet->n_filled_len > 0) {
+      if (p.frames_in_flight > 0) --p.frames_in_flight;
+      if (output && ret == GST_FLOW_OK) ret = push_packet(self, packet);
     }
     svt_av1_enc_release_out_buffer(&packet);
     if (eos) break;
@@ -256,6 +264,7 @@ static bool open_session(GstWzpSvtav1Enc *self, const Settings &settings) {
   }
   p.svt = svt;
   p.frames_since_keyframe = 0;
+  p.frames_in_flight = 0;
   std::lock_guard lock(p.stats_mutex);
   p.active_bitrate_kbps = settings.bitrate_kbps;
   GST_DEBUG_OBJECT(self, "session at %u kbit/s, preset %d, tune %d", settings.bitrate_kbps,
@@ -344,6 +353,7 @@ static GstFlowReturn gst_wzp_svtav1_enc_handle_frame(GstVideoEncoder *encoder,
     return GST_FLOW_ERROR;
   }
   ++p.frames_since_keyframe;
+  ++p.frames_in_flight;
   return collect_packets(self, false, true);
 }
 
