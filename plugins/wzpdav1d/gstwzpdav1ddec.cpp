@@ -9,13 +9,13 @@
  * streams and 4:2:2/4:4:4 are refused with an error.
  *
  * A buffer dav1d cannot decode (corrupt, truncated, or referring to a frame
- * that was lost) is dropped: the element posts a decode warning through the
- * GstVideoDecoder base class (an error only past its `max-errors`), a QoS
- * message for the dropped frame, and asks upstream for a keyframe with a
- * force-key-unit event. Until a picture decodes again, further failures are
- * dropped the same way but neither counted nor requested again, and buffers
- * flagged as delta units are dropped without decoding: nothing but a keyframe
- * can repair the picture.
+ * that was lost) is dropped: the element counts a decode error with
+ * GST_VIDEO_DECODER_ERROR (fatal once the base class's `max-errors` is
+ * passed; its default, -1, tolerates all) and posts a warning message, the
+ * base class posts a QoS message for the dropped frame, and the element asks
+ * upstream for a keyframe with a force-key-unit event. Until a picture decodes again, further
+ * failures are dropped the same way but neither counted nor requested again, and buffers flagged as
+ * delta units are dropped without decoding: nothing but a keyframe can repair the picture.
  *
  * ## Example pipelines
  * |[
@@ -233,6 +233,12 @@ static GstFlowReturn drop_broken(GstWzpDav1dDec *self, GstVideoCodecFrame *frame
     }
     GST_VIDEO_DECODER_ERROR(self, 1, STREAM, DECODE, ("AV1 frame did not decode"),
                             ("dav1d: %s (%d); asking for a keyframe", g_strerror(-err), err), ret);
+    // The base class posts only the error that ends the stream; a tolerated
+    // one is still news to the application.
+    if (ret == GST_FLOW_OK) {
+      GST_ELEMENT_WARNING(self, STREAM, DECODE, ("AV1 frame did not decode"),
+                          ("dav1d: %s (%d); asking for a keyframe", g_strerror(-err), err));
+    }
     gst_video_decoder_request_sync_point(decoder, frame,
                                          static_cast<GstVideoDecoderRequestSyncPointFlags>(0));
   }
@@ -265,6 +271,10 @@ static GstFlowReturn gst_wzp_dav1d_dec_handle_frame(GstVideoDecoder *decoder,
     gst_video_decoder_drop_frame(decoder, frame);
     GST_ELEMENT_ERROR(self, STREAM, DECODE, ("Could not map an input buffer"), (nullptr));
     return GST_FLOW_ERROR;
+  }
+  if (in.size == 0) {
+    gst_buffer_unmap(frame->input_buffer, &in);
+    return drop_broken(self, frame, DAV1D_ERR(EINVAL));
   }
   Dav1dData data{};
   uint8_t *bytes = dav1d_data_create(&data, in.size);
