@@ -92,7 +92,7 @@ std::string aom_encoder_caps(const Size &size) {
 }
 
 std::string wzp_encoder(int kbps) {
-  return "wzpsvtav1enc rate-control=cbr keyframe-interval=300 bitrate=" + std::to_string(kbps);
+  return "wzpsvtav1enc keyframe-interval=300 bitrate=" + std::to_string(kbps);
 }
 
 // libaom's real-time setup, as its RTC examples run it: the realtime usage

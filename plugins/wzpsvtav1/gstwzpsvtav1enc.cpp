@@ -4,7 +4,9 @@
  * Encodes I420 video to AV1 with SVT-AV1 (libsvtav1enc) in its low-delay
  * configuration, for calls: low-delay prediction (every frame refers only to
  * earlier ones, so no B-frames and no reordering), no look-ahead, no temporal
- * filtering, and a fast preset. Output is one temporal unit per buffer,
+ * filtering, a fast preset, and constant bit rate (in low delay SVT-AV1
+ * 1.4.1 offers no other rate control with a target: it turns VBR into CBR,
+ * and capped CRF needs the look-ahead low delay turns off). Output is one temporal unit per buffer,
  * `video/x-av1, stream-format=obu-stream, alignment=tu`, as `av1parse` and
  * `av1dec` take it; keyframes carry the sequence header.
  *
@@ -20,9 +22,9 @@
  * this project's 2-core machine. Keyframes happen on the first frame, every
  * `keyframe-interval` frames, and on a `GstForceKeyUnit` event from upstream
  * or downstream (the GstVideoEncoder base class turns either into a forced
- * keyframe on the next frame). A new `bitrate`, `rate-control`, `tune` or
- * `preset` takes effect at the next keyframe; send a force-key-unit event
- * with the change when it must apply now.
+ * keyframe on the next frame; its `min-force-key-unit-interval` limits how
+ * often). A new `bitrate`, `tune` or `preset` takes effect at the next keyframe; send a
+ * force-key-unit event with the change when it must apply now.
  *
  * ## Example pipelines
  * |[
@@ -57,26 +59,18 @@ namespace {
 constexpr guint kHeldFrames = 3;
 constexpr guint kDefaultBitrateKbps = 1000;
 constexpr guint kDefaultKeyframeInterval = 300;
-// The fastest preset that still runs SVT's low-delay tools; 13 trades
-// quality for little speed at these sizes.
+// 13 is barely faster at 360p-720p (169 against 164 frames/s at 720p on
+// this machine) for less quality.
 constexpr int kDefaultPreset = 12;
+// SVT-AV1 1.4.1 runs slower presets at 8 in low delay.
+constexpr int kSlowestPreset = 8;
 
-enum class RateControl { kCbr = 0, kVbr = 1 };
 enum class Tune { kCamera = 0, kScreen = 1 };
 
-enum {
-  PROP_0,
-  PROP_BITRATE,
-  PROP_RATE_CONTROL,
-  PROP_KEYFRAME_INTERVAL,
-  PROP_TUNE,
-  PROP_PRESET,
-  PROP_STATS
-};
+enum { PROP_0, PROP_BITRATE, PROP_KEYFRAME_INTERVAL, PROP_TUNE, PROP_PRESET, PROP_STATS };
 
 struct Settings {
   guint bitrate_kbps = kDefaultBitrateKbps;
-  RateControl rate_control = RateControl::kCbr;
   guint keyframe_interval = kDefaultKeyframeInterval;
   Tune tune = Tune::kCamera;
   int preset = kDefaultPreset;
@@ -107,20 +101,6 @@ struct _GstWzpSvtav1Enc {
 };
 
 G_DEFINE_TYPE(GstWzpSvtav1Enc, gst_wzp_svtav1_enc, GST_TYPE_VIDEO_ENCODER)
-
-static GType rate_control_get_type() {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {static_cast<gint>(RateControl::kCbr), "Constant bit rate: every second near the target",
-       "cbr"},
-      {static_cast<gint>(RateControl::kVbr),
-       "Variable bit rate: the target is the average, easy scenes spend less", "vbr"},
-      {0, nullptr, nullptr}};
-  if (g_once_init_enter(&type)) {
-    g_once_init_leave(&type, g_enum_register_static("GstWzpSvtav1RateControl", values));
-  }
-  return type;
-}
 
 static GType tune_get_type() {
   static GType type = 0;
@@ -241,8 +221,9 @@ static bool open_session(GstWzpSvtav1Enc *self, const Settings &settings) {
         fixed_rate ? static_cast<uint32_t>(GST_VIDEO_INFO_FPS_D(&info)) : 1;
     config.encoder_bit_depth = 8;
     config.pred_structure = SVT_AV1_PRED_LOW_DELAY_B;
-    config.rate_control_mode =
-        settings.rate_control == RateControl::kCbr ? SVT_AV1_RC_MODE_CBR : SVT_AV1_RC_MODE_VBR;
+    // In low delay SVT-AV1 1.4.1 has CBR only: it turns VBR into CBR, and
+    // capped CRF needs the look-ahead (TPL) that low delay turns off.
+    config.rate_control_mode = SVT_AV1_RC_MODE_CBR;
     config.target_bit_rate = settings.bitrate_kbps * 1000;
     config.look_ahead_distance = 0;
     config.enable_tpl_la = 0;
@@ -399,9 +380,6 @@ static void gst_wzp_svtav1_enc_set_property(GObject *object, guint id, const GVa
     case PROP_BITRATE:
       s.bitrate_kbps = g_value_get_uint(value);
       break;
-    case PROP_RATE_CONTROL:
-      s.rate_control = static_cast<RateControl>(g_value_get_enum(value));
-      break;
     case PROP_KEYFRAME_INTERVAL:
       s.keyframe_interval = g_value_get_uint(value);
       break;
@@ -428,9 +406,6 @@ static void gst_wzp_svtav1_enc_get_property(GObject *object, guint id, GValue *v
   switch (id) {
     case PROP_BITRATE:
       g_value_set_uint(value, s.bitrate_kbps);
-      break;
-    case PROP_RATE_CONTROL:
-      g_value_set_enum(value, static_cast<gint>(s.rate_control));
       break;
     case PROP_KEYFRAME_INTERVAL:
       g_value_set_uint(value, s.keyframe_interval);
@@ -468,17 +443,11 @@ static void gst_wzp_svtav1_enc_class_init(GstWzpSvtav1EncClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_BITRATE,
       g_param_spec_uint("bitrate", "Bit rate",
-                        "Target bit rate in kbit/s (10 to 100000). May change while playing: "
-                        "SVT-AV1 1.4.1 cannot retune a running encoder, so it applies from the "
-                        "next keyframe (send a force-key-unit event to apply it now)",
+                        "Target bit rate in kbit/s (10 to 100000), held constant (CBR). May "
+                        "change while playing: SVT-AV1 1.4.1 cannot retune a running encoder, "
+                        "so it applies from the next keyframe (send a force-key-unit event to "
+                        "apply it now)",
                         10, 100000, kDefaultBitrateKbps, mutable_playing));
-  g_object_class_install_property(
-      gobject_class, PROP_RATE_CONTROL,
-      g_param_spec_enum("rate-control", "Rate control",
-                        "cbr holds every second near the target (for a link of fixed "
-                        "capacity); vbr averages it. Applies from the next keyframe",
-                        rate_control_get_type(), static_cast<gint>(RateControl::kCbr),
-                        mutable_playing));
   g_object_class_install_property(
       gobject_class, PROP_KEYFRAME_INTERVAL,
       g_param_spec_uint("keyframe-interval", "Keyframe interval",
@@ -494,9 +463,9 @@ static void gst_wzp_svtav1_enc_class_init(GstWzpSvtav1EncClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_PRESET,
       g_param_spec_int("preset", "Preset",
-                       "SVT-AV1 speed preset, 0 (slowest, best) to 13 (fastest). Applies from "
-                       "the next keyframe",
-                       0, 13, kDefaultPreset, mutable_playing));
+                       "SVT-AV1 speed preset, 8 (slowest, best) to 13 (fastest); low delay "
+                       "allows no slower one. Applies from the next keyframe",
+                       kSlowestPreset, 13, kDefaultPreset, mutable_playing));
   g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
@@ -521,6 +490,5 @@ static void gst_wzp_svtav1_enc_class_init(GstWzpSvtav1EncClass *klass) {
   encoder_class->flush = gst_wzp_svtav1_enc_flush;
   encoder_class->stop = gst_wzp_svtav1_enc_stop;
   encoder_class->propose_allocation = gst_wzp_svtav1_enc_propose_allocation;
-  gst_type_mark_as_plugin_api(rate_control_get_type(), static_cast<GstPluginAPIFlags>(0));
   gst_type_mark_as_plugin_api(tune_get_type(), static_cast<GstPluginAPIFlags>(0));
 }
