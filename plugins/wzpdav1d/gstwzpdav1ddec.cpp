@@ -1,7 +1,8 @@
 /**
  * SECTION:element-wzpdav1ddec
  *
- * Decodes AV1 (`video/x-av1`, one temporal unit per buffer) with dav1d in
+ * Decodes AV1 (`video/x-av1, stream-format=obu-stream, alignment=tu`: one
+ * temporal unit per buffer, as `av1parse` makes it) with dav1d in
  * its low-latency mode: `max_frame_delay=1`, so each buffer's picture comes
  * out before the next buffer goes in and the element adds no latency; the
  * `threads` worker threads share the tiles and loop filters of that one
@@ -73,8 +74,10 @@ struct _GstWzpDav1dDec {
 
 G_DEFINE_TYPE(GstWzpDav1dDec, gst_wzp_dav1d_dec, GST_TYPE_VIDEO_DECODER)
 
+// dav1d reads the low-overhead OBU format (AV1 spec section 5), not Annex B.
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
-    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS("video/x-av1, alignment = (string) tu"));
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("video/x-av1, stream-format = (string) obu-stream, alignment = (string) tu"));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
     "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE("{ I420, NV12 }")));
 
