@@ -20,9 +20,9 @@ constexpr int kWidth = 320;
 constexpr int kHeight = 240;
 constexpr GstClockTime kFrame = GST_SECOND / 30;
 
-std::string raw_caps(const char *format = "I420") {
-  return "video/x-raw,format=" + std::string(format) + ",width=" + std::to_string(kWidth) +
-         ",height=" + std::to_string(kHeight) + ",framerate=30/1";
+std::string raw_caps(const char *format = "I420", int width = kWidth, int height = kHeight) {
+  return "video/x-raw,format=" + std::string(format) + ",width=" + std::to_string(width) +
+         ",height=" + std::to_string(height) + ",framerate=30/1";
 }
 
 // Owns a list of buffers.
@@ -41,10 +41,11 @@ struct Buffers {
 };
 
 // `count` I420 frames of videotestsrc's `pattern`, moving.
-Buffers source_frames(const std::string &pattern, int count) {
+Buffers source_frames(const std::string &pattern, int count, int width = kWidth,
+                      int height = kHeight) {
   const std::string launch = "videotestsrc pattern=" + pattern +
                              " horizontal-speed=3 num-buffers=" + std::to_string(count) +
-                             " ! capsfilter caps=\"" + raw_caps() + "\"";
+                             " ! capsfilter caps=\"" + raw_caps("I420", width, height) + "\"";
   GstHarness *h = gst_harness_new_parse(launch.c_str());
   gst_harness_play(h);
   Buffers out;
@@ -234,6 +235,47 @@ TEST(Av1Elements, KeyframesOnForceKeyUnitAndInterval) {
 
   const Buffers interval = encode("wzpsvtav1enc keyframe-interval=8", source);
   EXPECT_EQ(keyframes(interval), (std::vector<size_t>{0, 8, 16, 24}));
+}
+
+// A new input size mid-stream ends the sequence and starts one at the new
+// size with a keyframe; the decoder follows with new caps.
+TEST(Av1Elements, SizeChangeStartsANewSequence) {
+  const Buffers small = source_frames("smpte", 5);
+  const Buffers large = source_frames("smpte", 5, 640, 360);
+  GstHarness *h = gst_harness_new_parse(kEncoder);
+  gst_harness_set_src_caps_str(h, raw_caps().c_str());
+  for (GstBuffer *b : small.list) ASSERT_EQ(gst_harness_push(h, gst_buffer_ref(b)), GST_FLOW_OK);
+  gst_harness_set_src_caps_str(h, raw_caps("I420", 640, 360).c_str());
+  for (GstBuffer *b : large.list) {
+    GstBuffer *later = gst_buffer_copy(b);
+    GST_BUFFER_PTS(later) += 5 * kFrame;
+    ASSERT_EQ(gst_harness_push(h, later), GST_FLOW_OK);
+  }
+  ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
+  const Buffers packets(wzp::test::pull_buffers(h));
+  gst_harness_teardown(h);
+  ASSERT_EQ(packets.size(), 10u);
+  EXPECT_EQ(keyframes(packets), (std::vector<size_t>{0, 5}));
+
+  GstHarness *d = gst_harness_new("wzpdav1ddec");
+  gst_harness_set_src_caps_str(d, "video/x-av1,stream-format=obu-stream,alignment=tu");
+  auto output_width = [&] {
+    GstCaps *caps = gst_pad_get_current_caps(d->sinkpad);
+    gint width = 0;
+    if (caps != nullptr) {
+      gst_structure_get_int(gst_caps_get_structure(caps, 0), "width", &width);
+      gst_caps_unref(caps);
+    }
+    return width;
+  };
+  for (size_t i = 0; i < 5; ++i)
+    ASSERT_EQ(gst_harness_push(d, gst_buffer_ref(packets[i])), GST_FLOW_OK);
+  EXPECT_EQ(output_width(), 320);
+  for (size_t i = 5; i < 10; ++i)
+    ASSERT_EQ(gst_harness_push(d, gst_buffer_ref(packets[i])), GST_FLOW_OK);
+  EXPECT_EQ(output_width(), 640);
+  EXPECT_EQ(gst_harness_buffers_received(d), 10u);
+  gst_harness_teardown(d);
 }
 
 // SVT-AV1 holds three frames in low-delay mode, and the latency query says so.
