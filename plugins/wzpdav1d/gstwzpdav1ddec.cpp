@@ -14,9 +14,13 @@
  * GST_VIDEO_DECODER_ERROR (fatal once the base class's `max-errors` is
  * passed; its default, -1, tolerates all) and posts a warning message, the
  * base class posts a QoS message for the dropped frame, and the element asks
- * upstream for a keyframe with a force-key-unit event. Until a picture decodes again, further
- * failures are dropped the same way but neither counted nor requested again, and buffers flagged as
- * delta units are dropped without decoding: nothing but a keyframe can repair the picture.
+ * upstream for a keyframe with a force-key-unit event. Until a picture
+ * decodes again, further failures are dropped the same way without another
+ * report, buffers flagged as delta units are dropped without decoding
+ * (nothing but a keyframe can repair the picture), and the request is
+ * repeated once a second of the frames' running time, in case the keyframe
+ * was lost too (the base class's `min-force-key-unit-interval` can space
+ * requests further).
  *
  * ## Example pipelines
  * |[
@@ -46,6 +50,9 @@ namespace {
 
 // More threads than this only wait on each other inside one frame.
 constexpr int kMaxAutoThreads = 4;
+// While frames keep failing, the keyframe request is repeated this often (in
+// the frames' running time), in case the keyframe it asked for was lost too.
+constexpr GstClockTime kRequestAgainAfter = GST_SECOND;
 
 enum { PROP_0, PROP_THREADS, PROP_STATS };
 
@@ -57,6 +64,8 @@ struct Private {
   Dav1dContext *dav1d = nullptr;
   GstVideoCodecState *input_state = nullptr;
   bool repairing = false;  // a decode failed; no picture since
+  // Running time of this run's last keyframe request (NONE: not known).
+  GstClockTime last_request = GST_CLOCK_TIME_NONE;
 
   std::mutex stats_mutex;
   guint64 frames_decoded = 0;
@@ -220,19 +229,38 @@ static bool copy_picture(GstWzpDav1dDec *self, const Dav1dPicture &picture,
   return true;
 }
 
-// Drops `frame`, which did not decode: the first failure after a good
-// picture is reported (a warning until the base class's max-errors) and asks
-// upstream for a keyframe; the ones after it are dropped quietly.
+// Asks upstream for a keyframe at the first broken frame of a run, and
+// again once kRequestAgainAfter of the run's frames has passed since.
+static void ask_for_keyframe(GstWzpDav1dDec *self, GstVideoCodecFrame *frame, bool first) {
+  Private &p = *self->priv;
+  const GstClockTime now = frame->deadline;  // the frame's running time
+  const bool due =
+      first || (GST_CLOCK_TIME_IS_VALID(now) && GST_CLOCK_TIME_IS_VALID(p.last_request) &&
+                now >= p.last_request + kRequestAgainAfter);
+  if (!due) return;
+  p.last_request = now;
+  {
+    std::lock_guard lock(p.stats_mutex);
+    ++p.keyframe_requests;
+  }
+  gst_video_decoder_request_sync_point(GST_VIDEO_DECODER(self), frame,
+                                       static_cast<GstVideoDecoderRequestSyncPointFlags>(0));
+}
+
+// Drops `frame`, which did not decode or cannot until a keyframe: the first
+// failure after a good picture is reported (a warning, or the base class's
+// error past its max-errors); each asks for a keyframe as ask_for_keyframe
+// allows.
 static GstFlowReturn drop_broken(GstWzpDav1dDec *self, GstVideoCodecFrame *frame, int err) {
   auto *decoder = GST_VIDEO_DECODER(self);
   Private &p = *self->priv;
   GstFlowReturn ret = GST_FLOW_OK;
-  if (!p.repairing) {
+  const bool first = !p.repairing;
+  if (first) {
     p.repairing = true;
     {
       std::lock_guard lock(p.stats_mutex);
       ++p.decode_errors;
-      ++p.keyframe_requests;
     }
     GST_VIDEO_DECODER_ERROR(self, 1, STREAM, DECODE, ("AV1 frame did not decode"),
                             ("dav1d: %s (%d); asking for a keyframe", g_strerror(-err), err), ret);
@@ -242,9 +270,8 @@ static GstFlowReturn drop_broken(GstWzpDav1dDec *self, GstVideoCodecFrame *frame
       GST_ELEMENT_WARNING(self, STREAM, DECODE, ("AV1 frame did not decode"),
                           ("dav1d: %s (%d); asking for a keyframe", g_strerror(-err), err));
     }
-    gst_video_decoder_request_sync_point(decoder, frame,
-                                         static_cast<GstVideoDecoderRequestSyncPointFlags>(0));
   }
+  ask_for_keyframe(self, frame, first);
   {
     std::lock_guard lock(p.stats_mutex);
     ++p.frames_dropped;
@@ -264,9 +291,7 @@ static GstFlowReturn gst_wzp_dav1d_dec_handle_frame(GstVideoDecoder *decoder,
   // While repairing, only a keyframe can decode: skip what upstream marks
   // as a delta unit without spending dav1d on it.
   if (p.repairing && !GST_VIDEO_CODEC_FRAME_IS_SYNC_POINT(frame)) {
-    std::lock_guard lock(p.stats_mutex);
-    ++p.frames_dropped;
-    return gst_video_decoder_drop_frame(decoder, frame);
+    return drop_broken(self, frame, DAV1D_ERR(EAGAIN));
   }
 
   GstMapInfo in;

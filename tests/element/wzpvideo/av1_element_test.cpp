@@ -433,3 +433,40 @@ TEST(Av1Elements, DecoderDropsBrokenFramesAndAsksForAKeyframe) {
 }
 
 }  // namespace
+
+namespace {
+
+// A keyframe request can be lost too: while no keyframe comes, the decoder
+// asks again each second of the frames' running time.
+TEST(Av1Elements, DecoderAsksAgainWhileNoKeyframeComes) {
+  const Buffers packets = encode(kEncoder, source_frames("smpte", 12));
+  ASSERT_EQ(keyframes(packets), std::vector<size_t>{0});
+  GstHarness *h = decoder("wzpdav1ddec");
+  auto requests = [&] {
+    int n = 0;
+    while (GstEvent *e = gst_harness_try_pull_upstream_event(h)) {
+      if (gst_video_event_is_force_key_unit(e)) ++n;
+      gst_event_unref(e);
+    }
+    return n;
+  };
+  // Delta frames 1-11, 200 ms apart: running times 0 to 2 s.
+  for (size_t i = 1; i < 12; ++i) {
+    GstBuffer *b = gst_buffer_copy(packets[i]);
+    GST_BUFFER_PTS(b) = (i - 1) * 200 * GST_MSECOND;
+    ASSERT_EQ(gst_harness_push(h, b), GST_FLOW_OK);
+  }
+  EXPECT_EQ(requests(), 3);  // at 0, 1 and 2 s
+  EXPECT_EQ(gst_harness_buffers_received(h), 0u);
+  GstBuffer *key = gst_buffer_copy(packets[0]);
+  GST_BUFFER_PTS(key) = 2200 * GST_MSECOND;
+  ASSERT_EQ(gst_harness_push(h, key), GST_FLOW_OK);
+  EXPECT_EQ(gst_harness_buffers_received(h), 1u);
+  EXPECT_EQ(requests(), 0);
+  EXPECT_EQ(wzp::test::element_stat(h, "wzpdav1ddec", "decode-errors"), 1u);
+  EXPECT_EQ(wzp::test::element_stat(h, "wzpdav1ddec", "keyframe-requests"), 3u);
+  EXPECT_EQ(wzp::test::element_stat(h, "wzpdav1ddec", "frames-dropped"), 11u);
+  gst_harness_teardown(h);
+}
+
+}  // namespace
