@@ -1,9 +1,10 @@
 /**
  * SECTION:element-wzpsvtav1enc
  *
- * Encodes I420 video to AV1 with SVT-AV1 (libsvtav1enc) in its low-delay
- * configuration, for calls: low-delay prediction (every frame refers only to
- * earlier ones, so no B-frames and no reordering), no look-ahead, no temporal
+ * Encodes I420 video (even width and height) to AV1 with SVT-AV1
+ * (libsvtav1enc) in its low-delay configuration, for calls: low-delay
+ * prediction (every frame refers only to earlier ones, so no B-frames and no
+ * reordering), no look-ahead, no temporal
  * filtering, a fast preset, and constant bit rate (in low delay SVT-AV1
  * 1.4.1 offers no other rate control with a target: it turns VBR into CBR,
  * and capped CRF needs the look-ahead low delay turns off). Output is one temporal unit per buffer,
@@ -256,6 +257,14 @@ static bool open_session(GstWzpSvtav1Enc *self, const Settings &settings) {
 static gboolean gst_wzp_svtav1_enc_set_format(GstVideoEncoder *encoder, GstVideoCodecState *state) {
   auto *self = GST_WZP_SVTAV1_ENC(encoder);
   Private &p = *self->priv;
+  const int width = GST_VIDEO_INFO_WIDTH(&state->info);
+  const int height = GST_VIDEO_INFO_HEIGHT(&state->info);
+  // SVT-AV1 takes 4:2:0 only at even sizes; caps cannot say "even".
+  if (width % 2 != 0 || height % 2 != 0) {
+    GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("SVT-AV1 needs an even width and height"),
+                      ("input is %dx%d", width, height));
+    return FALSE;
+  }
   // A new size needs a new sequence: end the old one before the caps change.
   if (close_session(self, true) != GST_FLOW_OK) return FALSE;
   if (p.input_state != nullptr) gst_video_codec_state_unref(p.input_state);

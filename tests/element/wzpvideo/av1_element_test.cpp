@@ -280,6 +280,26 @@ TEST(Av1Elements, SizeChangeStartsANewSequence) {
   gst_harness_teardown(d);
 }
 
+// SVT-AV1 takes no odd sizes: refused at negotiation, with a message.
+TEST(Av1Elements, EncoderRefusesAnOddSize) {
+  GstHarness *h = gst_harness_new_parse(kEncoder);
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(h->element, bus);
+  gst_harness_set_src_caps_str(h, raw_caps("I420", 321, 241).c_str());
+  GstBuffer *frame = gst_buffer_new_allocate(nullptr, 321 * 241 * 2, nullptr);
+  EXPECT_EQ(gst_harness_push(h, frame), GST_FLOW_NOT_NEGOTIATED);
+  GstMessage *error = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+  ASSERT_NE(error, nullptr);
+  GError *gerror = nullptr;
+  gst_message_parse_error(error, &gerror, nullptr);
+  EXPECT_STREQ(gerror->message, "SVT-AV1 needs an even width and height");
+  g_error_free(gerror);
+  gst_message_unref(error);
+  gst_element_set_bus(h->element, nullptr);
+  gst_object_unref(bus);
+  gst_harness_teardown(h);
+}
+
 // SVT-AV1 holds three frames in low-delay mode, and the latency query says so.
 TEST(Av1Elements, EncoderHoldsThreeFramesAndReportsThem) {
   const Buffers source = source_frames("smpte", 5);
