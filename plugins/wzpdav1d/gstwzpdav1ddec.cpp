@@ -2,9 +2,9 @@
  * SECTION:element-wzpdav1ddec
  *
  * Decodes AV1 (`video/x-av1, stream-format=obu-stream, alignment=tu`: one
- * temporal unit per buffer, as `av1parse` makes it) with dav1d in
- * its low-latency mode: `max_frame_delay=1`, so each buffer's picture comes
- * out before the next buffer goes in and the element adds no latency; the
+ * temporal unit per buffer, as `av1parse` makes it) with dav1d in its
+ * low-latency mode: `max_frame_delay=1`, so each buffer's picture comes out
+ * before the next buffer goes in and the element adds no latency; the
  * `threads` worker threads share the tiles and loop filters of that one
  * frame. Output is 8-bit I420 or NV12 in system memory; 10- and 12-bit
  * streams and 4:2:2/4:4:4 are refused with an error.

@@ -4,10 +4,10 @@
  * Encodes I420 video (even width and height) to AV1 with SVT-AV1
  * (libsvtav1enc) in its low-delay configuration, for calls: low-delay
  * prediction (every frame refers only to earlier ones, so no B-frames and no
- * reordering), no look-ahead, no temporal
- * filtering, a fast preset, and constant bit rate (in low delay SVT-AV1
- * 1.4.1 offers no other rate control with a target: it turns VBR into CBR,
- * and capped CRF needs the look-ahead low delay turns off). Output is one temporal unit per buffer,
+ * reordering), no look-ahead, no temporal filtering, a fast preset, and
+ * constant bit rate (in low delay SVT-AV1 1.4.1 offers no other rate control
+ * with a target: it turns VBR into CBR, and capped CRF needs the look-ahead
+ * low delay turns off). Output is one temporal unit per buffer,
  * `video/x-av1, stream-format=obu-stream, alignment=tu`, as `av1parse` and
  * `av1dec` take it; keyframes carry the sequence header.
  *
@@ -24,8 +24,9 @@
  * `keyframe-interval` frames, and on a `GstForceKeyUnit` event from upstream
  * or downstream (the GstVideoEncoder base class turns either into a forced
  * keyframe on the next frame; its `min-force-key-unit-interval` limits how
- * often). A new `bitrate`, `tune` or `preset` takes effect at the next keyframe; send a
- * force-key-unit event with the change when it must apply now.
+ * often). A new `bitrate`, `tune` or `preset` takes effect at the next
+ * keyframe; send a force-key-unit event with the change when it must apply
+ * now.
  *
  * ## Example pipelines
  * |[
