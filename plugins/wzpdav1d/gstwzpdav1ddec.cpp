@@ -2,7 +2,8 @@
  * SECTION:element-wzpdav1ddec
  *
  * Decodes AV1 (`video/x-av1, stream-format=obu-stream, alignment=tu`: one
- * temporal unit per buffer, as `av1parse` makes it) with dav1d in its
+ * temporal unit per buffer, as `av1parse` and `av1enc` make it; Annex B is
+ * refused at negotiation with an error) with dav1d in its
  * low-latency mode: `max_frame_delay=1`, so each buffer's picture comes out
  * before the next buffer goes in and the element adds no latency; the
  * `threads` worker threads share the tiles and loop filters of that one
@@ -83,10 +84,13 @@ struct _GstWzpDav1dDec {
 
 G_DEFINE_TYPE(GstWzpDav1dDec, gst_wzp_dav1d_dec, GST_TYPE_VIDEO_DECODER)
 
-// dav1d reads the low-overhead OBU format (AV1 spec section 5), not Annex B.
+// dav1d reads the low-overhead OBU format (AV1 spec section 5), not Annex B;
+// obu-stream is listed first so av1parse converts to it, and caps without a
+// stream-format (av1enc's) are taken as obu-stream, which is what they carry.
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS("video/x-av1, stream-format = (string) obu-stream, alignment = (string) tu"));
+    GST_STATIC_CAPS("video/x-av1, stream-format = (string) obu-stream, alignment = (string) tu; "
+                    "video/x-av1, alignment = (string) tu"));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
     "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE("{ I420, NV12 }")));
 
@@ -145,6 +149,13 @@ static gboolean gst_wzp_dav1d_dec_flush(GstVideoDecoder *decoder) {
 
 static gboolean gst_wzp_dav1d_dec_set_format(GstVideoDecoder *decoder, GstVideoCodecState *state) {
   auto *self = GST_WZP_DAV1D_DEC(decoder);
+  const gchar *format =
+      gst_structure_get_string(gst_caps_get_structure(state->caps, 0), "stream-format");
+  if (format != nullptr && !g_str_equal(format, "obu-stream")) {
+    GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("dav1d reads AV1 as obu-stream only"),
+                      ("stream-format is %s; av1parse can convert it", format));
+    return FALSE;
+  }
   if (self->priv->input_state != nullptr) gst_video_codec_state_unref(self->priv->input_state);
   self->priv->input_state = gst_video_codec_state_ref(state);
   return TRUE;

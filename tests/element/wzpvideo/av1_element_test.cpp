@@ -540,6 +540,33 @@ TEST(Av1Elements, DocumentedPipelinesRun) {
                        "fakesink"),
             30u);
   std::filesystem::remove_all(dir);
+  // Stock av1enc links straight to the decoder (its caps name no
+  // stream-format).
+  EXPECT_EQ(run_to_eos("videotestsrc num-buffers=10 ! "
+                       "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
+                       "av1enc usage-profile=realtime cpu-used=10 max-quantizer=63 ! "
+                       "wzpdav1ddec name=dec ! fakesink"),
+            10u);
+}
+
+// Annex B is refused at negotiation, with a message saying what to do.
+TEST(Av1Elements, DecoderRefusesAnnexB) {
+  GstHarness *h = gst_harness_new("wzpdav1ddec");
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(h->element, bus);
+  gst_harness_set_src_caps_str(h, "video/x-av1,stream-format=annexb,alignment=tu");
+  EXPECT_EQ(gst_harness_push(h, gst_buffer_new_allocate(nullptr, 100, nullptr)),
+            GST_FLOW_NOT_NEGOTIATED);
+  GstMessage *error = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+  ASSERT_NE(error, nullptr);
+  GError *gerror = nullptr;
+  gst_message_parse_error(error, &gerror, nullptr);
+  EXPECT_STREQ(gerror->message, "dav1d reads AV1 as obu-stream only");
+  g_error_free(gerror);
+  gst_message_unref(error);
+  gst_element_set_bus(h->element, nullptr);
+  gst_object_unref(bus);
+  gst_harness_teardown(h);
 }
 
 }  // namespace
