@@ -1,0 +1,176 @@
+#include "libwzp/nat/port_mapping.hpp"
+
+#include <arpa/inet.h>
+#include <miniupnpc/miniupnpc.h>
+#include <miniupnpc/upnpcommands.h>
+#include <miniupnpc/upnperrors.h>
+// Debian builds libnatpmp with strnatpmperr but its header hides it behind this.
+#define ENABLE_STRNATPMPERR
+#include <natpmp.h>
+#include <sys/select.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace wzp::nat {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// What giving a mapping back may cost a hanging-up client at most.
+constexpr std::chrono::milliseconds kReleaseWait{300};
+
+std::chrono::milliseconds remaining(Clock::time_point deadline) {
+  return std::max(std::chrono::milliseconds(0),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+}
+
+// Sends nothing itself: waits for the answer to the request `p` has pending,
+// letting libnatpmp resend on its schedule (250 ms, doubling), until
+// `deadline`. NATPMP_TRYAGAIN when the deadline passed first.
+int natpmp_answer(natpmp_t &p, natpmpresp_t &response, Clock::time_point deadline) {
+  for (;;) {
+    timeval timeout{};
+    if (getnatpmprequesttimeout(&p, &timeout) < 0) return NATPMP_ERR_GETTIMEOFDAYERR;
+    const auto left = remaining(deadline);
+    if (left.count() == 0) return NATPMP_TRYAGAIN;
+    const long long wait_us =
+        std::min<long long>(timeout.tv_sec * 1000000LL + timeout.tv_usec, left.count() * 1000LL);
+    timeval wait{static_cast<time_t>(wait_us / 1000000),
+                 static_cast<suseconds_t>(wait_us % 1000000)};
+    fd_set fds;
+    FD_ZERO(&fds);
+    FD_SET(p.s, &fds);
+    select(p.s + 1, &fds, nullptr, nullptr, &wait);
+    const int r = readnatpmpresponseorretry(&p, &response);
+    if (r != NATPMP_TRYAGAIN) return r;
+  }
+}
+
+class NatPmpMapping final : public PortMapping {
+ public:
+  NatPmpMapping(natpmp_t handle, uint16_t local_port, TransportAddress external,
+                std::chrono::seconds lifetime)
+      : handle_(handle), local_port_(local_port) {
+    external_ = external;
+    lifetime_ = lifetime;
+  }
+  ~NatPmpMapping() override {
+    // RFC 6886 3.4: a lifetime of 0 deletes the mapping.
+    if (sendnewportmappingrequest(&handle_, NATPMP_PROTOCOL_UDP, local_port_, 0, 0) >= 0) {
+      natpmpresp_t response;
+      natpmp_answer(handle_, response, Clock::now() + kReleaseWait);
+    }
+    closenatpmp(&handle_);
+  }
+  const char *protocol() const override { return "NAT-PMP"; }
+
+ private:
+  natpmp_t handle_;
+  uint16_t local_port_;
+};
+
+class UpnpMapping final : public PortMapping {
+ public:
+  UpnpMapping(UPNPUrls urls, IGDdatas data, std::string port, TransportAddress external,
+              std::chrono::seconds lifetime)
+      : urls_(urls), data_(data), port_(std::move(port)) {
+    external_ = external;
+    lifetime_ = lifetime;
+  }
+  ~UpnpMapping() override {
+    UPNP_DeletePortMapping(urls_.controlURL, data_.first.servicetype, port_.c_str(), "UDP",
+                           nullptr);
+    FreeUPNPUrls(&urls_);
+  }
+  const char *protocol() const override { return "UPnP IGD"; }
+
+ private:
+  UPNPUrls urls_;
+  IGDdatas data_;
+  std::string port_;
+};
+
+}  // namespace
+
+std::unique_ptr<PortMapping> map_with_natpmp(const MappingRequest &request, std::string &error) {
+  natpmp_t handle;
+  if (int r = initnatpmp(&handle, 0, 0); r < 0) {
+    error = std::string("NAT-PMP: ") + strnatpmperr(r);
+    return nullptr;
+  }
+  auto fail = [&](int r) -> std::unique_ptr<PortMapping> {
+    error = std::string("NAT-PMP: ") +
+            (r == NATPMP_TRYAGAIN ? "no answer from the gateway in time" : strnatpmperr(r));
+    closenatpmp(&handle);
+    return nullptr;
+  };
+  natpmpresp_t response;
+  int r = sendpublicaddressrequest(&handle);
+  if (r < 0) return fail(r);
+  if (r = natpmp_answer(handle, response, request.deadline); r < 0) return fail(r);
+  IpAddress ip;
+  std::memcpy(ip.bytes.data(), &response.pnu.publicaddress.addr, 4);
+  r = sendnewportmappingrequest(&handle, NATPMP_PROTOCOL_UDP, request.local_port,
+                                request.local_port,
+                                static_cast<uint32_t>(request.lifetime.count()));
+  if (r < 0) return fail(r);
+  if (r = natpmp_answer(handle, response, request.deadline); r < 0) return fail(r);
+  TransportAddress external{ip, response.pnu.newportmapping.mappedpublicport};
+  return std::make_unique<NatPmpMapping>(
+      handle, request.local_port, external,
+      std::chrono::seconds(response.pnu.newportmapping.lifetime));
+}
+
+std::unique_ptr<PortMapping> map_with_upnp(const MappingRequest &request, std::string &error) {
+  // SSDP discovery waits its whole delay for answers: give it what is left,
+  // less a share for the two SOAP requests that follow, at most 2 s.
+  const auto left = remaining(request.deadline);
+  const int delay = static_cast<int>(std::min<int64_t>(2000, left.count() * 2 / 3));
+  if (delay < 100) {
+    error = "UPnP: no time left to discover a gateway";
+    return nullptr;
+  }
+  int discover_error = 0;
+  UPNPDev *devices =
+      upnpDiscover(delay, nullptr, nullptr, UPNP_LOCAL_PORT_ANY, 0, 2, &discover_error);
+  if (devices == nullptr) {
+    error = "UPnP: no gateway answered discovery";
+    return nullptr;
+  }
+  UPNPUrls urls{};
+  IGDdatas data{};
+  char lan_address[64] = {};
+  const int found = UPNP_GetValidIGD(devices, &urls, &data, lan_address, sizeof lan_address);
+  freeUPNPDevlist(devices);
+  if (found != 1) {
+    error = found == 0 ? "UPnP: no internet gateway device found"
+                       : "UPnP: the gateway found is not connected";
+    if (found != 0) FreeUPNPUrls(&urls);
+    return nullptr;
+  }
+  auto fail = [&](const std::string &why) -> std::unique_ptr<PortMapping> {
+    error = "UPnP: " + why;
+    FreeUPNPUrls(&urls);
+    return nullptr;
+  };
+  char external_text[40] = {};
+  if (int r = UPNP_GetExternalIPAddress(urls.controlURL, data.first.servicetype, external_text);
+      r != UPNPCOMMAND_SUCCESS) {
+    return fail(std::string("GetExternalIPAddress: ") + strupnperror(r));
+  }
+  auto ip = IpAddress::parse(external_text);
+  if (!ip) return fail("the gateway's external address is not numeric");
+  if (remaining(request.deadline).count() == 0) return fail("out of time before mapping");
+  const std::string port = std::to_string(request.local_port);
+  const std::string lease = std::to_string(request.lifetime.count());
+  if (int r = UPNP_AddPortMapping(urls.controlURL, data.first.servicetype, port.c_str(),
+                                  port.c_str(), lan_address, "wzp", "UDP", nullptr, lease.c_str());
+      r != UPNPCOMMAND_SUCCESS) {
+    return fail(std::string("AddPortMapping: ") + strupnperror(r));
+  }
+  return std::make_unique<UpnpMapping>(urls, data, port, TransportAddress{*ip, request.local_port},
+                                       request.lifetime);
+}
+
+}  // namespace wzp::nat
