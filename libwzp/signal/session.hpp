@@ -77,6 +77,9 @@ class Session {
   void set_datagram_handler(DatagramHandler handler);
   void set_close_handler(CloseHandler handler);
   const std::shared_ptr<quic::Connection> &connection() const { return connection_; }
+  // The UDP port our side of the connection is bound to: the base of the
+  // address reflect_request reports, and of our host candidates.
+  uint16_t local_port() const { return endpoint_->local_port(); }
 
   bool ended() const;
   // Why the connection ended; "" while open or after a clean close.

@@ -8,14 +8,19 @@ namespace wzp::test {
 
 using namespace std::chrono_literals;
 
-SignaldDaemon::SignaldDaemon(const std::filesystem::path &dir,
-                             std::vector<std::string> extra_args) {
+SignaldDaemon::SignaldDaemon(const std::filesystem::path &dir, std::vector<std::string> extra_args,
+                             std::vector<std::string> launcher) {
   std::vector<std::string> args = {"--listen",    "127.0.0.1:0", "--http",
                                    "127.0.0.1:0", "--database",  (dir / "signald.db").string()};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::filesystem::path program = build_binary("signald/wzp-signald");
+  if (!launcher.empty()) {
+    args.insert(args.begin(), program.string());
+    args.insert(args.begin(), launcher.begin() + 1, launcher.end());
+    program = launcher.front();
+  }
   process_ = std::make_unique<ChildProcess>(
-      build_binary("signald/wzp-signald"), args,
-      std::map<std::string, std::string>{{"G_MESSAGES_DEBUG", "wzp-signald"}});
+      program, args, std::map<std::string, std::string>{{"G_MESSAGES_DEBUG", "wzp-signald"}});
   static const std::regex kReady(
       R"(wzp-signald ready quic=\S+:(\d+) http=\S+:(\d+) cert_sha256=(\S+) identity=(\S+))");
   auto line = process_->wait_for_line(kReady, 10s);

@@ -14,9 +14,11 @@ namespace wzp::test {
 
 class SignaldDaemon {
  public:
-  // Starts wzp-signald on 127.0.0.1 (any free ports) with a database in `dir`.
-  explicit SignaldDaemon(const std::filesystem::path &dir,
-                         std::vector<std::string> extra_args = {});
+  // Starts wzp-signald on 127.0.0.1 (any free ports) with a database in
+  // `dir`. A later --listen in `extra_args` wins; `launcher` runs it, e.g.
+  // {"/usr/sbin/ip", "netns", "exec", ns} in a network namespace.
+  explicit SignaldDaemon(const std::filesystem::path &dir, std::vector<std::string> extra_args = {},
+                         std::vector<std::string> launcher = {});
   bool ready() const { return ready_; }
   uint16_t quic_port() const { return quic_port_; }
   uint16_t http_port() const { return http_port_; }

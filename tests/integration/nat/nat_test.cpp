@@ -1,0 +1,157 @@
+// Candidate gathering through real Linux NATs (tests/support/netlab.hpp):
+// what a client behind each kind of NAT learns about itself from the real
+// daemon, from a reflector on two ports, and from a real gateway daemon
+// (miniupnpd) granting and taking back a port mapping.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "tests/support/netlab.hpp"
+#include "tests/support/paths.hpp"
+#include "tests/support/signald_daemon.hpp"
+
+namespace wzp::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string probe() { return build_binary("tests/integration/nat/nat_probe").string(); }
+
+std::string all_lines(const ChildProcess &process) {
+  std::string out;
+  for (const auto &line : process.lines()) out += line + "\n";
+  return out;
+}
+
+// The first capture of the first line matching `pattern`; "" if none.
+std::string first(const ChildProcess &process, const std::string &pattern) {
+  const std::regex re(pattern);
+  for (const auto &line : process.lines()) {
+    std::smatch match;
+    if (std::regex_search(line, match, re)) return match[1];
+  }
+  return "";
+}
+
+class NatLabTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Not being able to build the lab (not root, no nft) is a failure: a
+    // test that did not run has not passed.
+    try {
+      lab_ = std::make_unique<NetLab>();
+    } catch (const std::exception &e) {
+      FAIL() << "cannot build the NAT lab: " << e.what();
+    }
+    dir_ = make_temp_dir("nat");
+  }
+  void TearDown() override {
+    lab_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::unique_ptr<ChildProcess> gather(const NetLab::Host &host, std::vector<std::string> args) {
+    args.insert(args.begin(), "gather");
+    auto process = lab_->start(host.ns, probe(), args);
+    EXPECT_TRUE(process->wait_for_line(std::regex("^gathered"), 15s)) << all_lines(*process);
+    return process;
+  }
+
+  std::unique_ptr<NetLab> lab_;
+  std::filesystem::path dir_;
+};
+
+TEST_F(NatLabTest, ReflexiveCandidateIsTheNatsPublicAddress) {
+  auto &cone = lab_->add_router(NatKind::kEndpointIndependent);
+  auto &symmetric = lab_->add_router(NatKind::kSymmetric);
+  auto cone_host = lab_->add_host(cone);
+  auto symmetric_host = lab_->add_host(symmetric);
+  SignaldDaemon daemon(dir_, {"--listen", NetLab::public_address(1) + ":0"},
+                       {"/usr/sbin/ip", "netns", "exec", lab_->public_ns()});
+  ASSERT_TRUE(daemon.ready()) << all_lines(daemon.process());
+  const std::vector<std::string> args = {"--daemon", NetLab::public_address(1),
+                                         std::to_string(daemon.quic_port()), daemon.certificate(),
+                                         "--no-port-mapping"};
+
+  auto behind_cone = gather(cone_host, args);
+  const std::string port = first(*behind_cone, R"(^local-port (\d+))");
+  ASSERT_FALSE(port.empty()) << all_lines(*behind_cone);
+  // The host's own address, and the router's public one: a port-preserving
+  // NAT keeps the port.
+  EXPECT_EQ(first(*behind_cone, R"(^candidate host (\S+))"), cone_host.address + ":" + port)
+      << all_lines(*behind_cone);
+  EXPECT_EQ(first(*behind_cone, R"(^candidate reflexive (\S+))"), cone.wan_address + ":" + port)
+      << all_lines(*behind_cone);
+
+  auto behind_symmetric = gather(symmetric_host, args);
+  const std::string reflexive = first(*behind_symmetric, R"(^candidate reflexive (\S+))");
+  EXPECT_EQ(reflexive.substr(0, reflexive.find(':')), symmetric.wan_address)
+      << all_lines(*behind_symmetric);
+  // Loopback is never offered, and each list is ranked: host first.
+  for (auto *process : {behind_cone.get(), behind_symmetric.get()}) {
+    EXPECT_EQ(first(*process, R"(^candidate \S+ (127\.\S+))"), "") << all_lines(*process);
+    EXPECT_EQ(first(*process, R"(^candidate (\S+))"), "host") << all_lines(*process);
+  }
+}
+
+TEST_F(NatLabTest, SymmetricNatMapsEachDestinationApart) {
+  auto &cone = lab_->add_router(NatKind::kEndpointIndependent);
+  auto &symmetric = lab_->add_router(NatKind::kSymmetric);
+  auto cone_host = lab_->add_host(cone);
+  auto symmetric_host = lab_->add_host(symmetric);
+  auto reflector = lab_->start(lab_->public_ns(), probe(),
+                               {"reflector", NetLab::public_address(1), "3478", "3479"});
+  ASSERT_TRUE(reflector->wait_for_line(std::regex("reflector ready"), 10s))
+      << all_lines(*reflector);
+
+  auto ask = [&](const NetLab::Host &host) {
+    auto process =
+        lab_->start(host.ns, probe(), {"mapping", NetLab::public_address(1), "3478", "3479"});
+    auto status = process->wait_exit(15s);
+    process->wait_output_closed(5s);
+    EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << all_lines(*process);
+    return std::pair{first(*process, R"(^seen-by 3478 (\S+))"),
+                     first(*process, R"(^seen-by 3479 (\S+))")};
+  };
+  // One socket, two destinations: the same mapping through the cone NAT...
+  auto [cone_a, cone_b] = ask(cone_host);
+  EXPECT_EQ(cone_a.substr(0, cone_a.find(':')), cone.wan_address);
+  EXPECT_EQ(cone_a, cone_b);
+  // ... and a new one per destination through the symmetric NAT, so the
+  // daemon's reflection tells a peer nothing it could use.
+  auto [symmetric_a, symmetric_b] = ask(symmetric_host);
+  EXPECT_EQ(symmetric_a.substr(0, symmetric_a.find(':')), symmetric.wan_address);
+  EXPECT_EQ(symmetric_b.substr(0, symmetric_b.find(':')), symmetric.wan_address);
+  EXPECT_NE(symmetric_a, symmetric_b);
+}
+
+TEST_F(NatLabTest, GatewayGrantsAMappedCandidateAndTakesItBack) {
+  auto &router = lab_->add_router(NatKind::kEndpointIndependent);
+  auto host = lab_->add_host(router);
+  std::unique_ptr<ChildProcess> gateway;
+  try {
+    gateway = lab_->start_miniupnpd(router, dir_.string());
+  } catch (const std::exception &e) {
+    FAIL() << e.what();
+  }
+  auto client = gather(host, {"--budget", "3000"});
+  const std::string port = first(*client, R"(^local-port (\d+))");
+  ASSERT_FALSE(port.empty()) << all_lines(*client);
+  const std::string external = router.wan_address + ":" + port;
+  EXPECT_EQ(first(*client, R"(^candidate mapped (\S+))"), external) << all_lines(*client);
+  EXPECT_EQ(first(*client, R"(^mapping NAT-PMP (\S+))"), external) << all_lines(*client);
+  EXPECT_EQ(first(*client, R"(^mapping UPnP IGD (\S+))"), external) << all_lines(*client);
+  // The router forwards the port to the host while the mapping is held...
+  const std::string rule = "dport " + port + " dnat ip to " + host.address + ":" + port;
+  auto rules = [&] {
+    return lab_->run_in(
+        router.ns, {"/usr/sbin/nft", "list", "chain", "inet", "wzplab", "prerouting_miniupnpd"});
+  };
+  EXPECT_NE(rules().find(rule), std::string::npos) << rules();
+  // ... and no longer once the client gave it back.
+  client->signal(SIGTERM);
+  EXPECT_TRUE(client->wait_for_line(std::regex("^released"), 10s)) << all_lines(*client);
+  EXPECT_EQ(rules().find("dport " + port), std::string::npos) << rules();
+}
+
+}  // namespace
+}  // namespace wzp::test
