@@ -123,10 +123,12 @@ std::unique_ptr<PortMapping> map_with_natpmp(const MappingRequest &request, std:
 }
 
 std::unique_ptr<PortMapping> map_with_upnp(const MappingRequest &request, std::string &error) {
-  // SSDP discovery waits its whole delay for answers: give it what is left,
-  // less a share for the two SOAP requests that follow, at most 2 s.
+  // miniupnpc's discovery waits up to `delay` for each answer, and once more
+  // after the last, so the delay is spent at least once whatever happens. A
+  // gateway on the LAN answers within milliseconds: 500 ms (a third of a
+  // shorter budget, leaving time for the two SOAP requests that follow).
   const auto left = remaining(request.deadline);
-  const int delay = static_cast<int>(std::min<int64_t>(2000, left.count() * 2 / 3));
+  const int delay = static_cast<int>(std::min<int64_t>(500, left.count() / 3));
   if (delay < 100) {
     error = "UPnP: no time left to discover a gateway";
     return nullptr;
