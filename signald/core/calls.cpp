@@ -69,6 +69,9 @@ std::optional<signal::Error> Calls::offer(ConnectionId from, const std::string &
   call.ringing_conns = presence_.devices(callee);
   offer.caller = caller;
   offer.callee = callee;
+  // The caller's addresses go to the device that answers, in its setup;
+  // not to every device that rings, nor to one that never answers.
+  offer.candidates.clear();
   for (ConnectionId device : call.ringing_conns) outbox_.send(device, offer);
   calls_.emplace(call.id, std::move(call));
   return std::nullopt;

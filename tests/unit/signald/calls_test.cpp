@@ -35,6 +35,7 @@ TEST_F(CallsTest, OfferRingAnswerSetupHangup) {
     EXPECT_EQ(got.call_id, "call-1");
     EXPECT_EQ(got.caller, fingerprint(alice_));
     EXPECT_EQ(got.key_agreement, (Bytes{1, 2, 3}));
+    EXPECT_TRUE(got.candidates.empty());  // the caller's addresses wait for the answer
   }
   EXPECT_EQ(server_->gauges().calls_offered, 1u);
 
