@@ -81,7 +81,7 @@ std::vector<std::string> to_wire(const std::vector<Candidate> &ranked);
 // What the peer's list may hold. Its private (RFC 1918, CGNAT, ULA)
 // addresses are only tried for a peer the user has accepted: otherwise a
 // stranger's call could make us send packets into our own LAN, a scan by
-// proxy (docs/nat.md, "Privacy and abuse").
+// proxy (docs/nat.md, "Checking a peer's candidates").
 struct RemotePolicy {
   bool allow_private = false;
   size_t max_candidates = 16;  // signal lists are at most 16 (docs/signal.md)
