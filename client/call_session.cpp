@@ -262,6 +262,7 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
 
   std::printf("%s\n", call_summary(sender, receiver, call.tier, adaptive.peer_report()).c_str());
   std::printf("  tier history          %s\n", quality::describe(adaptive.history()).c_str());
+  std::printf("%s", describe_candidates(established).c_str());
   if (!options.output_wav.empty()) {
     std::printf("  received audio        %s\n", options.output_wav.c_str());
   }

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "libwzp/base/hex.hpp"
+#include "libwzp/nat/gather.hpp"
 #include "libwzp/wire/header.hpp"
 
 namespace wzp::client {
@@ -18,6 +19,10 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kAnswerWait = 40s;
 constexpr auto kSetupWait = 20s;
 constexpr auto kReplyWait = 10s;
+// How long an offer or answer waits for the daemon's reflection, asked for
+// a round trip earlier: over a lossy path it may come late, and the call
+// goes on without a reflexive candidate rather than wait.
+constexpr auto kReflectWait = 200ms;
 
 // A fingerprint prefix the client can hold the daemon to: matching 16 hex
 // digits with a key of one's own takes about 2^64 tries (docs/crypto.md,
@@ -78,6 +83,30 @@ bool join_relay_room(signal::Session &session, const std::string &room, std::str
   return false;
 }
 
+uint64_t ask_reflection(signal::Session &session) {
+  uint64_t id = session.next_request_id();
+  session.send(signal::ReflectRequest{}, id);
+  return id;
+}
+
+// Host candidates and the reflexive one, from the reflection already
+// received or the reply to `reflect_id`. Port mappings take a second or
+// more (docs/nat.md) and are left for when candidates can follow a call.
+std::vector<nat::Candidate> gather_for_call(signal::Session &session, uint64_t reflect_id,
+                                            const std::optional<std::string> &reflected) {
+  nat::GatherConfig config;
+  config.local_port = session.local_port();
+  config.port_mapping = false;
+  config.budget = kReflectWait;
+  config.reflect = [&](std::chrono::milliseconds timeout) -> std::optional<std::string> {
+    if (reflected) return reflected;
+    auto reply = session.wait_reply(reflect_id, timeout);
+    auto *r = reply ? std::get_if<signal::ReflectResponse>(&reply->message) : nullptr;
+    return r ? std::optional(r->address) : std::nullopt;
+  };
+  return nat::gather(config).candidates;
+}
+
 std::string random_call_id(crypto::CallId &bytes) {
   randombytes_buf(bytes.data(), bytes.size());
   return base::to_hex(bytes);
@@ -96,11 +125,37 @@ std::string describe_hangup(const std::string &reason) {
   return "the call ended: " + reason;
 }
 
+std::string describe_candidates(const EstablishedCall &call) {
+  std::string ours;
+  for (const auto &c : call.our_candidates) {
+    ours += (ours.empty() ? "" : ", ") + std::string(nat::to_string(c.type)) + " " +
+            c.address.to_string();
+  }
+  std::string peers;
+  for (const auto &c : call.peer_candidates.accepted) {
+    peers += (peers.empty() ? "" : ", ") + c.address.to_string();
+  }
+  const auto &r = call.peer_candidates.rejected;
+  std::string rejected;
+  for (const auto &[count, why] : {std::pair{r.malformed, "malformed"},
+                                   {r.unusable, "unusable"},
+                                   {r.private_, "private"},
+                                   {r.duplicate, "duplicate"},
+                                   {r.too_many, "too many"}}) {
+    if (count) rejected += (rejected.empty() ? "" : ", ") + std::to_string(count) + " " + why;
+  }
+  return "  our candidates        " + (ours.empty() ? "none" : ours) +
+         "\n  peer's candidates     " + (peers.empty() ? "none" : peers) +
+         (rejected.empty() ? "" : " (rejected: " + rejected + ")") +
+         "\n  media path            relay (direct paths are not tried yet)\n";
+}
+
 std::optional<EstablishedCall> place_call(signal::Session &session,
                                           const crypto::Identity &identity,
                                           const std::string &callee,
                                           const std::atomic<bool> &interrupted,
                                           std::string &error) {
+  const uint64_t reflect_id = ask_reflection(session);
   // The handshake signs the callee's fingerprint, so look it up first.
   uint64_t id = session.next_request_id();
   session.send(signal::AliasResolve{callee}, id);
@@ -149,8 +204,14 @@ std::optional<EstablishedCall> place_call(signal::Session &session,
   call.peer = resolved->fingerprint + (resolved->alias ? " (@" + *resolved->alias + ")" : "");
   crypto::HandshakeInitiator initiator(identity, call_id, *callee_fingerprint, our_offerings(),
                                        now_ms());
-  session.send(signal::CallOffer{
-      call.call_id, "", resolved->fingerprint, initiator.offer(), {"opus", "codec2"}, {}, {}});
+  call.our_candidates = gather_for_call(session, reflect_id, std::nullopt);
+  session.send(signal::CallOffer{call.call_id,
+                                 "",
+                                 resolved->fingerprint,
+                                 initiator.offer(),
+                                 {"opus", "codec2"},
+                                 {},
+                                 nat::to_wire(call.our_candidates)});
   std::fprintf(stderr, "calling %s ...\n", call.peer.c_str());
 
   bool answered = false;
@@ -192,6 +253,11 @@ std::optional<EstablishedCall> place_call(signal::Session &session,
     } else if (auto *s = std::get_if<signal::CallSetup>(&message);
                s && s->call_id == call.call_id) {
       call.relay_room = s->relay_room;
+      // A callee named by a checked fingerprint is one the user chose; an
+      // @alias or a short prefix is the daemon's word, and its private
+      // addresses are not tried (docs/nat.md, "Checking a peer's candidates").
+      call.peer_candidates =
+          nat::check_remote_candidates(s->peer_candidates, nat::RemotePolicy{checked});
     }
   }
   if (!join_relay_room(session, call.relay_room, error)) {
@@ -207,9 +273,16 @@ std::optional<EstablishedCall> answer_call(signal::Session &session,
                                            const std::atomic<bool> &interrupted,
                                            std::string &error) {
   crypto::ReplayGuard replays;
+  const uint64_t reflect_id = ask_reflection(session);
+  std::optional<std::string> reflected;
   for (;;) {
     auto received = next_before(session, Clock::time_point::max(), "call", interrupted, error);
     if (!received) return std::nullopt;
+    if (auto *r = std::get_if<signal::ReflectResponse>(&received->message);
+        r && received->request_id == reflect_id) {
+      reflected = r->address;
+      continue;
+    }
     if (auto *missed = std::get_if<signal::MissedCalls>(&received->message)) {
       for (const auto &m : missed->calls) {
         std::fprintf(stderr, "missed call from %s\n", m.caller.c_str());
@@ -239,7 +312,9 @@ std::optional<EstablishedCall> answer_call(signal::Session &session,
     EstablishedCall call;
     call.call_id = offer->call_id;
     call.peer = offer->caller;
-    session.send(signal::CallAnswer{call.call_id, signal::AnswerMode::kAccept, answer, {}});
+    call.our_candidates = gather_for_call(session, reflect_id, reflected);
+    session.send(signal::CallAnswer{call.call_id, signal::AnswerMode::kAccept, answer,
+                                    nat::to_wire(call.our_candidates)});
 
     bool confirmed = false;
     auto deadline = Clock::now() + kSetupWait;
@@ -257,6 +332,9 @@ std::optional<EstablishedCall> answer_call(signal::Session &session,
       } else if (auto *s = std::get_if<signal::CallSetup>(&message);
                  s && s->call_id == call.call_id) {
         call.relay_room = s->relay_room;
+        // Accepting a call is not accepting the caller's LAN: without a
+        // list of accepted contacts, its private addresses are not tried.
+        call.peer_candidates = nat::check_remote_candidates(s->peer_candidates, {});
       } else if (auto *c = std::get_if<signal::CallConfirm>(&message);
                  c && c->call_id == call.call_id) {
         result = responder.on_confirm(c->key_agreement, call.keys);

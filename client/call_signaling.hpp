@@ -8,6 +8,10 @@
 //
 // Both return once the call's keys exist and the relay room is joined, so
 // media may flow; or nullopt with `error` saying why, in words for a user.
+// Each side offers its candidates for direct media (docs/nat.md): the host
+// addresses and the daemon's reflection of our socket, which rides the
+// same round trip as the alias lookup (caller) or is asked for at once
+// (callee), so the call waits for no gathering.
 // Setting `interrupted` (say from a SIGINT handler) gives up within 200 ms,
 // hanging up a call in progress.
 #pragma once
@@ -19,6 +23,7 @@
 #include <string>
 
 #include "libwzp/crypto/handshake.hpp"
+#include "libwzp/nat/candidate.hpp"
 #include "libwzp/signal/session.hpp"
 
 namespace wzp::client {
@@ -28,6 +33,10 @@ struct EstablishedCall {
   std::string peer;  // the peer's fingerprint (and alias, when it has one)
   std::string relay_room;
   crypto::CallKeys keys;
+  // Ours as offered, and the peer's as checked. Nothing is sent to them
+  // yet: media goes through the relay room.
+  std::vector<nat::Candidate> our_candidates;
+  nat::RemoteCandidates peer_candidates;
 };
 
 // `callee`: "@alias", a fingerprint or a unique prefix of one.
@@ -46,5 +55,8 @@ std::optional<EstablishedCall> answer_call(signal::Session &session,
 
 // What a hangup reason means, for the user.
 std::string describe_hangup(const std::string &reason);
+
+// The summary's lines about candidates and the media path.
+std::string describe_candidates(const EstablishedCall &call);
 
 }  // namespace wzp::client

@@ -180,9 +180,10 @@ NetLab::Host NetLab::add_host(Router &router) {
 }
 
 std::unique_ptr<ChildProcess> NetLab::start(const std::string &ns, const std::string &program,
-                                            std::vector<std::string> args) {
+                                            std::vector<std::string> args,
+                                            std::map<std::string, std::string> extra_env) {
   args.insert(args.begin(), {"netns", "exec", ns, program});
-  return std::make_unique<ChildProcess>(kIp, std::move(args));
+  return std::make_unique<ChildProcess>(kIp, std::move(args), std::move(extra_env));
 }
 
 std::unique_ptr<ChildProcess> NetLab::start_miniupnpd(const Router &router,

@@ -15,6 +15,7 @@
 // when destroyed; one whose process was killed is swept by the next lab.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,7 +62,8 @@ class NetLab {
   // Starts a program inside `ns` (through `ip netns exec`, which execs it,
   // so signals reach the program itself).
   std::unique_ptr<ChildProcess> start(const std::string &ns, const std::string &program,
-                                      std::vector<std::string> args);
+                                      std::vector<std::string> args,
+                                      std::map<std::string, std::string> extra_env = {});
   // Runs a command inside `ns` to its end; throws with its output on failure.
   std::string run_in(const std::string &ns, std::vector<std::string> argv);
   // miniupnpd (NAT-PMP, PCP and UPnP IGD) on `router`'s LAN, with its
