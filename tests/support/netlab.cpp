@@ -74,6 +74,7 @@ NetLab::NetLab() {
     run_in(public_ns_, {kIp, "link", "set", "br0", "up"});
     run_in(public_ns_, {kIp, "addr", "add", public_address(1) + "/24", "dev", "br0"});
     run_in(public_ns_, {kIp, "addr", "add", public_address(2) + "/24", "dev", "br0"});
+    run_in(public_ns_, {kIp, "addr", "add", "2001:db8:15::1/64", "dev", "br0", "nodad"});
   } catch (...) {
     remove_namespaces();
     throw;
@@ -117,7 +118,7 @@ std::string NetLab::add_namespace(const std::string &suffix) {
   return name;
 }
 
-NetLab::Router &NetLab::add_router(NatKind kind) {
+NetLab::Router &NetLab::add_router(NatKind kind, bool ipv6) {
   auto router = std::make_unique<Router>();
   router->index = static_cast<int>(routers_.size()) + 1;
   const std::string n = std::to_string(router->index);
@@ -134,6 +135,15 @@ NetLab::Router &NetLab::add_router(NatKind kind) {
   run_in(router->ns, {kIp, "addr", "add", "10.15." + n + ".1/24", "dev", "lan"});
   run_in(router->ns, {kIp, "link", "set", "lan", "up"});
   run_in(router->ns, {"/usr/sbin/sysctl", "-qw", "net.ipv4.ip_forward=1"});
+  if (ipv6) {
+    // Routed, not translated: the LAN's addresses are global.
+    router->ipv6_prefix = "2001:db8:15:" + n + "::";
+    const std::string wan6 = "2001:db8:15::" + std::to_string(10 + router->index);
+    run_in(router->ns, {kIp, "addr", "add", wan6 + "/64", "dev", "wan", "nodad"});
+    run_in(router->ns, {kIp, "addr", "add", router->ipv6_prefix + "1/64", "dev", "lan", "nodad"});
+    run_in(router->ns, {"/usr/sbin/sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"});
+    run_in(public_ns_, {kIp, "route", "add", router->ipv6_prefix + "/64", "via", wan6});
+  }
   // The chains miniupnpd fills (start_miniupnpd) are there on every router,
   // empty unless it runs.
   const std::string ruleset =
@@ -144,7 +154,7 @@ NetLab::Router &NetLab::add_router(NatKind kind) {
       "    jump prerouting_miniupnpd; }\n"
       "  chain postrouting { type nat hook postrouting priority srcnat; policy accept;\n"
       "    jump postrouting_miniupnpd;\n"
-      "    oifname \"wan\" masquerade" +
+      "    meta nfproto ipv4 oifname \"wan\" masquerade" +
       std::string(kind == NatKind::kSymmetric ? " random" : "") +
       "; }\n"
       "  chain prerouting_miniupnpd { }\n"
@@ -176,6 +186,11 @@ NetLab::Host NetLab::add_host(Router &router) {
   run_in(host.ns, {kIp, "addr", "add", host.address + "/24", "dev", "eth0"});
   run_in(host.ns, {kIp, "link", "set", "eth0", "up"});
   run_in(host.ns, {kIp, "route", "add", "default", "via", "10.15." + n + ".1"});
+  if (!router.ipv6_prefix.empty()) {
+    host.address6 = router.ipv6_prefix + std::to_string(9 + router.hosts);
+    run_in(host.ns, {kIp, "addr", "add", host.address6 + "/64", "dev", "eth0", "nodad"});
+    run_in(host.ns, {kIp, "-6", "route", "add", "default", "via", router.ipv6_prefix + "1"});
+  }
   return host;
 }
 

@@ -4,9 +4,12 @@
 // real NATs"). Needs root; a test that cannot build its lab fails, it is
 // never skipped.
 //
-//   public ns: bridge br0, 11.15.0.1 and 11.15.0.2 (servers)
+//   public ns: bridge br0, 11.15.0.1 and 11.15.0.2 (servers), 2001:db8:15::1
 //     ├─ router N: wan 11.15.0.(10+N) ─ NAT ─ lan 10.15.N.1/24
 //     │    └─ host N.M: eth0 10.15.N.(9+M), default route via the router
+//
+// A router made with IPv6 also routes 2001:db8:15:N::/64 to its LAN,
+// without NAT (hosts get 2001:db8:15:N::(9+M)).
 //
 // The public segment is outside every reserved range because miniupnpd
 // refuses to map ports on a reserved external address; none of it leaves
@@ -38,12 +41,14 @@ class NetLab {
   struct Router {
     std::string ns;
     std::string wan_address;  // its public address
+    std::string ipv6_prefix;  // "2001:db8:15:N::" when it routes IPv6, else ""
     int index = 0;
     int hosts = 0;
   };
   struct Host {
     std::string ns;
     std::string address;
+    std::string address6;  // behind an IPv6 router, else ""
   };
 
   // Throws std::runtime_error saying what failed (not root, no `ip` or
@@ -57,7 +62,7 @@ class NetLab {
   // The servers' addresses on the public segment, n = 1 or 2.
   static std::string public_address(int n) { return "11.15.0." + std::to_string(n); }
 
-  Router &add_router(NatKind kind);
+  Router &add_router(NatKind kind, bool ipv6 = false);
   Host add_host(Router &router);
   // Starts a program inside `ns` (through `ip netns exec`, which execs it,
   // so signals reach the program itself).

@@ -93,6 +93,42 @@ TEST_F(NatLabTest, ReflexiveCandidateIsTheNatsPublicAddress) {
   }
 }
 
+TEST_F(NatLabTest, IPv6BesideTheNatGivesAGlobalHostCandidateFirst) {
+  auto &router = lab_->add_router(NatKind::kEndpointIndependent, /*ipv6=*/true);
+  auto host = lab_->add_host(router);
+  // The lab routes the host's IPv6 address from the public side, untranslated.
+  lab_->run_in(lab_->public_ns(), {"/usr/bin/ping", "-6", "-c1", "-W5", host.address6});
+  SignaldDaemon daemon(dir_, {"--listen", NetLab::public_address(1) + ":0"},
+                       {"/usr/sbin/ip", "netns", "exec", lab_->public_ns()});
+  ASSERT_TRUE(daemon.ready()) << all_lines(daemon.process());
+  auto client =
+      gather(host, {"--daemon", NetLab::public_address(1), std::to_string(daemon.quic_port()),
+                    daemon.certificate(), "--no-port-mapping"});
+  const std::string port = first(*client, R"(^local-port (\d+))");
+  // RFC 8421's order: IPv6 first, then IPv4, then the reflexive address;
+  // the link-local fe80:: address every veth has is not offered.
+  std::vector<std::string> candidates;
+  for (const auto &line : client->lines()) {
+    if (line.starts_with("candidate ")) candidates.push_back(line.substr(0, line.rfind(' ')));
+  }
+  EXPECT_EQ(candidates,
+            (std::vector<std::string>{"candidate host [" + host.address6 + "]:" + port,
+                                      "candidate host " + host.address + ":" + port,
+                                      "candidate reflexive " + router.wan_address + ":" + port}))
+      << all_lines(*client);
+}
+
+TEST_F(NatLabTest, WithoutAGatewayPortMappingGivesUpWithReasons) {
+  auto &router = lab_->add_router(NatKind::kEndpointIndependent);
+  auto host = lab_->add_host(router);
+  auto client = gather(host, {"--budget", "1500"});
+  EXPECT_EQ(first(*client, R"(^candidate mapped (\S+))"), "") << all_lines(*client);
+  EXPECT_NE(first(*client, R"(^note (NAT-PMP: .+))"), "") << all_lines(*client);
+  EXPECT_EQ(first(*client, R"(^note (UPnP: .+))"), "UPnP: no gateway answered discovery")
+      << all_lines(*client);
+  EXPECT_EQ(first(*client, R"(^candidate (\S+))"), "host") << all_lines(*client);
+}
+
 TEST_F(NatLabTest, SymmetricNatMapsEachDestinationApart) {
   auto &cone = lab_->add_router(NatKind::kEndpointIndependent);
   auto &symmetric = lab_->add_router(NatKind::kSymmetric);
