@@ -19,9 +19,10 @@ packages=(
   libglib2.0-dev nlohmann-json3-dev libsoup-3.0-dev libsqlite3-dev
   # tests and benchmarks (liblcrq: test-time RaptorQ oracle only, GPL, never shipped)
   libgtest-dev libgmock-dev libbenchmark-dev liblcrq-dev
-  # NAT tests: namespaces, kernel NAT routers, a NAT-PMP/PCP/UPnP gateway, ping
+  # NAT tests: namespaces, kernel NAT routers, a NAT-PMP/PCP/UPnP gateway,
+  # sysctl and ping in the lab
   # (miniupnpd-nftables alone: the miniupnpd package adds a debconf service)
-  iproute2 iputils-ping nftables miniupnpd-nftables
+  iproute2 procps iputils-ping nftables miniupnpd-nftables
   # demo and loss sweep: speech sample, audio analysis, plots
   espeak-ng sox python3 python3-matplotlib
   # BIP39 English wordlist, embedded at build time by libwzp/crypto
