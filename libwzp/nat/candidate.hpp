@@ -20,7 +20,7 @@ namespace wzp::nat {
 
 enum class CandidateType {
   kHost,       // an address of one of our interfaces
-  kMapped,     // a port mapping the gateway granted (NAT-PMP or UPnP IGD)
+  kMapped,     // a port mapping the gateway granted (NAT-PMP, PCP or UPnP IGD)
   kReflexive,  // our address as the daemon saw it (server reflexive)
 };
 const char *to_string(CandidateType type);

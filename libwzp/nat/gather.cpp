@@ -26,6 +26,7 @@ Gathered gather(const GatherConfig &config) {
   std::vector<std::future<Mapped>> mappings;
   if (config.port_mapping) {
     mappings.push_back(map_by(map_with_natpmp));
+    mappings.push_back(map_by(map_with_pcp));
     mappings.push_back(map_by(map_with_upnp));
   }
   std::future<std::optional<std::string>> reflected;

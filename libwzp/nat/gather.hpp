@@ -21,7 +21,7 @@ struct GatherConfig {
   uint16_t local_port = 0;
   std::chrono::milliseconds budget{2000};
   bool host = true;
-  bool port_mapping = true;  // ask the gateway by NAT-PMP and UPnP IGD
+  bool port_mapping = true;  // ask the gateway by NAT-PMP, PCP and UPnP IGD
   std::chrono::seconds mapping_lifetime{3600};
   // Our address as the daemon sees it, "ip:port" (a reflect_request on the
   // daemon connection); called on its own thread with the time it may take.

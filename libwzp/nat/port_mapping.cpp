@@ -7,10 +7,16 @@
 // Debian builds libnatpmp with strnatpmperr but its header hides it behind this.
 #define ENABLE_STRNATPMPERR
 #include <natpmp.h>
+#include <poll.h>
+#include <sodium.h>
 #include <sys/select.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+
+#include "libwzp/nat/pcp.hpp"
 
 namespace wzp::nat {
 namespace {
@@ -91,7 +97,102 @@ class UpnpMapping final : public PortMapping {
   std::string port_;
 };
 
+// Sends `request` on `fd` (connected to the gateway's PCP port) and waits
+// for its answer until `deadline`, sending again after 250 ms, then
+// doubling, as libnatpmp does for NAT-PMP (RFC 6887 8.1.1's 3 s first
+// wait is longer than a call's whole gathering budget).
+std::optional<pcp::MapResponse> pcp_exchange(int fd, const pcp::MapRequest &request,
+                                             Clock::time_point deadline, std::string &error) {
+  const auto bytes = pcp::encode_map_request(request);
+  auto wait = std::chrono::milliseconds(250);
+  for (;;) {
+    if (send(fd, bytes.data(), bytes.size(), 0) < 0) {
+      error = std::string("PCP: ") + std::strerror(errno);
+      return std::nullopt;
+    }
+    const auto resend_at = Clock::now() + wait;
+    for (;;) {
+      const auto until = std::min(resend_at, deadline);
+      pollfd pfd{fd, POLLIN, 0};
+      const auto left = remaining(until);
+      if (left.count() == 0 || poll(&pfd, 1, static_cast<int>(left.count())) != 1) break;
+      uint8_t answer[1100];
+      const ssize_t n = recv(fd, answer, sizeof answer, 0);
+      if (n < 0) {
+        // ECONNREFUSED: the gateway's ICMP says nothing listens on 5351.
+        error = errno == ECONNREFUSED ? "PCP: the gateway does not answer PCP"
+                                      : std::string("PCP: ") + std::strerror(errno);
+        return std::nullopt;
+      }
+      return pcp::parse_map_response({answer, static_cast<size_t>(n)}, request, error);
+    }
+    if (Clock::now() >= deadline) {
+      error = "PCP: no answer from the gateway in time";
+      return std::nullopt;
+    }
+    wait *= 2;
+  }
+}
+
+class PcpMapping final : public PortMapping {
+ public:
+  PcpMapping(int fd, pcp::MapRequest request, const pcp::MapResponse &response)
+      : fd_(fd), request_(request) {
+    external_ = response.external;
+    lifetime_ = std::chrono::seconds(response.lifetime);
+  }
+  ~PcpMapping() override {
+    // RFC 6887 15: the same nonce with a lifetime of 0 deletes it.
+    request_.lifetime = 0;
+    std::string ignored;
+    pcp_exchange(fd_, request_, Clock::now() + kReleaseWait, ignored);
+    close(fd_);
+  }
+  const char *protocol() const override { return "PCP"; }
+
+ private:
+  int fd_;
+  pcp::MapRequest request_;
+};
+
 }  // namespace
+
+std::unique_ptr<PortMapping> map_with_pcp(const MappingRequest &request, std::string &error) {
+  // libnatpmp finds the default gateway (PCP's server listens on NAT-PMP's
+  // port, 5351); the exchange is ours.
+  natpmp_t natpmp;
+  if (int r = initnatpmp(&natpmp, 0, 0); r < 0) {
+    error = std::string("PCP: ") + strnatpmperr(r);
+    return nullptr;
+  }
+  const in_addr_t gateway = natpmp.gateway;
+  closenatpmp(&natpmp);
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(pcp::kServerPort);
+  to.sin_addr.s_addr = gateway;
+  sockaddr_in local{};
+  socklen_t local_length = sizeof local;
+  if (fd < 0 || connect(fd, reinterpret_cast<const sockaddr *>(&to), sizeof to) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr *>(&local), &local_length) != 0) {
+    error = std::string("PCP: ") + std::strerror(errno);
+    if (fd >= 0) close(fd);
+    return nullptr;
+  }
+  pcp::MapRequest map;
+  // The gateway checks that the client address is the packet's source.
+  map.client = IpAddress::v4_from(ntohl(local.sin_addr.s_addr));
+  map.internal_port = request.local_port;
+  map.lifetime = static_cast<uint32_t>(request.lifetime.count());
+  randombytes_buf(map.nonce.data(), map.nonce.size());
+  auto response = pcp_exchange(fd, map, request.deadline, error);
+  if (!response) {
+    close(fd);
+    return nullptr;
+  }
+  return std::make_unique<PcpMapping>(fd, map, *response);
+}
 
 std::unique_ptr<PortMapping> map_with_natpmp(const MappingRequest &request, std::string &error) {
   natpmp_t handle;

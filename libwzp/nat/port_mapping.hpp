@@ -1,6 +1,6 @@
 // Port mappings asked of the gateway, so a peer can reach our socket
 // through the NAT without our having sent to it first: NAT-PMP (RFC 6886,
-// libnatpmp) and UPnP IGD (miniupnpc). Each call blocks until it has an
+// libnatpmp), PCP (RFC 6887, pcp.hpp) and UPnP IGD (miniupnpc). Each call blocks until it has an
 // answer, an error or its deadline; gather.hpp runs them in parallel.
 #pragma once
 
@@ -21,7 +21,7 @@ class PortMapping {
   virtual ~PortMapping() = default;
   const TransportAddress &external() const { return external_; }
   std::chrono::seconds lifetime() const { return lifetime_; }
-  virtual const char *protocol() const = 0;  // "NAT-PMP" or "UPnP IGD"
+  virtual const char *protocol() const = 0;  // "NAT-PMP", "PCP" or "UPnP IGD"
 
  protected:
   TransportAddress external_;
@@ -37,6 +37,8 @@ struct MappingRequest {
 // nullptr, with `error` saying why (no gateway, no answer by the deadline,
 // the gateway's refusal), when no mapping was granted.
 std::unique_ptr<PortMapping> map_with_natpmp(const MappingRequest &request, std::string &error);
+// PCP (RFC 6887) MAP to the same gateway NAT-PMP finds (pcp.hpp).
+std::unique_ptr<PortMapping> map_with_pcp(const MappingRequest &request, std::string &error);
 std::unique_ptr<PortMapping> map_with_upnp(const MappingRequest &request, std::string &error);
 
 }  // namespace wzp::nat

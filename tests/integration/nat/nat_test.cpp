@@ -124,6 +124,8 @@ TEST_F(NatLabTest, WithoutAGatewayPortMappingGivesUpWithReasons) {
   auto client = gather(host, {"--budget", "1500"});
   EXPECT_EQ(first(*client, R"(^candidate mapped (\S+))"), "") << all_lines(*client);
   EXPECT_NE(first(*client, R"(^note (NAT-PMP: .+))"), "") << all_lines(*client);
+  EXPECT_EQ(first(*client, R"(^note (PCP: .+))"), "PCP: the gateway does not answer PCP")
+      << all_lines(*client);
   EXPECT_EQ(first(*client, R"(^note (UPnP: .+))"), "UPnP: no gateway answered discovery")
       << all_lines(*client);
   EXPECT_EQ(first(*client, R"(^candidate (\S+))"), "host") << all_lines(*client);
@@ -175,8 +177,9 @@ TEST_F(NatLabTest, GatewayGrantsAMappedCandidateAndTakesItBack) {
   const std::string external = router.wan_address + ":" + port;
   EXPECT_EQ(first(*client, R"(^candidate mapped (\S+))"), external) << all_lines(*client);
   EXPECT_EQ(first(*client, R"(^mapping NAT-PMP (\S+))"), external) << all_lines(*client);
+  EXPECT_EQ(first(*client, R"(^mapping PCP (\S+))"), external) << all_lines(*client);
   EXPECT_EQ(first(*client, R"(^mapping UPnP IGD (\S+))"), external) << all_lines(*client);
-  // The router forwards the port to the host while the mapping is held...
+  // The router forwards the port to the host while the mappings are held...
   const std::string rule = "dport " + port + " dnat ip to " + host.address + ":" + port;
   auto rules = [&] {
     return lab_->run_in(
