@@ -109,10 +109,10 @@ struct EndpointConfig {
 // Called on the endpoint's I/O thread. They may call any Connection method.
 struct ConnectionHandlers {
   std::function<void()> on_established;
-  // The peer sent its first stream byte or datagram. Every connection's
-  // stream opens as it is established, and a dial that races handshakes
-  // never establishes the attempts it drops, though the server may have
-  // completed them: for a server, the sign that the client kept this one.
+  // The peer sent its first stream byte or datagram. A dial that races
+  // handshakes sends neither on the attempts it drops, though the server
+  // may have completed them: for a server, the sign that the client kept
+  // this one.
   std::function<void()> on_active;
   std::function<void(std::span<const uint8_t>)> on_datagram;
   std::function<void(std::span<const uint8_t>)> on_message;

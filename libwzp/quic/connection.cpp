@@ -334,15 +334,6 @@ void Connection::take_handshake(Connection &attempt) {
   std::swap(signaling_echoes_, attempt.signaling_echoes_);
   std::swap(bytes_received_, attempt.bytes_received_);
   std::swap(bytes_sent_, attempt.bytes_sent_);
-  // Our stream lives in the ngtcp2_conn: before the swap it is at most the
-  // one an unconfirmed client's probes opened, with nothing written on it.
-  std::swap(send_stream_, attempt.send_stream_);
-  std::swap(stream_chunks_, attempt.stream_chunks_);
-  std::swap(stream_front_, attempt.stream_front_);
-  std::swap(stream_end_, attempt.stream_end_);
-  std::swap(stream_acked_, attempt.stream_acked_);
-  std::swap(stream_written_, attempt.stream_written_);
-  std::swap(readers_, attempt.readers_);
   for (Connection *c : {this, &attempt}) {
     *c->callback_target_ = c;
     c->conn_ref_.user_data = c->callback_target_.get();
@@ -514,11 +505,12 @@ void Connection::fail(int liberr, uint64_t ts) {
     ngtcp2_connection_close_error_set_transport_error_liberr(&ccerr, liberr, nullptr, 0);
     error = std::string("QUIC error: ") + ngtcp2_strerror(liberr);
   }
-  send_close(ccerr, ts);
+  send_close(ccerr, ts, kCloseCopiesLater);
   finish(error);
 }
 
-void Connection::send_close(const ngtcp2_connection_close_error &ccerr, uint64_t ts) {
+void Connection::send_close(const ngtcp2_connection_close_error &ccerr, uint64_t ts,
+                            size_t copies_later) {
   if (ngtcp2_conn_is_in_closing_period(conn_) || ngtcp2_conn_is_in_draining_period(conn_)) return;
   ngtcp2_path_storage ps;
   ngtcp2_path_storage_zero(&ps);
@@ -528,7 +520,7 @@ void Connection::send_close(const ngtcp2_connection_close_error &ccerr, uint64_t
   if (n <= 0) return;
   std::span<const uint8_t> close{packet_buffer_.data(), static_cast<size_t>(n)};
   host_.send_packet(ps.path, close);
-  host_.send_copies_later(ps.path, close, kCloseCopiesLater, kCloseCopyIntervalNs);
+  if (copies_later > 0) host_.send_copies_later(ps.path, close, copies_later, kCloseCopyIntervalNs);
 }
 
 void Connection::unregister_all() {
@@ -556,7 +548,9 @@ void Connection::shutdown(const std::string &reason, uint64_t ts) {
   ngtcp2_connection_close_error_default(&ccerr);
   ngtcp2_connection_close_error_set_application_error(
       &ccerr, 0, reinterpret_cast<const uint8_t *>(reason.data()), reason.size());
-  send_close(ccerr, ts);
+  // A raced attempt's close is a courtesy: its copies would share the path
+  // with the first seconds of the call's media.
+  send_close(ccerr, ts, race_attempt_ ? 0 : kCloseCopiesLater);
   finish("");
 }
 
@@ -675,10 +669,14 @@ bool Connection::resends_signaling(uint64_t in_flight_before, size_t packet_size
 // An ack-eliciting packet with nothing new in it, then whatever ngtcp2 adds
 // (acknowledgements, retransmissions): the PTO anchor's empty STREAM frame
 // once established; before that (a client waiting to be confirmed) an empty
-// DATAGRAM, which readers drop. Our stream is not opened before then: its
-// first bytes mark the connection a raced dial kept (on_active), and an
-// anchor on a stream with nothing sent is the one ngtcp2 0.12.1 can abort on
-// (see write()).
+// DATAGRAM, which readers drop. Anchors on a stream with nothing sent are
+// empty frames at offset 0, which ngtcp2 0.12.1 retransmits when lost until
+// the stream has sent or had acknowledged a byte, and two of them declared
+// lost by one acknowledgement collide in its retransmission queue (an
+// assertion in conn_recv_ack aborts): an unconfirmed client, whose probes
+// the server cannot read, reached that (docs/quic.md, "A client complete
+// but never confirmed"). Nothing is written on our stream before the
+// connection is established.
 void Connection::send_signaling_probe(uint64_t ts) {
   ngtcp2_path_storage ps;
   ngtcp2_path_storage_zero(&ps);
@@ -775,16 +773,6 @@ void Connection::write(uint64_t ts) {
   std::string reason;
   {
     std::lock_guard lock(mutex_);
-    if (established_ && stream_end_ == 0) {
-      // Every stream opens with an empty message, which readers skip. For
-      // ngtcp2 0.12.1, until a stream has sent bytes or had some
-      // acknowledged, a lost empty frame at offset 0 (a PTO anchor) is
-      // retransmitted, and two lost at once collide in its retransmission
-      // queue: an assertion in conn_recv_ack aborts the process. For a
-      // server it marks the connection a client's dial kept (on_active).
-      stream_chunks_.emplace_back(kMessageLengthSize, uint8_t{0});
-      stream_end_ = kMessageLengthSize;
-    }
     // A client completes its handshake before it is confirmed, and a raced
     // dial may still swap in another attempt's (take_handshake): what the
     // user sends waits for the connection that stays.
@@ -808,7 +796,7 @@ void Connection::write(uint64_t ts) {
     ngtcp2_connection_close_error_default(&ccerr);
     ngtcp2_connection_close_error_set_application_error(
         &ccerr, code, reinterpret_cast<const uint8_t *>(reason.data()), reason.size());
-    send_close(ccerr, ts);
+    send_close(ccerr, ts, kCloseCopiesLater);
     finish(code == 0 ? "" : "closed locally with error " + std::to_string(code) + ": " + reason);
     return;
   }

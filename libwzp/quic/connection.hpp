@@ -69,7 +69,7 @@ class Connection {
   // Queues one datagram. False (and counted) if the connection is closed or
   // the datagram is larger than max_datagram_payload() allows.
   bool send_datagram(std::span<const uint8_t> datagram);
-  // Queues one signaling message (1 to kMaxMessageSize bytes).
+  // Queues one signaling message (at most kMaxMessageSize bytes).
   bool send_message(std::span<const uint8_t> message);
   // Closes with an application error code (0 = normal) and a reason phrase,
   // once the messages queued before it have been acknowledged (at most 2 s
@@ -112,7 +112,7 @@ class Connection {
   void fail(int liberr, uint64_t ts);
   void finish(const std::string &error);
   void unregister_all();
-  void send_close(const ngtcp2_connection_close_error &ccerr, uint64_t ts);
+  void send_close(const ngtcp2_connection_close_error &ccerr, uint64_t ts, size_t copies_later);
   void publish_stats();
   size_t max_datagram_payload() const;
   bool write_pending_stream(uint8_t *buffer, size_t size, uint64_t ts, ngtcp2_path_storage &ps,

@@ -386,8 +386,12 @@ void Endpoint::accept(std::span<const uint8_t> packet, const ngtcp2_path &path, 
   connection->write(ts);
 }
 
+// New attempts start only while the dial has not completed: every attempt
+// costs the path handshake packets, their echoes and a close, which at
+// 200 kbit/s delayed the first seconds of media (docs/quic.md, "A client
+// complete but never confirmed"); those already racing go on.
 uint64_t Endpoint::next_attempt_ns(const Connection &connection) const {
-  if (connection.server_ || connection.finished() || connection.confirmed_ ||
+  if (connection.server_ || connection.finished() || connection.handshake_done_ ||
       connection.race_attempt_ || connection.handshake_attempts_ >= config_.handshake_attempts) {
     return UINT64_MAX;
   }

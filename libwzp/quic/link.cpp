@@ -128,13 +128,26 @@ void Link::adopt(const std::shared_ptr<Connection> &connection, uint64_t generat
   if (previous && previous != connection) previous->close(0, "replaced by a new connection");
 }
 
+void Link::adopt_if_none(const std::shared_ptr<Connection> &connection, uint64_t generation) {
+  {
+    std::lock_guard lock(mutex_);
+    if (connection_ && connection_->state() != Connection::State::kClosed) return;
+  }
+  adopt(connection, generation);
+}
+
 ConnectionHandlers Link::handlers(uint64_t generation,
                                   const std::shared_ptr<Connection> &accepted) {
   ConnectionHandlers handlers;
   if (accepted) {
     std::weak_ptr<Connection> weak = accepted;
-    // Not on_established: the server completes handshakes a racing client
-    // then drops, and the newest of those would replace the call's own.
+    // A server completes handshakes a racing client then drops: one that
+    // is established only serves while the call has no peer (a client that
+    // sends nothing, say a receiving wzpquicsrc); the first datagram or
+    // message shows the connection the client kept, which then replaces it.
+    handlers.on_established = [this, weak, generation] {
+      if (auto connection = weak.lock()) adopt_if_none(connection, generation);
+    };
     handlers.on_active = [this, weak, generation] {
       if (auto connection = weak.lock()) adopt(connection, generation);
     };

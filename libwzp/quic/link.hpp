@@ -89,6 +89,8 @@ class Link {
   ConnectionHandlers handlers(uint64_t generation, const std::shared_ptr<Connection> &accepted);
   uint64_t next_generation();
   void adopt(const std::shared_ptr<Connection> &connection, uint64_t generation);
+  // Adopts `connection` only while the call has no open one.
+  void adopt_if_none(const std::shared_ptr<Connection> &connection, uint64_t generation);
   void end(uint64_t generation, const std::string &error);
 
   const LinkConfig config_;

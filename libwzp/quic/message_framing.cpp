@@ -7,7 +7,7 @@
 namespace wzp::quic {
 
 bool append_framed_message(std::span<const uint8_t> message, std::vector<uint8_t> &out) {
-  if (message.empty() || message.size() > kMaxMessageSize) return false;
+  if (message.size() > kMaxMessageSize) return false;
   auto size = static_cast<uint32_t>(message.size());
   uint8_t prefix[kMessageLengthSize];
   base::put_be(prefix, size, kMessageLengthSize);
@@ -36,7 +36,7 @@ bool MessageReader::feed(std::span<const uint8_t> bytes, const Callback &on_mess
     bytes = bytes.subspan(take);
     if (message_.size() == expected_) {
       length_have_ = 0;
-      if (!message_.empty()) on_message(message_);
+      on_message(message_);
     }
   }
   return !failed_;

@@ -15,9 +15,7 @@ namespace wzp::quic {
 inline constexpr size_t kMessageLengthSize = 4;
 inline constexpr size_t kMaxMessageSize = 64 * 1024;
 
-// Appends the length prefix and the message to `out`; false if empty or too
-// large. An empty message is the stream opener a connection sends first
-// (docs/quic.md, "PTO anchor"): readers skip it, so it carries nothing.
+// Appends the length prefix and the message to `out`; false if too large.
 bool append_framed_message(std::span<const uint8_t> message, std::vector<uint8_t> &out);
 
 class MessageReader {
@@ -26,8 +24,7 @@ class MessageReader {
   explicit MessageReader(size_t max_message_size = kMaxMessageSize)
       : max_message_size_(max_message_size) {}
 
-  // Feeds stream bytes and calls `on_message` for every completed message
-  // that is not empty.
+  // Feeds stream bytes and calls `on_message` for every completed message.
   // Returns false once a length prefix exceeds the limit; the reader then
   // stays failed and ignores further input.
   bool feed(std::span<const uint8_t> bytes, const Callback &on_message);

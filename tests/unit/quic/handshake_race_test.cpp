@@ -58,6 +58,10 @@ TEST(QuicHandshakeRace, ALaterAttemptTakesOverWhenTheFirstOnesPacketsAreLost) {
 
   ASSERT_TRUE(connection->wait_established(5s)) << connection->error();
   EXPECT_GE(connection->stats().handshake_attempts, 3u);
+  const std::string hello = "over the raced connection";
+  ASSERT_TRUE(connection->send_datagram(bytes(hello)));
+  ASSERT_TRUE(server_side.wait_datagrams(1));
+  // The server side the client kept is the one its datagram came on.
   ASSERT_TRUE(wzp::test::wait_until(
       [&] {
         std::lock_guard lock(mutex);
@@ -68,9 +72,6 @@ TEST(QuicHandshakeRace, ALaterAttemptTakesOverWhenTheFirstOnesPacketsAreLost) {
     std::lock_guard lock(mutex);
     EXPECT_GE(accepted_count, 1u);
   }
-  const std::string hello = "over the raced connection";
-  ASSERT_TRUE(connection->send_datagram(bytes(hello)));
-  ASSERT_TRUE(server_side.wait_datagrams(1));
   ASSERT_TRUE(accepted->send_datagram(bytes(hello)));
   ASSERT_TRUE(client_side.wait_datagrams(1));
   connection->close(0, "done");
@@ -136,15 +137,15 @@ TEST(QuicHandshakeRace, ADialCompleteButNeverConfirmedRacesOn) {
 
   ASSERT_TRUE(connection->wait_established(8s)) << connection->error();
   EXPECT_GE(connection->stats().handshake_attempts, 2u);
+  const std::string hello = "after the first attempt was lost";
+  ASSERT_TRUE(connection->send_datagram(bytes(hello)));
+  ASSERT_TRUE(server_side.wait_datagrams(1));
   ASSERT_TRUE(wzp::test::wait_until(
       [&] {
         std::lock_guard lock(mutex);
         return kept != nullptr;
       },
       5s));
-  const std::string hello = "after the first attempt was lost";
-  ASSERT_TRUE(connection->send_datagram(bytes(hello)));
-  ASSERT_TRUE(server_side.wait_datagrams(1));
   ASSERT_TRUE(kept->send_datagram(bytes(hello)));
   ASSERT_TRUE(client_side.wait_datagrams(1));
 }

@@ -10,14 +10,11 @@ namespace {
 
 TEST(MessageFraming, ReassemblesMessagesFromSingleBytes) {
   std::vector<uint8_t> stream;
-  std::vector<std::string> sent = {"hello", std::string(3000, 'x')};
+  std::vector<std::string> sent = {"hello", "", std::string(3000, 'x')};
   for (const auto &message : sent) {
     ASSERT_TRUE(append_framed_message(
         {reinterpret_cast<const uint8_t *>(message.data()), message.size()}, stream));
   }
-  // The stream opener: an empty message, which nobody sends and readers skip.
-  EXPECT_FALSE(append_framed_message({}, stream));
-  stream.insert(stream.begin() + 9, kMessageLengthSize, 0);
   std::vector<std::string> received;
   MessageReader reader;
   for (uint8_t byte : stream) {

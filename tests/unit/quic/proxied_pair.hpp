@@ -19,16 +19,23 @@ struct ProxiedPair {
     server = Endpoint::create(
         server_config(),
         [this](const std::shared_ptr<Connection> &c) {
-          // The client races handshakes on a lossy path: the server side is
-          // the attempt the client kept (on_active), not one it dropped.
+          // The client races handshakes on a lossy path, and the server may
+          // complete attempts it drops. As Link does: the first established,
+          // until the first datagram or message shows the one it kept.
           auto handlers = server_side.handlers();
           auto established = std::make_shared<bool>(false);
-          handlers.on_active = [this, established, weak = std::weak_ptr(c)] {
-            *established = true;
+          auto take = [this, established, weak = std::weak_ptr(c)](bool replace) {
             std::lock_guard lock(mutex);
+            if (accepted && !replace) return;
+            // Only the side taken reports its close: not one it replaced.
+            if (accepted_flag) *accepted_flag = false;
+            *established = true;
+            accepted_flag = established;
             accepted = weak.lock();
             accepted_changed.notify_all();
           };
+          handlers.on_established = [take] { take(false); };
+          handlers.on_active = [take] { take(true); };
           handlers.on_closed = [established, record = handlers.on_closed](const std::string &e) {
             if (*established) record(e);
           };
@@ -63,6 +70,7 @@ struct ProxiedPair {
   std::mutex mutex;
   std::condition_variable accepted_changed;
   std::shared_ptr<Connection> accepted;
+  std::shared_ptr<bool> accepted_flag;  // cleared when another is taken
   std::unique_ptr<Endpoint> server, client;
   std::unique_ptr<netsim::UdpProxy> proxy;
   std::shared_ptr<Connection> connection;
