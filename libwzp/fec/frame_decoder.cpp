@@ -56,6 +56,7 @@ void FrameDecoder::reset() {
   retired_.reset();
   window_.reset();
   locked_ = false;
+  frame_spacing_ = 0;
 }
 
 void FrameDecoder::push(std::span<const uint8_t> packet, FrameSink &sink) {
