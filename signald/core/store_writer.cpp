@@ -4,10 +4,16 @@
 
 namespace wzp::signald {
 
-StoreWriter::StoreWriter(std::unique_ptr<Store> store, std::function<void()> written)
-    : store_(std::move(store)), written_(std::move(written)), thread_([this] { run(); }) {}
+StoreWriter::StoreWriter(std::unique_ptr<Store> store, std::function<void()> written, Thread thread)
+    : store_(std::move(store)), written_(std::move(written)) {
+  if (thread == Thread::kOwn) thread_ = std::thread([this] { run(); });
+}
 
 StoreWriter::~StoreWriter() {
+  if (!thread_.joinable()) {
+    wait_until_written();
+    return;
+  }
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -30,22 +36,26 @@ void StoreWriter::run() {
   for (;;) {
     queued_or_stopping_.wait(lock, [this] { return stopping_ || !queued_.empty(); });
     if (queued_.empty()) return;
-    // Everything that queued up while the last batch synced: the busier the
-    // daemon, the more writes share one fsync.
-    std::vector<Job> batch;
-    batch.swap(queued_);
-    lock.unlock();
-    const bool committed = write_batch(batch);
-    lock.lock();
-    for (auto &job : batch) {
-      if (job.done) completions_.push_back({std::move(job.done), committed});
-    }
-    finished_ += batch.size();
-    batch_written_.notify_all();
-    lock.unlock();
-    written_();
-    lock.lock();
+    write_queued(lock);
   }
+}
+
+void StoreWriter::write_queued(std::unique_lock<std::mutex> &lock) {
+  // Everything that queued up while the last batch synced: the busier the
+  // daemon, the more writes share one fsync.
+  std::vector<Job> batch;
+  batch.swap(queued_);
+  lock.unlock();
+  const bool committed = write_batch(batch);
+  lock.lock();
+  for (auto &job : batch) {
+    if (job.done) completions_.push_back({std::move(job.done), committed});
+  }
+  finished_ += batch.size();
+  batch_written_.notify_all();
+  lock.unlock();
+  written_();
+  lock.lock();
 }
 
 bool StoreWriter::write_batch(std::vector<Job> &batch) {
@@ -73,6 +83,10 @@ void StoreWriter::run_completions(const Now &now) {
 
 void StoreWriter::wait_until_written() {
   std::unique_lock lock(mutex_);
+  if (!thread_.joinable()) {
+    if (!queued_.empty()) write_queued(lock);
+    return;
+  }
   const uint64_t target = submitted_;
   batch_written_.wait(lock, [&] { return finished_ >= target; });
 }

@@ -27,9 +27,15 @@ namespace wzp::signald {
 
 class StoreWriter {
  public:
-  // `written` runs on the writer thread after each batch: it should have the
+  // Where batches are written: on the writer's own thread (the daemon), or
+  // on the caller's, inside wait_until_written(), for a single-threaded
+  // harness (the fuzz targets) that would otherwise hand every batch to
+  // another thread and wait for it.
+  enum class Thread { kOwn, kCallers };
+  // `written` runs on the writing thread after each batch: it should have the
   // core's thread call run_completions() soon.
-  StoreWriter(std::unique_ptr<Store> store, std::function<void()> written);
+  StoreWriter(std::unique_ptr<Store> store, std::function<void()> written,
+              Thread thread = Thread::kOwn);
   // Writes everything still queued, then stops; completions not yet run are
   // dropped.
   ~StoreWriter();
@@ -55,7 +61,8 @@ class StoreWriter {
 
   // On the core's thread: the completions of the batches written so far.
   void run_completions(const Now &now);
-  // Blocks until everything submitted before the call is written.
+  // Blocks until everything submitted before the call is written (with
+  // Thread::kCallers: writes it, here).
   void wait_until_written();
 
  private:
@@ -69,6 +76,9 @@ class StoreWriter {
   };
   void enqueue(Job job);
   void run();
+  // Writes what is queued as one batch; `lock` holds mutex_ and is held again
+  // on return.
+  void write_queued(std::unique_lock<std::mutex> &lock);
   bool write_batch(std::vector<Job> &batch);
 
   std::unique_ptr<Store> store_;  // used on the writer thread only
@@ -81,7 +91,7 @@ class StoreWriter {
   uint64_t submitted_ = 0;
   uint64_t finished_ = 0;
   bool stopping_ = false;
-  std::thread thread_;  // last: starts once the rest is set up
+  std::thread thread_;  // last: starts (Thread::kOwn) once the rest is set up
 };
 
 }  // namespace wzp::signald

@@ -56,7 +56,10 @@ inline SharedDatabase &shared_database() {
     SharedDatabase opened{signald::Store::open(path, error), nullptr};
     auto writer_store = signald::Store::open(path, error);
     if (!opened.store || !writer_store) std::abort();
-    opened.writer = std::make_unique<signald::StoreWriter>(std::move(writer_store), [] {});
+    // Written on this thread when settle() waits: handing every batch to a
+    // writer thread and back cost most of an input's time on a busy machine.
+    opened.writer = std::make_unique<signald::StoreWriter>(
+        std::move(writer_store), [] {}, signald::StoreWriter::Thread::kCallers);
     return opened;
   }();
   return database;

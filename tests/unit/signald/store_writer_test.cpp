@@ -58,6 +58,36 @@ TEST_F(StoreWriterTest, WritesQueuedDuringASyncShareOne) {
   EXPECT_EQ(results.back(), Store::ClaimResult::kTaken);
 }
 
+// On the caller's thread nothing is written until wait_until_written(),
+// which writes everything queued as one batch there, in order.
+TEST_F(StoreWriterTest, OnTheCallersThreadWaitingWritesTheQueueAsOneBatch) {
+  int batches = 0;
+  const std::thread::id caller = std::this_thread::get_id();
+  std::vector<Store::ClaimResult> results;
+  StoreWriter writer(
+      open(), [&] { ++batches; }, StoreWriter::Thread::kCallers);
+  for (const char *fingerprint :
+       {"aaaa:0000:0000:0000:0000:0000:0000:0001", "bbbb:0000:0000:0000:0000:0000:0000:0001"}) {
+    writer.submit(
+        [&, fingerprint](Store &store) {
+          EXPECT_EQ(std::this_thread::get_id(), caller);
+          return store.claim_alias("first", fingerprint, 1);
+        },
+        [&results](std::optional<Store::ClaimResult> result, const Now &) {
+          results.push_back(result.value_or(Store::ClaimResult::kFailed));
+        });
+  }
+  writer.run_completions(Now{});
+  EXPECT_TRUE(results.empty());
+  EXPECT_EQ(batches, 0);
+  writer.wait_until_written();
+  EXPECT_EQ(batches, 1);
+  writer.run_completions(Now{});
+  EXPECT_EQ(results, (std::vector{Store::ClaimResult::kClaimed, Store::ClaimResult::kTaken}));
+  writer.wait_until_written();  // nothing queued: no batch
+  EXPECT_EQ(batches, 1);
+}
+
 // What a completion reports (the reply to the client) is durable: the
 // process killed right after it loses nothing.
 TEST_F(StoreWriterTest, ACompletedClaimSurvivesKill9) {
