@@ -11,6 +11,4 @@ scripts/check_layering.sh
 scripts/build.sh
 ctest --test-dir build --output-on-failure -j"$(nproc)"
 
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DWZP_FUZZ=ON >/dev/null
-cmake --build build-fuzz -j"$(nproc)"
-ctest --test-dir build-fuzz --output-on-failure -L fuzz
+scripts/fuzz.sh
