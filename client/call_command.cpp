@@ -32,6 +32,7 @@ struct Options {
   gboolean auto_answer = FALSE;
   gboolean echo = FALSE;
   gint tone_seconds = 10;
+  gint pad = 0;
   ~Options() {
     for (gchar *s : {alias, input, output, tier, trace}) g_free(s);
   }
@@ -148,6 +149,7 @@ int run(Kind kind, Options &options, const std::string &peer) {
   if (media.measure_echo && media.output_wav.empty()) media.output_wav = temporary_wav();
   media.tier = *tier;
   media.stream_id = kind == Kind::kAnswer ? 2 : 1;
+  media.padding = static_cast<uint32_t>(options.pad);
   media.trace = trace.get();
   int rc = run_call_media(*session, *call, media);
   session->close();
@@ -168,7 +170,8 @@ int parse_and_run(Kind kind, int argc, char **argv) {
                    "Write the received audio to this WAV file; default the speakers", "OUTPUT"},
                   {"tier", 't', 0, G_OPTION_ARG_STRING, &options.tier,
                    "Starting quality tier (default: degraded, then up as the path allows)", "TIER"},
-                  {"trace", 0, 0, G_OPTION_ARG_FILENAME, &options.trace, kTraceHelp, "FILE"}});
+                  {"trace", 0, 0, G_OPTION_ARG_FILENAME, &options.trace, kTraceHelp, "FILE"},
+                  {"pad", 0, 0, G_OPTION_ARG_INT, &options.pad, kPadHelp, "BYTES"}});
   if (kind == Kind::kSendTone) {
     entries.push_back({"seconds", 0, 0, G_OPTION_ARG_INT, &options.tone_seconds,
                        "How long the 440 Hz tone plays (default: 10)", "SECONDS"});
@@ -190,6 +193,7 @@ int parse_and_run(Kind kind, int argc, char **argv) {
                    std::string(DaemonOptions::kHelp) + "\n\n" + kEnding};
   std::string error;
   if (!parse_command_line(help, entries.data(), true, argc, argv, error)) return fail(kind, error);
+  if (!valid_padding(options.pad, error)) return fail(kind, error);
   std::string peer;
   if (kind != Kind::kAnswer) {
     if (argc < 2) return fail(kind, "whom to call? give @alias, a fingerprint or a prefix");

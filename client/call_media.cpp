@@ -69,6 +69,9 @@ GstElement *build_sender(const SenderConfig &config,
   apply_tier(tier, {.voice_encoder = voice, .fec_encoder = fec});
   gst_object_unref(voice);
   gst_object_unref(fec);
+  GstElement *crypt = gst_bin_get_by_name(GST_BIN(pipeline), "crypt");
+  g_object_set(crypt, "padding", guint{config.padding}, nullptr);
+  gst_object_unref(crypt);
   if (!config.input_wav.empty()) {
     GstElement *input = gst_bin_get_by_name(GST_BIN(pipeline), "input");
     g_object_set(input, "location", config.input_wav.c_str(), nullptr);

@@ -33,6 +33,9 @@ struct SenderConfig {
   std::string server_fingerprint;
   const quality::TierProfile *tier = nullptr;
   uint32_t stream_id = 1;
+  // wzpencrypt's padding: sealed packets padded to a multiple of this many
+  // bytes (docs/crypto.md, "Packet sizes"); 0: none.
+  uint32_t padding = 0;
 };
 
 struct ReceiverConfig {

@@ -210,6 +210,7 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   tx.link = link;
   tx.tier = &tier;
   tx.stream_id = options.stream_id;
+  tx.padding = options.padding;
   GstElement *sender = receiver == nullptr
                            ? nullptr
                            : build_sender(tx, crypto::make_call_session(established.keys), error);

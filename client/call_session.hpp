@@ -22,6 +22,7 @@ struct CallMediaOptions {
   bool measure_echo = false;  // compare output_wav with input_wav (wzp echo-test)
   quality::Tier tier = quality::kCallStartTier;
   uint32_t stream_id = 1;
+  uint32_t padding = 0;            // SenderConfig::padding
   CallTraceFile *trace = nullptr;  // records the call when set
 };
 

@@ -8,6 +8,7 @@
 
 #include "libwzp/base/host_port.hpp"
 #include "libwzp/netsim/spec.hpp"
+#include "libwzp/wire/header.hpp"
 
 namespace wzp::client {
 
@@ -118,6 +119,12 @@ bool route_to_daemon(const DaemonOptions &options, DaemonRoute &route, std::stri
   route.session.host = "127.0.0.1";
   route.session.port = route.network->listen_address().port();
   return true;
+}
+
+bool valid_padding(int bytes, std::string &error) {
+  if (bytes >= 0 && static_cast<size_t>(bytes) <= wire::kMaxPacketSize) return true;
+  error = "--pad must be between 0 and " + std::to_string(wire::kMaxPacketSize) + " bytes";
+  return false;
 }
 
 }  // namespace wzp::client

@@ -55,6 +55,13 @@ std::unique_ptr<netsim::UdpProxy> start_impaired_network(const netsim::Direction
 // The proxy's counters as a line of a command's summary.
 void print_network_summary(const netsim::UdpProxy &proxy);
 
+// --pad, taken by the commands that send media: wzpencrypt's padding.
+inline constexpr const char kPadHelp[] =
+    "Pad every media packet, inside its encryption, to a multiple of BYTES (1-1500; e.g. 64) "
+    "so its size does not follow the speech; costs bit rate (docs/crypto.md, 'Packet sizes')";
+// False with `error` set when --pad is out of its range (0 is no padding).
+bool valid_padding(int bytes, std::string &error);
+
 // Where a command reaches wzp-signald: --server (or $WZP_SERVER), its
 // certificate pinned by --server-fingerprint (or $WZP_SERVER_FINGERPRINT),
 // through an impaired network when --network is given.

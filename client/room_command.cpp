@@ -42,6 +42,7 @@ struct Options {
   gchar *output = nullptr;
   gchar *tier = nullptr;
   gint seconds = 0;
+  gint pad = 0;
   gboolean open = FALSE;
   ~Options() {
     for (gchar *s : {input, output, tier}) g_free(s);
@@ -77,6 +78,7 @@ int run(Options &options, const std::string &name, const crypto::RoomAccess &acc
   if (options.output != nullptr) room.output_wav = options.output;
   room.tier = *tier;
   room.seconds = static_cast<uint32_t>(options.seconds);
+  room.padding = static_cast<uint32_t>(options.pad);
   int rc = run_room(*session, *identity, room);
   session->close();
   if (route.network) {
@@ -122,6 +124,7 @@ int run_join(int argc, char **argv) {
         "Quality tier until the daemon directs one (default: degraded, the room's start)", "TIER"},
        {"seconds", 0, 0, G_OPTION_ARG_INT, &options.seconds,
         "Leave after this many seconds (default: stay until Ctrl-C)", "SECONDS"},
+       {"pad", 0, 0, G_OPTION_ARG_INT, &options.pad, kPadHelp, "BYTES"},
        {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}});
   CommandHelp help{"<invite> | --open <name>", "Join a room call through wzp-signald.",
                    std::string(kAbout) + "\n\n" + DaemonOptions::kHelp + "\n\n" + kEnding};
@@ -129,6 +132,7 @@ int run_join(int argc, char **argv) {
   if (!parse_command_line(help, entries.data(), true, argc, argv, error)) return fail(error);
   if (argc > 2) return fail(std::string("unexpected argument '") + argv[argc - 1] + "'");
   if (options.seconds < 0) return fail("--seconds must not be negative");
+  if (!valid_padding(options.pad, error)) return fail(error);
   if (sodium_init() < 0) return fail("libsodium could not initialise");
   if (options.open) {
     if (argc < 2) return fail("which room? give its name");

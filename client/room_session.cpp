@@ -330,6 +330,7 @@ int run_room(signal::Session &session, const crypto::Identity &identity,
   tx.link = link;
   tx.tier = &quality::profile(options.tier);
   tx.stream_id = membership.my_sender_id();
+  tx.padding = options.padding;
   GstElement *sender =
       receiver == nullptr ? nullptr : build_sender(tx, membership.session(), error);
   if (sender == nullptr) {

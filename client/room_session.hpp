@@ -25,6 +25,7 @@ struct RoomOptions {
   std::string output_wav;                     // empty: the speakers
   quality::Tier tier = quality::Tier::kGood;  // until the daemon says otherwise
   uint32_t seconds = 0;                       // stay this long; 0: until interrupted
+  uint32_t padding = 0;                       // SenderConfig::padding
 };
 
 // Returns the process exit code (0 when we left normally).

@@ -7,11 +7,15 @@
 // --skip-opus-dtx a probe after the encoder drops Opus DTX packets
 // (wzp::audio::is_opus_dtx_packet) and sends a GAP event in their place: the
 // change proposed for wzpfecenc (docs/dtx.md), measured before it exists.
-// Prints one markdown table row per half. bench/dtx/run.sh runs the matrix.
+// With --padding=N wzpencrypt pads to multiples of N bytes (docs/crypto.md,
+// "Packet sizes"), and the distinct packet sizes of each half go to stderr.
+// Prints one markdown table row per half. bench/dtx/run.sh runs the matrix,
+// bench/dtx/padding.sh the padding.
 #include <gst/gst.h>
 
 #include <cstdio>
 #include <cstring>
+#include <set>
 #include <string>
 
 #include "bench/dtx/dtx_bench.hpp"
@@ -25,6 +29,7 @@ constexpr double kTransportBytesPerPacket = 58;
 
 struct Half {
   double codec_bytes = 0, codec_frames = 0, wire_bytes = 0, wire_packets = 0;
+  std::set<size_t> wire_sizes;
 };
 
 struct Counts {
@@ -48,6 +53,7 @@ GstPadProbeReturn count(GstPad *, GstPadProbeInfo *info, gpointer data) {
   Half &half = tally->counts.at(GST_BUFFER_PTS(buffer));
   half.*tally->bytes += static_cast<double>(gst_buffer_get_size(buffer));
   half.*tally->units += 1;
+  if (tally->bytes == &Half::wire_bytes) half.wire_sizes.insert(gst_buffer_get_size(buffer));
   return GST_PAD_PROBE_OK;
 }
 
@@ -67,16 +73,28 @@ int main(int argc, char **argv) {
   if (argc < 6) {
     std::fprintf(stderr,
                  "usage: %s <label> <input.wav> <encoder description> <wzpfecenc properties> "
-                 "<key file> [--skip-opus-dtx]\n",
+                 "<key file> [--skip-opus-dtx] [--padding=BYTES]\n",
                  argv[0]);
     return 2;
   }
   const std::string label = argv[1];
-  const bool skip = argc > 6 && std::strcmp(argv[6], "--skip-opus-dtx") == 0;
+  bool skip = false;
+  std::string padding = "0";
+  for (int i = 6; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--skip-opus-dtx") == 0) {
+      skip = true;
+    } else if (std::strncmp(argv[i], "--padding=", 10) == 0) {
+      padding = argv[i] + 10;
+    } else {
+      std::fprintf(stderr, "unknown option %s\n", argv[i]);
+      return 2;
+    }
+  }
   const std::string description = std::string("filesrc location=\"") + argv[2] +
                                   "\" ! wavparse ! audioconvert ! audioresample ! " + argv[3] +
                                   " ! identity name=codec ! wzpfecenc " + argv[4] +
-                                  " ! wzpencrypt key-file=\"" + argv[5] + "\" ! fakesink name=wire";
+                                  " ! wzpencrypt padding=" + padding + " key-file=\"" + argv[5] +
+                                  "\" ! fakesink name=wire";
   GError *error = nullptr;
   GstElement *pipeline = gst_parse_launch(description.c_str(), &error);
   if (pipeline == nullptr) {
@@ -104,6 +122,8 @@ int main(int argc, char **argv) {
     std::printf("| %s | %s | %.0f | %.1f | %.1f | %.0f | %.2f |\n", label.c_str(),
                 h ? "silence" : "speech", half.codec_bytes / seconds, half.codec_frames / seconds,
                 half.wire_packets / seconds, half.wire_bytes / seconds, wire_kbps);
+    std::fprintf(stderr, "%s, %s: %zu distinct wzp packet sizes\n", label.c_str(),
+                 h ? "silence" : "speech", half.wire_sizes.size());
   }
   return 0;
 }

@@ -91,6 +91,7 @@ WireError HeaderDecompressor::parse_mini(std::span<const uint8_t> packet, Packet
   h.repair = flags_only.repair;
   h.keyframe = flags_only.keyframe;
   h.window = flags_only.window;
+  h.padded = flags_only.padded;
   h.sequence = base->sequence + p[3];
   h.block_id = static_cast<uint16_t>(base->block_id + p[4]);
   h.timestamp = base->timestamp + base::get_u16(p + 5);

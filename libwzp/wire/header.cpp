@@ -12,7 +12,8 @@ constexpr uint8_t kFlagRepair = 0x80;
 constexpr uint8_t kFlagKeyframe = 0x40;
 constexpr uint8_t kFlagReport = 0x20;
 constexpr uint8_t kFlagWindow = 0x10;
-constexpr uint8_t kFlagsReserved = 0x0f;
+constexpr uint8_t kFlagPadded = 0x08;
+constexpr uint8_t kFlagsReserved = 0x07;
 constexpr uint8_t kFirstByteReserved = 0x03;
 
 uint16_t saturate16(uint32_t value) {
@@ -88,7 +89,8 @@ uint8_t first_byte(PacketKind kind, MediaType type) {
 
 uint8_t flags_byte(const MediaHeader &h, bool has_report) {
   return static_cast<uint8_t>((h.repair ? kFlagRepair : 0) | (h.keyframe ? kFlagKeyframe : 0) |
-                              (has_report ? kFlagReport : 0) | (h.window ? kFlagWindow : 0));
+                              (has_report ? kFlagReport : 0) | (h.window ? kFlagWindow : 0) |
+                              (h.padded ? kFlagPadded : 0));
 }
 
 WireError read_first_byte(uint8_t byte, PacketKind &kind, MediaType &type) {
@@ -109,6 +111,7 @@ WireError read_flags(uint8_t byte, MediaHeader &h, bool &has_report) {
   h.repair = (byte & kFlagRepair) != 0;
   h.keyframe = (byte & kFlagKeyframe) != 0;
   h.window = (byte & kFlagWindow) != 0;
+  h.padded = (byte & kFlagPadded) != 0;
   has_report = (byte & kFlagReport) != 0;
   return WireError::kOk;
 }
@@ -147,6 +150,15 @@ size_t write_full(const MediaHeader &h, const QualityReport *report, std::span<u
   base::put_u16(p + 22, h.repair_symbols);
   if (report != nullptr) detail::write_report(*report, p + kFullHeaderSize);
   return size;
+}
+
+bool set_padded(std::span<uint8_t> packet, bool padded) {
+  auto kind = peek_kind(packet);
+  if (!kind || *kind == PacketKind::kTrunk) return false;
+  size_t at = *kind == PacketKind::kFull ? 2 : 1;  // the flags byte
+  if (packet.size() <= at) return false;
+  packet[at] = static_cast<uint8_t>(padded ? packet[at] | kFlagPadded : packet[at] & ~kFlagPadded);
+  return true;
 }
 
 WireError parse_full(std::span<const uint8_t> packet, PacketView &out) {

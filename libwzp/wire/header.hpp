@@ -64,6 +64,9 @@ struct MediaHeader {
   // block id is a frame number, and a repair symbol combines the K frames up
   // to it.
   bool window = false;
+  // The sealed payload ends in padding to a size class (crypto/padding.hpp):
+  // set by wzpencrypt, inside the associated data, so it cannot be flipped.
+  bool padded = false;
   uint8_t key_epoch = 0;
   uint32_t stream_id = 0;
   uint32_t sequence = 0;
@@ -113,6 +116,11 @@ WireError parse_full(std::span<const uint8_t> packet, PacketView &out);
 // bytes written, or 0 if `out` is too small or the header is invalid.
 size_t write_full(const MediaHeader &header, const QualityReport *report, std::span<uint8_t> out);
 size_t full_header_size(bool with_report);
+
+// Sets or clears the padded flag in the flags byte of a full or mini packet
+// (the header is the AEAD's associated data, so a sender sets it before
+// sealing). False when the packet is neither.
+bool set_padded(std::span<uint8_t> packet, bool padded);
 
 // Low-level pieces shared by the full and mini codecs.
 namespace detail {

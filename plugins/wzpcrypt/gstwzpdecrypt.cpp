@@ -12,7 +12,9 @@
  * epoch, the previous epoch's key is kept for packets still in flight until
  * `overlap-packets` packets of the new epoch arrived or `overlap-time`
  * passed, whichever comes first, then wiped; each change posts a `wzp-crypto-epoch` element
- * message.
+ * message. A packet whose header says it is padded (wzpencrypt's `padding`)
+ * loses its padding after it opened; malformed padding drops it, counted as
+ * `bad-padding`.
  *
  * The key comes from `key` or `key-file` (one peer sender), or from a
  * wzp::crypto::MediaSession in a GstContext of type "wzp.crypto.session"
@@ -38,6 +40,7 @@
 
 #include "cryptcommon.h"
 #include "libwzp/crypto/key_wait.hpp"
+#include "libwzp/crypto/padding.hpp"
 #include "plugins/gstwzp/wzpcryptcontext.h"
 #include "plugins/gstwzp/wzpmeta.h"
 #include "plugins/gstwzp/wzpstats.h"
@@ -77,6 +80,7 @@ struct Stats {
   guint64 stream_table_full = 0;
   guint64 epoch_changes = 0;
   guint64 held_opened = 0;  // held for want of a key, opened once it came
+  guint64 bad_padding = 0;  // authenticated, but its padding was malformed: dropped
 };
 
 }  // namespace
@@ -113,7 +117,7 @@ GstStructure *make_stats(GstWzpDecrypt *self) {
       "replayed", G_TYPE_UINT64, s.replayed, "too-old", G_TYPE_UINT64, s.too_old, "unknown-epoch",
       G_TYPE_UINT64, s.unknown_epoch, wzp::gst::stats::decrypt::kUnknownSender, G_TYPE_UINT64,
       s.unknown_sender, "stream-table-full", G_TYPE_UINT64, s.stream_table_full, "epoch-changes",
-      G_TYPE_UINT64, s.epoch_changes, nullptr);
+      G_TYPE_UINT64, s.epoch_changes, "bad-padding", G_TYPE_UINT64, s.bad_padding, nullptr);
   const wzp::crypto::KeyWaitCounts &w = self->priv->key_wait.counts();
   gst_structure_set(stats, "held", G_TYPE_UINT64, w.held, wzp::gst::stats::decrypt::kHeldOpened,
                     G_TYPE_UINT64, s.held_opened, wzp::gst::stats::decrypt::kHeldExpired,
@@ -188,8 +192,10 @@ void unref_all(std::vector<GstBuffer *> &buffers) {
   buffers.clear();
 }
 
-// Opens one packet in place (tag stripped on success). A packet without
-// its sender's key is left as it came and not counted: the caller holds it.
+// Opens one packet in place (tag and any padding stripped on success). A
+// packet without its sender's key is left as it came and not counted: the
+// caller holds it. One that opened but whose padding is malformed comes back
+// as not `parsed`, counted as bad-padding.
 wzp::crypto::OpenResult open_packet(GstWzpDecrypt *self, GstBuffer *buffer, uint64_t now_ns,
                                     wzp::gst::PacketHeader &packet, bool &parsed) {
   auto *priv = self->priv;
@@ -202,6 +208,7 @@ wzp::crypto::OpenResult open_packet(GstWzpDecrypt *self, GstBuffer *buffer, uint
     return result;
   }
   std::span<uint8_t> bytes(map.data, map.size);
+  size_t opened_size = 0;
   {
     std::lock_guard guard(priv->state_lock);
     parsed = wzp::gst::locate_header(buffer, bytes, packet) &&
@@ -210,19 +217,39 @@ wzp::crypto::OpenResult open_packet(GstWzpDecrypt *self, GstBuffer *buffer, uint
       ++priv->stats.unparseable;
     } else if (priv->session) {
       size_t payload_end = bytes.size() - wzp::crypto::kTagSize;
+      auto payload = bytes.subspan(packet.header_size, payload_end - packet.header_size);
       result = priv->session->receiver.open(
           packet.header.stream_id, packet.header.sequence, packet.header.key_epoch, now_ns,
-          bytes.first(packet.header_size),
-          bytes.subspan(packet.header_size, payload_end - packet.header_size),
-          bytes.data() + payload_end);
-      if (result.status != wzp::crypto::OpenStatus::kUnknownSender)
+          bytes.first(packet.header_size), payload, bytes.data() + payload_end);
+      opened_size = payload_end;
+      if (result.status == wzp::crypto::OpenStatus::kOk && packet.header.padded) {
+        auto unpadded = wzp::crypto::unpadded_size(payload);
+        if (unpadded) {
+          opened_size = packet.header_size + *unpadded;
+        } else {
+          parsed = false;
+          ++priv->stats.bad_padding;
+        }
+      }
+      if (parsed && result.status != wzp::crypto::OpenStatus::kUnknownSender)
         count(priv->stats, result.status);
       priv->stats.epoch_changes += result.epoch_changed;
     }
   }
   gst_buffer_unmap(buffer, &map);
   if (parsed && result.status == wzp::crypto::OpenStatus::kOk) {
-    gst_buffer_set_size(buffer, static_cast<gssize>(map.size - wzp::crypto::kTagSize));
+    if (packet.header.padded) {
+      // What goes on is the packet as it was before padding.
+      GstMapInfo header_map;
+      if (gst_buffer_map(buffer, &header_map, GST_MAP_WRITE)) {
+        wzp::wire::set_padded(std::span(header_map.data, header_map.size), false);
+        gst_buffer_unmap(buffer, &header_map);
+      }
+      if (WzpHeaderMeta *meta = wzp_buffer_get_header_meta(buffer)) meta->header.padded = false;
+    }
+    gst_buffer_set_size(buffer, static_cast<gssize>(opened_size));
+  }
+  if (result.status == wzp::crypto::OpenStatus::kOk) {
     if (result.epoch_changed) {
       GST_INFO_OBJECT(self, "sender %u moved to epoch %u", result.sender_id, result.epoch);
       post_epoch_message(self, result);
@@ -293,7 +320,7 @@ GstFlowReturn gst_wzp_decrypt_chain(GstPad *, GstObject *parent, GstBuffer *buff
   if (buffer != nullptr) {
     GST_LOG_OBJECT(self, "dropped stream %u sequence %u: %s", packet.header.stream_id,
                    packet.header.sequence,
-                   parsed ? wzp::crypto::to_string(result.status) : "unreadable header");
+                   parsed ? wzp::crypto::to_string(result.status) : "unreadable header or padding");
     gst_buffer_unref(buffer);
   }
   unref_all(dropped);

@@ -12,6 +12,12 @@
  * element message when it does. Key schedule and nonce layout:
  * docs/crypto.md.
  *
+ * With `padding` set to N, each sealed packet is padded to a multiple of N
+ * bytes (at most 1500) inside the ciphertext, and the header says so, so
+ * an observer sees size classes instead of the codec's frame sizes
+ * (docs/crypto.md, "Packet sizes"). Receivers need a wzpdecrypt that knows
+ * the padded flag.
+ *
  * The key comes from `key` (64 hex digits) or `key-file` for experiments,
  * or, for applications, from a wzp::crypto::MediaSession handed over in a
  * GstContext of type "wzp.crypto.session" (plugins/gstwzp/wzpcryptcontext.h).
@@ -25,16 +31,22 @@
  * gst-launch-1.0 audiotestsrc ! opusenc ! wzpfecenc ! wzpencrypt key-file=call.key
  *     rekey-time=60000000000 ! wzpquicsink
  * ]| The sending half of a call, moving to a new key every minute.
+ * |[
+ * gst-launch-1.0 audiotestsrc ! opusenc ! wzpfecenc ! wzpencrypt key-file=call.key
+ *     padding=64 ! wzpquicsink
+ * ]| Every packet 64, 128, ... bytes long, whatever the speech.
  */
 #include "gstwzpencrypt.h"
 
 #include <sodium.h>
 
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "cryptcommon.h"
+#include "libwzp/crypto/padding.hpp"
 #include "plugins/gstwzp/wzpcryptcontext.h"
 #include "plugins/gstwzp/wzpmeta.h"
 
@@ -46,6 +58,7 @@ namespace {
 enum {
   PROP_REKEY_PACKETS = wzp::gst::kFirstElementProperty,
   PROP_REKEY_TIME,
+  PROP_PADDING,
   PROP_STATS,
 };
 
@@ -59,10 +72,12 @@ GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, 
 struct Settings : wzp::gst::KeySettings {
   guint64 rekey_packets = kDefaultRekeyPackets;
   guint64 rekey_time = 0;
+  guint padding = 0;
 };
 
 struct Stats {
   guint64 sealed = 0;
+  guint64 padded = 0;
   guint64 unparseable = 0;
   guint64 oversized = 0;
   guint64 sequence_reused = 0;
@@ -75,6 +90,7 @@ struct Stats {
 
 struct GstWzpEncryptPrivate : wzp::gst::CryptPrivate {
   Settings settings;
+  guint padding = 0;  // the streaming thread's copy of settings.padding
   GstBufferPool *pool = nullptr;
   Stats stats;
 };
@@ -94,11 +110,12 @@ namespace {
 GstStructure *make_stats(GstWzpEncrypt *self) {
   std::lock_guard guard(self->priv->state_lock);
   const Stats &s = self->priv->stats;
-  return gst_structure_new(
-      "application/x-wzp-encrypt-stats", "sealed", G_TYPE_UINT64, s.sealed, "unparseable",
-      G_TYPE_UINT64, s.unparseable, "oversized", G_TYPE_UINT64, s.oversized, "sequence-reused",
-      G_TYPE_UINT64, s.sequence_reused, "stream-table-full", G_TYPE_UINT64, s.stream_table_full,
-      "epoch-mismatch", G_TYPE_UINT64, s.epoch_mismatch, "epoch", G_TYPE_UINT, s.epoch, nullptr);
+  return gst_structure_new("application/x-wzp-encrypt-stats", "sealed", G_TYPE_UINT64, s.sealed,
+                           "padded", G_TYPE_UINT64, s.padded, "unparseable", G_TYPE_UINT64,
+                           s.unparseable, "oversized", G_TYPE_UINT64, s.oversized,
+                           "sequence-reused", G_TYPE_UINT64, s.sequence_reused, "stream-table-full",
+                           G_TYPE_UINT64, s.stream_table_full, "epoch-mismatch", G_TYPE_UINT64,
+                           s.epoch_mismatch, "epoch", G_TYPE_UINT, s.epoch, nullptr);
 }
 
 // Builds our own session from the key properties, or asks the application
@@ -186,30 +203,47 @@ GstFlowReturn gst_wzp_encrypt_chain(GstPad *, GstObject *parent, GstBuffer *in) 
   GstBuffer *out = nullptr;
   wzp::crypto::SealResult result;
   bool dropped = true;
+  size_t plaintext_size = 0;  // the payload as sealed, padding included
   {
     std::lock_guard guard(priv->state_lock);
-    if (!wzp::gst::locate_header(in, bytes, packet)) {
+    bool located = wzp::gst::locate_header(in, bytes, packet);
+    const size_t payload_size = located ? bytes.size() - packet.header_size : 0;
+    std::optional<size_t> padded;
+    if (located && priv->padding > 0) {
+      padded = wzp::crypto::padded_payload_size(packet.header_size, payload_size, priv->padding,
+                                                wzp::wire::kMaxPacketSize);
+    }
+    plaintext_size = padded.value_or(payload_size);
+    if (!located) {
       ++priv->stats.unparseable;
       GST_DEBUG_OBJECT(self, "dropped a packet without a readable header");
-    } else if (bytes.size() + wzp::crypto::kTagSize > wzp::wire::kMaxPacketSize) {
+    } else if ((priv->padding > 0 && !padded) ||
+               bytes.size() + wzp::crypto::kTagSize > wzp::wire::kMaxPacketSize) {
       ++priv->stats.oversized;
-      GST_WARNING_OBJECT(self, "dropped a %zu-byte packet: no room for the tag", bytes.size());
+      GST_WARNING_OBJECT(self, "dropped a %zu-byte packet: no room for the tag (and padding)",
+                         bytes.size());
     } else if (!priv->session || !priv->session->sender || !priv->pool) {
       GST_WARNING_OBJECT(self, "dropped a packet: no sending key");
     } else if (gst_buffer_pool_acquire_buffer(priv->pool, &out, nullptr) == GST_FLOW_OK) {
       GstMapInfo out_map;
       gst_buffer_map(out, &out_map, GST_MAP_WRITE);
       std::copy(bytes.begin(), bytes.end(), out_map.data);
-      std::span<uint8_t> sealed(out_map.data, bytes.size());
+      std::span<uint8_t> sealed(out_map.data, packet.header_size + plaintext_size);
+      if (padded) {
+        // The flag goes into the header before sealing: it is associated data.
+        wzp::wire::set_padded(sealed, true);
+        wzp::crypto::pad(sealed.subspan(packet.header_size), payload_size);
+      }
       result = priv->session->sender->seal(
           packet.header.stream_id, packet.header.sequence,
           wzp::gst::packet_time_ns(priv->segment, in), packet.full ? &sealed[3] : nullptr,
           packet.header.key_epoch, sealed.first(packet.header_size),
-          sealed.subspan(packet.header_size), out_map.data + bytes.size());
+          sealed.subspan(packet.header_size), out_map.data + sealed.size());
       gst_buffer_unmap(out, &out_map);
       switch (result.status) {
         case wzp::crypto::SealStatus::kOk:
           ++priv->stats.sealed;
+          priv->stats.padded += padded.has_value();
           dropped = false;
           break;
         case wzp::crypto::SealStatus::kSequenceReused:
@@ -235,10 +269,12 @@ GstFlowReturn gst_wzp_encrypt_chain(GstPad *, GstObject *parent, GstBuffer *in) 
     gst_buffer_unref(in);
     return GST_FLOW_OK;
   }
-  gst_buffer_set_size(out, static_cast<gssize>(in_map.size + wzp::crypto::kTagSize));
+  gst_buffer_set_size(
+      out, static_cast<gssize>(packet.header_size + plaintext_size + wzp::crypto::kTagSize));
   gst_buffer_copy_into(out, in, GST_BUFFER_COPY_METADATA, 0, -1);
   if (WzpHeaderMeta *meta = wzp_buffer_get_header_meta(out)) {
     meta->header.key_epoch = static_cast<uint8_t>(result.epoch);
+    meta->header.padded = plaintext_size != in_map.size - packet.header_size;
   }
   gst_buffer_unref(in);
   if (result.epoch_changed) {
@@ -265,10 +301,16 @@ void gst_wzp_encrypt_set_context(GstElement *element, GstContext *context) {
 GstStateChangeReturn gst_wzp_encrypt_change_state(GstElement *element, GstStateChange transition) {
   auto *self = GST_WZP_ENCRYPT(element);
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    guint padding;
+    {
+      std::lock_guard guard(self->priv->settings_lock);
+      padding = self->priv->settings.padding;
+    }
     {
       std::lock_guard guard(self->priv->state_lock);
       gst_segment_init(&self->priv->segment, GST_FORMAT_TIME);
       self->priv->stats = Stats{};
+      self->priv->padding = padding;
     }
     if (!prepare_session(self) || !start_pool(self)) return GST_STATE_CHANGE_FAILURE;
   }
@@ -294,6 +336,9 @@ void gst_wzp_encrypt_set_property(GObject *object, guint id, const GValue *value
     case PROP_REKEY_TIME:
       s.rekey_time = g_value_get_uint64(value);
       break;
+    case PROP_PADDING:
+      s.padding = g_value_get_uint(value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
@@ -314,6 +359,9 @@ void gst_wzp_encrypt_get_property(GObject *object, guint id, GValue *value, GPar
       break;
     case PROP_REKEY_TIME:
       g_value_set_uint64(value, s.rekey_time);
+      break;
+    case PROP_PADDING:
+      g_value_set_uint(value, s.padding);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -358,9 +406,17 @@ static void gst_wzp_encrypt_class_init(GstWzpEncryptClass *klass) {
                           "nanoseconds (0: never by time)",
                           0, G_MAXUINT64, 0, kRw));
   g_object_class_install_property(
+      gobject_class, PROP_PADDING,
+      g_param_spec_uint("padding", "Padding",
+                        "Pad each sealed packet, inside the ciphertext, to a multiple of this "
+                        "many bytes (at most 1500; 0: no padding), so packet sizes show size "
+                        "classes instead of speech",
+                        0, wzp::wire::kMaxPacketSize, 0, kRw));
+  g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed(
-          "stats", "Statistics", "Packets sealed and dropped (by reason) and the current epoch",
+          "stats", "Statistics",
+          "Packets sealed (and of them padded) and dropped (by reason), and the current epoch",
           GST_TYPE_STRUCTURE, static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);

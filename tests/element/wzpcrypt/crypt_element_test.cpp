@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "libwzp/crypto/identity.hpp"
+#include "libwzp/crypto/padding.hpp"
+#include "libwzp/crypto/session.hpp"
 #include "libwzp/wire/header.hpp"
 #include "plugins/gstwzp/wzpcryptcontext.h"
 #include "plugins/gstwzp/wzpmeta.h"
@@ -438,6 +440,69 @@ TEST(WzpCrypt, EncryptDropsPacketsWithNoRoomForTheTagOrNoHeader) {
   EXPECT_EQ(stat(enc, "oversized"), 1u);
   EXPECT_EQ(stat(enc, "unparseable"), 1u);
   gst_harness_teardown(enc);
+}
+
+TEST(WzpCrypt, PaddedPacketsComeInSizeClassesAndOpenToTheSamePacket) {
+  GstHarness *enc = harness(std::string("wzpencrypt padding=64 key=") + kKeyA);
+  GstHarness *dec = harness(std::string("wzpdecrypt key=") + kKeyA);
+  for (uint32_t seq = 1; seq <= 200; ++seq) {
+    auto plain = make_packet(5, seq, seq);
+    ASSERT_EQ(gst_harness_push(enc, to_buffer(plain)), GST_FLOW_OK);
+    GstBuffer *sealed = gst_harness_pull(enc);
+    auto sealed_bytes = to_bytes(gst_buffer_ref(sealed));
+    EXPECT_EQ(sealed_bytes.size() % 64, 0u) << seq;
+    EXPECT_GE(sealed_bytes.size(), plain.size() + wzp::crypto::kPaddingTrailerSize + 16);
+    EXPECT_EQ(sealed_bytes[2] & 0x08, 0x08);  // the padded flag
+    ASSERT_EQ(gst_harness_push(dec, sealed), GST_FLOW_OK);
+    EXPECT_EQ(to_bytes(gst_harness_pull(dec)), plain) << seq;
+  }
+  EXPECT_EQ(stat(enc, "padded"), 200u);
+  EXPECT_EQ(stat(dec, "opened"), 200u);
+  EXPECT_EQ(stat(dec, "bad-padding"), 0u);
+  // A packet that cannot take the trailer under 1500 bytes is dropped.
+  size_t largest = wzp::wire::kMaxPacketSize - 16 - wzp::wire::kFullHeaderSize;
+  gst_harness_push(enc, to_buffer(make_packet(5, 201, largest - 2)));
+  gst_harness_push(enc, to_buffer(make_packet(5, 202, largest - 1)));
+  EXPECT_EQ(gst_harness_buffers_in_queue(enc), 1u);
+  EXPECT_EQ(to_bytes(gst_harness_pull(enc)).size(), wzp::wire::kMaxPacketSize);
+  EXPECT_EQ(stat(enc, "oversized"), 1u);
+  gst_harness_teardown(enc);
+  gst_harness_teardown(dec);
+}
+
+// Sealed with the right key, padded flag set: only the padding is wrong.
+std::vector<uint8_t> sealed_with_padding(uint32_t sequence, std::vector<uint8_t> padded_payload) {
+  TrafficSecret secret;
+  EXPECT_TRUE(wzp::crypto::parse_secret_hex(kKeyA, secret));
+  wzp::crypto::MediaSender sender(secret);
+  auto packet = make_packet(5, sequence, 0);
+  EXPECT_TRUE(wzp::wire::set_padded(packet, true));
+  packet.insert(packet.end(), padded_payload.begin(), padded_payload.end());
+  packet.resize(packet.size() + 16);
+  std::span<uint8_t> bytes(packet);
+  auto payload = bytes.subspan(wzp::wire::kFullHeaderSize, padded_payload.size());
+  EXPECT_EQ(sender
+                .seal(5, sequence, 0, &packet[3], 0, bytes.first(wzp::wire::kFullHeaderSize),
+                      payload, packet.data() + packet.size() - 16)
+                .status,
+            wzp::crypto::SealStatus::kOk);
+  return packet;
+}
+
+TEST(WzpCrypt, MalformedPaddingIsACountedDrop) {
+  GstHarness *dec = harness(std::string("wzpdecrypt key=") + kKeyA);
+  gst_harness_push(dec, to_buffer(sealed_with_padding(1, {1, 2, 3, 0, 9})));  // past the start
+  gst_harness_push(dec, to_buffer(sealed_with_padding(2, {1, 2, 7, 0, 2})));  // non-zero
+  gst_harness_push(dec, to_buffer(sealed_with_padding(3, {1})));              // no trailer
+  EXPECT_EQ(gst_harness_buffers_in_queue(dec), 0u);
+  EXPECT_EQ(stat(dec, "bad-padding"), 3u);
+  EXPECT_EQ(stat(dec, "opened"), 0u);
+  gst_harness_push(dec, to_buffer(sealed_with_padding(4, {1, 2, 0, 0, 0, 2})));  // well formed
+  auto opened = to_bytes(gst_harness_pull(dec));
+  auto expected = make_packet(5, 4, 0);
+  expected.insert(expected.end(), {1, 2});
+  EXPECT_EQ(opened, expected);
+  gst_harness_teardown(dec);
 }
 
 }  // namespace

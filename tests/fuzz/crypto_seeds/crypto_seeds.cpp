@@ -3,6 +3,7 @@
 #include "libwzp/crypto/handshake.hpp"
 #include "libwzp/crypto/identity_file.hpp"
 #include "libwzp/crypto/member_card.hpp"
+#include "libwzp/crypto/padding.hpp"
 #include "libwzp/crypto/room.hpp"
 #include "libwzp/crypto/room_membership.hpp"
 #include "libwzp/crypto/session.hpp"
@@ -38,21 +39,31 @@ void add_handshake(std::vector<CorpusSeed> &out, const std::string &suffix, Offe
   out.push_back({"crypto_handshake", "confirm" + suffix, confirm});
 }
 
-// A sealed media packet from the receiver's one sender.
+// A sealed media packet from the receiver's one sender; with a size class,
+// padded to it as wzpencrypt's `padding` does.
 std::vector<uint8_t> sealed_packet(MediaSender &sender, uint32_t stream, uint32_t sequence,
-                                   size_t payload_size, bool with_report) {
+                                   size_t payload_size, bool with_report, size_t size_class = 0) {
   wire::MediaHeader header;
   header.codec = wire::codec::kOpus;
   header.stream_id = stream;
   header.sequence = sequence;
   header.timestamp = sequence * 960;
   const wire::QualityReport report = wire::QualityReport::from(0.05, 80, 10, 24);
-  std::vector<uint8_t> bytes(wire::full_header_size(with_report) + payload_size + kTagSize);
-  const size_t header_size = wire::write_full(header, with_report ? &report : nullptr, bytes);
+  const size_t header_size = wire::full_header_size(with_report);
+  const size_t plaintext_size =
+      padded_payload_size(header_size, payload_size, size_class, wire::kMaxPacketSize)
+          .value_or(payload_size);
+  std::vector<uint8_t> bytes(header_size + plaintext_size + kTagSize);
+  wire::write_full(header, with_report ? &report : nullptr, bytes);
   for (size_t i = 0; i < payload_size; ++i) bytes[header_size + i] = static_cast<uint8_t>(i * 7);
-  const SealResult sealed = sender.seal(
-      stream, sequence, 0, &bytes[3], 0, {bytes.data(), header_size},
-      {bytes.data() + header_size, payload_size}, bytes.data() + bytes.size() - kTagSize);
+  std::span<uint8_t> plaintext(bytes.data() + header_size, plaintext_size);
+  if (plaintext_size != payload_size) {
+    wire::set_padded(bytes, true);
+    pad(plaintext, payload_size);
+  }
+  const SealResult sealed =
+      sender.seal(stream, sequence, 0, &bytes[3], 0, {bytes.data(), header_size}, plaintext,
+                  bytes.data() + bytes.size() - kTagSize);
   if (sealed.status != SealStatus::kOk) bytes.clear();  // refused by every check
   return bytes;
 }
@@ -109,6 +120,7 @@ std::vector<CorpusSeed> make_crypto_seeds() {
   out.push_back(
       {"crypto_packet", "sealed_4294967295", sealed_packet(sender, 1, 4294967295u, 0, false)});
   out.push_back({"crypto_packet", "sealed_other_stream", sealed_packet(sender, 9, 5, 1200, true)});
+  out.push_back({"crypto_packet", "sealed_padded_3", sealed_packet(sender, 0, 3, 40, true, 64)});
   return out;
 }
 
@@ -169,6 +181,10 @@ bool passes_first_check(const std::string &target, const std::string &name,
                                             view.header.key_epoch, buffer.size(), view.header_bytes,
                                             payload, buffer.data() + buffer.size() - kTagSize);
     why = to_string(result.status);
+    if (result.status == OpenStatus::kOk && view.header.padded && !unpadded_size(payload)) {
+      why = "malformed padding";
+      return false;
+    }
     return result.status == OpenStatus::kOk;
   }
   why = "no first check known for " + target + " (" + name + ")";

@@ -80,6 +80,24 @@ TEST(WireCompression, MiniHeaderWithoutItsFullHeaderIsRefused) {
   EXPECT_EQ(view.header, audio(501, 0, 1));
 }
 
+TEST(WireCompression, AMiniHeaderCarriesItsOwnPaddedFlag) {
+  HeaderCompressor tx;
+  HeaderDecompressor rx;
+  std::array<uint8_t, 64> full{}, mini{};
+  ASSERT_EQ(tx.write(audio(7, 0, 0), nullptr, full), kFullHeaderSize);
+  PacketView view;
+  ASSERT_EQ(rx.parse(std::span(full).first(kFullHeaderSize), view), WireError::kOk);
+  EXPECT_FALSE(view.header.padded);
+  ASSERT_EQ(tx.write(audio(8, 0, 1), nullptr, mini), kMiniHeaderSize);
+  ASSERT_TRUE(set_padded(std::span(mini).first(kMiniHeaderSize), true));
+  EXPECT_EQ(mini[1] & 0x08, 0x08);
+  ASSERT_EQ(rx.parse(std::span(mini).first(kMiniHeaderSize), view), WireError::kOk);
+  EXPECT_TRUE(view.header.padded);
+  MediaHeader expected = audio(8, 0, 1);
+  expected.padded = true;
+  EXPECT_EQ(view.header, expected);
+}
+
 TEST(WireCompression, BadMiniHeadersAreRejected) {
   HeaderCompressor tx;
   HeaderDecompressor rx;

@@ -118,6 +118,24 @@ TEST(WireHeader, BadFirstByteAndFlagsAreRejected) {
   EXPECT_EQ(with_byte(2, 0xc1), WireError::kReservedBitsSet);
 }
 
+TEST(WireHeader, ThePaddedFlagIsBitThreeOfTheFlagsAndRoundTrips) {
+  MediaHeader h = sample_header();
+  h.padded = true;
+  auto bytes = packet_with(h, nullptr, {1});
+  EXPECT_EQ(bytes[2] & 0x08, 0x08);
+  PacketView view;
+  ASSERT_EQ(parse_full(bytes, view), WireError::kOk);
+  EXPECT_TRUE(view.header.padded);
+
+  auto plain = packet_with(sample_header(), nullptr, {1});
+  ASSERT_TRUE(set_padded(plain, true));
+  EXPECT_EQ(plain, bytes);
+  ASSERT_TRUE(set_padded(plain, false));
+  EXPECT_EQ(plain, packet_with(sample_header(), nullptr, {1}));
+  std::vector<uint8_t> trunk{0x60, 1, 0, 1, 0};
+  EXPECT_FALSE(set_padded(trunk, true));
+}
+
 TEST(WireHeader, InconsistentFecFieldsAreRejected) {
   auto check = [](auto mutate) {
     MediaHeader h;
