@@ -9,7 +9,8 @@ namespace wzp::test {
 using namespace std::chrono_literals;
 
 SignaldDaemon::SignaldDaemon(const std::filesystem::path &dir, std::vector<std::string> extra_args,
-                             std::vector<std::string> launcher) {
+                             std::vector<std::string> launcher,
+                             std::map<std::string, std::string> extra_env) {
   std::vector<std::string> args = {"--listen",    "127.0.0.1:0", "--http",
                                    "127.0.0.1:0", "--database",  (dir / "signald.db").string()};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
@@ -19,8 +20,8 @@ SignaldDaemon::SignaldDaemon(const std::filesystem::path &dir, std::vector<std::
     args.insert(args.begin(), launcher.begin() + 1, launcher.end());
     program = launcher.front();
   }
-  process_ = std::make_unique<ChildProcess>(
-      program, args, std::map<std::string, std::string>{{"G_MESSAGES_DEBUG", "wzp-signald"}});
+  extra_env.try_emplace("G_MESSAGES_DEBUG", "wzp-signald");
+  process_ = std::make_unique<ChildProcess>(program, args, extra_env);
   static const std::regex kReady(
       R"(wzp-signald ready quic=\S+:(\d+) http=\S+:(\d+) cert_sha256=(\S+) identity=(\S+))");
   auto line = process_->wait_for_line(kReady, 10s);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,9 +17,11 @@ class SignaldDaemon {
  public:
   // Starts wzp-signald on 127.0.0.1 (any free ports) with a database in
   // `dir`. A later --listen in `extra_args` wins; `launcher` runs it, e.g.
-  // {"/usr/sbin/ip", "netns", "exec", ns} in a network namespace.
+  // {"/usr/sbin/ip", "netns", "exec", ns} in a network namespace;
+  // `extra_env` adds to or overrides the environment it inherits.
   explicit SignaldDaemon(const std::filesystem::path &dir, std::vector<std::string> extra_args = {},
-                         std::vector<std::string> launcher = {});
+                         std::vector<std::string> launcher = {},
+                         std::map<std::string, std::string> extra_env = {});
   bool ready() const { return ready_; }
   uint16_t quic_port() const { return quic_port_; }
   uint16_t http_port() const { return http_port_; }
