@@ -7,7 +7,6 @@
 // frames/s and the share of the machine's cores it kept busy.
 //
 //   bench_video_bitrate [--repetitions N]
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -36,20 +35,13 @@ struct Run {
   double cores;
 };
 
-double process_cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
 Run encode(const std::string &launch, const std::string &caps, const Point &point,
            const std::vector<GstBuffer *> &frames) {
-  const double cpu0 = process_cpu_seconds();
+  const double cpu0 = wzp::bench::process_cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<GstBuffer *> out = wzp::bench::run_through(launch, caps, frames);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const double cpu = process_cpu_seconds() - cpu0;
+  const double cpu = wzp::bench::process_cpu_seconds() - cpu0;
   size_t bytes = 0;
   for (GstBuffer *b : out) bytes += gst_buffer_get_size(b);
   if (out.size() != frames.size()) {

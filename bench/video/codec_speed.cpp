@@ -6,7 +6,6 @@
 // peer ÷ wzp. Counters: fps (frames per wall-clock second) and cores (process
 // CPU time over wall time: how many of the machine's cores the side kept busy).
 #include <benchmark/benchmark.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <map>
@@ -41,23 +40,16 @@ const std::vector<GstBuffer *> &stream(const Size &size) {
   return packets;
 }
 
-double process_cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
 void run(benchmark::State &state, const std::string &launch, const std::string &caps,
          const std::vector<GstBuffer *> &input) {
   double cpu = 0, wall = 0;
   int64_t frames = 0;
   for (auto _ : state) {
-    const double cpu0 = process_cpu_seconds();
+    const double cpu0 = wzp::bench::process_cpu_seconds();
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<GstBuffer *> out = wzp::bench::run_through(launch, caps, input);
     wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    cpu += process_cpu_seconds() - cpu0;
+    cpu += wzp::bench::process_cpu_seconds() - cpu0;
     if (out.size() != input.size()) {
       state.SkipWithError(
           (std::to_string(out.size()) + " of " + std::to_string(input.size()) + " frames came out")

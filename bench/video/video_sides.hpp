@@ -45,5 +45,7 @@ std::vector<GstBuffer *> run_through(const std::string &launch, const std::strin
 
 // Scans the build tree's plugin folder once.
 void init_gstreamer();
+// This process's CPU time so far (user + system), in seconds.
+double process_cpu_seconds();
 
 }  // namespace wzp::bench
