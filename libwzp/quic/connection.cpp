@@ -325,6 +325,7 @@ void Connection::take_handshake(Connection &attempt) {
   std::swap(callback_target_, attempt.callback_target_);
   std::swap(cids_, attempt.cids_);
   std::swap(handshake_done_, attempt.handshake_done_);
+  std::swap(completed_ns_, attempt.completed_ns_);
   std::swap(echo_until_ns_, attempt.echo_until_ns_);
   std::swap(confirmed_, attempt.confirmed_);
   std::swap(local_error_, attempt.local_error_);
@@ -353,6 +354,7 @@ void Connection::on_handshake_completed() {
     return;
   }
   handshake_done_ = true;
+  completed_ns_ = now_ns();
   // A server is established before the rest of this packet (the client's
   // first messages) is delivered. A client is established by its endpoint
   // once the packet is read, so that a raced attempt is taken over first.
@@ -773,10 +775,7 @@ void Connection::write(uint64_t ts) {
   std::string reason;
   {
     std::lock_guard lock(mutex_);
-    // A client completes its handshake before it is confirmed, and a raced
-    // dial may still swap in another attempt's (take_handshake): what the
-    // user sends waits for the connection that stays.
-    if (established_ && !pending_messages_.empty()) {
+    if (handshake_done_ && !pending_messages_.empty()) {
       stream_end_ += pending_messages_.size();
       stream_chunks_.push_back(std::move(pending_messages_));
       pending_messages_ = {};

@@ -173,6 +173,7 @@ class Connection {
   sockaddr_storage remote_{};
   socklen_t remote_len_ = 0;
   uint64_t dialed_ns_ = 0;
+  uint64_t completed_ns_ = 0;  // when the handshake held completed
   size_t handshake_attempts_ = 1;
   // Handshake echoes (EndpointConfig::handshake_echo_copies) and echoes of
   // packets with new signaling bytes (signaling_echo_copies).

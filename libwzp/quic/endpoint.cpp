@@ -386,18 +386,23 @@ void Endpoint::accept(std::span<const uint8_t> packet, const ngtcp2_path &path, 
   connection->write(ts);
 }
 
-// New attempts start only while the dial has not completed: every attempt
-// costs the path handshake packets, their echoes and a close, which at
-// 200 kbit/s delayed the first seconds of media (docs/quic.md, "A client
-// complete but never confirmed"); those already racing go on.
+// While the dial has not completed, a new attempt starts every interval.
+// A completed dial usually hears its confirmation within a round trip or
+// two, and every attempt costs the path handshake packets, echoes and a
+// close (starting them until confirmation delayed the first seconds of
+// media at 200 kbit/s): one unconfirmed after two intervals races on, as
+// long as nothing of ours went out on its stream, which a swap would lose.
 uint64_t Endpoint::next_attempt_ns(const Connection &connection) const {
-  if (connection.server_ || connection.finished() || connection.handshake_done_ ||
-      connection.race_attempt_ || connection.handshake_attempts_ >= config_.handshake_attempts) {
+  if (connection.server_ || connection.finished() || connection.confirmed_ ||
+      connection.race_attempt_ || connection.handshake_attempts_ >= config_.handshake_attempts ||
+      (connection.handshake_done_ && connection.stream_written_ > 0)) {
     return UINT64_MAX;
   }
   const auto interval =
       static_cast<uint64_t>(std::chrono::nanoseconds(config_.handshake_race_interval).count());
-  return connection.dialed_ns_ + connection.handshake_attempts_ * interval;
+  uint64_t next = connection.dialed_ns_ + connection.handshake_attempts_ * interval;
+  if (connection.handshake_done_) next = std::max(next, connection.completed_ns_ + 2 * interval);
+  return next;
 }
 
 void Endpoint::race_handshakes(uint64_t ts) {
@@ -443,7 +448,11 @@ Connection *Endpoint::settle_race(Connection *attempt, uint64_t ts) {
     attempt->shutdown("handshake raced", ts);
     return attempt;
   }
-  if (owner->handshake_done_ && !attempt->confirmed_) return attempt;
+  if (owner->handshake_done_ && (!attempt->confirmed_ || owner->stream_written_ > 0)) {
+    // Messages already sent on the dial's connection stay with it.
+    if (owner->stream_written_ > 0) attempt->shutdown("handshake raced", ts);
+    return attempt;
+  }
   owner->take_handshake(*attempt);
   attempt->shutdown("handshake raced", ts);
   return owner.get();
