@@ -143,6 +143,13 @@ class Connection {
   bool resends_signaling(uint64_t in_flight_before, size_t packet_size) const;
   void send_signaling_probe(uint64_t ts);
   uint64_t unconfirmed_dial_deadline() const;
+  // Whether a dial can still take over a raced attempt's handshake: not
+  // once it is confirmed or finished, nor once it completed and sent
+  // messages of ours on its stream, which a swap would lose (the server
+  // may hold them already).
+  bool still_racing() const {
+    return !finished_ && !confirmed_ && !(handshake_done_ && stream_written_ > 0);
+  }
   void on_stream_data(int64_t stream_id, std::span<const uint8_t> data);
   void on_stream_acked(uint64_t offset, uint64_t length);
   std::string describe_peer_close();

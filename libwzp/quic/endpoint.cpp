@@ -390,12 +390,10 @@ void Endpoint::accept(std::span<const uint8_t> packet, const ngtcp2_path &path, 
 // A completed dial usually hears its confirmation within a round trip or
 // two, and every attempt costs the path handshake packets, echoes and a
 // close (starting them until confirmation delayed the first seconds of
-// media at 200 kbit/s): one unconfirmed after two intervals races on, as
-// long as nothing of ours went out on its stream, which a swap would lose.
+// media at 200 kbit/s): one unconfirmed after two intervals races on.
 uint64_t Endpoint::next_attempt_ns(const Connection &connection) const {
-  if (connection.server_ || connection.finished() || connection.confirmed_ ||
-      connection.race_attempt_ || connection.handshake_attempts_ >= config_.handshake_attempts ||
-      (connection.handshake_done_ && connection.stream_written_ > 0)) {
+  if (connection.server_ || connection.race_attempt_ || !connection.still_racing() ||
+      connection.handshake_attempts_ >= config_.handshake_attempts) {
     return UINT64_MAX;
   }
   const auto interval =
@@ -409,9 +407,8 @@ void Endpoint::race_handshakes(uint64_t ts) {
   std::vector<std::shared_ptr<Connection>> started;
   for (auto &connection : connections_) {
     if (connection->race_attempt_) {
-      // The race is over once the dial is confirmed or failed.
       auto owner = connection->race_owner_.lock();
-      if (!owner || owner->finished() || owner->confirmed_) {
+      if (!owner || !owner->still_racing()) {
         connection->shutdown("handshake raced", ts);
       }
       continue;
@@ -444,15 +441,11 @@ void Endpoint::race_handshakes(uint64_t ts) {
 Connection *Endpoint::settle_race(Connection *attempt, uint64_t ts) {
   auto owner = attempt->race_owner_.lock();
   if (!owner || !attempt->handshake_done_ || attempt->finished()) return attempt;
-  if (owner->finished() || owner->confirmed_) {
+  if (!owner->still_racing()) {
     attempt->shutdown("handshake raced", ts);
     return attempt;
   }
-  if (owner->handshake_done_ && (!attempt->confirmed_ || owner->stream_written_ > 0)) {
-    // Messages already sent on the dial's connection stay with it.
-    if (owner->stream_written_ > 0) attempt->shutdown("handshake raced", ts);
-    return attempt;
-  }
+  if (owner->handshake_done_ && !attempt->confirmed_) return attempt;
   owner->take_handshake(*attempt);
   attempt->shutdown("handshake raced", ts);
   return owner.get();
