@@ -36,6 +36,7 @@ struct Snapshot {
   // because the congestion window left no room before they went stale.
   uint64_t datagrams_sent, dropped_stale, dropped_full;
   uint64_t congestion_restarts;  // the link starved media and started afresh
+  uint64_t server_restarts_asked;  // the server did, and asked us to restart it
 };
 
 Snapshot snapshot(GstElement *sender, GstElement *receiver) {
@@ -59,7 +60,8 @@ Snapshot snapshot(GstElement *sender, GstElement *receiver) {
              stats_u64(net_tx, stats::quic::kDatagramsSent),
              stats_u64(net_tx, stats::quic::kDatagramsDroppedStale),
              stats_u64(net_tx, stats::quic::kDatagramsDroppedFull),
-             stats_u64(net_tx, stats::quic::kCongestionRestarts)};
+             stats_u64(net_tx, stats::quic::kCongestionRestarts),
+             stats_u64(net_tx, stats::quic::kRestartRequestsReceived)};
   for (GstStructure *st : {fec_tx, net_tx, fec_rx, jitter}) {
     if (st != nullptr) gst_structure_free(st);
   }
@@ -190,13 +192,14 @@ std::string final_report(GstElement *sender, GstElement *receiver, const MouthTo
       "network and buffers)\n"
       "  path                  rtt %.0f ms, QUIC-measured loss %.1f %%\n"
       "  transport             %lu datagrams sent, %lu dropped unsent (stale %lu, "
-      "queue full %lu), %lu congestion restarts",
+      "queue full %lu), %lu congestion restarts, %lu asked by the peer",
       static_cast<unsigned long>(delays.frames), real, static_cast<unsigned long>(s.concealed),
       static_cast<unsigned long>(s.late), static_cast<unsigned long>(s.given_up), delays.mean_ms,
       delays.p95_ms, s.rtt_ms, s.loss * 100, static_cast<unsigned long>(s.datagrams_sent),
       static_cast<unsigned long>(s.dropped_stale + s.dropped_full),
       static_cast<unsigned long>(s.dropped_stale), static_cast<unsigned long>(s.dropped_full),
-      static_cast<unsigned long>(s.congestion_restarts));
+      static_cast<unsigned long>(s.congestion_restarts),
+      static_cast<unsigned long>(s.server_restarts_asked));
   return summary_head(s, tier) + text;
 }
 

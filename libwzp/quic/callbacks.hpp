@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "libwzp/quic/clock.hpp"
 #include "libwzp/quic/connection.hpp"
 #include "libwzp/quic/tls.hpp"
 
@@ -52,17 +53,21 @@ struct NgCallbacks {
                            void *user_data) {
     Connection *c = self(user_data);
     if (size == 0) return 0;  // an unconfirmed client's probe (send_signaling_probe)
+    if (size == 1 && data[0] == kRestartRequest) {
+      c->bounce_for_server(now_ns());
+      return 0;
+    }
     ++c->io_stats_.datagrams_received;
     c->note_active();
     if (c->handlers_.on_datagram) c->handlers_.on_datagram({data, size});
     return 0;
   }
   static int ack_datagram(ngtcp2_conn *, uint64_t id, void *user_data) {
-    if (id != kProbeDatagramId) ++self(user_data)->io_stats_.datagrams_acked;
+    if (is_media_datagram_id(id)) ++self(user_data)->io_stats_.datagrams_acked;
     return 0;
   }
   static int lost_datagram(ngtcp2_conn *, uint64_t id, void *user_data) {
-    if (id != kProbeDatagramId) ++self(user_data)->io_stats_.datagrams_lost;
+    if (is_media_datagram_id(id)) ++self(user_data)->io_stats_.datagrams_lost;
     return 0;
   }
   static int recv_stream_data(ngtcp2_conn *conn, uint32_t, int64_t stream_id, uint64_t,

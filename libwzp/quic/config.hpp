@@ -84,11 +84,12 @@ struct EndpointConfig {
   // turn it off (LinkConfig); the daemon keeps it for links that carry more.
   bool path_mtu_discovery = true;
   // ngtcp2 0.12's controllers take heavy random loss for congestion and can
-  // starve media for good (docs/quic.md). A dialed connection that dropped
-  // at least half of the datagrams queued over half a second unsent starts
-  // a new congestion state, at most every 2 s (see StarvationWatch). Media
-  // is sent at the rate the application chose for the path; this keeps
-  // ngtcp2 from cutting it far below that.
+  // starve media for good (docs/quic.md). A connection whose media its
+  // window starves (see StarvationWatch) starts a new congestion state, at
+  // most every 2 s: a client by migrating, a server by asking its client
+  // to bounce (which the client does only with this on). Media is sent at
+  // the rate the application chose for the path; this keeps ngtcp2 from
+  // cutting it far below that.
   bool restart_when_starved = true;
   size_t max_connections = 64;
   // Connections still in their handshake; Initial packets beyond this are
@@ -155,7 +156,12 @@ struct ConnectionStats {
   uint64_t messages_sent = 0;
   uint64_t messages_received = 0;
   size_t handshake_attempts = 0;     // handshakes this dial started (see EndpointConfig)
-  uint64_t congestion_restarts = 0;  // EndpointConfig::restart_when_starved
+  // Fresh congestion states ngtcp2 started: a client's own, or a server's
+  // after its client bounced (EndpointConfig::restart_when_starved).
+  uint64_t congestion_restarts = 0;
+  uint64_t restart_requests_sent = 0;      // a server's asks to its client to bounce
+  uint64_t restart_requests_received = 0;  // a client's, from its server
+  uint64_t bounce_packets_sent = 0;        // a client's, from its second port
   // Fraction of acknowledged-or-lost datagrams that were lost.
   double datagram_loss() const {
     uint64_t settled = datagrams_acked + datagrams_lost;

@@ -94,7 +94,13 @@ void Connection::fill_settings(ngtcp2_settings &settings, ngtcp2_transport_param
   }
   settings.handshake_timeout =
       static_cast<ngtcp2_duration>(std::chrono::nanoseconds(config.handshake_timeout).count());
-  settings.no_pmtud = config.path_mtu_discovery ? 0 : 1;
+  // Without discovery, the path keeps QUIC's 1200 bytes: nothing above it
+  // is ever probed. Not ngtcp2's no_pmtud: 0.12.1 starts discovery
+  // unconditionally, and aborts on no_pmtud's assertion, when a client
+  // comes back to the path it left before the new one was validated (a NAT
+  // rebinding and back, or Connection::bounce_for_server), which any client
+  // could do to a server.
+  if (!config.path_mtu_discovery) settings.max_tx_udp_payload_size = NGTCP2_MAX_UDP_PAYLOAD_SIZE;
   // Every ack-eliciting packet is acknowledged at once (ngtcp2's default
   // waits for two). At 70 % loss only 3 in 10 acknowledgements arrive; until
   // one does, the media it covers counts against the congestion window,
@@ -299,6 +305,14 @@ void Connection::publish_stats() {
   path.probe_timeouts = cstat.pto_count;
   path.max_udp_payload = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_);
   path.max_datagram_payload = established_ ? max_datagram_payload() : 0;
+  // Counted where seen, so that a server's restart, which its client's
+  // bounce causes, counts too.
+  if (cstat.min_rtt != UINT64_MAX) {
+    rtt_sampled_ = true;
+  } else if (rtt_sampled_) {
+    rtt_sampled_ = false;
+    ++io_stats_.congestion_restarts;
+  }
   std::lock_guard lock(mutex_);
   if (cstat.min_rtt == UINT64_MAX && stats_.path.min_rtt_ms > 0) {
     // A congestion restart (restart_if_starved) moved us to a new path, and
@@ -396,7 +410,7 @@ void Connection::establish_if_ready(uint64_t ts) {
 }
 
 void Connection::restart_if_starved(uint64_t ts) {
-  if (server_ || !established_ || finished_ || !host_.config().restart_when_starved) return;
+  if (!established_ || finished_ || !host_.config().restart_when_starved) return;
   uint64_t queued = 0, unsent = 0, waited = 0;
   {
     std::lock_guard lock(mutex_);
@@ -405,6 +419,10 @@ void Connection::restart_if_starved(uint64_t ts) {
     waited = queue_.oldest_wait(ts);
   }
   if (!starvation_.starved(ts, queued, unsent, waited)) return;
+  if (server_) {
+    restart_request_pending_ = true;  // written ahead of the media (write)
+    return;
+  }
   // ngtcp2 0.12 has no call that resets a congestion state, but a migration
   // to a new path starts a fresh one (RFC 9000, 9.4). The socket stays: the
   // new path differs only in the local port ngtcp2 records, which nothing
@@ -420,9 +438,41 @@ void Connection::restart_if_starved(uint64_t ts) {
   path.local.addr = reinterpret_cast<sockaddr *>(&local);
   // Fails without a spare connection id from the peer; the next starved
   // window tries again.
-  if (ngtcp2_conn_initiate_immediate_migration(conn_, &path, ts) == 0) {
-    ++io_stats_.congestion_restarts;
+  ngtcp2_conn_initiate_immediate_migration(conn_, &path, ts);
+}
+
+// A server may not migrate, but ngtcp2 0.12.1 starts a fresh congestion
+// state when a client that moved to a new address (here a port: a NAT
+// rebinding, to the server) comes back to the path it left before the new
+// one was validated (conn_recv_non_probing_pkt_on_new_path). So the next
+// two packets leave from the endpoint's second port, in case one is lost,
+// and the rest from ours as before. The server's replies to the second port
+// are read on it. A bounce that is lost whole (both packets) does nothing;
+// a server still starved asks again.
+void Connection::bounce_for_server(uint64_t ts) {
+  if (server_ || !established_ || !host_.config().restart_when_starved) return;
+  ++io_stats_.restart_requests_received;
+  constexpr uint64_t kMinBounceIntervalNs = 1'000'000'000;
+  if (last_bounce_ns_ != 0 && ts - last_bounce_ns_ < kMinBounceIntervalNs) return;
+  last_bounce_ns_ = ts;
+  bounce_packets_left_ = 2;
+}
+
+bool Connection::write_restart_request(uint8_t *buffer, size_t size, uint64_t ts,
+                                       ngtcp2_path_storage &ps, ngtcp2_pkt_info &pi,
+                                       ngtcp2_ssize &written) {
+  if (!restart_request_pending_ || !established_) return false;
+  int accepted = 0;
+  uint8_t request = kRestartRequest;
+  ngtcp2_vec vec{&request, 1};
+  written = ngtcp2_conn_writev_datagram(conn_, &ps.path, &pi, buffer, size, &accepted,
+                                        NGTCP2_WRITE_DATAGRAM_FLAG_MORE, kRestartRequestDatagramId,
+                                        &vec, 1, ts);
+  if (accepted != 0) {
+    restart_request_pending_ = false;
+    ++io_stats_.restart_requests_sent;
   }
+  return true;
 }
 
 void Connection::on_stream_data(int64_t stream_id, std::span<const uint8_t> data) {
@@ -588,7 +638,13 @@ uint64_t Connection::expiry() const {
 
 void Connection::send(const ngtcp2_path &path, std::span<const uint8_t> packet, bool has_datagram,
                       bool has_signaling, uint64_t ts) {
-  host_.send_packet(path, packet);
+  if (bounce_packets_left_ > 0) {
+    host_.send_packet_bounced(path, packet);
+    --bounce_packets_left_;
+    ++io_stats_.bounce_packets_sent;
+  } else {
+    host_.send_packet(path, packet);
+  }
   bytes_sent_ += packet.size();
   if (has_datagram || has_signaling) signaling_probe_.sent(ts);
   const EndpointConfig &config = host_.config();
@@ -821,6 +877,7 @@ void Connection::write(uint64_t ts) {
     const uint64_t stream_written_before = stream_written_;
     bool wrote_stream = handshake_done_ && !stream_blocked &&
                         write_pending_stream(buffer, size, ts, ps, pi, n, stream_blocked);
+    wrote_stream = wrote_stream || write_restart_request(buffer, size, ts, ps, pi, n);
     anchored = anchored || wrote_stream;
     packet_has_signaling = packet_has_signaling || stream_written_ > stream_written_before;
     if (!wrote_stream) {

@@ -37,12 +37,22 @@ inline constexpr size_t kConnectionIdLength = 8;
 // The ngtcp2 datagram id of an unconfirmed client's empty probe datagram,
 // kept out of the datagram counters (media ids count up from 0).
 inline constexpr uint64_t kProbeDatagramId = UINT64_MAX;
+// A server starved by its congestion state cannot start a new one (only a
+// client may migrate, RFC 9000, 9): it asks its client with a one-byte
+// DATAGRAM holding kRestartRequest, too short to be media, and the client
+// bounces a packet (Connection::bounce_for_server). Its id, like the
+// probe's, stays out of the counters.
+inline constexpr uint64_t kRestartRequestDatagramId = UINT64_MAX - 1;
+inline constexpr uint8_t kRestartRequest = 0x01;
+inline bool is_media_datagram_id(uint64_t id) { return id < kRestartRequestDatagramId; }
 
 // What a connection needs from its endpoint; called on the I/O thread only,
 // except wake().
 class ConnectionHost {
  public:
   virtual void send_packet(const ngtcp2_path &path, std::span<const uint8_t> packet) = 0;
+  // Sends from a second socket of the endpoint (Connection::bounce_for_server).
+  virtual void send_packet_bounced(const ngtcp2_path &path, std::span<const uint8_t> packet) = 0;
   // Sends `packet` again `copies` times, `interval_ns` apart, even after the
   // connection is gone (a close that must survive a lossy path).
   virtual void send_copies_later(const ngtcp2_path &path, std::span<const uint8_t> packet,
@@ -126,9 +136,14 @@ class Connection {
   void on_handshake_confirmed();
   void note_active();
   void establish_if_ready(uint64_t ts);
-  // A dialed connection whose media its congestion state starves starts a
-  // new one (EndpointConfig::restart_when_starved).
+  // A connection whose media its congestion state starves starts a new one
+  // (EndpointConfig::restart_when_starved): a client by migrating, a server
+  // by asking its client to bounce.
   void restart_if_starved(uint64_t ts);
+  // A client asked by its server: the next packets leave from another port.
+  void bounce_for_server(uint64_t ts);
+  bool write_restart_request(uint8_t *buffer, size_t size, uint64_t ts, ngtcp2_path_storage &ps,
+                             ngtcp2_pkt_info &pi, ngtcp2_ssize &written);
   // Sends a packet, keeping a copy to echo while the handshake lasts (not
   // one carrying a datagram) or, once it is done, if it carries new
   // signaling bytes.
@@ -195,6 +210,10 @@ class Connection {
   bool race_attempt_ = false;
   std::weak_ptr<Connection> race_owner_;
   StarvationWatch starvation_;
+  bool restart_request_pending_ = false;  // a server's, until written
+  size_t bounce_packets_left_ = 0;        // a client's, sent from the bounce socket
+  uint64_t last_bounce_ns_ = 0;
+  bool rtt_sampled_ = false;  // ngtcp2 clears its RTT only when it restarts congestion
 
   // Our signaling stream, kept until acknowledged. ngtcp2 keeps pointers into
   // the bytes it sent (to retransmit them), so each chunk stays where it is

@@ -151,6 +151,7 @@ Endpoint::~Endpoint() {
     later_copies_.clear();
   }
   if (socket_ >= 0) close(socket_);
+  if (bounce_socket_ >= 0) close(bounce_socket_);
   if (wake_fd_ >= 0) close(wake_fd_);
 }
 
@@ -195,6 +196,39 @@ void Endpoint::wake() {
 void Endpoint::send_packet(const ngtcp2_path &path, std::span<const uint8_t> packet) {
   // A full socket buffer loses the packet; QUIC recovers as from any loss.
   sendto(socket_, packet.data(), packet.size(), 0, path.remote.addr, path.remote.addrlen);
+}
+
+// The packet leaves from another port of ours: the server sees the peer
+// move (a NAT rebinding, to it) and then move back with our next packet,
+// and ngtcp2 starts a fresh congestion state when a peer returns to the
+// path it left before the new one was validated. Replies that reach the
+// second socket are read like any others.
+void Endpoint::send_packet_bounced(const ngtcp2_path &path, std::span<const uint8_t> packet) {
+  if (!open_bounce_socket()) {
+    send_packet(path, packet);
+    return;
+  }
+  sendto(bounce_socket_, packet.data(), packet.size(), 0, path.remote.addr, path.remote.addrlen);
+}
+
+bool Endpoint::open_bounce_socket() {
+  if (bounce_socket_ >= 0) return true;
+  int fd = socket(local_addr_.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_storage bind_addr = local_addr_;
+  if (bind_addr.ss_family == AF_INET6) {
+    int off = 0;
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+    reinterpret_cast<sockaddr_in6 &>(bind_addr).sin6_port = 0;
+  } else {
+    reinterpret_cast<sockaddr_in &>(bind_addr).sin_port = 0;
+  }
+  if (bind(fd, reinterpret_cast<sockaddr *>(&bind_addr), local_addr_len_) != 0) {
+    close(fd);
+    return false;
+  }
+  bounce_socket_ = fd;  // polled from the I/O loop's next turn
+  return true;
 }
 
 void Endpoint::send_copies_later(const ngtcp2_path &path, std::span<const uint8_t> packet,
@@ -279,24 +313,25 @@ void Endpoint::run() {
     } else if (next - now < 1'000'000'000) {
       timeout = {0, static_cast<long>(next - now)};
     }
-    pollfd fds[2] = {{socket_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-    ppoll(fds, 2, &timeout, nullptr);
+    pollfd fds[3] = {{socket_, POLLIN, 0}, {wake_fd_, POLLIN, 0}, {bounce_socket_, POLLIN, 0}};
+    ppoll(fds, bounce_socket_ >= 0 ? 3 : 2, &timeout, nullptr);
     if (fds[1].revents & POLLIN) {
       uint64_t count;
       [[maybe_unused]] ssize_t n = read(wake_fd_, &count, sizeof count);
     }
     std::lock_guard lock(loop_mutex_);
     uint64_t ts = now_ns();
-    if (fds[0].revents & POLLIN) receive_all(ts);
+    if (fds[0].revents & POLLIN) receive_all(socket_, ts);
+    if (fds[2].revents & POLLIN) receive_all(bounce_socket_, ts);
     service_connections(now_ns());
   }
 }
 
-void Endpoint::receive_all(uint64_t ts) {
+void Endpoint::receive_all(int socket, uint64_t ts) {
   for (size_t i = 0; i < kMaxReceiveBatch; ++i) {
     sockaddr_storage from{};
     socklen_t from_len = sizeof from;
-    ssize_t n = recvfrom(socket_, receive_buffer_.data(), receive_buffer_.size(), 0,
+    ssize_t n = recvfrom(socket, receive_buffer_.data(), receive_buffer_.size(), 0,
                          reinterpret_cast<sockaddr *>(&from), &from_len);
     if (n < 0) break;
     ++stats_.packets_received;

@@ -57,7 +57,8 @@ class Endpoint : private ConnectionHost {
   Endpoint(const EndpointConfig &config, AcceptHandler on_accept);
   bool open_socket(std::string &error);
   void run();
-  void receive_all(uint64_t ts);
+  void receive_all(int socket, uint64_t ts);
+  bool open_bounce_socket();
   void dispatch(std::span<const uint8_t> packet, const sockaddr_storage &from, socklen_t from_len,
                 uint64_t ts);
   void accept(std::span<const uint8_t> packet, const ngtcp2_path &path, uint64_t ts);
@@ -74,6 +75,7 @@ class Endpoint : private ConnectionHost {
 
   // ConnectionHost
   void send_packet(const ngtcp2_path &path, std::span<const uint8_t> packet) override;
+  void send_packet_bounced(const ngtcp2_path &path, std::span<const uint8_t> packet) override;
   void send_copies_later(const ngtcp2_path &path, std::span<const uint8_t> packet, size_t copies,
                          uint64_t interval_ns) override;
   bool register_cid(const ngtcp2_cid &cid, Connection *connection) override;
@@ -87,6 +89,9 @@ class Endpoint : private ConnectionHost {
   AcceptHandler on_accept_;
   std::unique_ptr<TlsContext> tls_;
   int socket_ = -1;
+  // A client's second socket, opened on first use, for the packets that
+  // bounce a server's congestion state (Connection::bounce_for_server).
+  int bounce_socket_ = -1;
   int wake_fd_ = -1;
   uint16_t local_port_ = 0;
   sockaddr_storage local_addr_{};

@@ -145,7 +145,8 @@ void wzp_quic_link_install_properties(GObjectClass *klass, const gchar *type_pre
           "stats", "Statistics",
           "Datagram counters (sent, acked, lost, dropped) and path statistics "
           "(RTT, congestion window, bytes in flight, pacing rate); congestion-restarts: "
-          "new congestion states after the old one starved media",
+          "new congestion states after the old one starved media; restart-requests-sent/"
+          "-received: a starved server's asks that its client bounce it to a new one",
           GST_TYPE_STRUCTURE, ro));
 }
 
@@ -367,6 +368,8 @@ GstStructure *wzp_quic_link_stats(const std::shared_ptr<wzp::quic::Link> &link) 
       "pacing-rate", G_TYPE_DOUBLE, c.path.pacing_rate_bytes_per_s, "max-datagram-size",
       G_TYPE_UINT64, static_cast<guint64>(c.path.max_datagram_payload), "udp-packets-sent",
       G_TYPE_UINT64, c.udp_packets_sent, wzp::gst::stats::quic::kCongestionRestarts, G_TYPE_UINT64,
-      c.congestion_restarts, "connections-accepted", G_TYPE_UINT64, e.connections_accepted,
+      c.congestion_restarts, wzp::gst::stats::quic::kRestartRequestsSent, G_TYPE_UINT64,
+      c.restart_requests_sent, wzp::gst::stats::quic::kRestartRequestsReceived, G_TYPE_UINT64,
+      c.restart_requests_received, "connections-accepted", G_TYPE_UINT64, e.connections_accepted,
       "packets-dropped-garbage", G_TYPE_UINT64, e.dropped_garbage, nullptr);
 }

@@ -47,6 +47,10 @@ inline constexpr const char *kDatagramsLost = "datagrams-lost";
 inline constexpr const char *kDatagramsDroppedStale = "datagrams-dropped-stale";
 inline constexpr const char *kDatagramsDroppedFull = "datagrams-dropped-full";
 inline constexpr const char *kCongestionRestarts = "congestion-restarts";
+// A server's asks that its client bounce it to a new congestion state
+// (libwzp/quic: kRestartRequest): sent by a server, received by a client.
+inline constexpr const char *kRestartRequestsSent = "restart-requests-sent";
+inline constexpr const char *kRestartRequestsReceived = "restart-requests-received";
 }  // namespace quic
 
 // wzpdecrypt (all guint64).

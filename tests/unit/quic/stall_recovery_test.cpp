@@ -247,5 +247,83 @@ TEST(QuicCongestionRestart, TheRttThePathHasSurvivesIt) {
   EXPECT_GE(lowest_rtt_ms, 1000.0);
 }
 
+// A server cannot migrate to restart its congestion state: starved, it asks
+// its client, whose next packets leave from a second port and then from its
+// own again, and ngtcp2 restarts the server's state when the client comes
+// back. Through the proxy, which maps each client port to its own upstream
+// port as a NAT would, the server sees two addresses, as it would on a real
+// path. Before, the relay's media to a room member behind loss stayed at
+// BBRv2's floor (docs/rooms.md, "What is left"). The server runs without
+// path MTU discovery, as the daemon's does: with ngtcp2's no_pmtud set, a
+// client's return to its old path aborted the server (an assertion).
+TEST(QuicCongestionRestart, AStarvedServerRestartsThroughItsClientsBounce) {
+  EndpointConfig server_settings = call_like(server_config(), CongestionControl::kBbr2);
+  server_settings.path_mtu_discovery = false;
+  // The dial races handshakes on this long path: the server's connection
+  // is the one the client's datagram reaches.
+  std::mutex mutex;
+  std::condition_variable heard;
+  std::shared_ptr<Connection> accepted;
+  std::string error;
+  auto server = Endpoint::create(
+      server_settings,
+      [&](const std::shared_ptr<Connection> &c) {
+        ConnectionHandlers handlers;
+        handlers.on_datagram = [&, weak = std::weak_ptr<Connection>(c)](auto) {
+          std::lock_guard lock(mutex);
+          if (!accepted) accepted = weak.lock();
+          heard.notify_all();
+        };
+        return handlers;
+      },
+      error);
+  ASSERT_TRUE(server) << error;
+  netsim::ProxyConfig proxy_config;
+  proxy_config.upstream = "127.0.0.1:" + std::to_string(server->local_port());
+  proxy_config.up = proxy_config.down = {.delay = netsim::Micros(600'000)};
+  netsim::UdpProxy proxy(proxy_config);
+  auto client = Endpoint::create(call_like(client_config(server->fingerprint()),
+                                           CongestionControl::kBbr2),
+                                 nullptr, error);
+  ASSERT_TRUE(client) << error;
+  auto connection = client->dial("127.0.0.1", proxy.listen_address().port(), {}, error);
+  ASSERT_TRUE(connection) << error;
+  ASSERT_TRUE(connection->wait_established(10s)) << connection->error();
+  std::shared_ptr<Connection> server_connection;
+  {
+    std::unique_lock lock(mutex);
+    // Resent until heard: the first may go before there is room.
+    while (!accepted) {
+      connection->send_datagram(bytes("hello"));
+      heard.wait_for(lock, 1s, [&] { return accepted != nullptr; });
+    }
+    server_connection = accepted;
+  }
+
+  // 50 kB/s from the server: a 1.2 s RTT needs 60 kB in flight, five
+  // initial windows, so the server starves.
+  Talker talker(server_connection, 1000);
+  ConnectionStats server_stats;
+  const auto give_up = Clock::now() + 30s;
+  while (Clock::now() < give_up) {
+    server_stats = server_connection->stats();
+    if (server_stats.congestion_restarts > 0) break;
+    std::this_thread::sleep_for(10ms);  // polling the stats, as a report reads them
+  }
+  const ConnectionStats client_stats = connection->stats();
+  std::fprintf(stderr, "server: %llu asks, %llu restarts; client: %llu asks heard, %llu bounced\n",
+               static_cast<unsigned long long>(server_stats.restart_requests_sent),
+               static_cast<unsigned long long>(server_stats.congestion_restarts),
+               static_cast<unsigned long long>(client_stats.restart_requests_received),
+               static_cast<unsigned long long>(client_stats.bounce_packets_sent));
+  EXPECT_GT(server_stats.restart_requests_sent, 0u) << "the server never starved";
+  EXPECT_GT(client_stats.restart_requests_received, 0u);
+  EXPECT_GT(client_stats.bounce_packets_sent, 0u);
+  EXPECT_GT(server_stats.congestion_restarts, 0u) << "the bounce did not restart the server";
+  EXPECT_GE(proxy.counters().clients_seen, 2u);
+  EXPECT_EQ(connection->state(), Connection::State::kEstablished) << connection->error();
+  EXPECT_EQ(server_connection->state(), Connection::State::kEstablished);
+}
+
 }  // namespace
 }  // namespace wzp::quic::test
