@@ -285,6 +285,18 @@ void print_summary(Room *room, const RoomOptions &options) {
       static_cast<unsigned long>(room->signals_sent),
       static_cast<unsigned long>(room->signals_refused),
       static_cast<unsigned long>(room->cards_unproven));
+  if (const auto &connection = room->session->connection()) {
+    // What the link did with our media, and how often the relay's window
+    // starved its media to us (it asks us to restart it: docs/quic.md).
+    const quic::ConnectionStats c = connection->stats();
+    std::printf(
+        "  transport             %lu datagrams sent, %lu dropped unsent, %lu congestion "
+        "restarts, %lu asked by the relay\n",
+        static_cast<unsigned long>(c.datagrams_sent),
+        static_cast<unsigned long>(c.datagrams_dropped_stale + c.datagrams_dropped_full),
+        static_cast<unsigned long>(c.congestion_restarts),
+        static_cast<unsigned long>(c.restart_requests_received));
+  }
   std::printf("  tier history         ");
   for (const auto &tier : room->tier_history) std::printf(" %s;", tier.c_str());
   std::printf("\n");

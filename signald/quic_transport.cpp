@@ -14,6 +14,11 @@ constexpr uint64_t kRefused = 1;
 uint64_t unsent(const quic::ConnectionStats &stats) {
   return stats.datagrams_dropped_stale + stats.datagrams_dropped_full;
 }
+
+void add(LinkTotals &totals, const quic::ConnectionStats &stats) {
+  totals.datagrams_unsent += unsent(stats);
+  totals.congestion_restarts += stats.congestion_restarts;
+}
 }  // namespace
 
 Now wall_and_steady_now() {
@@ -63,7 +68,7 @@ quic::ConnectionHandlers QuicTransport::handlers_for(ConnectionId id) {
     }
     server_->on_disconnect(id, wall_and_steady_now());
     if (auto found = connections_.find(id); found != connections_.end()) {
-      unsent_by_closed_ += unsent(found->second->stats());
+      add(closed_totals_, found->second->stats());
       connections_.erase(found);
     }
   };
@@ -104,10 +109,10 @@ std::optional<quality::PacketCounts> QuicTransport::datagrams_delivered(Connecti
                                .arrived = stats.datagrams_acked};
 }
 
-uint64_t QuicTransport::datagrams_unsent() const {
-  uint64_t total = unsent_by_closed_;
-  for (const auto &[id, connection] : connections_) total += unsent(connection->stats());
-  return total;
+LinkTotals QuicTransport::link_totals() const {
+  LinkTotals totals = closed_totals_;
+  for (const auto &[id, connection] : connections_) add(totals, connection->stats());
+  return totals;
 }
 
 std::optional<quality::LegDelay> QuicTransport::leg_delay(ConnectionId to) const {

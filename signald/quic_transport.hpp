@@ -36,7 +36,7 @@ class QuicTransport final : public Outbox {
   void forward(ConnectionId to, std::span<const uint8_t> datagram) override;
   std::optional<quality::PacketCounts> datagrams_delivered(ConnectionId to) const override;
   std::optional<quality::LegDelay> leg_delay(ConnectionId to) const override;
-  uint64_t datagrams_unsent() const override;
+  LinkTotals link_totals() const override;
 
  private:
   quic::ConnectionHandlers handlers_for(ConnectionId id);
@@ -46,7 +46,7 @@ class QuicTransport final : public Outbox {
   std::unique_ptr<quic::Endpoint> endpoint_;
   std::unordered_map<ConnectionId, std::shared_ptr<quic::Connection>> connections_;
   ConnectionId next_id_ = 1;
-  uint64_t unsent_by_closed_ = 0;  // datagrams_unsent of connections gone
+  LinkTotals closed_totals_;  // of the connections gone
 };
 
 }  // namespace wzp::signald

@@ -186,7 +186,8 @@ def daemon_counters(http_port):
     for name, pattern in (
             ("over budget", rb'wzp_signald_datagrams_dropped_total\{reason="over_budget"\} (\d+)'),
             ("implausible reports", rb"wzp_signald_implausible_reports_total (\d+)"),
-            ("unsent", rb"wzp_signald_datagrams_unsent_total (\d+)")):
+            ("unsent", rb"wzp_signald_datagrams_unsent_total (\d+)"),
+            ("restarts", rb"wzp_signald_congestion_restarts_total (\d+)")):
         match = re.search(pattern, metrics)
         counters[name] = int(match.group(1)) if match else None
     return counters
@@ -233,7 +234,8 @@ def table(case, results, members, counters):
     rows.append(f"datagrams over a member's budget (dropped by the daemon): "
                 f"{counters['over budget']}; reports the daemon found implausible: "
                 f"{counters['implausible reports']}; datagrams the daemon dropped unsent: "
-                f"{counters['unsent']}")
+                f"{counters['unsent']}; congestion restarts on its links: "
+                f"{counters['restarts']}")
     rows.append("")
     rows.append("| member | no key after 1 s | keys after join, s | tier changes | tier history |")
     rows.append("|---|---|---|---|---|")

@@ -94,19 +94,21 @@ void Connection::fill_settings(ngtcp2_settings &settings, ngtcp2_transport_param
   }
   settings.handshake_timeout =
       static_cast<ngtcp2_duration>(std::chrono::nanoseconds(config.handshake_timeout).count());
-  // Without discovery, the path keeps QUIC's 1200 bytes: nothing above it
-  // is ever probed. Not ngtcp2's no_pmtud: 0.12.1 starts discovery
-  // unconditionally, and aborts on no_pmtud's assertion, when a client
-  // comes back to the path it left before the new one was validated (a NAT
-  // rebinding and back, or Connection::bounce_for_server), which any client
-  // could do to a server.
-  if (!config.path_mtu_discovery) settings.max_tx_udp_payload_size = NGTCP2_MAX_UDP_PAYLOAD_SIZE;
+  ngtcp2_transport_params_default(&params);
+  // Without discovery we take no packet above QUIC's 1200 bytes, which
+  // leaves the peer's discovery nothing to probe, and ours finds nothing a
+  // peer that does the same accepts. Not ngtcp2's no_pmtud: 0.12.1 starts
+  // discovery unconditionally, and aborts on no_pmtud's assertion, when a
+  // client comes back to the path it left before the new one was validated
+  // (a NAT rebinding and back, or Connection::bounce_for_server), which any
+  // client could do to a server. Nor a lower max_tx_udp_payload_size: the
+  // congestion window's floor and start are counted in it.
+  if (!config.path_mtu_discovery) params.max_udp_payload_size = NGTCP2_MAX_UDP_PAYLOAD_SIZE;
   // Every ack-eliciting packet is acknowledged at once (ngtcp2's default
   // waits for two). At 70 % loss only 3 in 10 acknowledgements arrive; until
   // one does, the media it covers counts against the congestion window,
   // which sits at its floor there (docs/quic.md).
   settings.ack_thresh = 1;
-  ngtcp2_transport_params_default(&params);
   params.initial_max_streams_bidi = 4;
   params.initial_max_streams_uni = 0;
   params.initial_max_stream_data_bidi_local = kStreamWindow;

@@ -58,6 +58,10 @@ std::string render_prometheus(const Counters &c, const Gauges &g, const Federati
          "Media datagrams dropped before sending: they waited past their deadline for a "
          "connection's congestion window, or its queue was full.",
          g.datagrams_unsent);
+  metric("wzp_signald_congestion_restarts_total", "counter",
+         "Fresh congestion states on the relay's connections, each after a member whose "
+         "media the window starved bounced it on the relay's ask.",
+         g.congestion_restarts);
   metric("wzp_signald_implausible_reports_total", "counter",
          "Room members' reports of more loss than the relay saw on their way, clamped.",
          c.implausible_reports);

@@ -56,6 +56,7 @@ struct Gauges {
   uint64_t relay_links = 0;          // authenticated
   // A running total, read from the transport when the metrics are (Outbox).
   uint64_t datagrams_unsent = 0;
+  uint64_t congestion_restarts = 0;
 };
 
 // `federation` is null when the daemon federates with no one.

@@ -23,6 +23,17 @@ struct Now {
   uint64_t unix_seconds = 0;  // wall clock, only for records users read
 };
 
+// What the relay's connections did with the media they carried.
+struct LinkTotals {
+  // Media datagrams dropped before they were sent: they waited past their
+  // deadline for the congestion window, or the send queue was full. The
+  // relay's own loss on a member's leg.
+  uint64_t datagrams_unsent = 0;
+  // Fresh congestion states: a relay's connection starts one when the
+  // member it starves bounces it on the relay's ask (docs/quic.md).
+  uint64_t congestion_restarts = 0;
+};
+
 class Outbox {
  public:
   virtual ~Outbox() = default;
@@ -44,10 +55,8 @@ class Outbox {
   virtual std::optional<quality::LegDelay> leg_delay(ConnectionId /*to*/) const {
     return std::nullopt;
   }
-  // Media datagrams dropped before they were sent, over every connection
-  // since start: they waited past their deadline for the congestion window,
-  // or the send queue was full. The relay's own loss on a member's leg.
-  virtual uint64_t datagrams_unsent() const { return 0; }
+  // Running totals over every connection since start.
+  virtual LinkTotals link_totals() const { return {}; }
 };
 
 inline signal::Error make_error(std::string code, std::string message,

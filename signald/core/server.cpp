@@ -560,7 +560,9 @@ Gauges Server::gauges() const {
   g.participants = rooms_.participant_count();
   g.remote_users = remote_users_.size();
   g.remote_participants = rooms_.remote_participant_count();
-  g.datagrams_unsent = outbox_.datagrams_unsent();
+  const LinkTotals links = outbox_.link_totals();
+  g.datagrams_unsent = links.datagrams_unsent;
+  g.congestion_restarts = links.congestion_restarts;
   return g;
 }
 
