@@ -100,10 +100,7 @@ struct NgCallbacks {
   static int verify_pinned(gnutls_session_t session) {
     auto *ref = static_cast<ngtcp2_crypto_conn_ref *>(gnutls_session_get_ptr(session));
     Connection *c = self(ref->user_data);
-    return TlsContext::check_pinned(session, c->host_.tls().config().server_fingerprint,
-                                    c->local_error_)
-               ? 0
-               : -1;
+    return TlsContext::check_pinned(session, c->pin(), c->local_error_) ? 0 : -1;
   }
 
   static ngtcp2_callbacks table(bool server) {

@@ -124,7 +124,7 @@ void Connection::fill_settings(ngtcp2_settings &settings, ngtcp2_transport_param
 bool Connection::init_common(std::string &error) {
   session_ = host_.tls().new_session(server_, &conn_ref_, error);
   if (session_ == nullptr) return false;
-  if (!server_ && !host_.tls().config().server_fingerprint.empty()) {
+  if (!server_ && !pin().empty()) {
     gnutls_session_set_verify_function(session_, NgCallbacks::verify_pinned);
   }
   ngtcp2_conn_set_tls_native_handle(conn_, session_);
@@ -135,6 +135,10 @@ bool Connection::init_common(std::string &error) {
   }
   packet_buffer_.resize(std::max<size_t>(ngtcp2_conn_get_max_tx_udp_payload_size(conn_), 1500));
   return true;
+}
+
+const std::string &Connection::pin() const {
+  return pin_.empty() ? host_.tls().config().server_fingerprint : pin_;
 }
 
 bool Connection::init_client(const ngtcp2_path &path, std::string &error) {

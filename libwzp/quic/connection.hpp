@@ -133,6 +133,7 @@ class Connection {
   // hands it this connection's unfinished one, to be closed.
   void take_handshake(Connection &attempt);
   void on_handshake_completed();
+  const std::string &pin() const;
   void on_handshake_confirmed();
   void note_active();
   void establish_if_ready(uint64_t ts);
@@ -171,6 +172,7 @@ class Connection {
 
   ConnectionHost &host_;
   const bool server_;
+  std::string pin_;  // a dial's own certificate pin, else the endpoint's (Endpoint::dial)
   std::string remote_address_;  // set before the connection is shared
   ConnectionHandlers handlers_;
   ngtcp2_conn *conn_ = nullptr;

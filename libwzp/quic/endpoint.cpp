@@ -156,7 +156,8 @@ Endpoint::~Endpoint() {
 }
 
 std::shared_ptr<Connection> Endpoint::dial(const std::string &host, uint16_t port,
-                                           ConnectionHandlers handlers, std::string &error) {
+                                           ConnectionHandlers handlers, std::string &error,
+                                           const std::string &pin) {
   sockaddr_storage remote{};
   socklen_t remote_len = 0;
   if (!resolve(host, port, remote, remote_len, error)) return nullptr;
@@ -171,6 +172,7 @@ std::shared_ptr<Connection> Endpoint::dial(const std::string &host, uint16_t por
     return nullptr;
   }
   std::shared_ptr<Connection> connection(new Connection(*this, false, std::move(handlers)));
+  connection->pin_ = pin;
   ngtcp2_path path{{reinterpret_cast<sockaddr *>(&local_addr_), local_addr_len_},
                    {reinterpret_cast<sockaddr *>(&remote), remote_len},
                    nullptr};
@@ -181,6 +183,20 @@ std::shared_ptr<Connection> Endpoint::dial(const std::string &host, uint16_t por
   connections_.push_back(connection);
   connection->write(now_ns());
   return connection;
+}
+
+bool Endpoint::send_punch(const std::string &host, uint16_t port) {
+  sockaddr_storage remote{};
+  socklen_t remote_len = 0;
+  std::string error;
+  if (!resolve(host, port, remote, remote_len, error)) return false;
+  if (local_addr_.ss_family == AF_INET6) to_ipv6(remote, remote_len);
+  if (remote.ss_family != local_addr_.ss_family) return false;
+  // Four zero bytes: no QUIC version parses from them (RFC 7983 would call
+  // the first byte STUN's).
+  static constexpr uint8_t kPunch[4] = {};
+  return sendto(socket_, kPunch, sizeof kPunch, 0, reinterpret_cast<sockaddr *>(&remote),
+                remote_len) == static_cast<ssize_t>(sizeof kPunch);
 }
 
 EndpointStats Endpoint::stats() const {
@@ -451,6 +467,7 @@ void Endpoint::race_handshakes(uint64_t ts) {
     if (next_attempt_ns(*connection) > ts) continue;
     ++connection->handshake_attempts_;
     std::shared_ptr<Connection> attempt(new Connection(*this, false, {}));
+    attempt->pin_ = connection->pin_;
     ngtcp2_path path{{reinterpret_cast<sockaddr *>(&local_addr_), local_addr_len_},
                      {reinterpret_cast<sockaddr *>(&connection->remote_), connection->remote_len_},
                      nullptr};

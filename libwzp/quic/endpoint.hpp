@@ -44,9 +44,16 @@ class Endpoint : private ConnectionHost {
   Endpoint &operator=(const Endpoint &) = delete;
 
   // Starts a handshake with host:port (a numeric address or a name). The
-  // connection reports progress through its state and handlers.
+  // connection reports progress through its state and handlers. `pin`, when
+  // set, is the certificate fingerprint this connection's peer must have
+  // instead of the configured one (a peer reached directly, docs/nat.md).
   std::shared_ptr<Connection> dial(const std::string &host, uint16_t port,
-                                   ConnectionHandlers handlers, std::string &error);
+                                   ConnectionHandlers handlers, std::string &error,
+                                   const std::string &pin = {});
+  // Sends one small datagram that is not QUIC (the peer's endpoint counts it
+  // as garbage) to a numeric host:port from this socket, so our NAT lets
+  // that address's packets in (docs/nat.md, "Checks"). False if unsendable.
+  bool send_punch(const std::string &host, uint16_t port);
 
   uint16_t local_port() const { return local_port_; }
   // SHA-256 fingerprint of this endpoint's certificate, for the peer to pin.

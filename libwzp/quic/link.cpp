@@ -162,11 +162,29 @@ bool Link::established() const {
   return connection_ && connection_->state() == Connection::State::kEstablished;
 }
 
+void Link::set_second(std::shared_ptr<Connection> second, bool only) {
+  std::lock_guard lock(mutex_);
+  second_ = std::move(second);
+  second_only_ = second_ && only;
+}
+
 bool Link::send(std::span<const uint8_t> datagram) {
-  std::shared_ptr<Connection> connection;
+  std::shared_ptr<Connection> connection, second;
+  bool only = false;
   {
     std::lock_guard lock(mutex_);
     connection = connection_;
+    second = second_;
+    only = second_only_;
+  }
+  if (second && second->state() == Connection::State::kEstablished) {
+    bool sent = second->send_datagram(datagram);
+    if (only && sent) return true;
+    if (connection && connection->send_datagram(datagram)) return true;
+    if (sent) return true;
+    std::lock_guard lock(mutex_);
+    ++dropped_unsent_;
+    return false;
   }
   if (connection && connection->send_datagram(datagram)) return true;
   std::lock_guard lock(mutex_);

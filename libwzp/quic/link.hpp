@@ -61,6 +61,13 @@ class Link {
   void deliver(std::span<const uint8_t> datagram);
   void closed(const std::string &error);
 
+  // A second connection to the same peer beside the borrowed one (a direct
+  // path beside the relay, docs/nat.md): send() puts each datagram on both,
+  // or on `second` alone when `only`, falling back to the first connection
+  // while `second` is not established. Its datagrams come in through
+  // deliver() like the first's. nullptr: back to the first alone.
+  void set_second(std::shared_ptr<Connection> second, bool only);
+
   // Queues one datagram on the call's connection. False when there is no
   // connection yet (server waiting for its peer), it has ended, or the
   // datagram is too large; every false is counted in dropped_unsent().
@@ -99,6 +106,8 @@ class Link {
   mutable std::mutex mutex_;
   std::condition_variable received_;
   std::shared_ptr<Connection> connection_;
+  std::shared_ptr<Connection> second_;  // set_second()
+  bool second_only_ = false;
   uint64_t generations_ = 0;                // handed out, one per connection
   uint64_t current_generation_ = 0;         // connection_'s: the only one that reports
   std::vector<std::vector<uint8_t>> ring_;  // received datagrams, preallocated

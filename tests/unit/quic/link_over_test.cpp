@@ -7,6 +7,7 @@
 #include <string>
 
 #include "libwzp/quic/link.hpp"
+#include "tests/support/wait.hpp"
 #include "tests/unit/quic/quic_test_util.hpp"
 
 namespace wzp::quic::test {
@@ -123,6 +124,53 @@ TEST(QuicLinkOver, OwnerDeliveriesBeyondTheRingDropTheOldest) {
   EXPECT_EQ(out[0], static_cast<uint8_t>(600 - 512));
   EXPECT_FALSE(link->send({&byte, 1}));  // no connection: counted, not crashed
   EXPECT_EQ(link->dropped_unsent(), 1u);
+}
+
+// A second connection beside the borrowed one (a direct path beside the
+// relay): both carry each datagram, then the second alone; a second that
+// is not established leaves the first to carry them.
+TEST(QuicLinkOver, ASecondConnectionCarriesCopiesThenEverything) {
+  Pair pair;
+  ASSERT_TRUE(pair.connection->wait_established(5s));
+  std::string error;
+  auto second = pair.client->dial("127.0.0.1", pair.server->local_port(), {}, error,
+                                  "00" + std::string(62, 'f'));
+  ASSERT_TRUE(second) << error;
+  // A pin of its own that the server does not match: the dial fails, and
+  // the link keeps sending on the first connection alone.
+  ASSERT_TRUE(second->wait_closed(5s));
+  EXPECT_NE(second->error().find("does not match the pinned fingerprint"), std::string::npos)
+      << second->error();
+  pair.link->set_second(second, true);
+  ASSERT_TRUE(pair.link->send(bytes("first alone")));
+  ASSERT_TRUE(pair.server_side.wait_datagrams(1));
+
+  second = pair.client->dial("127.0.0.1", pair.server->local_port(), {}, error,
+                             pair.server->fingerprint());
+  ASSERT_TRUE(second) << error;
+  ASSERT_TRUE(second->wait_established(5s));
+  pair.link->set_second(second, false);
+  ASSERT_TRUE(pair.link->send(bytes("both")));
+  ASSERT_TRUE(pair.server_side.wait_datagrams(3));
+  pair.link->set_second(second, true);
+  ASSERT_TRUE(pair.link->send(bytes("second alone")));
+  ASSERT_TRUE(pair.server_side.wait_datagrams(4));
+  EXPECT_EQ(pair.connection->stats().datagrams_queued, 2u);
+  EXPECT_EQ(second->stats().datagrams_queued, 2u);
+  pair.link->set_second(nullptr, false);
+  ASSERT_TRUE(pair.link->send(bytes("first again")));
+  ASSERT_TRUE(pair.server_side.wait_datagrams(5));
+  EXPECT_EQ(pair.connection->stats().datagrams_queued, 3u);
+}
+
+// A punch is not QUIC: the receiving endpoint counts it as garbage.
+TEST(QuicLinkOver, APunchIsCountedAsGarbage) {
+  Pair pair;
+  ASSERT_TRUE(pair.connection->wait_established(5s));
+  EXPECT_TRUE(pair.client->send_punch("127.0.0.1", pair.server->local_port()));
+  EXPECT_FALSE(pair.client->send_punch("::1", pair.server->local_port()));  // another family
+  EXPECT_TRUE(wzp::test::wait_until([&] { return pair.server->stats().dropped_garbage == 1; }, 5s));
+  EXPECT_TRUE(pair.connection->state() == Connection::State::kEstablished);
 }
 
 }  // namespace
