@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "libwzp/base/hex.hpp"
 #include "libwzp/quic/tls.hpp"
 #include "libwzp/signal/fields.hpp"
 #include "libwzp/signal/json_depth.hpp"
@@ -111,6 +112,36 @@ void read(FieldReader &r, CallSetup &m) {
 void read(FieldReader &r, CallConfirm &m) {
   r.string("call_id", m.call_id, kMaxCallIdBytes);
   r.optional_bytes("key_agreement", m.key_agreement, kMaxKeyAgreementBytes);
+}
+constexpr size_t kMaxPathLabelBytes = 32;
+constexpr size_t kCertificateHexChars = 64;
+constexpr PathStep kPathSteps[] = {PathStep::kOffer, PathStep::kCheck, PathStep::kNominate,
+                                   PathStep::kUse, PathStep::kRelay};
+void read(FieldReader &r, CallPath &m) {
+  r.string("call_id", m.call_id, kMaxCallIdBytes);
+  std::string step;
+  r.string("step", step, kMaxStringBytes);
+  bool known = false;
+  for (PathStep s : kPathSteps) {
+    if (step == to_string(s)) {
+      m.step = s;
+      known = true;
+    }
+  }
+  if (r.ok() && !known) r.fail("step", "must be offer, check, nominate, use or relay");
+  std::optional<std::string> text;
+  r.optional_string("candidate", text, kMaxAddressBytes);
+  m.candidate = text.value_or("");
+  text.reset();
+  r.optional_string("label", text, kMaxPathLabelBytes);
+  m.label = text.value_or("");
+  text.reset();
+  r.optional_string("certificate", text, kCertificateHexChars);
+  m.certificate = text.value_or("");
+  if (r.ok() && !m.certificate.empty() &&
+      (m.certificate.size() != kCertificateHexChars || !base::is_lower_hex(m.certificate))) {
+    r.fail("certificate", "must be a SHA-256 digest (64 lowercase hex chars)");
+  }
 }
 void read(FieldReader &r, CallHangup &m) {
   r.string("call_id", m.call_id, kMaxCallIdBytes);
@@ -253,6 +284,13 @@ void write(json &j, const CallConfirm &m) {
   j["call_id"] = m.call_id;
   if (!m.key_agreement.empty()) j["key_agreement"] = b64(m.key_agreement);
 }
+void write(json &j, const CallPath &m) {
+  j["call_id"] = m.call_id;
+  j["step"] = to_string(m.step);
+  if (!m.candidate.empty()) j["candidate"] = m.candidate;
+  if (!m.label.empty()) j["label"] = m.label;
+  if (!m.certificate.empty()) j["certificate"] = m.certificate;
+}
 void write(json &j, const CallHangup &m) {
   j["call_id"] = m.call_id;
   j["reason"] = m.reason;
@@ -322,6 +360,7 @@ WZP_SIGNAL_KIND(CallRinging, "call_ringing")
 WZP_SIGNAL_KIND(CallAnswer, "call_answer")
 WZP_SIGNAL_KIND(CallSetup, "call_setup")
 WZP_SIGNAL_KIND(CallConfirm, "call_confirm")
+WZP_SIGNAL_KIND(CallPath, "call_path")
 WZP_SIGNAL_KIND(CallHangup, "call_hangup")
 WZP_SIGNAL_KIND(MissedCalls, "missed_calls")
 WZP_SIGNAL_KIND(RoomJoin, "room_join")
@@ -429,6 +468,22 @@ std::string fingerprint_from_digits(std::string_view digits) {
     out.push_back(digits[i]);
   }
   return out;
+}
+
+const char *to_string(PathStep step) {
+  switch (step) {
+    case PathStep::kOffer:
+      return "offer";
+    case PathStep::kCheck:
+      return "check";
+    case PathStep::kNominate:
+      return "nominate";
+    case PathStep::kUse:
+      return "use";
+    case PathStep::kRelay:
+      return "relay";
+  }
+  return "relay";
 }
 
 const char *kind_name(const Message &message) {

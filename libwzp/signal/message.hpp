@@ -125,6 +125,23 @@ struct CallConfirm {
   std::string call_id;
   Bytes key_agreement;
 };
+// Agreeing on a call's media path (docs/nat.md, "Agreement"); the daemon
+// passes it to the call's other party and counts calls by the last path
+// the callee agreed to.
+enum class PathStep : uint8_t {
+  kOffer,     // callee: dial me, pinning `certificate`
+  kCheck,     // caller: checks start now (the callee opens its NAT)
+  kNominate,  // caller: media on the direct connection to `candidate`?
+  kUse,       // callee: agreed, on the path `label` ("direct reflexive", ...)
+  kRelay,     // either: media back on the relay (refused, or the path is lost)
+};
+struct CallPath {
+  std::string call_id;
+  PathStep step = PathStep::kRelay;
+  std::string candidate;    // kNominate, kUse: the callee's address the caller dialed
+  std::string label;        // kUse
+  std::string certificate;  // kOffer: SHA-256 of the callee's certificate, 64 hex
+};
 struct CallHangup {
   std::string call_id;
   std::string reason;  // docs/signal.md lists the reasons the daemon sends
@@ -189,11 +206,13 @@ struct Error {
   std::optional<std::string> call_id;
 };
 
-using Message =
-    std::variant<Hello, Challenge, Auth, Welcome, AliasClaim, AliasRelease, AliasResolve,
-                 AliasResolved, Ok, PresenceList, PresenceUpdate, CallOffer, CallRinging,
-                 CallAnswer, CallSetup, CallConfirm, CallHangup, MissedCalls, RoomJoin, RoomLeave,
-                 RoomEvent, RoomSignal, QualityDirective, ReflectRequest, ReflectResponse, Error>;
+using Message = std::variant<Hello, Challenge, Auth, Welcome, AliasClaim, AliasRelease,
+                             AliasResolve, AliasResolved, Ok, PresenceList, PresenceUpdate,
+                             CallOffer, CallRinging, CallAnswer, CallSetup, CallConfirm, CallPath,
+                             CallHangup, MissedCalls, RoomJoin, RoomLeave, RoomEvent, RoomSignal,
+                             QualityDirective, ReflectRequest, ReflectResponse, Error>;
+
+const char *to_string(PathStep step);
 
 // The "type" tag of a message.
 const char *kind_name(const Message &message);

@@ -44,6 +44,9 @@ void make_printable(Message &message) {
           for (auto &user : m.users) make_printable(user.alias);
         } else if constexpr (std::is_same_v<T, CallOffer>) {
           m.callee = printable(m.callee);
+        } else if constexpr (std::is_same_v<T, CallPath>) {
+          m.candidate = printable(m.candidate);
+          m.label = printable(m.label);
         }
       },
       message);
@@ -70,7 +73,21 @@ std::unique_ptr<Session> Session::connect(const SessionConfig &config,
   // Signaling and voice fit 1200 bytes: no probes to hold a slow link as a
   // call or room starts (docs/quic.md).
   endpoint.path_mtu_discovery = false;
-  session->endpoint_ = quic::Endpoint::create(endpoint, nullptr, error);
+  endpoint.accept_connections = config.accept_direct;
+  Session *raw = session.get();
+  session->endpoint_ = quic::Endpoint::create(
+      endpoint,
+      [raw](const std::shared_ptr<quic::Connection> &connection) {
+        std::lock_guard lock(raw->handlers_mutex_);
+        if (raw->on_accept_) return raw->on_accept_(connection);
+        quic::ConnectionHandlers refuse;
+        std::weak_ptr<quic::Connection> weak = connection;
+        refuse.on_established = [weak] {
+          if (auto c = weak.lock()) c->close(0, "not expecting a direct connection");
+        };
+        return refuse;
+      },
+      error);
   if (!session->endpoint_) return nullptr;
   session->connection_ =
       session->endpoint_->dial(config.host, config.port, session->handlers(), error);
@@ -204,6 +221,21 @@ void Session::set_datagram_handler(DatagramHandler handler) {
 void Session::set_close_handler(CloseHandler handler) {
   std::lock_guard lock(handlers_mutex_);
   on_closed_ = std::move(handler);
+}
+
+void Session::set_accept_handler(quic::Endpoint::AcceptHandler handler) {
+  std::lock_guard lock(handlers_mutex_);
+  on_accept_ = std::move(handler);
+}
+
+std::shared_ptr<quic::Connection> Session::dial_direct(const std::string &host, uint16_t port,
+                                                       quic::ConnectionHandlers handlers,
+                                                       const std::string &pin, std::string &error) {
+  if (pin.empty()) {
+    error = "no certificate to pin the peer to";
+    return nullptr;
+  }
+  return endpoint_->dial(host, port, std::move(handlers), error, pin);
 }
 
 bool Session::ended() const {

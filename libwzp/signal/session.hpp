@@ -36,6 +36,10 @@ struct SessionConfig {
   std::chrono::milliseconds keep_alive{2000};
   // A repair burst needs time to leave; late media is still dropped.
   std::chrono::milliseconds max_queue_time{400};
+  // Our socket also accepts QUIC connections (a peer's direct path,
+  // docs/nat.md), with a certificate of its own; set_accept_handler() picks
+  // who is served.
+  bool accept_direct = false;
 };
 
 struct Received {
@@ -76,6 +80,19 @@ class Session {
   // of its end; either may be replaced or cleared at any time.
   void set_datagram_handler(DatagramHandler handler);
   void set_close_handler(CloseHandler handler);
+
+  // A peer's direct path on our socket (SessionConfig::accept_direct), so
+  // the mapping the daemon reflected is the one the peer reaches. Without
+  // a handler, an accepted connection is closed once established.
+  void set_accept_handler(quic::Endpoint::AcceptHandler handler);
+  // The certificate our socket presents to connections it accepts.
+  const std::string &certificate() const { return endpoint_->fingerprint(); }
+  // Dials a peer from our socket, pinning its certificate.
+  std::shared_ptr<quic::Connection> dial_direct(const std::string &host, uint16_t port,
+                                                quic::ConnectionHandlers handlers,
+                                                const std::string &pin, std::string &error);
+  // quic::Endpoint::send_punch from our socket.
+  bool punch(const std::string &host, uint16_t port) { return endpoint_->send_punch(host, port); }
   const std::shared_ptr<quic::Connection> &connection() const { return connection_; }
   // The UDP port our side of the connection is bound to: the base of the
   // address reflect_request reports, and of our host candidates.
@@ -110,6 +127,7 @@ class Session {
   std::mutex handlers_mutex_;
   DatagramHandler on_datagram_;
   CloseHandler on_closed_;
+  quic::Endpoint::AcceptHandler on_accept_;
 };
 
 }  // namespace wzp::signal

@@ -36,6 +36,7 @@ void Calls::end(std::map<std::string, Call>::iterator it, const std::string &rea
     if (conn != except) outbox_.send(conn, signal::CallHangup{call.id, reason});
   }
   if (!call.relay_room.empty()) rooms_.release(call.relay_room);
+  if (call.state == State::kActive) ++(call.direct ? ended_direct_ : ended_relay_);
   calls_.erase(it);
 }
 
@@ -131,6 +132,21 @@ std::optional<signal::Error> Calls::confirm(ConnectionId from, const signal::Cal
   return std::nullopt;
 }
 
+std::optional<signal::Error> Calls::path(ConnectionId from, const signal::CallPath &path) {
+  auto it = calls_.find(path.call_id);
+  if (it == calls_.end() || it->second.state != State::kActive ||
+      (it->second.caller_conn != from && it->second.callee_conn != from)) {
+    return make_error("unknown_call", "no such answered call of yours", path.call_id);
+  }
+  Call &call = it->second;
+  if (from == call.callee_conn &&
+      (path.step == signal::PathStep::kUse || path.step == signal::PathStep::kRelay)) {
+    call.direct = path.step == signal::PathStep::kUse;
+  }
+  outbox_.send(from == call.caller_conn ? call.callee_conn : call.caller_conn, path);
+  return std::nullopt;
+}
+
 std::optional<signal::Error> Calls::hangup(ConnectionId from, const signal::CallHangup &hangup,
                                            const Now &now) {
   auto it = calls_.find(hangup.call_id);
@@ -183,6 +199,8 @@ void Calls::tick(const Now &now) {
 
 Calls::StateCounts Calls::counts() const {
   StateCounts counts;
+  counts.ended_direct = ended_direct_;
+  counts.ended_relay = ended_relay_;
   for (const auto &[id, call] : calls_) {
     switch (call.state) {
       case State::kOffered:

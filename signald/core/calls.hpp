@@ -44,6 +44,8 @@ class Calls {
   std::optional<signal::Error> ringing(ConnectionId from, const signal::CallRinging &ringing);
   std::optional<signal::Error> answer(ConnectionId from, const signal::CallAnswer &answer);
   std::optional<signal::Error> confirm(ConnectionId from, const signal::CallConfirm &confirm);
+  // Passes a party's path step to the other party of an active call.
+  std::optional<signal::Error> path(ConnectionId from, const signal::CallPath &path);
   std::optional<signal::Error> hangup(ConnectionId from, const signal::CallHangup &hangup,
                                       const Now &now);
   void on_disconnect(ConnectionId conn, const Now &now);
@@ -51,6 +53,9 @@ class Calls {
 
   struct StateCounts {
     uint64_t offered = 0, ringing = 0, active = 0;
+    // Answered calls since start, by the media path they ended on: direct
+    // if the callee's last call_path agreed to a direct one.
+    uint64_t ended_direct = 0, ended_relay = 0;
   };
   StateCounts counts() const;
 
@@ -67,6 +72,7 @@ class Calls {
     std::vector<std::string> caller_candidates;
     std::string relay_room;
     SteadyTime deadline;
+    bool direct = false;  // the callee's last call_path said kUse
   };
 
   bool busy(const std::string &fingerprint) const;
@@ -82,6 +88,8 @@ class Calls {
   CallSettings settings_;
   std::function<std::string()> new_room_id_;
   std::map<std::string, Call> calls_;
+  uint64_t ended_direct_ = 0;
+  uint64_t ended_relay_ = 0;
 };
 
 }  // namespace wzp::signald

@@ -40,6 +40,10 @@ std::string render_prometheus(const Counters &c, const Gauges &g, const Federati
       << "wzp_signald_calls{state=\"offered\"} " << g.calls_offered << '\n'
       << "wzp_signald_calls{state=\"ringing\"} " << g.calls_ringing << '\n'
       << "wzp_signald_calls{state=\"active\"} " << g.calls_active << '\n';
+  out << "# HELP wzp_signald_calls_ended_total Answered calls ended, by the media path the "
+         "callee last agreed to.\n# TYPE wzp_signald_calls_ended_total counter\n"
+      << "wzp_signald_calls_ended_total{path=\"direct\"} " << g.calls_ended_direct << '\n'
+      << "wzp_signald_calls_ended_total{path=\"relay\"} " << g.calls_ended_relay << '\n';
   metric("wzp_signald_rooms", "gauge", "Rooms with at least one participant or a call.", g.rooms);
   metric("wzp_signald_participants", "gauge", "Participants across all rooms.", g.participants);
   metric("wzp_signald_messages_received_total", "counter", "Signal messages received.",

@@ -49,6 +49,8 @@ struct Gauges {
   uint64_t calls_offered = 0;
   uint64_t calls_ringing = 0;
   uint64_t calls_active = 0;
+  uint64_t calls_ended_direct = 0;  // running totals (Calls::StateCounts)
+  uint64_t calls_ended_relay = 0;
   uint64_t rooms = 0;
   uint64_t participants = 0;
   uint64_t remote_users = 0;         // online on linked relays

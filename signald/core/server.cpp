@@ -469,6 +469,8 @@ void Server::handle_ready(ConnectionId conn, Session &session, const signal::Par
           error = calls_.answer(conn, m);
         } else if constexpr (std::is_same_v<T, signal::CallConfirm>) {
           error = calls_.confirm(conn, m);
+        } else if constexpr (std::is_same_v<T, signal::CallPath>) {
+          error = calls_.path(conn, m);
         } else if constexpr (std::is_same_v<T, signal::CallHangup>) {
           error = calls_.hangup(conn, m, now);
         } else if constexpr (std::is_same_v<T, signal::RoomJoin>) {
@@ -556,6 +558,8 @@ Gauges Server::gauges() const {
   g.calls_offered = counts.offered;
   g.calls_ringing = counts.ringing;
   g.calls_active = counts.active;
+  g.calls_ended_direct = counts.ended_direct;
+  g.calls_ended_relay = counts.ended_relay;
   g.rooms = rooms_.room_count();
   g.participants = rooms_.participant_count();
   g.remote_users = remote_users_.size();

@@ -140,6 +140,24 @@ TEST(SignalMessage, PresenceRoomsAndMiscRoundTrip) {
   CallConfirm confirm = round_trip<CallConfirm>(CallConfirm{"call-9", {4, 5}});
   EXPECT_EQ(confirm.call_id, "call-9");
   EXPECT_EQ(confirm.key_agreement, (Bytes{4, 5}));
+  const std::string cert(64, 'a');
+  CallPath use = round_trip<CallPath>(
+      CallPath{"call-9", PathStep::kUse, "203.0.113.5:61000", "direct reflexive", ""});
+  EXPECT_EQ(use.step, PathStep::kUse);
+  EXPECT_EQ(use.candidate, "203.0.113.5:61000");
+  EXPECT_EQ(use.label, "direct reflexive");
+  for (PathStep step :
+       {PathStep::kOffer, PathStep::kCheck, PathStep::kNominate, PathStep::kRelay}) {
+    EXPECT_EQ(round_trip<CallPath>(CallPath{"c", step, "", "", cert}).step, step);
+  }
+  EXPECT_EQ(round_trip<CallPath>(CallPath{"c", PathStep::kOffer, "", "", cert}).certificate, cert);
+  const std::string path_head = R"({"type":"call_path","version":1,"call_id":"c","step":)";
+  EXPECT_EQ(parse(path_head + R"("sideways"})").error, ParseError::kBadField);
+  EXPECT_EQ(parse(path_head + R"("offer","certificate":"ab"})").error, ParseError::kBadField);
+  EXPECT_EQ(parse(path_head + R"("offer","certificate":")" + std::string(64, 'G') + R"("})").error,
+            ParseError::kBadField);
+  EXPECT_EQ(parse(path_head + R"("use","label":")" + std::string(33, 'x') + R"("})").error,
+            ParseError::kBadField);
   // Directives name every rung of libwzp/quality's ladder by its own name.
   for (const auto &rung : quality::ladder()) {
     QualityDirective directive{kRoom, rung.tier, "weakest link"};

@@ -86,6 +86,44 @@ TEST_F(CallsTest, TheCallersConfirmationReachesTheAnsweringDeviceOnly) {
   EXPECT_TRUE(out_.to<Error>(alice_conn_).empty());
 }
 
+TEST_F(CallsTest, PathStepsPassBetweenThePartiesAndCountTheFinalPath) {
+  send(alice_conn_, offer("call-1"));
+  // Not before the answer, and never from a stranger.
+  send(alice_conn_, CallPath{"call-1", PathStep::kCheck, "", "", ""}, 2);
+  EXPECT_EQ(out_.last<Error>(alice_conn_).code, "unknown_call");
+  send(bob_laptop_, CallAnswer{"call-1", AnswerMode::kAccept, {7}, {}});
+  auto eve = crypto::Identity::generate();
+  ConnectionId eve_conn = login(eve);
+  out_.clear();
+  send(eve_conn, CallPath{"call-1", PathStep::kRelay, "", "", ""}, 3);
+  EXPECT_EQ(out_.last<Error>(eve_conn).code, "unknown_call");
+  const std::string cert(64, 'c');
+  send(bob_laptop_, CallPath{"call-1", PathStep::kOffer, "", "", cert});
+  EXPECT_EQ(out_.last<CallPath>(alice_conn_).certificate, cert);
+  send(alice_conn_, CallPath{"call-1", PathStep::kNominate, "203.0.113.4:6000", "", ""});
+  EXPECT_EQ(out_.last<CallPath>(bob_laptop_).candidate, "203.0.113.4:6000");
+  EXPECT_TRUE(out_.to<CallPath>(bob_phone_).empty());
+  send(bob_laptop_, CallPath{"call-1", PathStep::kUse, "203.0.113.4:6000", "direct reflexive", ""});
+  EXPECT_EQ(out_.last<CallPath>(alice_conn_).label, "direct reflexive");
+  // The caller's own say does not count: the callee's agreement does.
+  send(alice_conn_, CallPath{"call-1", PathStep::kRelay, "", "", ""});
+  EXPECT_EQ(out_.last<CallPath>(bob_laptop_).step, PathStep::kRelay);
+  send(alice_conn_, CallHangup{"call-1", "normal"});
+  EXPECT_EQ(server_->gauges().calls_ended_direct, 1u);
+  EXPECT_EQ(server_->gauges().calls_ended_relay, 0u);
+
+  send(alice_conn_, offer("call-2"));
+  send(bob_laptop_, CallAnswer{"call-2", AnswerMode::kAccept, {7}, {}});
+  send(bob_laptop_, CallPath{"call-2", PathStep::kUse, "203.0.113.4:6000", "direct", ""});
+  send(bob_laptop_, CallPath{"call-2", PathStep::kRelay, "", "", ""});
+  send(bob_laptop_, CallHangup{"call-2", "normal"});
+  EXPECT_EQ(server_->gauges().calls_ended_direct, 1u);
+  EXPECT_EQ(server_->gauges().calls_ended_relay, 1u);
+  EXPECT_NE(render_prometheus(server_->counters(), server_->gauges())
+                .find("wzp_signald_calls_ended_total{path=\"direct\"} 1"),
+            std::string::npos);
+}
+
 TEST_F(CallsTest, AcceptWithoutAddressesHidesTheCalleesCandidates) {
   send(alice_conn_, offer("call-2"));
   send(bob_phone_,
