@@ -115,6 +115,7 @@ int run(Kind kind, Options &options, const std::string &peer) {
 
   auto identity = load_identity(options.daemon.identity, error);
   if (!identity) return fail(kind, error);
+  route.session.accept_direct = !route.network && kind == Kind::kAnswer;
   auto session = signal::Session::connect(route.session, *identity, error);
   if (!session) return fail(kind, error);
   std::string me = session->welcome().fingerprint;
@@ -151,6 +152,10 @@ int run(Kind kind, Options &options, const std::string &peer) {
   media.stream_id = kind == Kind::kAnswer ? 2 : 1;
   media.padding = static_cast<uint32_t>(options.pad);
   media.trace = trace.get();
+  // --network impairs the path to the daemon only: a direct path would
+  // leave it.
+  media.direct = !route.network;
+  media.caller = kind != Kind::kAnswer;
   int rc = run_call_media(*session, *call, media);
   session->close();
   if (route.network) {

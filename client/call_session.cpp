@@ -10,6 +10,7 @@
 #include "client/adaptive.hpp"
 #include "client/call_media.hpp"
 #include "client/call_report.hpp"
+#include "client/direct_media.hpp"
 #include "client/echo_analysis.hpp"
 
 namespace wzp::client {
@@ -38,6 +39,7 @@ struct Call {
   GstElement *receiver = nullptr;
   GMainLoop *loop = nullptr;
   AdaptiveQuality *adaptive = nullptr;
+  DirectMedia *direct = nullptr;  // null when direct paths are off
   std::string tier;
   std::string error;
   std::string ended_by;  // why the call ended, for the summary
@@ -106,6 +108,8 @@ gboolean on_signal_poll(gpointer data) {
     if (hangup != nullptr && hangup->call_id == call->established->call_id) {
       finish(call, describe_hangup(hangup->reason));
     }
+    auto *path = std::get_if<signal::CallPath>(&received->message);
+    if (path != nullptr && call->direct != nullptr) call->direct->on_path(*path);
   }
   if (call->session->ended() && !call->ending) {
     call->error = "lost the connection to the daemon: " + call->session->end_reason();
@@ -120,6 +124,7 @@ gboolean on_tick(gpointer data) {
   call->tier = std::string(quality::to_string(call->adaptive->tier()));
   std::string line = status_line(call->sender, call->receiver, tier_label(call->adaptive->tier()),
                                  "daemon", call->adaptive->peer_report());
+  line += " | path " + (call->direct ? call->direct->path() : std::string("relay"));
   std::fprintf(stderr, call->live_status ? "\r\033[K%s" : "%s\n", line.c_str());
   return G_SOURCE_CONTINUE;
 }
@@ -244,6 +249,25 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
     adaptive.trace_to([trace = options.trace](const std::string &line) { trace->write(line); });
   }
   call.adaptive = &adaptive;
+  std::unique_ptr<DirectMedia> direct;
+  guint direct_tick = 0;
+  if (options.direct) {
+    direct = std::make_unique<DirectMedia>(session, established, options.caller, link);
+    call.direct = direct.get();
+    // The direct path's checks, consent and route: 50 ms keeps a switch
+    // and a fallback well inside their budgets (docs/nat.md).
+    direct_tick = g_timeout_add(
+        50,
+        [](gpointer d) -> gboolean {
+          auto *c = static_cast<Call *>(d);
+          if (!c->ending) {
+            on_signal_poll(d);
+            c->direct->tick();
+          }
+          return G_SOURCE_CONTINUE;
+        },
+        &call);
+  }
   guint tick = g_timeout_add_seconds(1, on_tick, &call);
   guint poll = g_timeout_add(100, on_signal_poll, &call);
   guint interrupt = g_unix_signal_add(SIGINT, on_interrupt, &call);
@@ -257,6 +281,7 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   }
   g_source_remove(tick);
   g_source_remove(poll);
+  if (direct_tick != 0) g_source_remove(direct_tick);
   g_source_remove(interrupt);
   if (call.live_status) std::fprintf(stderr, "\n");
   if (!call.ended_by.empty()) std::fprintf(stderr, "call ended: %s\n", call.ended_by.c_str());
@@ -264,11 +289,14 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   std::printf("%s\n", call_summary(sender, receiver, call.tier, adaptive.peer_report()).c_str());
   std::printf("  tier history          %s\n", quality::describe(adaptive.history()).c_str());
   std::printf("%s", describe_candidates(established).c_str());
+  std::printf("%s", direct ? direct->summary().c_str()
+                           : "  media path            relay (direct paths off)\n");
   if (!options.output_wav.empty()) {
     std::printf("  received audio        %s\n", options.output_wav.c_str());
   }
   release(sender);
   release(receiver);
+  direct.reset();
   if (options.measure_echo) report_echo(options, first_sent, first_received);
   std::fflush(stdout);
   session.set_datagram_handler(nullptr);

@@ -24,6 +24,10 @@ struct CallMediaOptions {
   uint32_t stream_id = 1;
   uint32_t padding = 0;            // SenderConfig::padding
   CallTraceFile *trace = nullptr;  // records the call when set
+  // Media may move to a direct path beside the relay (docs/nat.md); the
+  // caller checks and nominates, the callee accepts and agrees.
+  bool direct = false;
+  bool caller = false;
 };
 
 // Runs the call until it ends and prints the summary on stdout; returns the

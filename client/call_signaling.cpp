@@ -146,8 +146,7 @@ std::string describe_candidates(const EstablishedCall &call) {
   }
   return "  our candidates        " + (ours.empty() ? "none" : ours) +
          "\n  peer's candidates     " + (peers.empty() ? "none" : peers) +
-         (rejected.empty() ? "" : " (rejected: " + rejected + ")") +
-         "\n  media path            relay (direct paths are not tried yet)\n";
+         (rejected.empty() ? "" : " (rejected: " + rejected + ")") + "\n";
 }
 
 std::optional<EstablishedCall> place_call(signal::Session &session,

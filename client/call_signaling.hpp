@@ -33,8 +33,8 @@ struct EstablishedCall {
   std::string peer;  // the peer's fingerprint (and alias, when it has one)
   std::string relay_room;
   crypto::CallKeys keys;
-  // Ours as offered, and the peer's as checked. Nothing is sent to them
-  // yet: media goes through the relay room.
+  // Ours as offered, and the peer's as checked (client/direct_media.hpp
+  // tries them).
   std::vector<nat::Candidate> our_candidates;
   nat::RemoteCandidates peer_candidates;
 };
@@ -56,7 +56,7 @@ std::optional<EstablishedCall> answer_call(signal::Session &session,
 // What a hangup reason means, for the user.
 std::string describe_hangup(const std::string &reason);
 
-// The summary's lines about candidates and the media path.
+// The summary's lines about candidates.
 std::string describe_candidates(const EstablishedCall &call);
 
 }  // namespace wzp::client

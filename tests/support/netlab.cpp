@@ -148,8 +148,13 @@ NetLab::Router &NetLab::add_router(NatKind kind, bool ipv6) {
   // empty unless it runs.
   const std::string ruleset =
       "table inet wzplab {\n"
-      "  chain forward { type filter hook forward priority 0; policy accept; jump miniupnpd; }\n"
+      "  chain forward { type filter hook forward priority 0; policy accept; jump count;\n"
+      "    jump cut; jump miniupnpd; }\n"
+      "  chain count { }\n"
+      "  chain cut { }\n"
       "  chain miniupnpd { }\n"
+      "  chain input { type filter hook input priority 0; policy accept;\n"
+      "    iifname \"wan\" ct state new meta l4proto udp drop; }\n"
       "  chain prerouting { type nat hook prerouting priority dstnat; policy accept;\n"
       "    jump prerouting_miniupnpd; }\n"
       "  chain postrouting { type nat hook postrouting priority srcnat; policy accept;\n"
@@ -171,6 +176,32 @@ NetLab::Router &NetLab::add_router(NatKind kind, bool ipv6) {
   std::filesystem::remove(file);
   routers_.push_back(std::move(router));
   return *routers_.back();
+}
+
+void NetLab::cut(const Router &router, const std::string &address) {
+  for (const char *direction : {"saddr", "daddr"}) {
+    run_in(router.ns,
+           {kNft, "add", "rule", "inet", "wzplab", "cut", "ip", direction, address, "drop"});
+  }
+}
+
+void NetLab::restore(const Router &router) {
+  run_in(router.ns, {kNft, "flush", "chain", "inet", "wzplab", "cut"});
+}
+
+void NetLab::count_to(const Router &router, const std::string &address) {
+  run_in(router.ns,
+         {kNft, "add", "rule", "inet", "wzplab", "count", "ip", "daddr", address, "counter"});
+}
+
+uint64_t NetLab::counted(const Router &router) {
+  const std::string listing = run_in(router.ns, {kNft, "list", "chain", "inet", "wzplab", "count"});
+  uint64_t packets = 0;
+  for (size_t at = listing.find("packets "); at != std::string::npos;
+       at = listing.find("packets ", at + 1)) {
+    packets += std::stoull(listing.substr(at + 8));
+  }
+  return packets;
 }
 
 NetLab::Host NetLab::add_host(Router &router) {

@@ -18,6 +18,7 @@
 // when destroyed; one whose process was killed is swept by the next lab.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,6 +28,10 @@
 
 namespace wzp::test {
 
+// Every router drops new UDP flows from the public side to itself, as a
+// home router's firewall does: a peer's packet that arrives before ours
+// went out is dropped without leaving a conntrack entry, which would
+// otherwise take our port and make the masquerade map us to another.
 enum class NatKind {
   // masquerade: endpoint-independent, port-preserving mapping; filtering
   // by address and port (conntrack), no hairpinning.
@@ -69,6 +74,13 @@ class NetLab {
   std::unique_ptr<ChildProcess> start(const std::string &ns, const std::string &program,
                                       std::vector<std::string> args,
                                       std::map<std::string, std::string> extra_env = {});
+  // Drops everything `router` forwards to or from `address` (a path cut
+  // mid-call), until restore().
+  void cut(const Router &router, const std::string &address);
+  void restore(const Router &router);
+  // Counts the packets `router` forwards to `address`; counted() sums them.
+  void count_to(const Router &router, const std::string &address);
+  uint64_t counted(const Router &router);
   // Runs a command inside `ns` to its end; throws with its output on failure.
   std::string run_in(const std::string &ns, std::vector<std::string> argv);
   // miniupnpd (NAT-PMP, PCP and UPnP IGD) on `router`'s LAN, with its

@@ -1,10 +1,13 @@
 // Real `wzp` clients calling through real NATs (tests/support/netlab.hpp):
 // each offers its host address and the reflexive one the daemon saw, the
-// other checks them, and the call itself goes through the relay room.
+// other checks them; media starts through the relay room and moves to a
+// direct path where the NATs let one through (docs/nat.md).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <cstdio>
 #include <regex>
+#include <sstream>
 
 #include "tests/support/call_summary.hpp"
 #include "tests/support/netlab.hpp"
@@ -32,7 +35,17 @@ class NatCallTest : public ::testing::Test {
     }
     dir_ = make_temp_dir("nat-call");
     for (auto [who, text] : {std::pair{"alice", "Alice calls bob from behind a cone NAT."},
-                             {"bob", "Bob answers from behind a symmetric NAT, and talks on."}}) {
+                             {"bob", "Bob answers from behind a symmetric NAT, and talks on."},
+                             {"alice_long",
+                              "Alice talks for a while. The path between the two routers is cut, "
+                              "and the call goes on through the relay. Then the path comes back, "
+                              "and the call moves to it again. Alice keeps talking all along, so "
+                              "that every part of the call carries speech."},
+                             {"bob_long",
+                              "Bob talks for a while too. He does not know which path his voice "
+                              "takes, and he should not have to. The relay is always there, and "
+                              "the direct path is used whenever it works. Bob keeps talking all "
+                              "along, until the end of the call."}}) {
       ChildProcess speak("/usr/bin/espeak-ng",
                          {"-w", (dir_ / (std::string(who) + ".wav")).string(), text});
       ASSERT_TRUE(speak.wait_exit(30s).has_value());
@@ -58,9 +71,85 @@ class NatCallTest : public ::testing::Test {
     return env;
   }
 
+  void start_daemon() {
+    daemon_ = std::make_unique<SignaldDaemon>(
+        dir_, std::vector<std::string>{"--listen", NetLab::public_address(1) + ":0"},
+        std::vector<std::string>{"/usr/sbin/ip", "netns", "exec", lab_->public_ns()});
+    ASSERT_TRUE(daemon_->ready()) << output_of(daemon_->process());
+  }
+  // Bob answers in `ns`; returns his fingerprint once he is signed in.
+  std::string start_bob(const std::string &ns, const std::string &speech) {
+    bob_ =
+        lab_->start(ns, build_binary("client/wzp").string(),
+                    {"answer", "--auto-answer", "--alias", "bob", "--in",
+                     (dir_ / (speech + ".wav")).string(), "--out", (dir_ / "at_bob.wav").string()},
+                    env("bob"));
+    auto line = bob_->wait_for_line(std::regex("signed in to .* as .*\\(@bob\\)"), 20s);
+    std::smatch m;
+    if (!line || !std::regex_search(*line, m, std::regex(R"(as ([0-9a-f:]+) \(@bob\))"))) {
+      return "";
+    }
+    return m[1];
+  }
+  void start_alice(const std::string &ns, const std::string &callee, const std::string &speech) {
+    alice_ = lab_->start(ns, build_binary("client/wzp").string(),
+                         {"call", callee, "--in", (dir_ / (speech + ".wav")).string(), "--out",
+                          (dir_ / "at_alice.wav").string()},
+                         env("alice"));
+  }
+  // Waits for both to end; their output, or "" after a failure.
+  void finish_call() {
+    auto alice_status = alice_->wait_exit(90s);
+    auto bob_status = bob_->wait_exit(30s);
+    alice_->wait_output_closed(5s);
+    bob_->wait_output_closed(5s);
+    said_alice_ = output_of(*alice_);
+    said_bob_ = output_of(*bob_);
+    ASSERT_TRUE(alice_status && WIFEXITED(*alice_status) && WEXITSTATUS(*alice_status) == 0)
+        << said_alice_;
+    ASSERT_TRUE(bob_status && WIFEXITED(*bob_status) && WEXITSTATUS(*bob_status) == 0) << said_bob_;
+    // What docs/nat.md quotes ("Measured"): ctest -L nat -V shows it.
+    for (const auto &[who, said] : {std::pair{"alice", &said_alice_}, {"bob", &said_bob_}}) {
+      std::istringstream lines(*said);
+      for (std::string line; std::getline(lines, line);) {
+        if (line.find("media path") != std::string::npos ||
+            line.find("direct path") != std::string::npos ||
+            line.find("frames ") != std::string::npos) {
+          std::printf("%s: %s\n", who, line.c_str());
+        }
+      }
+    }
+  }
+  // Both ended on `path`, heard each other, and got media on the direct
+  // path; the copies the relay also carried during the moves were dropped,
+  // not played twice: no side received or played more frames than the
+  // other sent.
+  void expect_direct_both_ways(const std::string &path) {
+    for (const auto *said : {&said_alice_, &said_bob_}) {
+      EXPECT_NE(said->find("media path            " + path + " ("), std::string::npos) << *said;
+      std::smatch m;
+      ASSERT_TRUE(std::regex_search(*said, m,
+                                    std::regex(R"(direct path +(\d+) packets received directly)")))
+          << *said;
+      EXPECT_GT(std::stoull(m[1]), 0u) << *said;
+      EXPECT_GT(summary_frames(*said).played, 0u) << *said;
+    }
+    for (const auto &[receiver, sender] :
+         {std::pair{&said_alice_, &said_bob_}, std::pair{&said_bob_, &said_alice_}}) {
+      std::smatch sent, received;
+      ASSERT_TRUE(std::regex_search(*sender, sent, std::regex(R"(frames sent +(\d+))")));
+      ASSERT_TRUE(
+          std::regex_search(*receiver, received, std::regex(R"(frames received +(\d+) as sent)")));
+      EXPECT_LE(std::stoull(received[1]), std::stoull(sent[1])) << *receiver << *sender;
+      EXPECT_LE(summary_frames(*receiver).played, std::stoull(sent[1])) << *receiver;
+    }
+  }
+
   std::unique_ptr<NetLab> lab_;
   std::filesystem::path dir_;
   std::unique_ptr<SignaldDaemon> daemon_;
+  std::unique_ptr<ChildProcess> alice_, bob_;
+  std::string said_alice_, said_bob_;
 };
 
 TEST_F(NatCallTest, EachSideOffersItsReflexiveAddressAndRejectsTheOthersLan) {
@@ -68,30 +157,12 @@ TEST_F(NatCallTest, EachSideOffersItsReflexiveAddressAndRejectsTheOthersLan) {
   auto &symmetric = lab_->add_router(NatKind::kSymmetric);
   auto alice_host = lab_->add_host(cone);
   auto bob_host = lab_->add_host(symmetric);
-  daemon_ = std::make_unique<SignaldDaemon>(
-      dir_, std::vector<std::string>{"--listen", NetLab::public_address(1) + ":0"},
-      std::vector<std::string>{"/usr/sbin/ip", "netns", "exec", lab_->public_ns()});
-  ASSERT_TRUE(daemon_->ready()) << output_of(daemon_->process());
-
-  const std::string wzp = build_binary("client/wzp").string();
-  auto bob = lab_->start(bob_host.ns, wzp,
-                         {"answer", "--auto-answer", "--alias", "bob", "--in",
-                          (dir_ / "bob.wav").string(), "--out", (dir_ / "at_bob.wav").string()},
-                         env("bob"));
-  ASSERT_TRUE(bob->wait_for_line(std::regex("signed in to .* as .*\\(@bob\\)"), 20s))
-      << output_of(*bob);
-  auto alice = lab_->start(alice_host.ns, wzp,
-                           {"call", "@bob", "--in", (dir_ / "alice.wav").string(), "--out",
-                            (dir_ / "at_alice.wav").string()},
-                           env("alice"));
-  auto alice_status = alice->wait_exit(60s);
-  auto bob_status = bob->wait_exit(30s);
-  alice->wait_output_closed(5s);
-  bob->wait_output_closed(5s);
-  const std::string said_alice = output_of(*alice), said_bob = output_of(*bob);
-  ASSERT_TRUE(alice_status && WIFEXITED(*alice_status) && WEXITSTATUS(*alice_status) == 0)
-      << said_alice;
-  ASSERT_TRUE(bob_status && WIFEXITED(*bob_status) && WEXITSTATUS(*bob_status) == 0) << said_bob;
+  start_daemon();
+  lab_->count_to(cone, symmetric.wan_address);
+  ASSERT_FALSE(start_bob(bob_host.ns, "bob").empty()) << output_of(*bob_);
+  start_alice(alice_host.ns, "@bob", "alice");
+  finish_call();
+  const std::string &said_alice = said_alice_, &said_bob = said_bob_;
 
   // Alice, behind the port-preserving cone NAT: her LAN address and the
   // router's, on one port.
@@ -116,10 +187,92 @@ TEST_F(NatCallTest, EachSideOffersItsReflexiveAddressAndRejectsTheOthersLan) {
   EXPECT_NE(said_bob.find("peer's candidates     " + alice_public + " (rejected: 1 private)"),
             std::string::npos)
       << said_bob;
+  // Bob's symmetric NAT gave the daemon one port and gives alice another:
+  // no direct path, and the call stays on the relay.
   for (const auto *said : {&said_alice, &said_bob}) {
-    EXPECT_NE(said->find("media path            relay"), std::string::npos) << *said;
+    EXPECT_NE(said->find("media path            relay (relay)"), std::string::npos) << *said;
     // Both heard the other through the relay, across both NATs.
     EXPECT_GT(summary_frames(*said).played, 0u) << *said;
+  }
+  // Alice's checks of bob's one candidate, all that left her router for
+  // his, stayed within their budget: per round, the dial's 6 handshake
+  // attempts 500 ms apart, each packet sent 5 times while the handshake
+  // lasts (docs/nat.md, "Checks").
+  std::smatch checks;
+  ASSERT_TRUE(std::regex_search(said_alice, checks, std::regex(R"((\d+) rounds? of checks)")))
+      << said_alice;
+  const uint64_t rounds = std::stoull(checks[1]), packets = lab_->counted(cone);
+  std::printf("checks: %llu rounds, %llu packets to bob's router\n",
+              static_cast<unsigned long long>(rounds), static_cast<unsigned long long>(packets));
+  EXPECT_GE(rounds, 1u);
+  EXPECT_GT(packets, 0u);
+  EXPECT_LE(packets, 60u * rounds);
+}
+
+// Case 1: two hosts on one LAN behind one NAT that does not hairpin. Alice
+// names bob by fingerprint, so she tries his LAN address, and the call
+// goes direct on it.
+TEST_F(NatCallTest, SameLanWithoutHairpinGoesDirectOnHostCandidates) {
+  auto &router = lab_->add_router(NatKind::kEndpointIndependent);
+  auto alice_host = lab_->add_host(router);
+  auto bob_host = lab_->add_host(router);
+  start_daemon();
+  const std::string bob = start_bob(bob_host.ns, "bob");
+  ASSERT_FALSE(bob.empty()) << output_of(*bob_);
+  start_alice(alice_host.ns, bob, "alice");
+  finish_call();
+  expect_direct_both_ways("direct v4 host");
+}
+
+// Case 2: two endpoint-independent NATs: the callee opens its NAT towards
+// the caller's reflexive address, the caller dials the callee's.
+TEST_F(NatCallTest, TwoConeNatsGoDirectOnReflexiveCandidates) {
+  auto &cone_a = lab_->add_router(NatKind::kEndpointIndependent);
+  auto &cone_b = lab_->add_router(NatKind::kEndpointIndependent);
+  auto alice_host = lab_->add_host(cone_a);
+  auto bob_host = lab_->add_host(cone_b);
+  start_daemon();
+  ASSERT_FALSE(start_bob(bob_host.ns, "bob").empty()) << output_of(*bob_);
+  start_alice(alice_host.ns, "@bob", "alice");
+  finish_call();
+  expect_direct_both_ways("direct reflexive");
+}
+
+// Case 7: the direct path cut mid-call (a drop rule on alice's router):
+// both sides go back to the relay, and to the direct path once it is
+// restored.
+TEST_F(NatCallTest, ACutDirectPathFallsBackToTheRelayAndComesBack) {
+  auto &cone_a = lab_->add_router(NatKind::kEndpointIndependent);
+  auto &cone_b = lab_->add_router(NatKind::kEndpointIndependent);
+  auto alice_host = lab_->add_host(cone_a);
+  auto bob_host = lab_->add_host(cone_b);
+  start_daemon();
+  ASSERT_FALSE(start_bob(bob_host.ns, "bob_long").empty()) << output_of(*bob_);
+  start_alice(alice_host.ns, "@bob", "alice_long");
+  const std::regex direct("^media path: direct reflexive"), relay("^media path: relay");
+  ASSERT_TRUE(alice_->wait_for_line(direct, 20s)) << output_of(*alice_);
+  const size_t alice_from = alice_->line_count(), bob_from = bob_->line_count();
+  const auto cut_at = std::chrono::steady_clock::now();
+  lab_->cut(cone_a, cone_b.wan_address);
+  EXPECT_TRUE(alice_->wait_for_lines(relay, 1, alice_from, 10s)) << output_of(*alice_);
+  EXPECT_TRUE(bob_->wait_for_lines(relay, 1, bob_from, 10s)) << output_of(*bob_);
+  const auto relay_at = std::chrono::steady_clock::now();
+  const size_t alice_back = alice_->line_count(), bob_back = bob_->line_count();
+  lab_->restore(cone_a);
+  EXPECT_TRUE(alice_->wait_for_lines(direct, 1, alice_back, 20s)) << output_of(*alice_);
+  EXPECT_TRUE(bob_->wait_for_lines(direct, 1, bob_back, 20s)) << output_of(*bob_);
+  const auto ms = [](auto d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  };
+  std::printf("cut to both on the relay: %lld ms; restored to both direct: %lld ms\n",
+              static_cast<long long>(ms(relay_at - cut_at)),
+              static_cast<long long>(ms(std::chrono::steady_clock::now() - relay_at)));
+  finish_call();
+  expect_direct_both_ways("direct reflexive");
+  for (const auto *said : {&said_alice_, &said_bob_}) {
+    EXPECT_TRUE(std::regex_search(
+        *said, std::regex("direct reflexive at [0-9.]+ s, relay at [0-9.]+ s, direct reflexive")))
+        << *said;
   }
 }
 
