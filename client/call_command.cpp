@@ -116,7 +116,14 @@ int run(Kind kind, Options &options, const std::string &peer) {
   auto identity = load_identity(options.daemon.identity, error);
   if (!identity) return fail(kind, error);
   route.session.accept_direct = !route.network && kind == Kind::kAnswer;
+  // A direct path may be IPv6 while the daemon is reached over IPv4: one
+  // dual-stack socket serves both, where the host has IPv6 at all.
+  if (!route.network) route.session.bind_address = "::";
   auto session = signal::Session::connect(route.session, *identity, error);
+  if (!session && error.starts_with("cannot ") && !route.network) {
+    route.session.bind_address = "0.0.0.0";
+    session = signal::Session::connect(route.session, *identity, error);
+  }
   if (!session) return fail(kind, error);
   std::string me = session->welcome().fingerprint;
   if (options.alias != nullptr) {

@@ -74,6 +74,7 @@ std::unique_ptr<Session> Session::connect(const SessionConfig &config,
   // call or room starts (docs/quic.md).
   endpoint.path_mtu_discovery = false;
   endpoint.accept_connections = config.accept_direct;
+  endpoint.bind_address = config.bind_address;
   Session *raw = session.get();
   session->endpoint_ = quic::Endpoint::create(
       endpoint,

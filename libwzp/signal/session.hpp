@@ -40,6 +40,9 @@ struct SessionConfig {
   // docs/nat.md), with a certificate of its own; set_accept_handler() picks
   // who is served.
   bool accept_direct = false;
+  // Our socket's address: "::" makes it dual-stack (IPv4 through mapped
+  // addresses), so a peer's IPv6 candidates can be dialed from it too.
+  std::string bind_address = "0.0.0.0";
 };
 
 struct Received {

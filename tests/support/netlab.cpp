@@ -143,6 +143,9 @@ NetLab::Router &NetLab::add_router(NatKind kind, bool ipv6) {
     run_in(router->ns, {kIp, "addr", "add", router->ipv6_prefix + "1/64", "dev", "lan", "nodad"});
     run_in(router->ns, {"/usr/sbin/sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"});
     run_in(public_ns_, {kIp, "route", "add", router->ipv6_prefix + "/64", "via", wan6});
+    // Other routers' LANs are reached through the public side's routes.
+    run_in(router->ns, {kIp, "-6", "route", "add", "default", "via", "2001:db8:15::1"});
+    run_in(public_ns_, {"/usr/sbin/sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"});
   }
   // The chains miniupnpd fills (start_miniupnpd) are there on every router,
   // empty unless it runs.

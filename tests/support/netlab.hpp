@@ -9,7 +9,8 @@
 //     │    └─ host N.M: eth0 10.15.N.(9+M), default route via the router
 //
 // A router made with IPv6 also routes 2001:db8:15:N::/64 to its LAN,
-// without NAT (hosts get 2001:db8:15:N::(9+M)).
+// without NAT (hosts get 2001:db8:15:N::(9+M)), and the public namespace
+// routes between such LANs.
 //
 // The public segment is outside every reserved range because miniupnpd
 // refuses to map ports on a reserved external address; none of it leaves

@@ -238,6 +238,22 @@ TEST_F(NatCallTest, TwoConeNatsGoDirectOnReflexiveCandidates) {
   expect_direct_both_ways("direct reflexive");
 }
 
+// Case 6: routers that route IPv6 untranslated beside their IPv4 NATs:
+// the callee's global IPv6 address comes first in its list, and the call
+// goes direct on it (both sockets are dual-stack).
+TEST_F(NatCallTest, IPv6BesideTheNatsGoesDirectOnIPv6) {
+  auto &cone_a = lab_->add_router(NatKind::kEndpointIndependent, /*ipv6=*/true);
+  auto &cone_b = lab_->add_router(NatKind::kEndpointIndependent, /*ipv6=*/true);
+  auto alice_host = lab_->add_host(cone_a);
+  auto bob_host = lab_->add_host(cone_b);
+  lab_->run_in(alice_host.ns, {"/usr/bin/ping", "-6", "-c1", "-W5", bob_host.address6});
+  start_daemon();
+  ASSERT_FALSE(start_bob(bob_host.ns, "bob").empty()) << output_of(*bob_);
+  start_alice(alice_host.ns, "@bob", "alice");
+  finish_call();
+  expect_direct_both_ways("direct v6 host");
+}
+
 // Case 7: the direct path cut mid-call (a drop rule on alice's router):
 // both sides go back to the relay, and to the direct path once it is
 // restored.
