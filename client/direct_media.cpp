@@ -433,6 +433,9 @@ std::string DirectMedia::summary() const {
                   static_cast<unsigned long long>(punches_));
   }
   out += line;
+  std::snprintf(line, sizeof line, "; %zu move%s between relay and direct", decision_.switches(),
+                decision_.switches() == 1 ? "" : "s");
+  out += line;
   if (first_direct_s_ >= 0) {
     std::snprintf(line, sizeof line, "; first direct %.2f s after the media started",
                   first_direct_s_);

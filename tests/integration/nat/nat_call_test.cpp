@@ -112,9 +112,8 @@ class NatCallTest : public ::testing::Test {
     for (const auto &[who, said] : {std::pair{"alice", &said_alice_}, {"bob", &said_bob_}}) {
       std::istringstream lines(*said);
       for (std::string line; std::getline(lines, line);) {
-        if (line.find("media path") != std::string::npos ||
-            line.find("direct path") != std::string::npos ||
-            line.find("frames ") != std::string::npos) {
+        if (line.starts_with("media path:") || line.starts_with("  media path") ||
+            line.starts_with("  direct path") || line.starts_with("  frames ")) {
           std::printf("%s: %s\n", who, line.c_str());
         }
       }
