@@ -133,7 +133,6 @@ class Connection {
   // hands it this connection's unfinished one, to be closed.
   void take_handshake(Connection &attempt);
   void on_handshake_completed();
-  const std::string &pin() const;
   void on_handshake_confirmed();
   void note_active();
   void establish_if_ready(uint64_t ts);
@@ -159,6 +158,8 @@ class Connection {
   bool resends_signaling(uint64_t in_flight_before, size_t packet_size) const;
   void send_signaling_probe(uint64_t ts);
   uint64_t unconfirmed_dial_deadline() const;
+  // The certificate fingerprint a dialed peer must have (pin_ or the endpoint's).
+  const std::string &pin() const;
   // Whether a dial can still take over a raced attempt's handshake: not
   // once it is confirmed or finished, nor once it completed and sent
   // messages of ours on its stream, which a swap would lose (the server

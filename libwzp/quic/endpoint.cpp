@@ -28,10 +28,11 @@ CidKey cid_key(const uint8_t *data, size_t size) {
 }
 
 bool resolve(const std::string &host, uint16_t port, sockaddr_storage &out, socklen_t &out_len,
-             std::string &error) {
+             std::string &error, bool numeric = false) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_DGRAM;
+  if (numeric) hints.ai_flags = AI_NUMERICHOST;  // never a DNS query
   addrinfo *result = nullptr;
   int rv = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &result);
   if (rv != 0 || result == nullptr) {
@@ -189,7 +190,7 @@ bool Endpoint::send_punch(const std::string &host, uint16_t port) {
   sockaddr_storage remote{};
   socklen_t remote_len = 0;
   std::string error;
-  if (!resolve(host, port, remote, remote_len, error)) return false;
+  if (!resolve(host, port, remote, remote_len, error, true)) return false;
   if (local_addr_.ss_family == AF_INET6) to_ipv6(remote, remote_len);
   if (remote.ss_family != local_addr_.ss_family) return false;
   // Four zero bytes: no QUIC version parses from them (RFC 7983 would call

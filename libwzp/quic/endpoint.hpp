@@ -51,8 +51,9 @@ class Endpoint : private ConnectionHost {
                                    ConnectionHandlers handlers, std::string &error,
                                    const std::string &pin = {});
   // Sends one small datagram that is not QUIC (the peer's endpoint counts it
-  // as garbage) to a numeric host:port from this socket, so our NAT lets
-  // that address's packets in (docs/nat.md, "Checks"). False if unsendable.
+  // as garbage) from this socket to a numeric host:port (never a name), so
+  // our NAT lets that address's packets in (docs/nat.md, "Checks"). False
+  // if unsendable.
   bool send_punch(const std::string &host, uint16_t port);
 
   uint16_t local_port() const { return local_port_; }

@@ -168,7 +168,8 @@ TEST(QuicLinkOver, APunchIsCountedAsGarbage) {
   Pair pair;
   ASSERT_TRUE(pair.connection->wait_established(5s));
   EXPECT_TRUE(pair.client->send_punch("127.0.0.1", pair.server->local_port()));
-  EXPECT_FALSE(pair.client->send_punch("::1", pair.server->local_port()));  // another family
+  EXPECT_FALSE(pair.client->send_punch("::1", pair.server->local_port()));        // another family
+  EXPECT_FALSE(pair.client->send_punch("localhost", pair.server->local_port()));  // a name
   EXPECT_TRUE(wzp::test::wait_until([&] { return pair.server->stats().dropped_garbage == 1; }, 5s));
   EXPECT_TRUE(pair.connection->state() == Connection::State::kEstablished);
 }
