@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "signald/core/server.hpp"
+#include "signald/quic_transport.hpp"
 
 namespace wzp::signald {
 
@@ -122,7 +123,8 @@ quic::ConnectionHandlers FederationTransport::handlers_for(PeerId id,
   handlers.on_message = [this, id](std::span<const uint8_t> message) {
     std::lock_guard lock(mutex_);
     federation_->on_message(
-        id, std::string_view(reinterpret_cast<const char *>(message.data()), message.size()));
+        id, std::string_view(reinterpret_cast<const char *>(message.data()), message.size()),
+        wall_and_steady_now());
   };
   handlers.on_datagram = [this, id](std::span<const uint8_t> datagram) {
     std::lock_guard lock(mutex_);
@@ -132,7 +134,7 @@ quic::ConnectionHandlers FederationTransport::handlers_for(PeerId id,
     std::lock_guard lock(mutex_);
     g_message("relay link %" G_GUINT64_FORMAT " down%s%s", id, error.empty() ? "" : ": ",
               error.c_str());
-    federation_->on_link_down(id);
+    federation_->on_link_down(id, wall_and_steady_now());
     links_.erase(id);
     for (auto &dialed : dialed_) {
       if (dialed.link == id) dialed.link = 0;

@@ -3,6 +3,13 @@
 // others stop ringing. Unanswered calls time out, and calls a callee could
 // not take become missed-call records delivered when they come back. Every
 // hangup names its call, so one call's end never touches another.
+//
+// Either party may be behind a link to another relay (docs/signal.md
+// "Federation"): the caller's relay sends the offer on towards the
+// callee's, every relay on the way keeps the call, and its messages travel
+// hop by hop; the callee's relay rings, reserves the relay room and names
+// it in the setup; each relay on the way reserves it too, with the parties
+// behind its links as remote members, so media takes the same path.
 #pragma once
 
 #include <chrono>
@@ -22,6 +29,20 @@ namespace wzp::signald {
 struct CallSettings {
   std::chrono::milliseconds ring_timeout{30000};
   size_t max_calls_per_connection = 4;
+  // Calls a linked relay may have open through us at once: its offers
+  // beyond that are refused.
+  size_t max_calls_per_link = 256;
+};
+
+// What calls need from the links to other relays; Federation implements it.
+class CallLinks {
+ public:
+  virtual ~CallLinks() = default;
+  // A call message for the relay behind `peer`. `key`: the public key of
+  // the party it speaks for, on an offer (the caller) and a setup (the
+  // callee), which the relays on the way check against its fingerprint.
+  virtual void call_message(PeerId peer, const signal::Message &message,
+                            const signal::PublicKey *key) = 0;
 };
 
 class Calls {
@@ -36,13 +57,18 @@ class Calls {
         settings_(settings),
         new_room_id_(std::move(new_room_id)) {}
 
+  void set_links(CallLinks *links) { links_ = links; }
+
   // Each returns the error to send back to `from`, or nullopt on success.
-  // `callee` is already resolved to a fingerprint.
+  // `callee` is already resolved to a fingerprint; `callee_route` is the
+  // link to the callee's relay when the callee is not signed in here.
   std::optional<signal::Error> offer(ConnectionId from, const std::string &caller,
-                                     signal::CallOffer offer, const std::string &callee,
+                                     const signal::PublicKey &caller_key, signal::CallOffer offer,
+                                     const std::string &callee, std::optional<PeerId> callee_route,
                                      const Now &now);
   std::optional<signal::Error> ringing(ConnectionId from, const signal::CallRinging &ringing);
-  std::optional<signal::Error> answer(ConnectionId from, const signal::CallAnswer &answer);
+  std::optional<signal::Error> answer(ConnectionId from, const signal::CallAnswer &answer,
+                                      const signal::PublicKey &callee_key);
   std::optional<signal::Error> confirm(ConnectionId from, const signal::CallConfirm &confirm);
   // Passes a party's path step to the other party of an active call.
   std::optional<signal::Error> path(ConnectionId from, const signal::CallPath &path);
@@ -50,6 +76,18 @@ class Calls {
                                       const Now &now);
   void on_disconnect(ConnectionId conn, const Now &now);
   void tick(const Now &now);
+
+  // From the relay behind `peer`: an offer whose caller that relay vouches
+  // for (the caller checks this: the caller's route is `peer` and `key` is
+  // the caller's), and the other call messages of calls that run through
+  // `peer`. False when refused: not a call through `peer`, not its side's
+  // message, or a bad setup.
+  bool remote_offer(PeerId peer, signal::CallOffer offer, const signal::PublicKey &caller_key,
+                    std::optional<PeerId> callee_route, const Now &now);
+  bool remote(PeerId peer, const signal::Message &message, const signal::PublicKey *key,
+              const Now &now);
+  // The link is gone: the calls through it end.
+  void on_peer_lost(PeerId peer, const Now &now);
 
   struct StateCounts {
     uint64_t offered = 0, ringing = 0, active = 0;
@@ -65,10 +103,13 @@ class Calls {
     std::string id;
     State state = State::kOffered;
     std::string caller;
-    ConnectionId caller_conn = 0;
+    ConnectionId caller_conn = 0;       // 0 when the caller is behind a link
+    std::optional<PeerId> caller_peer;  // the link towards the caller
+    signal::PublicKey caller_key{};
     std::string callee;
     std::vector<ConnectionId> ringing_conns;  // callee devices still ringing
     ConnectionId callee_conn = 0;             // the device that answered
+    std::optional<PeerId> callee_peer;        // the link towards the callee
     std::vector<std::string> caller_candidates;
     std::string relay_room;
     SteadyTime deadline;
@@ -76,10 +117,17 @@ class Calls {
   };
 
   bool busy(const std::string &fingerprint) const;
+  // Only the callee's relay keeps its missed calls.
   void record_missed(const Call &call, const Now &now);
-  // Sends hangup to every party except `except` and forgets the call.
-  void end(std::map<std::string, Call>::iterator it, const std::string &reason,
-           ConnectionId except);
+  // Sends hangup to every party except `except` (a connection or the link
+  // the hangup came from) and forgets the call.
+  void end(std::map<std::string, Call>::iterator it, const std::string &reason, ConnectionId except,
+           std::optional<PeerId> except_peer = std::nullopt);
+  void to_caller(const Call &call, const signal::Message &message,
+                 const signal::PublicKey *key = nullptr);
+  void to_link(PeerId peer, const signal::Message &message, const signal::PublicKey *key = nullptr);
+  // Rings the callee's devices here, or says busy or unavailable.
+  void ring(Call call, signal::CallOffer offer, const Now &now);
 
   Outbox &outbox_;
   StoreWriter &writer_;
@@ -87,6 +135,7 @@ class Calls {
   Rooms &rooms_;
   CallSettings settings_;
   std::function<std::string()> new_room_id_;
+  CallLinks *links_ = nullptr;
   std::map<std::string, Call> calls_;
   uint64_t ended_direct_ = 0;
   uint64_t ended_relay_ = 0;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "libwzp/base/hex.hpp"
 #include "libwzp/signal/json_depth.hpp"
 #include "libwzp/signal/printable.hpp"
 #include "libwzp/signal/strict_json.hpp"
@@ -68,11 +69,13 @@ Federation::Federation(PeerOutbox &outbox, Server &server, const crypto::Identit
       trusted_(std::move(trusted)) {
   rooms_.set_links(this);
   server_.set_presence_links(this);
+  server_.set_call_links(this);
 }
 
 Federation::~Federation() {
   rooms_.set_links(nullptr);
   server_.set_presence_links(nullptr);
+  server_.set_call_links(nullptr);
 }
 
 void Federation::on_link_up(PeerId peer, std::optional<std::string> expected, SteadyTime now) {
@@ -95,7 +98,7 @@ void Federation::refuse(PeerId peer, const std::string &reason) {
   outbox_.close(peer, reason);
 }
 
-void Federation::on_message(PeerId peer, std::string_view text) {
+void Federation::on_message(PeerId peer, std::string_view text, const Now &now) {
   auto found = links_.find(peer);
   if (found == links_.end()) return;
   Link &link = found->second;
@@ -123,40 +126,117 @@ void Federation::on_message(PeerId peer, std::string_view text) {
     return handle_auth(peer, link, *signature);
   }
   if (!link.authenticated) return refuse(peer, "unexpected " + *type + " before authentication");
-  if (*type == "fed_presence") return handle_presence(peer, message);
-  if (*type == "fed_member" || *type == "fed_signal") return handle_room(peer, *type, message);
-  ++counters_.messages_refused;  // a newer relay's message kind: skipped
+  ++counters_.messages_received;
+  // The envelope: a relay that sends no hop count is one hop away and its
+  // messages go no further; one that sends no id is not loop-guarded.
+  uint32_t hops = 1;
+  if (auto field = message.find("hops"); field != message.end()) {
+    if (!field->is_number_unsigned() || field->get<uint64_t>() == 0 ||
+        field->get<uint64_t>() > kMaxHops) {
+      ++counters_.messages_refused;
+      return;
+    }
+    hops = static_cast<uint32_t>(field->get<uint64_t>());
+  }
+  std::optional<std::string> id = string_field(message, "id");
+  if (message.contains("id") && (!id || !is_room_id(*id))) {  // 128 bits in lowercase hex
+    ++counters_.messages_refused;
+    return;
+  }
+  if (id && !first_sight(*id)) {
+    ++counters_.messages_duplicate;
+    return;
+  }
+  inbound_hops_ = hops;
+  // nullopt: refused; else whether a presence or membership changed
+  // something here, and goes on to the other links.
+  std::optional<bool> changed;
+  if (*type == "fed_presence") {
+    changed = handle_presence(peer, link, message);
+  } else if (*type == "fed_member" || *type == "fed_signal") {
+    changed = handle_room(peer, *type, message);
+  } else if (*type == "fed_call") {
+    if (handle_call(peer, message, now)) changed = false;
+  }  // else a newer relay's message kind: skipped
+  inbound_hops_ = 0;
+  if (!changed) {
+    ++counters_.messages_refused;
+  } else if (*changed && id) {
+    pass_on(peer, std::move(message), hops);
+  }
 }
 
-void Federation::handle_presence(PeerId peer, const json &message) {
+void Federation::pass_on(PeerId from, json message, uint32_t hops) {
+  if (hops <= 1) {
+    ++counters_.messages_out_of_hops;
+    return;
+  }
+  message["hops"] = hops - 1;
+  const std::string text = message.dump();
+  for (const auto &[peer, link] : links_) {
+    if (peer == from || !link.authenticated) continue;
+    outbox_.send(peer, text);
+    ++counters_.messages_forwarded;
+  }
+}
+
+std::optional<std::string> Federation::stamp(json message) {
+  const uint32_t hops = inbound_hops_ == 0 ? kMaxHops : inbound_hops_ - 1;
+  if (hops == 0) {
+    ++counters_.messages_out_of_hops;
+    return std::nullopt;
+  }
+  uint8_t bytes[16];
+  randombytes_buf(bytes, sizeof bytes);
+  std::string id = base::to_hex(bytes);
+  first_sight(id);  // our own, should it come back round a loop
+  message["id"] = std::move(id);
+  message["hops"] = hops;
+  return message.dump();
+}
+
+bool Federation::first_sight(const std::string &id) {
+  if (!seen_.insert(id).second) return false;
+  seen_order_.push_back(id);
+  if (seen_order_.size() > kSeenMessageIds) {
+    seen_.erase(seen_order_.front());
+    seen_order_.pop_front();
+  }
+  return true;
+}
+
+std::optional<bool> Federation::handle_presence(PeerId peer, const Link &link,
+                                                const json &message) {
   auto fingerprint = string_field(message, "fingerprint");
   auto alias = string_field(message, "alias");
+  auto origin = string_field(message, "origin");
   auto online = message.find("online");
   auto devices = message.find("devices");
   std::optional<std::string> normalized = alias ? normalize_alias(*alias) : std::nullopt;
   if (!fingerprint || !signal::is_fingerprint(*fingerprint) || (alias && normalized != alias) ||
+      (message.contains("origin") && (!origin || !signal::is_fingerprint(*origin))) ||
       online == message.end() || !online->is_boolean() || devices == message.end() ||
       !devices->is_number_unsigned() || devices->get<uint64_t>() > UINT32_MAX) {
-    ++counters_.messages_refused;
-    return;
+    return std::nullopt;
   }
+  // Our own users' news, come back round a loop of links.
+  if (origin == self_fingerprint_) return false;
   signal::PresenceUser user{*fingerprint, alias, static_cast<uint32_t>(devices->get<uint64_t>())};
-  server_.on_remote_presence(peer, user, online->get<bool>());
+  // Not taken when it changes nothing: it goes no further, whatever its id.
+  return server_.on_remote_presence(peer, user, online->get<bool>(),
+                                    origin.value_or(link.identity));
 }
 
-void Federation::handle_room(PeerId peer, const std::string &type, const json &message) {
+std::optional<bool> Federation::handle_room(PeerId peer, const std::string &type,
+                                            const json &message) {
   auto room = string_field(message, "room");
   auto fingerprint = string_field(message, type == "fed_signal" ? "from" : "fingerprint");
   if (!room || !is_room_id(*room) || !fingerprint || !signal::is_fingerprint(*fingerprint)) {
-    ++counters_.messages_refused;
-    return;
+    return std::nullopt;
   }
   if (type == "fed_member") {
     auto joined = message.find("joined");
-    if (joined == message.end() || !joined->is_boolean()) {
-      ++counters_.messages_refused;
-      return;
-    }
+    if (joined == message.end() || !joined->is_boolean()) return std::nullopt;
     if (!joined->get<bool>()) return rooms_.remote_left(peer, *room, *fingerprint);
     auto key_text = string_field(message, "public_key");
     auto key = key_text ? from_base64(*key_text, 32, true) : std::nullopt;
@@ -165,20 +245,40 @@ void Federation::handle_room(PeerId peer, const std::string &type, const json &m
     // The relay vouches for its members, but the key must be the one the
     // fingerprint names.
     if (!key || crypto::format_fingerprint(crypto::fingerprint_of(public_key)) != *fingerprint) {
-      ++counters_.messages_refused;
-      return;
+      return std::nullopt;
     }
     return rooms_.remote_joined(peer, *room, *fingerprint, public_key);
   }
   auto to = string_field(message, "to");
   auto payload_text = string_field(message, "payload");
   auto payload = payload_text ? from_base64(*payload_text, kMaxPayload, false) : std::nullopt;
-  if (!to || (!to->empty() && !signal::is_fingerprint(*to)) || !payload) {
-    ++counters_.messages_refused;
-    return;
-  }
+  if (!to || (!to->empty() && !signal::is_fingerprint(*to)) || !payload) return std::nullopt;
   signal::RoomSignal relayed{*room, *fingerprint, *to, std::move(*payload)};
-  if (!rooms_.on_remote_signal(peer, relayed)) ++counters_.messages_refused;
+  // Passed on by the room towards its addressees, not flooded.
+  if (!rooms_.on_remote_signal(peer, relayed)) return std::nullopt;
+  return false;
+}
+
+bool Federation::handle_call(PeerId peer, const json &message, const Now &now) {
+  auto text = string_field(message, "message");
+  auto key_text = string_field(message, "public_key");
+  if (!text || (message.contains("public_key") && !key_text)) return false;
+  std::optional<signal::PublicKey> key;
+  if (key_text) {
+    auto bytes = from_base64(*key_text, 32, true);
+    if (!bytes) return false;
+    key.emplace();
+    std::copy(bytes->begin(), bytes->end(), key->begin());
+  }
+  // The call message as a client's, read by the same strict parser.
+  signal::Parsed parsed = signal::parse(*text);
+  if (parsed.error != signal::ParseError::kOk) return false;
+  bool taken = server_.on_remote_call(peer, *parsed.message, key ? &*key : nullptr, now);
+  if (!taken) {
+    g_message("relay link %" G_GUINT64_FORMAT ": %s refused", peer,
+              signal::printable(parsed.kind).c_str());
+  }
+  return taken;
 }
 
 void Federation::handle_hello(PeerId peer, Link &link, const std::string &key_text,
@@ -228,16 +328,25 @@ json presence_message(const signal::PresenceUser &user, bool online) {
 }  // namespace
 
 void Federation::send_state(PeerId peer) {
-  for (const auto &user : server_.local_presence()) {
-    outbox_.send(peer, presence_message(user, true).dump());
+  // What this relay knows, its own users and those behind its other links:
+  // a relay that links later learns the whole chain.
+  auto send = [&](json message) {
+    if (auto text = stamp(std::move(message))) outbox_.send(peer, *text);
+  };
+  for (const auto &user : server_.local_presence()) send(presence_message(user, true));
+  for (const auto &[fingerprint, remote] : server_.remote_users()) {
+    if (remote.peer == peer) continue;
+    json message = presence_message(remote.user, true);
+    message["origin"] = remote.origin;
+    send(std::move(message));
   }
   for (const auto &member : rooms_.federated_members()) {
-    outbox_.send(peer, json{{"type", "fed_member"},
-                            {"room", member.room},
-                            {"fingerprint", member.fingerprint},
-                            {"public_key", to_base64(member.public_key)},
-                            {"joined", true}}
-                           .dump());
+    if (member.via == peer) continue;
+    send(json{{"type", "fed_member"},
+              {"room", member.room},
+              {"fingerprint", member.fingerprint},
+              {"public_key", to_base64(member.public_key)},
+              {"joined", true}});
   }
 }
 
@@ -253,10 +362,10 @@ void Federation::on_datagram(PeerId peer, std::span<const uint8_t> datagram) {
   rooms_.on_remote_datagram(peer, room, datagram.subspan(room.size()));
 }
 
-void Federation::on_link_down(PeerId peer) {
+void Federation::on_link_down(PeerId peer, const Now &now) {
   if (links_.erase(peer) == 0) return;
   rooms_.peer_lost(peer);
-  server_.on_peer_lost(peer);
+  server_.on_peer_lost(peer, now);
 }
 
 void Federation::tick(SteadyTime now) {
@@ -283,16 +392,21 @@ void Federation::member_changed(const std::string &room, const std::string &fing
   json message = {
       {"type", "fed_member"}, {"room", room}, {"fingerprint", fingerprint}, {"joined", joined}};
   if (joined) message["public_key"] = to_base64(public_key);
-  broadcast(message.dump());
+  broadcast(message);
 }
 
-void Federation::presence_changed(const signal::PresenceUser &user, bool online) {
-  broadcast(presence_message(user, online).dump());
+void Federation::presence_changed(const signal::PresenceUser &user, bool online,
+                                  const std::optional<std::string> &origin) {
+  json message = presence_message(user, online);
+  message["origin"] = origin.value_or(self_fingerprint_);
+  broadcast(message);
 }
 
-void Federation::broadcast(const std::string &text) {
+void Federation::broadcast(const json &message) {
+  auto text = stamp(message);
+  if (!text) return;
   for (const auto &[peer, link] : links_) {
-    if (link.authenticated) outbox_.send(peer, text);
+    if (link.authenticated) outbox_.send(peer, *text);
   }
 }
 
@@ -306,12 +420,21 @@ void Federation::forward(PeerId peer, const RoomKey &room, std::span<const uint8
 void Federation::relay_signal(PeerId peer, const signal::RoomSignal &message) {
   auto found = links_.find(peer);
   if (found == links_.end() || !found->second.authenticated) return;
-  outbox_.send(peer, json{{"type", "fed_signal"},
-                          {"room", message.room},
-                          {"from", message.from},
-                          {"to", message.to},
-                          {"payload", to_base64(message.payload)}}
-                         .dump());
+  auto text = stamp(json{{"type", "fed_signal"},
+                         {"room", message.room},
+                         {"from", message.from},
+                         {"to", message.to},
+                         {"payload", to_base64(message.payload)}});
+  if (text) outbox_.send(peer, *text);
+}
+
+void Federation::call_message(PeerId peer, const signal::Message &message,
+                              const signal::PublicKey *key) {
+  auto found = links_.find(peer);
+  if (found == links_.end() || !found->second.authenticated) return;
+  json envelope = {{"type", "fed_call"}, {"message", signal::serialize(message)}};
+  if (key != nullptr) envelope["public_key"] = to_base64(*key);
+  if (auto text = stamp(std::move(envelope))) outbox_.send(peer, *text);
 }
 
 }  // namespace wzp::signald

@@ -3,16 +3,22 @@
 // each relay's users appear in the other's presence and alias resolution,
 // and open rooms span the link: membership, presence and room signals travel
 // as JSON messages, media as one datagram per packet (room key + the wzp
-// packet), fanned out on the far side. Transport-agnostic and clock-free, like Server;
-// the caller serializes all calls.
+// packet), fanned out on the far side; direct calls to users behind a link
+// travel as call messages, their media through the call's relay room on
+// every relay on the way. Relays pass messages on to their other links
+// (multi-hop): each message carries an id, seen once (the loop guard), and
+// a hop limit. Transport-agnostic and clock-free, like Server; the caller
+// serializes all calls.
 #pragma once
 
+#include <deque>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "libwzp/crypto/identity.hpp"
@@ -25,6 +31,11 @@ inline constexpr const char *kFederationAlpn = "wzp-federation/1";
 // Authentication takes one round trip each way; this leaves room for a
 // lossy path's retransmissions.
 inline constexpr std::chrono::seconds kLinkAuthTimeout{10};
+// Links a message crosses at most: a chain of five relays.
+inline constexpr uint32_t kMaxHops = 4;
+// Message ids remembered for the loop guard: a copy that comes round a loop
+// of links arrives within a few round trips, far fewer messages than this.
+inline constexpr size_t kSeenMessageIds = 4096;
 
 // What Federation needs from the links' transport.
 class PeerOutbox {
@@ -42,7 +53,7 @@ class PeerOutbox {
 std::vector<uint8_t> federation_transcript(std::span<const uint8_t> nonce,
                                            std::string_view verifier_fingerprint);
 
-class Federation final : public RoomLinks, public PresenceLinks {
+class Federation final : public RoomLinks, public PresenceLinks, public CallLinks {
  public:
   // `trusted`: the identity fingerprints of the relays we federate with.
   Federation(PeerOutbox &outbox, Server &server, const crypto::Identity &self,
@@ -51,9 +62,10 @@ class Federation final : public RoomLinks, public PresenceLinks {
 
   // A link's QUIC connection is up; `expected` is the identity we dialed.
   void on_link_up(PeerId peer, std::optional<std::string> expected, SteadyTime now);
-  void on_message(PeerId peer, std::string_view text);
+  // `now` times the calls a message starts or ends.
+  void on_message(PeerId peer, std::string_view text, const Now &now);
   void on_datagram(PeerId peer, std::span<const uint8_t> datagram);
-  void on_link_down(PeerId peer);
+  void on_link_down(PeerId peer, const Now &now);
   // Closes links that have not authenticated within kLinkAuthTimeout of
   // coming up: a connection that never signs holds a slot of the
   // federation port, which has few.
@@ -70,7 +82,11 @@ class Federation final : public RoomLinks, public PresenceLinks {
   void forward(PeerId peer, const RoomKey &room, std::span<const uint8_t> datagram) override;
   void relay_signal(PeerId peer, const signal::RoomSignal &message) override;
   // PresenceLinks
-  void presence_changed(const signal::PresenceUser &user, bool online) override;
+  void presence_changed(const signal::PresenceUser &user, bool online,
+                        const std::optional<std::string> &origin) override;
+  // CallLinks
+  void call_message(PeerId peer, const signal::Message &message,
+                    const signal::PublicKey *key) override;
 
  private:
   struct Link {
@@ -86,9 +102,22 @@ class Federation final : public RoomLinks, public PresenceLinks {
   void handle_hello(PeerId peer, Link &link, const std::string &key, const std::string &nonce);
   void handle_auth(PeerId peer, Link &link, const std::string &signature);
   void send_state(PeerId peer);
-  void handle_presence(PeerId peer, const nlohmann::json &message);
-  void handle_room(PeerId peer, const std::string &type, const nlohmann::json &message);
-  void broadcast(const std::string &text);
+  // nullopt when refused, else whether the presence or membership changed
+  // something here (then it goes on to the other links).
+  std::optional<bool> handle_presence(PeerId peer, const Link &link, const nlohmann::json &message);
+  std::optional<bool> handle_room(PeerId peer, const std::string &type,
+                                  const nlohmann::json &message);
+  // False when refused.
+  bool handle_call(PeerId peer, const nlohmann::json &message, const Now &now);
+  // Passes a taken message on to the other links with one hop less.
+  void pass_on(PeerId from, nlohmann::json message, uint32_t hops);
+  // A message of ours, with a fresh id and the hops it may take: all of
+  // them, or one less than the message being handled has; nullopt when
+  // that has none left.
+  std::optional<std::string> stamp(nlohmann::json message);
+  // False if the id was seen before; remembers it either way.
+  bool first_sight(const std::string &id);
+  void broadcast(const nlohmann::json &message);
 
   PeerOutbox &outbox_;
   Server &server_;
@@ -98,6 +127,9 @@ class Federation final : public RoomLinks, public PresenceLinks {
   std::vector<std::string> trusted_;
   std::unordered_map<PeerId, Link> links_;
   FederationCounters counters_;
+  std::unordered_set<std::string> seen_;
+  std::deque<std::string> seen_order_;  // oldest first, at most kSeenMessageIds
+  uint32_t inbound_hops_ = 0;           // of the message being handled; 0 outside one
   std::array<uint8_t, sizeof(RoomKey) + wire::kMaxPacketSize> frame_{};
 };
 

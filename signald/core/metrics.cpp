@@ -16,6 +16,8 @@ const char *to_string(DropReason reason) {
       return "not_full_header";
     case DropReason::kOverBudget:
       return "over_budget";
+    case DropReason::kOffRoute:
+      return "off_route";
     case DropReason::kCount:
       break;
   }
@@ -91,6 +93,14 @@ std::string render_prometheus(const Counters &c, const Gauges &g, const Federati
            "Messages from linked relays refused and skipped.", f->messages_refused);
     metric("wzp_signald_federation_datagrams_refused_total", "counter",
            "Datagrams from linked relays too short to carry a room.", f->datagrams_refused);
+    metric("wzp_signald_federation_messages_received_total", "counter",
+           "Messages from authenticated linked relays.", f->messages_received);
+    metric("wzp_signald_federation_messages_forwarded_total", "counter",
+           "Linked relays' messages passed on to other links (multi-hop).", f->messages_forwarded);
+    metric("wzp_signald_federation_messages_duplicate_total", "counter",
+           "Linked relays' messages seen before (the loop guard), dropped.", f->messages_duplicate);
+    metric("wzp_signald_federation_messages_out_of_hops_total", "counter",
+           "Messages not passed on because their hop limit was spent.", f->messages_out_of_hops);
   }
   return out.str();
 }

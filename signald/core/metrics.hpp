@@ -13,6 +13,7 @@ enum class DropReason : uint8_t {
   kBadHeader,      // the cleartext header does not parse
   kNotFullHeader,  // mini headers and trunks are not routable in rooms
   kOverBudget,     // beyond what the sender's room tier allows one member
+  kOffRoute,       // from a linked relay that is not this relay's way to its sender
   kCount
 };
 const char *to_string(DropReason reason);
@@ -40,6 +41,12 @@ struct FederationCounters {
   uint64_t links_refused = 0;
   uint64_t messages_refused = 0;   // from an authenticated relay, skipped
   uint64_t datagrams_refused = 0;  // too short to carry a room
+  uint64_t messages_received = 0;  // from authenticated relays
+  // Passed on to the other links (multi-hop), and copies seen before (the
+  // loop guard) or out of hops, dropped.
+  uint64_t messages_forwarded = 0;
+  uint64_t messages_duplicate = 0;
+  uint64_t messages_out_of_hops = 0;
 };
 
 // Point-in-time gauges that accompany the counters.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,10 @@ namespace wzp::signald {
 class PresenceLinks {
  public:
   virtual ~PresenceLinks() = default;
-  virtual void presence_changed(const signal::PresenceUser &user, bool online) = 0;
+  // A user of this relay (no `origin`), or one behind a link that went
+  // away, signed in to relay `origin`.
+  virtual void presence_changed(const signal::PresenceUser &user, bool online,
+                                const std::optional<std::string> &origin) = 0;
 };
 
 class Presence {

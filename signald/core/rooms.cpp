@@ -349,16 +349,19 @@ void Rooms::relink(Room &room) {
   }
 }
 
-void Rooms::remote_joined(PeerId peer, const std::string &room_id, const std::string &fingerprint,
+bool Rooms::remote_joined(PeerId peer, const std::string &room_id, const std::string &fingerprint,
                           const signal::PublicKey &public_key) {
-  if (!is_room_id(room_id)) return;
+  if (!is_room_id(room_id)) return false;
   Room &room = room_for(room_id);
-  bool known = std::any_of(room.remote.begin(), room.remote.end(), [&](const RemoteMember &m) {
-    return m.peer == peer && m.fingerprint == fingerprint;
-  });
+  // Known through a link already, or a member here: an announcement that
+  // came round a loop of links, or a forgery.
+  bool known = std::any_of(room.remote.begin(), room.remote.end(),
+                           [&](const RemoteMember &m) { return m.fingerprint == fingerprint; }) ||
+               std::any_of(room.participants.begin(), room.participants.end(),
+                           [&](const Participant &p) { return p.fingerprint == fingerprint; });
   if (!room.federated() || known || room.size() >= kMaxRoomParticipants) {
     erase_if_empty(room);
-    return;
+    return false;
   }
   const auto parsed = crypto::parse_fingerprint(fingerprint);
   room.remote.push_back(
@@ -368,16 +371,17 @@ void Rooms::remote_joined(PeerId peer, const std::string &room_id, const std::st
   for (const auto &p : room.participants) {
     outbox_.send(p.conn, signal::RoomEvent{room.id, fingerprint, true, count, public_key});
   }
+  return true;
 }
 
-void Rooms::remote_left(PeerId peer, const std::string &room_id, const std::string &fingerprint) {
+bool Rooms::remote_left(PeerId peer, const std::string &room_id, const std::string &fingerprint) {
   auto found = rooms_.find(room_id);
-  if (found == rooms_.end()) return;
+  if (found == rooms_.end()) return false;
   Room &room = found->second;
   auto it = std::find_if(room.remote.begin(), room.remote.end(), [&](const RemoteMember &m) {
     return m.peer == peer && m.fingerprint == fingerprint;
   });
-  if (it == room.remote.end()) return;
+  if (it == room.remote.end()) return false;
   room.remote.erase(it);
   relink(room);
   const uint32_t count = room.size();
@@ -385,16 +389,28 @@ void Rooms::remote_left(PeerId peer, const std::string &room_id, const std::stri
     outbox_.send(p.conn, signal::RoomEvent{room.id, fingerprint, false, count});
   }
   erase_if_empty(room);
+  return true;
 }
 
 void Rooms::peer_lost(PeerId peer) {
-  std::vector<std::pair<std::string, std::string>> gone;
+  struct Gone {
+    std::string room, fingerprint;
+    signal::PublicKey public_key;
+    bool federated;
+  };
+  std::vector<Gone> gone;
   for (const auto &[id, room] : rooms_) {
     for (const auto &m : room.remote) {
-      if (m.peer == peer) gone.emplace_back(id, m.fingerprint);
+      if (m.peer == peer) gone.push_back({id, m.fingerprint, m.public_key, room.federated()});
     }
   }
-  for (const auto &[room, fingerprint] : gone) remote_left(peer, room, fingerprint);
+  for (const auto &g : gone) {
+    remote_left(peer, g.room, g.fingerprint);
+    // Relays that know the member through this one hear that it is gone.
+    if (links_ != nullptr && g.federated) {
+      links_->member_changed(g.room, g.fingerprint, g.public_key, false);
+    }
+  }
 }
 
 void Rooms::on_remote_datagram(PeerId peer, const RoomKey &key, std::span<const uint8_t> datagram) {
@@ -410,13 +426,26 @@ void Rooms::on_remote_datagram(PeerId peer, const RoomKey &key, std::span<const 
   if (auto dropped = check_routable(datagram, view)) return counters_.drop(*dropped);
   Room &room = found->second;
   auto sender = std::find_if(room.remote.begin(), room.remote.end(), [&](const RemoteMember &m) {
-    return m.peer == peer && m.sender_id == view.header.stream_id;
+    return m.sender_id == view.header.stream_id;
   });
+  // A copy of a member's media that came another way than its route, round
+  // a loop of links: the copy on its route is the one that counts.
+  if (sender != room.remote.end() && sender->peer != peer) {
+    return counters_.drop(DropReason::kOffRoute);
+  }
   if (sender != room.remote.end())
     room.arrivals += sender->arrivals.on_packet(view.header.sequence, true);
-  // Not passed on to other relays: every relay links directly to the others.
   for (const auto &p : room.participants) {
     outbox_.forward(p.conn, datagram);
+    ++counters_.datagrams_forwarded;
+    counters_.bytes_forwarded += datagram.size();
+  }
+  // On to the room's other links (multi-hop): a call's room is a path, an
+  // open room's media goes on only from a member whose route this is.
+  if (links_ == nullptr || (!room.reserved && sender == room.remote.end())) return;
+  for (PeerId other : room.linked_peers) {
+    if (other == peer) continue;
+    links_->forward(other, room.key, datagram);
     ++counters_.datagrams_forwarded;
     counters_.bytes_forwarded += datagram.size();
   }
@@ -433,6 +462,31 @@ bool Rooms::on_remote_signal(PeerId peer, const signal::RoomSignal &message) {
   for (const auto &p : room.participants) {
     if (message.to.empty() || p.fingerprint == message.to) outbox_.send(p.conn, message);
   }
+  if (links_ == nullptr) return true;
+  for (PeerId other : room.linked_peers) {
+    if (other == peer) continue;
+    bool addressee_there =
+        message.to.empty() ||
+        std::any_of(room.remote.begin(), room.remote.end(), [&](const RemoteMember &m) {
+          return m.peer == other && m.fingerprint == message.to;
+        });
+    if (addressee_there) links_->relay_signal(other, message);
+  }
+  return true;
+}
+
+bool Rooms::reserve_linked(const std::string &room_id, std::vector<std::string> allow,
+                           const std::vector<RemoteParty> &remote) {
+  if (!is_room_id(room_id) || rooms_.contains(room_id)) return false;
+  Room &room = room_for(room_id);
+  room.allow = std::move(allow);
+  room.reserved = true;
+  for (const auto &party : remote) {
+    const auto parsed = crypto::parse_fingerprint(party.fingerprint);
+    room.remote.push_back({party.peer, party.fingerprint, party.public_key,
+                           parsed ? crypto::sender_id_of(*parsed) : 0});
+  }
+  relink(room);
   return true;
 }
 
@@ -441,6 +495,7 @@ std::vector<Rooms::Member> Rooms::federated_members() const {
   for (const auto &[id, room] : rooms_) {
     if (!room.federated()) continue;
     for (const auto &p : room.participants) members.push_back({id, p.fingerprint, p.public_key});
+    for (const auto &m : room.remote) members.push_back({id, m.fingerprint, m.public_key, m.peer});
   }
   return members;
 }

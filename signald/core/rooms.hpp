@@ -81,24 +81,42 @@ class Rooms {
   // weakest link (until it reports again), and probes end.
   void tick(SteadyTime now);
 
-  // Federation: members on linked relays, and what they send.
+  // Federation: members on linked relays, and what they send. A remote
+  // member is known through one link, the first that announced it (its
+  // route); false when an announcement changed nothing, so it goes no
+  // further (multi-hop).
   void set_links(RoomLinks *links) { links_ = links; }
-  void remote_joined(PeerId peer, const std::string &room, const std::string &fingerprint,
+  bool remote_joined(PeerId peer, const std::string &room, const std::string &fingerprint,
                      const signal::PublicKey &public_key);
-  void remote_left(PeerId peer, const std::string &room, const std::string &fingerprint);
+  bool remote_left(PeerId peer, const std::string &room, const std::string &fingerprint);
+  // The members known through `peer` leave; the other links hear of it.
   void peer_lost(PeerId peer);
-  // Fans a linked relay's datagram out to this relay's members of the room.
+  // Fans a linked relay's datagram out to this relay's members of the room
+  // and on to the room's other links, if `peer` is the route to its sender.
   void on_remote_datagram(PeerId peer, const RoomKey &room, std::span<const uint8_t> datagram);
-  // Delivers a remote member's signal to its addressee(s) here; false if
-  // the sender is not that relay's member of the room.
+  // Delivers a remote member's signal to its addressee(s) here and passes
+  // it on towards those behind other links; false if the sender is not
+  // known through `peer`.
   bool on_remote_signal(PeerId peer, const signal::RoomSignal &message);
   struct Member {
     std::string room;
     std::string fingerprint;
     signal::PublicKey public_key;
+    std::optional<PeerId> via;  // its route, for a remote member
   };
-  // This relay's members of open rooms, announced to a relay on linking.
+  // The members of open rooms, here and behind links, announced to a relay on linking.
   std::vector<Member> federated_members() const;
+  // A direct call's relay room whose other party is behind a link (or, on
+  // a relay in between, both are): reserved like reserve(), with those
+  // parties as remote members. False if a room of that id exists.
+  struct RemoteParty {
+    PeerId peer;
+    std::string fingerprint;
+    signal::PublicKey public_key;
+  };
+  bool reserve_linked(const std::string &room, std::vector<std::string> allow,
+                      const std::vector<RemoteParty> &remote);
+  bool exists(const std::string &room) const { return rooms_.contains(room); }
 
   size_t room_count() const { return rooms_.size(); }
   size_t participant_count() const { return by_conn_.size(); }

@@ -304,7 +304,8 @@ void Server::broadcast_presence(const std::string &fingerprint, ConnectionId exc
   for (const auto &[conn, session] : sessions_) {
     if (conn != except && session.stage == Stage::kReady) outbox_.send(conn, update);
   }
-  if (presence_links_ != nullptr) presence_links_->presence_changed(update.user, online);
+  if (presence_links_ != nullptr)
+    presence_links_->presence_changed(update.user, online, std::nullopt);
 }
 
 std::vector<signal::PresenceUser> Server::local_presence() {
@@ -339,33 +340,64 @@ std::optional<signal::PresenceUser> Server::presence_of(const std::string &finge
   return remote->second.user;
 }
 
-void Server::on_remote_presence(PeerId peer, const signal::PresenceUser &user, bool online) {
+bool Server::on_remote_presence(PeerId peer, const signal::PresenceUser &user, bool online,
+                                const std::string &origin) {
   auto found = remote_users_.find(user.fingerprint);
   // A user is listed under the relay that reported it first.
-  if (found != remote_users_.end() && found->second.peer != peer) return;
+  if (found != remote_users_.end() && found->second.peer != peer) return false;
   if (online) {
-    remote_users_.insert_or_assign(user.fingerprint, RemoteUser{peer, user});
+    if (found != remote_users_.end() && found->second.user == user) return false;
+    remote_users_.insert_or_assign(user.fingerprint, RemoteUser{peer, user, origin});
   } else if (found != remote_users_.end()) {
     remote_users_.erase(found);
   } else {
-    return;
+    return false;
   }
-  if (presence_.online(user.fingerprint)) return;  // local devices speak for the user here
+  if (presence_.online(user.fingerprint)) return true;  // local devices speak for the user here
   signal::PresenceUpdate update{user, online};
   for (const auto &[conn, session] : sessions_) {
     if (session.stage == Stage::kReady) outbox_.send(conn, update);
   }
+  return true;
 }
 
-void Server::on_peer_lost(PeerId peer) {
-  std::vector<signal::PresenceUser> gone;
+void Server::on_peer_lost(PeerId peer, const Now &now) {
+  calls_.on_peer_lost(peer, now);
+  std::vector<RemoteUser> gone;
   for (const auto &[fingerprint, remote] : remote_users_) {
-    if (remote.peer == peer) gone.push_back(remote.user);
+    if (remote.peer == peer) gone.push_back(remote);
   }
-  for (auto &user : gone) {
-    user.devices = 0;
-    on_remote_presence(peer, user, false);
+  for (auto &remote : gone) {
+    remote.user.devices = 0;
+    on_remote_presence(peer, remote.user, false, remote.origin);
+    // Relays that know the user through this one hear that it is gone.
+    if (presence_links_ != nullptr) {
+      presence_links_->presence_changed(remote.user, false, remote.origin);
+    }
   }
+}
+
+std::optional<PeerId> Server::route_to(const std::string &fingerprint) const {
+  auto found = remote_users_.find(fingerprint);
+  if (found == remote_users_.end()) return std::nullopt;
+  return found->second.peer;
+}
+
+bool Server::on_remote_call(PeerId peer, const signal::Message &message,
+                            const signal::PublicKey *key, const Now &now) {
+  const auto *offer = std::get_if<signal::CallOffer>(&message);
+  if (offer == nullptr) return calls_.remote(peer, message, key, now);
+  // A relay speaks only for the users it reported, and the key must be the
+  // caller's: it cannot place a call in the name of someone signed in here
+  // or behind another link.
+  if (key == nullptr || !signal::is_fingerprint(offer->callee) ||
+      crypto::format_fingerprint(crypto::fingerprint_of(*key)) != offer->caller ||
+      presence_.online(offer->caller) || route_to(offer->caller) != peer) {
+    return false;
+  }
+  std::optional<PeerId> callee_route =
+      presence_.online(offer->callee) ? std::nullopt : route_to(offer->callee);
+  return calls_.remote_offer(peer, *offer, *key, callee_route, now);
 }
 
 // Linked relays' users by alias or fingerprint prefix, when this relay
@@ -462,11 +494,13 @@ void Server::handle_ready(ConnectionId conn, Session &session, const signal::Par
             error = make_error("unknown_callee", "cannot resolve " + m.callee, m.call_id);
             return;
           }
-          error = calls_.offer(conn, me, m, *callee.fingerprint, now);
+          std::optional<PeerId> route =
+              presence_.online(*callee.fingerprint) ? std::nullopt : route_to(*callee.fingerprint);
+          error = calls_.offer(conn, me, session.public_key, m, *callee.fingerprint, route, now);
         } else if constexpr (std::is_same_v<T, signal::CallRinging>) {
           error = calls_.ringing(conn, m);
         } else if constexpr (std::is_same_v<T, signal::CallAnswer>) {
-          error = calls_.answer(conn, m);
+          error = calls_.answer(conn, m, session.public_key);
         } else if constexpr (std::is_same_v<T, signal::CallConfirm>) {
           error = calls_.confirm(conn, m);
         } else if constexpr (std::is_same_v<T, signal::CallPath>) {

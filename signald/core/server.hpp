@@ -96,11 +96,27 @@ class Server {
   size_t presence_count() const;
   std::optional<signal::PresenceUser> presence_of(const std::string &fingerprint);
 
-  // Federation: users of linked relays, as their relays report them.
+  // Federation: users of linked relays, as their relays report them. A
+  // remote user is known through one link, the first that reported it (its
+  // route), with `origin`, the relay it is signed in to.
   void set_presence_links(PresenceLinks *links) { presence_links_ = links; }
+  void set_call_links(CallLinks *links) { calls_.set_links(links); }
   std::vector<signal::PresenceUser> local_presence();
-  void on_remote_presence(PeerId peer, const signal::PresenceUser &user, bool online);
-  void on_peer_lost(PeerId peer);
+  struct RemoteUser {
+    PeerId peer;
+    signal::PresenceUser user;
+    std::string origin;
+  };
+  const std::map<std::string, RemoteUser> &remote_users() const { return remote_users_; }
+  // False if it changed nothing (so it goes no further).
+  bool on_remote_presence(PeerId peer, const signal::PresenceUser &user, bool online,
+                          const std::string &origin);
+  void on_peer_lost(PeerId peer, const Now &now);
+  // A direct call's message from the relay behind `peer` (Calls::remote);
+  // an offer only for a caller whose route is `peer`, with the caller's
+  // key. False if refused.
+  bool on_remote_call(PeerId peer, const signal::Message &message, const signal::PublicKey *key,
+                      const Now &now);
 
   struct Resolution {
     std::optional<std::string> fingerprint;
@@ -162,10 +178,8 @@ class Server {
   Rooms rooms_;
   Calls calls_;
   std::unordered_map<ConnectionId, Session> sessions_;
-  struct RemoteUser {
-    PeerId peer;
-    signal::PresenceUser user;
-  };
+  // The link towards a user signed in elsewhere, if any.
+  std::optional<PeerId> route_to(const std::string &fingerprint) const;
   PresenceLinks *presence_links_ = nullptr;
   std::map<std::string, RemoteUser> remote_users_;  // by fingerprint
 };

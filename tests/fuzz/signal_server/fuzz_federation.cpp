@@ -39,7 +39,7 @@ const crypto::Identity &identity(int which) {
 }
 
 // The peer relay's half of the handshake, as a real relay would answer.
-void authenticate(Federation &federation, LastMessage &out, PeerId link) {
+void authenticate(Federation &federation, LastMessage &out, PeerId link, const Now &now) {
   federation.on_link_up(link, std::nullopt, {});
   auto hello = nlohmann::json::parse(out.last);
   std::vector<uint8_t> nonce(32);
@@ -55,14 +55,16 @@ void authenticate(Federation &federation, LastMessage &out, PeerId link) {
     return text;
   };
   const auto &peer = identity(1);
-  federation.on_message(link, nlohmann::json{{"type", "fed_hello"},
-                                             {"public_key", base64(peer.signing_public_key())},
-                                             {"nonce", base64(nonce)}}
-                                  .dump());
+  federation.on_message(link,
+                        nlohmann::json{{"type", "fed_hello"},
+                                       {"public_key", base64(peer.signing_public_key())},
+                                       {"nonce", base64(nonce)}}
+                            .dump(),
+                        now);
   auto signature = peer.sign(
       federation_transcript(nonce, crypto::format_fingerprint(identity(0).fingerprint())));
   federation.on_message(
-      link, nlohmann::json{{"type", "fed_auth"}, {"signature", base64(signature)}}.dump());
+      link, nlohmann::json{{"type", "fed_auth"}, {"signature", base64(signature)}}.dump(), now);
 }
 
 }  // namespace
@@ -80,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   server.on_message(1, signal::serialize(signal::RoomJoin{"0123456789abcdef0123456789abcdef", {}}),
                     now);
   constexpr PeerId kLinked = 1, kUnauthenticated = 2;
-  authenticate(federation, relay_out, kLinked);
+  authenticate(federation, relay_out, kLinked, now);
   if (!federation.identity_of(kLinked)) std::abort();  // the harness must reach the real paths
   federation.on_link_up(kUnauthenticated, std::nullopt, {});
 
@@ -88,13 +90,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!line.empty() && line.front() == 'D') {
       federation.on_datagram(kLinked, fuzz::bytes_of(line.substr(1)));
     } else if (!line.empty() && line.front() == 'U') {
-      federation.on_message(kUnauthenticated, line.substr(1));
+      federation.on_message(kUnauthenticated, line.substr(1), now);
     } else {
-      federation.on_message(kLinked, line);
+      federation.on_message(kLinked, line, now);
     }
     server.on_datagram(1, fuzz::bytes_of(line), now.steady);
   });
-  federation.on_link_down(kLinked);
+  federation.on_link_down(kLinked, now);
   fuzz::settle(server, now);
   if (server.gauges().participants != 1) std::abort();  // only the local member is left
   return 0;

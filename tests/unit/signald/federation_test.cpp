@@ -3,6 +3,7 @@
 #include "signald/core/federation.hpp"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 #include <deque>
 #include <nlohmann/json.hpp>
@@ -132,7 +133,7 @@ class FederationTest : public ::testing::Test {
         while (!from->pipe.messages.empty()) {
           std::string text = std::move(from->pipe.messages.front());
           from->pipe.messages.pop_front();
-          to->federation->on_message(kLink, text);
+          to->federation->on_message(kLink, text, to->now);
           moved = true;
         }
         while (!from->pipe.datagrams.empty()) {
@@ -208,14 +209,14 @@ TEST_F(FederationTest, ASignatureNotFromTheClaimedIdentityIsRefused) {
       {"public_key", nlohmann::json::parse(serialize(
                          Hello{a_->identity.signing_public_key(), {}, ""}, {}))["public_key"]},
       {"nonce", nonce_b64}};
-  b_->federation->on_message(kLink, claim.dump());
+  b_->federation->on_message(kLink, claim.dump(), b_->now);
   ASSERT_FALSE(b_->pipe.closed);
   std::vector<uint8_t> nonce(32, 0);  // not B's nonce either
   auto forged = impostor.sign(federation_transcript(nonce, b_->fingerprint()));
   nlohmann::json auth = {
       {"type", "fed_auth"},
       {"signature", nlohmann::json::parse(serialize(Auth{forged}, {}))["signature"]}};
-  b_->federation->on_message(kLink, auth.dump());
+  b_->federation->on_message(kLink, auth.dump(), b_->now);
   ASSERT_TRUE(b_->pipe.closed);
   EXPECT_NE(b_->pipe.closed->find("does not verify"), std::string::npos);
   EXPECT_FALSE(b_->federation->identity_of(kLink));
@@ -283,6 +284,122 @@ TEST_F(FederationTest, AnOpenRoomSpansBothRelays) {
   EXPECT_EQ(left.participants, 2u);
 }
 
+// A direct call to a user on the linked relay: the offer rings bob's device
+// on B, every message of the handshake crosses, each relay reserves the
+// relay room B named (with the party on the other side as a remote member),
+// and media and the hangup cross.
+TEST_F(FederationTest, ACallCrossesTheLink) {
+  link();
+  auto alice = crypto::Identity::generate(), bob = crypto::Identity::generate();
+  ConnectionId ca = a_->login(alice);
+  ConnectionId cb = b_->login(bob);
+  pump();
+  a_->server->on_message(
+      ca, serialize(CallOffer{"c1", "", fingerprint_of(bob), {7}, {"opus"}, {}, {"192.0.2.1:5"}}),
+      a_->now);
+  pump();
+  auto offer = b_->out.last<CallOffer>(cb);
+  EXPECT_EQ(offer.caller, fingerprint_of(alice));
+  EXPECT_EQ(offer.key_agreement, (Bytes{7}));
+  EXPECT_TRUE(offer.candidates.empty()) << "addresses go only in the setup";
+  b_->server->on_message(cb, serialize(CallRinging{"c1"}), b_->now);
+  pump();
+  EXPECT_EQ(a_->out.to<CallRinging>(ca).size(), 1u);
+  b_->server->on_message(
+      cb, serialize(CallAnswer{"c1", AnswerMode::kAccept, {8}, {"198.51.100.2:6"}}), b_->now);
+  pump();
+  EXPECT_EQ(a_->out.last<CallAnswer>(ca).key_agreement, (Bytes{8}));
+  auto setup_a = a_->out.last<CallSetup>(ca), setup_b = b_->out.last<CallSetup>(cb);
+  EXPECT_EQ(setup_a.relay_room, setup_b.relay_room);
+  EXPECT_EQ(setup_a.peer_candidates, (std::vector<std::string>{"198.51.100.2:6"}));
+  EXPECT_EQ(setup_b.peer_candidates, (std::vector<std::string>{"192.0.2.1:5"}));
+  a_->server->on_message(ca, serialize(CallConfirm{"c1", {9}}), a_->now);
+  pump();
+  EXPECT_EQ(b_->out.last<CallConfirm>(cb).key_agreement, (Bytes{9}));
+  EXPECT_EQ(a_->server->gauges().calls_active, 1u);
+  EXPECT_EQ(b_->server->gauges().calls_active, 1u);
+
+  // Media through both relays' relay rooms, both ways.
+  a_->server->on_message(ca, serialize(RoomJoin{setup_a.relay_room, {}}, 1), a_->now);
+  b_->server->on_message(cb, serialize(RoomJoin{setup_b.relay_room, {}}, 1), b_->now);
+  a_->out.clear();
+  b_->out.clear();
+  const auto packet = media_packet(4);
+  a_->server->on_datagram(ca, packet, a_->now.steady);
+  pump();
+  ASSERT_EQ(b_->out.forwarded.size(), 1u);
+  EXPECT_EQ(b_->out.forwarded[0], std::make_pair(cb, packet));
+  b_->server->on_datagram(cb, packet, b_->now.steady);
+  pump();
+  ASSERT_EQ(a_->out.forwarded.size(), 1u);
+  EXPECT_EQ(a_->out.forwarded[0], std::make_pair(ca, packet));
+
+  b_->server->on_message(cb, serialize(CallHangup{"c1", "normal"}), b_->now);
+  pump();
+  EXPECT_EQ(a_->out.last<CallHangup>(ca).reason, "normal");
+  EXPECT_EQ(a_->server->gauges().calls_active, 0u);
+  EXPECT_EQ(a_->server->gauges().rooms, 0u) << "the relay room went with the call";
+  EXPECT_EQ(a_->federation->counters().messages_refused, 0u);
+  EXPECT_EQ(b_->federation->counters().messages_refused, 0u);
+}
+
+// A call bob on B does not answer in time is a missed call on B, where bob
+// signs in; an offer to a user busy on B ends `busy`.
+TEST_F(FederationTest, ACrossRelayCallTimesOutAsAMissedCallOnTheCalleesRelay) {
+  link();
+  auto alice = crypto::Identity::generate(), bob = crypto::Identity::generate();
+  ConnectionId ca = a_->login(alice);
+  ConnectionId cb = b_->login(bob);
+  pump();
+  a_->server->on_message(ca, serialize(CallOffer{"c2", "", fingerprint_of(bob), {1}, {}, {}, {}}),
+                         a_->now);
+  pump();
+  ASSERT_EQ(b_->out.to<CallOffer>(cb).size(), 1u);
+  for (Relay *relay : {a_.get(), b_.get()}) {
+    relay->now.steady += CallSettings{}.ring_timeout;
+    relay->server->tick(relay->now);
+  }
+  pump();
+  EXPECT_EQ(a_->out.last<CallHangup>(ca).reason, "timeout");
+  EXPECT_EQ(b_->out.last<CallHangup>(cb).reason, "timeout");
+  b_->settle();
+  // Bob's next sign-in on B lists it.
+  ConnectionId again = b_->login(bob);
+  auto missed = b_->out.last<MissedCalls>(again);
+  ASSERT_EQ(missed.calls.size(), 1u);
+  EXPECT_EQ(missed.calls[0].caller, fingerprint_of(alice));
+}
+
+// A linked relay speaks only for the users it reported: an offer in the
+// name of someone else (here alice, signed in on A itself) is refused and
+// counted, and rings no one.
+TEST_F(FederationTest, AForgedCallerIsRefusedAndCounted) {
+  link();
+  auto alice = crypto::Identity::generate(), carol = crypto::Identity::generate();
+  ConnectionId ca = a_->login(alice);
+  ConnectionId cc = a_->login(carol);
+  pump();
+  auto forged = [&](const crypto::Identity &caller, const std::string &call_id) {
+    CallOffer offer{call_id, fingerprint_of(caller), fingerprint_of(carol), {1}, {}, {}, {}};
+    auto key = caller.signing_public_key();
+    std::string key_text(sodium_base64_encoded_len(key.size(), sodium_base64_VARIANT_ORIGINAL), 0);
+    sodium_bin2base64(key_text.data(), key_text.size(), key.data(), key.size(),
+                      sodium_base64_VARIANT_ORIGINAL);
+    key_text.pop_back();
+    return nlohmann::json{
+        {"type", "fed_call"}, {"message", serialize(offer)}, {"public_key", key_text}}
+        .dump();
+  };
+  const uint64_t refused = a_->federation->counters().messages_refused;
+  a_->federation->on_message(kLink, forged(alice, "f1"), a_->now);
+  auto stranger = crypto::Identity::generate();  // never reported by B
+  a_->federation->on_message(kLink, forged(stranger, "f2"), a_->now);
+  EXPECT_EQ(a_->federation->counters().messages_refused, refused + 2);
+  EXPECT_TRUE(a_->out.to<CallOffer>(cc).empty());
+  EXPECT_TRUE(a_->out.to<CallOffer>(ca).empty());
+  EXPECT_EQ(a_->server->gauges().calls_offered, 0u);
+}
+
 TEST_F(FederationTest, MembersPresentBeforeTheLinkAreAnnouncedAndLostWithIt) {
   auto alice = crypto::Identity::generate(), bob = crypto::Identity::generate();
   a_->trust(*b_);
@@ -295,7 +412,7 @@ TEST_F(FederationTest, MembersPresentBeforeTheLinkAreAnnouncedAndLostWithIt) {
   EXPECT_EQ(a_->out.last<RoomEvent>(ca).fingerprint, fingerprint_of(bob));
   EXPECT_EQ(b_->out.last<RoomEvent>(cb).fingerprint, fingerprint_of(alice));
 
-  a_->federation->on_link_down(kLink);
+  a_->federation->on_link_down(kLink, a_->now);
   auto gone = a_->out.last<RoomEvent>(ca);
   EXPECT_EQ(gone.fingerprint, fingerprint_of(bob));
   EXPECT_FALSE(gone.joined);
@@ -349,7 +466,7 @@ TEST_F(FederationTest, UsersOfALinkedRelayAppearInPresenceAndResolution) {
   ConnectionId cb2 = b_->login(bob);
   pump();
   ASSERT_TRUE(a_->server->presence_of(fingerprint_of(bob)));
-  a_->federation->on_link_down(kLink);
+  a_->federation->on_link_down(kLink, a_->now);
   EXPECT_FALSE(a_->server->presence_of(fingerprint_of(bob)));
   EXPECT_FALSE(a_->out.last<PresenceUpdate>(ca).online);
   (void)cb2;
@@ -374,21 +491,23 @@ TEST_F(FederationTest, TrailingJunkAfterANulAndRepeatedKeysAreRefused) {
   auto stranger = crypto::Identity::generate();
   const std::string presence = R"({"type":"fed_presence","fingerprint":")" +
                                fingerprint_of(stranger) + R"(","devices":1,"online":true})";
-  b_->federation->on_message(kLink, presence + std::string("\0{\"type\":\"junk\"}", 16));
-  b_->federation->on_message(kLink, R"({"type":"fed_presence","fingerprint":")" +
-                                        fingerprint_of(stranger) +
-                                        R"(","devices":1,"online":false,"online":true})");
+  b_->federation->on_message(kLink, presence + std::string("\0{\"type\":\"junk\"}", 16), b_->now);
+  b_->federation->on_message(kLink,
+                             R"({"type":"fed_presence","fingerprint":")" +
+                                 fingerprint_of(stranger) +
+                                 R"(","devices":1,"online":false,"online":true})",
+                             b_->now);
   EXPECT_EQ(b_->federation->counters().messages_refused, 2u);
   EXPECT_FALSE(b_->server->presence_of(fingerprint_of(stranger)));
   EXPECT_FALSE(b_->pipe.closed);
   // The same message, well formed, is taken.
-  b_->federation->on_message(kLink, presence);
+  b_->federation->on_message(kLink, presence, b_->now);
   EXPECT_TRUE(b_->server->presence_of(fingerprint_of(stranger)));
 
   // Before authentication either one closes the link.
   b_->federation->on_link_up(kLink + 1, std::nullopt, b_->now.steady);
   b_->federation->on_message(kLink + 1,
-                             R"({"type":"fed_hello","type":"fed_auth","signature":"AA"})");
+                             R"({"type":"fed_hello","type":"fed_auth","signature":"AA"})", b_->now);
   ASSERT_TRUE(b_->pipe.closed);
   EXPECT_NE(b_->pipe.closed->find("malformed"), std::string::npos) << *b_->pipe.closed;
 }
@@ -411,7 +530,7 @@ TEST_F(FederationTest, BadInputFromALinkedRelayIsCountedAndSkipped) {
           R"(","alias":"Not An Alias!","devices":1,"online":true})",
       R"({"type":"fed_presence","fingerprint":"x","devices":-1,"online":"yes"})",
   };
-  for (const auto &text : bad) b_->federation->on_message(kLink, text);
+  for (const auto &text : bad) b_->federation->on_message(kLink, text, b_->now);
   EXPECT_EQ(b_->federation->counters().messages_refused, std::size(bad));
   b_->federation->on_datagram(kLink, std::vector<uint8_t>(8, 0));
   EXPECT_EQ(b_->federation->counters().datagrams_refused, 1u);
