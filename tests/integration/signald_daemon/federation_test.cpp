@@ -5,9 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <regex>
 
+#include "libwzp/crypto/member_card.hpp"
 #include "libwzp/wire/header.hpp"
 #include "tests/integration/signald_daemon/daemon.hpp"
 #include "tests/support/paths.hpp"
@@ -260,6 +263,191 @@ TEST(SignaldFederation, OneAddressCannotHoldEveryFederationSlot) {
     EXPECT_NE(silent[i]->error().find("waiting to authenticate"), std::string::npos)
         << silent[i]->error();
   }
+  std::filesystem::remove_all(root);
+}
+
+// A media packet from `who`, with its sender id as its stream id, as room
+// members send them: relays in between pass a member's media on by it.
+std::vector<uint8_t> media_from(const crypto::Identity &who, uint32_t sequence) {
+  wire::MediaHeader header;
+  header.codec = wire::codec::kOpus;
+  header.stream_id = crypto::sender_id_of(who.fingerprint());
+  header.sequence = sequence;
+  std::vector<uint8_t> packet(wire::kMaxPacketSize);
+  packet.resize(wire::write_full(header, nullptr, packet));
+  packet.insert(packet.end(), 24, 0x5a);
+  return packet;
+}
+
+// A metric's value in a /metrics page; 0 if absent.
+uint64_t metric(const Daemon &daemon, const std::string &name) {
+  const std::string body = daemon.get("/metrics").body;
+  const size_t at = body.find("\n" + name + " ");
+  return at == std::string::npos ? 0 : std::stoull(body.substr(at + name.size() + 2));
+}
+
+// Relays under root/<name>, each linked to the ones `links` names.
+std::vector<std::unique_ptr<Daemon>> start_relays(
+    const std::filesystem::path &root, size_t count,
+    const std::vector<std::pair<size_t, size_t>> &links) {
+  std::vector<RelaySetup> setups;
+  for (size_t i = 0; i < count; ++i) {
+    std::filesystem::create_directories(root / std::to_string(i));
+    setups.push_back(prepare(root / std::to_string(i)));
+  }
+  std::vector<std::unique_ptr<Daemon>> relays;
+  for (size_t i = 0; i < count; ++i) {
+    auto args = setups[i].args();
+    for (auto [x, y] : links) {
+      if (x == i) args.insert(args.end(), {"--peer", setups[y].as_peer()});
+      if (y == i) args.insert(args.end(), {"--peer", setups[x].as_peer()});
+    }
+    relays.push_back(std::make_unique<Daemon>(setups[i].dir, args));
+    EXPECT_TRUE(relays.back()->ready());
+  }
+  return relays;
+}
+
+// Multi-hop: A and C are not linked, B links to both. Presence and aliases
+// resolve across the chain, an open room spans A and C (its media passed on
+// by B), and a direct call from A to C rings, connects and carries media.
+TEST(SignaldFederation, AChainOfThreeRelaysCarriesPresenceRoomsAndCalls) {
+  auto root = wzp::test::make_temp_dir("signald-federation-chain");
+  auto relays = start_relays(root, 3, {{0, 1}, {1, 2}});
+  ASSERT_EQ(relays.size(), 3u);
+  for (const auto &relay : relays) ASSERT_TRUE(relay->ready());
+  auto alice = crypto::Identity::generate(), carol = crypto::Identity::generate();
+  Client on_a(*relays[0]), on_c(*relays[2]);
+  ASSERT_TRUE(on_a.login(alice));
+  ASSERT_TRUE(on_c.login(carol));
+  on_c.send(AliasClaim{"carol"}, 1);
+  ASSERT_TRUE(on_c.wait_for<Ok>());
+
+  // Carol's alias, claimed on C, resolves on A through B.
+  uint64_t request = 100;
+  ASSERT_TRUE(wzp::test::wait_until(
+      [&] {
+        on_a.send(AliasResolve{"@carol"}, ++request);
+        auto resolved = on_a.wait_for<AliasResolved>(500ms);
+        return resolved && resolved->fingerprint == fingerprint(carol);
+      },
+      20s))
+      << "carol did not become known on A";
+  EXPECT_NE(relays[0]->get("/presence/" + fingerprint(carol)).status, 404u);
+
+  // An open room with a member on A and one on C.
+  on_a.send(RoomJoin{kRoom, {}}, 2);
+  on_c.send(RoomJoin{kRoom, {}}, 2);
+  auto carol_seen = event_about(on_a, fingerprint(carol));
+  ASSERT_TRUE(carol_seen);
+  EXPECT_EQ(carol_seen->public_key, carol.signing_public_key());
+  ASSERT_TRUE(event_about(on_c, fingerprint(alice)));
+  const auto from_alice = media_from(alice, 1), from_carol = media_from(carol, 1);
+  ASSERT_TRUE(on_a.send_datagram(from_alice));
+  ASSERT_TRUE(on_c.wait_datagrams(1));
+  EXPECT_EQ(on_c.datagrams().front(), from_alice);
+  ASSERT_TRUE(on_c.send_datagram(from_carol));
+  ASSERT_TRUE(on_a.wait_datagrams(1));
+  EXPECT_EQ(on_a.datagrams().front(), from_carol);
+  on_a.send(RoomLeave{kRoom}, 3);
+  on_c.send(RoomLeave{kRoom}, 3);
+
+  // A direct call from A to C, through B.
+  on_a.send(CallOffer{"chain-call", "", "@carol", {1}, {"opus"}, {}, {"192.0.2.1:9"}});
+  auto offer = on_c.wait_for<CallOffer>();
+  ASSERT_TRUE(offer) << "the offer did not reach C";
+  EXPECT_EQ(offer->caller, fingerprint(alice));
+  on_c.send(CallRinging{"chain-call"});
+  ASSERT_TRUE(on_a.wait_for<CallRinging>());
+  on_c.send(CallAnswer{"chain-call", AnswerMode::kAccept, {2}, {"198.51.100.3:9"}});
+  auto answer = on_a.wait_for<CallAnswer>();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->key_agreement, (Bytes{2}));
+  auto setup_a = on_a.wait_for<CallSetup>(), setup_c = on_c.wait_for<CallSetup>();
+  ASSERT_TRUE(setup_a && setup_c);
+  EXPECT_EQ(setup_a->relay_room, setup_c->relay_room);
+  EXPECT_EQ(setup_a->peer_candidates, (std::vector<std::string>{"198.51.100.3:9"}));
+  EXPECT_EQ(setup_c->peer_candidates, (std::vector<std::string>{"192.0.2.1:9"}));
+  on_a.send(CallConfirm{"chain-call", {3}});
+  auto confirm = on_c.wait_for<CallConfirm>();
+  ASSERT_TRUE(confirm);
+  EXPECT_EQ(confirm->key_agreement, (Bytes{3}));
+  on_a.send(RoomJoin{setup_a->relay_room, {}}, 4);
+  on_c.send(RoomJoin{setup_c->relay_room, {}}, 4);
+  ASSERT_TRUE(on_a.wait_for<Ok>());
+  ASSERT_TRUE(on_c.wait_for<Ok>());
+  const auto call_a = media_from(alice, 7), call_c = media_from(carol, 7);
+  ASSERT_TRUE(on_a.send_datagram(call_a));
+  ASSERT_TRUE(on_c.wait_datagrams(2));
+  EXPECT_EQ(on_c.datagrams().back(), call_a);
+  ASSERT_TRUE(on_c.send_datagram(call_c));
+  ASSERT_TRUE(on_a.wait_datagrams(2));
+  EXPECT_EQ(on_a.datagrams().back(), call_c);
+  EXPECT_EQ(metric(*relays[1], "wzp_signald_calls{state=\"active\"}"), 1u);
+  on_a.send(CallHangup{"chain-call", "normal"});
+  auto hangup = on_c.wait_for<CallHangup>();
+  ASSERT_TRUE(hangup);
+  EXPECT_EQ(hangup->reason, "normal");
+  for (const auto &relay : relays) {
+    EXPECT_EQ(metric(*relay, "wzp_signald_federation_messages_refused_total"), 0u);
+  }
+  std::filesystem::remove_all(root);
+}
+
+// A loop of links A–B–C–A: a user's presence reaches every relay, and each
+// copy that comes round the loop is dropped by its id (counted), so one
+// change costs a bounded number of messages: each relay receives it at most
+// once per link (2 links x 3 relays), whatever the hop limit.
+TEST(SignaldFederation, ALoopOfLinksDoesNotAmplifyMessages) {
+  auto root = wzp::test::make_temp_dir("signald-federation-loop");
+  auto relays = start_relays(root, 3, {{0, 1}, {1, 2}, {2, 0}});
+  ASSERT_EQ(relays.size(), 3u);
+  for (const auto &relay : relays) ASSERT_TRUE(relay->ready());
+  ASSERT_TRUE(wzp::test::wait_until(
+      [&] {
+        return std::all_of(relays.begin(), relays.end(), [](const auto &relay) {
+          return metric(*relay, "wzp_signald_federation_links") == 2;
+        });
+      },
+      20s))
+      << "the relays did not all link";
+  auto total = [&](const std::string &name) {
+    uint64_t sum = 0;
+    for (const auto &relay : relays) sum += metric(*relay, name);
+    return sum;
+  };
+  const uint64_t received_before = total("wzp_signald_federation_messages_received_total");
+  const uint64_t duplicate_before = total("wzp_signald_federation_messages_duplicate_total");
+
+  // Users signing in to A, one presence change each.
+  constexpr uint64_t kUsers = 6;
+  std::vector<std::unique_ptr<Client>> users;
+  for (uint64_t i = 0; i < kUsers; ++i) {
+    users.push_back(std::make_unique<Client>(*relays[0]));
+    ASSERT_TRUE(users.back()->login(crypto::Identity::generate()));
+  }
+  // Every change reached B and C, directly and round the loop.
+  ASSERT_TRUE(wzp::test::wait_until(
+      [&] {
+        return metric(*relays[1], "wzp_signald_federation_remote_users") == kUsers &&
+               metric(*relays[2], "wzp_signald_federation_remote_users") == kUsers &&
+               total("wzp_signald_federation_messages_duplicate_total") - duplicate_before >=
+                   2 * kUsers;
+      },
+      20s))
+      << relays[1]->get("/metrics").body;
+  const uint64_t received =
+      total("wzp_signald_federation_messages_received_total") - received_before;
+  const uint64_t duplicates =
+      total("wzp_signald_federation_messages_duplicate_total") - duplicate_before;
+  std::printf(
+      "%llu presence changes on a loop of 3 relays: %llu messages received, %llu "
+      "dropped as seen before\n",
+      static_cast<unsigned long long>(kUsers), static_cast<unsigned long long>(received),
+      static_cast<unsigned long long>(duplicates));
+  EXPECT_GE(received, 4 * kUsers);
+  EXPECT_LE(received, 6 * kUsers);
+  EXPECT_EQ(metric(*relays[0], "wzp_signald_federation_remote_users"), 0u);
   std::filesystem::remove_all(root);
 }
 

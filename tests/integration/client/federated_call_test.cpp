@@ -1,0 +1,187 @@
+// `wzp call` to a user signed in to another relay: two real wzp-signald
+// processes linked over QUIC (docs/signal.md "Federation"), alice on one,
+// bob on the other, the real `wzp` client on both sides. The call rings
+// through both relays and its media crosses the link both ways.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <regex>
+#include <string>
+
+#include "libwzp/crypto/identity.hpp"
+#include "libwzp/signal/session.hpp"
+#include "tests/integration/client/audio_compare.hpp"
+#include "tests/support/paths.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/signald_daemon.hpp"
+#include "tests/support/wait.hpp"
+
+namespace wzp::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char *kAliceSays =
+    "This is alice calling bob on another relay. The quick brown fox jumps over the lazy dog.";
+constexpr const char *kBobSays =
+    "Hello alice, this is bob answering from my own relay. I will keep talking for a while, "
+    "longer than you, so that you are the one who hangs up. One, two, three, four, five, six, "
+    "seven, eight, nine, ten.";
+
+struct Relay {
+  std::filesystem::path dir;
+  uint16_t federation_port = 0;
+  std::string identity;
+  std::unique_ptr<SignaldDaemon> daemon;
+  std::vector<std::string> args() const {
+    return {"--cert",
+            (dir / "cert.pem").string(),
+            "--key",
+            (dir / "key.pem").string(),
+            "--federation-listen",
+            "127.0.0.1:" + std::to_string(federation_port)};
+  }
+};
+
+class FederatedCall : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = make_temp_dir("client-federated-call");
+    for (auto [file, text] : {std::pair{"alice.wav", kAliceSays}, {"bob.wav", kBobSays}}) {
+      ChildProcess speak("/usr/bin/espeak-ng", {"-w", (dir_ / file).string(), text});
+      ASSERT_TRUE(speak.wait_exit(30s).has_value());
+    }
+    // Each relay its own certificate, and a first start to learn the
+    // identity it keeps in its database.
+    std::string certificates[2];
+    for (int i = 0; i < 2; ++i) {
+      Relay &relay = relays_[i];
+      relay.dir = dir_ / (i == 0 ? "a" : "b");
+      std::filesystem::create_directories(relay.dir);
+      relay.federation_port = free_udp_port();
+      std::string command =
+          "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+          "-subj /CN=relay -keyout " +
+          (relay.dir / "key.pem").string() + " -out " + (relay.dir / "cert.pem").string() +
+          " 2>/dev/null";
+      ASSERT_EQ(std::system(command.c_str()), 0) << command;
+      SignaldDaemon first(relay.dir, relay.args());
+      ASSERT_TRUE(first.ready());
+      relay.identity = first.identity();
+      certificates[i] = first.certificate();
+    }
+    for (int i = 0; i < 2; ++i) {
+      const Relay &other = relays_[1 - i];
+      auto args = relays_[i].args();
+      args.insert(args.end(), {"--peer", "127.0.0.1:" + std::to_string(other.federation_port) +
+                                             "," + certificates[1 - i] + "," + other.identity});
+      relays_[i].daemon = std::make_unique<SignaldDaemon>(relays_[i].dir, args);
+      ASSERT_TRUE(relays_[i].daemon->ready());
+    }
+    for (const char *who : {"alice", "bob", "carol"}) {
+      ChildProcess id(build_binary("client/wzp"), {"id", "new"}, env(who, 0));
+      auto status = id.wait_exit(30s);
+      ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+    }
+  }
+  void TearDown() override {
+    for (auto &relay : relays_) relay.daemon.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // `wzp` as `who`, signed in to relay `relay` (0: A, 1: B).
+  std::map<std::string, std::string> env(const std::string &who, int relay) const {
+    const SignaldDaemon &daemon = *relays_[relay].daemon;
+    return {{"WZP_IDENTITY", (dir_ / (who + ".id")).string()},
+            {"WZP_PASSPHRASE", "pass of " + who},
+            {"WZP_SERVER", "127.0.0.1:" + std::to_string(daemon.quic_port())},
+            {"WZP_SERVER_FINGERPRINT", daemon.certificate()},
+            {"GST_PLUGIN_PATH", (build_dir() / "gst-plugins").string()},
+            {"G_DEBUG", "fatal-criticals"}};
+  }
+
+  // True once @alias, signed in to B, resolves on A: the relays have linked
+  // and B's presence reached A.
+  bool resolves_on_a(const std::string &alias) {
+    signal::SessionConfig config;
+    config.port = relays_[0].daemon->quic_port();
+    config.server_fingerprint = relays_[0].daemon->certificate();
+    auto observer = crypto::Identity::generate();
+    std::string error;
+    auto session = signal::Session::connect(config, observer, error);
+    if (!session) return false;
+    return wait_until(
+        [&] {
+          uint64_t id = session->next_request_id();
+          session->send(signal::AliasResolve{alias}, id);
+          auto reply = session->wait_reply(id, 2s);
+          return reply && std::holds_alternative<signal::AliasResolved>(reply->message);
+        },
+        20s);
+  }
+
+  struct Outcome {
+    int exit_code = -1;
+    std::string output;
+  };
+  static Outcome finish(ChildProcess &process, std::chrono::seconds timeout) {
+    Outcome outcome;
+    auto status = process.wait_exit(timeout);
+    EXPECT_TRUE(process.wait_output_closed(5s));
+    for (const auto &line : process.lines()) outcome.output += line + "\n";
+    if (status && WIFEXITED(*status)) outcome.exit_code = WEXITSTATUS(*status);
+    return outcome;
+  }
+
+  std::filesystem::path dir_;
+  Relay relays_[2];
+};
+
+TEST_F(FederatedCall, ACallReachesAUserOnALinkedRelayAndBothHearEachOther) {
+  ChildProcess bob(build_binary("client/wzp"),
+                   {"answer", "--auto-answer", "--alias", "bob", "--in",
+                    (dir_ / "bob.wav").string(), "--out", (dir_ / "at_bob.wav").string()},
+                   env("bob", 1));
+  ASSERT_TRUE(bob.wait_for_line(std::regex("signed in to .* as .*\\(@bob\\)"), 20s));
+  ASSERT_TRUE(resolves_on_a("@bob")) << "the relays did not link";
+  ChildProcess alice(build_binary("client/wzp"),
+                     {"call", "@bob", "--in", (dir_ / "alice.wav").string(), "--out",
+                      (dir_ / "at_alice.wav").string()},
+                     env("alice", 0));
+  Outcome called = finish(alice, 60s);
+  Outcome answered = finish(bob, 30s);
+  EXPECT_EQ(called.exit_code, 0) << called.output;
+  EXPECT_EQ(answered.exit_code, 0) << answered.output;
+  // Alice hung up at the end of her speech; bob heard of it through both relays.
+  EXPECT_NE(answered.output.find("call ended: the other side hung up"), std::string::npos)
+      << answered.output;
+
+  auto sent = read_wav(dir_ / "alice.wav");
+  auto received = read_wav(dir_ / "at_bob.wav");
+  ASSERT_TRUE(sent && received) << answered.output;
+  double similarity = segmented_similarity(envelope(*sent, 20), envelope(*received, 20), 100, 50);
+  EXPECT_GT(similarity, 0.3) << called.output << answered.output;
+  auto heard = read_wav(dir_ / "at_alice.wav");
+  ASSERT_TRUE(heard) << called.output;
+  EXPECT_GT(heard->samples.size(), static_cast<size_t>(heard->rate)) << called.output;
+}
+
+TEST_F(FederatedCall, AUserInACallOnALinkedRelayIsBusy) {
+  ChildProcess bob(build_binary("client/wzp"),
+                   {"answer", "--auto-answer", "--echo", "--alias", "bob"}, env("bob", 1));
+  ASSERT_TRUE(bob.wait_for_line(std::regex("signed in"), 20s));
+  ASSERT_TRUE(resolves_on_a("@bob")) << "the relays did not link";
+  ChildProcess alice(build_binary("client/wzp"),
+                     {"echo-test", "@bob", "--in", (dir_ / "alice.wav").string()}, env("alice", 0));
+  ASSERT_TRUE(alice.wait_for_line(std::regex("in call with"), 30s));
+  ChildProcess carol(build_binary("client/wzp"),
+                     {"call", "@bob", "--in", (dir_ / "alice.wav").string()}, env("carol", 0));
+  Outcome refused = finish(carol, 30s);
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("busy"), std::string::npos) << refused.output;
+  EXPECT_EQ(finish(alice, 60s).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace wzp::test
