@@ -20,6 +20,8 @@ using nlohmann::json;
 constexpr std::string_view kTranscriptLabel = "wzp-federation-auth-v1";
 constexpr size_t kMaxDepth = 4;  // our messages are flat objects
 constexpr size_t kMaxPayload = 2048;
+// A report's RTT and jitter beyond a minute say nothing more.
+constexpr uint64_t kMaxReportMs = 60000;
 
 std::string to_base64(std::span<const uint8_t> bytes) {
   std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
@@ -157,6 +159,8 @@ void Federation::on_message(PeerId peer, std::string_view text, const Now &now) 
     changed = handle_room(peer, *type, message);
   } else if (*type == "fed_call") {
     if (handle_call(peer, message, now)) changed = false;
+  } else if (*type == "fed_report") {
+    if (handle_report(peer, message, now)) changed = false;
   }  // else a newer relay's message kind: skipped
   inbound_hops_ = 0;
   if (!changed) {
@@ -257,6 +261,28 @@ std::optional<bool> Federation::handle_room(PeerId peer, const std::string &type
   // Passed on by the room towards its addressees, not flooded.
   if (!rooms_.on_remote_signal(peer, relayed)) return std::nullopt;
   return false;
+}
+
+bool Federation::handle_report(PeerId peer, const json &message, const Now &now) {
+  auto room = string_field(message, "room");
+  auto fingerprint = string_field(message, "fingerprint");
+  auto loss = message.find("loss");
+  auto rtt = message.find("rtt_ms");
+  auto jitter = message.find("jitter_ms");
+  auto in_ms = [&](json::const_iterator field) {
+    return field != message.end() && field->is_number_unsigned() &&
+           field->get<uint64_t>() <= kMaxReportMs;
+  };
+  if (!room || !is_room_id(*room) || !fingerprint || !signal::is_fingerprint(*fingerprint) ||
+      loss == message.end() || !loss->is_number() || !(loss->get<double>() >= 0.0) ||
+      !(loss->get<double>() <= 1.0) || !in_ms(rtt) || !in_ms(jitter)) {
+    return false;
+  }
+  quality::PathObservation report;
+  report.loss = loss->get<double>();
+  report.rtt_ms = static_cast<uint32_t>(rtt->get<uint64_t>());
+  report.jitter_ms = static_cast<uint32_t>(jitter->get<uint64_t>());
+  return rooms_.on_remote_report(peer, *room, *fingerprint, report, now.steady);
 }
 
 bool Federation::handle_call(PeerId peer, const json &message, const Now &now) {
@@ -425,6 +451,19 @@ void Federation::relay_signal(PeerId peer, const signal::RoomSignal &message) {
                          {"from", message.from},
                          {"to", message.to},
                          {"payload", to_base64(message.payload)}});
+  if (text) outbox_.send(peer, *text);
+}
+
+void Federation::report(PeerId peer, const std::string &room, const std::string &fingerprint,
+                        const quality::PathObservation &report) {
+  auto found = links_.find(peer);
+  if (found == links_.end() || !found->second.authenticated) return;
+  auto text = stamp(json{{"type", "fed_report"},
+                         {"room", room},
+                         {"fingerprint", fingerprint},
+                         {"loss", report.loss},
+                         {"rtt_ms", report.rtt_ms},
+                         {"jitter_ms", report.jitter_ms}});
   if (text) outbox_.send(peer, *text);
 }
 

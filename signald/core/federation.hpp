@@ -81,6 +81,8 @@ class Federation final : public RoomLinks, public PresenceLinks, public CallLink
                       const signal::PublicKey &public_key, bool joined) override;
   void forward(PeerId peer, const RoomKey &room, std::span<const uint8_t> datagram) override;
   void relay_signal(PeerId peer, const signal::RoomSignal &message) override;
+  void report(PeerId peer, const std::string &room, const std::string &fingerprint,
+              const quality::PathObservation &report) override;
   // PresenceLinks
   void presence_changed(const signal::PresenceUser &user, bool online,
                         const std::optional<std::string> &origin) override;
@@ -108,6 +110,7 @@ class Federation final : public RoomLinks, public PresenceLinks, public CallLink
   std::optional<bool> handle_room(PeerId peer, const std::string &type,
                                   const nlohmann::json &message);
   // False when refused.
+  bool handle_report(PeerId peer, const nlohmann::json &message, const Now &now);
   bool handle_call(PeerId peer, const nlohmann::json &message, const Now &now);
   // Passes a taken message on to the other links with one hop less.
   void pass_on(PeerId from, nlohmann::json message, uint32_t hops);

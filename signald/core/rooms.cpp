@@ -213,8 +213,13 @@ std::string Rooms::change_reason(const Room &room) const {
   }
   auto member = std::find_if(room.participants.begin(), room.participants.end(),
                              [&](const Participant &p) { return p.quality_id == *cause; });
-  if (member == room.participants.end()) return "weakest link";
-  return "weakest link " + fingerprint_prefix(member->fingerprint);
+  if (member != room.participants.end()) {
+    return "weakest link " + fingerprint_prefix(member->fingerprint);
+  }
+  auto remote = std::find_if(room.remote.begin(), room.remote.end(),
+                             [&](const RemoteMember &m) { return m.quality_id == *cause; });
+  if (remote == room.remote.end()) return "weakest link";
+  return "weakest link " + fingerprint_prefix(remote->fingerprint);
 }
 
 void Rooms::broadcast_directive(const Room &room, quality::Tier tier, const std::string &reason) {
@@ -265,6 +270,12 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
     auto changed = room.quality.on_report(sender->quality_id, micros(now), report);
     if (changed || rejoined) {
       broadcast_directive(room, room.quality.room_tier(), change_reason(room));
+    }
+    // The other relays' directives count this member too.
+    if (links_ != nullptr) {
+      for (PeerId peer : room.linked_peers) {
+        links_->report(peer, room.id, sender->fingerprint, report);
+      }
     }
   }
   for (const auto &p : room.participants) {
@@ -330,6 +341,12 @@ void Rooms::tick(SteadyTime now) {
         if (room.quality.leave(p.quality_id)) silent = fingerprint_prefix(p.fingerprint);
       }
     }
+    for (auto &m : room.remote) {
+      if (m.counted && now - m.last_report > kSilenceGrace) {
+        m.counted = false;
+        if (room.quality.leave(m.quality_id)) silent = fingerprint_prefix(m.fingerprint);
+      }
+    }
     if (silent) {
       broadcast_directive(room, room.quality.room_tier(), "weakest link silent " + *silent);
     }
@@ -364,8 +381,9 @@ bool Rooms::remote_joined(PeerId peer, const std::string &room_id, const std::st
     return false;
   }
   const auto parsed = crypto::parse_fingerprint(fingerprint);
-  room.remote.push_back(
-      {peer, fingerprint, public_key, parsed ? crypto::sender_id_of(*parsed) : 0});
+  RemoteMember &member = room.remote.emplace_back(
+      RemoteMember{peer, fingerprint, public_key, parsed ? crypto::sender_id_of(*parsed) : 0});
+  member.quality_id = room.next_quality_id++;
   relink(room);
   const uint32_t count = room.size();
   for (const auto &p : room.participants) {
@@ -382,11 +400,15 @@ bool Rooms::remote_left(PeerId peer, const std::string &room_id, const std::stri
     return m.peer == peer && m.fingerprint == fingerprint;
   });
   if (it == room.remote.end()) return false;
+  const auto changed = it->counted ? room.quality.leave(it->quality_id) : std::nullopt;
   room.remote.erase(it);
   relink(room);
   const uint32_t count = room.size();
   for (const auto &p : room.participants) {
     outbox_.send(p.conn, signal::RoomEvent{room.id, fingerprint, false, count});
+  }
+  if (changed && !room.participants.empty()) {
+    broadcast_directive(room, *changed, "weakest link left " + fingerprint_prefix(fingerprint));
   }
   erase_if_empty(room);
   return true;
@@ -475,6 +497,35 @@ bool Rooms::on_remote_signal(PeerId peer, const signal::RoomSignal &message) {
   return true;
 }
 
+bool Rooms::on_remote_report(PeerId peer, const std::string &room_id,
+                             const std::string &fingerprint, const quality::PathObservation &report,
+                             SteadyTime now) {
+  auto found = rooms_.find(room_id);
+  if (found == rooms_.end()) return false;
+  Room &room = found->second;
+  auto member = std::find_if(room.remote.begin(), room.remote.end(), [&](const RemoteMember &m) {
+    return m.peer == peer && m.fingerprint == fingerprint;
+  });
+  if (member == room.remote.end()) return false;
+  member->last_report = now;
+  std::optional<quality::Tier> rejoined;
+  if (!member->counted) {
+    member->counted = true;
+    rejoined = room.quality.join(member->quality_id, micros(now));
+  }
+  // Its own relay checked it against the member's leg (check_report).
+  auto changed = room.quality.on_report(member->quality_id, micros(now), report);
+  if (changed || rejoined) {
+    broadcast_directive(room, room.quality.room_tier(), change_reason(room));
+  }
+  if (links_ != nullptr) {
+    for (PeerId other : room.linked_peers) {
+      if (other != peer) links_->report(other, room.id, fingerprint, report);
+    }
+  }
+  return true;
+}
+
 bool Rooms::reserve_linked(const std::string &room_id, std::vector<std::string> allow,
                            const std::vector<RemoteParty> &remote) {
   if (!is_room_id(room_id) || rooms_.contains(room_id)) return false;
@@ -483,8 +534,10 @@ bool Rooms::reserve_linked(const std::string &room_id, std::vector<std::string> 
   room.reserved = true;
   for (const auto &party : remote) {
     const auto parsed = crypto::parse_fingerprint(party.fingerprint);
-    room.remote.push_back({party.peer, party.fingerprint, party.public_key,
-                           parsed ? crypto::sender_id_of(*parsed) : 0});
+    RemoteMember &member =
+        room.remote.emplace_back(RemoteMember{party.peer, party.fingerprint, party.public_key,
+                                              parsed ? crypto::sender_id_of(*parsed) : 0});
+    member.quality_id = room.next_quality_id++;
   }
   relink(room);
   return true;

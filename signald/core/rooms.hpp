@@ -47,6 +47,10 @@ class RoomLinks {
   virtual void forward(PeerId peer, const RoomKey &room, std::span<const uint8_t> datagram) = 0;
   // A local member's room signal for a relay with members in the room.
   virtual void relay_signal(PeerId peer, const signal::RoomSignal &message) = 0;
+  // A member's quality report (as this relay took it, checked against its
+  // leg) for a relay with members in the room, whose directives count it.
+  virtual void report(PeerId peer, const std::string &room, const std::string &fingerprint,
+                      const quality::PathObservation &report) = 0;
 };
 
 class Rooms {
@@ -98,6 +102,11 @@ class Rooms {
   // it on towards those behind other links; false if the sender is not
   // known through `peer`.
   bool on_remote_signal(PeerId peer, const signal::RoomSignal &message);
+  // A remote member's quality report, from the link that is its route: it
+  // counts in the room's weakest link here as a local member's does, and
+  // goes on to the room's other links; false if no such member.
+  bool on_remote_report(PeerId peer, const std::string &room, const std::string &fingerprint,
+                        const quality::PathObservation &report, SteadyTime now);
   struct Member {
     std::string room;
     std::string fingerprint;
@@ -158,6 +167,9 @@ class Rooms {
     signal::PublicKey public_key;
     uint32_t sender_id;                // the stream id of its media
     quality::StreamArrivals arrivals;  // its media reaching this relay
+    uint32_t quality_id = 0;           // its key in Room::quality
+    bool counted = false;              // in Room::quality: it reported, and not long ago
+    SteadyTime last_report{};
   };
   struct Room {
     std::string id;

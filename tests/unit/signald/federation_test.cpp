@@ -8,6 +8,8 @@
 #include <deque>
 #include <nlohmann/json.hpp>
 
+#include "libwzp/crypto/member_card.hpp"
+#include "libwzp/quality/room.hpp"
 #include "libwzp/wire/header.hpp"
 #include "tests/unit/signald/harness.hpp"
 
@@ -398,6 +400,45 @@ TEST_F(FederationTest, AForgedCallerIsRefusedAndCounted) {
   EXPECT_TRUE(a_->out.to<CallOffer>(cc).empty());
   EXPECT_TRUE(a_->out.to<CallOffer>(ca).empty());
   EXPECT_EQ(a_->server->gauges().calls_offered, 0u);
+}
+
+// Room quality across the link: the reports of a member on B whose path is
+// lossy (as B took them, checked against the member's leg) cross as
+// fed_report and pull the room down on A too, naming that member.
+TEST_F(FederationTest, ARemoteMembersReportsCountInTheRoomsWeakestLink) {
+  link();
+  auto alice = crypto::Identity::generate(), bob = crypto::Identity::generate();
+  ConnectionId ca = a_->join(alice);
+  pump();
+  ConnectionId cb = b_->join(bob);
+  pump();
+  a_->out.clear();
+  const auto lossy = wire::QualityReport::from(0.60, 300, 40, 100);
+  const int reports =
+      quality::room_controller_config().bad_to_step_down +
+      static_cast<int>(
+          std::chrono::ceil<std::chrono::seconds>(quality::RoomPolicy{}.member_down_hold).count());
+  for (int i = 0; i < reports; ++i) {
+    for (Relay *relay : {a_.get(), b_.get()}) {
+      relay->now.steady += std::chrono::seconds(1);
+      relay->now.unix_seconds += 1;
+      relay->server->tick(relay->now);
+    }
+    wire::MediaHeader header;
+    header.codec = wire::codec::kOpus;
+    header.stream_id = crypto::sender_id_of(bob.fingerprint());
+    header.sequence = static_cast<uint32_t>(i + 1);
+    header.timestamp = static_cast<uint32_t>(i + 1) * 48000;
+    std::vector<uint8_t> packet(wire::kMaxPacketSize);
+    packet.resize(wire::write_full(header, &lossy, packet));
+    packet.push_back(1);
+    b_->server->on_datagram(cb, packet, b_->now.steady);
+    pump();
+  }
+  auto directive = a_->out.last<QualityDirective>(ca);
+  EXPECT_EQ(directive.tier, quality::Tier::kCatastrophic);
+  EXPECT_EQ(directive.reason, "weakest link " + fingerprint_of(bob).substr(0, 9));
+  EXPECT_EQ(a_->federation->counters().messages_refused, 0u);
 }
 
 TEST_F(FederationTest, MembersPresentBeforeTheLinkAreAnnouncedAndLostWithIt) {
