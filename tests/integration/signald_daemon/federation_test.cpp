@@ -391,6 +391,16 @@ TEST(SignaldFederation, AChainOfThreeRelaysCarriesPresenceRoomsAndCalls) {
   for (const auto &relay : relays) {
     EXPECT_EQ(metric(*relay, "wzp_signald_federation_messages_refused_total"), 0u);
   }
+
+  // When C goes away, B says so to A: carol goes offline there too.
+  relays[2].reset();
+  std::optional<PresenceUpdate> gone;
+  for (int i = 0;
+       i < 20 && !(gone && gone->user.fingerprint == fingerprint(carol) && !gone->online); ++i) {
+    gone = on_a.wait_for<PresenceUpdate>(1s);
+  }
+  ASSERT_TRUE(gone && gone->user.fingerprint == fingerprint(carol) && !gone->online);
+  EXPECT_EQ(relays[0]->get("/presence/" + fingerprint(carol)).status, 404u);
   std::filesystem::remove_all(root);
 }
 
