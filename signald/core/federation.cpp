@@ -50,6 +50,15 @@ std::optional<std::string> string_field(const json &object, const char *name) {
   return it->get<std::string>();
 }
 
+json presence_message(const signal::PresenceUser &user, bool online) {
+  json message = {{"type", "fed_presence"},
+                  {"fingerprint", user.fingerprint},
+                  {"devices", user.devices},
+                  {"online", online}};
+  if (user.alias) message["alias"] = *user.alias;
+  return message;
+}
+
 }  // namespace
 
 std::vector<uint8_t> federation_transcript(std::span<const uint8_t> nonce,
@@ -184,8 +193,8 @@ void Federation::pass_on(PeerId from, json message, uint32_t hops) {
   }
 }
 
-std::optional<std::string> Federation::stamp(json message) {
-  const uint32_t hops = inbound_hops_ == 0 ? kMaxHops : inbound_hops_ - 1;
+std::optional<std::string> Federation::stamp(json message, std::optional<uint32_t> fresh) {
+  const uint32_t hops = fresh ? *fresh : inbound_hops_ == 0 ? kMaxHops : inbound_hops_ - 1;
   if (hops == 0) {
     ++counters_.messages_out_of_hops;
     return std::nullopt;
@@ -216,19 +225,36 @@ std::optional<bool> Federation::handle_presence(PeerId peer, const Link &link,
   auto origin = string_field(message, "origin");
   auto online = message.find("online");
   auto devices = message.find("devices");
+  auto withdrawn = message.find("withdrawn");
   std::optional<std::string> normalized = alias ? normalize_alias(*alias) : std::nullopt;
   if (!fingerprint || !signal::is_fingerprint(*fingerprint) || (alias && normalized != alias) ||
       (message.contains("origin") && (!origin || !signal::is_fingerprint(*origin))) ||
       online == message.end() || !online->is_boolean() || devices == message.end() ||
-      !devices->is_number_unsigned() || devices->get<uint64_t>() > UINT32_MAX) {
+      !devices->is_number_unsigned() || devices->get<uint64_t>() > UINT32_MAX ||
+      (withdrawn != message.end() && !withdrawn->is_boolean())) {
     return std::nullopt;
   }
-  // Our own users' news, come back round a loop of links.
-  if (origin == self_fingerprint_) return false;
+  const bool withdrawal = withdrawn != message.end() && withdrawn->get<bool>();
   signal::PresenceUser user{*fingerprint, alias, static_cast<uint32_t>(devices->get<uint64_t>())};
-  // Not taken when it changes nothing: it goes no further, whatever its id.
-  return server_.on_remote_presence(peer, user, online->get<bool>(),
-                                    origin.value_or(link.identity));
+  // Our own users' news, come back round a loop of links, changes nothing;
+  // a withdrawal of one of them still gets its answer below.
+  if (origin != self_fingerprint_ &&
+      server_.on_remote_presence(peer, user, online->get<bool>(), origin.value_or(link.identity),
+                                 withdrawal)) {
+    return true;
+  }
+  // The relay lost its way to a user we reach another way (or who is
+  // signed in here): it learns ours, so a loop of links heals.
+  if (withdrawal && !online->get<bool>()) {
+    auto known = server_.presence_of(*fingerprint);
+    auto route = server_.route_to(*fingerprint);
+    if (known && route != peer) {
+      json repair = presence_message(*known, true);
+      repair["origin"] = route ? server_.remote_users().at(*fingerprint).origin : self_fingerprint_;
+      if (auto text = stamp(std::move(repair), kMaxHops)) outbox_.send(peer, *text);
+    }
+  }
+  return false;
 }
 
 std::optional<bool> Federation::handle_room(PeerId peer, const std::string &type,
@@ -241,7 +267,25 @@ std::optional<bool> Federation::handle_room(PeerId peer, const std::string &type
   if (type == "fed_member") {
     auto joined = message.find("joined");
     if (joined == message.end() || !joined->is_boolean()) return std::nullopt;
-    if (!joined->get<bool>()) return rooms_.remote_left(peer, *room, *fingerprint);
+    auto withdrawn = message.find("withdrawn");
+    if (withdrawn != message.end() && !withdrawn->is_boolean()) return std::nullopt;
+    const bool withdrawal = withdrawn != message.end() && withdrawn->get<bool>();
+    if (!joined->get<bool>()) {
+      if (rooms_.remote_left(peer, *room, *fingerprint, withdrawal)) return true;
+      // As for presence: a relay that lost its way to a member we reach
+      // another way learns ours.
+      auto known = withdrawal ? rooms_.federated_member(*room, *fingerprint) : std::nullopt;
+      if (known && known->via != peer) {
+        auto text = stamp(json{{"type", "fed_member"},
+                               {"room", *room},
+                               {"fingerprint", *fingerprint},
+                               {"public_key", to_base64(known->public_key)},
+                               {"joined", true}},
+                          kMaxHops);
+        if (text) outbox_.send(peer, *text);
+      }
+      return false;
+    }
     auto key_text = string_field(message, "public_key");
     auto key = key_text ? from_base64(*key_text, 32, true) : std::nullopt;
     signal::PublicKey public_key{};
@@ -340,26 +384,18 @@ void Federation::handle_auth(PeerId peer, Link &link, const std::string &signatu
   send_state(peer);
 }
 
-namespace {
-
-json presence_message(const signal::PresenceUser &user, bool online) {
-  json message = {{"type", "fed_presence"},
-                  {"fingerprint", user.fingerprint},
-                  {"devices", user.devices},
-                  {"online", online}};
-  if (user.alias) message["alias"] = *user.alias;
-  return message;
-}
-
-}  // namespace
-
 void Federation::send_state(PeerId peer) {
   // What this relay knows, its own users and those behind its other links:
   // a relay that links later learns the whole chain.
   auto send = [&](json message) {
     if (auto text = stamp(std::move(message))) outbox_.send(peer, *text);
   };
-  for (const auto &user : server_.local_presence()) send(presence_message(user, true));
+  for (const auto &user : server_.local_presence()) {
+    // With our identity as its origin: passed on, it must still say whose.
+    json message = presence_message(user, true);
+    message["origin"] = self_fingerprint_;
+    send(std::move(message));
+  }
   for (const auto &[fingerprint, remote] : server_.remote_users()) {
     if (remote.peer == peer) continue;
     json message = presence_message(remote.user, true);
@@ -425,7 +461,16 @@ void Federation::presence_changed(const signal::PresenceUser &user, bool online,
                                   const std::optional<std::string> &origin) {
   json message = presence_message(user, online);
   message["origin"] = origin.value_or(self_fingerprint_);
+  if (origin && !online) message["withdrawn"] = true;
   broadcast(message);
+}
+
+void Federation::member_unreachable(const std::string &room, const std::string &fingerprint) {
+  broadcast(json{{"type", "fed_member"},
+                 {"room", room},
+                 {"fingerprint", fingerprint},
+                 {"joined", false},
+                 {"withdrawn", true}});
 }
 
 void Federation::broadcast(const json &message) {

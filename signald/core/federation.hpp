@@ -79,6 +79,7 @@ class Federation final : public RoomLinks, public PresenceLinks, public CallLink
   // RoomLinks
   void member_changed(const std::string &room, const std::string &fingerprint,
                       const signal::PublicKey &public_key, bool joined) override;
+  void member_unreachable(const std::string &room, const std::string &fingerprint) override;
   void forward(PeerId peer, const RoomKey &room, std::span<const uint8_t> datagram) override;
   void relay_signal(PeerId peer, const signal::RoomSignal &message) override;
   void report(PeerId peer, const std::string &room, const std::string &fingerprint,
@@ -114,10 +115,11 @@ class Federation final : public RoomLinks, public PresenceLinks, public CallLink
   bool handle_call(PeerId peer, const nlohmann::json &message, const Now &now);
   // Passes a taken message on to the other links with one hop less.
   void pass_on(PeerId from, nlohmann::json message, uint32_t hops);
-  // A message of ours, with a fresh id and the hops it may take: all of
-  // them, or one less than the message being handled has; nullopt when
-  // that has none left.
-  std::optional<std::string> stamp(nlohmann::json message);
+  // A message of ours, with a fresh id and the hops it may take: `fresh`,
+  // else all of them, or one less than the message being handled has;
+  // nullopt when that has none left.
+  std::optional<std::string> stamp(nlohmann::json message,
+                                   std::optional<uint32_t> fresh = std::nullopt);
   // False if the id was seen before; remembers it either way.
   bool first_sight(const std::string &id);
   void broadcast(const nlohmann::json &message);

@@ -18,7 +18,8 @@ class PresenceLinks {
  public:
   virtual ~PresenceLinks() = default;
   // A user of this relay (no `origin`), or one behind a link that went
-  // away, signed in to relay `origin`.
+  // away, signed in to relay `origin` (a withdrawal: this relay lost its
+  // route, the user's own relay did not say it left).
   virtual void presence_changed(const signal::PresenceUser &user, bool online,
                                 const std::optional<std::string> &origin) = 0;
 };

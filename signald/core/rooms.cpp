@@ -392,12 +392,13 @@ bool Rooms::remote_joined(PeerId peer, const std::string &room_id, const std::st
   return true;
 }
 
-bool Rooms::remote_left(PeerId peer, const std::string &room_id, const std::string &fingerprint) {
+bool Rooms::remote_left(PeerId peer, const std::string &room_id, const std::string &fingerprint,
+                        bool withdrawal) {
   auto found = rooms_.find(room_id);
-  if (found == rooms_.end()) return false;
+  if (found == rooms_.end() || !found->second.federated()) return false;
   Room &room = found->second;
   auto it = std::find_if(room.remote.begin(), room.remote.end(), [&](const RemoteMember &m) {
-    return m.peer == peer && m.fingerprint == fingerprint;
+    return m.fingerprint == fingerprint && (!withdrawal || m.peer == peer);
   });
   if (it == room.remote.end()) return false;
   const auto changed = it->counted ? room.quality.leave(it->quality_id) : std::nullopt;
@@ -415,23 +416,18 @@ bool Rooms::remote_left(PeerId peer, const std::string &room_id, const std::stri
 }
 
 void Rooms::peer_lost(PeerId peer) {
-  struct Gone {
-    std::string room, fingerprint;
-    signal::PublicKey public_key;
-    bool federated;
-  };
-  std::vector<Gone> gone;
+  // A call's room goes with its call (Calls::on_peer_lost).
+  std::vector<std::pair<std::string, std::string>> gone;
   for (const auto &[id, room] : rooms_) {
+    if (!room.federated()) continue;
     for (const auto &m : room.remote) {
-      if (m.peer == peer) gone.push_back({id, m.fingerprint, m.public_key, room.federated()});
+      if (m.peer == peer) gone.emplace_back(id, m.fingerprint);
     }
   }
-  for (const auto &g : gone) {
-    remote_left(peer, g.room, g.fingerprint);
+  for (const auto &[room, fingerprint] : gone) {
+    remote_left(peer, room, fingerprint, true);
     // Relays that know the member through this one hear that it is gone.
-    if (links_ != nullptr && g.federated) {
-      links_->member_changed(g.room, g.fingerprint, g.public_key, false);
-    }
+    if (links_ != nullptr) links_->member_unreachable(room, fingerprint);
   }
 }
 
@@ -541,6 +537,20 @@ bool Rooms::reserve_linked(const std::string &room_id, std::vector<std::string> 
   }
   relink(room);
   return true;
+}
+
+std::optional<Rooms::Member> Rooms::federated_member(const std::string &room_id,
+                                                     const std::string &fingerprint) const {
+  auto found = rooms_.find(room_id);
+  if (found == rooms_.end() || !found->second.federated()) return std::nullopt;
+  const Room &room = found->second;
+  for (const auto &p : room.participants) {
+    if (p.fingerprint == fingerprint) return Member{room_id, fingerprint, p.public_key};
+  }
+  for (const auto &m : room.remote) {
+    if (m.fingerprint == fingerprint) return Member{room_id, fingerprint, m.public_key, m.peer};
+  }
+  return std::nullopt;
 }
 
 std::vector<Rooms::Member> Rooms::federated_members() const {

@@ -42,6 +42,9 @@ class RoomLinks {
   // A member of this relay joined or left an open room.
   virtual void member_changed(const std::string &room, const std::string &fingerprint,
                               const signal::PublicKey &public_key, bool joined) = 0;
+  // A member behind a link that went down: the relays that know it through
+  // this one hear that it is gone (a withdrawal, not its own relay's word).
+  virtual void member_unreachable(const std::string &room, const std::string &fingerprint) = 0;
   // One copy of a local member's datagram for a relay with members in the
   // room. Called per packet: no allocation.
   virtual void forward(PeerId peer, const RoomKey &room, std::span<const uint8_t> datagram) = 0;
@@ -89,10 +92,22 @@ class Rooms {
   // member is known through one link, the first that announced it (its
   // route); false when an announcement changed nothing, so it goes no
   // further (multi-hop).
+  struct Member {
+    std::string room;
+    std::string fingerprint;
+    signal::PublicKey public_key;
+    std::optional<PeerId> via;  // its route, for a remote member
+  };
   void set_links(RoomLinks *links) { links_ = links; }
   bool remote_joined(PeerId peer, const std::string &room, const std::string &fingerprint,
                      const signal::PublicKey &public_key);
-  bool remote_left(PeerId peer, const std::string &room, const std::string &fingerprint);
+  // A leave from the member's own relay is taken from any link; a
+  // `withdrawal` (a relay on the way lost its route) only from the route.
+  bool remote_left(PeerId peer, const std::string &room, const std::string &fingerprint,
+                   bool withdrawal);
+  // The member of an open room here or behind a link (then with `via`).
+  std::optional<Member> federated_member(const std::string &room,
+                                         const std::string &fingerprint) const;
   // The members known through `peer` leave; the other links hear of it.
   void peer_lost(PeerId peer);
   // Fans a linked relay's datagram out to this relay's members of the room
@@ -107,12 +122,6 @@ class Rooms {
   // goes on to the room's other links; false if no such member.
   bool on_remote_report(PeerId peer, const std::string &room, const std::string &fingerprint,
                         const quality::PathObservation &report, SteadyTime now);
-  struct Member {
-    std::string room;
-    std::string fingerprint;
-    signal::PublicKey public_key;
-    std::optional<PeerId> via;  // its route, for a remote member
-  };
   // The members of open rooms, here and behind links, announced to a relay on linking.
   std::vector<Member> federated_members() const;
   // A direct call's relay room whose other party is behind a link (or, on

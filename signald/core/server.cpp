@@ -341,14 +341,18 @@ std::optional<signal::PresenceUser> Server::presence_of(const std::string &finge
 }
 
 bool Server::on_remote_presence(PeerId peer, const signal::PresenceUser &user, bool online,
-                                const std::string &origin) {
+                                const std::string &origin, bool withdrawal) {
   auto found = remote_users_.find(user.fingerprint);
-  // A user is listed under the relay that reported it first.
-  if (found != remote_users_.end() && found->second.peer != peer) return false;
   if (online) {
-    if (found != remote_users_.end() && found->second.user == user) return false;
-    remote_users_.insert_or_assign(user.fingerprint, RemoteUser{peer, user, origin});
-  } else if (found != remote_users_.end()) {
+    if (found == remote_users_.end()) {
+      // Its route: the link that reported it first.
+      remote_users_.emplace(user.fingerprint, RemoteUser{peer, user, origin});
+    } else if (found->second.user == user) {
+      return false;
+    } else {
+      found->second.user = user;
+    }
+  } else if (found != remote_users_.end() && (!withdrawal || found->second.peer == peer)) {
     remote_users_.erase(found);
   } else {
     return false;
@@ -369,7 +373,7 @@ void Server::on_peer_lost(PeerId peer, const Now &now) {
   }
   for (auto &remote : gone) {
     remote.user.devices = 0;
-    on_remote_presence(peer, remote.user, false, remote.origin);
+    on_remote_presence(peer, remote.user, false, remote.origin, true);
     // Relays that know the user through this one hear that it is gone.
     if (presence_links_ != nullptr) {
       presence_links_->presence_changed(remote.user, false, remote.origin);

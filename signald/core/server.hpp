@@ -108,10 +108,16 @@ class Server {
     std::string origin;
   };
   const std::map<std::string, RemoteUser> &remote_users() const { return remote_users_; }
-  // False if it changed nothing (so it goes no further).
+  // News of a user from its own relay is taken from any link (copies that
+  // came another way are dropped by id before they get here); a
+  // `withdrawal` (a relay on the way lost its route to the user) only from
+  // the link that is the route. False if it changed nothing (so it goes no
+  // further).
   bool on_remote_presence(PeerId peer, const signal::PresenceUser &user, bool online,
-                          const std::string &origin);
+                          const std::string &origin, bool withdrawal);
   void on_peer_lost(PeerId peer, const Now &now);
+  // The link towards a user signed in elsewhere, if any.
+  std::optional<PeerId> route_to(const std::string &fingerprint) const;
   // A direct call's message from the relay behind `peer` (Calls::remote);
   // an offer only for a caller whose route is `peer`, with the caller's
   // key. False if refused.
@@ -178,8 +184,6 @@ class Server {
   Rooms rooms_;
   Calls calls_;
   std::unordered_map<ConnectionId, Session> sessions_;
-  // The link towards a user signed in elsewhere, if any.
-  std::optional<PeerId> route_to(const std::string &fingerprint) const;
   PresenceLinks *presence_links_ = nullptr;
   std::map<std::string, RemoteUser> remote_users_;  // by fingerprint
 };

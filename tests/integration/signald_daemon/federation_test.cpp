@@ -286,26 +286,42 @@ uint64_t metric(const Daemon &daemon, const std::string &name) {
   return at == std::string::npos ? 0 : std::stoull(body.substr(at + name.size() + 2));
 }
 
-// Relays under root/<name>, each linked to the ones `links` names.
-std::vector<std::unique_ptr<Daemon>> start_relays(
-    const std::filesystem::path &root, size_t count,
-    const std::vector<std::pair<size_t, size_t>> &links) {
+// Relays under root/<index>: their certificates and identities.
+std::vector<RelaySetup> prepare_relays(const std::filesystem::path &root, size_t count) {
   std::vector<RelaySetup> setups;
   for (size_t i = 0; i < count; ++i) {
     std::filesystem::create_directories(root / std::to_string(i));
     setups.push_back(prepare(root / std::to_string(i)));
   }
-  std::vector<std::unique_ptr<Daemon>> relays;
-  for (size_t i = 0; i < count; ++i) {
-    auto args = setups[i].args();
-    for (auto [x, y] : links) {
-      if (x == i) args.insert(args.end(), {"--peer", setups[y].as_peer()});
-      if (y == i) args.insert(args.end(), {"--peer", setups[x].as_peer()});
-    }
-    relays.push_back(std::make_unique<Daemon>(setups[i].dir, args));
-    EXPECT_TRUE(relays.back()->ready());
+  return setups;
+}
+
+// Relay `i`, linked to the ones `links` pairs it with.
+std::unique_ptr<Daemon> start_relay(const std::vector<RelaySetup> &setups, size_t i,
+                                    const std::vector<std::pair<size_t, size_t>> &links) {
+  auto args = setups[i].args();
+  for (auto [x, y] : links) {
+    if (x == i) args.insert(args.end(), {"--peer", setups[y].as_peer()});
+    if (y == i) args.insert(args.end(), {"--peer", setups[x].as_peer()});
   }
+  return std::make_unique<Daemon>(setups[i].dir, args);
+}
+
+std::vector<std::unique_ptr<Daemon>> start_relays(
+    const std::filesystem::path &root, size_t count,
+    const std::vector<std::pair<size_t, size_t>> &links) {
+  auto setups = prepare_relays(root, count);
+  std::vector<std::unique_ptr<Daemon>> relays;
+  for (size_t i = 0; i < count; ++i) relays.push_back(start_relay(setups, i, links));
   return relays;
+}
+
+// Whether `query` resolves to `who` for `client`.
+bool resolves(Client &client, const std::string &query, const crypto::Identity &who) {
+  static uint64_t request = 1000;
+  client.send(AliasResolve{query}, ++request);
+  auto resolved = client.wait_for<AliasResolved>(500ms);
+  return resolved && resolved->fingerprint == fingerprint(who);
 }
 
 // Multi-hop: A and C are not linked, B links to both. Presence and aliases
@@ -324,14 +340,7 @@ TEST(SignaldFederation, AChainOfThreeRelaysCarriesPresenceRoomsAndCalls) {
   ASSERT_TRUE(on_c.wait_for<Ok>());
 
   // Carol's alias, claimed on C, resolves on A through B.
-  uint64_t request = 100;
-  ASSERT_TRUE(wzp::test::wait_until(
-      [&] {
-        on_a.send(AliasResolve{"@carol"}, ++request);
-        auto resolved = on_a.wait_for<AliasResolved>(500ms);
-        return resolved && resolved->fingerprint == fingerprint(carol);
-      },
-      20s))
+  ASSERT_TRUE(wzp::test::wait_until([&] { return resolves(on_a, "@carol", carol); }, 20s))
       << "carol did not become known on A";
   EXPECT_NE(relays[0]->get("/presence/" + fingerprint(carol)).status, 404u);
 
@@ -351,6 +360,12 @@ TEST(SignaldFederation, AChainOfThreeRelaysCarriesPresenceRoomsAndCalls) {
   EXPECT_EQ(on_a.datagrams().front(), from_carol);
   on_a.send(RoomLeave{kRoom}, 3);
   on_c.send(RoomLeave{kRoom}, 3);
+  // The oks of the room's join and leave, in order, so that the next ok
+  // each waits for is its join of the call's room.
+  for (Client *client : {&on_a, &on_c}) {
+    ASSERT_TRUE(client->wait_for<Ok>());
+    ASSERT_TRUE(client->wait_for<Ok>());
+  }
 
   // A direct call from A to C, through B.
   on_a.send(CallOffer{"chain-call", "", "@carol", {1}, {"opus"}, {}, {"192.0.2.1:9"}});
@@ -401,6 +416,58 @@ TEST(SignaldFederation, AChainOfThreeRelaysCarriesPresenceRoomsAndCalls) {
   }
   ASSERT_TRUE(gone && gone->user.fingerprint == fingerprint(carol) && !gone->online);
   EXPECT_EQ(relays[0]->get("/presence/" + fingerprint(carol)).status, 404u);
+  std::filesystem::remove_all(root);
+}
+
+// A loop of links heals: A–D–C first, so A knows carol (on C) and the room's
+// member through D; then B links A and C; when D goes away A learns carol
+// and the member again through B (B answers A's withdrawal with its own
+// route), and the room's media flows A–B–C.
+TEST(SignaldFederation, ALoopOfLinksHealsWhenARelayGoesAway) {
+  auto root = wzp::test::make_temp_dir("signald-federation-heal");
+  constexpr size_t kA = 0, kB = 1, kC = 2, kD = 3;
+  const std::vector<std::pair<size_t, size_t>> links = {{kA, kD}, {kD, kC}, {kA, kB}, {kB, kC}};
+  auto setups = prepare_relays(root, 4);
+  std::unique_ptr<Daemon> relays[4];
+  for (size_t i : {kA, kD, kC}) {
+    relays[i] = start_relay(setups, i, links);
+    ASSERT_TRUE(relays[i]->ready());
+  }
+  auto alice = crypto::Identity::generate(), carol = crypto::Identity::generate();
+  Client on_a(*relays[kA]), on_c(*relays[kC]);
+  ASSERT_TRUE(on_a.login(alice));
+  ASSERT_TRUE(on_c.login(carol));
+  on_a.send(RoomJoin{kRoom, {}}, 1);
+  on_c.send(RoomJoin{kRoom, {}}, 1);
+  ASSERT_TRUE(event_about(on_a, fingerprint(carol)));
+  ASSERT_TRUE(resolves(on_a, fingerprint(carol).substr(0, 9), carol));
+  relays[kB] = start_relay(setups, kB, links);
+  ASSERT_TRUE(relays[kB]->ready());
+  ASSERT_TRUE(wzp::test::wait_until(
+      [&] { return metric(*relays[kB], "wzp_signald_federation_remote_participants") == 2; }, 20s));
+
+  relays[kD].reset();
+  ASSERT_TRUE(wzp::test::wait_until(
+      [&] {
+        return metric(*relays[kA], "wzp_signald_federation_links") == 1 &&
+               metric(*relays[kC], "wzp_signald_federation_links") == 1;
+      },
+      20s));
+  EXPECT_TRUE(wzp::test::wait_until(
+      [&] { return resolves(on_a, fingerprint(carol).substr(0, 9), carol); }, 10s))
+      << "A did not learn carol again through B";
+  EXPECT_TRUE(wzp::test::wait_until(
+      [&] {
+        return metric(*relays[kA], "wzp_signald_federation_remote_participants") == 1 &&
+               metric(*relays[kC], "wzp_signald_federation_remote_participants") == 1;
+      },
+      10s))
+      << "the room did not heal";
+  const size_t before = on_c.datagrams().size();
+  const auto packet = media_from(alice, 3);
+  ASSERT_TRUE(on_a.send_datagram(packet));
+  ASSERT_TRUE(on_c.wait_datagrams(before + 1));
+  EXPECT_EQ(on_c.datagrams().back(), packet);
   std::filesystem::remove_all(root);
 }
 
