@@ -35,7 +35,8 @@ using RoomKey = std::array<uint8_t, 16>;  // a room id's 32 hex digits as bytes
 bool is_room_id(std::string_view text);
 
 // What rooms need from the links to other relays; Federation implements it.
-// Only open rooms (no allow-list, not a call's relay room) span relays.
+// Open rooms (no allow-list) span relays; a call's relay room spans only
+// the relays on the call's path (reserve_linked).
 class RoomLinks {
  public:
   virtual ~RoomLinks() = default;
