@@ -94,6 +94,7 @@ void Federation::on_link_up(PeerId peer, std::optional<std::string> expected, St
   link = Link{};
   link.expected = std::move(expected);
   link.up_at = now;
+  link.budget = TokenBucket(kLinkMessagesPerSecond, kLinkMessageBurst, now);
   randombytes_buf(link.nonce.data(), link.nonce.size());
   json hello = {{"type", "fed_hello"},
                 {"public_key", to_base64(self_.signing_public_key())},
@@ -113,6 +114,11 @@ void Federation::on_message(PeerId peer, std::string_view text, const Now &now) 
   auto found = links_.find(peer);
   if (found == links_.end()) return;
   Link &link = found->second;
+  // Dropped unread beyond its budget: a trusted relay that floods.
+  if (link.authenticated && !link.budget.take(now.steady)) {
+    ++counters_.messages_rate_limited;
+    return;
+  }
   // Read as strictly as the signal messages: no NUL, no key twice.
   std::string error;
   std::optional<json> parsed = signal::json_nesting_depth(text) <= kMaxDepth

@@ -23,6 +23,7 @@
 
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/wire/header.hpp"
+#include "signald/core/rate_limit.hpp"
 #include "signald/core/server.hpp"
 
 namespace wzp::signald {
@@ -33,6 +34,10 @@ inline constexpr const char *kFederationAlpn = "wzp-federation/1";
 inline constexpr std::chrono::seconds kLinkAuthTimeout{10};
 // Links a message crosses at most: a chain of five relays.
 inline constexpr uint32_t kMaxHops = 4;
+// What one linked relay may send: enough for the state of a large relay
+// on linking and its users' steady news, not for a flood.
+inline constexpr double kLinkMessagesPerSecond = 2000;
+inline constexpr double kLinkMessageBurst = 20000;
 // Message ids remembered for the loop guard: a copy that comes round a loop
 // of links arrives within a few round trips, far fewer messages than this.
 inline constexpr size_t kSeenMessageIds = 4096;
@@ -99,6 +104,7 @@ class Federation final : public RoomLinks, public PresenceLinks, public CallLink
     std::string identity;        // set by its hello
     bool authenticated = false;  // its signature verified
     SteadyTime up_at{};
+    TokenBucket budget{kLinkMessagesPerSecond, kLinkMessageBurst, {}};
   };
 
   void refuse(PeerId peer, const std::string &reason);

@@ -101,6 +101,9 @@ std::string render_prometheus(const Counters &c, const Gauges &g, const Federati
            "Linked relays' messages seen before (the loop guard), dropped.", f->messages_duplicate);
     metric("wzp_signald_federation_messages_out_of_hops_total", "counter",
            "Messages not passed on because their hop limit was spent.", f->messages_out_of_hops);
+    metric("wzp_signald_federation_messages_rate_limited_total", "counter",
+           "Linked relays' messages beyond the link's budget, dropped unread.",
+           f->messages_rate_limited);
   }
   return out.str();
 }

@@ -47,6 +47,7 @@ struct FederationCounters {
   uint64_t messages_forwarded = 0;
   uint64_t messages_duplicate = 0;
   uint64_t messages_out_of_hops = 0;
+  uint64_t messages_rate_limited = 0;  // beyond a link's budget, dropped unread
 };
 
 // Point-in-time gauges that accompany the counters.

@@ -441,6 +441,27 @@ TEST_F(FederationTest, ARemoteMembersReportsCountInTheRoomsWeakestLink) {
   EXPECT_EQ(a_->federation->counters().messages_refused, 0u);
 }
 
+// A linked relay that floods: beyond its burst its messages are dropped
+// unread and counted; a second later its budget has refilled.
+TEST_F(FederationTest, AFloodFromALinkedRelayIsDroppedAndCounted) {
+  link();
+  const uint64_t taken_before = b_->federation->counters().messages_received;
+  auto user = crypto::Identity::generate();
+  const std::string presence = R"({"type":"fed_presence","fingerprint":")" + fingerprint_of(user) +
+                               R"(","devices":1,"online":true})";
+  const auto flood = static_cast<uint64_t>(kLinkMessageBurst) + 5000;
+  for (uint64_t i = 0; i < flood; ++i) b_->federation->on_message(kLink, presence, b_->now);
+  const auto &counters = b_->federation->counters();
+  EXPECT_GE(counters.messages_rate_limited, 5000u);
+  EXPECT_LE(counters.messages_received - taken_before, static_cast<uint64_t>(kLinkMessageBurst));
+  EXPECT_EQ(counters.messages_received - taken_before + counters.messages_rate_limited, flood);
+  EXPECT_FALSE(b_->pipe.closed);
+  b_->now.steady += std::chrono::seconds(1);
+  const uint64_t limited = counters.messages_rate_limited;
+  b_->federation->on_message(kLink, presence, b_->now);
+  EXPECT_EQ(counters.messages_rate_limited, limited);
+}
+
 TEST_F(FederationTest, MembersPresentBeforeTheLinkAreAnnouncedAndLostWithIt) {
   auto alice = crypto::Identity::generate(), bob = crypto::Identity::generate();
   a_->trust(*b_);
