@@ -1,9 +1,12 @@
 // Anything a linked relay may send, before and after it authenticates: the
 // federation core may refuse it, but never crash. A local member sits in an
 // open room so remote joins, signals and media have somewhere to go.
+// A second authenticated relay lets messages and media pass from one link
+// to the other (multi-hop: transit calls, rooms across three relays).
 // Input: lines; 'D' starts a datagram (the rest of the line), 'U' sends the
-// rest from a link that has not authenticated, anything else is a message
-// from the authenticated relay.
+// rest from a link that has not authenticated, 'B' a message and 'E' a
+// datagram from the second relay, anything else is a message from the
+// first.
 #include <sodium.h>
 
 #include <cstddef>
@@ -32,14 +35,17 @@ class LastMessage : public PeerOutbox {
   std::string last;
 };
 
+// 0: this relay, 1 and 3: the linked relays, 2: the local member.
 const crypto::Identity &identity(int which) {
-  static crypto::Identity self = crypto::Identity::generate(), peer = crypto::Identity::generate(),
-                          member = crypto::Identity::generate();
-  return which == 0 ? self : which == 1 ? peer : member;
+  static crypto::Identity identities[4] = {
+      crypto::Identity::generate(), crypto::Identity::generate(), crypto::Identity::generate(),
+      crypto::Identity::generate()};
+  return identities[which];
 }
 
 // The peer relay's half of the handshake, as a real relay would answer.
-void authenticate(Federation &federation, LastMessage &out, PeerId link, const Now &now) {
+void authenticate(Federation &federation, LastMessage &out, PeerId link, int which,
+                  const Now &now) {
   federation.on_link_up(link, std::nullopt, {});
   auto hello = nlohmann::json::parse(out.last);
   std::vector<uint8_t> nonce(32);
@@ -54,7 +60,7 @@ void authenticate(Federation &federation, LastMessage &out, PeerId link, const N
     text.pop_back();
     return text;
   };
-  const auto &peer = identity(1);
+  const auto &peer = identity(which);
   federation.on_message(link,
                         nlohmann::json{{"type", "fed_hello"},
                                        {"public_key", base64(peer.signing_public_key())},
@@ -76,14 +82,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 crypto::format_fingerprint(identity(0).fingerprint()), fuzz::kCertificateSha256,
                 nullptr);
   Federation federation(relay_out, server, identity(0),
-                        {crypto::format_fingerprint(identity(1).fingerprint())});
+                        {crypto::format_fingerprint(identity(1).fingerprint()),
+                         crypto::format_fingerprint(identity(3).fingerprint())});
   Now now{std::chrono::steady_clock::time_point{} + std::chrono::hours(1), 1700000000};
   fuzz::log_in(server, outbox, 1, identity(2), now);
   server.on_message(1, signal::serialize(signal::RoomJoin{"0123456789abcdef0123456789abcdef", {}}),
                     now);
-  constexpr PeerId kLinked = 1, kUnauthenticated = 2;
-  authenticate(federation, relay_out, kLinked, now);
-  if (!federation.identity_of(kLinked)) std::abort();  // the harness must reach the real paths
+  constexpr PeerId kLinked = 1, kUnauthenticated = 2, kSecond = 3;
+  authenticate(federation, relay_out, kLinked, 1, now);
+  authenticate(federation, relay_out, kSecond, 3, now);
+  // The harness must reach the real paths.
+  if (!federation.identity_of(kLinked) || !federation.identity_of(kSecond)) std::abort();
   federation.on_link_up(kUnauthenticated, std::nullopt, {});
 
   fuzz::for_each_line(data, size, [&](std::string_view line) {
@@ -91,13 +100,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       federation.on_datagram(kLinked, fuzz::bytes_of(line.substr(1)));
     } else if (!line.empty() && line.front() == 'U') {
       federation.on_message(kUnauthenticated, line.substr(1), now);
+    } else if (!line.empty() && line.front() == 'B') {
+      federation.on_message(kSecond, line.substr(1), now);
+    } else if (!line.empty() && line.front() == 'E') {
+      federation.on_datagram(kSecond, fuzz::bytes_of(line.substr(1)));
     } else {
       federation.on_message(kLinked, line, now);
     }
     server.on_datagram(1, fuzz::bytes_of(line), now.steady);
   });
   federation.on_link_down(kLinked, now);
+  federation.on_link_down(kSecond, now);
   fuzz::settle(server, now);
-  if (server.gauges().participants != 1) std::abort();  // only the local member is left
+  // Only the local member is left: nothing of the links stays.
+  const Gauges left = server.gauges();
+  if (left.participants != 1 || left.remote_users != 0 || left.remote_participants != 0 ||
+      left.calls_offered + left.calls_ringing + left.calls_active != 0) {
+    std::abort();
+  }
   return 0;
 }
