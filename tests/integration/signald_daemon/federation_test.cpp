@@ -324,6 +324,37 @@ bool resolves(Client &client, const std::string &query, const crypto::Identity &
   return resolved && resolved->fingerprint == fingerprint(who);
 }
 
+// A call to a user of the linked relay that the caller gives up on before
+// it is answered is a missed call on the callee's relay, listed at the
+// callee's next sign-in there, as on one relay.
+TEST(SignaldFederation, AnUnansweredCallAcrossTheLinkIsMissedOnTheCalleesRelay) {
+  auto root = wzp::test::make_temp_dir("signald-federation-missed");
+  auto relays = start_relays(root, 2, {{0, 1}});
+  for (const auto &relay : relays) ASSERT_TRUE(relay->ready());
+  auto alice = crypto::Identity::generate(), bob = crypto::Identity::generate();
+  Client on_a(*relays[0]);
+  auto on_b = std::make_unique<Client>(*relays[1]);
+  ASSERT_TRUE(on_a.login(alice));
+  ASSERT_TRUE(on_b->login(bob));
+  const std::string bob_prefix = fingerprint(bob).substr(0, 9);
+  ASSERT_TRUE(wzp::test::wait_until([&] { return resolves(on_a, bob_prefix, bob); }, 20s));
+  on_a.send(CallOffer{"missed-across", "", bob_prefix, {1}, {"opus"}, {}, {}});
+  ASSERT_TRUE(on_b->wait_for<CallOffer>());
+  on_a.send(CallHangup{"missed-across", "normal"});
+  auto hangup = on_b->wait_for<CallHangup>();
+  ASSERT_TRUE(hangup);
+  EXPECT_EQ(hangup->reason, "normal");
+  on_b.reset();
+  Client again(*relays[1]);
+  ASSERT_TRUE(again.login(bob));
+  auto missed = again.wait_for<MissedCalls>();
+  ASSERT_TRUE(missed);
+  ASSERT_EQ(missed->calls.size(), 1u);
+  EXPECT_EQ(missed->calls[0].caller, fingerprint(alice));
+  EXPECT_EQ(missed->calls[0].call_id, "missed-across");
+  std::filesystem::remove_all(root);
+}
+
 // Multi-hop: A and C are not linked, B links to both. Presence and aliases
 // resolve across the chain, an open room spans A and C (its media passed on
 // by B), and a direct call from A to C rings, connects and carries media.
