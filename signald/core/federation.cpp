@@ -156,7 +156,7 @@ void Federation::on_message(PeerId peer, std::string_view text, const Now &now) 
     hops = static_cast<uint32_t>(field->get<uint64_t>());
   }
   std::optional<std::string> id = string_field(message, "id");
-  if (message.contains("id") && (!id || !is_room_id(*id))) {  // 128 bits in lowercase hex
+  if (message.contains("id") && (!id || id->size() != 32 || !base::is_lower_hex(*id))) {
     ++counters_.messages_refused;
     return;
   }

@@ -462,6 +462,34 @@ TEST_F(FederationTest, AFloodFromALinkedRelayIsDroppedAndCounted) {
   EXPECT_EQ(counters.messages_rate_limited, limited);
 }
 
+// The envelope of multi-hop: a message whose id was seen is dropped and
+// counted (the loop guard), a hop count out of 1..kMaxHops or an id that is
+// not 32 lowercase hex digits is refused, and a taken message with one hop
+// left goes no further.
+TEST_F(FederationTest, SeenIdsBadHopsAndBadIdsAreCounted) {
+  link();
+  auto user = crypto::Identity::generate();
+  auto presence = [&](const std::string &envelope) {
+    return R"({"type":"fed_presence","fingerprint":")" + fingerprint_of(user) +
+           R"(","devices":1,"online":true)" + envelope + "}";
+  };
+  const auto before = b_->federation->counters();
+  const std::string id = R"(,"id":"00112233445566778899aabbccddeeff")";
+  b_->federation->on_message(kLink, presence(id + R"(,"hops":1)"), b_->now);
+  EXPECT_TRUE(b_->server->presence_of(fingerprint_of(user)));
+  b_->federation->on_message(kLink, presence(id + R"(,"hops":1)"), b_->now);
+  b_->federation->on_message(kLink, presence(R"(,"hops":9)"), b_->now);
+  b_->federation->on_message(kLink, presence(R"(,"hops":0)"), b_->now);
+  b_->federation->on_message(kLink, presence(R"(,"id":"XYZ")"), b_->now);
+  b_->federation->on_message(kLink, presence(R"(,"id":"00112233445566778899AABBCCDDEEFF")"),
+                             b_->now);
+  const auto &after = b_->federation->counters();
+  EXPECT_EQ(after.messages_duplicate - before.messages_duplicate, 1u);
+  EXPECT_EQ(after.messages_refused - before.messages_refused, 4u);
+  EXPECT_EQ(after.messages_out_of_hops - before.messages_out_of_hops, 1u);
+  EXPECT_FALSE(b_->pipe.closed);
+}
+
 TEST_F(FederationTest, MembersPresentBeforeTheLinkAreAnnouncedAndLostWithIt) {
   auto alice = crypto::Identity::generate(), bob = crypto::Identity::generate();
   a_->trust(*b_);
