@@ -301,6 +301,11 @@ std::optional<bool> Federation::handle_room(PeerId peer, const std::string &type
     if (!key || crypto::format_fingerprint(crypto::fingerprint_of(public_key)) != *fingerprint) {
       return std::nullopt;
     }
+    // A member here is never taken from a link: a relay that names one is
+    // impersonating it.
+    if (auto known = rooms_.federated_member(*room, *fingerprint); known && !known->via) {
+      return std::nullopt;
+    }
     return rooms_.remote_joined(peer, *room, *fingerprint, public_key);
   }
   auto to = string_field(message, "to");

@@ -1,13 +1,19 @@
-// Two real wzp-signald processes federated over QUIC on loopback: each
-// trusts the other's certificate and identity; a room spans both, and each
-// relay's users resolve on the other.
+// Real wzp-signald processes federated over QUIC on loopback: each trusts
+// the others' certificates and identities; a room spans them, each relay's
+// users resolve and can be called on the others, a chain and a loop of three
+// carry presence, rooms and calls without amplifying, and a linked relay that
+// lies is refused.
 #include "signald/core/federation.hpp"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "libwzp/crypto/member_card.hpp"
@@ -556,6 +562,115 @@ TEST(SignaldFederation, ALoopOfLinksDoesNotAmplifyMessages) {
   EXPECT_GE(received, 4 * kUsers);
   EXPECT_LE(received, 6 * kUsers);
   EXPECT_EQ(metric(*relays[0], "wzp_signald_federation_remote_users"), 0u);
+  std::filesystem::remove_all(root);
+}
+
+// A linked relay that lies: the test itself is the relay, trusted by the
+// daemon, and after a real handshake it offers a call in the name of alice
+// (signed in to the daemon) and announces bob (in a room on the daemon) as
+// its own member. Both are refused and counted; bob is not rung and hears
+// of no second self.
+TEST(SignaldFederation, ForgedCallsAndMembersFromALinkedRelayAreRefusedAndCounted) {
+  auto root = wzp::test::make_temp_dir("signald-federation-forged");
+  RelaySetup relay = prepare(root);
+  ASSERT_FALSE(relay.identity.empty());
+  // The relay whose identity sorts first dials: let that be us.
+  crypto::Identity mallory = crypto::Identity::generate();
+  while (!(fingerprint(mallory) < relay.identity)) mallory = crypto::Identity::generate();
+  auto args = relay.args();
+  args.insert(args.end(),
+              {"--peer", "127.0.0.1:9," + relay.certificate + "," + fingerprint(mallory)});
+  Daemon daemon(relay.dir, args);
+  ASSERT_TRUE(daemon.ready());
+  auto alice = crypto::Identity::generate(), bob = crypto::Identity::generate();
+  Client on_a(daemon), on_b(daemon);
+  ASSERT_TRUE(on_a.login(alice));
+  ASSERT_TRUE(on_b.login(bob));
+  on_b.send(RoomJoin{kRoom, {}}, 1);
+  ASSERT_TRUE(on_b.wait_for<Ok>());
+
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::vector<nlohmann::json> inbox;
+  quic::ConnectionHandlers handlers;
+  handlers.on_message = [&](std::span<const uint8_t> message) {
+    std::lock_guard lock(mutex);
+    inbox.push_back(nlohmann::json::parse(message.begin(), message.end(), nullptr, false));
+    arrived.notify_all();
+  };
+  quic::EndpointConfig config;
+  config.bind_address = "127.0.0.1";
+  config.tls.alpn = {kFederationAlpn};
+  config.tls.server_fingerprint = relay.certificate;
+  std::string error;
+  auto endpoint = quic::Endpoint::create(config, nullptr, error);
+  ASSERT_TRUE(endpoint) << error;
+  auto link = endpoint->dial("127.0.0.1", relay.federation_port, handlers, error);
+  ASSERT_TRUE(link) << error;
+  ASSERT_TRUE(link->wait_established(5s)) << link->error();
+  auto send = [&](const nlohmann::json &message) {
+    const std::string text = message.dump();
+    ASSERT_TRUE(link->send_message({reinterpret_cast<const uint8_t *>(text.data()), text.size()}));
+  };
+  auto base64 = [](std::span<const uint8_t> bytes) {
+    std::string text(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), 0);
+    sodium_bin2base64(text.data(), text.size(), bytes.data(), bytes.size(),
+                      sodium_base64_VARIANT_ORIGINAL);
+    text.pop_back();
+    return text;
+  };
+  // The daemon's hello, then ours, and each signs the other's nonce.
+  std::string their_nonce;
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(arrived.wait_for(lock, 5s, [&] {
+      for (const auto &message : inbox) {
+        if (message.is_object() && message.value("type", "") == "fed_hello") {
+          their_nonce = message.value("nonce", "");
+          return true;
+        }
+      }
+      return false;
+    }));
+  }
+  std::vector<uint8_t> nonce(32);
+  size_t length = 0;
+  ASSERT_EQ(sodium_base642bin(nonce.data(), nonce.size(), their_nonce.data(), their_nonce.size(),
+                              nullptr, &length, nullptr, sodium_base64_VARIANT_ORIGINAL),
+            0);
+  // As docs/signal.md spells it: label, a zero byte, the verifier's nonce
+  // and fingerprint.
+  const std::string label = "wzp-federation-auth-v1";
+  std::vector<uint8_t> transcript(label.begin(), label.end());
+  transcript.push_back(0);
+  transcript.insert(transcript.end(), nonce.begin(), nonce.end());
+  transcript.insert(transcript.end(), relay.identity.begin(), relay.identity.end());
+  std::vector<uint8_t> our_nonce(32, 7);
+  send({{"type", "fed_hello"},
+        {"public_key", base64(mallory.signing_public_key())},
+        {"nonce", base64(our_nonce)}});
+  send({{"type", "fed_auth"}, {"signature", base64(mallory.sign(transcript))}});
+  ASSERT_TRUE(wzp::test::wait_until(
+      [&] { return metric(daemon, "wzp_signald_federation_links") == 1; }, 10s));
+
+  // A call in alice's name, with her (public) key, to bob.
+  send({{"type", "fed_call"},
+        {"message",
+         serialize(CallOffer{"forged", fingerprint(alice), fingerprint(bob), {1}, {}, {}, {}})},
+        {"public_key", base64(alice.signing_public_key())}});
+  // Bob, announced as a member of the room bob is in here.
+  send({{"type", "fed_member"},
+        {"room", kRoom},
+        {"fingerprint", fingerprint(bob)},
+        {"public_key", base64(bob.signing_public_key())},
+        {"joined", true}});
+  EXPECT_TRUE(wzp::test::wait_until(
+      [&] { return metric(daemon, "wzp_signald_federation_messages_refused_total") == 2; }, 5s))
+      << daemon.get("/metrics").body;
+  EXPECT_EQ(metric(daemon, "wzp_signald_federation_remote_participants"), 0u);
+  EXPECT_EQ(metric(daemon, "wzp_signald_calls{state=\"offered\"}"), 0u);
+  EXPECT_FALSE(on_b.wait_for<CallOffer>(0ms));
+  link->close(0, "done");
   std::filesystem::remove_all(root);
 }
 
