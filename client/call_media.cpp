@@ -35,6 +35,7 @@ void set_link(GstElement *pipeline, const std::shared_ptr<quic::Link> &link) {
 
 // A file plays at the pace a microphone would.
 std::string source_for(const SenderConfig &config) {
+  if (!config.source.empty()) return config.source;
   if (!config.input_wav.empty()) {
     return "filesrc name=input ! decodebin ! identity name=paced sync=true";
   }

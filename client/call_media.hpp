@@ -22,7 +22,10 @@
 namespace wzp::client {
 
 struct SenderConfig {
-  std::string input_wav;      // empty: autoaudiosrc (or the tone)
+  std::string input_wav;  // empty: autoaudiosrc (or the tone)
+  // Instead of all the others: a description whose last element puts out
+  // raw audio (wzp-web's appsrc carrying a browser's voice).
+  std::string source;
   uint32_t tone_seconds = 0;  // with no input_wav: a 440 Hz test tone this long
   // With no input_wav: send what the receiver with this echo_channel plays
   // (`wzp answer --echo`).

@@ -8,6 +8,7 @@
 #include "client/call_command.hpp"
 #include "client/identity_command.hpp"
 #include "client/loopback_command.hpp"
+#include "client/own_plugins.hpp"
 #include "client/room_command.hpp"
 #include "libwzp/base/version.hpp"
 
@@ -27,37 +28,6 @@ constexpr const char *kUsage =
     "\n"
     "Run 'wzp <command> --help' for a command's options; 'wzp --version' for the build.\n";
 
-// Our elements are found without GST_PLUGIN_PATH: beside the program in the
-// build tree (client/wzp, gst-plugins/) or where `cmake --install` put them
-// (bin/wzp, lib/<triplet>/gstreamer-1.0/), whatever the prefix. The folder
-// goes first on the path GStreamer reads at gst_init, so a stale system copy
-// never shadows this build's elements.
-void use_own_plugins() {
-  gchar *exe = g_file_read_link("/proc/self/exe", nullptr);
-  if (exe == nullptr) return;
-  gchar *bin = g_path_get_dirname(exe);
-  for (const char *relative : {WZP_PLUGIN_DIR_FROM_BUILD, WZP_PLUGIN_DIR_FROM_BIN}) {
-    gchar *dir = g_build_filename(bin, relative, nullptr);
-    gchar *canonical = g_canonicalize_filename(dir, nullptr);
-    g_free(dir);
-    if (g_file_test(canonical, G_FILE_TEST_IS_DIR)) {
-      // GStreamer reads GST_PLUGIN_PATH_1_0 instead of GST_PLUGIN_PATH when set.
-      const char *variable =
-          g_getenv("GST_PLUGIN_PATH_1_0") != nullptr ? "GST_PLUGIN_PATH_1_0" : "GST_PLUGIN_PATH";
-      const char *current = g_getenv(variable);
-      std::string path = canonical;
-      if (current != nullptr && *current != '\0')
-        path += G_SEARCHPATH_SEPARATOR_S + std::string(current);
-      g_setenv(variable, path.c_str(), TRUE);
-      g_free(canonical);
-      break;
-    }
-    g_free(canonical);
-  }
-  g_free(bin);
-  g_free(exe);
-}
-
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -69,7 +39,7 @@ int main(int argc, char **argv) {
     std::printf("wzp %s\n", wzp::base::version());
     return 0;
   }
-  use_own_plugins();
+  wzp::client::use_own_plugins();
   std::string command = argv[1];
   if (command == "id") return wzp::client::run_identity_command(argc - 1, argv + 1);
   if (command == "loopback") return wzp::client::run_loopback_command(argc - 1, argv + 1);

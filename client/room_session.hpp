@@ -1,11 +1,8 @@
-// Being in a room through wzp-signald: join, the key exchange of
-// crypto::RoomMembership riding room_events and room_signals, our voice out
-// on our sender id and every member's voice in through a RoomReceiver, both
-// on the signaling connection's DATAGRAMs. The daemon's quality_directive
-// sets our sender's tier. Members are shown by fingerprint as they prove
-// the room secret; a member the daemon announces who cannot gets no key,
-// and we say so. A status line every second; Ctrl-C (or SIGTERM,
-// or the end of --seconds) leaves cleanly; a summary follows on stdout.
+// `wzp room join`: one RoomMember (client/room_member.hpp) on this
+// process's main loop. Members are shown by fingerprint as they prove the
+// room secret; a member the daemon announces who cannot gets no key, and we
+// say so. A status line every second; Ctrl-C (or SIGTERM, or the end of
+// --seconds) leaves cleanly; a summary follows on stdout.
 #pragma once
 
 #include <cstdint>
