@@ -27,6 +27,8 @@ packages=(
   espeak-ng sox python3 python3-matplotlib
   # BIP39 English wordlist, embedded at build time by libwzp/crypto
   python3-mnemonic
+  # the browser bridge's test: a real headless browser driven over DevTools
+  chromium python3-websocket
 )
 
 missing=()

@@ -1,0 +1,144 @@
+#!/usr/bin/python3
+"""Drives wzp-web's page in a running headless Chromium over the DevTools
+protocol, then tries wzp-web's limits over its WebSocket, and writes what it
+saw as JSON for web_test.cpp to judge (this script asserts nothing).
+
+  drive_page.py DEVTOOLS_PORT PAGE_URL SECONDS SCREENSHOT OUT_JSON
+
+Page: opens PAGE_URL, waits until the page is in the call and says so,
+then until it has received SECONDS of the room's audio since the bridge
+first heard another member (deadlines 60 s); keeps wzp.heard (RMS every
+20 ms) and a screenshot. Limits: a message over the size limit, one that is not JSON, an
+offer without Opus, then sessions until one is refused; /metrics last.
+"""
+import base64
+import json
+import ssl
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+import websocket
+
+NO_VERIFY = {"cert_reqs": ssl.CERT_NONE, "check_hostname": False}
+
+
+class DevTools:
+    def __init__(self, port):
+        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10))
+        page = next(t for t in targets if t["type"] == "page")
+        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30)
+        self.next_id = 0
+
+    def call(self, method, **params):
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:  # events come in between; only our reply matters
+            reply = json.loads(self.ws.recv())
+            if reply.get("id") == self.next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply["result"]
+
+    def evaluate(self, expression):
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        return result["result"].get("value")
+
+
+def drive_page(devtools, url, seconds, screenshot):
+    devtools.call("Page.enable")
+    devtools.call("Page.navigate", url=url)
+    state = "?"
+    deadline = time.monotonic() + 60
+    while state != "in the call" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        state = devtools.evaluate("window.wzp ? wzp.state : '?'")
+    print(f"drive_page: {state}", flush=True)  # the test starts the member now
+    # From when the bridge first hears a member, `seconds` of the room's
+    # audio as the page received it.
+    heard_from = None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        seen = devtools.evaluate(
+            "({heard: wzp.heard.length, members: wzp.status ? wzp.status.members : []})")
+        if heard_from is None and any(m.get("heard") for m in seen["members"]):
+            heard_from = seen["heard"]
+        if heard_from is not None and seen["heard"] >= heard_from + 50 * seconds:
+            break
+        time.sleep(0.2)
+    page = devtools.evaluate(
+        "({state: wzp.state, heard: wzp.heard, errors: wzp.errors, status: wzp.status,"
+        " fingerprint: wzp.fingerprint || null, members_shown: document.getElementById('members').innerText,"
+        " quality_shown: document.getElementById('quality').innerText})")
+    page["heard_from"] = heard_from
+    shot = devtools.call("Page.captureScreenshot", format="png")
+    with open(screenshot, "wb") as f:
+        f.write(base64.b64decode(shot["data"]))
+    return page
+
+
+def connect(origin):
+    host = urllib.parse.urlparse(origin).netloc
+    return websocket.create_connection(f"wss://{host}/ws", sslopt=NO_VERIFY, timeout=15)
+
+
+def next_of(ws, kinds):
+    """The next message of one of `kinds` (status and event messages pass)."""
+    while True:
+        message = json.loads(ws.recv())
+        if message["type"] in kinds:
+            return message
+
+
+def try_limits(origin, message_bytes):
+    out = {}
+    ws = connect(origin)
+    ws.send(json.dumps({"type": "leave", "padding": "x" * message_bytes}))
+    out["too_big"] = next_of(ws, {"error"})
+    ws.send("{not json")
+    out["not_json"] = next_of(ws, {"error"})
+    ws.send(json.dumps({"type": "join", "room": "limits-room"}))
+    out["join"] = next_of(ws, {"joined", "error"})
+    ws.send(json.dumps({"type": "offer", "sdp": "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+                                                "a=rtpmap:96 VP8/90000\r\n"}))
+    out["video_offer"] = next_of(ws, {"error"})
+    # Sessions from this address until the bridge refuses one.
+    extra, out["accepted_more"] = [], 0
+    for _ in range(8):
+        other = connect(origin)
+        other.send(json.dumps({"type": "leave"}))  # answered only by a refusal
+        other.settimeout(1.5)
+        try:
+            refusal = next_of(other, {"error"})
+            out["refused"] = refusal
+            other.close()
+            break
+        except websocket.WebSocketTimeoutException:
+            other.settimeout(15)
+            extra.append(other)
+            out["accepted_more"] += 1
+    for other in extra:
+        other.close()
+    ws.close()
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    out["metrics"] = urllib.request.urlopen(origin + "/metrics", context=context,
+                                            timeout=10).read().decode()
+    return out
+
+
+def main():
+    port, url, seconds, screenshot, out_path, message_bytes = sys.argv[1:7]
+    devtools = DevTools(int(port))
+    result = {"page": drive_page(devtools, url, int(seconds), screenshot)}
+    parts = urllib.parse.urlparse(url)
+    result["limits"] = try_limits(f"{parts.scheme}://{parts.netloc}", int(message_bytes))
+    with open(out_path, "w") as f:
+        json.dump(result, f)
+    print("drive_page: done", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,235 @@
+// wzp-web in a real browser: the real wzp-signald, wzp-web, Debian's
+// Chromium (headless, its microphone a WAV of espeak-ng speech) driven over
+// the DevTools protocol by drive_page.py, and a `wzp room join` member in the
+// same open room saying other speech. Each side must hear the other: what
+// the page heard follows the member's speech, and what the member recorded
+// follows the browser's, by their loudness envelopes. The bridge's limits
+// answer with their errors and count them on /metrics. A screenshot of the
+// page is left in the build tree (tests/integration/web/output/page.png),
+// with what each side said and heard.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "libwzp/audio/envelope.hpp"
+#include "tests/integration/client/audio_compare.hpp"
+#include "tests/integration/client/clients_fixture.hpp"
+
+namespace wzp::test {
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+constexpr const char *kBrowserSays =
+    "Hello from the browser. This voice comes from a web page, through WebRTC to the bridge, "
+    "and on through forward error correction and QUIC into the room.";
+constexpr const char *kMemberSays =
+    "This is the command line member of the room. One, two, three, four, five. I am talking "
+    "to the browser through the daemon, and the bridge sends my voice back over WebRTC. "
+    "Six, seven, eight, nine, ten. Once more: one, two, three, four, five, six, seven.";
+constexpr int kSeconds = 8;             // of the member the browser must have heard
+constexpr int kMessageBytes = 4096;     // wzp-web --max-message-bytes
+constexpr int kSessionsPerAddress = 3;  // wzp-web --max-sessions-per-address
+
+// How closely `heard` follows `said` said over and over (a file that loops,
+// or a member who started earlier), from where the sound of `heard` starts,
+// on a log scale (so the low-rate codec's level changes weigh less than
+// where speech is and is not): its 2 s segments agree on a lag into `said` repeated (the median of
+// each one's best within one length of `said`), and score as the call tests do
+// (segmented_similarity, each segment within 0.5 s of that lag, tolerant of
+// the jitter buffer's delay changes).
+double heard_follows(const std::vector<double> &said, std::vector<double> heard) {
+  constexpr size_t kSegment = 100;
+  double peak = *std::max_element(heard.begin(), heard.end());
+  auto start = std::find_if(heard.begin(), heard.end(), [&](double v) { return v > 0.1 * peak; });
+  heard.erase(heard.begin(), start);
+  auto to_log = [](double v) { return std::log10(v + 1e-3); };
+  std::transform(heard.begin(), heard.end(), heard.begin(), to_log);
+  std::vector<double> repeated;
+  while (repeated.size() < heard.size() + 2 * said.size()) {
+    for (double v : said) repeated.push_back(to_log(v));
+  }
+  std::vector<long> lags;
+  for (size_t s = 0; s + kSegment <= heard.size(); s += kSegment) {
+    std::vector<double> segment(heard.begin() + s, heard.begin() + s + kSegment);
+    auto at = static_cast<long>(s);
+    lags.push_back(
+        audio::best_lag(segment, repeated, at, at + static_cast<long>(said.size()) - 1, kSegment)
+            .lag -
+        at);
+  }
+  if (lags.empty()) return -1;
+  std::nth_element(lags.begin(), lags.begin() + lags.size() / 2, lags.end());
+  return audio::segmented_similarity(heard, repeated, kSegment, lags[lags.size() / 2], 25);
+}
+
+class WebBridge : public ClientsWithDaemon {
+ protected:
+  void SetUp() override {
+    dir_ = make_temp_dir("web-bridge");
+    for (auto [file, text] :
+         {std::pair{"browser.wav", kBrowserSays}, {"member.wav", kMemberSays}}) {
+      ChildProcess speak("/usr/bin/espeak-ng", {"-w", (dir_ / file).string(), text});
+      ASSERT_TRUE(speak.wait_exit(30s).has_value());
+    }
+    // The browser's fake microphone loops its file; the member, who joins
+    // once the browser is in the call, says its text three times over.
+    ChildProcess repeat("/usr/bin/sox", {(dir_ / "member.wav").string(),
+                                         (dir_ / "member_long.wav").string(), "repeat", "2"});
+    auto repeated = repeat.wait_exit(30s);
+    ASSERT_TRUE(repeated && WIFEXITED(*repeated) && WEXITSTATUS(*repeated) == 0);
+    ASSERT_NO_FATAL_FAILURE(start_daemon());
+    ASSERT_NO_FATAL_FAILURE(make_identity("member"));
+  }
+};
+
+TEST_F(WebBridge, BrowserAndMemberHearEachOtherAndLimitsAreCounted) {
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/chromium")) << "scripts/setup.sh installs chromium";
+  std::map<std::string, std::string> web_env = env("member");
+  ChildProcess web(
+      build_binary("web/wzp-web"),
+      {"--signald", "127.0.0.1:" + std::to_string(daemon_->quic_port()), "--signald-fingerprint",
+       daemon_->certificate(), "--address", "127.0.0.1", "--port", "0", "--max-message-bytes",
+       std::to_string(kMessageBytes), "--max-sessions-per-address",
+       std::to_string(kSessionsPerAddress)},
+      {{"GST_PLUGIN_PATH", web_env["GST_PLUGIN_PATH"]}, {"G_DEBUG", "fatal-criticals"}});
+  const std::regex serving("serving https://127\\.0\\.0\\.1:(\\d+)/");
+  auto line = web.wait_for_line(serving, 20s);
+  ASSERT_TRUE(line) << "wzp-web did not start";
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(*line, m, serving));
+  const std::string origin = "https://127.0.0.1:" + m[1].str();
+
+  ChildProcess chromium(
+      "/usr/bin/chromium",
+      {"--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+       "--user-data-dir=" + (dir_ / "chromium").string(), "--remote-debugging-port=0",
+       "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+       "--use-file-for-fake-audio-capture=" + (dir_ / "browser.wav").string(),
+       "--autoplay-policy=no-user-gesture-required", "--ignore-certificate-errors",
+       // Host candidates as addresses, not mDNS names libnice cannot resolve.
+       "--disable-features=WebRtcHideLocalIpsWithMdns", "--window-size=900,900", "about:blank"},
+      {{"HOME", dir_.string()}});
+  const std::regex devtools("DevTools listening on ws://127\\.0\\.0\\.1:(\\d+)/");
+  auto listening = chromium.wait_for_line(devtools, 30s);
+  ASSERT_TRUE(listening) << "chromium did not start";
+  ASSERT_TRUE(std::regex_search(*listening, m, devtools));
+
+  const auto output_dir = build_dir() / "tests/integration/web/output";
+  std::filesystem::create_directories(output_dir);
+  const auto screenshot = output_dir / "page.png";
+  std::filesystem::remove(screenshot);
+  ChildProcess driver(
+      "/usr/bin/python3",
+      {(source_dir() / "tests/integration/web/drive_page.py").string(), m[1].str(),
+       // Both talk at once, so the browser's echo canceller would
+       // duck its microphone: the page takes it as it is.
+       origin + "/room/lobby?processing=off", std::to_string(kSeconds), screenshot.string(),
+       (dir_ / "driven.json").string(), std::to_string(kMessageBytes)});
+  ASSERT_TRUE(driver.wait_for_line(std::regex("drive_page: in the call"), 60s))
+      << "the page never got into the call";
+  ChildProcess member(
+      build_binary("client/wzp"),
+      {"room", "join", "--open", "lobby", "--in", (dir_ / "member_long.wav").string(), "--out",
+       (dir_ / "at_member.wav").string()},
+      env("member"));
+  ASSERT_TRUE(member.wait_for_line(std::regex("in room lobby as sender"), 20s));
+
+  auto driven = driver.wait_exit(120s);
+  std::string driver_output;
+  for (const auto &l : driver.lines()) driver_output += l + "\n";
+  ASSERT_TRUE(driven && WIFEXITED(*driven) && WEXITSTATUS(*driven) == 0) << driver_output;
+  std::ifstream in(dir_ / "driven.json");
+  json result = json::parse(in);
+  const json &page = result["page"];
+
+  // The member leaves; its recording ends cleanly.
+  member.stop(10s);
+  // What each side heard stays beside the screenshot.
+  for (const char *file : {"driven.json", "at_member.wav", "member.wav", "browser.wav"}) {
+    std::filesystem::copy_file(dir_ / file, output_dir / file,
+                               std::filesystem::copy_options::overwrite_existing);
+  }
+  std::string member_output, web_output;
+  for (const auto &l : member.lines()) member_output += l + "\n";
+  for (const auto &l : web.lines()) web_output += l + "\n";
+
+  EXPECT_EQ(page["state"], "in the call") << page.dump() << "\n" << web_output;
+  EXPECT_TRUE(page["errors"].empty()) << page["errors"].dump();
+  // The page shows the member, heard, and the quality the bridge reports.
+  ASSERT_TRUE(page["status"].is_object()) << page.dump();
+  ASSERT_EQ(page["status"]["members"].size(), 1u) << page["status"].dump();
+  EXPECT_TRUE(page["status"]["members"][0]["heard"].get<bool>());
+  EXPECT_NE(page["members_shown"].get<std::string>().find("heard: played"), std::string::npos);
+  EXPECT_NE(page["quality_shown"].get<std::string>().find("tier "), std::string::npos);
+  ASSERT_TRUE(std::filesystem::exists(screenshot));
+  EXPECT_GT(std::filesystem::file_size(screenshot), 1000u);
+  std::fprintf(stderr, "screenshot: %s\n", screenshot.c_str());
+
+  // The browser heard the member's speech.
+  auto member_said = read_wav(dir_ / "member.wav");
+  auto browser_said = read_wav(dir_ / "browser.wav");
+  ASSERT_TRUE(member_said && browser_said);
+  std::vector<double> page_heard = page["heard"].get<std::vector<double>>();
+  ASSERT_TRUE(page["heard_from"].is_number()) << "the bridge never heard the member";
+  page_heard.erase(page_heard.begin(), page_heard.begin() + page["heard_from"].get<long>());
+  ASSERT_GE(page_heard.size(), 50u * kSeconds);
+  double browser_hears_member = heard_follows(envelope(*member_said, 20), page_heard);
+  double browser_hears_itself = heard_follows(envelope(*browser_said, 20), page_heard);
+  // And the member heard the browser's.
+  auto at_member = read_wav(dir_ / "at_member.wav");
+  ASSERT_TRUE(at_member) << member_output;
+  std::vector<double> member_heard = envelope(*at_member, 20);
+  double member_hears_browser = heard_follows(envelope(*browser_said, 20), member_heard);
+  double member_hears_itself = heard_follows(envelope(*member_said, 20), member_heard);
+  std::fprintf(stderr,
+               "envelope correlation: browser hears member %.2f (its own speech %.2f), member "
+               "hears browser %.2f (its own speech %.2f)\n",
+               browser_hears_member, browser_hears_itself, member_hears_browser,
+               member_hears_itself);
+  if (::testing::Test::HasFailure() || browser_hears_member < 0.5 || member_hears_browser < 0.5) {
+    std::fprintf(stderr, "member:\n%s\nwzp-web:\n%s", member_output.c_str(), web_output.c_str());
+  }
+  // See docs/web.md for what these measured.
+  EXPECT_GT(browser_hears_member, 0.5);
+  EXPECT_GT(browser_hears_member, browser_hears_itself + 0.1);
+  EXPECT_GT(member_hears_browser, 0.5);
+  EXPECT_GT(member_hears_browser, member_hears_itself + 0.1);
+
+  // Limits: each refusal says why and is counted.
+  const json &limits = result["limits"];
+  EXPECT_EQ(limits["too_big"]["code"], "message_too_big") << limits.dump();
+  EXPECT_EQ(limits["not_json"]["code"], "bad_message");
+  EXPECT_EQ(limits["join"]["type"], "joined");
+  EXPECT_EQ(limits["video_offer"]["code"], "bad_sdp");
+  EXPECT_EQ(limits["video_offer"]["message"], "no audio section");
+  // The page and the limits' own session were open: one more fits.
+  EXPECT_EQ(limits["accepted_more"], kSessionsPerAddress - 2);
+  EXPECT_EQ(limits["refused"]["code"], "too_many_sessions");
+  const std::string metrics = limits["metrics"];
+  for (const char *counted :
+       {"wzp_web_dropped_too_big_total 1", "wzp_web_dropped_bad_message_total 1",
+        "wzp_web_refused_bad_sdp_total 1", "wzp_web_refused_per_address_total 1"}) {
+    EXPECT_NE(metrics.find(counted), std::string::npos) << counted << " in\n" << metrics;
+  }
+
+  // The bridge stops cleanly with a browser still in the room, and says
+  // what it served and what that cost.
+  chromium.stop();
+  int stopped = web.stop(10s);
+  EXPECT_TRUE(WIFEXITED(stopped) && WEXITSTATUS(stopped) == 0);
+  const auto lines = web.lines();
+  auto stopping = std::find_if(lines.begin(), lines.end(), [](const std::string &l) {
+    return l.starts_with("wzp-web: stopping");
+  });
+  ASSERT_NE(stopping, lines.end());
+  for (auto l = stopping; l != lines.end(); ++l) std::fprintf(stderr, "%s\n", l->c_str());
+}
+
+}  // namespace
+}  // namespace wzp::test

@@ -1,0 +1,245 @@
+#include "web/bridge.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "libwzp/crypto/room_access.hpp"
+#include "libwzp/quic/tls.hpp"
+
+namespace wzp::web {
+namespace {
+
+using json = nlohmann::json;
+
+// Long enough for a browser to use; a new one is made at every start.
+constexpr std::chrono::hours kSelfSignedValidity{24 * 30};
+
+void respond(SoupServerMessage *message, guint status, const char *type, const std::string &body) {
+  soup_server_message_set_status(message, status, nullptr);
+  soup_server_message_set_response(message, type, SOUP_MEMORY_COPY, body.data(), body.size());
+}
+
+std::string error_json(const std::string &code, const std::string &message) {
+  return json{{"type", "error"}, {"code", code}, {"message", message}}.dump();
+}
+
+void send_text(SoupWebsocketConnection *ws, const std::string &text) {
+  if (soup_websocket_connection_get_state(ws) == SOUP_WEBSOCKET_STATE_OPEN) {
+    soup_websocket_connection_send_text(ws, text.c_str());
+  }
+}
+
+GTlsCertificate *load_certificate(const ServerOptions &options, std::string &error) {
+  GError *gerror = nullptr;
+  GTlsCertificate *certificate = nullptr;
+  if (!options.certificate_file.empty()) {
+    certificate = g_tls_certificate_new_from_files(options.certificate_file.c_str(),
+                                                   options.key_file.c_str(), &gerror);
+  } else {
+    quic::SelfSignedIdentity identity;
+    if (!quic::generate_self_signed(kSelfSignedValidity, identity, error)) return nullptr;
+    std::string pem = identity.certificate_pem + identity.private_key_pem;
+    certificate = g_tls_certificate_new_from_pem(pem.c_str(), -1, &gerror);
+    identity.wipe();
+    std::fill(pem.begin(), pem.end(), '\0');
+  }
+  if (certificate == nullptr) {
+    error = std::string("TLS certificate: ") + (gerror != nullptr ? gerror->message : "unknown");
+    g_clear_error(&gerror);
+  }
+  return certificate;
+}
+
+}  // namespace
+
+struct Bridge::Connection {
+  SoupWebsocketConnection *ws = nullptr;
+  std::string address;
+  std::shared_ptr<BrowserSession> session;
+};
+
+std::unique_ptr<Bridge> Bridge::start(const ServerOptions &options, std::string &error) {
+  if (options.certificate_file.empty() != options.key_file.empty()) {
+    error = "--cert and --key go together";
+    return nullptr;
+  }
+  GTlsCertificate *certificate = load_certificate(options, error);
+  if (certificate == nullptr) return nullptr;
+  GByteArray *der = nullptr;
+  g_object_get(certificate, "certificate", &der, nullptr);
+  std::unique_ptr<Bridge> self(new Bridge);
+  self->options_ = options;
+  self->fingerprint_ = quic::sha256_fingerprint({der->data, der->len});
+  g_byte_array_unref(der);
+  self->soup_ =
+      soup_server_new("server-header", "wzp-web", "tls-certificate", certificate, nullptr);
+  g_object_unref(certificate);
+  soup_server_add_handler(self->soup_, nullptr, on_request, self.get(), nullptr);
+  soup_server_add_websocket_handler(self->soup_, "/ws", nullptr, nullptr, on_websocket, self.get(),
+                                    nullptr);
+  GInetAddress *inet = g_inet_address_new_from_string(options.address.c_str());
+  if (inet == nullptr) {
+    error = "not a numeric address: " + options.address;
+    return nullptr;
+  }
+  GSocketAddress *address = g_inet_socket_address_new(inet, options.port);
+  g_object_unref(inet);
+  GError *gerror = nullptr;
+  gboolean listening = soup_server_listen(self->soup_, address, SOUP_SERVER_LISTEN_HTTPS, &gerror);
+  g_object_unref(address);
+  if (!listening) {
+    error = std::string("cannot listen: ") + gerror->message;
+    g_clear_error(&gerror);
+    return nullptr;
+  }
+  GSList *listeners = soup_server_get_listeners(self->soup_);
+  GSocketAddress *bound = g_socket_get_local_address(G_SOCKET(listeners->data), nullptr);
+  self->port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+  g_object_unref(bound);
+  g_slist_free(listeners);
+  return self;
+}
+
+Bridge::~Bridge() {
+  for (auto &[ws, connection] : connections_) {
+    g_signal_handlers_disconnect_by_data(ws, this);
+    connection->session.reset();  // leaves its room
+    g_object_unref(ws);
+  }
+  connections_.clear();
+  if (soup_ != nullptr) {
+    soup_server_disconnect(soup_);
+    g_object_unref(soup_);
+  }
+}
+
+std::string Bridge::metrics() const {
+  std::string out = "wzp_web_sessions_active " + std::to_string(connections_.size()) + "\n";
+  for (const auto &[name, value] : counters_) {
+    out += "wzp_web_" + name + "_total " + std::to_string(value) + "\n";
+  }
+  return out;
+}
+
+void Bridge::on_request(SoupServer *, SoupServerMessage *message, const char *path, GHashTable *,
+                        gpointer data) {
+  auto *self = static_cast<Bridge *>(data);
+  std::string_view p = path;
+  if (std::string_view(soup_server_message_get_method(message)) != "GET") {
+    return respond(message, SOUP_STATUS_METHOD_NOT_ALLOWED, "text/plain", "GET only\n");
+  }
+  if (p == "/metrics") return respond(message, SOUP_STATUS_OK, "text/plain", self->metrics());
+  if (p == "/healthz") return respond(message, SOUP_STATUS_OK, "text/plain", "ok\n");
+  constexpr std::string_view kRoom = "/room/";
+  if (p.starts_with(kRoom)) {
+    // The page reads the name from its own address; refuse here only what
+    // could never join.
+    gchar *name = g_uri_unescape_string(path + kRoom.size(), nullptr);
+    std::string why;
+    bool valid = name != nullptr && crypto::valid_room_name(name, &why);
+    g_free(name);
+    if (!valid)
+      return respond(message, SOUP_STATUS_NOT_FOUND, "text/plain", "no such room: " + why + "\n");
+    soup_message_headers_replace(soup_server_message_get_response_headers(message), "Cache-Control",
+                                 "no-store");
+    return respond(message, SOUP_STATUS_OK, "text/html; charset=utf-8", kPageHtml);
+  }
+  respond(message, SOUP_STATUS_NOT_FOUND, "text/plain", "open /room/<name> to join a room\n");
+}
+
+void Bridge::on_websocket(SoupServer *, SoupServerMessage *message, const char *,
+                          SoupWebsocketConnection *ws, gpointer data) {
+  auto *self = static_cast<Bridge *>(data);
+  const char *host = soup_server_message_get_remote_host(message);
+  self->accept(ws, host != nullptr ? host : "");
+}
+
+void Bridge::accept(SoupWebsocketConnection *ws, const std::string &address) {
+  count("sessions");
+  const char *refusal = nullptr;
+  if (connections_.size() >= options_.limits.sessions) {
+    refusal = "the bridge is full";
+    count("refused_full");
+  } else if (per_address_[address] >= options_.limits.sessions_per_address) {
+    refusal = "too many sessions from your address";
+    count("refused_per_address");
+  }
+  if (refusal != nullptr) {
+    send_text(ws, error_json("too_many_sessions", refusal));
+    soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, refusal);
+    return;
+  }
+  // Messages up to 16 times the limit reach us and get a clear error;
+  // bigger ones make libsoup close the connection (counted on "error").
+  soup_websocket_connection_set_max_incoming_payload_size(ws, 16 * options_.limits.message_bytes);
+  auto connection = std::make_unique<Connection>();
+  connection->ws = SOUP_WEBSOCKET_CONNECTION(g_object_ref(ws));
+  connection->address = address;
+  uint64_t id = next_id_++;
+  BrowserSession::Output output;
+  output.send = [ws](const std::string &text) { send_text(ws, text); };
+  output.refuse = [this, ws](const std::string &code, const std::string &text) {
+    count("refused_" + code);
+    send_text(ws, error_json(code, text));
+  };
+  connection->session = std::make_shared<BrowserSession>(id, options_.bridge, output);
+  ++per_address_[address];
+  connections_[ws] = std::move(connection);
+  g_signal_connect(ws, "message", G_CALLBACK(on_message), this);
+  g_signal_connect(ws, "error", G_CALLBACK(on_error), this);
+  g_signal_connect(ws, "closed", G_CALLBACK(on_closed), this);
+}
+
+void Bridge::on_message(SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer data) {
+  auto *self = static_cast<Bridge *>(data);
+  auto it = self->connections_.find(ws);
+  if (it == self->connections_.end()) return;
+  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+    self->count("dropped_binary");
+    send_text(ws, error_json("bad_message", "text messages only"));
+    return;
+  }
+  self->on_text(*it->second, message);
+}
+
+void Bridge::on_error(SoupWebsocketConnection *, GError *, gpointer data) {
+  static_cast<Bridge *>(data)->count("websocket_errors");
+}
+
+void Bridge::on_closed(SoupWebsocketConnection *ws, gpointer data) {
+  auto *self = static_cast<Bridge *>(data);
+  auto it = self->connections_.find(ws);
+  if (it == self->connections_.end()) return;
+  if (--self->per_address_[it->second->address] == 0) {
+    self->per_address_.erase(it->second->address);
+  }
+  g_signal_handlers_disconnect_by_data(ws, self);
+  self->connections_.erase(it);  // the session leaves its room
+  g_object_unref(ws);
+}
+
+void Bridge::on_text(Connection &connection, GBytes *message) {
+  count("messages");
+  gsize size = 0;
+  const char *data = static_cast<const char *>(g_bytes_get_data(message, &size));
+  if (size > options_.limits.message_bytes) {
+    count("dropped_too_big");
+    send_text(connection.ws,
+              error_json("message_too_big", "a message may hold " +
+                                                std::to_string(options_.limits.message_bytes) +
+                                                " bytes; this one held " + std::to_string(size)));
+    return;
+  }
+  ParsedBrowserMessage parsed = parse_browser_message(std::string_view(data, size));
+  if (!parsed.message) {
+    count("dropped_bad_message");
+    send_text(connection.ws, error_json("bad_message", parsed.error));
+    return;
+  }
+  // Keeps the session alive through its own message, should it end it.
+  std::shared_ptr<BrowserSession> session = connection.session;
+  session->handle(*parsed.message);
+}
+
+}  // namespace wzp::web

@@ -1,0 +1,73 @@
+// wzp-web's server: the page at /room/<name>, the signaling WebSocket at
+// /ws (same origin), /metrics and /healthz, over HTTPS (libsoup). One
+// BrowserSession per WebSocket, within the limits below; every refusal is
+// counted by its reason and shown on /metrics.
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "web/browser_session.hpp"
+
+namespace wzp::web {
+
+struct Limits {
+  uint32_t sessions_per_address = 4;  // WebSockets open at once from one address
+  uint32_t sessions = 64;             // in all
+  size_t message_bytes = 64 * 1024;   // one WebSocket message; an offer is ~5 KB
+};
+
+struct ServerOptions {
+  std::string address = "0.0.0.0";
+  uint16_t port = 8443;                    // 0: any free port
+  std::string certificate_file, key_file;  // both empty: a self-signed certificate
+  Limits limits;
+  BridgeConfig bridge;
+};
+
+class Bridge {
+ public:
+  // Listening, or null with `error` set.
+  static std::unique_ptr<Bridge> start(const ServerOptions &options, std::string &error);
+  ~Bridge();
+  Bridge(const Bridge &) = delete;
+  Bridge &operator=(const Bridge &) = delete;
+
+  uint16_t port() const { return port_; }
+  // SHA-256 of the certificate served, "ab:cd:...".
+  const std::string &fingerprint() const { return fingerprint_; }
+  // The counters as /metrics shows them (Prometheus text format).
+  std::string metrics() const;
+
+ private:
+  struct Connection;
+  Bridge() = default;
+  void count(const std::string &what) { ++counters_[what]; }
+  void accept(SoupWebsocketConnection *ws, const std::string &address);
+  void on_text(Connection &connection, GBytes *message);
+  static void on_message(SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer data);
+  static void on_error(SoupWebsocketConnection *ws, GError *error, gpointer data);
+  static void on_closed(SoupWebsocketConnection *ws, gpointer data);
+  static void on_websocket(SoupServer *, SoupServerMessage *message, const char *path,
+                           SoupWebsocketConnection *ws, gpointer data);
+  static void on_request(SoupServer *, SoupServerMessage *message, const char *path, GHashTable *,
+                         gpointer data);
+
+  ServerOptions options_;
+  SoupServer *soup_ = nullptr;
+  uint16_t port_ = 0;
+  std::string fingerprint_;
+  uint64_t next_id_ = 1;
+  std::map<SoupWebsocketConnection *, std::unique_ptr<Connection>> connections_;
+  std::map<std::string, uint32_t> per_address_;
+  std::map<std::string, uint64_t> counters_;
+};
+
+// The page, with its script, served at /room/<name>.
+extern const char kPageHtml[];
+
+}  // namespace wzp::web

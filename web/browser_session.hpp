@@ -1,0 +1,97 @@
+// One browser in wzp-web: its WebRTC side (webrtcbin, answering the
+// browser's offer: DTLS-SRTP, ICE, Opus) and its wzp side (a RoomMember
+// signed in to wzp-signald with an identity made for this session), joined
+// by raw audio handed from an appsink in one pipeline to an appsrc in the
+// other:
+//
+//   webrtcbin ! rtpopusdepay ! opusdec ! ... ! appsink name=up
+//     -> RoomMember's sender: appsrc name=browser ! wzpvoiceenc ! wzpfecenc ! ...
+//   RoomMember's receiver: ... ! audiomixer ! appsink name=browser
+//     -> appsrc name=room ! opusenc ! rtpopuspay ! webrtcbin
+//
+// The browser's Opus is decoded and encoded again: the room's tier, not the
+// browser, picks the wzp codec and rate (Opus down to Codec2 1200).
+// Lives on the main loop's thread; webrtcbin's callbacks hop onto it.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "client/room_member.hpp"
+#include "libwzp/crypto/identity.hpp"
+#include "libwzp/signal/session.hpp"
+#include "web/browser_message.hpp"
+
+namespace wzp::web {
+
+struct BridgeConfig {
+  signal::SessionConfig daemon;  // where and how each session signs in
+  std::string stun_server;       // webrtcbin's stun-server; "" for none
+};
+
+// Raw audio from an appsink's streaming thread into an appsrc of another
+// pipeline, which stamps it on arrival; dropped while there is no target.
+class AudioHandoff {
+ public:
+  AudioHandoff() = default;
+  ~AudioHandoff();
+  AudioHandoff(const AudioHandoff &) = delete;
+  AudioHandoff &operator=(const AudioHandoff &) = delete;
+  // The appsrc named `appsrc` in `bin`; null stops the delivery.
+  void set_target(GstElement *bin, const char *appsrc);
+  void deliver(GstBuffer *buffer);
+
+ private:
+  std::mutex lock_;
+  GstElement *target_ = nullptr;
+};
+
+class BrowserSession : public std::enable_shared_from_this<BrowserSession> {
+ public:
+  // `send` takes a JSON text for the browser; `refuse` an error (its code
+  // and text) that the bridge counts and sends.
+  struct Output {
+    std::function<void(const std::string &json)> send;
+    std::function<void(const std::string &code, const std::string &message)> refuse;
+  };
+  BrowserSession(uint64_t id, const BridgeConfig &config, Output output);
+  ~BrowserSession();
+  BrowserSession(const BrowserSession &) = delete;
+  BrowserSession &operator=(const BrowserSession &) = delete;
+
+  void handle(const BrowserMessage &message);
+  bool joined() const { return member_ != nullptr; }
+
+ private:
+  void join(const Join &join);
+  void offer(const Offer &offer);
+  void candidate(const Candidate &candidate);
+  void send_status();
+  // Runs `fn` on the main loop if this session still exists then.
+  void on_main(std::function<void(BrowserSession &)> fn);
+  static void on_ice_candidate(GstElement *, guint mline, gchar *candidate, gpointer data);
+  static void on_pad_added(GstElement *, GstPad *pad, gpointer data);
+  static void on_remote_set(GstPromise *promise, gpointer data);
+  static void on_answer_created(GstPromise *promise, gpointer data);
+  static gboolean on_bus(GstBus *, GstMessage *message, gpointer data);
+
+  uint64_t id_;
+  BridgeConfig config_;
+  Output output_;
+  std::shared_ptr<AudioHandoff> up_, down_;  // browser -> room, room -> browser
+  crypto::Identity identity_;
+  std::unique_ptr<signal::Session> session_;
+  std::unique_ptr<client::RoomMember> member_;
+  GstElement *pipeline_ = nullptr;  // the WebRTC side, made by the offer
+  GstElement *webrtc_ = nullptr;
+  guint bus_watch_ = 0;
+  // Weak handle handed to webrtcbin's threads.
+  std::shared_ptr<std::weak_ptr<BrowserSession>> self_;
+};
+
+}  // namespace wzp::web
