@@ -68,7 +68,7 @@ TEST_F(InstalledTree, LoopbackFindsItsElementsWithoutGstPluginPath) {
 }
 
 TEST_F(InstalledTree, ProgramsSayTheirVersion) {
-  const std::regex version(R"(^wzp(-signald)? \d+\.\d+\.\d+)");
+  const std::regex version(R"(^wzp(-signald|-web)? \d+\.\d+\.\d+)");
   int status = -1;
   std::string client = run(prefix_ / "bin/wzp", {"--version"}, {}, status);
   EXPECT_EQ(status, 0);
@@ -77,6 +77,10 @@ TEST_F(InstalledTree, ProgramsSayTheirVersion) {
   EXPECT_EQ(status, 0);
   EXPECT_TRUE(std::regex_search(daemon, version)) << daemon;
   EXPECT_EQ(client.substr(client.find(' ')), daemon.substr(daemon.find(' ')));
+  std::string bridge = run(prefix_ / "bin/wzp-web", {"--version"}, {}, status);
+  EXPECT_EQ(status, 0);
+  EXPECT_TRUE(std::regex_search(bridge, version)) << bridge;
+  EXPECT_EQ(client.substr(client.find(' ')), bridge.substr(bridge.find(' ')));
 }
 
 TEST_F(InstalledTree, DaemonHelpNamesTheProgram) {
