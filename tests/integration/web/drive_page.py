@@ -8,8 +8,9 @@ saw as JSON for web_test.cpp to judge (this script asserts nothing).
 Page: opens PAGE_URL, waits until the page is in the call and says so,
 then until it has received SECONDS of the room's audio since the bridge
 first heard another member (deadlines 60 s); keeps wzp.heard (RMS every
-20 ms) and a screenshot. Limits: a message over the size limit, one that is not JSON, an
-offer without Opus, then sessions until one is refused; /metrics last.
+20 ms) and a screenshot. Limits: a message over the size limit, one that is not JSON, a
+join with another room's invite, an offer without Opus, then sessions until
+one is refused; /metrics last.
 """
 import base64
 import json
@@ -98,6 +99,10 @@ def try_limits(origin, message_bytes):
     out["too_big"] = next_of(ws, {"error"})
     ws.send("{not json")
     out["not_json"] = next_of(ws, {"error"})
+    # An invite for another room than the one named.
+    ws.send(json.dumps({"type": "join", "room": "limits-room",
+                        "invite": "wzp-room:other-room#" + "A" * 43}))
+    out["wrong_invite"] = next_of(ws, {"joined", "error"})
     ws.send(json.dumps({"type": "join", "room": "limits-room"}))
     out["join"] = next_of(ws, {"joined", "error"})
     ws.send(json.dumps({"type": "offer", "sdp": "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
