@@ -113,7 +113,10 @@ TEST_F(WebBridge, BrowserAndMemberHearEachOtherAndLimitsAreCounted) {
        "--use-file-for-fake-audio-capture=" + (dir_ / "browser.wav").string(),
        "--autoplay-policy=no-user-gesture-required", "--ignore-certificate-errors",
        // Host candidates as addresses, not mDNS names libnice cannot resolve.
-       "--disable-features=WebRtcHideLocalIpsWithMdns", "--window-size=900,900", "about:blank"},
+       "--disable-features=WebRtcHideLocalIpsWithMdns",
+       // A headless page counts as hidden: keep its timers and renderer at full speed.
+       "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
+       "--disable-backgrounding-occluded-windows", "--window-size=900,900", "about:blank"},
       {{"HOME", dir_.string()}});
   const std::regex devtools("DevTools listening on ws://127\\.0\\.0\\.1:(\\d+)/");
   auto listening = chromium.wait_for_line(devtools, 30s);
