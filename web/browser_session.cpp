@@ -327,6 +327,8 @@ gboolean BrowserSession::on_bus(GstBus *, GstMessage *message, gpointer data) {
     gst_message_parse_error(message, &gerror, nullptr);
     self->output_.refuse("webrtc_failed", gerror != nullptr ? gerror->message : "unknown");
     g_clear_error(&gerror);
+  } else if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_LATENCY) {
+    gst_bin_recalculate_latency(GST_BIN(self->pipeline_));  // webrtcbin's jitter buffer moved
   }
   return G_SOURCE_CONTINUE;
 }
