@@ -80,10 +80,10 @@ void Server::on_connect(ConnectionId conn, std::string observed_address, const N
   }
   Session &session =
       sessions_
-          .insert_or_assign(
-              conn, Session{Stage::kAwaitHello, std::move(observed_address), now.steady,
-                            TokenBucket(settings_.messages_per_second, settings_.message_burst,
-                                        now.steady)})
+          .insert_or_assign(conn,
+                            Session{Stage::kAwaitHello, std::move(observed_address), now.steady,
+                                    base::TokenBucket(settings_.messages_per_second,
+                                                      settings_.message_burst, now.steady)})
           .first->second;
   session.source = std::move(source);
   // Connections that have not logged in hold a slot each until auth_timeout:

@@ -15,11 +15,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "libwzp/base/token_bucket.hpp"
 #include "signald/core/calls.hpp"
 #include "signald/core/metrics.hpp"
 #include "signald/core/outbox.hpp"
 #include "signald/core/presence.hpp"
-#include "signald/core/rate_limit.hpp"
 #include "signald/core/rooms.hpp"
 #include "signald/core/store.hpp"
 #include "signald/core/store_writer.hpp"
@@ -137,7 +137,7 @@ class Server {
     Stage stage = Stage::kAwaitHello;
     std::string observed_address;
     SteadyTime connected_at;
-    TokenBucket bucket;
+    base::TokenBucket bucket;
     uint32_t rate_violations = 0;
     bool closing = false;  // close requested; waiting for on_disconnect
     signal::PublicKey public_key{};

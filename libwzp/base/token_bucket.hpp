@@ -1,11 +1,12 @@
-// A token bucket per connection: `rate` messages a second on average,
-// bursts up to `burst`. Clock-free: the caller passes the time.
+// A token bucket: `rate` messages a second on average, bursts up to
+// `burst`. Clock-free: the caller passes the time. One per connection in
+// wzp-signald and in wzp-web.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 
-namespace wzp::signald {
+namespace wzp::base {
 
 class TokenBucket {
  public:
@@ -30,4 +31,4 @@ class TokenBucket {
   std::chrono::steady_clock::time_point last_;
 };
 
-}  // namespace wzp::signald
+}  // namespace wzp::base
