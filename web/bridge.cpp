@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "libwzp/base/token_bucket.hpp"
 #include "libwzp/crypto/room_access.hpp"
 #include "libwzp/quic/tls.hpp"
 
@@ -57,7 +58,14 @@ struct Bridge::Connection {
   SoupWebsocketConnection *ws = nullptr;
   std::string address;
   std::shared_ptr<BrowserSession> session;
+  base::TokenBucket bucket;
+  uint64_t flooded = 0;  // messages dropped by the bucket
 };
+
+namespace {
+// A flooding browser hears of it once, then every 16th drop.
+constexpr uint64_t kFloodReplyEvery = 16;
+}  // namespace
 
 std::unique_ptr<Bridge> Bridge::start(const ServerOptions &options, std::string &error) {
   if (options.certificate_file.empty() != options.key_file.empty()) {
@@ -173,9 +181,10 @@ void Bridge::accept(SoupWebsocketConnection *ws, const std::string &address) {
   // Messages up to 16 times the limit reach us and get a clear error;
   // bigger ones make libsoup close the connection (counted on "error").
   soup_websocket_connection_set_max_incoming_payload_size(ws, 16 * options_.limits.message_bytes);
-  auto connection = std::make_unique<Connection>();
-  connection->ws = SOUP_WEBSOCKET_CONNECTION(g_object_ref(ws));
-  connection->address = address;
+  auto connection = std::make_unique<Connection>(Connection{
+      SOUP_WEBSOCKET_CONNECTION(g_object_ref(ws)), address, nullptr,
+      base::TokenBucket(options_.limits.messages_per_second, options_.limits.message_burst,
+                        std::chrono::steady_clock::now())});
   uint64_t id = next_id_++;
   BrowserSession::Output output;
   output.send = [ws](const std::string &text) { send_text(ws, text); };
@@ -221,6 +230,13 @@ void Bridge::on_closed(SoupWebsocketConnection *ws, gpointer data) {
 
 void Bridge::on_text(Connection &connection, GBytes *message) {
   count("messages");
+  if (!connection.bucket.take(std::chrono::steady_clock::now())) {
+    count("dropped_rate_limited");
+    if (connection.flooded++ % kFloodReplyEvery == 0) {
+      send_text(connection.ws, error_json("rate_limited", "too many messages: dropped"));
+    }
+    return;
+  }
   gsize size = 0;
   const char *data = static_cast<const char *>(g_bytes_get_data(message, &size));
   if (size > options_.limits.message_bytes) {

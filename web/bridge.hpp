@@ -19,6 +19,10 @@ struct Limits {
   uint32_t sessions_per_address = 4;  // WebSockets open at once from one address
   uint32_t sessions = 64;             // in all
   size_t message_bytes = 64 * 1024;   // one WebSocket message; an offer is ~5 KB
+  // Messages a browser may send: a join, an offer and its ICE candidates
+  // fit the burst; more is a flood.
+  double messages_per_second = 10;
+  double message_burst = 40;
 };
 
 struct ServerOptions {

@@ -31,7 +31,7 @@ constexpr const char *kAbout =
 struct Options {
   gchar *signald = nullptr, *signald_fingerprint = nullptr, *address = nullptr;
   gchar *cert = nullptr, *key = nullptr, *stun = nullptr;
-  gint port = 8443, per_address = 4, sessions = 64, message_bytes = 64 * 1024;
+  gint port = 8443, per_address = 4, sessions = 64, message_bytes = 64 * 1024, rate = 10;
   ~Options() {
     for (gchar *s : {signald, signald_fingerprint, address, cert, key, stun}) g_free(s);
   }
@@ -71,6 +71,9 @@ int main(int argc, char **argv) {
        "N"},
       {"max-message-bytes", 0, 0, G_OPTION_ARG_INT, &o.message_bytes,
        "Largest signaling message taken (default 65536)", "BYTES"},
+      {"max-messages-per-second", 0, 0, G_OPTION_ARG_INT, &o.rate,
+       "Signaling messages a browser may send a second, bursts of four times that (default 10)",
+       "N"},
       {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the build and exit", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   GOptionContext *context = g_option_context_new("- the wzp browser bridge");
@@ -119,9 +122,11 @@ int main(int argc, char **argv) {
   options.port = static_cast<uint16_t>(o.port);
   if (o.cert != nullptr) options.certificate_file = o.cert;
   if (o.key != nullptr) options.key_file = o.key;
-  if (o.per_address < 1 || o.sessions < 1 || o.message_bytes < 1024) {
-    return fail("the limits must be at least 1 session and 1024 bytes");
+  if (o.per_address < 1 || o.sessions < 1 || o.message_bytes < 1024 || o.rate < 1) {
+    return fail("the limits must be at least 1 session, 1024 bytes and 1 message a second");
   }
+  options.limits.messages_per_second = o.rate;
+  options.limits.message_burst = 4.0 * o.rate;
   options.limits.sessions_per_address = static_cast<uint32_t>(o.per_address);
   options.limits.sessions = static_cast<uint32_t>(o.sessions);
   options.limits.message_bytes = static_cast<size_t>(o.message_bytes);

@@ -8,9 +8,9 @@ saw as JSON for web_test.cpp to judge (this script asserts nothing).
 Page: opens PAGE_URL, waits until the page is in the call and says so,
 then until it has received SECONDS of the room's audio since the bridge
 first heard another member (deadlines 60 s); keeps wzp.heard (RMS every
-20 ms) and a screenshot. Limits: a message over the size limit, one that is not JSON, a
-join with another room's invite, an offer without Opus, then sessions until
-one is refused; /metrics last.
+20 ms) and a screenshot. Limits: a message over the size limit, one that
+is not JSON, a join with another room's invite, an offer without Opus, a
+flood, then sessions until one is refused; /metrics last.
 """
 import base64
 import json
@@ -108,6 +108,11 @@ def try_limits(origin, message_bytes):
     ws.send(json.dumps({"type": "offer", "sdp": "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
                                                 "a=rtpmap:96 VP8/90000\r\n"}))
     out["video_offer"] = next_of(ws, {"error"})
+    # A flood far beyond the burst (the first leave leaves the room, the
+    # rest do nothing); the bridge drops and says so.
+    for _ in range(100):
+        ws.send(json.dumps({"type": "leave"}))
+    out["flood"] = next_of(ws, {"error"})
     # Sessions from this address until the bridge refuses one.
     extra, out["accepted_more"] = [], 0
     for _ in range(8):

@@ -208,6 +208,7 @@ TEST_F(WebBridge, BrowserAndMemberHearEachOtherAndLimitsAreCounted) {
   const json &limits = result["limits"];
   EXPECT_EQ(limits["too_big"]["code"], "message_too_big") << limits.dump();
   EXPECT_EQ(limits["not_json"]["code"], "bad_message");
+  EXPECT_EQ(limits["flood"]["code"], "rate_limited");
   EXPECT_EQ(limits["wrong_invite"]["code"], "bad_invite");
   EXPECT_EQ(limits["join"]["type"], "joined");
   EXPECT_EQ(limits["video_offer"]["code"], "bad_sdp");
@@ -219,7 +220,7 @@ TEST_F(WebBridge, BrowserAndMemberHearEachOtherAndLimitsAreCounted) {
   for (const char *counted :
        {"wzp_web_dropped_too_big_total 1", "wzp_web_dropped_bad_message_total 1",
         "wzp_web_refused_bad_sdp_total 1", "wzp_web_refused_bad_invite_total 1",
-        "wzp_web_refused_per_address_total 1"}) {
+        "wzp_web_refused_per_address_total 1", "wzp_web_dropped_rate_limited_total"}) {
     EXPECT_NE(metrics.find(counted), std::string::npos) << counted << " in\n" << metrics;
   }
 
