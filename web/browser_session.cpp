@@ -7,6 +7,7 @@
 #include <gst/webrtc/webrtc.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "libwzp/crypto/room_access.hpp"
 #include "libwzp/quality/room.hpp"
@@ -95,7 +96,7 @@ BrowserSession::BrowserSession(uint64_t id, const BridgeConfig &config, Output o
       output_(std::move(output)),
       up_(std::make_shared<AudioHandoff>()),
       down_(std::make_shared<AudioHandoff>()),
-      identity_(crypto::Identity::generate()) {}
+      identity_(std::make_shared<const crypto::Identity>(crypto::Identity::generate())) {}
 
 BrowserSession::~BrowserSession() {
   up_->set_target(nullptr, nullptr);
@@ -127,7 +128,9 @@ void BrowserSession::handle(const BrowserMessage &message) {
 }
 
 void BrowserSession::join(const Join &join) {
-  if (session_) return output_.refuse("already_joined", "this session is in a room already");
+  if (session_ || joining_) {
+    return output_.refuse("already_joined", "this session is in a room already");
+  }
   crypto::RoomAccess access = crypto::open_room_access(join.room);
   bool open = true;
   if (join.invite) {
@@ -139,9 +142,25 @@ void BrowserSession::join(const Join &join) {
     access = crypto::room_access(*invite);
     open = false;
   }
+  // Signing in takes the daemon's round trips (up to its login timeout):
+  // on a thread of its own, so the bridge's other sessions go on meanwhile.
+  joining_ = true;
+  std::thread([weak = weak_from_this(), identity = identity_, daemon = config_.daemon, join, access,
+               open] {
+    std::string error;
+    std::shared_ptr<signal::Session> session = signal::Session::connect(daemon, *identity, error);
+    post(weak, [session, error, join, access, open](BrowserSession &self) {
+      self.joining_ = false;
+      if (!session) return self.output_.refuse("join_failed", "wzp-signald: " + error);
+      self.session_ = session;
+      self.enter(join, access, open);
+    });
+  }).detach();
+}
+
+// Signed in: into the room.
+void BrowserSession::enter(const Join &join, const crypto::RoomAccess &access, bool open) {
   std::string error;
-  session_ = signal::Session::connect(config_.daemon, identity_, error);
-  if (!session_) return output_.refuse("join_failed", "wzp-signald: " + error);
   client::RoomMemberConfig room;
   room.name = join.room;
   room.access = access;
@@ -163,7 +182,7 @@ void BrowserSession::join(const Join &join) {
       self.member_.reset();
     });
   };
-  member_ = client::RoomMember::join(*session_, identity_, room, handlers, error);
+  member_ = client::RoomMember::join(*session_, *identity_, room, handlers, error);
   if (!member_) {
     session_->close();
     session_.reset();

@@ -11,7 +11,8 @@
 //
 // The browser's Opus is decoded and encoded again: the room's tier, not the
 // browser, picks the wzp codec and rate (Opus down to Codec2 1200).
-// Lives on the main loop's thread; webrtcbin's callbacks hop onto it.
+// Lives on the main loop's thread; webrtcbin's callbacks and the sign-in,
+// which runs on a thread of its own, hop onto it.
 #pragma once
 
 #include <gst/gst.h>
@@ -24,6 +25,7 @@
 
 #include "client/room_member.hpp"
 #include "libwzp/crypto/identity.hpp"
+#include "libwzp/crypto/room_access.hpp"
 #include "libwzp/signal/session.hpp"
 #include "web/browser_message.hpp"
 
@@ -69,6 +71,7 @@ class BrowserSession : public std::enable_shared_from_this<BrowserSession> {
 
  private:
   void join(const Join &join);
+  void enter(const Join &join, const crypto::RoomAccess &access, bool open);
   void offer(const Offer &offer);
   void candidate(const Candidate &candidate);
   void send_status();
@@ -84,8 +87,10 @@ class BrowserSession : public std::enable_shared_from_this<BrowserSession> {
   BridgeConfig config_;
   Output output_;
   std::shared_ptr<AudioHandoff> up_, down_;  // browser -> room, room -> browser
-  crypto::Identity identity_;
-  std::unique_ptr<signal::Session> session_;
+  // Shared with the thread that signs in, which may outlive the session.
+  std::shared_ptr<const crypto::Identity> identity_;
+  std::shared_ptr<signal::Session> session_;
+  bool joining_ = false;  // signing in
   std::unique_ptr<client::RoomMember> member_;
   GstElement *pipeline_ = nullptr;  // the WebRTC side, made by the offer
   GstElement *webrtc_ = nullptr;

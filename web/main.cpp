@@ -113,8 +113,8 @@ int main(int argc, char **argv) {
     return fail("give wzp-signald's certificate SHA-256: --signald-fingerprint");
   }
   options.bridge.daemon.device = "wzp-web";
-  // Sign-in runs on the bridge's loop: a daemon that does not answer must
-  // not hold it long.
+  // A browser waits for its sign-in (on a thread of its own): a daemon that
+  // does not answer is given up on soon.
   options.bridge.daemon.login_timeout = std::chrono::milliseconds(5000);
   if (o.stun != nullptr) options.bridge.stun_server = o.stun;
   if (o.address != nullptr) options.address = o.address;
