@@ -94,7 +94,7 @@ void Federation::on_link_up(PeerId peer, std::optional<std::string> expected, St
   link = Link{};
   link.expected = std::move(expected);
   link.up_at = now;
-  link.budget = TokenBucket(kLinkMessagesPerSecond, kLinkMessageBurst, now);
+  link.budget = base::TokenBucket(kLinkMessagesPerSecond, kLinkMessageBurst, now);
   randombytes_buf(link.nonce.data(), link.nonce.size());
   json hello = {{"type", "fed_hello"},
                 {"public_key", to_base64(self_.signing_public_key())},

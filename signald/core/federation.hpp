@@ -21,9 +21,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include "libwzp/base/token_bucket.hpp"
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/wire/header.hpp"
-#include "signald/core/rate_limit.hpp"
 #include "signald/core/server.hpp"
 
 namespace wzp::signald {
@@ -104,7 +104,7 @@ class Federation final : public RoomLinks, public PresenceLinks, public CallLink
     std::string identity;        // set by its hello
     bool authenticated = false;  // its signature verified
     SteadyTime up_at{};
-    TokenBucket budget{kLinkMessagesPerSecond, kLinkMessageBurst, {}};
+    base::TokenBucket budget{kLinkMessagesPerSecond, kLinkMessageBurst, {}};
   };
 
   void refuse(PeerId peer, const std::string &reason);
