@@ -95,15 +95,15 @@ void Connection::fill_settings(ngtcp2_settings &settings, ngtcp2_transport_param
   settings.handshake_timeout =
       static_cast<ngtcp2_duration>(std::chrono::nanoseconds(config.handshake_timeout).count());
   ngtcp2_transport_params_default(&params);
-  // Without discovery we take no packet above QUIC's 1200 bytes, which
-  // leaves the peer's discovery nothing to probe, and ours finds nothing a
-  // peer that does the same accepts. Not ngtcp2's no_pmtud: 0.12.1 starts
-  // discovery unconditionally, and aborts on no_pmtud's assertion, when a
-  // client comes back to the path it left before the new one was validated
-  // (a NAT rebinding and back, or Connection::bounce_for_server), which any
-  // client could do to a server. Nor a lower max_tx_udp_payload_size: the
-  // congestion window's floor and start are counted in it.
-  if (!config.path_mtu_discovery) params.max_udp_payload_size = NGTCP2_MAX_UDP_PAYLOAD_SIZE;
+  // A server always discovers: ngtcp2 0.12.1 starts discovery without
+  // checking no_pmtud, and aborts on its assertion, when a client comes back
+  // to the path it left before the new one was validated (a NAT rebinding
+  // and back, or Connection::bounce_for_server), which any client could do
+  // to a server. Neither a lower max_tx_udp_payload_size (the congestion
+  // window's floor and start are counted in it) nor a smaller
+  // max_udp_payload_size transport parameter (which forbids the peer larger
+  // packets) stops its probes without a cost of its own.
+  settings.no_pmtud = config.path_mtu_discovery || server_ ? 0 : 1;
   // Every ack-eliciting packet is acknowledged at once (ngtcp2's default
   // waits for two). At 70 % loss only 3 in 10 acknowledgements arrive; until
   // one does, the media it covers counts against the congestion window,
@@ -471,9 +471,12 @@ bool Connection::write_restart_request(uint8_t *buffer, size_t size, uint64_t ts
   int accepted = 0;
   uint8_t request = kRestartRequest;
   ngtcp2_vec vec{&request, 1};
-  written = ngtcp2_conn_writev_datagram(conn_, &ps.path, &pi, buffer, size, &accepted,
-                                        NGTCP2_WRITE_DATAGRAM_FLAG_MORE, kRestartRequestDatagramId,
-                                        &vec, 1, ts);
+  const ngtcp2_ssize n = ngtcp2_conn_writev_datagram(
+      conn_, &ps.path, &pi, buffer, size, &accepted, NGTCP2_WRITE_DATAGRAM_FLAG_MORE,
+      kRestartRequestDatagramId, &vec, 1, ts);
+  // No room in the window: the media's turn, which drops what went stale.
+  if (n == 0) return false;
+  written = n;
   if (accepted != 0) {
     restart_request_pending_ = false;
     ++io_stats_.restart_requests_sent;
