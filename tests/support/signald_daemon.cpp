@@ -35,4 +35,31 @@ SignaldDaemon::SignaldDaemon(const std::filesystem::path &dir, std::vector<std::
   ready_ = true;
 }
 
+std::vector<std::string> RelaySetup::args() const {
+  return {"--cert",
+          (dir / "cert.pem").string(),
+          "--key",
+          (dir / "key.pem").string(),
+          "--federation-listen",
+          "127.0.0.1:" + std::to_string(federation_port)};
+}
+
+std::string RelaySetup::as_peer() const {
+  return "127.0.0.1:" + std::to_string(federation_port) + "," + certificate + "," + identity;
+}
+
+RelaySetup prepare_relay(const std::filesystem::path &dir) {
+  std::filesystem::create_directories(dir);
+  RelaySetup relay{dir, free_udp_port()};
+  std::string command =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+      "-nodes -days 2 -subj /CN=relay -keyout " +
+      (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() + " 2>/dev/null";
+  if (std::system(command.c_str()) != 0) return relay;  // the daemon's start fails and says so
+  SignaldDaemon first(dir, relay.args());
+  relay.certificate = first.certificate();
+  relay.identity = first.identity();
+  return relay;
+}
+
 }  // namespace wzp::test

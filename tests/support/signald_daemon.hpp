@@ -37,4 +37,19 @@ class SignaldDaemon {
   std::string certificate_, identity_;
 };
 
+// A relay for federation tests: its own certificate and key under `dir`,
+// its federation port, and what a peer pins (--peer).
+struct RelaySetup {
+  std::filesystem::path dir;
+  uint16_t federation_port = 0;
+  std::string certificate, identity;
+  // --cert, --key and --federation-listen.
+  std::vector<std::string> args() const;
+  // host:port,certificate,identity: the value of another relay's --peer.
+  std::string as_peer() const;
+};
+// Makes the certificate and key under `dir` (created) and starts the daemon
+// once to learn the identity it keeps in its database.
+RelaySetup prepare_relay(const std::filesystem::path &dir);
+
 }  // namespace wzp::test

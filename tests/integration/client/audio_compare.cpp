@@ -62,6 +62,12 @@ double segmented_similarity(const std::vector<double> &a, const std::vector<doub
   return audio::segmented_similarity(a, b, segment, 0, static_cast<long>(max_lag));
 }
 
+double speech_similarity(const std::filesystem::path &sent, const std::filesystem::path &received) {
+  auto a = read_wav(sent), b = read_wav(received);
+  if (!a || !b) return -1;
+  return segmented_similarity(envelope(*a, 20), envelope(*b, 20), 100, 50);
+}
+
 void write_tone(const std::filesystem::path &path, double frequency) {
   constexpr uint32_t kRate = 48000, kSamples = 30 * kRate;
   std::ofstream out(path, std::ios::binary);

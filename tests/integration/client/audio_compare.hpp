@@ -29,5 +29,9 @@ double best_envelope_correlation(const std::vector<double> &a, const std::vector
 // changes a jitter buffer makes during a call.
 double segmented_similarity(const std::vector<double> &a, const std::vector<double> &b,
                             size_t segment, size_t max_lag);
+// How alike a call's recording is to the speech sent, as the call tests
+// score it: 20 ms envelopes in 2 s segments, each allowed to sit up to 1 s
+// off; -1 when either file cannot be read.
+double speech_similarity(const std::filesystem::path &sent, const std::filesystem::path &received);
 
 }  // namespace wzp::test

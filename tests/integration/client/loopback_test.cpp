@@ -69,13 +69,7 @@ class ClientLoopback : public ::testing::Test {
     return frames;
   }
 
-  double similarity() {
-    auto sent = read_wav(dir_ / "in.wav");
-    auto received = read_wav(dir_ / "out.wav");
-    if (!sent || !received) return -1;
-    // 2 s segments, each allowed to sit up to 1 s off.
-    return segmented_similarity(envelope(*sent, 20), envelope(*received, 20), 100, 50);
-  }
+  double similarity() { return speech_similarity(dir_ / "in.wav", dir_ / "out.wav"); }
 
   std::filesystem::path dir_;
 };

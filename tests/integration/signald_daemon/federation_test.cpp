@@ -26,41 +26,10 @@ namespace wzp::signald::test {
 namespace {
 
 using namespace wzp::signal;
+using wzp::test::prepare_relay;
+using wzp::test::RelaySetup;
 
 const std::string kRoom = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
-
-struct RelaySetup {
-  std::filesystem::path dir;
-  uint16_t federation_port = 0;
-  std::string certificate, identity;
-  std::vector<std::string> args() const {
-    return {"--cert",
-            (dir / "cert.pem").string(),
-            "--key",
-            (dir / "key.pem").string(),
-            "--federation-listen",
-            "127.0.0.1:" + std::to_string(federation_port)};
-  }
-  std::string as_peer() const {
-    return "127.0.0.1:" + std::to_string(federation_port) + "," + certificate + "," + identity;
-  }
-};
-
-// A certificate and key of its own, and a first start to learn the identity
-// the daemon keeps in its database.
-RelaySetup prepare(const std::filesystem::path &dir) {
-  RelaySetup relay{dir, wzp::test::free_udp_port()};
-  std::string command =
-      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
-      "-nodes -days 2 -subj /CN=relay -keyout " +
-      (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() + " 2>/dev/null";
-  EXPECT_EQ(std::system(command.c_str()), 0) << command;
-  Daemon first(dir, relay.args());
-  EXPECT_TRUE(first.ready());
-  relay.certificate = first.certificate();
-  relay.identity = first.identity();
-  return relay;
-}
 
 // Two relays under root/a and root/b, each naming the other as --peer; of
 // a pair, the relay whose identity sorts first dials the other (the listener).
@@ -69,9 +38,7 @@ struct LinkedRelays {
   std::vector<std::string> listener_args, dialer_args;
 };
 LinkedRelays linked_relays(const std::filesystem::path &root) {
-  std::filesystem::create_directories(root / "a");
-  std::filesystem::create_directories(root / "b");
-  RelaySetup a = prepare(root / "a"), b = prepare(root / "b");
+  RelaySetup a = prepare_relay(root / "a"), b = prepare_relay(root / "b");
   const bool a_dials = a.identity < b.identity;
   LinkedRelays pair{a_dials ? b : a, a_dials ? a : b, {}, {}};
   pair.listener_args = pair.listener.args();
@@ -103,9 +70,7 @@ std::optional<RoomEvent> event_about(Client &client, const std::string &who) {
 
 TEST(SignaldFederation, ARoomSpansTwoRelays) {
   auto root = wzp::test::make_temp_dir("signald-federation");
-  std::filesystem::create_directories(root / "a");
-  std::filesystem::create_directories(root / "b");
-  RelaySetup a = prepare(root / "a"), b = prepare(root / "b");
+  RelaySetup a = prepare_relay(root / "a"), b = prepare_relay(root / "b");
   ASSERT_FALSE(a.identity.empty());
   ASSERT_FALSE(b.identity.empty());
   auto a_args = a.args(), b_args = b.args();
@@ -296,8 +261,7 @@ uint64_t metric(const Daemon &daemon, const std::string &name) {
 std::vector<RelaySetup> prepare_relays(const std::filesystem::path &root, size_t count) {
   std::vector<RelaySetup> setups;
   for (size_t i = 0; i < count; ++i) {
-    std::filesystem::create_directories(root / std::to_string(i));
-    setups.push_back(prepare(root / std::to_string(i)));
+    setups.push_back(prepare_relay(root / std::to_string(i)));
   }
   return setups;
 }
@@ -572,7 +536,7 @@ TEST(SignaldFederation, ALoopOfLinksDoesNotAmplifyMessages) {
 // of no second self.
 TEST(SignaldFederation, ForgedCallsAndMembersFromALinkedRelayAreRefusedAndCounted) {
   auto root = wzp::test::make_temp_dir("signald-federation-forged");
-  RelaySetup relay = prepare(root);
+  RelaySetup relay = prepare_relay(root);
   ASSERT_FALSE(relay.identity.empty());
   // The relay whose identity sorts first dials: let that be us.
   crypto::Identity mallory = crypto::Identity::generate();
