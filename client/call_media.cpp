@@ -128,6 +128,17 @@ GstElement *build_receiver(const ReceiverConfig &config,
   return pipeline;
 }
 
+bool follow_latency(GstMessage *message, std::initializer_list<GstElement *> pipelines) {
+  if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_LATENCY) return false;
+  for (GstElement *pipeline : pipelines) {
+    if (GST_MESSAGE_SRC(message) == GST_OBJECT(pipeline) ||
+        gst_object_has_as_ancestor(GST_MESSAGE_SRC(message), GST_OBJECT(pipeline))) {
+      gst_bin_recalculate_latency(GST_BIN(pipeline));
+    }
+  }
+  return true;
+}
+
 std::string describe_error(GstMessage *error, GstElement *sender) {
   GError *gerror = nullptr;
   gchar *detail = nullptr;

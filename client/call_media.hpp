@@ -12,6 +12,7 @@
 
 #include <gst/gst.h>
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 
@@ -62,6 +63,12 @@ GstElement *build_receiver(const ReceiverConfig &config,
 // An ERROR message from either pipeline as "sender: <text>" or
 // "receiver: <text>".
 std::string describe_error(GstMessage *error, GstElement *sender);
+
+// An element changed the latency it adds (wzpjitterbuffer moved its delay,
+// or a branch came): the pipeline holding it, among `pipelines`, waits that
+// long from now on, or its live sink or mixer drops frames as late that the
+// jitter buffer counted played. True if `message` was such news.
+bool follow_latency(GstMessage *message, std::initializer_list<GstElement *> pipelines);
 
 // A named element's `stats` structure (owned by the caller), or null.
 GstStructure *element_stats(GstElement *pipeline, const char *name);

@@ -72,6 +72,7 @@ void hang_up(Call *call, const std::string &why) {
 gboolean on_bus(GstBus *, GstMessage *message, gpointer data) {
   auto *call = static_cast<Call *>(data);
   if (call->adaptive->on_bus_message(message)) return G_SOURCE_CONTINUE;
+  if (follow_latency(message, {call->sender, call->receiver})) return G_SOURCE_CONTINUE;
   bool from_sender = GST_MESSAGE_SRC(message) == GST_OBJECT(call->sender);
   switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_ERROR: {

@@ -19,6 +19,7 @@ uint64_t now_ms() {
 gboolean on_bus(GstBus *, GstMessage *message, gpointer data) {
   auto *run = static_cast<LocalCallRun *>(data);
   if (run->adaptive != nullptr && run->adaptive->on_bus_message(message)) return G_SOURCE_CONTINUE;
+  if (follow_latency(message, {run->sender, run->receiver})) return G_SOURCE_CONTINUE;
   if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
     run->error = describe_error(message, run->sender);
     g_main_loop_quit(run->loop);

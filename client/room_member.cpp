@@ -268,13 +268,8 @@ gboolean RoomMember::on_bus(GstBus *, GstMessage *message, gpointer data) {
     self->fail(error);
   } else if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS && !from_sender) {
     self->end();  // the mix ended: we left
-  } else if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_LATENCY) {
-    // A member's jitter buffer changed its delay (or a branch came): the
-    // live mix must wait that long for it, or audiomixer drops its frames
-    // as late while the jitter buffer counts them played.
-    bool in_sender =
-        gst_object_has_as_ancestor(GST_MESSAGE_SRC(message), GST_OBJECT(self->sender_));
-    gst_bin_recalculate_latency(GST_BIN(in_sender ? self->sender_ : self->receiver_->pipeline()));
+  } else {
+    follow_latency(message, {self->sender_, self->receiver_->pipeline()});
   }
   return G_SOURCE_CONTINUE;
 }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "client/call_media.hpp"
 #include "libwzp/crypto/room_access.hpp"
 #include "libwzp/quality/room.hpp"
 
@@ -346,8 +347,8 @@ gboolean BrowserSession::on_bus(GstBus *, GstMessage *message, gpointer data) {
     gst_message_parse_error(message, &gerror, nullptr);
     self->output_.refuse("webrtc_failed", gerror != nullptr ? gerror->message : "unknown");
     g_clear_error(&gerror);
-  } else if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_LATENCY) {
-    gst_bin_recalculate_latency(GST_BIN(self->pipeline_));  // webrtcbin's jitter buffer moved
+  } else {
+    client::follow_latency(message, {self->pipeline_});  // webrtcbin's jitter buffer moved
   }
   return G_SOURCE_CONTINUE;
 }
