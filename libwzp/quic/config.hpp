@@ -82,7 +82,8 @@ struct EndpointConfig {
   // 1200 bytes every path carries, and on a 200 kbit/s link three probes
   // queue the call's first frames for ~190 ms (docs/quic.md), so media links
   // turn it off (LinkConfig); the daemon keeps it for links that carry more.
-  // A server discovers whatever this says (Connection::fill_settings).
+  // Off, an endpoint takes no packet above 1200 bytes (a transport
+  // parameter), so between two such endpoints nothing is probed.
   bool path_mtu_discovery = true;
   // ngtcp2 0.12's controllers take heavy random loss for congestion and can
   // starve media for good (docs/quic.md). A connection whose media its
