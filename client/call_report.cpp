@@ -35,7 +35,7 @@ struct Snapshot {
   // What our QUIC link did with the packets: sent, or dropped unsent
   // because the congestion window left no room before they went stale.
   uint64_t datagrams_sent, dropped_stale, dropped_full;
-  uint64_t congestion_restarts;  // the link starved media and started afresh
+  uint64_t congestion_restarts;    // the link starved media and started afresh
   uint64_t server_restarts_asked;  // the server did, and asked us to restart it
 };
 

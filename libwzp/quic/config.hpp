@@ -157,7 +157,7 @@ struct ConnectionStats {
   uint64_t unanchored_datagrams = 0;
   uint64_t messages_sent = 0;
   uint64_t messages_received = 0;
-  size_t handshake_attempts = 0;     // handshakes this dial started (see EndpointConfig)
+  size_t handshake_attempts = 0;  // handshakes this dial started (see EndpointConfig)
   // Fresh congestion states ngtcp2 started: a client's own, or a server's
   // after its client bounced (EndpointConfig::restart_when_starved).
   uint64_t congestion_restarts = 0;

@@ -473,9 +473,9 @@ bool Connection::write_restart_request(uint8_t *buffer, size_t size, uint64_t ts
   int accepted = 0;
   uint8_t request = kRestartRequest;
   ngtcp2_vec vec{&request, 1};
-  const ngtcp2_ssize n = ngtcp2_conn_writev_datagram(
-      conn_, &ps.path, &pi, buffer, size, &accepted, NGTCP2_WRITE_DATAGRAM_FLAG_MORE,
-      kRestartRequestDatagramId, &vec, 1, ts);
+  const ngtcp2_ssize n = ngtcp2_conn_writev_datagram(conn_, &ps.path, &pi, buffer, size, &accepted,
+                                                     NGTCP2_WRITE_DATAGRAM_FLAG_MORE,
+                                                     kRestartRequestDatagramId, &vec, 1, ts);
   // No room in the window: the media's turn, which drops what went stale.
   if (n == 0) return false;
   written = n;

@@ -282,9 +282,8 @@ TEST(QuicCongestionRestart, AStarvedServerRestartsThroughItsClientsBounce) {
   proxy_config.upstream = "127.0.0.1:" + std::to_string(server->local_port());
   proxy_config.up = proxy_config.down = {.delay = netsim::Micros(600'000)};
   netsim::UdpProxy proxy(proxy_config);
-  auto client = Endpoint::create(call_like(client_config(server->fingerprint()),
-                                           CongestionControl::kBbr2),
-                                 nullptr, error);
+  auto client = Endpoint::create(
+      call_like(client_config(server->fingerprint()), CongestionControl::kBbr2), nullptr, error);
   ASSERT_TRUE(client) << error;
   auto connection = client->dial("127.0.0.1", proxy.listen_address().port(), {}, error);
   ASSERT_TRUE(connection) << error;
