@@ -417,75 +417,6 @@ void Connection::establish_if_ready(uint64_t ts) {
   if (handlers_.on_established) handlers_.on_established();
 }
 
-void Connection::restart_if_starved(uint64_t ts) {
-  if (!established_ || finished_ || !host_.config().restart_when_starved) return;
-  uint64_t queued = 0, unsent = 0, waited = 0;
-  {
-    std::lock_guard lock(mutex_);
-    queued = stats_.datagrams_queued;
-    unsent = queue_.counters().dropped_stale + queue_.counters().dropped_full;
-    waited = queue_.oldest_wait(ts);
-  }
-  if (!starvation_.starved(ts, queued, unsent, waited)) return;
-  if (server_) {
-    restart_request_pending_ = true;  // written ahead of the media (write)
-    return;
-  }
-  // ngtcp2 0.12 has no call that resets a congestion state, but a migration
-  // to a new path starts a fresh one (RFC 9000, 9.4). The socket stays: the
-  // new path differs only in the local port ngtcp2 records, which nothing
-  // sends from, so the peer sees the same addresses and a fresh connection
-  // id (a real new socket would make the server validate the path, and
-  // ngtcp2 0.12 can then fail the connection on a NEW_CONNECTION_ID).
-  ngtcp2_path path = *ngtcp2_conn_get_path(conn_);
-  sockaddr_storage local{};
-  std::memcpy(&local, path.local.addr, path.local.addrlen);
-  auto &port = local.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6 &>(local).sin6_port
-                                           : reinterpret_cast<sockaddr_in &>(local).sin_port;
-  port = htons(static_cast<uint16_t>(ntohs(port) % 65535 + 1));
-  path.local.addr = reinterpret_cast<sockaddr *>(&local);
-  // Fails without a spare connection id from the peer; the next starved
-  // window tries again.
-  ngtcp2_conn_initiate_immediate_migration(conn_, &path, ts);
-}
-
-// A server may not migrate, but ngtcp2 0.12.1 starts a fresh congestion
-// state when a client that moved to a new address (here a port: a NAT
-// rebinding, to the server) comes back to the path it left before the new
-// one was validated (conn_recv_non_probing_pkt_on_new_path). So the next
-// two packets leave from the endpoint's second port, in case one is lost,
-// and the rest from ours as before. The server's replies to the second port
-// are read on it. A bounce that is lost whole (both packets) does nothing;
-// a server still starved asks again.
-void Connection::bounce_for_server(uint64_t ts) {
-  if (server_ || !established_ || !host_.config().restart_when_starved) return;
-  ++io_stats_.restart_requests_received;
-  constexpr uint64_t kMinBounceIntervalNs = 1'000'000'000;
-  if (last_bounce_ns_ != 0 && ts - last_bounce_ns_ < kMinBounceIntervalNs) return;
-  last_bounce_ns_ = ts;
-  bounce_packets_left_ = 2;
-}
-
-bool Connection::write_restart_request(uint8_t *buffer, size_t size, uint64_t ts,
-                                       ngtcp2_path_storage &ps, ngtcp2_pkt_info &pi,
-                                       ngtcp2_ssize &written) {
-  if (!restart_request_pending_ || !established_) return false;
-  int accepted = 0;
-  uint8_t request = kRestartRequest;
-  ngtcp2_vec vec{&request, 1};
-  const ngtcp2_ssize n = ngtcp2_conn_writev_datagram(conn_, &ps.path, &pi, buffer, size, &accepted,
-                                                     NGTCP2_WRITE_DATAGRAM_FLAG_MORE,
-                                                     kRestartRequestDatagramId, &vec, 1, ts);
-  // No room in the window: the media's turn, which drops what went stale.
-  if (n == 0) return false;
-  written = n;
-  if (accepted != 0) {
-    restart_request_pending_ = false;
-    ++io_stats_.restart_requests_sent;
-  }
-  return true;
-}
-
 void Connection::on_stream_data(int64_t stream_id, std::span<const uint8_t> data) {
   note_active();
   auto [reader, added] = readers_.try_emplace(stream_id);
@@ -888,10 +819,11 @@ void Connection::write(uint64_t ts) {
     const uint64_t stream_written_before = stream_written_;
     bool wrote_stream = handshake_done_ && !stream_blocked &&
                         write_pending_stream(buffer, size, ts, ps, pi, n, stream_blocked);
-    wrote_stream = wrote_stream || write_restart_request(buffer, size, ts, ps, pi, n);
     anchored = anchored || wrote_stream;
     packet_has_signaling = packet_has_signaling || stream_written_ > stream_written_before;
-    if (!wrote_stream) {
+    // The request is no STREAM frame: the media after it still takes the anchor.
+    const bool wrote_request = !wrote_stream && write_restart_request(buffer, size, ts, ps, pi, n);
+    if (!wrote_stream && !wrote_request) {
       std::unique_lock lock(mutex_);
       auto datagram = established_ ? queue_.front(ts) : std::span<const uint8_t>{};
       if (!datagram.empty() && datagram.size() > datagram_limit) {
