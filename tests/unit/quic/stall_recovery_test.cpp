@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "libwzp/netsim/udp_proxy.hpp"
+#include "tests/support/wait.hpp"
 #include "tests/unit/quic/quic_test_util.hpp"
 
 namespace wzp::quic::test {
@@ -302,13 +303,8 @@ TEST(QuicCongestionRestart, AStarvedServerRestartsThroughItsClientsBounce) {
   // 50 kB/s from the server: a 1.2 s RTT needs 60 kB in flight, five
   // initial windows, so the server starves.
   Talker talker(server_connection, 1000);
-  ConnectionStats server_stats;
-  const auto give_up = Clock::now() + 30s;
-  while (Clock::now() < give_up) {
-    server_stats = server_connection->stats();
-    if (server_stats.congestion_restarts > 0) break;
-    std::this_thread::sleep_for(10ms);  // polling the stats, as a report reads them
-  }
+  wzp::test::wait_until([&] { return server_connection->stats().congestion_restarts > 0; }, 30s);
+  const ConnectionStats server_stats = server_connection->stats();
   const ConnectionStats client_stats = connection->stats();
   std::fprintf(stderr, "server: %llu asks, %llu restarts; client: %llu asks heard, %llu bounced\n",
                static_cast<unsigned long long>(server_stats.restart_requests_sent),
