@@ -21,12 +21,13 @@ struct StarvationConfig {
   double unsent_share = 0.5;
   uint64_t min_datagrams = 10;  // fewer queued in a window: too few to judge
   uint64_t min_interval_ns = 2'000'000'000;
-  // Media the application sends at the rate it chose waits this long only
-  // when the window holds it back: at 50-70 % loss such waits spread
-  // arrivals over hundreds of milliseconds before anything goes stale, and
-  // the receiver's jitter buffer has to cover them (docs/fec-window.md).
-  // 0: only dropped datagrams count.
-  uint64_t max_wait_ns = 150'000'000;
+  // Media the application sends at the rate it chose waits only when the
+  // window holds it back, and every wait spreads arrivals that the
+  // receiver's jitter buffer has to cover: at 50-70 % loss, and on a clean
+  // 800 ms path whenever BBRv2's ProbeRTT halves the window below what is in
+  // flight (every 5-7 s; docs/quic.md, "ProbeRTT on a long path"). So a
+  // wait of a pacing tick already counts. 0: only dropped datagrams count.
+  uint64_t max_wait_ns = 10'000'000;
 };
 
 class StarvationWatch {
