@@ -279,12 +279,12 @@ TEST(QualityController, SilenceAbortsAProbe) {
 
 TEST(QualityController, LocalPathStatsCountWhileFresh) {
   QualityController c;
-  c.on_path_stats(seconds(0), {.rtt_ms = 900});  // too slow for Good
+  c.on_path_stats(seconds(0), {.rtt_ms = 1300});  // too slow for Good
   feed(c, kClean, 1, 2);
   EXPECT_EQ(c.on_report(seconds(3), kClean).tier, Tier::kDegraded);
 
   QualityController stale;
-  stale.on_path_stats(seconds(0), {.rtt_ms = 900});
+  stale.on_path_stats(seconds(0), {.rtt_ms = 1300});
   EXPECT_EQ(feed(stale, kLoss4, 6, 5).tier, Tier::kGood);  // older than 5 s: ignored
 }
 

@@ -494,10 +494,10 @@ TEST_F(RoomReportCheckTest, AMemberWhosePathIsLossyStillPullsTheRoomDown) {
 }
 
 // RTT and jitter are the member's connection to the relay, which the relay
-// measures too: a made-up 2 s RTT on a 100 ms leg is not believed, a leg
-// that really takes 900 ms still pulls the room down.
+// measures too: a made-up 3 s RTT on a 100 ms leg is not believed, a leg
+// that really takes 1.5 s still pulls the room down (degraded holds to 2 s).
 TEST_F(RoomReportCheckTest, AMemberReportingAnRttItsLegDidNotHaveCannotPullTheRoomDown) {
-  const auto slow = wire::QualityReport::from(0.01, 2000, 10, 500);
+  const auto slow = wire::QualityReport::from(0.01, 3000, 10, 500);
   out_.delays[cb_] = {100, 10};
   for (int i = 0; i < 2 * reports_to_step_down_; ++i) second(slow, 0.0);
   auto down = [&] {
@@ -508,7 +508,7 @@ TEST_F(RoomReportCheckTest, AMemberReportingAnRttItsLegDidNotHaveCannotPullTheRo
   EXPECT_EQ(server_->counters().implausible_reports,
             static_cast<uint64_t>(2 * reports_to_step_down_));
 
-  out_.delays[cb_] = {900, 10};
+  out_.delays[cb_] = {1500, 10};
   for (int i = 0; i < reports_to_step_down_; ++i) second(slow, 0.0);
   EXPECT_EQ(down(), 1);
 }
