@@ -55,6 +55,7 @@ void FrameDecoder::reset() {
   for (auto &block : blocks_) block->state = Block::State::kFree;
   retired_.reset();
   window_.reset();
+  video_.reset();
   locked_ = false;
   frame_spacing_ = 0;
 }
@@ -90,6 +91,22 @@ void FrameDecoder::push(std::span<const uint8_t> packet, FrameSink &sink) {
     body = view.payload.subspan(kSourcePrefixSize);
   } else {
     ++stats_.malformed;  // no room for a frame number and a frame
+    return;
+  }
+  if (h.media_type == wire::MediaType::kVideo && !h.window && h.source_symbols != 0) {
+    // A video block: the body is one T-byte symbol of a frame.
+    if (h.source_symbols > config_.max_block_frames) {
+      ++stats_.out_of_range;
+      return;
+    }
+    if (prefix && (prefix->frames != 1 || prefix->interleave_depth != 1)) {
+      ++stats_.inconsistent;  // a video block is one frame
+      return;
+    }
+    uint16_t low_bits = h.repair ? prefix->base_frame : base::get_u16(view.payload.data());
+    if (ts_distance(h.timestamp, now_) > 0) now_ = h.timestamp;
+    expire(sink);
+    video_.push(h, frame_number(low_bits), body, config_.deadline, sink);
     return;
   }
   if (h.source_symbols == 0) {
@@ -361,6 +378,7 @@ void FrameDecoder::expire(FrameSink &sink) {
 
 void FrameDecoder::flush(FrameSink &sink) {
   window_.flush(sink);
+  video_.flush(sink);
   for (auto &block : blocks_) {
     if (block->state == Block::State::kOpen) give_up(*block, sink);
   }

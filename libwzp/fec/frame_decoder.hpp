@@ -10,6 +10,9 @@
 // packets, so a block none of whose repair packets arrive can only report
 // the frames it received; the jitter buffer sees the remaining gaps.
 //
+// Video streams (media type video, no window flag) carry one frame per block
+// instead, split over the block's symbols (video_decoder.hpp).
+//
 // Clock-free: "now" is the newest media timestamp seen on the stream, and a
 // block is given up once now passes the block's newest timestamp by more
 // than the deadline. Memory is bounded by max_open_blocks whatever arrives.
@@ -23,6 +26,7 @@
 
 #include "libwzp/fec/raptorq.hpp"
 #include "libwzp/fec/symbol_layout.hpp"
+#include "libwzp/fec/video_decoder.hpp"
 #include "libwzp/fec/window_decoder.hpp"
 #include "libwzp/wire/header.hpp"
 
@@ -105,6 +109,7 @@ class FrameDecoder {
   DecoderConfig config_;
   DecoderStats stats_;
   WindowFrameDecoder window_{stats_};  // streams sent with a sliding window
+  VideoFrameDecoder video_{stats_};    // video: one frame per block
   std::vector<std::unique_ptr<Block>> blocks_;
   std::vector<uint8_t> symbol_;
 

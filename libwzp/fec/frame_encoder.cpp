@@ -14,6 +14,7 @@ bool is_valid(const EncoderConfig &c) {
          c.repair_ratio <= kMaxRepairRatio && c.keyframe_repair_ratio >= 0.0 &&
          c.keyframe_repair_ratio <= kMaxRepairRatio && c.symbol_alignment >= 1 &&
          c.symbol_alignment <= 64 && c.window_frames <= kMaxWindowFrames &&
+         c.video_symbol_size >= kMinVideoSymbolSize && c.video_symbol_size <= kMaxSymbolSize &&
          static_cast<uint8_t>(c.media_type) <= static_cast<uint8_t>(wire::MediaType::kData);
 }
 
@@ -76,6 +77,9 @@ FrameEncoder::Result FrameEncoder::push(const Frame &frame, PacketSink &sink) {
   if (frame.data.empty()) {
     ++stats_.rejected_empty;
     return Result::kEmpty;
+  }
+  if (pending_.media_type == wire::MediaType::kVideo && pending_.window_frames == 0) {
+    return push_video(frame, sink);
   }
   if (frame.data.size() > kMaxFrameSize) {
     ++stats_.rejected_oversize;
@@ -208,6 +212,64 @@ FrameEncoder::Result FrameEncoder::push_window(const Frame &frame, PacketSink &s
     window_.repair(j, symbol);
     h.sequence = next_sequence_++;
     h.symbol_index = static_cast<uint16_t>(h.source_symbols + j);
+    emit(h, prefix, symbol, sink);
+    ++stats_.repair_packets;
+  }
+  return Result::kSent;
+}
+
+// The frame, after its u32 length, spread over K symbols of T bytes (zero
+// padded); the source symbols go out, then the block's repair.
+FrameEncoder::Result FrameEncoder::push_video(const Frame &frame, PacketSink &sink) {
+  VideoBlockShape shape =
+      video_block_shape(frame.data.size(), pending_.video_symbol_size, pending_.symbol_alignment);
+  if (shape.K == 0) {
+    ++stats_.rejected_oversize;
+    return Result::kOversize;
+  }
+  flush(sink);  // blocks of frames from before a switch to video
+  active_ = pending_;
+  const size_t K = shape.K, T = shape.T;
+  lane_source_.resize(std::max(lane_source_.size(), K * T));
+  std::span<uint8_t> source(lane_source_.data(), K * T);
+  base::put_u32(source.data(), static_cast<uint32_t>(frame.data.size()));
+  std::copy(frame.data.begin(), frame.data.end(), source.begin() + kVideoLengthPrefixSize);
+  std::fill(source.begin() + static_cast<ptrdiff_t>(kVideoLengthPrefixSize + frame.data.size()),
+            source.end(), 0);
+
+  const uint32_t number = next_frame_++;
+  wire::MediaHeader h;
+  h.media_type = active_.media_type;
+  h.codec = active_.codec;
+  h.keyframe = frame.keyframe;
+  h.key_epoch = active_.key_epoch;
+  h.stream_id = active_.stream_id;
+  h.block_id = next_block_id_++;
+  h.timestamp = frame.timestamp;
+  h.source_symbols = shape.K;
+  h.repair_symbols =
+      repair_count(frame.keyframe ? active_.keyframe_repair_ratio : active_.repair_ratio, shape.K);
+  std::array<uint8_t, kSourcePrefixSize> source_prefix{};
+  base::put_u16(source_prefix.data(), static_cast<uint16_t>(number));
+  for (uint16_t i = 0; i < shape.K; ++i) {
+    h.sequence = next_sequence_++;
+    h.symbol_index = i;
+    emit(h, source_prefix, source.subspan(i * T, T), sink);
+    ++stats_.source_packets;
+  }
+  ++stats_.frames;
+  ++stats_.blocks;
+  if (frame.keyframe) ++stats_.keyframe_blocks;
+  if (h.repair_symbols == 0) return Result::kSent;
+  encoders_[0]->prepare(source, shape.K, shape.T);
+  h.repair = true;
+  std::array<uint8_t, kRepairPrefixSize> prefix{};
+  write_repair_prefix({static_cast<uint16_t>(number), 1, 1}, prefix);
+  std::span<uint8_t> symbol(symbol_.data(), T);
+  for (uint16_t j = 0; j < h.repair_symbols; ++j) {
+    h.sequence = next_sequence_++;
+    h.symbol_index = static_cast<uint16_t>(shape.K + j);
+    encoders_[0]->symbol(h.symbol_index, symbol);
     emit(h, prefix, symbol, sink);
     ++stats_.repair_packets;
   }

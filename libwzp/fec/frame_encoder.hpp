@@ -11,6 +11,11 @@
 // keyframe flag and its higher repair ratio are known from the first packet),
 // on poll() past the time limit, or on flush(). Configuration changes apply
 // from the next group. Reads no clock: time is the frames' media timestamps.
+//
+// Video is different: a frame is larger than a datagram, so each frame is
+// one block of its own, split over K symbols of T bytes, followed at once by
+// its repair (keyframe_repair_ratio for keyframes: losing one costs every
+// frame until the next).
 #pragma once
 
 #include <cstdint>
@@ -21,6 +26,7 @@
 #include "libwzp/fec/raptorq.hpp"
 #include "libwzp/fec/sliding_window.hpp"
 #include "libwzp/fec/symbol_layout.hpp"
+#include "libwzp/fec/video_decoder.hpp"
 #include "libwzp/wire/header.hpp"
 
 namespace wzp::fec {
@@ -42,6 +48,11 @@ struct EncoderConfig {
   // max_block_time do not apply.
   uint16_t window_frames = 0;
   uint16_t symbol_alignment = 8;  // T is rounded up to a multiple of this, 1..64
+  // Video (media type video, no window): each frame is one block of
+  // symbols of at most this many bytes, kMinVideoSymbolSize..kMaxSymbolSize
+  // (video_decoder.hpp); block_frames, interleave_depth, pace_repair and
+  // max_block_time do not apply, keyframe_repair_ratio covers keyframes.
+  uint16_t video_symbol_size = kDefaultVideoSymbolSize;
   wire::MediaType media_type = wire::MediaType::kAudio;
   uint8_t codec = wire::codec::kNone;
   uint32_t stream_id = 0;
@@ -64,7 +75,7 @@ struct Frame {
 struct EncoderStats {
   uint64_t frames = 0;             // accepted and sent
   uint64_t rejected_empty = 0;     // zero-length frames (nothing to send)
-  uint64_t rejected_oversize = 0;  // frames longer than kMaxFrameSize
+  uint64_t rejected_oversize = 0;  // longer than kMaxFrameSize (video: kMaxBlockFrames symbols)
   uint64_t blocks = 0;
   uint64_t keyframe_blocks = 0;
   uint64_t source_packets = 0;
@@ -123,6 +134,7 @@ class FrameEncoder {
   };
 
   Result push_window(const Frame &frame, PacketSink &sink);
+  Result push_video(const Frame &frame, PacketSink &sink);
   void open_group(bool keyframe);
   void close_group(PacketSink &sink);
   void prepare_lane(size_t lane);

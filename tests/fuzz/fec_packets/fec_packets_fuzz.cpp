@@ -2,7 +2,8 @@
 // kinds of input, chosen by the first byte:
 //  - even: a list of raw packets, each `u16 length | bytes`;
 //  - odd: a real stream from FrameEncoder (shape from the next bytes; bit 1
-//    set: a sliding window rather than blocks), then
+//    set: a sliding window rather than blocks; bit 2 set: video, a frame
+//    of up to a few kB per block), then
 //    damaged by the rest of the input: packets dropped, duplicated,
 //    reordered or with one byte changed — which reaches recovery.
 // Checks: no crash, frames within limits, and for an undamaged (dropped,
@@ -41,7 +42,10 @@ struct Check : fec::FrameSink {
     if (honest && !seen.insert(h.sequence).second) std::abort();
   }
   void on_frame(const wire::MediaHeader &h, std::span<const uint8_t> frame, bool) override {
-    if (frame.empty() || frame.size() > fec::kMaxFrameSize) std::abort();
+    size_t largest = h.media_type == wire::MediaType::kVideo
+                         ? size_t{fec::kMaxBlockFrames} * fec::kMaxSymbolSize
+                         : fec::kMaxFrameSize;
+    if (frame.empty() || frame.size() > largest) std::abort();
     note(h);
   }
   void on_lost(const wire::MediaHeader &h, bool) override { note(h); }
@@ -67,15 +71,20 @@ Packets real_stream(uint8_t kind, Reader &in) {
   shape.interleave_depth = static_cast<uint8_t>(1 + in.byte() % 4);
   shape.max_block_time = 960u * (in.byte() % 12);
   if (kind & 2) shape.window_frames = static_cast<uint16_t>(1 + shape.block_frames % 16);
+  const bool video = (kind & 4) != 0;
+  if (video) {
+    shape.media_type = wire::MediaType::kVideo;
+    shape.video_symbol_size = static_cast<uint16_t>(fec::kMinVideoSymbolSize + 8 * in.byte());
+  }
   uint32_t frames = 1 + in.byte() % 64;
-  std::vector<uint8_t> key{static_cast<uint8_t>(kind & 2)};
+  std::vector<uint8_t> key{static_cast<uint8_t>(kind & 6)};
   for (size_t i = key_start; i < std::min(in.at, in.size); ++i) key.push_back(in.data[i]);
   if (auto it = cache.find(key); it != cache.end()) return it->second;
   fec::FrameEncoder encoder(shape);
   Collect stream;
   std::vector<uint8_t> frame;
   for (uint32_t n = 0; n < frames; ++n) {
-    frame.assign(1 + (n * 31 + in.at) % 200, static_cast<uint8_t>(n));
+    frame.assign(1 + (n * 31 + in.at) % (video ? 3000 : 200), static_cast<uint8_t>(n));
     encoder.push({frame, n * 960, n % 17 == 5}, stream);
   }
   encoder.flush(stream);

@@ -121,7 +121,8 @@ TEST(FrameEncoder, ClosesGroupWhenMaxBlockTimeIsReached) {
 
 TEST(FrameEncoder, KeyframeOpensGroupWithItsOwnRatio) {
   EncoderConfig config;
-  config.media_type = wire::MediaType::kVideo;
+  // A codec reset of a data stream (video frames are blocks of their own).
+  config.media_type = wire::MediaType::kData;
   config.block_frames = 4;
   config.repair_ratio = 0.25;
   config.keyframe_repair_ratio = 1.0;
