@@ -106,7 +106,7 @@ void FrameDecoder::push(std::span<const uint8_t> packet, FrameSink &sink) {
     uint16_t low_bits = h.repair ? prefix->base_frame : base::get_u16(view.payload.data());
     if (ts_distance(h.timestamp, now_) > 0) now_ = h.timestamp;
     expire(sink);
-    video_.push(h, frame_number(low_bits), body, config_.deadline, sink);
+    video_.push(h, frame_number(low_bits), body, config_.video_deadline, sink);
     return;
   }
   if (h.source_symbols == 0) {

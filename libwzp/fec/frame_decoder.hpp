@@ -33,7 +33,13 @@
 namespace wzp::fec {
 
 struct DecoderConfig {
-  uint32_t deadline = 24000;                    // media clock ticks (500 ms of 48 kHz audio)
+  uint32_t deadline = 24000;  // media clock ticks (500 ms of 48 kHz audio)
+  // For video blocks (90 kHz ticks, 150 ms). A video frame's packets leave
+  // back to back, so a frame still short of symbols once frames this much
+  // newer arrive has lost them; waiting longer only holds back the loss
+  // notice, and with it the jitter buffer's delay estimate and the
+  // decoder's keyframe request.
+  uint32_t video_deadline = 13500;
   uint16_t max_block_frames = kMaxBlockFrames;  // larger K is absurd for real time: dropped
   uint16_t max_open_blocks = 32;                // blocks tracked at once, 1..256
 };
@@ -81,8 +87,9 @@ class FrameDecoder {
   // Forgets all state and the stream lock, keeping the stats (a seek or flush).
   void reset();
 
-  // Media clock ticks; applies to blocks already open too.
+  // Media clock ticks; apply to blocks already open too.
   void set_deadline(uint32_t deadline) { config_.deadline = deadline; }
+  void set_video_deadline(uint32_t deadline) { config_.video_deadline = deadline; }
 
   const DecoderStats &stats() const { return stats_; }
   const DecoderConfig &config() const { return config_; }

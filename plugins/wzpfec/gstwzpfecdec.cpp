@@ -23,6 +23,17 @@
  *     wzpjitterbuffer ! opusdec ! autoaudiosink
  * ]| The receiving half of a call.
  *
+ * Video (media type video) comes one frame per block, split over the
+ * block's symbols (docs/fec-blocks.md, "Video: a frame is a block"): a
+ * frame goes out whole once its source symbols are in or RaptorQ rebuilt
+ * it, flagged GST_BUFFER_FLAG_DELTA_UNIT unless it is a keyframe; one still
+ * incomplete `video-deadline` after a newer frame's packet is reported lost
+ * (the empty GAP buffer above), never passed on in part.
+ * |[
+ * gst-launch-1.0 wzpquicsrc ! wzpdecrypt key-file=call.key ! wzpfecdec ! wzpjitterbuffer !
+ *     wzpdav1ddec ! videoconvert ! autovideosink
+ * ]| The receiving half of a video call.
+ *
  * A packet carrying the peer's quality report (see wzpfecenc's
  * `quality-report`) makes wzpfecdec post an element message
  * "wzp-quality-report" with fields loss, rtt-ms, jitter-ms, bandwidth-kbps and
@@ -48,9 +59,10 @@ GST_DEBUG_CATEGORY_STATIC(wzp_fec_dec_debug);
 
 namespace {
 
-enum { PROP_0, PROP_CAPS, PROP_DEADLINE, PROP_STATS };
+enum { PROP_0, PROP_CAPS, PROP_DEADLINE, PROP_VIDEO_DEADLINE, PROP_STATS };
 
 constexpr guint64 kDefaultDeadline = 500 * GST_MSECOND;
+constexpr guint64 kDefaultVideoDeadline = 150 * GST_MSECOND;
 
 GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
                                                              GST_STATIC_CAPS(WZP_PACKET_CAPS_NAME));
@@ -60,6 +72,7 @@ GstStaticPadTemplate src_template =
 struct Settings {
   GstCaps *caps = nullptr;
   guint64 deadline = kDefaultDeadline;
+  guint64 video_deadline = kDefaultVideoDeadline;
 };
 
 struct DecodeTime {
@@ -245,10 +258,11 @@ GstMessage *read_header(GstWzpFecDec *self, std::span<const uint8_t> packet) {
 GstFlowReturn gst_wzp_fec_dec_chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
   auto *self = GST_WZP_FEC_DEC(parent);
   auto *priv = self->priv;
-  guint64 deadline;
+  guint64 deadline, video_deadline;
   {
     std::lock_guard guard(priv->settings_lock);
     deadline = priv->settings.deadline;
+    video_deadline = priv->settings.video_deadline;
   }
   BufferListSink sink(priv);
   GstMapInfo map;
@@ -265,6 +279,8 @@ GstFlowReturn gst_wzp_fec_dec_chain(GstPad *, GstObject *parent, GstBuffer *buff
     // The deadline is in media ticks of the stream's clock, known once a frame has come out.
     uint32_t rate = wzp::wire::media_clock_rate(priv->media_type);
     priv->decoder.set_deadline(wzp::gst::to_media_ticks(deadline, rate));
+    priv->decoder.set_video_deadline(wzp::gst::to_media_ticks(
+        video_deadline, wzp::wire::media_clock_rate(wzp::wire::MediaType::kVideo)));
     gint64 start = g_get_monotonic_time();
     priv->decoder.push(std::span<const uint8_t>(map.data, map.size), sink);
     guint64 spent = static_cast<guint64>(g_get_monotonic_time() - start);
@@ -358,6 +374,9 @@ void gst_wzp_fec_dec_set_property(GObject *object, guint id, const GValue *value
     case PROP_DEADLINE:
       s.deadline = g_value_get_uint64(value);
       break;
+    case PROP_VIDEO_DEADLINE:
+      s.video_deadline = g_value_get_uint64(value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
@@ -376,6 +395,9 @@ void gst_wzp_fec_dec_get_property(GObject *object, guint id, GValue *value, GPar
       break;
     case PROP_DEADLINE:
       g_value_set_uint64(value, self->priv->settings.deadline);
+      break;
+    case PROP_VIDEO_DEADLINE:
+      g_value_set_uint64(value, self->priv->settings.video_deadline);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -424,6 +446,15 @@ static void gst_wzp_fec_dec_class_init(GstWzpFecDecClass *klass) {
                           "Media time (ns) a block may wait for more symbols after its newest "
                           "packet before its missing frames are declared lost",
                           1, 60 * GST_SECOND, kDefaultDeadline,
+                          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                   GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
+      gobject_class, PROP_VIDEO_DEADLINE,
+      g_param_spec_uint64("video-deadline", "Video deadline",
+                          "Media time (ns) a video frame may wait for more of its symbols after "
+                          "a newer frame's packet arrived before it is declared lost (its "
+                          "packets leave together, so a short wait suffices)",
+                          1, 60 * GST_SECOND, kDefaultVideoDeadline,
                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                    GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property(

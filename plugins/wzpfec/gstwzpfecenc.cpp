@@ -26,6 +26,17 @@
  * over the last four frames, so a lost frame is back within a frame or two
  * (docs/fec-window.md).
  *
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=15/1 !
+ *     wzpsvtav1enc bitrate=300 ! wzpfecenc repair-ratio=1.0 keyframe-repair-ratio=1.5 !
+ *     wzpencrypt key-file=call.key ! wzpquicsink
+ * ]| The sending half of a video call. Video frames are larger than a
+ * datagram, so each is a block of its own, split over symbols of up to
+ * 1024 bytes and followed at once by its repair; keyframes (buffers without
+ * GST_BUFFER_FLAG_DELTA_UNIT) get `keyframe-repair-ratio`. `block-size`,
+ * `interleave-depth`, `pace-repair` and `max-block-time` do not apply to
+ * video (docs/fec-blocks.md, "Video: a frame is a block").
+ *
  * The application tells the peer how the opposite direction is doing by
  * setting `quality-report` (what its own receiving side observes); the
  * report rides in the headers of a burst of packets after each update and
@@ -275,8 +286,8 @@ GstFlowReturn gst_wzp_fec_enc_chain(GstPad *, GstObject *parent, GstBuffer *buff
         priv->encoder.push({std::span<const uint8_t>(map.data, map.size), ticks, keyframe}, sink);
     gst_buffer_unmap(buffer, &map);
     if (result == wzp::fec::FrameEncoder::Result::kOversize) {
-      GST_WARNING_OBJECT(self, "dropped a %" G_GSIZE_FORMAT "-byte frame: larger than %zu bytes",
-                         gst_buffer_get_size(buffer), wzp::fec::kMaxFrameSize);
+      GST_WARNING_OBJECT(self, "dropped a %" G_GSIZE_FORMAT "-byte frame: too large for a block",
+                         gst_buffer_get_size(buffer));
     }
     update_deadline(priv, buffer);
   }

@@ -125,7 +125,7 @@ TEST(VideoBlocks, AFrameShortOfKSymbolsIsReportedLostAtTheDeadline) {
     encoder.push({video_frame(n, 2000), n * kFrameTicks, n == 0}, log);
   }
   // Frame 2: 2 source + 1 repair; keep only its first source symbol.
-  FrameDecoder decoder(DecoderConfig{.deadline = 3 * kFrameTicks});
+  FrameDecoder decoder(DecoderConfig{.video_deadline = 3 * kFrameTicks});
   FrameLog frames;
   size_t frame2_packets = 0;
   for (const auto &p : log.packets) {
@@ -159,7 +159,7 @@ TEST(VideoBlocks, AtTenPercentLossEveryFrameIsWholeOrReportedLost) {
   EncoderConfig config = video_config();
   config.repair_ratio = 1.0;
   FrameEncoder encoder(config);
-  FrameDecoder decoder(DecoderConfig{.deadline = 5 * kFrameTicks});
+  FrameDecoder decoder(DecoderConfig{.video_deadline = 5 * kFrameTicks});
   FrameLog frames;
   std::mt19937 rng(18);
   std::bernoulli_distribution lose(0.1);
