@@ -244,7 +244,7 @@ Action JitterBuffer::start_talkspurt(int64_t head_timestamp, int64_t due_ns, int
 }
 
 bool JitterBuffer::should_shrink(int64_t now_ns) {
-  if (config_.mode != Mode::kAdaptive) return false;
+  if (config_.mode != Mode::kAdaptive || !config_.drop_to_shrink) return false;
   int64_t excess = playout_offset_ - estimator_.base_transit() - wanted_delay();
   // Dropping a frame removes its duration: only worth it when the excess
   // is larger, so the delay does not fall below the target.

@@ -39,6 +39,11 @@ struct JitterConfig {
   uint32_t capacity = 1024;
   // Assumed when a frame does not say how long it is (20 ms at 48 kHz).
   uint32_t default_frame_duration = 960;
+  // Whether a long excess delay may be cut by dropping a frame. Not for
+  // video: each frame is the next one's reference, so a dropped frame would
+  // break the picture until a keyframe; video's delay shrinks only where the
+  // timeline re-anchors.
+  bool drop_to_shrink = true;
 };
 
 // One encoded frame. `cookie` is the caller's handle for the payload; the

@@ -21,7 +21,10 @@
  * (nothing but a keyframe can repair the picture), and the request is
  * repeated once a second of the frames' running time, in case the keyframe
  * was lost too (the base class's `min-force-key-unit-interval` can space
- * requests further).
+ * requests further). A GAP event flagged GST_GAP_FLAG_MISSING_DATA (as
+ * wzpjitterbuffer sends for a frame FEC could not rebuild) starts the same
+ * repair: the frames after a lost one refer to it, so they are dropped
+ * rather than shown wrong, and a keyframe is asked for.
  *
  * ## Example pipelines
  * |[
@@ -65,6 +68,9 @@ struct Private {
   Dav1dContext *dav1d = nullptr;
   GstVideoCodecState *input_state = nullptr;
   bool repairing = false;  // a decode failed; no picture since
+  // Upstream said a frame is gone (a GAP event flagged MISSING_DATA): the
+  // next delta frame refers to it, so nothing but a keyframe decodes.
+  bool reference_lost = false;
   // Running time of this run's last keyframe request (NONE: not known).
   GstClockTime last_request = GST_CLOCK_TIME_NONE;
 
@@ -125,6 +131,7 @@ static bool open_dav1d(GstWzpDav1dDec *self) {
 static gboolean gst_wzp_dav1d_dec_start(GstVideoDecoder *decoder) {
   auto *self = GST_WZP_DAV1D_DEC(decoder);
   self->priv->repairing = false;
+  self->priv->reference_lost = false;
   // No reordering and one frame in flight: no latency to report.
   gst_video_decoder_set_latency(decoder, 0, 0);
   return open_dav1d(self);
@@ -144,7 +151,24 @@ static gboolean gst_wzp_dav1d_dec_flush(GstVideoDecoder *decoder) {
   auto *self = GST_WZP_DAV1D_DEC(decoder);
   if (self->priv->dav1d != nullptr) dav1d_flush(self->priv->dav1d);
   self->priv->repairing = false;
+  self->priv->reference_lost = false;
   return TRUE;
+}
+
+// A GAP event flagged MISSING_DATA (wzpjitterbuffer: a frame FEC could not
+// rebuild) means a reference is gone: decoding the frames after it would
+// show a wrong picture until the next keyframe, so they are dropped and a
+// keyframe is asked for, as for a frame that failed to decode.
+static gboolean gst_wzp_dav1d_dec_sink_event(GstVideoDecoder *decoder, GstEvent *event) {
+  if (GST_EVENT_TYPE(event) == GST_EVENT_GAP) {
+    GstGapFlags flags = static_cast<GstGapFlags>(0);
+    gst_event_parse_gap_flags(event, &flags);
+    if (flags & GST_GAP_FLAG_MISSING_DATA) {
+      GST_DEBUG_OBJECT(decoder, "a frame was lost upstream: waiting for a keyframe");
+      GST_WZP_DAV1D_DEC(decoder)->priv->reference_lost = true;
+    }
+  }
+  return GST_VIDEO_DECODER_CLASS(gst_wzp_dav1d_dec_parent_class)->sink_event(decoder, event);
 }
 
 static gboolean gst_wzp_dav1d_dec_set_format(GstVideoDecoder *decoder, GstVideoCodecState *state) {
@@ -262,7 +286,8 @@ static void ask_for_keyframe(GstWzpDav1dDec *self, GstVideoCodecFrame *frame, bo
 // failure after a good picture is reported (a warning, or the base class's
 // error past its max-errors); each asks for a keyframe as ask_for_keyframe
 // allows.
-static GstFlowReturn drop_broken(GstWzpDav1dDec *self, GstVideoCodecFrame *frame, int err) {
+static GstFlowReturn drop_broken(GstWzpDav1dDec *self, GstVideoCodecFrame *frame, int err,
+                                 const char *cause = "dav1d") {
   auto *decoder = GST_VIDEO_DECODER(self);
   Private &p = *self->priv;
   GstFlowReturn ret = GST_FLOW_OK;
@@ -274,12 +299,13 @@ static GstFlowReturn drop_broken(GstWzpDav1dDec *self, GstVideoCodecFrame *frame
       ++p.decode_errors;
     }
     GST_VIDEO_DECODER_ERROR(self, 1, STREAM, DECODE, ("AV1 frame did not decode"),
-                            ("dav1d: %s (%d); asking for a keyframe", g_strerror(-err), err), ret);
+                            ("%s: %s (%d); asking for a keyframe", cause, g_strerror(-err), err),
+                            ret);
     // The base class posts only the error that ends the stream; a tolerated
     // one is still news to the application.
     if (ret == GST_FLOW_OK) {
       GST_ELEMENT_WARNING(self, STREAM, DECODE, ("AV1 frame did not decode"),
-                          ("dav1d: %s (%d); asking for a keyframe", g_strerror(-err), err));
+                          ("%s: %s (%d); asking for a keyframe", cause, g_strerror(-err), err));
     }
   }
   ask_for_keyframe(self, frame, first);
@@ -303,6 +329,9 @@ static GstFlowReturn gst_wzp_dav1d_dec_handle_frame(GstVideoDecoder *decoder,
   // as a delta unit without spending dav1d on it.
   if (p.repairing && !GST_VIDEO_CODEC_FRAME_IS_SYNC_POINT(frame)) {
     return drop_broken(self, frame, DAV1D_ERR(EAGAIN));
+  }
+  if (p.reference_lost && !GST_VIDEO_CODEC_FRAME_IS_SYNC_POINT(frame)) {
+    return drop_broken(self, frame, DAV1D_ERR(ENOENT), "a frame it refers to was lost upstream");
   }
 
   GstMapInfo in;
@@ -395,6 +424,7 @@ static GstFlowReturn gst_wzp_dav1d_dec_handle_frame(GstVideoDecoder *decoder,
     return ret;
   }
   p.repairing = false;
+  p.reference_lost = false;
   {
     std::lock_guard lock(p.stats_mutex);
     ++p.frames_decoded;
@@ -496,4 +526,5 @@ static void gst_wzp_dav1d_dec_class_init(GstWzpDav1dDecClass *klass) {
   decoder_class->flush = gst_wzp_dav1d_dec_flush;
   decoder_class->set_format = gst_wzp_dav1d_dec_set_format;
   decoder_class->handle_frame = gst_wzp_dav1d_dec_handle_frame;
+  decoder_class->sink_event = gst_wzp_dav1d_dec_sink_event;
 }

@@ -12,7 +12,12 @@
  * Frames without the meta (a plain encoder upstream) are numbered in arrival
  * order and timed by their PTS. New caps (a codec switch) go downstream with
  * the first played frame of their codec; wzpfecdec's loss notices (empty
- * buffers flagged GAP) leave as GAP events.
+ * buffers flagged GAP) leave as GAP events. A GAP event for a frame that is
+ * gone (a loss notice, or a frame declared lost) carries
+ * GST_GAP_FLAG_MISSING_DATA, which tells a video decoder its reference is
+ * lost (wzpdav1ddec then waits for a keyframe and asks for one). Video
+ * frames (media type video in the meta, 90 kHz) are never dropped to shrink
+ * the delay: each is the next one's reference.
  *
  * ## Example pipelines
  * |[
@@ -44,7 +49,7 @@ using wzp::jitter::Action;
 using wzp::jitter::InsertResult;
 using wzp::jitter::JitterConfig;
 
-JitterConfig make_config(const Settings &s, uint32_t clock_rate) {
+JitterConfig make_config(const Settings &s, uint32_t clock_rate, bool video) {
   JitterConfig config;
   config.mode = s.mode;
   config.clock_rate = clock_rate;
@@ -53,6 +58,7 @@ JitterConfig make_config(const Settings &s, uint32_t clock_rate) {
   config.max_latency_ns = static_cast<int64_t>(s.max_latency_ms) * GST_MSECOND;
   config.quantile = s.quantile;
   config.default_frame_duration = clock_rate / 50;
+  config.drop_to_shrink = !video;
   return config;
 }
 
@@ -82,14 +88,16 @@ int64_t running_time(GstWzpJitterBuffer *self) {
 }
 
 // Makes a new core; the caller holds the state lock.
-void reset_core(GstWzpJitterBuffer *self, State &state, uint32_t clock_rate) {
+void reset_core(GstWzpJitterBuffer *self, State &state, uint32_t clock_rate, bool video) {
   Settings settings;
   {
     std::lock_guard<std::mutex> lock(priv(self).settings_mutex);
     settings = priv(self).settings;
   }
-  state.core = std::make_unique<JitterBuffer>(make_config(settings, clock_rate), release_buffer);
+  state.core =
+      std::make_unique<JitterBuffer>(make_config(settings, clock_rate, video), release_buffer);
   state.clock_rate = clock_rate;
+  state.video = video;
   state.have_stream = false;
   state.next_plain_sequence = 0;
   state.announced_target = -1;
@@ -116,13 +124,14 @@ int64_t reported_latency(GstWzpJitterBuffer *self, State &state) {
 
 // Fills `frame` from the header meta, or from arrival order and PTS.
 bool describe_frame(State &state, GstBuffer *buffer, wzp::jitter::Frame &frame,
-                    uint32_t &clock_rate, uint32_t &stream_id) {
+                    uint32_t &clock_rate, uint32_t &stream_id, bool &video) {
   WzpHeaderMeta *meta = wzp_buffer_get_header_meta(buffer);
   if (meta != nullptr) {
     frame.sequence = meta->header.sequence;
     frame.timestamp = meta->header.timestamp;
     clock_rate = wzp::wire::media_clock_rate(meta->header.media_type);
     stream_id = meta->header.stream_id;
+    video = meta->header.media_type == wzp::wire::MediaType::kVideo;
   } else {
     if (!GST_BUFFER_PTS_IS_VALID(buffer)) return false;
     frame.sequence = state.next_plain_sequence++;
@@ -154,19 +163,23 @@ GstFlowReturn chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
   wzp::jitter::Frame frame;
   uint32_t clock_rate = 48000;
   uint32_t stream_id = 0;
-  if (!describe_frame(state, buffer, frame, clock_rate, stream_id)) {
+  bool video = false;
+  if (!describe_frame(state, buffer, frame, clock_rate, stream_id, video)) {
     ++state.untimed;
     GST_DEBUG_OBJECT(self, "dropping a frame with neither header meta nor PTS");
     gst_buffer_unref(buffer);
     return GST_FLOW_OK;
   }
-  if (state.have_stream && (stream_id != state.stream_id || clock_rate != state.clock_rate)) {
+  if (state.have_stream &&
+      (stream_id != state.stream_id || clock_rate != state.clock_rate || video != state.video)) {
     GST_INFO_OBJECT(self, "stream changed (id %u -> %u): starting over", state.stream_id,
                     stream_id);
     ++state.stream_changes;
     state.core->clear();
   }
-  if (!state.core || clock_rate != state.clock_rate) reset_core(self, state, clock_rate);
+  if (!state.core || clock_rate != state.clock_rate || video != state.video) {
+    reset_core(self, state, clock_rate, video);
+  }
   state.have_stream = true;
   state.stream_id = stream_id;
   tie_caps(state, buffer);
@@ -321,9 +334,14 @@ void loop(gpointer data) {
       if (notice) gst_buffer_unref(frame);
       GST_LOG_OBJECT(self, "concealing %u (%s) at %" GST_TIME_FORMAT, action.sequence,
                      conceal_reason(notice, action.conceal), GST_TIME_ARGS(pts));
-      gst_pad_push_event(self->srcpad,
-                         gst_event_new_gap(static_cast<GstClockTime>(pts),
-                                           static_cast<GstClockTime>(action.duration_ns)));
+      GstEvent *gap = gst_event_new_gap(static_cast<GstClockTime>(pts),
+                                        static_cast<GstClockTime>(action.duration_ns));
+      // A frame that is gone (not merely late, nor silence): a video decoder
+      // has lost a reference and must wait for a keyframe.
+      if (notice || action.conceal == Action::Conceal::kLost) {
+        gst_event_set_gap_flags(gap, GST_GAP_FLAG_MISSING_DATA);
+      }
+      gst_pad_push_event(self->srcpad, gap);
     }
     if (ret != GST_FLOW_OK) pause_task(self, ret);
     return;
@@ -439,7 +457,7 @@ static GstStateChangeReturn gst_wzp_jitter_buffer_change_state(GstElement *eleme
   State &state = priv(self).state;
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
     std::lock_guard<std::mutex> lock(state.mutex);
-    reset_core(self, state, 48000);
+    reset_core(self, state, 48000, false);
     state.segment_pending = true;
     forget_sent_caps(state);
     state.announced_latency = -1;

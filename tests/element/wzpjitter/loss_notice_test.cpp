@@ -1,6 +1,7 @@
 // wzpfecdec's loss notices (empty buffers flagged GAP: the frame is lost for
 // good) leave wzpjitterbuffer as GAP events at the frame's time, because
-// decoders drop an empty buffer without concealing it.
+// decoders drop an empty buffer without concealing it, flagged
+// MISSING_DATA so a video decoder knows a reference is gone.
 #include <gst/check/gstharness.h>
 #include <gst/check/gsttestclock.h>
 #include <gtest/gtest.h>
@@ -46,6 +47,10 @@ TEST(WzpJitterBufferLossNotice, BecomesAGapEventAtTheFramesTime) {
   gst_event_parse_gap(gap, &pts, &duration);
   EXPECT_EQ(pts, kFrame);
   EXPECT_EQ(duration, kFrame);
+  // The frame is gone, not late: a video decoder waits for a keyframe.
+  GstGapFlags flags = static_cast<GstGapFlags>(0);
+  gst_event_parse_gap_flags(gap, &flags);
+  EXPECT_TRUE(flags & GST_GAP_FLAG_MISSING_DATA);
   gst_event_unref(gap);
   GstBuffer *next = gst_harness_pull(h);
   EXPECT_EQ(wzp_buffer_get_header_meta(next)->header.sequence, 2u);

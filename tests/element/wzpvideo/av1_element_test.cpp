@@ -476,6 +476,63 @@ TEST(Av1Elements, DecoderDropsBrokenFramesAndAsksForAKeyframe) {
 
 namespace {
 
+// A GAP event flagged MISSING_DATA (wzpjitterbuffer: a frame FEC could not
+// rebuild) means the next delta frame refers to a frame that is gone: the
+// decoder drops the delta frames rather than show a wrong picture, asks for
+// a keyframe once, and decodes again from the keyframe. A plain GAP (the
+// jitter buffer waiting for a late frame) changes nothing.
+TEST(Av1Elements, DecoderWaitsForAKeyframeAfterAFrameWentMissing) {
+  const Buffers source = source_frames("smpte", 12);
+  GstHarness *enc = gst_harness_new_parse(kEncoder);
+  gst_harness_set_src_caps_str(enc, raw_caps().c_str());
+  for (size_t i = 0; i < source.size(); ++i) {
+    if (i == 8) {
+      ASSERT_TRUE(gst_harness_push_upstream_event(
+          enc, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, FALSE, 1)));
+    }
+    ASSERT_EQ(gst_harness_push(enc, gst_buffer_ref(source[i])), GST_FLOW_OK);
+  }
+  ASSERT_TRUE(gst_harness_push_event(enc, gst_event_new_eos()));
+  const Buffers packets(wzp::test::pull_buffers(enc));
+  gst_harness_teardown(enc);
+  ASSERT_EQ(keyframes(packets), (std::vector<size_t>{0, 8}));
+
+  GstHarness *h = decoder("wzpdav1ddec");
+  auto requests = [&] {
+    int n = 0;
+    while (GstEvent *e = gst_harness_try_pull_upstream_event(h)) {
+      if (gst_video_event_is_force_key_unit(e)) ++n;
+      gst_event_unref(e);
+    }
+    return n;
+  };
+  auto gap = [&](size_t frame, bool missing) {
+    GstEvent *event = gst_event_new_gap(GST_BUFFER_PTS(packets[frame]), GST_SECOND / 30);
+    if (missing) gst_event_set_gap_flags(event, GST_GAP_FLAG_MISSING_DATA);
+    EXPECT_TRUE(gst_harness_push_event(h, event));
+  };
+  for (size_t i = 0; i < 3; ++i)
+    ASSERT_EQ(gst_harness_push(h, gst_buffer_ref(packets[i])), GST_FLOW_OK);
+  gap(3, false);  // waiting, not lost: frame 3 still comes
+  ASSERT_EQ(gst_harness_push(h, gst_buffer_ref(packets[3])), GST_FLOW_OK);
+  EXPECT_EQ(gst_harness_buffers_received(h), 4u);
+  EXPECT_EQ(requests(), 0);
+  gap(4, true);  // frame 4 is gone
+  for (size_t i = 5; i < 12; ++i)
+    ASSERT_EQ(gst_harness_push(h, gst_buffer_ref(packets[i])), GST_FLOW_OK);
+  EXPECT_EQ(requests(), 1);
+  // 5, 6 and 7 dropped; keyframe 8 and the frames after it decode.
+  EXPECT_EQ(gst_harness_buffers_received(h), 8u);
+  EXPECT_EQ(wzp::test::element_stat(h, "wzpdav1ddec", "frames-dropped"), 3u);
+  EXPECT_EQ(wzp::test::element_stat(h, "wzpdav1ddec", "keyframe-requests"), 1u);
+  Buffers decoded(wzp::test::pull_buffers(h));
+  Buffers tail, decoded_tail;
+  for (size_t i = 8; i < 12; ++i) tail.list.push_back(gst_buffer_ref(source[i]));
+  for (size_t i = 4; i < 8; ++i) decoded_tail.list.push_back(gst_buffer_ref(decoded[i]));
+  EXPECT_GT(psnr(tail, decoded_tail), kMinPsnr);
+  gst_harness_teardown(h);
+}
+
 // A keyframe request can be lost too: while no keyframe comes, the decoder
 // asks again each second of the frames' running time.
 TEST(Av1Elements, DecoderAsksAgainWhileNoKeyframeComes) {

@@ -86,6 +86,18 @@ TEST(Replay, ContinuousSpeechShrinksAnExcessDelay) {
   EXPECT_EQ(result.stats.late, 0u);
 }
 
+TEST(Replay, VideoFramesAreNeverDroppedToShrink) {
+  // As above, but every frame is the next one's reference: all of them play.
+  JitterConfig config;
+  config.latency_ns = 300 * kMs;
+  config.drop_to_shrink = false;
+  auto trace = make_trace(3000, 3000, 0, [](int, int64_t) { return 40 * kMs; });
+  auto result = replay(config, trace, 100'000 * kMs);
+  EXPECT_EQ(result.stats.shrunk, 0u);
+  EXPECT_EQ(result.stats.played, trace.size());
+  EXPECT_EQ(result.stats.late, 0u);
+}
+
 TEST(Replay, AStallBeyondTheTargetCostsItsFramesNotLastingDelay) {
   // Continuous speech; one 400 ms stall at 10 s, frames then arrive in a burst.
   auto trace = make_trace(3000, 3000, 0, [](int i, int64_t) {
