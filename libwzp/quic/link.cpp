@@ -1,10 +1,12 @@
 #include "libwzp/quic/link.hpp"
 
 #include <algorithm>
+#include <array>
 #include <thread>
 #include <utility>
 
 #include "libwzp/wire/header.hpp"
+#include "libwzp/wire/keyframe_request.hpp"
 
 namespace wzp::quic {
 namespace {
@@ -82,6 +84,12 @@ const std::string &Link::fingerprint() const {
 
 void Link::deliver(std::span<const uint8_t> datagram) {
   std::lock_guard lock(mutex_);
+  if (auto request = wire::parse_keyframe_request(datagram)) {
+    // For the sink's encoder, not the source: kept until the sink looks.
+    keyframe_request_ = request;
+    ++keyframe_requests_received_;
+    return;
+  }
   if (ring_count_ == ring_.size()) {  // the source is not keeping up: drop the oldest
     ring_head_ = (ring_head_ + 1) % ring_.size();
     --ring_count_;
@@ -259,6 +267,33 @@ uint64_t Link::dropped_unsent() const {
 uint64_t Link::dropped_received() const {
   std::lock_guard lock(mutex_);
   return dropped_received_;
+}
+
+std::optional<wire::KeyframeRequest> Link::take_keyframe_request() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(keyframe_request_, std::nullopt);
+}
+
+uint64_t Link::keyframe_requests_received() const {
+  std::lock_guard lock(mutex_);
+  return keyframe_requests_received_;
+}
+
+bool Link::send_keyframe_request(const wire::KeyframeRequest &request) {
+  std::array<uint8_t, wire::kKeyframeRequestSize> bytes{};
+  wire::write_keyframe_request(request, bytes);
+  bool sent = false;
+  for (int i = 0; i < wire::kKeyframeRequestCopies; ++i) sent = send(bytes) || sent;
+  if (sent) {
+    std::lock_guard lock(mutex_);
+    ++keyframe_requests_sent_;
+  }
+  return sent;
+}
+
+uint64_t Link::keyframe_requests_sent() const {
+  std::lock_guard lock(mutex_);
+  return keyframe_requests_sent_;
 }
 
 }  // namespace wzp::quic

@@ -12,11 +12,13 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "libwzp/quic/endpoint.hpp"
+#include "libwzp/wire/keyframe_request.hpp"
 
 namespace wzp::quic {
 
@@ -90,6 +92,17 @@ class Link {
   uint64_t dropped_unsent() const;
   uint64_t dropped_received() const;
 
+  // Keyframe requests from the peer (wire/keyframe_request.hpp) are not
+  // media: deliver() keeps the latest one here instead of the receive queue,
+  // for the sink whose encoder answers it. nullopt when none came since the
+  // last call.
+  std::optional<wire::KeyframeRequest> take_keyframe_request();
+  uint64_t keyframe_requests_received() const;  // copies included
+  // Sends `request` kKeyframeRequestCopies times (a lost request costs a
+  // frozen picture until the decoder asks again). False if none was queued.
+  bool send_keyframe_request(const wire::KeyframeRequest &request);
+  uint64_t keyframe_requests_sent() const;  // requests, not copies
+
  private:
   explicit Link(const LinkConfig &config);
   // `accepted`: a server-side connection, adopted once established.
@@ -118,6 +131,9 @@ class Link {
   std::string error_;
   uint64_t dropped_unsent_ = 0;
   uint64_t dropped_received_ = 0;
+  std::optional<wire::KeyframeRequest> keyframe_request_;
+  uint64_t keyframe_requests_received_ = 0;
+  uint64_t keyframe_requests_sent_ = 0;
 };
 
 }  // namespace wzp::quic

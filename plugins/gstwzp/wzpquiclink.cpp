@@ -371,5 +371,7 @@ GstStructure *wzp_quic_link_stats(const std::shared_ptr<wzp::quic::Link> &link) 
       c.congestion_restarts, wzp::gst::stats::quic::kRestartRequestsSent, G_TYPE_UINT64,
       c.restart_requests_sent, wzp::gst::stats::quic::kRestartRequestsReceived, G_TYPE_UINT64,
       c.restart_requests_received, "connections-accepted", G_TYPE_UINT64, e.connections_accepted,
-      "packets-dropped-garbage", G_TYPE_UINT64, e.dropped_garbage, nullptr);
+      "packets-dropped-garbage", G_TYPE_UINT64, e.dropped_garbage, "keyframe-requests-sent",
+      G_TYPE_UINT64, link ? link->keyframe_requests_sent() : 0, "keyframe-requests-received",
+      G_TYPE_UINT64, link ? link->keyframe_requests_received() : 0, nullptr);
 }

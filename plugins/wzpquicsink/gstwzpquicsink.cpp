@@ -12,6 +12,12 @@
  * `wzp call` does to put media on its signaling connection) is used whatever
  * role, address or TLS settings the element has.
  *
+ * A keyframe request from the peer (docs/PROTOCOL.md, "Keyframe requests":
+ * its decoder lost a reference frame) for the video stream this sink sends
+ * goes upstream as a force-key-unit event, which `wzpsvtav1enc` answers
+ * with a keyframe; copies of one request act once, and requests are acted
+ * on at most every 250 ms. The request is looked at as each packet leaves.
+ *
  * ## Example pipelines
  * |[
  * gst-launch-1.0 wzpquicsrc role=server bind-port=4433 certificate-file=cert.pem \
@@ -26,6 +32,7 @@
 #include <memory>
 #include <string>
 
+#include "libwzp/wire/keyframe_request.hpp"
 #include "plugins/gstwzp/wzpmeta.h"
 #include "plugins/gstwzp/wzpquiclink.h"
 
@@ -36,11 +43,24 @@ namespace {
 
 enum { PROP_CONNECTED = WZP_QUIC_LINK_PROP_LAST };
 
+// A sender makes a keyframe at most this often for the peer's requests.
+constexpr int64_t kKeyframeInterval = 250 * GST_MSECOND;
+
+// The video this sink sends and the peer's keyframe requests for it
+// (streaming thread only).
+struct VideoState {
+  bool sending = false;  // a video packet has left
+  uint32_t stream_id = 0;
+  wzp::wire::KeyframeRequestFilter filter{kKeyframeInterval};
+  uint64_t answered = 0;
+};
+
 }  // namespace
 
 struct _GstWzpQuicSink {
   GstBaseSink parent;
   WzpQuicLinkState *impl;
+  VideoState *video;
 };
 
 G_DEFINE_TYPE(GstWzpQuicSink, gst_wzp_quic_sink, GST_TYPE_BASE_SINK)
@@ -89,6 +109,32 @@ static gboolean gst_wzp_quic_sink_stop(GstBaseSink *base) {
   return TRUE;
 }
 
+// Sends the encoder upstream a force-key-unit event for a keyframe request
+// the peer made for the video stream this sink sends.
+static void answer_keyframe_request(GstWzpQuicSink *self, wzp::quic::Link &link,
+                                    std::span<const uint8_t> packet) {
+  VideoState &video = *self->video;
+  wzp::wire::PacketView view;
+  if (wzp::wire::parse_full(packet, view) == wzp::wire::WireError::kOk &&
+      view.header.media_type == wzp::wire::MediaType::kVideo) {
+    video.sending = true;
+    video.stream_id = view.header.stream_id;
+  }
+  std::optional<wzp::wire::KeyframeRequest> request = link.take_keyframe_request();
+  if (!request || !video.sending) return;  // no video sent: nothing to key
+  if (!video.filter.accept(*request, video.stream_id, g_get_monotonic_time() * 1000)) {
+    GST_DEBUG_OBJECT(self, "keyframe request %u ignored (a copy, too soon, or another stream)",
+                     request->number);
+    return;
+  }
+  ++video.answered;
+  GST_INFO_OBJECT(self, "keyframe request %u from the peer: asking the encoder", request->number);
+  GstStructure *s = gst_structure_new(
+      "GstForceKeyUnit", "running-time", GST_TYPE_CLOCK_TIME, GST_CLOCK_TIME_NONE, "all-headers",
+      G_TYPE_BOOLEAN, TRUE, "count", G_TYPE_UINT, static_cast<guint>(video.answered), nullptr);
+  gst_pad_push_event(GST_BASE_SINK_PAD(self), gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
+}
+
 static GstFlowReturn gst_wzp_quic_sink_render(GstBaseSink *base, GstBuffer *buffer) {
   std::shared_ptr<wzp::quic::Link> link = impl_of(base)->current_link();
   if (!link) return GST_FLOW_FLUSHING;
@@ -99,6 +145,7 @@ static GstFlowReturn gst_wzp_quic_sink_render(GstBaseSink *base, GstBuffer *buff
   }
   GstMapInfo map;
   if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return GST_FLOW_ERROR;
+  answer_keyframe_request(GST_WZP_QUIC_SINK(base), *link, {map.data, map.size});
   if (!link->send({map.data, map.size})) {
     GST_LOG_OBJECT(base, "dropped a %" G_GSIZE_FORMAT "-byte packet", map.size);
   }
@@ -124,11 +171,13 @@ static gboolean gst_wzp_quic_sink_event(GstBaseSink *base, GstEvent *event) {
 
 static void gst_wzp_quic_sink_finalize(GObject *object) {
   delete impl_of(object);
+  delete GST_WZP_QUIC_SINK(object)->video;
   G_OBJECT_CLASS(gst_wzp_quic_sink_parent_class)->finalize(object);
 }
 
 static void gst_wzp_quic_sink_init(GstWzpQuicSink *self) {
   self->impl = new WzpQuicLinkState();
+  self->video = new VideoState();
   // Packets leave as they come: a live call has nothing to preroll, and a
   // sink waiting for preroll would stall a pipeline whose other branch is a
   // live wzpquicsrc.

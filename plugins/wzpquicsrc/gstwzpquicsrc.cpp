@@ -14,6 +14,13 @@
  * EOS; a failed handshake, a vanished peer (idle-timeout) or a refused
  * certificate is an error on the bus.
  *
+ * A force-key-unit event from downstream (`wzpdav1ddec` asks for one when a
+ * reference frame is lost) is sent to the peer as a keyframe request, a
+ * small datagram of its own (docs/PROTOCOL.md, "Keyframe requests") naming
+ * the latest video stream received, three copies of it, at most one request
+ * per 100 ms; the peer's wzpquicsink hands it to its encoder. `stats`
+ * counts `keyframe-requests-sent` and `keyframe-requests-received`.
+ *
  * ## Example pipelines
  * |[
  * gst-launch-1.0 wzpquicsrc role=server bind-port=4433 certificate-file=cert.pem \
@@ -25,18 +32,36 @@
 #include "plugins/wzpquicsrc/gstwzpquicsrc.h"
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "libwzp/wire/header.hpp"
+#include "libwzp/wire/keyframe_request.hpp"
 #include "plugins/gstwzp/wzpmeta.h"
 #include "plugins/gstwzp/wzpquiclink.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_wzp_quic_src_debug);
 #define GST_CAT_DEFAULT gst_wzp_quic_src_debug
 
+namespace {
+
+// Keyframe requests closer together than this are one: the keyframe the
+// first asked for is on its way.
+constexpr int64_t kKeyframeRequestInterval = 100 * GST_MSECOND;
+
+// What the source knows of the video it receives, for keyframe requests.
+struct VideoState {
+  std::mutex mutex;
+  uint32_t stream_id = 0;  // of the latest video packet; 0: none seen
+  wzp::wire::KeyframeRequester requester{kKeyframeRequestInterval};
+};
+
+}  // namespace
+
 struct _GstWzpQuicSrc {
   GstPushSrc parent;
   WzpQuicLinkState *impl;
+  VideoState *video;
 };
 
 G_DEFINE_TYPE(GstWzpQuicSrc, gst_wzp_quic_src, GST_TYPE_PUSH_SRC)
@@ -80,6 +105,46 @@ static gboolean gst_wzp_quic_src_stop(GstBaseSrc *base) {
   return TRUE;
 }
 
+// Notes the stream id of a video packet (its header is in the clear), so
+// a keyframe request names the stream.
+static void note_video(GstWzpQuicSrc *self, GstBuffer *buffer) {
+  GstMapInfo map;
+  if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return;
+  wzp::wire::PacketView view;
+  if (wzp::wire::parse_full({map.data, map.size}, view) == wzp::wire::WireError::kOk &&
+      view.header.media_type == wzp::wire::MediaType::kVideo) {
+    std::lock_guard lock(self->video->mutex);
+    self->video->stream_id = view.header.stream_id;
+  }
+  gst_buffer_unmap(buffer, &map);
+}
+
+// A force-key-unit event from downstream (wzpdav1ddec that lost a
+// reference) goes to the peer as a keyframe request (docs/PROTOCOL.md).
+static gboolean gst_wzp_quic_src_event(GstBaseSrc *base, GstEvent *event) {
+  if (GST_EVENT_TYPE(event) == GST_EVENT_CUSTOM_UPSTREAM &&
+      gst_event_has_name(event, "GstForceKeyUnit")) {
+    auto *self = GST_WZP_QUIC_SRC(base);
+    std::shared_ptr<wzp::quic::Link> link = impl_of(base)->current_link();
+    std::optional<wzp::wire::KeyframeRequest> request;
+    {
+      std::lock_guard lock(self->video->mutex);
+      request =
+          self->video->requester.request(self->video->stream_id, g_get_monotonic_time() * 1000);
+    }
+    if (!request) {
+      GST_DEBUG_OBJECT(self, "keyframe request within %" GST_TIME_FORMAT " of the last: dropped",
+                       GST_TIME_ARGS(kKeyframeRequestInterval));
+      return TRUE;
+    }
+    bool sent = link && link->send_keyframe_request(*request);
+    GST_INFO_OBJECT(self, "keyframe request %u for stream %u %s", request->number,
+                    request->stream_id, sent ? "sent" : "not sent (no connection)");
+    return sent;
+  }
+  return GST_BASE_SRC_CLASS(gst_wzp_quic_src_parent_class)->event(base, event);
+}
+
 static GstFlowReturn gst_wzp_quic_src_create(GstPushSrc *push, GstBuffer **out) {
   std::shared_ptr<wzp::quic::Link> link = impl_of(push)->current_link();
   if (!link) return GST_FLOW_FLUSHING;
@@ -94,10 +159,12 @@ static GstFlowReturn gst_wzp_quic_src_create(GstPushSrc *push, GstBuffer **out) 
   }
   gst_buffer_unmap(buffer, &map);
   switch (result) {
-    case wzp::quic::Link::Receive::kData:
+    case wzp::quic::Link::Receive::kData: {
       gst_buffer_set_size(buffer, static_cast<gssize>(size));
+      note_video(GST_WZP_QUIC_SRC(push), buffer);
       *out = buffer;
       return GST_FLOW_OK;
+    }
     case wzp::quic::Link::Receive::kEnded:
       GST_INFO_OBJECT(push, "the peer closed the connection");
       gst_buffer_unref(buffer);
@@ -125,11 +192,13 @@ static gboolean gst_wzp_quic_src_unlock_stop(GstBaseSrc *base) {
 
 static void gst_wzp_quic_src_finalize(GObject *object) {
   delete impl_of(object);
+  delete GST_WZP_QUIC_SRC(object)->video;
   G_OBJECT_CLASS(gst_wzp_quic_src_parent_class)->finalize(object);
 }
 
 static void gst_wzp_quic_src_init(GstWzpQuicSrc *self) {
   self->impl = new WzpQuicLinkState();
+  self->video = new VideoState();
   gst_base_src_set_live(GST_BASE_SRC(self), TRUE);
   gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
   gst_base_src_set_do_timestamp(GST_BASE_SRC(self), TRUE);
@@ -148,6 +217,7 @@ static void gst_wzp_quic_src_class_init(GstWzpQuicSrcClass *klass) {
   base_class->stop = gst_wzp_quic_src_stop;
   base_class->unlock = gst_wzp_quic_src_unlock;
   base_class->unlock_stop = gst_wzp_quic_src_unlock_stop;
+  base_class->event = gst_wzp_quic_src_event;
   push_class->create = gst_wzp_quic_src_create;
 
   wzp_quic_link_install_properties(gobject_class, "GstWzpQuicSrc");

@@ -1,12 +1,15 @@
 // Feeds arbitrary datagrams to every wire parser: full, mini (through a
 // decompressor that has seen earlier inputs) and trunk frames with their
-// entries. A parsed packet must re-serialise to the same header bytes.
+// entries, and the keyframe request. A parsed packet must re-serialise to
+// the same header bytes, a request to the same datagram, and nothing is
+// both a media packet and a request.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <span>
 
 #include "libwzp/wire/compression.hpp"
+#include "libwzp/wire/keyframe_request.hpp"
 #include "libwzp/wire/trunk.hpp"
 
 using namespace wzp::wire;
@@ -28,6 +31,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static HeaderDecompressor decompressor;
   std::span<const uint8_t> input(data, size);
   PacketView view;
+  if (auto request = parse_keyframe_request(input)) {
+    uint8_t out[kKeyframeRequestSize];
+    if (write_keyframe_request(*request, out) != size || std::memcmp(out, data, size) != 0) {
+      std::abort();
+    }
+    if (parse_full(input, view) == WireError::kOk) std::abort();
+  }
   if (decompressor.parse(input, view) == WireError::kOk) {
     check_full_round_trip(view);
     if (view.header_bytes.size() + view.payload.size() != size) std::abort();
