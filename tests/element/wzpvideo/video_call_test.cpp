@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "libwzp/netsim/udp_proxy.hpp"
+#include "tests/support/numbered_video.hpp"
 #include "tests/support/wait.hpp"
 
 namespace {
@@ -29,54 +30,12 @@ using namespace std::chrono_literals;
 constexpr int kWidth = 320;
 constexpr int kHeight = 240;
 constexpr int kFrames = 45;  // 3 s at 15 frames/s
-constexpr int kBlock = 16;   // one bit of the frame number: a 16x16 block
-constexpr int kBits = 12;
 constexpr const char *kKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 struct Picture {
   std::vector<uint8_t> luma;  // kWidth * kHeight
   GstClockTime pts = GST_CLOCK_TIME_NONE;
 };
-
-std::vector<uint8_t> copy_luma(GstBuffer *buffer, GstCaps *caps) {
-  GstVideoInfo info;
-  gst_video_info_from_caps(&info, caps);
-  GstVideoFrame frame;
-  std::vector<uint8_t> luma(kWidth * kHeight);
-  if (!gst_video_frame_map(&frame, &info, buffer, GST_MAP_READ)) return {};
-  const auto *data = static_cast<const uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
-  int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
-  for (int y = 0; y < kHeight; ++y) std::copy_n(data + y * stride, kWidth, &luma[y * kWidth]);
-  gst_video_frame_unmap(&frame);
-  return luma;
-}
-
-// The frame number from the block row (-1 when unreadable): each block's
-// centre is bright for 1, dark for 0; the last block is a check bit.
-int read_number(const std::vector<uint8_t> &luma) {
-  int number = 0, ones = 0;
-  for (int bit = 0; bit <= kBits; ++bit) {
-    int sum = 0;
-    for (int y = 4; y < 12; ++y) {
-      for (int x = 4; x < 12; ++x) sum += luma[y * kWidth + bit * kBlock + x];
-    }
-    bool one = sum / 64 > 128;
-    if (bit == kBits) return one == (ones % 2 == 1) ? number : -1;
-    number |= static_cast<int>(one) << bit;
-    ones += one;
-  }
-  return -1;
-}
-
-double luma_psnr(const std::vector<uint8_t> &a, const std::vector<uint8_t> &b) {
-  double error = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    double d = static_cast<double>(a[i]) - static_cast<double>(b[i]);
-    error += d * d;
-  }
-  error /= static_cast<double>(a.size());
-  return error == 0 ? 99.0 : 10.0 * std::log10(255.0 * 255.0 / error);
-}
 
 struct Sent {
   std::mutex mutex;
@@ -94,23 +53,10 @@ GstPadProbeReturn stamp(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
   GstVideoInfo video;
   gst_video_info_from_caps(&video, caps);
   gst_caps_unref(caps);
-  GstVideoFrame frame;
-  if (!gst_video_frame_map(&frame, &video, buffer, GST_MAP_WRITE)) return GST_PAD_PROBE_OK;
-  auto *y_plane = static_cast<uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
-  int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
   std::lock_guard lock(sent.mutex);
   int number = sent.next++;
-  int ones = 0;
-  for (int bit = 0; bit <= kBits; ++bit) {
-    bool one = bit < kBits ? (number >> bit) & 1 : ones % 2 == 1;
-    ones += bit < kBits && one;
-    for (int y = 0; y < kBlock; ++y) {
-      std::fill_n(y_plane + y * stride + bit * kBlock, kBlock, one ? 235 : 16);
-    }
-  }
-  std::vector<uint8_t> luma(kWidth * kHeight);
-  for (int y = 0; y < kHeight; ++y) std::copy_n(y_plane + y * stride, kWidth, &luma[y * kWidth]);
-  gst_video_frame_unmap(&frame);
+  wzp::test::write_number(buffer, video, number);
+  std::vector<uint8_t> luma = wzp::test::copy_luma(buffer, video);
   sent.pictures[number] = std::move(luma);
   return GST_PAD_PROBE_OK;
 }
@@ -228,10 +174,12 @@ CallResult run_call(double loss, const std::string &fec) {
     g_signal_emit_by_name(shown, "try-pull-sample", 10 * GST_SECOND, &sample);
     if (sample == nullptr) break;
     Picture picture;
-    picture.luma = copy_luma(gst_sample_get_buffer(sample), gst_sample_get_caps(sample));
+    GstVideoInfo info;
+    gst_video_info_from_caps(&info, gst_sample_get_caps(sample));
+    picture.luma = wzp::test::copy_luma(gst_sample_get_buffer(sample), info);
     picture.pts = GST_BUFFER_PTS(gst_sample_get_buffer(sample));
     gst_sample_unref(sample);
-    int number = picture.luma.empty() ? -1 : read_number(picture.luma);
+    int number = picture.luma.empty() ? -1 : wzp::test::read_number(picture.luma, kWidth);
     if (number < 0) {
       ++result.unreadable;
       continue;
@@ -268,7 +216,7 @@ Summary summarise(const CallResult &r) {
     if (sent == r.sent.end()) continue;
     EXPECT_TRUE(seen.empty() || number > seen.back()) << "frame " << number << " out of order";
     seen.push_back(number);
-    double psnr = luma_psnr(picture.luma, sent->second);
+    double psnr = wzp::test::luma_psnr(picture.luma, sent->second);
     total += psnr;
     s.min_psnr = std::min(s.min_psnr, psnr);
     if (GST_CLOCK_TIME_IS_VALID(previous) && picture.pts > previous) {
