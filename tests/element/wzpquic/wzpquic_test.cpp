@@ -123,6 +123,18 @@ std::vector<uint32_t> pull_sequences(GstElement *appsink, size_t count) {
   return sequences;
 }
 
+GstBuffer *video_packet(uint32_t sequence, uint32_t stream_id) {
+  wzp::wire::MediaHeader header;
+  header.media_type = wzp::wire::MediaType::kVideo;
+  header.codec = wzp::wire::codec::kAv1;
+  header.stream_id = stream_id;
+  header.sequence = sequence;
+  header.timestamp = sequence * 6000;
+  std::vector<uint8_t> bytes(wzp::wire::kFullHeaderSize + 200, static_cast<uint8_t>(sequence));
+  EXPECT_EQ(wzp::wire::write_full(header, nullptr, bytes), wzp::wire::kFullHeaderSize);
+  return gst_buffer_new_memdup(bytes.data(), bytes.size());
+}
+
 constexpr const char *kServerSource =
     "wzpquicsrc name=src role=server bind-address=127.0.0.1 ! "
     "appsink name=out sync=false max-buffers=10000";
@@ -301,6 +313,60 @@ TEST(WzpQuic, HarnessSinkDeliversEveryBufferToAnEndpoint) {
     EXPECT_EQ(received, 20u);
   }
   gst_harness_teardown(h);
+}
+
+// A force-key-unit event sent upstream into the receiving wzpquicsrc (as
+// wzpdav1ddec sends one) comes out of the sending wzpquicsink as a
+// force-key-unit event to its encoder: three copies of one request on the
+// wire, acted on once, and a second request right after the first is held
+// back by the receiver's 100 ms spacing.
+TEST(WzpQuic, AKeyframeRequestCrossesFromSourceToTheSendersEncoder) {
+  Pipeline receiver(kServerSource);
+  ASSERT_TRUE(receiver.play());
+  GstElement *src = receiver.get("src");
+  Pipeline sender(
+      client_sink(uint_property(src, "bound-port"), string_property(src, "fingerprint")));
+  std::mutex mutex;
+  int key_unit_events = 0;
+  GstPad *appsrc_pad = gst_element_get_static_pad(sender.get("in"), "src");
+  gst_pad_add_probe(
+      appsrc_pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+      [](GstPad *, GstPadProbeInfo *info, gpointer data) {
+        GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+        if (GST_EVENT_TYPE(event) == GST_EVENT_CUSTOM_UPSTREAM &&
+            gst_event_has_name(event, "GstForceKeyUnit")) {
+          auto *count = static_cast<std::pair<std::mutex *, int *> *>(data);
+          std::lock_guard lock(*count->first);
+          ++*count->second;
+        }
+        return GST_PAD_PROBE_OK;
+      },
+      new std::pair<std::mutex *, int *>(&mutex, &key_unit_events),
+      [](gpointer data) { delete static_cast<std::pair<std::mutex *, int *> *>(data); });
+  gst_object_unref(appsrc_pad);
+  ASSERT_TRUE(sender.play());
+  push(sender.get("in"), video_packet(0, 9));
+  ASSERT_EQ(pull_sequences(receiver.get("out"), 1).size(), 1u);  // the source knows stream 9
+
+  GstElement *out = receiver.get("out");
+  ASSERT_TRUE(gst_element_send_event(
+      out,
+      gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, gst_structure_new_empty("GstForceKeyUnit"))));
+  // Within 100 ms of the first: not sent.
+  EXPECT_TRUE(gst_element_send_event(
+      out,
+      gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, gst_structure_new_empty("GstForceKeyUnit"))));
+  EXPECT_EQ(stat(src, "keyframe-requests-sent"), 1u);
+  GstElement *sink = sender.get("sink");
+  ASSERT_TRUE(
+      wzp::test::wait_until([&] { return stat(sink, "keyframe-requests-received") == 3; }, 2s));
+  // The sink acts as its next packet leaves; the copies act once.
+  for (uint32_t i = 1; i <= 3; ++i) push(sender.get("in"), video_packet(i, 9));
+  ASSERT_EQ(pull_sequences(receiver.get("out"), 3).size(), 3u);
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(key_unit_events, 1);
+  }
 }
 
 }  // namespace
