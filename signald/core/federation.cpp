@@ -186,6 +186,7 @@ void Federation::on_message(PeerId peer, std::string_view text, const Now &now) 
 }
 
 void Federation::pass_on(PeerId from, json message, uint32_t hops) {
+  if (mesh_) return;
   if (hops <= 1) {
     ++counters_.messages_out_of_hops;
     return;
@@ -407,19 +408,25 @@ void Federation::send_state(PeerId peer) {
     message["origin"] = self_fingerprint_;
     send(std::move(message));
   }
+  if (mesh_) return send_members(peer, true);
   for (const auto &[fingerprint, remote] : server_.remote_users()) {
     if (remote.peer == peer) continue;
     json message = presence_message(remote.user, true);
     message["origin"] = remote.origin;
     send(std::move(message));
   }
+  send_members(peer, false);
+}
+
+void Federation::send_members(PeerId peer, bool own_only) {
   for (const auto &member : rooms_.federated_members()) {
-    if (member.via == peer) continue;
-    send(json{{"type", "fed_member"},
-              {"room", member.room},
-              {"fingerprint", member.fingerprint},
-              {"public_key", to_base64(member.public_key)},
-              {"joined", true}});
+    if (member.via == peer || (own_only && member.via)) continue;
+    auto text = stamp(json{{"type", "fed_member"},
+                           {"room", member.room},
+                           {"fingerprint", member.fingerprint},
+                           {"public_key", to_base64(member.public_key)},
+                           {"joined", true}});
+    if (text) outbox_.send(peer, *text);
   }
 }
 
@@ -439,6 +446,23 @@ void Federation::on_link_down(PeerId peer, const Now &now) {
   if (links_.erase(peer) == 0) return;
   rooms_.peer_lost(peer);
   server_.on_peer_lost(peer, now);
+}
+
+void Federation::set_trusted(const std::string &identity, bool trusted, const Now &now) {
+  auto found = std::find(trusted_.begin(), trusted_.end(), identity);
+  if (trusted) {
+    if (found == trusted_.end()) trusted_.push_back(identity);
+    return;
+  }
+  if (found != trusted_.end()) trusted_.erase(found);
+  std::vector<PeerId> gone;
+  for (const auto &[peer, link] : links_) {
+    if (link.identity == identity) gone.push_back(peer);
+  }
+  for (PeerId peer : gone) {
+    on_link_down(peer, now);
+    outbox_.close(peer, "no longer trusted");
+  }
 }
 
 void Federation::tick(SteadyTime now) {
@@ -470,6 +494,7 @@ void Federation::member_changed(const std::string &room, const std::string &fing
 
 void Federation::presence_changed(const signal::PresenceUser &user, bool online,
                                   const std::optional<std::string> &origin) {
+  if (mesh_ && origin) return;  // another node's user: its node speaks for it
   json message = presence_message(user, online);
   message["origin"] = origin.value_or(self_fingerprint_);
   if (origin && !online) message["withdrawn"] = true;
@@ -477,6 +502,7 @@ void Federation::presence_changed(const signal::PresenceUser &user, bool online,
 }
 
 void Federation::member_unreachable(const std::string &room, const std::string &fingerprint) {
+  if (mesh_) return;  // every node lost it with the same link
   broadcast(json{{"type", "fed_member"},
                  {"room", room},
                  {"fingerprint", fingerprint},

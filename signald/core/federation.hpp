@@ -76,6 +76,17 @@ class Federation final : public RoomLinks, public PresenceLinks, public CallLink
   // federation port, which has few.
   void tick(SteadyTime now);
 
+  // Adds a relay to the trusted ones, or removes it (a cluster node that left
+  // or died: docs/signal.md "A cluster on Redis"): its links close, and
+  // their users and members go now rather than when the close completes.
+  void set_trusted(const std::string &identity, bool trusted, const Now &now);
+  // A cluster's nodes all link to each other (docs/signal.md "A cluster on
+  // Redis"): what a node hears over a link is the other node's own news
+  // and goes no further, and on linking a node sends only its own users and
+  // members, so every route is the direct link. (Passed on, a copy could
+  // beat the direct one and leave two nodes routing a member through
+  // different links, each dropping the other's copies of its media.)
+  void set_mesh(bool mesh) { mesh_ = mesh; }
   // The relay's identity if its link is authenticated.
   std::optional<std::string> identity_of(PeerId peer) const;
   const FederationCounters &counters() const { return counters_; }
@@ -89,6 +100,7 @@ class Federation final : public RoomLinks, public PresenceLinks, public CallLink
   void relay_signal(PeerId peer, const signal::RoomSignal &message) override;
   void report(PeerId peer, const std::string &room, const std::string &fingerprint,
               const quality::PathObservation &report) override;
+  bool passes_on() const override { return !mesh_; }
   // PresenceLinks
   void presence_changed(const signal::PresenceUser &user, bool online,
                         const std::optional<std::string> &origin) override;
@@ -111,6 +123,9 @@ class Federation final : public RoomLinks, public PresenceLinks, public CallLink
   void handle_hello(PeerId peer, Link &link, const std::string &key, const std::string &nonce);
   void handle_auth(PeerId peer, Link &link, const std::string &signature);
   void send_state(PeerId peer);
+  // The open rooms' members this relay knows (`own_only`: its own), to a
+  // relay that just linked.
+  void send_members(PeerId peer, bool own_only);
   // nullopt when refused, else whether the presence or membership changed
   // something here (then it goes on to the other links).
   std::optional<bool> handle_presence(PeerId peer, const Link &link, const nlohmann::json &message);
@@ -141,6 +156,7 @@ class Federation final : public RoomLinks, public PresenceLinks, public CallLink
   std::unordered_set<std::string> seen_;
   std::deque<std::string> seen_order_;  // oldest first, at most kSeenMessageIds
   uint32_t inbound_hops_ = 0;           // of the message being handled; 0 outside one
+  bool mesh_ = false;
   std::array<uint8_t, sizeof(RoomKey) + wire::kMaxPacketSize> frame_{};
 };
 

@@ -24,7 +24,8 @@ const char *to_string(DropReason reason) {
   return "unknown";
 }
 
-std::string render_prometheus(const Counters &c, const Gauges &g, const FederationCounters *f) {
+std::string render_prometheus(const Counters &c, const Gauges &g, const FederationCounters *f,
+                              const ClusterCounters *k) {
   std::ostringstream out;
   auto metric = [&out](const char *name, const char *type, const char *help, uint64_t value) {
     out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n'
@@ -104,6 +105,18 @@ std::string render_prometheus(const Counters &c, const Gauges &g, const Federati
     metric("wzp_signald_federation_messages_rate_limited_total", "counter",
            "Linked relays' messages beyond the link's budget, dropped unread.",
            f->messages_rate_limited);
+  }
+  if (k != nullptr) {
+    metric("wzp_signald_cluster_nodes", "gauge", "Other nodes of the cluster alive in Redis.",
+           k->nodes);
+    metric("wzp_signald_cluster_redis_up", "gauge", "1 while connected to the cluster's Redis.",
+           k->redis_up);
+    metric("wzp_signald_cluster_redis_failures_total", "counter",
+           "Redis connections lost or refused, and commands left unanswered.", k->redis_failures);
+    metric("wzp_signald_cluster_redis_bad_replies_total", "counter",
+           "Redis replies that were errors or not what was asked for.", k->redis_bad_replies);
+    metric("wzp_signald_cluster_nodes_expired_total", "counter",
+           "Nodes dropped because their key expired or they left.", k->nodes_expired);
   }
   return out.str();
 }

@@ -50,6 +50,15 @@ struct FederationCounters {
   uint64_t messages_rate_limited = 0;  // beyond a link's budget, dropped unread
 };
 
+// A cluster's shared state in Redis (docs/signal.md "A cluster on Redis").
+struct ClusterCounters {
+  uint64_t nodes = 0;              // gauge: other nodes alive, as Redis last said
+  uint64_t redis_up = 0;           // gauge: 1 while connected
+  uint64_t redis_failures = 0;     // connections lost or refused, commands unanswered
+  uint64_t redis_bad_replies = 0;  // error or unexpected replies
+  uint64_t nodes_expired = 0;      // nodes whose key expired or that left
+};
+
 // Point-in-time gauges that accompany the counters.
 struct Gauges {
   uint64_t connections = 0;
@@ -69,8 +78,10 @@ struct Gauges {
   uint64_t congestion_restarts = 0;
 };
 
-// `federation` is null when the daemon federates with no one.
+// `federation` is null when the daemon federates with no one, `cluster`
+// when it is no cluster's node.
 std::string render_prometheus(const Counters &counters, const Gauges &gauges,
-                              const FederationCounters *federation = nullptr);
+                              const FederationCounters *federation = nullptr,
+                              const ClusterCounters *cluster = nullptr);
 
 }  // namespace wzp::signald

@@ -460,7 +460,9 @@ void Rooms::on_remote_datagram(PeerId peer, const RoomKey &key, std::span<const 
   }
   // On to the room's other links (multi-hop): a call's room is a path, an
   // open room's media goes on only from a member whose route this is.
-  if (links_ == nullptr || (!room.reserved && sender == room.remote.end())) return;
+  if (links_ == nullptr ||
+      (!room.reserved && (sender == room.remote.end() || !links_->passes_on())))
+    return;
   for (PeerId other : room.linked_peers) {
     if (other == peer) continue;
     links_->forward(other, room.key, datagram);
@@ -480,7 +482,7 @@ bool Rooms::on_remote_signal(PeerId peer, const signal::RoomSignal &message) {
   for (const auto &p : room.participants) {
     if (message.to.empty() || p.fingerprint == message.to) outbox_.send(p.conn, message);
   }
-  if (links_ == nullptr) return true;
+  if (links_ == nullptr || !links_->passes_on()) return true;
   for (PeerId other : room.linked_peers) {
     if (other == peer) continue;
     bool addressee_there =
@@ -514,7 +516,7 @@ bool Rooms::on_remote_report(PeerId peer, const std::string &room_id,
   if (changed || rejoined) {
     broadcast_directive(room, room.quality.room_tier(), change_reason(room));
   }
-  if (links_ != nullptr) {
+  if (links_ != nullptr && links_->passes_on()) {
     for (PeerId other : room.linked_peers) {
       if (other != peer) links_->report(other, room.id, fingerprint, report);
     }

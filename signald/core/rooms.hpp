@@ -55,6 +55,9 @@ class RoomLinks {
   // leg) for a relay with members in the room, whose directives count it.
   virtual void report(PeerId peer, const std::string &room, const std::string &fingerprint,
                       const quality::PathObservation &report) = 0;
+  // False in a full mesh of links (a cluster): what an open room's members
+  // send reaches every relay from their own, so nothing goes on.
+  virtual bool passes_on() const = 0;
 };
 
 class Rooms {

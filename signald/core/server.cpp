@@ -218,6 +218,7 @@ void Server::complete_auth(ConnectionId conn, Session &session, const signal::Au
                                      base::version()});
   outbox_.send(conn, signal::PresenceList{presence_list()});
   note_presence_change(session.fingerprint, conn, now.steady);
+  if (aliases_ != nullptr) sync_alias(session.fingerprint);
   // On the writer, after every missed call recorded before this login.
   writer_.submit([fingerprint = session.fingerprint, at = now.unix_seconds](
                      Store &store) { return store.take_missed_calls(fingerprint, at); },
@@ -230,6 +231,30 @@ void Server::complete_auth(ConnectionId conn, Session &session, const signal::Au
 
 void Server::claim_alias(ConnectionId conn, const std::string &alias, const std::string &me,
                          std::optional<uint64_t> request_id, const Now &now) {
+  if (aliases_ != nullptr) {
+    aliases_->claim(
+        alias, me,
+        [this, conn, alias, me, request_id](std::optional<Store::ClaimResult> result,
+                                            const Now &decided) {
+          std::optional<signal::Error> error;
+          switch (result.value_or(Store::ClaimResult::kFailed)) {
+            case Store::ClaimResult::kClaimed:
+            case Store::ClaimResult::kAlreadyYours:
+              return keep_registry_alias(conn, alias, me, request_id, decided);
+            case Store::ClaimResult::kTaken:
+              error = make_error("alias_taken", "@" + alias + " belongs to someone else");
+              break;
+            case Store::ClaimResult::kOwnerHasAnother:
+              error = make_error("alias_held", "release your current alias first");
+              break;
+            case Store::ClaimResult::kFailed:
+              error = make_error("internal", "the cluster's alias registry did not answer");
+              break;
+          }
+          if (sessions_.contains(conn)) reply(conn, request_id, error);
+        });
+    return;
+  }
   writer_.submit(
       [alias, me, at = now.unix_seconds](Store &store) { return store.claim_alias(alias, me, at); },
       [this, conn, alias, me, request_id](std::optional<Store::ClaimResult> result,
@@ -258,6 +283,28 @@ void Server::claim_alias(ConnectionId conn, const std::string &alias, const std:
 
 void Server::release_alias(ConnectionId conn, const std::string &alias, const std::string &me,
                            std::optional<uint64_t> request_id) {
+  if (aliases_ != nullptr) {
+    aliases_->release(
+        alias, me,
+        [this, conn, me, request_id](std::optional<Store::ReleaseResult> result, const Now &now) {
+          std::optional<signal::Error> error;
+          switch (result.value_or(Store::ReleaseResult::kFailed)) {
+            case Store::ReleaseResult::kReleased:
+              return keep_registry_alias(conn, std::nullopt, me, request_id, now);
+            case Store::ReleaseResult::kUnknown:
+              error = make_error("unknown_alias", "no such alias");
+              break;
+            case Store::ReleaseResult::kNotOwner:
+              error = make_error("not_owner", "only the owner can release an alias");
+              break;
+            case Store::ReleaseResult::kFailed:
+              error = make_error("internal", "the cluster's alias registry did not answer");
+              break;
+          }
+          if (sessions_.contains(conn)) reply(conn, request_id, error);
+        });
+    return;
+  }
   writer_.submit(
       [alias, me](Store &store) { return store.release_alias(alias, me); },
       [this, conn, me, request_id](std::optional<Store::ReleaseResult> result, const Now &written) {
@@ -278,6 +325,33 @@ void Server::release_alias(ConnectionId conn, const std::string &alias, const st
         }
         if (sessions_.contains(conn)) reply(conn, request_id, error);
       });
+}
+
+void Server::keep_registry_alias(ConnectionId conn, const std::optional<std::string> &alias,
+                                 const std::string &me, std::optional<uint64_t> request_id,
+                                 const Now &now) {
+  writer_.submit(
+      [alias, me, at = now.unix_seconds](Store &store) { return store.keep_alias(alias, me, at); },
+      [this, conn, alias, me, request_id](std::optional<bool> kept, const Now &written) {
+        std::optional<signal::Error> error;
+        if (kept.value_or(false)) {
+          if (alias)
+            g_message("%s has alias @%s (the cluster's registry)", me.c_str(), alias->c_str());
+          note_presence_change(me, 0, written.steady);
+        } else {
+          error = make_error("internal", "could not store the alias");
+        }
+        if (conn != 0 && sessions_.contains(conn)) reply(conn, request_id, error);
+      });
+}
+
+void Server::sync_alias(const std::string &me) {
+  aliases_->alias_of(me,
+                     [this, me](std::optional<std::optional<std::string>> alias, const Now &now) {
+                       // Unanswered: the store's copy stands until the next login.
+                       if (!alias || *alias == store_.alias_of(me)) return;
+                       keep_registry_alias(0, *alias, me, std::nullopt, now);
+                     });
 }
 
 void Server::on_store_written(const Now &now) { writer_.run_completions(now); }

@@ -35,6 +35,26 @@ class TokenValidator {
   virtual void validate(const std::string &token, Done done) = 0;
 };
 
+// Where a cluster of daemons decides aliases (docs/signal.md "A cluster on
+// Redis"): a claim or release is decided there, cluster-wide and atomically,
+// before this daemon's store keeps its outcome. `done` runs later on the
+// thread that drives the Server, with nullopt when the registry could not
+// answer (unreachable, or a reply it could not read), and the time then.
+class AliasRegistry {
+ public:
+  virtual ~AliasRegistry() = default;
+  virtual void claim(const std::string &alias, const std::string &fingerprint,
+                     std::function<void(std::optional<Store::ClaimResult>, const Now &)> done) = 0;
+  virtual void release(
+      const std::string &alias, const std::string &fingerprint,
+      std::function<void(std::optional<Store::ReleaseResult>, const Now &)> done) = 0;
+  // The fingerprint's alias in the registry; the outer nullopt when it
+  // could not answer.
+  virtual void alias_of(
+      const std::string &fingerprint,
+      std::function<void(std::optional<std::optional<std::string>>, const Now &)> done) = 0;
+};
+
 struct ServerSettings {
   double messages_per_second = 20;
   double message_burst = 40;
@@ -101,6 +121,9 @@ class Server {
   // route), with `origin`, the relay it is signed in to.
   void set_presence_links(PresenceLinks *links) { presence_links_ = links; }
   void set_call_links(CallLinks *links) { calls_.set_links(links); }
+  // A cluster's alias registry, which then decides claims; must outlive the
+  // Server or be unset first.
+  void set_alias_registry(AliasRegistry *registry) { aliases_ = registry; }
   std::vector<signal::PresenceUser> local_presence();
   struct RemoteUser {
     PeerId peer;
@@ -169,6 +192,14 @@ class Server {
   // The alias here, else the one its relay reported for a remote user.
   std::optional<std::string> alias_of(const std::string &fingerprint);
   std::optional<std::string> remote_resolve(const std::string &query);
+  // Keeps the registry's decision in the store, then answers (a reply of
+  // claim_alias or release_alias) and tells of the change.
+  void keep_registry_alias(ConnectionId conn, const std::optional<std::string> &alias,
+                           const std::string &me, std::optional<uint64_t> request_id,
+                           const Now &now);
+  // At login: the registry's alias for `me` (claimed on another node of the
+  // cluster) replaces what this store held.
+  void sync_alias(const std::string &me);
   Resolution resolve_local(const std::string &query);
 
   Outbox &outbox_;
@@ -185,6 +216,7 @@ class Server {
   Calls calls_;
   std::unordered_map<ConnectionId, Session> sessions_;
   PresenceLinks *presence_links_ = nullptr;
+  AliasRegistry *aliases_ = nullptr;
   std::map<std::string, RemoteUser> remote_users_;  // by fingerprint
 };
 

@@ -163,6 +163,17 @@ Store::ReleaseResult Store::release_alias(const std::string &alias,
   return del.run() ? ReleaseResult::kReleased : ReleaseResult::kFailed;
 }
 
+bool Store::keep_alias(const std::optional<std::string> &alias, const std::string &fingerprint,
+                       uint64_t now_unix) {
+  Statement del(*this, "DELETE FROM aliases WHERE fingerprint = ?1 OR alias = ?2");
+  del.bind(1, fingerprint).bind(2, alias.value_or(""));
+  if (!del.run()) return false;
+  if (!alias) return true;
+  Statement insert(*this, "INSERT INTO aliases(alias, fingerprint, claimed_at) VALUES(?1, ?2, ?3)");
+  insert.bind(1, *alias).bind(2, fingerprint).bind(3, now_unix);
+  return insert.run();
+}
+
 std::optional<std::string> Store::alias_owner(const std::string &alias) {
   Statement q(*this, "SELECT fingerprint FROM aliases WHERE alias = ?1");
   q.bind(1, alias);

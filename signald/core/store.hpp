@@ -35,6 +35,11 @@ class Store {
                           uint64_t now_unix);
   enum class ReleaseResult { kReleased, kUnknown, kNotOwner, kFailed };
   ReleaseResult release_alias(const std::string &alias, const std::string &fingerprint);
+  // A cluster's registry decided (docs/signal.md "A cluster on Redis"): the
+  // fingerprint's alias here becomes `alias` (none: nullopt), dropping any
+  // other claim of that name this copy still held. False on a write error.
+  bool keep_alias(const std::optional<std::string> &alias, const std::string &fingerprint,
+                  uint64_t now_unix);
   std::optional<std::string> alias_owner(const std::string &alias);
   std::optional<std::string> alias_of(const std::string &fingerprint);
 

@@ -636,3 +636,107 @@ TEST_F(FederationTest, BadInputFromALinkedRelayIsCountedAndSkipped) {
 
 }  // namespace
 }  // namespace wzp::signald::testing
+
+namespace wzp::signald::testing {
+namespace {
+
+// A cluster node that finds another dead (its key expired in Redis) stops
+// trusting it: the link closes and its users and members go at once.
+TEST_F(FederationTest, ARelayNoLongerTrustedLosesItsLinkAndItsUsersAtOnce) {
+  auto alice = crypto::Identity::generate(), bob = crypto::Identity::generate();
+  ConnectionId ca = a_->join(alice);
+  b_->join(bob);
+  link();
+  ASSERT_EQ(a_->server->remote_users().size(), 1u);
+  ASSERT_TRUE(a_->out.last<RoomEvent>(ca).joined);
+  a_->out.clear();
+
+  a_->federation->set_trusted(b_->fingerprint(), false, a_->now);
+  EXPECT_TRUE(a_->pipe.closed);
+  EXPECT_TRUE(a_->server->remote_users().empty());
+  EXPECT_EQ(a_->federation->links_up(), 0u);
+  auto gone = a_->out.last<RoomEvent>(ca);
+  EXPECT_EQ(gone.fingerprint, fingerprint_of(bob));
+  EXPECT_FALSE(gone.joined);
+  auto offline = a_->out.last<PresenceUpdate>(ca);
+  EXPECT_EQ(offline.user.fingerprint, fingerprint_of(bob));
+  EXPECT_FALSE(offline.online);
+  // The transport's close completes later; nothing is left to drop.
+  a_->federation->on_link_down(kLink, a_->now);
+
+  // Trusted again (the node came back): a new link authenticates.
+  a_->pipe = Pipe{};
+  b_->pipe = Pipe{};
+  a_->federation->set_trusted(b_->fingerprint(), true, a_->now);
+  a_->federation->on_link_up(kLink + 1, b_->fingerprint(), a_->now.steady);
+  b_->federation->on_link_down(kLink, b_->now);
+  b_->federation->on_link_up(kLink, std::nullopt, b_->now.steady);
+  for (bool moved = true; moved;) {
+    moved = false;
+    while (!a_->pipe.messages.empty()) {
+      b_->federation->on_message(kLink, a_->pipe.messages.front(), b_->now);
+      a_->pipe.messages.pop_front();
+      moved = true;
+    }
+    while (!b_->pipe.messages.empty()) {
+      a_->federation->on_message(kLink + 1, b_->pipe.messages.front(), a_->now);
+      b_->pipe.messages.pop_front();
+      moved = true;
+    }
+  }
+  EXPECT_EQ(a_->federation->identity_of(kLink + 1), b_->fingerprint());
+  EXPECT_EQ(a_->server->remote_users().size(), 1u);
+}
+
+// In a full mesh (a cluster) a node passes nothing on: a node that links
+// later hears this node's own users from it, and the others' from them.
+TEST_F(FederationTest, AMeshNodeSendsOnlyItsOwnStateToANewLink) {
+  auto alice = crypto::Identity::generate(), bob = crypto::Identity::generate();
+  a_->trust(*b_);
+  b_->trust(*a_);
+  a_->federation->set_mesh(true);
+  EXPECT_FALSE(a_->federation->passes_on());
+  a_->login(alice);
+  b_->login(bob);
+  a_->federation->on_link_up(kLink, b_->fingerprint(), a_->now.steady);
+  b_->federation->on_link_up(kLink, std::nullopt, b_->now.steady);
+  pump();
+  ASSERT_EQ(a_->server->remote_users().size(), 1u);
+
+  // A third node links to A: the real handshake, by hand.
+  auto c = crypto::Identity::generate();
+  const std::string c_fingerprint = fingerprint_of(c);
+  a_->federation->set_trusted(c_fingerprint, true, a_->now);
+  a_->pipe.messages.clear();
+  a_->federation->on_link_up(kLink + 1, std::nullopt, a_->now.steady);
+  auto hello = nlohmann::json::parse(a_->pipe.messages.back());
+  std::string a_nonce_text = hello["nonce"];
+  std::vector<uint8_t> a_nonce(32);
+  ASSERT_EQ(
+      sodium_base642bin(a_nonce.data(), a_nonce.size(), a_nonce_text.data(), a_nonce_text.size(),
+                        nullptr, nullptr, nullptr, sodium_base64_VARIANT_ORIGINAL),
+      0);
+  nlohmann::json c_hello = {
+      {"type", "fed_hello"},
+      {"public_key",
+       nlohmann::json::parse(serialize(Hello{c.signing_public_key(), {}, ""}, {}))["public_key"]},
+      {"nonce", a_nonce_text}};
+  a_->federation->on_message(kLink + 1, c_hello.dump(), a_->now);
+  auto signature = c.sign(federation_transcript(a_nonce, a_->fingerprint()));
+  nlohmann::json c_auth = {
+      {"type", "fed_auth"},
+      {"signature", nlohmann::json::parse(serialize(Auth{signature}, {}))["signature"]}};
+  a_->pipe.messages.clear();
+  a_->federation->on_message(kLink + 1, c_auth.dump(), a_->now);
+  ASSERT_EQ(a_->federation->identity_of(kLink + 1), c_fingerprint);
+  std::vector<std::string> announced;
+  for (const auto &text : a_->pipe.messages) {
+    auto message = nlohmann::json::parse(text);
+    if (message["type"] == "fed_presence") announced.push_back(message["fingerprint"]);
+  }
+  EXPECT_EQ(announced, std::vector{fingerprint_of(alice)}) << "only A's own user, not B's";
+  EXPECT_EQ(a_->federation->counters().messages_forwarded, 0u);
+}
+
+}  // namespace
+}  // namespace wzp::signald::testing
