@@ -9,6 +9,7 @@ pkg_check_modules(CODEC2 REQUIRED IMPORTED_TARGET codec2)
 pkg_check_modules(GLIB REQUIRED IMPORTED_TARGET glib-2.0 gobject-2.0 gio-2.0)
 pkg_check_modules(SQLITE REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(SOUP REQUIRED IMPORTED_TARGET libsoup-3.0)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 find_package(nlohmann_json 3.11 REQUIRED)
 
 if(NOT WZP_FUZZ)

@@ -17,6 +17,9 @@ packages=(
   libnatpmp-dev libminiupnpc-dev
   # daemon
   libglib2.0-dev nlohmann-json3-dev libsoup-3.0-dev libsqlite3-dev
+  # a cluster of daemons on Redis: the client library, and the server its
+  # test starts on a free port of its own (nothing uses the system service)
+  libhiredis-dev redis-server
   # tests and benchmarks (liblcrq: test-time RaptorQ oracle only, GPL, never shipped)
   libgtest-dev libgmock-dev libbenchmark-dev liblcrq-dev
   # NAT tests: namespaces, kernel NAT routers, a NAT-PMP/PCP/UPnP gateway,

@@ -46,9 +46,11 @@ struct Flags {
   gint max_waiting_per_address = 0;
   gchar *federation_listen = nullptr;
   gchar **peers = nullptr;
+  gchar *cluster_redis = nullptr;
+  gchar *cluster_advertise = nullptr;
   ~Flags() {
-    for (gchar *s :
-         {config, listen, http, certificate, key, database, auth_url, federation_listen}) {
+    for (gchar *s : {config, listen, http, certificate, key, database, auth_url, federation_listen,
+                     cluster_redis, cluster_advertise}) {
       g_free(s);
     }
     g_strfreev(peers);
@@ -71,6 +73,13 @@ bool apply(Config &config, const std::string &name, const std::string &value, st
       return false;
     }
     config.federation_listen = *parsed;
+  } else if (name == "cluster-redis" || name == "cluster-advertise") {
+    auto parsed = base::parse_host_port(value, &error);
+    if (!parsed || parsed->host.empty() || parsed->port == 0) {
+      error = name + ": expected HOST:PORT" + (parsed ? "" : " (" + error + ")");
+      return false;
+    }
+    (name == "cluster-redis" ? config.cluster_redis : config.cluster_advertise) = *parsed;
   } else if (name == "peer") {
     // In the key file, several relays are separated by ';'.
     gchar **entries = g_strsplit(value.c_str(), ";", -1);
@@ -160,6 +169,11 @@ std::optional<Config> parse_config(int argc, char **argv, std::string &error, st
        "QUIC address for links from other relays (federation is off without it)", "HOST:PORT"},
       {"peer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &flags.peers,
        "A relay to federate with (repeat for more)", "HOST:PORT,CERT_SHA256,IDENTITY"},
+      {"cluster-redis", 0, 0, G_OPTION_ARG_STRING, &flags.cluster_redis,
+       "Be a node of the cluster whose shared state is in this Redis", "HOST:PORT"},
+      {"cluster-advertise", 0, 0, G_OPTION_ARG_STRING, &flags.cluster_advertise,
+       "The federation address other nodes reach this one at (default: --federation-listen)",
+       "HOST:PORT"},
       {"version", 0, 0, G_OPTION_ARG_NONE, &flags.version, "Print the version and exit", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   // The help text's "Usage:" line names the program; GLib only learns it
@@ -201,7 +215,9 @@ std::optional<Config> parse_config(int argc, char **argv, std::string &error, st
       {"key", flags.key},
       {"database", flags.database},
       {"auth-url", flags.auth_url},
-      {"federation-listen", flags.federation_listen}};
+      {"federation-listen", flags.federation_listen},
+      {"cluster-redis", flags.cluster_redis},
+      {"cluster-advertise", flags.cluster_advertise}};
   for (const auto &[name, value] : overrides) {
     if (value && !apply(config, name, value, error)) return std::nullopt;
   }
@@ -223,6 +239,27 @@ std::optional<Config> parse_config(int argc, char **argv, std::string &error, st
   if (!config.peers.empty() && !config.federation_listen) {
     error = "--peer needs --federation-listen";
     return std::nullopt;
+  }
+  if (config.cluster_redis && !config.federation_listen) {
+    error = "--cluster-redis needs --federation-listen (nodes link over federation)";
+    return std::nullopt;
+  }
+  if (config.cluster_redis && !config.peers.empty()) {
+    // A node passes nothing on (its links are a full mesh), which a relay
+    // reached through it would need.
+    error = "--peer and --cluster-redis do not mix: a cluster's nodes find each other in Redis";
+    return std::nullopt;
+  }
+  if (config.cluster_advertise && !config.cluster_redis) {
+    error = "--cluster-advertise needs --cluster-redis";
+    return std::nullopt;
+  }
+  if (config.cluster_redis && !config.cluster_advertise) {
+    const std::string &host = config.federation_listen->host;
+    if (host.empty() || host == "0.0.0.0" || host == "::") {
+      error = "--cluster-redis with a wildcard --federation-listen needs --cluster-advertise";
+      return std::nullopt;
+    }
   }
   if (config.certificate_file.empty() != config.private_key_file.empty()) {
     error = "--cert and --key go together";

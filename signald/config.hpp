@@ -39,6 +39,11 @@ struct Config {
   // Federation (docs/signal.md): off unless a relay address is given.
   std::optional<HostPort> federation_listen;  // QUIC, ALPN wzp-federation/1
   std::vector<PeerConfig> peers;
+  // A cluster of nodes sharing state in Redis (docs/signal.md "A cluster on
+  // Redis"): off unless its address is given. The others dial this node's
+  // federation port at `cluster_advertise` (default: federation_listen).
+  std::optional<HostPort> cluster_redis;
+  std::optional<HostPort> cluster_advertise;
 };
 
 inline constexpr const char *kSignalAlpn = "wzp-signal/1";

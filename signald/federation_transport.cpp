@@ -29,27 +29,79 @@ bool FederationTransport::start(const quic::EndpointConfig &listen, Federation &
       },
       error);
   if (!endpoint_) return false;
+  self_identity_ = self_identity;
   for (auto &peer : peers) {
     // Of each pair, the relay whose identity sorts first dials.
     if (!(self_identity < peer.identity)) continue;
-    quic::EndpointConfig config;
-    config.bind_address = peer.address.host.find(':') != std::string::npos ? "::" : "0.0.0.0";
-    config.tls.alpn = {kFederationAlpn};
-    config.tls.server_fingerprint = peer.certificate;
-    config.keep_alive = listen.keep_alive;
-    config.idle_timeout = listen.idle_timeout;
-    config.max_connections = 1;
-    auto client = quic::Endpoint::create(config, nullptr, error);
-    if (!client) {
-      error = "relay " + peer.address.host + ":" + std::to_string(peer.address.port) + ": " + error;
-      return false;
-    }
+    auto client = dialer_for(peer, error);
+    if (!client) return false;
     dialed_.push_back({std::move(peer), std::move(client)});
   }
   return true;
 }
 
+std::unique_ptr<quic::Endpoint> FederationTransport::dialer_for(const PeerConfig &peer,
+                                                                std::string &error) const {
+  quic::EndpointConfig config;
+  config.bind_address = peer.address.host.find(':') != std::string::npos ? "::" : "0.0.0.0";
+  config.tls.alpn = {kFederationAlpn};
+  config.tls.server_fingerprint = peer.certificate;
+  config.keep_alive = listen_config_.keep_alive;
+  config.idle_timeout = listen_config_.idle_timeout;
+  config.max_connections = 1;
+  auto client = quic::Endpoint::create(config, nullptr, error);
+  if (!client) {
+    error = "relay " + peer.address.host + ":" + std::to_string(peer.address.port) + ": " + error;
+  }
+  return client;
+}
+
+void FederationTransport::add_peer(PeerConfig peer) {
+  std::string identity = peer.identity;
+  peer_changes_.emplace_back(std::move(identity), std::move(peer));
+}
+
+void FederationTransport::remove_peer(const std::string &identity) {
+  peer_changes_.emplace_back(identity, std::nullopt);
+}
+
+void FederationTransport::apply_peer_changes() {
+  std::vector<std::pair<std::string, std::optional<PeerConfig>>> changes;
+  {
+    std::lock_guard lock(mutex_);
+    changes.swap(peer_changes_);
+  }
+  for (auto &change : changes) {
+    const std::string &identity = change.first;
+    std::optional<PeerConfig> &peer = change.second;
+    std::unique_ptr<quic::Endpoint> gone;
+    {
+      std::lock_guard lock(mutex_);  // on_closed reads dialed_ on an I/O thread
+      auto found = std::find_if(dialed_.begin(), dialed_.end(), [&](const Dialed &dialed) {
+        return dialed.config.identity == identity;
+      });
+      if (found != dialed_.end()) {
+        gone = std::move(found->endpoint);
+        dialed_.erase(found);
+      }
+    }
+    // Outside the core mutex: its I/O thread may be waiting for it.
+    gone.reset();
+    // Of each pair, the relay whose identity sorts first dials.
+    if (!peer || !(self_identity_ < identity)) continue;
+    std::string error;
+    auto client = dialer_for(*peer, error);
+    if (!client) {
+      g_warning("%s", error.c_str());
+      continue;
+    }
+    std::lock_guard lock(mutex_);
+    dialed_.push_back({std::move(*peer), std::move(client)});
+  }
+}
+
 void FederationTransport::maintain() {
+  apply_peer_changes();
   const auto now = std::chrono::steady_clock::now();
   for (auto &dialed : dialed_) {
     PeerId id = 0;

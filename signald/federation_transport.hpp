@@ -35,6 +35,13 @@ class FederationTransport final : public PeerOutbox {
   // core mutex (dialing takes the endpoint's lock, under which its
   // callbacks take the core mutex).
   void maintain();
+  // A relay found while running (a cluster node, docs/signal.md "A cluster
+  // on Redis"): dialed if its identity sorts after ours, else awaited.
+  // remove_peer stops dialing it (Federation::set_trusted closes its
+  // links). With the core mutex held, from any thread; they take effect at
+  // the next maintain().
+  void add_peer(PeerConfig peer);
+  void remove_peer(const std::string &identity);
   void stop();
   uint16_t port() const { return endpoint_ ? endpoint_->local_port() : 0; }
   std::string certificate_fingerprint() const { return endpoint_ ? endpoint_->fingerprint() : ""; }
@@ -59,6 +66,10 @@ class FederationTransport final : public PeerOutbox {
     bool evicted = false;  // closed for a newer link from its source
   };
 
+  // Applies add_peer and remove_peer; without the core mutex.
+  void apply_peer_changes();
+  // The endpoint that dials `peer`, pinning its certificate.
+  std::unique_ptr<quic::Endpoint> dialer_for(const PeerConfig &peer, std::string &error) const;
   quic::ConnectionHandlers handlers_for(PeerId id, std::optional<std::string> expected);
   // Tells Federation once, whichever of the handshake and dial() ends last.
   void bring_up(PeerId id, LinkSlot &slot, const std::optional<std::string> &expected);
@@ -67,8 +78,11 @@ class FederationTransport final : public PeerOutbox {
   Federation *federation_ = nullptr;
   quic::EndpointConfig listen_config_;
   std::unique_ptr<quic::Endpoint> endpoint_;
+  std::string self_identity_;
   std::vector<Dialed> dialed_;
   std::unordered_map<PeerId, LinkSlot> links_;
+  // add_peer (a config) and remove_peer (nullopt) in order, by identity.
+  std::vector<std::pair<std::string, std::optional<PeerConfig>>> peer_changes_;
   PeerId next_id_ = 1;
 };
 

@@ -177,7 +177,8 @@ void HttpApi::respond(SoupServerMessage *message, const std::string &path) {
       Gauges gauges = server_.gauges();
       if (federation_ != nullptr) gauges.relay_links = federation_->links_up();
       text = render_prometheus(server_.counters(), gauges,
-                               federation_ != nullptr ? &federation_->counters() : nullptr);
+                               federation_ != nullptr ? &federation_->counters() : nullptr,
+                               cluster_ != nullptr ? &cluster_->counters() : nullptr);
     }
     return reply(message, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8", text);
   }

@@ -18,6 +18,7 @@
 
 #include "signald/core/federation.hpp"
 #include "signald/core/server.hpp"
+#include "signald/redis_cluster.hpp"
 
 namespace wzp::signald {
 
@@ -34,6 +35,8 @@ class HttpApi {
   bool listen(const std::string &host, uint16_t port, std::string &error);
   // Adds the federation metrics; the Federation must outlive this.
   void set_federation(const Federation *federation) { federation_ = federation; }
+  // Adds the cluster's metrics; unset before the RedisCluster goes.
+  void set_cluster(const RedisCluster *cluster) { cluster_ = cluster; }
   // The port actually bound (useful with port 0).
   uint16_t port() const { return port_; }
 
@@ -49,6 +52,7 @@ class HttpApi {
   std::mutex &mutex_;
   Server &server_;
   const Federation *federation_ = nullptr;
+  const RedisCluster *cluster_ = nullptr;
   SoupServer *soup_ = nullptr;
   GSocketService *service_ = nullptr;
   uint16_t port_ = 0;

@@ -18,6 +18,7 @@
 #include "signald/federation_transport.hpp"
 #include "signald/http_api.hpp"
 #include "signald/quic_transport.hpp"
+#include "signald/redis_cluster.hpp"
 #include "signald/tls_identity.hpp"
 #include "signald/token_validator.hpp"
 
@@ -66,6 +67,7 @@ struct Shutdown {
   QuicTransport *transport;
   FederationTransport *relays;
   Federation *federation;
+  RedisCluster *cluster;
   int waited_ms = 0;
 };
 
@@ -89,6 +91,7 @@ gboolean drain(gpointer data) {
 gboolean on_terminate(gpointer data) {
   auto *shutdown = static_cast<Shutdown *>(data);
   g_message("shutting down");
+  if (shutdown->cluster != nullptr) shutdown->cluster->leave();
   {
     std::lock_guard lock(*shutdown->mutex);
     shutdown->server->shutdown("server shutting down");
@@ -206,6 +209,7 @@ int main(int argc, char **argv) {
     for (const auto &peer : config->peers) trusted.push_back(peer.identity);
     relays = std::make_unique<FederationTransport>(core_mutex);
     federation = std::make_unique<Federation>(*relays, server, *identity, trusted);
+    federation->set_mesh(config->cluster_redis.has_value());
     http.set_federation(federation.get());
     quic::EndpointConfig relay_config = quic_config;
     relay_config.bind_address = config->federation_listen->host;
@@ -215,7 +219,8 @@ int main(int argc, char **argv) {
     // Two per peer (a redial can overlap the link it replaces) and spares,
     // so connections that never authenticate (closed after
     // kLinkAuthTimeout) do not keep a trusted relay out.
-    relay_config.max_connections = 2 * config->peers.size() + 8;
+    relay_config.max_connections =
+        2 * (config->peers.size() + (config->cluster_redis ? kMaxClusterNodes : 0)) + 8;
     if (!relays->start(relay_config, *federation, fingerprint, config->peers, error)) {
       g_printerr("wzp-signald: federation %s:%u: %s\n", config->federation_listen->host.c_str(),
                  config->federation_listen->port, error.c_str());
@@ -223,8 +228,22 @@ int main(int argc, char **argv) {
     }
   }
 
+  // Before the loop runs; destroyed before the Server and Federation it uses.
+  std::unique_ptr<RedisCluster> cluster;
+  if (config->cluster_redis) {
+    HostPort advertised = config->cluster_advertise.value_or(*config->federation_listen);
+    if (advertised.port == 0) advertised.port = relays->port();
+    cluster = std::make_unique<RedisCluster>(
+        core_mutex, server, *federation, *relays, *config->cluster_redis,
+        PeerConfig{advertised, relays->certificate_fingerprint(), fingerprint});
+    std::lock_guard lock(core_mutex);
+    server.set_alias_registry(cluster.get());
+    http.set_cluster(cluster.get());
+  }
+
   GMainLoop *loop = g_main_loop_new(nullptr, FALSE);
-  Shutdown shutdown{loop, &core_mutex, &server, &transport, relays.get(), federation.get()};
+  Shutdown shutdown{loop,         &core_mutex,      &server,      &transport,
+                    relays.get(), federation.get(), cluster.get()};
   g_unix_signal_add(SIGTERM, on_terminate, &shutdown);
   g_unix_signal_add(SIGINT, on_terminate, &shutdown);
   auto tick = [](gpointer data) -> gboolean {
@@ -248,12 +267,24 @@ int main(int argc, char **argv) {
                  std::to_string(relays->port()) +
                  " federation_cert_sha256=" + relays->certificate_fingerprint();
   }
+  if (cluster) {
+    relay_line += " cluster=" +
+                  base::format_host_port(config->cluster_redis->host, config->cluster_redis->port);
+  }
   g_print("wzp-signald ready quic=%s:%u http=%s:%u cert_sha256=%s identity=%s%s\n",
           config->listen.host.c_str(), transport.port(), config->http.host.c_str(), http.port(),
           transport.certificate_fingerprint().c_str(), fingerprint.c_str(), relay_line.c_str());
   fflush(stdout);
 
   g_main_loop_run(loop);
+  if (cluster) {
+    {
+      std::lock_guard lock(core_mutex);
+      server.set_alias_registry(nullptr);
+      http.set_cluster(nullptr);
+    }
+    cluster.reset();
+  }
   if (relays) relays->stop();
   transport.stop();
   g_main_loop_unref(loop);

@@ -26,8 +26,9 @@ std::filesystem::path build_dir() { return from_env("WZP_BUILD_DIR"); }
 
 std::filesystem::path build_binary(const std::string &relative) { return build_dir() / relative; }
 
-uint16_t free_udp_port() {
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+namespace {
+uint16_t free_port(int type) {
+  int fd = socket(AF_INET, type, 0);
   if (fd < 0) throw std::runtime_error("socket() failed");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -36,11 +37,16 @@ uint16_t free_udp_port() {
   if (bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0 ||
       getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len) != 0) {
     close(fd);
-    throw std::runtime_error("could not bind a UDP port on 127.0.0.1");
+    throw std::runtime_error("could not bind a port on 127.0.0.1");
   }
   close(fd);
   return ntohs(addr.sin_port);
 }
+}  // namespace
+
+uint16_t free_udp_port() { return free_port(SOCK_DGRAM); }
+
+uint16_t free_tcp_port() { return free_port(SOCK_STREAM); }
 
 std::filesystem::path make_temp_dir(const std::string &prefix) {
   std::string pattern = (build_dir() / (prefix + "-XXXXXX")).string();

@@ -13,6 +13,8 @@ std::filesystem::path build_dir();
 std::filesystem::path build_binary(const std::string &relative);
 // A UDP port on 127.0.0.1 that was free a moment ago.
 uint16_t free_udp_port();
+// A TCP port on 127.0.0.1 that was free a moment ago.
+uint16_t free_tcp_port();
 // A fresh empty directory under the build tree, removed by the caller.
 std::filesystem::path make_temp_dir(const std::string &prefix);
 

@@ -1,0 +1,31 @@
+#include "tests/support/redis_server.hpp"
+
+#include "tests/support/paths.hpp"
+
+namespace wzp::test {
+
+using namespace std::chrono_literals;
+
+RedisServer::RedisServer(const std::filesystem::path &dir, uint16_t port)
+    : port_(port != 0 ? port : free_tcp_port()) {
+  std::filesystem::create_directories(dir);
+  process_ = std::make_unique<ChildProcess>(
+      "/usr/bin/redis-server",
+      std::vector<std::string>{"--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir",
+                               dir.string(), "--save", "", "--appendonly", "no", "--daemonize",
+                               "no", "--logfile", ""});
+  ready_ = process_->wait_for_line(std::regex("Ready to accept connections"), 10s).has_value();
+}
+
+std::string RedisServer::cli(const std::vector<std::string> &args) const {
+  std::vector<std::string> all{"-h", "127.0.0.1", "-p", std::to_string(port_)};
+  all.insert(all.end(), args.begin(), args.end());
+  ChildProcess cli("/usr/bin/redis-cli", all);
+  cli.wait_exit(10s);
+  cli.wait_output_closed(5s);
+  std::string out;
+  for (const auto &line : cli.lines()) out += (out.empty() ? "" : "\n") + line;
+  return out;
+}
+
+}  // namespace wzp::test
