@@ -1,0 +1,341 @@
+// A cluster of three real wzp-signald nodes sharing state in a real
+// redis-server on loopback (docs/signal.md "A cluster on Redis"): one
+// certificate for the whole service, clients spread over the nodes. A real
+// `wzp` call crosses nodes with speech heard both ways, a room spans all
+// three, aliases are unique cluster-wide, and a node killed with SIGKILL
+// loses only its own users, who sign in to another node and can be called
+// again.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <regex>
+#include <set>
+#include <string>
+
+#include "libwzp/crypto/identity.hpp"
+#include "libwzp/crypto/member_card.hpp"
+#include "libwzp/signal/session.hpp"
+#include "libwzp/wire/header.hpp"
+#include "tests/integration/client/audio_compare.hpp"
+#include "tests/support/paths.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/redis_server.hpp"
+#include "tests/support/signald_daemon.hpp"
+#include "tests/support/wait.hpp"
+
+namespace wzp::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// Alice speaks longer than bob, who pads his speech with silence: she
+// hangs up at the end of hers, when his has been heard whole.
+constexpr const char *kAliceSays =
+    "This is alice calling bob on another node of the cluster. The quick brown fox jumps over "
+    "the lazy dog. One, two, three, four, five, six, seven.";
+constexpr const char *kBobSays =
+    "Hello alice, this is bob answering from a node of my own. One, two, three, four.";
+const std::string kRoom = "5a5a5a5a0f1e2d3c4b5a69788796a5b4";
+
+std::string fingerprint(const crypto::Identity &identity) {
+  return crypto::format_fingerprint(identity.fingerprint());
+}
+
+// A signaling client of one node (libwzp/signal Session) that keeps the
+// room media it receives.
+struct Member {
+  explicit Member(crypto::Identity id) : identity(std::move(id)) {}
+  crypto::Identity identity;
+  std::unique_ptr<signal::Session> session;
+  std::mutex mutex;
+  std::vector<std::vector<uint8_t>> datagrams;
+
+  // The next message of type T for which `match` holds, skipping others.
+  template <typename T, typename Match>
+  std::optional<T> wait_for(Match match, std::chrono::milliseconds timeout = 10s) {
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      auto received = session->next(
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+      if (!received) break;
+      if (auto *message = std::get_if<T>(&received->message); message && match(*message)) {
+        return *message;
+      }
+    }
+    return std::nullopt;
+  }
+  // The reply to a request: Ok, or the Error's code.
+  std::string request(const signal::Message &message) {
+    uint64_t id = session->next_request_id();
+    session->send(message, id);
+    auto reply = session->wait_reply(id, 10s);
+    if (!reply) return "no reply";
+    if (std::holds_alternative<signal::Ok>(reply->message)) return "ok";
+    if (auto *error = std::get_if<signal::Error>(&reply->message)) return error->code;
+    if (std::holds_alternative<signal::AliasResolved>(reply->message)) return "resolved";
+    return "unexpected reply";
+  }
+  std::optional<std::string> resolve(const std::string &query) {
+    uint64_t id = session->next_request_id();
+    session->send(signal::AliasResolve{query}, id);
+    auto reply = session->wait_reply(id, 5s);
+    if (!reply) return std::nullopt;
+    auto *resolved = std::get_if<signal::AliasResolved>(&reply->message);
+    return resolved ? std::optional(resolved->fingerprint) : std::nullopt;
+  }
+  size_t received() {
+    std::lock_guard lock(mutex);
+    return datagrams.size();
+  }
+};
+
+class Cluster : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = make_temp_dir("client-cluster");
+    redis_ = std::make_unique<RedisServer>(dir_ / "redis");
+    ASSERT_TRUE(redis_->ready()) << "redis-server did not start";
+    // One certificate for the whole service: a client pins it once and may
+    // reach any node.
+    std::string command =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+        "-subj /CN=wzp-cluster -keyout " +
+        (dir_ / "key.pem").string() + " -out " + (dir_ / "cert.pem").string() + " 2>/dev/null";
+    ASSERT_EQ(std::system(command.c_str()), 0);
+    for (int i = 0; i < 3; ++i) {
+      std::filesystem::create_directories(dir_ / ("node" + std::to_string(i)));
+      nodes_[i] = std::make_unique<SignaldDaemon>(
+          dir_ / ("node" + std::to_string(i)),
+          std::vector<std::string>{"--cert", (dir_ / "cert.pem").string(), "--key",
+                                   (dir_ / "key.pem").string(), "--federation-listen",
+                                   "127.0.0.1:0", "--cluster-redis", redis_->address()});
+      ASSERT_TRUE(nodes_[i]->ready());
+      EXPECT_EQ(nodes_[i]->certificate(), nodes_[0]->certificate());
+    }
+    // No --peer: each node finds the other two in Redis and links to them.
+    for (auto &node : nodes_) {
+      ASSERT_TRUE(
+          node->process().wait_for_lines(std::regex("relay link \\d+ authenticated as"), 2, 0, 20s))
+          << "a node did not link to both others";
+    }
+  }
+  void TearDown() override {
+    for (auto &node : nodes_) node.reset();
+    redis_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::unique_ptr<Member> member(int node, crypto::Identity identity) {
+    signal::SessionConfig config;
+    config.port = nodes_[node]->quic_port();
+    config.server_fingerprint = nodes_[node]->certificate();
+    auto joined = std::make_unique<Member>(std::move(identity));
+    std::string error;
+    joined->session = signal::Session::connect(config, joined->identity, error);
+    EXPECT_TRUE(joined->session) << error;
+    if (!joined->session) return nullptr;
+    Member *self = joined.get();
+    joined->session->set_datagram_handler([self](std::span<const uint8_t> datagram) {
+      std::lock_guard lock(self->mutex);
+      self->datagrams.emplace_back(datagram.begin(), datagram.end());
+    });
+    return joined;
+  }
+
+  // `wzp` as `who`, signed in to node `node`.
+  std::map<std::string, std::string> env(const std::string &who, int node) const {
+    return {{"WZP_IDENTITY", (dir_ / (who + ".id")).string()},
+            {"WZP_PASSPHRASE", "pass of " + who},
+            {"WZP_SERVER", "127.0.0.1:" + std::to_string(nodes_[node]->quic_port())},
+            {"WZP_SERVER_FINGERPRINT", nodes_[node]->certificate()},
+            {"GST_PLUGIN_PATH", (build_dir() / "gst-plugins").string()},
+            {"G_DEBUG", "fatal-criticals"}};
+  }
+
+  struct Outcome {
+    int exit_code = -1;
+    std::string output;
+  };
+  static Outcome finish(ChildProcess &process, std::chrono::seconds timeout) {
+    Outcome outcome;
+    auto status = process.wait_exit(timeout);
+    EXPECT_TRUE(process.wait_output_closed(5s));
+    for (const auto &line : process.lines()) outcome.output += line + "\n";
+    if (status && WIFEXITED(*status)) outcome.exit_code = WEXITSTATUS(*status);
+    return outcome;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<RedisServer> redis_;
+  std::unique_ptr<SignaldDaemon> nodes_[3];
+};
+
+std::vector<uint8_t> media_packet(const crypto::Identity &sender, uint32_t sequence) {
+  wire::MediaHeader header;
+  header.codec = wire::codec::kOpus;
+  header.stream_id = crypto::sender_id_of(sender.fingerprint());
+  header.sequence = sequence;
+  std::vector<uint8_t> packet(wire::kMaxPacketSize);
+  packet.resize(wire::write_full(header, nullptr, packet));
+  packet.insert(packet.end(), 32, static_cast<uint8_t>(sequence));
+  return packet;
+}
+
+TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
+  // Users on each node: carol on 0, dave on 1, erin on 2.
+  auto carol = member(0, crypto::Identity::generate());
+  auto dave = member(1, crypto::Identity::generate());
+  auto erin = member(2, crypto::Identity::generate());
+  ASSERT_TRUE(carol && dave && erin);
+
+  // Aliases are unique across the cluster: a name claimed on one node is
+  // taken on the others, and of two claims on two nodes at once one wins.
+  EXPECT_EQ(carol->request(signal::AliasClaim{"carol"}), "ok");
+  EXPECT_EQ(dave->request(signal::AliasClaim{"carol"}), "alias_taken");
+  EXPECT_EQ(erin->request(signal::AliasClaim{"erin"}), "ok");
+  uint64_t dave_id = dave->session->next_request_id();
+  uint64_t erin_id = erin->session->next_request_id();
+  dave->session->send(signal::AliasClaim{"zed"}, dave_id);
+  erin->session->send(signal::AliasClaim{"zed"}, erin_id);
+  auto dave_reply = dave->session->wait_reply(dave_id, 10s);
+  auto erin_reply = erin->session->wait_reply(erin_id, 10s);
+  ASSERT_TRUE(dave_reply && erin_reply);
+  const bool dave_won = std::holds_alternative<signal::Ok>(dave_reply->message);
+  EXPECT_NE(dave_won, std::holds_alternative<signal::Ok>(erin_reply->message))
+      << "exactly one of two simultaneous claims of @zed wins";
+  EXPECT_EQ(redis_->cli({"GET", "wzp:alias:zed"}),
+            fingerprint(dave_won ? dave->identity : erin->identity));
+  EXPECT_EQ(redis_->cli({"GET", "wzp:alias:carol"}), fingerprint(carol->identity));
+  // Which node each user is on, with a TTL the node refreshes.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return redis_->cli({"GET", "wzp:user:" + fingerprint(erin->identity)}) ==
+               nodes_[2]->identity();
+      },
+      5s));
+
+  // A room with a member on every node: each hears of the other two, and
+  // each one's media reaches the other two.
+  for (auto *m : {carol.get(), dave.get(), erin.get()}) {
+    m->session->send(signal::RoomJoin{kRoom, {}, {}});
+  }
+  for (auto *m : {carol.get(), dave.get(), erin.get()}) {
+    std::set<std::string> others;
+    for (auto *other : {carol.get(), dave.get(), erin.get()}) {
+      if (other != m) others.insert(fingerprint(other->identity));
+    }
+    while (!others.empty() && m->wait_for<signal::RoomEvent>([&](const signal::RoomEvent &e) {
+      return e.joined && others.erase(e.fingerprint) == 1;
+    })) {
+    }
+    EXPECT_TRUE(others.empty()) << "a member did not hear of another on another node";
+  }
+  Member *members[] = {carol.get(), dave.get(), erin.get()};
+  std::vector<uint8_t> sent[3];
+  for (int i = 0; i < 3; ++i) {
+    sent[i] = media_packet(members[i]->identity, static_cast<uint32_t>(i + 1));
+    ASSERT_TRUE(members[i]->session->connection()->send_datagram(sent[i]));
+  }
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(wait_until([&] { return members[i]->received() >= 2; }, 10s));
+    std::lock_guard lock(members[i]->mutex);
+    auto got = members[i]->datagrams;
+    std::sort(got.begin(), got.end());
+    std::vector<std::vector<uint8_t>> expected;
+    for (int j = 0; j < 3; ++j) {
+      if (j != i) expected.push_back(sent[j]);
+    }
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(got, expected) << "member " << i << ": each other member's packet, once";
+  }
+
+  // A real call between users of two nodes: alice on node 0 calls @bob on
+  // node 1, and each hears the other.
+  for (auto [file, text] : {std::pair{"alice.wav", kAliceSays}, {"bob.wav", kBobSays}}) {
+    ChildProcess speak("/usr/bin/espeak-ng", {"-w", (dir_ / file).string(), text});
+    ASSERT_TRUE(speak.wait_exit(30s).has_value());
+  }
+  ChildProcess pad("/usr/bin/sox", {(dir_ / "bob.wav").string(), (dir_ / "bob-padded.wav").string(),
+                                    "pad", "0", "20"});
+  ASSERT_TRUE(pad.wait_exit(30s).has_value());
+  for (const char *who : {"alice", "bob"}) {
+    ChildProcess id(build_binary("client/wzp"), {"id", "new"}, env(who, 0));
+    auto status = id.wait_exit(30s);
+    ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+  }
+  ChildProcess bob(build_binary("client/wzp"),
+                   {"answer", "--auto-answer", "--alias", "bob", "--in",
+                    (dir_ / "bob-padded.wav").string(), "--out", (dir_ / "at_bob.wav").string()},
+                   env("bob", 1));
+  ASSERT_TRUE(bob.wait_for_line(std::regex("signed in to .* as .*\\(@bob\\)"), 20s));
+  // Node 0 hears of @bob from node 1 (a resolve would not wait for it).
+  ASSERT_TRUE(carol->wait_for<signal::PresenceUpdate>([](const signal::PresenceUpdate &u) {
+    return u.online && u.user.alias == "bob";
+  })) << "@bob, claimed on node 1, is not known on node 0";
+  ChildProcess alice(build_binary("client/wzp"),
+                     {"call", "@bob", "--in", (dir_ / "alice.wav").string(), "--out",
+                      (dir_ / "at_alice.wav").string()},
+                     env("alice", 0));
+  Outcome called = finish(alice, 60s);
+  Outcome answered = finish(bob, 30s);
+  EXPECT_EQ(called.exit_code, 0) << called.output;
+  EXPECT_EQ(answered.exit_code, 0) << answered.output;
+  const double at_bob = speech_similarity(dir_ / "alice.wav", dir_ / "at_bob.wav");
+  const double at_alice = speech_similarity(dir_ / "bob.wav", dir_ / "at_alice.wav");
+  std::printf("speech similarity across nodes: alice -> bob %.2f, bob -> alice %.2f\n", at_bob,
+              at_alice);
+  EXPECT_GT(at_bob, 0.3) << called.output << answered.output;
+  EXPECT_GT(at_alice, 0.3) << called.output << answered.output;
+
+  // Node 2 dies. Its user erin goes offline on the others once its key
+  // expires, and leaves the room; the other members stay.
+  const std::string erin_fp = fingerprint(erin->identity);
+  const auto killed = Clock::now();
+  nodes_[2]->process().signal(SIGKILL);
+  ASSERT_TRUE(carol->wait_for<signal::PresenceUpdate>(
+      [&](const signal::PresenceUpdate &u) { return u.user.fingerprint == erin_fp && !u.online; },
+      15s))
+      << "erin stayed online on node 0";
+  const auto offline_after = Clock::now() - killed;
+  EXPECT_TRUE(dave->wait_for<signal::RoomEvent>([&](const signal::RoomEvent &e) {
+    return e.fingerprint == erin_fp && !e.joined;
+  })) << "erin stayed in the room on node 1";
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return redis_->cli({"EXISTS", "wzp:user:" + erin_fp}) == "0";
+      },
+      10s));
+  EXPECT_EQ(carol->resolve("@erin"), std::nullopt);
+
+  // erin signs in to node 1 and can be called from node 0 again, by her
+  // alias, which node 1 learns from Redis.
+  auto identity = std::move(erin->identity);
+  erin.reset();
+  const auto back = Clock::now();
+  erin = member(1, std::move(identity));
+  ASSERT_TRUE(erin);
+  ASSERT_TRUE(carol->wait_for<signal::PresenceUpdate>([&](const signal::PresenceUpdate &u) {
+    return u.online && u.user.fingerprint == erin_fp && u.user.alias == "erin";
+  })) << "@erin is not known on node 0 after her move to node 1";
+  EXPECT_EQ(carol->resolve("@erin"), erin_fp);
+  carol->session->send(
+      signal::CallOffer{"call-after-failover", "", "@erin", {0xaa, 0xbb}, {"opus"}, {"good"}, {}});
+  auto offer = erin->wait_for<signal::CallOffer>(
+      [](const signal::CallOffer &o) { return o.call_id == "call-after-failover"; }, 15s);
+  ASSERT_TRUE(offer) << "a call from node 0 did not reach erin on node 1";
+  EXPECT_EQ(offer->caller, fingerprint(carol->identity));
+  const auto callable_after = Clock::now() - back;
+  std::printf(
+      "failover: erin offline on node 0 %.1f s after SIGKILL; rung on node 1 %.1f s "
+      "after signing in there\n",
+      std::chrono::duration<double>(offline_after).count(),
+      std::chrono::duration<double>(callable_after).count());
+}
+
+}  // namespace
+}  // namespace wzp::test
