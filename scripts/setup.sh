@@ -22,6 +22,8 @@ packages=(
   libhiredis-dev redis-server
   # tests and benchmarks (liblcrq: test-time RaptorQ oracle only, GPL, never shipped)
   libgtest-dev libgmock-dev libbenchmark-dev liblcrq-dev
+  # test relays get their certificates from the openssl tool
+  openssl
   # NAT tests: namespaces, kernel NAT routers, a NAT-PMP/PCP/UPnP gateway,
   # sysctl and ping in the lab
   # (miniupnpd-nftables alone: the miniupnpd package adds a debconf service)
