@@ -15,13 +15,20 @@ std::optional<double> plausible_loss(const RelayView &stretch, const Plausibilit
 
 bool LossCheck::clamp(PathObservation &report, const RelayView &totals) {
   const std::optional<double> bound = plausible_loss(totals - checked_, config_);
-  if (!bound) return false;
-  checked_ = totals;
-  // The relay settles a datagram to the member an RTT and a loss detection
-  // after the member missed it, so a report may describe the stretch
-  // before: the worse of the two is allowed.
-  const double allowed = std::max(*bound, previous_bound_.value_or(0.0));
-  previous_bound_ = *bound;
+  double allowed = 0;
+  if (bound) {
+    checked_ = totals;
+    // The relay settles a datagram to the member an RTT and a loss
+    // detection after the member missed it, so a report may describe the
+    // stretch before: the worse of the two is allowed.
+    allowed = std::max(*bound, previous_bound_.value_or(0.0));
+    previous_bound_ = *bound;
+  } else {
+    // Too little was sent to the member to judge: it cannot have lost more
+    // than the last stretch judged allowed (the floor before any). Standing
+    // as it was, a lie in a room where nobody talked moved everyone.
+    allowed = previous_bound_.value_or(config_.floor);
+  }
   if (report.loss <= allowed) return false;
   report.loss = allowed;
   return true;

@@ -47,7 +47,7 @@ struct PlausibilityConfig {
 };
 
 // The most loss a report over `stretch` can plausibly show; nullopt when
-// the view says too little, and the report stands as it is.
+// the view says too little to judge.
 std::optional<double> plausible_loss(const RelayView &stretch,
                                      const PlausibilityConfig &config = {});
 
@@ -61,7 +61,8 @@ class LossCheck {
 
   // Clamps the report's loss to what the stretch since the last check, or
   // the one before it, allows; true if it had to (an implausible report). A
-  // stretch that says too little is not checked: it counts towards the next.
+  // stretch that says too little counts towards the next, and its report is
+  // held to what the last judged stretch allowed (the floor before any).
   bool clamp(PathObservation &report, const RelayView &totals);
 
  private:

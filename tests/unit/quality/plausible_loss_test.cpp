@@ -110,15 +110,24 @@ TEST(LossCheck, EachReportIsJudgedOnTheLastTwoStretches) {
   EXPECT_DOUBLE_EQ(after.loss, kConfig.floor);
 }
 
-TEST(LossCheck, AStretchThatSaysTooLittleCountsTowardsTheNext) {
+// Issue 13: a member reporting 100 % loss in a room where nobody talked was
+// believed, since nothing had been sent to it to judge the report by; the
+// room went to catastrophic with no packet lost anywhere.
+TEST(LossCheck, AStretchThatSaysTooLittleIsHeldToTheLastJudgedOne) {
   LossCheck check(RelayView{});
   PathObservation early{.loss = 1.0};
-  EXPECT_FALSE(check.clamp(early, {.upstream = {10, 10}, .downstream = {10, 10}}));
-  EXPECT_DOUBLE_EQ(early.loss, 1.0) << "not enough to doubt it";
-  PathObservation next{.loss = 1.0};
-  EXPECT_TRUE(check.clamp(next, {.upstream = {30, 30},
-                                 .downstream = {kConfig.min_downstream, kConfig.min_downstream}}));
-  EXPECT_DOUBLE_EQ(next.loss, kConfig.floor);
+  EXPECT_TRUE(check.clamp(early, {.upstream = {10, 10}, .downstream = {10, 10}}));
+  EXPECT_DOUBLE_EQ(early.loss, kConfig.floor) << "nothing judged yet: the floor";
+  // The stretch runs on to the next report, and is judged then.
+  PathObservation next{.loss = 0.5};
+  EXPECT_FALSE(
+      check.clamp(next, {.upstream = {30, 30}, .downstream = {kConfig.min_downstream, 10}}));
+  EXPECT_DOUBLE_EQ(next.loss, 0.5);
+  // A quiet stretch after a lossy one: the lossy one's bound holds.
+  PathObservation quiet{.loss = 0.5};
+  EXPECT_FALSE(
+      check.clamp(quiet, {.upstream = {31, 31}, .downstream = {kConfig.min_downstream + 1, 11}}));
+  EXPECT_DOUBLE_EQ(quiet.loss, 0.5);
 }
 
 }  // namespace

@@ -484,6 +484,17 @@ TEST_F(RoomReportCheckTest, AMemberReportingLossItsCleanPathDidNotHaveCannotPull
             std::string::npos);
 }
 
+// Nothing is sent to B, so nothing can have been lost on its way: B's
+// reports are held to the floor until a stretch says more. Believed, they
+// took the room to catastrophic on a room that was silent.
+TEST_F(RoomReportCheckTest, AMemberReportingLossWhenNothingWasSentToItCannotPullTheRoomDown) {
+  const int seconds = 3 * reports_to_step_down_;
+  report(cb_, all_lost_, seconds);
+  auto sent = directives(ca_);
+  EXPECT_EQ(std::count(sent.begin(), sent.end(), quality::Tier::kCatastrophic), 0);
+  EXPECT_EQ(server_->counters().implausible_reports, static_cast<uint64_t>(seconds));
+}
+
 TEST_F(RoomReportCheckTest, AMemberWhosePathIsLossyStillPullsTheRoomDown) {
   for (int i = 0; i < reports_to_step_down_; ++i) second(lossy_, 0.6);
   for (ConnectionId conn : {ca_, cb_}) {
