@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "libwzp/signal/message.hpp"
@@ -75,6 +76,13 @@ class Store {
 
   sqlite3 *db_;
   std::string last_error_;
+  // Each query's prepared statement, by its SQL text (a string literal at
+  // its one call site).
+  struct Prepared {
+    sqlite3_stmt *stmt = nullptr;
+    bool in_use = false;
+  };
+  std::unordered_map<const char *, Prepared> prepared_;
 };
 
 }  // namespace wzp::signald
