@@ -2,9 +2,12 @@
 # ASan + UBSan (-DWZP_SANITIZE=ON, build-asan/) over libwzp, every unit test
 # but the fuzz replays (scripts/fuzz.sh runs those under both sanitizers)
 # and the integration tests that run the real daemon, QUIC and the
-# impairment proxy on loopback. scripts/test.sh --asan runs it after the
-# rest; docs/DEVELOPING.md says what it costs. Exits non-zero if a test
-# fails or a sanitizer reports anything (UBSan aborts: -fno-sanitize-recover).
+# impairment proxy on loopback. With --daemon, only the daemon and its
+# integration tests (signald_integration_test: real wzp-signald processes,
+# QUIC, HTTP, the store), the subset CI runs (scripts/test.sh);
+# scripts/test.sh --asan runs all of it. docs/DEVELOPING.md says what each
+# costs. Exits non-zero if a test fails or a sanitizer reports anything
+# (UBSan aborts: -fno-sanitize-recover).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +19,17 @@ unit=(audio_dtx_test base_test crypto_vectors_test crypto_identity_test crypto_m
   test_wire)
 integration=(signald_store_test quic_loopback_test netsim_udp_proxy_test test_signal_session
   signald_integration_test)
+case "${1:-}" in
+  "") ;;
+  --daemon)
+    unit=()
+    integration=(signald_integration_test)
+    ;;
+  *)
+    echo "usage: scripts/asan.sh [--daemon]" >&2
+    exit 2
+    ;;
+esac
 
 cmake -S . -B build-asan -G Ninja -DWZP_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$(nproc)" --target "${unit[@]}" "${integration[@]}" wzp-signald

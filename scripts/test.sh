@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what wzp needs, checks the include layering, builds it and runs
 # every test: unit, element, integration (ctest in build/), then a short
-# libFuzzer run of every parser (clang build in build-fuzz/). With --asan,
-# then libwzp's unit tests and the daemon's integration tests under ASan +
-# UBSan (scripts/asan.sh, build-asan/): not in CI, which has no time left
-# for that build (docs/DEVELOPING.md, "Sanitizers"). Exits non-zero if
-# anything fails.
+# libFuzzer run of every parser (clang build in build-fuzz/), then the
+# daemon's integration tests under ASan + UBSan (scripts/asan.sh --daemon,
+# build-asan/). With --asan, libwzp's unit tests and the other integration
+# tests of scripts/asan.sh under both sanitizers too: not in CI, which has
+# no time left for that build (docs/DEVELOPING.md, "Sanitizers"). Exits
+# non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,4 +27,4 @@ scripts/build.sh
 ctest --test-dir build --output-on-failure -j"$(nproc)"
 
 scripts/fuzz.sh
-if $asan; then scripts/asan.sh; fi
+if $asan; then scripts/asan.sh; else scripts/asan.sh --daemon; fi
