@@ -244,10 +244,15 @@ TEST(SignaldRooms, ALossyMemberPullsItsRoomDownOnceItsStepHasHeldALyingOneDoesNo
           sealed_packet(keys, stream, speech, report ? &clean : nullptr, media_time, sequence)));
     }
     if (report) {
-      ASSERT_TRUE(lossy.send_datagram(sealed_packet(keys, 3, "", &lossy_report, media_time)));
-      ASSERT_TRUE(liar.send_datagram(sealed_packet(keys, 4, "", &lie, media_time)));
-      ASSERT_TRUE(quiet_member.send_datagram(sealed_packet(keys, 5, "", &clean, media_time)));
-      ASSERT_TRUE(quiet_liar.send_datagram(sealed_packet(keys, 6, "", &lie, media_time)));
+      // The listeners send one packet a second, each its report.
+      const auto reports = static_cast<uint32_t>((next_report - start) / 1s + 1);
+      for (auto [listener, stream, said] : {std::tuple{&lossy, 3u, &lossy_report},
+                                            {&liar, 4u, &lie},
+                                            {&quiet_member, 5u, &clean},
+                                            {&quiet_liar, 6u, &lie}}) {
+        ASSERT_TRUE(
+            listener->send_datagram(sealed_packet(keys, stream, "", said, media_time, reports)));
+      }
       next_report += 1s;
       if (!at_lossy_speaker && (at_lossy_speaker = lossy_speaker.wait_for<QualityDirective>(0ms))) {
         stop = std::chrono::steady_clock::now() + 2s;
