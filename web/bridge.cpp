@@ -6,7 +6,7 @@
 
 #include "libwzp/base/token_bucket.hpp"
 #include "libwzp/crypto/room_access.hpp"
-#include "libwzp/quic/tls.hpp"
+#include "libwzp/stream/https.hpp"
 
 namespace wzp::web {
 namespace {
@@ -31,27 +31,6 @@ void send_text(SoupWebsocketConnection *ws, const std::string &text) {
   }
 }
 
-GTlsCertificate *load_certificate(const ServerOptions &options, std::string &error) {
-  GError *gerror = nullptr;
-  GTlsCertificate *certificate = nullptr;
-  if (!options.certificate_file.empty()) {
-    certificate = g_tls_certificate_new_from_files(options.certificate_file.c_str(),
-                                                   options.key_file.c_str(), &gerror);
-  } else {
-    quic::SelfSignedIdentity identity;
-    if (!quic::generate_self_signed(kSelfSignedValidity, identity, error)) return nullptr;
-    std::string pem = identity.certificate_pem + identity.private_key_pem;
-    certificate = g_tls_certificate_new_from_pem(pem.c_str(), -1, &gerror);
-    identity.wipe();
-    std::fill(pem.begin(), pem.end(), '\0');
-  }
-  if (certificate == nullptr) {
-    error = std::string("TLS certificate: ") + (gerror != nullptr ? gerror->message : "unknown");
-    g_clear_error(&gerror);
-  }
-  return certificate;
-}
-
 }  // namespace
 
 struct Bridge::Connection {
@@ -72,40 +51,19 @@ std::unique_ptr<Bridge> Bridge::start(const ServerOptions &options, std::string 
     error = "--cert and --key go together";
     return nullptr;
   }
-  GTlsCertificate *certificate = load_certificate(options, error);
-  if (certificate == nullptr) return nullptr;
-  GByteArray *der = nullptr;
-  g_object_get(certificate, "certificate", &der, nullptr);
   std::unique_ptr<Bridge> self(new Bridge);
   self->options_ = options;
-  self->fingerprint_ = quic::sha256_fingerprint({der->data, der->len});
-  g_byte_array_unref(der);
+  GTlsCertificate *certificate = stream::load_tls_certificate(
+      options.certificate_file, options.key_file, kSelfSignedValidity, self->fingerprint_, error);
+  if (certificate == nullptr) return nullptr;
   self->soup_ =
       soup_server_new("server-header", "wzp-web", "tls-certificate", certificate, nullptr);
   g_object_unref(certificate);
   soup_server_add_handler(self->soup_, nullptr, on_request, self.get(), nullptr);
   soup_server_add_websocket_handler(self->soup_, "/ws", nullptr, nullptr, on_websocket, self.get(),
                                     nullptr);
-  GInetAddress *inet = g_inet_address_new_from_string(options.address.c_str());
-  if (inet == nullptr) {
-    error = "not a numeric address: " + options.address;
-    return nullptr;
-  }
-  GSocketAddress *address = g_inet_socket_address_new(inet, options.port);
-  g_object_unref(inet);
-  GError *gerror = nullptr;
-  gboolean listening = soup_server_listen(self->soup_, address, SOUP_SERVER_LISTEN_HTTPS, &gerror);
-  g_object_unref(address);
-  if (!listening) {
-    error = std::string("cannot listen: ") + gerror->message;
-    g_clear_error(&gerror);
-    return nullptr;
-  }
-  GSList *listeners = soup_server_get_listeners(self->soup_);
-  GSocketAddress *bound = g_socket_get_local_address(G_SOCKET(listeners->data), nullptr);
-  self->port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-  g_object_unref(bound);
-  g_slist_free(listeners);
+  self->port_ = stream::listen_https(self->soup_, options.address, options.port, error);
+  if (self->port_ == 0) return nullptr;
   return self;
 }
 

@@ -77,6 +77,14 @@ std::shared_ptr<Link> Link::over(std::shared_ptr<Connection> connection) {
   return link;
 }
 
+std::shared_ptr<Link> Link::over_path(std::shared_ptr<DatagramPath> path) {
+  std::shared_ptr<Link> link(new Link(LinkConfig{}));
+  std::lock_guard lock(link->mutex_);
+  link->current_generation_ = link->generations_ = 1;
+  link->path_ = std::move(path);
+  return link;
+}
+
 const std::string &Link::fingerprint() const {
   static const std::string kNone;
   return endpoint_ ? endpoint_->fingerprint() : kNone;
@@ -167,6 +175,7 @@ ConnectionHandlers Link::handlers(uint64_t generation,
 
 bool Link::established() const {
   std::lock_guard lock(mutex_);
+  if (path_) return path_->open();
   return connection_ && connection_->state() == Connection::State::kEstablished;
 }
 
@@ -178,12 +187,20 @@ void Link::set_second(std::shared_ptr<Connection> second, bool only) {
 
 bool Link::send(std::span<const uint8_t> datagram) {
   std::shared_ptr<Connection> connection, second;
+  std::shared_ptr<DatagramPath> path;
   bool only = false;
   {
     std::lock_guard lock(mutex_);
     connection = connection_;
+    path = path_;
     second = second_;
     only = second_only_;
+  }
+  if (path) {
+    if (path->send_datagram(datagram)) return true;
+    std::lock_guard lock(mutex_);
+    ++dropped_unsent_;
+    return false;
   }
   if (second && second->state() == Connection::State::kEstablished) {
     bool sent = second->send_datagram(datagram);
@@ -204,9 +221,22 @@ void Link::drain(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     std::shared_ptr<Connection> connection;
+    std::shared_ptr<DatagramPath> path;
     {
       std::lock_guard lock(mutex_);
       connection = connection_;
+      path = path_;
+    }
+    if (path) {
+      auto stats = path->stats();
+      if (!path->open() || stats.datagrams_sent + stats.datagrams_dropped_stale +
+                                   stats.datagrams_dropped_full +
+                                   stats.datagrams_dropped_oversized >=
+                               stats.datagrams_queued) {
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
     }
     if (!connection || connection->state() == Connection::State::kClosed) return;
     auto stats = connection->stats();
@@ -252,10 +282,13 @@ std::string Link::error() const {
 
 ConnectionStats Link::connection_stats() const {
   std::shared_ptr<Connection> connection;
+  std::shared_ptr<DatagramPath> path;
   {
     std::lock_guard lock(mutex_);
     connection = connection_;
+    path = path_;
   }
+  if (path) return path->stats();
   return connection ? connection->stats() : ConnectionStats{};
 }
 

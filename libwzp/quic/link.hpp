@@ -22,6 +22,21 @@
 
 namespace wzp::quic {
 
+// A path a borrowed link (over_path) sends on that is not a QUIC connection: the
+// client's TLS fallback to wzp-signald (libwzp/stream, docs/fallback.md).
+// Its owner hands the received datagrams to Link::deliver() as for over().
+class DatagramPath {
+ public:
+  virtual ~DatagramPath() = default;
+  // Queues one datagram; false (and counted in the path's stats) when it
+  // cannot go.
+  virtual bool send_datagram(std::span<const uint8_t> datagram) = 0;
+  virtual bool open() const = 0;
+  // The fields a QUIC connection's stats share with a stream: datagrams
+  // queued, sent, received and dropped unsent, and the path's RTT.
+  virtual ConnectionStats stats() const = 0;
+};
+
 struct LinkConfig {
   bool server = false;
   std::string address = "127.0.0.1";  // the peer, for the client role
@@ -50,6 +65,8 @@ class Link {
   // with deliver() and the end of the connection with closed() (from the
   // connection's handlers). Dropping the link leaves the connection open.
   static std::shared_ptr<Link> over(std::shared_ptr<Connection> connection);
+  // The same over a path that is not QUIC (set_second() does not apply).
+  static std::shared_ptr<Link> over_path(std::shared_ptr<DatagramPath> path);
   ~Link();
 
   const LinkConfig &config() const { return config_; }
@@ -119,6 +136,7 @@ class Link {
   mutable std::mutex mutex_;
   std::condition_variable received_;
   std::shared_ptr<Connection> connection_;
+  std::shared_ptr<DatagramPath> path_;  // over(DatagramPath), instead of connection_
   std::shared_ptr<Connection> second_;  // set_second()
   bool second_only_ = false;
   uint64_t generations_ = 0;                // handed out, one per connection
