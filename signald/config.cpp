@@ -45,12 +45,13 @@ struct Flags {
   gint max_connections = 0;
   gint max_waiting_per_address = 0;
   gchar *federation_listen = nullptr;
+  gchar *tls_listen = nullptr;
   gchar **peers = nullptr;
   gchar *cluster_redis = nullptr;
   gchar *cluster_advertise = nullptr;
   ~Flags() {
     for (gchar *s : {config, listen, http, certificate, key, database, auth_url, federation_listen,
-                     cluster_redis, cluster_advertise}) {
+                     tls_listen, cluster_redis, cluster_advertise}) {
       g_free(s);
     }
     g_strfreev(peers);
@@ -66,13 +67,13 @@ bool apply(Config &config, const std::string &name, const std::string &value, st
       return false;
     }
     (name == "listen" ? config.listen : config.http) = *parsed;
-  } else if (name == "federation-listen") {
+  } else if (name == "federation-listen" || name == "tls-listen") {
     auto parsed = parse_listen_address(value, error);
     if (!parsed) {
       error = name + ": " + error;
       return false;
     }
-    config.federation_listen = *parsed;
+    (name == "tls-listen" ? config.tls_listen : config.federation_listen) = *parsed;
   } else if (name == "cluster-redis" || name == "cluster-advertise") {
     auto parsed = base::parse_host_port(value, &error);
     if (!parsed || parsed->host.empty() || parsed->port == 0) {
@@ -165,6 +166,10 @@ std::optional<Config> parse_config(int argc, char **argv, std::string &error, st
        "Most simultaneous client connections (default 1024)", "N"},
       {"max-waiting-per-address", 0, 0, G_OPTION_ARG_INT, &flags.max_waiting_per_address,
        "Most connections from one address (IPv6: one /64) not yet logged in (default 8)", "N"},
+      {"tls-listen", 0, 0, G_OPTION_ARG_STRING, &flags.tls_listen,
+       "TLS (WebSocket over HTTPS) address for clients whose network blocks UDP, with the "
+       "same certificate (off without it; clients try port 443)",
+       "HOST:PORT"},
       {"federation-listen", 0, 0, G_OPTION_ARG_STRING, &flags.federation_listen,
        "QUIC address for links from other relays (federation is off without it)", "HOST:PORT"},
       {"peer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &flags.peers,
@@ -216,6 +221,7 @@ std::optional<Config> parse_config(int argc, char **argv, std::string &error, st
       {"database", flags.database},
       {"auth-url", flags.auth_url},
       {"federation-listen", flags.federation_listen},
+      {"tls-listen", flags.tls_listen},
       {"cluster-redis", flags.cluster_redis},
       {"cluster-advertise", flags.cluster_advertise}};
   for (const auto &[name, value] : overrides) {

@@ -36,6 +36,10 @@ struct Config {
   // Connections from one address (IPv4, or IPv6 /64) that have not logged
   // in yet (ServerSettings::max_unauthenticated_per_source).
   size_t max_waiting_per_address = 8;
+  // The TLS fallback for clients whose network blocks UDP
+  // (docs/fallback.md): a WebSocket over HTTPS, off unless an address is
+  // given (clients look for it on port 443 by default).
+  std::optional<HostPort> tls_listen;
   // Federation (docs/signal.md): off unless a relay address is given.
   std::optional<HostPort> federation_listen;  // QUIC, ALPN wzp-federation/1
   std::vector<PeerConfig> peers;

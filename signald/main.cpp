@@ -20,6 +20,7 @@
 #include "signald/quic_transport.hpp"
 #include "signald/redis_cluster.hpp"
 #include "signald/tls_identity.hpp"
+#include "signald/tls_transport.hpp"
 #include "signald/token_validator.hpp"
 
 namespace {
@@ -65,6 +66,7 @@ struct Shutdown {
   std::mutex *mutex;
   Server *server;
   QuicTransport *transport;
+  TlsTransport *tls;
   FederationTransport *relays;
   Federation *federation;
   RedisCluster *cluster;
@@ -78,7 +80,8 @@ gboolean drain(gpointer data) {
   size_t open = 0;
   {
     std::lock_guard lock(*shutdown->mutex);
-    open = shutdown->transport->open_connections();
+    open = shutdown->transport->open_connections() +
+           (shutdown->tls != nullptr ? shutdown->tls->open_connections() : 0);
   }
   shutdown->waited_ms += 50;
   if (open == 0 || shutdown->waited_ms >= 2000) {
@@ -162,7 +165,12 @@ int main(int argc, char **argv) {
   StoreCompletions completions{&core_mutex};
   StoreWriter writer(std::move(writer_store),
                      [&completions] { g_idle_add(run_store_completions, &completions); });
-  QuicTransport transport(core_mutex);
+  ConnectionIds connection_ids;
+  QuicTransport transport(core_mutex, connection_ids);
+  std::unique_ptr<TlsTransport> tls_transport;
+  if (config->tls_listen)
+    tls_transport = std::make_unique<TlsTransport>(core_mutex, connection_ids);
+  Transports transports(transport, tls_transport.get());
   std::unique_ptr<HttpTokenValidator> validator;
   if (!config->auth_url.empty()) {
     validator = std::make_unique<HttpTokenValidator>(g_main_context_default(), core_mutex,
@@ -170,7 +178,7 @@ int main(int argc, char **argv) {
   }
   ServerSettings settings;
   settings.max_unauthenticated_per_source = config->max_waiting_per_address;
-  Server server(transport, *store, writer, fingerprint, certificate_sha256, validator.get(),
+  Server server(transports, *store, writer, fingerprint, certificate_sha256, validator.get(),
                 settings);
   completions.server = &server;
 
@@ -198,6 +206,15 @@ int main(int argc, char **argv) {
   }
   if (transport.certificate_fingerprint() != certificate_sha256) {
     g_printerr("wzp-signald: the TLS certificate changed while starting\n");
+    return 1;
+  }
+  // The same certificate over TLS: a login binds to it either way.
+  if (tls_transport &&
+      !tls_transport->start(config->tls_listen->host, config->tls_listen->port,
+                            tls.certificate_file, tls.private_key_file, certificate_sha256,
+                            config->max_connections, server, error)) {
+    g_printerr("wzp-signald: TLS %s:%u: %s\n", config->tls_listen->host.c_str(),
+               config->tls_listen->port, error.c_str());
     return 1;
   }
 
@@ -242,7 +259,7 @@ int main(int argc, char **argv) {
   }
 
   GMainLoop *loop = g_main_loop_new(nullptr, FALSE);
-  Shutdown shutdown{loop,         &core_mutex,      &server,      &transport,
+  Shutdown shutdown{loop,         &core_mutex,      &server,       &transport, tls_transport.get(),
                     relays.get(), federation.get(), cluster.get()};
   g_unix_signal_add(SIGTERM, on_terminate, &shutdown);
   g_unix_signal_add(SIGINT, on_terminate, &shutdown);
@@ -261,19 +278,22 @@ int main(int argc, char **argv) {
 
   g_message("identity %s, database %s%s", fingerprint.c_str(), config->database.c_str(),
             validator ? ", bearer tokens checked" : "");
-  std::string relay_line;
+  std::string extra_line;  // the TLS fallback and federation, when on
+  if (tls_transport) {
+    extra_line = " tls=" + base::format_host_port(config->tls_listen->host, tls_transport->port());
+  }
   if (relays) {
-    relay_line = " federation=" + config->federation_listen->host + ":" +
-                 std::to_string(relays->port()) +
-                 " federation_cert_sha256=" + relays->certificate_fingerprint();
+    extra_line += " federation=" + config->federation_listen->host + ":" +
+                  std::to_string(relays->port()) +
+                  " federation_cert_sha256=" + relays->certificate_fingerprint();
   }
   if (cluster) {
-    relay_line += " cluster=" +
+    extra_line += " cluster=" +
                   base::format_host_port(config->cluster_redis->host, config->cluster_redis->port);
   }
   g_print("wzp-signald ready quic=%s:%u http=%s:%u cert_sha256=%s identity=%s%s\n",
           config->listen.host.c_str(), transport.port(), config->http.host.c_str(), http.port(),
-          transport.certificate_fingerprint().c_str(), fingerprint.c_str(), relay_line.c_str());
+          transport.certificate_fingerprint().c_str(), fingerprint.c_str(), extra_line.c_str());
   fflush(stdout);
 
   g_main_loop_run(loop);
@@ -286,6 +306,7 @@ int main(int argc, char **argv) {
     cluster.reset();
   }
   if (relays) relays->stop();
+  if (tls_transport) tls_transport->stop();
   transport.stop();
   g_main_loop_unref(loop);
   g_message("stopped");

@@ -32,7 +32,7 @@ bool QuicTransport::start(const quic::EndpointConfig &config, Server &server, st
       config,
       [this](const std::shared_ptr<quic::Connection> &connection) {
         std::lock_guard lock(mutex_);
-        ConnectionId id = next_id_++;
+        ConnectionId id = ids_.take();
         connections_.emplace(id, connection);
         return handlers_for(id);
       },

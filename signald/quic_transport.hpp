@@ -11,14 +11,15 @@
 
 #include "libwzp/quic/endpoint.hpp"
 #include "signald/core/server.hpp"
+#include "signald/transports.hpp"
 
 namespace wzp::signald {
 
 Now wall_and_steady_now();
 
-class QuicTransport final : public Outbox {
+class QuicTransport final : public ClientTransport {
  public:
-  explicit QuicTransport(std::mutex &core_mutex) : mutex_(core_mutex) {}
+  QuicTransport(std::mutex &core_mutex, ConnectionIds &ids) : mutex_(core_mutex), ids_(ids) {}
 
   // Binds and starts accepting; the Server must be attached first.
   bool start(const quic::EndpointConfig &config, Server &server, std::string &error);
@@ -29,7 +30,8 @@ class QuicTransport final : public Outbox {
   // With the core mutex held.
   size_t open_connections() const { return connections_.size(); }
 
-  // Outbox; with the core mutex held.
+  // ClientTransport; with the core mutex held.
+  bool owns(ConnectionId id) const override { return connections_.contains(id); }
   void send(ConnectionId to, const signal::Message &message,
             std::optional<uint64_t> request_id) override;
   void close(ConnectionId to, const std::string &reason) override;
@@ -45,7 +47,7 @@ class QuicTransport final : public Outbox {
   Server *server_ = nullptr;
   std::unique_ptr<quic::Endpoint> endpoint_;
   std::unordered_map<ConnectionId, std::shared_ptr<quic::Connection>> connections_;
-  ConnectionId next_id_ = 1;
+  ConnectionIds &ids_;
   LinkTotals closed_totals_;  // of the connections gone
 };
 

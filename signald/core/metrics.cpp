@@ -24,6 +24,18 @@ const char *to_string(DropReason reason) {
   return "unknown";
 }
 
+const char *to_string(Transport transport) {
+  switch (transport) {
+    case Transport::kQuic:
+      return "quic";
+    case Transport::kTls:
+      return "tls";
+    case Transport::kCount:
+      break;
+  }
+  return "unknown";
+}
+
 std::string render_prometheus(const Counters &c, const Gauges &g, const FederationCounters *f,
                               const ClusterCounters *k) {
   std::ostringstream out;
@@ -49,6 +61,18 @@ std::string render_prometheus(const Counters &c, const Gauges &g, const Federati
       << "wzp_signald_calls_ended_total{path=\"relay\"} " << g.calls_ended_relay << '\n';
   metric("wzp_signald_rooms", "gauge", "Rooms with at least one participant or a call.", g.rooms);
   metric("wzp_signald_participants", "gauge", "Participants across all rooms.", g.participants);
+  auto by_transport = [&out](const char *name, const char *help, const auto &values) {
+    out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " gauge\n";
+    for (size_t i = 0; i < values.size(); ++i) {
+      out << name << "{transport=\"" << to_string(static_cast<Transport>(i)) << "\"} " << values[i]
+          << '\n';
+    }
+  };
+  by_transport("wzp_signald_members",
+               "Signed-in clients by transport: QUIC, or the TLS fallback for blocked UDP.",
+               g.members_by_transport);
+  by_transport("wzp_signald_participants_by_transport",
+               "Signed-in clients in a room or call, by transport.", g.participants_by_transport);
   metric("wzp_signald_messages_received_total", "counter", "Signal messages received.",
          c.messages_received);
   metric("wzp_signald_messages_refused_total", "counter",

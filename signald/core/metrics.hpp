@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "signald/core/outbox.hpp"
+
 namespace wzp::signald {
 
 enum class DropReason : uint8_t {
@@ -73,6 +75,9 @@ struct Gauges {
   uint64_t remote_users = 0;         // online on linked relays
   uint64_t remote_participants = 0;  // linked relays' members of rooms here
   uint64_t relay_links = 0;          // authenticated
+  // Signed-in clients, and those of them in a room or call, by transport.
+  std::array<uint64_t, static_cast<size_t>(Transport::kCount)> members_by_transport{};
+  std::array<uint64_t, static_cast<size_t>(Transport::kCount)> participants_by_transport{};
   // A running total, read from the transport when the metrics are (Outbox).
   uint64_t datagrams_unsent = 0;
   uint64_t congestion_restarts = 0;

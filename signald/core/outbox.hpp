@@ -18,6 +18,11 @@ using ConnectionId = uint64_t;
 using PeerId = uint64_t;  // a link to another relay (docs/signal.md "Federation")
 using SteadyTime = std::chrono::steady_clock::time_point;
 
+// How a client reached the daemon: QUIC, or the fallback for networks that
+// block UDP, a WebSocket over TLS and TCP (docs/fallback.md).
+enum class Transport : uint8_t { kQuic, kTls, kCount };
+const char *to_string(Transport transport);
+
 struct Now {
   SteadyTime steady;
   uint64_t unix_seconds = 0;  // wall clock, only for records users read

@@ -69,7 +69,8 @@ Server::Server(Outbox &outbox, Store &store, StoreWriter &writer, std::string se
       rooms_(outbox, counters_),
       calls_(outbox, writer, presence_, rooms_, settings.calls, random_room_id) {}
 
-void Server::on_connect(ConnectionId conn, std::string observed_address, const Now &now) {
+void Server::on_connect(ConnectionId conn, std::string observed_address, const Now &now,
+                        Transport transport) {
   ++counters_.connections_total;
   std::string source = connection_source(observed_address);
   size_t waiting = 0;
@@ -86,6 +87,7 @@ void Server::on_connect(ConnectionId conn, std::string observed_address, const N
                                                       settings_.message_burst, now.steady)})
           .first->second;
   session.source = std::move(source);
+  session.transport = transport;
   // Connections that have not logged in hold a slot each until auth_timeout:
   // one address gets only so many of them (issue 13, finding 4).
   if (waiting >= settings_.max_unauthenticated_per_source) {
@@ -674,6 +676,12 @@ Gauges Server::gauges() const {
   g.calls_ended_relay = counts.ended_relay;
   g.rooms = rooms_.room_count();
   g.participants = rooms_.participant_count();
+  for (const auto &[conn, session] : sessions_) {
+    if (session.stage != Stage::kReady) continue;
+    auto index = static_cast<size_t>(session.transport);
+    ++g.members_by_transport[index];
+    if (rooms_.contains(conn)) ++g.participants_by_transport[index];
+  }
   g.remote_users = remote_users_.size();
   g.remote_participants = rooms_.remote_participant_count();
   const LinkTotals links = outbox_.link_totals();

@@ -91,7 +91,8 @@ class Server {
   Server(Outbox &outbox, Store &store, StoreWriter &writer, std::string server_fingerprint,
          std::string certificate_sha256, TokenValidator *validator, ServerSettings settings = {});
 
-  void on_connect(ConnectionId conn, std::string observed_address, const Now &now);
+  void on_connect(ConnectionId conn, std::string observed_address, const Now &now,
+                  Transport transport = Transport::kQuic);
   void on_message(ConnectionId conn, std::string_view text, const Now &now);
   // `now` times the sender's budget (libwzp/quality SenderPolicer) and the
   // quality reports a datagram carries.
@@ -168,6 +169,7 @@ class Server {
     std::string fingerprint;
     std::string client_version;  // from hello; shown in the log only
     std::string source;          // connection_source(observed_address)
+    Transport transport = Transport::kQuic;
   };
 
   void handle_unauthenticated(ConnectionId conn, Session &session, const signal::Parsed &parsed,

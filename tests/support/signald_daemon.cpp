@@ -32,6 +32,10 @@ SignaldDaemon::SignaldDaemon(const std::filesystem::path &dir, std::vector<std::
   http_port_ = static_cast<uint16_t>(std::stoi(match[2]));
   certificate_ = match[3];
   identity_ = match[4];
+  static const std::regex kTls(R"( tls=\S+:(\d+))");
+  if (std::smatch tls; std::regex_search(*line, tls, kTls)) {
+    tls_port_ = static_cast<uint16_t>(std::stoi(tls[1]));
+  }
   ready_ = true;
 }
 
