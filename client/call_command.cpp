@@ -137,7 +137,8 @@ int run(Kind kind, Options &options, const std::string &peer) {
     }
     me += std::string(" (@") + options.alias + ")";
   }
-  std::fprintf(stderr, "signed in to %s as %s in %.1f s\n", route.server.c_str(), me.c_str(),
+  std::fprintf(stderr, "signed in to %s%s as %s in %.1f s\n", route.server.c_str(),
+               session->over_tls() ? " over tls fallback" : "", me.c_str(),
                session->sign_in_time().count() / 1000.0);
 
   std::signal(SIGINT, on_sigint);

@@ -124,7 +124,8 @@ gboolean on_tick(gpointer data) {
   call->adaptive->tick();
   call->tier = std::string(quality::to_string(call->adaptive->tier()));
   std::string line = status_line(call->sender, call->receiver, tier_label(call->adaptive->tier()),
-                                 "daemon", call->adaptive->peer_report());
+                                 call->session->over_tls() ? "daemon (tls fallback)" : "daemon",
+                                 call->adaptive->peer_report());
   line += " | path " + (call->direct ? call->direct->path() : std::string("relay"));
   std::fprintf(stderr, call->live_status ? "\r\033[K%s" : "%s\n", line.c_str());
   return G_SOURCE_CONTINUE;
@@ -197,7 +198,7 @@ void release(GstElement *pipeline) {
 int run_call_media(signal::Session &session, EstablishedCall &established,
                    const CallMediaOptions &options) {
   // Media rides the signaling connection: its datagrams are the call's.
-  auto link = quic::Link::over(session.connection());
+  auto link = session.media_link();
   session.set_datagram_handler([link](std::span<const uint8_t> d) { link->deliver(d); });
   session.set_close_handler([link](const std::string &why) { link->closed(why); });
   if (session.ended()) link->closed(session.end_reason());
@@ -252,7 +253,8 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   call.adaptive = &adaptive;
   std::unique_ptr<DirectMedia> direct;
   guint direct_tick = 0;
-  if (options.direct) {
+  // Over the TLS fallback UDP is blocked: no direct path to try.
+  if (options.direct && !session.over_tls()) {
     direct = std::make_unique<DirectMedia>(session, established, options.caller, link);
     call.direct = direct.get();
     // The direct path's checks, consent and route: 50 ms keeps a switch
@@ -290,8 +292,11 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   std::printf("%s\n", call_summary(sender, receiver, call.tier, adaptive.peer_report()).c_str());
   std::printf("  tier history          %s\n", quality::describe(adaptive.history()).c_str());
   std::printf("%s", describe_candidates(established).c_str());
+  std::printf("  daemon transport      %s\n", session.transport());
   std::printf("%s", direct ? direct->summary().c_str()
-                           : "  media path            relay (direct paths off)\n");
+                    : session.over_tls()
+                        ? "  media path            relay (no UDP: no direct path)\n"
+                        : "  media path            relay (direct paths off)\n");
   if (!options.output_wav.empty()) {
     std::printf("  received audio        %s\n", options.output_wav.c_str());
   }

@@ -94,6 +94,8 @@ uint64_t ask_reflection(signal::Session &session) {
 // more (docs/nat.md) and are left for when candidates can follow a call.
 std::vector<nat::Candidate> gather_for_call(signal::Session &session, uint64_t reflect_id,
                                             const std::optional<std::string> &reflected) {
+  // Over the TLS fallback UDP is blocked: no candidate could be reached.
+  if (session.over_tls()) return {};
   nat::GatherConfig config;
   config.local_port = session.local_port();
   config.port_mapping = false;

@@ -41,6 +41,10 @@ const char DaemonOptions::kHelp[] =
     "prints). The identity comes from --identity, $WZP_IDENTITY or\n"
     "~/.config/wzp/identity, unlocked with $WZP_PASSPHRASE or a prompt.\n"
     "\n"
+    "Where the daemon answers no QUIC packet at all (UDP blocked), the client falls\n"
+    "back to a WebSocket over TLS and TCP to the same host on --tls-port (or\n"
+    "$WZP_SERVER_TLS_PORT; default 443, 0: never), pinned to the same certificate.\n"
+    "\n"
     "NETWORK (a profile: clean, lossy, warzone, satellite, congested; or a spec such\n"
     "as 'loss=0.2,delay=100ms') puts a user-space impaired network between this\n"
     "client and the daemon, both ways, for signaling and media alike.";
@@ -50,14 +54,17 @@ DaemonOptions::~DaemonOptions() {
 }
 
 std::vector<GOptionEntry> DaemonOptions::entries() {
-  return {{"server", 's', 0, G_OPTION_ARG_STRING, &server,
-           "wzp-signald's QUIC address (default: $WZP_SERVER)", "HOST:PORT"},
-          {"server-fingerprint", 0, 0, G_OPTION_ARG_STRING, &server_fingerprint,
-           "SHA-256 of the daemon's certificate (default: $WZP_SERVER_FINGERPRINT)", "SHA256"},
-          {"identity", 'i', 0, G_OPTION_ARG_FILENAME, &identity,
-           "Identity file (default: $WZP_IDENTITY or ~/.config/wzp/identity)", "FILE"},
-          {"network", 'n', 0, G_OPTION_ARG_STRING, &network,
-           "Impair the path to the daemon (default: none)", "NETWORK"}};
+  return {
+      {"server", 's', 0, G_OPTION_ARG_STRING, &server,
+       "wzp-signald's QUIC address (default: $WZP_SERVER)", "HOST:PORT"},
+      {"server-fingerprint", 0, 0, G_OPTION_ARG_STRING, &server_fingerprint,
+       "SHA-256 of the daemon's certificate (default: $WZP_SERVER_FINGERPRINT)", "SHA256"},
+      {"identity", 'i', 0, G_OPTION_ARG_FILENAME, &identity,
+       "Identity file (default: $WZP_IDENTITY or ~/.config/wzp/identity)", "FILE"},
+      {"network", 'n', 0, G_OPTION_ARG_STRING, &network,
+       "Impair the path to the daemon (default: none)", "NETWORK"},
+      {"tls-port", 0, 0, G_OPTION_ARG_INT, &tls_port,
+       "The daemon's TLS fallback port (default: $WZP_SERVER_TLS_PORT or 443; 0: none)", "PORT"}};
 }
 
 std::unique_ptr<netsim::UdpProxy> start_impaired_network(const netsim::DirectionConfig &direction,
@@ -106,7 +113,19 @@ bool route_to_daemon(const DaemonOptions &options, DaemonRoute &route, std::stri
     error = "no --server-fingerprint (or WZP_SERVER_FINGERPRINT) to pin the daemon to";
     return false;
   }
+  int tls_port = options.tls_port;
+  if (tls_port < 0) {
+    std::string from_env = option_or_env(nullptr, "WZP_SERVER_TLS_PORT");
+    tls_port = from_env.empty() ? 443 : std::atoi(from_env.c_str());
+  }
+  if (tls_port < 0 || tls_port > 65535) {
+    error = "--tls-port must be 0-65535";
+    return false;
+  }
+  route.session.tls_port = static_cast<uint16_t>(tls_port);
   if (options.network == nullptr) return true;
+  // The impaired network carries UDP only: the fallback goes to the daemon.
+  route.session.tls_host = address->host;
   netsim::DirectionConfig direction;
   std::string spec_error =
       netsim::parse_spec(options.network, netsim::DirectionConfig{}, direction);

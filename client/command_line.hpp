@@ -37,6 +37,7 @@ struct DaemonOptions {
   gchar *server_fingerprint = nullptr;
   gchar *identity = nullptr;
   gchar *network = nullptr;
+  gint tls_port = -1;  // -1: $WZP_SERVER_TLS_PORT, else 443
   DaemonOptions() = default;
   DaemonOptions(const DaemonOptions &) = delete;
   DaemonOptions &operator=(const DaemonOptions &) = delete;

@@ -68,7 +68,8 @@ int run(Options &options, const std::string &name, const crypto::RoomAccess &acc
   if (!identity) return fail(error);
   auto session = signal::Session::connect(route.session, *identity, error);
   if (!session) return fail(error);
-  std::fprintf(stderr, "signed in to %s as %s in %.1f s\n", route.server.c_str(),
+  std::fprintf(stderr, "signed in to %s%s as %s in %.1f s\n", route.server.c_str(),
+               session->over_tls() ? " over tls fallback" : "",
                session->welcome().fingerprint.c_str(), session->sign_in_time().count() / 1000.0);
 
   RoomOptions room;

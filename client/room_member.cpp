@@ -49,7 +49,7 @@ std::unique_ptr<RoomMember> RoomMember::join(signal::Session &session,
                                              std::string &error) {
   std::unique_ptr<RoomMember> self(new RoomMember(session, identity, config, std::move(handlers)));
   // Media rides the signaling connection: its datagrams are the room's.
-  auto link = quic::Link::over(session.connection());
+  auto link = session.media_link();
   self->link_ = link;
   session.set_datagram_handler([link](std::span<const uint8_t> d) { link->deliver(d); });
   session.set_close_handler([link](const std::string &why) { link->closed(why); });
@@ -321,11 +321,12 @@ std::string RoomMember::status_line() const {
   char line[400];
   std::snprintf(line, sizeof line,
                 "room %s: %zu others%s, hearing %zu, %zu playing | sent %lu | opened %lu (held "
-                "for a key %lu), no key %lu, loss %.0f %% | tier %s",
+                "for a key %lu), no key %lu, loss %.0f %% | tier %s%s",
                 name_.c_str(), s.admitted, announced.c_str(), s.heard, s.playing,
                 static_cast<unsigned long>(s.datagrams_sent), static_cast<unsigned long>(s.opened),
                 static_cast<unsigned long>(s.held_opened), static_cast<unsigned long>(s.no_key),
-                100 * s.reported_loss, s.tier.c_str());
+                100 * s.reported_loss, s.tier.c_str(),
+                session_.over_tls() ? " | tls fallback" : "");
   std::string out = line;
   for (const auto &p : receiver_->playout()) out += " | " + playout_text(p, true);
   return out;

@@ -56,10 +56,11 @@ void print_summary(const signal::Session &session, const RoomMember &member,
       static_cast<unsigned long>(member.signals_sent()),
       static_cast<unsigned long>(member.signals_refused()),
       static_cast<unsigned long>(member.cards_unproven()));
-  if (const auto &connection = session.connection()) {
+  std::printf("  daemon transport      %s\n", session.transport());
+  {
     // What the link did with our media, and how often the relay's window
     // starved its media to us (it asks us to restart it: docs/quic.md).
-    const quic::ConnectionStats c = connection->stats();
+    const quic::ConnectionStats c = session.connection_stats();
     std::printf(
         "  transport             %lu datagrams sent, %lu dropped unsent, %lu congestion "
         "restarts, %lu asked by the relay\n",

@@ -3,6 +3,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "libwzp/base/host_port.hpp"
 #include "libwzp/base/version.hpp"
 #include "libwzp/signal/printable.hpp"
 
@@ -91,13 +92,28 @@ std::unique_ptr<Session> Session::connect(const SessionConfig &config,
       error);
   if (!session->endpoint_) return nullptr;
   session->connection_ =
-      session->endpoint_->dial(config.host, config.port, session->handlers(), error);
+      session->endpoint_->dial(config.host, config.port, session->handlers(true), error);
   if (!session->connection_) return nullptr;
-  if (!session->connection_->wait_established(config.login_timeout)) {
-    std::string why = session->connection_->error();
-    error = "no connection to the daemon at " + config.host + ":" + std::to_string(config.port) +
-            (why.empty() ? " (timed out)" : ": " + why);
-    return nullptr;
+  const auto race = std::min(config.quic_race, config.login_timeout);
+  if (!session->connection_->wait_established(race)) {
+    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
+        started + config.login_timeout - std::chrono::steady_clock::now());
+    std::string fallback_error;
+    // Not a packet back: UDP is blocked on the way, not merely lossy.
+    bool silent = session->endpoint_->stats().packets_received == 0;
+    if (!(config.tls_port != 0 && silent &&
+          session->fall_back(config, remaining, fallback_error)) &&
+        !session->connection_->wait_established(remaining)) {
+      std::string why = session->connection_->error();
+      error = "no connection to the daemon at " + config.host + ":" + std::to_string(config.port) +
+              (why.empty() ? " (timed out)" : ": " + why);
+      if (!fallback_error.empty()) {
+        const std::string &tls_host = config.tls_host.empty() ? config.host : config.tls_host;
+        error += "; nor over TLS at " + base::format_host_port(tls_host, config.tls_port) + ": " +
+                 fallback_error;
+      }
+      return nullptr;
+    }
   }
   if (!session->login(identity, config, error)) return nullptr;
   session->sign_in_time_ = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -105,12 +121,40 @@ std::unique_ptr<Session> Session::connect(const SessionConfig &config,
   return session;
 }
 
+bool Session::fall_back(const SessionConfig &config, std::chrono::milliseconds timeout,
+                        std::string &error) {
+  quic::ConnectionHandlers quic = handlers(false);
+  stream::ChannelHandlers handlers{quic.on_message, quic.on_datagram, quic.on_closed};
+  stream::ChannelConfig channel_config;
+  channel_config.media.max_age_ns =
+      static_cast<uint64_t>(std::chrono::nanoseconds(config.max_queue_time).count());
+  const std::string &host = config.tls_host.empty() ? config.host : config.tls_host;
+  auto channel = stream::WsChannel::dial(host, config.tls_port, config.server_fingerprint,
+                                         channel_config, std::move(handlers), timeout, error);
+  if (!channel) return false;
+  quic_abandoned_ = true;
+  connection_->close(0, "tls fallback");
+  connection_.reset();
+  channel_ = std::move(channel);
+  return true;
+}
+
+std::shared_ptr<quic::Link> Session::media_link() const {
+  if (channel_) return quic::Link::over_path(channel_);
+  return quic::Link::over(connection_);
+}
+
+quic::ConnectionStats Session::connection_stats() const {
+  if (channel_) return channel_->stats();
+  return connection_ ? connection_->stats() : quic::ConnectionStats{};
+}
+
 Session::~Session() {
   close();
   endpoint_.reset();  // stops the I/O thread before the handlers' target goes
 }
 
-quic::ConnectionHandlers Session::handlers() {
+quic::ConnectionHandlers Session::handlers(bool quic_attempt) {
   quic::ConnectionHandlers handlers;
   handlers.on_message = [this](std::span<const uint8_t> bytes) {
     Parsed parsed = parse({reinterpret_cast<const char *>(bytes.data()), bytes.size()});
@@ -131,7 +175,9 @@ quic::ConnectionHandlers Session::handlers() {
     std::lock_guard lock(handlers_mutex_);
     if (on_datagram_) on_datagram_(datagram);
   };
-  handlers.on_closed = [this](const std::string &remote_why) {
+  handlers.on_closed = [this, quic_attempt](const std::string &remote_why) {
+    // The QUIC attempt given up for the fallback ends without ending us.
+    if (quic_attempt && quic_abandoned_) return;
     std::string why = printable(remote_why);  // may repeat the peer's close reason
     {
       std::lock_guard lock(mutex_);
@@ -179,6 +225,9 @@ bool Session::login(const crypto::Identity &identity, const SessionConfig &confi
 
 bool Session::send(const Message &message, std::optional<uint64_t> request_id) {
   std::string text = serialize(message, request_id);
+  if (channel_) {
+    return channel_->send_message({reinterpret_cast<const uint8_t *>(text.data()), text.size()});
+  }
   return connection_ &&
          connection_->send_message({reinterpret_cast<const uint8_t *>(text.data()), text.size()});
 }
@@ -255,6 +304,14 @@ uint64_t Session::dropped_messages() const {
 }
 
 void Session::close(std::chrono::milliseconds timeout) {
+  if (channel_) {
+    channel_->close("bye");
+    channel_->wait_closed(timeout);
+    std::lock_guard lock(mutex_);
+    ended_ = true;
+    changed_.notify_all();
+    return;
+  }
   if (!connection_ || connection_->state() == quic::Connection::State::kClosed) return;
   connection_->close(0, "bye");
   connection_->wait_closed(timeout);

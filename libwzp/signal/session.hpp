@@ -1,11 +1,15 @@
 // A client's connection to wzp-signald: one QUIC connection (ALPN
 // wzp-signal/1, the daemon's certificate pinned by its SHA-256) carrying
 // signal messages on its stream and media as its DATAGRAMs (forwarded by
-// the daemon's rooms). connect() dials and logs in with the identity
-// (hello, challenge, auth, welcome: docs/signal.md "Connecting"); then
-// messages are sent with send() and taken, in arrival order, with next().
+// the daemon's rooms). Where UDP is blocked, the same messages and packets
+// ride a WebSocket over TLS and TCP instead, pinned to the same certificate
+// (libwzp/stream, docs/fallback.md). connect() dials and logs in with the
+// identity (hello, challenge, auth, welcome: docs/signal.md "Connecting");
+// then messages are sent with send() and taken, in arrival order, with
+// next().
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -19,7 +23,9 @@
 
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/quic/endpoint.hpp"
+#include "libwzp/quic/link.hpp"
 #include "libwzp/signal/message.hpp"
+#include "libwzp/stream/ws_channel.hpp"
 
 namespace wzp::signal {
 
@@ -43,6 +49,12 @@ struct SessionConfig {
   // Our socket's address: "::" makes it dual-stack (IPv4 through mapped
   // addresses), so a peer's IPv6 candidates can be dialed from it too.
   std::string bind_address = "0.0.0.0";
+  // The TLS fallback: when the daemon has not answered a single QUIC packet
+  // within `quic_race`, the client dials wss://host:tls_port (0: never).
+  // A daemon that answers, however slowly, keeps the QUIC connection.
+  uint16_t tls_port = 443;
+  std::string tls_host;  // "" : host
+  std::chrono::milliseconds quic_race{2500};
 };
 
 struct Received {
@@ -96,7 +108,17 @@ class Session {
                                                 const std::string &pin, std::string &error);
   // quic::Endpoint::send_punch from our socket.
   bool punch(const std::string &host, uint16_t port) { return endpoint_->send_punch(host, port); }
+  // The QUIC connection; nullptr over the TLS fallback.
   const std::shared_ptr<quic::Connection> &connection() const { return connection_; }
+  // True when the session rides the TLS fallback: no UDP, so no direct path.
+  bool over_tls() const { return channel_ != nullptr; }
+  // "quic" or "tls fallback", as the client's status line says it.
+  const char *transport() const { return channel_ ? "tls fallback" : "quic"; }
+  // A link for the call's or room's media over this session's connection,
+  // whichever transport it is (quic::Link::over).
+  std::shared_ptr<quic::Link> media_link() const;
+  // The connection's statistics, whichever transport it is.
+  quic::ConnectionStats connection_stats() const;
   // The UDP port our side of the connection is bound to: the base of the
   // address reflect_request reports, and of our host candidates.
   uint16_t local_port() const { return endpoint_->local_port(); }
@@ -111,11 +133,18 @@ class Session {
 
  private:
   Session() = default;
-  quic::ConnectionHandlers handlers();
+  // `quic_attempt`: the first QUIC connection, which the fallback may replace.
+  quic::ConnectionHandlers handlers(bool quic_attempt);
+  // Dials the fallback when QUIC has heard nothing; true once it is open.
+  bool fall_back(const SessionConfig &config, std::chrono::milliseconds timeout,
+                 std::string &error);
   bool login(const crypto::Identity &identity, const SessionConfig &config, std::string &error);
 
   std::unique_ptr<quic::Endpoint> endpoint_;
   std::shared_ptr<quic::Connection> connection_;
+  std::shared_ptr<stream::WsChannel> channel_;  // the TLS fallback, instead of connection_
+  // Set when the QUIC attempt is given up for the fallback: its end is not ours.
+  std::atomic<bool> quic_abandoned_{false};
   Welcome welcome_;
   std::chrono::milliseconds sign_in_time_{0};
 

@@ -4,6 +4,7 @@
 #include "libwzp/signal/session.hpp"
 
 #include <gtest/gtest.h>
+#include <libsoup/soup.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -245,6 +246,135 @@ TEST_F(SignalSession, ThePeersDisconnectEndsTheCall) {
   auto hangup = next_of<CallHangup>(*a);
   ASSERT_TRUE(hangup);
   EXPECT_EQ(hangup->call_id, "c2");
+}
+
+// A daemon with the TLS fallback on (docs/fallback.md).
+class TlsFallback : public SignalSession {
+ protected:
+  void SetUp() override {
+    SignalSession::SetUp();
+    std::filesystem::create_directories(dir_ / "tls");
+    tls_daemon_ = std::make_unique<test::SignaldDaemon>(
+        dir_ / "tls", std::vector<std::string>{"--tls-listen", "127.0.0.1:0"});
+    ASSERT_TRUE(tls_daemon_->ready());
+    ASSERT_NE(tls_daemon_->tls_port(), 0);
+  }
+  void TearDown() override {
+    tls_daemon_.reset();
+    SignalSession::TearDown();
+  }
+  SessionConfig quic_config() const {
+    SessionConfig c;
+    c.port = tls_daemon_->quic_port();
+    c.server_fingerprint = tls_daemon_->certificate();
+    c.tls_port = tls_daemon_->tls_port();
+    return c;
+  }
+  // As behind a network that drops UDP: nothing answers on the QUIC port.
+  SessionConfig blocked_config() const {
+    SessionConfig c = quic_config();
+    c.port = test::free_udp_port();
+    c.quic_race = 300ms;
+    c.login_timeout = 5s;
+    return c;
+  }
+  std::string metrics() const {
+    SoupSession *session = soup_session_new_with_options("timeout", 5, nullptr);
+    std::string url = "http://127.0.0.1:" + std::to_string(tls_daemon_->http_port()) + "/metrics";
+    SoupMessage *message = soup_message_new("GET", url.c_str());
+    GBytes *body = soup_session_send_and_read(session, message, nullptr, nullptr);
+    std::string text;
+    if (body != nullptr) {
+      gsize size = 0;
+      const auto *data = static_cast<const char *>(g_bytes_get_data(body, &size));
+      text.assign(data, size);
+      g_bytes_unref(body);
+    }
+    g_object_unref(message);
+    g_object_unref(session);
+    return text;
+  }
+
+  std::unique_ptr<test::SignaldDaemon> tls_daemon_;
+};
+
+TEST_F(TlsFallback, AClientWhoseQuicGetsNoAnswerCallsAQuicClientOverTls) {
+  auto alice = crypto::Identity::generate();
+  auto bob = crypto::Identity::generate();
+  std::string error;
+  auto a = Session::connect(blocked_config(), alice, error);
+  ASSERT_TRUE(a) << error;
+  EXPECT_TRUE(a->over_tls());
+  EXPECT_STREQ(a->transport(), "tls fallback");
+  EXPECT_EQ(a->connection(), nullptr);
+  auto b = Session::connect(quic_config(), bob, error);
+  ASSERT_TRUE(b) << error;
+  EXPECT_FALSE(b->over_tls());
+
+  std::atomic<int> at_alice{0}, at_bob{0};
+  auto link_a = a->media_link();
+  auto link_b = b->media_link();
+  a->set_datagram_handler([&at_alice](std::span<const uint8_t>) { ++at_alice; });
+  b->set_datagram_handler([&at_bob](std::span<const uint8_t>) { ++at_bob; });
+  a->send(CallOffer{"c3", "", b->welcome().fingerprint, {1, 2, 3}, {"opus"}, {}, {}});
+  ASSERT_TRUE(next_of<CallOffer>(*b));
+  b->send(CallAnswer{"c3", AnswerMode::kAccept, {4, 5}, {}});
+  ASSERT_TRUE(next_of<CallAnswer>(*a));
+  auto setup_a = next_of<CallSetup>(*a);
+  auto setup_b = next_of<CallSetup>(*b);
+  ASSERT_TRUE(setup_a && setup_b);
+  uint64_t ja = a->next_request_id(), jb = b->next_request_id();
+  a->send(RoomJoin{setup_a->relay_room, {}}, ja);
+  b->send(RoomJoin{setup_b->relay_room, {}}, jb);
+  ASSERT_TRUE(a->wait_reply(ja, 5s) && b->wait_reply(jb, 5s));
+
+  wire::MediaHeader header;
+  header.codec = wire::codec::kOpus;
+  std::vector<uint8_t> packet(wire::kMaxPacketSize);
+  packet.resize(wire::write_full(header, nullptr, packet));
+  packet.push_back(0);
+  for (int i = 0; i < 40 && (at_alice == 0 || at_bob == 0); ++i) {
+    EXPECT_TRUE(link_a->send(packet));
+    EXPECT_TRUE(link_b->send(packet));
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_GT(at_bob.load(), 0);
+  EXPECT_GT(at_alice.load(), 0);
+  EXPECT_GT(a->connection_stats().datagrams_sent, 0u);
+
+  // Both kinds of member, counted apart, in the call's relay room.
+  std::string text = metrics();
+  EXPECT_NE(text.find("wzp_signald_members{transport=\"quic\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("wzp_signald_members{transport=\"tls\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("wzp_signald_participants_by_transport{transport=\"tls\"} 1\n"),
+            std::string::npos)
+      << text;
+  a->set_datagram_handler(nullptr);
+  b->set_datagram_handler(nullptr);
+}
+
+// Over TLS as over QUIC, the login is bound to the certificate the client
+// pinned: a certificate that is not the pinned one is refused before any
+// message goes, whatever CA may vouch for it.
+TEST_F(TlsFallback, TheFallbackPinsTheDaemonsCertificate) {
+  auto config = blocked_config();
+  config.server_fingerprint = std::string(64, 'a');
+  config.login_timeout = 2s;
+  std::string error;
+  EXPECT_FALSE(Session::connect(config, crypto::Identity::generate(), error));
+  EXPECT_NE(error.find("nor over TLS at 127.0.0.1:" + std::to_string(tls_daemon_->tls_port())),
+            std::string::npos)
+      << error;
+  EXPECT_NE(metrics().find("wzp_signald_connections_total 0\n"), std::string::npos);
+}
+
+// A daemon that answers QUIC at all keeps the client on QUIC.
+TEST_F(TlsFallback, AClientThatReachesQuicStaysOnIt) {
+  std::string error;
+  auto session = Session::connect(quic_config(), crypto::Identity::generate(), error);
+  ASSERT_TRUE(session) << error;
+  EXPECT_FALSE(session->over_tls());
+  EXPECT_STREQ(session->transport(), "quic");
 }
 
 }  // namespace
