@@ -126,6 +126,7 @@ bool Session::fall_back(const SessionConfig &config, std::chrono::milliseconds t
   quic::ConnectionHandlers quic = handlers(false);
   stream::ChannelHandlers handlers{quic.on_message, quic.on_datagram, quic.on_closed};
   stream::ChannelConfig channel_config;
+  channel_config.dead_after = config.idle_timeout;
   channel_config.media.max_age_ns =
       static_cast<uint64_t>(std::chrono::nanoseconds(config.max_queue_time).count());
   const std::string &host = config.tls_host.empty() ? config.host : config.tls_host;

@@ -161,6 +161,9 @@ struct WsChannel::Core : std::enable_shared_from_this<Core> {
       // Each packet leaves at once, not batched with the next one.
       g_socket_set_option(tcp, IPPROTO_TCP, TCP_NODELAY, 1, &gerror);
       g_clear_error(&gerror);
+      g_socket_set_option(tcp, IPPROTO_TCP, TCP_USER_TIMEOUT,
+                          static_cast<gint>(config.dead_after.count()), &gerror);
+      g_clear_error(&gerror);
     }
     g_signal_connect(ws, "message", G_CALLBACK(on_message), this);
     g_signal_connect(ws, "error", G_CALLBACK(on_error), this);

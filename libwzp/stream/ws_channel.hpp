@@ -41,6 +41,10 @@ struct ChannelConfig {
   // SO_SNDBUF: small, so the kernel cannot hold seconds of media either.
   int socket_send_buffer = 16 * 1024;
   size_t max_message_size = 64 * 1024;  // signal messages, as over QUIC
+  // TCP_USER_TIMEOUT: the connection ends when what it sent stays
+  // unacknowledged this long (WebSocket pings every 5 s keep something in
+  // flight), as a QUIC connection's idle timeout ends it.
+  std::chrono::milliseconds dead_after{30000};
 };
 
 class WsChannel final : public quic::DatagramPath {
