@@ -112,9 +112,10 @@ class ServerTest : public ::testing::Test {
   }
 
   ConnectionId connect() { return connect("198.51.100.9:" + std::to_string(40000 + next_conn_)); }
-  ConnectionId connect(const std::string &observed_address) {
+  ConnectionId connect(const std::string &observed_address,
+                       Transport transport = Transport::kQuic) {
     ConnectionId conn = next_conn_++;
-    server_->on_connect(conn, observed_address, now_);
+    server_->on_connect(conn, observed_address, now_, transport);
     return conn;
   }
   void send(ConnectionId conn, const signal::Message &message,
@@ -123,8 +124,9 @@ class ServerTest : public ::testing::Test {
     settle();
   }
   // Connects and completes hello / challenge / auth.
-  ConnectionId login(const crypto::Identity &identity, std::optional<std::string> token = {}) {
-    ConnectionId conn = connect();
+  ConnectionId login(const crypto::Identity &identity, std::optional<std::string> token = {},
+                     Transport transport = Transport::kQuic) {
+    ConnectionId conn = connect("198.51.100.9:" + std::to_string(40000 + next_conn_), transport);
     send(conn, signal::Hello{identity.signing_public_key(), token, "test"});
     auto challenges = out_.to<signal::Challenge>(conn);
     if (challenges.empty()) return conn;

@@ -22,6 +22,27 @@ TEST_F(ServerTest, ChallengeSignatureAuthenticates) {
   EXPECT_EQ(server_->gauges().authenticated, 1u);
 }
 
+// The TLS fallback's members are members like any other, counted apart
+// (docs/fallback.md).
+TEST_F(ServerTest, MembersAreCountedByTransport) {
+  auto alice = crypto::Identity::generate();
+  auto bob = crypto::Identity::generate();
+  ConnectionId a = login(alice, {}, Transport::kTls);
+  login(bob);
+  connect("198.51.100.7:4000", Transport::kTls);  // not signed in: not a member
+  send(a, signal::RoomJoin{std::string(32, 'a'), {}}, 1);
+  Gauges g = server_->gauges();
+  EXPECT_EQ(g.members_by_transport[static_cast<size_t>(Transport::kQuic)], 1u);
+  EXPECT_EQ(g.members_by_transport[static_cast<size_t>(Transport::kTls)], 1u);
+  EXPECT_EQ(g.participants_by_transport[static_cast<size_t>(Transport::kQuic)], 0u);
+  EXPECT_EQ(g.participants_by_transport[static_cast<size_t>(Transport::kTls)], 1u);
+  std::string text = render_prometheus(server_->counters(), g);
+  EXPECT_NE(text.find("wzp_signald_members{transport=\"tls\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("wzp_signald_participants_by_transport{transport=\"quic\"} 0\n"),
+            std::string::npos)
+      << text;
+}
+
 TEST_F(ServerTest, BadSignatureIsRefused) {
   auto alice = crypto::Identity::generate();
   auto mallory = crypto::Identity::generate();
