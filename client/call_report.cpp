@@ -204,18 +204,25 @@ std::string final_report(GstElement *sender, GstElement *receiver, const MouthTo
 }
 
 std::string call_summary(GstElement *sender, GstElement *receiver, const std::string &tier,
-                         const std::optional<quality::PathObservation> &peer_report) {
+                         const std::optional<quality::PathObservation> &peer_report,
+                         bool over_tls) {
   Snapshot s = snapshot(sender, receiver);
+  char path[160];
+  if (over_tls) {
+    std::snprintf(path, sizeof path, "rtt %.0f ms (TCP's estimate; TCP hides its loss)", s.rtt_ms);
+  } else {
+    std::snprintf(path, sizeof path, "rtt %.0f ms, QUIC-measured loss %.1f %%", s.rtt_ms,
+                  s.loss * 100);
+  }
   char text[640];
   std::snprintf(text, sizeof text,
                 "  frames played         %lu from real data, %lu concealed (late: %lu, FEC blocks "
                 "given up: %lu)\n"
-                "  path to the daemon    rtt %.0f ms, QUIC-measured loss %.1f %% (half the "
-                "media's path)\n"
+                "  path to the daemon    %s (half the media's path)\n"
                 "  whole path            %s (its last report)",
                 static_cast<unsigned long>(s.played), static_cast<unsigned long>(s.concealed),
-                static_cast<unsigned long>(s.late), static_cast<unsigned long>(s.given_up),
-                s.rtt_ms, s.loss * 100, describe_peer_report(peer_report).c_str());
+                static_cast<unsigned long>(s.late), static_cast<unsigned long>(s.given_up), path,
+                describe_peer_report(peer_report).c_str());
   return summary_head(s, tier) + text;
 }
 

@@ -67,8 +67,10 @@ std::string final_report(GstElement *sender, GstElement *receiver, const MouthTo
 // the peer's media we received, recovered, played and concealed (the
 // mouth-to-ear delay needs both ends' clocks, so it is not there); our
 // path to the daemon, and the peer's last report of what reaches it.
+// `over_tls`: the path is the TLS fallback, whose loss TCP hides.
 std::string call_summary(GstElement *sender, GstElement *receiver, const std::string &tier,
-                         const std::optional<quality::PathObservation> &peer_report);
+                         const std::optional<quality::PathObservation> &peer_report,
+                         bool over_tls);
 // "what the peer reports" for a status line or summary.
 std::string describe_peer_report(const std::optional<quality::PathObservation> &peer_report);
 

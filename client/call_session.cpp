@@ -289,7 +289,9 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   if (call.live_status) std::fprintf(stderr, "\n");
   if (!call.ended_by.empty()) std::fprintf(stderr, "call ended: %s\n", call.ended_by.c_str());
 
-  std::printf("%s\n", call_summary(sender, receiver, call.tier, adaptive.peer_report()).c_str());
+  std::printf("%s\n",
+              call_summary(sender, receiver, call.tier, adaptive.peer_report(), session.over_tls())
+                  .c_str());
   std::printf("  tier history          %s\n", quality::describe(adaptive.history()).c_str());
   std::printf("%s", describe_candidates(established).c_str());
   std::printf("  daemon transport      %s\n", session.transport());

@@ -107,6 +107,8 @@ TEST(FallbackCall, ACallerBehindAUdpBlockingNetworkCallsOverTls) {
   EXPECT_NE(said_alice.find(" over tls fallback as "), std::string::npos) << said_alice;
   EXPECT_NE(said_alice.find("to daemon (tls fallback): rtt"), std::string::npos) << said_alice;
   EXPECT_NE(said_alice.find("daemon transport      tls fallback"), std::string::npos) << said_alice;
+  EXPECT_NE(said_alice.find(" ms (TCP's estimate; TCP hides its loss)"), std::string::npos)
+      << said_alice;
   EXPECT_NE(said_alice.find("media path            relay (no UDP: no direct path)"),
             std::string::npos)
       << said_alice;
