@@ -334,8 +334,15 @@ struct WsChannel::Core : std::enable_shared_from_this<Core> {
 
 namespace {
 
-// Runs `work` on `context` and waits for it.
+// Runs `work` on `context` and waits for it: here and now when no other
+// thread is running the context (a daemon's main thread, or a context whose
+// loop has stopped), else on the thread that runs it.
 void run_on(GMainContext *context, std::function<void()> work) {
+  if (g_main_context_acquire(context)) {
+    work();
+    g_main_context_release(context);
+    return;
+  }
   struct Job {
     std::function<void()> work;
     std::mutex mutex;
@@ -378,7 +385,22 @@ std::shared_ptr<WsChannel> WsChannel::dial(const std::string &host, uint16_t por
     g_main_context_pop_thread_default(context);
   });
   std::string url = "https://" + core->remote_address + kSignalPath;
-  run_on(context, [core, url] { core->start_dial(url); });
+  // On the channel's thread, whenever it gets to it (not here, as run_on
+  // would while that thread has not yet taken its context).
+  GSource *source = g_idle_source_new();
+  g_source_set_callback(
+      source,
+      [](gpointer data) -> gboolean {
+        auto *job = static_cast<std::pair<std::shared_ptr<Core>, std::string> *>(data);
+        job->first->start_dial(job->second);
+        return G_SOURCE_REMOVE;
+      },
+      new std::pair<std::shared_ptr<Core>, std::string>(core, url),
+      [](gpointer data) {
+        delete static_cast<std::pair<std::shared_ptr<Core>, std::string> *>(data);
+      });
+  g_source_attach(source, context);
+  g_source_unref(source);
   std::unique_lock lock(core->mutex);
   core->changed.wait_for(lock, timeout, [&] { return core->is_open || core->closed; });
   if (core->is_open) return channel;

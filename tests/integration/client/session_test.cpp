@@ -8,8 +8,12 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <mutex>
+#include <thread>
 
+#include "libwzp/stream/https.hpp"
+#include "libwzp/stream/ws_channel.hpp"
 #include "libwzp/wire/header.hpp"
 #include "tests/support/paths.hpp"
 #include "tests/support/signald_daemon.hpp"
@@ -248,6 +252,97 @@ TEST_F(SignalSession, ThePeersDisconnectEndsTheCall) {
   EXPECT_EQ(hangup->call_id, "c2");
 }
 
+// The same relay E over the TLS fallback: it terminates the user's TLS with
+// its own certificate (the one the user pinned) and forwards every signal
+// message to and from X over its own TLS connection to X, pinned to X.
+class TlsForwardingRelay {
+ public:
+  TlsForwardingRelay(uint16_t daemon_tls_port, const std::string &daemon_certificate) {
+    std::string error;
+    stream::ChannelHandlers from_daemon;
+    from_daemon.on_message = [this](std::span<const uint8_t> bytes) {
+      std::lock_guard lock(mutex_);
+      from_daemon_.push_back(parse({reinterpret_cast<const char *>(bytes.data()), bytes.size()}));
+      changed_.notify_all();
+      if (downstream_) downstream_->send_message(bytes);
+    };
+    upstream_ = stream::WsChannel::dial("127.0.0.1", daemon_tls_port, daemon_certificate, {},
+                                        from_daemon, 5s, error);
+    EXPECT_TRUE(upstream_) << error;
+    context_ = g_main_context_new();
+    loop_ = g_main_loop_new(context_, FALSE);
+    std::promise<void> listening;
+    thread_ = std::thread([this, &listening] {
+      g_main_context_push_thread_default(context_);
+      std::string listen_error;
+      GTlsCertificate *certificate =
+          stream::load_tls_certificate("", "", std::chrono::hours(1), certificate_, listen_error);
+      soup_ = soup_server_new("tls-certificate", certificate, nullptr);
+      g_object_unref(certificate);
+      const char *protocols[] = {stream::kSignalProtocol, nullptr};
+      soup_server_add_websocket_handler(soup_, stream::kSignalPath, nullptr,
+                                        const_cast<char **>(protocols), on_websocket, this,
+                                        nullptr);
+      port_ = stream::listen_https(soup_, "127.0.0.1", 0, listen_error);
+      listening.set_value();
+      g_main_loop_run(loop_);
+      g_main_context_pop_thread_default(context_);
+    });
+    listening.get_future().wait();
+  }
+  ~TlsForwardingRelay() {
+    g_main_loop_quit(loop_);
+    thread_.join();
+    downstream_.reset();
+    upstream_.reset();
+    g_object_unref(soup_);
+    g_main_loop_unref(loop_);
+    g_main_context_unref(context_);
+  }
+  uint16_t port() const { return port_; }
+  const std::string &certificate() const { return certificate_; }
+  template <typename T>
+  std::optional<T> from_daemon(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    std::optional<T> found;
+    changed_.wait_for(lock, timeout, [&] {
+      for (const auto &parsed : from_daemon_) {
+        if (parsed.message && std::holds_alternative<T>(*parsed.message)) {
+          found = std::get<T>(*parsed.message);
+          return true;
+        }
+      }
+      return false;
+    });
+    return found;
+  }
+
+ private:
+  static void on_websocket(SoupServer *, SoupServerMessage *message, const char *,
+                           SoupWebsocketConnection *ws, gpointer data) {
+    auto *self = static_cast<TlsForwardingRelay *>(data);
+    stream::ChannelHandlers from_user;
+    from_user.on_message = [self](std::span<const uint8_t> bytes) {
+      if (self->upstream_) self->upstream_->send_message(bytes);
+    };
+    auto downstream =
+        stream::WsChannel::adopt(ws, soup_server_message_get_socket(message), "", {}, from_user);
+    std::lock_guard lock(self->mutex_);
+    self->downstream_ = downstream;
+  }
+
+  std::shared_ptr<stream::WsChannel> upstream_, downstream_;
+  GMainContext *context_ = nullptr;
+  GMainLoop *loop_ = nullptr;
+  SoupServer *soup_ = nullptr;
+  std::thread thread_;
+  uint16_t port_ = 0;
+  std::string certificate_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<Parsed> from_daemon_;
+};
+
 // A daemon with the TLS fallback on (docs/fallback.md).
 class TlsFallback : public SignalSession {
  protected:
@@ -366,6 +461,25 @@ TEST_F(TlsFallback, TheFallbackPinsTheDaemonsCertificate) {
             std::string::npos)
       << error;
   EXPECT_NE(metrics().find("wzp_signald_connections_total 0\n"), std::string::npos);
+}
+
+// The login binding holds over TLS as over QUIC: a user who pins relay E
+// signs over E's certificate, which daemon X refuses, though E forwarded
+// X's own challenge.
+TEST_F(TlsFallback, ARelayTerminatingTheFallbacksTlsCannotSignInAsItsUser) {
+  TlsForwardingRelay relay(tls_daemon_->tls_port(), tls_daemon_->certificate());
+  ASSERT_NE(relay.port(), 0);
+  auto config = blocked_config();
+  config.tls_port = relay.port();
+  config.server_fingerprint = relay.certificate();
+  std::string error;
+  auto session = Session::connect(config, crypto::Identity::generate(), error);
+  EXPECT_FALSE(session);
+  EXPECT_NE(error.find("bad_signature"), std::string::npos) << error;
+  auto refused = relay.from_daemon<Error>(5s);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code, "bad_signature");
+  EXPECT_FALSE(relay.from_daemon<Welcome>(0ms));
 }
 
 // A daemon that answers QUIC at all keeps the client on QUIC.
