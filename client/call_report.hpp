@@ -69,8 +69,7 @@ std::string final_report(GstElement *sender, GstElement *receiver, const MouthTo
 // path to the daemon, and the peer's last report of what reaches it.
 // `over_tls`: the path is the TLS fallback, whose loss TCP hides.
 std::string call_summary(GstElement *sender, GstElement *receiver, const std::string &tier,
-                         const std::optional<quality::PathObservation> &peer_report,
-                         bool over_tls);
+                         const std::optional<quality::PathObservation> &peer_report, bool over_tls);
 // "what the peer reports" for a status line or summary.
 std::string describe_peer_report(const std::optional<quality::PathObservation> &peer_report);
 
