@@ -30,13 +30,48 @@ void DelayEstimator::reset() {
   current_slot_ = 0;
   has_base_ = false;
   base_transit_ = 0;
-  update_target();
+  overtaken_latest_.fill(0);
+  overtaken_slot_.fill(-1);
+  target_delay_ = 0;
+  update_target(0);
 }
 
-void DelayEstimator::observe(int64_t arrival_ns, int64_t transit_ns) {
+void DelayEstimator::observe(int64_t arrival_ns, int64_t transit_ns, bool overtaken) {
   update_base(arrival_ns, transit_ns);
   add_to_histogram(relative_delay(transit_ns));
-  update_target();
+  if (overtaken) update_overtaken(arrival_ns, relative_delay(transit_ns));
+  update_target(arrival_ns);
+}
+
+int64_t DelayEstimator::overtaken_slot_ns() const {
+  return std::max<int64_t>(config_.overtaken_memory_ns / kOvertakenSlots, 1);
+}
+
+void DelayEstimator::update_overtaken(int64_t arrival_ns, int64_t relative_ns) {
+  if (config_.overtaken_memory_ns == 0) return;
+  const int64_t slot = arrival_ns / overtaken_slot_ns();
+  const auto i = static_cast<size_t>(slot % kOvertakenSlots);
+  if (overtaken_slot_[i] != slot) {
+    overtaken_slot_[i] = slot;
+    overtaken_latest_[i] = 0;
+  }
+  overtaken_latest_[i] = std::max(overtaken_latest_[i], relative_ns);
+}
+
+int64_t DelayEstimator::overtaken_floor(int64_t arrival_ns) const {
+  const int64_t slot = arrival_ns / overtaken_slot_ns();
+  int64_t latest = 0;
+  for (size_t i = 0; i < kOvertakenSlots; ++i) {
+    // Slots of the last memory only; a caller's clock going back keeps them.
+    if (overtaken_slot_[i] >= 0 &&
+        slot - overtaken_slot_[i] < static_cast<int64_t>(kOvertakenSlots)) {
+      latest = std::max(latest, overtaken_latest_[i]);
+    }
+  }
+  if (latest <= 0) return 0;
+  // The upper edge of its bucket, as the quantile's.
+  return std::min((latest / config_.bucket_ns + 1) * config_.bucket_ns,
+                  config_.overtaken_max_delay_ns);
 }
 
 void DelayEstimator::update_base(int64_t arrival_ns, int64_t transit_ns) {
@@ -69,7 +104,7 @@ void DelayEstimator::add_to_histogram(int64_t relative_ns) {
   histogram_[std::min(bucket, histogram_.size() - 1)] += 1.0 - forget;
 }
 
-void DelayEstimator::update_target() {
+void DelayEstimator::update_target(int64_t arrival_ns) {
   double total = 0;
   for (double weight : histogram_) total += weight;
   double wanted = config_.quantile * total;
@@ -81,6 +116,7 @@ void DelayEstimator::update_target() {
   }
   // The upper edge of the bucket: every delay in it is covered.
   int64_t delay = static_cast<int64_t>(bucket + 1) * config_.bucket_ns;
+  delay = std::max(delay, overtaken_floor(arrival_ns));
   target_delay_ = std::clamp(delay, config_.min_delay_ns, config_.max_delay_ns);
 }
 

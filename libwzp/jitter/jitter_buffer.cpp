@@ -36,6 +36,7 @@ EstimatorConfig estimator_config(const JitterConfig &config) {
   out.start_delay_ns = config.latency_ns;
   out.min_delay_ns = config.min_latency_ns;
   out.max_delay_ns = config.max_latency_ns;
+  out.overtaken_memory_ns = config.overtaken_memory_ns;
   return out;
 }
 }  // namespace
@@ -145,7 +146,7 @@ InsertResult JitterBuffer::insert(const Frame &frame, int64_t arrival_ns) {
     }
     if (emitted_ || seen) {
       ++stats_.late;
-      estimator_.observe(arrival_ns, transit);
+      estimator_.observe(arrival_ns, transit, /*overtaken=*/true);
       return InsertResult::kLate;
     }
     // Nothing output yet: an earlier frame becomes the head, if the ring
@@ -172,10 +173,11 @@ InsertResult JitterBuffer::store(const Frame &frame, int64_t sequence, int64_t t
   Slot &s = slot(sequence);
   s = Slot{sequence, timestamp, frame.duration, frame.cookie, SlotState::kStored};
   ++size_;
+  const bool overtaken = sequence < highest_sequence_;
   highest_sequence_ = std::max(highest_sequence_, sequence);
   sequences_.commit(frame.sequence, sequence);
   timestamps_.commit(frame.timestamp, timestamp);
-  estimator_.observe(arrival_ns, arrival_ns - media_ns(timestamp));
+  estimator_.observe(arrival_ns, arrival_ns - media_ns(timestamp), overtaken);
   if (!anchored_) {
     // The first frame, or the first after the sender went quiet: the
     // timeline starts here, whenever the caller next polls.

@@ -35,6 +35,9 @@ struct JitterConfig {
   double quantile = 0.95;
   double forget_factor = 0.998;
   int64_t bucket_ns = 20'000'000;
+  // How long the latest overtaken frame stays a floor under the target
+  // (DelayEstimator); 0: no floor.
+  int64_t overtaken_memory_ns = 30'000'000'000;
   // Frames held at most (rounded up to a power of two): bounds memory.
   uint32_t capacity = 1024;
   // Assumed when a frame does not say how long it is (20 ms at 48 kHz).

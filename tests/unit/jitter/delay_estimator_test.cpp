@@ -63,5 +63,46 @@ TEST(DelayEstimator, ClampsToLimits) {
   EXPECT_EQ(estimator.target_delay(), 150 * kMs);
 }
 
+// Frames FEC rebuilds come after later frames, a few in rare spikes: the
+// latest of them in the last 30 s is a floor that a 0.99 quantile of all
+// frames would let go, and it is forgotten once 30 s have passed.
+TEST(DelayEstimator, TheLatestOvertakenFrameOfTheLast30SecondsIsAFloor) {
+  EstimatorConfig config;
+  config.quantile = 0.99;
+  DelayEstimator estimator(config);
+  int i = 0;
+  for (; i < 500; ++i) estimator.observe(i * kFrame, 50 * kMs);
+  ASSERT_EQ(estimator.target_delay(), 20 * kMs);
+  // One rebuilt frame, 230 ms above the base.
+  estimator.observe(i * kFrame, 280 * kMs, /*overtaken=*/true);
+  EXPECT_EQ(estimator.target_delay(), 240 * kMs) << "the bucket above 230 ms";
+  // The same frame merely late on its way, not overtaken, moves the
+  // quantile much less.
+  DelayEstimator plain(config);
+  for (int j = 0; j <= 500; ++j) plain.observe(j * kFrame, j == 500 ? 280 * kMs : 50 * kMs);
+  EXPECT_LT(plain.target_delay(), 100 * kMs);
+  // 29 s on the floor holds; past 30 s it is gone.
+  const int64_t spike_at = i * kFrame;
+  for (++i; i * kFrame < spike_at + 29'000 * kMs; ++i) estimator.observe(i * kFrame, 50 * kMs);
+  EXPECT_EQ(estimator.target_delay(), 240 * kMs);
+  for (; i * kFrame < spike_at + 36'000 * kMs; ++i) estimator.observe(i * kFrame, 50 * kMs);
+  EXPECT_EQ(estimator.target_delay(), 20 * kMs);
+}
+
+TEST(DelayEstimator, TheOvertakenFloorIsCappedAndCanBeOff) {
+  EstimatorConfig config;
+  config.quantile = 0.99;
+  DelayEstimator capped(config);
+  for (int i = 0; i < 500; ++i) capped.observe(i * kFrame, 50 * kMs);
+  capped.observe(500 * kFrame, 950 * kMs, /*overtaken=*/true);
+  EXPECT_EQ(capped.target_delay(), 260 * kMs);
+
+  config.overtaken_memory_ns = 0;
+  DelayEstimator off(config);
+  for (int i = 0; i < 500; ++i) off.observe(i * kFrame, 50 * kMs);
+  off.observe(500 * kFrame, 280 * kMs, /*overtaken=*/true);
+  EXPECT_LT(off.target_delay(), 100 * kMs);
+}
+
 }  // namespace
 }  // namespace wzp::jitter
