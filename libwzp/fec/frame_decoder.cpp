@@ -9,10 +9,6 @@
 namespace wzp::fec {
 namespace {
 
-// Block ids this far behind the newest are long gone whatever the table says.
-constexpr int kBlockHistory = 1024;
-
-int16_t id_distance(uint16_t a, uint16_t b) { return static_cast<int16_t>(a - b); }
 int32_t ts_distance(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b); }
 
 }  // namespace
@@ -53,7 +49,7 @@ FrameDecoder::~FrameDecoder() = default;
 
 void FrameDecoder::reset() {
   for (auto &block : blocks_) block->state = Block::State::kFree;
-  retired_.reset();
+  history_.reset();
   window_.reset();
   video_.reset();
   locked_ = false;
@@ -72,7 +68,7 @@ void FrameDecoder::push(std::span<const uint8_t> packet, FrameSink &sink) {
     locked_ = true;
     stream_id_ = h.stream_id;
     now_ = h.timestamp;
-    newest_block_ = h.block_id;
+    history_.start_at(h.block_id);
     newest_frame_ = 0;
   } else if (h.stream_id != stream_id_) {
     ++stats_.foreign_stream;
@@ -180,17 +176,16 @@ FrameDecoder::Block *FrameDecoder::find_or_claim(uint16_t block_id, Lookup &look
       return block.get();
     }
   }
-  if (id_distance(block_id, newest_block_) <= -kBlockHistory || retired_[block_id]) {
+  if (history_.late(block_id)) {
     lookup = Lookup::kLate;
     return nullptr;
   }
-  advance_newest_block(block_id);
+  history_.advance(block_id);
   // A free slot, else the oldest finished block, else the oldest open one.
   Block *victim = nullptr;
   for (auto &block : blocks_) {
     auto rank = [&](const Block &b) {
-      return std::pair{b.state == Block::State::kOpen,
-                       id_distance(b.header.block_id, newest_block_)};
+      return std::pair{b.state == Block::State::kOpen, history_.ahead_of_newest(b.header.block_id)};
     };
     if (block->state == Block::State::kFree) {
       victim = block.get();
@@ -211,19 +206,8 @@ FrameDecoder::Block *FrameDecoder::find_or_claim(uint16_t block_id, Lookup &look
   return victim;
 }
 
-void FrameDecoder::advance_newest_block(uint16_t block_id) {
-  int distance = id_distance(block_id, newest_block_);
-  if (distance <= 0) return;
-  if (distance >= kBlockHistory) {
-    retired_.reset();
-  } else {
-    for (int i = 1; i <= distance; ++i) retired_.reset(static_cast<uint16_t>(newest_block_ + i));
-  }
-  newest_block_ = block_id;
-}
-
 void FrameDecoder::retire(Block &block) {
-  retired_.set(block.header.block_id);
+  history_.retire(block.header.block_id);
   block.state = Block::State::kFree;
 }
 

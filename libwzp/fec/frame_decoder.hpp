@@ -18,12 +18,12 @@
 // than the deadline. Memory is bounded by max_open_blocks whatever arrives.
 #pragma once
 
-#include <bitset>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <vector>
 
+#include "libwzp/fec/block_history.hpp"
 #include "libwzp/fec/raptorq.hpp"
 #include "libwzp/fec/symbol_layout.hpp"
 #include "libwzp/fec/video_decoder.hpp"
@@ -110,7 +110,6 @@ class FrameDecoder {
   void give_up(Block &block, FrameSink &sink);
   void retire(Block &block);
   void expire(FrameSink &sink);
-  void advance_newest_block(uint16_t block_id);
   uint32_t frame_number(uint16_t low_bits);
 
   DecoderConfig config_;
@@ -123,11 +122,10 @@ class FrameDecoder {
   bool locked_ = false;
   uint32_t stream_id_ = 0;
   uint32_t now_ = 0;
-  uint16_t newest_block_ = 0;
   uint32_t newest_frame_ = 0;
   uint32_t frame_spacing_ = 0;  // last measured timestamp step between a lane's frames
   // Blocks finished and dropped from the table: their packets are late.
-  std::bitset<65536> retired_;
+  BlockHistory history_;
 };
 
 }  // namespace wzp::fec

@@ -8,10 +8,6 @@
 namespace wzp::fec {
 namespace {
 
-// Block ids this far behind the newest are long gone whatever the table says.
-constexpr int kBlockHistory = 1024;
-
-int16_t id_distance(uint16_t a, uint16_t b) { return static_cast<int16_t>(a - b); }
 int32_t ts_distance(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b); }
 
 }  // namespace
@@ -31,14 +27,14 @@ VideoFrameDecoder::VideoFrameDecoder(DecoderStats &stats) : stats_(stats) {}
 
 void VideoFrameDecoder::reset() {
   for (auto &block : blocks_) block.open = false;
-  retired_.reset();
+  history_.reset();
   started_ = false;
 }
 
 void VideoFrameDecoder::push(const wire::MediaHeader &h, uint32_t frame_number,
                              std::span<const uint8_t> symbol, uint32_t deadline, FrameSink &sink) {
   if (!started_ || ts_distance(h.timestamp, now_) > 0) now_ = h.timestamp;
-  if (!started_) newest_block_ = h.block_id;
+  if (!started_) history_.start_at(h.block_id);
   started_ = true;
   for (auto &block : blocks_) {
     if (block.open && ts_distance(now_, block.header.timestamp) > static_cast<int64_t>(deadline)) {
@@ -86,11 +82,11 @@ VideoFrameDecoder::Block *VideoFrameDecoder::find_or_claim(const wire::MediaHead
   for (auto &block : blocks_) {
     if (block.open && block.header.block_id == h.block_id) return &block;
   }
-  if (id_distance(h.block_id, newest_block_) <= -kBlockHistory || retired_[h.block_id]) {
+  if (history_.late(h.block_id)) {
     late = true;
     return nullptr;
   }
-  advance_newest(h.block_id);
+  history_.advance(h.block_id);
   // A free slot, else the oldest open block is given up.
   Block *victim = nullptr;
   for (auto &block : blocks_) {
@@ -98,8 +94,8 @@ VideoFrameDecoder::Block *VideoFrameDecoder::find_or_claim(const wire::MediaHead
       victim = &block;
       break;
     }
-    if (!victim || id_distance(block.header.block_id, newest_block_) <
-                       id_distance(victim->header.block_id, newest_block_)) {
+    if (!victim || history_.ahead_of_newest(block.header.block_id) <
+                       history_.ahead_of_newest(victim->header.block_id)) {
       victim = &block;
     }
   }
@@ -113,19 +109,8 @@ VideoFrameDecoder::Block *VideoFrameDecoder::find_or_claim(const wire::MediaHead
   return victim;
 }
 
-void VideoFrameDecoder::advance_newest(uint16_t block_id) {
-  int distance = id_distance(block_id, newest_block_);
-  if (distance <= 0) return;
-  if (distance >= kBlockHistory) {
-    retired_.reset();
-  } else {
-    for (int i = 1; i <= distance; ++i) retired_.reset(static_cast<uint16_t>(newest_block_ + i));
-  }
-  newest_block_ = block_id;
-}
-
 void VideoFrameDecoder::retire(Block &block) {
-  retired_.set(block.header.block_id);
+  history_.retire(block.header.block_id);
   block.open = false;
 }
 

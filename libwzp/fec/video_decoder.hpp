@@ -10,11 +10,11 @@
 #pragma once
 
 #include <array>
-#include <bitset>
 #include <cstdint>
 #include <span>
 #include <vector>
 
+#include "libwzp/fec/block_history.hpp"
 #include "libwzp/fec/raptorq.hpp"
 #include "libwzp/fec/symbol_layout.hpp"
 #include "libwzp/wire/header.hpp"
@@ -73,15 +73,13 @@ class VideoFrameDecoder {
   void try_finish(Block &block, FrameSink &sink);
   void give_up(Block &block, FrameSink &sink);
   void retire(Block &block);
-  void advance_newest(uint16_t block_id);
 
   DecoderStats &stats_;
   std::array<Block, kSlots> blocks_;
   bool started_ = false;
   uint32_t now_ = 0;
-  uint16_t newest_block_ = 0;
   // Blocks finished or given up: their packets are late.
-  std::bitset<65536> retired_;
+  BlockHistory history_;
 };
 
 }  // namespace wzp::fec
