@@ -425,7 +425,19 @@ WsChannel::~WsChannel() {
   if (!core) return;
   run_on(core->context, [core] { core->teardown(); });
   if (loop_ != nullptr) {
-    g_main_loop_quit(loop_);
+    // Quit from inside the loop: a quit before the thread's g_main_loop_run
+    // has begun is lost (run marks the loop running again), and the join
+    // then waits for ever (a dial given up at once, e.g. with no time left).
+    GSource *quit = g_idle_source_new();
+    g_source_set_callback(
+        quit,
+        [](gpointer loop) -> gboolean {
+          g_main_loop_quit(static_cast<GMainLoop *>(loop));
+          return G_SOURCE_REMOVE;
+        },
+        loop_, nullptr);
+    g_source_attach(quit, core->context);
+    g_source_unref(quit);
     thread_.join();
     g_main_loop_unref(loop_);
     // What was still pending (an aborted dial's callback, flushes holding
