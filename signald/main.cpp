@@ -259,7 +259,7 @@ int main(int argc, char **argv) {
   }
 
   GMainLoop *loop = g_main_loop_new(nullptr, FALSE);
-  Shutdown shutdown{loop,         &core_mutex,      &server,       &transport, tls_transport.get(),
+  Shutdown shutdown{loop,         &core_mutex,      &server,      &transport, tls_transport.get(),
                     relays.get(), federation.get(), cluster.get()};
   g_unix_signal_add(SIGTERM, on_terminate, &shutdown);
   g_unix_signal_add(SIGINT, on_terminate, &shutdown);
