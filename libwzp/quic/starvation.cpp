@@ -15,25 +15,33 @@ bool StarvationWatch::restart(uint64_t now_ns) {
 }
 
 bool StarvationWatch::starved(uint64_t now_ns, uint64_t datagrams_queued,
-                              uint64_t datagrams_dropped_unsent, uint64_t oldest_wait_ns) {
+                              uint64_t datagrams_dropped_unsent, uint64_t oldest_wait_ns,
+                              uint64_t datagrams_lost) {
   if (!started_ || now_ns < window_start_ns_) {
     started_ = true;
     window_start_ns_ = now_ns;
     queued_at_start_ = datagrams_queued;
     unsent_at_start_ = datagrams_dropped_unsent;
+    lost_at_start_ = datagrams_lost;
     return false;
   }
-  if (config_.max_wait_ns != 0 && oldest_wait_ns >= config_.max_wait_ns && spaced(now_ns)) {
+  const uint64_t max_wait = clean_ ? config_.max_wait_clean_ns : config_.max_wait_ns;
+  if (max_wait != 0 && oldest_wait_ns >= max_wait && spaced(now_ns)) {
     queued_at_start_ = datagrams_queued;
     unsent_at_start_ = datagrams_dropped_unsent;
+    lost_at_start_ = datagrams_lost;
     return restart(now_ns);
   }
   if (now_ns - window_start_ns_ < config_.window_ns) return false;
   const uint64_t queued = datagrams_queued - queued_at_start_;
   const uint64_t unsent = datagrams_dropped_unsent - unsent_at_start_;
+  const uint64_t lost = datagrams_lost - lost_at_start_;
+  clean_ = queued >= config_.min_datagrams &&
+           static_cast<double>(lost) < config_.clean_loss * static_cast<double>(queued);
   window_start_ns_ = now_ns;
   queued_at_start_ = datagrams_queued;
   unsent_at_start_ = datagrams_dropped_unsent;
+  lost_at_start_ = datagrams_lost;
   const bool starving =
       queued >= config_.min_datagrams &&
       static_cast<double>(unsent) >= config_.unsent_share * static_cast<double>(queued);

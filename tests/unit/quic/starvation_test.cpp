@@ -20,11 +20,24 @@ TEST(StarvationWatch, HalfTheMediaDroppedUnsentOverHalfASecondIsStarvation) {
 TEST(StarvationWatch, ADatagramHeldBackTooLongIsStarvationAtOnce) {
   StarvationWatch watch;
   watch.starved(0, 0, 0);
-  EXPECT_FALSE(watch.starved(10 * kMs, 5, 0, 9 * kMs));
-  EXPECT_TRUE(watch.starved(20 * kMs, 6, 0, 10 * kMs)) << "before the window ends";
+  EXPECT_FALSE(watch.starved(10 * kMs, 5, 0, 149 * kMs));
+  EXPECT_TRUE(watch.starved(20 * kMs, 6, 0, 150 * kMs)) << "before the window ends";
   // Not again within the minimum interval, however long the wait.
   EXPECT_FALSE(watch.starved(1000 * kMs, 60, 0, 400 * kMs));
-  EXPECT_TRUE(watch.starved(2020 * kMs, 200, 0, 10 * kMs));
+  EXPECT_TRUE(watch.starved(2020 * kMs, 200, 0, 150 * kMs));
+}
+
+// After a window that lost under 5 % of its datagrams a wait of 10 ms is
+// enough (ProbeRTT on a clean long path); after a lossy one, 150 ms again.
+TEST(StarvationWatch, OnACleanPathAShortWaitIsStarvation) {
+  StarvationWatch watch;
+  watch.starved(0, 0, 0, 0, 0);
+  EXPECT_FALSE(watch.starved(10 * kMs, 5, 0, 10 * kMs, 0)) << "no clean window seen yet";
+  EXPECT_FALSE(watch.starved(kWindow, 50, 0, 0, 2));  // 2 of 50 lost: clean
+  EXPECT_TRUE(watch.starved(kWindow + 10 * kMs, 55, 0, 10 * kMs, 2));
+  EXPECT_FALSE(watch.starved(3000 * kMs, 100, 0, 0, 10));  // 8 of 45 lost: lossy
+  EXPECT_FALSE(watch.starved(3010 * kMs, 105, 0, 149 * kMs, 10));
+  EXPECT_TRUE(watch.starved(3020 * kMs, 110, 0, 150 * kMs, 10));
 }
 
 TEST(StarvationWatch, WaitingCountsOnlyWhenAsked) {
