@@ -27,6 +27,32 @@ std::string random_room_id() {
 // not earn a flood of replies.
 constexpr uint32_t kRateLimitReplyEvery = 16;
 
+// What a claim or release that did not succeed answers, whoever decided it
+// (the node's store or a cluster's registry); `failed` says who failed.
+signal::Error claim_error(Store::ClaimResult result, const std::string &alias, const char *failed) {
+  switch (result) {
+    case Store::ClaimResult::kTaken:
+      return make_error("alias_taken", "@" + alias + " belongs to someone else");
+    case Store::ClaimResult::kOwnerHasAnother:
+      return make_error("alias_held", "release your current alias first");
+    default:
+      return make_error("internal", failed);
+  }
+}
+
+signal::Error release_error(Store::ReleaseResult result, const char *failed) {
+  switch (result) {
+    case Store::ReleaseResult::kUnknown:
+      return make_error("unknown_alias", "no such alias");
+    case Store::ReleaseResult::kNotOwner:
+      return make_error("not_owner", "only the owner can release an alias");
+    default:
+      return make_error("internal", failed);
+  }
+}
+
+constexpr const char *kRegistryFailed = "the cluster's alias registry did not answer";
+
 }  // namespace
 
 std::string connection_source(std::string_view observed_address) {
@@ -238,22 +264,13 @@ void Server::claim_alias(ConnectionId conn, const std::string &alias, const std:
         alias, me,
         [this, conn, alias, me, request_id](std::optional<Store::ClaimResult> result,
                                             const Now &decided) {
-          std::optional<signal::Error> error;
-          switch (result.value_or(Store::ClaimResult::kFailed)) {
-            case Store::ClaimResult::kClaimed:
-            case Store::ClaimResult::kAlreadyYours:
-              return keep_registry_alias(conn, alias, me, request_id, decided);
-            case Store::ClaimResult::kTaken:
-              error = make_error("alias_taken", "@" + alias + " belongs to someone else");
-              break;
-            case Store::ClaimResult::kOwnerHasAnother:
-              error = make_error("alias_held", "release your current alias first");
-              break;
-            case Store::ClaimResult::kFailed:
-              error = make_error("internal", "the cluster's alias registry did not answer");
-              break;
+          auto r = result.value_or(Store::ClaimResult::kFailed);
+          if (r == Store::ClaimResult::kClaimed || r == Store::ClaimResult::kAlreadyYours) {
+            return keep_registry_alias(conn, alias, me, request_id, decided);
           }
-          if (sessions_.contains(conn)) reply(conn, request_id, error);
+          if (sessions_.contains(conn)) {
+            reply(conn, request_id, claim_error(r, alias, kRegistryFailed));
+          }
         });
     return;
   }
@@ -262,22 +279,12 @@ void Server::claim_alias(ConnectionId conn, const std::string &alias, const std:
       [this, conn, alias, me, request_id](std::optional<Store::ClaimResult> result,
                                           const Now &written) {
         std::optional<signal::Error> error;
-        switch (result.value_or(Store::ClaimResult::kFailed)) {
-          case Store::ClaimResult::kClaimed:
-            g_message("%s claimed alias @%s", me.c_str(), alias.c_str());
-            note_presence_change(me, 0, written.steady);
-            break;
-          case Store::ClaimResult::kAlreadyYours:
-            break;
-          case Store::ClaimResult::kTaken:
-            error = make_error("alias_taken", "@" + alias + " belongs to someone else");
-            break;
-          case Store::ClaimResult::kOwnerHasAnother:
-            error = make_error("alias_held", "release your current alias first");
-            break;
-          case Store::ClaimResult::kFailed:
-            error = make_error("internal", "could not store the alias");
-            break;
+        auto r = result.value_or(Store::ClaimResult::kFailed);
+        if (r == Store::ClaimResult::kClaimed) {
+          g_message("%s claimed alias @%s", me.c_str(), alias.c_str());
+          note_presence_change(me, 0, written.steady);
+        } else if (r != Store::ClaimResult::kAlreadyYours) {
+          error = claim_error(r, alias, "could not store the alias");
         }
         if (sessions_.contains(conn)) reply(conn, request_id, error);
       });
@@ -289,21 +296,11 @@ void Server::release_alias(ConnectionId conn, const std::string &alias, const st
     aliases_->release(
         alias, me,
         [this, conn, me, request_id](std::optional<Store::ReleaseResult> result, const Now &now) {
-          std::optional<signal::Error> error;
-          switch (result.value_or(Store::ReleaseResult::kFailed)) {
-            case Store::ReleaseResult::kReleased:
-              return keep_registry_alias(conn, std::nullopt, me, request_id, now);
-            case Store::ReleaseResult::kUnknown:
-              error = make_error("unknown_alias", "no such alias");
-              break;
-            case Store::ReleaseResult::kNotOwner:
-              error = make_error("not_owner", "only the owner can release an alias");
-              break;
-            case Store::ReleaseResult::kFailed:
-              error = make_error("internal", "the cluster's alias registry did not answer");
-              break;
+          auto r = result.value_or(Store::ReleaseResult::kFailed);
+          if (r == Store::ReleaseResult::kReleased) {
+            return keep_registry_alias(conn, std::nullopt, me, request_id, now);
           }
-          if (sessions_.contains(conn)) reply(conn, request_id, error);
+          if (sessions_.contains(conn)) reply(conn, request_id, release_error(r, kRegistryFailed));
         });
     return;
   }
@@ -311,19 +308,11 @@ void Server::release_alias(ConnectionId conn, const std::string &alias, const st
       [alias, me](Store &store) { return store.release_alias(alias, me); },
       [this, conn, me, request_id](std::optional<Store::ReleaseResult> result, const Now &written) {
         std::optional<signal::Error> error;
-        switch (result.value_or(Store::ReleaseResult::kFailed)) {
-          case Store::ReleaseResult::kReleased:
-            note_presence_change(me, 0, written.steady);
-            break;
-          case Store::ReleaseResult::kUnknown:
-            error = make_error("unknown_alias", "no such alias");
-            break;
-          case Store::ReleaseResult::kNotOwner:
-            error = make_error("not_owner", "only the owner can release an alias");
-            break;
-          case Store::ReleaseResult::kFailed:
-            error = make_error("internal", "could not release the alias");
-            break;
+        auto r = result.value_or(Store::ReleaseResult::kFailed);
+        if (r == Store::ReleaseResult::kReleased) {
+          note_presence_change(me, 0, written.steady);
+        } else {
+          error = release_error(r, "could not release the alias");
         }
         if (sessions_.contains(conn)) reply(conn, request_id, error);
       });
