@@ -21,6 +21,7 @@
 
 #include "libwzp/netsim/udp_proxy.hpp"
 #include "tests/support/numbered_video.hpp"
+#include "tests/support/pipeline.hpp"
 #include "tests/support/wait.hpp"
 
 namespace {
@@ -61,41 +62,7 @@ GstPadProbeReturn stamp(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
   return GST_PAD_PROBE_OK;
 }
 
-struct Pipeline {
-  explicit Pipeline(const std::string &description) {
-    GError *error = nullptr;
-    element = gst_parse_launch(description.c_str(), &error);
-    EXPECT_EQ(error, nullptr) << (error ? error->message : "");
-    if (error) g_error_free(error);
-  }
-  ~Pipeline() {
-    if (element == nullptr) return;
-    gst_element_set_state(element, GST_STATE_NULL);
-    gst_object_unref(element);
-  }
-  GstElement *get(const char *name) {
-    GstElement *child = gst_bin_get_by_name(GST_BIN(element), name);
-    if (child) gst_object_unref(child);
-    return child;
-  }
-  GstMessageType wait_end(std::string &text, GstClockTime timeout) {
-    GstBus *bus = gst_element_get_bus(element);
-    GstMessage *message = gst_bus_timed_pop_filtered(
-        bus, timeout, static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
-    gst_object_unref(bus);
-    if (message == nullptr) return GST_MESSAGE_UNKNOWN;
-    GstMessageType type = GST_MESSAGE_TYPE(message);
-    if (type == GST_MESSAGE_ERROR) {
-      GError *error = nullptr;
-      gst_message_parse_error(message, &error, nullptr);
-      text = error->message;
-      g_error_free(error);
-    }
-    gst_message_unref(message);
-    return type;
-  }
-  GstElement *element = nullptr;
-};
+using wzp::test::Pipeline;
 
 guint64 stat(GstElement *element, const char *field) {
   GstStructure *stats = nullptr;
