@@ -19,7 +19,10 @@ void Connection::restart_if_starved(uint64_t ts) {
     unsent = queue_.counters().dropped_stale + queue_.counters().dropped_full;
     waited = queue_.oldest_wait(ts);
   }
-  if (!starvation_.starved(ts, queued, unsent, waited, io_stats_.datagrams_lost)) return;
+  if (!starvation_.starved(ts, queued, unsent, waited, io_stats_.datagrams_lost,
+                           !signaling_unacknowledged())) {
+    return;
+  }
   if (server_) {
     restart_request_pending_ = true;  // written ahead of the media (write)
     return;

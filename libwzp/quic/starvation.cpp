@@ -16,7 +16,7 @@ bool StarvationWatch::restart(uint64_t now_ns) {
 
 bool StarvationWatch::starved(uint64_t now_ns, uint64_t datagrams_queued,
                               uint64_t datagrams_dropped_unsent, uint64_t oldest_wait_ns,
-                              uint64_t datagrams_lost) {
+                              uint64_t datagrams_lost, bool signaling_idle) {
   if (!started_ || now_ns < window_start_ns_) {
     started_ = true;
     window_start_ns_ = now_ns;
@@ -25,7 +25,8 @@ bool StarvationWatch::starved(uint64_t now_ns, uint64_t datagrams_queued,
     lost_at_start_ = datagrams_lost;
     return false;
   }
-  const uint64_t max_wait = clean_ ? config_.max_wait_clean_ns : config_.max_wait_ns;
+  const uint64_t max_wait =
+      clean_ || signaling_idle ? config_.max_wait_clean_ns : config_.max_wait_ns;
   if (max_wait != 0 && oldest_wait_ns >= max_wait && spaced(now_ns)) {
     queued_at_start_ = datagrams_queued;
     unsent_at_start_ = datagrams_dropped_unsent;

@@ -10,7 +10,8 @@
 // queued were dropped unsent (stale, or pushed out of a full queue), or the
 // oldest datagram still queued has waited `max_wait` for room in the
 // window (`max_wait_clean` after a window that lost under `clean_loss` of
-// its datagrams); never again within `min_interval`.
+// its datagrams, or while no signaling is unacknowledged); never again
+// within `min_interval`.
 #pragma once
 
 #include <cstdint>
@@ -31,9 +32,10 @@ struct StarvationConfig {
   // On a path that loses little the window holds media back when BBRv2's
   // ProbeRTT halves it below what a long round trip holds (every 5-7 s on
   // an 800 ms path; docs/quic.md, "ProbeRTT on a long path"): a restart
-  // after a pacing tick. Not under loss, where a restart every 2 s kept a
-  // room's keys, on the stream, from crossing in time (each restart starts
-  // over the RTT estimate that retransmissions wait on).
+  // after a pacing tick. Under loss only while no signaling waits for its
+  // acknowledgement: a restart every 2 s once kept a room's keys, on the
+  // stream, from crossing in time (each restart starts over the RTT
+  // estimate that retransmissions wait on).
   uint64_t max_wait_clean_ns = 10'000'000;
   double clean_loss = 0.05;
 };
@@ -44,10 +46,13 @@ class StarvationWatch {
 
   // Fed with the connection's running totals (media datagrams queued,
   // dropped unsent, and declared lost on the way) and how long its oldest
-  // queued datagram has waited; true when the connection should start on a
-  // fresh path now. The next window starts then.
+  // queued datagram has waited; `signaling_idle`: none of the connection's
+  // reliable signaling is unacknowledged (the short wait is then safe under
+  // loss too). True when the connection should start on a fresh path now.
+  // The next window starts then.
   bool starved(uint64_t now_ns, uint64_t datagrams_queued, uint64_t datagrams_dropped_unsent,
-               uint64_t oldest_wait_ns = 0, uint64_t datagrams_lost = 0);
+               uint64_t oldest_wait_ns = 0, uint64_t datagrams_lost = 0,
+               bool signaling_idle = false);
 
  private:
   StarvationConfig config_;

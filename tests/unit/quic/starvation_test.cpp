@@ -40,6 +40,16 @@ TEST(StarvationWatch, OnACleanPathAShortWaitIsStarvation) {
   EXPECT_TRUE(watch.starved(3020 * kMs, 110, 0, 150 * kMs, 10));
 }
 
+// Under loss the short wait holds too while no signaling waits for its
+// acknowledgement: restarts then delay nothing reliable (docs/quic.md).
+TEST(StarvationWatch, UnderLossAShortWaitIsStarvationWhileSignalingIsIdle) {
+  StarvationWatch watch;
+  watch.starved(0, 0, 0, 0, 0);
+  EXPECT_FALSE(watch.starved(kWindow, 50, 0, 0, 10));  // 10 of 50 lost: lossy
+  EXPECT_FALSE(watch.starved(kWindow + 10 * kMs, 55, 0, 10 * kMs, 10, false));
+  EXPECT_TRUE(watch.starved(kWindow + 20 * kMs, 60, 0, 10 * kMs, 10, true));
+}
+
 TEST(StarvationWatch, WaitingCountsOnlyWhenAsked) {
   StarvationWatch watch(StarvationConfig{.max_wait_ns = 0});
   watch.starved(0, 0, 0);
