@@ -59,6 +59,14 @@ void WindowFrameDecoder::push(const wire::MediaHeader &h, const RepairPrefix *pr
     // Far behind anything kept: the sender started its numbering over.
     flush(sink);
     reset();
+  } else if (started_ && after(first, newest_ + kMaxWindowFrames)) {
+    // No window we saw could have named the frames in between: the sender
+    // sent them in blocks (a tier probe) or a blackout took more than a
+    // window. Their timestamps cannot be told from the old spacing (a
+    // probe's frames are shorter), so they are not reported; the jitter
+    // buffer sees the gap in frame numbers. What we heard of is settled.
+    flush(sink);
+    reset();
   }
   if (!started_) {
     started_ = true;

@@ -287,5 +287,35 @@ TEST(SlidingWindowOnTheWire, ASenderThatStartsItsNumberingOverIsFollowed) {
   EXPECT_EQ(decoder.stats().received, 1010u) << "the second run's frames are not late";
 }
 
+// A tier probe: the sender leaves its 40 ms window for 20 ms frames in
+// blocks, then comes back. The window's frame numbers jump by the frames
+// sent in blocks; they were delivered, so none may be reported lost (the
+// old spacing would have dated them up to two seconds in the past).
+TEST(SlidingWindowOnTheWire, FramesSentInBlocksBetweenWindowsAreNotReportedLost) {
+  EncoderConfig blocks = window_of(0, 0.4);
+  blocks.block_frames = 5;
+  FrameEncoder encoder(window_of(8, 2.5));
+  test::PacketLog packets;
+  uint32_t timestamp = 0;
+  for (uint32_t n = 0; n < 20; ++n, timestamp += 1920) {
+    encoder.push({make_frame(n), timestamp, false}, packets);
+  }
+  ASSERT_TRUE(encoder.set_config(blocks));
+  for (uint32_t n = 20; n < 95; ++n, timestamp += 960) {
+    encoder.push({make_frame(n), timestamp, false}, packets);
+  }
+  ASSERT_TRUE(encoder.set_config(window_of(8, 2.5)));
+  for (uint32_t n = 95; n < 115; ++n, timestamp += 1920) {
+    encoder.push({make_frame(n), timestamp, false}, packets);
+  }
+  FrameDecoder decoder;
+  test::FrameLog frames;
+  for (const auto &p : packets.packets) decoder.push(p.bytes, frames);
+  decoder.flush(frames);
+  EXPECT_EQ(decoder.stats().unrecoverable, 0u);
+  EXPECT_EQ(decoder.stats().received, 115u);
+  for (const auto &o : frames.outcomes) EXPECT_FALSE(o.lost) << o.frame_number;
+}
+
 }  // namespace
 }  // namespace wzp::fec
