@@ -13,7 +13,8 @@
 //   tick <us>                         time acts without a report
 //   impose <us> <tier>                set from outside (a room's directive)
 //   tier <us> <tier> <change> [imposed]   what the live call decided
-//   arrival <ns> <sequence> <timestamp> <duration>   a frame into the jitter buffer
+//   arrival <ns> <sequence> <timestamp> <duration> [lost]   a frame into the jitter
+//                                     buffer ("lost": the FEC's loss notice)
 // Controller times are microseconds of one monotonic clock; arrival times
 // are the receiver pipeline's running time in nanoseconds.
 #pragma once
