@@ -95,6 +95,9 @@ class Connection {
   bool wait_closed(std::chrono::milliseconds timeout) const;
   ConnectionStats stats() const;
   bool is_server() const { return server_; }
+  // The peer has sent a stream byte or a datagram. Read on the I/O thread
+  // (in a handler).
+  bool active() const { return active_; }
   // The peer's address as this side sees it, "ip:port" or "[ip6]:port":
   // what a server reflects back for NAT traversal.
   const std::string &remote_address() const { return remote_address_; }

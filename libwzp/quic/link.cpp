@@ -112,11 +112,37 @@ void Link::deliver(std::span<const uint8_t> datagram) {
 void Link::closed(const std::string &error) { end(1, error); }
 
 void Link::end(uint64_t generation, const std::string &error) {
-  std::lock_guard lock(mutex_);
-  if (generation != current_generation_) return;  // replaced, or never adopted
-  ended_ = true;
-  error_ = error;
-  received_.notify_all();
+  std::pair<std::shared_ptr<Connection>, uint64_t> next;
+  {
+    std::lock_guard lock(mutex_);
+    if (generation != current_generation_) return;  // replaced, or never adopted
+    // A racing client closes the attempts it did not keep, once its dial is
+    // confirmed, which the server's completing the kept one precedes. The
+    // one adopted first may be such an attempt, gone before it carried
+    // anything: the call goes on with the kept one (a 70 % loss call ended
+    // 1 s in, "the peer closed the connection", before this).
+    if (connection_ && !connection_->active()) next = take_standby();
+    if (!next.first) {
+      ended_ = true;
+      error_ = error;
+      received_.notify_all();
+      return;
+    }
+  }
+  adopt(next.first, next.second);
+}
+
+std::pair<std::shared_ptr<Connection>, uint64_t> Link::take_standby() {
+  while (!standby_.empty()) {
+    auto [weak, generation] = standby_.back();
+    standby_.pop_back();
+    auto connection = weak.lock();
+    if (connection && connection != connection_ &&
+        connection->state() == Connection::State::kEstablished) {
+      return {connection, generation};
+    }
+  }
+  return {};
 }
 
 Link::~Link() {
@@ -147,7 +173,13 @@ void Link::adopt(const std::shared_ptr<Connection> &connection, uint64_t generat
 void Link::adopt_if_none(const std::shared_ptr<Connection> &connection, uint64_t generation) {
   {
     std::lock_guard lock(mutex_);
-    if (connection_ && connection_->state() != Connection::State::kClosed) return;
+    if (connection_ && connection_->state() != Connection::State::kClosed) {
+      // Bounded: a client races at most a few attempts per dial.
+      constexpr size_t kMaxStandby = 8;
+      if (standby_.size() == kMaxStandby) standby_.erase(standby_.begin());
+      standby_.emplace_back(connection, generation);
+      return;
+    }
   }
   adopt(connection, generation);
 }

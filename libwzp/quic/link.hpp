@@ -15,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "libwzp/quic/endpoint.hpp"
@@ -129,6 +130,9 @@ class Link {
   // Adopts `connection` only while the call has no open one.
   void adopt_if_none(const std::shared_ptr<Connection> &connection, uint64_t generation);
   void end(uint64_t generation, const std::string &error);
+  // An established connection kept while another serves, newest first: a
+  // racing client may yet close the one adopted and keep this one.
+  std::pair<std::shared_ptr<Connection>, uint64_t> take_standby();
 
   const LinkConfig config_;
   std::unique_ptr<Endpoint> endpoint_;
@@ -138,6 +142,7 @@ class Link {
   std::shared_ptr<Connection> connection_;
   std::shared_ptr<DatagramPath> path_;  // over(DatagramPath), instead of connection_
   std::shared_ptr<Connection> second_;  // set_second()
+  std::vector<std::pair<std::weak_ptr<Connection>, uint64_t>> standby_;  // adopt_if_none
   bool second_only_ = false;
   uint64_t generations_ = 0;                // handed out, one per connection
   uint64_t current_generation_ = 0;         // connection_'s: the only one that reports
