@@ -2,6 +2,7 @@
 
 #include <glib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -49,14 +50,48 @@ struct Flags {
   gchar **peers = nullptr;
   gchar *cluster_redis = nullptr;
   gchar *cluster_advertise = nullptr;
+  gchar *cluster_redis_user = nullptr;
+  gchar *cluster_redis_password_file = nullptr;
+  gchar *cluster_prefix = nullptr;
   ~Flags() {
     for (gchar *s : {config, listen, http, certificate, key, database, auth_url, federation_listen,
-                     tls_listen, cluster_redis, cluster_advertise}) {
+                     tls_listen, cluster_redis, cluster_advertise, cluster_redis_user,
+                     cluster_redis_password_file, cluster_prefix}) {
       g_free(s);
     }
     g_strfreev(peers);
   }
 };
+
+// A password file holds one line (its newline is not part of it).
+bool read_password(const std::string &path, std::string &password, std::string &error) {
+  gchar *contents = nullptr;
+  gsize length = 0;
+  GError *gerror = nullptr;
+  if (!g_file_get_contents(path.c_str(), &contents, &length, &gerror)) {
+    error = "cluster-redis-password-file: " + std::string(gerror->message);
+    g_error_free(gerror);
+    return false;
+  }
+  password.assign(contents, length);
+  g_free(contents);
+  if (password.ends_with('\n')) password.pop_back();
+  if (password.ends_with('\r')) password.pop_back();
+  if (password.empty() || password.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
+    password.clear();
+    error = "cluster-redis-password-file: " + path + ": expected the password on one line";
+    return false;
+  }
+  return true;
+}
+
+// Redis ACL user names and key prefixes: printable, no spaces.
+bool is_redis_name(const std::string &text, size_t max, bool prefix) {
+  if (text.empty() || text.size() > max) return false;
+  return std::all_of(text.begin(), text.end(), [prefix](char c) {
+    return prefix ? g_ascii_isalnum(c) || c == '_' || c == '-' || c == '.' : g_ascii_isgraph(c);
+  });
+}
 
 // Applies one setting named as in the key file; false with `error` if invalid.
 bool apply(Config &config, const std::string &name, const std::string &value, std::string &error) {
@@ -81,6 +116,20 @@ bool apply(Config &config, const std::string &name, const std::string &value, st
       return false;
     }
     (name == "cluster-redis" ? config.cluster_redis : config.cluster_advertise) = *parsed;
+  } else if (name == "cluster-redis-user") {
+    if (!is_redis_name(value, 128, false)) {
+      error = "cluster-redis-user: expected a Redis ACL user name";
+      return false;
+    }
+    config.cluster_redis_user = value;
+  } else if (name == "cluster-redis-password-file") {
+    if (!read_password(value, config.cluster_redis_password, error)) return false;
+  } else if (name == "cluster-prefix") {
+    if (!is_redis_name(value, 32, true)) {
+      error = "cluster-prefix: expected 1 to 32 of A-Z a-z 0-9 _ - .";
+      return false;
+    }
+    config.cluster_prefix = value;
   } else if (name == "peer") {
     // In the key file, several relays are separated by ';'.
     gchar **entries = g_strsplit(value.c_str(), ";", -1);
@@ -179,6 +228,16 @@ std::optional<Config> parse_config(int argc, char **argv, std::string &error, st
       {"cluster-advertise", 0, 0, G_OPTION_ARG_STRING, &flags.cluster_advertise,
        "The federation address other nodes reach this one at (default: --federation-listen)",
        "HOST:PORT"},
+      {"cluster-redis-user", 0, 0, G_OPTION_ARG_STRING, &flags.cluster_redis_user,
+       "The Redis ACL user to sign in as (default: Redis's default user)", "NAME"},
+      {"cluster-redis-password-file", 0, 0, G_OPTION_ARG_FILENAME,
+       &flags.cluster_redis_password_file,
+       "The Redis password, on one line (or in the environment: WZP_CLUSTER_REDIS_PASSWORD)",
+       "FILE"},
+      {"cluster-prefix", 0, 0, G_OPTION_ARG_STRING, &flags.cluster_prefix,
+       "The start of every Redis key of the cluster, so clusters can share a Redis "
+       "(default wzp)",
+       "NAME"},
       {"version", 0, 0, G_OPTION_ARG_NONE, &flags.version, "Print the version and exit", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   // The help text's "Usage:" line names the program; GLib only learns it
@@ -223,7 +282,10 @@ std::optional<Config> parse_config(int argc, char **argv, std::string &error, st
       {"federation-listen", flags.federation_listen},
       {"tls-listen", flags.tls_listen},
       {"cluster-redis", flags.cluster_redis},
-      {"cluster-advertise", flags.cluster_advertise}};
+      {"cluster-advertise", flags.cluster_advertise},
+      {"cluster-redis-user", flags.cluster_redis_user},
+      {"cluster-redis-password-file", flags.cluster_redis_password_file},
+      {"cluster-prefix", flags.cluster_prefix}};
   for (const auto &[name, value] : overrides) {
     if (value && !apply(config, name, value, error)) return std::nullopt;
   }
@@ -256,8 +318,24 @@ std::optional<Config> parse_config(int argc, char **argv, std::string &error, st
     error = "--peer and --cluster-redis do not mix: a cluster's nodes find each other in Redis";
     return std::nullopt;
   }
-  if (config.cluster_advertise && !config.cluster_redis) {
-    error = "--cluster-advertise needs --cluster-redis";
+  if (!config.cluster_redis && (config.cluster_advertise || !config.cluster_redis_user.empty() ||
+                                !config.cluster_redis_password.empty() ||
+                                config.cluster_prefix != Config{}.cluster_prefix)) {
+    error = std::string(
+        "--cluster-advertise, --cluster-redis-user, the Redis password and "
+        "--cluster-prefix need --cluster-redis");
+    return std::nullopt;
+  }
+  // A password file wins over the environment.
+  if (config.cluster_redis && config.cluster_redis_password.empty()) {
+    if (const char *password = g_getenv(kRedisPasswordEnv); password && *password) {
+      config.cluster_redis_password = password;
+    }
+  }
+  if (!config.cluster_redis_user.empty() && config.cluster_redis_password.empty()) {
+    error =
+        std::string("--cluster-redis-user needs a password (--cluster-redis-password-file or ") +
+        kRedisPasswordEnv + ")";
     return std::nullopt;
   }
   if (config.cluster_redis && !config.cluster_advertise) {

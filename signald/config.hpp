@@ -48,7 +48,17 @@ struct Config {
   // federation port at `cluster_advertise` (default: federation_listen).
   std::optional<HostPort> cluster_redis;
   std::optional<HostPort> cluster_advertise;
+  // Redis AUTH: an ACL user (empty: the default user, as `requirepass`
+  // sets its password) and the password, read from a file or the
+  // environment, never from the command line, where ps shows it.
+  std::string cluster_redis_user;
+  std::string cluster_redis_password;
+  // Begins every key and the channel, so several clusters share one Redis.
+  std::string cluster_prefix = "wzp";
 };
+
+// The environment variable a node's Redis password may come from.
+inline constexpr const char *kRedisPasswordEnv = "WZP_CLUSTER_REDIS_PASSWORD";
 
 inline constexpr const char *kSignalAlpn = "wzp-signal/1";
 

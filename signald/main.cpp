@@ -251,10 +251,13 @@ int main(int argc, char **argv) {
     HostPort advertised = config->cluster_advertise.value_or(*config->federation_listen);
     if (advertised.port == 0) advertised.port = relays->port();
     cluster = std::make_unique<RedisCluster>(
-        core_mutex, server, *federation, *relays, *config->cluster_redis,
+        core_mutex, server, *federation, *relays,
+        RedisAccess{*config->cluster_redis, config->cluster_redis_user,
+                    config->cluster_redis_password, config->cluster_prefix},
         PeerConfig{advertised, relays->certificate_fingerprint(), fingerprint});
     std::lock_guard lock(core_mutex);
     server.set_alias_registry(cluster.get());
+    server.set_missed_call_registry(cluster.get());
     http.set_cluster(cluster.get());
   }
 
@@ -301,6 +304,7 @@ int main(int argc, char **argv) {
     {
       std::lock_guard lock(core_mutex);
       server.set_alias_registry(nullptr);
+      server.set_missed_call_registry(nullptr);
       http.set_cluster(nullptr);
     }
     cluster.reset();

@@ -16,14 +16,6 @@ namespace wzp::signald {
 
 namespace {
 
-constexpr const char *kChannel = "wzp:cluster";
-constexpr const char *kNodes = "wzp:nodes";
-
-std::string node_key(const std::string &identity) { return "wzp:node:" + identity; }
-std::string user_key(const std::string &fingerprint) { return "wzp:user:" + fingerprint; }
-std::string alias_key(const std::string &alias) { return "wzp:alias:" + alias; }
-std::string owner_key(const std::string &fingerprint) { return "wzp:alias-of:" + fingerprint; }
-
 // One alias per fingerprint, one fingerprint per alias, decided in one step
 // on the Redis server, so two nodes never both grant a name.
 constexpr const char *kClaimScript = R"(
@@ -40,6 +32,34 @@ if not owner then return 'unknown' end
 if owner ~= ARGV[1] then return 'not_owner' end
 redis.call('DEL', KEYS[1], KEYS[2])
 return 'released')";
+// A missed call is kept only for a callee who has signed in to the cluster
+// before (KEYS[1]), as the store keeps it only for one seen here; the list
+// keeps the newest ARGV[2] and goes ARGV[3] seconds after its last call.
+constexpr const char *kMissedAddScript = R"(
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return 1)";
+// At a login: seen from now on, and the missed calls handed over once.
+constexpr const char *kMissedTakeScript = R"(
+redis.call('SET', KEYS[1], '1')
+local calls = redis.call('LRANGE', KEYS[2], 0, -1)
+redis.call('DEL', KEYS[2])
+return calls)";
+
+// hiredis' argument vectors for a command.
+struct Argv {
+  explicit Argv(const std::vector<std::string> &args) {
+    for (const auto &arg : args) {
+      pointers.push_back(arg.data());
+      lengths.push_back(arg.size());
+    }
+  }
+  int count() const { return static_cast<int>(pointers.size()); }
+  std::vector<const char *> pointers;
+  std::vector<size_t> lengths;
+};
 
 std::optional<std::string> text_of(const redisReply *reply) {
   if (reply == nullptr ||
@@ -64,7 +84,7 @@ timeval to_timeval(std::chrono::milliseconds ms) {
 void RedisCluster::ReplyDeleter::operator()(redisReply *reply) const { freeReplyObject(reply); }
 
 RedisCluster::RedisCluster(std::mutex &core_mutex, Server &server, Federation &federation,
-                           FederationTransport &relays, HostPort redis, PeerConfig self)
+                           FederationTransport &relays, RedisAccess redis, PeerConfig self)
     : mutex_(core_mutex),
       server_(server),
       federation_(federation),
@@ -87,6 +107,10 @@ RedisCluster::~RedisCluster() {
   disconnect("");
   close(wake_[0]);
   close(wake_[1]);
+}
+
+std::string RedisCluster::key(const char *kind, const std::string &name) const {
+  return redis_.prefix + ":" + kind + (name.empty() ? "" : ":" + name);
 }
 
 void RedisCluster::queue(std::function<void()> request) {
@@ -133,23 +157,41 @@ void RedisCluster::failed() {
   counters_.redis_up = 0;
 }
 
+redisContext *RedisCluster::open_connection(std::string &error) {
+  redisContext *context = redisConnectWithTimeout(redis_.address.host.c_str(), redis_.address.port,
+                                                  to_timeval(kRedisTimeout));
+  if (context == nullptr || context->err != 0) {
+    error = context != nullptr ? context->errstr : "out of memory";
+    if (context != nullptr) redisFree(context);
+    return nullptr;
+  }
+  redisSetTimeout(context, to_timeval(kRedisTimeout));
+  if (redis_.password.empty()) return context;
+  std::vector<std::string> args{"AUTH"};
+  if (!redis_.user.empty()) args.push_back(redis_.user);
+  args.push_back(redis_.password);
+  Argv argv(args);
+  Reply reply(static_cast<redisReply *>(
+      redisCommandArgv(context, argv.count(), argv.pointers.data(), argv.lengths.data())));
+  if (reply && is_ok(reply.get())) return context;
+  // Redis's refusal names neither the user nor the password.
+  error = "AUTH: " + (!reply                             ? std::string(context->errstr)
+                      : reply->type == REDIS_REPLY_ERROR ? signal::printable(reply->str)
+                                                         : "unexpected reply");
+  redisFree(context);
+  return nullptr;
+}
+
 bool RedisCluster::connect() {
   if (commands_ != nullptr && subscriber_ != nullptr) return true;
   disconnect("");
   std::string error;
-  for (redisContext **slot : {&commands_, &subscriber_}) {
-    redisContext *context =
-        redisConnectWithTimeout(redis_.host.c_str(), redis_.port, to_timeval(kRedisTimeout));
-    if (context == nullptr || context->err != 0) {
-      error = context != nullptr ? context->errstr : "out of memory";
-      if (context != nullptr) redisFree(context);
-      break;
-    }
-    redisSetTimeout(context, to_timeval(kRedisTimeout));
-    *slot = context;
-  }
+  commands_ = open_connection(error);
+  if (commands_ != nullptr) subscriber_ = open_connection(error);
   if (error.empty()) {
-    Reply confirmed(static_cast<redisReply *>(redisCommand(subscriber_, "SUBSCRIBE %s", kChannel)));
+    const std::string channel = key("cluster");
+    Reply confirmed(
+        static_cast<redisReply *>(redisCommand(subscriber_, "SUBSCRIBE %s", channel.c_str())));
     if (!confirmed || confirmed->type != REDIS_REPLY_ARRAY) {
       error = confirmed ? "SUBSCRIBE: unexpected reply" : subscriber_->errstr;
       if (confirmed) bad_reply("SUBSCRIBE", confirmed.get());
@@ -157,14 +199,17 @@ bool RedisCluster::connect() {
   }
   if (!error.empty()) {
     if (!failing_) {
-      g_warning("cluster: Redis %s:%u: %s", redis_.host.c_str(), redis_.port, error.c_str());
+      g_warning("cluster: Redis %s:%u: %s", redis_.address.host.c_str(), redis_.address.port,
+                error.c_str());
     }
     failing_ = true;
     disconnect("");
     failed();
     return false;
   }
-  if (failing_) g_message("cluster: Redis %s:%u reached", redis_.host.c_str(), redis_.port);
+  if (failing_) {
+    g_message("cluster: Redis %s:%u reached", redis_.address.host.c_str(), redis_.address.port);
+  }
   failing_ = false;
   announced_ = false;
   std::lock_guard lock(mutex_);
@@ -175,7 +220,8 @@ bool RedisCluster::connect() {
 void RedisCluster::disconnect(const std::string &why) {
   if (!why.empty()) {
     if (!failing_) {
-      g_warning("cluster: Redis %s:%u: %s", redis_.host.c_str(), redis_.port, why.c_str());
+      g_warning("cluster: Redis %s:%u: %s", redis_.address.host.c_str(), redis_.address.port,
+                why.c_str());
     }
     failing_ = true;
     failed();
@@ -191,13 +237,8 @@ std::vector<RedisCluster::Reply> RedisCluster::pipeline(
   std::vector<Reply> replies;
   if (!connect()) return replies;
   for (const auto &args : commands) {
-    std::vector<const char *> argv;
-    std::vector<size_t> lengths;
-    for (const auto &arg : args) {
-      argv.push_back(arg.data());
-      lengths.push_back(arg.size());
-    }
-    redisAppendCommandArgv(commands_, static_cast<int>(argv.size()), argv.data(), lengths.data());
+    Argv argv(args);
+    redisAppendCommandArgv(commands_, argv.count(), argv.pointers.data(), argv.lengths.data());
   }
   for (size_t i = 0; i < commands.size(); ++i) {
     void *reply = nullptr;
@@ -226,16 +267,17 @@ void RedisCluster::bad_reply(const char *what, const redisReply *reply) {
 void RedisCluster::refresh() {
   const std::string ttl = std::to_string(kClusterKeyTtl.count());
   std::vector<std::vector<std::string>> commands{
-      {"SET", node_key(self_.identity), self_record_, "PX", ttl}, {"SADD", kNodes, self_.identity}};
+      {"SET", key("node", self_.identity), self_record_, "PX", ttl},
+      {"SADD", key("nodes"), self_.identity}};
   {
     std::lock_guard lock(mutex_);
     for (const auto &user : server_.local_presence()) {
-      commands.push_back({"SET", user_key(user.fingerprint), self_.identity, "PX", ttl});
+      commands.push_back({"SET", key("user", user.fingerprint), self_.identity, "PX", ttl});
     }
   }
   const bool announce = !announced_;
-  if (announce) commands.push_back({"PUBLISH", kChannel, "join " + self_.identity});
-  commands.push_back({"SMEMBERS", kNodes});
+  if (announce) commands.push_back({"PUBLISH", key("cluster"), "join " + self_.identity});
+  commands.push_back({"SMEMBERS", key("nodes")});
   auto replies = pipeline(commands);
   if (replies.empty()) return;
   announced_ = true;
@@ -259,7 +301,7 @@ void RedisCluster::refresh() {
 
 void RedisCluster::read_nodes(const std::vector<std::string> &ids) {
   std::vector<std::string> mget{"MGET"};
-  for (const auto &id : ids) mget.push_back(node_key(id));
+  for (const auto &id : ids) mget.push_back(key("node", id));
   auto replies = pipeline({mget});
   if (replies.empty()) return;
   const redisReply *records = replies.front().get();
@@ -274,7 +316,7 @@ void RedisCluster::read_nodes(const std::vector<std::string> &ids) {
     if (record->type == REDIS_REPLY_NIL) {
       // Its key expired: the node stopped refreshing it (a live one adds
       // itself again).
-      expired.push_back({"SREM", kNodes, ids[i]});
+      expired.push_back({"SREM", key("nodes"), ids[i]});
       if (known == nodes_.end()) continue;
       auto &missing = known->second.missing_since;
       if (!missing) missing = now;
@@ -357,17 +399,17 @@ bool RedisCluster::read_channel() {
 void RedisCluster::leave() {
   std::lock_guard lock(mutex_);
   queue([this] {
-    pipeline({{"DEL", node_key(self_.identity)},
-              {"SREM", kNodes, self_.identity},
-              {"PUBLISH", kChannel, "leave " + self_.identity}});
+    pipeline({{"DEL", key("node", self_.identity)},
+              {"SREM", key("nodes"), self_.identity},
+              {"PUBLISH", key("cluster"), "leave " + self_.identity}});
   });
 }
 
 void RedisCluster::claim(const std::string &alias, const std::string &fingerprint,
                          std::function<void(std::optional<Store::ClaimResult>, const Now &)> done) {
   queue([this, alias, fingerprint, done = std::move(done)] {
-    auto replies = pipeline({{"EVAL", kClaimScript, "2", alias_key(alias), owner_key(fingerprint),
-                              fingerprint, alias}});
+    auto replies = pipeline({{"EVAL", kClaimScript, "2", key("alias", alias),
+                              key("alias-of", fingerprint), fingerprint, alias}});
     std::optional<Store::ClaimResult> result;
     if (!replies.empty()) {
       auto text = text_of(replies.front().get());
@@ -386,8 +428,8 @@ void RedisCluster::release(
     const std::string &alias, const std::string &fingerprint,
     std::function<void(std::optional<Store::ReleaseResult>, const Now &)> done) {
   queue([this, alias, fingerprint, done = std::move(done)] {
-    auto replies = pipeline(
-        {{"EVAL", kReleaseScript, "2", alias_key(alias), owner_key(fingerprint), fingerprint}});
+    auto replies = pipeline({{"EVAL", kReleaseScript, "2", key("alias", alias),
+                              key("alias-of", fingerprint), fingerprint}});
     std::optional<Store::ReleaseResult> result;
     if (!replies.empty()) {
       auto text = text_of(replies.front().get());
@@ -405,7 +447,7 @@ void RedisCluster::alias_of(
     const std::string &fingerprint,
     std::function<void(std::optional<std::optional<std::string>>, const Now &)> done) {
   queue([this, fingerprint, done = std::move(done)] {
-    auto replies = pipeline({{"GET", owner_key(fingerprint)}});
+    auto replies = pipeline({{"GET", key("alias-of", fingerprint)}});
     std::optional<std::optional<std::string>> result;
     if (!replies.empty()) {
       const redisReply *reply = replies.front().get();
@@ -419,6 +461,55 @@ void RedisCluster::alias_of(
     }
     std::lock_guard lock(mutex_);
     done(result, wall_and_steady_now());
+  });
+}
+
+void RedisCluster::add_missed_call(const std::string &callee, const signal::MissedCall &call) {
+  // Each entry is a missed_calls message of one call: the signal parser,
+  // fuzzed already, reads it back.
+  queue([this, callee, entry = signal::serialize(signal::MissedCalls{{call}})] {
+    auto replies = pipeline(
+        {{"EVAL", kMissedAddScript, "2", key("seen", callee), key("missed", callee), entry,
+          std::to_string(signal::kMaxMissedCalls), std::to_string(kMissedCallLifetimeSeconds)}});
+    if (!replies.empty() && replies.front()->type != REDIS_REPLY_INTEGER) {
+      bad_reply("a missed call", replies.front().get());
+    }
+  });
+}
+
+void RedisCluster::take_missed_calls(
+    const std::string &callee, uint64_t now_unix,
+    std::function<void(std::optional<std::vector<signal::MissedCall>>, const Now &)> done) {
+  queue([this, callee, now_unix, done = std::move(done)] {
+    auto replies =
+        pipeline({{"EVAL", kMissedTakeScript, "2", key("seen", callee), key("missed", callee)}});
+    std::optional<std::vector<signal::MissedCall>> result;
+    if (!replies.empty() && replies.front()->type != REDIS_REPLY_ARRAY) {
+      bad_reply("the missed calls", replies.front().get());
+    } else if (!replies.empty()) {
+      result.emplace();
+      const uint64_t oldest =
+          now_unix > kMissedCallLifetimeSeconds ? now_unix - kMissedCallLifetimeSeconds : 0;
+      const redisReply *entries = replies.front().get();
+      for (size_t i = 0; i < entries->elements; ++i) {
+        auto text = text_of(entries->element[i]);
+        auto parsed = signal::parse(text.value_or(""));
+        auto *calls = parsed.message ? std::get_if<signal::MissedCalls>(&*parsed.message) : nullptr;
+        if (calls == nullptr) {
+          bad_reply("a missed call", entries->element[i]);
+          continue;
+        }
+        for (auto &call : calls->calls) {
+          if (call.at_unix >= oldest) result->push_back(std::move(call));
+        }
+      }
+      // The newest, should the list hold more than a message carries.
+      if (result->size() > signal::kMaxMissedCalls) {
+        result->erase(result->begin(), result->end() - signal::kMaxMissedCalls);
+      }
+    }
+    std::lock_guard lock(mutex_);
+    done(std::move(result), wall_and_steady_now());
   });
 }
 

@@ -2,8 +2,9 @@
 // their shared state in Redis (docs/signal.md "A cluster on Redis"). Redis
 // holds what must be cluster-wide: the nodes alive (a key each, with a TTL
 // the node refreshes), which node each user is on (the same), the aliases
-// (claimed atomically by a script), and a channel on which nodes announce
-// their arrival and departure. Everything else, presence, calls, rooms and
+// (claimed atomically by a script), the missed calls of users signed in
+// nowhere, and a channel on which nodes announce their arrival and
+// departure. Everything else, presence, calls, rooms and
 // their media between nodes, crosses the federation links, which nodes open
 // to every node they find in Redis instead of --peer flags.
 //
@@ -45,12 +46,20 @@ inline constexpr std::chrono::milliseconds kRedisTimeout{1000};
 // Links a node's federation port must hold: two per other node.
 inline constexpr size_t kMaxClusterNodes = 32;
 
-class RedisCluster final : public AliasRegistry {
+// How a node reaches its cluster's Redis (Config's cluster_redis settings).
+struct RedisAccess {
+  HostPort address;
+  std::string user;      // an ACL user; empty: the default user
+  std::string password;  // empty: no AUTH
+  std::string prefix;    // begins every key and the channel
+};
+
+class RedisCluster final : public AliasRegistry, public MissedCallRegistry {
  public:
   // `self`: this node's federation address as the others reach it, its
   // federation certificate and identity. Everything passed must outlive it.
   RedisCluster(std::mutex &core_mutex, Server &server, Federation &federation,
-               FederationTransport &relays, HostPort redis, PeerConfig self);
+               FederationTransport &relays, RedisAccess redis, PeerConfig self);
   // Runs what is queued (a leave() included), then stops the thread.
   ~RedisCluster() override;
   RedisCluster(const RedisCluster &) = delete;
@@ -70,6 +79,12 @@ class RedisCluster final : public AliasRegistry {
   void alias_of(
       const std::string &fingerprint,
       std::function<void(std::optional<std::optional<std::string>>, const Now &)> done) override;
+  // MissedCallRegistry; the same.
+  void add_missed_call(const std::string &callee, const signal::MissedCall &call) override;
+  void take_missed_calls(
+      const std::string &callee, uint64_t now_unix,
+      std::function<void(std::optional<std::vector<signal::MissedCall>>, const Now &)> done)
+      override;
 
  private:
   struct ReplyDeleter {
@@ -77,9 +92,15 @@ class RedisCluster final : public AliasRegistry {
   };
   using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
+  // "<prefix>:<kind>:<name>", or "<prefix>:<kind>" without a name.
+  std::string key(const char *kind, const std::string &name = "") const;
+
   // The thread's; everything below runs on it.
   void run();
   bool connect();
+  // Opens one connection, signed in when a password is set; nullptr with
+  // `error` set when that fails.
+  redisContext *open_connection(std::string &error);
   void disconnect(const std::string &why);
   // Sends the commands as one pipeline; their replies in order, or an
   // empty vector when the connection failed (then dropped and counted).
@@ -97,7 +118,7 @@ class RedisCluster final : public AliasRegistry {
   Server &server_;
   Federation &federation_;
   FederationTransport &relays_;
-  HostPort redis_;
+  RedisAccess redis_;
   PeerConfig self_;
   std::string self_record_;  // HOST:PORT,CERT_SHA256,IDENTITY, as --peer takes it
 

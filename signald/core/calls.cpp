@@ -24,9 +24,11 @@ bool Calls::busy(const std::string &fingerprint) const {
 
 void Calls::record_missed(const Call &call, const Now &now) {
   if (call.callee_peer) return;
-  writer_.submit(
-      [callee = call.callee, missed = signal::MissedCall{call.id, call.caller, now.unix_seconds}](
-          Store &store) { store.add_missed_call(callee, missed); });
+  signal::MissedCall missed{call.id, call.caller, now.unix_seconds};
+  if (missed_registry_ != nullptr) return missed_registry_->add_missed_call(call.callee, missed);
+  writer_.submit([callee = call.callee, missed = std::move(missed)](Store &store) {
+    store.add_missed_call(callee, missed);
+  });
 }
 
 void Calls::to_link(PeerId peer, const signal::Message &message, const signal::PublicKey *key) {

@@ -45,6 +45,25 @@ class CallLinks {
                             const signal::PublicKey *key) = 0;
 };
 
+// Where a cluster keeps missed calls instead of this node's store
+// (docs/signal.md "A cluster on Redis"), so that the callee gets them at the
+// next login on any node. Its rules are the store's: only for a callee who
+// has signed in before, at most signal::kMaxMissedCalls per callee, for
+// kMissedCallLifetimeSeconds.
+class MissedCallRegistry {
+ public:
+  virtual ~MissedCallRegistry() = default;
+  virtual void add_missed_call(const std::string &callee, const signal::MissedCall &call) = 0;
+  // At a login: notes the callee as seen and hands over (and forgets) its
+  // missed calls, oldest first, those older than the lifetime left out.
+  // `done` runs later on the thread that drives the Server, with nullopt
+  // when the registry could not answer (the calls then wait for the next
+  // login).
+  virtual void take_missed_calls(
+      const std::string &callee, uint64_t now_unix,
+      std::function<void(std::optional<std::vector<signal::MissedCall>>, const Now &)> done) = 0;
+};
+
 class Calls {
  public:
   // `new_room_id` returns a fresh random room id for a call's relay room.
@@ -58,6 +77,7 @@ class Calls {
         new_room_id_(std::move(new_room_id)) {}
 
   void set_links(CallLinks *links) { links_ = links; }
+  void set_missed_call_registry(MissedCallRegistry *registry) { missed_registry_ = registry; }
 
   // Each returns the error to send back to `from`, or nullopt on success.
   // `callee` is already resolved to a fingerprint; `callee_route` is the
@@ -117,7 +137,8 @@ class Calls {
   };
 
   bool busy(const std::string &fingerprint) const;
-  // Only the callee's relay keeps its missed calls.
+  // Only the callee's relay keeps its missed calls (in a cluster: in the
+  // registry).
   void record_missed(const Call &call, const Now &now);
   // Sends hangup to every party except `except` (a connection or the link
   // the hangup came from) and forgets the call.
@@ -136,6 +157,7 @@ class Calls {
   CallSettings settings_;
   std::function<std::string()> new_room_id_;
   CallLinks *links_ = nullptr;
+  MissedCallRegistry *missed_registry_ = nullptr;
   std::map<std::string, Call> calls_;
   uint64_t ended_direct_ = 0;
   uint64_t ended_relay_ = 0;

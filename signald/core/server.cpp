@@ -247,14 +247,18 @@ void Server::complete_auth(ConnectionId conn, Session &session, const signal::Au
   outbox_.send(conn, signal::PresenceList{presence_list()});
   note_presence_change(session.fingerprint, conn, now.steady);
   if (aliases_ != nullptr) sync_alias(session.fingerprint);
+  auto deliver = [this, conn](std::optional<std::vector<signal::MissedCall>> missed, const Now &) {
+    if (missed && !missed->empty() && sessions_.contains(conn)) {
+      outbox_.send(conn, signal::MissedCalls{std::move(*missed)});
+    }
+  };
+  if (missed_calls_ != nullptr) {
+    return missed_calls_->take_missed_calls(session.fingerprint, now.unix_seconds, deliver);
+  }
   // On the writer, after every missed call recorded before this login.
   writer_.submit([fingerprint = session.fingerprint, at = now.unix_seconds](
                      Store &store) { return store.take_missed_calls(fingerprint, at); },
-                 [this, conn](std::optional<std::vector<signal::MissedCall>> missed, const Now &) {
-                   if (missed && !missed->empty() && sessions_.contains(conn)) {
-                     outbox_.send(conn, signal::MissedCalls{std::move(*missed)});
-                   }
-                 });
+                 deliver);
 }
 
 void Server::claim_alias(ConnectionId conn, const std::string &alias, const std::string &me,

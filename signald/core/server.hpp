@@ -125,6 +125,11 @@ class Server {
   // A cluster's alias registry, which then decides claims; must outlive the
   // Server or be unset first.
   void set_alias_registry(AliasRegistry *registry) { aliases_ = registry; }
+  // A cluster's missed calls, kept there instead of the store; the same.
+  void set_missed_call_registry(MissedCallRegistry *registry) {
+    missed_calls_ = registry;
+    calls_.set_missed_call_registry(registry);
+  }
   std::vector<signal::PresenceUser> local_presence();
   struct RemoteUser {
     PeerId peer;
@@ -219,6 +224,7 @@ class Server {
   std::unordered_map<ConnectionId, Session> sessions_;
   PresenceLinks *presence_links_ = nullptr;
   AliasRegistry *aliases_ = nullptr;
+  MissedCallRegistry *missed_calls_ = nullptr;
   std::map<std::string, RemoteUser> remote_users_;  // by fingerprint
 };
 
