@@ -3,8 +3,8 @@
 // certificate for the whole service, clients spread over the nodes. A real
 // `wzp` call crosses nodes with speech heard both ways, a room spans all
 // three, aliases are unique cluster-wide, and a node killed with SIGKILL
-// loses only its own users, who sign in to another node and can be called
-// again.
+// loses only its own users and ends the calls through it, clearly on both
+// sides; its users sign in to another node and can be called again.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <mutex>
+#include <optional>
 #include <regex>
 #include <set>
 #include <string>
@@ -130,8 +132,11 @@ class Cluster : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  std::unique_ptr<Member> member(int node, crypto::Identity identity) {
+  // `idle_timeout`: how long the client waits on a silent node.
+  std::unique_ptr<Member> member(int node, crypto::Identity identity,
+                                 std::chrono::milliseconds idle_timeout = 30s) {
     signal::SessionConfig config;
+    config.idle_timeout = idle_timeout;
     config.port = nodes_[node]->quic_port();
     config.server_fingerprint = nodes_[node]->certificate();
     auto joined = std::make_unique<Member>(std::move(identity));
@@ -190,7 +195,9 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
   // Users on each node: carol on 0, dave on 1, erin on 2.
   auto carol = member(0, crypto::Identity::generate());
   auto dave = member(1, crypto::Identity::generate());
-  auto erin = member(2, crypto::Identity::generate());
+  // erin gives up on a silent node after 3 s, not the default 30 s, to
+  // keep the test short.
+  auto erin = member(2, crypto::Identity::generate(), 3s);
   ASSERT_TRUE(carol && dave && erin);
 
   // Aliases are unique across the cluster: a name claimed on one node is
@@ -292,16 +299,49 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
   EXPECT_GT(at_bob, 0.3) << called.output << answered.output;
   EXPECT_GT(at_alice, 0.3) << called.output << answered.output;
 
-  // Node 2 dies. Its user erin goes offline on the others once its key
-  // expires, and leaves the room; the other members stay.
+  // carol on node 0 and erin on node 2 are in a call when node 2 dies.
   const std::string erin_fp = fingerprint(erin->identity);
+  carol->session->send(
+      signal::CallOffer{"call-through-node-2", "", "@erin", {0xaa, 0xbb}, {"opus"}, {"good"}, {}});
+  ASSERT_TRUE(erin->wait_for<signal::CallOffer>(
+      [](const signal::CallOffer &o) { return o.call_id == "call-through-node-2"; }, 15s));
+  erin->session->send(
+      signal::CallAnswer{"call-through-node-2", signal::AnswerMode::kAccept, {0xcc}, {}});
+  ASSERT_TRUE(carol->wait_for<signal::CallSetup>([](const signal::CallSetup &s) {
+    return s.call_id == "call-through-node-2";
+  })) << "the call through node 2 was not set up";
+
+  // Node 2 dies. Its user erin goes offline on the others once its key
+  // expires, and leaves the room; the other members stay. The call ends
+  // for carol (gone) and for erin (her connection to node 2 times out).
+  std::mutex ended_mutex;
+  std::optional<Clock::time_point> erin_ended;
+  erin->session->set_close_handler([&](const std::string &) {
+    std::lock_guard lock(ended_mutex);
+    if (!erin_ended) erin_ended = Clock::now();
+  });
   const auto killed = Clock::now();
   nodes_[2]->process().signal(SIGKILL);
-  ASSERT_TRUE(carol->wait_for<signal::PresenceUpdate>(
-      [&](const signal::PresenceUpdate &u) { return u.user.fingerprint == erin_fp && !u.online; },
-      15s))
-      << "erin stayed online on node 0";
-  const auto offline_after = Clock::now() - killed;
+  // Both come when node 0 gives node 2 up, in either order.
+  std::optional<Clock::duration> hung_up_after, offline_after;
+  std::string hangup_reason;
+  while (!(hung_up_after && offline_after) && Clock::now() < killed + 15s) {
+    auto received = carol->session->next(
+        std::chrono::duration_cast<std::chrono::milliseconds>(killed + 15s - Clock::now()));
+    if (!received) break;
+    auto *hangup = std::get_if<signal::CallHangup>(&received->message);
+    if (hangup && hangup->call_id == "call-through-node-2") {
+      hung_up_after = Clock::now() - killed;
+      hangup_reason = hangup->reason;
+    }
+    auto *update = std::get_if<signal::PresenceUpdate>(&received->message);
+    if (update && update->user.fingerprint == erin_fp && !update->online) {
+      offline_after = Clock::now() - killed;
+    }
+  }
+  ASSERT_TRUE(hung_up_after) << "carol's call through the dead node did not end";
+  EXPECT_EQ(hangup_reason, "gone");
+  ASSERT_TRUE(offline_after) << "erin stayed online on node 0";
   EXPECT_TRUE(dave->wait_for<signal::RoomEvent>([&](const signal::RoomEvent &e) {
     return e.fingerprint == erin_fp && !e.joined;
   })) << "erin stayed in the room on node 1";
@@ -312,9 +352,20 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
       10s));
   EXPECT_EQ(carol->resolve("@erin"), std::nullopt);
 
+  EXPECT_TRUE(wait_until([&] { return erin->session->ended(); }, 15s))
+      << "erin's client did not notice that node 2 died";
+  const std::string erin_end = erin->session->end_reason();
+  Clock::duration erin_ended_after{};
+  {
+    std::lock_guard lock(ended_mutex);
+    ASSERT_TRUE(erin_ended);
+    erin_ended_after = *erin_ended - killed;
+  }
+
   // erin signs in to node 1 and can be called from node 0 again, by her
   // alias, which node 1 learns from Redis.
   auto identity = std::move(erin->identity);
+  erin->session->set_close_handler(nullptr);
   erin.reset();
   const auto back = Clock::now();
   erin = member(1, std::move(identity));
@@ -330,10 +381,18 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
   ASSERT_TRUE(offer) << "a call from node 0 did not reach erin on node 1";
   EXPECT_EQ(offer->caller, fingerprint(carol->identity));
   const auto callable_after = Clock::now() - back;
+  erin->session->send(
+      signal::CallAnswer{"call-after-failover", signal::AnswerMode::kAccept, {0xcc}, {}});
+  EXPECT_TRUE(carol->wait_for<signal::CallSetup>([](const signal::CallSetup &s) {
+    return s.call_id == "call-after-failover";
+  })) << "the call after the failover was not set up";
   std::printf(
-      "failover: erin offline on node 0 %.1f s after SIGKILL; rung on node 1 %.1f s "
+      "failover: carol's call hung up (gone) %.1f s after SIGKILL, erin's client ended "
+      "%.1f s after (%s); erin offline on node 0 %.1f s after; rung on node 1 %.1f s "
       "after signing in there\n",
-      std::chrono::duration<double>(offline_after).count(),
+      std::chrono::duration<double>(*hung_up_after).count(),
+      std::chrono::duration<double>(erin_ended_after).count(), erin_end.c_str(),
+      std::chrono::duration<double>(*offline_after).count(),
       std::chrono::duration<double>(callable_after).count());
 }
 

@@ -1,20 +1,27 @@
-// A cluster node (docs/signal.md "A cluster on Redis") whose Redis is
-// absent, comes, answers nonsense, dies, and is replaced by something that
-// is not Redis at all: each gets a clear log line and a counted failure,
-// the node keeps serving its clients, and alias claims fail cleanly while
-// the registry is out of reach.
+// Cluster nodes (docs/signal.md "A cluster on Redis") against a real
+// redis-server. A node whose Redis is absent, comes, answers nonsense, dies,
+// and is replaced by something that is not Redis at all: each gets a clear
+// log line and a counted failure, the node keeps serving its clients, and
+// alias claims fail cleanly while the registry is out of reach. Two
+// clusters sharing one Redis with passwords, each under its own prefix and
+// ACL user; a missed call kept in Redis reaches its callee on another node.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <ctime>
+#include <fstream>
 #include <regex>
+#include <sstream>
 #include <thread>
 
+#include "signald/core/store.hpp"
 #include "tests/integration/signald_daemon/daemon.hpp"
 #include "tests/support/paths.hpp"
 #include "tests/support/redis_server.hpp"
@@ -41,6 +48,20 @@ std::string request(Client &client, const Message &message, uint64_t id) {
     if (auto error = client.wait_for<Error>(100ms)) return error->code;
   }
   return "no reply";
+}
+
+// The next message of type T for which `match` holds, skipping others.
+template <typename T, typename Match>
+std::optional<T> wait_for_match(Client &client, Match match,
+                                std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto message = client.wait_for<T>(std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now()));
+    if (!message) break;
+    if (match(*message)) return message;
+  }
+  return std::nullopt;
 }
 
 // Something on the Redis port that is not Redis: whatever it is sent, it
@@ -176,6 +197,175 @@ TEST(SignaldCluster, RedisGoingAwayAndBadRepliesAreCountedNotFatal) {
   auto carol = crypto::Identity::generate();
   Client late(node);
   EXPECT_TRUE(late.login(carol));
+  std::filesystem::remove_all(root);
+}
+
+// Two clusters share one Redis that wants passwords: each signs in as its
+// own ACL user, allowed only its own prefix's keys and channel, its nodes
+// find only each other, and a node with a wrong password says so. A call
+// to a user offline on every node is kept in Redis and handed over at the
+// user's next login, on a node that never saw the user, bounded and
+// expiring as a node's store keeps missed calls.
+TEST(SignaldCluster, ClustersShareARedisAndMissedCallsFollowTheirCallee) {
+  auto root = wzp::test::make_temp_dir("signald-cluster-shared");
+  wzp::test::RedisServer redis(
+      root / "redis", 0,
+      {"--requirepass", "default-secret", "--user", "alpha", "on", ">alpha-secret", "~alpha:*",
+       "&alpha:*", "+@all", "--user", "beta", "on", ">beta-secret", "~beta:*", "&beta:*", "+@all"});
+  ASSERT_TRUE(redis.ready());
+  redis.sign_in_as("", "default-secret");  // the default user sees every key
+  for (auto [name, password] : {std::pair{"alpha", "alpha-secret\n"},
+                                {"beta", "beta-secret"},
+                                {"wrong", "not-the-secret\n"}}) {
+    std::ofstream(root / (std::string(name) + ".password")) << password;
+  }
+  auto node = [&](const std::string &dir, const std::string &prefix, const std::string &password,
+                  std::map<std::string, std::string> env = {}) {
+    std::vector<std::string> args{
+        "--federation-listen", "127.0.0.1:0", "--cluster-redis",      redis.address(),
+        "--cluster-prefix",    prefix,        "--cluster-redis-user", prefix};
+    if (!password.empty()) {
+      args.insert(args.end(),
+                  {"--cluster-redis-password-file", (root / (password + ".password")).string()});
+    }
+    std::filesystem::create_directories(root / dir);
+    return std::make_unique<Daemon>(root / dir, args, std::vector<std::string>{}, env);
+  };
+  // One of cluster alpha's nodes has its password in the environment.
+  auto a0 = node("a0", "alpha", "alpha");
+  auto a1 = node("a1", "alpha", "", {{"WZP_CLUSTER_REDIS_PASSWORD", "alpha-secret"}});
+  ASSERT_TRUE(a0->ready() && a1->ready());
+  ASSERT_TRUE(wzp::test::wait_until(
+      [&] {
+        return metric(*a0, "wzp_signald_cluster_nodes") == 1 &&
+               metric(*a1, "wzp_signald_cluster_nodes") == 1;
+      },
+      10s))
+      << "the nodes of cluster alpha did not find each other";
+  auto b0 = node("b0", "beta", "beta");
+  auto wrong = node("wrong", "beta", "wrong");
+  ASSERT_TRUE(b0->ready() && wrong->ready());
+  EXPECT_TRUE(
+      wrong->process().wait_for_line(std::regex("cluster: Redis .*: AUTH: WRONGPASS.*"), 10s));
+  EXPECT_GE(metric(*wrong, "wzp_signald_cluster_redis_failures_total"), 1);
+  // Once b0 has written its key it has read its cluster's nodes, with
+  // alpha's already in Redis: it found none.
+  ASSERT_TRUE(wzp::test::wait_until(
+      [&] {
+        return redis.cli({"EXISTS", "beta:node:" + b0->identity()}) == "1";
+      },
+      10s));
+  EXPECT_EQ(metric(*b0, "wzp_signald_cluster_nodes"), 0) << "a node of beta linked to alpha's";
+  std::istringstream keys(redis.cli({"KEYS", "*"}));
+  for (std::string key; std::getline(keys, key);) {
+    EXPECT_TRUE(key.starts_with("alpha:") || key.starts_with("beta:")) << key;
+  }
+
+  // bob signs in to a1 and leaves; alice on a0 sees him go.
+  auto alice = crypto::Identity::generate();
+  auto bob = crypto::Identity::generate();
+  auto carol = crypto::Identity::generate();  // never signs in
+  Client alice_on_a0(*a0);
+  ASSERT_TRUE(alice_on_a0.login(alice));
+  auto presence = [&](bool online) {
+    return wait_for_match<PresenceUpdate>(alice_on_a0, [&](const PresenceUpdate &u) {
+      return u.user.fingerprint == fingerprint(bob) && u.online == online;
+    });
+  };
+  {
+    Client bob_on_a1(*a1);
+    ASSERT_TRUE(bob_on_a1.login(bob));
+    ASSERT_TRUE(presence(true)) << "alice did not see bob sign in to the other node";
+  }
+  ASSERT_TRUE(presence(false)) << "alice did not see bob leave";
+  const std::string missed_key = "alpha:missed:" + fingerprint(bob);
+  EXPECT_EQ(redis.cli({"EXISTS", "alpha:seen:" + fingerprint(bob)}), "1");
+
+  // bob's list already holds as many calls as are kept: the oldest, one
+  // past the lifetime, and an entry that is not a missed call.
+  const uint64_t now = static_cast<uint64_t>(std::time(nullptr));
+  auto entry = [&](const std::string &id, uint64_t at) {
+    return serialize(MissedCalls{{MissedCall{id, fingerprint(carol), at}}});
+  };
+  std::vector<std::string> push{"RPUSH", missed_key, entry("trimmed", now - 60),
+                                entry("too-old", now - 8 * 24 * 3600), "not a missed call"};
+  for (size_t i = 0; push.size() - 2 < kMaxMissedCalls; ++i) {
+    push.push_back(entry("kept-" + std::to_string(i), now - 60));
+  }
+  ASSERT_EQ(redis.cli(push), std::to_string(kMaxMissedCalls));
+
+  // alice calls carol, whom the cluster never saw, then bob: both offline.
+  for (auto [id, callee] :
+       {std::pair{"to-carol", fingerprint(carol)}, {"to-bob", fingerprint(bob)}}) {
+    alice_on_a0.send(CallOffer{id, "", callee, {0xaa}, {"opus"}, {"good"}, {}});
+    auto hangup = wait_for_match<CallHangup>(alice_on_a0,
+                                             [&](const CallHangup &h) { return h.call_id == id; });
+    ASSERT_TRUE(hangup) << id;
+    EXPECT_EQ(hangup->reason, "unavailable");
+  }
+  // One thread of a0's writes both, in order: once bob's is in, carol's
+  // was refused.
+  ASSERT_TRUE(wzp::test::wait_until(
+      [&] {
+        return redis.cli({"LINDEX", missed_key, "-1"}).find("\"to-bob\"") != std::string::npos;
+      },
+      10s));
+  EXPECT_EQ(redis.cli({"EXISTS", "alpha:missed:" + fingerprint(carol)}), "0");
+  EXPECT_EQ(redis.cli({"LLEN", missed_key}), std::to_string(kMaxMissedCalls));
+  EXPECT_NE(redis.cli({"LINDEX", missed_key, "0"}).find("\"too-old\""), std::string::npos)
+      << "the oldest call was not the one dropped";
+  const long ttl = std::stol(redis.cli({"TTL", missed_key}));
+  EXPECT_GT(ttl, static_cast<long>(kMissedCallLifetimeSeconds) - 60);
+  EXPECT_LE(ttl, static_cast<long>(kMissedCallLifetimeSeconds));
+
+  // bob signs in to a0, which never saw him: he gets his missed calls,
+  // oldest first, without the expired one; the junk is counted.
+  const double bad = metric(*a0, "wzp_signald_cluster_redis_bad_replies_total");
+  Client bob_on_a0(*a0);
+  ASSERT_TRUE(bob_on_a0.login(bob));
+  auto missed = bob_on_a0.wait_for<MissedCalls>(10s);
+  ASSERT_TRUE(missed) << "bob's missed calls did not follow him to another node";
+  ASSERT_EQ(missed->calls.size(), kMaxMissedCalls - 2);
+  EXPECT_EQ(missed->calls.front().call_id, "kept-0");
+  EXPECT_EQ(missed->calls.back().call_id, "to-bob");
+  EXPECT_EQ(missed->calls.back().caller, fingerprint(alice));
+  for (const auto &call : missed->calls) EXPECT_NE(call.call_id, "too-old");
+  EXPECT_EQ(metric(*a0, "wzp_signald_cluster_redis_bad_replies_total"), bad + 1);
+  EXPECT_EQ(redis.cli({"EXISTS", missed_key}), "0") << "handed over once";
+  std::filesystem::remove_all(root);
+}
+
+// The Redis settings are checked before anything starts, with a clear
+// error; the password is never taken from the command line.
+TEST(SignaldCluster, BadRedisSettingsAreClearErrors) {
+  auto root = wzp::test::make_temp_dir("signald-cluster-settings");
+  std::ofstream(root / "two-lines") << "first\nsecond\n";
+  const std::vector<std::string> cluster{"--federation-listen", "127.0.0.1:0", "--cluster-redis",
+                                         "127.0.0.1:1"};
+  const std::pair<std::vector<std::string>, std::string> cases[] = {
+      {{"--cluster-redis-user", "alpha"}, "--cluster-redis-user needs a password"},
+      {{"--cluster-redis-password-file", (root / "absent").string()},
+       "cluster-redis-password-file: .*absent"},
+      {{"--cluster-redis-password-file", (root / "two-lines").string()},
+       "expected the password on one line"},
+      {{"--cluster-prefix", "a:b"}, "cluster-prefix: expected 1 to 32 of"},
+      {{"--cluster-redis-password", "secret"}, "Unknown option --cluster-redis-password"},
+  };
+  for (const auto &[extra, message] : cases) {
+    std::vector<std::string> args = cluster;
+    args.insert(args.end(), extra.begin(), extra.end());
+    wzp::test::ChildProcess bad(wzp::test::build_binary("signald/wzp-signald"), args);
+    auto status = bad.wait_exit(5s);
+    ASSERT_TRUE(status);
+    EXPECT_EQ(WEXITSTATUS(*status), 2) << message;
+    EXPECT_TRUE(bad.wait_for_line(std::regex(".*" + message + ".*"), 1s)) << message;
+  }
+  wzp::test::ChildProcess alone(wzp::test::build_binary("signald/wzp-signald"),
+                                {"--cluster-prefix", "alpha"});
+  auto status = alone.wait_exit(5s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(WEXITSTATUS(*status), 2);
+  EXPECT_TRUE(alone.wait_for_line(std::regex(".*need --cluster-redis.*"), 1s));
   std::filesystem::remove_all(root);
 }
 
