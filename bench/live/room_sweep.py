@@ -269,8 +269,8 @@ def main():
     cases = [] if args.no_clean else [("clean", [], 0)]
     for loss in (int(x) for x in args.losses.split(",") if x):
         for who in args.who.split(","):
-            count = 1 if who == "one" else args.members // 2
-            # With 3 members half is one: run it once.
+            # Half rounds up: of 3 members, 2 (1 would be the "one" case).
+            count = 1 if who == "one" else (args.members + 1) // 2
             if who == "half" and count == 1 and "one" in args.who.split(","):
                 continue
             cases.append((f"{who} lossy ({count} of {args.members}) at {loss} %",
