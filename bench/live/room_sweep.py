@@ -20,6 +20,7 @@ policing": honest members must never be).
 
 Usage: bench/live/room_sweep.py [--members 3] [--seconds 30] [--losses 30,50]
                                 [--who one,half] [--seed 1] [--no-clean] [--logs DIR]
+                                [--tier T]
 Builds nothing: WZP_BUILD_DIR (default build/ next to bench/) must hold
 client/wzp, signald/wzp-signald and gst-plugins/. Needs espeak-ng.
 """
@@ -98,6 +99,8 @@ def start_member(args, build, work, speech, who, lossy_net, seconds, case):
            os.path.join(work, f"{case}_{who}.wav"), "--seconds", str(seconds)]
     if lossy_net:
         cmd += ["--network", lossy_net]
+    if args.tier:
+        cmd += ["--tier", args.tier]
     out = open(os.path.join(work, f"{case}_{who}.out"), "w")
     err_path = os.path.join(work, f"{case}_{who}.err")
     err = open(err_path, "w")
@@ -256,6 +259,7 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-clean", action="store_true", help="skip the clean room")
     parser.add_argument("--logs", help="keep every member's output here")
+    parser.add_argument("--tier", help="every member starts sending at this tier (wzp room --tier)")
     args = parser.parse_args()
     build = os.path.abspath(os.environ.get("WZP_BUILD_DIR", os.path.join(ROOT, "build")))
     for binary in ("client/wzp", "signald/wzp-signald"):
