@@ -109,20 +109,22 @@ std::optional<Tier> RoomQuality::participant_tier(uint32_t participant) const {
 
 std::optional<Tier> RoomQuality::decide(Micros now) {
   // Probes are a participant's own business: only committed tiers count.
-  if (now - room_since_ >= policy_.room_down_hold) {
-    Tier lowest = room_tier_;
-    std::optional<uint32_t> cause;
-    for (const auto &[id, member] : participants_) {
-      // What the member has kept for member_down_hold: the best tier it was
-      // at in that time, so a brief dip lower does not count.
-      const Tier kept = member.highest_since(now - policy_.member_down_hold);
-      if (kept < lowest) {
-        lowest = kept;
-        cause = id;
-      }
+  const bool room_held = now - room_since_ >= policy_.room_down_hold;
+  Tier lowest = room_tier_;
+  std::optional<uint32_t> cause;
+  for (const auto &[id, member] : participants_) {
+    const bool newcomer = now - member.joined < policy_.newcomer_window;
+    if (!newcomer && !room_held) continue;
+    // What the member has kept for its hold: the best tier it was at in
+    // that time, so a brief dip lower does not count.
+    const Micros hold = newcomer ? policy_.newcomer_down_hold : policy_.member_down_hold;
+    const Tier kept = member.highest_since(now - hold);
+    if (kept < lowest) {
+      lowest = kept;
+      cause = id;
     }
-    if (lowest < room_tier_) return change_to(lowest, now, cause);
   }
+  if (lowest < room_tier_) return change_to(lowest, now, cause);
 
   const std::optional<Tier> above = tier_above(room_tier_);
   if (!above || *above > config_.ceiling || participants_.empty() ||

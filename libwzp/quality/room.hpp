@@ -26,6 +26,14 @@ struct RoomPolicy {
   // (good_to_step_up reports, one a second), so the dip that follows a few
   // outlier reports does not move everyone.
   Micros member_down_hold{std::chrono::seconds(10)};
+  // A member's path is unknown when it joins; a step down in its first
+  // `newcomer_window` is what its path is, not an outlier, and every second
+  // the room waits is heard by that member as concealment (a member behind
+  // 50 % bursty loss heard 93 % with the full hold, 99.7-100 % in a room at
+  // catastrophic from the start: docs/rooms.md). Its step counts once kept
+  // for `newcomer_down_hold`, whatever the room's own hold.
+  Micros newcomer_window{std::chrono::seconds(15)};
+  Micros newcomer_down_hold{std::chrono::seconds(2)};
   // After any change the room keeps its tier at least this long before
   // stepping down (a joiner, whose path is unknown, aside).
   Micros room_down_hold{std::chrono::seconds(5)};

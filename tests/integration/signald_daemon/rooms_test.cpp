@@ -170,7 +170,8 @@ TEST(SignaldRooms, ThreePartiesReceiveEachOthersMediaAndTheServerNeverSeesPlaint
 // nobody talks (its speaker only reports) and the listener reports 100 %
 // loss of nothing (which the relay believed until 2026-12-07). The relay
 // checks each report against what it saw of both legs: the lossy member
-// still pulls its room down once its step has held (the weakest link
+// still pulls its room down once its step has held (a newcomer's short
+// hold; the weakest link
 // protects it), the liars' rooms keep their tier. The daemon's clock, not the
 // test's, times the room's hold (libwzp/quality RoomPolicy); recovery takes
 // minutes of such holds and is tested without a clock in
@@ -261,7 +262,8 @@ TEST(SignaldRooms, ALossyMemberPullsItsRoomDownOnceItsStepHasHeldALyingOneDoesNo
     next_speech += speech_gap;
     ASSERT_LT(next_speech - start, 40s) << "the lossy room never stepped down";
   }
-  EXPECT_GE(std::chrono::steady_clock::now() - start, quality::RoomPolicy{}.member_down_hold);
+  // A newcomer: its step counts once held for the newcomer's hold.
+  EXPECT_GE(std::chrono::steady_clock::now() - start, quality::RoomPolicy{}.newcomer_down_hold);
   auto at_lossy = lossy.wait_for<QualityDirective>();
   ASSERT_TRUE(at_lossy);
   for (const auto &directive : {*at_lossy_speaker, *at_lossy}) {
@@ -283,7 +285,7 @@ TEST(SignaldRooms, ALossyMemberPullsItsRoomDownOnceItsStepHasHeldALyingOneDoesNo
   ASSERT_NE(at, std::string::npos) << metrics;
   // Each liar sent at least a report a second for the hold.
   EXPECT_GE(std::stoull(metrics.substr(at + implausible.size())),
-            2 * (quality::RoomPolicy{}.member_down_hold / 1s))
+            2 * (quality::RoomPolicy{}.newcomer_down_hold / 1s))
       << "the liars' reports were seen and not believed";
   std::filesystem::remove_all(dir);
 }

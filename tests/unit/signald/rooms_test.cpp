@@ -280,9 +280,10 @@ class RoomQualityTest : public RoomsTest {
   const quality::ControllerConfig config_ = quality::room_controller_config();
   const quality::RoomPolicy policy_;
   // Bad reports until the room follows a member's step down: the
-  // controller's streak, then the hold its step must survive.
+  // controller's streak, then the hold its step must survive (a newcomer's:
+  // the members here joined within the report's first seconds).
   const int reports_to_step_down_ =
-      config_.bad_to_step_down + whole_seconds(policy_.member_down_hold);
+      config_.bad_to_step_down + whole_seconds(policy_.newcomer_down_hold);
   const int up_hold_ = whole_seconds(policy_.up_hold);
   const wire::QualityReport clean_ = wire::QualityReport::from(0.01, 80, 10, 500);
   const wire::QualityReport lossy_ = wire::QualityReport::from(0.60, 300, 40, 100);
@@ -472,7 +473,7 @@ class RoomReportCheckTest : public RoomQualityTest {
 };
 
 TEST_F(RoomReportCheckTest, AMemberReportingLossItsCleanPathDidNotHaveCannotPullTheRoomDown) {
-  const int seconds = 3 * reports_to_step_down_;
+  const int seconds = config_.good_to_step_up + up_hold_ + reports_to_step_down_;
   for (int i = 0; i < seconds; ++i) second(all_lost_, 0.0);
   // Taken as the floor, B's reports sustain good: the room climbs as a clean
   // room does, once everyone has been better for up_hold.
@@ -488,7 +489,7 @@ TEST_F(RoomReportCheckTest, AMemberReportingLossItsCleanPathDidNotHaveCannotPull
 // reports are held to the floor until a stretch says more. Believed, they
 // took the room to catastrophic on a room that was silent.
 TEST_F(RoomReportCheckTest, AMemberReportingLossWhenNothingWasSentToItCannotPullTheRoomDown) {
-  const int seconds = 3 * reports_to_step_down_;
+  const int seconds = config_.good_to_step_up + up_hold_ + reports_to_step_down_;
   report(cb_, all_lost_, seconds);
   auto sent = directives(ca_);
   EXPECT_EQ(std::count(sent.begin(), sent.end(), quality::Tier::kCatastrophic), 0);
@@ -510,17 +511,19 @@ TEST_F(RoomReportCheckTest, AMemberWhosePathIsLossyStillPullsTheRoomDown) {
 TEST_F(RoomReportCheckTest, AMemberReportingAnRttItsLegDidNotHaveCannotPullTheRoomDown) {
   const auto slow = wire::QualityReport::from(0.01, 3000, 10, 500);
   out_.delays[cb_] = {100, 10};
-  for (int i = 0; i < 2 * reports_to_step_down_; ++i) second(slow, 0.0);
+  // Past a newcomer's first seconds: the rest is a known member's step.
+  const int lying = whole_seconds(policy_.newcomer_window);
+  for (int i = 0; i < lying; ++i) second(slow, 0.0);
   auto down = [&] {
     auto sent = directives(ca_);
     return std::count(sent.begin(), sent.end(), quality::Tier::kCatastrophic);
   };
   EXPECT_EQ(down(), 0);
-  EXPECT_EQ(server_->counters().implausible_reports,
-            static_cast<uint64_t>(2 * reports_to_step_down_));
+  EXPECT_EQ(server_->counters().implausible_reports, static_cast<uint64_t>(lying));
 
   out_.delays[cb_] = {1500, 10};
-  for (int i = 0; i < reports_to_step_down_; ++i) second(slow, 0.0);
+  const int known_step = config_.bad_to_step_down + whole_seconds(policy_.member_down_hold);
+  for (int i = 0; i < known_step; ++i) second(slow, 0.0);
   EXPECT_EQ(down(), 1);
 }
 
