@@ -67,7 +67,7 @@ void CallTraceFile::record_frame(GstElement *jitter, GstBuffer *buffer) {
   if (meta == nullptr || now == GST_CLOCK_TIME_NONE) return;
   const uint32_t clock_rate = wire::media_clock_rate(meta->header.media_type);
   jitter::Arrival arrival{meta->header.sequence, meta->header.timestamp, 0,
-                          static_cast<int64_t>(now), wzp_buffer_is_loss_notice(buffer) != FALSE};
+                          static_cast<int64_t>(now)};
   if (GST_BUFFER_DURATION_IS_VALID(buffer)) {
     arrival.duration = static_cast<uint32_t>(
         gst_util_uint64_scale_round(GST_BUFFER_DURATION(buffer), clock_rate, GST_SECOND));

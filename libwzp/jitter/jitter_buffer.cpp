@@ -146,7 +146,7 @@ InsertResult JitterBuffer::insert(const Frame &frame, int64_t arrival_ns) {
     }
     if (emitted_ || seen) {
       ++stats_.late;
-      if (!frame.loss_notice) estimator_.observe(arrival_ns, transit, /*overtaken=*/true);
+      estimator_.observe(arrival_ns, transit, /*overtaken=*/true);
       return InsertResult::kLate;
     }
     // Nothing output yet: an earlier frame becomes the head, if the ring
@@ -177,8 +177,7 @@ InsertResult JitterBuffer::store(const Frame &frame, int64_t sequence, int64_t t
   highest_sequence_ = std::max(highest_sequence_, sequence);
   sequences_.commit(frame.sequence, sequence);
   timestamps_.commit(frame.timestamp, timestamp);
-  if (!frame.loss_notice)
-    estimator_.observe(arrival_ns, arrival_ns - media_ns(timestamp), overtaken);
+  estimator_.observe(arrival_ns, arrival_ns - media_ns(timestamp), overtaken);
   if (!anchored_) {
     // The first frame, or the first after the sender went quiet: the
     // timeline starts here, whenever the caller next polls.

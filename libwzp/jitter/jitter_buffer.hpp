@@ -58,10 +58,6 @@ struct Frame {
   // frame's timestamp (wzp frames carry no duration on the wire).
   uint32_t duration = 0;
   uint64_t cookie = 0;
-  // The FEC's word that the frame is lost for good: it holds the frame's
-  // place, but its arrival is when the FEC gave up, not a transit, so it
-  // teaches the delay estimate nothing (docs/jitter.md, "Loss notices").
-  bool loss_notice = false;
 };
 
 enum class InsertResult : uint8_t {

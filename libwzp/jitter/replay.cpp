@@ -13,7 +13,7 @@ ReplayResult replay(const JitterConfig &config, std::span<const Arrival> arrival
   for (;;) {
     for (; index < arrivals.size() && arrivals[index].arrival_ns <= now; ++index) {
       const Arrival &a = arrivals[index];
-      buffer.insert(Frame{a.sequence, a.timestamp, a.duration, index, a.loss_notice}, a.arrival_ns);
+      buffer.insert(Frame{a.sequence, a.timestamp, a.duration, index}, a.arrival_ns);
     }
     Action action = buffer.next(now);
     if (action.kind != Action::Kind::kWait) {

@@ -15,7 +15,6 @@ struct Arrival {
   uint32_t timestamp = 0;
   uint32_t duration = 0;
   int64_t arrival_ns = 0;  // arrivals must be sorted by this
-  bool loss_notice = false;
 };
 
 struct ReplayResult {

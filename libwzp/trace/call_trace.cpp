@@ -98,13 +98,9 @@ bool parse_line(const Fields &f, CallTrace &trace) {
   if (f.size() < 2) return false;
   if (kind == "arrival") {
     jitter::Arrival a;
-    if ((f.size() != 5 && f.size() != 6) || !f.number(1, a.arrival_ns) || a.arrival_ns < 0 ||
+    if (f.size() != 5 || !f.number(1, a.arrival_ns) || a.arrival_ns < 0 ||
         !f.number(2, a.sequence) || !f.number(3, a.timestamp) || !f.number(4, a.duration)) {
       return false;
-    }
-    if (f.size() == 6) {
-      if (f[5] != "lost") return false;
-      a.loss_notice = true;
     }
     trace.arrivals.push_back(a);
     return true;
@@ -190,8 +186,8 @@ std::string format(const quality::TierChange &change) {
 
 std::string format(const jitter::Arrival &a) {
   char line[96];
-  std::snprintf(line, sizeof line, "arrival %lld %u %u %u%s", static_cast<long long>(a.arrival_ns),
-                a.sequence, a.timestamp, a.duration, a.loss_notice ? " lost" : "");
+  std::snprintf(line, sizeof line, "arrival %lld %u %u %u", static_cast<long long>(a.arrival_ns),
+                a.sequence, a.timestamp, a.duration);
   return line;
 }
 

@@ -13,8 +13,7 @@
 //   tick <us>                         time acts without a report
 //   impose <us> <tier>                set from outside (a room's directive)
 //   tier <us> <tier> <change> [imposed]   what the live call decided
-//   arrival <ns> <sequence> <timestamp> <duration> [lost]   a frame into the jitter
-//                                     buffer ("lost": the FEC's loss notice)
+//   arrival <ns> <sequence> <timestamp> <duration>   a frame into the jitter buffer
 // Controller times are microseconds of one monotonic clock; arrival times
 // are the receiver pipeline's running time in nanoseconds.
 #pragma once

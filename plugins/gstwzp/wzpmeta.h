@@ -45,11 +45,4 @@ WzpHeaderMeta *wzp_buffer_set_header_meta(GstBuffer *buffer, const wzp::wire::Me
                                           guint header_size);
 WzpHeaderMeta *wzp_buffer_get_header_meta(GstBuffer *buffer);
 
-// wzpfecdec's word that a frame is lost for good (the empty GAP buffer
-// above): it takes the frame's place in the order, but its arrival says
-// when the FEC gave up, not how long the path took.
-static inline gboolean wzp_buffer_is_loss_notice(GstBuffer *buffer) {
-  return GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_GAP) && gst_buffer_get_size(buffer) == 0;
-}
-
 G_END_DECLS

@@ -184,11 +184,10 @@ GstFlowReturn chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
   state.stream_id = stream_id;
   tie_caps(state, buffer);
   frame.cookie = reinterpret_cast<uintptr_t>(buffer);
-  frame.loss_notice = wzp_buffer_is_loss_notice(buffer);
   InsertResult result = state.core->insert(frame, now);
   if (result != InsertResult::kStored && result != InsertResult::kRestarted) {
     GST_LOG_OBJECT(self, "frame %u not stored (%d)", frame.sequence, static_cast<int>(result));
-    if (result == InsertResult::kLate && wzp_buffer_is_loss_notice(buffer)) ++state.notices_late;
+    if (result == InsertResult::kLate && is_loss_notice(buffer)) ++state.notices_late;
     gst_buffer_unref(buffer);
   }
   wake_task(state);
@@ -308,7 +307,7 @@ void loop(gpointer data) {
     auto *frame = action.kind == Action::Kind::kPlay
                       ? reinterpret_cast<GstBuffer *>(static_cast<uintptr_t>(action.cookie))
                       : nullptr;
-    bool notice = frame != nullptr && wzp_buffer_is_loss_notice(frame);
+    bool notice = frame != nullptr && is_loss_notice(frame);
     if (notice) ++state.notices_played;
     GstCaps *caps = caps_before(state, notice ? nullptr : frame);
     lock.unlock();

@@ -73,7 +73,7 @@ struct State {
   int64_t announced_latency = -1;
   uint64_t stream_changes = 0;
   uint64_t untimed = 0;  // frames with neither meta nor PTS
-  // Loss notices (wzp_buffer_is_loss_notice) the core counted as played or late.
+  // Loss notices (see is_loss_notice) the core counted as played or late.
   uint64_t notices_played = 0;
   uint64_t notices_late = 0;
   CapsByCodec caps;
@@ -97,6 +97,14 @@ struct _GstWzpJitterBuffer {
 namespace wzp::jitter_element {
 
 inline Private &priv(GstWzpJitterBuffer *self) { return *self->priv; }
+
+// wzpfecdec's word that a frame is lost for good (an empty buffer flagged
+// GAP, plugins/gstwzp/wzpmeta.h): it takes the frame's place in the order
+// but leaves as a GAP event, since decoders drop an empty buffer without
+// concealing it.
+inline bool is_loss_notice(GstBuffer *buffer) {
+  return GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_GAP) && gst_buffer_get_size(buffer) == 0;
+}
 
 // The `stats` property's structure.
 GstStructure *make_stats(GstWzpJitterBuffer *self);

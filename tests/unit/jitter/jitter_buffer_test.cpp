@@ -360,29 +360,5 @@ TEST(JitterBuffer, ClearReleasesEveryHeldFrame) {
   EXPECT_EQ(h.buffer.next(0).kind, Kind::kWait);
 }
 
-// The FEC's loss notices come when it gives up on a frame, long after the
-// path delivered everything else: were they transits, 5 % of them would
-// set a 0.99 target (docs/jitter.md, "Loss notices").
-int64_t TargetAfterLossNotices(bool marked) {
-  JitterConfig config;
-  config.quantile = 0.99;
-  Harness h(config);
-  for (uint32_t i = 0; i < 500; ++i) {
-    const int64_t sent = int64_t{i} * 20 * kMs;
-    if (i % 20 == 10) {
-      h.drain(sent + 400 * kMs);
-      h.buffer.insert(Frame{i, i * kTicks, kTicks, i, marked}, sent + 400 * kMs);
-    } else {
-      h.push(i, i * kTicks, sent + 50 * kMs);
-    }
-  }
-  return h.buffer.stats().target_delay_ns;
-}
-
-TEST(JitterBuffer, ALossNoticeTeachesTheDelayEstimateNothing) {
-  EXPECT_LE(TargetAfterLossNotices(true), 20 * kMs);
-  EXPECT_GE(TargetAfterLossNotices(false), 300 * kMs);
-}
-
 }  // namespace
 }  // namespace wzp::jitter
