@@ -39,11 +39,10 @@ TEST(CallTraceText, EveryEventSurvivesFormatAndParse) {
   ControllerInput impose{ControllerInput::Kind::kImpose, Micros{50}, {}, Tier::kGood};
   quality::TierChange change{Micros{60}, Tier::kCatastrophic, quality::Change::kStepDown, false};
   jitter::Arrival arrival{7, 13128, 960, 626402743};
-  jitter::Arrival notice{8, 14088, 960, 900000000, true};
   std::string text = format_jitter(config) + "\n" + format(start) + "\n" + format(report) +
                      "  # a comment\n\n" + format(path) + "\n" + format(media) + "\n" +
                      format(tick) + "\n" + format(impose) + "\n" + format(change) + "\n" +
-                     format(arrival) + "\n" + format(notice) + "\n";
+                     format(arrival) + "\n";
 
   CallTrace trace = parsed(text);
   EXPECT_DOUBLE_EQ(trace.jitter.quantile, 0.99);
@@ -62,11 +61,9 @@ TEST(CallTraceText, EveryEventSurvivesFormatAndParse) {
   EXPECT_EQ(trace.inputs[5].kind, ControllerInput::Kind::kImpose);
   ASSERT_EQ(trace.tiers.size(), 1u);
   EXPECT_EQ(trace.tiers[0].change, quality::Change::kStepDown);
-  ASSERT_EQ(trace.arrivals.size(), 2u);
+  ASSERT_EQ(trace.arrivals.size(), 1u);
   EXPECT_EQ(trace.arrivals[0].arrival_ns, 626402743);
   EXPECT_EQ(trace.arrivals[0].duration, 960u);
-  EXPECT_FALSE(trace.arrivals[0].loss_notice);
-  EXPECT_TRUE(trace.arrivals[1].loss_notice);
 }
 
 TEST(CallTraceText, ABadLineIsNamed) {
@@ -74,8 +71,7 @@ TEST(CallTraceText, ABadLineIsNamed) {
        {"report 1 1.5 0 0 0",  // loss above 1
         "report 1 nan 0 0 0", "report -1 0.1 0 0 0", "report 1 0.1 0 0", "start 1 platinum",
         "tier 1 good sideways", "tier 1 good none later", "arrival 1 2 3", "arrival 1 2 3 4x",
-        "arrival 1 2 3 4 found", "jitter 0.2 80 0 1000", "jitter 0.99 80 500 100", "tick",
-        "tick 1 2", "hello 1"}) {
+        "jitter 0.2 80 0 1000", "jitter 0.99 80 500 100", "tick", "tick 1 2", "hello 1"}) {
     CallTrace trace;
     std::string error;
     EXPECT_FALSE(parse(std::string("start 0 good\n") + bad + "\n", trace, error)) << bad;
