@@ -94,6 +94,7 @@ struct NgCallbacks {
       c->send_stream_ = -1;
       c->stream_chunks_.clear();
       c->stream_front_ = c->stream_end_ = c->stream_acked_ = c->stream_written_ = 0;
+      c->stream_padding_ = 0;
     }
     return 0;
   }

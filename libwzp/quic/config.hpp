@@ -150,7 +150,9 @@ struct ConnectionStats {
   uint64_t datagrams_dropped_oversized = 0;
   uint64_t udp_packets_sent = 0;
   uint64_t signaling_probes_sent = 0;  // EndpointConfig::signaling_probe_interval
-  uint64_t pto_anchors = 0;  // empty STREAM frames written beside datagrams (and in probes)
+  // STREAM frames written beside datagrams (and in probes): empty but for
+  // the first, which carries padding (Connection::write_pto_anchor).
+  uint64_t pto_anchors = 0;
   // Datagrams that did not fit in a packet beside its STREAM frame and so
   // left in the next one without the PTO anchor (Connection::write_pto_anchor);
   // max_datagram_payload leaves room for the anchor.

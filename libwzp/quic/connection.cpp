@@ -628,7 +628,12 @@ void Connection::send_due_echoes(uint64_t ts) {
 }
 
 bool Connection::signaling_unacknowledged() const {
-  return handshake_done_ && stream_acked_ < stream_written_;
+  return handshake_done_ && unacknowledged(stream_written_);
+}
+
+// The padding alone (write_pto_anchor) is no signaling to wait for.
+bool Connection::unacknowledged(uint64_t end) const {
+  return stream_acked_ < end && end > stream_padding_;
 }
 
 // ngtcp2's handshake timeout ends with the handshake, but a dial is not
@@ -667,16 +672,12 @@ bool Connection::resends_signaling(uint64_t in_flight_before, size_t packet_size
 }
 
 // An ack-eliciting packet with nothing new in it, then whatever ngtcp2 adds
-// (acknowledgements, retransmissions): the PTO anchor's empty STREAM frame
-// once established; before that (a client waiting to be confirmed) an empty
-// DATAGRAM, which readers drop. Anchors on a stream with nothing sent are
-// empty frames at offset 0, which ngtcp2 0.12.1 retransmits when lost until
-// the stream has sent or had acknowledged a byte, and two of them declared
-// lost by one acknowledgement collide in its retransmission queue (an
-// assertion in conn_recv_ack aborts): an unconfirmed client, whose probes
-// the server cannot read, reached that (docs/quic.md, "A client complete
-// but never confirmed"). Nothing is written on our stream before the
-// connection is established.
+// (acknowledgements, retransmissions): the PTO anchor once established;
+// before that (a client waiting to be confirmed) an empty DATAGRAM, which
+// readers drop. Nothing is written on our stream before the connection is
+// established: an unconfirmed client's anchors, which the server cannot
+// read, hit the crash write_pto_anchor explains (docs/quic.md, "A client
+// complete but never confirmed").
 void Connection::send_signaling_probe(uint64_t ts) {
   ngtcp2_path_storage ps;
   ngtcp2_path_storage_zero(&ps);
@@ -748,11 +749,30 @@ bool Connection::write_pending_stream(uint8_t *buffer, size_t size, uint64_t ts,
 // again. An empty STREAM frame on our signaling stream costs a few bytes,
 // is never retransmitted once the stream has had data acknowledged, and
 // makes the packet count for the PTO.
+//
+// Until the stream has sent a byte (or had a frame acknowledged) ngtcp2
+// retransmits a lost empty frame at offset 0, and two of them found lost by
+// one acknowledgement collide in the stream's retransmission queue: an
+// assertion in conn_recv_ack aborts the process (docs/quic.md, "Lost
+// anchors at offset 0"). So the first anchor carries bytes: what is queued,
+// else padding, which readers skip. No byte can be sent (the peer granted
+// no credit): no anchor.
 ngtcp2_ssize Connection::write_pto_anchor(uint8_t *buffer, size_t size, uint64_t ts,
                                           ngtcp2_path_storage &ps, ngtcp2_pkt_info &pi) {
   if (send_stream_ < 0 && ngtcp2_conn_open_bidi_stream(conn_, &send_stream_, nullptr) != 0) {
     send_stream_ = -1;
     return NGTCP2_ERR_WRITE_MORE;  // no stream credit: the datagram goes alone
+  }
+  if (stream_written_ == 0) {
+    if (stream_end_ == 0) {
+      append_padding(stream_chunks_.emplace_back());
+      stream_end_ = stream_padding_ = kMessageLengthSize;
+    }
+    ngtcp2_ssize n = NGTCP2_ERR_WRITE_MORE;
+    bool blocked = false;
+    write_pending_stream(buffer, size, ts, ps, pi, n, blocked);
+    if (stream_written_ > 0) ++io_stats_.pto_anchors;
+    return n;
   }
   ngtcp2_ssize accepted = -1;
   ngtcp2_ssize n =
@@ -782,7 +802,7 @@ void Connection::write(uint64_t ts) {
       // A close waits until every queued message has been acknowledged (or
       // the flush limit passed), so an error sent just before it arrives.
       if (close_flush_deadline_ == 0) close_flush_deadline_ = ts + kCloseFlushLimitNs;
-      bool unsent = stream_acked_ < stream_end_ || !pending_messages_.empty();
+      bool unsent = unacknowledged(stream_end_) || !pending_messages_.empty();
       close_now = !unsent || ts >= close_flush_deadline_;
     }
     code = close_code_;

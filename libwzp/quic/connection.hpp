@@ -155,6 +155,8 @@ class Connection {
   void send_due_echoes(uint64_t ts);
   // Signaling is sent but not yet acknowledged.
   bool signaling_unacknowledged() const;
+  // Stream bytes before `end` await their acknowledgement.
+  bool unacknowledged(uint64_t end) const;
   // Probes are due while this holds (EndpointConfig::signaling_probe_interval).
   bool awaiting_acknowledgement() const;
   uint64_t bytes_in_flight() const;
@@ -230,6 +232,7 @@ class Connection {
   uint64_t stream_end_ = 0;    // stream offset just past the last chunk
   uint64_t stream_acked_ = 0;
   uint64_t stream_written_ = 0;
+  uint64_t stream_padding_ = 0;  // the padding's bytes at the stream's start (write_pto_anchor)
   std::map<int64_t, MessageReader> readers_;
 
   // Shared with other threads.

@@ -16,6 +16,12 @@ bool append_framed_message(std::span<const uint8_t> message, std::vector<uint8_t
   return true;
 }
 
+void append_padding(std::vector<uint8_t> &out) {
+  uint8_t prefix[kMessageLengthSize];
+  base::put_be(prefix, kPaddingLength, kMessageLengthSize);
+  out.insert(out.end(), prefix, prefix + kMessageLengthSize);
+}
+
 bool MessageReader::feed(std::span<const uint8_t> bytes, const Callback &on_message) {
   while (!failed_ && !bytes.empty()) {
     if (length_have_ < kMessageLengthSize) {
@@ -25,6 +31,10 @@ bool MessageReader::feed(std::span<const uint8_t> bytes, const Callback &on_mess
       bytes = bytes.subspan(take);
       if (length_have_ < kMessageLengthSize) break;
       expected_ = base::get_be(length_bytes_, kMessageLengthSize);
+      if (expected_ == kPaddingLength) {
+        length_have_ = 0;
+        continue;
+      }
       if (expected_ > max_message_size_) {
         failed_ = true;
         break;

@@ -25,6 +25,25 @@ TEST(MessageFraming, ReassemblesMessagesFromSingleBytes) {
   EXPECT_EQ(received, sent);
 }
 
+TEST(MessageFraming, PaddingIsSkipped) {
+  std::vector<uint8_t> stream;
+  append_padding(stream);
+  ASSERT_EQ(stream.size(), kMessageLengthSize);
+  const std::string hello = "hello";
+  ASSERT_TRUE(append_framed_message({reinterpret_cast<const uint8_t *>(hello.data()), hello.size()},
+                                    stream));
+  append_padding(stream);
+  ASSERT_TRUE(append_framed_message({}, stream));
+  std::vector<std::string> received;
+  MessageReader reader;
+  for (uint8_t byte : stream) {
+    ASSERT_TRUE(reader.feed({&byte, 1}, [&](std::span<const uint8_t> m) {
+      received.emplace_back(m.begin(), m.end());
+    }));
+  }
+  EXPECT_EQ(received, (std::vector<std::string>{"hello", ""}));
+}
+
 TEST(MessageFraming, RefusesLengthAboveTheLimit) {
   MessageReader reader(100);
   const uint8_t prefix[] = {0, 0, 0, 101, 1, 2, 3};

@@ -8,6 +8,7 @@
 
 #include <cstdio>
 
+#include "tests/support/wait.hpp"
 #include "tests/unit/quic/proxied_pair.hpp"
 
 namespace wzp::quic::test {
@@ -74,6 +75,50 @@ TEST(QuicPtoAnchor, FullSizeDatagramFitsBesideTheAnchorAfterSignaling) {
   // a packet of its own, after an anchor-only one (checked: with no room
   // reserved for the anchor all five did).
   EXPECT_EQ(unanchored, 0u);
+}
+
+// A connection that has sent nothing on its stream, whose first datagrams
+// (a receiver's keyframe requests, say) go into a blackout. Before the fix
+// each of their anchors was an empty STREAM frame at offset 0, which ngtcp2
+// 0.12.1 retransmits when lost. Once the path is back, the receiver
+// acknowledges the peer's media, every fourth acknowledgement with a PING
+// in it, and the peer's acknowledgement of such a packet (no STREAM frame
+// in it) declared the blackout's packets lost at once: the second anchor
+// landed in the stream's retransmission queue under the offset of the first
+// and an assertion in conn_recv_ack aborted the process (docs/quic.md,
+// "Lost anchors at offset 0").
+TEST(QuicPtoAnchor, FirstAnchorsLostInABlackoutDoNotAbort) {
+  ProxiedPair pair;
+  auto &connection = pair.connection;
+  auto &proxy = *pair.proxy;
+  ASSERT_TRUE(connection) << "no connection";
+  ASSERT_TRUE(connection->wait_established(5s)) << connection->error();
+  auto server = pair.server_connection();
+  ASSERT_TRUE(server) << "the server did not establish";
+
+  const netsim::DirectionConfig blackout{.loss = 1.0};
+  proxy.set_directions(blackout, blackout);
+  const uint64_t lost_before = proxy.counters().up.lost;
+  constexpr size_t kIntoBlackout = 10;
+  for (size_t i = 0; i < kIntoBlackout; ++i)
+    ASSERT_TRUE(connection->send_datagram(bytes("keyframe request")));
+  ASSERT_TRUE(wzp::test::wait_until(
+      [&] { return proxy.counters().up.lost - lost_before >= kIntoBlackout; }, 5s));
+
+  // The path is back and the peer's media arrives, one datagram at a time.
+  proxy.set_directions({}, {});
+  constexpr size_t kMedia = 20;
+  for (size_t i = 0; i < kMedia; ++i) {
+    ASSERT_TRUE(server->send_datagram(bytes("media")));
+    ASSERT_TRUE(pair.client_side.wait_datagrams(i + 1));
+  }
+  ASSERT_TRUE(wzp::test::wait_until(
+      [&] { return connection->stats().datagrams_lost >= kIntoBlackout; }, 5s))
+      << connection->stats().datagrams_lost << " datagrams found lost";
+  EXPECT_EQ(connection->state(), Connection::State::kEstablished) << connection->error();
+  ASSERT_TRUE(connection->send_message(bytes("still here")));
+  ASSERT_TRUE(pair.server_side.wait_messages(1));
+  EXPECT_EQ(pair.server_side.messages(), std::vector<std::string>{"still here"});
 }
 
 }  // namespace
