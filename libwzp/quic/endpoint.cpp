@@ -373,7 +373,8 @@ void Endpoint::dispatch(std::span<const uint8_t> packet, const sockaddr_storage 
     connection->read_packet(path, packet, ts);
     connection = settle_race(connection, ts);
     connection->establish_if_ready(ts);
-    connection->write(ts);
+    // Written once the batch is read (service_connections): the packets
+    // that came together share one acknowledgement, not one each.
     return;
   }
   if (!config_.accept_connections) {
@@ -435,7 +436,6 @@ void Endpoint::accept(std::span<const uint8_t> packet, const ngtcp2_path &path, 
   ++stats_.connections_accepted;
   connections_.push_back(connection);
   connection->establish_if_ready(ts);
-  connection->write(ts);
 }
 
 // While the dial has not completed, a new attempt starts every interval.
