@@ -208,20 +208,29 @@ bool Connection::init_server(const ngtcp2_path &path, const ngtcp2_pkt_hd &initi
 }
 
 bool Connection::send_datagram(std::span<const uint8_t> datagram) {
+  return send_datagrams({&datagram, 1}) == 1;
+}
+
+size_t Connection::send_datagrams(std::span<const std::span<const uint8_t>> datagrams) {
   std::lock_guard lock(mutex_);
-  bool too_big = datagram.empty() || (state_ == State::kEstablished &&
-                                      datagram.size() > stats_.path.max_datagram_payload);
-  if (state_ == State::kClosed || too_big) {
-    ++rejected_datagrams_;
-    return false;
+  const bool was_empty = queue_.empty();
+  const uint64_t ts = now_ns();
+  size_t queued = 0;
+  for (auto datagram : datagrams) {
+    bool too_big = datagram.empty() || (state_ == State::kEstablished &&
+                                        datagram.size() > stats_.path.max_datagram_payload);
+    if (state_ == State::kClosed || too_big) {
+      ++rejected_datagrams_;
+      continue;
+    }
+    if (!queue_.push(datagram, ts)) continue;
+    ++stats_.datagrams_queued;
+    ++queued;
   }
-  bool was_empty = queue_.empty();
-  if (!queue_.push(datagram, now_ns())) return false;
-  ++stats_.datagrams_queued;
-  // The I/O thread drains the whole queue once woken, so only the first
-  // datagram after it emptied the queue needs to wake it.
-  if (was_empty) host_.wake();
-  return true;
+  // The I/O thread drains the whole queue once woken, so only datagrams
+  // queued while it was empty need to wake it, once for the lot.
+  if (was_empty && queued > 0) host_.wake();
+  return queued;
 }
 
 bool Connection::send_message(std::span<const uint8_t> message) {

@@ -79,6 +79,10 @@ class Connection {
   // Queues one datagram. False (and counted) if the connection is closed or
   // the datagram is larger than max_datagram_payload() allows.
   bool send_datagram(std::span<const uint8_t> datagram);
+  // Queues datagrams that leave together (a frame and its repair) with one
+  // wake of the I/O thread; returns how many were queued, the others
+  // counted as for send_datagram().
+  size_t send_datagrams(std::span<const std::span<const uint8_t>> datagrams);
   // Queues one signaling message (at most kMaxMessageSize bytes).
   bool send_message(std::span<const uint8_t> message);
   // Closes with an application error code (0 = normal) and a reason phrase,

@@ -249,6 +249,25 @@ bool Link::send(std::span<const uint8_t> datagram) {
   return false;
 }
 
+size_t Link::send(std::span<const std::span<const uint8_t>> datagrams) {
+  std::shared_ptr<Connection> connection;
+  {
+    std::lock_guard lock(mutex_);
+    if (!path_ && !second_) connection = connection_;
+  }
+  if (!connection) {  // no connection yet, or routes chosen per datagram
+    size_t sent = 0;
+    for (auto datagram : datagrams) sent += send(datagram) ? 1 : 0;
+    return sent;
+  }
+  const size_t sent = connection->send_datagrams(datagrams);
+  if (sent < datagrams.size()) {
+    std::lock_guard lock(mutex_);
+    dropped_unsent_ += datagrams.size() - sent;
+  }
+  return sent;
+}
+
 void Link::drain(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

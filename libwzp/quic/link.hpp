@@ -92,6 +92,9 @@ class Link {
   // connection yet (server waiting for its peer), it has ended, or the
   // datagram is too large; every false is counted in dropped_unsent().
   bool send(std::span<const uint8_t> datagram);
+  // The same for datagrams that leave together (a frame and its repair):
+  // the I/O thread is woken once for them. Returns how many were queued.
+  size_t send(std::span<const std::span<const uint8_t>> datagrams);
   // Waits (up to `timeout`) until the handshake has ended one way or the
   // other and every queued datagram has left or been dropped (and, on a
   // connection of our own, been acknowledged); for EOS.

@@ -189,14 +189,16 @@ void post_epoch_message(GstWzpEncrypt *self, guint epoch) {
   gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
 }
 
-GstFlowReturn gst_wzp_encrypt_chain(GstPad *, GstObject *parent, GstBuffer *in) {
-  auto *self = GST_WZP_ENCRYPT(parent);
+// Seals `in` (taken) into a new buffer; nullptr when the packet is dropped
+// (counted) or, with `error` set, when it cannot be read.
+GstBuffer *seal(GstWzpEncrypt *self, GstBuffer *in, bool &error) {
   auto *priv = self->priv;
   GstMapInfo in_map;
   if (!gst_buffer_map(in, &in_map, GST_MAP_READ)) {
     gst_buffer_unref(in);
     GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Could not map the input buffer"), (nullptr));
-    return GST_FLOW_ERROR;
+    error = true;
+    return nullptr;
   }
   std::span<const uint8_t> bytes(in_map.data, in_map.size);
   wzp::gst::PacketHeader packet;
@@ -267,7 +269,7 @@ GstFlowReturn gst_wzp_encrypt_chain(GstPad *, GstObject *parent, GstBuffer *in) 
   if (dropped) {
     if (out) gst_buffer_unref(out);
     gst_buffer_unref(in);
-    return GST_FLOW_OK;
+    return nullptr;
   }
   gst_buffer_set_size(
       out, static_cast<gssize>(packet.header_size + plaintext_size + wzp::crypto::kTagSize));
@@ -281,7 +283,35 @@ GstFlowReturn gst_wzp_encrypt_chain(GstPad *, GstObject *parent, GstBuffer *in) 
     GST_INFO_OBJECT(self, "now sending under epoch %u", result.epoch);
     post_epoch_message(self, result.epoch);
   }
+  return out;
+}
+
+GstFlowReturn gst_wzp_encrypt_chain(GstPad *, GstObject *parent, GstBuffer *in) {
+  auto *self = GST_WZP_ENCRYPT(parent);
+  bool error = false;
+  GstBuffer *out = seal(self, in, error);
+  if (out == nullptr) return error ? GST_FLOW_ERROR : GST_FLOW_OK;
   return gst_pad_push(self->srcpad, out);
+}
+
+// A list (a frame and its repair, from wzpfecenc) stays a list, so the
+// sink sends its packets together.
+GstFlowReturn gst_wzp_encrypt_chain_list(GstPad *, GstObject *parent, GstBufferList *in) {
+  auto *self = GST_WZP_ENCRYPT(parent);
+  const guint length = gst_buffer_list_length(in);
+  GstBufferList *out = gst_buffer_list_new_sized(length);
+  bool error = false;
+  for (guint i = 0; i < length && !error; ++i) {
+    if (GstBuffer *sealed = seal(self, gst_buffer_ref(gst_buffer_list_get(in, i)), error)) {
+      gst_buffer_list_add(out, sealed);
+    }
+  }
+  gst_buffer_list_unref(in);
+  if (error || gst_buffer_list_length(out) == 0) {
+    gst_buffer_list_unref(out);
+    return error ? GST_FLOW_ERROR : GST_FLOW_OK;
+  }
+  return gst_pad_push_list(self->srcpad, out);
 }
 
 gboolean gst_wzp_encrypt_sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
@@ -434,6 +464,7 @@ static void gst_wzp_encrypt_init(GstWzpEncrypt *self) {
   self->priv = new GstWzpEncryptPrivate();
   self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
   gst_pad_set_chain_function(self->sinkpad, gst_wzp_encrypt_chain);
+  gst_pad_set_chain_list_function(self->sinkpad, gst_wzp_encrypt_chain_list);
   gst_pad_set_event_function(self->sinkpad, gst_wzp_encrypt_sink_event);
   GST_PAD_SET_PROXY_CAPS(self->sinkpad);
   gst_element_add_pad(GST_ELEMENT(self), self->sinkpad);
