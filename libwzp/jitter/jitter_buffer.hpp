@@ -113,6 +113,13 @@ class JitterBuffer {
   Action next(int64_t now_ns);
   // Releases every stored frame and forgets the stream.
   void clear();
+  // The time every finite wait next() returns stands for (when the next
+  // frame's slot is due), kNever while nothing is scheduled. A caller that
+  // waits for a time needs to ask next() again after an insert only if
+  // this moved earlier than that time.
+  int64_t due_ns() const {
+    return anchored_ ? media_ns(next_timestamp_) + playout_offset_ : kNever;
+  }
 
   JitterStats stats() const;
   // The delay downstream should add (the latency to report): the playout

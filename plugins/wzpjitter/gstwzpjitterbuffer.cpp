@@ -114,6 +114,14 @@ void wake_task(State &state) {
   state.wake.notify_all();
 }
 
+// After an insert: the task's clock wait stands unless the frame moved the
+// schedule earlier (a first frame, a restart, an earlier head); a wake per
+// frame would double the task's wake-ups.
+void wake_task_if_due_earlier(State &state) {
+  if (state.clock_id != nullptr && state.core->due_ns() >= state.clock_wait_ns) return;
+  wake_task(state);
+}
+
 // The latency we add, as reported: what the core last settled on, or the
 // configured start latency before any frame.
 int64_t reported_latency(GstWzpJitterBuffer *self, State &state) {
@@ -190,7 +198,7 @@ GstFlowReturn chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
     if (result == InsertResult::kLate && is_loss_notice(buffer)) ++state.notices_late;
     gst_buffer_unref(buffer);
   }
-  wake_task(state);
+  wake_task_if_due_earlier(state);
   return GST_FLOW_OK;
 }
 
@@ -290,6 +298,7 @@ void loop(gpointer data) {
         gst_object_unref(clock);
         GstClockID id = gst_clock_id_ref(reused);
         state.clock_id = id;
+        state.clock_wait_ns = action.time_ns;
         lock.unlock();
         gst_clock_id_wait(id, nullptr);
         lock.lock();

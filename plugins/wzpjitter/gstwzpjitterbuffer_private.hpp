@@ -65,6 +65,7 @@ struct State {
   uint32_t stream_id = 0;
   uint32_t next_plain_sequence = 0;        // for frames without the meta
   GstClockID clock_id = nullptr;           // the wait in progress, to unschedule
+  int64_t clock_wait_ns = 0;               // the running time clock_id waits for
   GstClockID reusable_clock_id = nullptr;  // owned; re-armed for each wait
   bool flushing = true;
   bool eos = false;

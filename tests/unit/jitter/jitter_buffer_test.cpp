@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <set>
+#include <utility>
 #include <vector>
 
 namespace wzp::jitter {
@@ -358,6 +360,83 @@ TEST(JitterBuffer, ClearReleasesEveryHeldFrame) {
   EXPECT_EQ(h.released.size(), 5u);
   EXPECT_EQ(h.buffer.size(), 0u);
   EXPECT_EQ(h.buffer.next(0).kind, Kind::kWait);
+}
+
+// What one poll of the buffer produced, for comparing two ways of driving it.
+struct Step {
+  Kind kind;
+  int64_t time_ns;
+  uint64_t cookie;
+  bool operator==(const Step &) const = default;
+};
+
+// Drives a buffer as wzpjitterbuffer does: it asks next() at the times of
+// the waits it returns, and after an insert only when due_ns() moved
+// earlier than the wait in progress. `eager` asks after every insert too.
+// Both must play and conceal the same frames at the same times, and every
+// finite wait must be due_ns().
+std::vector<Step> drive(bool eager, const std::vector<std::pair<Frame, int64_t>> &arrivals) {
+  JitterBuffer buffer(JitterConfig{}, nullptr);
+  std::vector<Step> out;
+  int64_t now = 0;
+  int64_t waiting_until = JitterBuffer::kNever;
+  auto poll = [&] {
+    for (;;) {
+      Action a = buffer.next(now);
+      if (a.kind == Kind::kWait) {
+        if (a.time_ns != JitterBuffer::kNever) {
+          EXPECT_EQ(a.time_ns, buffer.due_ns());
+        }
+        waiting_until = a.time_ns;
+        return;
+      }
+      out.push_back({a.kind, a.time_ns, a.cookie});
+    }
+  };
+  auto run_until = [&](int64_t until) {
+    while (waiting_until <= until) {
+      now = std::max(now, waiting_until);
+      poll();
+    }
+    now = std::max(now, until);
+  };
+  for (const auto &[frame, arrival] : arrivals) {
+    run_until(arrival);
+    buffer.insert(frame, arrival);
+    if (eager || buffer.due_ns() < waiting_until) poll();
+  }
+  run_until(arrivals.back().second + 2'000 * kMs);
+  return out;
+}
+
+TEST(JitterBuffer, AWaitStandsUnlessAnInsertMovesDueEarlier) {
+  // Jitter, reordering, loss and silence gaps, with a restart in the middle.
+  std::mt19937 rng(5);
+  std::vector<std::pair<Frame, int64_t>> arrivals;
+  uint32_t sequence = 100, timestamp = 5000;
+  int64_t sent = 0;
+  for (int i = 0; i < 1500; ++i) {
+    if (i == 800) {
+      sequence = 60000;
+      timestamp = 123456;
+    }
+    if (rng() % 50 == 0) {  // a silence gap
+      timestamp += 10 * kTicks;
+      sent += 200 * kMs;
+    }
+    int64_t arrival = sent + 30 * kMs + static_cast<int64_t>(rng() % 80) * kMs;
+    if (rng() % 10 != 0)
+      arrivals.push_back({Frame{sequence, timestamp, kTicks, sequence}, arrival});
+    ++sequence;
+    timestamp += kTicks;
+    sent += 20 * kMs;
+  }
+  std::stable_sort(arrivals.begin(), arrivals.end(),
+                   [](const auto &a, const auto &b) { return a.second < b.second; });
+  auto lazy = drive(false, arrivals);
+  auto eager = drive(true, arrivals);
+  EXPECT_GT(lazy.size(), 1000u);
+  EXPECT_EQ(lazy, eager);
 }
 
 }  // namespace
