@@ -19,6 +19,7 @@ GstClockReturn ClockTimer::wait(GstElement *element, GstClockTime running_time,
   gst_object_unref(clock);
   GstClockID id = gst_clock_id_ref(reusable_);
   waiting_ = id;
+  waiting_until_ = running_time;
   lock.unlock();
   GstClockReturn result = gst_clock_id_wait(id, nullptr);
   lock.lock();
@@ -29,6 +30,10 @@ GstClockReturn ClockTimer::wait(GstElement *element, GstClockTime running_time,
 
 void ClockTimer::cancel() {
   if (waiting_ != nullptr) gst_clock_id_unschedule(waiting_);
+}
+
+void ClockTimer::cancel_if_later(GstClockTime running_time) {
+  if (waiting_ != nullptr && waiting_until_ > running_time) gst_clock_id_unschedule(waiting_);
 }
 
 }  // namespace wzp::gst

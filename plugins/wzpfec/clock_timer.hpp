@@ -22,10 +22,14 @@ class ClockTimer {
                       std::unique_lock<std::mutex> &lock);
   // Ends a wait in progress. Called with the lock that wait() was given held.
   void cancel();
+  // Ends a wait in progress only if it would end after `running_time`: one
+  // that ends sooner lets its thread look again then, a wake-up saved.
+  void cancel_if_later(GstClockTime running_time);
 
  private:
   GstClockID reusable_ = nullptr;
   GstClockID waiting_ = nullptr;
+  GstClockTime waiting_until_ = GST_CLOCK_TIME_NONE;  // running time waiting_ ends
 };
 
 }  // namespace wzp::gst

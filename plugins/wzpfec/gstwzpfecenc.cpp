@@ -162,8 +162,13 @@ void update_deadline(GstWzpFecEncPrivate *priv, GstBuffer *frame) {
   // Paced repair held after a group closed goes out on the same deadline if
   // no frame comes to carry it (the sender went quiet).
   bool holds_repair = !priv->encoder.group_open() && priv->encoder.paced_repair() > 0;
-  if ((!priv->encoder.group_open() && !holds_repair) || priv->group_max_time == 0 ||
-      !GST_CLOCK_TIME_IS_VALID(pts)) {
+  if (!priv->encoder.group_open() && !holds_repair) {
+    // The group closed: the task's wait for its deadline runs out and finds
+    // nothing to do. Ending it now would wake the task twice per group.
+    priv->deadline = GST_CLOCK_TIME_NONE;
+    return;
+  }
+  if (priv->group_max_time == 0 || !GST_CLOCK_TIME_IS_VALID(pts)) {
     clear_deadline(priv);
     return;
   }
@@ -180,7 +185,9 @@ void update_deadline(GstWzpFecEncPrivate *priv, GstBuffer *frame) {
   }
   priv->deadline = running + priv->group_max_time + frame_time;
   ++priv->deadline_serial;
-  priv->timer.cancel();
+  // A wait for an earlier deadline (the last group's) wakes the task to
+  // look again anyway.
+  priv->timer.cancel_if_later(priv->deadline);
   priv->wake.notify_one();
 }
 
@@ -226,6 +233,7 @@ void deadline_loop(gpointer data) {
     return;
   }
   if (waited != GST_CLOCK_OK && waited != GST_CLOCK_EARLY) return;  // cancelled: look again
+  if (priv->deadline != deadline || priv->deadline_serial != serial) return;  // a closed group's
   lock.unlock();
   close_due_group(self, deadline, serial);
 }
