@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "libwzp/quic/link.hpp"
 #include "tests/support/wait.hpp"
@@ -84,6 +86,26 @@ TEST(QuicLinkOver, SendsAndReceivesOnTheOwnersConnection) {
   ASSERT_EQ(pair.link->receive(out, size, 5s), Link::Receive::kData);
   EXPECT_EQ(std::string(out.begin(), out.begin() + static_cast<long>(size)), back);
   EXPECT_EQ(pair.link->connection_stats().datagrams_sent, 1u);
+}
+
+TEST(QuicLinkOver, ABatchGoesOutInOrderAndCountsWhatCannotGo) {
+  Pair pair;
+  ASSERT_TRUE(pair.connection->wait_established(5s));
+  const std::string frame = "frame", repair1 = "repair 1", repair2 = "repair 2";
+  const std::vector<uint8_t> too_big(4000, 0x55);
+  auto span = [](const std::string &s) {
+    return std::span<const uint8_t>(reinterpret_cast<const uint8_t *>(s.data()), s.size());
+  };
+  const std::span<const uint8_t> batch[] = {span(frame), too_big, span(repair1), span(repair2)};
+  EXPECT_EQ(pair.link->send(std::span<const std::span<const uint8_t>>(batch)), 3u);
+  EXPECT_EQ(pair.link->dropped_unsent(), 1u);
+  ASSERT_TRUE(pair.server_side.wait_datagrams(3));
+  const auto received = pair.server_side.datagrams();
+  ASSERT_EQ(received.size(), 3u);
+  EXPECT_EQ(received[0], frame);
+  EXPECT_EQ(received[1], repair1);
+  EXPECT_EQ(received[2], repair2);
+  EXPECT_EQ(pair.link->connection_stats().datagrams_queued, 3u);
 }
 
 TEST(QuicLinkOver, DroppingTheLinkLeavesTheConnectionOpen) {
