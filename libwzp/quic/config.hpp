@@ -176,6 +176,7 @@ struct ConnectionStats {
 struct EndpointStats {
   uint64_t packets_received = 0;
   uint64_t dropped_garbage = 0;      // not parseable as QUIC
+  uint64_t stun_received = 0;        // STUN answers taken by Endpoint::set_stun_handler
   uint64_t dropped_unknown_cid = 0;  // no connection with that id, not an Initial
   uint64_t refused_handshakes = 0;   // Initial packets beyond the limits
   uint64_t refused_per_source = 0;   // of those, beyond max_handshakes_per_source

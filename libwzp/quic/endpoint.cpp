@@ -187,17 +187,26 @@ std::shared_ptr<Connection> Endpoint::dial(const std::string &host, uint16_t por
 }
 
 bool Endpoint::send_punch(const std::string &host, uint16_t port) {
+  // Four zero bytes: no QUIC version parses from them, and too short for
+  // STUN.
+  static constexpr uint8_t kPunch[4] = {};
+  return send_raw(host, port, kPunch);
+}
+
+bool Endpoint::send_raw(const std::string &host, uint16_t port, std::span<const uint8_t> bytes) {
   sockaddr_storage remote{};
   socklen_t remote_len = 0;
   std::string error;
   if (!resolve(host, port, remote, remote_len, error, true)) return false;
   if (local_addr_.ss_family == AF_INET6) to_ipv6(remote, remote_len);
   if (remote.ss_family != local_addr_.ss_family) return false;
-  // Four zero bytes: no QUIC version parses from them (RFC 7983 would call
-  // the first byte STUN's).
-  static constexpr uint8_t kPunch[4] = {};
-  return sendto(socket_, kPunch, sizeof kPunch, 0, reinterpret_cast<sockaddr *>(&remote),
-                remote_len) == static_cast<ssize_t>(sizeof kPunch);
+  return sendto(socket_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr *>(&remote),
+                remote_len) == static_cast<ssize_t>(bytes.size());
+}
+
+void Endpoint::set_stun_handler(StunHandler handler) {
+  std::lock_guard lock(loop_mutex_);
+  stun_handler_ = std::move(handler);
 }
 
 EndpointStats Endpoint::stats() const {
@@ -358,6 +367,13 @@ void Endpoint::receive_all(int socket, uint64_t ts) {
 
 void Endpoint::dispatch(std::span<const uint8_t> packet, const sockaddr_storage &from,
                         socklen_t from_len, uint64_t ts) {
+  // STUN's header is 20 bytes with the magic cookie at 4; a QUIC packet
+  // has its fixed bit (0x40) set unless greased, hence the handler's say.
+  if (stun_handler_ && packet.size() >= 20 && packet[0] < 4 && packet[4] == 0x21 &&
+      packet[5] == 0x12 && packet[6] == 0xa4 && packet[7] == 0x42 && stun_handler_(packet)) {
+    ++stats_.stun_received;
+    return;
+  }
   ngtcp2_version_cid vc;
   int rv = ngtcp2_pkt_decode_version_cid(&vc, packet.data(), packet.size(), kConnectionIdLength);
   if (rv != 0) {

@@ -55,6 +55,16 @@ class Endpoint : private ConnectionHost {
   // our NAT lets that address's packets in (docs/nat.md, "Checks"). False
   // if unsendable.
   bool send_punch(const std::string &host, uint16_t port);
+  // Sends `bytes`, which must not be QUIC (a STUN request), from this socket
+  // to a numeric host:port. False if unsendable.
+  bool send_raw(const std::string &host, uint16_t port, std::span<const uint8_t> bytes);
+  // Hears the datagrams that look like STUN (RFC 7983: first byte 0-3, the
+  // magic cookie), so a Binding exchange can learn this socket's mapping
+  // (docs/nat.md, "Hard NATs"). On the I/O thread, with the loop locked: it
+  // must not call into the endpoint. Returning false hands the datagram to
+  // QUIC as usual. nullptr clears it.
+  using StunHandler = std::function<bool(std::span<const uint8_t>)>;
+  void set_stun_handler(StunHandler handler);
 
   uint16_t local_port() const { return local_port_; }
   // SHA-256 fingerprint of this endpoint's certificate, for the peer to pin.
@@ -122,6 +132,7 @@ class Endpoint : private ConnectionHost {
     size_t copies_left = 0;
   };
   std::vector<LaterCopies> later_copies_;
+  StunHandler stun_handler_;
   void send_copy(const LaterCopies &later);
   void send_due_copies(uint64_t ts);
   std::atomic<bool> stopping_{false};
