@@ -47,6 +47,7 @@ struct Flags {
   gint max_waiting_per_address = 0;
   gchar *federation_listen = nullptr;
   gchar *tls_listen = nullptr;
+  gchar *stun_listen = nullptr;
   gchar **peers = nullptr;
   gchar *cluster_redis = nullptr;
   gchar *cluster_advertise = nullptr;
@@ -55,7 +56,7 @@ struct Flags {
   gchar *cluster_prefix = nullptr;
   ~Flags() {
     for (gchar *s : {config, listen, http, certificate, key, database, auth_url, federation_listen,
-                     tls_listen, cluster_redis, cluster_advertise, cluster_redis_user,
+                     tls_listen, stun_listen, cluster_redis, cluster_advertise, cluster_redis_user,
                      cluster_redis_password_file, cluster_prefix}) {
       g_free(s);
     }
@@ -102,13 +103,15 @@ bool apply(Config &config, const std::string &name, const std::string &value, st
       return false;
     }
     (name == "listen" ? config.listen : config.http) = *parsed;
-  } else if (name == "federation-listen" || name == "tls-listen") {
+  } else if (name == "federation-listen" || name == "tls-listen" || name == "stun-listen") {
     auto parsed = parse_listen_address(value, error);
     if (!parsed) {
       error = name + ": " + error;
       return false;
     }
-    (name == "tls-listen" ? config.tls_listen : config.federation_listen) = *parsed;
+    (name == "tls-listen"    ? config.tls_listen
+     : name == "stun-listen" ? config.stun_listen
+                             : config.federation_listen) = *parsed;
   } else if (name == "cluster-redis" || name == "cluster-advertise") {
     auto parsed = base::parse_host_port(value, &error);
     if (!parsed || parsed->host.empty() || parsed->port == 0) {
@@ -219,6 +222,10 @@ std::optional<Config> parse_config(int argc, char **argv, std::string &error, st
        "TLS (WebSocket over HTTPS) address for clients whose network blocks UDP, with the "
        "same certificate (off without it; clients try port 443)",
        "HOST:PORT"},
+      {"stun-listen", 0, 0, G_OPTION_ARG_STRING, &flags.stun_listen,
+       "UDP address answering STUN Binding requests, a second view of each client's NAT "
+       "mapping beside the QUIC port's (off without it)",
+       "HOST:PORT"},
       {"federation-listen", 0, 0, G_OPTION_ARG_STRING, &flags.federation_listen,
        "QUIC address for links from other relays (federation is off without it)", "HOST:PORT"},
       {"peer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &flags.peers,
@@ -281,6 +288,7 @@ std::optional<Config> parse_config(int argc, char **argv, std::string &error, st
       {"auth-url", flags.auth_url},
       {"federation-listen", flags.federation_listen},
       {"tls-listen", flags.tls_listen},
+      {"stun-listen", flags.stun_listen},
       {"cluster-redis", flags.cluster_redis},
       {"cluster-advertise", flags.cluster_advertise},
       {"cluster-redis-user", flags.cluster_redis_user},

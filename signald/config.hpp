@@ -40,6 +40,10 @@ struct Config {
   // (docs/fallback.md): a WebSocket over HTTPS, off unless an address is
   // given (clients look for it on port 443 by default).
   std::optional<HostPort> tls_listen;
+  // STUN Binding on a second port (docs/nat.md, "Hard NATs"): what a
+  // client's NAT maps its socket to for a second destination, beside the
+  // QUIC port's reflect_request. Off unless an address is given.
+  std::optional<HostPort> stun_listen;
   // Federation (docs/signal.md): off unless a relay address is given.
   std::optional<HostPort> federation_listen;  // QUIC, ALPN wzp-federation/1
   std::vector<PeerConfig> peers;

@@ -19,6 +19,7 @@
 #include "signald/http_api.hpp"
 #include "signald/quic_transport.hpp"
 #include "signald/redis_cluster.hpp"
+#include "signald/stun_responder.hpp"
 #include "signald/tls_identity.hpp"
 #include "signald/tls_transport.hpp"
 #include "signald/token_validator.hpp"
@@ -218,6 +219,14 @@ int main(int argc, char **argv) {
     return 1;
   }
 
+  StunResponder stun;
+  if (config->stun_listen &&
+      !stun.start(config->stun_listen->host, config->stun_listen->port, error)) {
+    g_printerr("wzp-signald: STUN %s:%u: %s\n", config->stun_listen->host.c_str(),
+               config->stun_listen->port, error.c_str());
+    return 1;
+  }
+
   // Destroyed in reverse: the relay links stop before Federation goes.
   std::unique_ptr<Federation> federation;
   std::unique_ptr<FederationTransport> relays;
@@ -284,6 +293,9 @@ int main(int argc, char **argv) {
   std::string extra_line;  // the TLS fallback and federation, when on
   if (tls_transport) {
     extra_line = " tls=" + base::format_host_port(config->tls_listen->host, tls_transport->port());
+  }
+  if (config->stun_listen) {
+    extra_line += " stun=" + base::format_host_port(config->stun_listen->host, stun.port());
   }
   if (relays) {
     extra_line += " federation=" + config->federation_listen->host + ":" +

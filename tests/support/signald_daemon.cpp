@@ -36,6 +36,10 @@ SignaldDaemon::SignaldDaemon(const std::filesystem::path &dir, std::vector<std::
   if (std::smatch tls; std::regex_search(*line, tls, kTls)) {
     tls_port_ = static_cast<uint16_t>(std::stoi(tls[1]));
   }
+  static const std::regex kStun(R"( stun=\S+:(\d+))");
+  if (std::smatch stun; std::regex_search(*line, stun, kStun)) {
+    stun_port_ = static_cast<uint16_t>(std::stoi(stun[1]));
+  }
   ready_ = true;
 }
 

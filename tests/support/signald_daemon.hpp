@@ -27,6 +27,8 @@ class SignaldDaemon {
   uint16_t http_port() const { return http_port_; }
   // The TLS fallback's port (--tls-listen), 0 when off.
   uint16_t tls_port() const { return tls_port_; }
+  // The STUN port (--stun-listen), 0 when off.
+  uint16_t stun_port() const { return stun_port_; }
   // SHA-256 of the daemon's TLS certificate, for pinning.
   const std::string &certificate() const { return certificate_; }
   const std::string &identity() const { return identity_; }
@@ -35,7 +37,7 @@ class SignaldDaemon {
  private:
   std::unique_ptr<ChildProcess> process_;
   bool ready_ = false;
-  uint16_t quic_port_ = 0, http_port_ = 0, tls_port_ = 0;
+  uint16_t quic_port_ = 0, http_port_ = 0, tls_port_ = 0, stun_port_ = 0;
   std::string certificate_, identity_;
 };
 
