@@ -5,6 +5,12 @@
 #include "libwzp/nat/interfaces.hpp"
 
 namespace wzp::nat {
+namespace {
+// Ports offered past a sequential NAT's latest mapping: the peer's is the
+// next unless other destinations (other peers' candidates, other hosts
+// behind the NAT) took some first.
+constexpr size_t kPredicted = 4;
+}  // namespace
 
 Gathered gather(const GatherConfig &config) {
   const auto deadline = std::chrono::steady_clock::now() + config.budget;
@@ -34,6 +40,19 @@ Gathered gather(const GatherConfig &config) {
     reflected = std::async(std::launch::async, [&config] { return config.reflect(config.budget); });
   }
 
+  struct Again {
+    std::optional<TransportAddress> address;
+    std::string error;
+  };
+  std::future<Again> again;
+  if (config.reflect_again) {
+    again = std::async(std::launch::async, [&config] {
+      Again result;
+      result.address = config.reflect_again(config.budget, result.error);
+      return result;
+    });
+  }
+
   if (config.host) {
     std::string error;
     auto interfaces = list_interface_addresses(error);
@@ -55,6 +74,24 @@ Gathered gather(const GatherConfig &config) {
       all.push_back(*candidate);
     } else {
       out.notes.push_back("reflexive: " + why);
+    }
+    if (again.valid()) {
+      Again second = again.get();
+      if (address && second.address) {
+        out.behaviour = classify_mapping(config.local_port, *address, *second.address);
+        // A sequential NAT maps the socket for the peer a step or a few
+        // further on: offer those ports (docs/nat.md, "Hard NATs").
+        const size_t count = out.behaviour->kind == MappingKind::kSequential ? kPredicted : 0;
+        for (const auto &next : predict_mappings(*out.behaviour, *second.address, count)) {
+          if (auto predicted =
+                  outside_candidate(CandidateType::kReflexive, next, config.local_port)) {
+            all.push_back(*predicted);
+          }
+        }
+      } else {
+        out.notes.push_back("mapping behaviour: " +
+                            (second.address ? "no first reflection" : second.error));
+      }
     }
   }
   for (auto &future : mappings) {

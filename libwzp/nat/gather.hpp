@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "libwzp/nat/candidate.hpp"
+#include "libwzp/nat/mapping.hpp"
 #include "libwzp/nat/port_mapping.hpp"
 
 namespace wzp::nat {
@@ -26,6 +27,11 @@ struct GatherConfig {
   // Our address as the daemon sees it, "ip:port" (a reflect_request on the
   // daemon connection); called on its own thread with the time it may take.
   std::function<std::optional<std::string>(std::chrono::milliseconds)> reflect;
+  // Our address as a second destination sees it (a STUN server: the
+  // daemon's --stun-listen), from the same socket; with `reflect` it tells
+  // the NAT's mapping behaviour. Unset: not asked.
+  std::function<std::optional<TransportAddress>(std::chrono::milliseconds, std::string &error)>
+      reflect_again;
   size_t limit = 16;  // what one offer carries (docs/signal.md)
 };
 
@@ -35,6 +41,8 @@ struct Gathered {
   std::vector<std::unique_ptr<PortMapping>> mappings;
   // Why a source gave nothing ("NAT-PMP: no answer from the gateway in time").
   std::vector<std::string> notes;
+  // From the two reflections, when both came (GatherConfig::reflect_again).
+  std::optional<MappingBehaviour> behaviour;
 };
 
 // Blocks for at most the budget (UPnP's HTTP requests to a gateway that

@@ -108,6 +108,14 @@ class Session {
                                                 const std::string &pin, std::string &error);
   // quic::Endpoint::send_punch from our socket.
   bool punch(const std::string &host, uint16_t port) { return endpoint_->send_punch(host, port); }
+  // A STUN exchange from our socket (docs/nat.md, "Hard NATs"):
+  // quic::Endpoint::send_raw and set_stun_handler.
+  bool send_stun(const std::string &host, uint16_t port, std::span<const uint8_t> request) {
+    return endpoint_->send_raw(host, port, request);
+  }
+  void set_stun_handler(quic::Endpoint::StunHandler handler) {
+    endpoint_->set_stun_handler(std::move(handler));
+  }
   // The QUIC connection; nullptr over the TLS fallback.
   const std::shared_ptr<quic::Connection> &connection() const { return connection_; }
   // True when the session rides the TLS fallback: no UDP, so no direct path.

@@ -1,12 +1,14 @@
 // The client side of the NAT tests, run inside a lab namespace
 // (tests/support/netlab.hpp); it prints what it found, one fact a line.
 //
-//   nat_probe gather [--daemon HOST PORT CERT_SHA256] [--no-port-mapping] [--budget MS]
+//   nat_probe gather [--daemon HOST PORT CERT_SHA256 [--stun PORT]] [--no-port-mapping]
+//                    [--budget MS]
 //       libwzp/nat's gathering for the socket of a real daemon session (or
-//       a bare UDP socket without --daemon); prints "local-port N",
+//       a bare UDP socket without --daemon), with the daemon's STUN port as
+//       the second reflection (--stun); prints "local-port N",
 //       "candidate TYPE ADDRESS PRIORITY", "mapping PROTOCOL ADDRESS",
-//       "note TEXT", then "gathered"; holds its mappings until SIGTERM,
-//       then gives them back and prints "released".
+//       "behaviour TEXT", "note TEXT", then "gathered"; holds its mappings
+//       until SIGTERM, then gives them back and prints "released".
 //   nat_probe mapping IP PORT1 PORT2
 //       From one UDP socket, asks the reflector at IP:PORT1 and IP:PORT2
 //       where it comes from; prints "seen-by PORT ADDRESS" for each.
@@ -28,6 +30,7 @@
 
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/nat/gather.hpp"
+#include "libwzp/nat/stun.hpp"
 #include "libwzp/signal/session.hpp"
 
 namespace {
@@ -122,11 +125,13 @@ int gather(int argc, char **argv) {
   wzp::nat::GatherConfig config;
   std::unique_ptr<wzp::signal::Session> session;
   int bare_socket = -1;
+  uint16_t stun_port = 0;
+  std::string host;  // the daemon's
   for (int i = 0; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--daemon" && i + 3 < argc) {
       wzp::signal::SessionConfig session_config;
-      session_config.host = argv[i + 1];
+      session_config.host = host = argv[i + 1];
       session_config.port = static_cast<uint16_t>(std::atoi(argv[i + 2]));
       session_config.server_fingerprint = argv[i + 3];
       i += 3;
@@ -137,6 +142,8 @@ int gather(int argc, char **argv) {
         std::printf("error: %s\n", error.c_str());
         return 1;
       }
+    } else if (arg == "--stun" && i + 1 < argc) {
+      stun_port = static_cast<uint16_t>(std::atoi(argv[++i]));
     } else if (arg == "--no-port-mapping") {
       config.port_mapping = false;
     } else if (arg == "--budget" && i + 1 < argc) {
@@ -158,7 +165,23 @@ int gather(int argc, char **argv) {
       }
       return std::nullopt;
     };
-  } else {
+  }
+  if (session && stun_port != 0) {
+    config.reflect_again = [&session, host, stun_port](std::chrono::milliseconds timeout,
+                                                       std::string &error) {
+      wzp::nat::stun::BindingExchange exchange;
+      session->set_stun_handler(
+          [&exchange](std::span<const uint8_t> bytes) { return exchange.deliver(bytes); });
+      auto seen = exchange.run(
+          [&](std::span<const uint8_t> request) {
+            return session->send_stun(host, stun_port, request);
+          },
+          timeout, error);
+      session->set_stun_handler(nullptr);
+      return seen;
+    };
+  }
+  if (!session) {
     bare_socket = udp_socket("0.0.0.0", 0);
     config.local_port = port_of(bare_socket);
   }
@@ -174,6 +197,9 @@ int gather(int argc, char **argv) {
     }
     for (const auto &mapped : gathered.mappings) {
       std::printf("mapping %s %s\n", mapped->protocol(), mapped->external().to_string().c_str());
+    }
+    if (gathered.behaviour) {
+      std::printf("behaviour %s\n", wzp::nat::to_string(*gathered.behaviour).c_str());
     }
     for (const auto &note : gathered.notes) std::printf("note %s\n", note.c_str());
     std::printf("gathered %zu in %lld ms\n", gathered.candidates.size(),

@@ -65,11 +65,19 @@ TEST_F(NatLabTest, ReflexiveCandidateIsTheNatsPublicAddress) {
   auto &symmetric = lab_->add_router(NatKind::kSymmetric);
   auto cone_host = lab_->add_host(cone);
   auto symmetric_host = lab_->add_host(symmetric);
-  SignaldDaemon daemon(dir_, {"--listen", NetLab::public_address(1) + ":0"},
+  SignaldDaemon daemon(dir_,
+                       {"--listen", NetLab::public_address(1) + ":0", "--stun-listen",
+                        NetLab::public_address(1) + ":0"},
                        {"/usr/sbin/ip", "netns", "exec", lab_->public_ns()});
   ASSERT_TRUE(daemon.ready()) << all_lines(daemon.process());
-  const std::vector<std::string> args = {"--daemon", NetLab::public_address(1),
-                                         std::to_string(daemon.quic_port()), daemon.certificate(),
+  ASSERT_NE(daemon.stun_port(), 0) << all_lines(daemon.process());
+  // The daemon's STUN port is the second reflection of the same socket.
+  const std::vector<std::string> args = {"--daemon",
+                                         NetLab::public_address(1),
+                                         std::to_string(daemon.quic_port()),
+                                         daemon.certificate(),
+                                         "--stun",
+                                         std::to_string(daemon.stun_port()),
                                          "--no-port-mapping"};
 
   auto behind_cone = gather(cone_host, args);
@@ -81,10 +89,16 @@ TEST_F(NatLabTest, ReflexiveCandidateIsTheNatsPublicAddress) {
       << all_lines(*behind_cone);
   EXPECT_EQ(first(*behind_cone, R"(^candidate reflexive (\S+))"), cone.wan_address + ":" + port)
       << all_lines(*behind_cone);
+  // Both of the daemon's ports saw the same mapping.
+  EXPECT_EQ(first(*behind_cone, R"(^behaviour (.+))"), "endpoint-independent, port-preserving")
+      << all_lines(*behind_cone);
 
   auto behind_symmetric = gather(symmetric_host, args);
   const std::string reflexive = first(*behind_symmetric, R"(^candidate reflexive (\S+))");
   EXPECT_EQ(reflexive.substr(0, reflexive.find(':')), symmetric.wan_address)
+      << all_lines(*behind_symmetric);
+  // `masquerade random`: a port of its choosing for each destination.
+  EXPECT_EQ(first(*behind_symmetric, R"(^behaviour (\w+))"), "random")
       << all_lines(*behind_symmetric);
   // Loopback is never offered, and each list is ranked: host first.
   for (auto *process : {behind_cone.get(), behind_symmetric.get()}) {
