@@ -29,12 +29,13 @@ struct Options {
   gchar *output = nullptr;
   gchar *tier = nullptr;
   gchar *trace = nullptr;
+  gchar *stun = nullptr;
   gboolean auto_answer = FALSE;
   gboolean echo = FALSE;
   gint tone_seconds = 10;
   gint pad = 0;
   ~Options() {
-    for (gchar *s : {alias, input, output, tier, trace}) g_free(s);
+    for (gchar *s : {alias, input, output, tier, trace, stun}) g_free(s);
   }
 };
 
@@ -113,6 +114,11 @@ int run(Kind kind, Options &options, const std::string &peer) {
     return fail(kind, error);
   }
 
+  StunServer stun;
+  if (options.stun != nullptr && !(stun = nat::TransportAddress::parse(options.stun, &error))) {
+    return fail(kind, std::string("--stun '") + options.stun + "': " + error);
+  }
+
   auto identity = load_identity(options.daemon.identity, error);
   if (!identity) return fail(kind, error);
   route.session.accept_direct = !route.network && kind == Kind::kAnswer;
@@ -145,8 +151,11 @@ int run(Kind kind, Options &options, const std::string &peer) {
   auto accept = [&options](const std::string &caller) {
     return options.auto_answer || ask_to_accept(caller);
   };
-  auto call = kind == Kind::kAnswer ? answer_call(*session, *identity, accept, interrupted, error)
-                                    : place_call(*session, *identity, peer, interrupted, error);
+  // --network keeps media on the relay: no use asking how the NAT maps.
+  if (route.network) stun.reset();
+  auto call = kind == Kind::kAnswer
+                  ? answer_call(*session, *identity, accept, stun, interrupted, error)
+                  : place_call(*session, *identity, peer, stun, interrupted, error);
   if (!call) return fail(kind, error);
 
   CallMediaOptions media;
@@ -184,7 +193,11 @@ int parse_and_run(Kind kind, int argc, char **argv) {
                   {"tier", 't', 0, G_OPTION_ARG_STRING, &options.tier,
                    "Starting quality tier (default: degraded, then up as the path allows)", "TIER"},
                   {"trace", 0, 0, G_OPTION_ARG_FILENAME, &options.trace, kTraceHelp, "FILE"},
-                  {"pad", 0, 0, G_OPTION_ARG_INT, &options.pad, kPadHelp, "BYTES"}});
+                  {"pad", 0, 0, G_OPTION_ARG_INT, &options.pad, kPadHelp, "BYTES"},
+                  {"stun", 0, 0, G_OPTION_ARG_STRING, &options.stun,
+                   "A STUN server (wzp-signald --stun-listen) that shows how our NAT maps the "
+                   "call's socket; a sequential NAT's next ports are offered (default: none)",
+                   "IP:PORT"}});
   if (kind == Kind::kSendTone) {
     entries.push_back({"seconds", 0, 0, G_OPTION_ARG_INT, &options.tone_seconds,
                        "How long the 440 Hz tone plays (default: 10)", "SECONDS"});

@@ -6,6 +6,7 @@
 
 #include "libwzp/base/hex.hpp"
 #include "libwzp/nat/gather.hpp"
+#include "libwzp/nat/stun.hpp"
 #include "libwzp/wire/header.hpp"
 
 namespace wzp::client {
@@ -90,12 +91,14 @@ uint64_t ask_reflection(signal::Session &session) {
 }
 
 // Host candidates and the reflexive one, from the reflection already
-// received or the reply to `reflect_id`. Port mappings take a second or
-// more (docs/nat.md) and are left for when candidates can follow a call.
-std::vector<nat::Candidate> gather_for_call(signal::Session &session, uint64_t reflect_id,
-                                            const std::optional<std::string> &reflected) {
+// received or the reply to `reflect_id`, and with `stun` our NAT's mapping
+// behaviour. Port mappings take a second or more (docs/nat.md) and are
+// left for when candidates can follow a call.
+void gather_for_call(signal::Session &session, uint64_t reflect_id,
+                     const std::optional<std::string> &reflected, const StunServer &stun,
+                     EstablishedCall &call) {
   // Over the TLS fallback UDP is blocked: no candidate could be reached.
-  if (session.over_tls()) return {};
+  if (session.over_tls()) return;
   nat::GatherConfig config;
   config.local_port = session.local_port();
   config.port_mapping = false;
@@ -106,7 +109,23 @@ std::vector<nat::Candidate> gather_for_call(signal::Session &session, uint64_t r
     auto *r = reply ? std::get_if<signal::ReflectResponse>(&reply->message) : nullptr;
     return r ? std::optional(r->address) : std::nullopt;
   };
-  return nat::gather(config).candidates;
+  if (stun) {
+    config.reflect_again = [&](std::chrono::milliseconds timeout, std::string &error) {
+      nat::stun::BindingExchange exchange;
+      session.set_stun_handler(
+          [&exchange](std::span<const uint8_t> bytes) { return exchange.deliver(bytes); });
+      auto seen = exchange.run(
+          [&](std::span<const uint8_t> request) {
+            return session.send_stun(stun->ip.to_string(), stun->port, request);
+          },
+          timeout, error);
+      session.set_stun_handler(nullptr);
+      return seen;
+    };
+  }
+  nat::Gathered gathered = nat::gather(config);
+  call.our_candidates = std::move(gathered.candidates);
+  if (gathered.behaviour) call.our_mapping = nat::to_string(*gathered.behaviour);
 }
 
 std::string random_call_id(crypto::CallId &bytes) {
@@ -147,13 +166,14 @@ std::string describe_candidates(const EstablishedCall &call) {
     if (count) rejected += (rejected.empty() ? "" : ", ") + std::to_string(count) + " " + why;
   }
   return "  our candidates        " + (ours.empty() ? "none" : ours) +
+         (call.our_mapping.empty() ? "" : "\n  our NAT's mapping     " + call.our_mapping) +
          "\n  peer's candidates     " + (peers.empty() ? "none" : peers) +
          (rejected.empty() ? "" : " (rejected: " + rejected + ")") + "\n";
 }
 
 std::optional<EstablishedCall> place_call(signal::Session &session,
                                           const crypto::Identity &identity,
-                                          const std::string &callee,
+                                          const std::string &callee, const StunServer &stun,
                                           const std::atomic<bool> &interrupted,
                                           std::string &error) {
   const uint64_t reflect_id = ask_reflection(session);
@@ -205,7 +225,7 @@ std::optional<EstablishedCall> place_call(signal::Session &session,
   call.peer = resolved->fingerprint + (resolved->alias ? " (@" + *resolved->alias + ")" : "");
   crypto::HandshakeInitiator initiator(identity, call_id, *callee_fingerprint, our_offerings(),
                                        now_ms());
-  call.our_candidates = gather_for_call(session, reflect_id, std::nullopt);
+  gather_for_call(session, reflect_id, std::nullopt, stun, call);
   session.send(signal::CallOffer{call.call_id,
                                  "",
                                  resolved->fingerprint,
@@ -271,6 +291,7 @@ std::optional<EstablishedCall> place_call(signal::Session &session,
 std::optional<EstablishedCall> answer_call(signal::Session &session,
                                            const crypto::Identity &identity,
                                            const std::function<bool(const std::string &)> &accept,
+                                           const StunServer &stun,
                                            const std::atomic<bool> &interrupted,
                                            std::string &error) {
   crypto::ReplayGuard replays;
@@ -313,7 +334,7 @@ std::optional<EstablishedCall> answer_call(signal::Session &session,
     EstablishedCall call;
     call.call_id = offer->call_id;
     call.peer = offer->caller;
-    call.our_candidates = gather_for_call(session, reflect_id, reflected);
+    gather_for_call(session, reflect_id, reflected, stun, call);
     session.send(signal::CallAnswer{call.call_id, signal::AnswerMode::kAccept, answer,
                                     nat::to_wire(call.our_candidates)});
 

@@ -24,6 +24,7 @@
 
 #include "libwzp/crypto/handshake.hpp"
 #include "libwzp/nat/candidate.hpp"
+#include "libwzp/nat/mapping.hpp"
 #include "libwzp/signal/session.hpp"
 
 namespace wzp::client {
@@ -37,12 +38,20 @@ struct EstablishedCall {
   // tries them).
   std::vector<nat::Candidate> our_candidates;
   nat::RemoteCandidates peer_candidates;
+  // How our NAT maps the socket, from the daemon's reflection and a STUN
+  // server's (`stun` below); "" when not asked or either did not answer.
+  std::string our_mapping;
 };
+
+// A STUN server (wzp-signald --stun-listen) asked from the call's socket
+// beside the daemon's reflection: tells our NAT's mapping behaviour, and a
+// sequential NAT's next ports become candidates (docs/nat.md, "Hard NATs").
+using StunServer = std::optional<nat::TransportAddress>;
 
 // `callee`: "@alias", a fingerprint or a unique prefix of one.
 std::optional<EstablishedCall> place_call(signal::Session &session,
                                           const crypto::Identity &identity,
-                                          const std::string &callee,
+                                          const std::string &callee, const StunServer &stun,
                                           const std::atomic<bool> &interrupted, std::string &error);
 
 // Waits for a call and answers it when `accept` (asked with the caller's
@@ -50,6 +59,7 @@ std::optional<EstablishedCall> place_call(signal::Session &session,
 std::optional<EstablishedCall> answer_call(signal::Session &session,
                                            const crypto::Identity &identity,
                                            const std::function<bool(const std::string &)> &accept,
+                                           const StunServer &stun,
                                            const std::atomic<bool> &interrupted,
                                            std::string &error);
 

@@ -73,17 +73,20 @@ class NatCallTest : public ::testing::Test {
 
   void start_daemon() {
     daemon_ = std::make_unique<SignaldDaemon>(
-        dir_, std::vector<std::string>{"--listen", NetLab::public_address(1) + ":0"},
+        dir_,
+        std::vector<std::string>{"--listen", NetLab::public_address(1) + ":0", "--stun-listen",
+                                 NetLab::public_address(1) + ":0"},
         std::vector<std::string>{"/usr/sbin/ip", "netns", "exec", lab_->public_ns()});
     ASSERT_TRUE(daemon_->ready()) << output_of(daemon_->process());
   }
   // Bob answers in `ns`; returns his fingerprint once he is signed in.
   std::string start_bob(const std::string &ns, const std::string &speech) {
-    bob_ =
-        lab_->start(ns, build_binary("client/wzp").string(),
-                    {"answer", "--auto-answer", "--alias", "bob", "--in",
-                     (dir_ / (speech + ".wav")).string(), "--out", (dir_ / "at_bob.wav").string()},
-                    env("bob"));
+    std::vector<std::string> args = {"answer",  "--auto-answer",
+                                     "--alias", "bob",
+                                     "--in",    (dir_ / (speech + ".wav")).string(),
+                                     "--out",   (dir_ / "at_bob.wav").string()};
+    args.insert(args.end(), client_args_.begin(), client_args_.end());
+    bob_ = lab_->start(ns, build_binary("client/wzp").string(), args, env("bob"));
     auto line = bob_->wait_for_line(std::regex("signed in to .* as .*\\(@bob\\)"), 20s);
     std::smatch m;
     if (!line || !std::regex_search(*line, m, std::regex(R"(as ([0-9a-f:]+) \(@bob\))"))) {
@@ -92,10 +95,11 @@ class NatCallTest : public ::testing::Test {
     return m[1];
   }
   void start_alice(const std::string &ns, const std::string &callee, const std::string &speech) {
-    alice_ = lab_->start(ns, build_binary("client/wzp").string(),
-                         {"call", callee, "--in", (dir_ / (speech + ".wav")).string(), "--out",
-                          (dir_ / "at_alice.wav").string()},
-                         env("alice"));
+    std::vector<std::string> args = {"call",  callee,
+                                     "--in",  (dir_ / (speech + ".wav")).string(),
+                                     "--out", (dir_ / "at_alice.wav").string()};
+    args.insert(args.end(), client_args_.begin(), client_args_.end());
+    alice_ = lab_->start(ns, build_binary("client/wzp").string(), args, env("alice"));
   }
   // Waits for both to end; their output, or "" after a failure.
   void finish_call() {
@@ -144,10 +148,27 @@ class NatCallTest : public ::testing::Test {
     }
   }
 
+  // Alice's checks of bob's one candidate, all that left her router for
+  // his (NetLab::count_to), stayed within their budget: per round, the
+  // dial's 6 handshake attempts 500 ms apart, each packet sent 5 times
+  // while the handshake lasts (docs/nat.md, "Checks").
+  void expect_checks_within_budget(const NetLab::Router &alices_router) {
+    std::smatch checks;
+    ASSERT_TRUE(std::regex_search(said_alice_, checks, std::regex(R"((\d+) rounds? of checks)")))
+        << said_alice_;
+    const uint64_t rounds = std::stoull(checks[1]), packets = lab_->counted(alices_router);
+    std::printf("checks: %llu rounds, %llu packets to bob's router\n",
+                static_cast<unsigned long long>(rounds), static_cast<unsigned long long>(packets));
+    EXPECT_GE(rounds, 1u);
+    EXPECT_GT(packets, 0u);
+    EXPECT_LE(packets, 60u * rounds);
+  }
+
   std::unique_ptr<NetLab> lab_;
   std::filesystem::path dir_;
   std::unique_ptr<SignaldDaemon> daemon_;
   std::unique_ptr<ChildProcess> alice_, bob_;
+  std::vector<std::string> client_args_;  // for both wzp processes
   std::string said_alice_, said_bob_;
 };
 
@@ -157,6 +178,8 @@ TEST_F(NatCallTest, EachSideOffersItsReflexiveAddressAndRejectsTheOthersLan) {
   auto alice_host = lab_->add_host(cone);
   auto bob_host = lab_->add_host(symmetric);
   start_daemon();
+  // Each asks the daemon's STUN port too: how its NAT maps the socket.
+  client_args_ = {"--stun", NetLab::public_address(1) + ":" + std::to_string(daemon_->stun_port())};
   lab_->count_to(cone, symmetric.wan_address);
   ASSERT_FALSE(start_bob(bob_host.ns, "bob").empty()) << output_of(*bob_);
   start_alice(alice_host.ns, "@bob", "alice");
@@ -171,6 +194,11 @@ TEST_F(NatCallTest, EachSideOffersItsReflexiveAddressAndRejectsTheOthersLan) {
       std::regex(R"(our candidates +host 10\.15\.1\.10:(\d+), reflexive 11\.15\.0\.11:(\d+)\n)")))
       << said_alice;
   EXPECT_EQ(ours[1], ours[2]);
+  EXPECT_NE(said_alice.find("our NAT's mapping     endpoint-independent, port-preserving\n"),
+            std::string::npos)
+      << said_alice;
+  EXPECT_TRUE(std::regex_search(said_bob, std::regex(R"(our NAT's mapping     random)")))
+      << said_bob;
   const std::string alice_public = "11.15.0.11:" + ours[2].str();
   // Bob, behind the symmetric NAT: the router's address, some port.
   std::smatch bobs;
@@ -193,19 +221,28 @@ TEST_F(NatCallTest, EachSideOffersItsReflexiveAddressAndRejectsTheOthersLan) {
     // Both heard the other through the relay, across both NATs.
     EXPECT_GT(summary_frames(*said).played, 0u) << *said;
   }
-  // Alice's checks of bob's one candidate, all that left her router for
-  // his, stayed within their budget: per round, the dial's 6 handshake
-  // attempts 500 ms apart, each packet sent 5 times while the handshake
-  // lasts (docs/nat.md, "Checks").
-  std::smatch checks;
-  ASSERT_TRUE(std::regex_search(said_alice, checks, std::regex(R"((\d+) rounds? of checks)")))
-      << said_alice;
-  const uint64_t rounds = std::stoull(checks[1]), packets = lab_->counted(cone);
-  std::printf("checks: %llu rounds, %llu packets to bob's router\n",
-              static_cast<unsigned long long>(rounds), static_cast<unsigned long long>(packets));
-  EXPECT_GE(rounds, 1u);
-  EXPECT_GT(packets, 0u);
-  EXPECT_LE(packets, 60u * rounds);
+  expect_checks_within_budget(cone);
+}
+
+// Case 4: two random symmetric NATs. Each side's reflexive address is the
+// port its NAT chose for the daemon, not the one it chooses for the peer:
+// the call stays on the relay, both hear each other through it, and
+// alice's checks stay within their budget.
+TEST_F(NatCallTest, TwoSymmetricNatsStayOnTheRelayWithinTheCheckBudget) {
+  auto &symmetric_a = lab_->add_router(NatKind::kSymmetric);
+  auto &symmetric_b = lab_->add_router(NatKind::kSymmetric);
+  auto alice_host = lab_->add_host(symmetric_a);
+  auto bob_host = lab_->add_host(symmetric_b);
+  start_daemon();
+  lab_->count_to(symmetric_a, symmetric_b.wan_address);
+  ASSERT_FALSE(start_bob(bob_host.ns, "bob").empty()) << output_of(*bob_);
+  start_alice(alice_host.ns, "@bob", "alice");
+  finish_call();
+  for (const auto *said : {&said_alice_, &said_bob_}) {
+    EXPECT_NE(said->find("media path            relay (relay)"), std::string::npos) << *said;
+    EXPECT_GT(summary_frames(*said).played, 0u) << *said;
+  }
+  expect_checks_within_budget(symmetric_a);
 }
 
 // Case 1: two hosts on one LAN behind one NAT that does not hairpin. Alice
