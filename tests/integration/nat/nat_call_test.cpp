@@ -117,6 +117,7 @@ class NatCallTest : public ::testing::Test {
       std::istringstream lines(*said);
       for (std::string line; std::getline(lines, line);) {
         if (line.starts_with("media path:") || line.starts_with("  media path") ||
+            line.starts_with("  our candidates") || line.starts_with("  our NAT's mapping") ||
             line.starts_with("  direct path") || line.starts_with("  frames ")) {
           std::printf("%s: %s\n", who, line.c_str());
         }

@@ -4,6 +4,7 @@
 // (miniupnpd) granting and taking back a port mapping.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <regex>
 
 #include "tests/support/netlab.hpp"
@@ -100,6 +101,11 @@ TEST_F(NatLabTest, ReflexiveCandidateIsTheNatsPublicAddress) {
   // `masquerade random`: a port of its choosing for each destination.
   EXPECT_EQ(first(*behind_symmetric, R"(^behaviour (\w+))"), "random")
       << all_lines(*behind_symmetric);
+  // What docs/nat.md quotes ("Measured"): ctest -L nat -V shows it.
+  for (auto *process : {behind_cone.get(), behind_symmetric.get()}) {
+    std::printf("%s in %s ms\n", first(*process, R"(^(behaviour .+))").c_str(),
+                first(*process, R"(^gathered \d+ in (\d+) ms)").c_str());
+  }
   // Loopback is never offered, and each list is ranked: host first.
   for (auto *process : {behind_cone.get(), behind_symmetric.get()}) {
     EXPECT_EQ(first(*process, R"(^candidate \S+ (127\.\S+))"), "") << all_lines(*process);
