@@ -8,8 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
 #include <random>
+#include <vector>
 
 #include "tests/support/wait.hpp"
 #include "tests/unit/quic/quic_test_util.hpp"
@@ -240,6 +242,57 @@ TEST(QuicEndpoint, UndecryptableInitialsCostNothing) {
   auto stats = server.endpoint->stats();
   EXPECT_EQ(stats.dropped_garbage, static_cast<uint64_t>(kFlood));
   EXPECT_EQ(stats.connections_accepted, 0u);
+}
+
+// A STUN exchange on the QUIC socket (docs/nat.md, "Hard NATs"): send_raw
+// leaves from the endpoint's own port; what looks like STUN goes to the
+// handler, and what the handler leaves goes on to QUIC.
+TEST(QuicEndpoint, StunRidesTheSocketAndTheHandlerSaysWhatItTakes) {
+  Server server;
+  sockaddr_in stun_server{};
+  int raw = bound_udp_socket(stun_server);
+  std::atomic<int> taken{0};
+  std::atomic<int> offered{0};
+  server.endpoint->set_stun_handler([&](std::span<const uint8_t> bytes) {
+    ++offered;
+    if (bytes[19] != 1) return false;  // not the transaction we wait for
+    ++taken;
+    return true;
+  });
+  // A Binding request's header: type 1, length 0, the magic cookie.
+  std::vector<uint8_t> request = {0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42};
+  request.resize(20, 0);
+  ASSERT_TRUE(server.endpoint->send_raw("127.0.0.1", ntohs(stun_server.sin_port), request));
+  uint8_t got[64];
+  sockaddr_in from{};
+  socklen_t from_len = sizeof from;
+  ASSERT_EQ(recvfrom(raw, got, sizeof got, 0, reinterpret_cast<sockaddr *>(&from), &from_len), 20);
+  EXPECT_EQ(ntohs(from.sin_port), server.endpoint->local_port());
+  // Two answers, ours (transaction ending in 1) and a stranger's.
+  std::vector<uint8_t> answer = request;
+  answer[0] = 1, answer[1] = 1;
+  answer[19] = 1;
+  sendto(raw, answer.data(), answer.size(), 0, reinterpret_cast<sockaddr *>(&from), from_len);
+  answer[19] = 2;
+  sendto(raw, answer.data(), answer.size(), 0, reinterpret_cast<sockaddr *>(&from), from_len);
+  ASSERT_TRUE(
+      wzp::test::wait_until([&] { return server.endpoint->stats().packets_received >= 2; }, 2s));
+  auto stats = server.endpoint->stats();
+  EXPECT_EQ(offered, 2);
+  EXPECT_EQ(taken, 1);
+  EXPECT_EQ(stats.stun_received, 1u);
+  EXPECT_EQ(stats.dropped_garbage + stats.dropped_unknown_cid, 1u);
+  // Without a handler it is QUIC's, and not QUIC.
+  server.endpoint->set_stun_handler(nullptr);
+  answer[19] = 1;
+  sendto(raw, answer.data(), answer.size(), 0, reinterpret_cast<sockaddr *>(&from), from_len);
+  ASSERT_TRUE(
+      wzp::test::wait_until([&] { return server.endpoint->stats().packets_received >= 3; }, 2s));
+  stats = server.endpoint->stats();
+  EXPECT_EQ(stats.stun_received, 1u);
+  EXPECT_EQ(stats.dropped_garbage + stats.dropped_unknown_cid, 2u);
+  EXPECT_EQ(stats.connections_accepted, 0u);
+  close(raw);
 }
 
 TEST(QuicEndpoint, HandshakeFloodIsBoundedAndRealClientsStillGetIn) {
