@@ -367,10 +367,10 @@ void Endpoint::receive_all(int socket, uint64_t ts) {
 
 void Endpoint::dispatch(std::span<const uint8_t> packet, const sockaddr_storage &from,
                         socklen_t from_len, uint64_t ts) {
-  // STUN's header is 20 bytes with the magic cookie at 4; a QUIC packet
-  // has its fixed bit (0x40) set unless greased, hence the handler's say.
-  if (stun_handler_ && packet.size() >= 20 && packet[0] < 4 && packet[4] == 0x21 &&
-      packet[5] == 0x12 && packet[6] == 0xa4 && packet[7] == 0x42 && stun_handler_(packet)) {
+  // RFC 7983: a first byte of 0-3 is STUN's; a QUIC packet has its fixed
+  // bit (0x40) set unless greased, hence the handler's say (its parser
+  // checks the header and magic cookie).
+  if (stun_handler_ && !packet.empty() && packet[0] < 4 && stun_handler_(packet)) {
     ++stats_.stun_received;
     return;
   }

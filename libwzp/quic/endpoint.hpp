@@ -58,11 +58,11 @@ class Endpoint : private ConnectionHost {
   // Sends `bytes`, which must not be QUIC (a STUN request), from this socket
   // to a numeric host:port. False if unsendable.
   bool send_raw(const std::string &host, uint16_t port, std::span<const uint8_t> bytes);
-  // Hears the datagrams that look like STUN (RFC 7983: first byte 0-3, the
-  // magic cookie), so a Binding exchange can learn this socket's mapping
-  // (docs/nat.md, "Hard NATs"). On the I/O thread, with the loop locked: it
-  // must not call into the endpoint. Returning false hands the datagram to
-  // QUIC as usual. nullptr clears it.
+  // Hears the datagrams in STUN's range (RFC 7983: first byte 0-3), so a
+  // Binding exchange can learn this socket's mapping (docs/nat.md, "Hard
+  // NATs"); the handler's parser checks the rest (libwzp/nat/stun). On the
+  // I/O thread, with the loop locked: it must not call into the endpoint.
+  // Returning false hands the datagram to QUIC as usual. nullptr clears it.
   using StunHandler = std::function<bool(std::span<const uint8_t>)>;
   void set_stun_handler(StunHandler handler);
 
