@@ -116,7 +116,7 @@ class JitterBuffer {
   // The time every finite wait next() returns stands for (when the next
   // frame's slot is due), kNever while nothing is scheduled. A caller that
   // waits for a time needs to ask next() again after an insert only if
-  // this moved earlier than that time.
+  // this moved from that time.
   int64_t due_ns() const {
     return anchored_ ? media_ns(next_timestamp_) + playout_offset_ : kNever;
   }

@@ -115,10 +115,11 @@ void wake_task(State &state) {
 }
 
 // After an insert: the task's clock wait stands unless the frame moved the
-// schedule earlier (a first frame, a restart, an earlier head); a wake per
-// frame would double the task's wake-ups.
-void wake_task_if_due_earlier(State &state) {
-  if (state.clock_id != nullptr && state.core->due_ns() >= state.clock_wait_ns) return;
+// schedule (a first frame, an earlier head, or a restart, whose new
+// timeline may be due later than the wait); a wake per frame would double
+// the task's wake-ups.
+void wake_task_if_due_moved(State &state) {
+  if (state.clock_id != nullptr && state.core->due_ns() == state.clock_wait_ns) return;
   wake_task(state);
 }
 
@@ -198,7 +199,7 @@ GstFlowReturn chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
     if (result == InsertResult::kLate && is_loss_notice(buffer)) ++state.notices_late;
     gst_buffer_unref(buffer);
   }
-  wake_task_if_due_earlier(state);
+  wake_task_if_due_moved(state);
   return GST_FLOW_OK;
 }
 
