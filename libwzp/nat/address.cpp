@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+
 #include "libwzp/base/host_port.hpp"
 
 namespace wzp::nat {
@@ -12,6 +14,18 @@ IpAddress IpAddress::v4_from(uint32_t host_order) {
   address.bytes[1] = static_cast<uint8_t>(host_order >> 16);
   address.bytes[2] = static_cast<uint8_t>(host_order >> 8);
   address.bytes[3] = static_cast<uint8_t>(host_order);
+  return address;
+}
+
+IpAddress IpAddress::v6_from(const uint8_t *network_order) {
+  static constexpr uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  IpAddress address;
+  if (std::equal(kMappedPrefix, kMappedPrefix + 12, network_order)) {
+    std::copy(network_order + 12, network_order + 16, address.bytes.begin());
+  } else {
+    address.v6 = true;
+    std::copy(network_order, network_order + 16, address.bytes.begin());
+  }
   return address;
 }
 
@@ -26,13 +40,7 @@ std::optional<IpAddress> IpAddress::parse(std::string_view text) {
   if (inet_pton(AF_INET, terminated.c_str(), address.bytes.data()) == 1) return address;
   in6_addr v6{};
   if (inet_pton(AF_INET6, terminated.c_str(), &v6) != 1) return std::nullopt;
-  if (IN6_IS_ADDR_V4MAPPED(&v6)) {
-    std::copy(v6.s6_addr + 12, v6.s6_addr + 16, address.bytes.begin());
-    return address;
-  }
-  address.v6 = true;
-  std::copy(v6.s6_addr, v6.s6_addr + 16, address.bytes.begin());
-  return address;
+  return v6_from(v6.s6_addr);
 }
 
 std::string IpAddress::to_string() const {

@@ -18,9 +18,11 @@ struct IpAddress {
   std::array<uint8_t, 16> bytes{};
 
   static IpAddress v4_from(uint32_t host_order);
-  // nullopt unless `text` is a dotted quad or an RFC 4291 IPv6 text form.
-  // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) comes back as IPv4, so one
-  // host is never two candidates.
+  // 16 bytes in network order; an IPv4-mapped address (::ffff:a.b.c.d) comes
+  // back as IPv4, so one host is never two candidates.
+  static IpAddress v6_from(const uint8_t *network_order);
+  // nullopt unless `text` is a dotted quad or an RFC 4291 IPv6 text form
+  // (IPv4-mapped ones come back as IPv4, as from v6_from).
   static std::optional<IpAddress> parse(std::string_view text);
   std::string to_string() const;
   auto operator<=>(const IpAddress &) const = default;

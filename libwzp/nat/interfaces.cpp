@@ -27,8 +27,7 @@ std::vector<InterfaceAddress> list_interface_addresses(std::string &error) {
       std::memcpy(address.ip.bytes.data(), &v4->sin_addr, 4);
     } else if (entry->ifa_addr->sa_family == AF_INET6) {
       const auto *v6 = reinterpret_cast<const sockaddr_in6 *>(entry->ifa_addr);
-      address.ip.v6 = true;
-      std::memcpy(address.ip.bytes.data(), &v6->sin6_addr, 16);
+      address.ip = IpAddress::v6_from(v6->sin6_addr.s6_addr);
     } else {
       continue;
     }

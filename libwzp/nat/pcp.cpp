@@ -25,19 +25,6 @@ void put_address(uint8_t *out, const IpAddress &address) {
   std::copy(address.bytes.begin(), address.bytes.begin() + 4, out + 12);
 }
 
-IpAddress get_address(const uint8_t *in) {
-  IpAddress address;
-  const bool mapped = std::all_of(in, in + 10, [](uint8_t b) { return b == 0; }) &&
-                      in[10] == 0xff && in[11] == 0xff;
-  if (mapped) {
-    std::copy(in + 12, in + 16, address.bytes.begin());
-  } else {
-    address.v6 = true;
-    std::copy(in, in + 16, address.bytes.begin());
-  }
-  return address;
-}
-
 const char *result_name(uint8_t code) {
   static const char *const kNames[] = {
       "SUCCESS",          "UNSUPP_VERSION",        "NOT_AUTHORIZED",   "MALFORMED_REQUEST",
@@ -91,7 +78,7 @@ std::optional<MapResponse> parse_map_response(std::span<const uint8_t> bytes,
   MapResponse response;
   response.lifetime = base::get_u32(bytes.data() + 4);
   response.epoch = base::get_u32(bytes.data() + 8);
-  response.external = {get_address(bytes.data() + 44), base::get_u16(bytes.data() + 42)};
+  response.external = {IpAddress::v6_from(bytes.data() + 44), base::get_u16(bytes.data() + 42)};
   if (response.external.port == 0 && request.lifetime != 0) {
     return fail("the gateway granted external port 0");
   }

@@ -55,14 +55,12 @@ std::optional<TransportAddress> address_value(std::span<const uint8_t> value,
   const uint8_t family = value[1];
   const size_t size = family == kFamilyV4 ? 4 : family == kFamilyV6 ? 16 : 0;
   if (size == 0 || value.size() != 4 + size) return std::nullopt;
+  std::array<uint8_t, 16> ip{};
+  for (size_t i = 0; i < size; ++i) ip[i] = value[4 + i] ^ (xor_key.empty() ? 0 : xor_key[i]);
   TransportAddress address;
-  address.ip.v6 = family == kFamilyV6;
+  address.ip = size == 16 ? IpAddress::v6_from(ip.data()) : IpAddress{false, ip};
   address.port = base::get_u16(value.data() + 2);
-  for (size_t i = 0; i < size; ++i) address.ip.bytes[i] = value[4 + i];
-  if (!xor_key.empty()) {
-    address.port ^= static_cast<uint16_t>(kMagicCookie >> 16);
-    for (size_t i = 0; i < size; ++i) address.ip.bytes[i] ^= xor_key[i];
-  }
+  if (!xor_key.empty()) address.port ^= static_cast<uint16_t>(kMagicCookie >> 16);
   if (address.port == 0) return std::nullopt;
   return address;
 }

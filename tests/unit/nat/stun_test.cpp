@@ -89,6 +89,23 @@ TEST(NatStun, AnRfc3489ServersMappedAddressIsReadToo) {
   EXPECT_EQ(parsed->to_string(), "11.15.0.12:40001");
 }
 
+TEST(NatStun, AnIpv4MappedAnswerReadsAsTheIpv4AddressItIs) {
+  // A server on a dual-stack socket may report ::ffff:11.15.0.12: one host,
+  // which must not print or compare as a second, IPv6, candidate.
+  auto request = encode_binding_request(id());
+  std::vector<uint8_t> v(request.begin(), request.end());
+  v[0] = 0x01;  // success response
+  v[3] = 24;
+  const uint8_t attribute[] = {0x00, 0x01, 0x00, 0x14, 0x00, 0x02, 0x9c, 0x41, 0,  0,  0, 0,
+                               0,    0,    0,    0,    0,    0,    0xff, 0xff, 11, 15, 0, 12};
+  v.insert(v.end(), std::begin(attribute), std::end(attribute));
+  std::string error;
+  auto parsed = parse_binding_response(v, id(), error);
+  ASSERT_TRUE(parsed) << error;
+  EXPECT_FALSE(parsed->ip.v6);
+  EXPECT_EQ(*parsed, *TransportAddress::parse("11.15.0.12:40001"));
+}
+
 TEST(NatStun, AnExchangeSendsAgainUntilItsAnswerComes) {
   BindingExchange exchange;
   const auto seen = *TransportAddress::parse("11.15.0.12:40001");
