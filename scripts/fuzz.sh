@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes every parser with libFuzzer (clang build in build-fuzz/).
 #
-#   scripts/fuzz.sh                 # the short run CI does: ctest -L fuzz, 10 s per target
+#   scripts/fuzz.sh                 # the short run CI does: ctest -L fuzz, 10 s per target, one per core
 #   scripts/fuzz.sh --long [TARGET...]
 #
 # --long runs each target (all of them unless named, e.g. wire_packet) until
@@ -21,7 +21,7 @@ CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DWZP_FUZZ=ON >/dev/null
 cmake --build build-fuzz -j"$(nproc)"
 
 if [[ "${1:-}" != "--long" ]]; then
-  exec ctest --test-dir build-fuzz --output-on-failure -L fuzz
+  exec ctest --test-dir build-fuzz --output-on-failure -j"$(nproc)" -L fuzz
 fi
 shift
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what wzp needs, checks the include layering, builds it and runs
 # every test: unit, element, integration (ctest in build/), then a short
-# libFuzzer run of every parser (clang build in build-fuzz/), then the
-# daemon's integration tests under ASan + UBSan (scripts/asan.sh --daemon,
-# build-asan/). With --asan, libwzp's unit tests and the other integration
-# tests of scripts/asan.sh under both sanitizers too: not in CI, which has
-# no time left for that build (docs/DEVELOPING.md, "Sanitizers"). Exits
+# libFuzzer run of every parser (clang build in build-fuzz/, under ASan and
+# UBSan). With --asan, then libwzp's unit tests, the daemon and the other
+# integration tests of scripts/asan.sh under both sanitizers too: not in
+# CI, which has no time left for that build (docs/DEVELOPING.md,
+# "Sanitizers"). Prints how long each step took, last, pass or fail. Exits
 # non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,10 +21,17 @@ for arg in "$@"; do
   esac
 done
 
-scripts/setup.sh
-scripts/check_layering.sh
-scripts/build.sh
-ctest --test-dir build --output-on-failure -j"$(nproc)"
+timings=()
+trap 'printf "%s\n" "step times:" "${timings[@]}" "total: ${SECONDS} s"' EXIT
+step() {
+  local start=$SECONDS
+  "$@"
+  timings+=("  $* : $((SECONDS - start)) s")
+}
 
-scripts/fuzz.sh
-if $asan; then scripts/asan.sh; else scripts/asan.sh --daemon; fi
+step scripts/setup.sh
+step scripts/check_layering.sh
+step scripts/build.sh
+step ctest --test-dir build --output-on-failure -j"$(nproc)"
+step scripts/fuzz.sh
+if $asan; then step scripts/asan.sh; fi
