@@ -60,6 +60,9 @@ struct Private {
   GstElement *selector = nullptr;
   GstPad *branch_pads[2] = {nullptr, nullptr};  // the selector's source pads
   GstElement *join = nullptr;
+  // Where each branch's decoded audio ended, as audioresample's input: only
+  // that branch's streaming thread touches its entry.
+  GstClockTime decoded_end[2] = {GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE};
   bool complete = false;
 };
 
@@ -219,6 +222,35 @@ static GstPadProbeReturn on_input_query(GstPad *, GstPadProbeInfo *info, gpointe
   return handled;
 }
 
+// audioresample takes a buffer that starts within 1/32 s of where the last
+// one ended as continuing it, and times its output by its own sample count
+// (gst_audio_resample_check_discont). So an overlap shorter than that, the
+// jitter buffer lowering its delay, would stay in the Codec2 branch's output
+// and never reach the join to be trimmed: the output would keep the delay
+// the jitter buffer gave up. A DISCONT flag makes audioresample take the
+// buffer's own timestamp.
+static GstPadProbeReturn on_decoded(GstPad *, GstPadProbeInfo *info, gpointer user_data) {
+  auto *end = static_cast<GstClockTime *>(user_data);
+  if (info->type & (GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_EVENT_FLUSH)) {
+    const GstEventType type = GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info));
+    if (type == GST_EVENT_SEGMENT || type == GST_EVENT_FLUSH_STOP) *end = GST_CLOCK_TIME_NONE;
+    return GST_PAD_PROBE_OK;
+  }
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  const GstClockTime pts = GST_BUFFER_PTS(buffer);
+  if (GST_CLOCK_TIME_IS_VALID(pts) && GST_CLOCK_TIME_IS_VALID(*end) &&
+      (pts + kMinHoleConcealed <= *end || pts >= *end + kMinHoleConcealed) &&
+      !GST_BUFFER_IS_DISCONT(buffer)) {
+    buffer = gst_buffer_make_writable(buffer);
+    GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DISCONT);
+    GST_PAD_PROBE_INFO_DATA(info) = buffer;
+  }
+  *end = GST_CLOCK_TIME_IS_VALID(pts) && GST_BUFFER_DURATION_IS_VALID(buffer)
+             ? pts + GST_BUFFER_DURATION(buffer)
+             : GST_CLOCK_TIME_NONE;
+  return GST_PAD_PROBE_OK;
+}
+
 static GstElement *make_child(GstWzpVoiceDec *self, const char *factory) {
   return wzp_voice_bin_add_child(GST_ELEMENT(self), factory, nullptr, GST_CAT_DEFAULT);
 }
@@ -251,6 +283,13 @@ static bool build_branch(GstWzpVoiceDec *self, int branch, const char *decoder_f
   gst_object_unref(decoder_sink);
   gst_object_unref(filter_src);
   gst_object_unref(join_sink);
+  GstPad *resample_sink = gst_element_get_static_pad(resample, "sink");
+  gst_pad_add_probe(
+      resample_sink,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
+                                   GST_PAD_PROBE_TYPE_EVENT_FLUSH),
+      on_decoded, &p.decoded_end[branch], nullptr);
+  gst_object_unref(resample_sink);
   return ok;
 }
 

@@ -271,6 +271,47 @@ TEST(WzpVoice, GapsBecomeConcealmentInBothCodecs) {
   gst_harness_teardown(h);
 }
 
+// Moves every encoded frame from `at` on earlier by `by`, as a jitter buffer
+// lowering its delay does: the decoded audio then overlaps what came before.
+struct EarlierFrom {
+  GstClockTime at;
+  GstClockTime by;
+};
+GstPadProbeReturn move_earlier(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  const auto *moves = static_cast<const std::vector<EarlierFrom> *>(data);
+  GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER(info);
+  GstClockTime by = 0;
+  for (const auto &move : *moves) by += GST_BUFFER_PTS(b) >= move.at ? move.by : 0;
+  if (by == 0) return GST_PAD_PROBE_OK;
+  b = gst_buffer_make_writable(b);
+  GST_BUFFER_PTS(b) -= by;
+  GST_PAD_PROBE_INFO_DATA(info) = b;
+  return GST_PAD_PROBE_OK;
+}
+
+TEST(WzpVoice, AnOverlapInTheInputLeavesTheOutputInBothCodecs) {
+  // 20 ms earlier in Opus, then 20 ms more in Codec2: shorter than the
+  // 1/32 s within which audioresample (the Codec2 branch's 8 to 48 kHz)
+  // would take the frame as continuing the last one.
+  GstHarness *h = gst_harness_new_parse(
+      "wzpvoiceenc bitrate=24000 dtx=false ! identity name=shift ! wzpvoicedec");
+  GstElement *identity = gst_harness_find_element(h, "identity");
+  GstPad *pad = gst_element_get_static_pad(identity, "src");
+  const std::vector<EarlierFrom> moves{{GST_SECOND / 2, 20 * GST_MSECOND},
+                                       {3 * GST_SECOND / 2, 20 * GST_MSECOND}};
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, move_earlier,
+                    const_cast<std::vector<EarlierFrom> *>(&moves), nullptr);
+  Decoded out = run(h, 2.0, {{1.0, "codec2", 1200}});
+  EXPECT_EQ(out.timeline_breaks, 0);
+  EXPECT_NEAR(double(out.samples.size()), 1.96 * kRate, kRate / 1000);
+  GstStructure *dec = stats_of(h, "wzpvoicedec");
+  EXPECT_NEAR(double(stat_u64(dec, "samples-trimmed")), 0.04 * kRate, kRate / 1000);
+  gst_structure_free(dec);
+  gst_object_unref(pad);
+  gst_object_unref(identity);
+  gst_harness_teardown(h);
+}
+
 TEST(WzpVoice, UnknownCodecNameIsRefused) {
   GstElement *encoder = gst_element_factory_make("wzpvoiceenc", nullptr);
   ASSERT_NE(encoder, nullptr);
