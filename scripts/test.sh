@@ -31,7 +31,10 @@ step() {
 
 step scripts/setup.sh
 step scripts/check_layering.sh
-step scripts/build.sh
+# Line tables only (-g1): a failing test's backtrace keeps file:line, and
+# the build takes a quarter less time than with full debug info.
+step scripts/build.sh -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
 step ctest --test-dir build --output-on-failure -j"$(nproc)"
 step scripts/fuzz.sh
 if $asan; then step scripts/asan.sh; fi

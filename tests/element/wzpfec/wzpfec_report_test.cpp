@@ -11,7 +11,7 @@
 
 namespace {
 
-constexpr GstClockTime kFrameDuration = 20 * GST_MSECOND;
+constexpr GstClockTime kReportFrame = 20 * GST_MSECOND;
 constexpr uint32_t kTicksPerFrame = 960;  // 20 ms at 48 kHz
 
 struct ReportHarnesses {
@@ -39,7 +39,7 @@ struct ReportHarnesses {
     for (uint32_t n = first; n < first + count; ++n) {
       std::vector<uint8_t> frame(40, static_cast<uint8_t>(n));
       GstBuffer *buffer = gst_buffer_new_memdup(frame.data(), frame.size());
-      GST_BUFFER_PTS(buffer) = n * kFrameDuration;
+      GST_BUFFER_PTS(buffer) = n * kReportFrame;
       ASSERT_EQ(gst_harness_push(enc, buffer), GST_FLOW_OK);
     }
   }

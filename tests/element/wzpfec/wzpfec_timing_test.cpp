@@ -16,7 +16,7 @@ constexpr GstClockTime kFrame = 20 * GST_MSECOND;
 constexpr const char *kOpusCaps = "audio/x-opus, channel-mapping-family=(int)0";
 constexpr const char *kCodec2Caps = "audio/x-codec2, mode=(string)1200";
 
-void push_frame(GstHarness *h, uint32_t n) {
+void push_sized_frame(GstHarness *h, uint32_t n) {
   std::vector<uint8_t> frame(20 + n % 7, static_cast<uint8_t>(n));
   GstBuffer *buffer = gst_buffer_new_memdup(frame.data(), frame.size());
   GST_BUFFER_PTS(buffer) = n * kFrame;
@@ -59,8 +59,8 @@ TEST(WzpFecEncDeadline, ClosesTheLastGroupOfATalkSpurtOnTheClock) {
   GstHarness *h =
       gst_harness_new_parse("wzpfecenc block-size=5 repair-ratio=1.0 max-block-time=100000000");
   gst_harness_set_src_caps_str(h, kOpusCaps);
-  push_frame(h, 0);
-  push_frame(h, 1);
+  push_sized_frame(h, 0);
+  push_sized_frame(h, 1);
   ASSERT_EQ(gst_harness_buffers_in_queue(h), 2u) << "sources leave at once";
   // The spurt ends: no frame comes to close the group. It is due when a
   // frame 100 ms after its first would have arrived, one frame later.
@@ -73,7 +73,7 @@ TEST(WzpFecEncDeadline, ClosesTheLastGroupOfATalkSpurtOnTheClock) {
   EXPECT_EQ(stat(h, "wzpfecenc", "repair-packets"), 2u);
   EXPECT_EQ(stat(h, "wzpfecenc", "deadline-closes"), 1u);
   // The next spurt opens a new group with its own deadline.
-  push_frame(h, 50);
+  push_sized_frame(h, 50);
   EXPECT_EQ(pending_wait(h), 50 * kFrame + 120 * GST_MSECOND);
   gst_harness_teardown(h);
 }
@@ -82,10 +82,10 @@ TEST(WzpFecEncDeadline, AGroupClosedByItsFramesIsNotClosedAgain) {
   GstHarness *h =
       gst_harness_new_parse("wzpfecenc block-size=2 repair-ratio=1.0 max-block-time=40000000");
   gst_harness_set_src_caps_str(h, kOpusCaps);
-  push_frame(h, 0);
+  push_sized_frame(h, 0);
   ASSERT_EQ(pending_wait(h), 60 * GST_MSECOND);
-  push_frame(h, 1);  // the group is full: closed with its repair
-  push_frame(h, 2);  // opens the next group, due at 100 ms
+  push_sized_frame(h, 1);  // the group is full: closed with its repair
+  push_sized_frame(h, 2);  // opens the next group, due at 100 ms
   // The wait for the closed group's deadline runs out (ending it early
   // would wake the task once more per group) and closes nothing.
   ASSERT_EQ(pending_wait(h), 60 * GST_MSECOND);
@@ -102,11 +102,11 @@ TEST(WzpFecEncDeadline, AGroupClosedByItsFramesIsNotClosedAgain) {
 TEST(WzpFecCodecSwitch, NewCapsCloseTheOpenGroupSoNoBlockMixesCodecs) {
   GstHarness *h = gst_harness_new_parse("wzpfecenc block-size=5 repair-ratio=1.0");
   gst_harness_set_src_caps_str(h, kOpusCaps);
-  push_frame(h, 0);
-  push_frame(h, 1);
+  push_sized_frame(h, 0);
+  push_sized_frame(h, 1);
   gst_harness_set_src_caps_str(h, kCodec2Caps);
-  push_frame(h, 2);
-  push_frame(h, 3);
+  push_sized_frame(h, 2);
+  push_sized_frame(h, 3);
   std::vector<wzp::wire::MediaHeader> headers;
   while (GstBuffer *packet = gst_harness_try_pull(h)) {
     headers.push_back(header_of(packet));
@@ -152,13 +152,13 @@ TEST(WzpFecCodecSwitch, DecoderSendsNewCapsInOrderWithTheFrames) {
       static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
                                    GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
       record, &log, nullptr);
-  push_frame(enc, 0);
-  push_frame(enc, 1);
+  push_sized_frame(enc, 0);
+  push_sized_frame(enc, 1);
   gst_harness_set_src_caps_str(enc, kCodec2Caps);
-  push_frame(enc, 2);
-  push_frame(enc, 3);
+  push_sized_frame(enc, 2);
+  push_sized_frame(enc, 3);
   gst_harness_set_src_caps_str(enc, kOpusCaps);
-  push_frame(enc, 4);
+  push_sized_frame(enc, 4);
   gst_harness_push_event(enc, gst_event_new_eos());
   // Lose frame 1's source packet: the decoder recovers it from the Opus block's
   // repair, which travels after the Codec2 frames' sources.

@@ -11,8 +11,6 @@
 namespace wzp::test {
 namespace {
 
-constexpr GstClockTime kMs = GST_MSECOND;
-
 struct Timeline {
   GstClockTime gap_end = GST_CLOCK_TIME_NONE;  // end of the last GAP event
   GstClockTime first_buffer = GST_CLOCK_TIME_NONE;
@@ -57,13 +55,13 @@ TEST(WzpJitterBufferDtx, TheTalkspurtAfterSilenceStartsWhereTheLastGapEnded) {
   gst_harness_set_upstream_latency(h, 0);
   gst_harness_play(h);
   // Ten 20 ms frames, 10 ms in transit.
-  for (uint32_t i = 0; i < 10; ++i) arrive(h, i * kFrame + 10 * kMs, make_frame(i));
+  for (uint32_t i = 0; i < 10; ++i) arrive(h, i * kFrame + 10 * GST_MSECOND, make_frame(i));
   Timeline speech;
-  play_until(h, 10 * kFrame + 10 * kMs, speech, false);
+  play_until(h, 10 * kFrame + 10 * GST_MSECOND, speech, false);
   // DTX: 400 ms not sent, the next sequence number, and the frame 60 ms
   // later than the others.
   constexpr uint32_t kResumeSlot = 10 + 20;
-  GstClockTime arrival = kResumeSlot * kFrame + 70 * kMs;
+  GstClockTime arrival = kResumeSlot * kFrame + 70 * GST_MSECOND;
   Timeline silence;
   play_until(h, arrival, silence, false);
   ASSERT_GT(silence.gaps, 0);  // the silence was concealed up to the arrival

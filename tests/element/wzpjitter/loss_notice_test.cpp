@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/element/wzpjitter/frames.hpp"
+#include "tests/support/harness.hpp"
 
 namespace wzp::test {
 namespace {
@@ -19,15 +20,6 @@ GstBuffer *loss_notice(uint32_t sequence) {
   gst_buffer_unref(frame);
   GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_GAP);
   return buffer;
-}
-
-guint64 stat(GstHarness *h, const char *field) {
-  GstStructure *stats = nullptr;
-  g_object_get(h->element, "stats", &stats, nullptr);
-  guint64 value = G_MAXUINT64;
-  gst_structure_get_uint64(stats, field, &value);
-  gst_structure_free(stats);
-  return value;
 }
 
 TEST(WzpJitterBufferLossNotice, BecomesAGapEventAtTheFramesTime) {
@@ -57,11 +49,11 @@ TEST(WzpJitterBufferLossNotice, BecomesAGapEventAtTheFramesTime) {
   EXPECT_GT(gst_buffer_get_size(next), 0u);
   gst_buffer_unref(next);
   EXPECT_EQ(gst_harness_buffers_in_queue(h), 0u) << "the notice itself never leaves";
-  EXPECT_EQ(stat(h, "played"), 2u);
-  EXPECT_EQ(stat(h, "concealed"), 1u);
+  EXPECT_EQ(element_stat(h, "wzpjitterbuffer", "played"), 2u);
+  EXPECT_EQ(element_stat(h, "wzpjitterbuffer", "concealed"), 1u);
   // A notice that comes after its frame's time was concealed already: not late.
   arrive(h, 200 * GST_MSECOND, loss_notice(1));
-  EXPECT_EQ(stat(h, "late"), 0u);
+  EXPECT_EQ(element_stat(h, "wzpjitterbuffer", "late"), 0u);
   gst_harness_teardown(h);
 }
 

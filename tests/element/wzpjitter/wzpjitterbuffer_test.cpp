@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/element/wzpjitter/frames.hpp"
+#include "tests/support/harness.hpp"
 
 namespace wzp::test {
 namespace {
@@ -17,19 +18,6 @@ GstHarness *make_harness(const char *launch = "wzpjitterbuffer name=jb") {
   gst_harness_set_upstream_latency(h, 0);
   gst_harness_play(h);
   return h;
-}
-
-// A harness made from a launch line holds the element in a bin, named "jb".
-guint64 stat(GstHarness *h, const char *field) {
-  GstElement *element = GST_IS_BIN(h->element) ? gst_bin_get_by_name(GST_BIN(h->element), "jb")
-                                               : GST_ELEMENT(gst_object_ref(h->element));
-  GstStructure *stats = nullptr;
-  g_object_get(element, "stats", &stats, nullptr);
-  gst_object_unref(element);
-  guint64 value = G_MAXUINT64;
-  gst_structure_get_uint64(stats, field, &value);
-  gst_structure_free(stats);
-  return value;
 }
 
 // Releases the element's next clock wait and returns the time it was for.
@@ -60,8 +48,8 @@ TEST(WzpJitterBuffer, PlaysFramesInOrderAtTheStartDelay) {
     EXPECT_EQ(GST_BUFFER_FLAG_IS_SET(out, GST_BUFFER_FLAG_DISCONT), i == 0);
     gst_buffer_unref(out);
   }
-  EXPECT_EQ(stat(h, "played"), 3u);
-  EXPECT_EQ(stat(h, "reordered"), 1u);
+  EXPECT_EQ(element_stat(h, "wzpjitterbuffer", "played"), 3u);
+  EXPECT_EQ(element_stat(h, "wzpjitterbuffer", "reordered"), 1u);
   gst_harness_teardown(h);
 }
 
@@ -90,8 +78,8 @@ TEST(WzpJitterBuffer, AMissingFrameBecomesAGapEvent) {
   gst_buffer_unref(out);
   // Frame 2 turns up after its time: counted late, not played.
   arrive(h, 150 * kMs, make_frame(2));
-  EXPECT_EQ(stat(h, "late"), 1u);
-  EXPECT_EQ(stat(h, "concealed"), 1u);
+  EXPECT_EQ(element_stat(h, "wzpjitterbuffer", "late"), 1u);
+  EXPECT_EQ(element_stat(h, "wzpjitterbuffer", "concealed"), 1u);
   EXPECT_EQ(gst_harness_buffers_in_queue(h), 0u);
   gst_harness_teardown(h);
 }
@@ -113,7 +101,7 @@ TEST(WzpJitterBuffer, FixedModeHoldsTheConfiguredLatency) {
   arrive(h, 0, make_frame(7));
   EXPECT_EQ(crank(h), 200 * kMs);
   gst_buffer_unref(gst_harness_pull(h));
-  EXPECT_EQ(stat(h, "target-delay"), 200 * kMs);
+  EXPECT_EQ(element_stat(h, "wzpjitterbuffer", "target-delay"), 200 * kMs);
   gst_harness_teardown(h);
 }
 
@@ -155,7 +143,7 @@ TEST(WzpJitterBuffer, DelayAdaptsAtASilenceGapAndTellsThePipeline) {
   EXPECT_EQ(gst_harness_query_latency(h), 80 * kMs);
   talk(20, 140);  // after 800 ms of silence
   EXPECT_EQ(gst_harness_query_latency(h), 20 * kMs);
-  EXPECT_EQ(stat(h, "target-delay"), 20 * kMs);
+  EXPECT_EQ(element_stat(h, "wzpjitterbuffer", "target-delay"), 20 * kMs);
 
   bool latency_message = false;
   bool target_message = false;
@@ -169,7 +157,7 @@ TEST(WzpJitterBuffer, DelayAdaptsAtASilenceGapAndTellsThePipeline) {
   }
   EXPECT_TRUE(latency_message);
   EXPECT_TRUE(target_message);
-  EXPECT_EQ(stat(h, "late"), 0u);
+  EXPECT_EQ(element_stat(h, "wzpjitterbuffer", "late"), 0u);
   gst_element_set_bus(h->element, nullptr);
   gst_object_unref(bus);
   gst_object_unref(clock);
@@ -181,8 +169,8 @@ TEST(WzpJitterBuffer, FloodsOfDuplicatesAndFarFutureFramesAreCountedAndBounded) 
   arrive(h, 0, make_frame(10));
   for (int i = 0; i < 2000; ++i) gst_harness_push(h, make_frame(10));
   for (uint32_t i = 0; i < 2000; ++i) gst_harness_push(h, make_frame(1'000'000 + i * 7919));
-  EXPECT_EQ(stat(h, "duplicates"), 2000u);
-  EXPECT_EQ(stat(h, "dropped"), 2000u);
+  EXPECT_EQ(element_stat(h, "wzpjitterbuffer", "duplicates"), 2000u);
+  EXPECT_EQ(element_stat(h, "wzpjitterbuffer", "dropped"), 2000u);
   // No stall: the stream plays on.
   arrive(h, 20 * kMs, make_frame(11));
   crank(h);
@@ -203,7 +191,7 @@ TEST(WzpJitterBuffer, ANewStreamIdStartsOver) {
   GstBuffer *out = gst_harness_pull(h);
   EXPECT_EQ(wzp_buffer_get_header_meta(out)->header.stream_id, 2u);
   gst_buffer_unref(out);
-  EXPECT_EQ(stat(h, "restarts"), 1u);
+  EXPECT_EQ(element_stat(h, "wzpjitterbuffer", "restarts"), 1u);
   gst_harness_teardown(h);
 }
 

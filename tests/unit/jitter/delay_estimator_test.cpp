@@ -4,10 +4,11 @@
 
 #include <random>
 
+#include "tests/unit/jitter/units.hpp"
+
 namespace wzp::jitter {
 namespace {
 
-constexpr int64_t kMs = 1'000'000;
 constexpr int64_t kFrame = 20 * kMs;
 
 TEST(DelayEstimator, StartsAtTheStartDelay) {

@@ -5,11 +5,11 @@
 #include <vector>
 
 #include "libwzp/jitter/jitter_buffer.hpp"
+#include "tests/unit/jitter/units.hpp"
 
 namespace wzp::jitter {
 namespace {
 
-constexpr int64_t kMs = 1'000'000;
 constexpr uint32_t k20Ms = 960;  // at 48 kHz
 constexpr uint32_t k40Ms = 1920;
 

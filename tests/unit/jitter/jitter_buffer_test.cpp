@@ -8,11 +8,10 @@
 #include <utility>
 #include <vector>
 
+#include "tests/unit/jitter/units.hpp"
+
 namespace wzp::jitter {
 namespace {
-
-constexpr int64_t kMs = 1'000'000;
-constexpr uint32_t kTicks = 960;  // 20 ms at 48 kHz
 
 using Kind = Action::Kind;
 

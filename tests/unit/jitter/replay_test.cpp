@@ -7,11 +7,10 @@
 #include <random>
 #include <vector>
 
+#include "tests/unit/jitter/units.hpp"
+
 namespace wzp::jitter {
 namespace {
-
-constexpr int64_t kMs = 1'000'000;
-constexpr uint32_t kTicks = 960;
 
 // Talkspurts of `talk` frames separated by `silence` skipped frames (DTX:
 // the sequence continues, the timestamp jumps). `delay(i, send_ns)` is the

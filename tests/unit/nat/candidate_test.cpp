@@ -2,11 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/nat/address_literal.hpp"
+
 namespace wzp::nat {
 namespace {
 
 IpAddress ip(const char *text) { return *IpAddress::parse(text); }
-TransportAddress at(const char *text) { return *TransportAddress::parse(text); }
 
 TEST(NatPriority, FollowsRfc8445Formula) {
   // 2^24 * 126 + 2^8 * 65535 + 255

@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/nat/address_literal.hpp"
+
 namespace wzp::nat {
 namespace {
-
-TransportAddress at(const char *text) { return *TransportAddress::parse(text); }
 
 TEST(NatMapping, OneAddressForBothDestinationsIsACone) {
   auto b = classify_mapping(40000, at("11.15.0.11:40000"), at("11.15.0.11:40000"));

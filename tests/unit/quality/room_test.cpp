@@ -41,7 +41,7 @@ struct Room {
   }
 };
 
-const PathObservation kClean{.loss = 0.01, .rtt_ms = 40, .jitter_ms = 8};
+const PathObservation kCleanPath{.loss = 0.01, .rtt_ms = 40, .jitter_ms = 8};
 const PathObservation kLossy{.loss = 0.2, .rtt_ms = 330, .jitter_ms = 25};  // degraded's
 const PathObservation kCollapse{.loss = 0.6, .rtt_ms = 330, .jitter_ms = 25};
 
@@ -129,11 +129,11 @@ TEST(RoomQuality, ASteadyLossyMemberChangesARoomThatStartsProtectedOnce) {
 
 TEST(RoomQuality, OneBadReportDoesNotMoveTheRoom) {
   Room room({1, 2}, ControllerConfig{.ceiling = Tier::kGood});
-  room.seconds_of(40, {{1, kClean}, {2, kClean}});
+  room.seconds_of(40, {{1, kCleanPath}, {2, kCleanPath}});
   const Tier settled = room.quality.room_tier();
   room.changes.clear();
-  room.second({{1, kClean}, {2, kCollapse}});
-  room.seconds_of(40, {{1, kClean}, {2, kClean}});
+  room.second({{1, kCleanPath}, {2, kCollapse}});
+  room.seconds_of(40, {{1, kCleanPath}, {2, kCleanPath}});
   EXPECT_EQ(room.quality.room_tier(), settled);
   EXPECT_TRUE(room.changes.empty());
 }
@@ -158,12 +158,12 @@ TEST(RoomQuality, ACollapseStepsTheRoomDownOnceTheControllerHasKeptItsStep) {
   const ControllerConfig config;
   const RoomPolicy policy;
   Room room({1, 2});
-  room.seconds_of(60, {{1, kClean}, {2, kClean}});
+  room.seconds_of(60, {{1, kCleanPath}, {2, kCleanPath}});
   const Tier before = room.quality.room_tier();
   ASSERT_GT(before, Tier::kCatastrophic);
   room.changes.clear();
   const int collapsed_at = room.now + 1;
-  room.seconds_of(60, {{1, kClean}, {2, kCollapse}});
+  room.seconds_of(60, {{1, kCleanPath}, {2, kCollapse}});
   // Straight down (a collapse skips the tiers between), once: after the
   // controller's bad reports and the hold its step must survive.
   const int expected =
@@ -182,7 +182,7 @@ TEST(RoomQuality, ANewcomersStepDownCountsAfterAShortHold) {
   const ControllerConfig config;
   const RoomPolicy policy;
   Room room({1, 2});
-  room.seconds_of(20, {{1, kClean}, {2, kCollapse}});
+  room.seconds_of(20, {{1, kCleanPath}, {2, kCollapse}});
   const int expected =
       config.bad_to_step_down +
       static_cast<int>(std::chrono::duration_cast<seconds>(policy.newcomer_down_hold).count());
@@ -199,24 +199,24 @@ TEST(RoomQuality, StepsUpOnlyAfterEveryMemberHasBeenBetterFor30Seconds) {
   const RoomPolicy policy;
   const int up_hold = static_cast<int>(std::chrono::duration_cast<seconds>(policy.up_hold).count());
   Room room({1, 2});
-  room.seconds_of(60, {{1, kClean}, {2, kLossy}});
+  room.seconds_of(60, {{1, kCleanPath}, {2, kLossy}});
   ASSERT_EQ(room.quality.room_tier(), Tier::kDegraded);
   room.changes.clear();
   // Member 2's path clears: its controller is back at good after
   // good_to_step_up reports, the room only up_hold later.
   const int cleared_at = room.now + 1;
-  room.seconds_of(config.good_to_step_up, {{1, kClean}, {2, kClean}});
+  room.seconds_of(config.good_to_step_up, {{1, kCleanPath}, {2, kCleanPath}});
   ASSERT_EQ(room.quality.participant_tier(2), Tier::kGood);
   const int controller_up = room.now;
-  room.seconds_of(up_hold - 1, {{1, kClean}, {2, kClean}});
+  room.seconds_of(up_hold - 1, {{1, kCleanPath}, {2, kCleanPath}});
   EXPECT_TRUE(room.changes.empty())
       << "up at " << room.changes.front() << " s, cleared at " << cleared_at << " s";
-  room.second({{1, kClean}, {2, kClean}});
+  room.second({{1, kCleanPath}, {2, kCleanPath}});
   EXPECT_EQ(room.changes, std::vector{controller_up + up_hold});
   EXPECT_EQ(room.quality.room_tier(), Tier::kGood);
   EXPECT_FALSE(room.quality.cause()) << "the whole room earns a step up";
   // One tier at a time: the next step waits another up_hold at least.
-  room.seconds_of(up_hold - 1, {{1, kClean}, {2, kClean}});
+  room.seconds_of(up_hold - 1, {{1, kCleanPath}, {2, kCleanPath}});
   EXPECT_EQ(room.changes.size(), 1u);
 }
 
@@ -250,7 +250,7 @@ TEST(RoomQuality, FollowsTheWeakestParticipantAndRecoversWhenItLeaves) {
 
 TEST(RoomQuality, AJoinerBringsAStudioRoomToTheInitialTierAtOnce) {
   Room room({1, 2});
-  room.seconds_of(120, {{1, kClean}, {2, kClean}});
+  room.seconds_of(120, {{1, kCleanPath}, {2, kCleanPath}});
   ASSERT_GT(room.quality.room_tier(), Tier::kGood);
   EXPECT_EQ(room.quality.join(3, seconds(room.now)), Tier::kGood);
   EXPECT_EQ(room.quality.cause(), 3u);

@@ -4,10 +4,10 @@
 
 #include <vector>
 
+#include "tests/unit/quic/units.hpp"
+
 namespace wzp::quic {
 namespace {
-
-constexpr uint64_t kMs = 1'000'000;
 
 TEST(DatagramQueue, KeepsOrderAndDropsOldestWhenFull) {
   DatagramQueue queue(3, 100, 1000 * kMs);

@@ -6,10 +6,10 @@
 
 #include <vector>
 
+#include "tests/unit/quic/units.hpp"
+
 namespace wzp::quic {
 namespace {
-
-constexpr uint64_t kMs = 1'000'000;
 
 using Packet = std::vector<uint8_t>;
 

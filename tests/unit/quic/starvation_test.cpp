@@ -4,10 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/quic/units.hpp"
+
 namespace wzp::quic {
 namespace {
 
-constexpr uint64_t kMs = 1'000'000;
 constexpr uint64_t kWindow = 500 * kMs;
 
 TEST(StarvationWatch, HalfTheMediaDroppedUnsentOverHalfASecondIsStarvation) {

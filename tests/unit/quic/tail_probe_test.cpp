@@ -4,10 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/quic/units.hpp"
+
 namespace wzp::quic {
 namespace {
-
-constexpr uint64_t kMs = 1'000'000;
 
 TEST(TailProbe, DueOneIntervalAfterTheLastAckElicitingPacket) {
   TailProbe probe(200 * kMs);

@@ -18,7 +18,7 @@ namespace {
 
 using namespace wzp::signal;
 
-const std::string kRoom = "00112233445566778899aabbccddeeff";
+const std::string kFederatedRoom = "00112233445566778899aabbccddeeff";
 constexpr PeerId kLink = 1;  // each relay's id for its link to the other
 
 struct Pipe : PeerOutbox {
@@ -66,7 +66,7 @@ struct Relay {
   }
   ConnectionId join(const crypto::Identity &who, std::vector<std::string> allow = {}) {
     ConnectionId conn = login(who);
-    server->on_message(conn, serialize(RoomJoin{kRoom, std::move(allow)}, 1), now);
+    server->on_message(conn, serialize(RoomJoin{kFederatedRoom, std::move(allow)}, 1), now);
     return conn;
   }
 
@@ -269,8 +269,8 @@ TEST_F(FederationTest, AnOpenRoomSpansBothRelays) {
   EXPECT_EQ(a_->out.forwarded[0], std::make_pair(ca, packet));
 
   // A room signal addressed across the link, with the sender vouched for.
-  b_->server->on_message(cb, serialize(RoomSignal{kRoom, "", fingerprint_of(alice), {1, 2, 3}}, {}),
-                         b_->now);
+  b_->server->on_message(
+      cb, serialize(RoomSignal{kFederatedRoom, "", fingerprint_of(alice), {1, 2, 3}}, {}), b_->now);
   pump();
   auto signal = a_->out.last<RoomSignal>(ca);
   EXPECT_EQ(signal.from, fingerprint_of(bob));
@@ -278,7 +278,7 @@ TEST_F(FederationTest, AnOpenRoomSpansBothRelays) {
   EXPECT_TRUE(b_->out.to<RoomSignal>(cc).empty()) << "addressed to Alice only";
 
   // Leaving on B is seen on A.
-  b_->server->on_message(cb, serialize(RoomLeave{kRoom}, {}), b_->now);
+  b_->server->on_message(cb, serialize(RoomLeave{kFederatedRoom}, {}), b_->now);
   pump();
   auto left = a_->out.last<RoomEvent>(ca);
   EXPECT_EQ(left.fingerprint, fingerprint_of(bob));
@@ -611,10 +611,10 @@ TEST_F(FederationTest, BadInputFromALinkedRelayIsCountedAndSkipped) {
       "not json",
       std::string(5000, '[') + std::string(5000, ']'),
       R"({"type":"fed_member","room":"xyz","fingerprint":"nope","joined":true})",
-      R"({"type":"fed_member","room":")" + kRoom + R"(","fingerprint":")" + fingerprint_of(alice) +
-          R"(","joined":true,"public_key":"AAAA"})",
-      R"({"type":"fed_signal","room":")" + kRoom + R"(","from":")" + fingerprint_of(stranger) +
-          R"(","to":"","payload":"AQID"})",  // not a member A announced
+      R"({"type":"fed_member","room":")" + kFederatedRoom + R"(","fingerprint":")" +
+          fingerprint_of(alice) + R"(","joined":true,"public_key":"AAAA"})",
+      R"({"type":"fed_signal","room":")" + kFederatedRoom + R"(","from":")" +
+          fingerprint_of(stranger) + R"(","to":"","payload":"AQID"})",  // not a member A announced
       R"({"type":"fed_future_thing"})",
       R"({"type":"fed_presence","fingerprint":")" + fingerprint_of(alice) +
           R"(","alias":"Not An Alias!","devices":1,"online":true})",
