@@ -39,6 +39,16 @@
  * "wzp-quality-report" with fields loss, rtt-ms, jitter-ms, bandwidth-kbps and
  * stream-id, at most once per 750 ms of each stream's media; the latest
  * report is also in `stats`.
+ *
+ * A call's audio and video come on one connection: `media` makes the
+ * element take one media type only (packets of the other counted in
+ * `other-media` and dropped before anything reads them), so a tee after
+ * wzpdecrypt feeds an audio and a video wzpfecdec.
+ * |[
+ * gst-launch-1.0 wzpquicsrc ! wzpdecrypt key-file=call.key ! tee name=t \
+ *     t. ! wzpfecdec media=audio ! wzpjitterbuffer ! wzpvoicedec ! autoaudiosink \
+ *     t. ! wzpfecdec media=video ! wzpjitterbuffer ! wzpdav1ddec ! videoconvert ! autovideosink
+ * ]| The receiving half of a call with audio and video.
  */
 #include "gstwzpfecdec.h"
 
@@ -59,7 +69,22 @@ GST_DEBUG_CATEGORY_STATIC(wzp_fec_dec_debug);
 
 namespace {
 
-enum { PROP_0, PROP_CAPS, PROP_DEADLINE, PROP_VIDEO_DEADLINE, PROP_STATS };
+enum { PROP_0, PROP_CAPS, PROP_DEADLINE, PROP_VIDEO_DEADLINE, PROP_MEDIA, PROP_STATS };
+
+// Which packets the element takes (`media`).
+enum Media { kMediaAny, kMediaAudio, kMediaVideo };
+
+GType media_get_type() {
+  static GType type = 0;
+  static const GEnumValue values[] = {{kMediaAny, "Every packet", "any"},
+                                      {kMediaAudio, "Audio packets only", "audio"},
+                                      {kMediaVideo, "Video packets only", "video"},
+                                      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type)) {
+    g_once_init_leave(&type, g_enum_register_static("GstWzpFecDecMedia", values));
+  }
+  return type;
+}
 
 constexpr guint64 kDefaultDeadline = 500 * GST_MSECOND;
 constexpr guint64 kDefaultVideoDeadline = 150 * GST_MSECOND;
@@ -73,6 +98,7 @@ struct Settings {
   GstCaps *caps = nullptr;
   guint64 deadline = kDefaultDeadline;
   guint64 video_deadline = kDefaultVideoDeadline;
+  Media media = kMediaAny;
 };
 
 struct DecodeTime {
@@ -102,6 +128,7 @@ struct GstWzpFecDecPrivate {
   std::optional<wzp::quality::StreamArrivals> arrivals;
   uint32_t arrivals_stream_id = 0;
   wzp::quality::PacketCounts arrivals_base;
+  uint64_t other_media = 0;  // packets dropped by `media`
 };
 
 struct _GstWzpFecDec {
@@ -255,14 +282,27 @@ GstMessage *read_header(GstWzpFecDec *self, std::span<const uint8_t> packet) {
   return gst_message_new_element(GST_OBJECT(self), s);
 }
 
+// Whether `media` lets the packet in. Streams that share a connection
+// carry full headers (a mini header's stream is known only from its
+// context); any other packet goes on to the decoder, which judges it.
+bool takes(Media media, std::span<const uint8_t> packet) {
+  wzp::wire::PacketView view;
+  if (media == kMediaAny || wzp::wire::parse_full(packet, view) != wzp::wire::WireError::kOk) {
+    return true;
+  }
+  return (view.header.media_type == wzp::wire::MediaType::kVideo) == (media == kMediaVideo);
+}
+
 GstFlowReturn gst_wzp_fec_dec_chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
   auto *self = GST_WZP_FEC_DEC(parent);
   auto *priv = self->priv;
   guint64 deadline, video_deadline;
+  Media media;
   {
     std::lock_guard guard(priv->settings_lock);
     deadline = priv->settings.deadline;
     video_deadline = priv->settings.video_deadline;
+    media = priv->settings.media;
   }
   BufferListSink sink(priv);
   GstMapInfo map;
@@ -273,6 +313,16 @@ GstFlowReturn gst_wzp_fec_dec_chain(GstPad *, GstObject *parent, GstBuffer *buff
     return GST_FLOW_ERROR;
   }
   GstMessage *report = nullptr;
+  if (!takes(media, {map.data, map.size})) {
+    {
+      std::lock_guard guard(priv->state_lock);
+      ++priv->other_media;
+    }
+    gst_buffer_unmap(buffer, &map);
+    gst_buffer_unref(buffer);
+    gst_buffer_list_unref(sink.list);
+    return GST_FLOW_OK;
+  }
   {
     std::lock_guard guard(priv->state_lock);
     report = read_header(self, {map.data, map.size});
@@ -319,7 +369,7 @@ GstStructure *make_stats(GstWzpFecDec *self) {
       guint{self->priv->latest_report.jitter_ms}, "report-bandwidth-kbps", G_TYPE_UINT,
       guint{self->priv->latest_report.bandwidth_kbps}, wzp::gst::stats::fec_dec::kPacketsExpected,
       G_TYPE_UINT64, packets.sent, wzp::gst::stats::fec_dec::kPacketsArrived, G_TYPE_UINT64,
-      packets.arrived, nullptr);
+      packets.arrived, "other-media", G_TYPE_UINT64, self->priv->other_media, nullptr);
 }
 
 gboolean gst_wzp_fec_dec_sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
@@ -377,6 +427,9 @@ void gst_wzp_fec_dec_set_property(GObject *object, guint id, const GValue *value
     case PROP_VIDEO_DEADLINE:
       s.video_deadline = g_value_get_uint64(value);
       break;
+    case PROP_MEDIA:
+      s.media = static_cast<Media>(g_value_get_enum(value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
@@ -398,6 +451,9 @@ void gst_wzp_fec_dec_get_property(GObject *object, guint id, GValue *value, GPar
       break;
     case PROP_VIDEO_DEADLINE:
       g_value_set_uint64(value, self->priv->settings.video_deadline);
+      break;
+    case PROP_MEDIA:
+      g_value_set_enum(value, self->priv->settings.media);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -458,21 +514,30 @@ static void gst_wzp_fec_dec_class_init(GstWzpFecDecClass *klass) {
                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                    GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property(
+      gobject_class, PROP_MEDIA,
+      g_param_spec_enum("media", "Media",
+                        "The media type taken; packets of the other are dropped and counted "
+                        "(other-media): an audio and a video decoder side by side after a tee",
+                        media_get_type(), kMediaAny,
+                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                 GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
       gobject_class, PROP_STATS,
-      g_param_spec_boxed("stats", "Statistics",
-                         "Counters: packets, packets-expected (by sequence number), "
-                         "packets-arrived, received, recovered, unrecoverable, unprotected, "
-                         "duplicates, late, malformed, out-of-range, inconsistent, "
-                         "foreign-stream, unneeded-repair, blocks-complete, blocks-recovered, "
-                         "blocks-given-up, decode-time-total-us, decode-time-max-us; the peer's "
-                         "latest quality report: reports-received (packets carrying one), "
-                         "report-stream-id, report-loss, report-rtt-ms, report-jitter-ms, "
-                         "report-bandwidth-kbps",
-                         GST_TYPE_STRUCTURE,
-                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+      g_param_spec_boxed(
+          "stats", "Statistics",
+          "Counters: packets, packets-expected (by sequence number), "
+          "packets-arrived, received, recovered, unrecoverable, unprotected, "
+          "duplicates, late, malformed, out-of-range, inconsistent, "
+          "foreign-stream, unneeded-repair, blocks-complete, blocks-recovered, "
+          "blocks-given-up, decode-time-total-us, decode-time-max-us, other-media; the peer's "
+          "latest quality report: reports-received (packets carrying one), "
+          "report-stream-id, report-loss, report-rtt-ms, report-jitter-ms, "
+          "report-bandwidth-kbps",
+          GST_TYPE_STRUCTURE, static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_type_mark_as_plugin_api(media_get_type(), static_cast<GstPluginAPIFlags>(0));
   gst_element_class_set_static_metadata(
       element_class, "wzp FEC decoder", "Codec/Decoder/Network",
       "Recovers lost frames of a wzp stream from its RaptorQ repair packets. Example: "

@@ -248,6 +248,36 @@ TEST(WzpFec, DecoderCountsGarbageWithoutOutput) {
   EXPECT_EQ(stat(h.decoder(), "malformed"), 2u);
 }
 
+// A call's audio and video share the connection: behind a tee each decoder
+// takes its own media type and never sees the other's packets (whose
+// stream ids and sequence numbers would restart its packet counts).
+TEST(WzpFec, MediaTakesOneMediaTypeOnly) {
+  Harnesses audio("block-size=2 repair-ratio=0.5 stream-id=1", "media=audio");
+  Harnesses video("stream-id=3 repair-ratio=1.0", "media=video");
+  gst_harness_set_src_caps_str(video.enc, "video/x-av1, stream-format=obu-stream, alignment=tu");
+  for (uint32_t n = 0; n < 4; ++n) push_frame(audio.enc, n);
+  for (uint32_t n = 0; n < 2; ++n) push_frame(video.enc, n);
+  std::vector<GstBuffer *> packets;
+  for (GstHarness *enc : {audio.enc, video.enc}) {
+    while (GstBuffer *p = gst_harness_try_pull(enc)) packets.push_back(p);
+  }
+  const guint64 audio_packets = 6;  // 4 frames, 2 repair
+  ASSERT_GT(packets.size(), audio_packets);
+  for (GstBuffer *p : packets) {
+    for (GstHarness *dec : {audio.dec, video.dec}) {
+      ASSERT_EQ(gst_harness_push(dec, gst_buffer_ref(p)), GST_FLOW_OK);
+    }
+    gst_buffer_unref(p);
+  }
+  EXPECT_EQ(gst_harness_buffers_in_queue(audio.dec), 4u);
+  EXPECT_EQ(gst_harness_buffers_in_queue(video.dec), 2u);
+  EXPECT_EQ(stat(audio.decoder(), "other-media"), packets.size() - audio_packets);
+  EXPECT_EQ(stat(audio.decoder(), "packets-arrived"), audio_packets);
+  EXPECT_EQ(stat(audio.decoder(), "foreign-stream"), 0u);
+  EXPECT_EQ(stat(video.decoder(), "other-media"), audio_packets);
+  EXPECT_EQ(stat(video.decoder(), "foreign-stream"), 0u);
+}
+
 TEST(WzpFec, CapsPropertyOverridesDerivedCaps) {
   Harnesses h("codec-id=0", "caps=\"audio/x-raw-test\"");
   for (uint32_t n = 0; n < 2; ++n) push_frame(h.enc, n);
