@@ -131,8 +131,11 @@ static void answer_keyframe_request(GstWzpQuicSink *self, wzp::quic::Link &link,
     video.sending = true;
     video.stream_id = view.header.stream_id;
   }
+  // A sink sending no video leaves the request to the one that does: a
+  // call's audio and video sinks share the link.
+  if (!video.sending) return;
   std::optional<wzp::wire::KeyframeRequest> request = link.take_keyframe_request();
-  if (!request || !video.sending) return;  // no video sent: nothing to key
+  if (!request) return;
   if (!video.filter.accept(*request, video.stream_id, g_get_monotonic_time() * 1000)) {
     GST_DEBUG_OBJECT(self, "keyframe request %u ignored (a copy, too soon, or another stream)",
                      request->number);
