@@ -5,8 +5,9 @@
 namespace wzp::quality {
 
 SenderPolicer::SenderPolicer(Tier room_tier, Micros now, const PolicerConfig &config)
-    : config_(config), budget_tier_(room_tier), last_(now) {
+    : config_(config), budget_tier_(room_tier), last_(now), video_last_(now) {
   tokens_ = depth_bytes();
+  video_tokens_ = video_depth_bytes();
 }
 
 double SenderPolicer::rate_bytes_per_second() const {
@@ -15,6 +16,10 @@ double SenderPolicer::rate_bytes_per_second() const {
 
 double SenderPolicer::depth_bytes() const {
   return rate_bytes_per_second() * std::chrono::duration<double>(config_.burst).count();
+}
+
+double SenderPolicer::video_depth_bytes() const {
+  return config_.video_bytes_per_second * std::chrono::duration<double>(config_.burst).count();
 }
 
 void SenderPolicer::follow(Tier room_tier, Micros now) {
@@ -41,6 +46,17 @@ bool SenderPolicer::admit(size_t bytes, Tier room_tier, Micros now) {
   follow(room_tier, now);
   if (tokens_ < static_cast<double>(bytes)) return false;
   tokens_ -= static_cast<double>(bytes);
+  return true;
+}
+
+bool SenderPolicer::admit_video(size_t bytes, Micros now) {
+  now = std::max(now, video_last_);
+  const double elapsed = std::chrono::duration<double>(now - video_last_).count();
+  video_tokens_ =
+      std::min(video_depth_bytes(), video_tokens_ + elapsed * config_.video_bytes_per_second);
+  video_last_ = now;
+  if (video_tokens_ < static_cast<double>(bytes)) return false;
+  video_tokens_ -= static_cast<double>(bytes);
   return true;
 }
 

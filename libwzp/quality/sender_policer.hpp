@@ -27,6 +27,11 @@ struct PolicerConfig {
   // left this long: the directive takes a round trip and a pipeline switch
   // to act on.
   Micros step_down_grace{std::chrono::seconds(5)};
+  // Video (and keyframe requests) has a bucket of its own, so a member's
+  // video never spends its audio's budget: audio is not starved by it.
+  // Its rate is not a tier's: 3 Mbit/s carries 720p/30 at 1.5 Mbit/s with
+  // as much repair as media (docs/video.md, "In a call").
+  double video_bytes_per_second = 3e6 / 8;
 };
 
 class SenderPolicer {
@@ -38,6 +43,8 @@ class SenderPolicer {
   // `room_tier`, fits the sender's budget; its bytes are taken if so.
   // Times may repeat; a time earlier than the last given counts as the last.
   bool admit(size_t bytes, Tier room_tier, Micros now);
+  // The same for a video datagram, from the video bucket (burst as above).
+  bool admit_video(size_t bytes, Micros now);
 
   // The tier whose rate the budget follows (the room's, or for
   // step_down_grace the one it left).
@@ -48,12 +55,15 @@ class SenderPolicer {
  private:
   void follow(Tier room_tier, Micros now);
   double depth_bytes() const;
+  double video_depth_bytes() const;
 
   PolicerConfig config_;
   Tier budget_tier_;
   std::optional<Micros> lower_since_;  // when the room went below budget_tier_
   double tokens_;                      // bytes
   Micros last_;
+  double video_tokens_;  // bytes
+  Micros video_last_;
 };
 
 }  // namespace wzp::quality

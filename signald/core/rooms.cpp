@@ -8,10 +8,23 @@
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/crypto/member_card.hpp"
 #include "libwzp/wire/header.hpp"
+#include "libwzp/wire/keyframe_request.hpp"
 
 namespace wzp::signald {
 
 namespace {
+
+// Forwards `datagram` to every one of `participants` but `from`, counted.
+template <class Participants>
+void forward_to_others(Outbox &outbox, Counters &counters, const Participants &participants,
+                       ConnectionId from, std::span<const uint8_t> datagram) {
+  for (const auto &p : participants) {
+    if (p.conn == from) continue;
+    outbox.forward(p.conn, datagram);
+    ++counters.datagrams_forwarded;
+    counters.bytes_forwarded += datagram.size();
+  }
+}
 
 quality::Micros micros(SteadyTime now) {
   return std::chrono::duration_cast<quality::Micros>(now.time_since_epoch());
@@ -232,18 +245,30 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
   ++counters_.datagrams_received;
   auto it = by_conn_.find(from);
   if (it == by_conn_.end()) return counters_.drop(DropReason::kNotInRoom);
-  wire::PacketView view;
-  if (auto dropped = check_routable(datagram, view)) return counters_.drop(*dropped);
   Room &room = *it->second;
   // by_conn_ names only participants of their room.
   auto sender = std::find_if(room.participants.begin(), room.participants.end(),
                              [from](const Participant &p) { return p.conn == from; });
-  // Excess is dropped before it is read or forwarded: every other member's
-  // link would carry it.
   Budget &budget = *sender->budget;
+  // A keyframe request (docs/PROTOCOL.md) goes to the others as it is: it
+  // names the video stream it wants, and the sender of that stream acts.
+  // It spends the video budget, so requests cannot flood either.
+  if (wire::parse_keyframe_request(datagram)) {
+    if (!budget.policer.admit_video(datagram.size(), micros(now))) {
+      return counters_.drop(DropReason::kOverBudget);
+    }
+    return forward_to_others(outbox_, counters_, room.participants, from, datagram);
+  }
+  wire::PacketView view;
+  if (auto dropped = check_routable(datagram, view)) return counters_.drop(*dropped);
+  // Excess is dropped before it is read or forwarded: every other member's
+  // link would carry it. Video has its own budget: it never spends audio's.
+  const bool video = view.header.media_type == wire::MediaType::kVideo;
   const bool admitted =
-      budget.policer.admit(datagram.size(), room.quality.room_tier(), micros(now));
-  room.arrivals += sender->arrivals.on_packet(view.header.sequence, admitted);
+      video ? budget.policer.admit_video(datagram.size(), micros(now))
+            : budget.policer.admit(datagram.size(), room.quality.room_tier(), micros(now));
+  // The arrivals follow one sequence numbering per member: its audio's.
+  if (!video) room.arrivals += sender->arrivals.on_packet(view.header.sequence, admitted);
   if (!admitted) {
     if (budget.dropped++ == 0) {  // once per connection: a flooder must not flood the log
       g_message("room %s: %s sends beyond the %s budget; its excess is dropped", room.id.c_str(),
@@ -278,12 +303,7 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
       }
     }
   }
-  for (const auto &p : room.participants) {
-    if (p.conn == from) continue;
-    outbox_.forward(p.conn, datagram);
-    ++counters_.datagrams_forwarded;
-    counters_.bytes_forwarded += datagram.size();
-  }
+  forward_to_others(outbox_, counters_, room.participants, from, datagram);
   // One copy per linked relay, which fans it out to its own members.
   if (links_ != nullptr) {
     for (PeerId peer : room.linked_peers) {

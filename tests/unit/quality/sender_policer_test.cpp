@@ -75,6 +75,25 @@ TEST(SenderPolicer, FloodIsHeldToTheTiersBudget) {
   }
 }
 
+// Video has its own bucket: a sender spending all of it keeps its audio
+// budget whole, and the video bucket holds a flood to its rate.
+TEST(SenderPolicer, VideoSpendsABucketOfItsOwn) {
+  const Tier tier = ladder().front().tier;
+  SenderPolicer policer(tier, Micros{0});
+  const double video_rate = PolicerConfig{}.video_bytes_per_second;
+  const double depth = video_rate * std::chrono::duration<double>(PolicerConfig{}.burst).count();
+  double admitted = 0;
+  for (int i = 0; i < 100'000 && policer.admit_video(1000, Micros{0}); ++i) admitted += 1000;
+  EXPECT_LE(admitted, depth);
+  EXPECT_GE(admitted, depth - 1000);
+  EXPECT_TRUE(
+      policer.admit(static_cast<size_t>(policer.rate_bytes_per_second() / 2), tier, Micros{0}))
+      << "audio's bucket is untouched";
+  EXPECT_FALSE(policer.admit_video(1000, Micros{0}));
+  EXPECT_TRUE(policer.admit_video(1000, Micros{std::chrono::milliseconds(10)}))
+      << "refilled at " << video_rate << " bytes/s";
+}
+
 // The members of a room that steps down go on at the tier it left until
 // the directive reaches them: for step_down_grace they keep its budget.
 TEST(SenderPolicer, StepDownKeepsTheBudgetItLeftForTheGrace) {

@@ -8,6 +8,7 @@
 #include "libwzp/base/hex.hpp"
 #include "libwzp/crypto/member_card.hpp"
 #include "libwzp/wire/header.hpp"
+#include "libwzp/wire/keyframe_request.hpp"
 #include "tests/unit/signald/harness.hpp"
 
 namespace wzp::signald::testing {
@@ -196,6 +197,50 @@ TEST_F(RoomsTest, FloodBeyondTheTiersBudgetIsACountedDrop) {
   EXPECT_GT(from_flooder, 0u);
   const uint64_t dropped = server_->counters().drops[static_cast<size_t>(DropReason::kOverBudget)];
   EXPECT_EQ(dropped + from_flooder, 100 * per_tick);
+}
+
+// A member's video spends a budget of its own (SenderPolicer::admit_video),
+// so 1 Mbit/s of video beside its speech loses neither; the other member's
+// keyframe requests reach the sender unchanged. Audio-only arrivals count
+// toward the room's loss view: video's sequence numbers are another stream's.
+TEST_F(RoomsTest, VideoHasABudgetOfItsOwnAndKeyframeRequestsReachTheSender) {
+  ConnectionId sender = join(crypto::Identity::generate());
+  ConnectionId viewer = join(crypto::Identity::generate());
+  wire::MediaHeader video;
+  video.media_type = wire::MediaType::kVideo;
+  video.codec = wire::codec::kAv1;
+  video.stream_id = 9;
+  const std::vector<uint8_t> symbol(1000, 0xcd);
+  out_.clear();
+  size_t video_sent = 0, audio_sent = 0;
+  uint32_t audio_sequence = 0;
+  // 10 s: every 100 ms, 12 video datagrams of 1 kB (~1 Mbit/s) and 5 speech frames.
+  for (int tick = 0; tick < 100; ++tick) {
+    advance(std::chrono::milliseconds(100));
+    server_->tick(now_);
+    for (int i = 0; i < 12; ++i, ++video_sent) {
+      video.sequence = static_cast<uint32_t>(video_sent);
+      video.timestamp = static_cast<uint32_t>(tick * 9000);
+      std::vector<uint8_t> packet(wire::kMaxPacketSize);
+      packet.resize(wire::write_full(video, nullptr, packet));
+      packet.insert(packet.end(), symbol.begin(), symbol.end());
+      server_->on_datagram(sender, packet, now_.steady);
+    }
+    for (int i = 0; i < 5; ++i, ++audio_sent) {
+      server_->on_datagram(sender, media_packet(audio_sequence++, {1, 2, 3}), now_.steady);
+    }
+  }
+  EXPECT_EQ(out_.forwarded.size(), video_sent + audio_sent);
+  EXPECT_EQ(server_->counters().drops[static_cast<size_t>(DropReason::kOverBudget)], 0u);
+
+  std::array<uint8_t, wire::kKeyframeRequestSize> request{};
+  ASSERT_EQ(wire::write_keyframe_request({.stream_id = 9, .number = 4}, request), request.size());
+  out_.clear();
+  server_->on_datagram(viewer, request, now_.steady);
+  ASSERT_EQ(out_.forwarded.size(), 1u);
+  EXPECT_EQ(out_.forwarded[0].first, sender);
+  EXPECT_EQ(wire::parse_keyframe_request(out_.forwarded[0].second),
+            (wire::KeyframeRequest{.stream_id = 9, .number = 4}));
 }
 
 // A member's budget is its connection's: leaving and joining again does
