@@ -30,6 +30,15 @@ GstElement *find_by_factory(GstElement *element, const char *factory) {
   return found;
 }
 
+// The decoder of the peer's audio, whose packets carry its reports: a
+// call's receiver names it "fec" beside the video's (client/call_video.hpp);
+// other receivers have one.
+GstElement *audio_fec_decoder(GstElement *receiver) {
+  GstElement *named =
+      GST_IS_BIN(receiver) ? gst_bin_get_by_name(GST_BIN(receiver), "fec") : nullptr;
+  return named != nullptr ? named : find_by_factory(receiver, "wzpfecdec");
+}
+
 double field_double(const GstStructure *s, const char *field) {
   gdouble value = 0;
   gst_structure_get_double(s, field, &value);
@@ -53,7 +62,7 @@ AdaptiveQuality::AdaptiveQuality(GstElement *sender, GstElement *receiver,
       opus_encoder_(voice_encoder_ == nullptr ? find_by_factory(sender, "opusenc") : nullptr),
       fec_encoder_(find_by_factory(sender, "wzpfecenc")),
       quic_sink_(find_by_factory(sender, "wzpquicsink")),
-      fec_decoder_(find_by_factory(receiver, "wzpfecdec")),
+      fec_decoder_(audio_fec_decoder(receiver)),
       quic_src_(find_by_factory(receiver, "wzpquicsrc")),
       config_(config),
       controller_(config, now),

@@ -30,12 +30,15 @@ struct Options {
   gchar *tier = nullptr;
   gchar *trace = nullptr;
   gchar *stun = nullptr;
+  gchar *video_in = nullptr;
+  gchar *video_out = nullptr;
+  gboolean video = FALSE;
   gboolean auto_answer = FALSE;
   gboolean echo = FALSE;
   gint tone_seconds = 10;
   gint pad = 0;
   ~Options() {
-    for (gchar *s : {alias, input, output, tier, trace, stun}) g_free(s);
+    for (gchar *s : {alias, input, output, tier, trace, stun, video_in, video_out}) g_free(s);
   }
 };
 
@@ -173,6 +176,9 @@ int run(Kind kind, Options &options, const std::string &peer) {
   // leave it.
   media.direct = !route.network;
   media.caller = kind != Kind::kAnswer;
+  media.video.enabled = options.video;
+  if (options.video_in != nullptr) media.video.input = options.video_in;
+  if (options.video_out != nullptr) media.video.output = options.video_out;
   int rc = run_call_media(*session, *call, media);
   session->close();
   if (route.network) {
@@ -207,6 +213,20 @@ int parse_and_run(Kind kind, int argc, char **argv) {
                        "microphone; the call hangs up when it ends",
                        "INPUT"});
   }
+  if (kind == Kind::kCall || kind == Kind::kAnswer) {
+    entries.push_back({"video", 0, 0, G_OPTION_ARG_NONE, &options.video,
+                       "Send and receive video too: AV1 at 640x360, 15 frames/s, 400 kbit/s "
+                       "(docs/video.md)",
+                       nullptr});
+    entries.push_back({"video-in", 0, 0, G_OPTION_ARG_FILENAME, &options.video_in,
+                       "With --video: 'camera' (default, v4l2src), 'pattern' (a moving test "
+                       "pattern) or a video file, played at its own pace",
+                       "INPUT"});
+    entries.push_back({"video-out", 0, 0, G_OPTION_ARG_FILENAME, &options.video_out,
+                       "With --video: write the pictures shown to this Matroska file "
+                       "(uncompressed I420) instead of a window",
+                       "FILE"});
+  }
   if (kind == Kind::kAnswer) {
     entries.push_back({"auto-answer", 'y', 0, G_OPTION_ARG_NONE, &options.auto_answer,
                        "Accept the first call without asking", nullptr});
@@ -230,6 +250,9 @@ int parse_and_run(Kind kind, int argc, char **argv) {
   }
   if (kind == Kind::kEchoTest && options.input == nullptr) {
     return fail(kind, "--in is required: speech to send and compare with its echo");
+  }
+  if (!options.video && (options.video_in != nullptr || options.video_out != nullptr)) {
+    return fail(kind, "--video-in and --video-out go with --video");
   }
   if (kind == Kind::kSendTone && options.tone_seconds <= 0) {
     return fail(kind, "--seconds must be positive");

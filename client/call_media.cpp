@@ -7,9 +7,8 @@
 #include "plugins/gstwzp/wzpquiclink.h"
 
 namespace wzp::client {
-namespace {
 
-GstElement *parse(const std::string &description, std::string &error) {
+GstElement *parse_pipeline(const std::string &description, std::string &error) {
   GError *gerror = nullptr;
   GstElement *pipeline =
       gst_parse_launch_full(description.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &gerror);
@@ -20,18 +19,18 @@ GstElement *parse(const std::string &description, std::string &error) {
   return pipeline;
 }
 
-void set_session(GstElement *pipeline, const std::shared_ptr<crypto::MediaSession> &session) {
+void set_call_contexts(GstElement *pipeline, const std::shared_ptr<crypto::MediaSession> &session,
+                       const std::shared_ptr<quic::Link> &link) {
   GstContext *context = wzp_crypto_context_new(session);
+  gst_element_set_context(pipeline, context);
+  gst_context_unref(context);
+  if (!link) return;
+  context = wzp_quic_link_context_new(link);
   gst_element_set_context(pipeline, context);
   gst_context_unref(context);
 }
 
-void set_link(GstElement *pipeline, const std::shared_ptr<quic::Link> &link) {
-  if (!link) return;
-  GstContext *context = wzp_quic_link_context_new(link);
-  gst_element_set_context(pipeline, context);
-  gst_context_unref(context);
-}
+namespace {
 
 // A file plays at the pace a microphone would.
 std::string source_for(const SenderConfig &config) {
@@ -63,7 +62,7 @@ GstElement *build_sender(const SenderConfig &config,
                             " ! wzpencrypt name=crypt ! wzpquicsink name=net role=client"
                             // Late media is useless, but a rate-capped path queues a moment.
                             " max-queue-time=400";
-  GstElement *pipeline = parse(description, error);
+  GstElement *pipeline = parse_pipeline(description, error);
   if (pipeline == nullptr) return nullptr;
   GstElement *voice = gst_bin_get_by_name(GST_BIN(pipeline), "voice");
   GstElement *fec = gst_bin_get_by_name(GST_BIN(pipeline), "fec");
@@ -78,15 +77,13 @@ GstElement *build_sender(const SenderConfig &config,
     g_object_set(input, "location", config.input_wav.c_str(), nullptr);
     gst_object_unref(input);
   }
-  if (config.link) {
-    set_link(pipeline, config.link);
-  } else {
+  if (!config.link) {
     GstElement *net = gst_bin_get_by_name(GST_BIN(pipeline), "net");
     g_object_set(net, "address", config.address.c_str(), "port", guint{config.port},
                  "server-fingerprint", config.server_fingerprint.c_str(), nullptr);
     gst_object_unref(net);
   }
-  set_session(pipeline, session);
+  set_call_contexts(pipeline, session, config.link);
   return pipeline;
 }
 
@@ -104,27 +101,27 @@ GstElement *build_receiver(const ReceiverConfig &config,
   // which missed a 95 % target (bench/live: 96.7 -> 98.5 % played at 10 %
   // random loss for 298 -> 326 ms mouth to ear).
   std::string description =
-      "wzpquicsrc name=net role=server ! wzpdecrypt name=crypt ! wzpfecdec name=fec"
+      std::string("wzpquicsrc name=net role=server ! wzpdecrypt name=crypt ! ") +
+      (config.video.enabled ? "tee name=packets packets. ! " : "") +
+      "wzpfecdec name=fec media=audio"
       " ! wzpjitterbuffer name=jitter target-quantile=0.99 ! wzpvoicedec name=voice"
       " ! audioconvert ! audioresample"
       " ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! " +
-      sink;
-  GstElement *pipeline = parse(description, error);
+      sink + (config.video.enabled ? video_receiver_branch(config.video) : "");
+  GstElement *pipeline = parse_pipeline(description, error);
   if (pipeline == nullptr) return nullptr;
   if (config.echo_channel.empty() && !config.output_wav.empty()) {
     GstElement *output = gst_bin_get_by_name(GST_BIN(pipeline), "output");
     g_object_set(output, "location", config.output_wav.c_str(), nullptr);
     gst_object_unref(output);
   }
-  if (config.link) {
-    set_link(pipeline, config.link);
-  } else {
+  if (!config.link) {
     GstElement *net = gst_bin_get_by_name(GST_BIN(pipeline), "net");
     g_object_set(net, "bind-address", config.bind_address.c_str(), "bind-port", guint{config.port},
                  nullptr);
     gst_object_unref(net);
   }
-  set_session(pipeline, session);
+  set_call_contexts(pipeline, session, config.link);
   return pipeline;
 }
 

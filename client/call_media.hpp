@@ -2,6 +2,7 @@
 //
 //   sender:   <audio in> ! <encoder> ! wzpfecenc ! wzpencrypt ! wzpquicsink
 //   receiver: wzpquicsrc ! wzpdecrypt ! wzpfecdec ! wzpjitterbuffer ! <decoder> ! <audio out>
+//             (and a video branch after a tee: client/call_video.hpp)
 //
 // Audio comes from a WAV file or the microphone and goes to a WAV file or
 // the speakers. Keys come from the call's handshake through a GstContext.
@@ -16,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "client/call_video.hpp"
 #include "libwzp/crypto/session.hpp"
 #include "libwzp/quality/tier.hpp"
 #include "libwzp/quic/link.hpp"
@@ -48,6 +50,10 @@ struct ReceiverConfig {
   std::shared_ptr<quic::Link> link;  // when set, bind_address/port are unused
   std::string bind_address = "127.0.0.1";
   uint16_t port = 0;  // 0: any free port (read it with bound_port())
+  // With video enabled the packets split by media type after wzpdecrypt
+  // (a tee named "packets"); without, the audio decoder still takes audio
+  // only, so a peer's video never reaches it.
+  VideoOptions video;
 };
 
 // Both return a pipeline in NULL state, or null with `error` set. Named
@@ -59,6 +65,12 @@ GstElement *build_sender(const SenderConfig &config,
 GstElement *build_receiver(const ReceiverConfig &config,
                            const std::shared_ptr<crypto::MediaSession> &session,
                            std::string &error);
+
+// gst_parse_launch with its error as text; null with `error` set.
+GstElement *parse_pipeline(const std::string &description, std::string &error);
+// Hands `pipeline` the call's keys and, when set, its link (GstContexts).
+void set_call_contexts(GstElement *pipeline, const std::shared_ptr<crypto::MediaSession> &session,
+                       const std::shared_ptr<quic::Link> &link);
 
 // An ERROR message from either pipeline as "sender: <text>" or
 // "receiver: <text>".

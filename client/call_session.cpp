@@ -39,7 +39,9 @@ struct Call {
   GstElement *receiver = nullptr;
   GMainLoop *loop = nullptr;
   AdaptiveQuality *adaptive = nullptr;
-  DirectMedia *direct = nullptr;  // null when direct paths are off
+  DirectMedia *direct = nullptr;       // null when direct paths are off
+  GstElement *video_sender = nullptr;  // null without --video
+  VideoWatch *video = nullptr;
   std::string tier;
   std::string error;
   std::string ended_by;  // why the call ended, for the summary
@@ -101,6 +103,19 @@ gboolean on_bus(GstBus *, GstMessage *message, gpointer data) {
   return G_SOURCE_CONTINUE;
 }
 
+// Our video's pipeline: its error ends the call; its end (a file's) leaves
+// the audio going, the picture stopped.
+gboolean on_video_bus(GstBus *, GstMessage *message, gpointer data) {
+  auto *call = static_cast<Call *>(data);
+  if (follow_latency(message, {call->video_sender})) return G_SOURCE_CONTINUE;
+  if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
+    call->error = "video " + describe_error(message, call->video_sender);
+    if (!call->ending) call->session->send(signal::CallHangup{call->established->call_id, "error"});
+    g_main_loop_quit(call->loop);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
 // Signal messages during the call: the peer's hangup ends it.
 gboolean on_signal_poll(gpointer data) {
   auto *call = static_cast<Call *>(data);
@@ -127,6 +142,7 @@ gboolean on_tick(gpointer data) {
                                  call->session->over_tls() ? "daemon (tls fallback)" : "daemon",
                                  call->adaptive->peer_report());
   line += " | path " + (call->direct ? call->direct->path() : std::string("relay"));
+  line += call->video->status();
   std::fprintf(stderr, call->live_status ? "\r\033[K%s" : "%s\n", line.c_str());
   return G_SOURCE_CONTINUE;
 }
@@ -209,6 +225,7 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   rx.output_wav = options.output_wav;
   rx.link = link;
   if (options.echo) rx.echo_channel = "wzpecho" + established.call_id;
+  rx.video = options.video;
   GstElement *receiver = build_receiver(rx, crypto::make_call_session(established.keys), error);
   SenderConfig tx;
   tx.input_wav = options.input_wav;
@@ -221,8 +238,14 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   GstElement *sender = receiver == nullptr
                            ? nullptr
                            : build_sender(tx, crypto::make_call_session(established.keys), error);
+  GstElement *video_sender =
+      sender == nullptr || !options.video.enabled
+          ? nullptr
+          : build_video_sender(options.video, link, crypto::make_call_session(established.keys),
+                               options.stream_id + kVideoStreamOffset, options.padding, error);
   established.keys.wipe();
-  if (sender == nullptr) {
+  if (sender == nullptr || (options.video.enabled && video_sender == nullptr)) {
+    release(sender);
     release(receiver);
     session.send(signal::CallHangup{established.call_id, "error"});
     std::fprintf(stderr, "wzp: media: %s\n", error.c_str());
@@ -231,6 +254,15 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
 
   Call call{&session, &established, sender, receiver, g_main_loop_new(nullptr, FALSE)};
   call.tier = std::string(tier.name);
+  call.video_sender = video_sender;
+  VideoWatch video;
+  video.attach(receiver);
+  call.video = &video;
+  if (video_sender != nullptr) {
+    GstBus *bus = gst_element_get_bus(video_sender);
+    gst_bus_add_watch(bus, on_video_bus, &call);
+    gst_object_unref(bus);
+  }
   call.live_status = isatty(STDERR_FILENO);
   FirstBuffer first_sent, first_received;
   if (options.measure_echo) {
@@ -276,7 +308,9 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   guint interrupt = g_unix_signal_add(SIGINT, on_interrupt, &call);
   std::fprintf(stderr, "in call with %s (Ctrl-C hangs up)\n", established.peer.c_str());
   if (gst_element_set_state(receiver, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE ||
-      gst_element_set_state(sender, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+      gst_element_set_state(sender, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE ||
+      (video_sender != nullptr &&
+       gst_element_set_state(video_sender, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)) {
     call.error = "the media pipelines did not start (see GST_DEBUG=wzp*:4)";
     session.send(signal::CallHangup{established.call_id, "error"});
   } else {
@@ -302,6 +336,8 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   if (!options.output_wav.empty()) {
     std::printf("  received audio        %s\n", options.output_wav.c_str());
   }
+  std::printf("%s", video.summary(video_sender).c_str());
+  release(video_sender);
   release(sender);
   release(receiver);
   direct.reset();

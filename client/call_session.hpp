@@ -9,6 +9,7 @@
 
 #include "client/call_signaling.hpp"
 #include "client/call_trace_file.hpp"
+#include "client/call_video.hpp"
 #include "libwzp/quality/tier.hpp"
 #include "libwzp/signal/session.hpp"
 
@@ -28,6 +29,7 @@ struct CallMediaOptions {
   // caller checks and nominates, the callee accepts and agrees.
   bool direct = false;
   bool caller = false;
+  VideoOptions video;  // `wzp call --video`
 };
 
 // Runs the call until it ends and prints the summary on stdout; returns the

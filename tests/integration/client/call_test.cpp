@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <map>
+#include <optional>
 #include <regex>
 #include <string>
 
@@ -58,13 +60,14 @@ class ClientCall : public ClientsWithDaemon {
 
   // Bob, signed in as @bob, answers every call saying bob.wav and records
   // what he hears; null if he never signed in.
-  std::unique_ptr<ChildProcess> answering_bob() {
-    auto bob = std::make_unique<ChildProcess>(
-        build_binary("client/wzp"),
-        std::vector<std::string>{"answer", "--auto-answer", "--alias", "bob", "--in",
-                                 (dir_ / "bob.wav").string(), "--out",
-                                 (dir_ / "at_bob.wav").string()},
-        env("bob"));
+  // `extra`: more of bob's options.
+  std::unique_ptr<ChildProcess> answering_bob(const std::vector<std::string> &extra = {}) {
+    std::vector<std::string> args{"answer",  "--auto-answer",
+                                  "--alias", "bob",
+                                  "--in",    (dir_ / "bob.wav").string(),
+                                  "--out",   (dir_ / "at_bob.wav").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto bob = std::make_unique<ChildProcess>(build_binary("client/wzp"), args, env("bob"));
     if (!bob->wait_for_line(std::regex("signed in to .* as .*\\(@bob\\)"), 20s)) return nullptr;
     return bob;
   }
@@ -83,11 +86,34 @@ uint64_t recovered(const std::string &report) {
   return std::stoull(m[1]);
 }
 
+// The pictures a side's summary says it showed (`wzp call --video`), and
+// their size; nullopt without the line.
+struct VideoReceived {
+  uint64_t pictures = 0;
+  int width = 0, height = 0;
+  uint64_t longest_freeze_ms = 0;
+};
+std::optional<VideoReceived> video_received(const std::string &report) {
+  std::smatch m;
+  if (!std::regex_search(
+          report, m,
+          std::regex(R"(video received +(\d+) pictures (\d+)x(\d+),.* \(longest (\d+) ms\))"))) {
+    return std::nullopt;
+  }
+  return VideoReceived{std::stoull(m[1]), std::stoi(m[2]), std::stoi(m[3]), std::stoull(m[4])};
+}
+
+// Both sides send video too (`--video`, a test pattern at 360p/15): it
+// crosses the relay beside the speech, which still arrives as asserted
+// below, and each side shows the other's pictures.
 TEST_F(ClientCall, TwoWayCallThroughTheRelayWithLoss) {
-  auto bob = answering_bob();
+  auto bob = answering_bob(
+      {"--video", "--video-in", "pattern", "--video-out", (dir_ / "at_bob.mkv").string()});
   ASSERT_TRUE(bob);
-  Outcome alice = call({"@bob", "--network", "loss=0.2,seed=7", "--in",
-                        (dir_ / "alice.wav").string(), "--out", (dir_ / "at_alice.wav").string()});
+  Outcome alice =
+      call({"@bob", "--network", "loss=0.2,seed=7", "--in", (dir_ / "alice.wav").string(), "--out",
+            (dir_ / "at_alice.wav").string(), "--video", "--video-in", "pattern", "--video-out",
+            (dir_ / "at_alice.mkv").string()});
   Outcome answered = finish(*bob, 30s);
 
   EXPECT_EQ(alice.exit_code, 0) << alice.output;
@@ -114,6 +140,19 @@ TEST_F(ClientCall, TwoWayCallThroughTheRelayWithLoss) {
 
   EXPECT_GT(speech_similarity(dir_ / "alice.wav", dir_ / "at_bob.wav"), 0.3)
       << alice.output << answered.output;
+  // Video both ways, 640x360 at 15 frames/s: at least 3 s of pictures in a
+  // call of alice's speech and the drain after it, each written to the file.
+  for (auto [side, file] : {std::pair{&alice, "at_alice.mkv"}, {&answered, "at_bob.mkv"}}) {
+    auto video = video_received(side->output);
+    ASSERT_TRUE(video) << side->output;
+    EXPECT_EQ(video->width, 640) << side->output;
+    EXPECT_EQ(video->height, 360) << side->output;
+    EXPECT_GE(video->pictures, 45u) << side->output;
+    EXPECT_GE(std::filesystem::file_size(dir_ / file), video->pictures * 640 * 360 * 3 / 2)
+        << side->output;
+    EXPECT_TRUE(std::regex_search(side->output, std::regex(R"(video sent +\d+ frames)")))
+        << side->output;
+  }
   // Bob spoke too: alice heard him (the call is two-way).
   auto heard = read_wav(dir_ / "at_alice.wav");
   ASSERT_TRUE(heard) << alice.output;
