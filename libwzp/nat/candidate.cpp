@@ -108,7 +108,15 @@ std::vector<std::string> to_wire(const std::vector<Candidate> &ranked) {
 RemoteCandidates check_remote_candidates(const std::vector<std::string> &offered,
                                          const RemotePolicy &policy) {
   RemoteCandidates result;
+  add_remote_candidates(result, offered, policy);
+  return result;
+}
+
+size_t add_remote_candidates(RemoteCandidates &result, const std::vector<std::string> &offered,
+                             const RemotePolicy &policy) {
+  const size_t before = result.accepted.size();
   std::set<TransportAddress> seen;
+  for (const auto &accepted : result.accepted) seen.insert(accepted.address);
   auto reject = [&](uint64_t &counter, const std::string &text, const std::string &why) {
     ++counter;
     // The counters say how many; the log needs only the first few lines.
@@ -143,7 +151,7 @@ RemoteCandidates check_remote_candidates(const std::vector<std::string> &offered
     seen.insert(*address);
     result.accepted.push_back({*address, result.accepted.size()});
   }
-  return result;
+  return result.accepted.size() - before;
 }
 
 }  // namespace wzp::nat

@@ -113,4 +113,10 @@ struct RemoteCandidates {
 RemoteCandidates check_remote_candidates(const std::vector<std::string> &offered,
                                          const RemotePolicy &policy);
 
+// Candidates the peer sent later (call_candidates: a gateway's mapping)
+// checked the same way and added after those already accepted, the bound
+// and the duplicates counted over both; how many were accepted.
+size_t add_remote_candidates(RemoteCandidates &checked, const std::vector<std::string> &offered,
+                             const RemotePolicy &policy);
+
 }  // namespace wzp::nat

@@ -11,6 +11,10 @@ void DirectPath::offered(Time now) {
   retry_ = config_.first_retry;
 }
 
+void DirectPath::more_candidates(Time now) {
+  if (caller_ && offered_ && state_ == State::kRelay) next_round_ = std::min(next_round_, now);
+}
+
 DirectPath::Action DirectPath::confirmed(Time now) {
   if (!caller_ || state_ != State::kChecking) return Action::kNone;
   state_ = State::kAgreeing;

@@ -48,6 +48,9 @@ class DirectPath {
   // Caller: the callee offered direct connections; the first round starts
   // at the next tick.
   void offered(Time now);
+  // Caller: the callee sent candidates after its offer (a gateway's port
+  // mapping): a round waiting out its back-off starts at the next tick.
+  void more_candidates(Time now);
   // Caller: a check's connection completed and the callee answered on it.
   Action confirmed(Time now);
   // Both agreed on the direct path: the caller heard the callee's echo,

@@ -124,5 +124,28 @@ TEST(NatRemoteCandidates, PrivateAddressesPassForAnAcceptedPeer) {
   EXPECT_EQ(checked.rejected.total(), 0u);
 }
 
+TEST(NatRemoteCandidates, LateCandidatesFollowTheFirstAndShareTheirBound) {
+  auto checked = check_remote_candidates({"198.51.100.1:4000", "10.0.0.1:4000"}, RemotePolicy{});
+  ASSERT_EQ(checked.accepted.size(), 1u);
+  EXPECT_EQ(add_remote_candidates(checked, {"198.51.100.1:4001", "198.51.100.1:4000", "10.0.0.2:1"},
+                                  RemotePolicy{}),
+            1u);
+  ASSERT_EQ(checked.accepted.size(), 2u);
+  EXPECT_EQ(checked.accepted[1].address, at("198.51.100.1:4001"));
+  EXPECT_EQ(checked.accepted[1].rank, 1u);
+  EXPECT_EQ(checked.rejected.duplicate, 1u);
+  EXPECT_EQ(checked.rejected.private_, 2u);
+  // A peer sending list after list gets no more than one list's worth.
+  for (int round = 0; round < 100; ++round) {
+    std::vector<std::string> more;
+    for (int i = 0; i < 16; ++i)
+      more.push_back("203.0.113.9:" + std::to_string(1 + round * 16 + i));
+    add_remote_candidates(checked, more, RemotePolicy{});
+  }
+  EXPECT_EQ(checked.accepted.size(), 16u);
+  EXPECT_EQ(checked.rejected.too_many, 1600u - 14);
+  EXPECT_EQ(checked.reasons.size(), 16u);
+}
+
 }  // namespace
 }  // namespace wzp::nat

@@ -30,6 +30,20 @@ TEST(DirectPath, CallerChecksOnlyOnceOfferedAndSendsDirectOnlyAfterAgreement) {
   EXPECT_EQ(path.switches(), 1u);
 }
 
+TEST(DirectPath, LateCandidatesCutTheBackOffShortButNotARound) {
+  DirectPath path(true);
+  path.more_candidates(t0);  // not offered: nothing to dial yet
+  EXPECT_EQ(path.tick(t0), Action::kNone);
+  path.offered(t0);
+  ASSERT_EQ(path.tick(t0), Action::kStartChecks);
+  path.more_candidates(t0 + 1s);  // the round under way dials them
+  EXPECT_EQ(path.tick(t0 + 1s), Action::kNone);
+  ASSERT_EQ(path.tick(t0 + 3s), Action::kStopChecks);
+  EXPECT_EQ(path.tick(t0 + 4s), Action::kNone);  // the back-off: 2 s
+  path.more_candidates(t0 + 4s);
+  EXPECT_EQ(path.tick(t0 + 4s), Action::kStartChecks);
+}
+
 TEST(DirectPath, ARoundWithoutAnAnswerGivesUpAndBacksOff) {
   DirectPath path(true);
   path.offered(t0);
