@@ -143,6 +143,10 @@ void read(FieldReader &r, CallPath &m) {
     r.fail("certificate", "must be a SHA-256 digest (64 lowercase hex chars)");
   }
 }
+void read(FieldReader &r, CallCandidates &m) {
+  r.string("call_id", m.call_id, kMaxCallIdBytes);
+  r.string_list("candidates", m.candidates, kMaxListItems, kMaxAddressBytes);
+}
 void read(FieldReader &r, CallHangup &m) {
   r.string("call_id", m.call_id, kMaxCallIdBytes);
   r.string("reason", m.reason, kMaxStringBytes);
@@ -291,6 +295,10 @@ void write(json &j, const CallPath &m) {
   if (!m.label.empty()) j["label"] = m.label;
   if (!m.certificate.empty()) j["certificate"] = m.certificate;
 }
+void write(json &j, const CallCandidates &m) {
+  j["call_id"] = m.call_id;
+  j["candidates"] = m.candidates;
+}
 void write(json &j, const CallHangup &m) {
   j["call_id"] = m.call_id;
   j["reason"] = m.reason;
@@ -361,6 +369,7 @@ WZP_SIGNAL_KIND(CallAnswer, "call_answer")
 WZP_SIGNAL_KIND(CallSetup, "call_setup")
 WZP_SIGNAL_KIND(CallConfirm, "call_confirm")
 WZP_SIGNAL_KIND(CallPath, "call_path")
+WZP_SIGNAL_KIND(CallCandidates, "call_candidates")
 WZP_SIGNAL_KIND(CallHangup, "call_hangup")
 WZP_SIGNAL_KIND(MissedCalls, "missed_calls")
 WZP_SIGNAL_KIND(RoomJoin, "room_join")

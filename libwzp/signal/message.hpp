@@ -142,6 +142,13 @@ struct CallPath {
   std::string label;        // kUse
   std::string certificate;  // kOffer: SHA-256 of the callee's certificate, 64 hex
 };
+// Candidates that come after the offer or answer (a gateway's port
+// mapping: docs/nat.md, "Candidates in calls"); the daemon passes them to
+// the call's other party.
+struct CallCandidates {
+  std::string call_id;
+  std::vector<std::string> candidates;  // "ip:port" / "[ipv6]:port"
+};
 struct CallHangup {
   std::string call_id;
   std::string reason;  // docs/signal.md lists the reasons the daemon sends
@@ -206,11 +213,12 @@ struct Error {
   std::optional<std::string> call_id;
 };
 
-using Message = std::variant<Hello, Challenge, Auth, Welcome, AliasClaim, AliasRelease,
-                             AliasResolve, AliasResolved, Ok, PresenceList, PresenceUpdate,
-                             CallOffer, CallRinging, CallAnswer, CallSetup, CallConfirm, CallPath,
-                             CallHangup, MissedCalls, RoomJoin, RoomLeave, RoomEvent, RoomSignal,
-                             QualityDirective, ReflectRequest, ReflectResponse, Error>;
+using Message =
+    std::variant<Hello, Challenge, Auth, Welcome, AliasClaim, AliasRelease, AliasResolve,
+                 AliasResolved, Ok, PresenceList, PresenceUpdate, CallOffer, CallRinging,
+                 CallAnswer, CallSetup, CallConfirm, CallPath, CallCandidates, CallHangup,
+                 MissedCalls, RoomJoin, RoomLeave, RoomEvent, RoomSignal, QualityDirective,
+                 ReflectRequest, ReflectResponse, Error>;
 
 const char *to_string(PathStep step);
 

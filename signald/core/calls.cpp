@@ -189,6 +189,7 @@ std::optional<signal::Error> Calls::answer(ConnectionId from, const signal::Call
   to_caller(call, signal::CallAnswer{call.id, answer.mode, answer.key_agreement, {}});
   std::vector<std::string> callee_candidates;
   if (answer.mode == signal::AnswerMode::kAccept) callee_candidates = answer.candidates;
+  call.callee_hides_addresses = answer.mode != signal::AnswerMode::kAccept;
   to_caller(call, signal::CallSetup{call.id, callee_candidates, call.relay_room}, &callee_key);
   outbox_.send(from, signal::CallSetup{call.id, call.caller_candidates, call.relay_room});
   return std::nullopt;
@@ -290,6 +291,21 @@ std::optional<signal::Error> Calls::path(ConnectionId from, const signal::CallPa
     call.direct = path.step == signal::PathStep::kUse;
   }
   outbox_.send(from == call.caller_conn ? call.callee_conn : call.caller_conn, path);
+  return std::nullopt;
+}
+
+std::optional<signal::Error> Calls::candidates(ConnectionId from,
+                                               const signal::CallCandidates &candidates) {
+  auto it = calls_.find(candidates.call_id);
+  if (it == calls_.end() || it->second.state != State::kActive ||
+      (it->second.caller_conn != from && it->second.callee_conn != from)) {
+    return make_error("unknown_call", "no such answered call of yours", candidates.call_id);
+  }
+  Call &call = it->second;
+  if (from == call.callee_conn && call.callee_hides_addresses) {
+    return make_error("not_allowed", "you answered without addresses", candidates.call_id);
+  }
+  outbox_.send(from == call.caller_conn ? call.callee_conn : call.caller_conn, candidates);
   return std::nullopt;
 }
 

@@ -92,6 +92,10 @@ class Calls {
   std::optional<signal::Error> confirm(ConnectionId from, const signal::CallConfirm &confirm);
   // Passes a party's path step to the other party of an active call.
   std::optional<signal::Error> path(ConnectionId from, const signal::CallPath &path);
+  // Passes a party's late candidates to the other party of an active call,
+  // unless the party is a callee that answered without addresses.
+  std::optional<signal::Error> candidates(ConnectionId from,
+                                          const signal::CallCandidates &candidates);
   std::optional<signal::Error> hangup(ConnectionId from, const signal::CallHangup &hangup,
                                       const Now &now);
   void on_disconnect(ConnectionId conn, const Now &now);
@@ -133,7 +137,8 @@ class Calls {
     std::vector<std::string> caller_candidates;
     std::string relay_room;
     SteadyTime deadline;
-    bool direct = false;  // the callee's last call_path said kUse
+    bool direct = false;                  // the callee's last call_path said kUse
+    bool callee_hides_addresses = false;  // it answered accept_without_addresses
   };
 
   bool busy(const std::string &fingerprint) const;

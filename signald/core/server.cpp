@@ -578,6 +578,8 @@ void Server::handle_ready(ConnectionId conn, Session &session, const signal::Par
           error = calls_.confirm(conn, m);
         } else if constexpr (std::is_same_v<T, signal::CallPath>) {
           error = calls_.path(conn, m);
+        } else if constexpr (std::is_same_v<T, signal::CallCandidates>) {
+          error = calls_.candidates(conn, m);
         } else if constexpr (std::is_same_v<T, signal::CallHangup>) {
           error = calls_.hangup(conn, m, now);
         } else if constexpr (std::is_same_v<T, signal::RoomJoin>) {

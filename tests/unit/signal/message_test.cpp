@@ -158,6 +158,12 @@ TEST(SignalMessage, PresenceRoomsAndMiscRoundTrip) {
             ParseError::kBadField);
   EXPECT_EQ(parse(path_head + R"("use","label":")" + std::string(33, 'x') + R"("})").error,
             ParseError::kBadField);
+  CallCandidates late = round_trip<CallCandidates>(
+      CallCandidates{"call-9", {"203.0.113.5:61000", "[2001:db8::1]:9"}});
+  EXPECT_EQ(late.candidates, (std::vector<std::string>{"203.0.113.5:61000", "[2001:db8::1]:9"}));
+  std::string seventeen = R"({"type":"call_candidates","version":1,"call_id":"c","candidates":[)";
+  for (int i = 0; i < 17; ++i) seventeen += std::string(i ? "," : "") + "\"192.0.2.1:1\"";
+  EXPECT_EQ(parse(seventeen + "]}").error, ParseError::kBadField);  // a signal list holds 16
   // Directives name every rung of libwzp/quality's ladder by its own name.
   for (const auto &rung : quality::ladder()) {
     QualityDirective directive{kRoom, rung.tier, "weakest link"};

@@ -105,6 +105,16 @@ TEST_F(CallsTest, PathStepsPassBetweenThePartiesAndCountTheFinalPath) {
   EXPECT_TRUE(out_.to<CallPath>(bob_phone_).empty());
   send(bob_laptop_, CallPath{"call-1", PathStep::kUse, "203.0.113.4:6000", "direct reflexive", ""});
   EXPECT_EQ(out_.last<CallPath>(alice_conn_).label, "direct reflexive");
+  // Late candidates pass the same way, either direction.
+  send(bob_laptop_, CallCandidates{"call-1", {"203.0.113.4:6001"}});
+  EXPECT_EQ(out_.last<CallCandidates>(alice_conn_).candidates,
+            (std::vector<std::string>{"203.0.113.4:6001"}));
+  send(alice_conn_, CallCandidates{"call-1", {"198.51.100.7:5000"}});
+  EXPECT_EQ(out_.last<CallCandidates>(bob_laptop_).candidates,
+            (std::vector<std::string>{"198.51.100.7:5000"}));
+  EXPECT_TRUE(out_.to<CallCandidates>(bob_phone_).empty());
+  send(eve_conn, CallCandidates{"call-1", {"10.0.0.1:1"}}, 5);
+  EXPECT_EQ(out_.last<Error>(eve_conn).code, "unknown_call");
   // The caller's own say does not count: the callee's agreement does.
   send(alice_conn_, CallPath{"call-1", PathStep::kRelay, "", "", ""});
   EXPECT_EQ(out_.last<CallPath>(bob_laptop_).step, PathStep::kRelay);
@@ -113,7 +123,12 @@ TEST_F(CallsTest, PathStepsPassBetweenThePartiesAndCountTheFinalPath) {
   EXPECT_EQ(server_->gauges().calls_ended_relay, 0u);
 
   send(alice_conn_, offer("call-2"));
-  send(bob_laptop_, CallAnswer{"call-2", AnswerMode::kAccept, {7}, {}});
+  send(bob_laptop_, CallAnswer{"call-2", AnswerMode::kAcceptWithoutAddresses, {7}, {}});
+  // A callee that answered without addresses does not send them later.
+  out_.clear();
+  send(bob_laptop_, CallCandidates{"call-2", {"203.0.113.4:6001"}}, 6);
+  EXPECT_EQ(out_.last<Error>(bob_laptop_).code, "not_allowed");
+  EXPECT_TRUE(out_.to<CallCandidates>(alice_conn_).empty());
   send(bob_laptop_, CallPath{"call-2", PathStep::kUse, "203.0.113.4:6000", "direct", ""});
   send(bob_laptop_, CallPath{"call-2", PathStep::kRelay, "", "", ""});
   send(bob_laptop_, CallHangup{"call-2", "normal"});
