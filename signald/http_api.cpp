@@ -7,6 +7,7 @@
 
 #include "libwzp/base/host_port.hpp"
 #include "libwzp/crypto/identity.hpp"
+#include "signald/tls_transport.hpp"
 
 namespace wzp::signald {
 
@@ -179,6 +180,7 @@ void HttpApi::respond(SoupServerMessage *message, const std::string &path) {
       text = render_prometheus(server_.counters(), gauges,
                                federation_ != nullptr ? &federation_->counters() : nullptr,
                                cluster_ != nullptr ? &cluster_->counters() : nullptr);
+      if (tls_ != nullptr) text += tls_->metrics();
     }
     return reply(message, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8", text);
   }

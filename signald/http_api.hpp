@@ -22,6 +22,8 @@
 
 namespace wzp::signald {
 
+class TlsTransport;
+
 inline constexpr std::chrono::seconds kHttpDeadline{10};
 inline constexpr size_t kMaxHttpConnections = 64;
 
@@ -37,6 +39,8 @@ class HttpApi {
   void set_federation(const Federation *federation) { federation_ = federation; }
   // Adds the cluster's metrics; unset before the RedisCluster goes.
   void set_cluster(const RedisCluster *cluster) { cluster_ = cluster; }
+  // Adds what the TLS fallback refused; it must outlive this.
+  void set_tls(const TlsTransport *tls) { tls_ = tls; }
   // The port actually bound (useful with port 0).
   uint16_t port() const { return port_; }
 
@@ -53,6 +57,7 @@ class HttpApi {
   Server &server_;
   const Federation *federation_ = nullptr;
   const RedisCluster *cluster_ = nullptr;
+  const TlsTransport *tls_ = nullptr;
   SoupServer *soup_ = nullptr;
   GSocketService *service_ = nullptr;
   uint16_t port_ = 0;

@@ -213,11 +213,14 @@ int main(int argc, char **argv) {
   if (tls_transport &&
       !tls_transport->start(config->tls_listen->host, config->tls_listen->port,
                             tls.certificate_file, tls.private_key_file, certificate_sha256,
-                            config->max_connections, server, error)) {
+                            TlsLimits{.connections = config->max_connections,
+                                      .handshakes_per_source = config->max_waiting_per_address},
+                            server, error)) {
     g_printerr("wzp-signald: TLS %s:%u: %s\n", config->tls_listen->host.c_str(),
                config->tls_listen->port, error.c_str());
     return 1;
   }
+  if (tls_transport) http.set_tls(tls_transport.get());
 
   StunResponder stun;
   if (config->stun_listen &&

@@ -5,8 +5,16 @@
 // it (signal::auth_transcript) verifies as over QUIC. Each WebSocket is a
 // connection of the Server like any other (Transport::kTls). Runs on the
 // main loop; media forwarded from the QUIC thread only queues.
+//
+// Before a connection is a WebSocket (the TLS handshake and the HTTP
+// upgrade), it is bounded as a QUIC handshake is: the transport accepts
+// the TCP connection and does the TLS handshake itself, at most
+// `handshakes` at once and `handshakes_per_source` from one address (IPv4,
+// or IPv6 /64), each given `handshake_timeout` to become a WebSocket, then
+// hands the TLS stream to libsoup.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,6 +26,13 @@
 
 namespace wzp::signald {
 
+struct TlsLimits {
+  size_t connections = 1024;         // WebSockets open at once (--max-connections)
+  size_t handshakes = 16;            // connections not yet WebSockets, as QUIC's handshake slots
+  size_t handshakes_per_source = 8;  // --max-waiting-per-address
+  std::chrono::milliseconds handshake_timeout{5000};
+};
+
 class TlsTransport final : public ClientTransport {
  public:
   TlsTransport(std::mutex &core_mutex, ConnectionIds &ids) : mutex_(core_mutex), ids_(ids) {}
@@ -28,12 +43,15 @@ class TlsTransport final : public ClientTransport {
   // certificate's SHA-256 is not `certificate_sha256`.
   bool start(const std::string &address, uint16_t port, const std::string &certificate_file,
              const std::string &key_file, const std::string &certificate_sha256,
-             size_t max_connections, Server &server, std::string &error);
+             const TlsLimits &limits, Server &server, std::string &error);
   // Closes every connection and stops listening. Without the core mutex.
   void stop();
   uint16_t port() const { return port_; }
   // With the core mutex held.
   size_t open_connections() const { return connections_.size(); }
+  // Connections refused before they were WebSockets (Prometheus text),
+  // with the core mutex held.
+  std::string metrics() const;
 
   // ClientTransport; with the core mutex held.
   bool owns(ConnectionId id) const override { return connections_.contains(id); }
@@ -45,6 +63,19 @@ class TlsTransport final : public ClientTransport {
   LinkTotals link_totals() const override;
 
  private:
+  // A TCP connection not yet a WebSocket.
+  struct Handshake {
+    GSocketConnection *tcp = nullptr;
+    GTlsConnection *tls = nullptr;
+    GCancellable *cancel = nullptr;
+    std::string source;  // connection_source() of its address
+    guint timeout = 0;
+  };
+  static gboolean on_incoming(GSocketService *, GSocketConnection *tcp, GObject *, gpointer data);
+  static void on_handshake(GObject *tls, GAsyncResult *result, gpointer data);
+  // Ends the handshake of the connection from `remote` ("host:port");
+  // `close`: and its connection with it.
+  void forget(const std::string &remote, bool close);
   static void on_websocket(SoupServer *soup, SoupServerMessage *message, const char *path,
                            SoupWebsocketConnection *ws, gpointer data);
   void accept(SoupServerMessage *message, SoupWebsocketConnection *ws);
@@ -54,14 +85,23 @@ class TlsTransport final : public ClientTransport {
   ConnectionIds &ids_;
   Server *server_ = nullptr;
   SoupServer *soup_ = nullptr;
+  GSocketService *service_ = nullptr;
+  GTlsCertificate *certificate_ = nullptr;
   uint16_t port_ = 0;
-  size_t max_connections_ = 0;
+  TlsLimits limits_;
+  // By remote address; on the main loop only.
+  std::unordered_map<std::string, Handshake> handshakes_;
+  std::unordered_map<std::string, size_t> handshakes_by_source_;
   std::unordered_map<ConnectionId, std::shared_ptr<stream::WsChannel>> connections_;
   // Channels whose end was told: released on the main loop's next turn,
   // not inside their own callback.
   std::vector<std::shared_ptr<stream::WsChannel>> ended_;
   LinkTotals closed_totals_;
-  uint64_t refused_ = 0;
+  uint64_t refused_ = 0;  // the server was full
+  // Before the WebSocket: refused at once (all slots or the source's taken),
+  // failed TLS handshakes, and timed out.
+  uint64_t refused_handshakes_ = 0, refused_source_handshakes_ = 0, failed_handshakes_ = 0,
+           timed_out_handshakes_ = 0;
 };
 
 }  // namespace wzp::signald

@@ -482,6 +482,86 @@ TEST_F(TlsFallback, ARelayTerminatingTheFallbacksTlsCannotSignInAsItsUser) {
   EXPECT_FALSE(relay.from_daemon<Welcome>(0ms));
 }
 
+// A TCP connection to the daemon's TLS port from `source` (127.0.0.x),
+// and, when `handshake`, its TLS handshake done (the certificate taken as
+// it comes): the TLS stream, or null.
+GIOStream *tls_port_connection(uint16_t port, const char *source, bool handshake) {
+  GSocketClient *client = g_socket_client_new();
+  GInetAddress *local = g_inet_address_new_from_string(source);
+  GSocketAddress *bind = g_inet_socket_address_new(local, 0);
+  g_socket_client_set_local_address(client, bind);
+  g_socket_client_set_timeout(client, 5);
+  GSocketConnection *tcp =
+      g_socket_client_connect_to_host(client, "127.0.0.1", port, nullptr, nullptr);
+  g_object_unref(bind);
+  g_object_unref(local);
+  g_object_unref(client);
+  if (tcp == nullptr || !handshake) return tcp != nullptr ? G_IO_STREAM(tcp) : nullptr;
+  GIOStream *tls = g_tls_client_connection_new(G_IO_STREAM(tcp), nullptr, nullptr);
+  g_object_unref(tcp);
+  g_signal_connect(tls, "accept-certificate",
+                   G_CALLBACK(+[](GTlsConnection *, GTlsCertificate *, GTlsCertificateFlags,
+                                  gpointer) -> gboolean { return TRUE; }),
+                   nullptr);
+  if (!g_tls_connection_handshake(G_TLS_CONNECTION(tls), nullptr, nullptr)) {
+    g_object_unref(tls);
+    return nullptr;
+  }
+  return tls;
+}
+
+// The TLS port's connections that are not WebSockets yet are bounded as
+// QUIC's handshakes are: one address holds --max-waiting-per-address (8)
+// of them, one more is closed at once, and other addresses still get in.
+TEST_F(TlsFallback, OneAddressHoldsOnlySoManyHandshakes) {
+  const uint16_t port = tls_daemon_->tls_port();
+  std::vector<GIOStream *> silent;  // TCP, never a ClientHello
+  for (int i = 0; i < 8; ++i) {
+    silent.push_back(tls_port_connection(port, "127.0.0.1", false));
+    ASSERT_NE(silent.back(), nullptr);
+  }
+  // The ninth is closed by the daemon: its read ends at once, unanswered.
+  GIOStream *ninth = tls_port_connection(port, "127.0.0.1", false);
+  ASSERT_NE(ninth, nullptr);
+  GSocket *socket = g_socket_connection_get_socket(G_SOCKET_CONNECTION(ninth));
+  g_socket_set_timeout(socket, 5);
+  char byte = 0;
+  GError *gerror = nullptr;
+  gssize got = g_socket_receive(socket, &byte, 1, nullptr, &gerror);
+  EXPECT_TRUE(got == 0 || (got < 0 && !g_error_matches(gerror, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)))
+      << (gerror != nullptr ? gerror->message : "read a byte");
+  g_clear_error(&gerror);
+  g_object_unref(ninth);
+  // Another address completes its handshake meanwhile.
+  GIOStream *other = tls_port_connection(port, "127.0.0.2", true);
+  EXPECT_NE(other, nullptr);
+  if (other != nullptr) g_object_unref(other);
+  // One silent connection leaves; its place is free again.
+  g_io_stream_close(silent.back(), nullptr, nullptr);
+  g_object_unref(silent.back());
+  silent.pop_back();
+  std::string text;
+  for (auto deadline = std::chrono::steady_clock::now() + 5s;
+       std::chrono::steady_clock::now() < deadline;) {
+    text = metrics();
+    if (text.find("wzp_signald_tls_refused_total{reason=\"handshake_failed\"} 1\n") !=
+        std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(20ms);  // polling the daemon's counter, not waiting blind
+  }
+  GIOStream *again = tls_port_connection(port, "127.0.0.1", true);
+  EXPECT_NE(again, nullptr);
+  if (again != nullptr) g_object_unref(again);
+  text = metrics();
+  EXPECT_NE(text.find("wzp_signald_tls_refused_total{reason=\"handshakes_per_source\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("wzp_signald_tls_refused_total{reason=\"handshakes\"} 0\n"),
+            std::string::npos);
+  for (GIOStream *s : silent) g_object_unref(s);
+}
+
 // A daemon that answers QUIC at all keeps the client on QUIC.
 TEST_F(TlsFallback, AClientThatReachesQuicStaysOnIt) {
   std::string error;
