@@ -94,8 +94,9 @@ GstElement *build_receiver(const ReceiverConfig &config,
   // the packets' codec id say, so the receiver follows the sender's tier
   // changes in one continuous stream.
   std::string sink = !config.echo_channel.empty() ? "interaudiosink channel=" + config.echo_channel
-                     : config.output_wav.empty()  ? "autoaudiosink"
-                                                  : "wavenc name=wav ! filesink name=output";
+                     : !config.output_wav.empty() ? "wavenc name=wav ! filesink name=output"
+                     : !config.sink.empty()       ? config.sink
+                                                  : "autoaudiosink";
   // The jitter buffer waits for 99 % of recent frames, not 95 %: frames FEC
   // recovers come late, and at 10 % loss they are the slowest 10 %, half of
   // which missed a 95 % target (bench/live: 96.7 -> 98.5 % played at 10 %

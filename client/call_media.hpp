@@ -45,7 +45,10 @@ struct SenderConfig {
 };
 
 struct ReceiverConfig {
-  std::string output_wav;    // empty: autoaudiosink
+  std::string output_wav;  // empty: `sink`
+  // A description taking raw audio (wzp-web's appsink toward a browser);
+  // empty: autoaudiosink.
+  std::string sink;
   std::string echo_channel;  // instead of a file or the speakers: to a sender's echo_channel
   std::shared_ptr<quic::Link> link;  // when set, bind_address/port are unused
   std::string bind_address = "127.0.0.1";

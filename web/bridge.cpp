@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "libwzp/base/token_bucket.hpp"
@@ -97,21 +98,28 @@ void Bridge::on_request(SoupServer *, SoupServerMessage *message, const char *pa
   }
   if (p == "/metrics") return respond(message, SOUP_STATUS_OK, "text/plain", self->metrics());
   if (p == "/healthz") return respond(message, SOUP_STATUS_OK, "text/plain", "ok\n");
-  constexpr std::string_view kRoom = "/room/";
-  if (p.starts_with(kRoom)) {
+  constexpr std::string_view kRoom = "/room/", kCall = "/call/", kAnswer = "/answer/";
+  std::string_view prefix = p.starts_with(kRoom)     ? kRoom
+                            : p.starts_with(kCall)   ? kCall
+                            : p.starts_with(kAnswer) ? kAnswer
+                                                     : std::string_view();
+  if (!prefix.empty()) {
     // The page reads the name from its own address; refuse here only what
-    // could never join.
-    gchar *name = g_uri_unescape_string(path + kRoom.size(), nullptr);
-    std::string why;
-    bool valid = name != nullptr && crypto::valid_room_name(name, &why);
+    // could never join or call (the bridge's parser has the last word).
+    gchar *name = g_uri_unescape_string(path + prefix.size(), nullptr);
+    std::string why = "not a name";
+    bool valid =
+        name != nullptr && (prefix == kRoom ? crypto::valid_room_name(name, &why)
+                                            : *name != '\0' && std::strlen(name) <= kMaxNameBytes);
     g_free(name);
-    if (!valid)
-      return respond(message, SOUP_STATUS_NOT_FOUND, "text/plain", "no such room: " + why + "\n");
+    if (!valid) return respond(message, SOUP_STATUS_NOT_FOUND, "text/plain", why + "\n");
     soup_message_headers_replace(soup_server_message_get_response_headers(message), "Cache-Control",
                                  "no-store");
     return respond(message, SOUP_STATUS_OK, "text/html; charset=utf-8", kPageHtml);
   }
-  respond(message, SOUP_STATUS_NOT_FOUND, "text/plain", "open /room/<name> to join a room\n");
+  respond(message, SOUP_STATUS_NOT_FOUND, "text/plain",
+          "open /room/<name> to join a room, /call/@<alias> to call, /answer/<alias> to be "
+          "called\n");
 }
 
 void Bridge::on_websocket(SoupServer *, SoupServerMessage *message, const char *,

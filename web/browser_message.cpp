@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "libwzp/base/hex.hpp"
 #include "libwzp/crypto/room_access.hpp"
 
 namespace wzp::web {
@@ -29,6 +30,28 @@ std::vector<std::string_view> lines(std::string_view text) {
     text.remove_prefix(end + 1);
   }
   return out;
+}
+
+// "alias" and "identity", both optional; false with `error` when either is
+// there but wrong.
+bool sign_in_fields(const json &object, SignIn &out, std::string &error) {
+  if (object.contains("alias") && !object["alias"].is_null()) {
+    out.alias = text_field(object, "alias");
+    if (!out.alias || out.alias->empty() || out.alias->size() > kMaxNameBytes) {
+      error = "\"alias\" is not a short string";
+      return false;
+    }
+  }
+  if (object.contains("identity") && !object["identity"].is_null()) {
+    auto hex = text_field(object, "identity");
+    crypto::Seed seed{};
+    if (!hex || !base::from_hex(*hex, seed)) {
+      error = "\"identity\" is not 64 hex digits";
+      return false;
+    }
+    out.seed = seed;
+  }
+  return true;
 }
 
 }  // namespace
@@ -61,7 +84,31 @@ ParsedBrowserMessage parse_browser_message(std::string_view text) {
         return out;
       }
     }
+    if (!sign_in_fields(object, join.as, out.error)) {
+      out.error = "join: " + out.error;
+      return out;
+    }
     out.message = join;
+  } else if (*type == "call") {
+    Call call;
+    auto callee = text_field(object, "callee");
+    if (!callee || callee->empty() || callee->size() > kMaxNameBytes) {
+      out.error = "call: needs a short \"callee\" (@alias or fingerprint)";
+      return out;
+    }
+    call.callee = *callee;
+    if (!sign_in_fields(object, call.as, out.error)) {
+      out.error = "call: " + out.error;
+      return out;
+    }
+    out.message = call;
+  } else if (*type == "answer") {
+    Answer answer;
+    if (!sign_in_fields(object, answer.as, out.error)) {
+      out.error = "answer: " + out.error;
+      return out;
+    }
+    out.message = answer;
   } else if (*type == "offer") {
     auto sdp = text_field(object, "sdp");
     if (!sdp) {

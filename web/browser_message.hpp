@@ -5,7 +5,13 @@
 //   {"type":"join","room":"ops","invite":"wzp-room:ops#..."}
 //   {"type":"offer","sdp":"v=0..."}                  the browser's offer
 //   {"type":"ice","candidate":"candidate:...","sdpMLineIndex":0}
-//   {"type":"leave"}
+//   {"type":"leave"}                                 leaves the room, hangs up a call
+//   {"type":"call","callee":"@bob","alias":"carol","identity":"<64 hex>"}
+//   {"type":"answer","alias":"carol","identity":"<64 hex>"}   waits for a call
+//
+// "alias" (claimed when signing in) and "identity" (the seed of the wzp
+// identity the browser keeps; without it the bridge makes one and hands it
+// back) are optional in join, call and answer.
 //
 // and the one thing the bridge reads in an offer: the payload type the
 // browser gave Opus in its audio section. Both parsers take any bytes and
@@ -18,11 +24,28 @@
 #include <string_view>
 #include <variant>
 
+#include "libwzp/crypto/identity.hpp"
+
 namespace wzp::web {
 
+// Who the browser signs in as.
+struct SignIn {
+  std::optional<std::string> alias;  // claimed at sign-in; the daemon checks it
+  std::optional<crypto::Seed> seed;  // the browser's identity; none: a fresh one
+};
 struct Join {
   std::string room;                   // a valid room name (crypto::valid_room_name)
   std::optional<std::string> invite;  // wzp-room:NAME#SECRET, not yet checked
+  SignIn as;
+};
+// Calls "@alias", a fingerprint or a prefix of one (client::place_call).
+struct Call {
+  std::string callee;
+  SignIn as;
+};
+// Waits for a call and answers the first.
+struct Answer {
+  SignIn as;
 };
 struct Offer {
   std::string sdp;
@@ -32,7 +55,11 @@ struct Candidate {
   uint32_t mline = 0;
 };
 struct Leave {};
-using BrowserMessage = std::variant<Join, Offer, Candidate, Leave>;
+using BrowserMessage = std::variant<Join, Offer, Candidate, Leave, Call, Answer>;
+
+// Longer than any alias or callee the daemon accepts; refused before it
+// leaves the bridge.
+inline constexpr size_t kMaxNameBytes = 64;
 
 struct ParsedBrowserMessage {
   std::optional<BrowserMessage> message;

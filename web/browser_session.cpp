@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "client/call_media.hpp"
+#include "libwzp/base/hex.hpp"
 #include "libwzp/crypto/room_access.hpp"
 #include "libwzp/quality/room.hpp"
 
@@ -97,9 +98,10 @@ BrowserSession::BrowserSession(uint64_t id, const BridgeConfig &config, Output o
       output_(std::move(output)),
       up_(std::make_shared<AudioHandoff>()),
       down_(std::make_shared<AudioHandoff>()),
-      identity_(std::make_shared<const crypto::Identity>(crypto::Identity::generate())) {}
+      interrupted_(std::make_shared<std::atomic<bool>>(false)) {}
 
 BrowserSession::~BrowserSession() {
+  interrupted_->store(true);  // a call being placed or awaited is given up
   up_->set_target(nullptr, nullptr);
   down_->set_target(nullptr, nullptr);
   if (pipeline_ != nullptr) {
@@ -109,7 +111,9 @@ BrowserSession::~BrowserSession() {
     gst_object_unref(pipeline_);
   }
   member_.reset();
-  if (session_) session_->close();
+  call_.reset();  // hangs up
+  // While the sign-in thread still uses it, it closes the session as it ends.
+  if (session_ && !signing_in_) session_->close();
 }
 
 void BrowserSession::on_main(std::function<void(BrowserSession &)> fn) {
@@ -123,15 +127,69 @@ void BrowserSession::handle(const BrowserMessage &message) {
     offer(*o);
   } else if (auto *c = std::get_if<Candidate>(&message)) {
     candidate(*c);
+  } else if (auto *placed = std::get_if<Call>(&message)) {
+    call(*placed);
+  } else if (auto *a = std::get_if<Answer>(&message)) {
+    answer(*a);
   } else {
+    if (signing_in_) interrupted_->store(true);
+    if (call_) hang_up("you hung up");
     if (member_ && !member_->ending()) member_->leave("the browser left");
   }
 }
 
-void BrowserSession::join(const Join &join) {
-  if (session_ || joining_) {
-    return output_.refuse("already_joined", "this session is in a room already");
+// As the browser asked: its own identity or a fresh one, and its alias
+// claimed. Signing in takes the daemon's round trips (up to its login
+// timeout), placing or awaiting a call longer: on a thread of its own, so
+// the bridge's other sessions go on meanwhile.
+void BrowserSession::sign_in(const SignIn &as, AfterSignIn after) {
+  if (session_ || signing_in_) {
+    return output_.refuse("already_joined", "this session is signed in already");
   }
+  const bool fresh = !as.seed;
+  identity_ = std::make_shared<const crypto::Identity>(
+      fresh ? crypto::Identity::generate() : crypto::Identity::from_seed(*as.seed));
+  signing_in_ = true;
+  std::thread([weak = weak_from_this(), identity = identity_, daemon = config_.daemon,
+               alias = as.alias, fresh, interrupted = interrupted_, after = std::move(after)] {
+    std::string error;
+    std::shared_ptr<signal::Session> session = signal::Session::connect(daemon, *identity, error);
+    if (session && alias) {
+      uint64_t id = session->next_request_id();
+      session->send(signal::AliasClaim{*alias}, id);
+      auto reply = session->wait_reply(id, std::chrono::seconds(10));
+      if (!reply || !std::holds_alternative<signal::Ok>(reply->message)) {
+        auto *e = reply ? std::get_if<signal::Error>(&reply->message) : nullptr;
+        error = "cannot claim alias '" + *alias +
+                "': " + (e ? e->code + " " + e->message : "no answer");
+        session->close();
+        session.reset();
+      }
+    }
+    post(weak, [session, error, alias, fresh](BrowserSession &self) {
+      if (!session) {
+        self.signing_in_ = false;
+        return self.output_.refuse("join_failed", "wzp-signald: " + error);
+      }
+      self.session_ = session;
+      json signed_in{{"type", "signed_in"},
+                     {"fingerprint", session->welcome().fingerprint},
+                     {"alias", alias ? json(*alias) : json(nullptr)}};
+      // The page keeps it (docs/web.md, "Trust").
+      if (fresh) signed_in["identity"] = base::to_hex(self.identity_->seed());
+      self.output_.send(signed_in.dump());
+    });
+    if (!session) return;
+    auto then = after(*session, *identity, *interrupted);
+    post(weak, [then](BrowserSession &self) {
+      self.signing_in_ = false;
+      then(self);
+    });
+    // Should the browser have gone meanwhile, `session` closes here.
+  }).detach();
+}
+
+void BrowserSession::join(const Join &join) {
   crypto::RoomAccess access = crypto::open_room_access(join.room);
   bool open = true;
   if (join.invite) {
@@ -143,20 +201,60 @@ void BrowserSession::join(const Join &join) {
     access = crypto::room_access(*invite);
     open = false;
   }
-  // Signing in takes the daemon's round trips (up to its login timeout):
-  // on a thread of its own, so the bridge's other sessions go on meanwhile.
-  joining_ = true;
-  std::thread([weak = weak_from_this(), identity = identity_, daemon = config_.daemon, join, access,
-               open] {
+  sign_in(join.as, [join, access, open](signal::Session &, const crypto::Identity &,
+                                        const std::atomic<bool> &) {
+    return [join, access, open](BrowserSession &self) { self.enter(join, access, open); };
+  });
+}
+
+void BrowserSession::call(const Call &call) {
+  std::string callee = call.callee;
+  sign_in(call.as, [callee](signal::Session &session, const crypto::Identity &identity,
+                            const std::atomic<bool> &interrupted) {
     std::string error;
-    std::shared_ptr<signal::Session> session = signal::Session::connect(daemon, *identity, error);
-    post(weak, [session, error, join, access, open](BrowserSession &self) {
-      self.joining_ = false;
-      if (!session) return self.output_.refuse("join_failed", "wzp-signald: " + error);
-      self.session_ = session;
-      self.enter(join, access, open);
-    });
-  }).detach();
+    // One copy of the call's keys, wiped once the media has them.
+    auto established = std::make_shared<std::optional<client::EstablishedCall>>(
+        client::place_call(session, identity, callee, std::nullopt, interrupted, error));
+    return [established, error](BrowserSession &self) { self.in_call(*established, true, error); };
+  });
+}
+
+// Answers the first call that comes: the page asked for calls by opening
+// /answer/ALIAS.
+void BrowserSession::answer(const Answer &answer) {
+  sign_in(answer.as, [](signal::Session &session, const crypto::Identity &identity,
+                        const std::atomic<bool> &interrupted) {
+    std::string error;
+    auto established = std::make_shared<std::optional<client::EstablishedCall>>(client::answer_call(
+        session, identity, [](const std::string &) { return true; }, std::nullopt, interrupted,
+        error));
+    return [established, error](BrowserSession &self) { self.in_call(*established, false, error); };
+  });
+}
+
+void BrowserSession::in_call(std::optional<client::EstablishedCall> &established, bool caller,
+                             const std::string &error) {
+  if (!established) return output_.refuse("call_failed", error);
+  std::string why;
+  BrowserCall::Handlers handlers;
+  Weak weak = weak_from_this();
+  handlers.tick = [this] { send_status(); };
+  handlers.ended = [weak](const std::string &reason) {
+    if (auto self = weak.lock()) self->hang_up(reason);
+  };
+  call_ = BrowserCall::start(*session_, *established, caller, WZP_WEB_APPSRC " name=browser",
+                             "appsink name=browser sync=false", handlers, why);
+  if (!call_) return output_.refuse("call_failed", why);
+  up_->set_target(call_->sender(), "browser");
+  attach(down_, call_->receiver(), "browser");
+  output_.send(json{{"type", "in_call"}, {"peer", call_->peer()}, {"caller", caller}}.dump());
+}
+
+// The call is over (`why`): the browser hears it; the media stops.
+void BrowserSession::hang_up(const std::string &why) {
+  up_->set_target(nullptr, nullptr);
+  call_.reset();
+  output_.send(json{{"type", "left"}, {"reason", why}}.dump());
 }
 
 // Signed in: into the room.
@@ -200,7 +298,8 @@ void BrowserSession::enter(const Join &join, const crypto::RoomAccess &access, b
 }
 
 void BrowserSession::offer(const Offer &offer) {
-  if (!member_) return output_.refuse("not_joined", "join a room before the offer");
+  if (!member_ && !call_)
+    return output_.refuse("not_joined", "join a room or a call before the offer");
   if (pipeline_ != nullptr) return output_.refuse("bad_sdp", "one offer per session");
   std::string error;
   auto pt = opus_payload_type(offer.sdp, error);
@@ -354,6 +453,21 @@ gboolean BrowserSession::on_bus(GstBus *, GstMessage *message, gpointer data) {
 }
 
 void BrowserSession::send_status() {
+  if (call_) {
+    BrowserCall::Status s = call_->status();
+    json peer{{"fingerprint", call_->peer()}, {"alias", ""},           {"proven", true},
+              {"heard", s.played > 0},        {"played", s.played},    {"concealed", s.concealed},
+              {"fec", s.recovered},           {"delay_ms", s.delay_ms}};
+    output_.send(json{
+        {"type", "status"},
+        {"call", true},
+        {"tier", s.tier},
+        {"sent", s.sent},
+        {"members", json::array({peer})},
+        {"line",
+         s.line}}.dump());
+    return;
+  }
   if (!member_) return;
   auto status = member_->status();
   json members = json::array();

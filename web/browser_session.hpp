@@ -1,12 +1,13 @@
 // One browser in wzp-web: its WebRTC side (webrtcbin, answering the
-// browser's offer: DTLS-SRTP, ICE, Opus) and its wzp side (a RoomMember
-// signed in to wzp-signald with an identity made for this session), joined
-// by raw audio handed from an appsink in one pipeline to an appsrc in the
-// other:
+// browser's offer: DTLS-SRTP, ICE, Opus) and its wzp side (a RoomMember, or
+// a direct call's BrowserCall, signed in to wzp-signald with the identity
+// the browser keeps or one made for it), joined by raw audio handed from an
+// appsink in one pipeline to an appsrc in the other:
 //
 //   webrtcbin ! rtpopusdepay ! opusdec ! ... ! appsink name=up
 //     -> RoomMember's sender: appsrc name=browser ! wzpvoiceenc ! wzpfecenc ! ...
 //   RoomMember's receiver: ... ! audiomixer ! appsink name=browser
+//   (or BrowserCall's sender and receiver)
 //     -> appsrc name=room ! opusenc ! rtpopuspay ! webrtcbin
 //
 // The browser's Opus is decoded and encoded again: the room's tier, not the
@@ -17,6 +18,7 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -27,6 +29,7 @@
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/crypto/room_access.hpp"
 #include "libwzp/signal/session.hpp"
+#include "web/browser_call.hpp"
 #include "web/browser_message.hpp"
 
 namespace wzp::web {
@@ -67,11 +70,20 @@ class BrowserSession : public std::enable_shared_from_this<BrowserSession> {
   BrowserSession &operator=(const BrowserSession &) = delete;
 
   void handle(const BrowserMessage &message);
-  bool joined() const { return member_ != nullptr; }
 
  private:
+  // What runs on the sign-in thread once signed in (a call placed or
+  // awaited), and what then runs on the main loop.
+  using AfterSignIn = std::function<std::function<void(BrowserSession &)>(
+      signal::Session &, const crypto::Identity &, const std::atomic<bool> &interrupted)>;
+  void sign_in(const SignIn &as, AfterSignIn after);
   void join(const Join &join);
   void enter(const Join &join, const crypto::RoomAccess &access, bool open);
+  void call(const Call &call);
+  void answer(const Answer &answer);
+  void in_call(std::optional<client::EstablishedCall> &established, bool caller,
+               const std::string &error);
+  void hang_up(const std::string &why);
   void offer(const Offer &offer);
   void candidate(const Candidate &candidate);
   void send_status();
@@ -90,8 +102,12 @@ class BrowserSession : public std::enable_shared_from_this<BrowserSession> {
   // Shared with the thread that signs in, which may outlive the session.
   std::shared_ptr<const crypto::Identity> identity_;
   std::shared_ptr<signal::Session> session_;
-  bool joining_ = false;  // signing in
+  bool signing_in_ = false;  // or placing or awaiting a call
+  // Set when the session goes or the browser leaves: a call being placed
+  // or awaited on the sign-in thread is given up.
+  std::shared_ptr<std::atomic<bool>> interrupted_;
   std::unique_ptr<client::RoomMember> member_;
+  std::unique_ptr<BrowserCall> call_;
   GstElement *pipeline_ = nullptr;  // the WebRTC side, made by the offer
   GstElement *webrtc_ = nullptr;
   guint bus_watch_ = 0;

@@ -3,12 +3,15 @@
 protocol, then tries wzp-web's limits over its WebSocket, and writes what it
 saw as JSON for web_test.cpp to judge (this script asserts nothing).
 
-  drive_page.py DEVTOOLS_PORT PAGE_URL SECONDS SCREENSHOT OUT_JSON
+  drive_page.py DEVTOOLS_PORT PAGE_URL SECONDS SCREENSHOT OUT_JSON MESSAGE_BYTES CALL_SECONDS
 
 Page: opens PAGE_URL, waits until the page is in the call and says so,
 then until it has received SECONDS of the room's audio since the bridge
-first heard another member (deadlines 60 s); keeps wzp.heard (RMS every
-20 ms) and a screenshot. Limits: a message over the size limit, one that
+first heard another member (deadlines 60 s), and says so; keeps wzp.heard
+(RMS every 20 ms) and a screenshot. Call: once the room's other member has
+left, that tab waits for calls as @dora (/answer/dora) and a second tab
+calls @dora (/call/@dora); both until each has heard CALL_SECONDS of the
+other since the bridge first played its frames. Limits: a message over the size limit, one that
 is not JSON, a join with another room's invite, an offer without Opus, a
 flood, then sessions until one is refused; /metrics last.
 """
@@ -26,9 +29,15 @@ NO_VERIFY = {"cert_reqs": ssl.CERT_NONE, "check_hostname": False}
 
 
 class DevTools:
-    def __init__(self, port):
-        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10))
-        page = next(t for t in targets if t["type"] == "page")
+    def __init__(self, port, url=None):
+        if url is None:
+            targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10))
+            page = next(t for t in targets if t["type"] == "page")
+        else:  # a new tab
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/json/new?" + urllib.parse.quote(url, safe=":/@?=&"),
+                method="PUT")
+            page = json.load(urllib.request.urlopen(request, timeout=10))
         self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30)
         self.next_id = 0
 
@@ -73,10 +82,59 @@ def drive_page(devtools, url, seconds, screenshot):
         " fingerprint: wzp.fingerprint || null, members_shown: document.getElementById('members').innerText,"
         " quality_shown: document.getElementById('quality').innerText})")
     page["heard_from"] = heard_from
-    shot = devtools.call("Page.captureScreenshot", format="png")
-    with open(screenshot, "wb") as f:
-        f.write(base64.b64decode(shot["data"]))
+    save_screenshot(devtools, screenshot)
+    print("drive_page: heard", flush=True)  # the test lets the member leave now
     return page
+
+
+def save_screenshot(devtools, path):
+    shot = devtools.call("Page.captureScreenshot", format="png")
+    with open(path, "wb") as f:
+        f.write(base64.b64decode(shot["data"]))
+
+
+def wait_for(devtools, expression, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            value = devtools.evaluate(expression)
+        except RuntimeError:  # the page is navigating
+            value = None
+        if value:
+            return value
+        time.sleep(0.2)
+    return None
+
+
+def drive_call(port, answering, origin, seconds, screenshot):
+    """`answering` (the room's tab) waits for calls as @dora; a new tab calls it."""
+    wait_for(answering, "wzp.status && wzp.status.members.length === 0")  # the member left
+    answering.call("Page.navigate", url=origin + "/answer/dora?processing=off")
+    wait_for(answering, "window.wzp && wzp.state === 'waiting for a call'")
+    calling = DevTools(port, origin + "/call/@dora?processing=off")
+    # Each until it has heard `seconds` since the bridge first played the other's frames.
+    tabs = {"answering": answering, "calling": calling}
+    heard_from = {}
+    deadline = time.monotonic() + 60
+    while len(heard_from) < 2 or any(
+            tab.evaluate("wzp.heard.length") < heard_from[name] + 50 * seconds
+            for name, tab in tabs.items()):
+        if time.monotonic() > deadline:
+            break
+        for name, tab in tabs.items():
+            seen = tab.evaluate("window.wzp ? ({heard: wzp.heard.length, played: wzp.status &&"
+                                " wzp.status.members.length ? wzp.status.members[0].played : 0}) : null")
+            if name not in heard_from and seen and seen["played"]:
+                heard_from[name] = seen["heard"]
+        time.sleep(0.2)
+    out = {}
+    for name, tab in tabs.items():
+        out[name] = tab.evaluate(
+            "({state: wzp.state, heard: wzp.heard, errors: wzp.errors, status: wzp.status,"
+            " peer: wzp.peer || null, identity: localStorage.getItem(identityKey)})")
+        out[name]["heard_from"] = heard_from.get(name)
+    save_screenshot(calling, screenshot)
+    return out
 
 
 def connect(origin):
@@ -140,11 +198,14 @@ def try_limits(origin, message_bytes):
 
 
 def main():
-    port, url, seconds, screenshot, out_path, message_bytes = sys.argv[1:7]
+    port, url, seconds, screenshot, out_path, message_bytes, call_seconds = sys.argv[1:8]
     devtools = DevTools(int(port))
     result = {"page": drive_page(devtools, url, int(seconds), screenshot)}
     parts = urllib.parse.urlparse(url)
-    result["limits"] = try_limits(f"{parts.scheme}://{parts.netloc}", int(message_bytes))
+    origin = f"{parts.scheme}://{parts.netloc}"
+    result["call"] = drive_call(int(port), devtools, origin, int(call_seconds),
+                                screenshot.replace(".png", "_call.png"))
+    result["limits"] = try_limits(origin, int(message_bytes))
     with open(out_path, "w") as f:
         json.dump(result, f)
     print("drive_page: done", flush=True)

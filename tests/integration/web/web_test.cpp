@@ -3,8 +3,10 @@
 // the DevTools protocol by drive_page.py, and a `wzp room join` member in the
 // same open room saying other speech. Each side must hear the other: what
 // the page heard follows the member's speech, and what the member recorded
-// follows the browser's, by their loudness envelopes. The bridge's limits
-// answer with their errors and count them on /metrics. A screenshot of the
+// follows the browser's, by their loudness envelopes. Then one tab waits
+// for calls as @dora and another calls @dora: a direct call between two
+// browsers, each hearing the other. The bridge's limits answer with their
+// errors and count them on /metrics. A screenshot of the
 // page is left in the build tree (tests/integration/web/output/page.png),
 // with what each side said and heard.
 #include <gtest/gtest.h>
@@ -33,8 +35,9 @@ constexpr const char *kMemberSays =
     "to the browser through the daemon, and the bridge sends my voice back over WebRTC. "
     "Six, seven, eight, nine, ten. Once more: one, two, three, four, five, six, seven.";
 constexpr int kSeconds = 8;             // of the member the browser must have heard
+constexpr int kCallSeconds = 3;         // each browser in the call must have heard
 constexpr int kMessageBytes = 4096;     // wzp-web --max-message-bytes
-constexpr int kSessionsPerAddress = 3;  // wzp-web --max-sessions-per-address
+constexpr int kSessionsPerAddress = 4;  // wzp-web --max-sessions-per-address
 
 // How closely `heard` follows `said` said over and over (a file that loops,
 // or a member who started earlier), from where the sound of `heard` starts,
@@ -127,13 +130,13 @@ TEST_F(WebBridge, BrowserAndMemberHearEachOtherAndLimitsAreCounted) {
   std::filesystem::create_directories(output_dir);
   const auto screenshot = output_dir / "page.png";
   std::filesystem::remove(screenshot);
-  ChildProcess driver(
-      "/usr/bin/python3",
-      {(source_dir() / "tests/integration/web/drive_page.py").string(), m[1].str(),
-       // Both talk at once, so the browser's echo canceller would
-       // duck its microphone: the page takes it as it is.
-       origin + "/room/lobby?processing=off", std::to_string(kSeconds), screenshot.string(),
-       (dir_ / "driven.json").string(), std::to_string(kMessageBytes)});
+  ChildProcess driver("/usr/bin/python3",
+                      {(source_dir() / "tests/integration/web/drive_page.py").string(), m[1].str(),
+                       // Both talk at once, so the browser's echo canceller would
+                       // duck its microphone: the page takes it as it is.
+                       origin + "/room/lobby?processing=off", std::to_string(kSeconds),
+                       screenshot.string(), (dir_ / "driven.json").string(),
+                       std::to_string(kMessageBytes), std::to_string(kCallSeconds)});
   ASSERT_TRUE(driver.wait_for_line(std::regex("drive_page: in the call"), 60s))
       << "the page never got into the call";
   ChildProcess member(
@@ -142,6 +145,10 @@ TEST_F(WebBridge, BrowserAndMemberHearEachOtherAndLimitsAreCounted) {
        (dir_ / "at_member.wav").string()},
       env("member"));
   ASSERT_TRUE(member.wait_for_line(std::regex("in room lobby as sender"), 20s));
+  // The member leaves once the page heard enough (its recording ends
+  // cleanly); the page then goes on to the call.
+  ASSERT_TRUE(driver.wait_for_line(std::regex("drive_page: heard"), 90s));
+  member.stop(10s);
 
   auto driven = driver.wait_exit(120s);
   std::string driver_output;
@@ -151,8 +158,6 @@ TEST_F(WebBridge, BrowserAndMemberHearEachOtherAndLimitsAreCounted) {
   json result = json::parse(in);
   const json &page = result["page"];
 
-  // The member leaves; its recording ends cleanly.
-  member.stop(10s);
   // What each side heard stays beside the screenshot.
   for (const char *file : {"driven.json", "at_member.wav", "member.wav", "browser.wav"}) {
     std::filesystem::copy_file(dir_ / file, output_dir / file,
@@ -204,6 +209,29 @@ TEST_F(WebBridge, BrowserAndMemberHearEachOtherAndLimitsAreCounted) {
   EXPECT_GT(member_hears_browser, 0.5);
   EXPECT_GT(member_hears_browser, member_hears_itself + 0.1);
 
+  // The call between two browsers: the caller reached @dora, both are in
+  // the call, and each heard the other's voice (both microphones play the
+  // same file, so there is no other speech to compare against: silence or
+  // noise scores far below).
+  const json &call = result["call"];
+  for (const char *side : {"calling", "answering"}) {
+    const json &tab = call[side];
+    EXPECT_EQ(tab["state"], "in the call") << side << ": " << tab.dump().substr(0, 2000);
+    EXPECT_TRUE(tab["errors"].empty()) << side << ": " << tab["errors"].dump();
+    // The identity the bridge made is kept in the browser, one per alias.
+    EXPECT_TRUE(tab["identity"].is_string() && tab["identity"].get<std::string>().size() == 64)
+        << side;
+    ASSERT_TRUE(tab["heard_from"].is_number()) << side << ": the bridge never played the peer";
+    std::vector<double> heard = tab["heard"].get<std::vector<double>>();
+    heard.erase(heard.begin(), heard.begin() + tab["heard_from"].get<long>());
+    ASSERT_GE(heard.size(), 50u * kCallSeconds) << side;
+    double score = heard_follows(envelope(*browser_said, 20), heard);
+    std::fprintf(stderr, "call: %s browser hears the other %.2f\n", side, score);
+    EXPECT_GT(score, 0.5) << side;
+  }
+  EXPECT_NE(call["calling"]["peer"].get<std::string>().find("(@dora)"), std::string::npos);
+  EXPECT_NE(call["calling"]["identity"], call["answering"]["identity"]);
+
   // Limits: each refusal says why and is counted.
   const json &limits = result["limits"];
   EXPECT_EQ(limits["too_big"]["code"], "message_too_big") << limits.dump();
@@ -213,8 +241,9 @@ TEST_F(WebBridge, BrowserAndMemberHearEachOtherAndLimitsAreCounted) {
   EXPECT_EQ(limits["join"]["type"], "joined");
   EXPECT_EQ(limits["video_offer"]["code"], "bad_sdp");
   EXPECT_EQ(limits["video_offer"]["message"], "no audio section");
-  // The page and the limits' own session were open: one more fits.
-  EXPECT_EQ(limits["accepted_more"], kSessionsPerAddress - 2);
+  // The two tabs in the call and the limits' own session were open: one
+  // more fits.
+  EXPECT_EQ(limits["accepted_more"], kSessionsPerAddress - 3);
   EXPECT_EQ(limits["refused"]["code"], "too_many_sessions");
   const std::string metrics = limits["metrics"];
   for (const char *counted :

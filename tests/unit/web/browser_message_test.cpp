@@ -16,13 +16,36 @@ TEST(BrowserMessage, JoinOpenRoomAndByInvite) {
   EXPECT_EQ(std::get<Join>(*invited.message).invite, "wzp-room:ops#x");
 }
 
+TEST(BrowserMessage, CallAndAnswerWithWhoTheBrowserIs) {
+  auto call =
+      parse_browser_message(R"({"type":"call","callee":"@bob","alias":"carol","identity":")" +
+                            std::string(62, 'a') + R"(0F"})");
+  ASSERT_TRUE(call.message) << call.error;
+  const auto &c = std::get<Call>(*call.message);
+  EXPECT_EQ(c.callee, "@bob");
+  EXPECT_EQ(c.as.alias, "carol");
+  ASSERT_TRUE(c.as.seed);
+  EXPECT_EQ((*c.as.seed)[0], 0xaa);
+  EXPECT_EQ((*c.as.seed)[31], 0x0f);
+  auto answer = parse_browser_message(R"({"type":"answer","alias":null})");
+  ASSERT_TRUE(answer.message) << answer.error;
+  EXPECT_FALSE(std::get<Answer>(*answer.message).as.alias);
+  EXPECT_FALSE(std::get<Answer>(*answer.message).as.seed);
+  auto join = parse_browser_message(R"({"type":"join","room":"standup","alias":"dave"})");
+  ASSERT_TRUE(join.message) << join.error;
+  EXPECT_EQ(std::get<Join>(*join.message).as.alias, "dave");
+}
+
 TEST(BrowserMessage, RefusesWhatIsNotAMessage) {
   for (const char *bad :
        {"", "[]", "{}", R"({"type":7})", R"({"type":"dance"})", R"({"type":"join"})",
         R"({"type":"join","room":""})", R"({"type":"join","room":"a","invite":3})",
         R"({"type":"offer"})", R"({"type":"ice","candidate":"c"})",
         R"({"type":"ice","candidate":"c","sdpMLineIndex":-1})",
-        R"({"type":"ice","candidate":"c","sdpMLineIndex":100000})"}) {
+        R"({"type":"ice","candidate":"c","sdpMLineIndex":100000})", R"({"type":"call"})",
+        R"({"type":"call","callee":""})", R"({"type":"call","callee":"@b","alias":7})",
+        R"({"type":"answer","alias":""})", R"({"type":"answer","identity":"abcd"})",
+        R"({"type":"answer","identity":7})"}) {
     auto parsed = parse_browser_message(bad);
     EXPECT_FALSE(parsed.message) << bad;
     EXPECT_FALSE(parsed.error.empty()) << bad;
