@@ -1,12 +1,12 @@
 #include "signald/http_api.hpp"
 
 #include <gio/gio.h>
-#include <sys/socket.h>
 
 #include <nlohmann/json.hpp>
 
 #include "libwzp/base/host_port.hpp"
 #include "libwzp/crypto/identity.hpp"
+#include "signald/tcp_listener.hpp"
 #include "signald/tls_transport.hpp"
 
 namespace wzp::signald {
@@ -90,35 +90,8 @@ HttpApi::~HttpApi() {
 }
 
 bool HttpApi::listen(const std::string &host, uint16_t port, std::string &error) {
-  GInetAddress *inet = g_inet_address_new_from_string(host.c_str());
-  if (inet == nullptr) {
-    error = "HTTP address must be numeric: " + host;
-    return false;
-  }
-  GSocketAddress *address = g_inet_socket_address_new(inet, port);
-  g_object_unref(inet);
-  // We accept the connections and hand them to libsoup, so each one can be
-  // counted and given a deadline, which libsoup has no setting for.
-  service_ = g_socket_service_new();
-  // GLib's default backlog (10) drops a burst's SYNs, which costs each a
-  // second's retransmission; libsoup's own listener uses SOMAXCONN.
-  g_socket_listener_set_backlog(G_SOCKET_LISTENER(service_), SOMAXCONN);
-  GSocketAddress *bound = nullptr;
-  GError *gerror = nullptr;
-  bool ok =
-      g_socket_listener_add_address(G_SOCKET_LISTENER(service_), address, G_SOCKET_TYPE_STREAM,
-                                    G_SOCKET_PROTOCOL_TCP, nullptr, &bound, &gerror);
-  g_object_unref(address);
-  if (!ok) {
-    error = gerror->message;
-    g_error_free(gerror);
-    return false;
-  }
-  port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-  g_object_unref(bound);
-  g_signal_connect(service_, "incoming", G_CALLBACK(on_incoming), this);
-  g_socket_service_start(service_);
-  return true;
+  service_ = listen_tcp(host, port, G_CALLBACK(on_incoming), this, port_, error);
+  return service_ != nullptr;
 }
 
 gboolean HttpApi::on_incoming(GSocketService *, GSocketConnection *connection, GObject *,

@@ -6,6 +6,7 @@
 #include "libwzp/signal/printable.hpp"
 #include "libwzp/stream/https.hpp"
 #include "signald/quic_transport.hpp"
+#include "signald/tcp_listener.hpp"
 
 namespace wzp::signald {
 
@@ -54,30 +55,8 @@ bool TlsTransport::start(const std::string &address, uint16_t port,
   const char *protocols[] = {stream::kSignalProtocol, nullptr};
   soup_server_add_websocket_handler(soup_, stream::kSignalPath, nullptr,
                                     const_cast<char **>(protocols), on_websocket, this, nullptr);
-  GInetAddress *inet = g_inet_address_new_from_string(address.c_str());
-  if (inet == nullptr) {
-    error = "not a numeric address: " + address;
-    return false;
-  }
-  GSocketAddress *wanted = g_inet_socket_address_new(inet, port);
-  g_object_unref(inet);
-  service_ = g_socket_service_new();
-  GSocketAddress *bound = nullptr;
-  GError *gerror = nullptr;
-  bool listening =
-      g_socket_listener_add_address(G_SOCKET_LISTENER(service_), wanted, G_SOCKET_TYPE_STREAM,
-                                    G_SOCKET_PROTOCOL_TCP, nullptr, &bound, &gerror);
-  g_object_unref(wanted);
-  if (!listening) {
-    error = std::string("cannot listen: ") + gerror->message;
-    g_clear_error(&gerror);
-    return false;
-  }
-  port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-  g_object_unref(bound);
-  g_signal_connect(service_, "incoming", G_CALLBACK(on_incoming), this);
-  g_socket_service_start(service_);
-  return true;
+  service_ = listen_tcp(address, port, G_CALLBACK(on_incoming), this, port_, error);
+  return service_ != nullptr;
 }
 
 gboolean TlsTransport::on_incoming(GSocketService *, GSocketConnection *tcp, GObject *,
