@@ -36,14 +36,8 @@ export GST_PLUGIN_PATH="$PWD/build/gst-plugins" WZP_PASSPHRASE=demo
 daemon="" bob=""
 trap '[ -n "$bob" ] && kill "$bob" 2>/dev/null; [ -n "$daemon" ] && kill "$daemon" 2>/dev/null; true' EXIT
 
-build/signald/wzp-signald --listen 127.0.0.1:0 --http 127.0.0.1:0 \
-  --database "$out/signald.db" >"$out/signald.log" 2>&1 &
-daemon=$!
-for _ in $(seq 100); do grep -q "wzp-signald ready" "$out/signald.log" && break; sleep 0.1; done
-ready=$(grep "wzp-signald ready" "$out/signald.log") || { cat "$out/signald.log"; exit 1; }
-WZP_SERVER=$(sed -E 's/.* quic=([^ ]+).*/\1/' <<<"$ready")
-WZP_SERVER_FINGERPRINT=$(sed -E 's/.* cert_sha256=([^ ]+).*/\1/' <<<"$ready")
-export WZP_SERVER WZP_SERVER_FINGERPRINT
+. scripts/local_daemon.sh
+start_local_daemon "$out"
 echo "wzp-signald at $WZP_SERVER (certificate $WZP_SERVER_FINGERPRINT)"
 
 for who in alice bob; do WZP_IDENTITY="$out/$who.id" build/client/wzp id new >/dev/null; done
