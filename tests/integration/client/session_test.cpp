@@ -17,6 +17,7 @@
 #include "libwzp/wire/header.hpp"
 #include "tests/support/paths.hpp"
 #include "tests/support/signald_daemon.hpp"
+#include "tests/support/wait.hpp"
 
 namespace wzp::signal {
 namespace {
@@ -540,20 +541,16 @@ TEST_F(TlsFallback, OneAddressHoldsOnlySoManyHandshakes) {
   g_io_stream_close(silent.back(), nullptr, nullptr);
   g_object_unref(silent.back());
   silent.pop_back();
-  std::string text;
-  for (auto deadline = std::chrono::steady_clock::now() + 5s;
-       std::chrono::steady_clock::now() < deadline;) {
-    text = metrics();
-    if (text.find("wzp_signald_tls_refused_total{reason=\"handshake_failed\"} 1\n") !=
-        std::string::npos) {
-      break;
-    }
-    std::this_thread::sleep_for(20ms);  // polling the daemon's counter, not waiting blind
-  }
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        return metrics().find("wzp_signald_tls_refused_total{reason=\"handshake_failed\"} 1\n") !=
+               std::string::npos;
+      },
+      5s));
   GIOStream *again = tls_port_connection(port, "127.0.0.1", true);
   EXPECT_NE(again, nullptr);
   if (again != nullptr) g_object_unref(again);
-  text = metrics();
+  std::string text = metrics();
   EXPECT_NE(text.find("wzp_signald_tls_refused_total{reason=\"handshakes_per_source\"} 1\n"),
             std::string::npos)
       << text;
