@@ -2,12 +2,16 @@
 # ASan + UBSan (-DWZP_SANITIZE=ON, build-asan/) over libwzp, every unit test
 # but the fuzz replays (scripts/fuzz.sh runs those under both sanitizers)
 # and the integration tests that run the real daemon, QUIC and the
-# impairment proxy on loopback. With --daemon, only the daemon and its
-# integration tests (signald_integration_test: real wzp-signald processes,
-# QUIC, HTTP, the store), the subset CI runs (scripts/test.sh);
-# scripts/test.sh --asan runs all of it. docs/DEVELOPING.md says what each
-# costs. Exits non-zero if a test fails or a sanitizer reports anything
-# (UBSan aborts: -fno-sanitize-recover).
+# impairment proxy on loopback; scripts/test.sh --asan runs it.
+#
+# With --daemon (the step CI runs, after scripts/fuzz.sh): the daemon of
+# the fuzz build (build-fuzz/signald/wzp-signald, clang, ASan + UBSan, built
+# with the fuzzers at no extra cost) under signald_integration_test from
+# build/. Every sanitizer report, a leak at the daemon's exit included, goes
+# to a log file; the step fails if the test fails or any log appears.
+# docs/DEVELOPING.md says what each costs. Exits non-zero if a test fails
+# or a sanitizer reports anything (UBSan aborts in build-asan/:
+# -fno-sanitize-recover).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,8 +26,21 @@ integration=(signald_store_test quic_loopback_test netsim_udp_proxy_test test_si
 case "${1:-}" in
   "") ;;
   --daemon)
-    unit=()
-    integration=(signald_integration_test)
+    cmake --build build-fuzz --target wzp-signald
+    reports=$(mktemp -d)
+    trap 'rm -rf "$reports"' EXIT
+    status=0
+    WZP_SIGNALD=$PWD/build-fuzz/signald/wzp-signald \
+      ASAN_OPTIONS=log_path=$reports/asan \
+      UBSAN_OPTIONS=log_path=$reports/ubsan:print_stacktrace=1 \
+      LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
+      ctest --test-dir build --output-on-failure -R '^signald_integration_test$' || status=1
+    if compgen -G "$reports/*" >/dev/null; then
+      echo "sanitizer reports from the daemon:" >&2
+      cat "$reports"/* >&2
+      status=1
+    fi
+    exit $status
     ;;
   *)
     echo "usage: scripts/asan.sh [--daemon]" >&2

@@ -2,11 +2,12 @@
 # Installs what wzp needs, checks the include layering, builds it and runs
 # every test: unit, element, integration (ctest in build/), then a short
 # libFuzzer run of every parser (clang build in build-fuzz/, under ASan and
-# UBSan). With --asan, then libwzp's unit tests, the daemon and the other
-# integration tests of scripts/asan.sh under both sanitizers too: not in
-# CI, which has no time left for that build (docs/DEVELOPING.md,
-# "Sanitizers"). Prints how long each step took, last, pass or fail. Exits
-# non-zero if anything fails.
+# UBSan), then the daemon's integration tests against that build's ASan +
+# UBSan wzp-signald (scripts/asan.sh --daemon). With --asan, then libwzp's
+# unit tests, the daemon and the other integration tests of scripts/asan.sh
+# in a gcc sanitizer build too: not in CI, which has no time left for that
+# build (docs/DEVELOPING.md, "Sanitizers"). Prints how long each step took,
+# last, pass or fail. Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,4 +38,5 @@ step scripts/build.sh -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
   -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
 step ctest --test-dir build --output-on-failure -j"$(nproc)"
 step scripts/fuzz.sh
+step scripts/asan.sh --daemon
 if $asan; then step scripts/asan.sh; fi

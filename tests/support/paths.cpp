@@ -26,6 +26,12 @@ std::filesystem::path build_dir() { return from_env("WZP_BUILD_DIR"); }
 
 std::filesystem::path build_binary(const std::string &relative) { return build_dir() / relative; }
 
+std::filesystem::path signald_binary() {
+  const char *other = std::getenv("WZP_SIGNALD");
+  if (other != nullptr && *other != '\0') return other;
+  return build_binary("signald/wzp-signald");
+}
+
 namespace {
 uint16_t free_port(int type) {
   int fd = socket(AF_INET, type, 0);

@@ -14,7 +14,7 @@ SignaldDaemon::SignaldDaemon(const std::filesystem::path &dir, std::vector<std::
   std::vector<std::string> args = {"--listen",    "127.0.0.1:0", "--http",
                                    "127.0.0.1:0", "--database",  (dir / "signald.db").string()};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  std::filesystem::path program = build_binary("signald/wzp-signald");
+  std::filesystem::path program = signald_binary();
   if (!launcher.empty()) {
     args.insert(args.begin(), program.string());
     args.insert(args.begin(), launcher.begin() + 1, launcher.end());

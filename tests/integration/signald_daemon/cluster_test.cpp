@@ -354,14 +354,13 @@ TEST(SignaldCluster, BadRedisSettingsAreClearErrors) {
   for (const auto &[extra, message] : cases) {
     std::vector<std::string> args = cluster;
     args.insert(args.end(), extra.begin(), extra.end());
-    wzp::test::ChildProcess bad(wzp::test::build_binary("signald/wzp-signald"), args);
+    wzp::test::ChildProcess bad(wzp::test::signald_binary(), args);
     auto status = bad.wait_exit(5s);
     ASSERT_TRUE(status);
     EXPECT_EQ(WEXITSTATUS(*status), 2) << message;
     EXPECT_TRUE(bad.wait_for_line(std::regex(".*" + message + ".*"), 1s)) << message;
   }
-  wzp::test::ChildProcess alone(wzp::test::build_binary("signald/wzp-signald"),
-                                {"--cluster-prefix", "alpha"});
+  wzp::test::ChildProcess alone(wzp::test::signald_binary(), {"--cluster-prefix", "alpha"});
   auto status = alone.wait_exit(5s);
   ASSERT_TRUE(status);
   EXPECT_EQ(WEXITSTATUS(*status), 2);

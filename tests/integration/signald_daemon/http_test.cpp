@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -128,8 +129,11 @@ TEST_F(SignaldHttp, ABodyIsRefusedAndNotKept) {
   // Under WZP_SANITIZE, ASan keeps freed memory in quarantine (256 MB): the
   // body read and dropped would show in the resident size (+165 MB) as if
   // kept. Without quarantine the check means the same in either build;
-  // other builds ignore ASAN_OPTIONS.
-  Daemon daemon(dir_, {}, {}, {{"ASAN_OPTIONS", "quarantine_size_mb=0"}});
+  // other builds ignore ASAN_OPTIONS. Added to the options the run gave
+  // (scripts/asan.sh --daemon: where reports go), not in their place.
+  const char *given = std::getenv("ASAN_OPTIONS");
+  std::string options = given != nullptr && *given != '\0' ? std::string(given) + ":" : "";
+  Daemon daemon(dir_, {}, {}, {{"ASAN_OPTIONS", options + "quarantine_size_mb=0"}});
   ASSERT_TRUE(daemon.ready());
   const pid_t pid = daemon.process().pid();
   const size_t before = resident_kib(pid);
@@ -337,15 +341,13 @@ TEST_F(SignaldHttp, StateSurvivesRestartAndKill9) {
 }
 
 TEST_F(SignaldHttp, BadConfigurationIsAClearError) {
-  wzp::test::ChildProcess bad(wzp::test::build_binary("signald/wzp-signald"),
-                              {"--listen", "not-an-address"});
+  wzp::test::ChildProcess bad(wzp::test::signald_binary(), {"--listen", "not-an-address"});
   auto status = bad.wait_exit(5s);
   ASSERT_TRUE(status);
   EXPECT_EQ(WEXITSTATUS(*status), 2);
   EXPECT_TRUE(bad.wait_for_line(std::regex("listen: expected host:port"), 1s));
 
-  wzp::test::ChildProcess zero(wzp::test::build_binary("signald/wzp-signald"),
-                               {"--max-waiting-per-address", "-1"});
+  wzp::test::ChildProcess zero(wzp::test::signald_binary(), {"--max-waiting-per-address", "-1"});
   status = zero.wait_exit(5s);
   ASSERT_TRUE(status);
   EXPECT_EQ(WEXITSTATUS(*status), 2);
