@@ -55,6 +55,9 @@ constexpr uint64_t kAmplificationLimit = 3;
 constexpr uint64_t kCloseFlushLimitNs = 2'000'000'000;
 // ngtcp2's largest pool of peer connection ids.
 constexpr uint64_t kActiveConnectionIds = 8;
+// The size ngtcp2 counts its congestion window in when our packets stay at
+// 1200 bytes: twice its default (1452).
+constexpr size_t kWindowUnitBytes = 2 * 1452;
 
 }  // namespace
 
@@ -105,7 +108,16 @@ void Connection::fill_settings(ngtcp2_settings &settings, ngtcp2_transport_param
   // congestion window's floor and start are counted in it. Nor discovery
   // always on for a server: its probes ended a loopback call at 50 % loss
   // after four frames (docs/quic.md).
-  if (!config.path_mtu_discovery) params.max_udp_payload_size = NGTCP2_MAX_UDP_PAYLOAD_SIZE;
+  if (!config.path_mtu_discovery) {
+    params.max_udp_payload_size = NGTCP2_MAX_UDP_PAYLOAD_SIZE;
+    // ngtcp2 counts the congestion window's floor (4 packets) and start in
+    // this size, not in the packets it sends (1200 bytes: the path's size
+    // grows only by discovery). Twice its default lifts BBRv2's floor,
+    // where ProbeRTT puts the window every 5-7 s on a path with jitter,
+    // above the media an 800 ms round trip holds (docs/quic.md, "ProbeRTT
+    // on a long path").
+    settings.max_tx_udp_payload_size = kWindowUnitBytes;
+  }
   // Every ack-eliciting packet is acknowledged at once (ngtcp2's default
   // waits for two). At 70 % loss only 3 in 10 acknowledgements arrive; until
   // one does, the media it covers counts against the congestion window,
