@@ -101,6 +101,21 @@ std::optional<Tier> RoomQuality::tick(Micros now) {
   return decide(now);
 }
 
+std::optional<Tier> RoomQuality::on_leg(uint32_t participant, Micros now, const LegCounts &leg) {
+  auto found = participants_.find(participant);
+  if (found == participants_.end() || now - found->second.joined >= policy_.newcomer_window) {
+    return std::nullopt;
+  }
+  latest_ = std::max(latest_, now);
+  double loss = 0;
+  for (const PacketCounts &direction : {leg.up, leg.down}) {
+    if (direction.sent >= policy_.newcomer_leg_packets) loss = std::max(loss, direction.loss());
+  }
+  const Tier sustained = classify(PathObservation{.loss = loss});
+  if (sustained >= room_tier_) return std::nullopt;
+  return change_to(sustained, now, participant);
+}
+
 std::optional<Tier> RoomQuality::participant_tier(uint32_t participant) const {
   auto found = participants_.find(participant);
   if (found == participants_.end()) return std::nullopt;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "libwzp/quality/controller.hpp"
+#include "libwzp/quality/packet_counts.hpp"
 
 namespace wzp::quality {
 
@@ -34,6 +35,14 @@ struct RoomPolicy {
   // for `newcomer_down_hold`, whatever the room's own hold.
   Micros newcomer_window{std::chrono::seconds(15)};
   Micros newcomer_down_hold{std::chrono::seconds(2)};
+  // In the same window the relay's own count of the newcomer's leg
+  // (RoomQuality::on_leg) moves the room at once: it needs no reports,
+  // which ride the lossy path and wait for a controller's streak. A
+  // direction counts once this many of its packets have settled: about a
+  // second of one degraded stream (87 packets/s), where a loss figure's
+  // spread is a few percent (more in bursts), against the 30 % that
+  // degraded's limit and a clean path lie apart.
+  uint64_t newcomer_leg_packets = 100;
   // After any change the room keeps its tier at least this long before
   // stepping down (a joiner, whose path is unknown, aside).
   Micros room_down_hold{std::chrono::seconds(5)};
@@ -51,6 +60,14 @@ inline ControllerConfig room_controller_config() {
   return ControllerConfig{.initial = kCallStartTier};
 }
 
+// What the relay counted itself of a member's leg since the member joined:
+// its media reaching the relay (sequence gaps) and the relay's datagrams
+// reaching it (acknowledged, against lost or dropped unsent).
+struct LegCounts {
+  PacketCounts up;
+  PacketCounts down;
+};
+
 class RoomQuality {
  public:
   explicit RoomQuality(const ControllerConfig &config = room_controller_config(),
@@ -64,6 +81,12 @@ class RoomQuality {
   std::optional<Tier> leave(uint32_t participant);
   std::optional<Tier> on_report(uint32_t participant, Micros now, const PathObservation &report);
   std::optional<Tier> tick(Micros now);
+  // In a member's newcomer_window: a direction of its leg with
+  // newcomer_leg_packets settled whose loss the room's tier does not
+  // sustain moves the room at once, to the tier that loss does. After it,
+  // the member's reports decide (the leg's loss is in them), and the room
+  // climbs as ever when they have been better for up_hold.
+  std::optional<Tier> on_leg(uint32_t participant, Micros now, const LegCounts &leg);
 
   // The tier everyone sends at; the configured initial tier in an empty room.
   Tier room_tier() const { return room_tier_; }

@@ -94,6 +94,11 @@ Rooms::JoinResult Rooms::join(const std::string &room_id, ConnectionId conn,
     outbox_.send(conn,
                  signal::RoomEvent{room.id, other.fingerprint, true, count, other.public_key});
   }
+  // Alone, a member hears nothing and so reports nothing: its silence
+  // counts from when there is someone to hear.
+  if (room.size() == 1) {
+    for (auto &p : room.participants) p.last_report = now;
+  }
   const uint32_t quality_id = room.next_quality_id++;
   auto budget =
       budgets_
@@ -103,6 +108,7 @@ Rooms::JoinResult Rooms::join(const std::string &room_id, ConnectionId conn,
       Participant{conn, fingerprint, public_key, card, quality_id, now, &budget->second});
   joiner.loss_check = quality::LossCheck(
       relay_totals(room, joiner).value_or(quality::RelayView{.upstream = room.arrivals}));
+  joiner.delivered_at_join = outbox_.datagrams_delivered(conn).value_or(quality::PacketCounts{});
   by_conn_[conn] = &room;
   for (const auto &p : room.participants) {
     // The joiner has its own card.
@@ -268,7 +274,10 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
       video ? budget.policer.admit_video(datagram.size(), micros(now))
             : budget.policer.admit(datagram.size(), room.quality.room_tier(), micros(now));
   // The arrivals follow one sequence numbering per member: its audio's.
-  if (!video) room.arrivals += sender->arrivals.on_packet(view.header.sequence, admitted);
+  if (!video) {
+    room.arrivals += sender->arrivals.on_packet(view.header.sequence, admitted);
+    if (!admitted) ++sender->policed;
+  }
   if (!admitted) {
     if (budget.dropped++ == 0) {  // once per connection: a flooder must not flood the log
       g_message("room %s: %s sends beyond the %s budget; its excess is dropped", room.id.c_str(),
@@ -356,7 +365,7 @@ void Rooms::tick(SteadyTime now) {
   for (auto &[id, room] : rooms_) {
     std::optional<std::string> silent;  // the member whose silence raised the room
     for (auto &p : room.participants) {
-      if (p.counted && now - p.last_report > kSilenceGrace) {
+      if (p.counted && room.size() > 1 && now - p.last_report > kSilenceGrace) {
         p.counted = false;
         if (room.quality.leave(p.quality_id)) silent = fingerprint_prefix(p.fingerprint);
       }
@@ -369,6 +378,18 @@ void Rooms::tick(SteadyTime now) {
     }
     if (silent) {
       broadcast_directive(room, room.quality.room_tier(), "weakest link silent " + *silent);
+    }
+    // A newcomer's leg, before its reports can say what it is.
+    for (const auto &p : room.participants) {
+      if (!p.counted) continue;
+      const quality::PacketCounts arrivals = p.arrivals.totals();
+      quality::LegCounts leg{.up = {arrivals.sent, arrivals.arrived + p.policed}};
+      if (auto delivered = outbox_.datagrams_delivered(p.conn)) {
+        leg.down = *delivered - p.delivered_at_join;
+      }
+      if (auto tier = room.quality.on_leg(p.quality_id, micros(now), leg)) {
+        broadcast_directive(room, *tier, change_reason(room) + " (its leg)");
+      }
     }
     if (auto tier = room.quality.tick(micros(now))) {
       broadcast_directive(room, *tier, change_reason(room));

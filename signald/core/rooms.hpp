@@ -162,7 +162,7 @@ class Rooms {
     signal::PublicKey public_key;
     signal::Bytes card;      // as it joined with it: opaque, handed out in its room_events
     uint32_t quality_id;     // the participant's key in Room::quality
-    SteadyTime last_report;  // or the join
+    SteadyTime last_report;  // or the join, or the end of its time alone
     Budget *budget;          // its connection's, in budgets_ (elements are stable)
     bool counted = true;     // in Room::quality; a silent participant is not
 
@@ -173,6 +173,11 @@ class Rooms {
     uint64_t implausible_reports = 0;  // clamped
     // Each report comes in a burst of copies: one burst counts once.
     quality::ReportLimiter reports;
+    // Its leg as the relay counts it (RoomQuality::on_leg): the datagrams
+    // to it settled before it joined, and its audio the relay policed
+    // (which did cross the leg).
+    quality::PacketCounts delivered_at_join;
+    uint64_t policed = 0;
   };
   struct RemoteMember {
     PeerId peer;

@@ -194,6 +194,52 @@ TEST(RoomQuality, ANewcomersStepDownCountsAfterAShortHold) {
   EXPECT_EQ(room.changes.size(), 1u);
 }
 
+// The relay's own count of a newcomer's leg moves the room as soon as it
+// says enough, before any report can (the sweep's carol behind 50 % bursty
+// loss, docs/rooms.md: ~95 % heard when her reports moved the room, 99.7 %
+// and more in a room at catastrophic before the others' media reached her).
+TEST(RoomQuality, ANewcomersLegMovesTheRoomAtOnce) {
+  const RoomPolicy policy;
+  const uint64_t enough = policy.newcomer_leg_packets;
+  const PacketCounts half_lost{enough, enough / 2};
+  RoomQuality room;
+  ASSERT_EQ(room.room_tier(), Tier::kDegraded);
+  room.join(1, seconds(0));
+  room.join(2, seconds(0));
+  room.join(3, seconds(0));
+  // Too few packets say nothing, however many of them were lost.
+  EXPECT_FALSE(room.on_leg(2, seconds(1), {.up = {enough - 1, 0}, .down = {enough - 1, 0}}));
+  // A clean leg, and one within the room's tier, keep it.
+  EXPECT_FALSE(room.on_leg(1, seconds(1), {.up = {enough, enough}, .down = {enough, enough}}));
+  EXPECT_FALSE(room.on_leg(2, seconds(1), {.up = {enough, enough * 3 / 4}}));
+  // Past its newcomer window a member's leg is in its reports.
+  EXPECT_FALSE(room.on_leg(3, policy.newcomer_window, {.down = half_lost}));
+  EXPECT_FALSE(room.on_leg(7, seconds(1), {.down = half_lost}));  // a stranger
+  // Half of either direction lost: catastrophic at once, that member's doing.
+  EXPECT_EQ(room.on_leg(2, seconds(2), {.up = {enough, enough}, .down = half_lost}),
+            Tier::kCatastrophic);
+  EXPECT_EQ(room.cause(), 2u);
+  RoomQuality alone;  // its own leg, with nobody to hear yet
+  alone.join(1, seconds(0));
+  EXPECT_EQ(alone.on_leg(1, seconds(1), {.up = half_lost}), Tier::kCatastrophic);
+}
+
+// The leg's word is a start, not a pin: when the member's reports say its
+// path carries the tier above, the room climbs as ever, up_hold after the
+// step, and it does not move in between.
+TEST(RoomQuality, ARoomALegMovedClimbsWhenTheReportsAreBetterFor30Seconds) {
+  const RoomPolicy policy;
+  const int up_hold = static_cast<int>(std::chrono::duration_cast<seconds>(policy.up_hold).count());
+  Room room({1, 2}, room_controller_config());
+  room.second({{1, kCleanPath}, {2, kLossy}});
+  const PacketCounts half_lost{policy.newcomer_leg_packets, policy.newcomer_leg_packets / 2};
+  ASSERT_EQ(room.quality.on_leg(2, seconds(room.now), {.down = half_lost}), Tier::kCatastrophic);
+  const int stepped = room.now;
+  room.seconds_of(up_hold, {{1, kCleanPath}, {2, kLossy}});
+  EXPECT_EQ(room.changes, std::vector{stepped + up_hold});
+  EXPECT_EQ(room.quality.room_tier(), Tier::kDegraded);
+}
+
 TEST(RoomQuality, StepsUpOnlyAfterEveryMemberHasBeenBetterFor30Seconds) {
   const ControllerConfig config;
   const RoomPolicy policy;

@@ -456,6 +456,31 @@ TEST_F(RoomQualityTest, ASilentWeakestLinkStopsPinningTheRoom) {
   EXPECT_EQ(directives(ca_), std::vector{quality::Tier::kCatastrophic});
 }
 
+// Alone in the room a member hears nothing, so it reports nothing: that
+// is not silence. Its path keeps the room where it put it (a newcomer's leg
+// moves a room before anyone else is there to hear, docs/rooms.md), and its
+// grace starts when someone joins.
+TEST_F(RoomQualityTest, AMemberAloneIsNotSilent) {
+  report(cb_, lossy_, reports_to_step_down_);
+  ASSERT_EQ(directives(cb_), std::vector{quality::Tier::kCatastrophic});
+  send(ca_, RoomLeave{kRoom});
+  out_.clear();
+  const int grace_seconds = whole_seconds(config_.silence_grace);
+  auto seconds_pass = [&](int count) {
+    for (int i = 0; i < count; ++i) {
+      advance(std::chrono::seconds(1));
+      server_->tick(now_);
+    }
+  };
+  seconds_pass(2 * grace_seconds);
+  EXPECT_TRUE(out_.to<QualityDirective>(cb_).empty()) << "alone, B was taken as silent";
+  join(crypto::Identity::generate());
+  seconds_pass(grace_seconds);
+  EXPECT_TRUE(out_.to<QualityDirective>(cb_).empty()) << "within the grace from the join";
+  seconds_pass(1);
+  EXPECT_EQ(out_.last<QualityDirective>(cb_).reason, "weakest link silent " + prefix(b_));
+}
+
 // A second of a room as the relay sees it: A (or a member on a linked
 // relay) talks, 50 packets, A's report on the first; the relay forwards them to B, the transport
 // says how many reached B, and B reports. The relay's own view of both legs is what B's report is
@@ -498,6 +523,13 @@ class RoomReportCheckTest : public RoomQualityTest {
         cb_, media_packet(sequence_++, {1}, &b_reports, 7, next_report_timestamp()), now_.steady);
   }
 
+  // Clean seconds until the members are no newcomers: what their legs say
+  // is then in their reports only.
+  void past_the_newcomer_window() {
+    for (int i = 0; i < whole_seconds(policy_.newcomer_window); ++i) second(clean_, 0.0);
+    ASSERT_TRUE(directives(ca_).empty());
+  }
+
   // A member of the room on a linked relay talks instead of A.
   void talk_from_a_linked_relay() {
     const auto talker = crypto::Identity::generate();
@@ -507,6 +539,8 @@ class RoomReportCheckTest : public RoomQualityTest {
   }
 
   static constexpr int kPacketsPerSecond = 50;
+  // Bad reports until the room follows a known member's step down.
+  const int known_step_ = config_.bad_to_step_down + whole_seconds(policy_.member_down_hold);
   static constexpr PeerId kPeer = 1;
   struct RemoteTalker {
     uint32_t sender_id;
@@ -542,7 +576,8 @@ TEST_F(RoomReportCheckTest, AMemberReportingLossWhenNothingWasSentToItCannotPull
 }
 
 TEST_F(RoomReportCheckTest, AMemberWhosePathIsLossyStillPullsTheRoomDown) {
-  for (int i = 0; i < reports_to_step_down_; ++i) second(lossy_, 0.6);
+  past_the_newcomer_window();
+  for (int i = 0; i < known_step_; ++i) second(lossy_, 0.6);
   for (ConnectionId conn : {ca_, cb_}) {
     EXPECT_EQ(directives(conn), std::vector{quality::Tier::kCatastrophic});
     EXPECT_EQ(out_.last<QualityDirective>(conn).reason, "weakest link " + prefix(b_));
@@ -573,9 +608,38 @@ TEST_F(RoomReportCheckTest, AMemberReportingAnRttItsLegDidNotHaveCannotPullTheRo
 }
 
 TEST_F(RoomReportCheckTest, LossOnTheSendersWayToTheRelayCountsToo) {
-  for (int i = 0; i < reports_to_step_down_; ++i) second(lossy_, 0.0, 0.6);
+  past_the_newcomer_window();
+  for (int i = 0; i < known_step_; ++i) second(lossy_, 0.0, 0.6);
   EXPECT_EQ(directives(ca_), std::vector{quality::Tier::kCatastrophic});
+  EXPECT_EQ(out_.last<QualityDirective>(ca_).reason, "weakest link " + prefix(b_));
   EXPECT_EQ(server_->counters().implausible_reports, 0u);
+}
+
+// A newcomer's leg as the relay counts it moves the room before its reports
+// could (quality::RoomQuality::on_leg): B's downlink loses 60 % from its
+// first second, B reports a clean path, and the room is at catastrophic
+// once the relay has RoomPolicy::newcomer_leg_packets of B's datagrams
+// settled. So does A's own media reaching the relay with 60 % lost.
+TEST_F(RoomReportCheckTest, ANewcomersLossyLegMovesTheRoomBeforeItsReports) {
+  const auto counting = static_cast<int>(policy_.newcomer_leg_packets / kPacketsPerSecond);
+  for (int i = 0; i < counting; ++i) second(clean_, 0.6);
+  EXPECT_TRUE(directives(ca_).empty());
+  second(clean_, 0.6);  // its tick counts the seconds before it
+  for (ConnectionId conn : {ca_, cb_}) {
+    EXPECT_EQ(directives(conn), std::vector{quality::Tier::kCatastrophic});
+    EXPECT_EQ(out_.last<QualityDirective>(conn).reason,
+              "weakest link " + prefix(b_) + " (its leg)");
+  }
+}
+
+TEST_F(RoomReportCheckTest, ANewcomersLossyUplinkMovesTheRoomToo) {
+  const auto counting = static_cast<int>(policy_.newcomer_leg_packets / kPacketsPerSecond);
+  // The relay counts what A sent by its sequence numbers, from the packet
+  // after each gap; B's reports alone would need reports_to_step_down_.
+  ASSERT_LT(counting + 2, reports_to_step_down_);
+  for (int i = 0; i < counting + 2; ++i) second(clean_, 0.0, 0.6);
+  EXPECT_EQ(directives(cb_), std::vector{quality::Tier::kCatastrophic});
+  EXPECT_EQ(out_.last<QualityDirective>(cb_).reason, "weakest link " + prefix(a_) + " (its leg)");
 }
 
 TEST_F(RoomReportCheckTest, LossOnTheWayFromALinkedRelaysMemberCountsToo) {
