@@ -68,18 +68,19 @@ double speech_similarity(const std::filesystem::path &sent, const std::filesyste
   return segmented_similarity(envelope(*a, 20), envelope(*b, 20), 100, 50);
 }
 
-void write_tone(const std::filesystem::path &path, double frequency) {
-  constexpr uint32_t kRate = 48000, kSamples = 30 * kRate;
+void write_tone(const std::filesystem::path &path, double frequency, uint32_t seconds) {
+  constexpr uint32_t kRate = 48000;
+  const uint32_t samples = seconds * kRate;
   std::ofstream out(path, std::ios::binary);
   auto u32 = [&](uint32_t v) { out.write(reinterpret_cast<const char *>(&v), 4); };
   auto u16 = [&](uint16_t v) { out.write(reinterpret_cast<const char *>(&v), 2); };
   out.write("RIFF", 4);
-  u32(36 + kSamples * 2);
+  u32(36 + samples * 2);
   out.write("WAVEfmt ", 8);
   u32(16), u16(1), u16(1), u32(kRate), u32(kRate * 2), u16(2), u16(16);
   out.write("data", 4);
-  u32(kSamples * 2);
-  for (uint32_t i = 0; i < kSamples; ++i) {
+  u32(samples * 2);
+  for (uint32_t i = 0; i < samples; ++i) {
     u16(static_cast<uint16_t>(
         static_cast<int16_t>(9000 * std::sin(2 * std::numbers::pi * frequency * i / kRate))));
   }

@@ -14,9 +14,9 @@ struct Pcm {
 };
 
 std::optional<Pcm> read_wav(const std::filesystem::path &path);
-// Writes 30 s of a sine at `frequency` Hz, 48 kHz mono 16-bit PCM: what a
-// test member sends.
-void write_tone(const std::filesystem::path &path, double frequency);
+// Writes `seconds` of a sine at `frequency` Hz, 48 kHz mono 16-bit PCM:
+// what a test member sends.
+void write_tone(const std::filesystem::path &path, double frequency, uint32_t seconds = 30);
 // RMS in consecutive windows of `window_ms`.
 std::vector<double> envelope(const Pcm &pcm, int window_ms);
 // Highest Pearson correlation of `b` against `a` over lags of up to

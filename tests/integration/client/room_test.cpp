@@ -338,20 +338,24 @@ TEST_F(ClientRoom, TheDaemonStepsTheRoomDownForASlowMember) {
 TEST_F(ClientRoom, AMemberBehindBurstyLossIsHeardAndTheTierHoldsStill) {
   std::map<std::string, std::string> fingerprints;
   std::map<std::string, std::unique_ptr<ChildProcess>> members;
-  // Carol first, and 2 s longer, so the three are together for Alice's and
-  // Bob's 30 s (alone afterwards, Carol would receive nothing to report on,
-  // and a member without reports leaves the weakest link: a change that
-  // is not the path's). Signing in over this path fails in some runs (the daemon's
-  // auth_timeout; docs/rooms.md, "Loss on the signaling connection"), which
-  // is not what this test is about: up to three tries, each on another
-  // seed, as the sweep does.
+  // Carol first, and talking until Alice and Bob have left, so the three
+  // are together for Alice's and Bob's 30 s however long they take to
+  // join: the room is at catastrophic from her first second or two (her
+  // leg, as the relay counts it), and her leaving or falling silent first
+  // would raise it again, a change that is not the path's. (Alone, she is
+  // not taken as silent.) Signing in over this path fails in some runs (the
+  // daemon's auth_timeout; docs/rooms.md, "Loss on the signaling
+  // connection"), which is not what this test is about: up to three tries,
+  // each on another seed, as the sweep does.
+  constexpr uint32_t kCarolsSeconds = 120;  // an upper bound: she is interrupted
+  write_tone(dir_ / "carol.wav", kTones.at("carol"), kCarolsSeconds);
   for (int attempt = 0; attempt < 3 && !members["carol"]; ++attempt) {
     auto carol = std::make_unique<ChildProcess>(
         build_binary("client/wzp"),
         std::vector<std::string>{
             "room", "join", crypto::format_room_invite(invite_), "--in",
             (dir_ / "carol.wav").string(), "--out", (dir_ / "at_carol.wav").string(), "--seconds",
-            "32", "--network",
+            std::to_string(kCarolsSeconds), "--network",
             "loss=0.3,burst=3,delay=150ms,jitter=20ms,rate=200kbps,queue=500ms,seed=" +
                 std::to_string(3 + 10 * attempt)},
         env("carol"));
@@ -367,7 +371,8 @@ TEST_F(ClientRoom, AMemberBehindBurstyLossIsHeardAndTheTierHoldsStill) {
   members["bob"] = join("bob", fingerprints["bob"], {"--seconds", "30"});
   std::map<std::string, std::string> outputs;
   std::map<std::string, uint32_t> sender_ids;
-  for (auto &[who, member] : members) {
+  for (auto &[who, member] : members) {  // alice, bob, then carol
+    if (who == "carol") member->signal(SIGINT);
     auto status = member->wait_exit(90s);
     ASSERT_TRUE(member->wait_output_closed(5s));
     for (const auto &line : member->lines()) outputs[who] += line + "\n";
