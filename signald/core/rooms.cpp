@@ -123,7 +123,9 @@ Rooms::JoinResult Rooms::join(const std::string &room_id, ConnectionId conn,
   if (auto changed = room.quality.join(quality_id, micros(now))) {
     broadcast_directive(room, *changed, "participant joined " + fingerprint_prefix(fingerprint));
   } else if (room.quality.room_tier() != kStartingTier) {
-    outbox_.send(conn, signal::QualityDirective{room.id, room.quality.room_tier(), "weakest link"});
+    // Named as the others heard it, so the joiner's history says who too.
+    outbox_.send(conn,
+                 signal::QualityDirective{room.id, room.quality.room_tier(), change_reason(room)});
   }
   return JoinResult::kJoined;
 }

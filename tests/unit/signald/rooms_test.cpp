@@ -353,9 +353,10 @@ TEST_F(RoomQualityTest, LossyParticipantPullsTheRoomDownToTheTierItsPathSustains
     EXPECT_EQ(out_.last<QualityDirective>(conn).reason, "weakest link " + prefix(b_));
   }
 
-  // A latecomer hears the room's tier at once.
+  // A latecomer hears the room's tier at once, and whose it is.
   ConnectionId cc = join(crypto::Identity::generate());
   EXPECT_EQ(directives(cc), std::vector{expected});
+  EXPECT_EQ(out_.last<QualityDirective>(cc).reason, "weakest link " + prefix(b_));
 }
 
 // A report rides in a burst of copies: the relay counts the burst once.
