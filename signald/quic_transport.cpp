@@ -3,6 +3,7 @@
 #include <glib.h>
 
 #include "libwzp/signal/printable.hpp"
+#include "libwzp/wire/keyframe_request.hpp"
 
 namespace wzp::signald {
 
@@ -100,7 +101,14 @@ void QuicTransport::close(ConnectionId to, const std::string &reason) {
 
 void QuicTransport::forward(ConnectionId to, std::span<const uint8_t> datagram) {
   auto it = connections_.find(to);
-  if (it != connections_.end()) it->second->send_datagram(datagram);
+  if (it == connections_.end()) return;
+  // A keyframe request goes ahead of the media queued for the member, as
+  // the member's own link sends it (quic::Link::send_keyframe_request).
+  if (wire::parse_keyframe_request(datagram)) {
+    it->second->send_datagram_first(datagram);
+  } else {
+    it->second->send_datagram(datagram);
+  }
 }
 
 std::optional<quality::PacketCounts> QuicTransport::datagrams_delivered(ConnectionId to) const {

@@ -223,7 +223,16 @@ bool Connection::send_datagram(std::span<const uint8_t> datagram) {
   return send_datagrams({&datagram, 1}) == 1;
 }
 
+bool Connection::send_datagram_first(std::span<const uint8_t> datagram) {
+  return queue_datagrams({&datagram, 1}, true) == 1;
+}
+
 size_t Connection::send_datagrams(std::span<const std::span<const uint8_t>> datagrams) {
+  return queue_datagrams(datagrams, false);
+}
+
+size_t Connection::queue_datagrams(std::span<const std::span<const uint8_t>> datagrams,
+                                   bool first) {
   std::lock_guard lock(mutex_);
   const bool was_empty = queue_.empty();
   const uint64_t ts = now_ns();
@@ -235,7 +244,7 @@ size_t Connection::send_datagrams(std::span<const std::span<const uint8_t>> data
       ++rejected_datagrams_;
       continue;
     }
-    if (!queue_.push(datagram, ts)) continue;
+    if (!(first ? queue_.push_front(datagram, ts) : queue_.push(datagram, ts))) continue;
     ++stats_.datagrams_queued;
     ++queued;
   }

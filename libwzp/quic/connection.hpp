@@ -79,6 +79,8 @@ class Connection {
   // Queues one datagram. False (and counted) if the connection is closed or
   // the datagram is larger than max_datagram_payload() allows.
   bool send_datagram(std::span<const uint8_t> datagram);
+  // As send_datagram(), but ahead of the datagrams already queued.
+  bool send_datagram_first(std::span<const uint8_t> datagram);
   // Queues datagrams that leave together (a frame and its repair) with one
   // wake of the I/O thread; returns how many were queued, the others
   // counted as for send_datagram().
@@ -111,6 +113,8 @@ class Connection {
   friend struct NgCallbacks;
 
   Connection(ConnectionHost &host, bool server, ConnectionHandlers handlers);
+  // send_datagrams(), ahead of the queue when `first`.
+  size_t queue_datagrams(std::span<const std::span<const uint8_t>> datagrams, bool first);
   bool init_client(const ngtcp2_path &path, std::string &error);
   // `retry_odcid`: the client's first destination id, from the Retry token
   // its Initial carried (nullptr when it carried none).

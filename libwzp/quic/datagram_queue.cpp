@@ -27,6 +27,23 @@ bool DatagramQueue::push(std::span<const uint8_t> datagram, uint64_t now_ns) {
   return true;
 }
 
+bool DatagramQueue::push_front(std::span<const uint8_t> datagram, uint64_t now_ns) {
+  if (datagram.size() > slot_size_) {
+    ++counters_.dropped_oversized;
+    return false;
+  }
+  if (count_ == slots_.size()) {
+    ++counters_.dropped_full;
+    pop();
+  }
+  head_ = (head_ + slots_.size() - 1) % slots_.size();
+  slots_[head_] = Slot{now_ns, datagram.size()};
+  if (!datagram.empty())
+    std::memcpy(&storage_[head_ * slot_size_], datagram.data(), datagram.size());
+  ++count_;
+  return true;
+}
+
 std::span<const uint8_t> DatagramQueue::front(uint64_t now_ns) {
   while (count_ > 0 && now_ns > slots_[head_].enqueued_ns + max_age_ns_) {
     ++counters_.dropped_stale;

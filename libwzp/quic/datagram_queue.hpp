@@ -23,6 +23,9 @@ class DatagramQueue {
 
   // Returns false (and counts) if the datagram is larger than a slot.
   bool push(std::span<const uint8_t> datagram, uint64_t now_ns);
+  // As push(), but ahead of everything queued: a small control datagram
+  // (a keyframe request) that must not wait behind the media.
+  bool push_front(std::span<const uint8_t> datagram, uint64_t now_ns);
   // Drops stale entries at the head, then returns the oldest fresh one (empty
   // span when none). The span stays valid until pop() or the next push().
   std::span<const uint8_t> front(uint64_t now_ns);

@@ -11,6 +11,10 @@
 namespace wzp::quic {
 namespace {
 
+bool queue(Connection &connection, std::span<const uint8_t> datagram, bool first) {
+  return first ? connection.send_datagram_first(datagram) : connection.send_datagram(datagram);
+}
+
 constexpr size_t kReceiveRing = 512;
 
 }  // namespace
@@ -217,7 +221,9 @@ void Link::set_second(std::shared_ptr<Connection> second, bool only) {
   second_only_ = second_ && only;
 }
 
-bool Link::send(std::span<const uint8_t> datagram) {
+bool Link::send(std::span<const uint8_t> datagram) { return send_one(datagram, false); }
+
+bool Link::send_one(std::span<const uint8_t> datagram, bool first) {
   std::shared_ptr<Connection> connection, second;
   std::shared_ptr<DatagramPath> path;
   bool only = false;
@@ -235,15 +241,15 @@ bool Link::send(std::span<const uint8_t> datagram) {
     return false;
   }
   if (second && second->state() == Connection::State::kEstablished) {
-    bool sent = second->send_datagram(datagram);
+    bool sent = queue(*second, datagram, first);
     if (only && sent) return true;
-    if (connection && connection->send_datagram(datagram)) return true;
+    if (connection && queue(*connection, datagram, first)) return true;
     if (sent) return true;
     std::lock_guard lock(mutex_);
     ++dropped_unsent_;
     return false;
   }
-  if (connection && connection->send_datagram(datagram)) return true;
+  if (connection && queue(*connection, datagram, first)) return true;
   std::lock_guard lock(mutex_);
   ++dropped_unsent_;
   return false;
@@ -367,7 +373,10 @@ bool Link::send_keyframe_request(const wire::KeyframeRequest &request) {
   std::array<uint8_t, wire::kKeyframeRequestSize> bytes{};
   wire::write_keyframe_request(request, bytes);
   bool sent = false;
-  for (int i = 0; i < wire::kKeyframeRequestCopies; ++i) sent = send(bytes) || sent;
+  // Ahead of the media queued for the congestion window: at heavy loss that
+  // queue holds up to max_queue_time of video, and a request behind it came
+  // late or went stale with it.
+  for (int i = 0; i < wire::kKeyframeRequestCopies; ++i) sent = send_one(bytes, true) || sent;
   if (sent) {
     std::lock_guard lock(mutex_);
     ++keyframe_requests_sent_;

@@ -120,12 +120,15 @@ class Link {
   std::optional<wire::KeyframeRequest> take_keyframe_request();
   uint64_t keyframe_requests_received() const;  // copies included
   // Sends `request` kKeyframeRequestCopies times (a lost request costs a
-  // frozen picture until the decoder asks again). False if none was queued.
+  // frozen picture until the decoder asks again), ahead of the media already
+  // queued for the congestion window. False if none was queued.
   bool send_keyframe_request(const wire::KeyframeRequest &request);
   uint64_t keyframe_requests_sent() const;  // requests, not copies
 
  private:
   explicit Link(const LinkConfig &config);
+  // send(), ahead of the datagrams a connection has queued when `first`.
+  bool send_one(std::span<const uint8_t> datagram, bool first);
   // `accepted`: a server-side connection, adopted once established.
   ConnectionHandlers handlers(uint64_t generation, const std::shared_ptr<Connection> &accepted);
   uint64_t next_generation();

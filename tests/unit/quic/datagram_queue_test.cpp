@@ -25,6 +25,22 @@ TEST(DatagramQueue, KeepsOrderAndDropsOldestWhenFull) {
   EXPECT_TRUE(queue.front(0).empty());
 }
 
+TEST(DatagramQueue, PushFrontGoesAheadOfTheQueued) {
+  DatagramQueue queue(3, 100, 50 * kMs);
+  for (uint8_t i = 0; i < 3; ++i) queue.push(std::vector<uint8_t>(10, i), 0);
+  // Full: the oldest makes room, and the request leaves first.
+  ASSERT_TRUE(queue.push_front(std::vector<uint8_t>(7, 9), 30 * kMs));
+  EXPECT_EQ(queue.counters().dropped_full, 1u);
+  auto front = queue.front(30 * kMs);
+  ASSERT_EQ(front.size(), 7u);
+  EXPECT_EQ(front[0], 9);
+  queue.pop();
+  EXPECT_EQ(queue.front(30 * kMs)[0], 1);
+  // The media behind it still goes stale by its own age.
+  EXPECT_TRUE(queue.front(60 * kMs).empty());
+  EXPECT_EQ(queue.counters().dropped_stale, 2u);
+}
+
 TEST(DatagramQueue, DropsStaleEntriesByDeadline) {
   DatagramQueue queue(8, 100, 50 * kMs);
   std::vector<uint8_t> datagram(20, 7);
