@@ -63,6 +63,7 @@ void VideoWatch::attach(GstElement *receiver) {
   decoder_ = gst_bin_get_by_name(GST_BIN(receiver), "vdec");
   if (decoder_ == nullptr) return;
   gst_object_unref(decoder_);  // the receiver keeps it as long as we look
+  receiver_ = receiver;
   GstPad *pad = gst_element_get_static_pad(decoder_, "src");
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_picture, this, nullptr);
   gst_object_unref(pad);
@@ -121,25 +122,36 @@ std::string VideoWatch::summary(GstElement *video_sender) const {
   if (attached_) {
     GstStructure *stats = nullptr;
     g_object_get(decoder_, "stats", &stats, nullptr);
+    GstStructure *net = element_stats(receiver_, "net");
     std::lock_guard guard(lock_);
+    // The decoder's asks, and how many left (the source sends one per 100 ms).
     std::snprintf(line, sizeof line,
                   "  video received        %llu pictures %dx%d, %llu dropped undecodable, "
-                  "%llu freezes over %llu ms (longest %llu ms), %llu keyframe requests\n",
+                  "%llu freezes over %llu ms (longest %llu ms), %llu keyframe requests "
+                  "(%llu sent)\n",
                   static_cast<unsigned long long>(pictures_), width_, height_,
                   static_cast<unsigned long long>(stats_u64(stats, "frames-dropped")),
                   static_cast<unsigned long long>(freezes_),
                   static_cast<unsigned long long>(kFreeze / GST_MSECOND),
                   static_cast<unsigned long long>(longest_step_ / GST_MSECOND),
-                  static_cast<unsigned long long>(stats_u64(stats, "keyframe-requests")));
+                  static_cast<unsigned long long>(stats_u64(stats, "keyframe-requests")),
+                  static_cast<unsigned long long>(stats_u64(net, "keyframe-requests-sent")));
     gst_structure_free(stats);
+    if (net != nullptr) gst_structure_free(net);
     text += line;
   }
   if (video_sender != nullptr) {
     GstStructure *stats = element_stats(video_sender, "venc");
-    std::snprintf(line, sizeof line, "  video sent            %llu frames, %llu keyframes\n",
+    GstStructure *net = element_stats(video_sender, "vnet");
+    std::snprintf(line, sizeof line,
+                  "  video sent            %llu frames, %llu keyframes, %llu keyframe requests "
+                  "answered (%llu ignored)\n",
                   static_cast<unsigned long long>(stats_u64(stats, "frames-encoded")),
-                  static_cast<unsigned long long>(stats_u64(stats, "keyframes")));
+                  static_cast<unsigned long long>(stats_u64(stats, "keyframes")),
+                  static_cast<unsigned long long>(stats_u64(net, "keyframe-requests-answered")),
+                  static_cast<unsigned long long>(stats_u64(net, "keyframe-requests-ignored")));
     if (stats != nullptr) gst_structure_free(stats);
+    if (net != nullptr) gst_structure_free(net);
     text += line;
   }
   return text;

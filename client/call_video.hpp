@@ -76,7 +76,8 @@ class VideoWatch {
   GstClockTime longest_step_ = 0;
   int width_ = 0;
   int height_ = 0;
-  GstElement *decoder_ = nullptr;  // for its stats; owned by the receiver
+  GstElement *decoder_ = nullptr;   // for its stats; owned by the receiver
+  GstElement *receiver_ = nullptr;  // for its source's keyframe requests sent
 };
 
 }  // namespace wzp::client

@@ -5,9 +5,11 @@
 # 640x360, 15 frames/s (`--video --video-in pattern`). Per call it prints
 # what each side played of the other's speech, the video each showed, and
 # each process's CPU time (user + system), so the audio of a call with video
-# can be set beside the same call without.
+# can be set beside the same call without, and the relay's count of keyframe
+# requests forwarded.
 #
 #   bench/video/call.sh [REPETITIONS] [NETWORK]     defaults: 3, loss=0.1
+#   bench/video/call.sh 1 loss=0.3,seed=2           (netsim's --network spec)
 #
 # Run from the source tree after scripts/build.sh; the order of the two
 # calls alternates between repetitions.
@@ -50,6 +52,10 @@ one_call() {
     --out "$out/at_alice.wav" ${video[@]+"${video[@]}"} \
     ${video[@]+--video-out "$log-alice.mkv"} >"$log-alice.log" 2>&1
   wait "$bob" && bob=""
+  # The relay's count of keyframe requests passed on (copies included, since
+  # the daemon started: this and the calls before).
+  echo "  relay: $(curl -s "http://$daemon_http/metrics" |
+    grep -E '^wzp_signald_keyframe_requests_forwarded_total')"
   for side in alice bob; do
     echo "  $side: $(grep -E '^  frames played' "$log-$side.log" | sed -E 's/ +/ /g')"
     { grep -E '^  video (received|sent)' "$log-$side.log" || true; } | sed -E "s/^ +/    /; s/ +/ /g"

@@ -17,6 +17,9 @@
  * goes upstream as a force-key-unit event, which `wzpsvtav1enc` answers
  * with a keyframe; copies of one request act once, and requests are acted
  * on at most every 250 ms. The request is looked at as each packet leaves.
+ * `stats` adds `keyframe-requests-answered` (sent on to the encoder) and
+ * `keyframe-requests-ignored` (too soon after the last, or for another
+ * stream; copies are neither) to the link's counts.
  *
  * ## Example pipelines
  * |[
@@ -29,6 +32,7 @@
  */
 #include "plugins/wzpquicsink/gstwzpquicsink.h"
 
+#include <atomic>
 #include <memory>
 #include <span>
 #include <string>
@@ -50,12 +54,13 @@ enum { PROP_CONNECTED = WZP_QUIC_LINK_PROP_LAST };
 constexpr int64_t kKeyframeInterval = 250 * GST_MSECOND;
 
 // The video this sink sends and the peer's keyframe requests for it
-// (streaming thread only).
+// (streaming thread only, but for the counts `stats` reads).
 struct VideoState {
   bool sending = false;  // a video packet has left
   uint32_t stream_id = 0;
   wzp::wire::KeyframeRequestFilter filter{kKeyframeInterval};
-  uint64_t answered = 0;
+  std::atomic<uint64_t> answered{0};  // requests sent on to the encoder
+  std::atomic<uint64_t> ignored{0};   // too soon after the last, or for another stream
 };
 
 // A buffer list's packets, mapped to go to the link at once (streaming
@@ -93,6 +98,15 @@ static void gst_wzp_quic_sink_get_property(GObject *object, guint id, GValue *va
   if (id == PROP_CONNECTED) {
     std::shared_ptr<wzp::quic::Link> link = impl_of(object)->current_link();
     g_value_set_boolean(value, link && link->established());
+    return;
+  }
+  if (id == WZP_QUIC_LINK_PROP_STATS) {
+    // The link's counts, and what this sink did with the peer's requests.
+    const VideoState &video = *GST_WZP_QUIC_SINK(object)->video;
+    GstStructure *stats = wzp_quic_link_stats(impl_of(object)->current_link());
+    gst_structure_set(stats, "keyframe-requests-answered", G_TYPE_UINT64, video.answered.load(),
+                      "keyframe-requests-ignored", G_TYPE_UINT64, video.ignored.load(), nullptr);
+    g_value_take_boxed(value, stats);
     return;
   }
   if (!wzp_quic_link_get_property(*impl_of(object), id, value)) {
@@ -137,15 +151,17 @@ static void answer_keyframe_request(GstWzpQuicSink *self, wzp::quic::Link &link,
   std::optional<wzp::wire::KeyframeRequest> request = link.take_keyframe_request();
   if (!request) return;
   if (!video.filter.accept(*request, video.stream_id, g_get_monotonic_time() * 1000)) {
+    video.ignored = video.filter.ignored();
     GST_DEBUG_OBJECT(self, "keyframe request %u ignored (a copy, too soon, or another stream)",
                      request->number);
     return;
   }
   ++video.answered;
   GST_INFO_OBJECT(self, "keyframe request %u from the peer: asking the encoder", request->number);
-  GstStructure *s = gst_structure_new(
-      "GstForceKeyUnit", "running-time", GST_TYPE_CLOCK_TIME, GST_CLOCK_TIME_NONE, "all-headers",
-      G_TYPE_BOOLEAN, TRUE, "count", G_TYPE_UINT, static_cast<guint>(video.answered), nullptr);
+  GstStructure *s =
+      gst_structure_new("GstForceKeyUnit", "running-time", GST_TYPE_CLOCK_TIME, GST_CLOCK_TIME_NONE,
+                        "all-headers", G_TYPE_BOOLEAN, TRUE, "count", G_TYPE_UINT,
+                        static_cast<guint>(video.answered.load()), nullptr);
   gst_pad_push_event(GST_BASE_SINK_PAD(self), gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
 }
 

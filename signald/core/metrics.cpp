@@ -83,6 +83,9 @@ std::string render_prometheus(const Counters &c, const Gauges &g, const Federati
          c.datagrams_received);
   metric("wzp_signald_datagrams_forwarded_total", "counter",
          "Media datagrams forwarded (one per receiving participant).", c.datagrams_forwarded);
+  metric("wzp_signald_keyframe_requests_forwarded_total", "counter",
+         "Keyframe requests forwarded, copies included (one per receiving participant).",
+         c.keyframe_requests_forwarded);
   metric("wzp_signald_bytes_forwarded_total", "counter", "Media bytes forwarded.",
          c.bytes_forwarded);
   metric("wzp_signald_datagrams_unsent_total", "counter",

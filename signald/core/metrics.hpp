@@ -29,6 +29,9 @@ struct Counters {
   uint64_t datagrams_received = 0;
   uint64_t datagrams_forwarded = 0;
   uint64_t bytes_forwarded = 0;
+  // Keyframe requests (docs/PROTOCOL.md) passed on, copies included, one
+  // per receiving participant; also counted in datagrams_forwarded.
+  uint64_t keyframe_requests_forwarded = 0;
   // Room members' quality reports of more loss than the relay saw; their
   // loss is clamped (libwzp/quality/plausible_loss.hpp).
   uint64_t implausible_reports = 0;

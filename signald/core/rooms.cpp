@@ -16,14 +16,18 @@ namespace {
 
 // Forwards `datagram` to every one of `participants` but `from`, counted.
 template <class Participants>
-void forward_to_others(Outbox &outbox, Counters &counters, const Participants &participants,
-                       ConnectionId from, std::span<const uint8_t> datagram) {
+// Returns how many it forwarded.
+uint64_t forward_to_others(Outbox &outbox, Counters &counters, const Participants &participants,
+                           ConnectionId from, std::span<const uint8_t> datagram) {
+  uint64_t forwarded = 0;
   for (const auto &p : participants) {
     if (p.conn == from) continue;
     outbox.forward(p.conn, datagram);
-    ++counters.datagrams_forwarded;
+    ++forwarded;
     counters.bytes_forwarded += datagram.size();
   }
+  counters.datagrams_forwarded += forwarded;
+  return forwarded;
 }
 
 quality::Micros micros(SteadyTime now) {
@@ -265,7 +269,9 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
     if (!budget.policer.admit_video(datagram.size(), micros(now))) {
       return counters_.drop(DropReason::kOverBudget);
     }
-    return forward_to_others(outbox_, counters_, room.participants, from, datagram);
+    counters_.keyframe_requests_forwarded +=
+        forward_to_others(outbox_, counters_, room.participants, from, datagram);
+    return;
   }
   wire::PacketView view;
   if (auto dropped = check_routable(datagram, view)) return counters_.drop(*dropped);

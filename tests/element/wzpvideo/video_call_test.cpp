@@ -80,6 +80,7 @@ struct CallResult {
   guint64 keyframes = 0;
   guint64 requests_sent = 0;      // by the receiver's link
   guint64 requests_received = 0;  // by the sender's link, copies included
+  guint64 requests_answered = 0;  // sent on to the sender's encoder
   guint64 fec_unrecoverable = 0;
   guint64 frames_dropped = 0;  // by the decoder, waiting for a keyframe
   guint64 lost_on_path = 0;
@@ -132,6 +133,7 @@ CallResult run_call(double loss, const std::string &fec) {
   EXPECT_EQ(sender.wait_end(text, 20 * GST_SECOND), GST_MESSAGE_EOS) << text;
   result.keyframes = stat(sender.get("enc"), "keyframes");
   result.requests_received = stat(sender.get("net"), "keyframe-requests-received");
+  result.requests_answered = stat(sender.get("net"), "keyframe-requests-answered");
   // The sender hangs up; the receiver plays out what it holds and ends.
   gst_element_set_state(sender.element, GST_STATE_NULL);
 
@@ -199,11 +201,13 @@ Summary summarise(const CallResult &r) {
 void print(const char *name, const CallResult &r, const Summary &s) {
   std::printf(
       "%s: %d of %zu frames shown, longest freeze %.0f ms, luma PSNR mean %.2f dB min %.2f dB, "
-      "%d unreadable, keyframes %lu, keyframe requests sent %lu (received %lu copies), "
-      "FEC unrecoverable %lu, decoder dropped %lu, datagrams lost on the path %lu\n",
+      "%d unreadable, keyframes %lu, keyframe requests sent %lu (received %lu copies, "
+      "answered %lu), FEC unrecoverable %lu, decoder dropped %lu, datagrams lost on the path "
+      "%lu\n",
       name, s.shown, r.sent.size(), static_cast<double>(s.longest_freeze) / GST_MSECOND,
       s.mean_psnr, s.min_psnr, r.unreadable, static_cast<unsigned long>(r.keyframes),
       static_cast<unsigned long>(r.requests_sent), static_cast<unsigned long>(r.requests_received),
+      static_cast<unsigned long>(r.requests_answered),
       static_cast<unsigned long>(r.fec_unrecoverable), static_cast<unsigned long>(r.frames_dropped),
       static_cast<unsigned long>(r.lost_on_path));
 }
@@ -219,6 +223,8 @@ TEST(WzpVideoCall, CleanAndTenPercentLossShowNearlyEveryFrameAtTheSameQuality) {
   EXPECT_EQ(clean.unreadable, 0);
   EXPECT_GT(c.mean_psnr, 30.0);
   EXPECT_LE(c.longest_freeze, 100 * GST_MSECOND);  // 67 ms a frame
+  EXPECT_EQ(clean.requests_answered, 0u);
+  EXPECT_EQ(clean.keyframes, 1u);  // nothing lost, nothing asked
 
   CallResult lossy = run_call(0.10, kFec);
   Summary l = summarise(lossy);
@@ -245,7 +251,13 @@ TEST(WzpVideoCall, WithoutFecALostFrameBringsAKeyframeAcrossTheNetwork) {
   EXPECT_GT(r.fec_unrecoverable, 0u);
   EXPECT_GE(r.requests_sent, 1u);
   EXPECT_GE(r.requests_received, 1u);
-  EXPECT_GE(r.keyframes, 2u);  // the first, and at least one asked for
+  // A request was answered, and a keyframe followed: every keyframe after
+  // the first is one the sender's sink asked its encoder for (the interval
+  // keyframe is 300 frames away), and at least one came.
+  EXPECT_GE(r.requests_answered, 1u);
+  EXPECT_LE(r.requests_answered, r.requests_sent);
+  EXPECT_GE(r.keyframes, 2u);
+  EXPECT_LE(r.keyframes, 1 + r.requests_answered);
   EXPECT_GT(r.frames_dropped, 0u);
   // The picture comes back after the first frame lost, and no shown picture
   // is a wrong one (decoded against a lost reference).

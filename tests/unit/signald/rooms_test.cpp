@@ -232,6 +232,7 @@ TEST_F(RoomsTest, VideoHasABudgetOfItsOwnAndKeyframeRequestsReachTheSender) {
   }
   EXPECT_EQ(out_.forwarded.size(), video_sent + audio_sent);
   EXPECT_EQ(server_->counters().drops[static_cast<size_t>(DropReason::kOverBudget)], 0u);
+  EXPECT_EQ(server_->counters().keyframe_requests_forwarded, 0u);
 
   std::array<uint8_t, wire::kKeyframeRequestSize> request{};
   ASSERT_EQ(wire::write_keyframe_request({.stream_id = 9, .number = 4}, request), request.size());
@@ -241,6 +242,7 @@ TEST_F(RoomsTest, VideoHasABudgetOfItsOwnAndKeyframeRequestsReachTheSender) {
   EXPECT_EQ(out_.forwarded[0].first, sender);
   EXPECT_EQ(wire::parse_keyframe_request(out_.forwarded[0].second),
             (wire::KeyframeRequest{.stream_id = 9, .number = 4}));
+  EXPECT_EQ(server_->counters().keyframe_requests_forwarded, 1u);
 }
 
 // A member's budget is its connection's: leaving and joining again does
