@@ -15,6 +15,7 @@ bool is_valid(const EncoderConfig &c) {
          c.keyframe_repair_ratio <= kMaxRepairRatio && c.symbol_alignment >= 1 &&
          c.symbol_alignment <= 64 && c.window_frames <= kMaxWindowFrames &&
          c.video_symbol_size >= kMinVideoSymbolSize && c.video_symbol_size <= kMaxSymbolSize &&
+         c.video_min_symbols >= 1 && c.video_min_symbols <= kMaxBlockFrames &&
          static_cast<uint8_t>(c.media_type) <= static_cast<uint8_t>(wire::MediaType::kData);
 }
 
@@ -221,8 +222,8 @@ FrameEncoder::Result FrameEncoder::push_window(const Frame &frame, PacketSink &s
 // The frame, after its u32 length, spread over K symbols of T bytes (zero
 // padded); the source symbols go out, then the block's repair.
 FrameEncoder::Result FrameEncoder::push_video(const Frame &frame, PacketSink &sink) {
-  VideoBlockShape shape =
-      video_block_shape(frame.data.size(), pending_.video_symbol_size, pending_.symbol_alignment);
+  VideoBlockShape shape = video_block_shape(frame.data.size(), pending_.video_symbol_size,
+                                            pending_.symbol_alignment, pending_.video_min_symbols);
   if (shape.K == 0) {
     ++stats_.rejected_oversize;
     return Result::kOversize;

@@ -53,6 +53,9 @@ struct EncoderConfig {
   // (video_decoder.hpp); block_frames, interleave_depth, pace_repair and
   // max_block_time do not apply, keyframe_repair_ratio covers keyframes.
   uint16_t video_symbol_size = kDefaultVideoSymbolSize;
+  // ...and of at least this many symbols while they stay kMinVideoSymbolSize
+  // bytes or more, 1..kMaxBlockFrames (video_block_shape).
+  uint16_t video_min_symbols = 1;
   wire::MediaType media_type = wire::MediaType::kAudio;
   uint8_t codec = wire::codec::kNone;
   uint32_t stream_id = 0;

@@ -12,12 +12,15 @@ int32_t ts_distance(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b)
 
 }  // namespace
 
-VideoBlockShape video_block_shape(size_t frame_size, uint16_t max_symbol, uint16_t alignment) {
+VideoBlockShape video_block_shape(size_t frame_size, uint16_t max_symbol, uint16_t alignment,
+                                  uint16_t min_symbols) {
   alignment = std::max<uint16_t>(alignment, 1);
   size_t largest = std::min<size_t>(max_symbol, kMaxSymbolSize) / alignment * alignment;
   if (largest == 0 || frame_size == 0) return {};
   size_t bytes = kVideoLengthPrefixSize + frame_size;
-  size_t K = (bytes + largest - 1) / largest;
+  const size_t fewest =
+      std::min<size_t>(min_symbols, std::max<size_t>(1, bytes / kMinVideoSymbolSize));
+  size_t K = std::max((bytes + largest - 1) / largest, fewest);
   if (K > kMaxBlockFrames) return {};
   size_t T = ((bytes + K - 1) / K + alignment - 1) / alignment * alignment;
   return {static_cast<uint16_t>(K), static_cast<uint16_t>(T)};

@@ -49,6 +49,9 @@ void set_property(GObject *object, guint id, const GValue *value, GParamSpec *ps
     case PROP_SYMBOL_ALIGNMENT:
       s.config.symbol_alignment = static_cast<uint16_t>(g_value_get_uint(value));
       break;
+    case PROP_VIDEO_MIN_SYMBOLS:
+      s.config.video_min_symbols = static_cast<uint16_t>(g_value_get_uint(value));
+      break;
     case PROP_STREAM_ID:
       s.config.stream_id = g_value_get_uint(value);
       break;
@@ -105,6 +108,9 @@ void get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
       break;
     case PROP_SYMBOL_ALIGNMENT:
       g_value_set_uint(value, s.config.symbol_alignment);
+      break;
+    case PROP_VIDEO_MIN_SYMBOLS:
+      g_value_set_uint(value, s.config.video_min_symbols);
       break;
     case PROP_STREAM_ID:
       g_value_set_uint(value, s.config.stream_id);
@@ -181,6 +187,14 @@ void install_properties(GObjectClass *gobject_class) {
                         "6-byte prefix, rounded up to a multiple of this many bytes; larger "
                         "values make repair packet sizes reveal less about the frames",
                         1, 64, defaults.symbol_alignment, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_VIDEO_MIN_SYMBOLS,
+      g_param_spec_uint("video-min-symbols", "Video minimum symbols",
+                        "Video: a frame is split over at least this many source symbols (while "
+                        "they stay 64 bytes or more), so a small frame's block has more, "
+                        "smaller packets and survives a given loss rate more often for the "
+                        "same share of repair",
+                        1, wzp::fec::kMaxBlockFrames, defaults.video_min_symbols, flags));
   g_object_class_install_property(
       gobject_class, PROP_STREAM_ID,
       g_param_spec_uint("stream-id", "Stream id", "Stream id written into every packet header", 0,

@@ -75,6 +75,8 @@ Packets real_stream(uint8_t kind, Reader &in) {
   if (video) {
     shape.media_type = wire::MediaType::kVideo;
     shape.video_symbol_size = static_cast<uint16_t>(fec::kMinVideoSymbolSize + 8 * in.byte());
+    // From the same byte, so the seed corpus reads as before.
+    shape.video_min_symbols = static_cast<uint16_t>(1 + shape.video_symbol_size % 12);
   }
   uint32_t frames = 1 + in.byte() % 64;
   std::vector<uint8_t> key{static_cast<uint8_t>(kind & 6)};

@@ -49,6 +49,23 @@ TEST(VideoBlockShape, FewestSymbolsThenSmallestAlignedSize) {
   EXPECT_EQ(video_block_shape(0, 1024, 8).K, 0);
 }
 
+TEST(VideoBlockShape, AtLeastTheMinimumSymbolsWhileTheyStay64Bytes) {
+  // 3004 bytes in at least 8 symbols: 376 each (aligned to 8).
+  VideoBlockShape shape = video_block_shape(3000, 1024, 8, 8);
+  EXPECT_EQ(shape.K, 8);
+  EXPECT_EQ(shape.T, 376);
+  // A large frame needs more than the minimum anyway.
+  shape = video_block_shape(20000, 1024, 8, 8);
+  EXPECT_EQ(shape.K, 20);
+  // A small frame: no symbol below 64 bytes (4 + 196 = 200 bytes: 3 of 72).
+  shape = video_block_shape(196, 1024, 8, 8);
+  EXPECT_EQ(shape.K, 3);
+  EXPECT_EQ(shape.T, 72);
+  shape = video_block_shape(10, 1024, 8, 8);
+  EXPECT_EQ(shape.K, 1);
+  EXPECT_EQ(shape.T, 16);
+}
+
 TEST(VideoBlocks, AFrameIsOneBlockOfSymbolsFollowedByItsRepair) {
   FrameEncoder encoder(video_config());
   PacketLog log;
