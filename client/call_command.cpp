@@ -156,9 +156,10 @@ int run(Kind kind, Options &options, const std::string &peer) {
   };
   // --network keeps media on the relay: no use asking how the NAT maps.
   if (route.network) stun.reset();
-  auto call = kind == Kind::kAnswer
-                  ? answer_call(*session, *identity, accept, stun, interrupted, error)
-                  : place_call(*session, *identity, peer, stun, interrupted, error);
+  auto call =
+      kind == Kind::kAnswer
+          ? answer_call(*session, *identity, accept, stun, !route.network, interrupted, error)
+          : place_call(*session, *identity, peer, stun, !route.network, interrupted, error);
   if (!call) return fail(kind, error);
 
   CallMediaOptions media;

@@ -34,7 +34,7 @@ std::string tier_label(quality::Tier tier) {
 
 struct Call {
   signal::Session *session = nullptr;
-  const EstablishedCall *established = nullptr;
+  EstablishedCall *established = nullptr;
   GstElement *sender = nullptr;
   GstElement *receiver = nullptr;
   GMainLoop *loop = nullptr;
@@ -126,6 +126,12 @@ gboolean on_signal_poll(gpointer data) {
     }
     auto *path = std::get_if<signal::CallPath>(&received->message);
     if (path != nullptr && call->direct != nullptr) call->direct->on_path(*path);
+    auto *late = std::get_if<signal::CallCandidates>(&received->message);
+    if (late != nullptr && call->direct != nullptr) call->direct->on_candidates(*late);
+  }
+  // The gateway's mapping, when it came after the offer or answer.
+  if (auto fresh = take_port_mappings(*call->established); !fresh.empty() && call->direct) {
+    call->session->send(signal::CallCandidates{call->established->call_id, std::move(fresh)});
   }
   if (call->session->ended() && !call->ending) {
     call->error = "lost the connection to the daemon: " + call->session->end_reason();

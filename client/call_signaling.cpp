@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "libwzp/base/hex.hpp"
@@ -24,6 +25,10 @@ constexpr auto kReplyWait = 10s;
 // a round trip earlier: over a lossy path it may come late, and the call
 // goes on without a reflexive candidate rather than wait.
 constexpr auto kReflectWait = 200ms;
+// The gateway's port mapping: NAT-PMP and PCP answer within milliseconds
+// on a LAN; UPnP discovery waits a third of this, twice (docs/nat.md,
+// "Time"). Whatever comes after the offer or answer follows it.
+constexpr auto kMappingBudget = 600ms;
 
 // A fingerprint prefix the client can hold the daemon to: matching 16 hex
 // digits with a key of one's own takes about 2^64 tries (docs/crypto.md,
@@ -128,6 +133,17 @@ void gather_for_call(signal::Session &session, uint64_t reflect_id,
   if (gathered.behaviour) call.our_mapping = nat::to_string(*gathered.behaviour);
 }
 
+// The gateway asked, on a thread of its own, for a mapping of the socket
+// the call's media uses; nothing over the TLS fallback, where UDP is blocked.
+std::future<nat::Gathered> ask_gateway(signal::Session &session, bool map_ports) {
+  if (!map_ports || session.over_tls()) return {};
+  nat::GatherConfig config;
+  config.local_port = session.local_port();
+  config.host = false;
+  config.budget = kMappingBudget;
+  return std::async(std::launch::async, [config] { return nat::gather(config); });
+}
+
 std::string random_call_id(crypto::CallId &bytes) {
   randombytes_buf(bytes.data(), bytes.size());
   return base::to_hex(bytes);
@@ -144,6 +160,31 @@ std::string describe_hangup(const std::string &reason) {
   if (reason == "answered_elsewhere") return "answered on another device";
   if (reason == "normal" || reason.empty()) return "the other side hung up";
   return "the call ended: " + reason;
+}
+
+std::vector<std::string> take_port_mappings(EstablishedCall &call) {
+  if (!call.port_mapping.valid() || call.port_mapping.wait_for(0s) != std::future_status::ready) {
+    return {};
+  }
+  call.mapped = call.port_mapping.get();
+  for (const auto &note : call.mapped.notes) {
+    std::fprintf(stderr, "port mapping: %s\n", note.c_str());
+  }
+  auto offered = nat::to_wire(call.our_candidates);
+  auto all = call.our_candidates;
+  all.insert(all.end(), call.mapped.candidates.begin(), call.mapped.candidates.end());
+  call.our_candidates = nat::rank(std::move(all), nat::RemotePolicy{}.max_candidates);
+  std::vector<std::string> fresh;
+  for (const auto &address : nat::to_wire(call.our_candidates)) {
+    if (std::find(offered.begin(), offered.end(), address) == offered.end()) {
+      fresh.push_back(address);
+    }
+  }
+  for (const auto &mapping : call.mapped.mappings) {
+    std::fprintf(stderr, "port mapping: %s granted %s\n", mapping->protocol(),
+                 mapping->external().to_string().c_str());
+  }
+  return fresh;
 }
 
 std::string describe_candidates(const EstablishedCall &call) {
@@ -165,7 +206,20 @@ std::string describe_candidates(const EstablishedCall &call) {
                                    {r.too_many, "too many"}}) {
     if (count) rejected += (rejected.empty() ? "" : ", ") + std::to_string(count) + " " + why;
   }
+  // Asked of the gateway: what it granted, and how many protocols gave
+  // nothing (their reasons are in the log).
+  std::string mapping;
+  if (call.port_mapping.valid()) mapping = "no answer before the call ended";
+  for (const auto &m : call.mapped.mappings) {
+    mapping += (mapping.empty() ? "" : ", ") + std::string(m->protocol()) + " " +
+               m->external().to_string();
+  }
+  if (!call.port_mapping.valid() && !call.mapped.notes.empty()) {
+    mapping += (mapping.empty() ? "none" : "") + std::string(" (") +
+               std::to_string(call.mapped.notes.size()) + " refused or not answered)";
+  }
   return "  our candidates        " + (ours.empty() ? "none" : ours) +
+         (mapping.empty() ? "" : "\n  port mapping          " + mapping) +
          (call.our_mapping.empty() ? "" : "\n  our NAT's mapping     " + call.our_mapping) +
          "\n  peer's candidates     " + (peers.empty() ? "none" : peers) +
          (rejected.empty() ? "" : " (rejected: " + rejected + ")") + "\n";
@@ -174,9 +228,10 @@ std::string describe_candidates(const EstablishedCall &call) {
 std::optional<EstablishedCall> place_call(signal::Session &session,
                                           const crypto::Identity &identity,
                                           const std::string &callee, const StunServer &stun,
-                                          const std::atomic<bool> &interrupted,
+                                          bool map_ports, const std::atomic<bool> &interrupted,
                                           std::string &error) {
   const uint64_t reflect_id = ask_reflection(session);
+  auto port_mapping = ask_gateway(session, map_ports);
   // The handshake signs the callee's fingerprint, so look it up first.
   uint64_t id = session.next_request_id();
   session.send(signal::AliasResolve{callee}, id);
@@ -226,6 +281,8 @@ std::optional<EstablishedCall> place_call(signal::Session &session,
   crypto::HandshakeInitiator initiator(identity, call_id, *callee_fingerprint, our_offerings(),
                                        now_ms());
   gather_for_call(session, reflect_id, std::nullopt, stun, call);
+  call.port_mapping = std::move(port_mapping);
+  take_port_mappings(call);  // in the offer if the gateway was that quick
   session.send(signal::CallOffer{call.call_id,
                                  "",
                                  resolved->fingerprint,
@@ -277,8 +334,8 @@ std::optional<EstablishedCall> place_call(signal::Session &session,
       // A callee named by a checked fingerprint is one the user chose; an
       // @alias or a short prefix is the daemon's word, and its private
       // addresses are not tried (docs/nat.md, "Checking a peer's candidates").
-      call.peer_candidates =
-          nat::check_remote_candidates(s->peer_candidates, nat::RemotePolicy{checked});
+      call.peer_policy = nat::RemotePolicy{checked};
+      call.peer_candidates = nat::check_remote_candidates(s->peer_candidates, call.peer_policy);
     }
   }
   if (!join_relay_room(session, call.relay_room, error)) {
@@ -291,11 +348,12 @@ std::optional<EstablishedCall> place_call(signal::Session &session,
 std::optional<EstablishedCall> answer_call(signal::Session &session,
                                            const crypto::Identity &identity,
                                            const std::function<bool(const std::string &)> &accept,
-                                           const StunServer &stun,
+                                           const StunServer &stun, bool map_ports,
                                            const std::atomic<bool> &interrupted,
                                            std::string &error) {
   crypto::ReplayGuard replays;
   const uint64_t reflect_id = ask_reflection(session);
+  auto port_mapping = ask_gateway(session, map_ports);
   std::optional<std::string> reflected;
   for (;;) {
     auto received = next_before(session, Clock::time_point::max(), "call", interrupted, error);
@@ -335,6 +393,8 @@ std::optional<EstablishedCall> answer_call(signal::Session &session,
     call.call_id = offer->call_id;
     call.peer = offer->caller;
     gather_for_call(session, reflect_id, reflected, stun, call);
+    call.port_mapping = std::move(port_mapping);
+    take_port_mappings(call);  // in the answer if the gateway has answered
     session.send(signal::CallAnswer{call.call_id, signal::AnswerMode::kAccept, answer,
                                     nat::to_wire(call.our_candidates)});
 
@@ -356,7 +416,7 @@ std::optional<EstablishedCall> answer_call(signal::Session &session,
         call.relay_room = s->relay_room;
         // Accepting a call is not accepting the caller's LAN: without a
         // list of accepted contacts, its private addresses are not tried.
-        call.peer_candidates = nat::check_remote_candidates(s->peer_candidates, {});
+        call.peer_candidates = nat::check_remote_candidates(s->peer_candidates, call.peer_policy);
       } else if (auto *c = std::get_if<signal::CallConfirm>(&message);
                  c && c->call_id == call.call_id) {
         result = responder.on_confirm(c->key_agreement, call.keys);

@@ -19,11 +19,13 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <optional>
 #include <string>
 
 #include "libwzp/crypto/handshake.hpp"
 #include "libwzp/nat/candidate.hpp"
+#include "libwzp/nat/gather.hpp"
 #include "libwzp/nat/mapping.hpp"
 #include "libwzp/signal/session.hpp"
 
@@ -41,6 +43,15 @@ struct EstablishedCall {
   // How our NAT maps the socket, from the daemon's reflection and a STUN
   // server's (`stun` below); "" when not asked or either did not answer.
   std::string our_mapping;
+  // How the peer's candidates are checked, for those it sends later too.
+  nat::RemotePolicy peer_policy;
+  // Our gateway's port mappings of the socket (NAT-PMP, PCP, UPnP IGD),
+  // asked when the call started, in parallel with its setup and within a
+  // budget of their own; valid until take_port_mappings() took the answer.
+  std::future<nat::Gathered> port_mapping;
+  // What the gateway granted, held for the call and given back to it when
+  // this is destroyed; and why each protocol gave nothing.
+  nat::Gathered mapped;
 };
 
 // A STUN server (wzp-signald --stun-listen) asked from the call's socket
@@ -48,20 +59,30 @@ struct EstablishedCall {
 // sequential NAT's next ports become candidates (docs/nat.md, "Hard NATs").
 using StunServer = std::optional<nat::TransportAddress>;
 
-// `callee`: "@alias", a fingerprint or a unique prefix of one.
+// `callee`: "@alias", a fingerprint or a unique prefix of one. With
+// `map_ports`, the gateway is asked for a port mapping as the call starts
+// (docs/nat.md, "Candidates in calls").
 std::optional<EstablishedCall> place_call(signal::Session &session,
                                           const crypto::Identity &identity,
                                           const std::string &callee, const StunServer &stun,
-                                          const std::atomic<bool> &interrupted, std::string &error);
+                                          bool map_ports, const std::atomic<bool> &interrupted,
+                                          std::string &error);
 
 // Waits for a call and answers it when `accept` (asked with the caller's
-// name) says so; a declined call is rejected and the wait goes on.
+// name) says so; a declined call is rejected and the wait goes on. With
+// `map_ports`, the gateway is asked for a port mapping as the wait starts,
+// as the daemon is asked for its reflection.
 std::optional<EstablishedCall> answer_call(signal::Session &session,
                                            const crypto::Identity &identity,
                                            const std::function<bool(const std::string &)> &accept,
-                                           const StunServer &stun,
+                                           const StunServer &stun, bool map_ports,
                                            const std::atomic<bool> &interrupted,
                                            std::string &error);
+
+// Once the gateway has answered (or its budget ran out): its mapped
+// candidates join our_candidates, and those not offered yet are returned,
+// for call_candidates; what each protocol refused is logged. Empty before.
+std::vector<std::string> take_port_mappings(EstablishedCall &call);
 
 // What a hangup reason means, for the user.
 std::string describe_hangup(const std::string &reason);

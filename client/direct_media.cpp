@@ -31,6 +31,16 @@ std::span<const uint8_t> bytes_of(std::string_view text) {
   return {reinterpret_cast<const uint8_t *>(text.data()), text.size()};
 }
 
+// The callee opens its NAT with punches from the call's socket only while
+// its gateway can no longer grant a mapping and holds none: the gateway
+// forwards a mapped port whatever we sent, and a punch from that port
+// through a NAT that maps per destination leaves a conntrack entry that
+// the forwarding of the caller's packets to the mapping clashes with, so
+// Linux drops them (docs/nat.md, "Candidates in calls").
+bool may_punch(const EstablishedCall &call) {
+  return !call.port_mapping.valid() && call.mapped.mappings.empty();
+}
+
 }  // namespace
 
 // One direct connection of the call: a check the caller dialed, or one the
@@ -106,7 +116,7 @@ quic::ConnectionHandlers direct_handlers(const std::shared_ptr<Shared> &shared,
 
 }  // namespace
 
-DirectMedia::DirectMedia(signal::Session &session, const EstablishedCall &call, bool caller,
+DirectMedia::DirectMedia(signal::Session &session, EstablishedCall &call, bool caller,
                          std::shared_ptr<quic::Link> link)
     : session_(session),
       call_(call),
@@ -177,10 +187,10 @@ void DirectMedia::on_path(const signal::CallPath &path) {
     return;
   }
   if (caller_) {
-    if (path.step == Step::kOffer && path.certificate.size() == 64 &&
-        !call_.peer_candidates.accepted.empty()) {
+    if (path.step == Step::kOffer && path.certificate.size() == 64) {
       certificate_ = path.certificate;
-      decision_.offered(now);
+      // Without a candidate yet, the first round waits for call_candidates.
+      if (!call_.peer_candidates.accepted.empty()) decision_.offered(now);
     } else if (path.step == Step::kUse && decision_.state() == nat::DirectPath::State::kAgreeing) {
       std::shared_ptr<Check> chosen;
       {
@@ -226,6 +236,26 @@ void DirectMedia::on_path(const signal::CallPath &path) {
     record(now, label_, "agreed");
     punch_until_ = now;
   }
+}
+
+void DirectMedia::on_candidates(const signal::CallCandidates &late) {
+  if (late.call_id != call_.call_id) return;
+  const size_t before = call_.peer_candidates.accepted.size();
+  if (nat::add_remote_candidates(call_.peer_candidates, late.candidates, call_.peer_policy) == 0 ||
+      !caller_) {
+    return;  // the callee's punches go to every accepted candidate
+  }
+  const auto now = Clock::now();
+  if (decision_.state() == nat::DirectPath::State::kChecking) {
+    for (size_t i = before; i < call_.peer_candidates.accepted.size(); ++i) {
+      if (round_candidates_ == kMaxChecks) break;
+      ++round_candidates_;
+      to_dial_.push_back(call_.peer_candidates.accepted[i].address.to_string());
+    }
+  }
+  if (certificate_.empty()) return;  // the callee has not offered yet
+  decision_.offered(now);
+  decision_.more_candidates(now);
 }
 
 void DirectMedia::tick() {
@@ -291,7 +321,7 @@ void DirectMedia::tick() {
                                      answered->candidate, "", ""});
     }
   }
-  if (!caller_ && now < punch_until_ && now >= next_punch_) {
+  if (!caller_ && now < punch_until_ && now >= next_punch_ && may_punch(call_)) {
     next_punch_ = now + kPunchInterval;
     size_t n = 0;
     for (const auto &candidate : call_.peer_candidates.accepted) {
@@ -333,6 +363,7 @@ void DirectMedia::start_checks(Clock::time_point now) {
     if (to_dial_.size() == kMaxChecks) break;
     to_dial_.push_back(candidate.address.to_string());
   }
+  round_candidates_ = to_dial_.size();
   next_dial_ = now;
   session_.send(signal::CallPath{call_.call_id, signal::PathStep::kCheck, "", "", ""});
 }

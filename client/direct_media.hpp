@@ -24,7 +24,7 @@ namespace wzp::client {
 
 class DirectMedia {
  public:
-  DirectMedia(signal::Session &session, const EstablishedCall &call, bool caller,
+  DirectMedia(signal::Session &session, EstablishedCall &call, bool caller,
               std::shared_ptr<quic::Link> link);
   // Stops accepting, closes the direct connections, media back on the relay.
   ~DirectMedia();
@@ -33,6 +33,9 @@ class DirectMedia {
 
   // A call_path of this call from the peer.
   void on_path(const signal::CallPath &path);
+  // Candidates the peer sent after its offer or answer (a gateway's port
+  // mapping): checked like the first, and tried at once.
+  void on_candidates(const signal::CallCandidates &late);
   // Call every 50 ms or so.
   void tick();
 
@@ -58,13 +61,14 @@ class DirectMedia {
   std::shared_ptr<quic::Connection> chosen_connection() const;
 
   signal::Session &session_;
-  const EstablishedCall &call_;
+  EstablishedCall &call_;
   const bool caller_;
   std::shared_ptr<Shared> shared_;
   nat::DirectPath decision_;
   const Clock::time_point started_;
   std::string certificate_;           // the callee's, from its offer (caller)
   std::vector<std::string> to_dial_;  // this round's candidates not yet dialed
+  size_t round_candidates_ = 0;       // taken into this round, at most kMaxChecks
   Clock::time_point next_dial_{};
   Clock::time_point punch_until_{};  // callee: opening our NAT for the caller's checks
   Clock::time_point next_punch_{};

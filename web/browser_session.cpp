@@ -212,9 +212,10 @@ void BrowserSession::call(const Call &call) {
   sign_in(call.as, [callee](signal::Session &session, const crypto::Identity &identity,
                             const std::atomic<bool> &interrupted) {
     std::string error;
-    // One copy of the call's keys, wiped once the media has them.
+    // One copy of the call's keys, wiped once the media has them. The
+    // bridge's media keeps to the relay: no port mapping is asked for.
     auto established = std::make_shared<std::optional<client::EstablishedCall>>(
-        client::place_call(session, identity, callee, std::nullopt, interrupted, error));
+        client::place_call(session, identity, callee, std::nullopt, false, interrupted, error));
     return [established, error](BrowserSession &self) { self.in_call(*established, true, error); };
   });
 }
@@ -226,8 +227,8 @@ void BrowserSession::answer(const Answer &answer) {
                         const std::atomic<bool> &interrupted) {
     std::string error;
     auto established = std::make_shared<std::optional<client::EstablishedCall>>(client::answer_call(
-        session, identity, [](const std::string &) { return true; }, std::nullopt, interrupted,
-        error));
+        session, identity, [](const std::string &) { return true; }, std::nullopt, false,
+        interrupted, error));
     return [established, error](BrowserSession &self) { self.in_call(*established, false, error); };
   });
 }
