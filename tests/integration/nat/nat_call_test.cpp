@@ -118,7 +118,8 @@ class NatCallTest : public ::testing::Test {
       for (std::string line; std::getline(lines, line);) {
         if (line.starts_with("media path:") || line.starts_with("  media path") ||
             line.starts_with("  our candidates") || line.starts_with("  our NAT's mapping") ||
-            line.starts_with("  direct path") || line.starts_with("  frames ")) {
+            line.starts_with("  port mapping") || line.starts_with("  direct path") ||
+            line.starts_with("  frames ")) {
           std::printf("%s: %s\n", who, line.c_str());
         }
       }
@@ -244,6 +245,44 @@ TEST_F(NatCallTest, TwoSymmetricNatsStayOnTheRelayWithinTheCheckBudget) {
     EXPECT_GT(summary_frames(*said).played, 0u) << *said;
   }
   expect_checks_within_budget(symmetric_a);
+}
+
+// Case 5: bob's symmetric NAT would leave the call on the relay (case 3),
+// but his router runs a gateway daemon (miniupnpd): bob asks it for a
+// mapping of his socket, offers the mapped address, and alice's check
+// reaches him on it. Alice's router has no gateway: each protocol's
+// refusal is counted in her summary.
+TEST_F(NatCallTest, AGatewaysPortMappingTakesTheCallDirect) {
+  auto &cone = lab_->add_router(NatKind::kEndpointIndependent);
+  auto &symmetric = lab_->add_router(NatKind::kSymmetric);
+  auto alice_host = lab_->add_host(cone);
+  auto bob_host = lab_->add_host(symmetric);
+  std::unique_ptr<ChildProcess> gateway;
+  try {
+    gateway = lab_->start_miniupnpd(symmetric, dir_.string());
+  } catch (const std::exception &e) {
+    FAIL() << e.what();
+  }
+  start_daemon();
+  ASSERT_FALSE(start_bob(bob_host.ns, "bob").empty()) << output_of(*bob_);
+  start_alice(alice_host.ns, "@bob", "alice");
+  finish_call();
+  // The gateway granted bob's own port on the router's address (NAT-PMP
+  // first: it answers in milliseconds; PCP and UPnP IGD may follow).
+  std::smatch host;
+  ASSERT_TRUE(std::regex_search(said_bob_, host, std::regex(R"(host 10\.15\.2\.10:(\d+))")))
+      << said_bob_;
+  const std::string external = symmetric.wan_address + ":" + host[1].str();
+  EXPECT_NE(said_bob_.find("port mapping          NAT-PMP " + external), std::string::npos)
+      << said_bob_;
+  EXPECT_NE(said_bob_.find("mapped " + external), std::string::npos) << said_bob_;
+  EXPECT_NE(said_alice_.find("port mapping          none (3 refused or not answered)"),
+            std::string::npos)
+      << said_alice_;
+  expect_direct_both_ways("direct mapped");
+  // Alice reached bob at the mapped address.
+  EXPECT_NE(said_alice_.find("peer's candidates     " + external), std::string::npos)
+      << said_alice_;
 }
 
 // Case 1: two hosts on one LAN behind one NAT that does not hairpin. Alice
