@@ -44,6 +44,14 @@ void Calls::to_caller(const Call &call, const signal::Message &message,
   }
 }
 
+void Calls::to_callee(const Call &call, const signal::Message &message) {
+  if (call.callee_peer) {
+    to_link(*call.callee_peer, message);
+  } else {
+    outbox_.send(call.callee_conn, message);
+  }
+}
+
 void Calls::end(std::map<std::string, Call>::iterator it, const std::string &reason,
                 ConnectionId except, std::optional<PeerId> except_peer) {
   Call &call = it->second;
@@ -204,6 +212,8 @@ bool Calls::remote(PeerId peer, const signal::Message &message, const signal::Pu
                       std::is_same_v<T, signal::CallAnswer> ||
                       std::is_same_v<T, signal::CallSetup> ||
                       std::is_same_v<T, signal::CallConfirm> ||
+                      std::is_same_v<T, signal::CallPath> ||
+                      std::is_same_v<T, signal::CallCandidates> ||
                       std::is_same_v<T, signal::CallHangup>) {
           auto it = calls_.find(m.call_id);
           // A hangup may cross one going the other way, or a timeout here.
@@ -218,10 +228,26 @@ bool Calls::remote(PeerId peer, const signal::Message &message, const signal::Pu
             return true;
           } else if constexpr (std::is_same_v<T, signal::CallConfirm>) {
             if (!from_caller_side || call.state != State::kActive) return false;
-            if (call.callee_peer) {
-              to_link(*call.callee_peer, m);
+            to_callee(call, m);
+            return true;
+          } else if constexpr (std::is_same_v<T, signal::CallPath> ||
+                               std::is_same_v<T, signal::CallCandidates>) {
+            // As from a party signed in here (path(), candidates()).
+            if (call.state != State::kActive || (!from_caller_side && !from_callee_side)) {
+              return false;
+            }
+            if constexpr (std::is_same_v<T, signal::CallPath>) {
+              if (from_callee_side &&
+                  (m.step == signal::PathStep::kUse || m.step == signal::PathStep::kRelay)) {
+                call.direct = m.step == signal::PathStep::kUse;
+              }
+            } else if (from_callee_side && call.callee_hides_addresses) {
+              return false;
+            }
+            if (from_caller_side) {
+              to_callee(call, m);
             } else {
-              outbox_.send(call.callee_conn, m);
+              to_caller(call, m);
             }
             return true;
           } else {
@@ -238,6 +264,7 @@ bool Calls::remote(PeerId peer, const signal::Message &message, const signal::Pu
                 return true;
               }
               call.state = State::kActive;
+              call.callee_hides_addresses = m.mode != signal::AnswerMode::kAccept;
               to_caller(call, signal::CallAnswer{call.id, m.mode, m.key_agreement, {}});
               return true;
             } else {
@@ -271,11 +298,7 @@ std::optional<signal::Error> Calls::confirm(ConnectionId from, const signal::Cal
   if (it == calls_.end() || it->second.state != State::kActive || it->second.caller_conn != from) {
     return make_error("unknown_call", "no such answered call of yours", confirm.call_id);
   }
-  if (it->second.callee_peer) {
-    to_link(*it->second.callee_peer, confirm);
-  } else {
-    outbox_.send(it->second.callee_conn, confirm);
-  }
+  to_callee(it->second, confirm);
   return std::nullopt;
 }
 
@@ -290,7 +313,11 @@ std::optional<signal::Error> Calls::path(ConnectionId from, const signal::CallPa
       (path.step == signal::PathStep::kUse || path.step == signal::PathStep::kRelay)) {
     call.direct = path.step == signal::PathStep::kUse;
   }
-  outbox_.send(from == call.caller_conn ? call.callee_conn : call.caller_conn, path);
+  if (from == call.caller_conn) {
+    to_callee(call, path);
+  } else {
+    to_caller(call, path);
+  }
   return std::nullopt;
 }
 
@@ -305,7 +332,11 @@ std::optional<signal::Error> Calls::candidates(ConnectionId from,
   if (from == call.callee_conn && call.callee_hides_addresses) {
     return make_error("not_allowed", "you answered without addresses", candidates.call_id);
   }
-  outbox_.send(from == call.caller_conn ? call.callee_conn : call.caller_conn, candidates);
+  if (from == call.caller_conn) {
+    to_callee(call, candidates);
+  } else {
+    to_caller(call, candidates);
+  }
   return std::nullopt;
 }
 

@@ -149,8 +149,10 @@ class Calls {
   // the hangup came from) and forgets the call.
   void end(std::map<std::string, Call>::iterator it, const std::string &reason, ConnectionId except,
            std::optional<PeerId> except_peer = std::nullopt);
+  // To a party of the call, on this relay or behind its link.
   void to_caller(const Call &call, const signal::Message &message,
                  const signal::PublicKey *key = nullptr);
+  void to_callee(const Call &call, const signal::Message &message);
   void to_link(PeerId peer, const signal::Message &message, const signal::PublicKey *key = nullptr);
   // Rings the callee's devices here, or says busy or unavailable.
   void ring(Call call, signal::CallOffer offer, const Now &now);

@@ -318,6 +318,20 @@ TEST_F(FederationTest, ACallCrossesTheLink) {
   a_->server->on_message(ca, serialize(CallConfirm{"c1", {9}}), a_->now);
   pump();
   EXPECT_EQ(b_->out.last<CallConfirm>(cb).key_agreement, (Bytes{9}));
+  // The direct path's steps and late candidates cross the link both ways.
+  b_->server->on_message(
+      cb, serialize(CallPath{"c1", PathStep::kOffer, "", "", std::string(64, 'a')}), b_->now);
+  b_->server->on_message(cb, serialize(CallCandidates{"c1", {"198.51.100.2:7"}}), b_->now);
+  pump();
+  EXPECT_EQ(a_->out.last<CallPath>(ca).step, PathStep::kOffer);
+  EXPECT_EQ(a_->out.last<CallCandidates>(ca).candidates,
+            (std::vector<std::string>{"198.51.100.2:7"}));
+  a_->server->on_message(
+      ca, serialize(CallPath{"c1", PathStep::kNominate, "198.51.100.2:7", "", ""}), a_->now);
+  a_->server->on_message(ca, serialize(CallCandidates{"c1", {"192.0.2.1:8"}}), a_->now);
+  pump();
+  EXPECT_EQ(b_->out.last<CallPath>(cb).candidate, "198.51.100.2:7");
+  EXPECT_EQ(b_->out.last<CallCandidates>(cb).candidates, (std::vector<std::string>{"192.0.2.1:8"}));
   EXPECT_EQ(a_->server->gauges().calls_active, 1u);
   EXPECT_EQ(b_->server->gauges().calls_active, 1u);
 
