@@ -6,6 +6,7 @@
 
 #include "libwzp/base/host_port.hpp"
 #include "libwzp/crypto/identity.hpp"
+#include "signald/stun_responder.hpp"
 #include "signald/tcp_listener.hpp"
 #include "signald/tls_transport.hpp"
 
@@ -154,6 +155,7 @@ void HttpApi::respond(SoupServerMessage *message, const std::string &path) {
                                federation_ != nullptr ? &federation_->counters() : nullptr,
                                cluster_ != nullptr ? &cluster_->counters() : nullptr);
       if (tls_ != nullptr) text += tls_->metrics();
+      if (stun_ != nullptr) text += stun_->metrics();
     }
     return reply(message, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8", text);
   }

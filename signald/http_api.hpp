@@ -23,6 +23,7 @@
 namespace wzp::signald {
 
 class TlsTransport;
+class StunResponder;
 
 inline constexpr std::chrono::seconds kHttpDeadline{10};
 inline constexpr size_t kMaxHttpConnections = 64;
@@ -41,6 +42,9 @@ class HttpApi {
   void set_cluster(const RedisCluster *cluster) { cluster_ = cluster; }
   // Adds what the TLS fallback refused; it must outlive this.
   void set_tls(const TlsTransport *tls) { tls_ = tls; }
+  // Adds what the STUN port answered and ignored; it must outlive the main
+  // loop, where /metrics is answered.
+  void set_stun(const StunResponder *stun) { stun_ = stun; }
   // The port actually bound (useful with port 0).
   uint16_t port() const { return port_; }
 
@@ -58,6 +62,7 @@ class HttpApi {
   const Federation *federation_ = nullptr;
   const RedisCluster *cluster_ = nullptr;
   const TlsTransport *tls_ = nullptr;
+  const StunResponder *stun_ = nullptr;
   SoupServer *soup_ = nullptr;
   GSocketService *service_ = nullptr;
   uint16_t port_ = 0;

@@ -229,6 +229,7 @@ int main(int argc, char **argv) {
                config->stun_listen->port, error.c_str());
     return 1;
   }
+  if (config->stun_listen) http.set_stun(&stun);
 
   // Destroyed in reverse: the relay links stop before Federation goes.
   std::unique_ptr<Federation> federation;

@@ -104,4 +104,9 @@ void StunResponder::receive_all() {
   }
 }
 
+std::string StunResponder::metrics() const {
+  return "wzp_signald_stun_requests_total{result=\"answered\"} " + std::to_string(answered_) +
+         "\nwzp_signald_stun_requests_total{result=\"ignored\"} " + std::to_string(ignored_) + "\n";
+}
+
 }  // namespace wzp::signald

@@ -26,6 +26,8 @@ class StunResponder {
   uint64_t answered() const { return answered_; }
   // Datagrams that were not a Binding request: left unanswered.
   uint64_t ignored() const { return ignored_; }
+  // Both counts for /metrics (docs/signal.md), on the main loop like them.
+  std::string metrics() const;
 
  private:
   static gboolean on_readable(gint fd, GIOCondition condition, gpointer self);

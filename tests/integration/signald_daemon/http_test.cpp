@@ -9,10 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "libwzp/nat/stun.hpp"
 #include "signald/http_api.hpp"
 #include "tests/integration/signald_daemon/daemon.hpp"
 #include "tests/support/paths.hpp"
@@ -182,9 +184,36 @@ TEST_F(SignaldHttp, IdleAndPartialConnectionsAreClosedAndCapped) {
   EXPECT_TRUE(wzp::test::wait_until([&] { return daemon.get("/healthz").status == 200u; }, 5s));
 }
 
+// What the STUN port (--stun-listen) answers: a datagram that is not a
+// Binding request, then one that is; the answer to the second means both
+// were read (one socket, in order).
+void ask_stun_port(uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::string junk = "not a STUN request at all";
+  sendto(fd, junk.data(), junk.size(), 0, reinterpret_cast<sockaddr *>(&to), sizeof to);
+  const nat::stun::TransactionId id{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+  const auto request = nat::stun::encode_binding_request(id);
+  sendto(fd, request.data(), request.size(), 0, reinterpret_cast<sockaddr *>(&to), sizeof to);
+  std::array<uint8_t, 1500> answer;
+  const ssize_t n = recv(fd, answer.data(), answer.size(), 0);
+  close(fd);
+  ASSERT_GT(n, 0) << "no STUN answer";
+  std::string error;
+  EXPECT_TRUE(nat::stun::parse_binding_response({answer.data(), static_cast<size_t>(n)}, id, error))
+      << error;
+}
+
 TEST_F(SignaldHttp, HealthMetricsAndPresenceAnswer) {
-  Daemon daemon(dir_);
+  Daemon daemon(dir_, {"--stun-listen", "127.0.0.1:0"});
   ASSERT_TRUE(daemon.ready());
+  ASSERT_NE(daemon.stun_port(), 0);
+  ask_stun_port(daemon.stun_port());
   auto health = daemon.get("/healthz");
   EXPECT_EQ(health.status, 200u);
   EXPECT_EQ(health.body, "ok\n");
@@ -233,6 +262,12 @@ TEST_F(SignaldHttp, HealthMetricsAndPresenceAnswer) {
   EXPECT_NE(metrics.body.find("wzp_signald_calls{state=\"active\"} 0\n"), std::string::npos);
   EXPECT_NE(metrics.body.find("wzp_signald_datagrams_dropped_total{reason=\"bad_header\"} 0"),
             std::string::npos);
+  EXPECT_NE(metrics.body.find("wzp_signald_stun_requests_total{result=\"answered\"} 1\n"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("wzp_signald_stun_requests_total{result=\"ignored\"} 1\n"),
+            std::string::npos)
+      << metrics.body;
 }
 
 // This host's addresses on its up interfaces other than loopback (link-local
