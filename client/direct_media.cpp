@@ -31,16 +31,6 @@ std::span<const uint8_t> bytes_of(std::string_view text) {
   return {reinterpret_cast<const uint8_t *>(text.data()), text.size()};
 }
 
-// The callee opens its NAT with punches from the call's socket only while
-// its gateway can no longer grant a mapping and holds none: the gateway
-// forwards a mapped port whatever we sent, and a punch from that port
-// through a NAT that maps per destination leaves a conntrack entry that
-// the forwarding of the caller's packets to the mapping clashes with, so
-// Linux drops them (docs/nat.md, "Candidates in calls").
-bool may_punch(const EstablishedCall &call) {
-  return !call.port_mapping.valid() && call.mapped.mappings.empty();
-}
-
 }  // namespace
 
 // One direct connection of the call: a check the caller dialed, or one the
@@ -321,7 +311,7 @@ void DirectMedia::tick() {
                                      answered->candidate, "", ""});
     }
   }
-  if (!caller_ && now < punch_until_ && now >= next_punch_ && may_punch(call_)) {
+  if (!caller_ && now < punch_until_ && now >= next_punch_) {
     next_punch_ = now + kPunchInterval;
     size_t n = 0;
     for (const auto &candidate : call_.peer_candidates.accepted) {
