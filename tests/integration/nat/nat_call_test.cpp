@@ -118,8 +118,8 @@ class NatCallTest : public ::testing::Test {
       for (std::string line; std::getline(lines, line);) {
         if (line.starts_with("media path:") || line.starts_with("  media path") ||
             line.starts_with("  our candidates") || line.starts_with("  our NAT's mapping") ||
-            line.starts_with("  port mapping") || line.starts_with("  direct path") ||
-            line.starts_with("  frames ")) {
+            line.starts_with("  port mapping") || line.starts_with("  peer's candidates") ||
+            line.starts_with("  direct path") || line.starts_with("  frames ")) {
           std::printf("%s: %s\n", who, line.c_str());
         }
       }
@@ -267,13 +267,17 @@ TEST_F(NatCallTest, AGatewaysPortMappingTakesTheCallDirect) {
   ASSERT_FALSE(start_bob(bob_host.ns, "bob").empty()) << output_of(*bob_);
   start_alice(alice_host.ns, "@bob", "alice");
   finish_call();
-  // The gateway granted bob's own port on the router's address (NAT-PMP
-  // first: it answers in milliseconds; PCP and UPnP IGD may follow).
+  // The gateway granted bob's own port on the router's address (by
+  // NAT-PMP or PCP, whichever asked first: the other one, asking for a
+  // port already mapped, may be given another; UPnP's discovery may take
+  // longer than the budget at load).
   std::smatch host;
   ASSERT_TRUE(std::regex_search(said_bob_, host, std::regex(R"(host 10\.15\.2\.10:(\d+))")))
       << said_bob_;
   const std::string external = symmetric.wan_address + ":" + host[1].str();
-  EXPECT_NE(said_bob_.find("port mapping          NAT-PMP " + external), std::string::npos)
+  const std::string external_re = std::regex_replace(external, std::regex(R"(\.)"), R"(\.)");
+  EXPECT_TRUE(std::regex_search(
+      said_bob_, std::regex("port mapping +[^\n]*(NAT-PMP|PCP) " + external_re + "[,\n ]")))
       << said_bob_;
   EXPECT_NE(said_bob_.find("mapped " + external), std::string::npos) << said_bob_;
   EXPECT_NE(said_alice_.find("port mapping          none (3 refused or not answered)"),
@@ -282,9 +286,8 @@ TEST_F(NatCallTest, AGatewaysPortMappingTakesTheCallDirect) {
   expect_direct_both_ways("direct mapped");
   // Alice kept bob's mapped address, from his answer or from the
   // call_candidates that followed it.
-  EXPECT_TRUE(std::regex_search(
-      said_alice_, std::regex("peer's candidates +[^\n]*" +
-                              std::regex_replace(external, std::regex(R"(\.)"), R"(\.)"))))
+  EXPECT_TRUE(std::regex_search(said_alice_,
+                                std::regex("peer's candidates +[^\n]*" + external_re + "[ ,]")))
       << said_alice_;
 }
 
