@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "libwzp/base/hex.hpp"
+#include "libwzp/base/host_port.hpp"
 #include "libwzp/nat/gather.hpp"
 #include "libwzp/nat/stun.hpp"
 #include "libwzp/wire/header.hpp"
@@ -134,9 +135,15 @@ void gather_for_call(signal::Session &session, uint64_t reflect_id,
 }
 
 // The gateway asked, on a thread of its own, for a mapping of the socket
-// the call's media uses; nothing over the TLS fallback, where UDP is blocked.
+// the call's media uses; nothing over the TLS fallback, where UDP is blocked,
+// nor with a daemon on this host: no gateway stands between, and a test's
+// calls would otherwise ask the machine's real one.
 std::future<nat::Gathered> ask_gateway(signal::Session &session, bool map_ports) {
   if (!map_ports || session.over_tls()) return {};
+  if (auto daemon = base::parse_host_port(session.connection()->remote_address());
+      daemon && base::is_loopback_address(daemon->host)) {
+    return {};
+  }
   nat::GatherConfig config;
   config.local_port = session.local_port();
   config.host = false;
