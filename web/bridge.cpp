@@ -26,10 +26,17 @@ std::string error_json(const std::string &code, const std::string &message) {
   return json{{"type", "error"}, {"code", code}, {"message", message}}.dump();
 }
 
+// Set on a WebSocket once we sent its close: libsoup still calls it open
+// until the close is on the wire, but nothing may follow it.
+constexpr const char *kClosing = "wzp-web-closing";
+
+bool closing(SoupWebsocketConnection *ws) {
+  return g_object_get_data(G_OBJECT(ws), kClosing) != nullptr ||
+         soup_websocket_connection_get_state(ws) != SOUP_WEBSOCKET_STATE_OPEN;
+}
+
 void send_text(SoupWebsocketConnection *ws, const std::string &text) {
-  if (soup_websocket_connection_get_state(ws) == SOUP_WEBSOCKET_STATE_OPEN) {
-    soup_websocket_connection_send_text(ws, text.c_str());
-  }
+  if (!closing(ws)) soup_websocket_connection_send_text(ws, text.c_str());
 }
 
 }  // namespace
@@ -43,8 +50,11 @@ struct Bridge::Connection {
 };
 
 namespace {
-// A flooding browser hears of it once, then every 16th drop.
+// A flooding browser hears of it once, then every 16th drop, and is closed
+// once it has had as many dropped as its burst holds four times over (a
+// page never comes near: it sends about a dozen messages in all).
 constexpr uint64_t kFloodReplyEvery = 16;
+constexpr uint64_t kFloodCloseBursts = 4;
 }  // namespace
 
 std::unique_ptr<Bridge> Bridge::start(const ServerOptions &options, std::string &error) {
@@ -139,11 +149,7 @@ void Bridge::accept(SoupWebsocketConnection *ws, const std::string &address) {
     refusal = "too many sessions from your address";
     count("refused_per_address");
   }
-  if (refusal != nullptr) {
-    send_text(ws, error_json("too_many_sessions", refusal));
-    soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, refusal);
-    return;
-  }
+  if (refusal != nullptr) return close(ws, "too_many_sessions", refusal);
   // Messages up to 16 times the limit reach us and get a clear error;
   // bigger ones make libsoup close the connection (counted on "error").
   soup_websocket_connection_set_max_incoming_payload_size(ws, 16 * options_.limits.message_bytes);
@@ -158,6 +164,11 @@ void Bridge::accept(SoupWebsocketConnection *ws, const std::string &address) {
     count("refused_" + code);
     send_text(ws, error_json(code, text));
   };
+  output.close = [this, ws](const std::string &code, const std::string &text) {
+    if (closing(ws)) return;
+    count("closed_" + code);
+    close(ws, code, text);
+  };
   connection->session = std::make_shared<BrowserSession>(id, options_.bridge, output);
   ++per_address_[address];
   connections_[ws] = std::move(connection);
@@ -166,10 +177,19 @@ void Bridge::accept(SoupWebsocketConnection *ws, const std::string &address) {
   g_signal_connect(ws, "closed", G_CALLBACK(on_closed), this);
 }
 
+void Bridge::close(SoupWebsocketConnection *ws, const std::string &code, const std::string &text) {
+  send_text(ws, error_json(code, text));
+  g_object_set_data(G_OBJECT(ws), kClosing, GINT_TO_POINTER(1));
+  // The reason is what the browser's close event shows; it may hold 123 bytes.
+  soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                                  text.substr(0, 123).c_str());
+}
+
 void Bridge::on_message(SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer data) {
   auto *self = static_cast<Bridge *>(data);
   auto it = self->connections_.find(ws);
-  if (it == self->connections_.end()) return;
+  // What arrives after our close is not read.
+  if (it == self->connections_.end() || closing(ws)) return;
   if (type != SOUP_WEBSOCKET_DATA_TEXT) {
     self->count("dropped_binary");
     send_text(ws, error_json("bad_message", "text messages only"));
@@ -198,6 +218,12 @@ void Bridge::on_text(Connection &connection, GBytes *message) {
   count("messages");
   if (!connection.bucket.take(std::chrono::steady_clock::now())) {
     count("dropped_rate_limited");
+    if (connection.flooded >=
+        kFloodCloseBursts * static_cast<uint64_t>(options_.limits.message_burst)) {
+      count("closed_flood");
+      return close(connection.ws, "flood",
+                   "too many messages: " + std::to_string(connection.flooded) + " dropped");
+    }
     if (connection.flooded++ % kFloodReplyEvery == 0) {
       send_text(connection.ws, error_json("rate_limited", "too many messages: dropped"));
     }

@@ -52,6 +52,8 @@ class Bridge {
   Bridge() = default;
   void count(const std::string &what) { ++counters_[what]; }
   void accept(SoupWebsocketConnection *ws, const std::string &address);
+  // Sends the error (`code`, `text`) and closes with `text` as the reason.
+  static void close(SoupWebsocketConnection *ws, const std::string &code, const std::string &text);
   void on_text(Connection &connection, GBytes *message);
   static void on_message(SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer data);
   static void on_error(SoupWebsocketConnection *ws, GError *error, gpointer data);

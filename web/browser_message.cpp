@@ -32,8 +32,8 @@ std::vector<std::string_view> lines(std::string_view text) {
   return out;
 }
 
-// "alias" and "identity", both optional; false with `error` when either is
-// there but wrong.
+// "alias", "identity" and "token", all optional; false with `error` when one
+// is there but wrong.
 bool sign_in_fields(const json &object, SignIn &out, std::string &error) {
   if (object.contains("alias") && !object["alias"].is_null()) {
     out.alias = text_field(object, "alias");
@@ -50,6 +50,14 @@ bool sign_in_fields(const json &object, SignIn &out, std::string &error) {
       return false;
     }
     out.seed = seed;
+  }
+  if (object.contains("token") && !object["token"].is_null()) {
+    out.token = text_field(object, "token");
+    // The daemon takes no longer one; what it is, the daemon's validator says.
+    if (!out.token || out.token->empty() || out.token->size() > signal::kMaxTokenBytes) {
+      error = "\"token\" is not a string of 1-" + std::to_string(signal::kMaxTokenBytes) + " bytes";
+      return false;
+    }
   }
   return true;
 }

@@ -9,9 +9,10 @@
 //   {"type":"call","callee":"@bob","alias":"carol","identity":"<64 hex>"}
 //   {"type":"answer","alias":"carol","identity":"<64 hex>"}   waits for a call
 //
-// "alias" (claimed when signing in) and "identity" (the seed of the wzp
+// "alias" (claimed when signing in), "identity" (the seed of the wzp
 // identity the browser keeps; without it the bridge makes one and hands it
-// back) are optional in join, call and answer.
+// back) and "token" (the bearer token a daemon run with --auth-url asks for,
+// handed on as it is) are optional in join, call and answer.
 //
 // and the one thing the bridge reads in an offer: the payload type the
 // browser gave Opus in its audio section. Both parsers take any bytes and
@@ -25,6 +26,7 @@
 #include <variant>
 
 #include "libwzp/crypto/identity.hpp"
+#include "libwzp/signal/message.hpp"
 
 namespace wzp::web {
 
@@ -32,6 +34,7 @@ namespace wzp::web {
 struct SignIn {
   std::optional<std::string> alias;  // claimed at sign-in; the daemon checks it
   std::optional<crypto::Seed> seed;  // the browser's identity; none: a fresh one
+  std::optional<std::string> token;  // for wzp-signald's --auth-url; never logged
 };
 struct Join {
   std::string room;                   // a valid room name (crypto::valid_room_name)

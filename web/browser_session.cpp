@@ -6,6 +6,7 @@
 #define GST_USE_UNSTABLE_API  // webrtc's headers ask for it
 #include <gst/webrtc/webrtc.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -98,9 +99,12 @@ BrowserSession::BrowserSession(uint64_t id, const BridgeConfig &config, Output o
       output_(std::move(output)),
       up_(std::make_shared<AudioHandoff>()),
       down_(std::make_shared<AudioHandoff>()),
-      interrupted_(std::make_shared<std::atomic<bool>>(false)) {}
+      interrupted_(std::make_shared<std::atomic<bool>>(false)) {
+  expect("no join, call or answer");
+}
 
 BrowserSession::~BrowserSession() {
+  settled();
   interrupted_->store(true);  // a call being placed or awaited is given up
   up_->set_target(nullptr, nullptr);
   down_->set_target(nullptr, nullptr);
@@ -118,6 +122,43 @@ BrowserSession::~BrowserSession() {
 
 void BrowserSession::on_main(std::function<void(BrowserSession &)> fn) {
   post(weak_from_this(), std::move(fn));
+}
+
+namespace {
+std::string seconds(std::chrono::milliseconds t) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g s", static_cast<double>(t.count()) / 1000.0);
+  return text;
+}
+}  // namespace
+
+void BrowserSession::expect(const std::string &missing) {
+  arm("timeout", missing + " within " + seconds(config_.setup_timeout));
+}
+
+void BrowserSession::linger(const std::string &ended) {
+  arm("idle", ended + " " + seconds(config_.setup_timeout) + " ago");
+}
+
+void BrowserSession::arm(const char *code, const std::string &why) {
+  settled();
+  close_code_ = code;
+  close_why_ = why;
+  deadline_ = g_timeout_add(static_cast<guint>(config_.setup_timeout.count()), on_deadline, this);
+}
+
+void BrowserSession::settled() {
+  if (deadline_ != 0) g_source_remove(deadline_);
+  deadline_ = 0;
+}
+
+gboolean BrowserSession::on_deadline(gpointer data) {
+  auto *self = static_cast<BrowserSession *>(data);
+  self->deadline_ = 0;
+  // Closing may end the session before this returns.
+  auto keep = self->shared_from_this();
+  self->output_.close(self->close_code_, self->close_why_);
+  return G_SOURCE_REMOVE;
 }
 
 void BrowserSession::handle(const BrowserMessage &message) {
@@ -150,10 +191,15 @@ void BrowserSession::sign_in(const SignIn &as, AfterSignIn after) {
   identity_ = std::make_shared<const crypto::Identity>(
       fresh ? crypto::Identity::generate() : crypto::Identity::from_seed(*as.seed));
   signing_in_ = true;
-  std::thread([weak = weak_from_this(), identity = identity_, daemon = config_.daemon,
+  settled();  // signing in has its own timeouts
+  signal::SessionConfig with_token = config_.daemon;
+  with_token.token = as.token;  // the daemon's --auth-url judges it
+  std::thread([weak = weak_from_this(), identity = identity_, daemon = std::move(with_token),
                alias = as.alias, fresh, interrupted = interrupted_, after = std::move(after)] {
     std::string error;
-    std::shared_ptr<signal::Session> session = signal::Session::connect(daemon, *identity, error);
+    signal::Error refusal;
+    std::shared_ptr<signal::Session> session =
+        signal::Session::connect(daemon, *identity, error, &refusal);
     if (session && alias) {
       uint64_t id = session->next_request_id();
       session->send(signal::AliasClaim{*alias}, id);
@@ -166,10 +212,14 @@ void BrowserSession::sign_in(const SignIn &as, AfterSignIn after) {
         session.reset();
       }
     }
-    post(weak, [session, error, alias, fresh](BrowserSession &self) {
+    post(weak, [session, error, code = refusal.code, alias, fresh](BrowserSession &self) {
       if (!session) {
         self.signing_in_ = false;
-        return self.output_.refuse("join_failed", "wzp-signald: " + error);
+        self.expect("no join, call or answer after a refused one");
+        // The browser is told apart a missing or refused token, so its page
+        // can ask its user for one.
+        bool token = code == "token_required" || code == "token_refused";
+        return self.output_.refuse(token ? code : "join_failed", "wzp-signald: " + error);
       }
       self.session_ = session;
       json signed_in{{"type", "signed_in"},
@@ -235,7 +285,10 @@ void BrowserSession::answer(const Answer &answer) {
 
 void BrowserSession::in_call(std::optional<client::EstablishedCall> &established, bool caller,
                              const std::string &error) {
-  if (!established) return output_.refuse("call_failed", error);
+  if (!established) {
+    linger("the call failed");
+    return output_.refuse("call_failed", error);
+  }
   std::string why;
   BrowserCall::Handlers handlers;
   Weak weak = weak_from_this();
@@ -245,7 +298,11 @@ void BrowserSession::in_call(std::optional<client::EstablishedCall> &established
   };
   call_ = BrowserCall::start(*session_, *established, caller, WZP_WEB_APPSRC " name=browser",
                              "appsink name=browser sync=false", handlers, why);
-  if (!call_) return output_.refuse("call_failed", why);
+  if (!call_) {
+    linger("the call failed");
+    return output_.refuse("call_failed", why);
+  }
+  expect("no WebRTC connection");
   up_->set_target(call_->sender(), "browser");
   attach(down_, call_->receiver(), "browser");
   output_.send(json{{"type", "in_call"}, {"peer", call_->peer()}, {"caller", caller}}.dump());
@@ -255,6 +312,7 @@ void BrowserSession::in_call(std::optional<client::EstablishedCall> &established
 void BrowserSession::hang_up(const std::string &why) {
   up_->set_target(nullptr, nullptr);
   call_.reset();
+  linger("the call ended");
   output_.send(json{{"type", "left"}, {"reason", why}}.dump());
 }
 
@@ -280,14 +338,17 @@ void BrowserSession::enter(const Join &join, const crypto::RoomAccess &access, b
           self.member_->error().empty() ? self.member_->left_because() : self.member_->error();
       self.output_.send(json{{"type", "left"}, {"reason", why}}.dump());
       self.member_.reset();
+      self.linger("the session left its room");
     });
   };
   member_ = client::RoomMember::join(*session_, *identity_, room, handlers, error);
   if (!member_) {
     session_->close();
     session_.reset();
+    expect("no join, call or answer after a refused one");
     return output_.refuse("join_failed", error);
   }
+  expect("no WebRTC connection");
   up_->set_target(member_->sender(), "browser");
   attach(down_, member_->receiver(), "browser");
   output_.send(json{{"type", "joined"},
@@ -343,6 +404,9 @@ void BrowserSession::offer(const Offer &offer) {
   g_signal_connect_data(
       webrtc_, "pad-added", G_CALLBACK(on_pad_added), new Weak(weak_from_this()),
       [](gpointer d, GClosure *) { delete_weak(d); }, GConnectFlags(0));
+  g_signal_connect_data(
+      webrtc_, "notify::connection-state", G_CALLBACK(on_connection_state),
+      new Weak(weak_from_this()), [](gpointer d, GClosure *) { delete_weak(d); }, GConnectFlags(0));
   GstBus *bus = gst_element_get_bus(pipeline_);
   bus_watch_ = gst_bus_add_watch(bus, on_bus, this);
   gst_object_unref(bus);
@@ -402,6 +466,22 @@ void BrowserSession::on_answer_created(GstPromise *promise, gpointer data) {
     g_signal_emit_by_name(self.webrtc_, "set-local-description", answer, nullptr);
     gst_webrtc_session_description_free(answer);
     self.output_.send(json{{"type", "answer"}, {"sdp", sdp}}.dump());
+  });
+}
+
+// On webrtcbin's thread: ICE and DTLS are up (the deadline stops), or the
+// connection went (the browser has the deadline to come back).
+void BrowserSession::on_connection_state(GstElement *webrtc, GParamSpec *, gpointer data) {
+  GstWebRTCPeerConnectionState state{};
+  g_object_get(webrtc, "connection-state", &state, nullptr);
+  post(weak_of(data), [state](BrowserSession &self) {
+    if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+      self.settled();
+    } else if (state != GST_WEBRTC_PEER_CONNECTION_STATE_NEW &&
+               state != GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTING &&
+               (self.member_ || self.call_)) {
+      self.expect("no WebRTC connection again");
+    }
   });
 }
 

@@ -19,6 +19,7 @@
 #include <gst/gst.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,6 +38,12 @@ namespace wzp::web {
 struct BridgeConfig {
   signal::SessionConfig daemon;  // where and how each session signs in
   std::string stun_server;       // webrtcbin's stun-server; "" for none
+  // The browser's next step must come within this: its join, call or
+  // answer once the WebSocket is open (and again after a refusal), its
+  // WebRTC connection up once joined or in the call (and back after it
+  // dropped). A session that has ended also closes after it. Signing in,
+  // placing or awaiting a call have timeouts of their own.
+  std::chrono::milliseconds setup_timeout{15000};
 };
 
 // Raw audio from an appsink's streaming thread into an appsrc of another
@@ -59,10 +66,12 @@ class AudioHandoff {
 class BrowserSession : public std::enable_shared_from_this<BrowserSession> {
  public:
   // `send` takes a JSON text for the browser; `refuse` an error (its code
-  // and text) that the bridge counts and sends.
+  // and text) that the bridge counts and sends; `close` does the same and
+  // closes the WebSocket with that text as its reason.
   struct Output {
     std::function<void(const std::string &json)> send;
     std::function<void(const std::string &code, const std::string &message)> refuse;
+    std::function<void(const std::string &code, const std::string &message)> close;
   };
   BrowserSession(uint64_t id, const BridgeConfig &config, Output output);
   ~BrowserSession();
@@ -87,6 +96,16 @@ class BrowserSession : public std::enable_shared_from_this<BrowserSession> {
   void offer(const Offer &offer);
   void candidate(const Candidate &candidate);
   void send_status();
+  // The browser has config_.setup_timeout for its next step; `missing`
+  // says what it is when the time runs out (closed as "timeout"). A session
+  // that has ended lingers as long (closed as "idle"). settled() stops the
+  // clock.
+  void expect(const std::string &missing);
+  void linger(const std::string &ended);
+  void arm(const char *code, const std::string &why);
+  void settled();
+  static gboolean on_deadline(gpointer data);
+  static void on_connection_state(GstElement *webrtc, GParamSpec *, gpointer data);
   // Runs `fn` on the main loop if this session still exists then.
   void on_main(std::function<void(BrowserSession &)> fn);
   static void on_ice_candidate(GstElement *, guint mline, gchar *candidate, gpointer data);
@@ -111,6 +130,8 @@ class BrowserSession : public std::enable_shared_from_this<BrowserSession> {
   GstElement *pipeline_ = nullptr;  // the WebRTC side, made by the offer
   GstElement *webrtc_ = nullptr;
   guint bus_watch_ = 0;
+  guint deadline_ = 0;  // the GLib timeout of arm(), 0 when settled
+  std::string close_code_, close_why_;
   // Weak handle handed to webrtcbin's threads.
   std::shared_ptr<std::weak_ptr<BrowserSession>> self_;
 };

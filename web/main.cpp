@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <sys/resource.h>
 
+#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -32,6 +33,7 @@ struct Options {
   gchar *signald = nullptr, *signald_fingerprint = nullptr, *address = nullptr;
   gchar *cert = nullptr, *key = nullptr, *stun = nullptr;
   gint port = 8443, per_address = 4, sessions = 64, message_bytes = 64 * 1024, rate = 10;
+  gdouble setup_timeout = 15;
   ~Options() {
     for (gchar *s : {signald, signald_fingerprint, address, cert, key, stun}) g_free(s);
   }
@@ -74,6 +76,10 @@ int main(int argc, char **argv) {
       {"max-messages-per-second", 0, 0, G_OPTION_ARG_INT, &o.rate,
        "Signaling messages a browser may send a second, bursts of four times that (default 10)",
        "N"},
+      {"setup-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o.setup_timeout,
+       "Seconds a browser has to join, call or answer once connected, and for its WebRTC "
+       "connection once joined; an ended session closes after as long (default 15)",
+       "SECONDS"},
       {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the build and exit", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   GOptionContext *context = g_option_context_new("- the wzp browser bridge");
@@ -130,6 +136,10 @@ int main(int argc, char **argv) {
   options.limits.sessions_per_address = static_cast<uint32_t>(o.per_address);
   options.limits.sessions = static_cast<uint32_t>(o.sessions);
   options.limits.message_bytes = static_cast<size_t>(o.message_bytes);
+  if (!(o.setup_timeout >= 0.1 && o.setup_timeout <= 3600)) {
+    return fail("--setup-timeout must be 0.1-3600 seconds");
+  }
+  options.bridge.setup_timeout = std::chrono::milliseconds(std::lround(o.setup_timeout * 1000));
 
   auto bridge = wzp::web::Bridge::start(options, error);
   if (!bridge) return fail(error);

@@ -56,7 +56,8 @@ void make_printable(Message &message) {
 }  // namespace
 
 std::unique_ptr<Session> Session::connect(const SessionConfig &config,
-                                          const crypto::Identity &identity, std::string &error) {
+                                          const crypto::Identity &identity, std::string &error,
+                                          Error *refusal) {
   if (config.server_fingerprint.empty()) {
     error = "no server fingerprint to pin the daemon's certificate to";
     return nullptr;
@@ -115,7 +116,7 @@ std::unique_ptr<Session> Session::connect(const SessionConfig &config,
       return nullptr;
     }
   }
-  if (!session->login(identity, config, error)) return nullptr;
+  if (!session->login(identity, config, error, refusal)) return nullptr;
   session->sign_in_time_ = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   return session;
@@ -193,7 +194,7 @@ quic::ConnectionHandlers Session::handlers(bool quic_attempt) {
 }
 
 bool Session::login(const crypto::Identity &identity, const SessionConfig &config,
-                    std::string &error) {
+                    std::string &error, Error *refusal) {
   auto deadline = std::chrono::steady_clock::now() + config.login_timeout;
   auto remaining = [deadline] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
@@ -214,6 +215,7 @@ bool Session::login(const crypto::Identity &identity, const SessionConfig &confi
       return true;
     } else if (auto *refused = std::get_if<Error>(&received->message)) {
       error = "the daemon refused the login: " + describe(*refused);
+      if (refusal != nullptr) *refusal = *refused;
       return false;
     }
   }

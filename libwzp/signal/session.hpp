@@ -70,8 +70,10 @@ class Session {
 
   // Dials and logs in; nullptr with `error` saying why (unreachable, a
   // certificate that does not match the pin, the daemon's refusal, a timeout).
+  // A refusal's own error (e.g. token_refused) also lands in `refusal`.
   static std::unique_ptr<Session> connect(const SessionConfig &config,
-                                          const crypto::Identity &identity, std::string &error);
+                                          const crypto::Identity &identity, std::string &error,
+                                          Error *refusal = nullptr);
   // Closes the connection cleanly (the daemon hangs up our calls).
   ~Session();
   Session(const Session &) = delete;
@@ -146,7 +148,8 @@ class Session {
   // Dials the fallback when QUIC has heard nothing; true once it is open.
   bool fall_back(const SessionConfig &config, std::chrono::milliseconds timeout,
                  std::string &error);
-  bool login(const crypto::Identity &identity, const SessionConfig &config, std::string &error);
+  bool login(const crypto::Identity &identity, const SessionConfig &config, std::string &error,
+             Error *refusal);
 
   std::unique_ptr<quic::Endpoint> endpoint_;
   std::shared_ptr<quic::Connection> connection_;

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Drives wzp-web's page in a running headless Chromium over the DevTools
-protocol, then tries wzp-web's limits over its WebSocket, and writes what it
-saw as JSON for web_test.cpp to judge (this script asserts nothing).
+protocol and writes what it saw as JSON for web_test.cpp to judge (this
+script asserts nothing). The bridge's limits are probe_bridge.py's.
 
-  drive_page.py DEVTOOLS_PORT PAGE_URL SECONDS SCREENSHOT OUT_JSON MESSAGE_BYTES CALL_SECONDS
+  drive_page.py DEVTOOLS_PORT PAGE_URL SECONDS SCREENSHOT OUT_JSON CALL_SECONDS
 
 Page: opens PAGE_URL, waits until the page is in the call and says so,
 then until it has received SECONDS of the room's audio since the bridge
@@ -11,22 +11,16 @@ first heard another member (deadlines 60 s), and says so; keeps wzp.heard
 (RMS every 20 ms) and a screenshot. Call: once the room's other member has
 left, that tab waits for calls as @dora (/answer/dora) and a second tab
 calls @dora (/call/@dora); both until each has heard CALL_SECONDS of the
-other since the bridge first played its frames. Limits: a message over the size limit, one that
-is not JSON, a join with another room's invite, an offer without Opus, a
-flood, then sessions until one is refused; /metrics last.
+other since the bridge first played its frames.
 """
 import base64
 import json
-import ssl
 import sys
 import time
 import urllib.parse
 import urllib.request
 
 import websocket
-
-NO_VERIFY = {"cert_reqs": ssl.CERT_NONE, "check_hostname": False}
-
 
 class DevTools:
     def __init__(self, port, url=None):
@@ -137,75 +131,14 @@ def drive_call(port, answering, origin, seconds, screenshot):
     return out
 
 
-def connect(origin):
-    host = urllib.parse.urlparse(origin).netloc
-    return websocket.create_connection(f"wss://{host}/ws", sslopt=NO_VERIFY, timeout=15)
-
-
-def next_of(ws, kinds):
-    """The next message of one of `kinds` (status and event messages pass)."""
-    while True:
-        message = json.loads(ws.recv())
-        if message["type"] in kinds:
-            return message
-
-
-def try_limits(origin, message_bytes):
-    out = {}
-    ws = connect(origin)
-    ws.send(json.dumps({"type": "leave", "padding": "x" * message_bytes}))
-    out["too_big"] = next_of(ws, {"error"})
-    ws.send("{not json")
-    out["not_json"] = next_of(ws, {"error"})
-    # An invite for another room than the one named.
-    ws.send(json.dumps({"type": "join", "room": "limits-room",
-                        "invite": "wzp-room:other-room#" + "A" * 43}))
-    out["wrong_invite"] = next_of(ws, {"joined", "error"})
-    ws.send(json.dumps({"type": "join", "room": "limits-room"}))
-    out["join"] = next_of(ws, {"joined", "error"})
-    ws.send(json.dumps({"type": "offer", "sdp": "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
-                                                "a=rtpmap:96 VP8/90000\r\n"}))
-    out["video_offer"] = next_of(ws, {"error"})
-    # A flood far beyond the burst (the first leave leaves the room, the
-    # rest do nothing); the bridge drops and says so.
-    for _ in range(100):
-        ws.send(json.dumps({"type": "leave"}))
-    out["flood"] = next_of(ws, {"error"})
-    # Sessions from this address until the bridge refuses one.
-    extra, out["accepted_more"] = [], 0
-    for _ in range(8):
-        other = connect(origin)
-        other.send(json.dumps({"type": "leave"}))  # answered only by a refusal
-        other.settimeout(1.5)
-        try:
-            refusal = next_of(other, {"error"})
-            out["refused"] = refusal
-            other.close()
-            break
-        except websocket.WebSocketTimeoutException:
-            other.settimeout(15)
-            extra.append(other)
-            out["accepted_more"] += 1
-    for other in extra:
-        other.close()
-    ws.close()
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    out["metrics"] = urllib.request.urlopen(origin + "/metrics", context=context,
-                                            timeout=10).read().decode()
-    return out
-
-
 def main():
-    port, url, seconds, screenshot, out_path, message_bytes, call_seconds = sys.argv[1:8]
+    port, url, seconds, screenshot, out_path, call_seconds = sys.argv[1:7]
     devtools = DevTools(int(port))
     result = {"page": drive_page(devtools, url, int(seconds), screenshot)}
     parts = urllib.parse.urlparse(url)
     origin = f"{parts.scheme}://{parts.netloc}"
     result["call"] = drive_call(int(port), devtools, origin, int(call_seconds),
                                 screenshot.replace(".png", "_call.png"))
-    result["limits"] = try_limits(origin, int(message_bytes))
     with open(out_path, "w") as f:
         json.dump(result, f)
     print("drive_page: done", flush=True)

@@ -34,6 +34,27 @@ TEST(BrowserMessage, CallAndAnswerWithWhoTheBrowserIs) {
   auto join = parse_browser_message(R"({"type":"join","room":"standup","alias":"dave"})");
   ASSERT_TRUE(join.message) << join.error;
   EXPECT_EQ(std::get<Join>(*join.message).as.alias, "dave");
+  EXPECT_FALSE(std::get<Join>(*join.message).as.token);
+}
+
+TEST(BrowserMessage, ATokenIsHandedOnAsItIs) {
+  auto join = parse_browser_message(R"({"type":"join","room":"standup","token":"ey.J x"})");
+  ASSERT_TRUE(join.message) << join.error;
+  EXPECT_EQ(std::get<Join>(*join.message).as.token, "ey.J x");
+  auto answer = parse_browser_message(R"({"type":"answer","token":null})");
+  ASSERT_TRUE(answer.message) << answer.error;
+  EXPECT_FALSE(std::get<Answer>(*answer.message).as.token);
+  // No longer than the daemon's hello takes.
+  std::string longest(signal::kMaxTokenBytes, 't');
+  auto call = parse_browser_message(R"({"type":"call","callee":"@b","token":")" + longest + "\"}");
+  ASSERT_TRUE(call.message) << call.error;
+  for (const std::string &bad : {std::string(R"({"type":"answer","token":""})"),
+                                 std::string(R"({"type":"answer","token":7})"),
+                                 R"({"type":"answer","token":")" + longest + "t\"}"}) {
+    auto parsed = parse_browser_message(bad);
+    EXPECT_FALSE(parsed.message) << bad;
+    EXPECT_NE(parsed.error.find("token"), std::string::npos) << parsed.error;
+  }
 }
 
 TEST(BrowserMessage, RefusesWhatIsNotAMessage) {
