@@ -6,7 +6,10 @@
 // same trace gives the same numbers (docs/loss-sweep.md, "70 %: where the
 // delay goes").
 //
-//   wzp_call_trace_playout [--quantile Q] TRACE...
+//   wzp_call_trace_playout [--quantile Q] [--compress] TRACE...
+//
+// --compress: as if the decoder could play frames shorter (time compression)
+// and always removed as much as the buffer asked for.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -38,7 +41,7 @@ int64_t percentile(std::vector<int64_t> values, double q) {
   return values[std::min(values.size() - 1, static_cast<size_t>(q * values.size()))];
 }
 
-bool report(const char *path, const double *quantile) {
+bool report(const char *path, const double *quantile, bool compress) {
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
@@ -53,6 +56,7 @@ bool report(const char *path, const double *quantile) {
     return false;
   }
   if (quantile != nullptr) call.jitter.quantile = *quantile;
+  call.jitter.compress_to_shrink = compress;
   const auto &arrivals = call.arrivals;
   auto result = jitter::replay(call.jitter, arrivals, arrivals.back().arrival_ns + kPlayOutNs);
 
@@ -77,12 +81,16 @@ bool report(const char *path, const double *quantile) {
     ++played;
   }
   std::printf(
-      "%s (quantile %.3f): %zu frames in, played %llu, late %llu, concealed %llu; "
-      "played on average %lld ms above the fastest transit\n",
+      "%s (quantile %.3f): %zu frames in, played %llu, late %llu, concealed %llu, dropped to "
+      "shrink %llu, compressed %llu (%lld ms); played on average %lld ms above the fastest "
+      "transit\n",
       path, call.jitter.quantile, arrivals.size(),
       static_cast<unsigned long long>(result.stats.played),
       static_cast<unsigned long long>(result.stats.late),
       static_cast<unsigned long long>(result.stats.concealed),
+      static_cast<unsigned long long>(result.stats.shrunk),
+      static_cast<unsigned long long>(result.stats.compressed),
+      static_cast<long long>(result.stats.compressed_ns / kMs),
       played == 0 ? 0LL : static_cast<long long>(playout_sum / static_cast<int64_t>(played) / kMs));
   std::printf(
       "  seconds | frames | arrival above fastest: p50 / p95 / max ms | played above fastest: mean "
@@ -107,24 +115,28 @@ bool report(const char *path, const double *quantile) {
 int main(int argc, char **argv) {
   double quantile = 0;
   bool quantile_given = false;
+  bool compress = false;
   std::vector<const char *> paths;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--quantile" && i + 1 < argc) {
       quantile = std::strtod(argv[++i], nullptr);
       quantile_given = true;
+    } else if (arg == "--compress") {
+      compress = true;
     } else if (arg == "-h" || arg == "--help" || arg.starts_with("-")) {
-      std::fprintf(stderr, "usage: %s [--quantile Q] TRACE...\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--quantile Q] [--compress] TRACE...\n", argv[0]);
       return arg == "-h" || arg == "--help" ? 0 : 2;
     } else {
       paths.push_back(argv[i]);
     }
   }
   if (paths.empty()) {
-    std::fprintf(stderr, "usage: %s [--quantile Q] TRACE...\n", argv[0]);
+    std::fprintf(stderr, "usage: %s [--quantile Q] [--compress] TRACE...\n", argv[0]);
     return 2;
   }
   bool ok = true;
-  for (const char *path : paths) ok = report(path, quantile_given ? &quantile : nullptr) && ok;
+  for (const char *path : paths)
+    ok = report(path, quantile_given ? &quantile : nullptr, compress) && ok;
   return ok ? 0 : 1;
 }

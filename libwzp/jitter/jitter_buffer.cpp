@@ -19,6 +19,14 @@ constexpr int64_t kDryLimitNs = 1'000'000'000;
 // and drops are this far apart.
 constexpr int64_t kShrinkHoldNs = 1'000'000'000;
 constexpr int64_t kShrinkSpacingNs = 250'000'000;
+// Compression loses nothing, so it starts soon: once the delay has been at
+// least kCompressMinNs above target for kCompressHoldNs (not for a single
+// late frame's wait). Dropping is then the fallback for an excess that
+// compression has not removed in kCompressingShrinkHoldNs (loud unvoiced
+// audio, which the decoder leaves alone).
+constexpr int64_t kCompressMinNs = 10'000'000;
+constexpr int64_t kCompressHoldNs = 200'000'000;
+constexpr int64_t kCompressingShrinkHoldNs = 5'000'000'000;
 // A stream's first seconds, while the estimator has seen too little to know
 // how late FEC rebuilds frames: a missing frame is waited for up to
 // kStartupWaitNs above the base whatever the target says. On a lossy path
@@ -78,8 +86,9 @@ void JitterBuffer::clear() {
   playout_offset_ = latency_ns_ = 0;
   last_duration_ = config_.default_frame_duration;
   spaced_duration_ = 0;
-  dry_since_ns_ = excess_since_ns_ = kNever;
+  dry_since_ns_ = excess_since_ns_ = compress_since_ns_ = kNever;
   pending_expanded_ = 0;
+  compress_asked_ns_ = 0;
   candidate_valid_ = false;
   candidate_run_ = 0;
 }
@@ -225,7 +234,8 @@ void JitterBuffer::anchor(int64_t head_timestamp, int64_t earliest_ns) {
   anchored_ = true;
   discont_ = true;
   pending_expanded_ = 0;  // they filled silence, not speech
-  excess_since_ns_ = kNever;
+  excess_since_ns_ = compress_since_ns_ = kNever;
+  compress_asked_ns_ = 0;
 }
 
 // Called once the output has reached `due_ns` (the end of what went out).
@@ -259,9 +269,33 @@ bool JitterBuffer::should_shrink(int64_t now_ns) {
     excess_since_ns_ = now_ns;
     return false;
   }
-  if (now_ns - excess_since_ns_ < kShrinkHoldNs) return false;
-  excess_since_ns_ = now_ns - kShrinkHoldNs + kShrinkSpacingNs;
+  const int64_t hold = config_.compress_to_shrink ? kCompressingShrinkHoldNs : kShrinkHoldNs;
+  if (now_ns - excess_since_ns_ < hold) return false;
+  excess_since_ns_ = now_ns - hold + kShrinkSpacingNs;
   return true;
+}
+
+int64_t JitterBuffer::compress_request(int64_t now_ns, uint32_t duration) {
+  if (config_.mode != Mode::kAdaptive || !config_.compress_to_shrink) return 0;
+  int64_t excess = playout_offset_ - estimator_.base_transit() - wanted_delay();
+  if (excess < kCompressMinNs) {
+    compress_since_ns_ = kNever;
+    return 0;
+  }
+  if (compress_since_ns_ == kNever) compress_since_ns_ = now_ns;
+  if (now_ns - compress_since_ns_ < kCompressHoldNs) return 0;
+  // At most half the frame: the decoder removes whole pitch periods, and a
+  // frame played at double speed is as fast as sounds natural.
+  return std::min(excess, ticks_to_ns(duration) / 2);
+}
+
+void JitterBuffer::compressed(int64_t removed_ns) {
+  removed_ns = std::clamp<int64_t>(removed_ns, 0, compress_asked_ns_);
+  compress_asked_ns_ = 0;
+  if (removed_ns == 0) return;
+  playout_offset_ -= removed_ns;
+  ++stats_.compressed;
+  stats_.compressed_ns += removed_ns;
 }
 
 Action JitterBuffer::next(int64_t now_ns) {
@@ -359,6 +393,8 @@ Action JitterBuffer::step(int64_t now_ns) {
     play.sequence = wire_sequence(head.sequence);
     play.timestamp = wire_timestamp(head.timestamp);
     play.discont = discont_;
+    play.compress_ns = compress_request(now_ns, duration);
+    compress_asked_ns_ = play.compress_ns;
     discont_ = false;
     head.state = SlotState::kPlayed;
     --size_;

@@ -10,8 +10,12 @@
 // consecutive sequence numbers). Inside a talkspurt the delay grows only when
 // the frame due is missing (the buffer runs dry, or later frames came first,
 // e.g. while FEC recovers it) and the target allows: the decoder conceals
-// while we wait for it, like NetEq's expand. It shrinks by dropping a frame
-// only when the excess has lasted a while. docs/jitter.md says why.
+// while we wait for it, like NetEq's expand. Where the decoder can play a
+// frame shorter (time compression, NetEq's accelerate; set_compression) the
+// delay shrinks soon and without loss: a kPlay asks for up to
+// `compress_ns` less, and the caller reports what it removed
+// (compressed()). Otherwise, or when that cannot keep up for long, it
+// shrinks by dropping a frame. docs/jitter.md says why.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +51,9 @@ struct JitterConfig {
   // break the picture until a keyframe; video's delay shrinks only where the
   // timeline re-anchors.
   bool drop_to_shrink = true;
+  // Whether the decoder downstream can play a frame shorter (see the header
+  // comment); JitterBuffer::set_compression changes it mid-stream.
+  bool compress_to_shrink = false;
 };
 
 // One encoded frame. `cookie` is the caller's handle for the payload; the
@@ -80,6 +87,9 @@ struct Action {
   uint32_t sequence = 0;
   uint32_t timestamp = 0;
   bool discont = false;  // kPlay: first frame after a silence gap or a restart
+  // kPlay: how much shorter the frame may play (time compression); the
+  // caller reports what it removed with JitterBuffer::compressed().
+  int64_t compress_ns = 0;
   Conceal conceal = Conceal::kLost;
 };
 
@@ -89,8 +99,10 @@ struct JitterStats {
   uint64_t concealed = 0;  // frames declared lost and concealed
   uint64_t expanded = 0;   // concealed frames inserted to grow the delay
   uint64_t late = 0;
-  uint64_t dropped = 0;  // rejected, flushed on restart, or dropped to shrink the delay
-  uint64_t shrunk = 0;   // of `dropped`: frames dropped to shrink the delay
+  uint64_t dropped = 0;       // rejected, flushed on restart, or dropped to shrink the delay
+  uint64_t shrunk = 0;        // of `dropped`: frames dropped to shrink the delay
+  uint64_t compressed = 0;    // frames played shorter to shrink the delay
+  int64_t compressed_ns = 0;  // the time they removed
   uint64_t reordered = 0;
   uint64_t duplicates = 0;
   uint64_t restarts = 0;
@@ -111,6 +123,11 @@ class JitterBuffer {
 
   InsertResult insert(const Frame &frame, int64_t arrival_ns);
   Action next(int64_t now_ns);
+  // The decoder removed `removed_ns` of the last kPlay's audio (at most its
+  // compress_ns): the timeline moves earlier by as much, so the next frame
+  // starts where the shorter one ended.
+  void compressed(int64_t removed_ns);
+  void set_compression(bool on) { config_.compress_to_shrink = on; }
   // Releases every stored frame and forgets the stream.
   void clear();
   // The time every finite wait next() returns stands for (when the next
@@ -166,6 +183,7 @@ class JitterBuffer {
   bool can_expand(int64_t duration_ns) const;
   Action conceal(Action::Conceal why, int64_t due_ns, uint32_t duration);
   bool should_shrink(int64_t now_ns);
+  int64_t compress_request(int64_t now_ns, uint32_t duration);
 
   JitterConfig config_;
   std::function<void(uint64_t)> release_;
@@ -193,6 +211,9 @@ class JitterBuffer {
   int64_t dry_since_ns_ = kNever;     // start of the current run of dry concealment
   int64_t excess_since_ns_ = kNever;  // since when the delay has been above target
   uint64_t pending_expanded_ = 0;     // dry concealment that becomes `expanded` if speech resumes
+  int64_t compress_since_ns_ =
+      kNever;                      // since when the delay has been above target, for compression
+  int64_t compress_asked_ns_ = 0;  // the last kPlay's compress_ns, until reported
 
   // A run of frames that contradict the stream, to tell a restart from junk.
   bool candidate_valid_ = false;

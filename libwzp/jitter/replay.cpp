@@ -17,7 +17,12 @@ ReplayResult replay(const JitterConfig &config, std::span<const Arrival> arrival
     }
     Action action = buffer.next(now);
     if (action.kind != Action::Kind::kWait) {
-      if (action.kind == Action::Kind::kPlay) result.playout_ns[action.cookie] = action.time_ns;
+      if (action.kind == Action::Kind::kPlay) {
+        result.playout_ns[action.cookie] = action.time_ns;
+        // A decoder that compresses removes all it is allowed to: the most
+        // compression can do (speech pauses and unvoiced sounds give less).
+        buffer.compressed(action.compress_ns);
+      }
       result.actions.push_back(action);
       continue;
     }

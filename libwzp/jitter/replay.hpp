@@ -25,7 +25,8 @@ struct ReplayResult {
   JitterStats stats;
 };
 
-// Runs until every arrival is in and nothing is due before `end_ns`.
+// Runs until every arrival is in and nothing is due before `end_ns`. With
+// `config.compress_to_shrink`, every kPlay is played as short as it may be.
 ReplayResult replay(const JitterConfig &config, std::span<const Arrival> arrivals, int64_t end_ns);
 
 }  // namespace wzp::jitter

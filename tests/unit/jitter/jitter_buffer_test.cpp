@@ -243,6 +243,71 @@ TEST(JitterBuffer, ExpandsWhenDryAsFarAsTheTargetAllows) {
   EXPECT_EQ(stats.played, f + 1);
 }
 
+// A start delay far above what a steady path needs, in continuous speech.
+JitterConfig overlong_start(bool compress) {
+  JitterConfig config;
+  config.latency_ns = 300 * kMs;
+  config.compress_to_shrink = compress;
+  return config;
+}
+
+TEST(JitterBuffer, ACompressedFrameMovesTheTimelineByWhatWasRemoved) {
+  Harness h(overlong_start(true));
+  Action first;
+  for (uint32_t i = 0; i < 100 && first.compress_ns == 0; ++i) {
+    const int64_t t = i * 20 * kMs + 10 * kMs;
+    h.buffer.insert(Frame{i, i * kTicks, kTicks, i}, t);
+    for (Action a = h.buffer.next(t); a.kind != Kind::kWait; a = h.buffer.next(t)) {
+      ASSERT_EQ(a.kind, Kind::kPlay);
+      if (a.compress_ns > 0) {
+        first = a;
+        break;
+      }
+    }
+  }
+  // It asks soon (the excess held for 200 ms), for at most half a frame.
+  ASSERT_GT(first.compress_ns, 0);
+  EXPECT_LE(first.time_ns, 700 * kMs);
+  EXPECT_EQ(first.compress_ns, 10 * kMs);
+  h.buffer.compressed(4 * kMs);
+  Action next = h.buffer.next(first.time_ns + 20 * kMs);
+  ASSERT_EQ(next.kind, Kind::kPlay);
+  EXPECT_EQ(next.time_ns, first.time_ns + 16 * kMs);
+  // More than was asked for counts as what was asked for.
+  h.buffer.compressed(50 * kMs);
+  Action after = h.buffer.next(next.time_ns + 20 * kMs);
+  ASSERT_EQ(after.kind, Kind::kPlay);
+  EXPECT_EQ(after.time_ns, next.time_ns + 10 * kMs);
+  auto stats = h.buffer.stats();
+  EXPECT_EQ(stats.compressed, 2u);
+  EXPECT_EQ(stats.compressed_ns, 14 * kMs);
+  EXPECT_EQ(stats.shrunk, 0u);
+}
+
+TEST(JitterBuffer, WithoutCompressionNoFrameIsAskedToPlayShorter) {
+  Harness h(overlong_start(false));
+  for (uint32_t i = 0; i < 200; ++i) {
+    h.push(i, i * kTicks, i * 20 * kMs);
+    for (auto &a : h.drain(i * 20 * kMs)) EXPECT_EQ(a.compress_ns, 0);
+  }
+  EXPECT_GT(h.buffer.stats().shrunk, 0u);
+  EXPECT_EQ(h.buffer.stats().compressed, 0u);
+}
+
+TEST(JitterBuffer, DropsOnlyWhenCompressionHasNotHelpedForLong) {
+  // The decoder is asked but removes nothing (loud noise-like audio).
+  Harness h(overlong_start(true));
+  uint64_t shrunk_at_4s = 0;
+  for (uint32_t i = 0; i < 400; ++i) {
+    h.push(i, i * kTicks, i * 20 * kMs);
+    h.drain(i * 20 * kMs);
+    if (i == 200) shrunk_at_4s = h.buffer.stats().shrunk;
+  }
+  EXPECT_EQ(shrunk_at_4s, 0u);
+  EXPECT_GT(h.buffer.stats().shrunk, 0u);
+  EXPECT_EQ(h.buffer.stats().compressed, 0u);
+}
+
 // A lossy call's first frames: FEC rebuilds frames 3-5 300 ms late, before
 // the estimator has seen any such delay. In the stream's first seconds the
 // buffer waits for them (expanding) instead of playing on without them; the

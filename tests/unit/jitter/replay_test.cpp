@@ -85,6 +85,22 @@ TEST(Replay, ContinuousSpeechShrinksAnExcessDelay) {
   EXPECT_EQ(result.stats.late, 0u);
 }
 
+TEST(Replay, ContinuousSpeechShrinksByCompressingWithoutLoss) {
+  // As above, with a decoder that plays frames shorter: every frame plays,
+  // and the excess is gone within a few seconds instead of tens.
+  JitterConfig config;
+  config.latency_ns = 300 * kMs;
+  config.compress_to_shrink = true;
+  auto trace = make_trace(3000, 3000, 0, [](int, int64_t) { return 40 * kMs; });
+  auto result = replay(config, trace, 100'000 * kMs);
+  EXPECT_EQ(result.stats.shrunk, 0u);
+  EXPECT_EQ(result.stats.played, trace.size());
+  EXPECT_EQ(result.stats.late, 0u);
+  EXPECT_GE(result.stats.compressed_ns, 200 * kMs);
+  EXPECT_LE(result.stats.current_delay_ns, 40 * kMs);
+  EXPECT_LE(result.playout_ns[150] - trace[150].arrival_ns, 40 * kMs);  // 3 s in
+}
+
 TEST(Replay, VideoFramesAreNeverDroppedToShrink) {
   // As above, but every frame is the next one's reference: all of them play.
   JitterConfig config;
