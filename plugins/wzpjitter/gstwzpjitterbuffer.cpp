@@ -19,6 +19,11 @@
  * frames (media type video in the meta, 90 kHz) are never dropped to shrink
  * the delay: each is the next one's reference.
  *
+ * Where the decoder downstream can play a frame shorter (wzpvoicedec answers
+ * the query in plugins/gstwzp/wzpcompress.h), the delay shrinks by time
+ * compression instead, soon and without losing a frame; dropping is left as
+ * the fallback for an excess that compression has not removed in 5 s.
+ *
  * ## Example pipelines
  * |[
  * gst-launch-1.0 audiotestsrc is-live=true ! opusenc frame-size=20 ! \
@@ -35,6 +40,7 @@
 #include <mutex>
 
 #include "libwzp/jitter/jitter_buffer.hpp"
+#include "plugins/gstwzp/wzpcompress.h"
 #include "plugins/gstwzp/wzpmeta.h"
 #include "plugins/wzpjitter/gstwzpjitterbuffer_private.hpp"
 
@@ -96,6 +102,7 @@ void reset_core(GstWzpJitterBuffer *self, State &state, uint32_t clock_rate, boo
   }
   state.core =
       std::make_unique<JitterBuffer>(make_config(settings, clock_rate, video), release_buffer);
+  state.core->set_compression(state.downstream_compresses && !video);
   state.clock_rate = clock_rate;
   state.video = video;
   state.have_stream = false;
@@ -331,6 +338,19 @@ void loop(gpointer data) {
       gst_segment_init(&segment, GST_FORMAT_TIME);
       gst_pad_push_event(self->srcpad, gst_event_new_segment(&segment));
     }
+    if (caps != nullptr) {
+      // New caps, maybe a new decoder behind them: ask again whether it
+      // can play frames shorter.
+      GstQuery *query = wzp::gst::compress::query_new();
+      bool can = gst_pad_peer_query(self->srcpad, query);
+      gst_query_unref(query);
+      std::lock_guard<std::mutex> relock(state.mutex);
+      if (can != state.downstream_compresses) {
+        GST_INFO_OBJECT(self, "downstream %s time compression", can ? "does" : "does not do");
+      }
+      state.downstream_compresses = can;
+      if (state.core) state.core->set_compression(can && !state.video);
+    }
     post_notices(self, notices);
     GstFlowReturn ret = GST_FLOW_OK;
     if (action.kind == Action::Kind::kPlay && !notice) {
@@ -339,6 +359,9 @@ void loop(gpointer data) {
       GST_BUFFER_DTS(buffer) = GST_CLOCK_TIME_NONE;
       GST_BUFFER_DURATION(buffer) = static_cast<GstClockTime>(action.duration_ns);
       if (action.discont) GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DISCONT);
+      if (action.compress_ns > 0) {
+        gst_pad_push_event(self->srcpad, wzp::gst::compress::request_new(action.compress_ns));
+      }
       ret = gst_pad_push(self->srcpad, buffer);
     } else {
       if (notice) gst_buffer_unref(frame);
@@ -423,6 +446,22 @@ gboolean sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
   }
 }
 
+// The decoder's report of what it removed from the frame just pushed (in
+// the push's own thread, so before the next frame is timed).
+gboolean src_event(GstPad *pad, GstObject *parent, GstEvent *event) {
+  int64_t removed = wzp::gst::compress::event_time(event, wzp::gst::compress::kReportName);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_UPSTREAM || removed < 0) {
+    return gst_pad_event_default(pad, parent, event);
+  }
+  State &state = priv(GST_WZP_JITTER_BUFFER(parent)).state;
+  {
+    std::lock_guard<std::mutex> lock(state.mutex);
+    if (state.core) state.core->compressed(removed);
+  }
+  gst_event_unref(event);
+  return TRUE;
+}
+
 gboolean src_query(GstPad *pad, GstObject *parent, GstQuery *query) {
   auto *self = GST_WZP_JITTER_BUFFER(parent);
   if (GST_QUERY_TYPE(query) != GST_QUERY_LATENCY) return gst_pad_query_default(pad, parent, query);
@@ -471,6 +510,7 @@ static GstStateChangeReturn gst_wzp_jitter_buffer_change_state(GstElement *eleme
     state.segment_pending = true;
     forget_sent_caps(state);
     state.announced_latency = -1;
+    state.downstream_compresses = false;
   }
   GstStateChangeReturn ret =
       GST_ELEMENT_CLASS(gst_wzp_jitter_buffer_parent_class)->change_state(element, transition);
@@ -512,6 +552,7 @@ static void gst_wzp_jitter_buffer_init(GstWzpJitterBuffer *self) {
 
   self->srcpad = gst_pad_new_from_static_template(&src_template, "src");
   gst_pad_set_query_function(self->srcpad, src_query);
+  gst_pad_set_event_function(self->srcpad, src_event);
   gst_pad_set_activatemode_function(self->srcpad, src_activate_mode);
   gst_pad_use_fixed_caps(self->srcpad);
   GST_PAD_SET_PROXY_CAPS(self->srcpad);

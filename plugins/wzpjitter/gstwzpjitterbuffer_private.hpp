@@ -61,6 +61,8 @@ struct State {
   std::unique_ptr<JitterBuffer> core;
   uint32_t clock_rate = 48000;
   bool video = false;  // the stream's frames are video (never dropped to shrink)
+  // Downstream answered the time compression query (plugins/gstwzp/wzpcompress.h).
+  bool downstream_compresses = false;
   bool have_stream = false;
   uint32_t stream_id = 0;
   uint32_t next_plain_sequence = 0;        // for frames without the meta

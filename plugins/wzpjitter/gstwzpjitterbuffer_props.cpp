@@ -37,9 +37,11 @@ GstStructure *make_stats(GstWzpJitterBuffer *self) {
       s.received, wzp::gst::stats::jitter::kPlayed, G_TYPE_UINT64, s.played,
       wzp::gst::stats::jitter::kConcealed, G_TYPE_UINT64, s.concealed, "expanded", G_TYPE_UINT64,
       s.expanded, wzp::gst::stats::jitter::kLate, G_TYPE_UINT64, s.late, "dropped", G_TYPE_UINT64,
-      s.dropped, "shrunk", G_TYPE_UINT64, s.shrunk, "reordered", G_TYPE_UINT64, s.reordered,
-      "duplicates", G_TYPE_UINT64, s.duplicates, "restarts", G_TYPE_UINT64,
-      s.restarts + state.stream_changes, "untimed", G_TYPE_UINT64, state.untimed, nullptr);
+      s.dropped, "shrunk", G_TYPE_UINT64, s.shrunk, "compressed", G_TYPE_UINT64, s.compressed,
+      "compressed-time", G_TYPE_UINT64, static_cast<guint64>(s.compressed_ns), "reordered",
+      G_TYPE_UINT64, s.reordered, "duplicates", G_TYPE_UINT64, s.duplicates, "restarts",
+      G_TYPE_UINT64, s.restarts + state.stream_changes, "untimed", G_TYPE_UINT64, state.untimed,
+      nullptr);
 }
 
 void set_property(GObject *object, guint id, const GValue *value, GParamSpec *pspec) {
@@ -131,8 +133,9 @@ void install_properties(GObjectClass *gobject_class) {
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
                          "target-delay and current-delay (ns), and frame counts: received, "
-                         "played, concealed, expanded, late, dropped, shrunk, reordered, "
-                         "duplicates, restarts, untimed",
+                         "played, concealed, expanded, late, dropped, shrunk (dropped to "
+                         "shrink the delay), compressed (played shorter to shrink it, by "
+                         "compressed-time ns in all), reordered, duplicates, restarts, untimed",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 }

@@ -13,6 +13,12 @@
  * timestamps that no GAP event covers (up to 1 s): Opus DTX silence comes out
  * as opusdec's comfort noise and Codec2's as the SID frames' comfort noise.
  *
+ * It can play a frame shorter (time compression, libwzp/audio/time_compress.hpp)
+ * and says so to wzpjitterbuffer (plugins/gstwzp/wzpcompress.h): a frame the
+ * jitter buffer asks to shorten loses whole pitch periods of its decoded
+ * audio where it is periodic, or a quiet stretch, and the buffer hears what
+ * was removed, so it lowers its delay without dropping a frame.
+ *
  * ## Example pipelines
  * |[
  * gst-launch-1.0 wzpquicsrc ! wzpdecrypt ! wzpfecdec ! wzpjitterbuffer ! \
@@ -28,7 +34,10 @@
 #include <algorithm>
 #include <cstring>
 #include <mutex>
+#include <span>
 
+#include "libwzp/audio/time_compress.hpp"
+#include "plugins/gstwzp/wzpcompress.h"
 #include "plugins/wzpvoice/gstwzpvoicejoin.h"
 #include "plugins/wzpvoice/wzpvoicebin.h"
 
@@ -56,6 +65,14 @@ struct Private {
   guint64 holes_concealed = 0;
   guint64 hole_time_concealed = 0;  // ns
   guint64 caps_rejected = 0;
+  // Time compression: what the jitter buffer allows off the next frame, then
+  // off the routed branch's audio for the frame being decoded.
+  int64_t compress_next = 0;
+  int64_t compress_now = 0;
+  int compress_branch = -1;
+  guint64 frames_compressed = 0;
+  guint64 time_compressed = 0;  // ns
+  GstPad *ghost_sink = nullptr;
 
   GstElement *selector = nullptr;
   GstPad *branch_pads[2] = {nullptr, nullptr};  // the selector's source pads
@@ -71,6 +88,11 @@ struct Private {
 struct _GstWzpVoiceDec {
   GstBin parent;
   Private *priv;
+  // What each branch's decoded-audio probe needs to know.
+  struct Branch {
+    _GstWzpVoiceDec *self;
+    int index;
+  } branches[2];
 };
 
 G_DEFINE_TYPE(GstWzpVoiceDec, gst_wzp_voice_dec, GST_TYPE_BIN)
@@ -109,6 +131,13 @@ static GstPadProbeReturn on_input_event(GstPad *pad, GstPadProbeInfo *info, gpoi
     p.segment_pending = false;  // a segment goes on to the routed branch itself
     p.input_end = GST_CLOCK_TIME_NONE;
     return GST_PAD_PROBE_OK;
+  }
+  if (GST_EVENT_TYPE(event) == GST_EVENT_CUSTOM_DOWNSTREAM) {
+    int64_t allowed = wzp::gst::compress::event_time(event, wzp::gst::compress::kRequestName);
+    if (allowed < 0) return GST_PAD_PROBE_OK;
+    std::lock_guard lock(p.state_mutex);
+    p.compress_next = allowed;
+    return GST_PAD_PROBE_DROP;  // ours: the decoders inside have no use for it
   }
   if (GST_EVENT_TYPE(event) == GST_EVENT_GAP) {
     GstClockTime start, duration;
@@ -191,6 +220,10 @@ static GstPadProbeReturn on_input_buffer(GstPad *pad, GstPadProbeInfo *info, gpo
       p.input_frame = GST_BUFFER_DURATION(buffer);
     }
     if (GST_CLOCK_TIME_IS_VALID(pts)) p.input_end = pts + p.input_frame;
+    // The frame decodes in this thread before the push returns.
+    p.compress_now = p.compress_next;
+    p.compress_branch = p.routed;
+    p.compress_next = 0;
   }
   if (segment != nullptr) gst_pad_push_event(branch, segment);
   for (GstClockTime t = hole_start; t < hole_end; t += frame) {
@@ -201,6 +234,7 @@ static GstPadProbeReturn on_input_buffer(GstPad *pad, GstPadProbeInfo *info, gpo
 
 static GstPadProbeReturn on_input_query(GstPad *, GstPadProbeInfo *info, gpointer) {
   GstQuery *query = GST_PAD_PROBE_INFO_QUERY(info);
+  if (wzp::gst::compress::is_query(query)) return GST_PAD_PROBE_HANDLED;  // yes, we compress
   GstCaps *accepted = gst_static_pad_template_get_caps(&sink_template);
   GstPadProbeReturn handled = GST_PAD_PROBE_HANDLED;
   if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
@@ -251,6 +285,63 @@ static GstPadProbeReturn on_decoded(GstPad *, GstPadProbeInfo *info, gpointer us
   return GST_PAD_PROBE_OK;
 }
 
+// A branch's decoded audio for the frame the jitter buffer allowed to play
+// shorter: compressed, and what was removed reported upstream (always, so
+// the buffer knows the request was seen). At the decoder's own rate, before
+// audioresample: a shorter buffer there leaves the resampler's input
+// continuous, where cutting its output would make the next frame overlap.
+static GstPadProbeReturn on_decoded_audio(GstPad *pad, GstPadProbeInfo *info, gpointer user_data) {
+  auto *branch = static_cast<GstWzpVoiceDec::Branch *>(user_data);
+  Private &p = *branch->self->priv;
+  int64_t allowed = 0;
+  {
+    std::lock_guard lock(p.state_mutex);
+    if (p.compress_branch != branch->index || p.compress_now <= 0) return GST_PAD_PROBE_OK;
+    allowed = p.compress_now;
+    p.compress_now = 0;
+  }
+  // Both decoders give mono S16LE, which audioconvert passes on.
+  int rate = 0, channels = 0;
+  GstCaps *caps = gst_pad_get_current_caps(pad);
+  if (caps != nullptr) {
+    const GstStructure *s = gst_caps_get_structure(caps, 0);
+    gst_structure_get_int(s, "rate", &rate);
+    gst_structure_get_int(s, "channels", &channels);
+    if (g_strcmp0(gst_structure_get_string(s, "format"), "S16LE") != 0) channels = 0;
+    gst_caps_unref(caps);
+  }
+  size_t removed = 0;
+  size_t samples = 0;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (rate > 0 && channels == 1) {
+    buffer = gst_buffer_make_writable(buffer);
+    GST_PAD_PROBE_INFO_DATA(info) = buffer;
+    GstMapInfo map;
+    if (gst_buffer_map(buffer, &map, GST_MAP_READWRITE)) {
+      samples = map.size / sizeof(int16_t);
+      wzp::audio::CompressConfig config;
+      config.rate = static_cast<uint32_t>(rate);
+      removed = wzp::audio::compress_frame(
+          std::span<int16_t>(reinterpret_cast<int16_t *>(map.data), samples),
+          gst_util_uint64_scale(allowed, rate, GST_SECOND), config);
+      gst_buffer_unmap(buffer, &map);
+    }
+  }
+  const auto removed_ns =
+      removed > 0 ? static_cast<int64_t>(gst_util_uint64_scale(removed, GST_SECOND, rate)) : 0;
+  if (removed > 0) {
+    gst_buffer_resize(buffer, 0, static_cast<gssize>((samples - removed) * sizeof(int16_t)));
+    GST_BUFFER_DURATION(buffer) = gst_util_uint64_scale(samples - removed, GST_SECOND, rate);
+    std::lock_guard lock(p.state_mutex);
+    ++p.frames_compressed;
+    p.time_compressed += static_cast<guint64>(removed_ns);
+    // The next frame starts that much earlier: not a hole.
+    if (GST_CLOCK_TIME_IS_VALID(p.input_end)) p.input_end -= static_cast<GstClockTime>(removed_ns);
+  }
+  gst_pad_push_event(p.ghost_sink, wzp::gst::compress::report_new(removed_ns));
+  return GST_PAD_PROBE_OK;
+}
+
 static GstElement *make_child(GstWzpVoiceDec *self, const char *factory) {
   return wzp_voice_bin_add_child(GST_ELEMENT(self), factory, nullptr, GST_CAT_DEFAULT);
 }
@@ -284,6 +375,9 @@ static bool build_branch(GstWzpVoiceDec *self, int branch, const char *decoder_f
   gst_object_unref(filter_src);
   gst_object_unref(join_sink);
   GstPad *resample_sink = gst_element_get_static_pad(resample, "sink");
+  // Before on_decoded, which notes where the (shortened) audio ends.
+  gst_pad_add_probe(resample_sink, GST_PAD_PROBE_TYPE_BUFFER, on_decoded_audio,
+                    &self->branches[branch], nullptr);
   gst_pad_add_probe(
       resample_sink,
       static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
@@ -312,6 +406,7 @@ static bool build(GstWzpVoiceDec *self) {
   GST_PAD_SET_ACCEPT_TEMPLATE(sink);
   GstPad *src = gst_element_get_static_pad(p.join, "src");
   GstPad *ghost_sink = wzp_voice_bin_expose(GST_ELEMENT(self), "sink", sink, &sink_template);
+  p.ghost_sink = ghost_sink;
   gst_pad_add_probe(ghost_sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_input_event, self, nullptr);
   gst_pad_add_probe(ghost_sink, GST_PAD_PROBE_TYPE_BUFFER, on_input_buffer, self, nullptr);
   gst_pad_add_probe(ghost_sink, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, on_input_query, nullptr,
@@ -336,7 +431,8 @@ static GstStructure *make_stats(GstWzpVoiceDec *self) {
                                           : "none",
                     "caps-rejected", G_TYPE_UINT64, p.caps_rejected, "holes-concealed",
                     G_TYPE_UINT64, p.holes_concealed, "hole-time-concealed", G_TYPE_UINT64,
-                    p.hole_time_concealed, nullptr);
+                    p.hole_time_concealed, "compressed", G_TYPE_UINT64, p.frames_compressed,
+                    "compressed-time", G_TYPE_UINT64, p.time_compressed, nullptr);
   return stats;
 }
 
@@ -376,6 +472,7 @@ static void gst_wzp_voice_dec_finalize(GObject *object) {
 
 static void gst_wzp_voice_dec_init(GstWzpVoiceDec *self) {
   self->priv = new Private();
+  for (int i = 0; i < 2; ++i) self->branches[i] = {self, i};
   self->priv->complete = build(self);
 }
 
@@ -397,7 +494,8 @@ static void gst_wzp_voice_dec_class_init(GstWzpVoiceDecClass *klass) {
                          "where audio was joined, before smoothing), caps-rejected, and "
                          "holes-concealed and hole-time-concealed (ns): holes up to 1 s in the "
                          "input's timeline that no buffer or GAP event covered, sent to the "
-                         "decoder as GAP events",
+                         "decoder as GAP events; compressed and compressed-time (ns): frames "
+                         "played shorter for the jitter buffer, and the time removed",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 

@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "plugins/gstwzp/wzpcompress.h"
+
 namespace {
 
 constexpr int kRate = 48000;
@@ -306,6 +308,69 @@ TEST(WzpVoice, AnOverlapInTheInputLeavesTheOutputInBothCodecs) {
   EXPECT_NEAR(double(out.samples.size()), 1.96 * kRate, kRate / 1000);
   GstStructure *dec = stats_of(h, "wzpvoicedec");
   EXPECT_NEAR(double(stat_u64(dec, "samples-trimmed")), 0.04 * kRate, kRate / 1000);
+  gst_structure_free(dec);
+  gst_object_unref(pad);
+  gst_object_unref(identity);
+  gst_harness_teardown(h);
+}
+
+// Plays the jitter buffer's part in time compression (plugins/gstwzp/wzpcompress.h):
+// from `from` on, asks for up to 10 ms off every frame, hears what the
+// decoder removed, and moves the frames after it earlier by as much.
+struct Compressing {
+  GstClockTime from = GST_SECOND / 2;
+  int64_t removed = 0;  // ns
+  int reports = 0;
+  int requests = 0;
+};
+GstPadProbeReturn ask_to_compress(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
+  auto *c = static_cast<Compressing *>(data);
+  if (info->type & GST_PAD_PROBE_TYPE_EVENT_UPSTREAM) {
+    int64_t removed = wzp::gst::compress::event_time(GST_PAD_PROBE_INFO_EVENT(info),
+                                                     wzp::gst::compress::kReportName);
+    if (removed < 0) return GST_PAD_PROBE_OK;
+    c->removed += removed;
+    ++c->reports;
+    return GST_PAD_PROBE_DROP;
+  }
+  GstBuffer *b = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+  GST_PAD_PROBE_INFO_DATA(info) = b;
+  GST_BUFFER_PTS(b) -= static_cast<GstClockTime>(c->removed);
+  if (GST_BUFFER_PTS(b) + static_cast<GstClockTime>(c->removed) >= c->from) {
+    ++c->requests;
+    gst_pad_push_event(pad, wzp::gst::compress::request_new(10 * GST_MSECOND));
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+TEST(WzpVoice, FramesPlayShorterWhereTheJitterBufferAsksInBothCodecs) {
+  GstHarness *h = gst_harness_new_parse(
+      "wzpvoiceenc bitrate=24000 dtx=false ! identity name=shift ! wzpvoicedec");
+  GstElement *identity = gst_harness_find_element(h, "identity");
+  GstPad *pad = gst_element_get_static_pad(identity, "src");
+  GstQuery *query = wzp::gst::compress::query_new();
+  EXPECT_TRUE(gst_pad_peer_query(pad, query));  // the jitter buffer's question
+  gst_query_unref(query);
+  Compressing c;
+  gst_pad_add_probe(
+      pad,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_UPSTREAM),
+      ask_to_compress, &c, nullptr);
+  Decoded out = run(h, 2.0, {{1.0, "codec2", 1200}});
+  EXPECT_EQ(c.reports, c.requests);
+  // The tone is periodic (300 Hz: 3.3 ms): most frames lose a period or more.
+  EXPECT_GT(c.removed, 200 * GST_MSECOND);
+  EXPECT_EQ(out.timeline_breaks, 0);
+  EXPECT_NEAR(double(out.samples.size()),
+              2.0 * kRate - double(gst_util_uint64_scale(c.removed, kRate, GST_SECOND)),
+              kRate / 1000);
+  // No clicks where periods were cut out: Opus from 0.5 s on, played about
+  // half as long, until the switch to Codec2 (1 s in, about 0.75 s out).
+  const int natural = largest_step(out.samples, 0.1, 0.4);
+  EXPECT_LE(largest_step(out.samples, 0.5, 0.7), natural * 3 / 2);
+  GstStructure *dec = stats_of(h, "wzpvoicedec");
+  EXPECT_EQ(stat_u64(dec, "samples-trimmed"), 0u);
+  EXPECT_EQ(stat_u64(dec, "compressed-time"), static_cast<guint64>(c.removed));
   gst_structure_free(dec);
   gst_object_unref(pad);
   gst_object_unref(identity);
