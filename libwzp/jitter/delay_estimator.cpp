@@ -26,6 +26,11 @@ void DelayEstimator::reset() {
       static_cast<size_t>(std::max<int64_t>(config_.start_delay_ns - 1, 0) / config_.bucket_ns);
   histogram_[std::min(start_bucket, histogram_.size() - 1)] = 1.0;
   observed_ = 0;
+  fresh_.clear();
+  fresh_observed_ = 0;
+  relearn_pending_ = false;
+  fresh_since_ns_ = -1;
+  fresh_overtaken_ = 0;
   slot_minimum_.fill(kNoTransit);
   current_slot_ = 0;
   has_base_ = false;
@@ -36,11 +41,39 @@ void DelayEstimator::reset() {
   update_target(0);
 }
 
+void DelayEstimator::relearn() { relearn_pending_ = true; }
+
 void DelayEstimator::observe(int64_t arrival_ns, int64_t transit_ns, bool overtaken) {
   update_base(arrival_ns, transit_ns);
-  add_to_histogram(relative_delay(transit_ns));
-  if (overtaken) update_overtaken(arrival_ns, relative_delay(transit_ns));
+  const int64_t relative = relative_delay(transit_ns);
+  auto bucket = static_cast<size_t>(std::max<int64_t>(relative, 0) / config_.bucket_ns);
+  bucket = std::min(bucket, histogram_.size() - 1);
+  add_to(histogram_, observed_, config_.forget_factor, bucket);
+  if (overtaken) update_overtaken(arrival_ns, relative);
+  if (relearn_pending_) {
+    relearn_pending_ = false;
+    fresh_.assign(histogram_.size(), 0.0);
+    fresh_observed_ = 0;
+    fresh_since_ns_ = arrival_ns;
+    fresh_overtaken_ = 0;
+  }
+  if (fresh_since_ns_ >= 0) {
+    add_to(fresh_, fresh_observed_, config_.forget_factor, bucket);
+    if (overtaken) fresh_overtaken_ = std::max(fresh_overtaken_, relative);
+    if (arrival_ns - fresh_since_ns_ >= kRelearnNs) take_over_fresh(arrival_ns);
+  }
   update_target(arrival_ns);
+}
+
+void DelayEstimator::take_over_fresh(int64_t arrival_ns) {
+  histogram_.swap(fresh_);
+  observed_ = fresh_observed_;
+  fresh_.clear();
+  fresh_since_ns_ = -1;
+  // The overtaken floor forgets the old path too, keeping the new one's
+  // latest since relearning began.
+  overtaken_slot_.fill(-1);
+  if (fresh_overtaken_ > 0) update_overtaken(arrival_ns, fresh_overtaken_);
 }
 
 int64_t DelayEstimator::overtaken_slot_ns() const {
@@ -94,14 +127,14 @@ void DelayEstimator::update_base(int64_t arrival_ns, int64_t transit_ns) {
   has_base_ = true;
 }
 
-void DelayEstimator::add_to_histogram(int64_t relative_ns) {
+void DelayEstimator::add_to(std::vector<double> &histogram, uint64_t &observed,
+                            double forget_factor, size_t bucket) {
   // Learn fast at first (a plain average of what was seen), then settle to
   // the configured memory.
-  double forget = std::min(config_.forget_factor, 1.0 - 1.0 / static_cast<double>(observed_ + 2));
-  ++observed_;
-  for (auto &weight : histogram_) weight *= forget;
-  auto bucket = static_cast<size_t>(std::max<int64_t>(relative_ns, 0) / config_.bucket_ns);
-  histogram_[std::min(bucket, histogram_.size() - 1)] += 1.0 - forget;
+  double forget = std::min(forget_factor, 1.0 - 1.0 / static_cast<double>(observed + 2));
+  ++observed;
+  for (auto &weight : histogram) weight *= forget;
+  histogram[bucket] += 1.0 - forget;
 }
 
 void DelayEstimator::update_target(int64_t arrival_ns) {

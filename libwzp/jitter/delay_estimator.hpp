@@ -43,6 +43,12 @@ class DelayEstimator {
   // Records one frame: `transit_ns` is its arrival time minus its media time;
   // `overtaken`: a later frame arrived before it.
   void observe(int64_t arrival_ns, int64_t transit_ns, bool overtaken = false);
+  // The path changed (a new tier: new frame length, new FEC): a second
+  // histogram learns from the next arrival on and replaces the first after
+  // kRelearnNs of arrivals (the overtaken floor likewise), so the old
+  // path's tail is forgotten at once then, but not before the new path has
+  // shown its own.
+  void relearn();
 
   bool has_base() const { return has_base_; }
   // The fastest transit of the last few seconds.
@@ -59,17 +65,26 @@ class DelayEstimator {
   static constexpr size_t kBaseSlots = 10;  // the base remembers 5 s
 
   static constexpr size_t kOvertakenSlots = 6;
+  static constexpr int64_t kRelearnNs = 8'000'000'000;
 
   void update_base(int64_t arrival_ns, int64_t transit_ns);
   void update_overtaken(int64_t arrival_ns, int64_t relative_ns);
+  void take_over_fresh(int64_t arrival_ns);
   int64_t overtaken_floor(int64_t arrival_ns) const;
-  void add_to_histogram(int64_t relative_ns);
+  static void add_to(std::vector<double> &histogram, uint64_t &observed, double forget_factor,
+                     size_t bucket);
   void update_target(int64_t arrival_ns);
   int64_t overtaken_slot_ns() const;
 
   EstimatorConfig config_;
   std::vector<double> histogram_;  // last bucket collects everything beyond
   uint64_t observed_ = 0;
+  // The second histogram while relearning (relearn()), and since when.
+  std::vector<double> fresh_;
+  uint64_t fresh_observed_ = 0;
+  bool relearn_pending_ = false;
+  int64_t fresh_since_ns_ = -1;
+  int64_t fresh_overtaken_ = 0;  // the latest overtaken frame since then
   std::array<int64_t, kBaseSlots> slot_minimum_{};
   int64_t current_slot_ = 0;
   bool has_base_ = false;

@@ -401,6 +401,12 @@ Action JitterBuffer::step(int64_t now_ns) {
     ++stats_.played;
     ++next_sequence_;
     next_timestamp_ = std::max(head.timestamp, next_timestamp_) + duration;
+    // A new frame length is a new tier, with its own FEC and so its own
+    // delays: learn them afresh (DelayEstimator::relearn). Only where the
+    // excess this leaves can be compressed away: dropping it costs frames.
+    if (duration != last_duration_ && config_.compress_to_shrink && stats_.played > 1) {
+      estimator_.relearn();
+    }
     last_duration_ = duration;
     return play;
   }

@@ -44,6 +44,23 @@ TEST(DelayEstimator, ForgetsOldJitter) {
   EXPECT_EQ(estimator.target_delay(), 20 * kMs);
 }
 
+TEST(DelayEstimator, RelearningForgetsTheOldPathOnlyOnceTheNewOneIsKnown) {
+  EstimatorConfig config;
+  config.quantile = 0.99;
+  config.overtaken_memory_ns = 0;
+  DelayEstimator estimator(config);
+  // 5 s where every fifth frame comes 400 ms late, as FEC too weak for the
+  // path rebuilds them; then a new tier whose frames all come on time.
+  int i = 0;
+  for (; i < 250; ++i) estimator.observe(i * kFrame, 50 * kMs + (i % 5 == 0 ? 400 * kMs : 0));
+  EXPECT_EQ(estimator.target_delay(), 420 * kMs);
+  estimator.relearn();
+  for (; i < 250 + 395; ++i) estimator.observe(i * kFrame, 50 * kMs);
+  EXPECT_EQ(estimator.target_delay(), 420 * kMs);  // 7.9 s: the old tail still counts
+  for (; i < 250 + 405; ++i) estimator.observe(i * kFrame, 50 * kMs);
+  EXPECT_EQ(estimator.target_delay(), 20 * kMs);  // 8 s: the new path's own
+}
+
 TEST(DelayEstimator, BaseFollowsARouteChange) {
   DelayEstimator estimator(EstimatorConfig{});
   int i = 0;

@@ -101,6 +101,41 @@ TEST(Replay, ContinuousSpeechShrinksByCompressingWithoutLoss) {
   EXPECT_LE(result.playout_ns[150] - trace[150].arrival_ns, 40 * kMs);  // 3 s in
 }
 
+// 5 s of 20 ms frames of which every fifth comes 300 ms late (FEC too weak
+// for the path), then 25 s of 40 ms frames (the next tier) all on time.
+std::vector<Arrival> tier_change_trace() {
+  std::vector<Arrival> out;
+  uint32_t sequence = 0, timestamp = 0;
+  for (int64_t send = 0; send < 30'000 * kMs; ++sequence) {
+    const bool first_tier = send < 5'000 * kMs;
+    const uint32_t ticks = first_tier ? kTicks : 2 * kTicks;
+    const int64_t late = first_tier && sequence % 5 == 4 ? 300 * kMs : 0;
+    out.push_back(Arrival{sequence, timestamp, ticks, send + 50 * kMs + late});
+    timestamp += ticks;
+    send += ticks * kMs / 48;
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Arrival &a, const Arrival &b) { return a.arrival_ns < b.arrival_ns; });
+  return out;
+}
+
+TEST(Replay, ANewTierIsLearntAfreshWhereTheDelayCanBeCompressed) {
+  JitterConfig config;
+  config.quantile = 0.99;
+  auto trace = tier_change_trace();
+  auto dropping = replay(config, trace, 40'000 * kMs);
+  config.compress_to_shrink = true;
+  auto compressing = replay(config, trace, 40'000 * kMs);
+  // Without compression the old tier's tail is kept (forgetting it would
+  // cost dropped frames); with it, 8 s after the change the new tier's own
+  // delay holds, and every frame still plays.
+  EXPECT_GE(dropping.stats.target_delay_ns, 300 * kMs);
+  EXPECT_LE(compressing.stats.target_delay_ns, 40 * kMs);
+  EXPECT_LE(compressing.stats.current_delay_ns, 80 * kMs);
+  EXPECT_EQ(compressing.stats.played, trace.size());
+  EXPECT_EQ(compressing.stats.shrunk, 0u);
+}
+
 TEST(Replay, VideoFramesAreNeverDroppedToShrink) {
   // As above, but every frame is the next one's reference: all of them play.
   JitterConfig config;
