@@ -98,6 +98,16 @@ MembershipStep RoomMembership::on_event(const Fingerprint &who, bool joined,
   return step;
 }
 
+void RoomMembership::rejoin() {
+  in_room_ = false;
+  // Their keys went on without us (each rotated when we left): what we
+  // hold of them is stale, and the next key each sends starts over.
+  for (const Member &m : members_) {
+    if (m.card) keys_.session()->receiver.remove_sender(m.card->member.sender_id);
+  }
+  members_.clear();
+}
+
 MembershipStep RoomMembership::on_signal(const Fingerprint &from,
                                          std::span<const uint8_t> payload) {
   Member *member = find(from);

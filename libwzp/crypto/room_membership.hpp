@@ -63,6 +63,13 @@ class RoomMembership {
   MembershipStep on_event(const Fingerprint &who, bool joined,
                           const std::optional<SigningPublicKey> &key,
                           std::span<const uint8_t> their_card = {});
+  // We join again after our connection to the relay ended without our
+  // leave (its node died; we redialed another node): the others saw us
+  // leave and forgot our key, so every member is forgotten here too and
+  // the relay's new announcements start the exchange over, our card and
+  // key going to each as on a first join. Our key stays (the pipelines
+  // keep session()); the others' keys, which they rotated, go.
+  void rejoin();
   // Our member card, for our room_join.
   std::vector<uint8_t> card() const { return make_member_card(me_, room_, issued_ms_); }
   // A room_signal's payload, `from` as the relay authenticated it.

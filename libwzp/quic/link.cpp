@@ -89,6 +89,22 @@ std::shared_ptr<Link> Link::over_path(std::shared_ptr<DatagramPath> path) {
   return link;
 }
 
+void Link::rebind(std::shared_ptr<Connection> connection) {
+  std::lock_guard lock(mutex_);
+  connection_ = std::move(connection);
+  path_.reset();
+  ended_ = false;
+  error_.clear();
+}
+
+void Link::rebind(std::shared_ptr<DatagramPath> path) {
+  std::lock_guard lock(mutex_);
+  connection_.reset();
+  path_ = std::move(path);
+  ended_ = false;
+  error_.clear();
+}
+
 const std::string &Link::fingerprint() const {
   static const std::string kNone;
   return endpoint_ ? endpoint_->fingerprint() : kNone;

@@ -68,6 +68,12 @@ class Link {
   static std::shared_ptr<Link> over(std::shared_ptr<Connection> connection);
   // The same over a path that is not QUIC (set_second() does not apply).
   static std::shared_ptr<Link> over_path(std::shared_ptr<DatagramPath> path);
+  // Moves a link made by over() or over_path() onto another connection or
+  // path of its owner, which again hands over what it receives: a client
+  // that redialed another node of the service keeps its pipelines. The
+  // link is open again if closed() had ended it.
+  void rebind(std::shared_ptr<Connection> connection);
+  void rebind(std::shared_ptr<DatagramPath> path);
   ~Link();
 
   const LinkConfig &config() const { return config_; }

@@ -146,6 +146,14 @@ std::shared_ptr<quic::Link> Session::media_link() const {
   return quic::Link::over(connection_);
 }
 
+void Session::rebind_media_link(quic::Link &link) const {
+  if (channel_) {
+    link.rebind(std::static_pointer_cast<quic::DatagramPath>(channel_));
+  } else {
+    link.rebind(connection_);
+  }
+}
+
 quic::ConnectionStats Session::connection_stats() const {
   if (channel_) return channel_->stats();
   return connection_ ? connection_->stats() : quic::ConnectionStats{};

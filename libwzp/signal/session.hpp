@@ -127,6 +127,9 @@ class Session {
   // A link for the call's or room's media over this session's connection,
   // whichever transport it is (quic::Link::over).
   std::shared_ptr<quic::Link> media_link() const;
+  // Moves a link another session's media_link() made onto this session
+  // (quic::Link::rebind): the client redialed after its connection ended.
+  void rebind_media_link(quic::Link &link) const;
   // The connection's statistics, whichever transport it is.
   quic::ConnectionStats connection_stats() const;
   // The UDP port our side of the connection is bound to: the base of the

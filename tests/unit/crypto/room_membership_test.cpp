@@ -69,6 +69,10 @@ struct Relay {
   }
   void join(Peer &p, const RoomAccess &room = kRoom) {
     p.membership = std::make_unique<RoomMembership>(p.identity, room, 1);
+    announce_join(p);
+  }
+  // A join with the membership `p` already has (RoomMembership::rejoin).
+  void announce_join(Peer &p) {
     for (Peer *q : present) announce(p, *q, true);
     present.push_back(&p);
     for (Peer *q : present) announce(*q, p, true);
@@ -249,6 +253,29 @@ TEST(RoomMembership, LeaveRotatesKeysAndRejoinWorks) {
   // C comes back with a fresh membership and is part of the room again.
   relay.join(c);
   relay.deliver();
+  expect_all_read_each_other({&a, &b, &c});
+}
+
+TEST(RoomMembership, AMemberWhoseRelayDiedRejoinsWithItsMediaSession) {
+  Relay relay;
+  Peer a, b, c;
+  relay.join(a);
+  relay.join(b);
+  relay.join(c);
+  relay.deliver();
+  // C's node dies: the others see C leave, C sees nothing.
+  relay.leave(c);
+  relay.deliver();
+  expect_all_read_each_other({&a, &b});
+  EXPECT_FALSE(a.membership->can_read(c.fingerprint()));
+  // C redials another node and joins again with the same membership, so
+  // its pipelines keep their media session.
+  const auto session = c.membership->session();
+  c.membership->rejoin();
+  EXPECT_FALSE(c.membership->in_room());
+  relay.announce_join(c);
+  relay.deliver();
+  EXPECT_EQ(c.membership->session(), session);
   expect_all_read_each_other({&a, &b, &c});
 }
 
