@@ -100,6 +100,7 @@ class Federation final : public RoomLinks, public PresenceLinks, public CallLink
   void relay_signal(PeerId peer, const signal::RoomSignal &message) override;
   void report(PeerId peer, const std::string &room, const std::string &fingerprint,
               const quality::PathObservation &report) override;
+  // (and PresenceLinks')
   bool passes_on() const override { return !mesh_; }
   // PresenceLinks
   void presence_changed(const signal::PresenceUser &user, bool online,

@@ -22,6 +22,9 @@ class PresenceLinks {
   // route, the user's own relay did not say it left).
   virtual void presence_changed(const signal::PresenceUser &user, bool online,
                                 const std::optional<std::string> &origin) = 0;
+  // False in a full mesh of links (a cluster), where no news comes round a
+  // loop: a user another relay reports as its own has moved there.
+  virtual bool passes_on() const = 0;
 };
 
 class Presence {

@@ -76,6 +76,15 @@ Rooms::JoinResult Rooms::join(const std::string &room_id, ConnectionId conn,
                               const std::vector<std::string> &allow, const signal::Bytes &card,
                               SteadyTime now) {
   if (by_conn_.contains(conn)) return JoinResult::kAlreadyInRoom;
+  // The joiner was a member behind a link: its node died and it signed in
+  // here before this relay gave that node up. It is here now; the link's
+  // copy leaves first, so the others take it for a new member.
+  if (auto found = rooms_.find(room_id); found != rooms_.end() && found->second.federated()) {
+    const auto &remote = found->second.remote;
+    auto stale = std::find_if(remote.begin(), remote.end(),
+                              [&](const RemoteMember &m) { return m.fingerprint == fingerprint; });
+    if (stale != remote.end()) remote_left(stale->peer, room_id, fingerprint, true);
+  }
   const bool created = !rooms_.contains(room_id);
   Room &room = room_for(room_id);
   if (created) {
@@ -418,6 +427,17 @@ void Rooms::relink(Room &room) {
 bool Rooms::remote_joined(PeerId peer, const std::string &room_id, const std::string &fingerprint,
                           const signal::PublicKey &public_key) {
   if (!is_room_id(room_id)) return false;
+  // In a full mesh (a cluster) nothing comes round a loop: a member known
+  // through another link moved there (its node died, it signed in to
+  // another) before this relay gave its old node up.
+  if (auto found = rooms_.find(room_id);
+      found != rooms_.end() && links_ != nullptr && !links_->passes_on()) {
+    const auto &remote = found->second.remote;
+    auto moved = std::find_if(remote.begin(), remote.end(), [&](const RemoteMember &m) {
+      return m.fingerprint == fingerprint && m.peer != peer;
+    });
+    if (moved != remote.end()) remote_left(moved->peer, room_id, fingerprint, true);
+  }
   Room &room = room_for(room_id);
   // Known through a link already, or a member here: an announcement that
   // came round a loop of links, or a forgery.

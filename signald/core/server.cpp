@@ -416,6 +416,12 @@ bool Server::on_remote_presence(PeerId peer, const signal::PresenceUser &user, b
     if (found == remote_users_.end()) {
       // Its route: the link that reported it first.
       remote_users_.emplace(user.fingerprint, RemoteUser{peer, user, origin});
+    } else if (found->second.origin != origin && presence_links_ != nullptr &&
+               !presence_links_->passes_on()) {
+      // In a cluster: the user's node died and it signed in to another
+      // before this node gave the dead one up. The route follows it, so
+      // losing the dead node does not take the user offline here.
+      found->second = RemoteUser{peer, user, origin};
     } else if (found->second.user == user) {
       return false;
     } else {

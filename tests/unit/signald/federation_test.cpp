@@ -525,6 +525,33 @@ TEST_F(FederationTest, MembersPresentBeforeTheLinkAreAnnouncedAndLostWithIt) {
   EXPECT_TRUE(a_->pipe.datagrams.empty());
 }
 
+// A member whose relay died signs in to this one and joins again before
+// this relay gives the dead one up: the link's copy leaves first (the
+// others take it for a new member and exchange keys again), and losing
+// the link later does not take the member, here now, away.
+TEST_F(FederationTest, AMemberThatMovesHereBeforeItsRelayIsGivenUpStays) {
+  auto alice = crypto::Identity::generate(), bob = crypto::Identity::generate();
+  link();
+  ConnectionId ca = a_->join(alice);
+  b_->join(bob);
+  pump();
+  ASSERT_EQ(a_->out.last<RoomEvent>(ca).fingerprint, fingerprint_of(bob));
+  a_->out.clear();
+  ConnectionId moved = a_->join(bob);
+  auto events = a_->out.to<RoomEvent>(ca);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].fingerprint, fingerprint_of(bob));
+  EXPECT_FALSE(events[0].joined);
+  EXPECT_EQ(events[1].fingerprint, fingerprint_of(bob));
+  EXPECT_TRUE(events[1].joined);
+  a_->out.clear();
+  a_->federation->on_link_down(kLink, a_->now);
+  EXPECT_TRUE(a_->out.to<RoomEvent>(ca).empty()) << "bob, here now, did not leave";
+  a_->server->on_datagram(moved, media_packet(1), a_->now.steady);
+  ASSERT_EQ(a_->out.forwarded.size(), 1u);
+  EXPECT_EQ(a_->out.forwarded[0].first, ca);
+}
+
 TEST_F(FederationTest, UsersOfALinkedRelayAppearInPresenceAndResolution) {
   auto alice = crypto::Identity::generate(), bob = crypto::Identity::generate(),
        carol = crypto::Identity::generate();
