@@ -2,6 +2,7 @@
 
 #include <gst/gst.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
@@ -38,7 +39,10 @@ bool parse_command_line(const CommandHelp &help, const GOptionEntry *entries, bo
 const char DaemonOptions::kHelp[] =
     "The daemon is --server HOST:PORT (or $WZP_SERVER), its certificate pinned by\n"
     "--server-fingerprint (or $WZP_SERVER_FINGERPRINT: the cert_sha256 wzp-signald\n"
-    "prints). The identity comes from --identity, $WZP_IDENTITY or\n"
+    "prints). A cluster's nodes (one service, one certificate) may be listed:\n"
+    "--server A:PORT,B:PORT; 'wzp room join' signs in to the first and, when its\n"
+    "node goes silent for 3 s, to the next that answers, and joins again.\n"
+    "The identity comes from --identity, $WZP_IDENTITY or\n"
     "~/.config/wzp/identity, unlocked with $WZP_PASSPHRASE or a prompt.\n"
     "\n"
     "Where the daemon answers no QUIC packet at all (UDP blocked), the client falls\n"
@@ -56,7 +60,8 @@ DaemonOptions::~DaemonOptions() {
 std::vector<GOptionEntry> DaemonOptions::entries() {
   return {
       {"server", 's', 0, G_OPTION_ARG_STRING, &server,
-       "wzp-signald's QUIC address (default: $WZP_SERVER)", "HOST:PORT"},
+       "wzp-signald's QUIC address, or a cluster's, comma-separated (default: $WZP_SERVER)",
+       "HOST:PORT[,...]"},
       {"server-fingerprint", 0, 0, G_OPTION_ARG_STRING, &server_fingerprint,
        "SHA-256 of the daemon's certificate (default: $WZP_SERVER_FINGERPRINT)", "SHA256"},
       {"identity", 'i', 0, G_OPTION_ARG_FILENAME, &identity,
@@ -91,20 +96,29 @@ void print_network_summary(const netsim::UdpProxy &proxy) {
 }
 
 bool route_to_daemon(const DaemonOptions &options, DaemonRoute &route, std::string &error) {
-  route.server = option_or_env(options.server, "WZP_SERVER");
-  if (route.server.empty()) {
+  const std::string servers = option_or_env(options.server, "WZP_SERVER");
+  if (servers.empty()) {
     error = "no daemon: pass --server HOST:PORT or set WZP_SERVER";
     return false;
   }
-  std::optional<base::HostPort> address = base::parse_host_port(route.server, &error);
-  if (!address) {
-    error = "bad server address '" + route.server + "': " + error;
-    return false;
+  for (size_t start = 0; start <= servers.size();) {
+    size_t comma = std::min(servers.find(',', start), servers.size());
+    const std::string server = servers.substr(start, comma - start);
+    std::optional<base::HostPort> address = base::parse_host_port(server, &error);
+    if (!address) {
+      error = "bad server address '" + server + "': " + error;
+      return false;
+    }
+    if (address->host.empty() || address->port == 0) {
+      error = "bad server address '" + server + "': needs a host and a port other than 0";
+      return false;
+    }
+    route.servers.push_back(server);
+    route.addresses.push_back(*address);
+    start = comma + 1;
   }
-  if (address->host.empty() || address->port == 0) {
-    error = "bad server address '" + route.server + "': needs a host and a port other than 0";
-    return false;
-  }
+  route.server = route.servers.front();
+  const base::HostPort *address = &route.addresses.front();
   route.session.host = address->host;
   route.session.port = address->port;
   route.session.server_fingerprint =
@@ -124,6 +138,10 @@ bool route_to_daemon(const DaemonOptions &options, DaemonRoute &route, std::stri
   }
   route.session.tls_port = static_cast<uint16_t>(tls_port);
   if (options.network == nullptr) return true;
+  if (route.servers.size() > 1) {
+    error = "--network goes in front of one daemon: give one --server";
+    return false;
+  }
   // The impaired network carries UDP only: the fallback goes to the daemon.
   route.session.tls_host = address->host;
   netsim::DirectionConfig direction;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "libwzp/base/host_port.hpp"
 #include "libwzp/netsim/udp_proxy.hpp"
 #include "libwzp/signal/session.hpp"
 
@@ -67,7 +68,11 @@ bool valid_padding(int bytes, std::string &error);
 // certificate pinned by --server-fingerprint (or $WZP_SERVER_FINGERPRINT),
 // through an impaired network when --network is given.
 struct DaemonRoute {
-  std::string server;             // as the user gave it
+  std::string server;  // the first of `servers`
+  // --server's addresses as the user gave them, and parsed: one daemon, or
+  // the nodes of a cluster (one service, one certificate).
+  std::vector<std::string> servers;
+  std::vector<base::HostPort> addresses;
   signal::SessionConfig session;  // host and port to dial: the proxy's, when there is one
   std::unique_ptr<netsim::UdpProxy> network;
 };

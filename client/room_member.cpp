@@ -33,7 +33,7 @@ guint watch_bus(GstElement *pipeline, GstBusFunc func, gpointer data) {
 
 RoomMember::RoomMember(signal::Session &session, const crypto::Identity &identity,
                        const RoomMemberConfig &config, Handlers handlers)
-    : session_(session),
+    : session_(&session),
       config_(config),
       handlers_(std::move(handlers)),
       name_(signal::printable(config.name)),  // an invite is text from someone else
@@ -49,11 +49,9 @@ std::unique_ptr<RoomMember> RoomMember::join(signal::Session &session,
                                              std::string &error) {
   std::unique_ptr<RoomMember> self(new RoomMember(session, identity, config, std::move(handlers)));
   // Media rides the signaling connection: its datagrams are the room's.
-  auto link = session.media_link();
-  self->link_ = link;
-  session.set_datagram_handler([link](std::span<const uint8_t> d) { link->deliver(d); });
-  session.set_close_handler([link](const std::string &why) { link->closed(why); });
-  if (session.ended()) link->closed(session.end_reason());
+  self->link_ = session.media_link();
+  self->attach();
+  auto link = self->link_;
 
   RoomReceiverConfig rx;
   rx.output_wav = config.output_wav;
@@ -74,15 +72,7 @@ std::unique_ptr<RoomMember> RoomMember::join(signal::Session &session,
       std::make_unique<RoomQuality>(self->sender_, self->receiver_->pipeline(), config.tier);
   self->set_tier(config.tier, "start");
 
-  uint64_t join_id = session.next_request_id();
-  session.send(signal::RoomJoin{self->room_hash_, {}, self->membership_.card()}, join_id);
-  auto reply = session.wait_reply(join_id, std::chrono::seconds(10));
-  auto *refusal = reply ? std::get_if<signal::Error>(&reply->message) : nullptr;
-  if (!reply || refusal != nullptr) {
-    error = "cannot join '" + self->name_ +
-            "': " + (refusal ? refusal->code + " " + refusal->message : "no answer");
-    return nullptr;
-  }
+  if (!self->send_join(error)) return nullptr;
   self->joined_ = true;
   self->sender_watch_ = watch_bus(self->sender_, on_bus, self.get());
   self->receiver_watch_ = watch_bus(self->receiver_->pipeline(), on_bus, self.get());
@@ -98,7 +88,7 @@ std::unique_ptr<RoomMember> RoomMember::join(signal::Session &session,
 }
 
 RoomMember::~RoomMember() {
-  if (joined_ && !ending_) session_.send(signal::RoomLeave{room_hash_});
+  if (joined_ && !ending_) session_->send(signal::RoomLeave{room_hash_});
   for (guint source :
        {tick_source_, poll_source_, sender_watch_, receiver_watch_, finish_source_}) {
     if (source != 0) g_source_remove(source);
@@ -109,8 +99,57 @@ RoomMember::~RoomMember() {
     gst_object_unref(sender_);
   }
   receiver_.reset();
-  session_.set_datagram_handler(nullptr);
-  session_.set_close_handler(nullptr);
+  session_->set_datagram_handler(nullptr);
+  session_->set_close_handler(nullptr);
+}
+
+void RoomMember::attach() {
+  auto link = link_;
+  session_->set_datagram_handler([link](std::span<const uint8_t> d) { link->deliver(d); });
+  // With a redial to come, the end of the connection is not the media's.
+  if (handlers_.redial) {
+    session_->set_close_handler(nullptr);
+    return;
+  }
+  session_->set_close_handler([link](const std::string &why) { link->closed(why); });
+  if (session_->ended()) link->closed(session_->end_reason());
+}
+
+bool RoomMember::send_join(std::string &error) {
+  uint64_t join_id = session_->next_request_id();
+  session_->send(signal::RoomJoin{room_hash_, {}, membership_.card()}, join_id);
+  auto reply = session_->wait_reply(join_id, std::chrono::seconds(10));
+  auto *refusal = reply ? std::get_if<signal::Error>(&reply->message) : nullptr;
+  if (!reply || refusal != nullptr) {
+    error = "cannot join '" + name_ +
+            "': " + (refusal ? refusal->code + " " + refusal->message : "no answer");
+    return false;
+  }
+  return true;
+}
+
+bool RoomMember::rejoin(const std::string &why, std::string &error) {
+  const auto lost = std::chrono::steady_clock::now();
+  session_->set_datagram_handler(nullptr);
+  signal::Session *next = handlers_.redial(why);
+  if (next == nullptr) {
+    error = "lost the connection to the daemon: " + why + "; no other node answered";
+    return false;
+  }
+  session_ = next;
+  session_->rebind_media_link(*link_);
+  attach();
+  // Those who stayed saw us leave: the key exchange starts over.
+  membership_.rejoin();
+  present_.clear();
+  joined_at_.clear();
+  if (!send_join(error)) return false;
+  ++rejoins_;
+  char text[96];
+  std::snprintf(text, sizeof text, " %.1f s after the connection ended",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - lost).count());
+  event("joined again" + std::string(text) + " (" + why + ")");
+  return true;
 }
 
 void RoomMember::event(const std::string &text) {
@@ -131,7 +170,7 @@ void RoomMember::end() {
 
 void RoomMember::fail(const std::string &error) {
   if (error_.empty()) error_ = error;
-  if (!ending_) session_.send(signal::RoomLeave{room_hash_});
+  if (!ending_) session_->send(signal::RoomLeave{room_hash_});
   ending_ = true;
   end();
 }
@@ -140,7 +179,7 @@ void RoomMember::leave(const std::string &why) {
   if (ending_) return;
   ending_ = true;
   left_because_ = why;
-  session_.send(signal::RoomLeave{room_hash_});
+  session_->send(signal::RoomLeave{room_hash_});
   GstStructure *sent = element_stats(sender_, "net");
   datagrams_sent_ = stats_u64(sent, stats::quic::kDatagramsSent);
   if (sent) gst_structure_free(sent);
@@ -168,7 +207,7 @@ std::string RoomMember::member_text(const std::string &fingerprint) const {
 void RoomMember::apply(const crypto::MembershipStep &step, const std::string &from) {
   for (const auto &out : step.send) {
     std::string to = out.to ? crypto::format_fingerprint(*out.to) : "";
-    if (session_.send(signal::RoomSignal{room_hash_, "", to, out.payload})) ++signals_sent_;
+    if (session_->send(signal::RoomSignal{room_hash_, "", to, out.payload})) ++signals_sent_;
   }
   for (const auto &who : step.admitted) {
     proven_.insert(crypto::format_fingerprint(who));
@@ -235,11 +274,15 @@ void RoomMember::on_message(const signal::Message &message) {
 
 gboolean RoomMember::on_signal_poll(gpointer data) {
   auto *self = static_cast<RoomMember *>(data);
-  while (auto received = self->session_.next(std::chrono::milliseconds(0))) {
+  while (auto received = self->session_->next(std::chrono::milliseconds(0))) {
     self->on_message(received->message);
   }
-  if (self->session_.ended() && !self->ending_) {
-    self->error_ = "lost the connection to the daemon: " + self->session_.end_reason();
+  if (self->session_->ended() && !self->ending_) {
+    const std::string why = self->session_->end_reason();
+    std::string error = "lost the connection to the daemon: " + why;
+    if (self->handlers_.redial && self->rejoin(why, error)) return G_SOURCE_CONTINUE;
+    self->link_->closed(why);
+    self->error_ = error;
     self->leave("the connection to the daemon was lost");
   }
   return G_SOURCE_CONTINUE;
@@ -326,7 +369,7 @@ std::string RoomMember::status_line() const {
                 static_cast<unsigned long>(s.datagrams_sent), static_cast<unsigned long>(s.opened),
                 static_cast<unsigned long>(s.held_opened), static_cast<unsigned long>(s.no_key),
                 100 * s.reported_loss, s.tier.c_str(),
-                session_.over_tls() ? " | tls fallback" : "");
+                session_->over_tls() ? " | tls fallback" : "");
   std::string out = line;
   for (const auto &p : receiver_->playout()) out += " | " + playout_text(p, true);
   return out;

@@ -49,6 +49,13 @@ class RoomMember {
     // connection or a pipeline failed (error() says which), or leaving
     // took too long.
     std::function<void()> ended;
+    // The connection to the daemon ended while we were in the room (its
+    // node died, say): the owner may dial again, another node of the
+    // service, and return the new session, which it keeps and which must
+    // outlive the member; the old one is no longer touched. The member
+    // then joins again on it with its pipelines as they are. Null (or no
+    // handler): the member fails.
+    std::function<signal::Session *(const std::string &why)> redial;
   };
   // Someone else the daemon announced in the room.
   struct Member {
@@ -84,6 +91,10 @@ class RoomMember {
   const std::string &left_because() const { return left_because_; }
   // Why the member failed; "" when it did not.
   const std::string &error() const { return error_; }
+  // The session in use: the last one `redial` returned, else join()'s.
+  const signal::Session &session() const { return *session_; }
+  // Times the member joined again on a redialed session.
+  uint64_t rejoins() const { return rejoins_; }
 
   uint32_t sender_id() const { return membership_.my_sender_id(); }
   // The pipelines, owned here: the sender's source and the receiver's sink
@@ -114,11 +125,18 @@ class RoomMember {
   void on_message(const signal::Message &message);
   void fail(const std::string &error);
   void end();
+  // Sends our room_join on `session_` and waits for its answer.
+  bool send_join(std::string &error);
+  // Lost the daemon: redial, move the media and join again; false when
+  // there is no new session or the join failed (`error` says why).
+  bool rejoin(const std::string &why, std::string &error);
+  // Where the session's datagrams and end go.
+  void attach();
   static gboolean on_signal_poll(gpointer data);
   static gboolean on_tick(gpointer data);
   static gboolean on_bus(GstBus *, GstMessage *message, gpointer data);
 
-  signal::Session &session_;
+  signal::Session *session_;
   RoomMemberConfig config_;
   Handlers handlers_;
   std::string name_, room_hash_;
@@ -141,6 +159,7 @@ class RoomMember {
   uint64_t signals_sent_ = 0, signals_refused_ = 0;
   uint64_t cards_unproven_ = 0;  // refused: no proof of the room secret
   uint64_t datagrams_sent_ = 0;  // our sender's count, kept when it stops
+  uint64_t rejoins_ = 0;
   std::string error_, left_because_;
   bool joined_ = false, ending_ = false, ended_ = false;
   guint tick_source_ = 0, poll_source_ = 0, sender_watch_ = 0, receiver_watch_ = 0;

@@ -57,6 +57,10 @@ void print_summary(const signal::Session &session, const RoomMember &member,
       static_cast<unsigned long>(member.signals_refused()),
       static_cast<unsigned long>(member.cards_unproven()));
   std::printf("  daemon transport      %s\n", session.transport());
+  if (member.rejoins() != 0) {
+    std::printf("  joined again          %lu times, on a new connection\n",
+                static_cast<unsigned long>(member.rejoins()));
+  }
   {
     // What the link did with our media, and how often the relay's window
     // starved its media to us (it asks us to restart it: docs/quic.md).
@@ -99,6 +103,7 @@ int run_room(signal::Session &session, const crypto::Identity &identity,
     std::fprintf(stderr, room.live_status ? "\r\033[K%s" : "%s\n", line.c_str());
   };
   handlers.ended = [&room] { g_main_loop_quit(room.loop); };
+  handlers.redial = options.redial;
   std::string error;
   auto member = RoomMember::join(session, identity, config, handlers, error);
   int rc = 0;
@@ -128,7 +133,7 @@ int run_room(signal::Session &session, const crypto::Identity &identity,
       if (source != 0) g_source_remove(source);
     }
     if (room.live_status) std::fprintf(stderr, "\n");
-    print_summary(session, *member, options);
+    print_summary(member->session(), *member, options);
     if (!member->error().empty()) {
       std::fprintf(stderr, "wzp room: %s\n", member->error().c_str());
       rc = 1;

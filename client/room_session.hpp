@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "libwzp/crypto/identity.hpp"
@@ -23,6 +24,9 @@ struct RoomOptions {
   quality::Tier tier = quality::Tier::kGood;  // until the daemon says otherwise
   uint32_t seconds = 0;                       // stay this long; 0: until interrupted
   uint32_t padding = 0;                       // SenderConfig::padding
+  // RoomMember::Handlers::redial: where to sign in again when the
+  // connection to the daemon ends while we are in the room.
+  std::function<signal::Session *(const std::string &why)> redial;
 };
 
 // Returns the process exit code (0 when we left normally).
