@@ -20,6 +20,7 @@
 
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/crypto/member_card.hpp"
+#include "libwzp/crypto/room_access.hpp"
 #include "libwzp/signal/session.hpp"
 #include "libwzp/wire/header.hpp"
 #include "tests/integration/client/audio_compare.hpp"
@@ -270,11 +271,34 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
   ChildProcess pad("/usr/bin/sox", {(dir_ / "bob.wav").string(), (dir_ / "bob-padded.wav").string(),
                                     "pad", "0", "20"});
   ASSERT_TRUE(pad.wait_exit(30s).has_value());
-  for (const char *who : {"alice", "bob"}) {
+  for (const char *who : {"alice", "bob", "gina", "hank"}) {
     ChildProcess id(build_binary("client/wzp"), {"id", "new"}, env(who, 0));
     auto status = id.wait_exit(30s);
     ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
   }
+  // A room that survives node 2: gina (`wzp` on node 0) and hank (`wzp`
+  // on node 2, given all three nodes) talk; ivy, a signaling client on
+  // node 1, is in the room too and times hank's packets.
+  // They join while alice calls bob, and stay until after the kill.
+  ChildProcess tone("/usr/bin/sox", {"-n", "-r", "48000", "-c", "1", (dir_ / "tone.wav").string(),
+                                     "synth", "90", "sine", "440"});
+  ASSERT_TRUE(tone.wait_exit(30s).has_value());
+  const std::vector<std::string> room_args = {"room",     "join", "--open",
+                                              "failover", "--in", (dir_ / "tone.wav").string()};
+  auto in_room = [&](const std::string &who, int node, const std::string &servers) {
+    auto args = room_args;
+    args.insert(args.end(), {"--out", (dir_ / ("at_" + who + ".wav")).string()});
+    auto environment = env(who, node);
+    if (!servers.empty()) environment["WZP_SERVER"] = servers;
+    return std::make_unique<ChildProcess>(build_binary("client/wzp"), args, environment);
+  };
+  std::string all_nodes;
+  for (int i : {2, 0, 1}) {
+    all_nodes +=
+        (all_nodes.empty() ? "" : ",") + ("127.0.0.1:" + std::to_string(nodes_[i]->quic_port()));
+  }
+  auto gina = in_room("gina", 0, "");
+  auto hank = in_room("hank", 2, all_nodes);
   ChildProcess bob(build_binary("client/wzp"),
                    {"answer", "--auto-answer", "--alias", "bob", "--in",
                     (dir_ / "bob-padded.wav").string(), "--out", (dir_ / "at_bob.wav").string()},
@@ -299,6 +323,42 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
   EXPECT_GT(at_bob, 0.3) << called.output << answered.output;
   EXPECT_GT(at_alice, 0.3) << called.output << answered.output;
 
+  const std::regex signed_in("signed in to \\S+ as ([0-9a-f:]+) in");
+  std::smatch match;
+  auto gina_line = gina->wait_for_line(signed_in, 20s);
+  auto hank_line = hank->wait_for_line(signed_in, 20s);
+  ASSERT_TRUE(gina_line && hank_line);
+  ASSERT_TRUE(std::regex_search(*gina_line, match, signed_in));
+  const std::string gina_fp = match[1];
+  ASSERT_TRUE(std::regex_search(*hank_line, match, signed_in));
+  const std::string hank_fp = match[1];
+  const uint32_t hank_id = crypto::sender_id_of(*crypto::parse_fingerprint(hank_fp));
+  const uint32_t gina_id = crypto::sender_id_of(*crypto::parse_fingerprint(gina_fp));
+  std::mutex hank_mutex;
+  std::vector<Clock::time_point> hank_packets;  // at ivy
+  auto ivy = member(1, crypto::Identity::generate());
+  ASSERT_TRUE(ivy);
+  ivy->session->set_datagram_handler([&](std::span<const uint8_t> datagram) {
+    wire::PacketView view;
+    if (wire::parse_full(datagram, view) == wire::WireError::kOk &&
+        view.header.stream_id == hank_id) {
+      std::lock_guard lock(hank_mutex);
+      hank_packets.push_back(Clock::now());
+    }
+  });
+  ivy->session->send(signal::RoomJoin{crypto::open_room_access("failover").hex_id(), {}, {}});
+  ASSERT_TRUE(gina->wait_for_line(std::regex("hearing " + hank_fp), 20s))
+      << "gina never heard hank";
+  ASSERT_TRUE(hank->wait_for_line(std::regex("hearing " + gina_fp), 20s))
+      << "hank never heard gina";
+  ASSERT_TRUE(wait_until(
+      [&] {
+        std::lock_guard lock(hank_mutex);
+        return !hank_packets.empty();
+      },
+      10s))
+      << "hank's media did not reach node 1";
+
   // carol on node 0 and erin on node 2 are in a call when node 2 dies.
   const std::string erin_fp = fingerprint(erin->identity);
   carol->session->send(
@@ -320,6 +380,8 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
     std::lock_guard lock(ended_mutex);
     if (!erin_ended) erin_ended = Clock::now();
   });
+  const size_t gina_lines_at_kill = gina->line_count();
+  const size_t hank_lines_at_kill = hank->line_count();
   const auto killed = Clock::now();
   nodes_[2]->process().signal(SIGKILL);
   // Both come when node 0 gives node 2 up, in either order.
@@ -362,7 +424,115 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
     erin_ended_after = *erin_ended - killed;
   }
 
+  // hank noticed that node 2 died, signed in to node 0 and joined the room
+  // again; gina and hank hear each other again, and ivy on node 1 gets
+  // hank's media through node 0.
+  ASSERT_TRUE(hank->wait_for_line(std::regex("joined again"), 20s))
+      << "hank did not join again after node 2 died";
+  EXPECT_TRUE(hank->wait_for_line(
+      std::regex("signed in to 127.0.0.1:" + std::to_string(nodes_[0]->quic_port()) + " in"), 1s));
+  EXPECT_TRUE(gina->wait_for_lines(std::regex("hearing " + hank_fp), 2, 0, 15s))
+      << "gina did not get hank's key again";
+  EXPECT_TRUE(hank->wait_for_lines(std::regex("hearing " + gina_fp), 2, 0, 15s))
+      << "hank did not get gina's key again";
+  const size_t hank_heard_again = hank->line_count();
+  // Two status lines (a second) of both playing, then both leave.
+  EXPECT_TRUE(hank->wait_for_lines(std::regex("1 playing"), 2, hank_heard_again, 10s));
+  double ivy_gap = 0;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        std::lock_guard lock(hank_mutex);
+        return hank_packets.back() > killed;
+      },
+      10s))
+      << "hank's media did not reach node 1 again";
+  {
+    // The longest pause from the last packet before the kill on (packets
+    // node 2 had already forwarded may still arrive just after it).
+    std::lock_guard lock(hank_mutex);
+    auto from = std::upper_bound(hank_packets.begin(), hank_packets.end(), killed);
+    if (from != hank_packets.begin()) --from;
+    for (auto it = from; it != hank_packets.end() && std::next(it) != hank_packets.end(); ++it) {
+      ivy_gap = std::max(ivy_gap, std::chrono::duration<double>(*std::next(it) - *it).count());
+    }
+  }
+  ivy->session->set_datagram_handler(nullptr);
+  // Node 1 may give node 2 up after hank signed in to node 0: hank stays
+  // online there all the same (the route follows him to node 0).
+  std::optional<bool> hank_online_at_ivy;
+  while (auto received = ivy->session->next(0ms)) {
+    if (auto *list = std::get_if<signal::PresenceList>(&received->message)) {
+      for (const auto &user : list->users) {
+        if (user.fingerprint == hank_fp) hank_online_at_ivy = true;
+      }
+    } else if (auto *update = std::get_if<signal::PresenceUpdate>(&received->message);
+               update && update->user.fingerprint == hank_fp) {
+      hank_online_at_ivy = update->online;
+    }
+  }
+  EXPECT_EQ(hank_online_at_ivy, std::optional(true)) << "hank is offline on node 1";
+  gina->signal(SIGINT);
+  hank->signal(SIGINT);
+  Outcome gina_end = finish(*gina, 20s);
+  Outcome hank_end = finish(*hank, 20s);
+  EXPECT_EQ(gina_end.exit_code, 0) << gina_end.output;
+  EXPECT_EQ(hank_end.exit_code, 0) << hank_end.output;
+  EXPECT_NE(hank_end.output.find("joined again          1 times"), std::string::npos)
+      << hank_end.output;
+  // Frames of the other played and concealed after the kill: the last
+  // status line before it against the summary.
+  auto playout = [](const std::vector<std::string> &lines, size_t before, uint32_t id) {
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "%08x", id);
+    const std::regex status(std::string(hex) + " played (\\d+) fec \\d+ concealed (\\d+)");
+    const std::regex summary("sender id " + std::to_string(id) +
+                             ": played (\\d+) \\(FEC \\d+\\), concealed (\\d+)");
+    std::pair<long, long> at_kill{0, 0}, at_end{-1, -1};
+    std::smatch m;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (i < before && std::regex_search(lines[i], m, status)) {
+        at_kill = {std::stol(m[1]), std::stol(m[2])};
+      }
+      if (std::regex_search(lines[i], m, summary)) at_end = {std::stol(m[1]), std::stol(m[2])};
+    }
+    return std::pair{at_end.first - at_kill.first, at_end.second - at_kill.second};
+  };
+  // At gina, hank's frames; at hank, gina's.
+  const auto [at_gina_played, at_gina_concealed] =
+      playout(gina->lines(), gina_lines_at_kill, hank_id);
+  const auto [at_hank_played, at_hank_concealed] =
+      playout(hank->lines(), hank_lines_at_kill, gina_id);
+  EXPECT_GT(at_gina_played, 50) << "gina played less than a second of hank after the kill\n"
+                                << gina_end.output;
+  EXPECT_GT(at_hank_played, 50) << "hank played less than a second of gina after the kill\n"
+                                << hank_end.output;
+  // The silence each heard: the longest run of 20 ms windows without the
+  // other's tone in its recording, between the first and the last.
+  auto silence = [](const std::filesystem::path &wav) {
+    auto pcm = read_wav(wav);
+    if (!pcm) return -1.0;
+    size_t longest = 0, run = 0;
+    bool heard = false;
+    for (double level : envelope(*pcm, 20)) {
+      if (level > 0.02) {
+        if (heard) longest = std::max(longest, run);
+        heard = true;
+        run = 0;
+      } else {
+        ++run;
+      }
+    }
+    return 0.02 * static_cast<double>(longest);
+  };
+  std::printf(
+      "room across the kill: hank's media paused %.1f s at node 1; silence heard: %.2f s at "
+      "gina, %.2f s at hank; after the kill gina played %ld of hank's frames (concealed %ld), "
+      "hank %ld of gina's (concealed %ld)\n",
+      ivy_gap, silence(dir_ / "at_gina.wav"), silence(dir_ / "at_hank.wav"), at_gina_played,
+      at_gina_concealed, at_hank_played, at_hank_concealed);
+
   // erin signs in to node 1 and can be called from node 0 again, by her
+
   // alias, which node 1 learns from Redis.
   auto identity = std::move(erin->identity);
   erin->session->set_close_handler(nullptr);
