@@ -4,7 +4,9 @@
 // `wzp` call crosses nodes with speech heard both ways, a room spans all
 // three, aliases are unique cluster-wide, and a node killed with SIGKILL
 // loses only its own users and ends the calls through it, clearly on both
-// sides; its users sign in to another node and can be called again.
+// sides; its users sign in to another node and can be called again, and a
+// room's member on it (`wzp room join` given every node) joins again
+// through another within seconds.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
