@@ -10,8 +10,8 @@ DatagramQueue::DatagramQueue(size_t capacity, size_t max_datagram_size, uint64_t
       slots_(capacity == 0 ? 1 : capacity),
       storage_(slots_.size() * max_datagram_size) {}
 
-bool DatagramQueue::push(std::span<const uint8_t> datagram, uint64_t now_ns) {
-  if (datagram.size() > slot_size_) {
+bool DatagramQueue::make_room(size_t size) {
+  if (size > slot_size_) {
     ++counters_.dropped_oversized;
     return false;
   }
@@ -19,28 +19,26 @@ bool DatagramQueue::push(std::span<const uint8_t> datagram, uint64_t now_ns) {
     ++counters_.dropped_full;
     pop();
   }
-  size_t index = (head_ + count_) % slots_.size();
+  return true;
+}
+
+void DatagramQueue::store(size_t index, std::span<const uint8_t> datagram, uint64_t now_ns) {
   slots_[index] = Slot{now_ns, datagram.size()};
   if (!datagram.empty())
     std::memcpy(&storage_[index * slot_size_], datagram.data(), datagram.size());
   ++count_;
+}
+
+bool DatagramQueue::push(std::span<const uint8_t> datagram, uint64_t now_ns) {
+  if (!make_room(datagram.size())) return false;
+  store((head_ + count_) % slots_.size(), datagram, now_ns);
   return true;
 }
 
 bool DatagramQueue::push_front(std::span<const uint8_t> datagram, uint64_t now_ns) {
-  if (datagram.size() > slot_size_) {
-    ++counters_.dropped_oversized;
-    return false;
-  }
-  if (count_ == slots_.size()) {
-    ++counters_.dropped_full;
-    pop();
-  }
+  if (!make_room(datagram.size())) return false;
   head_ = (head_ + slots_.size() - 1) % slots_.size();
-  slots_[head_] = Slot{now_ns, datagram.size()};
-  if (!datagram.empty())
-    std::memcpy(&storage_[head_ * slot_size_], datagram.data(), datagram.size());
-  ++count_;
+  store(head_, datagram, now_ns);
   return true;
 }
 

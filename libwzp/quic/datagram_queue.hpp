@@ -47,6 +47,11 @@ class DatagramQueue {
     uint64_t enqueued_ns = 0;
     size_t size = 0;
   };
+  // Whether a datagram this size fits a slot (counted if not); drops the
+  // oldest when the queue is full.
+  bool make_room(size_t size);
+  void store(size_t index, std::span<const uint8_t> datagram, uint64_t now_ns);
+
   size_t slot_size_;
   uint64_t max_age_ns_;
   std::vector<Slot> slots_;
