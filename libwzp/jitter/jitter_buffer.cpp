@@ -255,9 +255,13 @@ Action JitterBuffer::start_talkspurt(int64_t head_timestamp, int64_t due_ns, int
   return fill;
 }
 
+int64_t JitterBuffer::excess_delay() const {
+  return playout_offset_ - estimator_.base_transit() - wanted_delay();
+}
+
 bool JitterBuffer::should_shrink(int64_t now_ns) {
   if (config_.mode != Mode::kAdaptive || !config_.drop_to_shrink) return false;
-  int64_t excess = playout_offset_ - estimator_.base_transit() - wanted_delay();
+  const int64_t excess = excess_delay();
   // Dropping a frame removes its duration: only worth it when the excess
   // is larger, so the delay does not fall below the target.
   int64_t threshold = ticks_to_ns(last_duration_);
@@ -277,7 +281,7 @@ bool JitterBuffer::should_shrink(int64_t now_ns) {
 
 int64_t JitterBuffer::compress_request(int64_t now_ns, uint32_t duration) {
   if (config_.mode != Mode::kAdaptive || !config_.compress_to_shrink) return 0;
-  int64_t excess = playout_offset_ - estimator_.base_transit() - wanted_delay();
+  const int64_t excess = excess_delay();
   if (excess < kCompressMinNs) {
     compress_since_ns_ = kNever;
     return 0;

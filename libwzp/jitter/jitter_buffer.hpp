@@ -175,6 +175,8 @@ class JitterBuffer {
   InsertResult store(const Frame &frame, int64_t sequence, int64_t timestamp, int64_t arrival_ns);
   uint32_t spacing_duration(int64_t sequence, int64_t timestamp);
   int64_t wanted_delay() const;
+  // How far the playout delay is above what is wanted (negative: below).
+  int64_t excess_delay() const;
   void anchor(int64_t head_timestamp, int64_t earliest_ns);
   Action start_talkspurt(int64_t head_timestamp, int64_t due_ns, int64_t now_ns);
   Action step(int64_t now_ns);
@@ -211,8 +213,8 @@ class JitterBuffer {
   int64_t dry_since_ns_ = kNever;     // start of the current run of dry concealment
   int64_t excess_since_ns_ = kNever;  // since when the delay has been above target
   uint64_t pending_expanded_ = 0;     // dry concealment that becomes `expanded` if speech resumes
-  int64_t compress_since_ns_ =
-      kNever;                      // since when the delay has been above target, for compression
+  // Since when the delay has been above target by compression's margin.
+  int64_t compress_since_ns_ = kNever;
   int64_t compress_asked_ns_ = 0;  // the last kPlay's compress_ns, until reported
 
   // A run of frames that contradict the stream, to tell a restart from junk.

@@ -73,6 +73,11 @@ struct Private {
   guint64 frames_compressed = 0;
   guint64 time_compressed = 0;  // ns
   GstPad *ghost_sink = nullptr;
+  // What each branch's decoded-audio probe is given.
+  struct Branch {
+    Private *priv;
+    int index;
+  } branches[2] = {{this, 0}, {this, 1}};
 
   GstElement *selector = nullptr;
   GstPad *branch_pads[2] = {nullptr, nullptr};  // the selector's source pads
@@ -88,11 +93,6 @@ struct Private {
 struct _GstWzpVoiceDec {
   GstBin parent;
   Private *priv;
-  // What each branch's decoded-audio probe needs to know.
-  struct Branch {
-    _GstWzpVoiceDec *self;
-    int index;
-  } branches[2];
 };
 
 G_DEFINE_TYPE(GstWzpVoiceDec, gst_wzp_voice_dec, GST_TYPE_BIN)
@@ -291,8 +291,8 @@ static GstPadProbeReturn on_decoded(GstPad *, GstPadProbeInfo *info, gpointer us
 // audioresample: a shorter buffer there leaves the resampler's input
 // continuous, where cutting its output would make the next frame overlap.
 static GstPadProbeReturn on_decoded_audio(GstPad *pad, GstPadProbeInfo *info, gpointer user_data) {
-  auto *branch = static_cast<GstWzpVoiceDec::Branch *>(user_data);
-  Private &p = *branch->self->priv;
+  auto *branch = static_cast<Private::Branch *>(user_data);
+  Private &p = *branch->priv;
   int64_t allowed = 0;
   {
     std::lock_guard lock(p.state_mutex);
@@ -377,7 +377,7 @@ static bool build_branch(GstWzpVoiceDec *self, int branch, const char *decoder_f
   GstPad *resample_sink = gst_element_get_static_pad(resample, "sink");
   // Before on_decoded, which notes where the (shortened) audio ends.
   gst_pad_add_probe(resample_sink, GST_PAD_PROBE_TYPE_BUFFER, on_decoded_audio,
-                    &self->branches[branch], nullptr);
+                    &self->priv->branches[branch], nullptr);
   gst_pad_add_probe(
       resample_sink,
       static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
@@ -472,7 +472,6 @@ static void gst_wzp_voice_dec_finalize(GObject *object) {
 
 static void gst_wzp_voice_dec_init(GstWzpVoiceDec *self) {
   self->priv = new Private();
-  for (int i = 0; i < 2; ++i) self->branches[i] = {self, i};
   self->priv->complete = build(self);
 }
 
