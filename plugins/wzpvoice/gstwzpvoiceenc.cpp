@@ -430,7 +430,16 @@ static GstStateChangeReturn gst_wzp_voice_enc_change_state(GstElement *element,
     return GST_STATE_CHANGE_FAILURE;
   }
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    int codec;
+    {
+      std::lock_guard lock(self->priv->settings_mutex);
+      codec = self->priv->settings.codec;
+    }
     std::lock_guard lock(self->priv->state_mutex);
+    // The stream starts on the codec set before it: starting on Opus and
+    // switching sent a call that starts at the Codec2 tier a few Opus
+    // frames first, whose times the Codec2 frames after the cut overlapped.
+    self->priv->switcher = wzp::quality::EncoderSwitch{codec, kMaxSwitchGap};
     self->priv->next_pts = GST_CLOCK_TIME_NONE;
     self->priv->codec2_fed = false;
   }

@@ -229,6 +229,39 @@ TEST(WzpVoice, Codec2EncodesOnlyWhileNeeded) {
   gst_harness_teardown(h);
 }
 
+// A call that starts at the Codec2 tier: the codec set before the stream
+// starts is on air from its first frame, with no switch from Opus (which
+// sent a few Opus frames whose times the Codec2 ones overlapped).
+TEST(WzpVoice, AStreamStartsOnTheCodecSetBeforeIt) {
+  GstHarness *h =
+      gst_harness_new_parse("wzpvoiceenc codec=codec2 bitrate=1200 frame-duration=80 dtx=false");
+  gst_harness_set_src_caps_str(h, kRawCaps);
+  // Six whole 80 ms frames.
+  for (int64_t n = 0; n < kRate * 48 / 100; n += kBufferSamples) {
+    ASSERT_EQ(gst_harness_push(h, tone_buffer(n)), GST_FLOW_OK);
+  }
+  ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
+  GstCaps *caps = gst_pad_get_current_caps(h->sinkpad);
+  ASSERT_NE(caps, nullptr);
+  EXPECT_TRUE(gst_structure_has_name(gst_caps_get_structure(caps, 0), "audio/x-codec2"))
+      << gst_caps_to_string(caps);
+  gst_caps_unref(caps);
+  int frames = 0;
+  GstClockTime expected = 0;
+  while (GstBuffer *b = gst_harness_try_pull(h)) {
+    EXPECT_EQ(GST_BUFFER_PTS(b), expected) << "frame " << frames;
+    EXPECT_EQ(GST_BUFFER_DURATION(b), 80 * GST_MSECOND) << "frame " << frames;
+    expected = GST_BUFFER_PTS(b) + GST_BUFFER_DURATION(b);
+    ++frames;
+    gst_buffer_unref(b);
+  }
+  EXPECT_EQ(frames, 6);
+  GstStructure *enc = stats_of(h, "wzpvoiceenc");
+  EXPECT_EQ(stat_u64(enc, "codec-switches"), 0u);
+  gst_structure_free(enc);
+  gst_harness_teardown(h);
+}
+
 TEST(WzpVoice, BitrateAndFrameChangesWithinOpusKeepTime) {
   GstHarness *h = gst_harness_new_parse("wzpvoiceenc bitrate=64000 dtx=false ! wzpvoicedec");
   GstElement *encoder = gst_harness_find_element(h, "wzpvoiceenc");
