@@ -32,6 +32,9 @@ struct Snapshot {
   uint64_t received, recovered, given_up, played, concealed, late;
   double rtt_ms, loss;
   uint64_t jitter_delay_ns;
+  // How the jitter buffer shrank its delay: frames played shorter (and the
+  // time they lost), and frames dropped where it could not.
+  uint64_t compressed, compressed_ns, shrunk;
   // What our QUIC link did with the packets: sent, or dropped unsent
   // because the congestion window left no room before they went stale.
   uint64_t datagrams_sent, dropped_stale, dropped_full;
@@ -57,6 +60,9 @@ Snapshot snapshot(GstElement *sender, GstElement *receiver) {
              stats_double(net_tx, stats::quic::kRttMs),
              stats_double(net_tx, stats::quic::kDatagramLoss),
              stats_u64(jitter, stats::jitter::kCurrentDelay),
+             stats_u64(jitter, stats::jitter::kCompressed),
+             stats_u64(jitter, stats::jitter::kCompressedTime),
+             stats_u64(jitter, stats::jitter::kShrunk),
              stats_u64(net_tx, stats::quic::kDatagramsSent),
              stats_u64(net_tx, stats::quic::kDatagramsDroppedStale),
              stats_u64(net_tx, stats::quic::kDatagramsDroppedFull),
@@ -176,6 +182,17 @@ std::string summary_head(const Snapshot &s, const std::string &tier) {
   return text;
 }
 
+// How the jitter buffer brought its delay down during the call.
+std::string summary_shrink(const Snapshot &s) {
+  char text[160];
+  std::snprintf(text, sizeof text,
+                "\n  delay shrunk by       %lu frames played shorter (%.0f ms cut), %lu frames "
+                "dropped",
+                static_cast<unsigned long>(s.compressed),
+                static_cast<double>(s.compressed_ns) / 1e6, static_cast<unsigned long>(s.shrunk));
+  return text;
+}
+
 }  // namespace
 
 std::string final_report(GstElement *sender, GstElement *receiver, const MouthToEar &delay,
@@ -200,7 +217,7 @@ std::string final_report(GstElement *sender, GstElement *receiver, const MouthTo
       static_cast<unsigned long>(s.dropped_stale), static_cast<unsigned long>(s.dropped_full),
       static_cast<unsigned long>(s.congestion_restarts),
       static_cast<unsigned long>(s.server_restarts_asked));
-  return summary_head(s, tier) + text;
+  return summary_head(s, tier) + text + summary_shrink(s);
 }
 
 std::string call_summary(GstElement *sender, GstElement *receiver, const std::string &tier,
@@ -223,7 +240,7 @@ std::string call_summary(GstElement *sender, GstElement *receiver, const std::st
                 static_cast<unsigned long>(s.played), static_cast<unsigned long>(s.concealed),
                 static_cast<unsigned long>(s.late), static_cast<unsigned long>(s.given_up), path,
                 describe_peer_report(peer_report).c_str());
-  return summary_head(s, tier) + text;
+  return summary_head(s, tier) + text + summary_shrink(s);
 }
 
 }  // namespace wzp::client

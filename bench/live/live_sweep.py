@@ -30,8 +30,8 @@ CSV_FIELDS = [
     "loss_pct", "kind", "delay_ms", "seed", "rc", "connected", "connect_s", "frames_sent",
     "packets_sent", "repair_sent", "received", "recovered", "played", "played_pct", "concealed",
     "late", "given_up", "m2e_mean_ms", "m2e_p95_ms", "wire_kbps", "up_in", "up_bytes_in",
-    "up_lost", "up_queue_drop", "dropped_unsent", "final_tier", "tier_history", "call_s",
-    "max_stall_s", "error", "spec", "stock_real_pct", "stock_mean_ms", "stock_p95_ms", "stock_kbps",
+    "up_lost", "up_queue_drop", "compressed", "compressed_ms", "shrunk", "dropped_unsent",
+    "final_tier", "tier_history", "call_s", "max_stall_s", "error", "spec", "stock_real_pct", "stock_mean_ms", "stock_p95_ms", "stock_kbps",
     "stock_asked_kbps", "sweep_wzp_real_pct", "sweep_wzp_mean_ms",
 ]
 
@@ -80,6 +80,9 @@ def parse_call(stdout, stderr, rc, seconds):
     r["given_up"] = num(r"FEC blocks given up: (\d+)", stdout, int, 0)
     r["m2e_mean_ms"] = num(r"mouth-to-ear delay\s+mean ([\d.]+) ms", stdout)
     r["m2e_p95_ms"] = num(r"mouth-to-ear delay\s+mean [\d.]+ ms, p95 ([\d.]+) ms", stdout)
+    r["compressed"] = num(r"(\d+) frames played shorter", stdout, int, 0)
+    r["compressed_ms"] = num(r"played shorter \((\d+) ms cut\)", stdout, int, 0)
+    r["shrunk"] = num(r"ms cut\), (\d+) frames dropped", stdout, int, 0)
     r["dropped_unsent"] = num(r"(\d+) dropped unsent", stdout, int, 0)
     r["final_tier"] = num(r"\n\s*tier\s+(\S+)", "\n" + stdout, str, "")
     r["tier_history"] = num(r"tier history\s+(.*)", stdout, str, "").strip()

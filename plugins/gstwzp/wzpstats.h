@@ -32,6 +32,11 @@ inline constexpr const char *kPlayed = "played";
 inline constexpr const char *kConcealed = "concealed";
 inline constexpr const char *kLate = "late";
 inline constexpr const char *kCurrentDelay = "current-delay";
+// Frames dropped to shrink the delay, and those played shorter instead
+// (compressed-time: nanoseconds removed).
+inline constexpr const char *kShrunk = "shrunk";
+inline constexpr const char *kCompressed = "compressed";
+inline constexpr const char *kCompressedTime = "compressed-time";
 }  // namespace jitter
 
 // wzpquicsink and wzpquicsrc (plugins/gstwzp/wzpquiclink.cpp).

@@ -37,11 +37,12 @@ GstStructure *make_stats(GstWzpJitterBuffer *self) {
       s.received, wzp::gst::stats::jitter::kPlayed, G_TYPE_UINT64, s.played,
       wzp::gst::stats::jitter::kConcealed, G_TYPE_UINT64, s.concealed, "expanded", G_TYPE_UINT64,
       s.expanded, wzp::gst::stats::jitter::kLate, G_TYPE_UINT64, s.late, "dropped", G_TYPE_UINT64,
-      s.dropped, "shrunk", G_TYPE_UINT64, s.shrunk, "compressed", G_TYPE_UINT64, s.compressed,
-      "compressed-time", G_TYPE_UINT64, static_cast<guint64>(s.compressed_ns), "reordered",
-      G_TYPE_UINT64, s.reordered, "duplicates", G_TYPE_UINT64, s.duplicates, "restarts",
-      G_TYPE_UINT64, s.restarts + state.stream_changes, "untimed", G_TYPE_UINT64, state.untimed,
-      nullptr);
+      s.dropped, wzp::gst::stats::jitter::kShrunk, G_TYPE_UINT64, s.shrunk,
+      wzp::gst::stats::jitter::kCompressed, G_TYPE_UINT64, s.compressed,
+      wzp::gst::stats::jitter::kCompressedTime, G_TYPE_UINT64,
+      static_cast<guint64>(s.compressed_ns), "reordered", G_TYPE_UINT64, s.reordered, "duplicates",
+      G_TYPE_UINT64, s.duplicates, "restarts", G_TYPE_UINT64, s.restarts + state.stream_changes,
+      "untimed", G_TYPE_UINT64, state.untimed, nullptr);
 }
 
 void set_property(GObject *object, guint id, const GValue *value, GParamSpec *pspec) {

@@ -51,7 +51,10 @@ TEST(StatsContract, JitterBuffer) {
   expect_fields("wzpjitterbuffer", {{stats::jitter::kPlayed, G_TYPE_UINT64},
                                     {stats::jitter::kConcealed, G_TYPE_UINT64},
                                     {stats::jitter::kLate, G_TYPE_UINT64},
-                                    {stats::jitter::kCurrentDelay, G_TYPE_UINT64}});
+                                    {stats::jitter::kCurrentDelay, G_TYPE_UINT64},
+                                    {stats::jitter::kShrunk, G_TYPE_UINT64},
+                                    {stats::jitter::kCompressed, G_TYPE_UINT64},
+                                    {stats::jitter::kCompressedTime, G_TYPE_UINT64}});
 }
 
 TEST(StatsContract, QuicSinkAndSource) {
