@@ -93,7 +93,33 @@ bool AdaptiveQuality::on_bus_message(GstMessage *message, quality::Micros now) {
   return true;
 }
 
-void AdaptiveQuality::tick(quality::Micros now) {
+bool AdaptiveQuality::tick(quality::Micros now) {
+  // A timer's tick may come a little early.
+  constexpr quality::Micros kFullTick{1'000'000 - 100'000};
+  const bool full = !last_full_tick_ || now - *last_full_tick_ >= kFullTick;
+  if (!full) {
+    if (controller_.stats().reports == 0) feed_sending_path(now);
+    return false;
+  }
+  last_full_tick_ = now;
+  feed_sending_path(now);
+  // RTT and jitter from the QUIC endpoint that receives (else the one that
+  // sends: same peer).
+  auto receiving_path = quic_path_stats(quic_src_);
+  if (!receiving_path) receiving_path = quic_path_stats(quic_sink_);
+  auto report = reporter_.tick(receiving_path ? receiving_path->rtt_ms : 0,
+                               receiving_path ? receiving_path->jitter_ms : 0);
+  if (report) {
+    last_report_ = report;
+    emit({trace::ControllerInput::Kind::kPeerMedia, now, *report});
+    apply(now, controller_.on_peer_media(now, *report));
+  }
+  emit({trace::ControllerInput::Kind::kTick, now});
+  apply(now, controller_.tick(now));
+  return true;
+}
+
+void AdaptiveQuality::feed_sending_path(quality::Micros now) {
   auto sending_path = quic_path_stats(quic_sink_);
   if (sending_path) {
     if (auto loss =
@@ -107,19 +133,6 @@ void AdaptiveQuality::tick(quality::Micros now) {
       apply(now, controller_.on_path_stats(now, seen));
     }
   }
-  // RTT and jitter from the QUIC endpoint that receives (else the one that
-  // sends: same peer).
-  auto receiving_path = quic_path_stats(quic_src_);
-  if (!receiving_path) receiving_path = sending_path;
-  auto report = reporter_.tick(receiving_path ? receiving_path->rtt_ms : 0,
-                               receiving_path ? receiving_path->jitter_ms : 0);
-  if (report) {
-    last_report_ = report;
-    emit({trace::ControllerInput::Kind::kPeerMedia, now, *report});
-    apply(now, controller_.on_peer_media(now, *report));
-  }
-  emit({trace::ControllerInput::Kind::kTick, now});
-  apply(now, controller_.tick(now));
 }
 
 void AdaptiveQuality::impose(quality::Tier tier, quality::Micros now) {

@@ -12,7 +12,7 @@
 // elements themselves): sender wzpvoiceenc or opusenc (optional), wzpfecenc,
 // wzpquicsink (optional); receiver wzpfecdec, wzpquicsrc (optional). Clock-free like the
 // controller: every call takes the time. Not thread-safe: call it from one
-// thread (the main loop's bus watch and a 1 s timer).
+// thread (the main loop's bus watch and a kTickIntervalMs timer).
 #pragma once
 
 #include <gst/gst.h>
@@ -45,9 +45,13 @@ class AdaptiveQuality {
   // Feeds a peer report posted by our wzpfecdec. Returns whether the
   // message was one (other messages are left alone).
   bool on_bus_message(GstMessage *message, quality::Micros now = clock_now());
-  // About once a second: writes our report from the receiver's stats, feeds
-  // the QUIC path stats to the controller and lets time act.
-  void tick(quality::Micros now = clock_now());
+  // Every kTickInterval: once a second (a "full" tick, when it returns
+  // true) writes our report from the receiver's stats, feeds the QUIC path
+  // stats to the controller and lets time act. Until the peer's first report
+  // the path stats go in at every tick: at the start of a call our own
+  // link's loss is all we know, and it is known well before a second is up.
+  bool tick(quality::Micros now = clock_now());
+  static constexpr guint kTickIntervalMs = 250;
   // Sets the sender to `tier` as someone else decided it (the daemon's
   // directive in a room); the controller starts over from that tier.
   void impose(quality::Tier tier, quality::Micros now = clock_now());
@@ -69,6 +73,7 @@ class AdaptiveQuality {
 
  private:
   void apply(quality::Micros now, const quality::Decision &decision, bool imposed = false);
+  void feed_sending_path(quality::Micros now);
   void emit(const trace::ControllerInput &input) const;
 
   GstElement *voice_encoder_ = nullptr;
@@ -88,6 +93,7 @@ class AdaptiveQuality {
   std::optional<quality::PathObservation> peer_report_;
   quality::TierHistory history_;
   quality::Micros started_at_;
+  std::optional<quality::Micros> last_full_tick_;
   std::function<void(const std::string &)> trace_;
 };
 

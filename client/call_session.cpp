@@ -142,7 +142,7 @@ gboolean on_signal_poll(gpointer data) {
 
 gboolean on_tick(gpointer data) {
   auto *call = static_cast<Call *>(data);
-  call->adaptive->tick();
+  if (!call->adaptive->tick()) return G_SOURCE_CONTINUE;
   call->tier = std::string(quality::to_string(call->adaptive->tier()));
   std::string line = status_line(call->sender, call->receiver, tier_label(call->adaptive->tier()),
                                  call->session->over_tls() ? "daemon (tls fallback)" : "daemon",
@@ -309,7 +309,7 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
         },
         &call);
   }
-  guint tick = g_timeout_add_seconds(1, on_tick, &call);
+  guint tick = g_timeout_add(AdaptiveQuality::kTickIntervalMs, on_tick, &call);
   guint poll = g_timeout_add(100, on_signal_poll, &call);
   guint interrupt = g_unix_signal_add(SIGINT, on_interrupt, &call);
   std::fprintf(stderr, "in call with %s (Ctrl-C hangs up)\n", established.peer.c_str());

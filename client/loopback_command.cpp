@@ -59,7 +59,7 @@ struct Call : LocalCallRun {
 
 gboolean on_tick(gpointer data) {
   auto *call = static_cast<Call *>(data);
-  call->adaptive->tick();
+  if (!call->adaptive->tick()) return G_SOURCE_CONTINUE;
   call->tier = std::string(quality::to_string(call->adaptive->tier()));
   std::string line = status_line(call->sender, call->receiver, call->tier, "callee",
                                  call->adaptive->peer_report());
@@ -146,7 +146,7 @@ int run_call(Options &options) {
     adaptive.trace_to([file = trace.get()](const std::string &line) { file->write(line); });
   }
   call.adaptive = &adaptive;
-  guint tick = g_timeout_add_seconds(1, on_tick, &call);
+  guint tick = g_timeout_add(AdaptiveQuality::kTickIntervalMs, on_tick, &call);
   guint interrupt = g_unix_signal_add(SIGINT, on_interrupt, &call);
   // As in a real call, media starts once the connection is up: through
   // heavy loss the QUIC handshake alone can take seconds.
