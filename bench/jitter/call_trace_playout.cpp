@@ -62,10 +62,17 @@ bool report(const char *path, const double *quantile, bool compress) {
 
   // Media time from the trace's timestamps at the codec clock the buffer
   // was configured with; the base is the fastest transit of the whole call.
+  // Timestamps are unwrapped from the first arrival's: one just before it
+  // is not 2^32 ticks on.
   const double ns_per_tick = 1e9 / call.jitter.clock_rate;
-  auto media_ns = [&](const jitter::Arrival &a) {
-    return static_cast<int64_t>(static_cast<double>(a.timestamp) * ns_per_tick);
-  };
+  std::vector<int64_t> media(arrivals.size());
+  jitter::Unwrapper timestamps;
+  for (size_t i = 0; i < arrivals.size(); ++i) {
+    const int64_t ticks = timestamps.peek(arrivals[i].timestamp);
+    timestamps.commit(arrivals[i].timestamp, ticks);
+    media[i] = static_cast<int64_t>(static_cast<double>(ticks) * ns_per_tick);
+  }
+  auto media_ns = [&](const jitter::Arrival &a) { return media[&a - arrivals.data()]; };
   int64_t base = std::numeric_limits<int64_t>::max();
   for (const auto &a : arrivals) base = std::min(base, a.arrival_ns - media_ns(a));
   std::map<int64_t, Bucket> buckets;
