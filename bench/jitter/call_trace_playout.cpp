@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "libwzp/jitter/replay.hpp"
+#include "libwzp/jitter/unwrap.hpp"
 #include "libwzp/trace/call_trace.hpp"
 
 namespace {
