@@ -56,8 +56,8 @@ int natpmp_answer(natpmp_t &p, natpmpresp_t &response, Clock::time_point deadlin
 class NatPmpMapping final : public PortMapping {
  public:
   NatPmpMapping(natpmp_t handle, uint16_t local_port, TransportAddress external,
-                std::chrono::seconds lifetime)
-      : handle_(handle), local_port_(local_port) {
+                std::chrono::seconds lifetime, std::chrono::seconds requested)
+      : handle_(handle), local_port_(local_port), requested_(requested) {
     external_ = external;
     lifetime_ = lifetime;
   }
@@ -70,17 +70,34 @@ class NatPmpMapping final : public PortMapping {
     closenatpmp(&handle_);
   }
   const char *protocol() const override { return "NAT-PMP"; }
+  bool renew(Clock::time_point deadline, std::string &error) override {
+    // RFC 6886 3.3: the same request again, asking for the port we hold.
+    int r = sendnewportmappingrequest(&handle_, NATPMP_PROTOCOL_UDP, local_port_, external_.port,
+                                      static_cast<uint32_t>(requested_.count()));
+    natpmpresp_t response;
+    if (r >= 0) r = natpmp_answer(handle_, response, deadline);
+    if (r < 0) {
+      error = std::string("NAT-PMP: ") +
+              (r == NATPMP_TRYAGAIN ? "no answer from the gateway in time" : strnatpmperr(r));
+      return false;
+    }
+    external_.port = response.pnu.newportmapping.mappedpublicport;
+    lifetime_ = std::chrono::seconds(response.pnu.newportmapping.lifetime);
+    granted_ = Clock::now();
+    return true;
+  }
 
  private:
   natpmp_t handle_;
   uint16_t local_port_;
+  std::chrono::seconds requested_;
 };
 
 class UpnpMapping final : public PortMapping {
  public:
-  UpnpMapping(UPNPUrls urls, IGDdatas data, std::string port, TransportAddress external,
-              std::chrono::seconds lifetime)
-      : urls_(urls), data_(data), port_(std::move(port)) {
+  UpnpMapping(UPNPUrls urls, IGDdatas data, std::string port, std::string lan_address,
+              TransportAddress external, std::chrono::seconds lifetime)
+      : urls_(urls), data_(data), port_(std::move(port)), lan_address_(std::move(lan_address)) {
     external_ = external;
     lifetime_ = lifetime;
   }
@@ -90,11 +107,27 @@ class UpnpMapping final : public PortMapping {
     FreeUPNPUrls(&urls_);
   }
   const char *protocol() const override { return "UPnP IGD"; }
+  // An AddPortMapping for the same port and client replaces the lease
+  // (IGD 2's AddPortMapping; miniupnpd does so). miniupnpc's HTTP request
+  // has a timeout of its own, not `deadline` (docs/nat.md, "Time").
+  bool renew(Clock::time_point, std::string &error) override {
+    const std::string lease = std::to_string(lifetime_.count());
+    if (int r = UPNP_AddPortMapping(urls_.controlURL, data_.first.servicetype, port_.c_str(),
+                                    port_.c_str(), lan_address_.c_str(), "wzp", "UDP", nullptr,
+                                    lease.c_str());
+        r != UPNPCOMMAND_SUCCESS) {
+      error = std::string("UPnP: AddPortMapping: ") + strupnperror(r);
+      return false;
+    }
+    granted_ = Clock::now();
+    return true;
+  }
 
  private:
   UPNPUrls urls_;
   IGDdatas data_;
   std::string port_;
+  std::string lan_address_;
 };
 
 // Sends `request` on `fd` (connected to the gateway's PCP port) and waits
@@ -149,6 +182,15 @@ class PcpMapping final : public PortMapping {
     close(fd_);
   }
   const char *protocol() const override { return "PCP"; }
+  bool renew(Clock::time_point deadline, std::string &error) override {
+    // RFC 6887 11.2.1: the same MAP, nonce and all.
+    auto response = pcp_exchange(fd_, request_, deadline, error);
+    if (!response) return false;
+    external_ = response->external;
+    lifetime_ = std::chrono::seconds(response->lifetime);
+    granted_ = Clock::now();
+    return true;
+  }
 
  private:
   int fd_;
@@ -218,9 +260,9 @@ std::unique_ptr<PortMapping> map_with_natpmp(const MappingRequest &request, std:
   if (r < 0) return fail(r);
   if (r = natpmp_answer(handle, response, request.deadline); r < 0) return fail(r);
   TransportAddress external{ip, response.pnu.newportmapping.mappedpublicport};
-  return std::make_unique<NatPmpMapping>(
-      handle, request.local_port, external,
-      std::chrono::seconds(response.pnu.newportmapping.lifetime));
+  return std::make_unique<NatPmpMapping>(handle, request.local_port, external,
+                                         std::chrono::seconds(response.pnu.newportmapping.lifetime),
+                                         request.lifetime);
 }
 
 std::unique_ptr<PortMapping> map_with_upnp(const MappingRequest &request, std::string &error) {
@@ -274,8 +316,8 @@ std::unique_ptr<PortMapping> map_with_upnp(const MappingRequest &request, std::s
       r != UPNPCOMMAND_SUCCESS) {
     return fail(std::string("AddPortMapping: ") + strupnperror(r));
   }
-  return std::make_unique<UpnpMapping>(urls, data, port, TransportAddress{*ip, request.local_port},
-                                       request.lifetime);
+  return std::make_unique<UpnpMapping>(urls, data, port, lan_address,
+                                       TransportAddress{*ip, request.local_port}, request.lifetime);
 }
 
 }  // namespace wzp::nat

@@ -22,10 +22,20 @@ class PortMapping {
   const TransportAddress &external() const { return external_; }
   std::chrono::seconds lifetime() const { return lifetime_; }
   virtual const char *protocol() const = 0;  // "NAT-PMP", "PCP" or "UPnP IGD"
+  // When the gateway last granted it: its lease runs `lifetime()` from here.
+  std::chrono::steady_clock::time_point granted() const { return granted_; }
+
+  // Asks the gateway for the same mapping again, for the lifetime first
+  // asked (mapping_renewal.hpp says when), until `deadline`. On success
+  // external(), lifetime() and granted() say what it granted now; false,
+  // with `error` saying why, when it did not (the old lease still runs).
+  // Blocks: not on a thread that must keep time.
+  virtual bool renew(std::chrono::steady_clock::time_point deadline, std::string &error) = 0;
 
  protected:
   TransportAddress external_;
   std::chrono::seconds lifetime_{0};
+  std::chrono::steady_clock::time_point granted_ = std::chrono::steady_clock::now();
 };
 
 struct MappingRequest {

@@ -8,7 +8,9 @@
 //       the second reflection (--stun); prints "local-port N",
 //       "candidate TYPE ADDRESS PRIORITY", "mapping PROTOCOL ADDRESS",
 //       "behaviour TEXT", "note TEXT", then "gathered"; holds its mappings
-//       until SIGTERM, then gives them back and prints "released".
+//       until SIGTERM, then gives them back and prints "released". Each
+//       SIGUSR1 asks the gateway to renew them: "renewed PROTOCOL ADDRESS
+//       SECONDS" or "not-renewed ERROR" for each, then "renew-done".
 //   nat_probe mapping IP PORT1 PORT2
 //       From one UDP socket, asks the reflector at IP:PORT1 and IP:PORT2
 //       where it comes from; prints "seen-by PORT ADDRESS" for each.
@@ -63,14 +65,29 @@ uint16_t port_of(int fd) {
   return ntohs(address.sin_port);
 }
 
-// Blocks until SIGTERM or SIGINT (blocked in main, so they wait here).
-void wait_for_stop() {
+// Blocks until SIGTERM or SIGINT (blocked in main, so they wait here),
+// renewing `mappings` at each SIGUSR1.
+void wait_for_stop(const std::vector<std::unique_ptr<wzp::nat::PortMapping>> &mappings) {
   sigset_t stop;
   sigemptyset(&stop);
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGUSR1);
   int sig = 0;
-  sigwait(&stop, &sig);
+  while (sigwait(&stop, &sig) == 0 && sig == SIGUSR1) {
+    for (const auto &mapping : mappings) {
+      std::string error;
+      if (mapping->renew(std::chrono::steady_clock::now() + std::chrono::seconds(1), error)) {
+        std::printf("renewed %s %s %lld\n", mapping->protocol(),
+                    mapping->external().to_string().c_str(),
+                    static_cast<long long>(mapping->lifetime().count()));
+      } else {
+        std::printf("not-renewed %s\n", error.c_str());
+      }
+    }
+    std::printf("renew-done\n");
+    std::fflush(stdout);
+  }
 }
 
 int reflector(const char *ip, uint16_t port1, uint16_t port2) {
@@ -205,7 +222,7 @@ int gather(int argc, char **argv) {
     std::printf("gathered %zu in %lld ms\n", gathered.candidates.size(),
                 static_cast<long long>(took.count()));
     std::fflush(stdout);
-    wait_for_stop();
+    wait_for_stop(gathered.mappings);
   }
   std::printf("released\n");
   std::fflush(stdout);
@@ -221,6 +238,7 @@ int main(int argc, char **argv) {
   sigemptyset(&stop);
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);  // before any thread starts: all inherit it
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "gather") return gather(argc - 2, argv + 2);

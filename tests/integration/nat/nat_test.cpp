@@ -4,6 +4,8 @@
 // (miniupnpd) granting and taking back a port mapping.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <regex>
 
@@ -206,6 +208,43 @@ TEST_F(NatLabTest, GatewayGrantsAMappedCandidateAndTakesItBack) {
         router.ns, {"/usr/sbin/nft", "list", "chain", "inet", "wzplab", "prerouting_miniupnpd"});
   };
   EXPECT_NE(rules().find(rule), std::string::npos) << rules();
+  // Each protocol renews its mapping: the same address again.
+  auto renew = [&] {
+    const size_t from = client->line_count();
+    client->signal(SIGUSR1);
+    EXPECT_TRUE(client->wait_for_lines(std::regex("^renew-done"), 1, from, 10s))
+        << all_lines(*client);
+    std::vector<std::string> said = client->lines();
+    said.erase(said.begin(), said.begin() + static_cast<std::ptrdiff_t>(from));
+    // What docs/nat.md quotes ("Renewal").
+    for (const auto &line : said) std::printf("probe: %s\n", line.c_str());
+    return said;
+  };
+  auto count = [](const std::vector<std::string> &lines, const std::string &pattern) {
+    return std::count_if(lines.begin(), lines.end(), [&](const std::string &line) {
+      return std::regex_search(line, std::regex(pattern));
+    });
+  };
+  const std::string external_re = std::regex_replace(external, std::regex(R"(\.)"), R"(\.)");
+  auto renewed = renew();
+  for (const char *protocol : {"NAT-PMP", "PCP", "UPnP IGD"}) {
+    EXPECT_EQ(count(renewed, std::string("^renewed ") + protocol + " " + external_re + " [1-9]"), 1)
+        << all_lines(*client);
+  }
+  // A gateway that refuses (every packet from the LAN to the router
+  // rejected) is a reason per protocol, not a hang; the lease still runs.
+  auto nft_in = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "/usr/sbin/nft");
+    lab_->run_in(router.ns, args);
+  };
+  nft_in({"add", "chain", "inet", "wzplab", "refuse"});
+  nft_in({"insert", "rule", "inet", "wzplab", "input", "jump", "refuse"});
+  nft_in({"add", "rule", "inet", "wzplab", "refuse", "iifname", "lan", "reject"});
+  const auto refused_at = std::chrono::steady_clock::now();
+  auto refused = renew();
+  EXPECT_LT(std::chrono::steady_clock::now() - refused_at, 3s);
+  EXPECT_EQ(count(refused, "^not-renewed (NAT-PMP|PCP|UPnP): "), 3) << all_lines(*client);
+  nft_in({"flush", "chain", "inet", "wzplab", "refuse"});
   // ... and no longer once the client gave it back.
   client->signal(SIGTERM);
   EXPECT_TRUE(client->wait_for_line(std::regex("^released"), 10s)) << all_lines(*client);
