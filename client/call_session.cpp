@@ -133,6 +133,7 @@ gboolean on_signal_poll(gpointer data) {
   if (auto fresh = take_port_mappings(*call->established); !fresh.empty() && call->direct) {
     call->session->send(signal::CallCandidates{call->established->call_id, std::move(fresh)});
   }
+  renew_port_mappings(*call->established, std::chrono::steady_clock::now());
   if (call->session->ended() && !call->ending) {
     call->error = "lost the connection to the daemon: " + call->session->end_reason();
     finish(call, "the connection to the daemon was lost");

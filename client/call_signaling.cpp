@@ -30,6 +30,9 @@ constexpr auto kReflectWait = 200ms;
 // on a LAN; UPnP discovery waits a third of this, twice (docs/nat.md,
 // "Time"). Whatever comes after the offer or answer follows it.
 constexpr auto kMappingBudget = 600ms;
+// What one round of renewals may take: a gateway on the LAN answers within
+// milliseconds; one that does not is asked again later within the lease.
+constexpr auto kRenewWait = 1s;
 
 // A fingerprint prefix the client can hold the daemon to: matching 16 hex
 // digits with a key of one's own takes about 2^64 tries (docs/crypto.md,
@@ -194,6 +197,54 @@ std::vector<std::string> take_port_mappings(EstablishedCall &call) {
   return fresh;
 }
 
+void renew_port_mappings(EstablishedCall &call, Clock::time_point now) {
+  auto &mappings = call.mapped.mappings;
+  if (call.renewing.valid()) {
+    if (call.renewing.wait_for(0s) != std::future_status::ready) return;
+    for (const auto &r : call.renewing.get()) {
+      auto &lease = call.leases[r.index];
+      const auto &mapping = *mappings[r.index];
+      if (r.ok) {
+        lease.renewal.renewed(mapping.granted(), mapping.lifetime());
+        lease.lapsed = false;
+        std::fprintf(stderr, "port mapping: %s %s renewed for %lld s\n", mapping.protocol(),
+                     mapping.external().to_string().c_str(),
+                     static_cast<long long>(mapping.lifetime().count()));
+      } else {
+        lease.renewal.failed(now);
+        std::fprintf(stderr, "port mapping: %s (not renewed)\n", r.error.c_str());
+      }
+    }
+  }
+  while (call.leases.size() < mappings.size()) {
+    const auto &mapping = *mappings[call.leases.size()];
+    call.leases.push_back({nat::MappingRenewal(mapping.granted(), mapping.lifetime())});
+  }
+  std::vector<std::pair<size_t, nat::PortMapping *>> due;
+  for (size_t i = 0; i < call.leases.size(); ++i) {
+    auto &lease = call.leases[i];
+    if (lease.renewal.due(now)) due.emplace_back(i, mappings[i].get());
+    if (!lease.lapsed && lease.renewal.lapsed(now)) {
+      lease.lapsed = true;
+      // The direct path's consent, not the lease, says whether the path
+      // still carries media (docs/nat.md, "Renewal").
+      std::fprintf(stderr, "port mapping: %s %s lapsed\n", mappings[i]->protocol(),
+                   mappings[i]->external().to_string().c_str());
+    }
+  }
+  if (due.empty()) return;
+  call.renewing =
+      std::async(std::launch::async, [due = std::move(due), deadline = now + kRenewWait] {
+        std::vector<EstablishedCall::Renewed> out;
+        for (auto [index, mapping] : due) {
+          std::string error;
+          const bool ok = mapping->renew(deadline, error);
+          out.push_back({index, ok, std::move(error)});
+        }
+        return out;
+      });
+}
+
 std::string describe_candidates(const EstablishedCall &call) {
   std::string ours;
   for (const auto &c : call.our_candidates) {
@@ -217,6 +268,7 @@ std::string describe_candidates(const EstablishedCall &call) {
   // nothing (their reasons are in the log).
   std::string mapping;
   if (call.port_mapping.valid()) mapping = "no answer before the call ended";
+  if (call.renewing.valid()) call.renewing.wait();  // it writes what is read below
   for (const auto &m : call.mapped.mappings) {
     mapping += (mapping.empty() ? "" : ", ") + std::string(m->protocol()) + " " +
                m->external().to_string();

@@ -27,6 +27,7 @@
 #include "libwzp/nat/candidate.hpp"
 #include "libwzp/nat/gather.hpp"
 #include "libwzp/nat/mapping.hpp"
+#include "libwzp/nat/mapping_renewal.hpp"
 #include "libwzp/signal/session.hpp"
 
 namespace wzp::client {
@@ -52,6 +53,19 @@ struct EstablishedCall {
   // What the gateway granted, held for the call and given back to it when
   // this is destroyed; and why each protocol gave nothing.
   nat::Gathered mapped;
+  // Each mapping's lease (same order), and the renewal under way; declared
+  // after `mapped` so a renewal still running ends before the mappings go.
+  struct Lease {
+    nat::MappingRenewal renewal;
+    bool lapsed = false;
+  };
+  std::vector<Lease> leases;
+  struct Renewed {
+    size_t index;
+    bool ok;
+    std::string error;
+  };
+  std::future<std::vector<Renewed>> renewing;
 };
 
 // A STUN server (wzp-signald --stun-listen) asked from the call's socket
@@ -83,6 +97,12 @@ std::optional<EstablishedCall> answer_call(signal::Session &session,
 // candidates join our_candidates, and those not offered yet are returned,
 // for call_candidates; what each protocol refused is logged. Empty before.
 std::vector<std::string> take_port_mappings(EstablishedCall &call);
+
+// Asks the gateway again for each mapping whose lease is running out
+// (nat::MappingRenewal), on a thread of its own so a gateway that does not
+// answer never holds the caller's loop; logs what it granted, refused, and
+// a lease that ran out. Call it often (every tick); it returns at once.
+void renew_port_mappings(EstablishedCall &call, std::chrono::steady_clock::time_point now);
 
 // What a hangup reason means, for the user.
 std::string describe_hangup(const std::string &reason);

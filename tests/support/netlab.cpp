@@ -235,24 +235,29 @@ std::unique_ptr<ChildProcess> NetLab::start(const std::string &ns, const std::st
   return std::make_unique<ChildProcess>(kIp, std::move(args), std::move(extra_env));
 }
 
-std::unique_ptr<ChildProcess> NetLab::start_miniupnpd(const Router &router,
-                                                      const std::string &dir) {
+std::unique_ptr<ChildProcess> NetLab::start_miniupnpd(const Router &router, const std::string &dir,
+                                                      std::chrono::seconds max_lease) {
   const std::string config = dir + "/miniupnpd.conf";
-  std::ofstream(config) << "ext_ifname=wan\n"
-                           "listening_ip=lan\n"
-                           "http_port=0\n"
-                           "enable_natpmp=yes\n"
-                           "enable_upnp=yes\n"
-                           "secure_mode=yes\n"
-                           "system_uptime=yes\n"
-                           "uuid=3d3cec3a-8cf0-11e0-98ee-001a6baa0f15\n"
-                           "upnp_table_name=wzplab\n"
-                           "upnp_nat_table_name=wzplab\n"
-                           "upnp_forward_chain=miniupnpd\n"
-                           "upnp_nat_chain=prerouting_miniupnpd\n"
-                           "upnp_nat_postrouting_chain=postrouting_miniupnpd\n"
-                           "allow 1024-65535 10.15.0.0/16 1024-65535\n"
-                           "deny 0-65535 0.0.0.0/0 0-65535\n";
+  std::ofstream out(config);
+  if (max_lease.count() > 0) {
+    out << "min_lifetime=1\nmax_lifetime=" << max_lease.count() << "\n";
+  }
+  out << "ext_ifname=wan\n"
+         "listening_ip=lan\n"
+         "http_port=0\n"
+         "enable_natpmp=yes\n"
+         "enable_upnp=yes\n"
+         "secure_mode=yes\n"
+         "system_uptime=yes\n"
+         "uuid=3d3cec3a-8cf0-11e0-98ee-001a6baa0f15\n"
+         "upnp_table_name=wzplab\n"
+         "upnp_nat_table_name=wzplab\n"
+         "upnp_forward_chain=miniupnpd\n"
+         "upnp_nat_chain=prerouting_miniupnpd\n"
+         "upnp_nat_postrouting_chain=postrouting_miniupnpd\n"
+         "allow 1024-65535 10.15.0.0/16 1024-65535\n"
+         "deny 0-65535 0.0.0.0/0 0-65535\n";
+  out.close();
   auto daemon = start(router.ns, kMiniupnpd, {"-d", "-f", config, "-P", dir + "/miniupnpd.pid"});
   // It answers both protocols once it says so; the UPnP HTTP server is up
   // before that line.

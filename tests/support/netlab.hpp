@@ -19,6 +19,7 @@
 // when destroyed; one whose process was killed is swept by the next lab.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -85,8 +86,11 @@ class NetLab {
   // Runs a command inside `ns` to its end; throws with its output on failure.
   std::string run_in(const std::string &ns, std::vector<std::string> argv);
   // miniupnpd (NAT-PMP, PCP and UPnP IGD) on `router`'s LAN, with its
-  // config and pid file in `dir`; returns once it listens.
-  std::unique_ptr<ChildProcess> start_miniupnpd(const Router &router, const std::string &dir);
+  // config and pid file in `dir`; returns once it listens. A `max_lease`
+  // caps the PCP leases it grants (its max_lifetime), so a test sees a
+  // renewal within a call.
+  std::unique_ptr<ChildProcess> start_miniupnpd(const Router &router, const std::string &dir,
+                                                std::chrono::seconds max_lease = {});
 
  private:
   std::string run(std::vector<std::string> argv);

@@ -118,8 +118,9 @@ class NatCallTest : public ::testing::Test {
       for (std::string line; std::getline(lines, line);) {
         if (line.starts_with("media path:") || line.starts_with("  media path") ||
             line.starts_with("  our candidates") || line.starts_with("  our NAT's mapping") ||
-            line.starts_with("  port mapping") || line.starts_with("  peer's candidates") ||
-            line.starts_with("  direct path") || line.starts_with("  frames ")) {
+            line.starts_with("  port mapping") || line.starts_with("port mapping: ") ||
+            line.starts_with("  peer's candidates") || line.starts_with("  direct path") ||
+            line.starts_with("  frames ")) {
           std::printf("%s: %s\n", who, line.c_str());
         }
       }
@@ -259,7 +260,8 @@ TEST_F(NatCallTest, AGatewaysPortMappingTakesTheCallDirect) {
   auto bob_host = lab_->add_host(symmetric);
   std::unique_ptr<ChildProcess> gateway;
   try {
-    gateway = lab_->start_miniupnpd(symmetric, dir_.string());
+    // PCP leases of 6 s: renewed 3 s after the grant, within the call.
+    gateway = lab_->start_miniupnpd(symmetric, dir_.string(), 6s);
   } catch (const std::exception &e) {
     FAIL() << e.what();
   }
@@ -280,6 +282,10 @@ TEST_F(NatCallTest, AGatewaysPortMappingTakesTheCallDirect) {
       said_bob_, std::regex("port mapping +[^\n]*(NAT-PMP|PCP) " + external_re + "[,\n ]")))
       << said_bob_;
   EXPECT_NE(said_bob_.find("mapped " + external), std::string::npos) << said_bob_;
+  // Bob renewed his mapping while the call went on (docs/nat.md, "Renewal").
+  EXPECT_TRUE(std::regex_search(
+      said_bob_, std::regex(R"(port mapping: (NAT-PMP|PCP|UPnP IGD) \S+ renewed for [1-9])")))
+      << said_bob_;
   EXPECT_NE(said_alice_.find("port mapping          none (3 refused or not answered)"),
             std::string::npos)
       << said_alice_;
