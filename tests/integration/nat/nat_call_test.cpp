@@ -118,9 +118,9 @@ class NatCallTest : public ::testing::Test {
       for (std::string line; std::getline(lines, line);) {
         if (line.starts_with("media path:") || line.starts_with("  media path") ||
             line.starts_with("  our candidates") || line.starts_with("  our NAT's mapping") ||
-            line.starts_with("  port mapping") || line.starts_with("port mapping: ") ||
-            line.starts_with("  peer's candidates") || line.starts_with("  direct path") ||
-            line.starts_with("  frames ")) {
+            line.starts_with("  port mapping") || line.starts_with("  peer's candidates") ||
+            line.starts_with("  direct path") || line.starts_with("  frames ") ||
+            std::regex_search(line, std::regex("^port mapping: .* (renewed|lapsed)"))) {
           std::printf("%s: %s\n", who, line.c_str());
         }
       }
