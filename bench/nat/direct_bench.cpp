@@ -10,7 +10,8 @@
 // so there is no peer to race: the table is the whole result.
 //
 // Needs root (network namespaces, nftables), like ctest -L nat:
-//   sudo build/bench/nat/wzp_direct_bench [--trials N] [--cut N]
+//   sudo build/bench/nat/wzp_direct_bench [--trials N] [--cut N] [--only TEXT]
+// (--only: the pairs whose name contains TEXT).
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -58,7 +59,9 @@ std::string final_path(const std::string &said) {
 struct Pair {
   const char *name;
   NatKind a, b;
-  bool one_lan;  // both hosts behind router a, called by fingerprint
+  bool one_lan;          // both hosts behind router a, called by fingerprint
+  bool gateway = false;  // miniupnpd (NAT-PMP, PCP, UPnP IGD) on router b
+  bool ipv6 = false;     // both routers route IPv6 untranslated beside the NAT
 };
 
 // One call in a lab of its own; the two summaries, or nullopt if it failed.
@@ -88,10 +91,22 @@ class Bench {
 
   std::optional<Call> run(const Pair &pair, bool cut) {
     NetLab lab;
-    auto &ra = lab.add_router(pair.a);
-    auto &rb = pair.one_lan ? ra : lab.add_router(pair.b);
+    auto &ra = lab.add_router(pair.a, pair.ipv6);
+    auto &rb = pair.one_lan ? ra : lab.add_router(pair.b, pair.ipv6);
     auto alice_host = lab.add_host(ra);
     auto bob_host = lab.add_host(rb);
+    std::unique_ptr<ChildProcess> gateway;
+    if (pair.gateway) {
+      try {
+        gateway = lab.start_miniupnpd(rb, dir_.string());
+      } catch (const std::exception &e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return std::nullopt;
+      }
+    }
+    // As in the IPv6 test: the first packet across the routers is a ping.
+    if (pair.ipv6)
+      lab.run_in(alice_host.ns, {"/usr/bin/ping", "-6", "-c1", "-W5", bob_host.address6});
     wzp::test::SignaldDaemon daemon(dir_, {"--listen", NetLab::public_address(1) + ":0"},
                                     {"/usr/sbin/ip", "netns", "exec", lab.public_ns()});
     if (!daemon.ready()) return std::nullopt;
@@ -175,9 +190,11 @@ std::string spread(std::vector<double> v, const char *unit) {
 
 int main(int argc, char **argv) {
   int trials = 5, cuts = 0;
+  std::string only;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--trials") == 0) trials = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--cut") == 0) cuts = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--only") == 0) only = argv[i + 1];
   }
   if (getenv("WZP_BUILD_DIR") == nullptr) setenv("WZP_BUILD_DIR", WZP_BENCH_BUILD_DIR, 1);
   const auto dir = wzp::test::make_temp_dir("direct-bench");
@@ -187,11 +204,16 @@ int main(int argc, char **argv) {
       {"cone + cone", NatKind::kEndpointIndependent, NatKind::kEndpointIndependent, false},
       {"cone + symmetric", NatKind::kEndpointIndependent, NatKind::kSymmetric, false},
       {"symmetric + symmetric", NatKind::kSymmetric, NatKind::kSymmetric, false},
+      {"cone + symmetric with miniupnpd", NatKind::kEndpointIndependent, NatKind::kSymmetric, false,
+       true},
+      {"cone + cone, IPv6 routed beside", NatKind::kEndpointIndependent,
+       NatKind::kEndpointIndependent, false, false, true},
   };
   std::printf(
       "| NAT pair | calls direct | final path | media start to direct, caller "
       "(min / median / max) | callee |\n|---|---|---|---|---|\n");
   for (const auto &pair : pairs) {
+    if (std::string(pair.name).find(only) == std::string::npos) continue;
     int direct = 0, failed = 0;
     std::vector<double> caller, callee;
     std::map<std::string, int> paths;
