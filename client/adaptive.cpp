@@ -88,6 +88,7 @@ bool AdaptiveQuality::on_bus_message(GstMessage *message, quality::Micros now) {
   quality::PathObservation report{field_double(s, "loss"), field_uint(s, "rtt-ms"),
                                   field_uint(s, "jitter-ms"), field_uint(s, "bandwidth-kbps")};
   peer_report_ = report;
+  if (before_report_) before_report_(now, report);
   emit({trace::ControllerInput::Kind::kReport, now, report});
   apply(now, controller_.on_report(now, report));
   return true;

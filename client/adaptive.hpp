@@ -56,6 +56,12 @@ class AdaptiveQuality {
   // directive in a room); the controller starts over from that tier.
   void impose(quality::Tier tier, quality::Micros now = clock_now());
 
+  // Calls `hook` with each peer report before the controller sees it (the
+  // video ladder, which must act before the audio's tier moves).
+  void before_each_report(
+      std::function<void(quality::Micros, const quality::PathObservation &)> hook) {
+    before_report_ = std::move(hook);
+  }
   // From now on, writes every input the controller gets and every tier
   // change as a line of a call trace (libwzp/trace/call_trace.hpp).
   void trace_to(std::function<void(const std::string &line)> write);
@@ -95,6 +101,7 @@ class AdaptiveQuality {
   quality::Micros started_at_;
   std::optional<quality::Micros> last_full_tick_;
   std::function<void(const std::string &)> trace_;
+  std::function<void(quality::Micros, const quality::PathObservation &)> before_report_;
 };
 
 }  // namespace wzp::client

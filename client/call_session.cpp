@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "client/adaptive.hpp"
 #include "client/call_media.hpp"
@@ -42,6 +43,7 @@ struct Call {
   DirectMedia *direct = nullptr;       // null when direct paths are off
   GstElement *video_sender = nullptr;  // null without --video
   VideoWatch *video = nullptr;
+  VideoLadderLoop *video_ladder = nullptr;  // null without --video
   std::string tier;
   std::string error;
   std::string ended_by;  // why the call ended, for the summary
@@ -144,6 +146,7 @@ gboolean on_signal_poll(gpointer data) {
 gboolean on_tick(gpointer data) {
   auto *call = static_cast<Call *>(data);
   if (!call->adaptive->tick()) return G_SOURCE_CONTINUE;
+  if (call->video_ladder != nullptr) call->video_ladder->tick(AdaptiveQuality::clock_now());
   call->tier = std::string(quality::to_string(call->adaptive->tier()));
   std::string line = status_line(call->sender, call->receiver, tier_label(call->adaptive->tier()),
                                  call->session->over_tls() ? "daemon (tls fallback)" : "daemon",
@@ -290,6 +293,11 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
     adaptive.trace_to([trace = options.trace](const std::string &line) { trace->write(line); });
   }
   call.adaptive = &adaptive;
+  std::optional<VideoLadderLoop> video_ladder;
+  if (video_sender != nullptr) {
+    video_ladder.emplace(video_sender, adaptive, AdaptiveQuality::clock_now());
+    call.video_ladder = &*video_ladder;
+  }
   std::unique_ptr<DirectMedia> direct;
   guint direct_tick = 0;
   // Over the TLS fallback UDP is blocked: no direct path to try.
@@ -311,9 +319,17 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
         &call);
   }
   guint tick = g_timeout_add(AdaptiveQuality::kTickIntervalMs, on_tick, &call);
+  guint sync_tick = g_timeout_add(
+      100,
+      [](gpointer v) -> gboolean {
+        static_cast<VideoWatch *>(v)->sync();
+        return G_SOURCE_CONTINUE;
+      },
+      &video);
   guint poll = g_timeout_add(100, on_signal_poll, &call);
   guint interrupt = g_unix_signal_add(SIGINT, on_interrupt, &call);
   std::fprintf(stderr, "in call with %s (Ctrl-C hangs up)\n", established.peer.c_str());
+  if (video_sender != nullptr) share_time_origin(sender, video_sender);
   if (gst_element_set_state(receiver, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE ||
       gst_element_set_state(sender, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE ||
       (video_sender != nullptr &&
@@ -324,6 +340,7 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
     g_main_loop_run(call.loop);
   }
   g_source_remove(tick);
+  g_source_remove(sync_tick);
   g_source_remove(poll);
   if (direct_tick != 0) g_source_remove(direct_tick);
   g_source_remove(interrupt);
@@ -344,6 +361,7 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
     std::printf("  received audio        %s\n", options.output_wav.c_str());
   }
   std::printf("%s", video.summary(video_sender).c_str());
+  if (video_ladder) std::printf("  video ladder          %s\n", video_ladder->history().c_str());
   release(video_sender);
   release(sender);
   release(receiver);

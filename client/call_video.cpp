@@ -1,8 +1,14 @@
 #include "client/call_video.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <optional>
+#include <tuple>
 
 #include "client/call_media.hpp"
+#include "libwzp/wire/header.hpp"
+#include "plugins/gstwzp/wzpmeta.h"
 
 namespace wzp::client {
 namespace {
@@ -33,7 +39,8 @@ GstElement *build_video_sender(const VideoOptions &options, const std::shared_pt
       ",framerate=" + std::to_string(options.fps) + "/1" +
       // A file plays at the pace a camera would.
       (file ? " ! identity sync=true" : "") +
-      " ! wzpsvtav1enc name=venc bitrate=" + std::to_string(options.bitrate_kbps) +
+      " ! valve name=vvalve ! wzpsvtav1enc name=venc bitrate=" +
+      std::to_string(options.bitrate_kbps) +
       " ! wzpfecenc name=vfec repair-ratio=1.0 keyframe-repair-ratio=1.5 video-min-symbols=8"
       " stream-id=" +
       std::to_string(stream_id) + " ! wzpencrypt name=vcrypt padding=" + std::to_string(padding) +
@@ -47,6 +54,85 @@ GstElement *build_video_sender(const VideoOptions &options, const std::shared_pt
   }
   set_call_contexts(pipeline, session, link);
   return pipeline;
+}
+
+VideoLadderLoop::VideoLadderLoop(GstElement *video_sender, AdaptiveQuality &adaptive,
+                                 quality::Micros now)
+    : ladder_({}, now), adaptive_(adaptive), started_(now) {
+  for (auto [name, element] :
+       {std::pair{"vvalve", &valve_}, std::pair{"venc", &encoder_}, std::pair{"vnet", &net_}}) {
+    *element = gst_bin_get_by_name(GST_BIN(video_sender), name);
+    gst_object_unref(*element);  // the sender keeps it as long as we look
+  }
+  history_.emplace_back(now, ladder_.step());
+  apply(ladder_.current());
+  adaptive.before_each_report([this](quality::Micros at, const quality::PathObservation &report) {
+    sample(at, {.audio_tier = adaptive_.controller().committed_tier(), .report = report});
+  });
+}
+
+void VideoLadderLoop::tick(quality::Micros now) {
+  GstStructure *stats = nullptr;
+  g_object_get(net_, "stats", &stats, nullptr);
+  const uint64_t stale = stats_u64(stats, "datagrams-dropped-stale");
+  if (stats != nullptr) gst_structure_free(stats);
+  sample(now, {.audio_tier = adaptive_.controller().committed_tier(),
+               .stale_drops = stale - std::min(stale, stale_seen_)});
+  stale_seen_ = stale;
+}
+
+void VideoLadderLoop::sample(quality::Micros now, const quality::VideoSample &sample) {
+  if (auto step = ladder_.on_sample(now, sample)) {
+    history_.emplace_back(now, *step);
+    apply(quality::video_steps()[*step]);
+  }
+}
+
+void VideoLadderLoop::apply(const quality::VideoStep &step) {
+  const bool off = step.bitrate_kbps == 0;
+  g_object_set(valve_, "drop", gboolean{off}, nullptr);
+  if (off) return;
+  guint bitrate = 0;
+  g_object_get(encoder_, "bitrate", &bitrate, nullptr);
+  if (bitrate == step.bitrate_kbps) return;
+  g_object_set(encoder_, "bitrate", guint{step.bitrate_kbps}, nullptr);
+  GstPad *pad = gst_element_get_static_pad(encoder_, "src");
+  gst_pad_send_event(
+      pad,
+      gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
+                           gst_structure_new("GstForceKeyUnit", "running-time", GST_TYPE_CLOCK_TIME,
+                                             GST_CLOCK_TIME_NONE, "all-headers", G_TYPE_BOOLEAN,
+                                             TRUE, "count", G_TYPE_UINT, 0, nullptr)));
+  gst_object_unref(pad);
+}
+
+std::string VideoLadderLoop::history() const {
+  std::string text;
+  char at[32];
+  for (const auto &[when, step] : history_) {
+    if (!text.empty()) {
+      std::snprintf(at, sizeof at, " at %.1f s",
+                    std::chrono::duration<double>(when - started_).count());
+      text += ", ";
+      text += quality::video_steps()[step].name;
+      text += at;
+    } else {
+      text = quality::video_steps()[step].name;
+    }
+  }
+  return text;
+}
+
+void share_time_origin(GstElement *audio_sender, GstElement *video_sender) {
+  GstClock *clock = gst_system_clock_obtain();
+  const GstClockTime base = gst_clock_get_time(clock);
+  for (GstElement *pipeline : {audio_sender, video_sender}) {
+    gst_pipeline_use_clock(GST_PIPELINE(pipeline), clock);
+    // No start time: PLAYING keeps the base time given here.
+    gst_element_set_start_time(pipeline, GST_CLOCK_TIME_NONE);
+    gst_element_set_base_time(pipeline, base);
+  }
+  gst_object_unref(clock);
 }
 
 std::string video_receiver_branch(const VideoOptions &options) {
@@ -70,8 +156,44 @@ void VideoWatch::attach(GstElement *receiver) {
   GstPad *pad = gst_element_get_static_pad(decoder_, "src");
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_picture, this, nullptr);
   gst_object_unref(pad);
+  for (auto [name, out, probe] :
+       {std::tuple{"jitter", &audio_out_, &on_frame<jitter::AvSync::Stream::kAudio>},
+        std::tuple{"vjitter", &video_out_, &on_frame<jitter::AvSync::Stream::kVideo>}}) {
+    GstElement *buffer = gst_bin_get_by_name(GST_BIN(receiver), name);
+    if (buffer == nullptr) continue;
+    *out = gst_element_get_static_pad(buffer, "src");
+    gst_object_unref(*out);  // the receiver keeps it as long as we look
+    gst_pad_add_probe(*out, GST_PAD_PROBE_TYPE_BUFFER, probe, this, nullptr);
+    gst_object_unref(buffer);
+  }
   attached_ = true;
   status_at_us_ = g_get_monotonic_time();
+}
+
+template <jitter::AvSync::Stream stream>
+GstPadProbeReturn VideoWatch::on_frame(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  auto *self = static_cast<VideoWatch *>(data);
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  const WzpHeaderMeta *meta = wzp_buffer_get_header_meta(buffer);
+  if (meta == nullptr || !GST_BUFFER_PTS_IS_VALID(buffer)) return GST_PAD_PROBE_OK;
+  std::lock_guard guard(self->lock_);
+  self->av_sync_.on_frame(
+      stream, meta->header.timestamp, wire::media_clock_rate(meta->header.media_type),
+      static_cast<int64_t>(GST_BUFFER_PTS(buffer)), g_get_monotonic_time() * 1000);
+  return GST_PAD_PROBE_OK;
+}
+
+void VideoWatch::sync() {
+  if (audio_out_ == nullptr || video_out_ == nullptr) return;
+  std::optional<jitter::AvDelays> delays;
+  {
+    std::lock_guard guard(lock_);
+    delays = av_sync_.decide(g_get_monotonic_time() * 1000);
+  }
+  if (!delays) return;
+  // A later running time for the earlier stream: its sink shows it later.
+  gst_pad_set_offset(audio_out_, delays->audio_ns);
+  gst_pad_set_offset(video_out_, delays->video_ns);
 }
 
 GstPadProbeReturn VideoWatch::on_picture(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
@@ -142,6 +264,26 @@ std::string VideoWatch::summary(GstElement *video_sender) const {
     gst_structure_free(stats);
     if (net != nullptr) gst_structure_free(net);
     text += line;
+    const jitter::AvSyncStats &sync = av_sync_.stats();
+    if (sync.samples > 0) {
+      // Mean and largest |video - audio| for the same capture time, as the
+      // streams come (unaligned) and with the delays, once they were set.
+      auto ms = [](int64_t ns, uint64_t n) {
+        return static_cast<long long>(n > 0 ? ns / static_cast<int64_t>(n) / 1000000 : 0);
+      };
+      char sync_line[512];
+      std::snprintf(sync_line, sizeof sync_line,
+                    "  lip sync              |video - audio| unaligned %lld ms mean (max %lld) "
+                    "over %llu pictures, aligned %lld ms (max %lld, %llu beyond 40 ms) over %llu; "
+                    "delays now audio %lld ms, video %lld ms\n",
+                    ms(sync.sum_abs_raw_ns, sync.samples), ms(sync.max_abs_raw_ns, 1),
+                    static_cast<unsigned long long>(sync.samples),
+                    ms(sync.sum_abs_synced_ns, sync.synced_samples), ms(sync.max_abs_synced_ns, 1),
+                    static_cast<unsigned long long>(sync.synced_beyond_goal),
+                    static_cast<unsigned long long>(sync.synced_samples),
+                    ms(av_sync_.delays().audio_ns, 1), ms(av_sync_.delays().video_ns, 1));
+      text += sync_line;
+    }
   }
   if (video_sender != nullptr) {
     GstStructure *stats = element_stats(video_sender, "venc");

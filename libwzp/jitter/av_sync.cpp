@@ -22,12 +22,15 @@ void AvSync::on_frame(Stream stream, uint32_t wire_timestamp, uint32_t clock_rat
   if (stream != Stream::kVideo) return;
   const std::optional<int64_t> raw = raw_offset_ns(now_ns);
   if (!raw) return;
-  const int64_t synced = *raw + delays_.video_ns - delays_.audio_ns;
   ++stats_.samples;
   stats_.max_abs_raw_ns = std::max(stats_.max_abs_raw_ns, std::abs(*raw));
-  stats_.max_abs_synced_ns = std::max(stats_.max_abs_synced_ns, std::abs(synced));
   stats_.sum_abs_raw_ns += std::abs(*raw);
+  if (!decided_) return;
+  const int64_t synced = *raw + delays_.video_ns - delays_.audio_ns;
+  ++stats_.synced_samples;
+  stats_.max_abs_synced_ns = std::max(stats_.max_abs_synced_ns, std::abs(synced));
   stats_.sum_abs_synced_ns += std::abs(synced);
+  if (std::abs(synced) > config_.goal_ns) ++stats_.synced_beyond_goal;
 }
 
 std::optional<int64_t> AvSync::raw_offset_ns(int64_t now_ns) const {
@@ -47,6 +50,7 @@ std::optional<AvDelays> AvSync::decide(int64_t now_ns) {
   AvDelays wanted;
   const std::optional<int64_t> raw = raw_offset_ns(now_ns);
   if (raw) {
+    decided_ = true;
     if (*raw > 0) {
       wanted.audio_ns = std::min(*raw, config_.max_audio_delay_ns);
     } else {

@@ -29,6 +29,8 @@ struct AvSyncConfig {
   // Speech is held back for the picture at most this much: beyond it lip
   // sync costs more conversation than it is worth.
   int64_t max_audio_delay_ns = 400'000'000;
+  // The lip-sync goal (issue 18): aligned samples beyond it are counted.
+  int64_t goal_ns = 40'000'000;
 };
 
 // How much later each stream is presented than its jitter buffer says.
@@ -38,14 +40,18 @@ struct AvDelays {
   bool operator==(const AvDelays &) const = default;
 };
 
+// Video presented minus audio for the same capture time, at each video
+// frame seen while the audio's map was fresh: without the delays (what the
+// streams' own timing gives) and, once decide() first had both streams, with
+// them.
 struct AvSyncStats {
-  uint64_t samples = 0;  // video frames seen while the audio's map was fresh
-  // Video presented minus audio for the same capture time, per sample:
-  // without the delays (what the streams' own timing gives) and with them.
+  uint64_t samples = 0;
   int64_t max_abs_raw_ns = 0;
-  int64_t max_abs_synced_ns = 0;
   int64_t sum_abs_raw_ns = 0;
+  uint64_t synced_samples = 0;
+  int64_t max_abs_synced_ns = 0;
   int64_t sum_abs_synced_ns = 0;
+  uint64_t synced_beyond_goal = 0;
 };
 
 class AvSync {
@@ -87,6 +93,7 @@ class AvSync {
   Map audio_;
   Map video_;
   AvDelays delays_;
+  bool decided_ = false;  // decide() has had both streams
   AvSyncStats stats_;
 };
 

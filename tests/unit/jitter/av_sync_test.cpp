@@ -32,11 +32,16 @@ TEST(AvSync, AVideoBehindTheAudioHoldsTheAudioBackByTheDifference) {
   EXPECT_EQ(delays->audio_ns, 200 * kMs);
   EXPECT_EQ(delays->video_ns, 0);
   EXPECT_EQ(sync.offset_ns(1300 * kMs), 0);
-  video(sync, 1066, 260, 1366);
+  video(sync, 1066, 270, 1366);
   EXPECT_EQ(sync.stats().samples, 2u);
-  EXPECT_EQ(sync.stats().max_abs_raw_ns, 200 * kMs);
-  EXPECT_EQ(sync.stats().max_abs_synced_ns, 200 * kMs);  // the first sample came before the delay
-  EXPECT_EQ(sync.stats().sum_abs_synced_ns, 200 * kMs);
+  EXPECT_EQ(sync.stats().max_abs_raw_ns, 210 * kMs);
+  EXPECT_EQ(sync.stats().sum_abs_raw_ns, 410 * kMs);
+  // The first sample came before the first decision.
+  EXPECT_EQ(sync.stats().synced_samples, 1u);
+  EXPECT_EQ(sync.stats().max_abs_synced_ns, 10 * kMs);
+  EXPECT_EQ(sync.stats().synced_beyond_goal, 0u);
+  video(sync, 1133, 310, 1443);  // 50 ms off: beyond the 40 ms goal
+  EXPECT_EQ(sync.stats().synced_beyond_goal, 1u);
 }
 
 TEST(AvSync, AnAudioBehindTheVideoHoldsTheVideoBack) {
