@@ -152,6 +152,16 @@ TEST_F(ClientCall, TwoWayCallThroughTheRelayWithLoss) {
         << side->output;
     EXPECT_TRUE(std::regex_search(side->output, std::regex(R"(video sent +\d+ frames)")))
         << side->output;
+    // Lip sync (docs/video.md): the picture runs behind the speech as the
+    // streams come; the delays bring them closer. And the ladder's steps.
+    std::smatch sync;
+    ASSERT_TRUE(std::regex_search(
+        side->output, sync,
+        std::regex(R"(lip sync +\|video - audio\| unaligned (\d+) ms mean .* aligned (\d+) ms)")))
+        << side->output;
+    EXPECT_LT(std::stoi(sync[2]), std::stoi(sync[1])) << side->output;
+    EXPECT_TRUE(std::regex_search(side->output, std::regex(R"(video ladder +400k)")))
+        << side->output;
   }
   // Bob spoke too: alice heard him (the call is two-way).
   auto heard = read_wav(dir_ / "at_alice.wav");
