@@ -3,6 +3,7 @@
 #include <gnutls/crypto.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -125,6 +126,11 @@ bool Endpoint::open_socket(std::string &error) {
             std::strerror(errno);
     return false;
   }
+  // UDP GSO where the kernel has it (Linux 4.18): getsockopt knows the
+  // option exactly where sendmsg honours it.
+  int segment = 0;
+  socklen_t segment_len = sizeof segment;
+  send_batch_ = SendBatch(getsockopt(socket_, SOL_UDP, UDP_SEGMENT, &segment, &segment_len) == 0);
   local_addr_len_ = sizeof local_addr_;
   getsockname(socket_, reinterpret_cast<sockaddr *>(&local_addr_), &local_addr_len_);
   local_port_ = ntohs(local_addr_.ss_family == AF_INET6
@@ -150,6 +156,7 @@ Endpoint::~Endpoint() {
       send_copy(later);
     }
     later_copies_.clear();
+    flush_batch(socket_, send_batch_);
   }
   if (socket_ >= 0) close(socket_);
   if (bounce_socket_ >= 0) close(bounce_socket_);
@@ -183,6 +190,7 @@ std::shared_ptr<Connection> Endpoint::dial(const std::string &host, uint16_t por
   connection->dialed_ns_ = now_ns();
   connections_.push_back(connection);
   connection->write(now_ns());
+  flush_batch(socket_, send_batch_);
   return connection;
 }
 
@@ -220,8 +228,13 @@ void Endpoint::wake() {
 }
 
 void Endpoint::send_packet(const ngtcp2_path &path, std::span<const uint8_t> packet) {
-  // A full socket buffer loses the packet; QUIC recovers as from any loss.
-  sendto(socket_, packet.data(), packet.size(), 0, path.remote.addr, path.remote.addrlen);
+  queue_packet(path.remote.addr, path.remote.addrlen, packet);
+}
+
+void Endpoint::queue_packet(const sockaddr *to, socklen_t to_len, std::span<const uint8_t> packet) {
+  if (send_batch_.add(to, to_len, packet)) return;
+  flush_batch(socket_, send_batch_);
+  send_batch_.add(to, to_len, packet);
 }
 
 // The packet leaves from another port of ours: the server sees the peer
@@ -234,6 +247,7 @@ void Endpoint::send_packet_bounced(const ngtcp2_path &path, std::span<const uint
     send_packet(path, packet);
     return;
   }
+  flush_batch(socket_, send_batch_);  // the packets written before it leave before it
   sendto(bounce_socket_, packet.data(), packet.size(), 0, path.remote.addr, path.remote.addrlen);
 }
 
@@ -266,8 +280,7 @@ void Endpoint::send_copies_later(const ngtcp2_path &path, std::span<const uint8_
 }
 
 void Endpoint::send_copy(const LaterCopies &later) {
-  sendto(socket_, later.packet.data(), later.packet.size(), 0,
-         reinterpret_cast<const sockaddr *>(&later.remote), later.remote_len);
+  queue_packet(reinterpret_cast<const sockaddr *>(&later.remote), later.remote_len, later.packet);
 }
 
 void Endpoint::send_due_copies(uint64_t ts) {
@@ -350,6 +363,7 @@ void Endpoint::run() {
     if (fds[0].revents & POLLIN) receive_all(socket_, ts);
     if (fds[2].revents & POLLIN) receive_all(bounce_socket_, ts);
     service_connections(now_ns());
+    flush_batch(socket_, send_batch_);
   }
 }
 

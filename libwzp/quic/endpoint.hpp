@@ -15,6 +15,7 @@
 
 #include "libwzp/quic/config.hpp"
 #include "libwzp/quic/connection.hpp"
+#include "libwzp/quic/send_batch.hpp"
 #include "libwzp/quic/tls.hpp"
 
 namespace wzp::quic {
@@ -117,6 +118,10 @@ class Endpoint : private ConnectionHost {
   std::vector<uint8_t> reset_secret_;
   std::vector<uint8_t> token_secret_;  // keys the Retry tokens this endpoint issues
   std::vector<uint8_t> receive_buffer_;
+  // The packets written this turn of the I/O loop, sent at its end (and at
+  // the end of dial()); guarded by loop_mutex_.
+  SendBatch send_batch_{false};
+  void queue_packet(const sockaddr *to, socklen_t to_len, std::span<const uint8_t> packet);
 
   // The I/O state, held by the I/O thread while it works and by dial().
   mutable std::mutex loop_mutex_;
