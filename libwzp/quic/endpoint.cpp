@@ -19,6 +19,9 @@ namespace wzp::quic {
 namespace {
 
 constexpr size_t kMaxReceiveBatch = 256;
+// Datagrams one recvmmsg call takes, and the room for each.
+constexpr size_t kReceiveSlots = 32;
+constexpr size_t kReceiveSlotBytes = 65536;
 constexpr int kSocketBufferBytes = 4 << 20;
 
 CidKey cid_key(const uint8_t *data, size_t size) {
@@ -86,7 +89,7 @@ Endpoint::Endpoint(const EndpointConfig &config, AcceptHandler on_accept)
       on_accept_(std::move(on_accept)),
       reset_secret_(32),
       token_secret_(32),
-      receive_buffer_(65536) {}
+      receive_buffer_(new uint8_t[kReceiveSlots * kReceiveSlotBytes]) {}
 
 std::unique_ptr<Endpoint> Endpoint::create(const EndpointConfig &config, AcceptHandler on_accept,
                                            std::string &error) {
@@ -131,6 +134,10 @@ bool Endpoint::open_socket(std::string &error) {
   int segment = 0;
   socklen_t segment_len = sizeof segment;
   send_batch_ = SendBatch(getsockopt(socket_, SOL_UDP, UDP_SEGMENT, &segment, &segment_len) == 0);
+  // A GSO message from a peer on this host arrives whole, not cut up by
+  // the kernel (receive_all cuts it); so may packets a NIC coalesced.
+  int on = 1;
+  setsockopt(socket_, SOL_UDP, UDP_GRO, &on, sizeof on);
   local_addr_len_ = sizeof local_addr_;
   getsockname(socket_, reinterpret_cast<sockaddr *>(&local_addr_), &local_addr_len_);
   local_port_ = ntohs(local_addr_.ss_family == AF_INET6
@@ -368,14 +375,51 @@ void Endpoint::run() {
 }
 
 void Endpoint::receive_all(int socket, uint64_t ts) {
-  for (size_t i = 0; i < kMaxReceiveBatch; ++i) {
-    sockaddr_storage from{};
-    socklen_t from_len = sizeof from;
-    ssize_t n = recvfrom(socket, receive_buffer_.data(), receive_buffer_.size(), 0,
-                         reinterpret_cast<sockaddr *>(&from), &from_len);
-    if (n < 0) break;
-    ++stats_.packets_received;
-    dispatch({receive_buffer_.data(), static_cast<size_t>(n)}, from, from_len, ts);
+  std::array<mmsghdr, kReceiveSlots> headers;
+  std::array<iovec, kReceiveSlots> iovs;
+  std::array<sockaddr_storage, kReceiveSlots> from;
+  struct alignas(cmsghdr) Control {
+    uint8_t bytes[CMSG_SPACE(sizeof(int))];
+  };
+  std::array<Control, kReceiveSlots> controls;
+  for (size_t received = 0; received < kMaxReceiveBatch;) {
+    for (size_t i = 0; i < kReceiveSlots; ++i) {
+      iovs[i] = {receive_buffer_.get() + i * kReceiveSlotBytes, kReceiveSlotBytes};
+      msghdr &header = headers[i].msg_hdr;
+      header = {};
+      header.msg_name = &from[i];
+      header.msg_namelen = sizeof from[i];
+      header.msg_iov = &iovs[i];
+      header.msg_iovlen = 1;
+      header.msg_control = controls[i].bytes;
+      header.msg_controllen = sizeof controls[i].bytes;
+    }
+    const int n = recvmmsg(socket, headers.data(), kReceiveSlots, 0, nullptr);
+    if (n <= 0) break;
+    for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
+      const msghdr &header = headers[i].msg_hdr;
+      // A GRO train: datagrams of `segment` bytes (the last may be shorter).
+      size_t segment = headers[i].msg_len;
+      for (cmsghdr *cmsg = CMSG_FIRSTHDR(&header); cmsg != nullptr;
+           cmsg = CMSG_NXTHDR(const_cast<msghdr *>(&header), cmsg)) {
+        if (cmsg->cmsg_level == SOL_UDP && cmsg->cmsg_type == UDP_GRO) {
+          int size = 0;
+          std::memcpy(&size, CMSG_DATA(cmsg), sizeof size);
+          if (size > 0) segment = static_cast<size_t>(size);
+        }
+      }
+      const uint8_t *data = receive_buffer_.get() + i * kReceiveSlotBytes;
+      const size_t length = headers[i].msg_len;
+      size_t offset = 0;
+      do {  // an empty datagram too is dispatched (and counted as garbage)
+        const size_t size = std::min(segment, length - offset);
+        ++stats_.packets_received;
+        dispatch({data + offset, size}, from[i], header.msg_namelen, ts);
+        offset += size;
+      } while (offset < length);
+    }
+    received += static_cast<size_t>(n);
+    if (static_cast<size_t>(n) < kReceiveSlots) break;  // the socket is drained
   }
 }
 

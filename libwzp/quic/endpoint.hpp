@@ -117,7 +117,9 @@ class Endpoint : private ConnectionHost {
   socklen_t local_addr_len_ = 0;
   std::vector<uint8_t> reset_secret_;
   std::vector<uint8_t> token_secret_;  // keys the Retry tokens this endpoint issues
-  std::vector<uint8_t> receive_buffer_;
+  // recvmmsg's slots, each as large as any UDP datagram (or a GRO train of
+  // them); left uninitialised, so only the pages packets fill are touched.
+  std::unique_ptr<uint8_t[]> receive_buffer_;
   // The packets written this turn of the I/O loop, sent at its end (and at
   // the end of dial()); guarded by loop_mutex_.
   SendBatch send_batch_{false};
