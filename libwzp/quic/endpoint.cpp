@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "libwzp/quic/clock.hpp"
 
@@ -23,6 +24,9 @@ constexpr size_t kMaxReceiveBatch = 256;
 constexpr size_t kReceiveSlots = 32;
 constexpr size_t kReceiveSlotBytes = 65536;
 constexpr int kSocketBufferBytes = 4 << 20;
+
+// The endpoint whose I/O thread this is, if any (Endpoint::wake).
+thread_local const void *running_endpoint = nullptr;
 
 CidKey cid_key(const uint8_t *data, size_t size) {
   CidKey key;
@@ -230,6 +234,13 @@ EndpointStats Endpoint::stats() const {
 }
 
 void Endpoint::wake() {
+  // A handler on the I/O thread queueing (a relay forwarding a datagram to
+  // every member) needs no eventfd round trip: the loop writes again
+  // before it sleeps.
+  if (running_endpoint == this) {
+    woken_on_loop_ = true;
+    return;
+  }
   uint64_t one = 1;
   [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
 }
@@ -343,6 +354,7 @@ void Endpoint::send_retry(const ngtcp2_pkt_hd &initial, const ngtcp2_path &path,
 }
 
 void Endpoint::run() {
+  running_endpoint = this;
   while (!stopping_) {
     uint64_t next = UINT64_MAX;
     {
@@ -354,7 +366,7 @@ void Endpoint::run() {
     }
     uint64_t now = now_ns();
     timespec timeout{1, 0};  // an upper bound, so a lost wake-up costs at most a second
-    if (next <= now) {
+    if (next <= now || std::exchange(woken_on_loop_, false)) {
       timeout = {0, 0};
     } else if (next - now < 1'000'000'000) {
       timeout = {0, static_cast<long>(next - now)};
@@ -369,6 +381,7 @@ void Endpoint::run() {
     uint64_t ts = now_ns();
     if (fds[0].revents & POLLIN) receive_all(socket_, ts);
     if (fds[2].revents & POLLIN) receive_all(bounce_socket_, ts);
+    woken_on_loop_ = false;  // what the handlers queued so far is written now
     service_connections(now_ns());
     flush_batch(socket_, send_batch_);
   }

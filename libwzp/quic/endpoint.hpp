@@ -142,6 +142,9 @@ class Endpoint : private ConnectionHost {
   StunHandler stun_handler_;
   void send_copy(const LaterCopies &later);
   void send_due_copies(uint64_t ts);
+  // wake() was called on the I/O thread itself: the loop's next turn must
+  // not sleep. I/O thread only.
+  bool woken_on_loop_ = false;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };
