@@ -1,8 +1,8 @@
 // The packets an endpoint's I/O thread writes in one turn, sent together:
 // one sendmmsg(2) for the lot, and packets of one size to one address as
 // one UDP GSO message (UDP_SEGMENT), which the kernel cuts into datagrams.
-// Per packet, a sendto(2) on loopback cost about as much CPU as all of
-// ngtcp2's work (docs/quic.md, "Benchmark").
+// One sendto(2) per packet took more of bench_quic's CPU than ngtcp2's
+// own work (docs/quic.md, "Benchmark").
 #pragma once
 
 #include <sys/socket.h>
