@@ -71,9 +71,11 @@ quic::ConnectionHandlers QuicTransport::handlers_for(ConnectionId id) {
     if (auto found = connections_.find(id); found != connections_.end()) {
       const auto stats = found->second->stats();
       // Packing toward a member (docs/rooms.md) shows as fewer packets than datagrams.
+      // Echoes of signaling (docs/quic.md) are the copies beyond those packets.
       g_debug("connection %" G_GUINT64_FORMAT " closed: %" G_GUINT64_FORMAT
-              " datagrams sent in %" G_GUINT64_FORMAT " UDP packets",
-              id, stats.datagrams_sent, stats.udp_packets_sent);
+              " datagrams sent in %" G_GUINT64_FORMAT " UDP packets, %" G_GUINT64_FORMAT
+              " signaling echoes",
+              id, stats.datagrams_sent, stats.udp_packets_sent, stats.signaling_echoes_sent);
       add(closed_totals_, stats);
       connections_.erase(found);
     }

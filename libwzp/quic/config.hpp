@@ -56,13 +56,16 @@ struct EndpointConfig {
   size_t handshake_echo_copies = 4;
   std::chrono::milliseconds handshake_echo_interval{100};
   // Once the handshake is done, a packet carrying new signaling bytes goes
-  // out again `signaling_echo_copies` times, `signaling_echo_interval`
-  // apart, for the same reason: at 50 % bursty loss a room's sender keys
-  // otherwise waited seconds for ngtcp2's backed-off retransmissions
-  // (docs/rooms.md, "Keys under loss"). At most 4 packets are echoed at a
-  // time, so a bulk transfer is not multiplied; a datagram that shares a
-  // packet with signaling is copied with it.
-  size_t signaling_echo_copies = 3;
+  // out again up to `signaling_echo_copies` times, `signaling_echo_interval`
+  // apart, until the peer acknowledges its bytes, for the same reason: at
+  // 50 % bursty loss a room's sender keys otherwise waited seconds for
+  // ngtcp2's retransmissions (docs/rooms.md, "Keys under loss"). 8 copies
+  // outlast the round trip of a lossy 200 kbit/s path with its queue (about
+  // 700 ms), so loss detection rarely has to step in; on a path that
+  // acknowledges within an interval no copy goes at all. At most 4 packets
+  // are echoed at a time, so a bulk transfer is not multiplied; a datagram
+  // that shares a packet with signaling is copied with it.
+  size_t signaling_echo_copies = 8;
   std::chrono::milliseconds signaling_echo_interval{100};
   // While signaling bytes are unacknowledged, an ack-eliciting probe goes
   // out when nothing ack-eliciting was sent for this long, so a lost message
@@ -150,6 +153,7 @@ struct ConnectionStats {
   uint64_t datagrams_dropped_oversized = 0;
   uint64_t udp_packets_sent = 0;
   uint64_t signaling_probes_sent = 0;  // EndpointConfig::signaling_probe_interval
+  uint64_t signaling_echoes_sent = 0;  // EndpointConfig::signaling_echo_copies
   // STREAM frames written beside datagrams (and in probes): empty but for
   // the first, which carries padding (Connection::write_pto_anchor).
   uint64_t pto_anchors = 0;

@@ -461,6 +461,7 @@ void Connection::on_stream_acked(uint64_t offset, uint64_t length) {
   uint64_t acked = offset + length;
   if (acked <= stream_acked_) return;
   stream_acked_ = std::min(acked, stream_end_);
+  signaling_echoes_.acknowledged(stream_acked_);
   while (!stream_chunks_.empty() &&
          stream_front_ + stream_chunks_.front().size() <= stream_acked_) {
     stream_front_ += stream_chunks_.front().size();
@@ -624,9 +625,11 @@ void Connection::send(const ngtcp2_path &path, std::span<const uint8_t> packet, 
     return static_cast<uint64_t>(std::chrono::nanoseconds(interval).count());
   };
   if (handshake_done_ && has_signaling) {
-    // A datagram sharing the packet goes with it: signaling is rare.
+    // A datagram sharing the packet goes with it: signaling is rare. A
+    // retransmission's bytes lie somewhere before stream_written_: its
+    // copies stop once everything written so far is acknowledged.
     signaling_echoes_.add(packet, ts, config.signaling_echo_copies,
-                          interval_ns(config.signaling_echo_interval));
+                          interval_ns(config.signaling_echo_interval), stream_written_);
     return;
   }
   // Media alone is never echoed: FEC covers it, and a server's grace after
@@ -653,6 +656,7 @@ void Connection::send_due_echoes(uint64_t ts) {
   signaling_echoes_.send_due(ts, [&](std::span<const uint8_t> packet) {
     host_.send_packet(path, packet);
     bytes_sent_ += packet.size();
+    ++io_stats_.signaling_echoes_sent;
     return true;
   });
 }

@@ -25,10 +25,20 @@ class EchoSchedule {
 
   // `packet` goes out `copies` more times, the first `interval_ns` after
   // `now_ns`, then every `interval_ns`; not at all while `max_packets`
-  // others are still being echoed.
-  void add(std::span<const uint8_t> packet, uint64_t now_ns, size_t copies, uint64_t interval_ns) {
+  // others are still being echoed. `done_at`: once the caller says
+  // `acknowledged` up to it, no more copies are needed (a signaling packet:
+  // the stream offset its bytes end at).
+  void add(std::span<const uint8_t> packet, uint64_t now_ns, size_t copies, uint64_t interval_ns,
+           uint64_t done_at = UINT64_MAX) {
     if (copies == 0 || echoes_.size() >= max_packets_) return;
-    echoes_.push_back({{packet.begin(), packet.end()}, now_ns + interval_ns, interval_ns, copies});
+    echoes_.push_back(
+        {{packet.begin(), packet.end()}, now_ns + interval_ns, interval_ns, copies, done_at});
+  }
+
+  // The peer has what every packet with `done_at` <= `through` carried:
+  // their copies would only cost the path.
+  void acknowledged(uint64_t through) {
+    std::erase_if(echoes_, [through](const Echo &echo) { return echo.done_at <= through; });
   }
 
   // Calls `send(packet)` for every copy due at `now_ns`, oldest first. A
@@ -61,6 +71,7 @@ class EchoSchedule {
     uint64_t due_ns = 0;
     uint64_t interval_ns = 0;
     size_t copies_left = 0;
+    uint64_t done_at = UINT64_MAX;
   };
   size_t max_packets_;
   std::vector<Echo> echoes_;

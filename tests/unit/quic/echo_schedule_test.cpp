@@ -75,6 +75,25 @@ TEST(EchoSchedule, AtMostMaxPacketsAreEchoedAtOnce) {
   EXPECT_EQ(due(schedule, 200 * kMs), std::vector<Packet>{Packet{4}});
 }
 
+TEST(EchoSchedule, CopiesStopOnceThePeerHasThePacketsBytes) {
+  EchoSchedule schedule(4);
+  // Signaling packets tagged with the stream offset their bytes end at.
+  schedule.add(Packet{1}, 0, 8, 100 * kMs, 300);
+  schedule.add(Packet{2}, 10 * kMs, 8, 100 * kMs, 700);
+  schedule.add(Packet{3}, 20 * kMs, 8, 100 * kMs);  // no tag: only its copies end it
+  EXPECT_EQ(due(schedule, 100 * kMs), std::vector<Packet>{Packet{1}});
+  // An acknowledgement short of packet 2's end leaves it copied; packet 1 is done.
+  schedule.acknowledged(500);
+  EXPECT_EQ(due(schedule, 200 * kMs), (std::vector<Packet>{Packet{2}, Packet{3}}));
+  // Its slot is free for the next message at once, not 8 intervals on.
+  schedule.add(Packet{4}, 200 * kMs, 8, 100 * kMs, 900);
+  schedule.add(Packet{5}, 200 * kMs, 8, 100 * kMs, 1000);
+  EXPECT_EQ(schedule.size(), 4u);
+  schedule.acknowledged(1000);
+  EXPECT_EQ(schedule.size(), 1u);
+  EXPECT_EQ(due(schedule, 300 * kMs), std::vector<Packet>{Packet{3}});
+}
+
 TEST(EchoSchedule, ClearDropsEverything) {
   EchoSchedule schedule;
   schedule.add(Packet{1}, 0, 4, 100 * kMs);
