@@ -56,16 +56,17 @@ struct EndpointConfig {
   size_t handshake_echo_copies = 4;
   std::chrono::milliseconds handshake_echo_interval{100};
   // Once the handshake is done, a packet carrying new signaling bytes goes
-  // out again up to `signaling_echo_copies` times, `signaling_echo_interval`
-  // apart, until the peer acknowledges its bytes, for the same reason: at
-  // 50 % bursty loss a room's sender keys otherwise waited seconds for
-  // ngtcp2's retransmissions (docs/rooms.md, "Keys under loss"). 8 copies
-  // outlast the round trip of a lossy 200 kbit/s path with its queue (about
-  // 700 ms), so loss detection rarely has to step in; on a path that
-  // acknowledges within an interval no copy goes at all. At most 4 packets
-  // are echoed at a time, so a bulk transfer is not multiplied; a datagram
-  // that shares a packet with signaling is copied with it.
-  size_t signaling_echo_copies = 8;
+  // out again `signaling_echo_copies` times, `signaling_echo_interval`
+  // apart, for the same reason: at 50 % bursty loss a room's sender keys
+  // otherwise waited seconds for ngtcp2's backed-off retransmissions
+  // (docs/rooms.md, "Keys under loss"). The copies stop once the peer
+  // acknowledges the packet's bytes: a path that answers within an interval
+  // gets none. More copies (8, until acknowledged) cost a lossy member's
+  // full downlink more than they saved (docs/rooms.md, "Echoes until
+  // acknowledged"). At most 4 packets are echoed at a time, so a bulk
+  // transfer is not multiplied; a datagram that shares a packet with
+  // signaling is copied with it.
+  size_t signaling_echo_copies = 3;
   std::chrono::milliseconds signaling_echo_interval{100};
   // While signaling bytes are unacknowledged, an ack-eliciting probe goes
   // out when nothing ack-eliciting was sent for this long, so a lost message
