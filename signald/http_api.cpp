@@ -6,8 +6,8 @@
 
 #include "libwzp/base/host_port.hpp"
 #include "libwzp/crypto/identity.hpp"
+#include "libwzp/stream/tcp_listener.hpp"
 #include "signald/stun_responder.hpp"
-#include "signald/tcp_listener.hpp"
 #include "signald/tls_transport.hpp"
 
 namespace wzp::signald {
@@ -91,7 +91,7 @@ HttpApi::~HttpApi() {
 }
 
 bool HttpApi::listen(const std::string &host, uint16_t port, std::string &error) {
-  service_ = listen_tcp(host, port, G_CALLBACK(on_incoming), this, port_, error);
+  service_ = stream::listen_tcp(host, port, G_CALLBACK(on_incoming), this, port_, error);
   return service_ != nullptr;
 }
 

@@ -2,11 +2,9 @@
 
 #include <glib.h>
 
-#include "libwzp/base/host_port.hpp"
 #include "libwzp/signal/printable.hpp"
 #include "libwzp/stream/https.hpp"
 #include "signald/quic_transport.hpp"
-#include "signald/tcp_listener.hpp"
 
 namespace wzp::signald {
 
@@ -16,19 +14,6 @@ constexpr std::chrono::hours kNoSelfSigned{1};
 
 uint64_t unsent(const quic::ConnectionStats &stats) {
   return stats.datagrams_dropped_stale + stats.datagrams_dropped_full;
-}
-
-std::string text_of(GSocketAddress *address) {
-  if (address == nullptr || !G_IS_INET_SOCKET_ADDRESS(address)) return "";
-  auto *inet = G_INET_SOCKET_ADDRESS(address);
-  gchar *host = g_inet_address_to_string(g_inet_socket_address_get_address(inet));
-  std::string text = base::format_host_port(host, g_inet_socket_address_get_port(inet));
-  g_free(host);
-  return text;
-}
-
-std::string address_of(SoupServerMessage *message) {
-  return text_of(soup_server_message_get_remote_address(message));
 }
 }  // namespace
 
@@ -49,129 +34,36 @@ bool TlsTransport::start(const std::string &address, uint16_t port,
     error = "the certificate is not the one QUIC clients pin";
     return false;
   }
-  certificate_ = certificate;
-  // libsoup gets each connection after its TLS handshake (on_handshake).
+  // libsoup gets each connection from the gate, after its TLS handshake.
   soup_ = soup_server_new("server-header", "wzp-signald", nullptr);
   const char *protocols[] = {stream::kSignalProtocol, nullptr};
   soup_server_add_websocket_handler(soup_, stream::kSignalPath, nullptr,
                                     const_cast<char **>(protocols), on_websocket, this, nullptr);
-  service_ = listen_tcp(address, port, G_CALLBACK(on_incoming), this, port_, error);
-  return service_ != nullptr;
-}
-
-gboolean TlsTransport::on_incoming(GSocketService *, GSocketConnection *tcp, GObject *,
-                                   gpointer data) {
-  auto *self = static_cast<TlsTransport *>(data);
-  GSocketAddress *remote_address = g_socket_connection_get_remote_address(tcp, nullptr);
-  std::string remote = text_of(remote_address);
-  if (remote_address != nullptr) g_object_unref(remote_address);
-  std::string source = connection_source(remote);
-  bool all_taken = self->handshakes_.size() >= self->limits_.handshakes;
-  if (all_taken || self->handshakes_by_source_[source] >= self->limits_.handshakes_per_source ||
-      self->handshakes_.contains(remote)) {
-    {
-      std::lock_guard lock(self->mutex_);
-      ++(all_taken ? self->refused_handshakes_ : self->refused_source_handshakes_);
-    }
-    if (self->handshakes_by_source_[source] == 0) self->handshakes_by_source_.erase(source);
-    g_io_stream_close(G_IO_STREAM(tcp), nullptr, nullptr);
-    return TRUE;
-  }
-  GError *gerror = nullptr;
-  GIOStream *tls = g_tls_server_connection_new(G_IO_STREAM(tcp), self->certificate_, &gerror);
-  if (tls == nullptr) {
-    g_warning("tls: %s", gerror->message);
-    g_clear_error(&gerror);
-    g_io_stream_close(G_IO_STREAM(tcp), nullptr, nullptr);
-    return TRUE;
-  }
-  // As libsoup sets up its own TLS connections.
-  g_tls_connection_set_require_close_notify(G_TLS_CONNECTION(tls), FALSE);
-  const gchar *protocols[] = {"http/1.1", nullptr};
-  g_tls_connection_set_advertised_protocols(G_TLS_CONNECTION(tls), protocols);
-  Handshake &h = self->handshakes_[remote];
-  h.tcp = G_SOCKET_CONNECTION(g_object_ref(tcp));
-  h.tls = G_TLS_CONNECTION(tls);
-  h.cancel = g_cancellable_new();
-  h.source = source;
-  ++self->handshakes_by_source_[source];
-  // Not a WebSocket in time: closed, whether TLS or the upgrade lagged.
-  auto *key = new std::pair<TlsTransport *, std::string>(self, remote);
-  h.timeout = g_timeout_add_full(
-      G_PRIORITY_DEFAULT, static_cast<guint>(self->limits_.handshake_timeout.count()),
-      [](gpointer d) -> gboolean {
-        auto *k = static_cast<std::pair<TlsTransport *, std::string> *>(d);
-        auto found = k->first->handshakes_.find(k->second);
-        if (found != k->first->handshakes_.end()) {
-          found->second.timeout = 0;  // this source is removed by returning
-          {
-            std::lock_guard lock(k->first->mutex_);
-            ++k->first->timed_out_handshakes_;
-          }
-          k->first->forget(k->second, true);
-        }
-        return G_SOURCE_REMOVE;
-      },
-      key, [](gpointer d) { delete static_cast<std::pair<TlsTransport *, std::string> *>(d); });
-  g_tls_connection_handshake_async(h.tls, G_PRIORITY_DEFAULT, h.cancel, on_handshake,
-                                   new std::pair<TlsTransport *, std::string>(self, remote));
-  return TRUE;
-}
-
-void TlsTransport::on_handshake(GObject *tls, GAsyncResult *result, gpointer data) {
-  std::unique_ptr<std::pair<TlsTransport *, std::string>> key(
-      static_cast<std::pair<TlsTransport *, std::string> *>(data));
-  GError *gerror = nullptr;
-  bool done = g_tls_connection_handshake_finish(G_TLS_CONNECTION(tls), result, &gerror);
-  bool cancelled = g_error_matches(gerror, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_clear_error(&gerror);
-  if (cancelled) return;  // forgotten already; the transport may be gone
-  TlsTransport *self = key->first;
-  auto found = self->handshakes_.find(key->second);
-  if (found == self->handshakes_.end()) return;
-  if (!done) {
-    {
-      std::lock_guard lock(self->mutex_);
-      ++self->failed_handshakes_;
-    }
-    return self->forget(key->second, true);
-  }
-  // Still counted until it becomes a WebSocket (accept) or times out.
-  GSocketAddress *local = g_socket_connection_get_local_address(found->second.tcp, nullptr);
-  GSocketAddress *remote = g_socket_connection_get_remote_address(found->second.tcp, nullptr);
-  bool accepted =
-      local != nullptr && remote != nullptr &&
-      soup_server_accept_iostream(self->soup_, G_IO_STREAM(tls), local, remote, nullptr);
-  if (local != nullptr) g_object_unref(local);
-  if (remote != nullptr) g_object_unref(remote);
-  if (!accepted) self->forget(key->second, true);
-}
-
-void TlsTransport::forget(const std::string &remote, bool close) {
-  auto found = handshakes_.find(remote);
-  if (found == handshakes_.end()) return;
-  Handshake h = found->second;
-  handshakes_.erase(found);
-  if (--handshakes_by_source_[h.source] == 0) handshakes_by_source_.erase(h.source);
-  if (h.timeout != 0) g_source_remove(h.timeout);
-  g_cancellable_cancel(h.cancel);
-  // Closing the TCP stream ends what libsoup holds of it too.
-  if (close) g_io_stream_close(G_IO_STREAM(h.tcp), nullptr, nullptr);
-  g_object_unref(h.cancel);
-  g_object_unref(h.tls);
-  g_object_unref(h.tcp);
+  gate_ = std::make_unique<stream::TlsGate>(
+      soup_, certificate,
+      stream::TlsGateLimits{limits.handshakes, limits.handshakes_per_source,
+                            limits.handshake_timeout},
+      [](std::string_view remote) { return connection_source(remote); });
+  g_object_unref(certificate);
+  if (!gate_->listen(address, port, error)) return false;
+  port_ = gate_->port();
+  return true;
 }
 
 std::string TlsTransport::metrics() const {
+  const stream::TlsGateCounts *gate = gate_ ? &gate_->counts() : nullptr;
+  auto count = [gate](const std::atomic<uint64_t> stream::TlsGateCounts::*which) {
+    return std::to_string(gate != nullptr ? (gate->*which).load() : 0);
+  };
   return "wzp_signald_tls_refused_total{reason=\"full\"} " + std::to_string(refused_) +
          "\nwzp_signald_tls_refused_total{reason=\"handshakes\"} " +
-         std::to_string(refused_handshakes_) +
+         count(&stream::TlsGateCounts::refused_full) +
          "\nwzp_signald_tls_refused_total{reason=\"handshakes_per_source\"} " +
-         std::to_string(refused_source_handshakes_) +
+         count(&stream::TlsGateCounts::refused_source) +
          "\nwzp_signald_tls_refused_total{reason=\"handshake_failed\"} " +
-         std::to_string(failed_handshakes_) +
+         count(&stream::TlsGateCounts::failed) +
          "\nwzp_signald_tls_refused_total{reason=\"handshake_timeout\"} " +
-         std::to_string(timed_out_handshakes_) + "\n";
+         count(&stream::TlsGateCounts::timed_out) + "\n";
 }
 
 void TlsTransport::stop() {
@@ -182,17 +74,11 @@ void TlsTransport::stop() {
     ended_.clear();
   }
   connections.clear();  // each closes without telling the Server
-  if (service_ != nullptr) {
-    g_socket_service_stop(service_);
-    g_socket_listener_close(G_SOCKET_LISTENER(service_));
-    g_clear_object(&service_);
-  }
-  while (!handshakes_.empty()) forget(handshakes_.begin()->first, true);
+  gate_.reset();        // stops listening, closes what still waits
   if (soup_ != nullptr) {
     soup_server_disconnect(soup_);
     g_clear_object(&soup_);
   }
-  g_clear_object(&certificate_);
 }
 
 void TlsTransport::on_websocket(SoupServer *, SoupServerMessage *message, const char *,
@@ -203,14 +89,12 @@ void TlsTransport::on_websocket(SoupServer *, SoupServerMessage *message, const 
 void TlsTransport::accept(SoupServerMessage *message, SoupWebsocketConnection *ws) {
   // A WebSocket now: its handshake's slot is free. libsoup knows only the
   // TLS stream we handed it; the socket (for TCP's queue and RTT) is ours.
-  std::string remote = address_of(message);
-  auto found = handshakes_.find(remote);
-  if (found == handshakes_.end()) {
+  GSocket *socket = gate_->pass(message);
+  if (socket == nullptr) {
     soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "timed out");
     return;
   }
-  GSocket *socket = G_SOCKET(g_object_ref(g_socket_connection_get_socket(found->second.tcp)));
-  forget(remote, false);
+  std::string remote = stream::TlsGate::remote_of(message);
   std::lock_guard lock(mutex_);
   if (connections_.size() >= limits_.connections) {
     ++refused_;

@@ -7,11 +7,9 @@
 // main loop; media forwarded from the QUIC thread only queues.
 //
 // Before a connection is a WebSocket (the TLS handshake and the HTTP
-// upgrade), it is bounded as a QUIC handshake is: the transport accepts
-// the TCP connection and does the TLS handshake itself, at most
-// `handshakes` at once and `handshakes_per_source` from one address (IPv4,
-// or IPv6 /64), each given `handshake_timeout` to become a WebSocket, then
-// hands the TLS stream to libsoup.
+// upgrade), it is bounded as a QUIC handshake is, by a stream::TlsGate: at
+// most `handshakes` at once and `handshakes_per_source` from one address
+// (IPv4, or IPv6 /64), each given `handshake_timeout` to become a WebSocket.
 #pragma once
 
 #include <chrono>
@@ -20,6 +18,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "libwzp/stream/tls_gate.hpp"
 #include "libwzp/stream/ws_channel.hpp"
 #include "signald/core/server.hpp"
 #include "signald/transports.hpp"
@@ -63,19 +62,6 @@ class TlsTransport final : public ClientTransport {
   LinkTotals link_totals() const override;
 
  private:
-  // A TCP connection not yet a WebSocket.
-  struct Handshake {
-    GSocketConnection *tcp = nullptr;
-    GTlsConnection *tls = nullptr;
-    GCancellable *cancel = nullptr;
-    std::string source;  // connection_source() of its address
-    guint timeout = 0;
-  };
-  static gboolean on_incoming(GSocketService *, GSocketConnection *tcp, GObject *, gpointer data);
-  static void on_handshake(GObject *tls, GAsyncResult *result, gpointer data);
-  // Ends the handshake of the connection from `remote` ("host:port");
-  // `close`: and its connection with it.
-  void forget(const std::string &remote, bool close);
   static void on_websocket(SoupServer *soup, SoupServerMessage *message, const char *path,
                            SoupWebsocketConnection *ws, gpointer data);
   void accept(SoupServerMessage *message, SoupWebsocketConnection *ws);
@@ -85,23 +71,15 @@ class TlsTransport final : public ClientTransport {
   ConnectionIds &ids_;
   Server *server_ = nullptr;
   SoupServer *soup_ = nullptr;
-  GSocketService *service_ = nullptr;
-  GTlsCertificate *certificate_ = nullptr;
+  std::unique_ptr<stream::TlsGate> gate_;
   uint16_t port_ = 0;
   TlsLimits limits_;
-  // By remote address; on the main loop only.
-  std::unordered_map<std::string, Handshake> handshakes_;
-  std::unordered_map<std::string, size_t> handshakes_by_source_;
   std::unordered_map<ConnectionId, std::shared_ptr<stream::WsChannel>> connections_;
   // Channels whose end was told: released on the main loop's next turn,
   // not inside their own callback.
   std::vector<std::shared_ptr<stream::WsChannel>> ended_;
   LinkTotals closed_totals_;
   uint64_t refused_ = 0;  // the server was full
-  // Before the WebSocket: refused at once (all slots or the source's taken),
-  // failed TLS handshakes, and timed out.
-  uint64_t refused_handshakes_ = 0, refused_source_handshakes_ = 0, failed_handshakes_ = 0,
-           timed_out_handshakes_ = 0;
 };
 
 }  // namespace wzp::signald

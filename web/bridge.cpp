@@ -5,6 +5,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "libwzp/base/host_port.hpp"
 #include "libwzp/base/token_bucket.hpp"
 #include "libwzp/crypto/room_access.hpp"
 #include "libwzp/stream/https.hpp"
@@ -67,14 +68,19 @@ std::unique_ptr<Bridge> Bridge::start(const ServerOptions &options, std::string 
   GTlsCertificate *certificate = stream::load_tls_certificate(
       options.certificate_file, options.key_file, kSelfSignedValidity, self->fingerprint_, error);
   if (certificate == nullptr) return nullptr;
-  self->soup_ =
-      soup_server_new("server-header", "wzp-web", "tls-certificate", certificate, nullptr);
-  g_object_unref(certificate);
+  self->soup_ = soup_server_new("server-header", "wzp-web", nullptr);
   soup_server_add_handler(self->soup_, nullptr, on_request, self.get(), nullptr);
   soup_server_add_websocket_handler(self->soup_, "/ws", nullptr, nullptr, on_websocket, self.get(),
                                     nullptr);
-  self->port_ = stream::listen_https(self->soup_, options.address, options.port, error);
-  if (self->port_ == 0) return nullptr;
+  // Sessions are counted by host; the gate's waiting connections too.
+  self->gate_ = std::make_unique<stream::TlsGate>(
+      self->soup_, certificate, options.limits.waiting, [](std::string_view remote) {
+        auto parsed = base::parse_host_port(remote);
+        return parsed ? parsed->host : std::string(remote);
+      });
+  g_object_unref(certificate);
+  if (!self->gate_->listen(options.address, options.port, error)) return nullptr;
+  self->port_ = self->gate_->port();
   return self;
 }
 
@@ -85,6 +91,7 @@ Bridge::~Bridge() {
     g_object_unref(ws);
   }
   connections_.clear();
+  gate_.reset();
   if (soup_ != nullptr) {
     soup_server_disconnect(soup_);
     g_object_unref(soup_);
@@ -93,7 +100,16 @@ Bridge::~Bridge() {
 
 std::string Bridge::metrics() const {
   std::string out = "wzp_web_sessions_active " + std::to_string(connections_.size()) + "\n";
-  for (const auto &[name, value] : counters_) {
+  std::map<std::string, uint64_t> counters = counters_;
+  if (gate_) {
+    out += "wzp_web_connections_waiting " + std::to_string(gate_->waiting()) + "\n";
+    const stream::TlsGateCounts &gate = gate_->counts();
+    counters["refused_waiting_full"] = gate.refused_full;
+    counters["refused_waiting_per_address"] = gate.refused_source;
+    counters["closed_tls_failed"] = gate.failed;
+    counters["closed_waiting_timeout"] = gate.timed_out;
+  }
+  for (const auto &[name, value] : counters) {
     out += "wzp_web_" + name + "_total " + std::to_string(value) + "\n";
   }
   return out;
@@ -135,6 +151,12 @@ void Bridge::on_request(SoupServer *, SoupServerMessage *message, const char *pa
 void Bridge::on_websocket(SoupServer *, SoupServerMessage *message, const char *,
                           SoupWebsocketConnection *ws, gpointer data) {
   auto *self = static_cast<Bridge *>(data);
+  GSocket *socket = self->gate_->pass(message);
+  if (socket == nullptr) {  // the gate closed it meanwhile: its time was up
+    soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "timed out");
+    return;
+  }
+  g_object_unref(socket);
   const char *host = soup_server_message_get_remote_host(message);
   self->accept(ws, host != nullptr ? host : "");
 }

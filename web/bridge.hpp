@@ -1,5 +1,6 @@
 // wzp-web's server: the page at /room/<name>, the signaling WebSocket at
-// /ws (same origin), /metrics and /healthz, over HTTPS (libsoup). One
+// /ws (same origin), /metrics and /healthz, over HTTPS (libsoup, behind a
+// stream::TlsGate that bounds connections before they are WebSockets). One
 // BrowserSession per WebSocket, within the limits below; every refusal is
 // counted by its reason and shown on /metrics.
 #pragma once
@@ -11,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "libwzp/stream/tls_gate.hpp"
 #include "web/browser_session.hpp"
 
 namespace wzp::web {
@@ -23,6 +25,10 @@ struct Limits {
   // fit the burst; more is a flood.
   double messages_per_second = 10;
   double message_burst = 40;
+  // Connections not yet a WebSocket nor answered (TLS handshake, request,
+  // upgrade): how many, from one address, and for how long (stream::TlsGate).
+  // A browser opens a few at once for a page; a slowloris holds many.
+  stream::TlsGateLimits waiting{32, 8, std::chrono::milliseconds(5000)};
 };
 
 struct ServerOptions {
@@ -65,6 +71,7 @@ class Bridge {
 
   ServerOptions options_;
   SoupServer *soup_ = nullptr;
+  std::unique_ptr<stream::TlsGate> gate_;
   uint16_t port_ = 0;
   std::string fingerprint_;
   uint64_t next_id_ = 1;

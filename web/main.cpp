@@ -33,7 +33,8 @@ struct Options {
   gchar *signald = nullptr, *signald_fingerprint = nullptr, *address = nullptr;
   gchar *cert = nullptr, *key = nullptr, *stun = nullptr;
   gint port = 8443, per_address = 4, sessions = 64, message_bytes = 64 * 1024, rate = 10;
-  gdouble setup_timeout = 15;
+  gint waiting_per_address = 8, waiting = 32;
+  gdouble setup_timeout = 15, handshake_timeout = 5;
   ~Options() {
     for (gchar *s : {signald, signald_fingerprint, address, cert, key, stun}) g_free(s);
   }
@@ -80,6 +81,14 @@ int main(int argc, char **argv) {
        "Seconds a browser has to join, call or answer once connected, and for its WebRTC "
        "connection once joined; an ended session closes after as long (default 15)",
        "SECONDS"},
+      {"handshake-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o.handshake_timeout,
+       "Seconds a connection has for its TLS handshake and its request (the page, or the "
+       "WebSocket's upgrade) before it is closed (default 5)",
+       "SECONDS"},
+      {"max-waiting-per-address", 0, 0, G_OPTION_ARG_INT, &o.waiting_per_address,
+       "Connections from one address in their TLS handshake or request at once (default 8)", "N"},
+      {"max-waiting", 0, 0, G_OPTION_ARG_INT, &o.waiting,
+       "Connections in their TLS handshake or request at once, in all (default 32)", "N"},
       {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the build and exit", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   GOptionContext *context = g_option_context_new("- the wzp browser bridge");
@@ -128,9 +137,19 @@ int main(int argc, char **argv) {
   options.port = static_cast<uint16_t>(o.port);
   if (o.cert != nullptr) options.certificate_file = o.cert;
   if (o.key != nullptr) options.key_file = o.key;
-  if (o.per_address < 1 || o.sessions < 1 || o.message_bytes < 1024 || o.rate < 1) {
-    return fail("the limits must be at least 1 session, 1024 bytes and 1 message a second");
+  if (o.per_address < 1 || o.sessions < 1 || o.message_bytes < 1024 || o.rate < 1 ||
+      o.waiting_per_address < 1 || o.waiting < 1) {
+    return fail(
+        "the limits must be at least 1 session, 1 waiting connection, 1024 bytes and 1 message a "
+        "second");
   }
+  options.limits.waiting.waiting = static_cast<size_t>(o.waiting);
+  options.limits.waiting.waiting_per_source = static_cast<size_t>(o.waiting_per_address);
+  if (!(o.handshake_timeout >= 0.1 && o.handshake_timeout <= 600)) {
+    return fail("--handshake-timeout must be 0.1-600 seconds");
+  }
+  options.limits.waiting.timeout =
+      std::chrono::milliseconds(std::lround(o.handshake_timeout * 1000));
   options.limits.messages_per_second = o.rate;
   options.limits.message_burst = 4.0 * o.rate;
   options.limits.sessions_per_address = static_cast<uint32_t>(o.per_address);

@@ -25,6 +25,7 @@ constexpr int kMessageBytes = 4096;
 constexpr int kSessionsPerAddress = 2;
 constexpr int kSessions = 4;
 constexpr double kSetupSeconds = 2;
+constexpr int kWaitingPerAddress = 3;        // probe_bridge.py holds that many, then one more
 constexpr uint16_t kPolicyViolation = 1008;  // the WebSocket close code
 
 class WebBridgeLimits : public ::testing::Test {
@@ -36,12 +37,26 @@ class WebBridgeLimits : public ::testing::Test {
     ASSERT_TRUE(daemon_->ready());
     web_ = std::make_unique<ChildProcess>(
         build_binary("web/wzp-web"),
-        std::vector<std::string>{
-            "--signald", "127.0.0.1:" + std::to_string(daemon_->quic_port()),
-            "--signald-fingerprint", daemon_->certificate(), "--address", "127.0.0.1", "--port",
-            "0", "--max-message-bytes", std::to_string(kMessageBytes), "--max-sessions-per-address",
-            std::to_string(kSessionsPerAddress), "--max-sessions", std::to_string(kSessions),
-            "--setup-timeout", std::to_string(kSetupSeconds)},
+        std::vector<std::string>{"--signald",
+                                 "127.0.0.1:" + std::to_string(daemon_->quic_port()),
+                                 "--signald-fingerprint",
+                                 daemon_->certificate(),
+                                 "--address",
+                                 "127.0.0.1",
+                                 "--port",
+                                 "0",
+                                 "--max-message-bytes",
+                                 std::to_string(kMessageBytes),
+                                 "--max-sessions-per-address",
+                                 std::to_string(kSessionsPerAddress),
+                                 "--max-sessions",
+                                 std::to_string(kSessions),
+                                 "--setup-timeout",
+                                 std::to_string(kSetupSeconds),
+                                 "--handshake-timeout",
+                                 std::to_string(kSetupSeconds),
+                                 "--max-waiting-per-address",
+                                 std::to_string(kWaitingPerAddress)},
         std::map<std::string, std::string>{
             {"GST_PLUGIN_PATH", (build_dir() / "gst-plugins").string()},
             {"G_DEBUG", "fatal-criticals"}});
@@ -138,15 +153,27 @@ TEST_F(WebBridgeLimits, RefusalsFloodsAndDeadlinesSayWhyAndAreCounted) {
   ASSERT_EQ(no_offer.size(), 2u) << no_offer.dump();
   expect_closed(no_offer, "timeout", "no WebRTC connection within 2 s");
 
+  // Before the WebSocket: one address holds only so many connections, and
+  // one that sends nothing, half a ClientHello or half a request is closed
+  // once the handshake timeout has passed (not a failed handshake: cut).
+  EXPECT_TRUE(seen.value("one_more", false)) << "one more connection was left open";
+  for (const char *name : {"silent", "half_hello", "half_request"}) {
+    EXPECT_TRUE(seen["waiting"].value(name, false)) << name << " was left open";
+  }
+
   const std::string metrics = seen.value("metrics", "");
   for (const char *line :
-       {"dropped_too_big_total 1", "dropped_bad_message_total 1", "dropped_binary_total 1",
-        "refused_bad_invite_total 1", "refused_bad_sdp_total 1", "refused_per_address_total 1",
-        "refused_full_total 2", "closed_flood_total 1", "closed_timeout_total 2",
-        "sessions_active 0"}) {
+       {"refused_waiting_per_address_total 1", "closed_waiting_timeout_total 3",
+        "closed_tls_failed_total 0", "refused_waiting_full_total 0", "dropped_too_big_total 1",
+        "dropped_bad_message_total 1", "dropped_binary_total 1", "refused_bad_invite_total 1",
+        "refused_bad_sdp_total 1", "refused_per_address_total 1", "refused_full_total 2",
+        "closed_flood_total 1", "closed_timeout_total 2", "sessions_active 0"}) {
     expect_counted(metrics, line);
   }
   EXPECT_NE(metrics.find("wzp_web_dropped_rate_limited_total "), std::string::npos) << metrics;
+  // Only the request for /metrics itself waits: every page, metrics and
+  // upgrade request before it let its connection go.
+  expect_counted(metrics, "connections_waiting 1");
   if (HasFailure()) std::fprintf(stderr, "wzp-web:\n%s", web_output().c_str());
 }
 

@@ -6,9 +6,12 @@ time.
 
   probe_bridge.py ORIGIN limits|auth OUT_JSON MESSAGE_BYTES
 
-limits: a session that never joins and one that joins (with the good
-token) and makes only an offer without audio, both from 127.0.0.4, until
-each is closed; meanwhile, each on a fresh WebSocket from 127.0.0.1: a
+limits: from 127.0.0.5, connections that are never WebSockets: one sends
+nothing, one half a TLS ClientHello, one half an HTTP request after its
+TLS handshake, then one more than the bridge lets one address hold, until
+each is closed. A session that never joins and one that joins (with the
+good token) and makes only an offer without audio, both from 127.0.0.4,
+until each is closed; meanwhile, each on a fresh WebSocket from 127.0.0.1: a
 message over MESSAGE_BYTES, one that is not JSON, a binary one, a join with
 another room's invite, and a flood until the bridge closes the socket.
 Then sessions from 127.0.0.1, then 127.0.0.2, then 127.0.0.3, each until
@@ -63,6 +66,50 @@ def next_event(ws):
             message = json.loads(frame.data)
             if message.get("type") not in ("status", "event"):
                 return message
+
+
+def tcp_to(origin, source):
+    host, port = urllib.parse.urlparse(origin).netloc.rsplit(":", 1)
+    return socket.create_connection((host, int(port)), timeout=PATIENCE,
+                                    source_address=(source, 0))
+
+
+def client_hello():
+    """The first flight of a real TLS handshake, as a browser would send it."""
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = CONTEXT.wrap_bio(incoming, outgoing, server_hostname="127.0.0.1")
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return outgoing.read()
+
+
+def waiting_connections(origin, source):
+    """Connections from `source` that stay short of a request: one silent,
+    one with half a ClientHello, one with half a request; then one more."""
+    silent = tcp_to(origin, source)
+    half_hello = tcp_to(origin, source)
+    hello = client_hello()
+    half_hello.sendall(hello[:len(hello) // 2])
+    half_request = CONTEXT.wrap_socket(tcp_to(origin, source), server_hostname="127.0.0.1")
+    half_request.sendall(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websock")
+    return {"silent": silent, "half_hello": half_hello, "half_request": half_request,
+            "one_more": tcp_to(origin, source)}
+
+
+def closed_by_bridge(sock):
+    """Whether the bridge closed `sock` (end of stream or reset) rather than
+    leaving it open past PATIENCE, and anything it sent first."""
+    try:
+        data = sock.recv(4096)
+        return data == b"", data.decode(errors="replace")
+    except (ConnectionError, ssl.SSLError) as e:
+        return True, str(e)
+    except socket.timeout:
+        return False, "still open"
+    finally:
+        sock.close()
 
 
 def answer_to(origin, message, binary=False):
@@ -122,6 +169,11 @@ def probe_limits(origin, message_bytes):
     def done(step):
         out["times"][step] = round(time.monotonic() - start, 3)
 
+    # Connections that are never WebSockets, whose deadline runs meanwhile.
+    waiting = waiting_connections(origin, "127.0.0.5")
+    out["one_more"] = closed_by_bridge(waiting.pop("one_more"))[0]
+    done("waiting")
+
     # Deadlines, running while the messages below are tried: one session
     # never says what it wants, one joins and makes only an offer the bridge
     # cannot take (which does not count as one).
@@ -156,6 +208,7 @@ def probe_limits(origin, message_bytes):
     out["silent"] = until_closed(silent)
     out["silent_after_s"] = time.monotonic() - start
     out["no_offer"] = until_closed(joining)
+    out["waiting"] = {name: closed_by_bridge(sock)[0] for name, sock in waiting.items()}
     done("deadlines")
 
     # Per address, then in all.

@@ -1,8 +1,8 @@
-#include "signald/tcp_listener.hpp"
+#include "libwzp/stream/tcp_listener.hpp"
 
 #include <sys/socket.h>
 
-namespace wzp::signald {
+namespace wzp::stream {
 
 GSocketService *listen_tcp(const std::string &host, uint16_t port, GCallback on_incoming,
                            gpointer data, uint16_t &bound_port, std::string &error) {
@@ -36,4 +36,4 @@ GSocketService *listen_tcp(const std::string &host, uint16_t port, GCallback on_
   return service;
 }
 
-}  // namespace wzp::signald
+}  // namespace wzp::stream

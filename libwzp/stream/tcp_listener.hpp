@@ -1,7 +1,6 @@
-// A TCP port whose connections the daemon accepts itself before handing
-// them on (the HTTP API to libsoup, the TLS fallback to its own handshake
-// first), so each can be counted and given a deadline, which libsoup has no
-// setting for.
+// A TCP port whose connections we accept ourselves before handing them on
+// to libsoup (the daemon's HTTP API; TlsGate's handshake first), so each can
+// be counted and given a deadline, which libsoup has no setting for.
 #pragma once
 
 #include <gio/gio.h>
@@ -9,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-namespace wzp::signald {
+namespace wzp::stream {
 
 // Listens on numeric `host` and `port` (0: any free one, then in
 // `bound_port`) and calls `on_incoming`, a GSocketService "incoming"
@@ -17,4 +16,4 @@ namespace wzp::signald {
 GSocketService *listen_tcp(const std::string &host, uint16_t port, GCallback on_incoming,
                            gpointer data, uint16_t &bound_port, std::string &error);
 
-}  // namespace wzp::signald
+}  // namespace wzp::stream
