@@ -3,7 +3,7 @@
 protocol and writes what it saw as JSON for web_test.cpp to judge (this
 script asserts nothing). The bridge's limits are probe_bridge.py's.
 
-  drive_page.py DEVTOOLS_PORT PAGE_URL SECONDS SCREENSHOT OUT_JSON CALL_SECONDS
+  drive_page.py DEVTOOLS_PORT PAGE_URL SECONDS SCREENSHOT OUT_JSON CALL_SECONDS TOKEN_ORIGIN
 
 Page: opens PAGE_URL, waits until the page is in the call and says so,
 then until it has received SECONDS of the room's audio since the bridge
@@ -11,7 +11,10 @@ first heard another member (deadlines 60 s), and says so; keeps wzp.heard
 (RMS every 20 ms) and a screenshot. Call: once the room's other member has
 left, that tab waits for calls as @dora (/answer/dora) and a second tab
 calls @dora (/call/@dora); both until each has heard CALL_SECONDS of the
-other since the bridge first played its frames.
+other since the bridge first played its frames. Token: a tab on
+TOKEN_ORIGIN (a bridge whose daemon wants sign-in tokens) opens
+/answer/erin#token=stolen-token, is refused, and its user types
+good-token into the page's form.
 """
 import base64
 import json
@@ -131,14 +134,34 @@ def drive_call(port, answering, origin, seconds, screenshot):
     return out
 
 
+def drive_token_form(port, origin):
+    """The page's sign-in form, as a user fills it in once the relay refused
+    the token the tab was opened with."""
+    tab = DevTools(port, origin + "/answer/erin#token=stolen-token")
+    shown = "!document.getElementById('login').hidden"
+    out = {"refused": wait_for(tab, f"window.wzp && wzp.state === 'token refused' && {shown}"),
+           "address": tab.evaluate("location.href")}
+    tab.evaluate("document.getElementById('token').focus()")
+    tab.call("Input.insertText", text="good-token")  # typed, as a user would
+    tab.call("Input.dispatchKeyEvent", type="keyDown", key="Enter", code="Enter",
+             windowsVirtualKeyCode=13, text="\r")
+    tab.call("Input.dispatchKeyEvent", type="keyUp", key="Enter", code="Enter",
+             windowsVirtualKeyCode=13)
+    out["signed_in"] = wait_for(tab, "wzp.state === 'waiting for a call'")
+    out["page"] = tab.evaluate("({state: wzp.state, errors: wzp.errors, form_shown: " + shown +
+                               ", me: document.getElementById('me').innerText})")
+    return out
+
+
 def main():
-    port, url, seconds, screenshot, out_path, call_seconds = sys.argv[1:7]
+    port, url, seconds, screenshot, out_path, call_seconds, token_origin = sys.argv[1:8]
     devtools = DevTools(int(port))
     result = {"page": drive_page(devtools, url, int(seconds), screenshot)}
     parts = urllib.parse.urlparse(url)
     origin = f"{parts.scheme}://{parts.netloc}"
     result["call"] = drive_call(int(port), devtools, origin, int(call_seconds),
                                 screenshot.replace(".png", "_call.png"))
+    result["token"] = drive_token_form(int(port), token_origin)
     with open(out_path, "w") as f:
         json.dump(result, f)
     print("drive_page: done", flush=True)

@@ -6,7 +6,9 @@
 // follows the browser's, by their loudness envelopes. Then one tab waits
 // for calls as @dora and another calls @dora: a direct call between two
 // browsers, each hearing the other (the bridge's limits are
-// limits_test.cpp's). A screenshot of the
+// limits_test.cpp's). Last, a tab on a second bridge, whose daemon wants
+// sign-in tokens (--auth-url), brings a bad one and its user types the good
+// one into the page's form. A screenshot of the
 // page is left in the build tree (tests/integration/web/output/page.png),
 // with what each side said and heard.
 #include <gtest/gtest.h>
@@ -20,6 +22,7 @@
 #include "libwzp/audio/envelope.hpp"
 #include "tests/integration/client/audio_compare.hpp"
 #include "tests/integration/client/clients_fixture.hpp"
+#include "tests/support/token_validator.hpp"
 
 namespace wzp::test {
 namespace {
@@ -90,23 +93,42 @@ class WebBridge : public ClientsWithDaemon {
   }
 };
 
+// wzp-web for `daemon`, serving on its origin once it says so.
+std::unique_ptr<ChildProcess> start_web(const SignaldDaemon &daemon, const std::string &plugins,
+                                        std::string &origin) {
+  auto web = std::make_unique<ChildProcess>(
+      build_binary("web/wzp-web"),
+      std::vector<std::string>{"--signald", "127.0.0.1:" + std::to_string(daemon.quic_port()),
+                               "--signald-fingerprint", daemon.certificate(), "--address",
+                               "127.0.0.1", "--port", "0",
+                               // Shorter than the room's part of the test after the page joined: a
+                               // WebRTC connection the bridge never saw come up would be closed.
+                               "--setup-timeout", std::to_string(kSetupSeconds)},
+      std::map<std::string, std::string>{{"GST_PLUGIN_PATH", plugins},
+                                         {"G_DEBUG", "fatal-criticals"}});
+  const std::regex serving("serving https://127\\.0\\.0\\.1:(\\d+)/");
+  auto line = web->wait_for_line(serving, 20s);
+  std::smatch m;
+  if (line && std::regex_search(*line, m, serving)) origin = "https://127.0.0.1:" + m[1].str();
+  return web;
+}
+
 TEST_F(WebBridge, BrowserAndMemberHearEachOtherAndTwoBrowsersCall) {
   ASSERT_TRUE(std::filesystem::exists("/usr/bin/chromium")) << "scripts/setup.sh installs chromium";
-  std::map<std::string, std::string> web_env = env("member");
-  ChildProcess web(
-      build_binary("web/wzp-web"),
-      {"--signald", "127.0.0.1:" + std::to_string(daemon_->quic_port()), "--signald-fingerprint",
-       daemon_->certificate(), "--address", "127.0.0.1", "--port", "0",
-       // Shorter than the room's part of the test after the page joined: a
-       // WebRTC connection the bridge never saw come up would be closed.
-       "--setup-timeout", std::to_string(kSetupSeconds)},
-      {{"GST_PLUGIN_PATH", web_env["GST_PLUGIN_PATH"]}, {"G_DEBUG", "fatal-criticals"}});
-  const std::regex serving("serving https://127\\.0\\.0\\.1:(\\d+)/");
-  auto line = web.wait_for_line(serving, 20s);
-  ASSERT_TRUE(line) << "wzp-web did not start";
+  const std::string plugins = env("member")["GST_PLUGIN_PATH"];
+  std::string origin, token_origin;
+  std::unique_ptr<ChildProcess> web_process = start_web(*daemon_, plugins, origin);
+  ASSERT_FALSE(origin.empty()) << "wzp-web did not start";
+  ChildProcess &web = *web_process;
+  // The bridge whose daemon wants a token its validator takes ("good-token").
+  TokenValidator validator;
+  const auto token_dir = dir_ / "token-daemon";
+  std::filesystem::create_directories(token_dir);
+  SignaldDaemon token_daemon(token_dir, {"--auth-url", validator.url()});
+  ASSERT_TRUE(token_daemon.ready());
+  auto token_web = start_web(token_daemon, plugins, token_origin);
+  ASSERT_FALSE(token_origin.empty()) << "the token bridge did not start";
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(*line, m, serving));
-  const std::string origin = "https://127.0.0.1:" + m[1].str();
 
   ChildProcess chromium(
       "/usr/bin/chromium",
@@ -136,7 +158,7 @@ TEST_F(WebBridge, BrowserAndMemberHearEachOtherAndTwoBrowsersCall) {
        // Both talk at once, so the browser's echo canceller would
        // duck its microphone: the page takes it as it is.
        origin + "/room/lobby?processing=off", std::to_string(kSeconds), screenshot.string(),
-       (dir_ / "driven.json").string(), std::to_string(kCallSeconds)});
+       (dir_ / "driven.json").string(), std::to_string(kCallSeconds), token_origin});
   ASSERT_TRUE(driver.wait_for_line(std::regex("drive_page: in the call"), 60s))
       << "the page never got into the call";
   ChildProcess member(
@@ -231,6 +253,23 @@ TEST_F(WebBridge, BrowserAndMemberHearEachOtherAndTwoBrowsersCall) {
   }
   EXPECT_NE(call["calling"]["peer"].get<std::string>().find("(@dora)"), std::string::npos);
   EXPECT_NE(call["calling"]["identity"], call["answering"]["identity"]);
+
+  // The page's token form: the token in the tab's address was refused (the
+  // validator's 401 shown), the address no longer holds it, and the token
+  // the user typed signed the tab in.
+  const json &token = result["token"];
+  EXPECT_EQ(token["refused"], true) << token.dump();
+  EXPECT_EQ(token["address"].get<std::string>().find("token"), std::string::npos)
+      << token["address"];
+  EXPECT_EQ(token["signed_in"], true) << token.dump();
+  ASSERT_TRUE(token["page"].is_object()) << token.dump();
+  EXPECT_EQ(token["page"]["state"], "waiting for a call") << token.dump();
+  EXPECT_EQ(token["page"]["form_shown"], false);
+  ASSERT_EQ(token["page"]["errors"].size(), 1u) << token.dump();
+  EXPECT_EQ(token["page"]["errors"][0]["code"], "token_refused");
+  EXPECT_NE(token["page"]["errors"][0]["message"].get<std::string>().find("401"),
+            std::string::npos);
+  EXPECT_NE(token["page"]["me"].get<std::string>().find("(@erin)"), std::string::npos);
 
   // The bridge stops cleanly with a browser still in the room, and says
   // what it served and what that cost.
