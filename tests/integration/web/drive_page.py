@@ -11,9 +11,9 @@ first heard another member (deadlines 60 s), and says so; keeps wzp.heard
 (RMS every 20 ms) and a screenshot. Call: once the room's other member has
 left, that tab waits for calls as @dora (/answer/dora) and a second tab
 calls @dora (/call/@dora); both until each has heard CALL_SECONDS of the
-other since the bridge first played its frames. Token: a tab on
-TOKEN_ORIGIN (a bridge whose daemon wants sign-in tokens) opens
-/answer/erin#token=stolen-token, is refused, and its user types
+other since the bridge first played its frames. Token: first of all a tab
+on TOKEN_ORIGIN (a bridge whose daemon wants sign-in tokens) opens
+/answer/erin#token=stolen-token and is refused; last, its user types
 good-token into the page's form.
 """
 import base64
@@ -134,13 +134,21 @@ def drive_call(port, answering, origin, seconds, screenshot):
     return out
 
 
-def drive_token_form(port, origin):
+def open_token_tab(port, origin):
+    """A tab whose address brings a token the relay refuses; it waits for its
+    user meanwhile (the room and the call go on in the other tabs)."""
+    return DevTools(port, origin + "/answer/erin#token=stolen-token")
+
+
+def fill_token_form(tab):
     """The page's sign-in form, as a user fills it in once the relay refused
-    the token the tab was opened with."""
-    tab = DevTools(port, origin + "/answer/erin#token=stolen-token")
+    the token the tab was opened with: by now the bridge has closed the
+    waiting session (its setup timeout), so the form's submit reloads the
+    page, which signs in with the typed token."""
     shown = "!document.getElementById('login').hidden"
-    out = {"refused": wait_for(tab, f"window.wzp && wzp.state === 'token refused' && {shown}"),
-           "address": tab.evaluate("location.href")}
+    refused = "wzp.errors.some(e => e.code === 'token_refused')"
+    out = {"refused": wait_for(tab, f"window.wzp && {refused} && {shown}"),
+           "refusals": tab.evaluate("wzp.errors"), "address": tab.evaluate("location.href")}
     tab.evaluate("document.getElementById('token').focus()")
     tab.call("Input.insertText", text="good-token")  # typed, as a user would
     tab.call("Input.dispatchKeyEvent", type="keyDown", key="Enter", code="Enter",
@@ -156,12 +164,15 @@ def drive_token_form(port, origin):
 def main():
     port, url, seconds, screenshot, out_path, call_seconds, token_origin = sys.argv[1:8]
     devtools = DevTools(int(port))
+    token_tab = open_token_tab(int(port), token_origin)
     result = {"page": drive_page(devtools, url, int(seconds), screenshot)}
     parts = urllib.parse.urlparse(url)
     origin = f"{parts.scheme}://{parts.netloc}"
     result["call"] = drive_call(int(port), devtools, origin, int(call_seconds),
                                 screenshot.replace(".png", "_call.png"))
-    result["token"] = drive_token_form(int(port), token_origin)
+    began = time.monotonic()
+    result["token"] = fill_token_form(token_tab)
+    print(f"drive_page: token form filled in {time.monotonic() - began:.2f} s", flush=True)
     with open(out_path, "w") as f:
         json.dump(result, f)
     print("drive_page: done", flush=True)
