@@ -30,13 +30,6 @@ constexpr std::array<TierProfile, 6> kLadder{{
      0.01, 200, 30},
 }};
 
-// What a relay sees of a packet besides its payload: the wzp full header 24
-// and the AEAD tag 16.
-constexpr uint32_t kDatagramOverheadBytes = static_cast<uint32_t>(wire::kFullHeaderSize) + 16;
-// What carries a datagram: IPv4 20 + UDP 8 + QUIC short header and DATAGRAM
-// frame ~14.
-constexpr uint32_t kTransportOverheadBytes = 42;
-
 uint32_t bitrate_with_overhead(const TierProfile &p, uint32_t overhead_bytes) {
   const double packets_per_second = 1000.0 / p.frame_ms * (1.0 + p.repair_ratio);
   const double payload_bytes = p.bitrate_bps / 8.0 * p.frame_ms / 1000.0;

@@ -26,6 +26,14 @@ inline constexpr Tier kHighestTier = Tier::kStudio64k;
 // here within seconds (QualityController's up-steps).
 inline constexpr Tier kCallStartTier = Tier::kDegraded;
 
+// What a relay sees of a media packet besides its payload: the wzp full
+// header 24 and the AEAD tag 16.
+inline constexpr uint32_t kDatagramOverheadBytes =
+    static_cast<uint32_t>(wire::kFullHeaderSize) + 16;
+// What carries a datagram: IPv4 20 + UDP 8 + QUIC short header and DATAGRAM
+// frame ~14.
+inline constexpr uint32_t kTransportOverheadBytes = 42;
+
 enum class Codec : uint8_t { kOpus, kCodec2 };
 
 struct TierProfile {

@@ -15,15 +15,14 @@ constexpr std::array<VideoStep, 4> kSteps{{
     {"400k", 15, 400},
 }};
 
-// Per datagram: wzp header, AEAD tag, QUIC, UDP and IPv4 (as tier.cpp counts).
-constexpr uint32_t kOverheadBytes = 80;
 constexpr uint32_t kDatagramsPerFrame = 16;
 
 }  // namespace
 
 uint32_t VideoStep::wire_kbps() const {
   if (bitrate_kbps == 0) return 0;
-  return 2 * bitrate_kbps + kDatagramsPerFrame * kOverheadBytes * 8 * fps / 1000;
+  return 2 * bitrate_kbps +
+         kDatagramsPerFrame * (kDatagramOverheadBytes + kTransportOverheadBytes) * 8 * fps / 1000;
 }
 
 std::span<const VideoStep> video_steps() { return kSteps; }

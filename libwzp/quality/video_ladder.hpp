@@ -29,11 +29,10 @@
 #include <span>
 #include <string_view>
 
+#include "libwzp/quality/controller.hpp"
 #include "libwzp/quality/tier.hpp"
 
 namespace wzp::quality {
-
-using Micros = std::chrono::microseconds;
 
 // The picture's size and frame rate stay (640x360 at 15 frames/s, the
 // client's): a size change mid-call is a caps change, which the receiver's
@@ -56,9 +55,9 @@ struct VideoLadderConfig {
   size_t initial = 3;  // the top step, the client's 400 kbit/s
   Micros up_hold{std::chrono::seconds(10)};
   Micros up_hold_max{std::chrono::seconds(160)};
-  // As ControllerConfig::collapse_loss_excess: a report this far beyond the
-  // audio tier's loss limit steps the audio down at once.
-  double collapse_loss_excess = 0.15;
+  // The audio controller's: a report this far beyond the audio tier's loss
+  // limit steps the audio down at once.
+  double collapse_loss_excess = ControllerConfig{}.collapse_loss_excess;
 };
 
 // One second of evidence.
