@@ -11,13 +11,10 @@ void AvSync::on_frame(Stream stream, uint32_t wire_timestamp, uint32_t clock_rat
   Map &map = stream == Stream::kAudio ? audio_ : video_;
   // Capture times start near zero (the sender's running time), so the first
   // value is taken as it is and later ones extended across the 32-bit wrap.
-  map.extended = map.started ? map.extended + static_cast<int32_t>(wire_timestamp - map.last_raw)
-                             : int64_t{wire_timestamp};
-  map.last_raw = wire_timestamp;
-  map.started = true;
-  const int64_t capture_ns = map.extended / clock_rate * 1'000'000'000 +
-                             map.extended % clock_rate * 1'000'000'000 / clock_rate;
-  map.map_ns = pts_ns - capture_ns;
+  if (!map.timestamps.started()) map.first = wire_timestamp;
+  const int64_t since_first = map.timestamps.peek(wire_timestamp);
+  map.timestamps.commit(wire_timestamp, since_first);
+  map.map_ns = pts_ns - ticks_to_ns(int64_t{map.first} + since_first, clock_rate);
   map.at_ns = now_ns;
   if (stream != Stream::kVideo) return;
   const std::optional<int64_t> raw = raw_offset_ns(now_ns);

@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "libwzp/jitter/unwrap.hpp"
+
 namespace wzp::jitter {
 
 struct AvSyncConfig {
@@ -77,14 +79,13 @@ class AvSync {
 
  private:
   struct Map {
-    bool started = false;
-    uint32_t last_raw = 0;
-    int64_t extended = 0;  // the last timestamp, extended to 64 bits
-    int64_t map_ns = 0;    // presentation minus capture of the last frame
-    int64_t at_ns = 0;     // when it was seen
+    Unwrapper timestamps;  // relative to the first, which is taken as it is
+    uint32_t first = 0;
+    int64_t map_ns = 0;  // presentation minus capture of the last frame
+    int64_t at_ns = 0;   // when it was seen
   };
   bool fresh(const Map &map, int64_t now_ns) const {
-    return map.started && now_ns - map.at_ns <= config_.max_age_ns;
+    return map.timestamps.started() && now_ns - map.at_ns <= config_.max_age_ns;
   }
   // Video's map minus audio's, without the delays.
   std::optional<int64_t> raw_offset_ns(int64_t now_ns) const;

@@ -66,7 +66,7 @@ JitterBuffer::JitterBuffer(const JitterConfig &config, std::function<void(uint64
 JitterBuffer::~JitterBuffer() { clear(); }
 
 int64_t JitterBuffer::ticks_to_ns(int64_t ticks) const {
-  return static_cast<int64_t>(static_cast<__int128>(ticks) * 1'000'000'000 / config_.clock_rate);
+  return jitter::ticks_to_ns(ticks, config_.clock_rate);
 }
 
 int64_t JitterBuffer::media_ns(int64_t timestamp) const { return ticks_to_ns(timestamp); }

@@ -1,6 +1,6 @@
 // Extends the wire's 32-bit sequence numbers and timestamps to 64 bits, so
-// wrap-around never confuses ordering. A step of more than 2^31 either way
-// is read as the shorter way round, as RFC 3550 does for 16-bit sequences.
+// wrap-around never confuses ordering; and turns media clock ticks into time. A step of more than
+// 2^31 either way is read as the shorter way round, as RFC 3550 does for 16-bit sequences.
 #pragma once
 
 #include <cstdint>
@@ -33,5 +33,11 @@ class Unwrapper {
   uint32_t last_raw_ = 0;
   int64_t last_extended_ = 0;
 };
+
+// `ticks` of a media clock at `clock_rate` Hz, in nanoseconds (exact to the
+// nanosecond below; no overflow for any 64-bit tick count).
+inline int64_t ticks_to_ns(int64_t ticks, uint32_t clock_rate) {
+  return static_cast<int64_t>(static_cast<__int128>(ticks) * 1'000'000'000 / clock_rate);
+}
 
 }  // namespace wzp::jitter
