@@ -45,7 +45,7 @@ class AdaptiveQuality {
   // Feeds a peer report posted by our wzpfecdec. Returns whether the
   // message was one (other messages are left alone).
   bool on_bus_message(GstMessage *message, quality::Micros now = clock_now());
-  // Every kTickInterval: once a second (a "full" tick, when it returns
+  // Every kTickIntervalMs: once a second (a "full" tick, when it returns
   // true) writes our report from the receiver's stats, feeds the QUIC path
   // stats to the controller and lets time act. Until the peer's first report
   // the path stats go in at every tick: at the start of a call our own

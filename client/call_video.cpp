@@ -1,5 +1,7 @@
 #include "client/call_video.hpp"
 
+#include <gst/video/video.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -9,6 +11,7 @@
 #include "client/call_media.hpp"
 #include "libwzp/wire/header.hpp"
 #include "plugins/gstwzp/wzpmeta.h"
+#include "plugins/gstwzp/wzpstats.h"
 
 namespace wzp::client {
 namespace {
@@ -74,7 +77,7 @@ VideoLadderLoop::VideoLadderLoop(GstElement *video_sender, AdaptiveQuality &adap
 void VideoLadderLoop::tick(quality::Micros now) {
   GstStructure *stats = nullptr;
   g_object_get(net_, "stats", &stats, nullptr);
-  const uint64_t stale = stats_u64(stats, "datagrams-dropped-stale");
+  const uint64_t stale = stats_u64(stats, gst::stats::quic::kDatagramsDroppedStale);
   if (stats != nullptr) gst_structure_free(stats);
   sample(now, {.audio_tier = adaptive_.controller().committed_tier(),
                .stale_drops = stale - std::min(stale, stale_seen_)});
@@ -97,12 +100,8 @@ void VideoLadderLoop::apply(const quality::VideoStep &step) {
   if (bitrate == step.bitrate_kbps) return;
   g_object_set(encoder_, "bitrate", guint{step.bitrate_kbps}, nullptr);
   GstPad *pad = gst_element_get_static_pad(encoder_, "src");
-  gst_pad_send_event(
-      pad,
-      gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
-                           gst_structure_new("GstForceKeyUnit", "running-time", GST_TYPE_CLOCK_TIME,
-                                             GST_CLOCK_TIME_NONE, "all-headers", G_TYPE_BOOLEAN,
-                                             TRUE, "count", G_TYPE_UINT, 0, nullptr)));
+  gst_pad_send_event(pad,
+                     gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
   gst_object_unref(pad);
 }
 

@@ -32,6 +32,8 @@
  */
 #include "plugins/wzpquicsink/gstwzpquicsink.h"
 
+#include <gst/video/video.h>
+
 #include <atomic>
 #include <memory>
 #include <span>
@@ -158,11 +160,9 @@ static void answer_keyframe_request(GstWzpQuicSink *self, wzp::quic::Link &link,
   }
   ++video.answered;
   GST_INFO_OBJECT(self, "keyframe request %u from the peer: asking the encoder", request->number);
-  GstStructure *s =
-      gst_structure_new("GstForceKeyUnit", "running-time", GST_TYPE_CLOCK_TIME, GST_CLOCK_TIME_NONE,
-                        "all-headers", G_TYPE_BOOLEAN, TRUE, "count", G_TYPE_UINT,
-                        static_cast<guint>(video.answered.load()), nullptr);
-  gst_pad_push_event(GST_BASE_SINK_PAD(self), gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
+  gst_pad_push_event(GST_BASE_SINK_PAD(self),
+                     gst_video_event_new_upstream_force_key_unit(
+                         GST_CLOCK_TIME_NONE, TRUE, static_cast<guint>(video.answered.load())));
 }
 
 // The link to send on, or why not.
