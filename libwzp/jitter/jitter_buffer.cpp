@@ -229,7 +229,14 @@ void JitterBuffer::anchor(int64_t head_timestamp, int64_t earliest_ns) {
   int64_t base = estimator_.base_transit();
   // Never start before what was already output (the end of the last frame).
   playout_offset_ = std::max(base + wanted_delay(), earliest_ns - media_ns(head_timestamp));
-  latency_ns_ = std::max<int64_t>(playout_offset_ - base, 0);
+  // The latency is fixed once output has begun: every later change of the
+  // delay moves the output times instead, so downstream's timeline follows
+  // the delay sample for sample. A reported latency that changed at each
+  // talkspurt shifted all output times by the change; the fill before the
+  // talkspurt grew or shrank by it, and a sink that plays samples in a row
+  // (a file, a ring buffer that keeps alignment) kept the time compression
+  // had removed or lost speech to the overlap.
+  if (!emitted_) latency_ns_ = std::max<int64_t>(playout_offset_ - base, 0);
   next_timestamp_ = head_timestamp;
   anchored_ = true;
   discont_ = true;
@@ -239,16 +246,14 @@ void JitterBuffer::anchor(int64_t head_timestamp, int64_t earliest_ns) {
 }
 
 // Called once the output has reached `due_ns` (the end of what went out).
-// Output times leave as time - latency_ns(), and the latency changes here:
-// the fill runs from where the output ended, in the old latency's terms, to
-// the talkspurt's start in the new one's, so downstream's timeline has no
-// hole (DTX: the sender's silence was only concealed up to `due_ns`).
+// The fill runs from there to the talkspurt's start, so downstream's
+// timeline has no hole (DTX: the sender's silence was only concealed up to
+// `due_ns`); a delay lower or higher than before makes it shorter or longer.
 Action JitterBuffer::start_talkspurt(int64_t head_timestamp, int64_t due_ns, int64_t now_ns) {
-  int64_t output_end = due_ns - latency_ns_;
   anchor(head_timestamp, std::max(due_ns, now_ns));
-  int64_t start = media_ns(head_timestamp) + playout_offset_ - latency_ns_;
-  if (!emitted_ || start <= output_end) return Action{Action::Kind::kWait, kNever};
-  Action fill{Action::Kind::kConceal, output_end + latency_ns_, start - output_end};
+  int64_t start = media_ns(head_timestamp) + playout_offset_;
+  if (!emitted_ || start <= due_ns) return Action{Action::Kind::kWait, kNever};
+  Action fill{Action::Kind::kConceal, due_ns, start - due_ns};
   fill.conceal = Action::Conceal::kSilence;
   fill.sequence = wire_sequence(next_sequence_);
   fill.timestamp = wire_timestamp(next_timestamp_);

@@ -140,8 +140,8 @@ class JitterBuffer {
 
   JitterStats stats() const;
   // The delay downstream should add (the latency to report): the playout
-  // delay above the base path delay, fixed at the last point where it could
-  // change without a glitch.
+  // delay above the base path delay when the output began. Output times are
+  // playout times minus it; it stays until reset().
   int64_t latency_ns() const { return latency_ns_; }
   size_t size() const { return size_; }
   const JitterConfig &config() const { return config_; }

@@ -24,6 +24,10 @@
  * compression instead, soon and without losing a frame; dropping is left as
  * the fallback for an excess that compression has not removed in 5 s.
  *
+ * The latency it reports is its delay when output began; later changes of
+ * the delay move the output's PTS, so what plays downstream sample after
+ * sample keeps the buffer's timing.
+ *
  * ## Example pipelines
  * |[
  * gst-launch-1.0 audiotestsrc is-live=true ! opusenc frame-size=20 ! \

@@ -4,6 +4,10 @@
 #include <gst/check/gsttestclock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <optional>
+#include <vector>
+
 #include "tests/element/wzpjitter/frames.hpp"
 #include "tests/support/harness.hpp"
 
@@ -105,9 +109,12 @@ TEST(WzpJitterBuffer, FixedModeHoldsTheConfiguredLatency) {
   gst_harness_teardown(h);
 }
 
-// A steady path: after a silence gap the delay drops to what the path needs,
-// the element posts a latency message and the query follows.
-TEST(WzpJitterBuffer, DelayAdaptsAtASilenceGapAndTellsThePipeline) {
+// A steady path: after a silence gap the delay drops to what the path needs.
+// The reported latency stays what it was when output began: the output
+// times move instead, and the silence before the talkspurt is that much
+// shorter, so a sink playing the samples in a row plays the talkspurt at
+// its new delay.
+TEST(WzpJitterBuffer, DelayAdaptsAtASilenceGapAndTheOutputTimesFollow) {
   GstHarness *h = make_harness();
   GstBus *bus = gst_bus_new();
   gst_element_set_bus(h->element, bus);
@@ -116,6 +123,8 @@ TEST(WzpJitterBuffer, DelayAdaptsAtASilenceGapAndTellsThePipeline) {
   // Waits until the element is parked on its next clock wait. The buffer
   // always has something due in this test, so a wait always comes.
   auto settle = [&] { gst_test_clock_wait_for_next_pending_id(clock, nullptr); };
+  std::optional<GstClockTime> talkspurt_pts;
+  std::vector<GstClockTime> gap_ends;
   auto talk = [&](int frames, uint32_t first_slot) {
     for (int i = 0; i < frames; ++i) {
       GstClockTime arrival = (first_slot + i) * kFrame + 10 * kMs;
@@ -130,8 +139,18 @@ TEST(WzpJitterBuffer, DelayAdaptsAtASilenceGapAndTellsThePipeline) {
         ASSERT_TRUE(gst_harness_crank_single_clock_wait(h));
         settle();
       }
-      while (GstBuffer *b = gst_harness_try_pull(h)) gst_buffer_unref(b);
-      while (GstEvent *e = gst_harness_try_pull_event(h)) gst_event_unref(e);
+      while (GstBuffer *b = gst_harness_try_pull(h)) {
+        if (!talkspurt_pts && GST_BUFFER_IS_DISCONT(b)) talkspurt_pts = GST_BUFFER_PTS(b);
+        gst_buffer_unref(b);
+      }
+      while (GstEvent *e = gst_harness_try_pull_event(h)) {
+        if (GST_EVENT_TYPE(e) == GST_EVENT_GAP) {
+          GstClockTime start, duration;
+          gst_event_parse_gap(e, &start, &duration);
+          gap_ends.push_back(start + duration);
+        }
+        gst_event_unref(e);
+      }
       GstBuffer *frame = make_frame(sequence++);
       // DTX: the timestamp follows the slot, the sequence does not skip.
       wzp_buffer_get_header_meta(frame)->header.timestamp = (first_slot + i) * kTicks;
@@ -141,21 +160,24 @@ TEST(WzpJitterBuffer, DelayAdaptsAtASilenceGapAndTellsThePipeline) {
   };
   talk(100, 0);
   EXPECT_EQ(gst_harness_query_latency(h), 80 * kMs);
+  talkspurt_pts.reset();
   talk(20, 140);  // after 800 ms of silence
-  EXPECT_EQ(gst_harness_query_latency(h), 20 * kMs);
+  EXPECT_EQ(gst_harness_query_latency(h), 80 * kMs);
   EXPECT_EQ(element_stat(h, "wzpjitterbuffer", "target-delay"), 20 * kMs);
+  // Captured at 2800 ms, 10 ms on the way, played 20 ms after that; it
+  // leaves 80 ms (the latency) earlier, where the silence's fill ends.
+  ASSERT_TRUE(talkspurt_pts.has_value());
+  EXPECT_EQ(*talkspurt_pts, (2800 + 10 + 20 - 80) * kMs);
+  EXPECT_NE(std::find(gap_ends.begin(), gap_ends.end(), *talkspurt_pts), gap_ends.end());
 
-  bool latency_message = false;
   bool target_message = false;
   while (GstMessage *m = gst_bus_pop(bus)) {
-    latency_message |= GST_MESSAGE_TYPE(m) == GST_MESSAGE_LATENCY;
     if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ELEMENT &&
         gst_structure_has_name(gst_message_get_structure(m), "wzp-jitter-target")) {
       target_message = true;
     }
     gst_message_unref(m);
   }
-  EXPECT_TRUE(latency_message);
   EXPECT_TRUE(target_message);
   EXPECT_EQ(element_stat(h, "wzpjitterbuffer", "late"), 0u);
   gst_element_set_bus(h->element, nullptr);
