@@ -65,7 +65,7 @@ class DelayEstimator {
   static constexpr size_t kBaseSlots = 10;  // the base remembers 5 s
 
   static constexpr size_t kOvertakenSlots = 6;
-  static constexpr int64_t kRelearnNs = 8'000'000'000;
+  static constexpr int64_t kRelearnNs = 5'000'000'000;
 
   void update_base(int64_t arrival_ns, int64_t transit_ns);
   void update_overtaken(int64_t arrival_ns, int64_t relative_ns);

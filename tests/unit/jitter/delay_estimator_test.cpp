@@ -55,10 +55,10 @@ TEST(DelayEstimator, RelearningForgetsTheOldPathOnlyOnceTheNewOneIsKnown) {
   for (; i < 250; ++i) estimator.observe(i * kFrame, 50 * kMs + (i % 5 == 0 ? 400 * kMs : 0));
   EXPECT_EQ(estimator.target_delay(), 420 * kMs);
   estimator.relearn();
-  for (; i < 250 + 395; ++i) estimator.observe(i * kFrame, 50 * kMs);
-  EXPECT_EQ(estimator.target_delay(), 420 * kMs);  // 7.9 s: the old tail still counts
-  for (; i < 250 + 405; ++i) estimator.observe(i * kFrame, 50 * kMs);
-  EXPECT_EQ(estimator.target_delay(), 20 * kMs);  // 8 s: the new path's own
+  for (; i < 250 + 245; ++i) estimator.observe(i * kFrame, 50 * kMs);
+  EXPECT_EQ(estimator.target_delay(), 420 * kMs);  // 4.9 s: the old tail still counts
+  for (; i < 250 + 255; ++i) estimator.observe(i * kFrame, 50 * kMs);
+  EXPECT_EQ(estimator.target_delay(), 20 * kMs);  // 5 s: the new path's own
 }
 
 TEST(DelayEstimator, BaseFollowsARouteChange) {
