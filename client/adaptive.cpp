@@ -99,7 +99,7 @@ bool AdaptiveQuality::tick(quality::Micros now) {
   constexpr quality::Micros kFullTick{1'000'000 - 100'000};
   const bool full = !last_full_tick_ || now - *last_full_tick_ >= kFullTick;
   if (!full) {
-    if (controller_.stats().reports == 0) feed_sending_path(now);
+    if (controller_.stats().reports == 0) feed_early_sending_path(now);
     return false;
   }
   last_full_tick_ = now;
@@ -134,6 +134,28 @@ void AdaptiveQuality::feed_sending_path(quality::Micros now) {
       apply(now, controller_.on_path_stats(now, seen));
     }
   }
+}
+
+// A quarter second's figure says less than a second's: the controller steps
+// down on it only for a collapse (QualityController::on_early_path_stats).
+// Fed as a full figure each quarter second, a first second that read 31 %
+// at 20 % loss (a dozen datagrams each) stepped a call to Codec2 at once.
+void AdaptiveQuality::feed_early_sending_path(quality::Micros now) {
+  auto sending_path = quic_path_stats(quic_sink_);
+  if (!sending_path) return;
+  auto loss =
+      early_sending_loss_.update(sending_path->datagrams_acked, sending_path->datagrams_lost);
+  if (!loss) return;
+  const quality::Micros since = early_figure_at_.value_or(started_at_);
+  early_figure_at_ = now;
+  const double share = std::chrono::duration<double>(now - since).count();
+  if (!(share > 0 && share < 1)) return;
+  trace::ControllerInput early{trace::ControllerInput::Kind::kEarlyPathStats,
+                               now,
+                               {*loss, sending_path->rtt_ms, sending_path->jitter_ms, 0}};
+  early.share = share;
+  emit(early);
+  apply(now, controller_.on_early_path_stats(now, early.observation, share));
 }
 
 void AdaptiveQuality::impose(quality::Tier tier, quality::Micros now) {

@@ -80,6 +80,7 @@ class AdaptiveQuality {
  private:
   void apply(quality::Micros now, const quality::Decision &decision, bool imposed = false);
   void feed_sending_path(quality::Micros now);
+  void feed_early_sending_path(quality::Micros now);
   void emit(const trace::ControllerInput &input) const;
 
   GstElement *voice_encoder_ = nullptr;
@@ -95,6 +96,10 @@ class AdaptiveQuality {
   // figure would pin the ladder down long after the path cleared).
   quality::LossWindow sending_loss_;
   std::optional<double> recent_sending_loss_;
+  // Until the peer's first report, the same link's loss between the
+  // once-a-second figures too, each over what settled since the last.
+  quality::LossWindow early_sending_loss_;
+  std::optional<quality::Micros> early_figure_at_;
   std::optional<quality::PathObservation> last_report_;
   std::optional<quality::PathObservation> peer_report_;
   quality::TierHistory history_;

@@ -39,6 +39,15 @@ Decision QualityController::on_path_stats(Micros now, const PathObservation &sta
   return before_first_report(now, stats);
 }
 
+Decision QualityController::on_early_path_stats(Micros now, const PathObservation &stats,
+                                                double share) {
+  if (stats_.reports > 0 || probe_ || !(share > 0 && share < 1)) return unchanged();
+  const double limit =
+      profile(committed_).max_loss + config_.collapse_loss_excess / std::sqrt(share);
+  if (stats.loss <= limit) return unchanged();
+  return count_bad(now, classify(stats), true);
+}
+
 Decision QualityController::on_peer_media(Micros now, const PathObservation &seen) {
   return before_first_report(now, seen);
 }

@@ -92,6 +92,13 @@ class QualityController {
   // decides, while it is fresher than path_stats_max_age. Until the first
   // report it counts as one where it breaks the tier (a step down only).
   Decision on_path_stats(Micros now, const PathObservation &stats);
+  // A figure of our transport's that covers `share` of a second (0 < share
+  // < 1; the client's quarter-second figures before the first report). Its
+  // spread is wider than a second's by 1 / sqrt(share), so it steps down
+  // only where it alone is a collapse that much beyond the tier's limit,
+  // and it counts toward no streak: figures that close together are not the
+  // independent reports a streak stands for.
+  Decision on_early_path_stats(Micros now, const PathObservation &stats, double share);
   // What reaches us of the peer's media, as our report to it says. Until
   // the peer's first report it is the best guess of what reaches the peer
   // of ours (the same access links, the other way) and counts like our

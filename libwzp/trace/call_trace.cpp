@@ -69,8 +69,8 @@ class Fields {
     if (parsed) tier = *parsed;
     return parsed.has_value();
   }
-  bool observation(quality::PathObservation &o) const {
-    return size() == 6 && number(2, o.loss) && std::isfinite(o.loss) && o.loss >= 0 &&
+  bool observation(quality::PathObservation &o, size_t fields = 6) const {
+    return size() == fields && number(2, o.loss) && std::isfinite(o.loss) && o.loss >= 0 &&
            o.loss <= 1 && number(3, o.rtt_ms) && number(4, o.jitter_ms) &&
            number(5, o.bandwidth_kbps);
   }
@@ -127,6 +127,12 @@ bool parse_line(const Fields &f, CallTrace &trace) {
                  : kind == "path" ? ControllerInput::Kind::kPathStats
                                   : ControllerInput::Kind::kPeerMedia;
     if (!f.observation(input.observation)) return false;
+  } else if (kind == "early") {
+    input.kind = ControllerInput::Kind::kEarlyPathStats;
+    if (!f.observation(input.observation, 7) || !f.number(6, input.share) ||
+        !(input.share > 0 && input.share < 1)) {
+      return false;
+    }
   } else if (kind == "tick") {
     input.kind = ControllerInput::Kind::kTick;
     if (f.size() != 2) return false;
@@ -143,6 +149,8 @@ quality::Decision feed(quality::QualityController &controller, const ControllerI
       return controller.on_report(input.at, input.observation);
     case ControllerInput::Kind::kPathStats:
       return controller.on_path_stats(input.at, input.observation);
+    case ControllerInput::Kind::kEarlyPathStats:
+      return controller.on_early_path_stats(input.at, input.observation, input.share);
     case ControllerInput::Kind::kPeerMedia:
       return controller.on_peer_media(input.at, input.observation);
     default:
@@ -171,6 +179,11 @@ std::string format(const ControllerInput &input) {
       return format_observation("report", input);
     case ControllerInput::Kind::kPathStats:
       return format_observation("path", input);
+    case ControllerInput::Kind::kEarlyPathStats: {
+      char share[32];
+      std::snprintf(share, sizeof share, " %.17g", input.share);
+      return format_observation("early", input) + share;
+    }
     case ControllerInput::Kind::kPeerMedia:
       return format_observation("media", input);
     case ControllerInput::Kind::kTick:

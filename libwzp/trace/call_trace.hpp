@@ -9,6 +9,8 @@
 //   start <us> <tier>                 the controller starts at <tier>
 //   report <us> <loss> <rtt_ms> <jitter_ms> <bandwidth_kbps>   the peer's report
 //   path <us> <loss> <rtt_ms> <jitter_ms> <bandwidth_kbps>     our QUIC path's view
+//   early <us> <loss> <rtt_ms> <jitter_ms> <bandwidth_kbps> <share>   the same over
+//                                     <share> of a second, before the first report
 //   media <us> <loss> <rtt_ms> <jitter_ms> <bandwidth_kbps>    what reaches us of the peer's
 //   tick <us>                         time acts without a report
 //   impose <us> <tier>                set from outside (a room's directive)
@@ -31,11 +33,20 @@
 namespace wzp::trace {
 
 struct ControllerInput {
-  enum class Kind : uint8_t { kStart, kReport, kPathStats, kPeerMedia, kTick, kImpose };
+  enum class Kind : uint8_t {
+    kStart,
+    kReport,
+    kPathStats,
+    kEarlyPathStats,
+    kPeerMedia,
+    kTick,
+    kImpose
+  };
   Kind kind = Kind::kTick;
   quality::Micros at{0};
-  quality::PathObservation observation;          // kReport, kPathStats
+  quality::PathObservation observation;          // kReport, kPathStats, kEarlyPathStats
   quality::Tier tier = quality::kCallStartTier;  // kStart, kImpose
+  double share = 1.0;                            // kEarlyPathStats: of a second
 };
 
 struct CallTrace {

@@ -309,6 +309,37 @@ TEST(QualityController, BeforeThePeersFirstReportLocalLossStepsDown) {
   EXPECT_EQ(reported.tier(), Tier::kGood);
 }
 
+// Quarter-second figures of our own link before the first report: a collapse
+// steps down at once (70 % loss at degraded), a figure a little past the
+// tier's limit does not, however many come (ClientCall at 20 % loss read
+// 31-33 % in its first second and went to Codec2 when each counted as a
+// report).
+TEST(QualityController, AQuarterSecondsFigureStepsDownOnlyOnACollapse) {
+  QualityController c({.initial = Tier::kDegraded});
+  for (int i = 1; i <= 8; ++i) {
+    EXPECT_EQ(c.on_early_path_stats(milliseconds(250 * i), {.loss = 0.33}, 0.25).change,
+              Change::kNone)
+        << i;
+  }
+  // Past degraded's 30 % by more than twice a report's collapse margin.
+  Decision d = c.on_early_path_stats(milliseconds(2250), {.loss = 0.7}, 0.25);
+  EXPECT_EQ(d.change, Change::kStepDown);
+  EXPECT_EQ(d.tier, Tier::kCatastrophic);
+
+  // 55 % over a quarter second is within a quarter second's spread of 30 %;
+  // over half a second it is a collapse.
+  QualityController quarter({.initial = Tier::kDegraded});
+  EXPECT_EQ(quarter.on_early_path_stats(milliseconds(250), {.loss = 0.55}, 0.25).change,
+            Change::kNone);
+  EXPECT_EQ(quarter.on_early_path_stats(milliseconds(750), {.loss = 0.55}, 0.5).change,
+            Change::kStepDown);
+
+  // Once the peer reported, its word decides.
+  QualityController reported({.initial = Tier::kDegraded});
+  reported.on_report(seconds(1), kClean);
+  EXPECT_EQ(reported.on_early_path_stats(seconds(2), {.loss = 0.9}, 0.25).change, Change::kNone);
+}
+
 // In a relayed call the callee's own leg can be clean while the caller's is
 // not: what reaches us of the caller's media is the best guess of what
 // reaches the caller of ours until its first report says (issue 12's relayed

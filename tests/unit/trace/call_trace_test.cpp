@@ -35,19 +35,21 @@ TEST(CallTraceText, EveryEventSurvivesFormatAndParse) {
   ControllerInput report{ControllerInput::Kind::kReport, Micros{20}, {0.1234567891, 320, 20, 0}};
   ControllerInput path{ControllerInput::Kind::kPathStats, Micros{30}, {0.5, 300, 10, 64}};
   ControllerInput media{ControllerInput::Kind::kPeerMedia, Micros{35}, {0.7, 310, 12, 0}};
+  ControllerInput early{ControllerInput::Kind::kEarlyPathStats, Micros{37}, {0.65, 300, 10, 0}};
+  early.share = 0.2512345;
   ControllerInput tick{ControllerInput::Kind::kTick, Micros{40}};
   ControllerInput impose{ControllerInput::Kind::kImpose, Micros{50}, {}, Tier::kGood};
   quality::TierChange change{Micros{60}, Tier::kCatastrophic, quality::Change::kStepDown, false};
   jitter::Arrival arrival{7, 13128, 960, 626402743};
   std::string text = format_jitter(config) + "\n" + format(start) + "\n" + format(report) +
                      "  # a comment\n\n" + format(path) + "\n" + format(media) + "\n" +
-                     format(tick) + "\n" + format(impose) + "\n" + format(change) + "\n" +
-                     format(arrival) + "\n";
+                     format(early) + "\n" + format(tick) + "\n" + format(impose) + "\n" +
+                     format(change) + "\n" + format(arrival) + "\n";
 
   CallTrace trace = parsed(text);
   EXPECT_DOUBLE_EQ(trace.jitter.quantile, 0.99);
   EXPECT_EQ(trace.jitter.max_latency_ns, 1'000'000'000);
-  ASSERT_EQ(trace.inputs.size(), 6u);
+  ASSERT_EQ(trace.inputs.size(), 7u);
   EXPECT_EQ(trace.inputs[0].tier, Tier::kDegraded);
   // Exactly the double the live controller saw.
   EXPECT_EQ(trace.inputs[1].observation.loss, 0.1234567891);
@@ -56,9 +58,12 @@ TEST(CallTraceText, EveryEventSurvivesFormatAndParse) {
   EXPECT_EQ(trace.inputs[2].observation.bandwidth_kbps, 64u);
   EXPECT_EQ(trace.inputs[3].kind, ControllerInput::Kind::kPeerMedia);
   EXPECT_EQ(trace.inputs[3].observation.loss, 0.7);
-  EXPECT_EQ(trace.inputs[4].kind, ControllerInput::Kind::kTick);
-  EXPECT_EQ(trace.inputs[4].at, Micros{40});
-  EXPECT_EQ(trace.inputs[5].kind, ControllerInput::Kind::kImpose);
+  EXPECT_EQ(trace.inputs[4].kind, ControllerInput::Kind::kEarlyPathStats);
+  EXPECT_EQ(trace.inputs[4].observation.loss, 0.65);
+  EXPECT_EQ(trace.inputs[4].share, 0.2512345);
+  EXPECT_EQ(trace.inputs[5].kind, ControllerInput::Kind::kTick);
+  EXPECT_EQ(trace.inputs[5].at, Micros{40});
+  EXPECT_EQ(trace.inputs[6].kind, ControllerInput::Kind::kImpose);
   ASSERT_EQ(trace.tiers.size(), 1u);
   EXPECT_EQ(trace.tiers[0].change, quality::Change::kStepDown);
   ASSERT_EQ(trace.arrivals.size(), 1u);
@@ -71,7 +76,9 @@ TEST(CallTraceText, ABadLineIsNamed) {
        {"report 1 1.5 0 0 0",  // loss above 1
         "report 1 nan 0 0 0", "report -1 0.1 0 0 0", "report 1 0.1 0 0", "start 1 platinum",
         "tier 1 good sideways", "tier 1 good none later", "arrival 1 2 3", "arrival 1 2 3 4x",
-        "jitter 0.2 80 0 1000", "jitter 0.99 80 500 100", "tick", "tick 1 2", "hello 1"}) {
+        "jitter 0.2 80 0 1000", "jitter 0.99 80 500 100", "tick", "tick 1 2", "hello 1",
+        "early 1 0.5 0 0 0",  // no share
+        "early 1 0.5 0 0 0 1", "early 1 0.5 0 0 0 0", "early 1 0.5 0 0 0 nan"}) {
     CallTrace trace;
     std::string error;
     EXPECT_FALSE(parse(std::string("start 0 good\n") + bad + "\n", trace, error)) << bad;
