@@ -91,6 +91,11 @@ Bridge::~Bridge() {
     g_object_unref(ws);
   }
   connections_.clear();
+  for (SoupWebsocketConnection *ws : refused_) {
+    g_signal_handlers_disconnect_by_data(ws, this);
+    g_object_unref(ws);
+  }
+  refused_.clear();
   gate_.reset();
   if (soup_ != nullptr) {
     soup_server_disconnect(soup_);
@@ -171,7 +176,11 @@ void Bridge::accept(SoupWebsocketConnection *ws, const std::string &address) {
     refusal = "too many sessions from your address";
     count("refused_per_address");
   }
-  if (refusal != nullptr) return close(ws, "too_many_sessions", refusal);
+  if (refusal != nullptr) {
+    refused_.insert(SOUP_WEBSOCKET_CONNECTION(g_object_ref(ws)));
+    g_signal_connect(ws, "closed", G_CALLBACK(on_refused_closed), this);
+    return close(ws, "too_many_sessions", refusal);
+  }
   // Messages up to 16 times the limit reach us and get a clear error;
   // bigger ones make libsoup close the connection (counted on "error").
   soup_websocket_connection_set_max_incoming_payload_size(ws, 16 * options_.limits.message_bytes);
@@ -233,6 +242,13 @@ void Bridge::on_closed(SoupWebsocketConnection *ws, gpointer data) {
   }
   g_signal_handlers_disconnect_by_data(ws, self);
   self->connections_.erase(it);  // the session leaves its room
+  g_object_unref(ws);
+}
+
+void Bridge::on_refused_closed(SoupWebsocketConnection *ws, gpointer data) {
+  auto *self = static_cast<Bridge *>(data);
+  if (self->refused_.erase(ws) == 0) return;
+  g_signal_handlers_disconnect_by_data(ws, self);
   g_object_unref(ws);
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "libwzp/stream/tls_gate.hpp"
@@ -64,6 +65,7 @@ class Bridge {
   static void on_message(SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer data);
   static void on_error(SoupWebsocketConnection *ws, GError *error, gpointer data);
   static void on_closed(SoupWebsocketConnection *ws, gpointer data);
+  static void on_refused_closed(SoupWebsocketConnection *ws, gpointer data);
   static void on_websocket(SoupServer *, SoupServerMessage *message, const char *path,
                            SoupWebsocketConnection *ws, gpointer data);
   static void on_request(SoupServer *, SoupServerMessage *message, const char *path, GHashTable *,
@@ -76,6 +78,9 @@ class Bridge {
   std::string fingerprint_;
   uint64_t next_id_ = 1;
   std::map<SoupWebsocketConnection *, std::unique_ptr<Connection>> connections_;
+  // Refused WebSockets, held until their close is answered: libsoup cuts a
+  // connection it is let go of at once, its close frame perhaps unsent.
+  std::set<SoupWebsocketConnection *> refused_;
   std::map<std::string, uint32_t> per_address_;
   std::map<std::string, uint64_t> counters_;
 };
