@@ -44,8 +44,9 @@ struct Options {
 
 enum class Kind { kCall, kSendTone, kEchoTest, kAnswer };
 
-// Set by SIGINT while the call is being set up (the media phase has its own
-// handler on the main loop).
+// Set by SIGINT or SIGTERM while the call is being set up (the media phase
+// has its own handler on the main loop). A stopped `wzp answer` signs out, so
+// the daemon does not ring it until its connection times out.
 std::atomic<bool> interrupted{false};
 
 void on_sigint(int) { interrupted = true; }
@@ -151,6 +152,7 @@ int run(Kind kind, Options &options, const std::string &peer) {
                session->sign_in_time().count() / 1000.0);
 
   std::signal(SIGINT, on_sigint);
+  std::signal(SIGTERM, on_sigint);
   auto accept = [&options](const std::string &caller) {
     return options.auto_answer || ask_to_accept(caller);
   };

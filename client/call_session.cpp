@@ -328,6 +328,7 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
       &video);
   guint poll = g_timeout_add(100, on_signal_poll, &call);
   guint interrupt = g_unix_signal_add(SIGINT, on_interrupt, &call);
+  guint terminate = g_unix_signal_add(SIGTERM, on_interrupt, &call);
   std::fprintf(stderr, "in call with %s (Ctrl-C hangs up)\n", established.peer.c_str());
   if (video_sender != nullptr) share_time_origin(sender, video_sender);
   if (gst_element_set_state(receiver, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE ||
@@ -344,6 +345,7 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   g_source_remove(poll);
   if (direct_tick != 0) g_source_remove(direct_tick);
   g_source_remove(interrupt);
+  g_source_remove(terminate);
   if (call.live_status) std::fprintf(stderr, "\n");
   if (!call.ended_by.empty()) std::fprintf(stderr, "call ended: %s\n", call.ended_by.c_str());
 
