@@ -35,24 +35,17 @@ class NatCallTest : public ::testing::Test {
     }
     dir_ = make_temp_dir("nat-call");
     for (auto [who, text] : {std::pair{"alice", "Alice calls bob from behind a cone NAT."},
-                             {"bob", "Bob answers from behind a symmetric NAT, and talks on."},
-                             {"alice_long",
-                              "Alice talks for a while. The path between the two routers is cut, "
-                              "and the call goes on through the relay. Then the path comes back, "
-                              "and the call moves to it again. Alice keeps talking all along, so "
-                              "that every part of the call carries speech."},
-                             {"bob_long",
-                              "Bob talks for a while too. He does not know which path his voice "
-                              "takes, and he should not have to. The relay is always there, and "
-                              "the direct path is used whenever it works. Bob keeps talking all "
-                              "along, until the end of the call."}}) {
-      ChildProcess speak("/usr/bin/espeak-ng",
-                         {"-w", (dir_ / (std::string(who) + ".wav")).string(), text});
-      ASSERT_TRUE(speak.wait_exit(30s).has_value());
+                             {"bob", "Bob answers from behind a symmetric NAT, and talks on."}}) {
+      ASSERT_NO_FATAL_FAILURE(speak(who, text));
       ChildProcess id(build_binary("client/wzp"), {"id", "new"}, env(who));
       auto status = id.wait_exit(30s);
       ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << output_of(id);
     }
+  }
+  // Writes `text` as speech to <name>.wav.
+  void speak(const std::string &name, const std::string &text) {
+    ChildProcess espeak("/usr/bin/espeak-ng", {"-w", (dir_ / (name + ".wav")).string(), text});
+    ASSERT_TRUE(espeak.wait_exit(30s).has_value());
   }
   void TearDown() override {
     lab_.reset();
@@ -350,6 +343,16 @@ TEST_F(NatCallTest, ACutDirectPathFallsBackToTheRelayAndComesBack) {
   auto &cone_b = lab_->add_router(NatKind::kEndpointIndependent);
   auto alice_host = lab_->add_host(cone_a);
   auto bob_host = lab_->add_host(cone_b);
+  ASSERT_NO_FATAL_FAILURE(speak(
+      "alice_long",
+      "Alice talks for a while. The path between the two routers is cut, and the call goes on "
+      "through the relay. Then the path comes back, and the call moves to it again. Alice keeps "
+      "talking all along, so that every part of the call carries speech."));
+  ASSERT_NO_FATAL_FAILURE(speak(
+      "bob_long",
+      "Bob talks for a while too. He does not know which path his voice takes, and he should "
+      "not have to. The relay is always there, and the direct path is used whenever it works. "
+      "Bob keeps talking all along, until the end of the call."));
   start_daemon();
   ASSERT_FALSE(start_bob(bob_host.ns, "bob_long").empty()) << output_of(*bob_);
   start_alice(alice_host.ns, "@bob", "alice_long");
