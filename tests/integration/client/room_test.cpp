@@ -277,8 +277,8 @@ TEST_F(ClientRoom, ThreeMembersHearEachOtherOutsiderGetsNoKeyLeaverIsGone) {
 // removed again: that was a GLib critical, fatal here, on every such exit).
 TEST_F(ClientRoom, AMemberLeavesByItselfAfterSeconds) {
   std::map<std::string, std::string> fingerprints;
-  auto alice = join("alice", fingerprints["alice"], {"--seconds", "4"});
-  auto bob = join("bob", fingerprints["bob"], {"--seconds", "4"});
+  auto alice = join("alice", fingerprints["alice"], {"--seconds", "1"});
+  auto bob = join("bob", fingerprints["bob"], {"--seconds", "1"});
   for (auto *member : {alice.get(), bob.get()}) {
     auto status = member->wait_exit(30s);
     ASSERT_TRUE(member->wait_output_closed(5s));
