@@ -55,16 +55,19 @@ std::string describe(const signal::Error &e) {
 }
 
 // The next message before `deadline`; nullopt (with `error` set) when the
-// connection ended or time ran out.
+// connection ended or time ran out. `idle` runs at least every 200 ms while
+// nothing comes.
 std::optional<signal::Received> next_before(signal::Session &session, Clock::time_point deadline,
                                             const std::string &waiting_for,
                                             const std::atomic<bool> &interrupted,
-                                            std::string &error) {
+                                            std::string &error,
+                                            const std::function<void()> &idle = {}) {
   while (Clock::now() < deadline) {
     if (interrupted) {
       error = "interrupted";
       return std::nullopt;
     }
+    if (idle) idle();
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (auto received = session.next(std::min<std::chrono::milliseconds>(wait, 200ms))) {
       return received;
@@ -133,7 +136,10 @@ void gather_for_call(signal::Session &session, uint64_t reflect_id,
     };
   }
   nat::Gathered gathered = nat::gather(config);
-  call.our_candidates = std::move(gathered.candidates);
+  // A callee's port mappings may have come while it waited: they stay.
+  gathered.candidates.insert(gathered.candidates.end(), call.our_candidates.begin(),
+                             call.our_candidates.end());
+  call.our_candidates = nat::rank(std::move(gathered.candidates), config.limit);
   if (gathered.behaviour) call.our_mapping = nat::to_string(*gathered.behaviour);
 }
 
@@ -412,10 +418,18 @@ std::optional<EstablishedCall> answer_call(signal::Session &session,
                                            std::string &error) {
   crypto::ReplayGuard replays;
   const uint64_t reflect_id = ask_reflection(session);
-  auto port_mapping = ask_gateway(session, map_ports);
+  // The gateway's mappings, taken and renewed while we wait: a call may
+  // come after the first lease ran out (docs/nat.md, "Renewal").
+  EstablishedCall waiting;
+  waiting.port_mapping = ask_gateway(session, map_ports);
+  const auto keep_mappings = [&waiting] {
+    take_port_mappings(waiting);
+    renew_port_mappings(waiting, Clock::now());
+  };
   std::optional<std::string> reflected;
   for (;;) {
-    auto received = next_before(session, Clock::time_point::max(), "call", interrupted, error);
+    auto received =
+        next_before(session, Clock::time_point::max(), "call", interrupted, error, keep_mappings);
     if (!received) return std::nullopt;
     if (auto *r = std::get_if<signal::ReflectResponse>(&received->message);
         r && received->request_id == reflect_id) {
@@ -448,11 +462,10 @@ std::optional<EstablishedCall> answer_call(signal::Session &session,
                    crypto::to_string(result));
       continue;
     }
-    EstablishedCall call;
+    EstablishedCall call = std::move(waiting);
     call.call_id = offer->call_id;
     call.peer = offer->caller;
     gather_for_call(session, reflect_id, reflected, stun, call);
-    call.port_mapping = std::move(port_mapping);
     take_port_mappings(call);  // in the answer if the gateway has answered
     session.send(signal::CallAnswer{call.call_id, signal::AnswerMode::kAccept, answer,
                                     nat::to_wire(call.our_candidates)});
@@ -460,8 +473,8 @@ std::optional<EstablishedCall> answer_call(signal::Session &session,
     bool confirmed = false;
     auto deadline = Clock::now() + kSetupWait;
     while (!confirmed || call.relay_room.empty()) {
-      auto next =
-          next_before(session, deadline, "key confirmation from the caller", interrupted, error);
+      auto next = next_before(session, deadline, "key confirmation from the caller", interrupted,
+                              error, [&call] { renew_port_mappings(call, Clock::now()); });
       if (!next) {
         session.send(signal::CallHangup{call.call_id, "normal"});
         return std::nullopt;

@@ -85,7 +85,8 @@ std::optional<EstablishedCall> place_call(signal::Session &session,
 // Waits for a call and answers it when `accept` (asked with the caller's
 // name) says so; a declined call is rejected and the wait goes on. With
 // `map_ports`, the gateway is asked for a port mapping as the wait starts,
-// as the daemon is asked for its reflection.
+// as the daemon is asked for its reflection, and the mapping is renewed
+// while the wait lasts.
 std::optional<EstablishedCall> answer_call(signal::Session &session,
                                            const crypto::Identity &identity,
                                            const std::function<bool(const std::string &)> &accept,
