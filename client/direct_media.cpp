@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "libwzp/nat/address.hpp"
+#include "libwzp/nat/interfaces.hpp"
 #include "libwzp/quic/tls.hpp"
 
 namespace wzp::client {
@@ -113,7 +114,8 @@ DirectMedia::DirectMedia(signal::Session &session, EstablishedCall &call, bool c
       caller_(caller),
       shared_(std::make_shared<Shared>()),
       decision_(caller),
-      started_(Clock::now()) {
+      started_(Clock::now()),
+      host_watch_(started_) {
   shared_->link = std::move(link);
   shared_->call_id = call.call_id;
   if (caller_) return;  // the callee's offer says when to start
@@ -250,6 +252,7 @@ void DirectMedia::on_candidates(const signal::CallCandidates &late) {
 
 void DirectMedia::tick() {
   const auto now = Clock::now();
+  if (host_watch_.due(now)) offer_new_hosts(now);
   if (int64_t heard = shared_->heard_ns) {
     decision_.heard(Clock::time_point(Clock::duration(heard)));
   }
@@ -344,6 +347,25 @@ void DirectMedia::tick() {
     chosen->connection->send_message(bytes_of(kPing));
   }
   apply_route(now);
+}
+
+// An address that appeared mid-call goes to the peer like a late port
+// mapping (call_candidates); the caller checks it at once, or as soon as
+// the path in use is lost (nat::DirectPath::more_candidates).
+void DirectMedia::offer_new_hosts(Clock::time_point now) {
+  std::string error;
+  auto interfaces = nat::list_interface_addresses(error);
+  auto fresh = host_watch_.update(now, nat::host_candidates(interfaces, session_.local_port()),
+                                  call_.our_candidates, nat::RemotePolicy{}.max_candidates);
+  if (fresh.empty()) return;
+  std::string sent;
+  for (const auto &c : fresh) sent += (sent.empty() ? "" : ", ") + c.address.to_string();
+  std::fprintf(stderr, "direct path: new host candidates %s, sent to the peer\n", sent.c_str());
+  session_.send(signal::CallCandidates{call_.call_id, nat::to_wire(fresh)});
+  auto all = call_.our_candidates;
+  all.insert(all.end(), fresh.begin(), fresh.end());
+  call_.our_candidates = nat::rank(std::move(all), nat::RemotePolicy{}.max_candidates);
+  decision_.more_candidates(now);
 }
 
 void DirectMedia::start_checks(Clock::time_point now) {

@@ -17,6 +17,7 @@
 
 #include "client/call_signaling.hpp"
 #include "libwzp/nat/direct_path.hpp"
+#include "libwzp/nat/host_watch.hpp"
 #include "libwzp/quic/link.hpp"
 #include "libwzp/signal/session.hpp"
 
@@ -57,6 +58,7 @@ class DirectMedia {
   void fall_back(Clock::time_point now, const std::string &why, bool tell_peer);
   void apply_route(Clock::time_point now);
   void record(Clock::time_point now, const std::string &label, const std::string &why);
+  void offer_new_hosts(Clock::time_point now);
   std::string label_for(const std::string &candidate) const;
   std::shared_ptr<quic::Connection> chosen_connection() const;
 
@@ -66,6 +68,7 @@ class DirectMedia {
   std::shared_ptr<Shared> shared_;
   nat::DirectPath decision_;
   const Clock::time_point started_;
+  nat::HostWatch host_watch_;
   std::string certificate_;           // the callee's, from its offer (caller)
   std::vector<std::string> to_dial_;  // this round's candidates not yet dialed
   size_t round_candidates_ = 0;       // taken into this round, at most kMaxChecks

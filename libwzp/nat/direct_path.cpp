@@ -1,6 +1,7 @@
 #include "libwzp/nat/direct_path.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace wzp::nat {
 
@@ -12,7 +13,9 @@ void DirectPath::offered(Time now) {
 }
 
 void DirectPath::more_candidates(Time now) {
-  if (caller_ && offered_ && state_ == State::kRelay) next_round_ = std::min(next_round_, now);
+  if (!caller_ || !offered_) return;
+  if (state_ == State::kRelay) next_round_ = std::min(next_round_, now);
+  if (state_ == State::kDirect || state_ == State::kAgreeing) fresh_ = true;
 }
 
 DirectPath::Action DirectPath::confirmed(Time now) {
@@ -36,6 +39,7 @@ DirectPath::Action DirectPath::lost(Time now) {
   // A path that worked is likely to work again soon (a route flapped);
   // a refused nomination is not.
   back_off(now, state_ == State::kDirect);
+  if (std::exchange(fresh_, false)) next_round_ = now;
   state_ = State::kRelay;
   return Action::kFallBack;
 }

@@ -49,7 +49,9 @@ class DirectPath {
   // at the next tick.
   void offered(Time now);
   // Caller: the callee sent candidates after its offer (a gateway's port
-  // mapping): a round waiting out its back-off starts at the next tick.
+  // mapping, an address that appeared), or ours changed: a round waiting
+  // out its back-off starts at the next tick; while a direct path is in
+  // use, at once when it is lost (it may be the change that lost it).
   void more_candidates(Time now);
   // Caller: a check's connection completed and the callee answered on it.
   Action confirmed(Time now);
@@ -75,6 +77,7 @@ class DirectPath {
   const DirectPathConfig config_;
   State state_ = State::kRelay;
   bool offered_ = false;
+  bool fresh_ = false;  // candidates came while a path was in use
   Time next_round_{};
   Time deadline_{};  // of the round, or of the nomination
   Time overlap_until_{};

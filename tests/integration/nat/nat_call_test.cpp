@@ -327,7 +327,12 @@ TEST_F(NatCallTest, TwoConeNatsGoDirectOnReflexiveCandidates) {
 
 // Case 6: routers that route IPv6 untranslated beside their IPv4 NATs:
 // the callee's global IPv6 address comes first in its list, and the call
-// goes direct on it (both sockets are dual-stack).
+// goes direct on it (both sockets are dual-stack). Then bob's address
+// changes mid-call (a new one comes, the old one goes, as when a prefix is
+// renumbered), with IPv4 between the routers cut so that only the new
+// address can carry a direct path: bob offers it (call_candidates), the
+// old path is lost, alice checks the new address at once, and the call is
+// direct on it again (docs/nat.md, "Re-gathering").
 TEST_F(NatCallTest, IPv6BesideTheNatsGoesDirectOnIPv6) {
   auto &cone_a = lab_->add_router(NatKind::kEndpointIndependent, /*ipv6=*/true);
   auto &cone_b = lab_->add_router(NatKind::kEndpointIndependent, /*ipv6=*/true);
@@ -337,8 +342,36 @@ TEST_F(NatCallTest, IPv6BesideTheNatsGoesDirectOnIPv6) {
   start_daemon();
   ASSERT_FALSE(start_bob(bob_host.ns, "bob").empty()) << output_of(*bob_);
   start_alice(alice_host.ns, "@bob", "alice");
+  const std::regex direct("^media path: direct v6 host"), relay("^media path: relay");
+  ASSERT_TRUE(alice_->wait_for_line(direct, 20s)) << output_of(*alice_);
+  const size_t alice_from = alice_->line_count(), bob_from = bob_->line_count();
+  const auto changed_at = std::chrono::steady_clock::now();
+  lab_->cut(cone_a, cone_b.wan_address);
+  const std::string renumbered = cone_b.ipv6_prefix + "99";
+  lab_->run_in(bob_host.ns,
+               {"/usr/sbin/ip", "addr", "add", renumbered + "/64", "dev", "eth0", "nodad"});
+  lab_->run_in(bob_host.ns,
+               {"/usr/sbin/ip", "addr", "del", bob_host.address6 + "/64", "dev", "eth0"});
+  EXPECT_TRUE(bob_->wait_for_lines(
+      std::regex(R"(^direct path: new host candidates \[)" + renumbered + R"(\]:\d+, sent)"), 1,
+      bob_from, 10s))
+      << output_of(*bob_);
+  ASSERT_TRUE(alice_->wait_for_lines(relay, 1, alice_from, 10s)) << output_of(*alice_);
+  ASSERT_TRUE(alice_->wait_for_lines(direct, 2, 0, 10s)) << output_of(*alice_);
+  std::printf("address changed to direct on the new one: %lld ms\n",
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now() - changed_at)
+                                         .count()));
   finish_call();
   expect_direct_both_ways("direct v6 host");
+  EXPECT_TRUE(std::regex_search(
+      said_alice_, std::regex(R"(peer's candidates +[^\n]*\[)" + renumbered + R"(\]:)")))
+      << said_alice_;
+  for (const auto *said : {&said_alice_, &said_bob_}) {
+    EXPECT_TRUE(std::regex_search(
+        *said, std::regex("direct v6 host at [0-9.]+ s, relay at [0-9.]+ s, direct v6 host")))
+        << *said;
+  }
 }
 
 // Case 7: the direct path cut mid-call (a drop rule on alice's router):

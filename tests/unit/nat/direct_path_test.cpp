@@ -94,6 +94,29 @@ TEST(DirectPath, AQuietDirectPathSendsOnBothThenFallsBackAndIsRetried) {
   EXPECT_EQ(path.tick(t0 + 8s), Action::kStartChecks);
 }
 
+TEST(DirectPath, CandidatesThatCameWhileDirectAreCheckedAtOnceWhenThePathIsLost) {
+  DirectPath path(true);
+  path.offered(t0);
+  path.tick(t0);
+  path.confirmed(t0);
+  path.agreed(t0);
+  // The peer's address changed: its new one comes while the old path is
+  // still in use, and the path goes quiet.
+  path.more_candidates(t0 + 1s);
+  EXPECT_EQ(path.state(), State::kDirect);
+  path.heard(t0 + 1s);
+  ASSERT_EQ(path.tick(t0 + 2s), Action::kFallBack);
+  // No back-off: the new candidates are what a round is for.
+  EXPECT_EQ(path.tick(t0 + 2s), Action::kStartChecks);
+  path.confirmed(t0 + 2200ms);
+  path.agreed(t0 + 2300ms);
+  path.heard(t0 + 3s);
+  // Once used, the news is spent: the next loss backs off as before.
+  ASSERT_EQ(path.tick(t0 + 4s), Action::kFallBack);
+  EXPECT_EQ(path.tick(t0 + 5999ms), Action::kNone);
+  EXPECT_EQ(path.tick(t0 + 6s), Action::kStartChecks);
+}
+
 TEST(DirectPath, CalleeFollowsTheAgreementAndNeverChecks) {
   DirectPath path(false);
   path.offered(t0);
