@@ -25,6 +25,19 @@ using Clock = std::chrono::steady_clock;
 
 // What giving a mapping back may cost a hanging-up client at most.
 constexpr std::chrono::milliseconds kReleaseWait{300};
+// UPnP's error for an external port another client holds, and how many
+// ports we ask for before giving up (each an HTTP round trip on the LAN).
+constexpr int kConflictInMappingEntry = 718;
+constexpr int kUpnpPortsAsked = 4;
+
+// A port of 1024-65535 other than `refused`.
+uint16_t random_other_port(uint16_t refused) {
+  uint16_t port;
+  do {
+    port = static_cast<uint16_t>(1024 + randombytes_uniform(65536 - 1024));
+  } while (port == refused);
+  return port;
+}
 
 std::chrono::milliseconds remaining(Clock::time_point deadline) {
   return std::max(std::chrono::milliseconds(0),
@@ -95,14 +108,18 @@ class NatPmpMapping final : public PortMapping {
 
 class UpnpMapping final : public PortMapping {
  public:
-  UpnpMapping(UPNPUrls urls, IGDdatas data, std::string port, std::string lan_address,
+  UpnpMapping(UPNPUrls urls, IGDdatas data, std::string internal_port, std::string lan_address,
               TransportAddress external, std::chrono::seconds lifetime)
-      : urls_(urls), data_(data), port_(std::move(port)), lan_address_(std::move(lan_address)) {
+      : urls_(urls),
+        data_(data),
+        external_port_(std::to_string(external.port)),
+        internal_port_(std::move(internal_port)),
+        lan_address_(std::move(lan_address)) {
     external_ = external;
     lifetime_ = lifetime;
   }
   ~UpnpMapping() override {
-    UPNP_DeletePortMapping(urls_.controlURL, data_.first.servicetype, port_.c_str(), "UDP",
+    UPNP_DeletePortMapping(urls_.controlURL, data_.first.servicetype, external_port_.c_str(), "UDP",
                            nullptr);
     FreeUPNPUrls(&urls_);
   }
@@ -112,9 +129,9 @@ class UpnpMapping final : public PortMapping {
   // has a timeout of its own, not `deadline` (docs/nat.md, "Time").
   bool renew(Clock::time_point, std::string &error) override {
     const std::string lease = std::to_string(lifetime_.count());
-    if (int r = UPNP_AddPortMapping(urls_.controlURL, data_.first.servicetype, port_.c_str(),
-                                    port_.c_str(), lan_address_.c_str(), "wzp", "UDP", nullptr,
-                                    lease.c_str());
+    if (int r = UPNP_AddPortMapping(urls_.controlURL, data_.first.servicetype,
+                                    external_port_.c_str(), internal_port_.c_str(),
+                                    lan_address_.c_str(), "wzp", "UDP", nullptr, lease.c_str());
         r != UPNPCOMMAND_SUCCESS) {
       error = std::string("UPnP: AddPortMapping: ") + strupnperror(r);
       return false;
@@ -126,7 +143,8 @@ class UpnpMapping final : public PortMapping {
  private:
   UPNPUrls urls_;
   IGDdatas data_;
-  std::string port_;
+  std::string external_port_;
+  std::string internal_port_;
   std::string lan_address_;
 };
 
@@ -309,15 +327,26 @@ std::unique_ptr<PortMapping> map_with_upnp(const MappingRequest &request, std::s
   auto ip = IpAddress::parse(external_text);
   if (!ip) return fail("the gateway's external address is not numeric");
   if (remaining(request.deadline).count() == 0) return fail("out of time before mapping");
-  const std::string port = std::to_string(request.local_port);
+  const std::string internal = std::to_string(request.local_port);
   const std::string lease = std::to_string(request.lifetime.count());
-  if (int r = UPNP_AddPortMapping(urls.controlURL, data.first.servicetype, port.c_str(),
-                                  port.c_str(), lan_address, "wzp", "UDP", nullptr, lease.c_str());
-      r != UPNPCOMMAND_SUCCESS) {
-    return fail(std::string("AddPortMapping: ") + strupnperror(r));
+  uint16_t external = request.local_port;
+  for (int asked = 1;; ++asked) {
+    const int r = UPNP_AddPortMapping(urls.controlURL, data.first.servicetype,
+                                      std::to_string(external).c_str(), internal.c_str(),
+                                      lan_address, "wzp", "UDP", nullptr, lease.c_str());
+    if (r == UPNPCOMMAND_SUCCESS) break;
+    // Another client holds the port outside (ConflictInMappingEntry):
+    // ask for others. IGD 1 cannot let the gateway choose (NAT-PMP and
+    // PCP do), and a random one is as good as any other to a peer.
+    if (r != kConflictInMappingEntry || asked == kUpnpPortsAsked ||
+        remaining(request.deadline).count() == 0) {
+      return fail(std::string("AddPortMapping: ") + strupnperror(r) +
+                  (asked > 1 ? " (" + std::to_string(asked) + " ports asked)" : ""));
+    }
+    external = random_other_port(external);
   }
-  return std::make_unique<UpnpMapping>(urls, data, port, lan_address,
-                                       TransportAddress{*ip, request.local_port}, request.lifetime);
+  return std::make_unique<UpnpMapping>(urls, data, internal, lan_address,
+                                       TransportAddress{*ip, external}, request.lifetime);
 }
 
 }  // namespace wzp::nat

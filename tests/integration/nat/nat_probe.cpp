@@ -2,9 +2,9 @@
 // (tests/support/netlab.hpp); it prints what it found, one fact a line.
 //
 //   nat_probe gather [--daemon HOST PORT CERT_SHA256 [--stun PORT]] [--no-port-mapping]
-//                    [--budget MS]
+//                    [--budget MS] [--port PORT]
 //       libwzp/nat's gathering for the socket of a real daemon session (or
-//       a bare UDP socket without --daemon), with the daemon's STUN port as
+//       a bare UDP socket without --daemon, on PORT if given), with the daemon's STUN port as
 //       the second reflection (--stun); prints "local-port N",
 //       "candidate TYPE ADDRESS PRIORITY", "mapping PROTOCOL ADDRESS",
 //       "behaviour TEXT", "note TEXT", then "gathered"; holds its mappings
@@ -144,6 +144,7 @@ int gather(int argc, char **argv) {
   int bare_socket = -1;
   uint16_t stun_port = 0;
   std::string host;  // the daemon's
+  uint16_t bare_port = 0;
   for (int i = 0; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--daemon" && i + 3 < argc) {
@@ -165,6 +166,8 @@ int gather(int argc, char **argv) {
       config.port_mapping = false;
     } else if (arg == "--budget" && i + 1 < argc) {
       config.budget = std::chrono::milliseconds(std::atoi(argv[++i]));
+    } else if (arg == "--port" && i + 1 < argc) {
+      bare_port = static_cast<uint16_t>(std::atoi(argv[++i]));
     } else {
       std::printf("error: unexpected argument %s\n", arg.c_str());
       return 2;
@@ -199,7 +202,7 @@ int gather(int argc, char **argv) {
     };
   }
   if (!session) {
-    bare_socket = udp_socket("0.0.0.0", 0);
+    bare_socket = udp_socket("0.0.0.0", bare_port);
     config.local_port = port_of(bare_socket);
   }
   std::printf("local-port %u\n", config.local_port);

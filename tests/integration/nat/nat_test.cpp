@@ -231,6 +231,24 @@ TEST_F(NatLabTest, GatewayGrantsAMappedCandidateAndTakesItBack) {
     EXPECT_EQ(count(renewed, std::string("^renewed ") + protocol + " " + external_re + " [1-9]"), 1)
         << all_lines(*client);
   }
+  // A second host asks for the same port while the first holds it: each
+  // protocol still grants one, another port on the router's address (UPnP
+  // IGD refuses ours as ConflictInMappingEntry, and we ask for another).
+  {
+    auto other = gather(lab_->add_host(router), {"--budget", "3000", "--port", port});
+    const std::string wan_re = std::regex_replace(router.wan_address, std::regex(R"(\.)"), R"(\.)");
+    for (const char *protocol : {"NAT-PMP", "PCP", "UPnP IGD"}) {
+      const std::string theirs = first(*other, std::string("^mapping ") + protocol + R"( (\S+))");
+      EXPECT_TRUE(std::regex_match(theirs, std::regex(wan_re + R"(:\d+)"))) << all_lines(*other);
+      EXPECT_NE(theirs, external) << all_lines(*other);
+    }
+    // What docs/nat.md quotes ("Renewal").
+    for (const auto &line : other->lines()) {
+      if (line.starts_with("mapping ")) std::printf("other: %s\n", line.c_str());
+    }
+    other->signal(SIGTERM);
+    EXPECT_TRUE(other->wait_for_line(std::regex("^released"), 10s)) << all_lines(*other);
+  }
   // A gateway that refuses (every packet from the LAN to the router
   // rejected) is a reason per protocol, not a hang; the lease still runs.
   auto nft_in = [&](std::vector<std::string> args) {
