@@ -1,14 +1,15 @@
 // Feeds arbitrary datagrams to every wire parser: full, mini (through a
 // decompressor that has seen earlier inputs) and trunk frames with their
-// entries, and the keyframe request. A parsed packet must re-serialise to
-// the same header bytes, a request to the same datagram, and nothing is
-// both a media packet and a request.
+// entries, the keyframe request and the room key datagram. A parsed packet
+// must re-serialise to the same header bytes, a request or key datagram to
+// the same datagram, and nothing is both a media packet and one of those.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <span>
 
 #include "libwzp/wire/compression.hpp"
+#include "libwzp/wire/key_datagram.hpp"
 #include "libwzp/wire/keyframe_request.hpp"
 #include "libwzp/wire/trunk.hpp"
 
@@ -37,6 +38,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       std::abort();
     }
     if (parse_full(input, view) == WireError::kOk) std::abort();
+  }
+  if (auto message = parse_key_datagram(input)) {
+    uint8_t out[kKeyDatagramSize];
+    if (write_key_datagram(*message, out) != size || std::memcmp(out, data, size) != 0) {
+      std::abort();
+    }
+    if (parse_full(input, view) == WireError::kOk || parse_keyframe_request(input)) std::abort();
   }
   if (decompressor.parse(input, view) == WireError::kOk) {
     check_full_round_trip(view);
