@@ -70,7 +70,7 @@ MembershipStep RoomMembership::on_event(const Fingerprint &who, bool joined,
       return step;
     }
     if (members_.size() >= kMaxMembers) return refused(RoomError::kUnknownMember);
-    members_.push_back({who, *key, in_room_, std::nullopt, false, 0, {}});
+    members_.push_back({who, *key, in_room_, std::nullopt, false, 0, {}, {}});
     if (in_room_) step.send.push_back({who, card()});
     if (!their_card.empty()) {
       // The relay vouches for nothing here: the card is checked as if the
@@ -122,6 +122,12 @@ MembershipStep RoomMembership::on_signal(const Fingerprint &from,
   return refused(RoomError::kMalformed);
 }
 
+MembershipStep RoomMembership::on_key_datagram(std::span<const uint8_t> message) {
+  if (room_payload_kind(message) != RoomPayload::kSenderKey) return refused(RoomError::kMalformed);
+  Member *member = find(key_message_sender(message));
+  return member ? accept_sender_key(*member, message) : refused(RoomError::kUnknownMember);
+}
+
 MembershipStep RoomMembership::accept_card(Member &member, std::span<const uint8_t> payload) {
   MemberCard card;
   RoomError error = open_member_card(payload, room_, member.signing_key, member.fingerprint, card);
@@ -170,8 +176,16 @@ MembershipStep RoomMembership::accept_sender_key(Member &member, std::span<const
     member.early_key.assign(payload.begin(), payload.end());
     return {};
   }
+  // The same message again: a key datagram's copy, or the room signal after
+  // a copy. An older one is a replay (kStale below).
+  if (std::ranges::equal(payload, member.last_key)) {
+    MembershipStep step;
+    step.repeated = true;
+    return step;
+  }
   RoomError error = keys_.accept(payload);
   if (error != RoomError::kOk) return refused(error);
+  member.last_key.assign(payload.begin(), payload.end());
   MembershipStep step;
   if (!member.readable) {
     member.readable = true;

@@ -18,7 +18,10 @@
 //     what came before;
 //   - a member whose copy of our key fell more than one ratchet step behind
 //     (several joins at once) gets a fresh key message;
-//   - a leave rotates our key and hands it to everyone who stays.
+//   - a leave rotates our key and hands it to everyone who stays;
+//   - a key message may also come in a key datagram (copies of the one
+//     sent as a room signal, so it does not wait behind the stream's lost
+//     packets): the first copy of a key counts, the others change nothing.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +48,9 @@ struct MembershipStep {
   std::vector<uint32_t> readable;      // sender ids whose first key was just installed
   std::vector<uint32_t> gone;          // sender ids of members who left (remove their streams)
   RoomError refused = RoomError::kOk;  // why the input was refused, if it was
+  // The key message we took last from that member, again: a key
+  // datagram's copy, its room signal, or a replay of it. Changes nothing.
+  bool repeated = false;
 };
 
 class RoomMembership {
@@ -74,6 +80,11 @@ class RoomMembership {
   std::vector<uint8_t> card() const { return make_member_card(me_, room_, issued_ms_); }
   // A room_signal's payload, `from` as the relay authenticated it.
   MembershipStep on_signal(const Fingerprint &from, std::span<const uint8_t> payload);
+  // A sender key message from a key datagram (wire/key_datagram.hpp): the
+  // relay does not vouch for its sender, the message's signature does. Only
+  // from a member the relay announced (whom we may not know yet: refused,
+  // its room signal follows).
+  MembershipStep on_key_datagram(std::span<const uint8_t> message);
 
   const std::shared_ptr<MediaSession> &session() const { return keys_.session(); }
   uint32_t my_sender_id() const { return my_sender_id_; }
@@ -94,6 +105,7 @@ class RoomMembership {
     bool readable = false;
     uint32_t epoch_handed = 0;       // our epoch in the last key message it got
     std::vector<uint8_t> early_key;  // its key message that came before its card
+    std::vector<uint8_t> last_key;   // the key message we took last: its copies change nothing
   };
   Member *find(const Fingerprint &who);
   MembershipStep accept_card(Member &member, std::span<const uint8_t> payload);

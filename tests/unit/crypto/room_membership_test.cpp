@@ -1,7 +1,8 @@
 // The room membership state machine through a relay simulated in memory
 // (room_events in the daemon's order, room_signals queued): who can read
 // whom after joins in any order, leaves, rejoins, and forged or replayed
-// signals. Reading is proven by sealing and opening real packets.
+// signals, keys in datagrams and when their copies go. Reading is proven by
+// sealing and opening real packets.
 #include "libwzp/crypto/room_membership.hpp"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "libwzp/crypto/key_repeats.hpp"
 #include "libwzp/wire/header.hpp"
 
 namespace wzp::crypto {
@@ -320,7 +322,13 @@ TEST(RoomMembership, ForgedAndReplayedSignalsAreRefused) {
   EXPECT_TRUE(again.send.empty() && again.admitted.empty() && again.readable.empty());
   RoomMembership b_earlier(b.identity, kRoom, 0);
   EXPECT_EQ(at_a.on_signal(b.fingerprint(), b_earlier.card()).refused, RoomError::kStale);
-  EXPECT_EQ(at_a.on_signal(c.fingerprint(), c_key_to_a.payload).refused, RoomError::kStale);
+  // The key message A holds, again: nothing changes (it comes as a room
+  // signal and in key datagrams); an older one is stale (below, keys in
+  // datagrams).
+  auto key_again = at_a.on_signal(c.fingerprint(), c_key_to_a.payload);
+  EXPECT_EQ(key_again.refused, RoomError::kOk);
+  EXPECT_TRUE(key_again.repeated);
+  EXPECT_TRUE(key_again.send.empty() && key_again.readable.empty());
   // B's card relayed as if C sent it; C's key message relayed as B's.
   EXPECT_EQ(at_a.on_signal(c.fingerprint(), b_card.payload).refused, RoomError::kKeyMismatch);
   EXPECT_EQ(at_a.on_signal(b.fingerprint(), c_key_to_a.payload).refused, RoomError::kUnknownMember);
@@ -341,6 +349,57 @@ TEST(RoomMembership, ForgedAndReplayedSignalsAreRefused) {
             RoomError::kKeyMismatch);
   // None of it changed what A reads.
   expect_all_read_each_other({&a, &b, &c});
+}
+
+// Keys in datagrams (docs/rooms.md, "Keys that do not wait"): each key
+// message also comes as datagram copies. Whichever lands first makes its
+// sender readable; later copies and the room signal change nothing; an
+// older key (a replay after a rotation), a forged copy, one addressed to
+// another member and one from a member never announced are refused.
+TEST(RoomMembership, AKeyDatagramsFirstCopyCountsAndTheRestChangeNothing) {
+  Relay relay;
+  relay.carry_cards = true;
+  Peer a, b, c;
+  relay.join(a);
+  relay.join(b);
+  std::vector<Signal> keys;  // the first key message to each of A and B
+  for (const Signal &s : relay.queue) {
+    bool first = std::none_of(keys.begin(), keys.end(), [&](auto &k) { return k.to == s.to; });
+    if (first && room_payload_kind(s.payload) == RoomPayload::kSenderKey) keys.push_back(s);
+  }
+  ASSERT_EQ(keys.size(), 2u);
+  for (const Signal &key : keys) {
+    MembershipStep first = key.to->membership->on_key_datagram(key.payload);
+    EXPECT_EQ(first.refused, RoomError::kOk) << to_string(first.refused);
+    EXPECT_FALSE(first.repeated);
+    EXPECT_EQ(first.readable, std::vector<uint32_t>{sender_id_of(key.from)});
+    MembershipStep copy = key.to->membership->on_key_datagram(key.payload);
+    EXPECT_EQ(copy.refused, RoomError::kOk);
+    EXPECT_TRUE(copy.repeated);
+    EXPECT_TRUE(copy.readable.empty() && copy.send.empty());
+  }
+  expect_all_read_each_other({&a, &b});
+  relay.deliver();  // the room signals after their copies: refused nothing (Relay::route)
+  expect_all_read_each_other({&a, &b});
+
+  const Signal &b_to_a = keys[0].to == &a ? keys[0] : keys[1];
+  relay.join(c);
+  relay.deliver();
+  // B's key for A, at C.
+  EXPECT_EQ(c.membership->on_key_datagram(b_to_a.payload).refused, RoomError::kNotForUs);
+  relay.leave(c);
+  relay.deliver();  // A and B rotate
+  expect_all_read_each_other({&a, &b});
+  EXPECT_EQ(a.membership->on_key_datagram(b_to_a.payload).refused, RoomError::kStale);
+  auto forged = b_to_a.payload;
+  forged[70] ^= 1;
+  EXPECT_EQ(a.membership->on_key_datagram(forged).refused, RoomError::kBadSignature);
+  auto unannounced = b_to_a.payload;
+  unannounced[20] ^= 1;  // the sender's fingerprint
+  EXPECT_EQ(a.membership->on_key_datagram(unannounced).refused, RoomError::kUnknownMember);
+  EXPECT_EQ(a.membership->on_key_datagram(std::vector<uint8_t>(204, 0x42)).refused,
+            RoomError::kMalformed);
+  expect_all_read_each_other({&a, &b});
 }
 
 // Issue 13: the relay announces Mallory, an identity it holds, in a room
@@ -394,6 +453,68 @@ TEST(RoomMembership, InAnOpenRoomAnyoneWhoKnowsTheNameIsAdmitted) {
   relay.join(guesser, open_room_access("friday standup"));
   relay.deliver();
   expect_all_read_each_other({&a, &b, &guesser});
+}
+
+// When a room key goes out again as a key datagram (KeyRepeats): copies
+// at 0, 100, 250, 500 and 1000 ms after the key, each once however the
+// polls fall, a newer key replacing the older for its member, a member who
+// left getting none, and the pending keys bounded.
+Fingerprint member(uint8_t n) {
+  Fingerprint f{};
+  f[0] = n;
+  return f;
+}
+
+std::vector<uint8_t> message(uint8_t n) { return std::vector<uint8_t>(204, n); }
+
+TEST(KeyRepeats, CopiesComeAtTheirTimesOnceEachThenStop) {
+  KeyRepeats repeats;
+  repeats.add(member(1), message(1), std::chrono::milliseconds(1000));
+  std::vector<int> copies_at;  // ms after the key, polled every 10 ms for 2 s
+  for (int t = 0; t <= 2000; t += 10) {
+    for (const auto &m : repeats.due(std::chrono::milliseconds(1000 + t))) {
+      EXPECT_EQ(m, message(1));
+      copies_at.push_back(t);
+    }
+  }
+  EXPECT_EQ(copies_at, (std::vector<int>{0, 100, 250, 500, 1000}));
+  EXPECT_EQ(repeats.pending(), 0u);
+}
+
+TEST(KeyRepeats, ALatePollSendsOneCopyNotTheOnesItMissed) {
+  KeyRepeats repeats;
+  repeats.add(member(1), message(1), std::chrono::milliseconds(0));
+  EXPECT_EQ(repeats.due(std::chrono::milliseconds(0)).size(), 1u);
+  EXPECT_EQ(repeats.due(std::chrono::milliseconds(99)).size(), 0u);
+  EXPECT_EQ(repeats.due(std::chrono::milliseconds(600)).size(), 1u);  // 100, 250 and 500 were due
+  EXPECT_EQ(repeats.due(std::chrono::milliseconds(999)).size(), 0u);
+  EXPECT_EQ(repeats.due(std::chrono::milliseconds(5000)).size(), 1u);
+  EXPECT_EQ(repeats.pending(), 0u);
+}
+
+TEST(KeyRepeats, ANewerKeyReplacesTheOlderAndALeaverGetsNone) {
+  KeyRepeats repeats;
+  repeats.add(member(1), message(1), std::chrono::milliseconds(0));
+  repeats.add(member(2), message(2), std::chrono::milliseconds(0));
+  EXPECT_EQ(repeats.due(std::chrono::milliseconds(0)).size(), 2u);
+  // A rotation 300 ms later: member 1's copies start over with the new key.
+  repeats.add(member(1), message(3), std::chrono::milliseconds(300));
+  repeats.forget(member(2));
+  EXPECT_EQ(repeats.due(std::chrono::milliseconds(300)),
+            std::vector<std::vector<uint8_t>>{message(3)});
+  EXPECT_EQ(repeats.pending(), 1u);
+}
+
+TEST(KeyRepeats, PendingKeysAreBounded) {
+  KeyRepeats repeats;
+  for (int i = 0; i < 100; ++i) {
+    repeats.add(member(static_cast<uint8_t>(i)), message(static_cast<uint8_t>(i)),
+                std::chrono::milliseconds(i));
+  }
+  EXPECT_EQ(repeats.pending(), KeyRepeats::kMaxPending);
+  auto due = repeats.due(std::chrono::milliseconds(100));
+  ASSERT_EQ(due.size(), KeyRepeats::kMaxPending);
+  EXPECT_EQ(due.front(), message(100 - KeyRepeats::kMaxPending));  // the oldest went
 }
 
 }  // namespace
