@@ -6,6 +6,7 @@
 #include "client/call_media.hpp"
 #include "client/room_quality.hpp"
 #include "libwzp/signal/printable.hpp"
+#include "libwzp/wire/key_datagram.hpp"
 #include "plugins/gstwzp/wzpstats.h"
 
 namespace wzp::client {
@@ -13,8 +14,14 @@ namespace wzp::client {
 namespace stats = wzp::gst::stats;
 namespace {
 
+static_assert(wire::kKeyMessageSize == crypto::kSenderKeyMessageSize);
+
 // How long the receiver gets to finish its file once we leave.
 constexpr guint kFinishMs = 5000;
+
+std::chrono::nanoseconds steady_now() {
+  return std::chrono::steady_clock::now().time_since_epoch();
+}
 
 uint64_t unix_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -208,6 +215,10 @@ void RoomMember::apply(const crypto::MembershipStep &step, const std::string &fr
   for (const auto &out : step.send) {
     std::string to = out.to ? crypto::format_fingerprint(*out.to) : "";
     if (session_->send(signal::RoomSignal{room_hash_, "", to, out.payload})) ++signals_sent_;
+    // A key also goes in datagrams, which nothing lost before them holds up.
+    if (out.to && crypto::room_payload_kind(out.payload) == crypto::RoomPayload::kSenderKey) {
+      key_repeats_.add(*out.to, out.payload, steady_now());
+    }
   }
   for (const auto &who : step.admitted) {
     proven_.insert(crypto::format_fingerprint(who));
@@ -248,6 +259,7 @@ void RoomMember::on_message(const signal::Message &message) {
       if (present == present_.end()) present_.push_back(room_event->fingerprint);
     } else if (present != present_.end()) {
       present_.erase(present);
+      key_repeats_.forget(*who);
     }
     apply(membership_.on_event(*who, room_event->joined, room_event->public_key, room_event->card),
           room_event->fingerprint);
@@ -272,11 +284,29 @@ void RoomMember::on_message(const signal::Message &message) {
   }
 }
 
+void RoomMember::exchange_key_datagrams() {
+  for (const auto &message : link_->take_key_datagrams()) {
+    crypto::MembershipStep step = membership_.on_key_datagram(message);
+    // Refusals are counted, not shown: a copy may come before the relay's
+    // announcement of its sender (its room signal follows it).
+    if (step.refused != crypto::RoomError::kOk) {
+      ++key_datagrams_refused_;
+      continue;
+    }
+    ++(step.repeated ? key_datagrams_repeated_ : key_datagrams_taken_);
+    apply(step, crypto::format_fingerprint(crypto::key_message_sender(message)));
+  }
+  for (const auto &message : key_repeats_.due(steady_now())) {
+    if (link_->send_key_datagram(message)) ++key_datagrams_sent_;
+  }
+}
+
 gboolean RoomMember::on_signal_poll(gpointer data) {
   auto *self = static_cast<RoomMember *>(data);
   while (auto received = self->session_->next(std::chrono::milliseconds(0))) {
     self->on_message(received->message);
   }
+  if (!self->ending_) self->exchange_key_datagrams();
   if (self->session_->ended() && !self->ending_) {
     const std::string why = self->session_->end_reason();
     std::string error = "lost the connection to the daemon: " + why;

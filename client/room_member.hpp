@@ -20,6 +20,7 @@
 
 #include "client/room_media.hpp"
 #include "libwzp/crypto/identity.hpp"
+#include "libwzp/crypto/key_repeats.hpp"
 #include "libwzp/crypto/room_access.hpp"
 #include "libwzp/crypto/room_membership.hpp"
 #include "libwzp/quality/tier.hpp"
@@ -114,6 +115,14 @@ class RoomMember {
   uint64_t signals_sent() const { return signals_sent_; }
   uint64_t signals_refused() const { return signals_refused_; }
   uint64_t cards_unproven() const { return cards_unproven_; }
+  // Key datagrams (docs/rooms.md, "Keys that do not wait"): copies sent;
+  // received: taken (a key's first copy, before its room signal), repeated
+  // (the key we hold, again: later copies, replays) and refused (forged,
+  // an older key, not for us, from a member not yet announced to us).
+  uint64_t key_datagrams_sent() const { return key_datagrams_sent_; }
+  uint64_t key_datagrams_taken() const { return key_datagrams_taken_; }
+  uint64_t key_datagrams_repeated() const { return key_datagrams_repeated_; }
+  uint64_t key_datagrams_refused() const { return key_datagrams_refused_; }
 
  private:
   RoomMember(signal::Session &session, const crypto::Identity &identity,
@@ -123,6 +132,8 @@ class RoomMember {
   std::string member_text(const std::string &fingerprint) const;
   void apply(const crypto::MembershipStep &step, const std::string &from);
   void on_message(const signal::Message &message);
+  // Takes the key datagrams that came and sends the copies due.
+  void exchange_key_datagrams();
   void fail(const std::string &error);
   void end();
   // Sends our room_join on `session_` and waits for its answer.
@@ -160,6 +171,9 @@ class RoomMember {
   uint64_t cards_unproven_ = 0;  // refused: no proof of the room secret
   uint64_t datagrams_sent_ = 0;  // our sender's count, kept when it stops
   uint64_t rejoins_ = 0;
+  crypto::KeyRepeats key_repeats_;
+  uint64_t key_datagrams_sent_ = 0, key_datagrams_taken_ = 0, key_datagrams_repeated_ = 0;
+  uint64_t key_datagrams_refused_ = 0;
   std::string error_, left_because_;
   bool joined_ = false, ending_ = false, ended_ = false;
   guint tick_source_ = 0, poll_source_ = 0, sender_watch_ = 0, receiver_watch_ = 0;

@@ -56,6 +56,11 @@ void print_summary(const signal::Session &session, const RoomMember &member,
       static_cast<unsigned long>(member.signals_sent()),
       static_cast<unsigned long>(member.signals_refused()),
       static_cast<unsigned long>(member.cards_unproven()));
+  std::printf("  key datagrams         %lu sent; received: %lu taken, %lu repeated, %lu refused\n",
+              static_cast<unsigned long>(member.key_datagrams_sent()),
+              static_cast<unsigned long>(member.key_datagrams_taken()),
+              static_cast<unsigned long>(member.key_datagrams_repeated()),
+              static_cast<unsigned long>(member.key_datagrams_refused()));
   std::printf("  daemon transport      %s\n", session.transport());
   if (member.rejoins() != 0) {
     std::printf("  joined again          %lu times, on a new connection\n",

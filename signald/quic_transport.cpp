@@ -3,6 +3,7 @@
 #include <glib.h>
 
 #include "libwzp/signal/printable.hpp"
+#include "libwzp/wire/key_datagram.hpp"
 #include "libwzp/wire/keyframe_request.hpp"
 
 namespace wzp::signald {
@@ -104,9 +105,9 @@ void QuicTransport::close(ConnectionId to, const std::string &reason) {
 void QuicTransport::forward(ConnectionId to, std::span<const uint8_t> datagram) {
   auto it = connections_.find(to);
   if (it == connections_.end()) return;
-  // A keyframe request goes ahead of the media queued for the member, as
-  // the member's own link sends it (quic::Link::send_keyframe_request).
-  if (wire::parse_keyframe_request(datagram)) {
+  // A keyframe request or a room key goes ahead of the media queued for the
+  // member, as the member's own link sends it (quic::Link).
+  if (wire::parse_keyframe_request(datagram) || wire::parse_key_datagram(datagram)) {
     it->second->send_datagram_first(datagram);
   } else {
     it->second->send_datagram(datagram);

@@ -118,6 +118,14 @@ void Link::deliver(std::span<const uint8_t> datagram) {
     ++keyframe_requests_received_;
     return;
   }
+  if (auto message = wire::parse_key_datagram(datagram)) {
+    if (key_datagrams_.size() == kMaxKeyDatagrams) {
+      key_datagrams_.erase(key_datagrams_.begin());
+      ++dropped_received_;
+    }
+    key_datagrams_.emplace_back(message->begin(), message->end());
+    return;
+  }
   if (ring_count_ == ring_.size()) {  // the source is not keeping up: drop the oldest
     ring_head_ = (ring_head_ + 1) % ring_.size();
     --ring_count_;
@@ -398,6 +406,19 @@ bool Link::send_keyframe_request(const wire::KeyframeRequest &request) {
     ++keyframe_requests_sent_;
   }
   return sent;
+}
+
+std::vector<std::vector<uint8_t>> Link::take_key_datagrams() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(key_datagrams_, {});
+}
+
+bool Link::send_key_datagram(std::span<const uint8_t> message) {
+  std::array<uint8_t, wire::kKeyDatagramSize> bytes{};
+  if (wire::write_key_datagram(message, bytes) == 0) return false;
+  // Ahead of the queued media, like a keyframe request: the key is what
+  // lets the recipient open that media at all.
+  return send_one(bytes, true);
 }
 
 uint64_t Link::keyframe_requests_sent() const {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "libwzp/quic/endpoint.hpp"
+#include "libwzp/wire/key_datagram.hpp"
 #include "libwzp/wire/keyframe_request.hpp"
 
 namespace wzp::quic {
@@ -131,6 +132,16 @@ class Link {
   bool send_keyframe_request(const wire::KeyframeRequest &request);
   uint64_t keyframe_requests_sent() const;  // requests, not copies
 
+  // Room key datagrams (wire/key_datagram.hpp) are not media either:
+  // deliver() queues their messages (at most kMaxKeyDatagrams, the oldest
+  // dropped and counted in dropped_received()) for the room member, which
+  // takes them all here.
+  static constexpr size_t kMaxKeyDatagrams = 64;
+  std::vector<std::vector<uint8_t>> take_key_datagrams();
+  // Sends a key message as a key datagram, ahead of the queued media as a
+  // keyframe request goes. False if it was not queued.
+  bool send_key_datagram(std::span<const uint8_t> message);
+
  private:
   explicit Link(const LinkConfig &config);
   // send(), ahead of the datagrams a connection has queued when `first`.
@@ -169,6 +180,7 @@ class Link {
   std::optional<wire::KeyframeRequest> keyframe_request_;
   uint64_t keyframe_requests_received_ = 0;
   uint64_t keyframe_requests_sent_ = 0;
+  std::vector<std::vector<uint8_t>> key_datagrams_;
 };
 
 }  // namespace wzp::quic

@@ -18,6 +18,8 @@ const char *to_string(DropReason reason) {
       return "over_budget";
     case DropReason::kOffRoute:
       return "off_route";
+    case DropReason::kNoRecipient:
+      return "no_recipient";
     case DropReason::kCount:
       break;
   }
@@ -86,6 +88,9 @@ std::string render_prometheus(const Counters &c, const Gauges &g, const Federati
   metric("wzp_signald_keyframe_requests_forwarded_total", "counter",
          "Keyframe requests forwarded, copies included (one per receiving participant).",
          c.keyframe_requests_forwarded);
+  metric("wzp_signald_key_datagrams_forwarded_total", "counter",
+         "Room key datagrams forwarded to their recipient, copies included.",
+         c.key_datagrams_forwarded);
   metric("wzp_signald_bytes_forwarded_total", "counter", "Media bytes forwarded.",
          c.bytes_forwarded);
   metric("wzp_signald_datagrams_unsent_total", "counter",

@@ -16,6 +16,7 @@ enum class DropReason : uint8_t {
   kNotFullHeader,  // mini headers and trunks are not routable in rooms
   kOverBudget,     // beyond what the sender's room tier allows one member
   kOffRoute,       // from a linked relay that is not this relay's way to its sender
+  kNoRecipient,    // a key datagram for nobody in the sender's room here
   kCount
 };
 const char *to_string(DropReason reason);
@@ -32,6 +33,9 @@ struct Counters {
   // Keyframe requests (docs/PROTOCOL.md) passed on, copies included, one
   // per receiving participant; also counted in datagrams_forwarded.
   uint64_t keyframe_requests_forwarded = 0;
+  // Room key datagrams (docs/PROTOCOL.md) passed on to their recipient,
+  // copies included; also counted in datagrams_forwarded.
+  uint64_t key_datagrams_forwarded = 0;
   // Room members' quality reports of more loss than the relay saw; their
   // loss is clamped (libwzp/quality/plausible_loss.hpp).
   uint64_t implausible_reports = 0;

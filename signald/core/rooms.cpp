@@ -8,6 +8,7 @@
 #include "libwzp/crypto/identity.hpp"
 #include "libwzp/crypto/member_card.hpp"
 #include "libwzp/wire/header.hpp"
+#include "libwzp/wire/key_datagram.hpp"
 #include "libwzp/wire/keyframe_request.hpp"
 
 namespace wzp::signald {
@@ -280,6 +281,27 @@ void Rooms::on_datagram(ConnectionId from, std::span<const uint8_t> datagram, St
     }
     counters_.keyframe_requests_forwarded +=
         forward_to_others(outbox_, counters_, room.participants, from, datagram);
+    return;
+  }
+  // A key datagram (docs/PROTOCOL.md) goes to its recipient only: the key
+  // inside is sealed to that member, and the relay cannot open or forge it.
+  // Members on linked relays get their keys as room signals only.
+  if (auto message = wire::parse_key_datagram(datagram)) {
+    if (!budget.policer.admit_video(datagram.size(), micros(now))) {
+      return counters_.drop(DropReason::kOverBudget);
+    }
+    crypto::Fingerprint to{};
+    std::copy_n(message->begin() + wire::kKeyMessageRecipientOffset, to.size(), to.begin());
+    const std::string recipient = crypto::format_fingerprint(to);
+    auto member = std::find_if(room.participants.begin(), room.participants.end(),
+                               [&](const Participant &p) { return p.fingerprint == recipient; });
+    if (member == room.participants.end() || member->conn == from) {
+      return counters_.drop(DropReason::kNoRecipient);
+    }
+    outbox_.forward(member->conn, datagram);
+    ++counters_.datagrams_forwarded;
+    ++counters_.key_datagrams_forwarded;
+    counters_.bytes_forwarded += datagram.size();
     return;
   }
   wire::PacketView view;

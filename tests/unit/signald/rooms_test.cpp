@@ -8,6 +8,7 @@
 #include "libwzp/base/hex.hpp"
 #include "libwzp/crypto/member_card.hpp"
 #include "libwzp/wire/header.hpp"
+#include "libwzp/wire/key_datagram.hpp"
 #include "libwzp/wire/keyframe_request.hpp"
 #include "tests/unit/signald/harness.hpp"
 
@@ -243,6 +244,37 @@ TEST_F(RoomsTest, VideoHasABudgetOfItsOwnAndKeyframeRequestsReachTheSender) {
   EXPECT_EQ(wire::parse_keyframe_request(out_.forwarded[0].second),
             (wire::KeyframeRequest{.stream_id = 9, .number = 4}));
   EXPECT_EQ(server_->counters().keyframe_requests_forwarded, 1u);
+}
+
+// A room key datagram goes to the member whose fingerprint it names, and
+// to no one else (the key inside is sealed to that member); one naming its
+// own sender or nobody in the room is a counted drop.
+TEST_F(RoomsTest, AKeyDatagramGoesToItsRecipientOnly) {
+  auto a = crypto::Identity::generate(), b = crypto::Identity::generate(),
+       c = crypto::Identity::generate(), stranger = crypto::Identity::generate();
+  ConnectionId ca = join(a);
+  join(b);
+  ConnectionId cc = join(c);
+  auto key_datagram = [](const crypto::Fingerprint &to) {
+    std::vector<uint8_t> message(wire::kKeyMessageSize, 0x11);
+    const uint8_t magic[] = {'W', 'Z', 'R', 1};
+    std::copy(std::begin(magic), std::end(magic), message.begin());
+    std::copy(to.begin(), to.end(), message.begin() + wire::kKeyMessageRecipientOffset);
+    std::vector<uint8_t> datagram(wire::kKeyDatagramSize);
+    EXPECT_EQ(wire::write_key_datagram(message, datagram), datagram.size());
+    return datagram;
+  };
+  out_.clear();
+  const auto to_carol = key_datagram(c.fingerprint());
+  server_->on_datagram(ca, to_carol, now_.steady);
+  ASSERT_EQ(out_.forwarded.size(), 1u);
+  EXPECT_EQ(out_.forwarded[0].first, cc);
+  EXPECT_EQ(out_.forwarded[0].second, to_carol);
+  EXPECT_EQ(server_->counters().key_datagrams_forwarded, 1u);
+  server_->on_datagram(ca, key_datagram(a.fingerprint()), now_.steady);
+  server_->on_datagram(ca, key_datagram(stranger.fingerprint()), now_.steady);
+  EXPECT_EQ(out_.forwarded.size(), 1u);
+  EXPECT_EQ(server_->counters().drops[static_cast<size_t>(DropReason::kNoRecipient)], 2u);
 }
 
 // A member's budget is its connection's: leaving and joining again does
