@@ -13,7 +13,8 @@ speaker, frames played from real data (received or rebuilt by FEC) as a
 share of played + concealed, FEC-recovered, concealed, the playout delay
 at the end; per member, packets dropped for want of a key after its first
 status line (its first second in the room), how long each other member's
-key took to arrive after that member's join reached it; the room's tier
+key took to arrive after that member's join reached it, the key datagrams
+it sent and received (docs/PROTOCOL.md, "Key datagrams"); the room's tier
 history as the member saw it and its number of tier changes; the datagrams
 the daemon dropped as over a member's budget (docs/rooms.md "Per-sender
 policing": honest members must never be).
@@ -45,6 +46,8 @@ KEY_WAIT = re.compile(r"^hearing \S+, its key ([\d.]+) s after its join", re.M)
 PLAYOUT = re.compile(
     r"sender id (\d+): played (\d+) \(FEC (\d+)\), concealed (\d+), delay (\d+) ms")
 HISTORY = re.compile(r"^\s*tier history\s+(.*)$", re.M)
+KEY_DATAGRAMS = re.compile(
+    r"key datagrams\s+(\d+) sent; received: (\d+) taken, (\d+) repeated, (\d+) refused")
 
 
 def make_speech(path, seconds):
@@ -165,6 +168,7 @@ def run_case(args, build, work, speech, members, lossy, loss, case):
         err = open(os.path.join(work, f"{case}_{who}.err")).read()
         sender = SENDER.search(err)
         history = HISTORY.search(out)
+        key_datagrams = KEY_DATAGRAMS.search(out)
         tiers = [t.strip() for t in history.group(1).split(";") if t.strip()] if history else []
         results[who] = {
             "exit": proc.returncode,
@@ -175,6 +179,7 @@ def run_case(args, build, work, speech, members, lossy, loss, case):
             "key_waits": [float(s) for s in KEY_WAIT.findall(err)],
             "heard": {int(m[0]): [int(x) for x in m[1:]] for m in PLAYOUT.findall(out)},
             "tiers": tiers,
+            "key_datagrams": "/".join(key_datagrams.groups()) if key_datagrams else "-",
         }
     return results, counters
 
@@ -240,13 +245,14 @@ def table(case, results, members, counters):
                 f"{counters['unsent']}; congestion restarts on its links: "
                 f"{counters['restarts']}")
     rows.append("")
-    rows.append("| member | no key after 1 s | keys after join, s | tier changes | tier history |")
-    rows.append("|---|---|---|---|---|")
+    rows.append("| member | no key after 1 s | keys after join, s | key datagrams sent/taken/"
+                "repeated/refused | tier changes | tier history |")
+    rows.append("|---|---|---|---|---|---|")
     for who in members:
         r = results[who]
         waits = ", ".join(f"{w:.1f}" for w in r["key_waits"]) or "-"
-        rows.append(f"| {who} | {r['no_key_late']} | {waits} | {max(0, len(r['tiers']) - 1)} | "
-                    f"{'; '.join(r['tiers'])} |")
+        rows.append(f"| {who} | {r['no_key_late']} | {waits} | {r['key_datagrams']} | "
+                    f"{max(0, len(r['tiers']) - 1)} | {'; '.join(r['tiers'])} |")
     return "\n".join(rows)
 
 
