@@ -107,9 +107,13 @@ std::optional<Tier> RoomQuality::on_leg(uint32_t participant, Micros now, const 
     return std::nullopt;
   }
   latest_ = std::max(latest_, now);
+  const double far_past = policy_.newcomer_leg_early_factor * profile(room_tier_).max_loss;
   double loss = 0;
   for (const PacketCounts &direction : {leg.up, leg.down}) {
-    if (direction.sent >= policy_.newcomer_leg_packets) loss = std::max(loss, direction.loss());
+    const bool enough =
+        direction.sent >= policy_.newcomer_leg_packets ||
+        (direction.sent >= policy_.newcomer_leg_early_packets && direction.loss() >= far_past);
+    if (enough) loss = std::max(loss, direction.loss());
   }
   const Tier sustained = classify(PathObservation{.loss = loss});
   if (sustained >= room_tier_) return std::nullopt;

@@ -43,6 +43,14 @@ struct RoomPolicy {
   // spread is a few percent (more in bursts), against the 30 % that
   // degraded's limit and a clean path lie apart.
   uint64_t newcomer_leg_packets = 100;
+  // A leg far past the room's tier says so sooner: from this many packets
+  // a direction counts when its loss is at least `newcomer_leg_early_factor`
+  // times the room tier's max_loss (45 % at degraded). The lossy member of
+  // the sweep concealed half as much in the room's first seconds when the
+  // step came before the others had joined (docs/rooms.md, "The late room
+  // step"), and her leg's 100 packets often came after.
+  uint64_t newcomer_leg_early_packets = 50;
+  double newcomer_leg_early_factor = 1.5;
   // After any change the room keeps its tier at least this long before
   // stepping down (a joiner, whose path is unknown, aside).
   Micros room_down_hold{std::chrono::seconds(5)};

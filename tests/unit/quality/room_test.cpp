@@ -208,7 +208,11 @@ TEST(RoomQuality, ANewcomersLegMovesTheRoomAtOnce) {
   room.join(2, seconds(0));
   room.join(3, seconds(0));
   // Too few packets say nothing, however many of them were lost.
-  EXPECT_FALSE(room.on_leg(2, seconds(1), {.up = {enough - 1, 0}, .down = {enough - 1, 0}}));
+  const uint64_t early = policy.newcomer_leg_early_packets;
+  EXPECT_FALSE(room.on_leg(2, seconds(1), {.up = {early - 1, 0}, .down = {early - 1, 0}}));
+  // Short of the full count, a loss not far past the room's tier (degraded
+  // holds to 30 %; far past is 45 %) says nothing yet either.
+  EXPECT_FALSE(room.on_leg(2, seconds(1), {.up = {enough - 1, (enough - 1) * 6 / 10}}));
   // A clean leg, and one within the room's tier, keep it.
   EXPECT_FALSE(room.on_leg(1, seconds(1), {.up = {enough, enough}, .down = {enough, enough}}));
   EXPECT_FALSE(room.on_leg(2, seconds(1), {.up = {enough, enough * 3 / 4}}));
@@ -222,6 +226,10 @@ TEST(RoomQuality, ANewcomersLegMovesTheRoomAtOnce) {
   RoomQuality alone;  // its own leg, with nobody to hear yet
   alone.join(1, seconds(0));
   EXPECT_EQ(alone.on_leg(1, seconds(1), {.up = half_lost}), Tier::kCatastrophic);
+  // Far past the tier, half the packets are enough.
+  RoomQuality soon;
+  soon.join(1, seconds(0));
+  EXPECT_EQ(soon.on_leg(1, seconds(1), {.up = {early, early / 2}}), Tier::kCatastrophic);
 }
 
 // The leg's word is a start, not a pin: when the member's reports say its

@@ -653,10 +653,11 @@ TEST_F(RoomReportCheckTest, LossOnTheSendersWayToTheRelayCountsToo) {
 // A newcomer's leg as the relay counts it moves the room before its reports
 // could (quality::RoomQuality::on_leg): B's downlink loses 60 % from its
 // first second, B reports a clean path, and the room is at catastrophic
-// once the relay has RoomPolicy::newcomer_leg_packets of B's datagrams
-// settled. So does A's own media reaching the relay with 60 % lost.
+// once the relay has enough of B's datagrams settled (RoomPolicy::
+// newcomer_leg_early_packets: 60 % is far past degraded's 30 %).
+// So does A's own media reaching the relay with 60 % lost.
 TEST_F(RoomReportCheckTest, ANewcomersLossyLegMovesTheRoomBeforeItsReports) {
-  const auto counting = static_cast<int>(policy_.newcomer_leg_packets / kPacketsPerSecond);
+  const auto counting = static_cast<int>(policy_.newcomer_leg_early_packets / kPacketsPerSecond);
   for (int i = 0; i < counting; ++i) second(clean_, 0.6);
   EXPECT_TRUE(directives(ca_).empty());
   second(clean_, 0.6);  // its tick counts the seconds before it
