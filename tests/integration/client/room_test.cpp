@@ -413,6 +413,17 @@ TEST_F(ClientRoom, AMemberBehindBurstyLossIsHeardAndTheTierHoldsStill) {
     std::printf("%s: no key after the first second: %llu\n", hearer.c_str(),
                 static_cast<unsigned long long>(*no_key));
     EXPECT_EQ(*no_key, 0u) << hearer << ":\n" << output;
+    // Each key also went in datagrams (docs/PROTOCOL.md, "Key datagrams"):
+    // 5 copies to each of the other two, and copies of theirs came.
+    std::smatch keys;
+    ASSERT_TRUE(std::regex_search(output, keys,
+                                  std::regex("key datagrams +(\\d+) sent; received: (\\d+) "
+                                             "taken, (\\d+) repeated, (\\d+) refused")))
+        << hearer << ":\n"
+        << output;
+    std::printf("%s: %s\n", hearer.c_str(), keys[0].str().c_str());
+    EXPECT_GE(std::stoul(keys[1]), 10u) << hearer;
+    EXPECT_GE(std::stoul(keys[2]) + std::stoul(keys[3]), 2u) << hearer;
   }
 }
 
