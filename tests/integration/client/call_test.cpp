@@ -93,12 +93,16 @@ std::optional<VideoReceived> video_received(const std::string &report) {
 // Both sides send video too (`--video`, a test pattern at 360p/15): it
 // crosses the relay beside the speech, which still arrives as asserted
 // below, and each side shows the other's pictures.
+// Seed 12 loses about the fifth it names from the first second on. Seed 7
+// lost 29-33 % in alice's first second, past the degraded tier's 30 %: the
+// ladder rightly stepped her to Codec2 and, with it, her picture off, in 2
+// of 5 runs, which is not what this test is about.
 TEST_F(ClientCall, TwoWayCallThroughTheRelayWithLoss) {
   auto bob = answering_bob(
       {"--video", "--video-in", "pattern", "--video-out", (dir_ / "at_bob.mkv").string()});
   ASSERT_TRUE(bob);
   Outcome alice =
-      call({"@bob", "--network", "loss=0.2,seed=7", "--in", (dir_ / "alice.wav").string(), "--out",
+      call({"@bob", "--network", "loss=0.2,seed=12", "--in", (dir_ / "alice.wav").string(), "--out",
             (dir_ / "at_alice.wav").string(), "--video", "--video-in", "pattern", "--video-out",
             (dir_ / "at_alice.mkv").string()});
   Outcome answered = finish(*bob, 30s);
