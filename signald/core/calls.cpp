@@ -396,7 +396,9 @@ void Calls::on_peer_lost(PeerId peer, const Now &now) {
     Call &call = it->second;
     if (call.caller_peer == peer || call.callee_peer == peer) {
       if (call.caller_peer == peer && call.state != State::kActive) record_missed(call, now);
-      end(it, "gone", kNobody, peer);
+      // Not `gone`: the party may be alive behind another node and come
+      // back (docs/signal.md, "Calls survive their node").
+      end(it, "relay_lost", kNobody, peer);
     }
     it = next;
   }

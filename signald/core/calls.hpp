@@ -110,7 +110,7 @@ class Calls {
                     std::optional<PeerId> callee_route, const Now &now);
   bool remote(PeerId peer, const signal::Message &message, const signal::PublicKey *key,
               const Now &now);
-  // The link is gone: the calls through it end.
+  // The link is gone: the calls through it end with `relay_lost`.
   void on_peer_lost(PeerId peer, const Now &now);
 
   struct StateCounts {

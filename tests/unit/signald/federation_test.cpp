@@ -357,6 +357,18 @@ TEST_F(FederationTest, ACallCrossesTheLink) {
   EXPECT_EQ(a_->server->gauges().rooms, 0u) << "the relay room went with the call";
   EXPECT_EQ(a_->federation->counters().messages_refused, 0u);
   EXPECT_EQ(b_->federation->counters().messages_refused, 0u);
+
+  // A call whose other party's relay is lost ends `relay_lost`, not `gone`:
+  // that party may come back through another node.
+  a_->server->on_message(
+      ca, serialize(CallOffer{"c2", "", fingerprint_of(bob), {7}, {"opus"}, {}, {}}), a_->now);
+  pump();
+  b_->server->on_message(cb, serialize(CallAnswer{"c2", AnswerMode::kAccept, {8}, {}}), b_->now);
+  pump();
+  ASSERT_EQ(a_->server->gauges().calls_active, 1u);
+  a_->federation->on_link_down(kLink, a_->now);
+  EXPECT_EQ(a_->out.last<CallHangup>(ca).reason, "relay_lost");
+  EXPECT_EQ(a_->server->gauges().calls_active, 0u);
 }
 
 // A call bob on B does not answer in time is a missed call on B, where bob
