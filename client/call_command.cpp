@@ -179,6 +179,15 @@ int run(Kind kind, Options &options, const std::string &peer) {
   // leave it.
   media.direct = !route.network;
   media.caller = kind != Kind::kAnswer;
+  size_t in_use = 0;
+  if (route.servers.size() > 1) {
+    media.redial = [&](const std::string &why) -> signal::Session * {
+      auto again = redial(route, in_use, *identity, why, name_of(kind));
+      if (!again) return nullptr;
+      session = std::move(again);
+      return session.get();
+    };
+  }
   media.video.enabled = options.video;
   if (options.video_in != nullptr) media.video.input = options.video_in;
   if (options.video_out != nullptr) media.video.output = options.video_out;

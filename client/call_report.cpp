@@ -157,11 +157,12 @@ std::string status_line(GstElement *sender, GstElement *receiver, const std::str
   char line[384];
   std::snprintf(line, sizeof line,
                 "tier %s | sent %lu frames | to %s: rtt %.0f ms, loss %.1f %% | %s | jitter buffer "
-                "%lu ms | recovered %lu | concealed %lu",
+                "%lu ms | played %lu | recovered %lu | concealed %lu",
                 tier.c_str(), static_cast<unsigned long>(s.frames_sent), link_end, s.rtt_ms,
                 s.loss * 100, describe_peer_report(peer_report).c_str(),
                 static_cast<unsigned long>(s.jitter_delay_ns / 1000000),
-                static_cast<unsigned long>(s.recovered), static_cast<unsigned long>(s.concealed));
+                static_cast<unsigned long>(s.played), static_cast<unsigned long>(s.recovered),
+                static_cast<unsigned long>(s.concealed));
   return line;
 }
 

@@ -56,7 +56,7 @@ class MouthToEar {
 // One line: codec tier, frames sent, the RTT and loss our QUIC link
 // measures to `link_end` (the daemon, in a relayed call: half the media's
 // path), what the peer's last report says reaches it (the whole path), the
-// jitter-buffer delay, frames recovered and concealed.
+// jitter-buffer delay, frames played, recovered and concealed.
 std::string status_line(GstElement *sender, GstElement *receiver, const std::string &tier,
                         const char *link_end,
                         const std::optional<quality::PathObservation> &peer_report);

@@ -5,14 +5,18 @@
 
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "client/adaptive.hpp"
 #include "client/call_media.hpp"
 #include "client/call_report.hpp"
 #include "client/direct_media.hpp"
 #include "client/echo_analysis.hpp"
+#include "libwzp/quality/room.hpp"
+#include "libwzp/signal/call_resume.hpp"
 
 namespace wzp::client {
 namespace {
@@ -22,6 +26,9 @@ namespace {
 constexpr guint kDrainMs = 3000;
 // How long the receiver gets to finish its file once the call is over.
 constexpr guint kFinishMs = 5000;
+// A resumed call's hangup: the daemon no longer knows the call, so it goes
+// to the other party as a room signal in the meeting room.
+constexpr std::string_view kResumedHangup = "hangup";
 
 // "degraded (codec2 1.2 kbit/s, 40 ms)": the tier and what it sends.
 std::string tier_label(quality::Tier tier) {
@@ -40,8 +47,8 @@ struct Call {
   GstElement *receiver = nullptr;
   GMainLoop *loop = nullptr;
   AdaptiveQuality *adaptive = nullptr;
-  DirectMedia *direct = nullptr;       // null when direct paths are off
-  GstElement *video_sender = nullptr;  // null without --video
+  std::unique_ptr<DirectMedia> direct;  // null when direct paths are off or the call resumed
+  GstElement *video_sender = nullptr;   // null without --video
   VideoWatch *video = nullptr;
   VideoLadderLoop *video_ladder = nullptr;  // null without --video
   std::string tier;
@@ -49,7 +56,23 @@ struct Call {
   std::string ended_by;  // why the call ended, for the summary
   bool ending = false;
   bool live_status = false;
+  // Through another node when ours or the peer's dies.
+  std::shared_ptr<quic::Link> link;
+  std::function<signal::Session *(const std::string &why)> redial;
+  signal::CallResume resume{false};
+  std::string meeting_room;    // signal::call_resume_room
+  std::string peer;            // the peer's fingerprint
+  bool met = false;            // we joined the meeting room
+  std::string direct_summary;  // of the direct path the call had before it resumed
 };
+
+// A resumed call stays on the relay: a direct path rode the old
+// connection's socket (ours, or the peer's), so both drop theirs.
+void drop_direct(Call *call) {
+  if (!call->direct) return;
+  call->direct_summary = call->direct->summary();
+  call->direct.reset();
+}
 
 // Ends our side: the receiver gets EOS (its WAV is finalized) and the loop
 // stops when it comes out, or after kFinishMs in any case.
@@ -70,7 +93,55 @@ void finish(Call *call, const std::string &why) {
 void hang_up(Call *call, const std::string &why) {
   if (call->ending) return;
   call->session->send(signal::CallHangup{call->established->call_id, "normal"});
+  if (call->met) {
+    call->session->send(signal::RoomSignal{
+        call->meeting_room, "", call->peer, {kResumedHangup.begin(), kResumedHangup.end()}});
+  }
   finish(call, why);
+}
+
+// Our node, or the peer's, was lost: into the meeting room, where the
+// peer comes too.
+void meet(Call *call, const std::string &why) {
+  drop_direct(call);
+  std::fprintf(stderr, "%s: resuming the call through the cluster\n", why.c_str());
+  uint64_t id = call->session->next_request_id();
+  call->session->send(signal::RoomJoin{call->meeting_room, {}, {}}, id);
+  auto reply = call->session->wait_reply(id, std::chrono::seconds(5));
+  if (reply && std::holds_alternative<signal::Ok>(reply->message)) {
+    call->met = true;
+    // A room starts its senders' budget at its first tier and says so only
+    // when that changes.
+    call->adaptive->impose(quality::room_controller_config().initial);
+    return;
+  }
+  auto *refusal = reply ? std::get_if<signal::Error>(&reply->message) : nullptr;
+  call->error = "cannot resume the call: " +
+                (refusal ? refusal->code + " " + refusal->message : std::string("no answer"));
+  finish(call, "the call could not resume");
+}
+
+// The connection to the daemon ended: sign in to another node, or end.
+void on_connection_lost(Call *call) {
+  const std::string why = call->session->end_reason();
+  const auto now = std::chrono::steady_clock::now();
+  if (call->resume.on_connection_lost(now) == signal::CallResume::Action::kRedial) {
+    drop_direct(call);  // before its session goes
+    call->session->set_datagram_handler(nullptr);
+    signal::Session *next = call->redial(why);
+    if (call->resume.on_redialed(next != nullptr, std::chrono::steady_clock::now()) ==
+        signal::CallResume::Action::kMeet) {
+      call->session = next;
+      next->rebind_media_link(*call->link);
+      auto link = call->link;
+      next->set_datagram_handler([link](std::span<const uint8_t> d) { link->deliver(d); });
+      meet(call, "lost our node");
+      return;
+    }
+  }
+  call->link->closed(why);
+  call->error = "lost the connection to the daemon: " + why;
+  finish(call, "the connection to the daemon was lost");
 }
 
 gboolean on_bus(GstBus *, GstMessage *message, gpointer data) {
@@ -122,9 +193,38 @@ gboolean on_video_bus(GstBus *, GstMessage *message, gpointer data) {
 gboolean on_signal_poll(gpointer data) {
   auto *call = static_cast<Call *>(data);
   while (auto received = call->session->next(std::chrono::milliseconds(0))) {
+    const auto now = std::chrono::steady_clock::now();
     auto *hangup = std::get_if<signal::CallHangup>(&received->message);
     if (hangup != nullptr && hangup->call_id == call->established->call_id) {
-      finish(call, describe_hangup(hangup->reason));
+      if (call->resume.on_hangup(hangup->reason, now) == signal::CallResume::Action::kMeet) {
+        meet(call, describe_hangup(hangup->reason));
+      } else {
+        finish(call, describe_hangup(hangup->reason));
+      }
+    }
+    auto *event = std::get_if<signal::RoomEvent>(&received->message);
+    if (event != nullptr && call->met && event->room == call->meeting_room &&
+        event->fingerprint == call->peer) {
+      if (event->joined && call->resume.waiting()) {
+        call->resume.on_peer_joined(now);
+        std::fprintf(stderr, "call resumed %.1f s after the loss\n",
+                     std::chrono::duration<double>(call->resume.last_resume()).count());
+      } else if (!event->joined) {
+        call->resume.on_peer_left(now);
+      }
+    }
+    // The meeting room is a room like any: it polices each sender at its
+    // tier, from the start again, so the call follows it there.
+    auto *directive = std::get_if<signal::QualityDirective>(&received->message);
+    if (directive != nullptr && call->met && directive->room == call->meeting_room) {
+      call->adaptive->impose(directive->tier);
+    }
+    auto *room_signal = std::get_if<signal::RoomSignal>(&received->message);
+    if (room_signal != nullptr && call->met && room_signal->room == call->meeting_room &&
+        room_signal->from == call->peer &&
+        std::string_view(reinterpret_cast<const char *>(room_signal->payload.data()),
+                         room_signal->payload.size()) == kResumedHangup) {
+      finish(call, describe_hangup("normal"));
     }
     auto *path = std::get_if<signal::CallPath>(&received->message);
     if (path != nullptr && call->direct != nullptr) call->direct->on_path(*path);
@@ -136,9 +236,10 @@ gboolean on_signal_poll(gpointer data) {
     call->session->send(signal::CallCandidates{call->established->call_id, std::move(fresh)});
   }
   renew_port_mappings(*call->established, std::chrono::steady_clock::now());
-  if (call->session->ended() && !call->ending) {
-    call->error = "lost the connection to the daemon: " + call->session->end_reason();
-    finish(call, "the connection to the daemon was lost");
+  if (call->session->ended() && !call->ending) on_connection_lost(call);
+  if (!call->ending &&
+      call->resume.tick(std::chrono::steady_clock::now()) == signal::CallResume::Action::kEnd) {
+    finish(call, "the other side did not come back");
   }
   return G_SOURCE_CONTINUE;
 }
@@ -226,8 +327,11 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   // Media rides the signaling connection: its datagrams are the call's.
   auto link = session.media_link();
   session.set_datagram_handler([link](std::span<const uint8_t> d) { link->deliver(d); });
-  session.set_close_handler([link](const std::string &why) { link->closed(why); });
-  if (session.ended()) link->closed(session.end_reason());
+  // With a redial to come, the end of the connection is not the media's.
+  if (!options.redial) {
+    session.set_close_handler([link](const std::string &why) { link->closed(why); });
+    if (session.ended()) link->closed(session.end_reason());
+  }
 
   const quality::TierProfile &tier = quality::profile(options.tier);
   std::string error;
@@ -248,6 +352,8 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   GstElement *sender = receiver == nullptr
                            ? nullptr
                            : build_sender(tx, crypto::make_call_session(established.keys), error);
+  const std::string meeting_room = signal::call_resume_room(established.keys);
+  const std::string peer = crypto::format_fingerprint(established.keys.peer);
   GstElement *video_sender =
       sender == nullptr || !options.video.enabled
           ? nullptr
@@ -263,6 +369,11 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   }
 
   Call call{&session, &established, sender, receiver, g_main_loop_new(nullptr, FALSE)};
+  call.link = link;
+  call.redial = options.redial;
+  call.resume = signal::CallResume(static_cast<bool>(options.redial));
+  call.meeting_room = meeting_room;
+  call.peer = peer;
   call.tier = std::string(tier.name);
   call.video_sender = video_sender;
   VideoWatch video;
@@ -298,22 +409,18 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
     video_ladder.emplace(video_sender, adaptive, AdaptiveQuality::clock_now());
     call.video_ladder = &*video_ladder;
   }
-  std::unique_ptr<DirectMedia> direct;
   guint direct_tick = 0;
   // Over the TLS fallback UDP is blocked: no direct path to try.
   if (options.direct && !session.over_tls()) {
-    direct = std::make_unique<DirectMedia>(session, established, options.caller, link);
-    call.direct = direct.get();
+    call.direct = std::make_unique<DirectMedia>(session, established, options.caller, link);
     // The direct path's checks, consent and route: 50 ms keeps a switch
     // and a fallback well inside their budgets (docs/nat.md).
     direct_tick = g_timeout_add(
         50,
         [](gpointer d) -> gboolean {
           auto *c = static_cast<Call *>(d);
-          if (!c->ending) {
-            on_signal_poll(d);
-            c->direct->tick();
-          }
+          if (!c->ending) on_signal_poll(d);
+          if (!c->ending && c->direct) c->direct->tick();
           return G_SOURCE_CONTINUE;
         },
         &call);
@@ -349,16 +456,24 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   if (call.live_status) std::fprintf(stderr, "\n");
   if (!call.ended_by.empty()) std::fprintf(stderr, "call ended: %s\n", call.ended_by.c_str());
 
-  std::printf("%s\n",
-              call_summary(sender, receiver, call.tier, adaptive.peer_report(), session.over_tls())
-                  .c_str());
+  // After a redial, `session` is gone: call.session is the one in use.
+  signal::Session &last = *call.session;
+  std::printf(
+      "%s\n",
+      call_summary(sender, receiver, call.tier, adaptive.peer_report(), last.over_tls()).c_str());
   std::printf("  tier history          %s\n", quality::describe(adaptive.history()).c_str());
   std::printf("%s", describe_candidates(established).c_str());
-  std::printf("  daemon transport      %s\n", session.transport());
-  std::printf("%s", direct ? direct->summary().c_str()
-                    : session.over_tls()
-                        ? "  media path            relay (no UDP: no direct path)\n"
-                        : "  media path            relay (direct paths off)\n");
+  std::printf("  daemon transport      %s\n", last.transport());
+  if (call.direct) call.direct_summary = call.direct->summary();
+  std::printf("%s", !call.direct_summary.empty() ? call.direct_summary.c_str()
+                    : last.over_tls() ? "  media path            relay (no UDP: no direct path)\n"
+                                      : "  media path            relay (direct paths off)\n");
+  if (call.resume.resumes() != 0) {
+    std::printf(
+        "  resumed               %u times through another node, the last %.1f s after "
+        "the loss; on the relay since\n",
+        call.resume.resumes(), std::chrono::duration<double>(call.resume.last_resume()).count());
+  }
   if (!options.output_wav.empty()) {
     std::printf("  received audio        %s\n", options.output_wav.c_str());
   }
@@ -367,11 +482,11 @@ int run_call_media(signal::Session &session, EstablishedCall &established,
   release(video_sender);
   release(sender);
   release(receiver);
-  direct.reset();
+  call.direct.reset();
   if (options.measure_echo) report_echo(options, first_sent, first_received);
   std::fflush(stdout);
-  session.set_datagram_handler(nullptr);
-  session.set_close_handler(nullptr);
+  last.set_datagram_handler(nullptr);
+  last.set_close_handler(nullptr);
   g_main_loop_unref(call.loop);
   if (!call.error.empty()) {
     std::fprintf(stderr, "wzp: %s\n", call.error.c_str());

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "client/call_signaling.hpp"
@@ -30,6 +31,11 @@ struct CallMediaOptions {
   bool direct = false;
   bool caller = false;
   VideoOptions video;  // `wzp call --video`
+  // Given several nodes of the service: where to sign in again when the
+  // connection to the daemon ends; the call then resumes through another
+  // node (libwzp/signal/call_resume.hpp). Unset with one server: a lost
+  // node ends the call.
+  std::function<signal::Session *(const std::string &why)> redial;
 };
 
 // Runs the call until it ends and prints the summary on stdout; returns the

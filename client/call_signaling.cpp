@@ -173,6 +173,7 @@ std::string describe_hangup(const std::string &reason) {
   if (reason == "rejected") return "the call was rejected";
   if (reason == "timeout") return "no answer (the call timed out)";
   if (reason == "gone") return "the other side disconnected";
+  if (reason == "relay_lost") return "the relay node of the other side was lost";
   if (reason == "answered_elsewhere") return "answered on another device";
   if (reason == "normal" || reason.empty()) return "the other side hung up";
   return "the call ended: " + reason;

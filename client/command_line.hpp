@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -77,6 +78,24 @@ struct DaemonRoute {
   std::unique_ptr<netsim::UdpProxy> network;
 };
 // False with `error` set when an address, the pin or the network is wrong.
+// With several servers, a node that goes silent kNodeSilence is given up
+// (QUIC's idle timeout; the keep-alive makes sure a live one is heard from
+// well within it).
 bool route_to_daemon(const DaemonOptions &options, DaemonRoute &route, std::string &error);
+
+inline constexpr std::chrono::seconds kNodeSilence{3};
+inline constexpr std::chrono::seconds kKeepAlive{1};
+// How long one sign-in may take while redialing, and all of them: as long
+// as a client without redial waited on a silent daemon.
+inline constexpr std::chrono::seconds kRedialAttempt{3};
+inline constexpr std::chrono::seconds kRedialFor{30};
+
+// Signs in again once the connection to `route.servers[in_use]` ended: to
+// the nodes after it first, it last, round again until one answers or
+// kRedialFor has passed; `in_use` then names the node. Null when none
+// answered. `command` ("room", "call") names us in what it prints.
+std::unique_ptr<signal::Session> redial(const DaemonRoute &route, size_t &in_use,
+                                        const crypto::Identity &identity, const std::string &why,
+                                        const char *command);
 
 }  // namespace wzp::client

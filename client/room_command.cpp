@@ -3,11 +3,9 @@
 #include <gst/gst.h>
 #include <sodium.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <thread>
 
 #include "client/command_line.hpp"
 #include "client/room_session.hpp"
@@ -51,16 +49,6 @@ struct Options {
   }
 };
 
-// A node that goes silent this long is given up (QUIC's idle timeout; the
-// keep-alive makes sure a live one is heard from well within it), and we
-// sign in again, to the next node listed that answers.
-constexpr std::chrono::seconds kNodeSilence{3};
-constexpr std::chrono::seconds kKeepAlive{1};
-// How long one sign-in may take while redialing, and all of them: as long
-// as a client without redial waited on a silent daemon.
-constexpr std::chrono::seconds kRedialAttempt{3};
-constexpr std::chrono::seconds kRedialFor{30};
-
 int fail(const std::string &message) {
   std::fprintf(stderr, "wzp room: %s\n", message.c_str());
   return 1;
@@ -74,15 +62,6 @@ int run(Options &options, const std::string &name, const crypto::RoomAccess &acc
   std::string error;
   if (!route_to_daemon(options.daemon, route, error)) {
     return fail(error);
-  }
-
-  // Only with a cluster's nodes to go to: on one server a 3 s silence is
-  // more often a stall under heavy loss (2 s without an acknowledgement at
-  // 70 %, docs/quic.md) than a dead daemon, and a rejoin costs the room its
-  // keys.
-  if (route.servers.size() > 1) {
-    route.session.idle_timeout = kNodeSilence;
-    route.session.keep_alive = kKeepAlive;
   }
 
   auto identity = load_identity(options.daemon.identity, error);
@@ -101,39 +80,12 @@ int run(Options &options, const std::string &name, const crypto::RoomAccess &acc
   room.tier = *tier;
   room.seconds = static_cast<uint32_t>(options.seconds);
   room.padding = static_cast<uint32_t>(options.pad);
-  // The nodes after the one in use first, it last; round again until one
-  // answers or kRedialFor has passed.
   size_t in_use = 0;
   room.redial = [&](const std::string &why) -> signal::Session * {
-    std::fprintf(stderr, "lost %s (%s): signing in again\n", route.servers[in_use].c_str(),
-                 why.empty() ? "closed" : why.c_str());
-    signal::SessionConfig config = route.session;
-    config.login_timeout = kRedialAttempt;
-    const auto until = std::chrono::steady_clock::now() + kRedialFor;
-    for (size_t tried = 1; std::chrono::steady_clock::now() < until; ++tried) {
-      const size_t next = (in_use + tried) % route.servers.size();
-      if (!route.network) {
-        config.host = route.addresses[next].host;
-        config.port = route.addresses[next].port;
-        config.tls_host.clear();
-      }
-      std::string attempt_error;
-      const auto attempt = std::chrono::steady_clock::now();
-      auto again = signal::Session::connect(config, *identity, attempt_error);
-      if (!again) {
-        std::fprintf(stderr, "wzp room: %s\n", attempt_error.c_str());
-        // A refusal comes at once: not more than one attempt a second.
-        std::this_thread::sleep_until(attempt + std::chrono::seconds(1));
-        continue;
-      }
-      std::fprintf(stderr, "signed in to %s%s in %.1f s\n", route.servers[next].c_str(),
-                   again->over_tls() ? " over tls fallback" : "",
-                   again->sign_in_time().count() / 1000.0);
-      in_use = next;
-      session = std::move(again);
-      return session.get();
-    }
-    return nullptr;
+    auto again = redial(route, in_use, *identity, why, "room");
+    if (!again) return nullptr;
+    session = std::move(again);
+    return session.get();
   };
   int rc = run_room(*session, *identity, room);
   session->close();

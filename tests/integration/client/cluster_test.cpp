@@ -3,10 +3,10 @@
 // certificate for the whole service, clients spread over the nodes. A real
 // `wzp` call crosses nodes with speech heard both ways, a room spans all
 // three, aliases are unique cluster-wide, and a node killed with SIGKILL
-// loses only its own users and ends the calls through it, clearly on both
-// sides; its users sign in to another node and can be called again, and a
-// room's member on it (`wzp room join` given every node) joins again
-// through another within seconds.
+// loses only its own users; its users sign in to another node and can be
+// called again, a room's member on it (`wzp room join` given every node)
+// joins again through another within seconds, and a `wzp` call through it
+// (both parties given every node) resumes through another node.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -336,6 +336,28 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
   const std::string hank_fp = match[1];
   const uint32_t hank_id = crypto::sender_id_of(*crypto::parse_fingerprint(hank_fp));
   const uint32_t gina_id = crypto::sender_id_of(*crypto::parse_fingerprint(gina_fp));
+  // A call through node 2 that survives it: alice (`wzp call` on node 0)
+  // calls bob (`wzp answer` on node 2), each given every node, each
+  // sending the tone; it starts while the room does.
+  std::string node0_first;
+  for (int i : {0, 1, 2}) {
+    node0_first +=
+        (node0_first.empty() ? "" : ",") + ("127.0.0.1:" + std::to_string(nodes_[i]->quic_port()));
+  }
+  auto call_env = [&](const std::string &who, int node, const std::string &servers) {
+    auto environment = env(who, node);
+    environment["WZP_SERVER"] = servers;
+    return environment;
+  };
+  ChildProcess answering(build_binary("client/wzp"),
+                         {"answer", "--auto-answer", "--in", (dir_ / "tone.wav").string(), "--out",
+                          (dir_ / "call_at_bob.wav").string()},
+                         call_env("bob", 2, all_nodes));
+  ASSERT_TRUE(answering.wait_for_line(std::regex("signed in to "), 20s));
+  ChildProcess calling(build_binary("client/wzp"),
+                       {"call", hank_fp, "--in", (dir_ / "tone.wav").string(), "--out",
+                        (dir_ / "call_at_alice.wav").string()},
+                       call_env("alice", 0, node0_first));
   std::mutex hank_mutex;
   std::vector<Clock::time_point> hank_packets;  // at ivy
   auto ivy = member(1, crypto::Identity::generate());
@@ -361,6 +383,10 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
       10s))
       << "hank's media did not reach node 1";
 
+  const std::regex playing("\\| played [1-9]");
+  ASSERT_TRUE(calling.wait_for_line(playing, 20s)) << "alice's call did not start";
+  ASSERT_TRUE(answering.wait_for_line(playing, 20s)) << "bob's call did not start";
+
   // carol on node 0 and erin on node 2 are in a call when node 2 dies.
   const std::string erin_fp = fingerprint(erin->identity);
   carol->session->send(
@@ -384,6 +410,8 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
   });
   const size_t gina_lines_at_kill = gina->line_count();
   const size_t hank_lines_at_kill = hank->line_count();
+  const size_t calling_lines_at_kill = calling.line_count();
+  const size_t answering_lines_at_kill = answering.line_count();
   const auto killed = Clock::now();
   nodes_[2]->process().signal(SIGKILL);
   // Both come when node 0 gives node 2 up, in either order.
@@ -404,7 +432,8 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
     }
   }
   ASSERT_TRUE(hung_up_after) << "carol's call through the dead node did not end";
-  EXPECT_EQ(hangup_reason, "gone");
+  // Not `gone`: erin may be alive and come back through another node.
+  EXPECT_EQ(hangup_reason, "relay_lost");
   ASSERT_TRUE(offline_after) << "erin stayed online on node 0";
   EXPECT_TRUE(dave->wait_for<signal::RoomEvent>([&](const signal::RoomEvent &e) {
     return e.fingerprint == erin_fp && !e.joined;
@@ -473,8 +502,69 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
     }
   }
   EXPECT_EQ(hank_online_at_ivy, std::optional(true)) << "hank is offline on node 1";
+  // The silence each heard: the longest run of 20 ms windows without the
+  // other's tone in its recording, between the first and the last.
+  auto silence = [](const std::filesystem::path &wav) {
+    auto pcm = read_wav(wav);
+    if (!pcm) return -1.0;
+    size_t longest = 0, run = 0;
+    bool heard = false;
+    for (double level : envelope(*pcm, 20)) {
+      if (level > 0.02) {
+        if (heard) longest = std::max(longest, run);
+        heard = true;
+        run = 0;
+      } else {
+        ++run;
+      }
+    }
+    return 0.02 * static_cast<double>(longest);
+  };
+  // The call resumed: bob signed in to another node, alice stayed on node
+  // 0, and both met in the call's room there; two status lines of both
+  // playing since, then alice hangs up (with gina and hank) and bob hears
+  // of it.
+  const std::regex resumed("call resumed ([0-9.]+) s after the loss");
+  auto calling_resumed = calling.wait_for_line(resumed, 20s);
+  auto answering_resumed = answering.wait_for_line(resumed, 20s);
+  EXPECT_TRUE(calling_resumed && answering_resumed) << "the call through node 2 did not resume";
+  EXPECT_TRUE(answering.wait_for_line(std::regex("lost .*: signing in again"), 1s));
+  auto line_of = [](const ChildProcess &process, const std::regex &pattern) {
+    const auto lines = process.lines();
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (std::regex_search(lines[i], pattern)) return i;
+    }
+    return lines.size();
+  };
+  EXPECT_TRUE(calling.wait_for_lines(playing, 2, line_of(calling, resumed), 10s));
+  EXPECT_TRUE(answering.wait_for_lines(playing, 2, line_of(answering, resumed), 10s));
   gina->signal(SIGINT);
   hank->signal(SIGINT);
+  calling.signal(SIGINT);
+  Outcome call_caller = finish(calling, 20s);
+  Outcome call_callee = finish(answering, 20s);
+  EXPECT_EQ(call_caller.exit_code, 0) << call_caller.output;
+  EXPECT_EQ(call_callee.exit_code, 0) << call_callee.output;
+  EXPECT_NE(call_callee.output.find("call ended: the other side hung up"), std::string::npos)
+      << call_callee.output;
+  // Frames played after the kill: the last status line before it against
+  // the summary.
+  auto call_played = [](const std::vector<std::string> &lines, size_t before) {
+    const std::regex status("\\| played (\\d+) \\|");
+    const std::regex summary("frames played +(\\d+) from real data");
+    long at_kill = 0, at_end = -1;
+    std::smatch m;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (i < before && std::regex_search(lines[i], m, status)) at_kill = std::stol(m[1]);
+      if (std::regex_search(lines[i], m, summary)) at_end = std::stol(m[1]);
+    }
+    return at_end - at_kill;
+  };
+  const long at_alice_call = call_played(calling.lines(), calling_lines_at_kill);
+  const long at_bob_call = call_played(answering.lines(), answering_lines_at_kill);
+  EXPECT_GT(at_alice_call, 50) << call_caller.output;
+  EXPECT_GT(at_bob_call, 50) << call_callee.output;
+
   Outcome gina_end = finish(*gina, 20s);
   Outcome hank_end = finish(*hank, 20s);
   EXPECT_EQ(gina_end.exit_code, 0) << gina_end.output;
@@ -508,24 +598,23 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
                                 << gina_end.output;
   EXPECT_GT(at_hank_played, 50) << "hank played less than a second of gina after the kill\n"
                                 << hank_end.output;
-  // The silence each heard: the longest run of 20 ms windows without the
-  // other's tone in its recording, between the first and the last.
-  auto silence = [](const std::filesystem::path &wav) {
-    auto pcm = read_wav(wav);
-    if (!pcm) return -1.0;
-    size_t longest = 0, run = 0;
-    bool heard = false;
-    for (double level : envelope(*pcm, 20)) {
-      if (level > 0.02) {
-        if (heard) longest = std::max(longest, run);
-        heard = true;
-        run = 0;
-      } else {
-        ++run;
-      }
-    }
-    return 0.02 * static_cast<double>(longest);
+  auto seconds_of = [&](const std::optional<std::string> &line) -> std::string {
+    std::smatch m;
+    return line && std::regex_search(*line, m, resumed) ? m[1].str() : "-";
   };
+  // The path before the resume, as alice's summary keeps it.
+  std::smatch path;
+  const std::string alice_path =
+      std::regex_search(call_caller.output, path, std::regex("media path +([^\n]*)"))
+          ? path[1].str()
+          : "-";
+  std::printf(
+      "call across the kill: silence heard %.2f s at alice, %.2f s at bob; resumed %s s after "
+      "the loss at alice, %s s at bob; after the kill alice played %ld of bob's frames, bob %ld "
+      "of alice's; alice's media path before: %s\n",
+      silence(dir_ / "call_at_alice.wav"), silence(dir_ / "call_at_bob.wav"),
+      seconds_of(calling_resumed).c_str(), seconds_of(answering_resumed).c_str(), at_alice_call,
+      at_bob_call, alice_path.c_str());
   std::printf(
       "room across the kill: hank's media paused %.1f s at node 1; silence heard: %.2f s at "
       "gina, %.2f s at hank; after the kill gina played %ld of hank's frames (concealed %ld), "
@@ -559,7 +648,7 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
     return s.call_id == "call-after-failover";
   })) << "the call after the failover was not set up";
   std::printf(
-      "failover: carol's call hung up (gone) %.1f s after SIGKILL, erin's client ended "
+      "failover: carol's call hung up (relay_lost) %.1f s after SIGKILL, erin's client ended "
       "%.1f s after (%s); erin offline on node 0 %.1f s after; rung on node 1 %.1f s "
       "after signing in there\n",
       std::chrono::duration<double>(*hung_up_after).count(),
