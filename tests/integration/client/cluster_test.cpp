@@ -521,9 +521,9 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
     return 0.02 * static_cast<double>(longest);
   };
   // The call resumed: bob signed in to another node, alice stayed on node
-  // 0, and both met in the call's room there; two status lines of both
-  // playing since, then alice hangs up (with gina and hank) and bob hears
-  // of it.
+  // 0, and both met in the call's room there; four status lines of both
+  // playing since (a relayed call's jitter buffers start over), then alice hangs up (with gina and
+  // hank) and bob hears of it.
   const std::regex resumed("call resumed ([0-9.]+) s after the loss");
   auto calling_resumed = calling.wait_for_line(resumed, 20s);
   auto answering_resumed = answering.wait_for_line(resumed, 20s);
@@ -536,8 +536,8 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
     }
     return lines.size();
   };
-  EXPECT_TRUE(calling.wait_for_lines(playing, 2, line_of(calling, resumed), 10s));
-  EXPECT_TRUE(answering.wait_for_lines(playing, 2, line_of(answering, resumed), 10s));
+  EXPECT_TRUE(calling.wait_for_lines(playing, 4, line_of(calling, resumed), 10s));
+  EXPECT_TRUE(answering.wait_for_lines(playing, 4, line_of(answering, resumed), 10s));
   gina->signal(SIGINT);
   hank->signal(SIGINT);
   calling.signal(SIGINT);
@@ -547,21 +547,25 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
   EXPECT_EQ(call_callee.exit_code, 0) << call_callee.output;
   EXPECT_NE(call_callee.output.find("call ended: the other side hung up"), std::string::npos)
       << call_callee.output;
-  // Frames played after the kill: the last status line before it against
-  // the summary.
+  // Frames played and concealed after the kill: the last status line
+  // before it against the summary.
   auto call_played = [](const std::vector<std::string> &lines, size_t before) {
-    const std::regex status("\\| played (\\d+) \\|");
-    const std::regex summary("frames played +(\\d+) from real data");
-    long at_kill = 0, at_end = -1;
+    const std::regex status("\\| played (\\d+) \\| recovered \\d+ \\| concealed (\\d+)");
+    const std::regex summary("frames played +(\\d+) from real data, (\\d+) concealed");
+    std::pair<long, long> at_kill{0, 0}, at_end{-1, -1};
     std::smatch m;
     for (size_t i = 0; i < lines.size(); ++i) {
-      if (i < before && std::regex_search(lines[i], m, status)) at_kill = std::stol(m[1]);
-      if (std::regex_search(lines[i], m, summary)) at_end = std::stol(m[1]);
+      if (i < before && std::regex_search(lines[i], m, status)) {
+        at_kill = {std::stol(m[1]), std::stol(m[2])};
+      }
+      if (std::regex_search(lines[i], m, summary)) at_end = {std::stol(m[1]), std::stol(m[2])};
     }
-    return at_end - at_kill;
+    return std::pair{at_end.first - at_kill.first, at_end.second - at_kill.second};
   };
-  const long at_alice_call = call_played(calling.lines(), calling_lines_at_kill);
-  const long at_bob_call = call_played(answering.lines(), answering_lines_at_kill);
+  const auto [at_alice_call, at_alice_concealed] =
+      call_played(calling.lines(), calling_lines_at_kill);
+  const auto [at_bob_call, at_bob_concealed] =
+      call_played(answering.lines(), answering_lines_at_kill);
   EXPECT_GT(at_alice_call, 50) << call_caller.output;
   EXPECT_GT(at_bob_call, 50) << call_callee.output;
 
@@ -611,10 +615,10 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
   std::printf(
       "call across the kill: silence heard %.2f s at alice, %.2f s at bob; resumed %s s after "
       "the loss at alice, %s s at bob; after the kill alice played %ld of bob's frames, bob %ld "
-      "of alice's; alice's media path before: %s\n",
+      "of alice's (concealed %ld and %ld); alice's media path before: %s\n",
       silence(dir_ / "call_at_alice.wav"), silence(dir_ / "call_at_bob.wav"),
       seconds_of(calling_resumed).c_str(), seconds_of(answering_resumed).c_str(), at_alice_call,
-      at_bob_call, alice_path.c_str());
+      at_bob_call, at_alice_concealed, at_bob_concealed, alice_path.c_str());
   std::printf(
       "room across the kill: hank's media paused %.1f s at node 1; silence heard: %.2f s at "
       "gina, %.2f s at hank; after the kill gina played %ld of hank's frames (concealed %ld), "
