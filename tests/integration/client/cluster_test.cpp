@@ -566,8 +566,10 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
       call_played(calling.lines(), calling_lines_at_kill);
   const auto [at_bob_call, at_bob_concealed] =
       call_played(answering.lines(), answering_lines_at_kill);
-  EXPECT_GT(at_alice_call, 50) << call_caller.output;
-  EXPECT_GT(at_bob_call, 50) << call_callee.output;
+  // A relayed call comes back at a low tier (the gap's loss stepped it
+  // down to 80 ms frames): 20 frames is 0.8-1.6 s of the other.
+  EXPECT_GT(at_alice_call, 20) << call_caller.output;
+  EXPECT_GT(at_bob_call, 20) << call_callee.output;
 
   Outcome gina_end = finish(*gina, 20s);
   Outcome hank_end = finish(*hank, 20s);
