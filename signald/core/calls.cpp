@@ -124,15 +124,16 @@ void Calls::ring(Call call, signal::CallOffer offer, const Now &now) {
   calls_.emplace(call.id, std::move(call));
 }
 
-bool Calls::remote_offer(PeerId peer, signal::CallOffer offer, const signal::PublicKey &caller_key,
-                         std::optional<PeerId> callee_route, const Now &now) {
+std::optional<CallRefusal> Calls::remote_offer(PeerId peer, signal::CallOffer offer,
+                                               const signal::PublicKey &caller_key,
+                                               std::optional<PeerId> callee_route, const Now &now) {
   auto through = std::count_if(calls_.begin(), calls_.end(), [peer](const auto &entry) {
     return entry.second.caller_peer == peer;
   });
-  if (offer.call_id.empty() || calls_.contains(offer.call_id) || offer.caller == offer.callee ||
-      static_cast<size_t>(through) >= settings_.max_calls_per_link) {
-    return false;
-  }
+  if (offer.call_id.empty()) return CallRefusal::kBadCallId;
+  if (calls_.contains(offer.call_id)) return CallRefusal::kCallIdInUse;
+  if (offer.caller == offer.callee) return CallRefusal::kSelfCall;
+  if (static_cast<size_t>(through) >= settings_.max_calls_per_link) return CallRefusal::kLinkFull;
   Call call;
   call.id = offer.call_id;
   call.caller = offer.caller;
@@ -146,10 +147,10 @@ bool Calls::remote_offer(PeerId peer, signal::CallOffer offer, const signal::Pub
     call.callee_peer = callee_route;
     to_link(*callee_route, offer, &caller_key);
     calls_.emplace(call.id, std::move(call));
-    return true;
+    return std::nullopt;
   }
   ring(std::move(call), std::move(offer), now);
-  return true;
+  return std::nullopt;
 }
 
 std::optional<signal::Error> Calls::ringing(ConnectionId from, const signal::CallRinging &ringing) {

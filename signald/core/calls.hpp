@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "signald/core/metrics.hpp"
 #include "signald/core/outbox.hpp"
 #include "signald/core/presence.hpp"
 #include "signald/core/rooms.hpp"
@@ -104,10 +105,12 @@ class Calls {
   // From the relay behind `peer`: an offer whose caller that relay vouches
   // for (the caller checks this: the caller's route is `peer` and `key` is
   // the caller's), and the other call messages of calls that run through
-  // `peer`. False when refused: not a call through `peer`, not its side's
-  // message, or a bad setup.
-  bool remote_offer(PeerId peer, signal::CallOffer offer, const signal::PublicKey &caller_key,
-                    std::optional<PeerId> callee_route, const Now &now);
+  // `peer`. remote_offer says why it refused; remote() is false when
+  // refused: not a call through `peer`, not its side's message, or a bad
+  // setup.
+  std::optional<CallRefusal> remote_offer(PeerId peer, signal::CallOffer offer,
+                                          const signal::PublicKey &caller_key,
+                                          std::optional<PeerId> callee_route, const Now &now);
   bool remote(PeerId peer, const signal::Message &message, const signal::PublicKey *key,
               const Now &now);
   // The link is gone: the calls through it end with `relay_lost`.

@@ -355,12 +355,13 @@ bool Federation::handle_call(PeerId peer, const json &message, const Now &now) {
   // The call message as a client's, read by the same strict parser.
   signal::Parsed parsed = signal::parse(*text);
   if (parsed.error != signal::ParseError::kOk) return false;
-  bool taken = server_.on_remote_call(peer, *parsed.message, key ? &*key : nullptr, now);
-  if (!taken) {
-    g_message("relay link %" G_GUINT64_FORMAT ": %s refused", peer,
-              signal::printable(parsed.kind).c_str());
+  auto refusal = server_.on_remote_call(peer, *parsed.message, key ? &*key : nullptr, now);
+  if (refusal) {
+    ++counters_.call_refusals[static_cast<size_t>(*refusal)];
+    g_message("relay link %" G_GUINT64_FORMAT ": %s refused: %s", peer,
+              signal::printable(parsed.kind).c_str(), to_string(*refusal));
   }
-  return taken;
+  return !refusal;
 }
 
 void Federation::handle_hello(PeerId peer, Link &link, const std::string &key_text,

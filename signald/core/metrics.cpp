@@ -26,6 +26,30 @@ const char *to_string(DropReason reason) {
   return "unknown";
 }
 
+const char *to_string(CallRefusal reason) {
+  switch (reason) {
+    case CallRefusal::kBadCaller:
+      return "bad_caller";
+    case CallRefusal::kCallerHere:
+      return "caller_here";
+    case CallRefusal::kOffRoute:
+      return "off_route";
+    case CallRefusal::kBadCallId:
+      return "bad_call_id";
+    case CallRefusal::kCallIdInUse:
+      return "call_id_in_use";
+    case CallRefusal::kSelfCall:
+      return "self_call";
+    case CallRefusal::kLinkFull:
+      return "link_full";
+    case CallRefusal::kNotThroughLink:
+      return "not_through_link";
+    case CallRefusal::kCount:
+      break;
+  }
+  return "unknown";
+}
+
 const char *to_string(Transport transport) {
   switch (transport) {
     case Transport::kQuic:
@@ -124,6 +148,13 @@ std::string render_prometheus(const Counters &c, const Gauges &g, const Federati
            f->links_refused);
     metric("wzp_signald_federation_messages_refused_total", "counter",
            "Messages from linked relays refused and skipped.", f->messages_refused);
+    out << "# HELP wzp_signald_federation_calls_refused_total Call messages from linked relays "
+           "refused, by reason.\n"
+        << "# TYPE wzp_signald_federation_calls_refused_total counter\n";
+    for (size_t i = 0; i < f->call_refusals.size(); ++i) {
+      out << "wzp_signald_federation_calls_refused_total{reason=\""
+          << to_string(static_cast<CallRefusal>(i)) << "\"} " << f->call_refusals[i] << '\n';
+    }
     metric("wzp_signald_federation_datagrams_refused_total", "counter",
            "Datagrams from linked relays too short to carry a room.", f->datagrams_refused);
     metric("wzp_signald_federation_messages_received_total", "counter",

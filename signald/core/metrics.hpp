@@ -21,6 +21,21 @@ enum class DropReason : uint8_t {
 };
 const char *to_string(DropReason reason);
 
+// Why a call message from a linked relay was refused: logged and counted,
+// so a call that never rings says where it stopped.
+enum class CallRefusal : uint8_t {
+  kBadCaller,       // an offer without the caller's key, or to no fingerprint
+  kCallerHere,      // an offer for a caller signed in to this relay
+  kOffRoute,        // an offer for a caller this link is not the way to
+  kBadCallId,       // an offer with an empty call id
+  kCallIdInUse,     // an offer whose call id is a call here already
+  kSelfCall,        // an offer whose caller is its callee
+  kLinkFull,        // an offer beyond the link's open calls (CallSettings)
+  kNotThroughLink,  // another call message: no call of that link, not its side's, or a bad setup
+  kCount
+};
+const char *to_string(CallRefusal reason);
+
 struct Counters {
   uint64_t connections_total = 0;
   uint64_t auth_failures = 0;
@@ -57,6 +72,8 @@ struct FederationCounters {
   uint64_t messages_duplicate = 0;
   uint64_t messages_out_of_hops = 0;
   uint64_t messages_rate_limited = 0;  // beyond a link's budget, dropped unread
+  // Call messages refused, by reason; also in messages_refused.
+  std::array<uint64_t, static_cast<size_t>(CallRefusal::kCount)> call_refusals{};
 };
 
 // A cluster's shared state in Redis (docs/signal.md "A cluster on Redis").

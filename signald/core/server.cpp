@@ -462,18 +462,22 @@ std::optional<PeerId> Server::route_to(const std::string &fingerprint) const {
   return found->second.peer;
 }
 
-bool Server::on_remote_call(PeerId peer, const signal::Message &message,
-                            const signal::PublicKey *key, const Now &now) {
+std::optional<CallRefusal> Server::on_remote_call(PeerId peer, const signal::Message &message,
+                                                  const signal::PublicKey *key, const Now &now) {
   const auto *offer = std::get_if<signal::CallOffer>(&message);
-  if (offer == nullptr) return calls_.remote(peer, message, key, now);
+  if (offer == nullptr) {
+    if (calls_.remote(peer, message, key, now)) return std::nullopt;
+    return CallRefusal::kNotThroughLink;
+  }
   // A relay speaks only for the users it reported, and the key must be the
   // caller's: it cannot place a call in the name of someone signed in here
   // or behind another link.
   if (key == nullptr || !signal::is_fingerprint(offer->callee) ||
-      crypto::format_fingerprint(crypto::fingerprint_of(*key)) != offer->caller ||
-      presence_.online(offer->caller) || route_to(offer->caller) != peer) {
-    return false;
+      crypto::format_fingerprint(crypto::fingerprint_of(*key)) != offer->caller) {
+    return CallRefusal::kBadCaller;
   }
+  if (presence_.online(offer->caller)) return CallRefusal::kCallerHere;
+  if (route_to(offer->caller) != peer) return CallRefusal::kOffRoute;
   std::optional<PeerId> callee_route =
       presence_.online(offer->callee) ? std::nullopt : route_to(offer->callee);
   return calls_.remote_offer(peer, *offer, *key, callee_route, now);

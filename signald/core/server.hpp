@@ -149,9 +149,9 @@ class Server {
   std::optional<PeerId> route_to(const std::string &fingerprint) const;
   // A direct call's message from the relay behind `peer` (Calls::remote);
   // an offer only for a caller whose route is `peer`, with the caller's
-  // key. False if refused.
-  bool on_remote_call(PeerId peer, const signal::Message &message, const signal::PublicKey *key,
-                      const Now &now);
+  // key. Why, if refused.
+  std::optional<CallRefusal> on_remote_call(PeerId peer, const signal::Message &message,
+                                            const signal::PublicKey *key, const Now &now);
 
   struct Resolution {
     std::optional<std::string> fingerprint;

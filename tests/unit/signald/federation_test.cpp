@@ -423,6 +423,9 @@ TEST_F(FederationTest, AForgedCallerIsRefusedAndCounted) {
   auto stranger = crypto::Identity::generate();  // never reported by B
   a_->federation->on_message(kLink, forged(stranger, "f2"), a_->now);
   EXPECT_EQ(a_->federation->counters().messages_refused, refused + 2);
+  const auto &refusals = a_->federation->counters().call_refusals;
+  EXPECT_EQ(refusals[static_cast<size_t>(CallRefusal::kCallerHere)], 1u);
+  EXPECT_EQ(refusals[static_cast<size_t>(CallRefusal::kOffRoute)], 1u);
   EXPECT_TRUE(a_->out.to<CallOffer>(cc).empty());
   EXPECT_TRUE(a_->out.to<CallOffer>(ca).empty());
   EXPECT_EQ(a_->server->gauges().calls_offered, 0u);
