@@ -79,6 +79,15 @@ class PresenceCoalescer {
     return false;
   }
 
+  // A held change of `fingerprint` sent out of turn at `now`: true if one
+  // was held, which then counts as sent.
+  bool take(const std::string &fingerprint, SteadyTime now) {
+    auto it = users_.find(fingerprint);
+    if (it == users_.end() || !it->second.held) return false;
+    it->second = Entry{now, false};
+    return true;
+  }
+
   // The users whose held changes are due at `now`, each counted as sent
   // then; forgets users quiet for an interval.
   std::vector<std::string> due(SteadyTime now) {

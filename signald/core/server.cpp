@@ -579,6 +579,16 @@ void Server::handle_ready(ConnectionId conn, Session &session, const signal::Par
           }
           std::optional<PeerId> route =
               presence_.online(*callee.fingerprint) ? std::nullopt : route_to(*callee.fingerprint);
+          // The callee's relay takes an offer only for a caller this link
+          // reported (on_remote_call): a change of the caller's presence
+          // still held, such as her return within an interval of leaving,
+          // goes ahead of it.
+          if (route && presence_updates_.take(me, now.steady)) {
+            g_message("connection %" G_GUINT64_FORMAT
+                      ": presence of %s sent ahead of its call offer",
+                      conn, me.c_str());
+            broadcast_presence(me, 0);
+          }
           error = calls_.offer(conn, me, session.public_key, m, *callee.fingerprint, route, now);
         } else if constexpr (std::is_same_v<T, signal::CallRinging>) {
           error = calls_.ringing(conn, m);

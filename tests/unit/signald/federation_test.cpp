@@ -371,6 +371,29 @@ TEST_F(FederationTest, ACallCrossesTheLink) {
   EXPECT_EQ(a_->server->gauges().calls_active, 0u);
 }
 
+// A relay takes an offer only for a caller its link reported. Alice signs
+// out of A and in again within a presence interval: A holds her return
+// (PresenceCoalescer), and her offer must not reach B before it; B would
+// refuse it (off_route) and the call would never ring.
+TEST_F(FederationTest, AnOfferRightAfterTheCallerSignedInAgainRings) {
+  link();
+  auto alice = crypto::Identity::generate(), bob = crypto::Identity::generate();
+  ConnectionId ca = a_->login(alice);
+  ConnectionId cb = b_->login(bob);
+  pump();
+  next_presence_interval();
+  a_->server->on_disconnect(ca, a_->now);
+  pump();
+  ASSERT_FALSE(b_->server->route_to(fingerprint_of(alice))) << "B heard alice leave at once";
+  ConnectionId again = a_->login(alice);
+  pump();
+  a_->server->on_message(
+      again, serialize(CallOffer{"c1", "", fingerprint_of(bob), {7}, {"opus"}, {}, {}}), a_->now);
+  pump();
+  EXPECT_EQ(b_->out.to<CallOffer>(cb).size(), 1u) << "bob's relay refused alice's offer";
+  EXPECT_EQ(b_->federation->counters().messages_refused, 0u);
+}
+
 // A call bob on B does not answer in time is a missed call on B, where bob
 // signs in; an offer to a user busy on B ends `busy`.
 TEST_F(FederationTest, ACrossRelayCallTimesOutAsAMissedCallOnTheCalleesRelay) {

@@ -33,6 +33,19 @@ TEST(PresenceCoalescer, ChangeAfterAQuietIntervalGoesAtOnce) {
   EXPECT_TRUE(coalescer.due(kStart + 2 * kInterval).empty()) << "nothing held";
 }
 
+// A held change taken out of turn (a call offer must not overtake it)
+// counts as sent: due() has nothing left of it.
+TEST(PresenceCoalescer, AHeldChangeTakenOutOfTurnIsNotSentAgain) {
+  PresenceCoalescer coalescer(kInterval);
+  EXPECT_TRUE(coalescer.changed("bob", kStart));
+  EXPECT_FALSE(coalescer.take("bob", kStart + milliseconds(10))) << "nothing held";
+  EXPECT_FALSE(coalescer.changed("bob", kStart + milliseconds(20)));
+  EXPECT_TRUE(coalescer.take("bob", kStart + milliseconds(30)));
+  EXPECT_FALSE(coalescer.take("bob", kStart + milliseconds(40))) << "taken once";
+  EXPECT_TRUE(coalescer.due(kStart + kInterval).empty()) << "nothing left held";
+  EXPECT_FALSE(coalescer.changed("bob", kStart + kInterval)) << "the take counts as sent";
+}
+
 // A user changing as fast as it can costs one update per interval.
 TEST(PresenceCoalescer, ChangesEveryMillisecondMakeOneUpdatePerInterval) {
   PresenceCoalescer coalescer(kInterval);
