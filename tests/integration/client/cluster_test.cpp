@@ -130,6 +130,12 @@ class Cluster : public ::testing::Test {
     }
   }
   void TearDown() override {
+    // On a failure, the nodes' logs: a call that never rang says why there.
+    for (int i = 0; i < 3 && HasFailure(); ++i) {
+      if (!nodes_[i]) continue;
+      std::printf("--- node %d's log\n", i);
+      for (const auto &line : nodes_[i]->process().lines()) std::printf("%s\n", line.c_str());
+    }
     for (auto &node : nodes_) node.reset();
     redis_.reset();
     std::filesystem::remove_all(dir_);
@@ -192,6 +198,21 @@ std::vector<uint8_t> media_packet(const crypto::Identity &sender, uint32_t seque
   packet.resize(wire::write_full(header, nullptr, packet));
   packet.insert(packet.end(), 32, static_cast<uint8_t>(sequence));
   return packet;
+}
+
+// Frames played and concealed after a kill: the last `status` line before
+// line `before` against the `summary` line (each: played, then concealed).
+std::pair<long, long> played_after(const std::vector<std::string> &lines, size_t before,
+                                   const std::regex &status, const std::regex &summary) {
+  std::pair<long, long> at_kill{0, 0}, at_end{-1, -1};
+  std::smatch m;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (i < before && std::regex_search(lines[i], m, status)) {
+      at_kill = {std::stol(m[1]), std::stol(m[2])};
+    }
+    if (std::regex_search(lines[i], m, summary)) at_end = {std::stol(m[1]), std::stol(m[2])};
+  }
+  return {at_end.first - at_kill.first, at_end.second - at_kill.second};
 }
 
 TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
@@ -547,25 +568,12 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
   EXPECT_EQ(call_callee.exit_code, 0) << call_callee.output;
   EXPECT_NE(call_callee.output.find("call ended: the other side hung up"), std::string::npos)
       << call_callee.output;
-  // Frames played and concealed after the kill: the last status line
-  // before it against the summary.
-  auto call_played = [](const std::vector<std::string> &lines, size_t before) {
-    const std::regex status("\\| played (\\d+) \\| recovered \\d+ \\| concealed (\\d+)");
-    const std::regex summary("frames played +(\\d+) from real data, (\\d+) concealed");
-    std::pair<long, long> at_kill{0, 0}, at_end{-1, -1};
-    std::smatch m;
-    for (size_t i = 0; i < lines.size(); ++i) {
-      if (i < before && std::regex_search(lines[i], m, status)) {
-        at_kill = {std::stol(m[1]), std::stol(m[2])};
-      }
-      if (std::regex_search(lines[i], m, summary)) at_end = {std::stol(m[1]), std::stol(m[2])};
-    }
-    return std::pair{at_end.first - at_kill.first, at_end.second - at_kill.second};
-  };
+  const std::regex call_status("\\| played (\\d+) \\| recovered \\d+ \\| concealed (\\d+)");
+  const std::regex call_summary("frames played +(\\d+) from real data, (\\d+) concealed");
   const auto [at_alice_call, at_alice_concealed] =
-      call_played(calling.lines(), calling_lines_at_kill);
+      played_after(calling.lines(), calling_lines_at_kill, call_status, call_summary);
   const auto [at_bob_call, at_bob_concealed] =
-      call_played(answering.lines(), answering_lines_at_kill);
+      played_after(answering.lines(), answering_lines_at_kill, call_status, call_summary);
   // A relayed call comes back at a low tier (the gap's loss stepped it
   // down to 80 ms frames): 20 frames is 0.8-1.6 s of the other.
   EXPECT_GT(at_alice_call, 20) << call_caller.output;
@@ -577,29 +585,21 @@ TEST_F(Cluster, NodesActAsOneServiceAndADeadNodeLosesOnlyItsOwnUsers) {
   EXPECT_EQ(hank_end.exit_code, 0) << hank_end.output;
   EXPECT_NE(hank_end.output.find("joined again          1 times"), std::string::npos)
       << hank_end.output;
-  // Frames of the other played and concealed after the kill: the last
-  // status line before it against the summary.
-  auto playout = [](const std::vector<std::string> &lines, size_t before, uint32_t id) {
+  // A room member's status and summary lines of one sender's frames.
+  auto member_lines = [](uint32_t id) {
     char hex[16];
     std::snprintf(hex, sizeof hex, "%08x", id);
-    const std::regex status(std::string(hex) + " played (\\d+) fec \\d+ concealed (\\d+)");
-    const std::regex summary("sender id " + std::to_string(id) +
-                             ": played (\\d+) \\(FEC \\d+\\), concealed (\\d+)");
-    std::pair<long, long> at_kill{0, 0}, at_end{-1, -1};
-    std::smatch m;
-    for (size_t i = 0; i < lines.size(); ++i) {
-      if (i < before && std::regex_search(lines[i], m, status)) {
-        at_kill = {std::stol(m[1]), std::stol(m[2])};
-      }
-      if (std::regex_search(lines[i], m, summary)) at_end = {std::stol(m[1]), std::stol(m[2])};
-    }
-    return std::pair{at_end.first - at_kill.first, at_end.second - at_kill.second};
+    return std::pair{std::regex(std::string(hex) + " played (\\d+) fec \\d+ concealed (\\d+)"),
+                     std::regex("sender id " + std::to_string(id) +
+                                ": played (\\d+) \\(FEC \\d+\\), concealed (\\d+)")};
   };
   // At gina, hank's frames; at hank, gina's.
+  const auto [hank_status, hank_summary] = member_lines(hank_id);
+  const auto [gina_status, gina_summary] = member_lines(gina_id);
   const auto [at_gina_played, at_gina_concealed] =
-      playout(gina->lines(), gina_lines_at_kill, hank_id);
+      played_after(gina->lines(), gina_lines_at_kill, hank_status, hank_summary);
   const auto [at_hank_played, at_hank_concealed] =
-      playout(hank->lines(), hank_lines_at_kill, gina_id);
+      played_after(hank->lines(), hank_lines_at_kill, gina_status, gina_summary);
   EXPECT_GT(at_gina_played, 50) << "gina played less than a second of hank after the kill\n"
                                 << gina_end.output;
   EXPECT_GT(at_hank_played, 50) << "hank played less than a second of gina after the kill\n"
