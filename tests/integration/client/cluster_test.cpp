@@ -26,6 +26,7 @@
 #include "libwzp/signal/session.hpp"
 #include "libwzp/wire/header.hpp"
 #include "tests/integration/client/audio_compare.hpp"
+#include "tests/integration/client/clients_fixture.hpp"
 #include "tests/support/paths.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/redis_server.hpp"
@@ -169,19 +170,6 @@ class Cluster : public ::testing::Test {
             {"WZP_SERVER_FINGERPRINT", nodes_[node]->certificate()},
             {"GST_PLUGIN_PATH", (build_dir() / "gst-plugins").string()},
             {"G_DEBUG", "fatal-criticals"}};
-  }
-
-  struct Outcome {
-    int exit_code = -1;
-    std::string output;
-  };
-  static Outcome finish(ChildProcess &process, std::chrono::seconds timeout) {
-    Outcome outcome;
-    auto status = process.wait_exit(timeout);
-    EXPECT_TRUE(process.wait_output_closed(5s));
-    for (const auto &line : process.lines()) outcome.output += line + "\n";
-    if (status && WIFEXITED(*status)) outcome.exit_code = WEXITSTATUS(*status);
-    return outcome;
   }
 
   std::filesystem::path dir_;
