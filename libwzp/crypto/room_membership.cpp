@@ -125,7 +125,13 @@ MembershipStep RoomMembership::on_signal(const Fingerprint &from,
 MembershipStep RoomMembership::on_key_datagram(std::span<const uint8_t> message) {
   if (room_payload_kind(message) != RoomPayload::kSenderKey) return refused(RoomError::kMalformed);
   Member *member = find(key_message_sender(message));
-  return member ? accept_sender_key(*member, message) : refused(RoomError::kUnknownMember);
+  if (member == nullptr) return refused(RoomError::kUnknownMember);
+  // Before the sender's card nothing can verify the key, and the relay did
+  // not check who sent the datagram (as it does a room signal): a forged
+  // one would displace the early key the genuine signal left. The signal
+  // brings the key then.
+  if (!member->card) return refused(RoomError::kUnknownMember);
+  return accept_sender_key(*member, message);
 }
 
 MembershipStep RoomMembership::accept_card(Member &member, std::span<const uint8_t> payload) {

@@ -82,8 +82,9 @@ class RoomMembership {
   MembershipStep on_signal(const Fingerprint &from, std::span<const uint8_t> payload);
   // A sender key message from a key datagram (wire/key_datagram.hpp): the
   // relay does not vouch for its sender, the message's signature does. Only
-  // from a member the relay announced (whom we may not know yet: refused,
-  // its room signal follows).
+  // from a member the relay announced and whose card we hold, so that the
+  // signature can be checked (before it: refused, the room signal brings
+  // the key).
   MembershipStep on_key_datagram(std::span<const uint8_t> message);
 
   const std::shared_ptr<MediaSession> &session() const { return keys_.session(); }
