@@ -24,7 +24,9 @@ std::string call_resume_room(const crypto::CallKeys &keys) {
 }
 
 void CallResume::lost(Time now) {
-  if (!lost_at_) lost_at_ = now;
+  if (lost_at_) return;
+  lost_at_ = now;
+  wait_from_ = now;
 }
 
 CallResume::Action CallResume::on_hangup(std::string_view reason, Time now) {
@@ -39,8 +41,10 @@ CallResume::Action CallResume::on_connection_lost(Time now) {
   return Action::kRedial;
 }
 
-CallResume::Action CallResume::on_redialed(bool signed_in, Time) {
-  return signed_in ? Action::kMeet : Action::kEnd;
+CallResume::Action CallResume::on_redialed(bool signed_in, Time now) {
+  if (!signed_in) return Action::kEnd;
+  wait_from_ = std::max(wait_from_, now);
+  return Action::kMeet;
 }
 
 void CallResume::on_peer_joined(Time now) {
@@ -53,7 +57,7 @@ void CallResume::on_peer_joined(Time now) {
 void CallResume::on_peer_left(Time now) { lost(now); }
 
 CallResume::Action CallResume::tick(Time now) const {
-  return lost_at_ && now - *lost_at_ >= wait_ ? Action::kEnd : Action::kNone;
+  return lost_at_ && now - wait_from_ >= wait_ ? Action::kEnd : Action::kNone;
 }
 
 }  // namespace wzp::signal

@@ -56,7 +56,9 @@ class CallResume {
   // without a decision).
   void on_peer_joined(Time now);
   void on_peer_left(Time now);
-  // kEnd once the other party has not come within the wait.
+  // kEnd once the other party has not come within the wait, counted from
+  // the loss or, after a redial, from when we were signed in again: the
+  // time a redial takes (up to 30 s of dead nodes) is not the peer's.
   Action tick(Time now) const;
 
   // Waiting for the other party (since a loss, until it is back).
@@ -71,6 +73,7 @@ class CallResume {
   bool resumable_;
   std::chrono::milliseconds wait_;
   std::optional<Time> lost_at_;
+  Time wait_from_{};
   uint32_t resumes_ = 0;
   std::chrono::milliseconds last_resume_{0};
 };

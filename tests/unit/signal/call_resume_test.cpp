@@ -68,12 +68,17 @@ TEST(CallResume, APeerThatDoesNotComeWithinTheWaitEndsTheCall) {
   EXPECT_EQ(resume.tick(t0 + 10s), Action::kEnd);
 }
 
-TEST(CallResume, TheWaitCountsFromTheFirstLoss) {
-  // The peer's node is lost (hangup), then ours: one wait, from the first.
+TEST(CallResume, TheWaitCountsWhileWeCanMeetThePeer) {
+  // The peer's node is lost (hangup), then ours: one wait, from the first,
+  // but a redial's time does not count against it.
   CallResume resume(true, 10s);
   EXPECT_EQ(resume.on_hangup("relay_lost", t0), Action::kMeet);
   EXPECT_EQ(resume.on_connection_lost(t0 + 4s), Action::kRedial);
-  EXPECT_EQ(resume.tick(t0 + 10s), Action::kEnd);
+  // Two dead nodes and a refusal: signed in again 9 s later.
+  EXPECT_EQ(resume.on_redialed(true, t0 + 13s), Action::kMeet);
+  EXPECT_EQ(resume.tick(t0 + 13s), Action::kNone);
+  EXPECT_EQ(resume.tick(t0 + 22999ms), Action::kNone);
+  EXPECT_EQ(resume.tick(t0 + 23s), Action::kEnd);
 }
 
 TEST(CallResume, APeerLeavingTheRoomIsWaitedForAgain) {
