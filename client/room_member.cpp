@@ -112,6 +112,7 @@ RoomMember::~RoomMember() {
 
 void RoomMember::attach() {
   auto link = link_;
+  link->accept_key_datagrams();
   session_->set_datagram_handler([link](std::span<const uint8_t> d) { link->deliver(d); });
   // With a redial to come, the end of the connection is not the media's.
   if (handlers_.redial) {
@@ -146,8 +147,10 @@ bool RoomMember::rejoin(const std::string &why, std::string &error) {
   session_ = next;
   session_->rebind_media_link(*link_);
   attach();
-  // Those who stayed saw us leave: the key exchange starts over.
+  // Those who stayed saw us leave: the key exchange starts over, and copies
+  // of the keys handed before it would only be refused as stale.
   membership_.rejoin();
+  key_repeats_ = {};
   present_.clear();
   joined_at_.clear();
   if (!send_join(error)) return false;

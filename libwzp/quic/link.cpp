@@ -119,6 +119,10 @@ void Link::deliver(std::span<const uint8_t> datagram) {
     return;
   }
   if (auto message = wire::parse_key_datagram(datagram)) {
+    if (!key_datagrams_accepted_) {
+      ++key_datagrams_ignored_;
+      return;
+    }
     if (key_datagrams_.size() == kMaxKeyDatagrams) {
       key_datagrams_.erase(key_datagrams_.begin());
       ++dropped_received_;
@@ -406,6 +410,16 @@ bool Link::send_keyframe_request(const wire::KeyframeRequest &request) {
     ++keyframe_requests_sent_;
   }
   return sent;
+}
+
+void Link::accept_key_datagrams() {
+  std::lock_guard lock(mutex_);
+  key_datagrams_accepted_ = true;
+}
+
+uint64_t Link::key_datagrams_ignored() const {
+  std::lock_guard lock(mutex_);
+  return key_datagrams_ignored_;
 }
 
 std::vector<std::vector<uint8_t>> Link::take_key_datagrams() {

@@ -132,12 +132,15 @@ class Link {
   bool send_keyframe_request(const wire::KeyframeRequest &request);
   uint64_t keyframe_requests_sent() const;  // requests, not copies
 
-  // Room key datagrams (wire/key_datagram.hpp) are not media either:
-  // deliver() queues their messages (at most kMaxKeyDatagrams, the oldest
-  // dropped and counted in dropped_received()) for the room member, which
-  // takes them all here.
+  // Room key datagrams (wire/key_datagram.hpp) are not media either: once
+  // a room member accepts them, deliver() queues their messages (at most
+  // kMaxKeyDatagrams, the oldest dropped and counted in dropped_received())
+  // for it to take them all here. A link nobody accepts them on (a call's)
+  // drops them, counted in key_datagrams_ignored().
   static constexpr size_t kMaxKeyDatagrams = 64;
+  void accept_key_datagrams();
   std::vector<std::vector<uint8_t>> take_key_datagrams();
+  uint64_t key_datagrams_ignored() const;
   // Sends a key message as a key datagram, ahead of the queued media as a
   // keyframe request goes. False if it was not queued.
   bool send_key_datagram(std::span<const uint8_t> message);
@@ -180,7 +183,9 @@ class Link {
   std::optional<wire::KeyframeRequest> keyframe_request_;
   uint64_t keyframe_requests_received_ = 0;
   uint64_t keyframe_requests_sent_ = 0;
+  bool key_datagrams_accepted_ = false;
   std::vector<std::vector<uint8_t>> key_datagrams_;
+  uint64_t key_datagrams_ignored_ = 0;
 };
 
 }  // namespace wzp::quic

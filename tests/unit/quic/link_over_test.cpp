@@ -3,6 +3,7 @@
 // close ends it, and dropping the link leaves the connection open.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <span>
 #include <string>
@@ -146,6 +147,27 @@ TEST(QuicLinkOver, OwnerDeliveriesBeyondTheRingDropTheOldest) {
   EXPECT_EQ(out[0], static_cast<uint8_t>(600 - 512));
   EXPECT_FALSE(link->send({&byte, 1}));  // no connection: counted, not crashed
   EXPECT_EQ(link->dropped_unsent(), 1u);
+}
+
+// Room key datagrams reach only a link a room member accepts them on; a
+// call's link counts them and keeps nothing (anyone in a resumed call's
+// meeting room can send them).
+TEST(QuicLinkOver, KeyDatagramsAreKeptOnlyWhereAccepted) {
+  std::vector<uint8_t> message(wire::kKeyMessageSize, 0);
+  std::copy_n("WZR\x01", 4, message.begin());
+  std::vector<uint8_t> datagram(wire::kKeyDatagramSize);
+  ASSERT_EQ(wire::write_key_datagram(message, datagram), wire::kKeyDatagramSize);
+  auto link = Link::over(nullptr);
+  for (int i = 0; i < 100; ++i) link->deliver(datagram);
+  EXPECT_EQ(link->key_datagrams_ignored(), 100u);
+  EXPECT_TRUE(link->take_key_datagrams().empty());
+  EXPECT_EQ(link->dropped_received(), 0u);
+  link->accept_key_datagrams();
+  link->deliver(datagram);
+  auto taken = link->take_key_datagrams();
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0], message);
+  EXPECT_EQ(link->key_datagrams_ignored(), 100u);
 }
 
 // A second connection beside the borrowed one (a direct path beside the
