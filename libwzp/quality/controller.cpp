@@ -42,9 +42,7 @@ Decision QualityController::on_path_stats(Micros now, const PathObservation &sta
 Decision QualityController::on_early_path_stats(Micros now, const PathObservation &stats,
                                                 double share) {
   if (stats_.reports > 0 || probe_ || !(share > 0 && share < 1)) return unchanged();
-  const double limit =
-      profile(committed_).max_loss + config_.collapse_loss_excess / std::sqrt(share);
-  if (stats.loss <= limit) return unchanged();
+  if (stats.loss <= collapse_limit(share)) return unchanged();
   return count_bad(now, classify(stats), true);
 }
 
@@ -146,10 +144,13 @@ bool QualityController::add_bad_evidence(const PathObservation &seen) {
   }
   streak_loss_sum_ += seen.loss;
   ++streak_observations_;
-  // n one-second figures pooled: their mean's spread is 1/sqrt(n) of one's.
   const double n = streak_observations_;
-  return streak_loss_sum_ / n >
-         profile(committed_).max_loss + config_.collapse_loss_excess / std::sqrt(n);
+  return streak_loss_sum_ / n > collapse_limit(n);
+}
+
+double QualityController::collapse_limit(double seconds) const {
+  // A figure over `seconds` spreads 1/sqrt(seconds) as much as a second's.
+  return profile(committed_).max_loss + config_.collapse_loss_excess / std::sqrt(seconds);
 }
 
 Decision QualityController::count_bad(Micros now, Tier best_sustainable, bool at_once) {

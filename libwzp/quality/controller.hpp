@@ -127,6 +127,9 @@ class QualityController {
   // beyond the tier's limit by more than collapse_loss_excess shrunk by
   // sqrt(observations): as sure of a collapse as one report that far off.
   bool add_bad_evidence(const PathObservation &seen);
+  // The loss beyond which a figure covering `seconds` (pooled one-second
+  // reports, or a share of one) is a collapse of the committed tier.
+  double collapse_limit(double seconds) const;
   Decision maybe_start_probe(Micros now);
   Decision finish_probe(Micros now, bool success);
   Decision unchanged() const { return Decision{tier(), Change::kNone}; }
